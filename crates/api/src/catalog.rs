@@ -1,0 +1,102 @@
+//! A model of the center's catalog, as it travels in the catalog change feed
+//! (`GET /v1/catalog/changes`).
+
+use serde::{Deserialize, Serialize};
+
+/// A catalog entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Model {
+    /// Stable, URL-safe id, e.g. `resnet50` or `qwen3-32b`.
+    pub id: String,
+    pub name: String,
+    pub provider: String,
+    /// What the model does, e.g. "Image Classification", "LLM".
+    pub task: String,
+    /// The field it belongs to, e.g. "Image", "Text", "Audio".
+    pub domain: String,
+    /// Industries it is offered for, e.g. "manufacturing", "transport".
+    pub industries: Vec<String>,
+    pub framework: Framework,
+    /// Hardware it runs on, e.g. "Atlas 800T A2".
+    pub hardware: Vec<String>,
+    /// Parameter count, when known.
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub parameters: Option<u64>,
+    pub license: String,
+    pub versions: Vec<ModelVersion>,
+    pub metrics: Vec<Metric>,
+    pub recipes: Vec<TrainingRecipe>,
+    /// The model card, Markdown. Never trusted: sanitised before display.
+    pub card: String,
+    pub source_url: Option<String>,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub downloads: u64,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub stars: u64,
+    /// RFC 3339.
+    pub updated_at: String,
+}
+
+/// The training framework a model is written for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum Framework {
+    MindSpore,
+    /// PyTorch with the `torch_npu` adapter (e.g. through MindSpeed).
+    PytorchNpu,
+    Tensorflow,
+    Paddlepaddle,
+    Onnx,
+}
+
+impl Framework {
+    /// The wire name, also used in the client's search index.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Framework::MindSpore => "mind_spore",
+            Framework::PytorchNpu => "pytorch_npu",
+            Framework::Tensorflow => "tensorflow",
+            Framework::Paddlepaddle => "paddlepaddle",
+            Framework::Onnx => "onnx",
+        }
+    }
+}
+
+/// A released version of a model's weights.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ModelVersion {
+    pub version: String,
+    /// RFC 3339 date.
+    pub date: String,
+    /// e.g. "ckpt", "mindir", "om", "onnx".
+    pub formats: Vec<String>,
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
+    pub size_bytes: Option<u64>,
+    pub download_url: Option<String>,
+}
+
+/// A benchmark result.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Metric {
+    pub dataset: String,
+    pub metric: String,
+    pub value: f64,
+}
+
+/// A training set-up known to work on the center's hardware.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct TrainingRecipe {
+    pub name: String,
+    pub sequence_length: Option<String>,
+    pub backend: Option<String>,
+    pub nodes: u32,
+    pub npus_per_node: u32,
+    /// Passed the center's official tests (otherwise: under test).
+    pub certified: bool,
+    pub recipe_url: Option<String>,
+}

@@ -1,0 +1,72 @@
+//! The one JSON shape of every error the portal answers:
+//! `{ "error": { "code": "...", "message": "...", "field": "..."? } }`.
+
+use serde::{Deserialize, Serialize};
+
+/// What went wrong, in a form a program can switch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// No valid credentials were presented, or they have expired.
+    Unauthorized,
+    /// The credentials are valid but do not allow this.
+    Forbidden,
+    /// Nothing with that id is visible to the caller.
+    NotFound,
+    /// A field of the request is invalid; `field` names it.
+    InvalidInput,
+    /// The request conflicts with the current state.
+    Conflict,
+    /// Too many requests; honour `Retry-After`.
+    RateLimited,
+    /// The portal failed; retrying later may help.
+    Internal,
+}
+
+/// The body of every error response.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+/// The detail inside [`ErrorBody`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorDetail {
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl ErrorBody {
+    /// An error without a field.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            error: ErrorDetail {
+                code,
+                message: message.into(),
+                field: None,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_body_json_shape_is_the_documented_contract() {
+        let mut body = ErrorBody::new(ErrorCode::InvalidInput, "limit must be at most 1000");
+        body.error.field = Some("limit".into());
+        assert_eq!(
+            serde_json::to_string(&body).unwrap(),
+            r#"{"error":{"code":"invalid_input","message":"limit must be at most 1000","field":"limit"}}"#
+        );
+        let without_field = ErrorBody::new(ErrorCode::Unauthorized, "sign in again");
+        assert_eq!(
+            serde_json::to_string(&without_field).unwrap(),
+            r#"{"error":{"code":"unauthorized","message":"sign in again"}}"#
+        );
+    }
+}

@@ -1,0 +1,150 @@
+//! The app's directories and settings. Settings live in a JSON file in the
+//! app's config directory and never hold a secret: tokens are in the keyring.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+/// Where the app keeps its files.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppDirs {
+    /// Settings.
+    pub config: PathBuf,
+    /// Local stores, one per center and account.
+    pub data: PathBuf,
+    /// Rotating log files.
+    pub logs: PathBuf,
+}
+
+impl AppDirs {
+    /// The platform's directories for the app (on Linux, XDG's).
+    pub fn from_system() -> Result<Self> {
+        let missing = || Error::InvalidInput("the system reports no home directory for the app's files".into());
+        let config = dirs::config_dir().ok_or_else(missing)?.join(crate::APP_IDENTIFIER);
+        let data = dirs::data_dir().ok_or_else(missing)?.join(crate::APP_IDENTIFIER);
+        Ok(Self {
+            logs: data.join("logs"),
+            config,
+            data,
+        })
+    }
+
+    /// The settings file.
+    pub fn settings_file(&self) -> PathBuf {
+        self.config.join("settings.json")
+    }
+
+    /// The local database of one center and account.
+    pub fn store_file(&self, account: &CenterAccount) -> PathBuf {
+        let name: String = account
+            .key()
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '_' })
+            .collect();
+        self.data.join("accounts").join(format!("{name}.sqlite3"))
+    }
+}
+
+/// A center and the account used on it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct CenterAccount {
+    /// The portal's address.
+    pub url: String,
+    pub email: String,
+}
+
+impl CenterAccount {
+    /// Names the account in the keyring and on disk.
+    pub fn key(&self) -> String {
+        format!("{} @ {}", self.email.to_lowercase(), self.url.trim_end_matches('/'))
+    }
+}
+
+/// The app's settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Settings {
+    /// Centers and accounts signed in to, in the order they were added.
+    #[serde(default)]
+    pub accounts: Vec<CenterAccount>,
+    /// The account the window shows, an index into `accounts`.
+    #[serde(default)]
+    pub active: Option<usize>,
+}
+
+impl Settings {
+    /// Reads the settings; a missing file is the defaults.
+    pub fn load(path: &Path) -> Result<Self> {
+        match std::fs::read(path) {
+            Ok(bytes) => Ok(serde_json::from_slice(&bytes)?),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(source) => Err(Error::File {
+                path: path.display().to_string(),
+                source,
+            }),
+        }
+    }
+
+    /// Writes the settings atomically: a crash leaves the old or the new file.
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let file_error = |source| Error::File {
+            path: path.display().to_string(),
+            source,
+        };
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(file_error)?;
+        }
+        let staging = path.with_extension("json.tmp");
+        std::fs::write(&staging, serde_json::to_vec_pretty(self)?).map_err(file_error)?;
+        std::fs::rename(&staging, path).map_err(file_error)
+    }
+
+    /// The account the window shows.
+    pub fn active_account(&self) -> Option<&CenterAccount> {
+        self.active.and_then(|i| self.accounts.get(i))
+    }
+
+    /// Adds (or re-selects) an account and makes it the active one.
+    pub fn activate(&mut self, account: CenterAccount) {
+        let index = match self.accounts.iter().position(|a| a.key() == account.key()) {
+            Some(i) => i,
+            None => {
+                self.accounts.push(account);
+                self.accounts.len() - 1
+            }
+        };
+        self.active = Some(index);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_round_trip_and_reactivating_an_account_does_not_duplicate_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("nested").join("settings.json");
+        assert_eq!(Settings::load(&path).unwrap(), Settings::default());
+        let a = CenterAccount { url: "https://a.cn".into(), email: "x@a.cn".into() };
+        let b = CenterAccount { url: "https://b.cn/".into(), email: "y@b.cn".into() };
+        let mut settings = Settings::default();
+        settings.activate(a.clone());
+        settings.activate(b);
+        settings.activate(CenterAccount { url: "https://a.cn/".into(), email: "X@a.cn".into() });
+        settings.save(&path).unwrap();
+        let loaded = Settings::load(&path).unwrap();
+        assert_eq!(loaded.accounts.len(), 2);
+        assert_eq!(loaded.active_account(), Some(&a));
+    }
+
+    #[test]
+    fn each_account_has_its_own_store_file() {
+        let dirs = AppDirs { config: "c".into(), data: "d".into(), logs: "l".into() };
+        let a = dirs.store_file(&CenterAccount { url: "http://127.0.0.1:7878".into(), email: "p@demo.aicc".into() });
+        let b = dirs.store_file(&CenterAccount { url: "http://127.0.0.1:7879".into(), email: "p@demo.aicc".into() });
+        assert_ne!(a, b);
+        assert!(a.starts_with("d/accounts"));
+    }
+}

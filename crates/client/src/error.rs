@@ -1,0 +1,105 @@
+//! Every failure the app can meet, with a code the UI switches on to tell
+//! the user, in their language, what happened and what to do.
+
+use serde::Serialize;
+
+/// A stable, machine-readable kind of [`Error`], shown to the UI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// The center cannot be reached (network down, portal stopped, proxy).
+    Offline,
+    /// The e-mail or password was refused.
+    WrongCredentials,
+    /// The stored session is no longer accepted; sign in again.
+    SessionEnded,
+    /// The URL answers, but not as an AICC portal.
+    NotAPortal,
+    /// The center's certificate is not trusted.
+    UntrustedCertificate,
+    /// The OS keyring cannot be used.
+    KeyringUnavailable,
+    /// The user's input is invalid.
+    InvalidInput,
+    /// The portal refused or failed the request.
+    Portal,
+    /// The local data was written by a newer version of the app.
+    NewerStore,
+    /// Something failed that the user cannot fix.
+    Internal,
+}
+
+/// An error of the client core.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("the center at {url} cannot be reached: {reason}")]
+    Offline { url: String, reason: String },
+    #[error("the center's certificate is not trusted: {0}")]
+    UntrustedCertificate(String),
+    #[error("wrong e-mail or password")]
+    WrongCredentials,
+    #[error("the session has ended; sign in again")]
+    SessionEnded,
+    #[error("{url} does not answer like an AICC portal: {reason}")]
+    NotAPortal { url: String, reason: String },
+    #[error("the portal answered {status}: {message}")]
+    Portal { status: u16, message: String },
+    #[error("the OS keyring cannot be used: {0}")]
+    Keyring(String),
+    #[error("{0}")]
+    InvalidInput(String),
+    #[error(
+        "the local data in {path} was written by a newer version of AICC Partner; update the app to open it"
+    )]
+    NewerStore { path: String },
+    #[error("local store: {0}")]
+    Store(#[from] rusqlite::Error),
+    #[error("local store cannot be migrated: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    #[error("cannot read or write {path}: {source}")]
+    File {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(#[from] serde_json::Error),
+    #[error("a background task failed")]
+    TaskFailed,
+}
+
+impl Error {
+    /// The kind of error, for the UI.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            Error::Offline { .. } => ErrorCode::Offline,
+            Error::UntrustedCertificate(_) => ErrorCode::UntrustedCertificate,
+            Error::WrongCredentials => ErrorCode::WrongCredentials,
+            Error::SessionEnded => ErrorCode::SessionEnded,
+            Error::NotAPortal { .. } => ErrorCode::NotAPortal,
+            Error::Portal { .. } => ErrorCode::Portal,
+            Error::Keyring(_) => ErrorCode::KeyringUnavailable,
+            Error::InvalidInput(_) => ErrorCode::InvalidInput,
+            Error::NewerStore { .. } => ErrorCode::NewerStore,
+            Error::Store(_)
+            | Error::Migration(_)
+            | Error::File { .. }
+            | Error::Corrupt(_)
+            | Error::TaskFailed => ErrorCode::Internal,
+        }
+    }
+
+    /// Whether trying again later, unchanged, may succeed.
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Error::Offline { .. })
+            || matches!(self, Error::Portal { status, .. } if *status == 429 || *status >= 500)
+    }
+}
+
+impl From<tokio::task::JoinError> for Error {
+    fn from(_: tokio::task::JoinError) -> Self {
+        Error::TaskFailed
+    }
+}
+
+/// The client core's result.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,113 @@
+//! The local store: one SQLite database per center and account, holding
+//! everything the app shows, so every screen works with the network off.
+//! Work runs on a blocking thread, never on the async runtime.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite_migration::{M, MigrationDefinitionError, Migrations};
+
+use crate::error::{Error, Result};
+
+const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("../migrations/0001_catalog.sql"))];
+
+/// A handle on one account's local database.
+#[derive(Debug, Clone)]
+pub struct Store {
+    conn: Arc<Mutex<Connection>>,
+    path: PathBuf,
+}
+
+impl Store {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub fn open(path: &Path) -> Result<Self> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|source| Error::File {
+                path: dir.display().to_string(),
+                source,
+            })?;
+        }
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        match Migrations::from_slice(MIGRATIONS).to_latest(&mut conn) {
+            Ok(()) => {}
+            Err(rusqlite_migration::Error::MigrationDefinition(
+                MigrationDefinitionError::DatabaseTooFarAhead,
+            )) => {
+                return Err(Error::NewerStore {
+                    path: path.display().to_string(),
+                });
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+            path: path.to_owned(),
+        })
+    }
+
+    /// Where the database lives.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `work` on the database on a blocking thread.
+    pub async fn call<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            let mut conn = conn.lock().unwrap_or_else(|poison| poison.into_inner());
+            work(&mut conn)
+        })
+        .await?
+    }
+}
+
+/// The stored cursor of a collection's change feed, and when it was reached.
+pub fn cursor(conn: &Connection, collection: &str) -> Result<Option<(u64, String)>> {
+    Ok(conn
+        .query_row(
+            "SELECT rev, synced_at FROM sync_cursors WHERE collection = ?1",
+            [collection],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
+        .optional()?)
+}
+
+/// Moves a collection's cursor; call inside the transaction that applied the page.
+pub fn set_cursor(conn: &Connection, collection: &str, rev: u64, synced_at: &str) -> Result<()> {
+    conn.execute(
+        "INSERT INTO sync_cursors (collection, rev, synced_at) VALUES (?1, ?2, ?3)
+         ON CONFLICT (collection) DO UPDATE SET rev = excluded.rev, synced_at = excluded.synced_at",
+        params![collection, rev, synced_at],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_from_a_newer_app_is_refused_untouched() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("store.sqlite3");
+        drop(Store::open(&path).unwrap());
+        let conn = Connection::open(&path).unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+        drop(conn);
+        let err = Store::open(&path).unwrap_err();
+        assert!(matches!(err, Error::NewerStore { .. }), "{err:?}");
+        let version: i64 = Connection::open(&path)
+            .unwrap()
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(version, 99);
+    }
+}

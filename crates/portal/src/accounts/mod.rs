@@ -1,0 +1,311 @@
+//! Accounts: organisations, users, sign-in, and the tokens that say who asks.
+//!
+//! Passwords are hashed with argon2id. Access tokens live 15 minutes;
+//! refresh tokens rotate on every use, and presenting one that was already
+//! used revokes its whole family (the sign-in it came from), because only a
+//! thief replays an old refresh token. Tokens are stored as SHA-256 hashes.
+
+use aicc_api::auth::{Account, PasswordSignIn, RefreshTokenBody, Role, TokenGrant};
+use argon2::password_hash::rand_core::OsRng;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{StatusCode, header};
+use axum::Json;
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore as _;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use sha2::{Digest, Sha256};
+
+use crate::AppState;
+use crate::error::ApiError;
+
+/// How long an access token is valid.
+pub const ACCESS_TTL_SECS: i64 = 15 * 60;
+/// How long an unused refresh token is valid.
+pub const REFRESH_TTL_SECS: i64 = 30 * 24 * 3600;
+/// The password of every demo account.
+pub const DEMO_PASSWORD: &str = "demo-password";
+
+/// The signed-in account a request is made for.
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub user_id: i64,
+    pub organisation_id: i64,
+    pub role: Role,
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = parts
+            .headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .ok_or_else(|| ApiError::Unauthorized("sign in: this request needs a bearer token".into()))?;
+        let hash = token_hash(token);
+        let caller = state
+            .db
+            .call(move |conn| {
+                conn.query_row(
+                    "SELECT u.id, u.organisation_id, u.role FROM tokens t JOIN users u ON u.id = t.user_id
+                     WHERE t.hash = ?1 AND t.kind = 'access' AND t.revoked_at IS NULL AND t.expires_at > ?2",
+                    params![hash, now()],
+                    |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?, row.get::<_, String>(2)?)),
+                )
+                .optional()
+                .map_err(ApiError::from)
+            })
+            .await?;
+        let (user_id, organisation_id, role) = caller.ok_or_else(|| {
+            ApiError::Unauthorized("the access token is unknown or expired; refresh it or sign in again".into())
+        })?;
+        Ok(Caller {
+            user_id,
+            organisation_id,
+            role: Role::parse(&role).unwrap_or(Role::PartnerMember),
+        })
+    }
+}
+
+/// `POST /v1/auth/token`: e-mail and password for tokens.
+pub async fn sign_in(
+    State(state): State<AppState>,
+    Json(body): Json<PasswordSignIn>,
+) -> Result<Json<TokenGrant>, ApiError> {
+    let wrong = || ApiError::Unauthorized("wrong e-mail or password".into());
+    let email = body.email.trim().to_owned();
+    let stored = state
+        .db
+        .call(move |conn| {
+            conn.query_row(
+                "SELECT id, password_hash FROM users WHERE email = ?1",
+                [email],
+                |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?)),
+            )
+            .optional()
+            .map_err(ApiError::from)
+        })
+        .await?;
+    let Some((user_id, password_hash)) = stored else {
+        return Err(wrong());
+    };
+    let password = body.password;
+    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &password_hash))
+        .await
+        .unwrap_or(false);
+    if !matches {
+        return Err(wrong());
+    }
+    let grant = state
+        .db
+        .call(move |conn| {
+            let tx = conn.transaction()?;
+            let grant = issue(&tx, user_id, &random_bytes())?;
+            tx.commit()?;
+            Ok::<_, ApiError>(grant)
+        })
+        .await?;
+    Ok(Json(grant))
+}
+
+/// `POST /v1/auth/refresh`: a refresh token for a new pair.
+pub async fn refresh(
+    State(state): State<AppState>,
+    Json(body): Json<RefreshTokenBody>,
+) -> Result<Json<TokenGrant>, ApiError> {
+    let hash = token_hash(&body.refresh_token);
+    let grant = state
+        .db
+        .call(move |conn| {
+            let tx = conn.transaction()?;
+            let found = tx
+                .query_row(
+                    "SELECT user_id, family, expires_at, used_at, revoked_at FROM tokens
+                     WHERE hash = ?1 AND kind = 'refresh'",
+                    [&hash],
+                    |row| {
+                        Ok((
+                            row.get::<_, i64>(0)?,
+                            row.get::<_, Vec<u8>>(1)?,
+                            row.get::<_, i64>(2)?,
+                            row.get::<_, Option<i64>>(3)?,
+                            row.get::<_, Option<i64>>(4)?,
+                        ))
+                    },
+                )
+                .optional()?;
+            let expired = || ApiError::Unauthorized("the session has ended; sign in again".into());
+            let Some((user_id, family, expires_at, used_at, revoked_at)) = found else {
+                return Err(expired());
+            };
+            if used_at.is_some() {
+                tx.execute(
+                    "UPDATE tokens SET revoked_at = ?1 WHERE family = ?2 AND revoked_at IS NULL",
+                    params![now(), family],
+                )?;
+                tx.commit()?;
+                tracing::warn!(user_id, "a used refresh token was replayed; its session is revoked");
+                return Err(expired());
+            }
+            if revoked_at.is_some() || expires_at <= now() {
+                return Err(expired());
+            }
+            tx.execute("UPDATE tokens SET used_at = ?1 WHERE hash = ?2", params![now(), hash])?;
+            let grant = issue(&tx, user_id, &family)?;
+            tx.commit()?;
+            Ok(grant)
+        })
+        .await?;
+    Ok(Json(grant))
+}
+
+/// `POST /v1/auth/revoke`: signs out the session a refresh token belongs to.
+pub async fn revoke(
+    State(state): State<AppState>,
+    Json(body): Json<RefreshTokenBody>,
+) -> Result<StatusCode, ApiError> {
+    let hash = token_hash(&body.refresh_token);
+    state
+        .db
+        .call(move |conn| {
+            conn.execute(
+                "UPDATE tokens SET revoked_at = ?1 WHERE revoked_at IS NULL AND family =
+                 (SELECT family FROM tokens WHERE hash = ?2 AND kind = 'refresh')",
+                params![now(), hash],
+            )
+            .map_err(ApiError::from)
+        })
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `GET /v1/me`: who the access token belongs to.
+pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Account>, ApiError> {
+    let account = state
+        .db
+        .call(move |conn| account(conn, caller.user_id))
+        .await?;
+    Ok(Json(account))
+}
+
+fn issue(tx: &Transaction<'_>, user_id: i64, family: &[u8]) -> Result<TokenGrant, ApiError> {
+    let access_token = format!("aat_{}", URL_SAFE_NO_PAD.encode(random_bytes()));
+    let refresh_token = format!("art_{}", URL_SAFE_NO_PAD.encode(random_bytes()));
+    let mut insert = tx.prepare_cached(
+        "INSERT INTO tokens (hash, user_id, kind, family, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+    )?;
+    insert.execute(params![token_hash(&access_token), user_id, "access", family, now() + ACCESS_TTL_SECS])?;
+    insert.execute(params![token_hash(&refresh_token), user_id, "refresh", family, now() + REFRESH_TTL_SECS])?;
+    Ok(TokenGrant {
+        access_token,
+        expires_in: ACCESS_TTL_SECS as u64,
+        refresh_token,
+        account: account(tx, user_id)?,
+    })
+}
+
+fn account(conn: &Connection, user_id: i64) -> Result<Account, ApiError> {
+    let (email, name, organisation, role) = conn.query_row(
+        "SELECT u.email, u.name, o.name, u.role FROM users u JOIN organisations o ON o.id = u.organisation_id
+         WHERE u.id = ?1",
+        [user_id],
+        |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get::<_, String>(3)?)),
+    )?;
+    Ok(Account {
+        email,
+        name,
+        organisation,
+        role: Role::parse(&role).unwrap_or(Role::PartnerMember),
+    })
+}
+
+/// Creates an organisation if it does not exist and returns its id.
+pub fn ensure_organisation(conn: &Connection, name: &str, kind: &str) -> rusqlite::Result<i64> {
+    conn.execute(
+        "INSERT INTO organisations (name, kind) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
+        params![name, kind],
+    )?;
+    conn.query_row("SELECT id FROM organisations WHERE name = ?1", [name], |r| r.get(0))
+}
+
+/// Creates a user with a password, or resets the password of an existing one.
+pub fn upsert_user(
+    conn: &Connection,
+    organisation_id: i64,
+    email: &str,
+    name: &str,
+    role: Role,
+    password: &str,
+) -> Result<(), ApiError> {
+    let hash = hash_password(password);
+    conn.execute(
+        "INSERT INTO users (organisation_id, email, name, role, password_hash) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (email) DO UPDATE SET organisation_id = excluded.organisation_id, name = excluded.name,
+         role = excluded.role, password_hash = excluded.password_hash",
+        params![organisation_id, email, name, role.as_str(), hash],
+    )?;
+    Ok(())
+}
+
+/// The demo's organisations and its four accounts, all with [`DEMO_PASSWORD`].
+pub fn seed_demo(conn: &Connection) -> Result<(), ApiError> {
+    let center = ensure_organisation(conn, "Demo AI Computing Center", "center")?;
+    let robotics = ensure_organisation(conn, "Demo Robotics", "incubated_startup")?;
+    let vision = ensure_organisation(conn, "Other Vision", "isv")?;
+    for (org, email, name, role) in [
+        (robotics, "partner@demo.aicc", "Li Wei", Role::PartnerAdmin),
+        (vision, "member@other.aicc", "Zhang Min", Role::PartnerMember),
+        (center, "reviewer@demo.aicc", "Wang Fang", Role::CenterReviewer),
+        (center, "admin@demo.aicc", "Chen Jie", Role::CenterAdmin),
+    ] {
+        upsert_user(conn, org, email, name, role, DEMO_PASSWORD)?;
+    }
+    Ok(())
+}
+
+fn hash_password(password: &str) -> String {
+    let salt = SaltString::generate(&mut OsRng);
+    match Argon2::default().hash_password(password.as_bytes(), &salt) {
+        Ok(hash) => hash.to_string(),
+        // Only reachable with invalid argon2 parameters, which are fixed here.
+        Err(e) => unreachable!("argon2 with default parameters failed: {e}"),
+    }
+}
+
+fn verify_password(password: &str, stored: &str) -> bool {
+    PasswordHash::new(stored)
+        .is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+}
+
+fn token_hash(token: &str) -> Vec<u8> {
+    Sha256::digest(token.as_bytes()).to_vec()
+}
+
+fn random_bytes() -> [u8; 32] {
+    let mut bytes = [0; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes
+}
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_verify_only_against_their_own_hash() {
+        let hash = hash_password("demo-password");
+        assert!(hash.starts_with("$argon2id$"));
+        assert!(verify_password("demo-password", &hash));
+        assert!(!verify_password("demo-passwore", &hash));
+        assert!(!verify_password("demo-password", "not a hash"));
+    }
+}

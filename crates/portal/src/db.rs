@@ -1,0 +1,103 @@
+//! The portal's SQLite database: opening it (WAL, foreign keys, migrations
+//! embedded in the binary) and running work on it off the async runtime.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::Connection;
+use rusqlite_migration::{M, Migrations};
+
+const MIGRATIONS: &[M<'static>] = &[M::up(include_str!(
+    "../migrations/0001_accounts_and_catalog.sql"
+))];
+
+/// Errors of the database layer.
+#[derive(Debug, thiserror::Error)]
+pub enum DbError {
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error(
+        "the database at {path} cannot be migrated ({source}); it may have been written by a newer portal"
+    )]
+    Migration {
+        path: String,
+        source: rusqlite_migration::Error,
+    },
+    #[error("a database task panicked")]
+    TaskPanicked,
+}
+
+/// A shared handle on the portal's database.
+#[derive(Clone, Debug)]
+pub struct Db {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl Db {
+    /// Opens (creating if needed) and migrates the database at `path`.
+    pub fn open(path: &Path) -> Result<Self, DbError> {
+        let mut conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        Migrations::from_slice(MIGRATIONS)
+            .to_latest(&mut conn)
+            .map_err(|source| DbError::Migration {
+                path: path.display().to_string(),
+                source,
+            })?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// Runs `work` on the database on a blocking thread.
+    pub async fn call<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, E> + Send + 'static,
+    {
+        let conn = Arc::clone(&self.conn);
+        tokio::task::spawn_blocking(move || {
+            // A panic inside `work` poisons the lock but leaves SQLite
+            // consistent (the transaction rolls back on drop), so carry on.
+            let mut conn = conn.lock().unwrap_or_else(|poison| poison.into_inner());
+            work(&mut conn)
+        })
+        .await
+        .map_err(|_| E::from(DbError::TaskPanicked))?
+    }
+
+    /// Runs `work` synchronously; for start-up and admin commands.
+    pub fn blocking<T>(&self, work: impl FnOnce(&mut Connection) -> T) -> T {
+        let mut conn = self.conn.lock().unwrap_or_else(|poison| poison.into_inner());
+        work(&mut conn)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_are_valid() {
+        Migrations::from_slice(MIGRATIONS).validate().unwrap();
+    }
+
+    #[test]
+    fn reopening_an_existing_database_keeps_its_data() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("portal.sqlite3");
+        Db::open(&path)
+            .unwrap()
+            .blocking(|c| c.execute("UPDATE revision SET rev = 41", []))
+            .unwrap();
+        let rev: i64 = Db::open(&path)
+            .unwrap()
+            .blocking(|c| c.query_row("SELECT rev FROM revision", [], |r| r.get(0)))
+            .unwrap();
+        assert_eq!(rev, 41);
+    }
+}
