@@ -1,11 +1,9 @@
+include!("src/commands/names.rs");
+
 fn main() {
-    tauri_build::try_build(
-        tauri_build::Attributes::new().app_manifest(tauri_build::AppManifest::new().commands(&[
-            "sign_in",
-            "current_account",
-            "catalog_search",
-            "sync_status",
-        ])),
-    )
-    .expect("failed to run tauri-build");
+    let manifest = tauri_build::AppManifest::new().commands(COMMANDS);
+    if let Err(e) = tauri_build::try_build(tauri_build::Attributes::new().app_manifest(manifest)) {
+        eprintln!("tauri-build failed: {e:#}");
+        std::process::exit(1);
+    }
 }

@@ -1,1 +1,54 @@
+//! The desktop shell of AICC Partner: Tauri commands and events over the
+//! client core. Thin by design: every decision lives in `aicc-client`; a
+//! command here is a few lines that call it and hand the answer to the UI.
 
+mod bindings;
+mod commands;
+mod error;
+mod logging;
+mod state;
+
+use tauri::{Emitter as _, Manager as _};
+
+use crate::state::AppState;
+
+/// The event that carries every new [`aicc_client::sync::SyncReport`] to the UI.
+pub const SYNC_REPORT_EVENT: &str = "sync-report";
+
+/// Starts the app.
+pub fn run() {
+    let dirs = match aicc_client::config::AppDirs::from_system() {
+        Ok(dirs) => dirs,
+        Err(e) => {
+            eprintln!("AICC Partner cannot start: {e}");
+            std::process::exit(1);
+        }
+    };
+    let _log_guard = logging::init(&dirs.logs);
+    tracing::info!(version = env!("CARGO_PKG_VERSION"), "AICC Partner starting");
+    let result = tauri::Builder::default()
+        .invoke_handler(tauri::generate_handler![
+            commands::account::sign_in,
+            commands::account::current_account,
+            commands::catalog::catalog_search,
+            commands::sync::sync_status,
+        ])
+        .setup(move |app| {
+            let state = AppState::new(dirs);
+            let handle = app.handle().clone();
+            state.on_report(move |report| {
+                if let Err(e) = handle.emit(SYNC_REPORT_EVENT, report) {
+                    tracing::warn!("cannot send the sync status to the window: {e}");
+                }
+            });
+            app.manage(state);
+            let state = app.state::<AppState>();
+            tauri::async_runtime::block_on(state.resume_active_account());
+            Ok(())
+        })
+        .run(tauri::generate_context!());
+    if let Err(e) = result {
+        tracing::error!("AICC Partner stopped with an error: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,1 +1,246 @@
-//! End-to-end tests live in `tests/`; run them with `cargo xtask test`.
+//! The end-to-end harness: a real portal process, tauri-driver (which starts
+//! WebKitWebDriver, which starts the real app), and a WebDriver client.
+//!
+//! `cargo xtask test` builds the binaries, provides a desktop session (Xvfb,
+//! D-Bus, a Secret Service) and runs these tests with their paths in
+//! `AICC_E2E_*` variables. Each test gets its own home for the app's files.
+
+use std::io::{BufRead as _, BufReader};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use fantoccini::{Client, ClientBuilder, Locator};
+
+/// How long to wait for the app to show something.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+/// The binaries under test and where screenshots go.
+#[derive(Debug, Clone)]
+pub struct Env {
+    pub app: PathBuf,
+    pub portal: PathBuf,
+    pub tauri_driver: PathBuf,
+    pub out: PathBuf,
+}
+
+impl Env {
+    /// Reads the `AICC_E2E_*` variables that `cargo xtask test` sets.
+    pub fn from_env() -> anyhow::Result<Self> {
+        let var = |name: &str| {
+            std::env::var_os(name).map(PathBuf::from).with_context(|| {
+                format!("{name} is not set: run the end-to-end tests with `cargo xtask test`")
+            })
+        };
+        let env = Self {
+            app: var("AICC_E2E_APP")?,
+            portal: var("AICC_E2E_PORTAL")?,
+            tauri_driver: var("AICC_E2E_TAURI_DRIVER")?,
+            out: var("AICC_E2E_OUT")?,
+        };
+        std::fs::create_dir_all(&env.out)?;
+        Ok(env)
+    }
+}
+
+/// A portal process with the demo data.
+#[derive(Debug)]
+pub struct Portal {
+    pub url: String,
+    child: Child,
+}
+
+impl Portal {
+    /// Starts the demo portal on a free loopback port.
+    pub fn start_demo(env: &Env, data_dir: &Path) -> anyhow::Result<Self> {
+        let mut child = Command::new(&env.portal)
+            .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir"])
+            .arg(data_dir)
+            .stdout(Stdio::piped())
+            .spawn()
+            .context("cannot start the portal")?;
+        let mut first = String::new();
+        if let Some(out) = child.stdout.take() {
+            BufReader::new(out).read_line(&mut first)?;
+        }
+        match first.trim().strip_prefix("listening on ") {
+            Some(url) => Ok(Self {
+                url: url.to_owned(),
+                child,
+            }),
+            None => bail!("the portal did not print its address, but {first:?}"),
+        }
+    }
+
+    /// How many models the portal's catalog feed serves to the demo partner.
+    pub async fn catalog_size(&self) -> anyhow::Result<usize> {
+        use aicc_api::auth::TokenGrant;
+        use aicc_api::catalog::Model;
+        use aicc_api::sync::{Change, ChangePage};
+        let http = reqwest::Client::new();
+        let grant: TokenGrant = http
+            .post(format!("{}/v1/auth/token", self.url))
+            .json(&serde_json::json!({ "email": "partner@demo.aicc", "password": "demo-password" }))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let (mut after, mut models) = (0, 0);
+        loop {
+            let page: ChangePage<Model> = http
+                .get(format!(
+                    "{}/v1/catalog/changes?after={after}&limit=1000",
+                    self.url
+                ))
+                .bearer_auth(&grant.access_token)
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+            models += page
+                .changes
+                .iter()
+                .filter(|c| matches!(c, Change::Upsert { .. }))
+                .count();
+            after = page.next;
+            if !page.more {
+                return Ok(models);
+            }
+        }
+    }
+
+    /// Stops the portal and waits until it is gone.
+    pub fn stop(&mut self) -> anyhow::Result<()> {
+        self.child.kill()?;
+        self.child.wait()?;
+        Ok(())
+    }
+}
+
+impl Drop for Portal {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// tauri-driver, launching the app with its files under one home directory.
+#[derive(Debug)]
+pub struct Driver {
+    url: String,
+    child: Child,
+    app: PathBuf,
+}
+
+impl Driver {
+    /// Starts tauri-driver on free ports; the apps it launches keep their
+    /// settings and data under `home`.
+    pub fn start(env: &Env, home: &Path) -> anyhow::Result<Self> {
+        for dir in ["config", "data", "cache"] {
+            std::fs::create_dir_all(home.join(dir))?;
+        }
+        let port = free_port()?;
+        let native_port = free_port()?;
+        let child = Command::new(&env.tauri_driver)
+            .args([
+                "--port",
+                &port.to_string(),
+                "--native-port",
+                &native_port.to_string(),
+            ])
+            .env("XDG_CONFIG_HOME", home.join("config"))
+            .env("XDG_DATA_HOME", home.join("data"))
+            .env("XDG_CACHE_HOME", home.join("cache"))
+            .stdout(Stdio::null())
+            .spawn()
+            .context("cannot start tauri-driver")?;
+        let address = SocketAddr::from(([127, 0, 0, 1], port));
+        let deadline = Instant::now() + PATIENCE;
+        while TcpStream::connect(address).is_err() {
+            if Instant::now() > deadline {
+                bail!("tauri-driver did not listen on {address}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        Ok(Self {
+            url: format!("http://{address}"),
+            child,
+            app: env.app.clone(),
+        })
+    }
+
+    /// Starts the app and a WebDriver session on its window.
+    pub async fn launch(&self) -> anyhow::Result<Client> {
+        let mut capabilities = serde_json::Map::new();
+        capabilities.insert("browserName".into(), "wry".into());
+        capabilities.insert(
+            "tauri:options".into(),
+            serde_json::json!({ "application": self.app }),
+        );
+        let client = ClientBuilder::rustls()?
+            .capabilities(capabilities)
+            .connect(&self.url)
+            .await
+            .context("cannot start the app through tauri-driver")?;
+        Ok(client)
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Waits for an element matching `css` and returns it.
+pub async fn find(app: &Client, css: &str) -> anyhow::Result<fantoccini::elements::Element> {
+    app.wait()
+        .at_most(PATIENCE)
+        .for_element(Locator::Css(css))
+        .await
+        .with_context(|| format!("nothing matching `{css}` appeared within {PATIENCE:?}"))
+}
+
+/// Waits until the text of the element matching `css` satisfies `wanted`.
+pub async fn wait_for_text(
+    app: &Client,
+    css: &str,
+    wanted: impl Fn(&str) -> bool,
+) -> anyhow::Result<String> {
+    let deadline = Instant::now() + PATIENCE;
+    let mut last = String::new();
+    while Instant::now() < deadline {
+        if let Ok(element) = app.find(Locator::Css(css)).await {
+            last = element.text().await.unwrap_or_default();
+            if wanted(&last) {
+                return Ok(last);
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("`{css}` still reads {last:?} after {PATIENCE:?}")
+}
+
+/// Replaces the text of the input matching `css`.
+pub async fn type_into(app: &Client, css: &str, text: &str) -> anyhow::Result<()> {
+    let input = find(app, css).await?;
+    input.clear().await?;
+    input.send_keys(text).await?;
+    Ok(())
+}
+
+/// Saves a screenshot of the window as `name`.png in the output directory.
+pub async fn screenshot(app: &Client, env: &Env, name: &str) -> anyhow::Result<()> {
+    let png = app.screenshot().await?;
+    std::fs::write(env.out.join(format!("{name}.png")), png)?;
+    Ok(())
+}
+
+fn free_port() -> anyhow::Result<u16> {
+    Ok(TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port())
+}

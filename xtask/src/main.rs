@@ -1,1 +1,86 @@
-fn main() {}
+//! `cargo xtask run | test`: the two commands a fresh machine needs.
+//!
+//! - `run` installs what is missing, builds the UI and the app, starts a demo
+//!   portal on 127.0.0.1, signs the app in as the demo partner and opens it.
+//! - `test` runs every check and test: formatting, clippy, cargo tests (with
+//!   a real Secret Service for the keyring), the UI's checks and unit tests,
+//!   and the end-to-end suite driving the real app under Xvfb.
+
+mod desktop;
+mod packages;
+mod portal;
+mod run;
+mod test;
+mod ui;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Context as _, bail};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "Build, run and test AICC Partner")]
+struct Cli {
+    #[command(subcommand)]
+    command: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Install what is missing, start a demo portal and open the app signed in to it.
+    Run {
+        /// Port of the demo portal on 127.0.0.1; a busy port falls back to a free one.
+        #[arg(long, default_value_t = 7878)]
+        port: u16,
+    },
+    /// Run every check and test, end-to-end included.
+    Test {
+        /// Copy the end-to-end screenshots into docs/ for the README.
+        #[arg(long)]
+        update_screenshots: bool,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Task::Run { port } => run::run(port),
+        Task::Test { update_screenshots } => test::test(update_screenshots),
+    }
+}
+
+/// The workspace root.
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+}
+
+/// The shared target directory.
+fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from)
+}
+
+/// Runs a command to completion, failing with its name if it fails.
+fn step(what: &str, command: &mut Command) -> anyhow::Result<()> {
+    eprintln!("\n==> {what}");
+    let status = command
+        .status()
+        .with_context(|| format!("cannot start {:?}", command.get_program()))?;
+    if !status.success() {
+        bail!("{what} failed ({status})");
+    }
+    Ok(())
+}
+
+/// `cargo` with the flags every build of the app shares, so that clippy,
+/// tests and the end-to-end binaries reuse one set of compiled dependencies.
+/// `tauri/custom-protocol` makes the app serve the built UI, not a dev server.
+fn cargo(args: &[&str]) -> Command {
+    let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    command.current_dir(root()).args(args);
+    command
+}
+
+/// The features every cargo invocation on the app passes.
+const APP_FEATURES: &[&str] = &["--features", "tauri/custom-protocol"];

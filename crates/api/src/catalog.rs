@@ -43,6 +43,7 @@ pub struct Model {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Framework {
+    #[serde(rename = "mindspore")]
     MindSpore,
     /// PyTorch with the `torch_npu` adapter (e.g. through MindSpeed).
     PytorchNpu,
@@ -55,7 +56,7 @@ impl Framework {
     /// The wire name, also used in the client's search index.
     pub fn as_str(self) -> &'static str {
         match self {
-            Framework::MindSpore => "mind_spore",
+            Framework::MindSpore => "mindspore",
             Framework::PytorchNpu => "pytorch_npu",
             Framework::Tensorflow => "tensorflow",
             Framework::Paddlepaddle => "paddlepaddle",

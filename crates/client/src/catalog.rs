@@ -36,7 +36,11 @@ pub struct SearchPage {
 /// Applies one change-feed page and its cursor in one transaction: a crash
 /// between pages neither loses nor repeats anything. Returns the number of
 /// changes applied.
-pub fn apply_page(conn: &mut Connection, page: &ChangePage<Model>, synced_at: &str) -> Result<usize> {
+pub fn apply_page(
+    conn: &mut Connection,
+    page: &ChangePage<Model>,
+    synced_at: &str,
+) -> Result<usize> {
     let tx = conn.transaction()?;
     {
         let mut find = tx.prepare_cached("SELECT rowid FROM catalog_models WHERE id = ?1")?;
@@ -228,9 +232,22 @@ mod tests {
     async fn search_matches_word_prefixes_and_ranks_names_first() {
         let (_dir, store) = store();
         let changes = vec![
-            Change::Upsert { rev: 1, item: model("resnet50", "resnet50", "Image Classification") },
-            Change::Upsert { rev: 2, item: model("yolov5", "yolov5", "Object Detection") },
-            Change::Upsert { rev: 3, item: model("resnet-det", "retinanet", "Object Detection resnet backbone") },
+            Change::Upsert {
+                rev: 1,
+                item: model("resnet50", "resnet50", "Image Classification"),
+            },
+            Change::Upsert {
+                rev: 2,
+                item: model("yolov5", "yolov5", "Object Detection"),
+            },
+            Change::Upsert {
+                rev: 3,
+                item: model(
+                    "resnet-det",
+                    "retinanet",
+                    "Object Detection resnet backbone",
+                ),
+            },
         ];
         store
             .call(move |c| apply_page(c, &page(changes, 3), "t"))
@@ -239,7 +256,10 @@ mod tests {
         let found = store.call(|c| search(c, "res", 0, 10)).await.unwrap();
         assert_eq!(found.total, 2);
         assert_eq!(ids(&found), ["resnet50", "resnet-det"]);
-        let found = store.call(|c| search(c, "object det", 0, 10)).await.unwrap();
+        let found = store
+            .call(|c| search(c, "object det", 0, 10))
+            .await
+            .unwrap();
         assert_eq!(found.total, 2);
         let first_two_by_name = store.call(|c| search(c, "  ", 0, 2)).await.unwrap();
         assert_eq!(first_two_by_name.total, 3);
@@ -250,20 +270,52 @@ mod tests {
     async fn upserts_replace_and_tombstones_remove_from_list_and_index() {
         let (_dir, store) = store();
         let first = vec![
-            Change::Upsert { rev: 1, item: model("a", "alexnet", "Image Classification") },
-            Change::Upsert { rev: 2, item: model("b", "bert", "NLP") },
+            Change::Upsert {
+                rev: 1,
+                item: model("a", "alexnet", "Image Classification"),
+            },
+            Change::Upsert {
+                rev: 2,
+                item: model("b", "bert", "NLP"),
+            },
         ];
-        store.call(move |c| apply_page(c, &page(first, 2), "t1")).await.unwrap();
+        store
+            .call(move |c| apply_page(c, &page(first, 2), "t1"))
+            .await
+            .unwrap();
         let second = vec![
-            Change::Upsert { rev: 3, item: model("a", "alexnet-v2", "Image Classification") },
-            Change::Tombstone { rev: 4, id: "b".into() },
+            Change::Upsert {
+                rev: 3,
+                item: model("a", "alexnet-v2", "Image Classification"),
+            },
+            Change::Tombstone {
+                rev: 4,
+                id: "b".into(),
+            },
         ];
-        store.call(move |c| apply_page(c, &page(second, 4), "t2")).await.unwrap();
+        store
+            .call(move |c| apply_page(c, &page(second, 4), "t2"))
+            .await
+            .unwrap();
         let all = store.call(|c| search(c, "", 0, 10)).await.unwrap();
         assert_eq!(all.total, 1);
         assert_eq!(all.models[0].name, "alexnet-v2");
-        assert_eq!(store.call(|c| search(c, "bert", 0, 10)).await.unwrap().total, 0);
-        assert_eq!(store.call(|c| search(c, "alexnet", 0, 10)).await.unwrap().total, 1);
+        assert_eq!(
+            store
+                .call(|c| search(c, "bert", 0, 10))
+                .await
+                .unwrap()
+                .total,
+            0
+        );
+        assert_eq!(
+            store
+                .call(|c| search(c, "alexnet", 0, 10))
+                .await
+                .unwrap()
+                .total,
+            1
+        );
         let cursor = store.call(|c| store::cursor(c, COLLECTION)).await.unwrap();
         assert_eq!(cursor, Some((4, "t2".into())));
     }
@@ -271,8 +323,14 @@ mod tests {
     #[tokio::test]
     async fn quotes_and_operators_in_a_query_are_plain_text() {
         let (_dir, store) = store();
-        let changes = vec![Change::Upsert { rev: 1, item: model("a", "alexnet", "Image Classification") }];
-        store.call(move |c| apply_page(c, &page(changes, 1), "t")).await.unwrap();
+        let changes = vec![Change::Upsert {
+            rev: 1,
+            item: model("a", "alexnet", "Image Classification"),
+        }];
+        store
+            .call(move |c| apply_page(c, &page(changes, 1), "t"))
+            .await
+            .unwrap();
         for query in ["\"", "alex\" OR", "NEAR(", "*", "a:b", "-x"] {
             let q = query.to_owned();
             store.call(move |c| search(c, &q, 0, 10)).await.unwrap();

@@ -21,9 +21,15 @@ pub struct AppDirs {
 impl AppDirs {
     /// The platform's directories for the app (on Linux, XDG's).
     pub fn from_system() -> Result<Self> {
-        let missing = || Error::InvalidInput("the system reports no home directory for the app's files".into());
-        let config = dirs::config_dir().ok_or_else(missing)?.join(crate::APP_IDENTIFIER);
-        let data = dirs::data_dir().ok_or_else(missing)?.join(crate::APP_IDENTIFIER);
+        let missing = || {
+            Error::InvalidInput("the system reports no home directory for the app's files".into())
+        };
+        let config = dirs::config_dir()
+            .ok_or_else(missing)?
+            .join(crate::APP_IDENTIFIER);
+        let data = dirs::data_dir()
+            .ok_or_else(missing)?
+            .join(crate::APP_IDENTIFIER);
         Ok(Self {
             logs: data.join("logs"),
             config,
@@ -41,7 +47,13 @@ impl AppDirs {
         let name: String = account
             .key()
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '.' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '.' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         self.data.join("accounts").join(format!("{name}.sqlite3"))
     }
@@ -58,7 +70,11 @@ pub struct CenterAccount {
 impl CenterAccount {
     /// Names the account in the keyring and on disk.
     pub fn key(&self) -> String {
-        format!("{} @ {}", self.email.to_lowercase(), self.url.trim_end_matches('/'))
+        format!(
+            "{} @ {}",
+            self.email.to_lowercase(),
+            self.url.trim_end_matches('/')
+        )
     }
 }
 
@@ -127,12 +143,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nested").join("settings.json");
         assert_eq!(Settings::load(&path).unwrap(), Settings::default());
-        let a = CenterAccount { url: "https://a.cn".into(), email: "x@a.cn".into() };
-        let b = CenterAccount { url: "https://b.cn/".into(), email: "y@b.cn".into() };
+        let a = CenterAccount {
+            url: "https://a.cn".into(),
+            email: "x@a.cn".into(),
+        };
+        let b = CenterAccount {
+            url: "https://b.cn/".into(),
+            email: "y@b.cn".into(),
+        };
         let mut settings = Settings::default();
         settings.activate(a.clone());
         settings.activate(b);
-        settings.activate(CenterAccount { url: "https://a.cn/".into(), email: "X@a.cn".into() });
+        settings.activate(CenterAccount {
+            url: "https://a.cn/".into(),
+            email: "X@a.cn".into(),
+        });
         settings.save(&path).unwrap();
         let loaded = Settings::load(&path).unwrap();
         assert_eq!(loaded.accounts.len(), 2);
@@ -141,9 +166,19 @@ mod tests {
 
     #[test]
     fn each_account_has_its_own_store_file() {
-        let dirs = AppDirs { config: "c".into(), data: "d".into(), logs: "l".into() };
-        let a = dirs.store_file(&CenterAccount { url: "http://127.0.0.1:7878".into(), email: "p@demo.aicc".into() });
-        let b = dirs.store_file(&CenterAccount { url: "http://127.0.0.1:7879".into(), email: "p@demo.aicc".into() });
+        let dirs = AppDirs {
+            config: "c".into(),
+            data: "d".into(),
+            logs: "l".into(),
+        };
+        let a = dirs.store_file(&CenterAccount {
+            url: "http://127.0.0.1:7878".into(),
+            email: "p@demo.aicc".into(),
+        });
+        let b = dirs.store_file(&CenterAccount {
+            url: "http://127.0.0.1:7879".into(),
+            email: "p@demo.aicc".into(),
+        });
         assert_ne!(a, b);
         assert!(a.starts_with("d/accounts"));
     }

@@ -6,6 +6,7 @@
 //!
 //! No Tauri here: the app's shell, a CLI or a test drives this directly.
 
+pub mod accounts;
 pub mod catalog;
 pub mod config;
 pub mod error;
@@ -15,7 +16,7 @@ pub mod store;
 pub mod sync;
 pub mod vault;
 
-pub use error::{Error, ErrorCode};
+pub use error::{Error, ErrorCode, Result};
 
 /// The app's bundle identifier: its directories and keyring entries are named after it.
 pub const APP_IDENTIFIER: &str = "cn.aicc.partner";

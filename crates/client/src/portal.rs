@@ -59,7 +59,10 @@ impl PortalClient {
             email: email.to_owned(),
             password: password.to_owned(),
         };
-        match self.send(self.http.post(self.url("v1/auth/token")).json(&body)).await {
+        match self
+            .send(self.http.post(self.url("v1/auth/token")).json(&body))
+            .await
+        {
             Err(Error::Portal { status: 401, .. }) => Err(Error::WrongCredentials),
             other => other,
         }
@@ -70,14 +73,22 @@ impl PortalClient {
         let body = RefreshTokenBody {
             refresh_token: refresh_token.to_owned(),
         };
-        match self.send(self.http.post(self.url("v1/auth/refresh")).json(&body)).await {
+        match self
+            .send(self.http.post(self.url("v1/auth/refresh")).json(&body))
+            .await
+        {
             Err(Error::Portal { status: 401, .. }) => Err(Error::SessionEnded),
             other => other,
         }
     }
 
     /// One page of the catalog's change feed.
-    pub async fn catalog_changes(&self, token: &str, after: u64, limit: u32) -> Result<ChangePage<Model>> {
+    pub async fn catalog_changes(
+        &self,
+        token: &str,
+        after: u64,
+        limit: u32,
+    ) -> Result<ChangePage<Model>> {
         let request = self
             .http
             .get(self.url("v1/catalog/changes"))
@@ -95,8 +106,12 @@ impl PortalClient {
         let response = request.send().await.map_err(|e| self.transport_error(&e))?;
         let status = response.status();
         if status.is_success() {
-            let bytes = response.bytes().await.map_err(|e| self.transport_error(&e))?;
-            return serde_json::from_slice(&bytes).map_err(|e| self.not_a_portal(format!("unexpected answer: {e}")));
+            let bytes = response
+                .bytes()
+                .await
+                .map_err(|e| self.transport_error(&e))?;
+            return serde_json::from_slice(&bytes)
+                .map_err(|e| self.not_a_portal(format!("unexpected answer: {e}")));
         }
         Err(self.status_error(status, response).await)
     }
@@ -108,10 +123,12 @@ impl PortalClient {
                 status: status.as_u16(),
                 message: body.error.message,
             },
-            Err(_) if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS => Error::Portal {
-                status: status.as_u16(),
-                message: status.canonical_reason().unwrap_or("error").to_owned(),
-            },
+            Err(_) if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS => {
+                Error::Portal {
+                    status: status.as_u16(),
+                    message: status.canonical_reason().unwrap_or("error").to_owned(),
+                }
+            }
             Err(_) => self.not_a_portal(format!("HTTP {status}")),
         }
     }
@@ -147,11 +164,17 @@ mod tests {
     #[test]
     fn center_addresses_are_checked_and_normalised() {
         assert_eq!(
-            PortalClient::new("https://aicc.example.cn/portal").unwrap().base().as_str(),
+            PortalClient::new("https://aicc.example.cn/portal")
+                .unwrap()
+                .base()
+                .as_str(),
             "https://aicc.example.cn/portal/"
         );
         for bad in ["", "aicc.example.cn", "ftp://aicc.example.cn", "https://"] {
-            assert!(matches!(PortalClient::new(bad), Err(Error::InvalidInput(_))), "{bad:?}");
+            assert!(
+                matches!(PortalClient::new(bad), Err(Error::InvalidInput(_))),
+                "{bad:?}"
+            );
         }
     }
 
@@ -160,7 +183,11 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         drop(listener);
-        let err = PortalClient::new(&url).unwrap().sign_in("a@b.c", "x").await.unwrap_err();
+        let err = PortalClient::new(&url)
+            .unwrap()
+            .sign_in("a@b.c", "x")
+            .await
+            .unwrap_err();
         assert!(matches!(err, Error::Offline { .. }), "{err:?}");
     }
 }

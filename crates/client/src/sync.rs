@@ -28,9 +28,17 @@ pub enum SyncStatus {
     /// Everything the center had at `at` is in the local store.
     UpToDate { at: String },
     /// The center cannot be reached since `since`; the next try is at `retry_at`.
-    Offline { since: String, retry_at: String, reason: String },
+    Offline {
+        since: String,
+        retry_at: String,
+        reason: String,
+    },
     /// Sync failed; it retries at `retry_at` unless the user must act first.
-    Error { code: ErrorCode, message: String, retry_at: Option<String> },
+    Error {
+        code: ErrorCode,
+        message: String,
+        retry_at: Option<String>,
+    },
 }
 
 /// The status plus how old the local catalog is.
@@ -148,7 +156,9 @@ async fn run(
                 let retry_at = now_rfc3339(wait);
                 let status = match &e {
                     Error::Offline { reason, .. } => SyncStatus::Offline {
-                        since: offline_since.get_or_insert_with(|| now_rfc3339(Duration::ZERO)).clone(),
+                        since: offline_since
+                            .get_or_insert_with(|| now_rfc3339(Duration::ZERO))
+                            .clone(),
                         retry_at,
                         reason: reason.clone(),
                     },
@@ -190,7 +200,11 @@ pub async fn sync_catalog(
     let mut refreshed = false;
     loop {
         let token = session.access_token().await?;
-        let page = match session.portal().catalog_changes(&token, after, page_size).await {
+        let page = match session
+            .portal()
+            .catalog_changes(&token, after, page_size)
+            .await
+        {
             // The access token may have been revoked early: refresh once.
             Err(Error::Portal { status: 401, .. }) if !refreshed => {
                 refreshed = true;
@@ -216,7 +230,10 @@ pub async fn sync_catalog(
 fn retryable(e: &Error) -> bool {
     !matches!(
         e,
-        Error::SessionEnded | Error::WrongCredentials | Error::NewerStore { .. } | Error::Keyring(_)
+        Error::SessionEnded
+            | Error::WrongCredentials
+            | Error::NewerStore { .. }
+            | Error::Keyring(_)
     )
 }
 
@@ -257,7 +274,11 @@ mod tests {
 
     async fn demo_portal() -> TestPortal {
         let dir = tempfile::tempdir().unwrap();
-        let portal = Portal::open(&PortalOptions { data_dir: dir.path().into(), demo: true }).unwrap();
+        let portal = Portal::open(&PortalOptions {
+            data_dir: dir.path().into(),
+            demo: true,
+        })
+        .unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel();
@@ -270,14 +291,20 @@ mod tests {
                 .await
                 .unwrap();
         });
-        TestPortal { url, portal, _dir: dir, stop: Some(stop) }
+        TestPortal {
+            url,
+            portal,
+            _dir: dir,
+            stop: Some(stop),
+        }
     }
 
     async fn signed_in(url: &str) -> (Arc<Session>, Arc<MemoryStore>) {
         let vault = Arc::new(MemoryStore::default());
-        let (session, account) = Session::sign_in(url, "partner@demo.aicc", "demo-password", vault.clone())
-            .await
-            .unwrap();
+        let (session, account) =
+            Session::sign_in(url, "partner@demo.aicc", "demo-password", vault.clone())
+                .await
+                .unwrap();
         assert_eq!(account.organisation, "Demo Robotics");
         (Arc::new(session), vault)
     }
@@ -294,11 +321,16 @@ mod tests {
         let (session, _) = signed_in(&portal.url).await;
         let (_dir, store) = temp_store();
         let mut pages = Vec::new();
-        let received = sync_catalog(&session, &store, 100, |n| pages.push(n)).await.unwrap();
+        let received = sync_catalog(&session, &store, 100, |n| pages.push(n))
+            .await
+            .unwrap();
         let seeded = aicc_portal::catalog::seed::models().len() as u32;
         assert_eq!(received, seeded);
         assert_eq!(pages.len(), (seeded as usize).div_ceil(100));
-        let found = store.call(|c| catalog::search(c, "resnet50", 0, 10)).await.unwrap();
+        let found = store
+            .call(|c| catalog::search(c, "resnet50", 0, 10))
+            .await
+            .unwrap();
         assert_eq!(found.models[0].id, "resnet50");
         let all = store.call(|c| catalog::search(c, "", 0, 1)).await.unwrap();
         assert_eq!(all.total, seeded);
@@ -310,14 +342,23 @@ mod tests {
         let (session, _) = signed_in(&portal.url).await;
         let (_dir, store) = temp_store();
         sync_catalog(&session, &store, 500, |_| {}).await.unwrap();
-        assert_eq!(sync_catalog(&session, &store, 500, |_| {}).await.unwrap(), 0);
+        assert_eq!(
+            sync_catalog(&session, &store, 500, |_| {}).await.unwrap(),
+            0
+        );
         portal
             .portal
             .db()
             .blocking(|c| aicc_portal::catalog::retire(c, "resnet50"))
             .unwrap();
-        assert_eq!(sync_catalog(&session, &store, 500, |_| {}).await.unwrap(), 1);
-        let found = store.call(|c| catalog::search(c, "resnet50", 0, 10)).await.unwrap();
+        assert_eq!(
+            sync_catalog(&session, &store, 500, |_| {}).await.unwrap(),
+            1
+        );
+        let found = store
+            .call(|c| catalog::search(c, "resnet50", 0, 10))
+            .await
+            .unwrap();
         assert!(found.models.iter().all(|m| m.id != "resnet50"));
     }
 
@@ -336,14 +377,19 @@ mod tests {
         let replay = resumed.portal().refresh(&first).await.unwrap_err();
         assert!(matches!(replay, Error::SessionEnded), "{replay:?}");
         let after_replay = resumed.portal().refresh(&rotated).await.unwrap_err();
-        assert!(matches!(after_replay, Error::SessionEnded), "{after_replay:?}");
+        assert!(
+            matches!(after_replay, Error::SessionEnded),
+            "{after_replay:?}"
+        );
     }
 
     #[tokio::test]
     async fn wrong_password_is_named_as_such() {
         let portal = demo_portal().await;
         let vault = Arc::new(MemoryStore::default());
-        let err = Session::sign_in(&portal.url, "partner@demo.aicc", "nope", vault).await.unwrap_err();
+        let err = Session::sign_in(&portal.url, "partner@demo.aicc", "nope", vault)
+            .await
+            .unwrap_err();
         assert!(matches!(err, Error::WrongCredentials), "{err:?}");
     }
 
@@ -366,8 +412,18 @@ mod tests {
                 break report;
             }
         };
-        assert!(matches!(report.status, SyncStatus::Offline { .. }), "{report:?}");
+        assert!(
+            matches!(report.status, SyncStatus::Offline { .. }),
+            "{report:?}"
+        );
         assert!(report.catalog_synced_at.is_some());
-        assert!(store.call(|c| catalog::search(c, "", 0, 1)).await.unwrap().total > 0);
+        assert!(
+            store
+                .call(|c| catalog::search(c, "", 0, 1))
+                .await
+                .unwrap()
+                .total
+                > 0
+        );
     }
 }

@@ -54,7 +54,9 @@ impl CredentialStore for Keyring {
     }
 
     fn save(&self, account: &str, secret: &str) -> Result<()> {
-        self.entry(account)?.set_password(secret).map_err(keyring_error)
+        self.entry(account)?
+            .set_password(secret)
+            .map_err(keyring_error)
     }
 
     fn delete(&self, account: &str) -> Result<()> {
@@ -109,7 +111,9 @@ mod tests {
         vault.save(&account, "art_secret").unwrap();
         // A fresh entry sees what another stored: keyring's mock would not.
         assert_eq!(
-            Keyring::with_service("cn.aicc.partner.test").load(&account).unwrap(),
+            Keyring::with_service("cn.aicc.partner.test")
+                .load(&account)
+                .unwrap(),
             Some("art_secret".into())
         );
         vault.delete(&account).unwrap();

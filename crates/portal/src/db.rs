@@ -72,7 +72,10 @@ impl Db {
 
     /// Runs `work` synchronously; for start-up and admin commands.
     pub fn blocking<T>(&self, work: impl FnOnce(&mut Connection) -> T) -> T {
-        let mut conn = self.conn.lock().unwrap_or_else(|poison| poison.into_inner());
+        let mut conn = self
+            .conn
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
         work(&mut conn)
     }
 }

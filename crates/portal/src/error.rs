@@ -12,7 +12,10 @@ pub enum ApiError {
     #[error("{0}")]
     Unauthorized(String),
     #[error("{message}")]
-    InvalidInput { field: &'static str, message: String },
+    InvalidInput {
+        field: &'static str,
+        message: String,
+    },
     #[error(transparent)]
     Db(#[from] DbError),
     #[error("stored data is unreadable: {0}")]
@@ -34,11 +37,9 @@ impl IntoResponse for ApiError {
                 ErrorCode::InvalidInput,
                 Some(*field),
             ),
-            ApiError::Db(_) | ApiError::Corrupt(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                ErrorCode::Internal,
-                None,
-            ),
+            ApiError::Db(_) | ApiError::Corrupt(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, None)
+            }
         };
         let message = if status.is_server_error() {
             tracing::error!(error = %self, "request failed");

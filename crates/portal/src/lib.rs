@@ -45,14 +45,20 @@ impl Portal {
     /// Opens the database in `options.data_dir` and seeds it for a demo.
     pub fn open(options: &PortalOptions) -> anyhow::Result<Self> {
         std::fs::create_dir_all(&options.data_dir).map_err(|e| {
-            anyhow::anyhow!("cannot create the data directory {}: {e}", options.data_dir.display())
+            anyhow::anyhow!(
+                "cannot create the data directory {}: {e}",
+                options.data_dir.display()
+            )
         })?;
         let db = Db::open(&options.data_dir.join("portal.sqlite3"))?;
         if options.demo {
             db.blocking(|conn| {
                 accounts::seed_demo(conn)?;
-                let empty: bool =
-                    conn.query_row("SELECT NOT EXISTS (SELECT 1 FROM catalog_models)", [], |r| r.get(0))?;
+                let empty: bool = conn.query_row(
+                    "SELECT NOT EXISTS (SELECT 1 FROM catalog_models)",
+                    [],
+                    |r| r.get(0),
+                )?;
                 if empty {
                     catalog::upsert(conn, &catalog::seed::models())?;
                 }

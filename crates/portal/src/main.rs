@@ -10,7 +10,11 @@ use clap::{Parser, Subcommand};
 use tokio::net::TcpListener;
 
 #[derive(Parser)]
-#[command(name = "aicc-portal", version, about = "The AI computing center's portal for AICC Partner")]
+#[command(
+    name = "aicc-portal",
+    version,
+    about = "The AI computing center's portal for AICC Partner"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,

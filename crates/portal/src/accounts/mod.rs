@@ -6,13 +6,13 @@
 //! thief replays an old refresh token. Tokens are stored as SHA-256 hashes.
 
 use aicc_api::auth::{Account, PasswordSignIn, RefreshTokenBody, Role, TokenGrant};
+use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
+use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
-use axum::Json;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore as _;
@@ -46,7 +46,9 @@ impl FromRequestParts<AppState> for Caller {
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(|| ApiError::Unauthorized("sign in: this request needs a bearer token".into()))?;
+            .ok_or_else(|| {
+                ApiError::Unauthorized("sign in: this request needs a bearer token".into())
+            })?;
         let hash = token_hash(token);
         let caller = state
             .db
@@ -62,7 +64,9 @@ impl FromRequestParts<AppState> for Caller {
             })
             .await?;
         let (user_id, organisation_id, role) = caller.ok_or_else(|| {
-            ApiError::Unauthorized("the access token is unknown or expired; refresh it or sign in again".into())
+            ApiError::Unauthorized(
+                "the access token is unknown or expired; refresh it or sign in again".into(),
+            )
         })?;
         Ok(Caller {
             user_id,
@@ -149,13 +153,19 @@ pub async fn refresh(
                     params![now(), family],
                 )?;
                 tx.commit()?;
-                tracing::warn!(user_id, "a used refresh token was replayed; its session is revoked");
+                tracing::warn!(
+                    user_id,
+                    "a used refresh token was replayed; its session is revoked"
+                );
                 return Err(expired());
             }
             if revoked_at.is_some() || expires_at <= now() {
                 return Err(expired());
             }
-            tx.execute("UPDATE tokens SET used_at = ?1 WHERE hash = ?2", params![now(), hash])?;
+            tx.execute(
+                "UPDATE tokens SET used_at = ?1 WHERE hash = ?2",
+                params![now(), hash],
+            )?;
             let grant = issue(&tx, user_id, &family)?;
             tx.commit()?;
             Ok(grant)
@@ -199,8 +209,20 @@ fn issue(tx: &Transaction<'_>, user_id: i64, family: &[u8]) -> Result<TokenGrant
     let mut insert = tx.prepare_cached(
         "INSERT INTO tokens (hash, user_id, kind, family, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
-    insert.execute(params![token_hash(&access_token), user_id, "access", family, now() + ACCESS_TTL_SECS])?;
-    insert.execute(params![token_hash(&refresh_token), user_id, "refresh", family, now() + REFRESH_TTL_SECS])?;
+    insert.execute(params![
+        token_hash(&access_token),
+        user_id,
+        "access",
+        family,
+        now() + ACCESS_TTL_SECS
+    ])?;
+    insert.execute(params![
+        token_hash(&refresh_token),
+        user_id,
+        "refresh",
+        family,
+        now() + REFRESH_TTL_SECS
+    ])?;
     Ok(TokenGrant {
         access_token,
         expires_in: ACCESS_TTL_SECS as u64,
@@ -230,7 +252,11 @@ pub fn ensure_organisation(conn: &Connection, name: &str, kind: &str) -> rusqlit
         "INSERT INTO organisations (name, kind) VALUES (?1, ?2) ON CONFLICT (name) DO NOTHING",
         params![name, kind],
     )?;
-    conn.query_row("SELECT id FROM organisations WHERE name = ?1", [name], |r| r.get(0))
+    conn.query_row(
+        "SELECT id FROM organisations WHERE name = ?1",
+        [name],
+        |r| r.get(0),
+    )
 }
 
 /// Creates a user with a password, or resets the password of an existing one.
@@ -259,8 +285,18 @@ pub fn seed_demo(conn: &Connection) -> Result<(), ApiError> {
     let vision = ensure_organisation(conn, "Other Vision", "isv")?;
     for (org, email, name, role) in [
         (robotics, "partner@demo.aicc", "Li Wei", Role::PartnerAdmin),
-        (vision, "member@other.aicc", "Zhang Min", Role::PartnerMember),
-        (center, "reviewer@demo.aicc", "Wang Fang", Role::CenterReviewer),
+        (
+            vision,
+            "member@other.aicc",
+            "Zhang Min",
+            Role::PartnerMember,
+        ),
+        (
+            center,
+            "reviewer@demo.aicc",
+            "Wang Fang",
+            Role::CenterReviewer,
+        ),
         (center, "admin@demo.aicc", "Chen Jie", Role::CenterAdmin),
     ] {
         upsert_user(conn, org, email, name, role, DEMO_PASSWORD)?;
@@ -278,8 +314,11 @@ fn hash_password(password: &str) -> String {
 }
 
 fn verify_password(password: &str, stored: &str) -> bool {
-    PasswordHash::new(stored)
-        .is_ok_and(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+    PasswordHash::new(stored).is_ok_and(|hash| {
+        Argon2::default()
+            .verify_password(password.as_bytes(), &hash)
+            .is_ok()
+    })
 }
 
 fn token_hash(token: &str) -> Vec<u8> {

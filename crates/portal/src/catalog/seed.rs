@@ -76,7 +76,8 @@ pub fn models_at(now: &str) -> Vec<Model> {
     let (zoo, mindcv, mindspeed) = (
         serde_json::from_str::<ZooFile>(ZOO).expect("embedded model zoo is valid"),
         serde_json::from_str::<MindCvFile>(MINDCV).expect("embedded MindCV table is valid"),
-        serde_json::from_str::<MindSpeedFile>(MINDSPEED).expect("embedded MindSpeed table is valid"),
+        serde_json::from_str::<MindSpeedFile>(MINDSPEED)
+            .expect("embedded MindSpeed table is valid"),
     );
     // The two tables spell names differently (`efficientnet_b0`,
     // `efficientnet-b0`): join on the slug. A network measured on two kinds
@@ -128,7 +129,10 @@ pub fn models() -> Vec<Model> {
     let now = time::OffsetDateTime::now_utc()
         .replace_nanosecond(0)
         .ok()
-        .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
         .unwrap_or_else(|| ZOO_DATE.to_owned());
     models_at(&now)
 }
@@ -175,7 +179,13 @@ fn zoo_model(id: String, row: ZooRow, bench: Vec<MindCvRow>) -> Model {
     for run in bench {
         add_benchmark(&mut model, run);
     }
-    model.card = card(&model, &format!("from the {} collection of the MindSpore model zoo", row.collection));
+    model.card = card(
+        &model,
+        &format!(
+            "from the {} collection of the MindSpore model zoo",
+            row.collection
+        ),
+    );
     model
 }
 
@@ -203,7 +213,10 @@ fn mindcv_model(id: String, bench: Vec<MindCvRow>, now: &str) -> Model {
     for run in bench {
         add_benchmark(&mut model, run);
     }
-    model.card = card(&model, "from MindCV, MindSpore's computer-vision model library");
+    model.card = card(
+        &model,
+        "from MindCV, MindSpore's computer-vision model library",
+    );
     model
 }
 
@@ -237,12 +250,18 @@ fn add_benchmark(model: &mut Model, bench: MindCvRow) {
         });
     }
     model.metrics.push(Metric {
-        dataset: format!("ImageNet-1k, {}, batch {}", bench.resolution, bench.batch_size),
+        dataset: format!(
+            "ImageNet-1k, {}, batch {}",
+            bench.resolution, bench.batch_size
+        ),
         metric: format!("Throughput on {} (images/s)", bench.tested_on),
         value: bench.images_per_s,
     });
     model.recipes.push(TrainingRecipe {
-        name: format!("MindCV on {hardware}, {} cards, batch {}", bench.cards, bench.batch_size),
+        name: format!(
+            "MindCV on {hardware}, {} cards, batch {}",
+            bench.cards, bench.batch_size
+        ),
         sequence_length: None,
         backend: Some("MindSpore graph mode".to_owned()),
         nodes: 1,
@@ -262,7 +281,10 @@ fn llm_model(id: String, name: String, size: &str, rows: Vec<MindSpeedRow>, now:
         domain: "Text".to_owned(),
         industries: industries_for("LLM"),
         framework: Framework::PytorchNpu,
-        hardware: vec!["Atlas 800T A2".to_owned(), "Atlas 900 A3 SuperPoD".to_owned()],
+        hardware: vec![
+            "Atlas 800T A2".to_owned(),
+            "Atlas 900 A3 SuperPoD".to_owned(),
+        ],
         parameters: parameters_from_size(size),
         license: "See the upstream weights".to_owned(),
         versions: Vec::new(),
@@ -277,7 +299,10 @@ fn llm_model(id: String, name: String, size: &str, rows: Vec<MindSpeedRow>, now:
     let architecture = first.architecture.clone();
     for row in rows {
         model.recipes.push(TrainingRecipe {
-            name: format!("MindSpeed-LLM {} backend, {} sequence", row.backend, row.seq_len),
+            name: format!(
+                "MindSpeed-LLM {} backend, {} sequence",
+                row.backend, row.seq_len
+            ),
             sequence_length: Some(row.seq_len),
             backend: Some(row.backend),
             nodes: row.nodes,
@@ -350,7 +375,10 @@ fn slug(name: &str) -> String {
 /// A model card written from the facts we hold, nothing more.
 fn card(model: &Model, origin: &str) -> String {
     use std::fmt::Write as _;
-    let mut md = format!("# {}\n\n{} for {}, {origin}.\n\n", model.name, model.task, model.domain);
+    let mut md = format!(
+        "# {}\n\n{} for {}, {origin}.\n\n",
+        model.name, model.task, model.domain
+    );
     md.push_str("| | |\n|---|---|\n");
     let _ = writeln!(md, "| Provider | {} |", model.provider);
     let _ = writeln!(md, "| Framework | {} |", framework_label(model.framework));
@@ -370,7 +398,11 @@ fn card(model: &Model, origin: &str) -> String {
     if !model.recipes.is_empty() {
         md.push_str("\n## Training on the center\n\n");
         for r in &model.recipes {
-            let status = if r.certified { "certified" } else { "under test" };
+            let status = if r.certified {
+                "certified"
+            } else {
+                "under test"
+            };
             let _ = writeln!(
                 md,
                 "- {}: {} × {} NPUs ({status})",
@@ -413,13 +445,31 @@ mod tests {
         let densenet = models.iter().find(|m| m.id == "densenet121").unwrap();
         assert_eq!(densenet.provider, "MindSpore");
         assert!(densenet.parameters.is_some());
-        assert!(densenet.metrics.iter().any(|m| m.metric.starts_with("Top-1")));
+        assert!(
+            densenet
+                .metrics
+                .iter()
+                .any(|m| m.metric.starts_with("Top-1"))
+        );
         assert!(densenet.card.contains("## Benchmarks"));
         let effnet = models.iter().find(|m| m.id == "efficientnet-b0").unwrap();
-        assert!(effnet.source_url.as_deref().unwrap().contains("gitee.com/mindspore/models"));
-        assert!(!effnet.metrics.is_empty(), "joined although spelled differently");
+        assert!(
+            effnet
+                .source_url
+                .as_deref()
+                .unwrap()
+                .contains("gitee.com/mindspore/models")
+        );
+        assert!(
+            !effnet.metrics.is_empty(),
+            "joined although spelled differently"
+        );
         let convnext = models.iter().find(|m| m.id == "convnext-tiny").unwrap();
-        assert_eq!(convnext.recipes.len(), 2, "one recipe per measured hardware");
+        assert_eq!(
+            convnext.recipes.len(),
+            2,
+            "one recipe per measured hardware"
+        );
     }
 
     #[test]
@@ -428,7 +478,10 @@ mod tests {
         let qwen = models.iter().find(|m| m.id == "qwen3-32b").unwrap();
         assert_eq!(qwen.framework, Framework::PytorchNpu);
         assert_eq!(qwen.parameters, Some(32_000_000_000));
-        assert_eq!((qwen.recipes[0].nodes, qwen.recipes[0].npus_per_node), (2, 8));
+        assert_eq!(
+            (qwen.recipes[0].nodes, qwen.recipes[0].npus_per_node),
+            (2, 8)
+        );
     }
 
     #[test]

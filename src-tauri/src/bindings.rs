@@ -1,0 +1,99 @@
+//! TypeScript declarations of every type that crosses the IPC boundary,
+//! generated from the Rust types with ts-rs into `ui/src/lib/bindings.ts`.
+//! The test below fails when the checked-in file is stale; regenerate with
+//! `UPDATE_BINDINGS=1 cargo test -p aicc-partner bindings`.
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+
+    use aicc_api::auth::{Account, Role};
+    use aicc_api::catalog::Framework;
+    use aicc_client::ErrorCode;
+    use aicc_client::catalog::{ModelSummary, SearchPage};
+    use aicc_client::config::CenterAccount;
+    use aicc_client::sync::{SyncReport, SyncStatus};
+    use ts_rs::TS;
+
+    use crate::commands::names::COMMANDS;
+    use crate::error::CommandError;
+
+    fn typescript() -> String {
+        let declarations = [
+            Account::decl(),
+            Role::decl(),
+            CenterAccount::decl(),
+            Framework::decl(),
+            ModelSummary::decl(),
+            SearchPage::decl(),
+            SyncStatus::decl(),
+            SyncReport::decl(),
+            ErrorCode::decl(),
+            CommandError::decl(),
+        ];
+        let mut out = String::from(
+            "// Generated from the Rust types by src-tauri/src/bindings.rs; do not edit.\n\
+             // Regenerate with `UPDATE_BINDINGS=1 cargo test -p aicc-partner bindings`.\n",
+        );
+        for declaration in declarations {
+            out.push_str("\nexport ");
+            out.push_str(&declaration);
+            out.push('\n');
+        }
+        out
+    }
+
+    fn ui_file(name: &str) -> PathBuf {
+        PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../ui/src/lib")
+            .join(name)
+    }
+
+    #[test]
+    fn checked_in_bindings_match_the_rust_types() {
+        let path = ui_file("bindings.ts");
+        let fresh = typescript();
+        if std::env::var_os("UPDATE_BINDINGS").is_some() {
+            std::fs::write(&path, &fresh).unwrap();
+        }
+        let checked_in = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            checked_in == fresh,
+            "ui/src/lib/bindings.ts is stale: run `UPDATE_BINDINGS=1 cargo test -p aicc-partner bindings`"
+        );
+    }
+
+    #[test]
+    fn the_ui_wrapper_and_the_capability_name_every_command_and_no_other() {
+        let api = std::fs::read_to_string(ui_file("api.ts")).unwrap();
+        let invoked: Vec<&str> = api
+            .split("invoke<")
+            .skip(1)
+            .filter_map(|rest| {
+                rest.split_once("('")?
+                    .1
+                    .split_once('\'')
+                    .map(|(name, _)| name)
+            })
+            .collect();
+        let mut expected = COMMANDS.to_vec();
+        let mut invoked_sorted = invoked.clone();
+        expected.sort_unstable();
+        invoked_sorted.sort_unstable();
+        assert_eq!(
+            invoked_sorted, expected,
+            "ui/src/lib/api.ts must wrap each command once"
+        );
+
+        let permissions = std::fs::read_to_string(
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("permissions/app.toml"),
+        )
+        .unwrap();
+        for command in COMMANDS {
+            assert!(
+                permissions.contains(&format!("\"{command}\"")),
+                "permissions/app.toml does not allow {command}"
+            );
+        }
+    }
+}

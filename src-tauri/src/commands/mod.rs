@@ -1,0 +1,7 @@
+//! The app's commands, one module per thing the user knows.
+
+pub mod account;
+pub mod catalog;
+#[cfg(test)]
+pub mod names;
+pub mod sync;

@@ -1,0 +1,53 @@
+//! The one error type every command returns: `{ code, message }`. The UI
+//! switches on `code` to say, in the user's language, what happened and
+//! what to do; `message` carries the detail in English for logs and support.
+
+use aicc_client::ErrorCode;
+use serde::Serialize;
+
+/// An error as the UI receives it.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct CommandError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl From<aicc_client::Error> for CommandError {
+    fn from(e: aicc_client::Error) -> Self {
+        if e.code() == ErrorCode::Internal {
+            tracing::error!(error = %e, "command failed");
+        }
+        Self {
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}
+
+/// What every command returns.
+pub type CommandResult<T> = Result<T, CommandError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn command_error_json_is_code_and_message() {
+        let e = CommandError::from(aicc_client::Error::WrongCredentials);
+        assert_eq!(
+            serde_json::to_string(&e).unwrap(),
+            r#"{"code":"wrong_credentials","message":"wrong e-mail or password"}"#
+        );
+        let offline = CommandError::from(aicc_client::Error::Offline {
+            url: "http://127.0.0.1:9/".into(),
+            reason: "connection refused".into(),
+        });
+        assert_eq!(
+            serde_json::to_value(&offline).unwrap(),
+            serde_json::json!({
+                "code": "offline",
+                "message": "the center at http://127.0.0.1:9/ cannot be reached: connection refused"
+            })
+        );
+    }
+}

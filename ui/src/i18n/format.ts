@@ -1,0 +1,19 @@
+// Dates and numbers as the user's language writes them.
+
+/** A time: "14:05" today, "27 Nov, 14:05" / "11月27日 14:05" on other days. */
+export function formatTime(iso: string, locale: string, now: Date = new Date()): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const sameDay = date.toDateString() === now.toDateString();
+  const options: Intl.DateTimeFormatOptions = sameDay
+    ? { hour: '2-digit', minute: '2-digit' }
+    : { month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' };
+  return new Intl.DateTimeFormat(locale, options).format(date);
+}
+
+/** A parameter count: "25.6M", "2560万", "32B", "320亿". */
+export function formatCount(value: number, locale: string): string {
+  return new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 }).format(
+    value,
+  );
+}

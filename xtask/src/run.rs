@@ -1,0 +1,60 @@
+//! `cargo xtask run`: from a fresh clone to the app open on a demo portal.
+
+use std::process::Command;
+use std::sync::Arc;
+
+use aicc_client::config::AppDirs;
+use aicc_client::vault::Keyring;
+use anyhow::Context as _;
+
+use crate::portal::{self, PortalProcess};
+use crate::{APP_FEATURES, cargo, packages, step, target_dir, ui};
+
+/// The demo partner the app signs in as.
+const DEMO_EMAIL: &str = "partner@demo.aicc";
+const DEMO_PASSWORD: &str = "demo-password";
+
+pub fn run(port: u16) -> anyhow::Result<()> {
+    packages::ensure(packages::BUILD, "Building AICC Partner")?;
+    ui::install()?;
+    ui::build()?;
+    step(
+        "build the portal and the app",
+        cargo(&["build", "-p", "aicc-portal", "-p", "aicc-partner"]).args(APP_FEATURES),
+    )?;
+    let listen = portal::choose_address(port)?;
+    let portal = PortalProcess::start_demo(
+        &target_dir().join("debug/aicc-portal"),
+        listen,
+        &target_dir().join("demo-portal"),
+    )?;
+    eprintln!("\n==> demo portal at {}", portal.url);
+    match sign_in_demo_partner(&portal.url) {
+        Ok(()) => eprintln!("==> the app opens signed in as {DEMO_EMAIL}"),
+        Err(e) => eprintln!(
+            "==> cannot sign the app in ({e:#}); sign in yourself at {} as {DEMO_EMAIL} / {DEMO_PASSWORD}",
+            portal.url
+        ),
+    }
+    step(
+        "AICC Partner (close the window to stop the demo)",
+        &mut Command::new(target_dir().join("debug/aicc-partner")),
+    )
+}
+
+fn sign_in_demo_partner(url: &str) -> anyhow::Result<()> {
+    let dirs = AppDirs::from_system()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    runtime
+        .block_on(aicc_client::accounts::sign_in(
+            &dirs,
+            Arc::new(Keyring::new()),
+            url,
+            DEMO_EMAIL,
+            DEMO_PASSWORD,
+        ))
+        .context("signing in to the demo portal")?;
+    Ok(())
+}

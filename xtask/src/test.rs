@@ -1,0 +1,94 @@
+//! `cargo xtask test`: every check and test, in the order that fails fastest.
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use anyhow::Context as _;
+
+use crate::desktop::Desktop;
+use crate::{APP_FEATURES, cargo, packages, root, step, target_dir, ui};
+
+pub fn test(update_screenshots: bool) -> anyhow::Result<()> {
+    packages::ensure(packages::BUILD, "Building AICC Partner")?;
+    packages::ensure(packages::TEST, "Testing AICC Partner")?;
+    let tauri_driver = tauri_driver()?;
+    ui::install()?;
+    ui::build()?;
+
+    step(
+        "cargo fmt --check",
+        &mut cargo(&["fmt", "--all", "--check"]),
+    )?;
+    step(
+        "cargo clippy",
+        cargo(&["clippy", "--workspace", "--all-targets", "--locked"])
+            .args(APP_FEATURES)
+            .args(["--", "-D", "warnings"]),
+    )?;
+    step("prettier --check", ui::npm().args(["run", "format:check"]))?;
+    step("svelte-check", ui::npm().args(["run", "check"]))?;
+    step("vitest", ui::npm().args(["run", "test"]))?;
+
+    // One build of the whole workspace with one feature set: the tests and
+    // the end-to-end binaries share every compiled dependency.
+    step(
+        "build the app, the portal and the tests",
+        cargo(&["build", "--workspace", "--locked"]).args(APP_FEATURES),
+    )?;
+    let scratch = target_dir().join("xtask-test");
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch)?;
+    let desktop = Desktop::start(&scratch)?;
+    let screenshots = target_dir().join("e2e");
+    step(
+        "cargo test: unit, integration (a real Secret Service runs for the keyring), \
+         and end-to-end (the real app under Xvfb over WebDriver)",
+        cargo(&["test", "--workspace", "--locked"])
+            .args(APP_FEATURES)
+            .envs(desktop.env())
+            .env("AICC_E2E_APP", target_dir().join("debug/aicc-partner"))
+            .env("AICC_E2E_PORTAL", target_dir().join("debug/aicc-portal"))
+            .env("AICC_E2E_TAURI_DRIVER", &tauri_driver)
+            .env("AICC_E2E_OUT", &screenshots),
+    )?;
+    drop(desktop);
+    if update_screenshots {
+        copy_screenshots(&screenshots)?;
+    }
+    eprintln!("\nAll checks and tests passed.");
+    Ok(())
+}
+
+/// tauri-driver from PATH or cargo's bin directory, installed if missing.
+fn tauri_driver() -> anyhow::Result<PathBuf> {
+    let cargo_bin = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .map(|home| home.join("bin/tauri-driver"));
+    let on_path = Command::new("tauri-driver").arg("--help").output().is_ok();
+    if on_path {
+        return Ok(PathBuf::from("tauri-driver"));
+    }
+    if let Some(path) = cargo_bin.as_ref().filter(|p| p.exists()) {
+        return Ok(path.clone());
+    }
+    step(
+        "install tauri-driver",
+        Command::new("cargo").args(["install", "tauri-driver", "--version", "^2", "--locked"]),
+    )?;
+    cargo_bin.context("cannot find cargo's bin directory to run tauri-driver from")
+}
+
+fn copy_screenshots(from: &std::path::Path) -> anyhow::Result<()> {
+    let docs = root().join("docs");
+    for entry in std::fs::read_dir(from)? {
+        let path = entry?.path();
+        if path.extension().is_some_and(|e| e == "png")
+            && let Some(name) = path.file_name()
+        {
+            std::fs::copy(&path, docs.join(name))?;
+            eprintln!("updated docs/{}", name.to_string_lossy());
+        }
+    }
+    Ok(())
+}
