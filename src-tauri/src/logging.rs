@@ -7,9 +7,9 @@ use std::path::Path;
 
 use tracing_appender::non_blocking::WorkerGuard;
 use tracing_subscriber::EnvFilter;
+use tracing_subscriber::Layer as _;
 use tracing_subscriber::layer::SubscriberExt as _;
 use tracing_subscriber::util::SubscriberInitExt as _;
-
 /// Keep a week of log files.
 const KEPT_LOG_FILES: usize = 7;
 
@@ -19,12 +19,18 @@ pub fn init(log_dir: &Path) -> Option<WorkerGuard> {
     let stderr = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         .with_filter(filter());
-    let file = tracing_appender::rolling::Builder::new()
-        .rotation(tracing_appender::rolling::Rotation::DAILY)
-        .filename_prefix("aicc-partner")
-        .filename_suffix("log")
-        .max_log_files(KEPT_LOG_FILES)
-        .build(log_dir);
+    // The appender prunes old files from the directory, so it must exist first.
+    let file = std::fs::create_dir_all(log_dir)
+        .map_err(|e| e.to_string())
+        .and_then(|()| {
+            tracing_appender::rolling::Builder::new()
+                .rotation(tracing_appender::rolling::Rotation::DAILY)
+                .filename_prefix("aicc-partner")
+                .filename_suffix("log")
+                .max_log_files(KEPT_LOG_FILES)
+                .build(log_dir)
+                .map_err(|e| e.to_string())
+        });
     match file {
         Ok(appender) => {
             let (writer, guard) = tracing_appender::non_blocking(appender);
@@ -48,5 +54,3 @@ pub fn init(log_dir: &Path) -> Option<WorkerGuard> {
         }
     }
 }
-
-use tracing_subscriber::Layer as _;

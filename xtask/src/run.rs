@@ -1,10 +1,8 @@
 //! `cargo xtask run`: from a fresh clone to the app open on a demo portal.
 
-use std::process::Command;
-use std::sync::Arc;
+use std::io::Write as _;
+use std::process::{Command, Stdio};
 
-use aicc_client::config::AppDirs;
-use aicc_client::vault::Keyring;
 use anyhow::Context as _;
 
 use crate::portal::{self, PortalProcess};
@@ -20,7 +18,16 @@ pub fn run(port: u16) -> anyhow::Result<()> {
     ui::build()?;
     step(
         "build the portal and the app",
-        cargo(&["build", "-p", "aicc-portal", "-p", "aicc-partner"]).args(APP_FEATURES),
+        cargo(&[
+            "build",
+            "-p",
+            "aicc-portal",
+            "-p",
+            "aicc-partner",
+            "-p",
+            "aicc-client",
+        ])
+        .args(APP_FEATURES),
     )?;
     let listen = portal::choose_address(port)?;
     let portal = PortalProcess::start_demo(
@@ -43,18 +50,18 @@ pub fn run(port: u16) -> anyhow::Result<()> {
 }
 
 fn sign_in_demo_partner(url: &str) -> anyhow::Result<()> {
-    let dirs = AppDirs::from_system()?;
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()?;
-    runtime
-        .block_on(aicc_client::accounts::sign_in(
-            &dirs,
-            Arc::new(Keyring::new()),
-            url,
-            DEMO_EMAIL,
-            DEMO_PASSWORD,
-        ))
-        .context("signing in to the demo portal")?;
+    let mut cli = Command::new(target_dir().join("debug/aicc-partner-cli"))
+        .args(["sign-in", "--center", url, "--email", DEMO_EMAIL])
+        .stdin(Stdio::piped())
+        .spawn()
+        .context("cannot start aicc-partner-cli")?;
+    if let Some(mut stdin) = cli.stdin.take() {
+        writeln!(stdin, "{DEMO_PASSWORD}")?;
+    }
+    let status = cli.wait()?;
+    anyhow::ensure!(
+        status.success(),
+        "aicc-partner-cli sign-in failed ({status})"
+    );
     Ok(())
 }
