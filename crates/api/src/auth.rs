@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// `POST /v1/auth/token`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PasswordSignIn {
     pub email: String,
     pub password: String,
@@ -11,6 +12,7 @@ pub struct PasswordSignIn {
 
 /// `POST /v1/auth/refresh` and `POST /v1/auth/revoke`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RefreshTokenBody {
     pub refresh_token: String,
 }
@@ -18,6 +20,7 @@ pub struct RefreshTokenBody {
 /// The answer to a sign-in or a refresh. The refresh token rotates: the one
 /// sent is no longer valid once this answer is given.
 #[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TokenGrant {
     pub access_token: String,
     /// Seconds the access token stays valid.
@@ -37,6 +40,7 @@ impl std::fmt::Debug for TokenGrant {
 
 /// Who is signed in.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Account {
     pub email: String,
@@ -47,6 +51,7 @@ pub struct Account {
 
 /// What an account may do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {

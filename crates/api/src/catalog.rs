@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// A catalog entry.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Model {
     /// Stable, URL-safe id, e.g. `resnet50` or `qwen3-32b`.
@@ -40,6 +41,7 @@ pub struct Model {
 
 /// The training framework a model is written for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Framework {
@@ -67,6 +69,7 @@ impl Framework {
 
 /// A released version of a model's weights.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ModelVersion {
     pub version: String,
@@ -81,6 +84,7 @@ pub struct ModelVersion {
 
 /// A benchmark result.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Metric {
     pub dataset: String,
@@ -90,6 +94,7 @@ pub struct Metric {
 
 /// A training set-up known to work on the center's hardware.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct TrainingRecipe {
     pub name: String,

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 
 /// What went wrong, in a form a program can switch on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// No valid credentials were presented, or they have expired.
@@ -19,18 +20,30 @@ pub enum ErrorCode {
     Conflict,
     /// Too many requests; honour `Retry-After`.
     RateLimited,
+    /// The request needs more NPU-hours than the organisation has left.
+    QuotaExceeded,
+    /// An `Idempotency-Key` was reused with a different request.
+    IdempotencyMismatch,
+    /// A change-feed cursor is older than the history the portal keeps: re-list from 0.
+    CursorExpired,
+    /// The body is larger than the portal accepts.
+    PayloadTooLarge,
+    /// The content is of a type the portal does not accept.
+    UnsupportedMediaType,
     /// The portal failed; retrying later may help.
     Internal,
 }
 
 /// The body of every error response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorBody {
     pub error: ErrorDetail,
 }
 
 /// The detail inside [`ErrorBody`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ErrorDetail {
     pub code: ErrorCode,
     pub message: String,

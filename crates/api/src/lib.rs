@@ -2,12 +2,17 @@
 //!
 //! Every type that crosses HTTP is defined here once and used by both sides;
 //! nothing in this crate does I/O. The portal serialises these types, the
-//! client deserialises them, and the app's UI sees TypeScript declarations
-//! generated from them (feature `ts`).
+//! client deserialises them, the app's UI sees TypeScript declarations
+//! generated from them (feature `ts`), and the portal's OpenAPI document
+//! describes them (feature `openapi`).
 
+pub mod applications;
 pub mod auth;
 pub mod catalog;
 pub mod error;
+pub mod events;
+pub mod jobs;
 pub mod sync;
+pub mod uscc;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail};

@@ -14,6 +14,7 @@ pub const DEFAULT_PAGE_SIZE: u32 = 500;
 
 /// Query parameters of a change feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangesQuery {
     #[serde(default)]
     pub after: u64,
@@ -27,6 +28,7 @@ fn default_limit() -> u32 {
 
 /// One page of a change feed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangePage<T> {
     pub changes: Vec<Change<T>>,
     /// The cursor to send as `after` for the next page.
@@ -37,6 +39,7 @@ pub struct ChangePage<T> {
 
 /// One change: the item as it now is, or the id of an item that is gone.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Change<T> {
     Upsert { rev: u64, item: T },

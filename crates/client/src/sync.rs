@@ -255,7 +255,8 @@ fn now_rfc3339(after: Duration) -> String {
 mod tests {
     use super::*;
     use crate::vault::{CredentialStore as _, MemoryStore};
-    use aicc_portal::{Portal, PortalOptions};
+    use aicc_portal::Portal;
+    use aicc_portal::config::Config;
 
     struct TestPortal {
         url: String,
@@ -274,11 +275,11 @@ mod tests {
 
     async fn demo_portal() -> TestPortal {
         let dir = tempfile::tempdir().unwrap();
-        let portal = Portal::open(&PortalOptions {
+        let config = Config {
             data_dir: dir.path().into(),
-            demo: true,
-        })
-        .unwrap();
+            ..Config::default()
+        };
+        let portal = Portal::open(config, true).unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel();

@@ -7,9 +7,14 @@ use std::sync::{Arc, Mutex};
 use rusqlite::Connection;
 use rusqlite_migration::{M, Migrations};
 
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!(
-    "../migrations/0001_accounts_and_catalog.sql"
-))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("../migrations/0001_accounts_and_catalog.sql")),
+    M::up(include_str!("../migrations/0002_jobs.sql")),
+    M::up(include_str!("../migrations/0003_feed_floors.sql")),
+    M::up(include_str!("../migrations/0004_idempotency.sql")),
+    M::up(include_str!("../migrations/0005_personal_tokens.sql")),
+    M::up(include_str!("../migrations/0006_applications.sql")),
+];
 
 /// Errors of the database layer.
 #[derive(Debug, thiserror::Error)]

@@ -1,7 +1,11 @@
-//! Turning any failure of a handler into the one error shape of the contract.
+//! Turning any failure of a handler into the one error shape of the
+//! contract, and the extractors that make malformed requests answer in that
+//! shape too (axum's own rejections are plain text).
 
 use aicc_api::{ErrorBody, ErrorCode};
-use axum::http::StatusCode;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts};
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use crate::db::DbError;
@@ -11,15 +15,79 @@ use crate::db::DbError;
 pub enum ApiError {
     #[error("{0}")]
     Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    NotFound(String),
     #[error("{message}")]
-    InvalidInput {
-        field: &'static str,
-        message: String,
-    },
+    InvalidInput { field: String, message: String },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    QuotaExceeded(String),
+    #[error("this Idempotency-Key was already used with a different request; use a new key")]
+    IdempotencyMismatch,
+    #[error("{0}")]
+    CursorExpired(String),
+    #[error("{0}")]
+    PayloadTooLarge(String),
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    #[error("too many requests; retry in {retry_after_secs} s")]
+    RateLimited { retry_after_secs: u64 },
     #[error(transparent)]
     Db(#[from] DbError),
     #[error("stored data is unreadable: {0}")]
     Corrupt(#[from] serde_json::Error),
+    #[error("file storage failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl ApiError {
+    /// An invalid field, named as on the wire.
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        ApiError::InvalidInput {
+            field: field.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    /// The answer for an id the caller may not see: the same as for one
+    /// that does not exist, so ids of other organisations leak nothing.
+    pub fn not_found(what: &str) -> Self {
+        ApiError::NotFound(format!("no {what} with that id"))
+    }
+
+    fn status_and_code(&self) -> (StatusCode, ErrorCode) {
+        match self {
+            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
+            ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
+            ApiError::InvalidInput { .. } => {
+                (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidInput)
+            }
+            ApiError::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
+            ApiError::QuotaExceeded(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::QuotaExceeded)
+            }
+            ApiError::IdempotencyMismatch => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                ErrorCode::IdempotencyMismatch,
+            ),
+            ApiError::CursorExpired(_) => (StatusCode::GONE, ErrorCode::CursorExpired),
+            ApiError::PayloadTooLarge(_) => {
+                (StatusCode::PAYLOAD_TOO_LARGE, ErrorCode::PayloadTooLarge)
+            }
+            ApiError::UnsupportedMediaType(_) => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                ErrorCode::UnsupportedMediaType,
+            ),
+            ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+            ApiError::Db(_) | ApiError::Corrupt(_) | ApiError::Io(_) => {
+                (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
+            }
+        }
+    }
 }
 
 impl From<rusqlite::Error> for ApiError {
@@ -30,17 +98,7 @@ impl From<rusqlite::Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, code, field) = match &self {
-            ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized, None),
-            ApiError::InvalidInput { field, .. } => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                ErrorCode::InvalidInput,
-                Some(*field),
-            ),
-            ApiError::Db(_) | ApiError::Corrupt(_) => {
-                (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal, None)
-            }
-        };
+        let (status, code) = self.status_and_code();
         let message = if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
             "the portal failed to answer; try again later".to_owned()
@@ -48,7 +106,99 @@ impl IntoResponse for ApiError {
             self.to_string()
         };
         let mut body = ErrorBody::new(code, message);
-        body.error.field = field.map(str::to_owned);
-        (status, axum::Json(body)).into_response()
+        if let ApiError::InvalidInput { field, .. } = &self {
+            body.error.field = Some(field.clone());
+        }
+        let mut response = (status, axum::Json(body)).into_response();
+        if let ApiError::RateLimited { retry_after_secs } = self {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
+        }
+        response
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection {
+            JsonRejection::MissingJsonContentType(_) => ApiError::UnsupportedMediaType(
+                "send the body as JSON with Content-Type: application/json".into(),
+            ),
+            JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
+                ApiError::PayloadTooLarge("the request body is too large".into())
+            }
+            other => ApiError::invalid("body", other.body_text()),
+        }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        ApiError::invalid("query", rejection.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        ApiError::invalid("path", rejection.body_text())
+    }
+}
+
+/// A JSON body whose errors answer in the contract's shape.
+#[derive(Debug, FromRequest)]
+#[from_request(via(axum::Json), rejection(ApiError))]
+pub struct ApiJson<T>(pub T);
+
+/// Query parameters whose errors answer in the contract's shape.
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(ApiError))]
+pub struct ApiQuery<T>(pub T);
+
+/// Path parameters whose errors answer in the contract's shape.
+#[derive(Debug, FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(ApiError))]
+pub struct ApiPath<T>(pub T);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn body_of(error: ApiError) -> (StatusCode, serde_json::Value, Option<String>) {
+        let response = error.into_response();
+        let status = response.status();
+        let retry = response
+            .headers()
+            .get(header::RETRY_AFTER)
+            .map(|v| v.to_str().unwrap().to_owned());
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        (status, serde_json::from_slice(&bytes).unwrap(), retry)
+    }
+
+    #[tokio::test]
+    async fn errors_answer_in_the_one_shape_with_their_status() {
+        let (status, body, _) = body_of(ApiError::invalid("uscc", "wrong check character")).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            body,
+            serde_json::json!({"error": {"code": "invalid_input", "message": "wrong check character", "field": "uscc"}})
+        );
+        let (status, body, retry) = body_of(ApiError::RateLimited {
+            retry_after_secs: 3,
+        })
+        .await;
+        assert_eq!(
+            (status, retry.as_deref()),
+            (StatusCode::TOO_MANY_REQUESTS, Some("3"))
+        );
+        assert_eq!(body["error"]["code"], "rate_limited");
+        let (status, body, _) = body_of(ApiError::Io(std::io::Error::other("disk full"))).await;
+        assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(
+            !body.to_string().contains("disk full"),
+            "internals stay in the log"
+        );
     }
 }

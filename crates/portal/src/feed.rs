@@ -1,8 +1,10 @@
 //! Change feeds: the server-wide revision counter every synced collection
-//! shares, and the query parameters every feed validates the same way.
+//! shares, and the rules every feed applies the same way — page size,
+//! cursors from the future (400), cursors older than the kept tombstones
+//! (410, the client re-lists from 0), and cutting a page with `more`.
 
-use aicc_api::sync::{ChangesQuery, MAX_PAGE_SIZE};
-use rusqlite::Transaction;
+use aicc_api::sync::{Change, ChangePage, ChangesQuery, MAX_PAGE_SIZE};
+use rusqlite::{Connection, OptionalExtension, Transaction};
 
 use crate::error::ApiError;
 
@@ -19,13 +21,69 @@ pub fn next_rev(tx: &Transaction<'_>) -> rusqlite::Result<u64> {
 /// Checks a feed query and returns the page size to use.
 pub fn page_size(query: &ChangesQuery) -> Result<u32, ApiError> {
     if query.limit == 0 || query.limit > MAX_PAGE_SIZE {
-        return Err(ApiError::InvalidInput {
-            field: "limit",
-            message: format!(
+        return Err(ApiError::invalid(
+            "limit",
+            format!(
                 "limit must be between 1 and {MAX_PAGE_SIZE}, got {}",
                 query.limit
             ),
-        });
+        ));
     }
     Ok(query.limit)
+}
+
+/// Refuses a cursor the portal never gave out, and one older than the
+/// history `collection` keeps (its tombstones were purged).
+pub fn check_cursor(
+    conn: &Connection,
+    after: u64,
+    collection: Option<&str>,
+) -> Result<(), ApiError> {
+    let head: u64 = conn.query_row("SELECT rev FROM revision WHERE id = 1", [], |r| r.get(0))?;
+    if after > head {
+        return Err(ApiError::invalid(
+            "after",
+            format!("the cursor {after} is ahead of this portal (at {head}); sync again from 0"),
+        ));
+    }
+    if let Some(collection) = collection {
+        let floor: Option<u64> = conn
+            .query_row(
+                "SELECT rev FROM feed_floors WHERE collection = ?1",
+                [collection],
+                |r| r.get(0),
+            )
+            .optional()?;
+        if let Some(floor) = floor
+            && after > 0
+            && after < floor
+        {
+            return Err(ApiError::CursorExpired(format!(
+                "the cursor {after} is older than the {collection} history this portal keeps; sync again from 0"
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// Builds a page from up to `limit + 1` rows ordered by revision: one row
+/// more than the page says whether more is waiting.
+pub fn page<R, T>(
+    rows: Vec<R>,
+    after: u64,
+    limit: u32,
+    mut change: impl FnMut(R) -> Result<Change<T>, ApiError>,
+) -> Result<ChangePage<T>, ApiError> {
+    let more = rows.len() > limit as usize;
+    let changes = rows
+        .into_iter()
+        .take(limit as usize)
+        .map(&mut change)
+        .collect::<Result<Vec<_>, _>>()?;
+    let next = changes.last().map_or(after, Change::rev);
+    Ok(ChangePage {
+        changes,
+        next,
+        more,
+    })
 }

@@ -1,72 +1,109 @@
 //! The AI computing center's portal: the reference service the AICC Partner
-//! app syncs with. Accounts and tokens (`accounts`), the model catalog and
-//! its change feed (`catalog`), the revision counter every feed shares
-//! (`feed`), all on one embedded SQLite database (`db`).
+//! app syncs with.
+//!
+//! - `accounts`: organisations, users, sign-in, tokens, who asks;
+//! - `catalog`: the model catalog and its change feed;
+//! - `applications`: partner onboarding and its review;
+//! - `jobs`: training requests, pools, quota, the scheduler and executors;
+//! - `feed`, `events`, `idempotency`, `limits`: the sync contract's rules,
+//!   live hints, safe retries and rate limits, shared by every route;
+//! - `db`, `config`, `clock`, `error`, `openapi`, `admin`: the plumbing.
 //!
 //! `main.rs` is the command line; [`Portal`] is what it and the tests start.
 
 pub mod accounts;
+pub mod admin;
+pub mod applications;
 pub mod catalog;
+pub mod clock;
+pub mod config;
 pub mod db;
 pub mod error;
+pub mod events;
 pub mod feed;
+pub mod idempotency;
+pub mod jobs;
+pub mod limits;
+pub mod openapi;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
 
+use aicc_api::applications::MAX_ATTACHMENT_BYTES;
 use axum::Router;
-use axum::routing::{get, post};
+use axum::extract::DefaultBodyLimit;
+use axum::routing::get;
 use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use crate::config::{Config, ExecutorConfig};
 use crate::db::Db;
+use crate::events::Events;
+use crate::jobs::executor::Executor;
+use crate::jobs::scheduler::Scheduler;
+use crate::jobs::simulated::Simulated;
+use crate::limits::Limiter;
+
+/// The largest JSON body.
+const MAX_JSON_BODY: usize = 1024 * 1024;
 
 /// What every handler shares.
 #[derive(Clone, Debug)]
 pub struct AppState {
     pub db: Db,
-}
-
-/// How to open a portal.
-#[derive(Debug, Clone)]
-pub struct PortalOptions {
-    /// Where the database lives; created if missing.
-    pub data_dir: PathBuf,
-    /// Seed the demo catalog, organisations and accounts.
-    pub demo: bool,
+    pub config: Arc<Config>,
+    pub events: Events,
+    pub limiter: Limiter,
+    /// Wakes the scheduler, e.g. after a job was submitted or cancelled.
+    pub scheduler_wake: Arc<Notify>,
+    /// Where attachment files are kept, by content hash.
+    pub attachments_dir: PathBuf,
 }
 
 /// An opened portal, ready to serve.
 #[derive(Debug, Clone)]
 pub struct Portal {
     state: AppState,
+    executor: Arc<dyn Executor>,
 }
 
 impl Portal {
-    /// Opens the database in `options.data_dir` and seeds it for a demo.
-    pub fn open(options: &PortalOptions) -> anyhow::Result<Self> {
-        std::fs::create_dir_all(&options.data_dir).map_err(|e| {
+    /// Opens the database in `config.data_dir`; `demo` seeds the demo data.
+    pub fn open(config: Config, demo: bool) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
             anyhow::anyhow!(
                 "cannot create the data directory {}: {e}",
-                options.data_dir.display()
+                config.data_dir.display()
             )
         })?;
-        let db = Db::open(&options.data_dir.join("portal.sqlite3"))?;
-        if options.demo {
-            db.blocking(|conn| {
-                accounts::seed_demo(conn)?;
-                let empty: bool = conn.query_row(
-                    "SELECT NOT EXISTS (SELECT 1 FROM catalog_models)",
-                    [],
-                    |r| r.get(0),
-                )?;
-                if empty {
-                    catalog::upsert(conn, &catalog::seed::models())?;
-                }
-                Ok::<_, error::ApiError>(())
-            })?;
+        let db = Db::open(&config.data_dir.join("portal.sqlite3"))?;
+        if demo {
+            db.blocking(admin::seed_demo)?;
         }
+        let executor: Arc<dyn Executor> = match &config.executor {
+            ExecutorConfig::Simulated {
+                time_scale,
+                failure_rate,
+            } => Arc::new(Simulated {
+                time_scale: *time_scale,
+                failure_rate: *failure_rate,
+            }),
+        };
         Ok(Self {
-            state: AppState { db },
+            state: AppState {
+                db,
+                limiter: Limiter::new(config.requests_per_second),
+                attachments_dir: config.data_dir.join("attachments"),
+                config: Arc::new(config),
+                events: Events::default(),
+                scheduler_wake: Arc::new(Notify::new()),
+            },
+            executor,
         })
     }
 
@@ -75,27 +112,109 @@ impl Portal {
         &self.state.db
     }
 
-    /// The HTTP routes.
+    /// The change notices, for tests.
+    pub fn events(&self) -> &Events {
+        &self.state.events
+    }
+
+    /// The HTTP routes and the OpenAPI document that describes them.
     pub fn router(&self) -> Router {
-        Router::new()
+        let (router, api) = api_routes().split_for_parts();
+        let document = Arc::new(api);
+        router
             .route("/health", get(|| async { "ok" }))
-            .route("/v1/auth/token", post(accounts::sign_in))
-            .route("/v1/auth/refresh", post(accounts::refresh))
-            .route("/v1/auth/revoke", post(accounts::revoke))
-            .route("/v1/me", get(accounts::me))
-            .route("/v1/catalog/changes", get(catalog::changes))
+            .route(
+                "/v1/openapi.json",
+                get(move || {
+                    let document = Arc::clone(&document);
+                    async move { axum::Json(document.as_ref().clone()) }
+                }),
+            )
+            .layer(axum::middleware::from_fn_with_state(
+                self.state.clone(),
+                idempotency::middleware,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                self.state.clone(),
+                limits::middleware,
+            ))
             .layer(tower_http::trace::TraceLayer::new_for_http())
             .with_state(self.state.clone())
     }
 
-    /// Serves until `shutdown` completes; in-flight requests finish first.
+    /// Serves until `shutdown` completes, with the scheduler running beside.
+    /// In-flight requests finish, then the scheduler ends its tick and stops.
     pub async fn serve(
         &self,
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(listener, self.router())
-            .with_graceful_shutdown(shutdown)
-            .await
+        let stop = Arc::new(Notify::new());
+        let scheduler = tokio::spawn(self.scheduler().run(Arc::clone(&stop)));
+        let served = axum::serve(
+            listener,
+            self.router()
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
+        stop.notify_one();
+        if scheduler.await.is_err() {
+            tracing::error!("the scheduler task panicked");
+        }
+        served
     }
+
+    fn scheduler(&self) -> Scheduler {
+        let config = &self.state.config;
+        Scheduler {
+            db: self.state.db.clone(),
+            executor: Arc::clone(&self.executor),
+            events: self.state.events.clone(),
+            limiter: self.state.limiter.clone(),
+            tick: Duration::from_millis(config.scheduler_tick_ms.max(10)),
+            starvation_after: Duration::from_secs(config.starvation_after_secs),
+            tombstone_retention: Duration::from_secs(
+                u64::from(config.tombstone_retention_days) * 24 * 3600,
+            ),
+            wake: Arc::clone(&self.state.scheduler_wake),
+        }
+    }
+}
+
+/// Every route of the API, registered with its OpenAPI description.
+pub fn api_routes() -> OpenApiRouter<AppState> {
+    let uploads = OpenApiRouter::new()
+        .routes(routes!(applications::upload))
+        .layer(DefaultBodyLimit::max(MAX_ATTACHMENT_BYTES + 64 * 1024));
+    OpenApiRouter::with_openapi(openapi::document())
+        .routes(routes!(accounts::sign_in))
+        .routes(routes!(accounts::refresh))
+        .routes(routes!(accounts::revoke))
+        .routes(routes!(accounts::me))
+        .routes(routes!(
+            accounts::create_personal_token,
+            accounts::list_personal_tokens
+        ))
+        .routes(routes!(accounts::revoke_personal_token))
+        .routes(routes!(catalog::changes))
+        .routes(routes!(catalog::get))
+        .routes(routes!(applications::create))
+        .routes(routes!(applications::changes))
+        .routes(routes!(applications::get, applications::update))
+        .routes(routes!(applications::submit))
+        .routes(routes!(applications::review))
+        .routes(routes!(applications::download))
+        .routes(routes!(jobs::create))
+        .routes(routes!(jobs::changes))
+        .routes(routes!(jobs::get))
+        .routes(routes!(jobs::cancel))
+        .routes(routes!(jobs::logs))
+        .routes(routes!(jobs::metrics))
+        .routes(routes!(jobs::artifacts))
+        .routes(routes!(jobs::pools))
+        .routes(routes!(jobs::quota))
+        .routes(routes!(events::stream))
+        .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
+        .merge(uploads)
 }

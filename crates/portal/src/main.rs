@@ -1,12 +1,19 @@
 //! `aicc-portal`: the center's service for AICC Partner.
+//!
+//! `serve` runs it; `admin …` is for the center's staff and works on the
+//! same data directory, also while the portal serves.
 
-use std::io::Write as _;
+use std::io::{BufRead as _, Write as _};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use aicc_portal::{Portal, PortalOptions};
+use aicc_api::applications::{Review, ReviewAction};
+use aicc_api::auth::Role;
+use aicc_portal::config::Config;
+use aicc_portal::db::Db;
+use aicc_portal::{Portal, accounts, admin, applications, catalog, jobs};
 use anyhow::Context as _;
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use tokio::net::TcpListener;
 
 #[derive(Parser)]
@@ -16,8 +23,20 @@ use tokio::net::TcpListener;
     about = "The AI computing center's portal for AICC Partner"
 )]
 struct Cli {
+    #[command(flatten)]
+    common: Common,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Args)]
+struct Common {
+    /// A TOML config file; flags and environment variables override it.
+    #[arg(long, global = true, env = "AICC_PORTAL_CONFIG")]
+    config: Option<PathBuf>,
+    /// Directory of the portal's database and attachments.
+    #[arg(long, global = true, env = "AICC_PORTAL_DATA_DIR")]
+    data_dir: Option<PathBuf>,
 }
 
 #[derive(Subcommand)]
@@ -26,15 +45,100 @@ enum Command {
     Serve {
         /// Address to listen on; port 0 picks a free one. The chosen address
         /// is printed on the first line of stdout.
-        #[arg(long, env = "AICC_PORTAL_LISTEN", default_value = "127.0.0.1:7878")]
-        listen: SocketAddr,
-        /// Directory of the portal's database.
-        #[arg(long, env = "AICC_PORTAL_DATA_DIR", default_value = "aicc-portal-data")]
-        data_dir: PathBuf,
-        /// Seed the demo catalog, organisations and accounts (password `demo-password`).
+        #[arg(long, env = "AICC_PORTAL_LISTEN")]
+        listen: Option<SocketAddr>,
+        /// Seed the demo: catalog, organisations, accounts (password
+        /// `demo-password`), pools and quotas.
         #[arg(long)]
         demo: bool,
     },
+    /// Center staff's commands.
+    #[command(subcommand)]
+    Admin(AdminCommand),
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create an organisation.
+    CreateOrganisation {
+        #[arg(long)]
+        name: String,
+        /// e.g. incubated_startup, isv, ihv, si, research_institute, university, center.
+        #[arg(long)]
+        kind: String,
+    },
+    /// Create a user, or reset their password; the password is read from stdin.
+    CreateUser {
+        #[arg(long)]
+        organisation: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+    },
+    /// Set an organisation's NPU-hour quota.
+    SetQuota {
+        #[arg(long)]
+        organisation: String,
+        #[arg(long)]
+        npu_hours: f64,
+    },
+    /// Add a pool of NPU nodes, or resize one.
+    SetPool {
+        #[arg(long)]
+        id: String,
+        #[arg(long)]
+        name: String,
+        /// e.g. "Ascend 910B".
+        #[arg(long)]
+        npu_kind: String,
+        #[arg(long)]
+        npus_per_node: u32,
+        #[arg(long)]
+        nodes: u32,
+    },
+    /// List the pools with their free NPUs and queues.
+    ListPools,
+    /// List every partner application.
+    ListApplications,
+    /// Move an application through review.
+    Review {
+        /// The application's id (`app_…`).
+        #[arg(long)]
+        id: String,
+        #[arg(long, value_enum)]
+        action: ActionArg,
+        /// Required when requesting changes: what to change.
+        #[arg(long)]
+        comment: Option<String>,
+        /// The reviewer's e-mail, recorded in the timeline.
+        #[arg(long = "as")]
+        reviewer: String,
+    },
+    /// Add or update catalog models from a JSON file (an array of models).
+    ImportModels { file: PathBuf },
+    /// Retire a catalog model; apps see it removed.
+    RetireModel { id: String },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RoleArg {
+    PartnerMember,
+    PartnerAdmin,
+    CenterReviewer,
+    CenterAdmin,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum ActionArg {
+    StartReview,
+    RequestChanges,
+    Approve,
+    Reject,
+    StartAdapting,
+    Certify,
 }
 
 #[tokio::main]
@@ -46,19 +150,36 @@ async fn main() -> anyhow::Result<()> {
         )
         .with_writer(std::io::stderr)
         .init();
-    match Cli::parse().command {
-        Command::Serve {
-            listen,
-            data_dir,
-            demo,
-        } => serve(listen, data_dir, demo).await,
+    let cli = Cli::parse();
+    let mut config = match &cli.common.config {
+        Some(path) => Config::load(path)?,
+        None => Config::default(),
+    };
+    if let Some(dir) = cli.common.data_dir {
+        config.data_dir = dir;
+    }
+    match cli.command {
+        Command::Serve { listen, demo } => {
+            if let Some(listen) = listen {
+                config.listen = listen;
+            }
+            serve(config, demo).await
+        }
+        Command::Admin(command) => {
+            let db = Db::open(&config.data_dir.join("portal.sqlite3"))?;
+            tokio::task::spawn_blocking(move || run_admin(&db, command)).await?
+        }
     }
 }
 
-async fn serve(listen: SocketAddr, data_dir: PathBuf, demo: bool) -> anyhow::Result<()> {
-    let portal = Portal::open(&PortalOptions { data_dir, demo })?;
+async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
+    let listen = config.listen;
+    let portal = Portal::open(config, demo)?;
     let listener = TcpListener::bind(listen).await.with_context(|| {
-        format!("cannot listen on {listen}: is another program using it? Choose another address with --listen, or port 0 for any free port")
+        format!(
+            "cannot listen on {listen}: is another program using it? Choose another address with \
+             --listen, or port 0 for any free port"
+        )
     })?;
     let local = listener.local_addr()?;
     // Scripts read the chosen address from this first line.
@@ -70,6 +191,119 @@ async fn serve(listen: SocketAddr, data_dir: PathBuf, demo: bool) -> anyhow::Res
     portal.serve(listener, shutdown_signal()).await?;
     tracing::info!("portal stopped");
     Ok(())
+}
+
+fn run_admin(db: &Db, command: AdminCommand) -> anyhow::Result<()> {
+    db.blocking(|conn| -> anyhow::Result<()> {
+        match command {
+            AdminCommand::CreateOrganisation { name, kind } => {
+                let id = accounts::ensure_organisation(conn, &name, &kind)?;
+                println!("organisation {id}: {name}");
+            }
+            AdminCommand::CreateUser {
+                organisation,
+                email,
+                name,
+                role,
+            } => {
+                let org = admin::organisation_id(conn, &organisation)?;
+                let mut password = String::new();
+                std::io::stdin().lock().read_line(&mut password)?;
+                let password = password.trim_end_matches(['\r', '\n']);
+                anyhow::ensure!(
+                    password.chars().count() >= 12,
+                    "the password (read from stdin) must have at least 12 characters"
+                );
+                let role = match role {
+                    RoleArg::PartnerMember => Role::PartnerMember,
+                    RoleArg::PartnerAdmin => Role::PartnerAdmin,
+                    RoleArg::CenterReviewer => Role::CenterReviewer,
+                    RoleArg::CenterAdmin => Role::CenterAdmin,
+                };
+                accounts::upsert_user(conn, org, &email, &name, role, password)?;
+                println!("user {email} ({}) in {organisation}", role.as_str());
+            }
+            AdminCommand::SetQuota {
+                organisation,
+                npu_hours,
+            } => {
+                anyhow::ensure!(npu_hours >= 0.0, "the quota cannot be negative");
+                let org = admin::organisation_id(conn, &organisation)?;
+                jobs::set_quota(conn, org, npu_hours)?;
+                println!("{organisation}: {npu_hours} NPU-hours");
+            }
+            AdminCommand::SetPool {
+                id,
+                name,
+                npu_kind,
+                npus_per_node,
+                nodes,
+            } => {
+                anyhow::ensure!(npus_per_node > 0, "a node has at least one NPU");
+                jobs::upsert_pool(conn, &id, &name, &npu_kind, npus_per_node, nodes)?;
+                println!("pool {id}: {nodes} × {npus_per_node} {npu_kind}");
+            }
+            AdminCommand::ListPools => {
+                for pool in jobs::list_pools(conn)? {
+                    println!(
+                        "{}\t{}\t{}\t{}/{} NPUs free\t{} queued",
+                        pool.id,
+                        pool.name,
+                        pool.npu_kind,
+                        pool.free_npus,
+                        pool.total_npus,
+                        pool.queued_jobs
+                    );
+                }
+            }
+            AdminCommand::ListApplications => {
+                for (organisation, application) in applications::list_all(conn)? {
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}",
+                        application.id,
+                        application.state.as_str(),
+                        organisation,
+                        application.form.solution_name,
+                        application.updated_at
+                    );
+                }
+            }
+            AdminCommand::Review {
+                id,
+                action,
+                comment,
+                reviewer,
+            } => {
+                let action = match action {
+                    ActionArg::StartReview => ReviewAction::StartReview,
+                    ActionArg::RequestChanges => ReviewAction::RequestChanges,
+                    ActionArg::Approve => ReviewAction::Approve,
+                    ActionArg::Reject => ReviewAction::Reject,
+                    ActionArg::StartAdapting => ReviewAction::StartAdapting,
+                    ActionArg::Certify => ReviewAction::Certify,
+                };
+                let application = admin::review(conn, &id, &reviewer, &Review { action, comment })?;
+                println!("{id}: {}", application.state.as_str());
+                if let Some(certificate) = application.certificate_id {
+                    println!("certificate {certificate}");
+                }
+            }
+            AdminCommand::ImportModels { file } => {
+                let json = std::fs::read_to_string(&file)
+                    .with_context(|| format!("cannot read {}", file.display()))?;
+                let count = admin::import_models(conn, &json)?;
+                println!("{count} models added or updated");
+            }
+            AdminCommand::RetireModel { id } => {
+                anyhow::ensure!(
+                    catalog::retire(conn, &id)?,
+                    "no model \"{id}\" in the catalog"
+                );
+                println!("{id} retired");
+            }
+        }
+        Ok(())
+    })
 }
 
 async fn shutdown_signal() {

@@ -12,7 +12,7 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use axum::Json;
 use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore as _;
@@ -20,7 +20,8 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::clock::new_id;
+use crate::error::{ApiError, ApiJson, ApiPath};
 
 /// How long an access token is valid.
 pub const ACCESS_TTL_SECS: i64 = 15 * 60;
@@ -30,56 +31,82 @@ pub const REFRESH_TTL_SECS: i64 = 30 * 24 * 3600;
 pub const DEMO_PASSWORD: &str = "demo-password";
 
 /// The signed-in account a request is made for.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub struct Caller {
     pub user_id: i64,
     pub organisation_id: i64,
     pub role: Role,
 }
 
+impl Caller {
+    /// Whether the caller is center staff (reviewer or admin).
+    pub fn is_staff(&self) -> bool {
+        matches!(self.role, Role::CenterReviewer | Role::CenterAdmin)
+    }
+}
+
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        let token = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.strip_prefix("Bearer "))
-            .ok_or_else(|| {
-                ApiError::Unauthorized("sign in: this request needs a bearer token".into())
-            })?;
-        let hash = token_hash(token);
-        let caller = state
-            .db
-            .call(move |conn| {
-                conn.query_row(
-                    "SELECT u.id, u.organisation_id, u.role FROM tokens t JOIN users u ON u.id = t.user_id
-                     WHERE t.hash = ?1 AND t.kind = 'access' AND t.revoked_at IS NULL AND t.expires_at > ?2",
-                    params![hash, now()],
-                    |row| Ok((row.get::<_, i64>(0)?, row.get::<_, i64>(1)?, row.get::<_, String>(2)?)),
-                )
-                .optional()
-                .map_err(ApiError::from)
-            })
-            .await?;
-        let (user_id, organisation_id, role) = caller.ok_or_else(|| {
-            ApiError::Unauthorized(
-                "the access token is unknown or expired; refresh it or sign in again".into(),
-            )
-        })?;
-        Ok(Caller {
-            user_id,
-            organisation_id,
-            role: Role::parse(&role).unwrap_or(Role::PartnerMember),
-        })
+        caller_from_headers(state, &parts.headers).await
     }
 }
 
+/// Who a request's bearer token (access token or personal access token) belongs to.
+pub async fn caller_from_headers(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<Caller, ApiError> {
+    let token = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .ok_or_else(|| {
+            ApiError::Unauthorized("sign in: this request needs a bearer token".into())
+        })?;
+    let hash = token_hash(token);
+    let caller = state
+        .db
+        .call(move |conn| {
+            conn.query_row(
+                "SELECT u.id, u.organisation_id, u.role FROM users u WHERE u.id = (
+                     SELECT user_id FROM tokens WHERE hash = ?1 AND kind = 'access'
+                         AND revoked_at IS NULL AND expires_at > ?2
+                     UNION ALL
+                     SELECT user_id FROM personal_tokens WHERE hash = ?1
+                         AND revoked_at IS NULL AND expires_at > ?2)",
+                params![hash, now()],
+                |row| {
+                    Ok((
+                        row.get::<_, i64>(0)?,
+                        row.get::<_, i64>(1)?,
+                        row.get::<_, String>(2)?,
+                    ))
+                },
+            )
+            .optional()
+            .map_err(ApiError::from)
+        })
+        .await?;
+    let (user_id, organisation_id, role) = caller.ok_or_else(|| {
+        ApiError::Unauthorized(
+            "the access token is unknown or expired; refresh it or sign in again".into(),
+        )
+    })?;
+    Ok(Caller {
+        user_id,
+        organisation_id,
+        role: Role::parse(&role).unwrap_or(Role::PartnerMember),
+    })
+}
+
 /// `POST /v1/auth/token`: e-mail and password for tokens.
+#[utoipa::path(post, path = "/v1/auth/token", tag = "accounts", request_body = PasswordSignIn,
+    responses((status = 200, body = TokenGrant), (status = 401, body = aicc_api::ErrorBody)))]
 pub async fn sign_in(
     State(state): State<AppState>,
-    Json(body): Json<PasswordSignIn>,
+    ApiJson(body): ApiJson<PasswordSignIn>,
 ) -> Result<Json<TokenGrant>, ApiError> {
     let wrong = || ApiError::Unauthorized("wrong e-mail or password".into());
     let email = body.email.trim().to_owned();
@@ -118,9 +145,11 @@ pub async fn sign_in(
 }
 
 /// `POST /v1/auth/refresh`: a refresh token for a new pair.
+#[utoipa::path(post, path = "/v1/auth/refresh", tag = "accounts", request_body = RefreshTokenBody,
+    responses((status = 200, body = TokenGrant), (status = 401, body = aicc_api::ErrorBody)))]
 pub async fn refresh(
     State(state): State<AppState>,
-    Json(body): Json<RefreshTokenBody>,
+    ApiJson(body): ApiJson<RefreshTokenBody>,
 ) -> Result<Json<TokenGrant>, ApiError> {
     let hash = token_hash(&body.refresh_token);
     let grant = state
@@ -175,9 +204,11 @@ pub async fn refresh(
 }
 
 /// `POST /v1/auth/revoke`: signs out the session a refresh token belongs to.
+#[utoipa::path(post, path = "/v1/auth/revoke", tag = "accounts", request_body = RefreshTokenBody,
+    responses((status = 204)))]
 pub async fn revoke(
     State(state): State<AppState>,
-    Json(body): Json<RefreshTokenBody>,
+    ApiJson(body): ApiJson<RefreshTokenBody>,
 ) -> Result<StatusCode, ApiError> {
     let hash = token_hash(&body.refresh_token);
     state
@@ -195,12 +226,146 @@ pub async fn revoke(
 }
 
 /// `GET /v1/me`: who the access token belongs to.
+#[utoipa::path(get, path = "/v1/me", tag = "accounts", responses((status = 200, body = Account)))]
 pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Account>, ApiError> {
     let account = state
         .db
         .call(move |conn| account(conn, caller.user_id))
         .await?;
     Ok(Json(account))
+}
+
+/// `POST /v1/auth/personal-tokens`: a named, long-lived token for scripts.
+/// The token is shown once, in this answer.
+#[utoipa::path(post, path = "/v1/auth/personal-tokens", tag = "accounts", request_body = NewPersonalToken,
+    responses((status = 201, body = PersonalToken)))]
+pub async fn create_personal_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(body): ApiJson<NewPersonalToken>,
+) -> Result<(StatusCode, Json<PersonalToken>), ApiError> {
+    let name = body.name.trim().to_owned();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(ApiError::invalid(
+            "name",
+            "name the token in 1 to 100 characters",
+        ));
+    }
+    let days = body.expires_in_days.unwrap_or(90);
+    if !(1..=366).contains(&days) {
+        return Err(ApiError::invalid(
+            "expires_in_days",
+            "a token lives 1 to 366 days",
+        ));
+    }
+    let token = format!("apt_{}", URL_SAFE_NO_PAD.encode(random_bytes()));
+    let id = new_id("pat");
+    let created = now();
+    let expires = created + i64::from(days) * 24 * 3600;
+    let (stored_id, hash) = (id.clone(), token_hash(&token));
+    let stored_name = name.clone();
+    state
+        .db
+        .call(move |conn| {
+            conn.execute(
+                "INSERT INTO personal_tokens (id, user_id, name, hash, created_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    stored_id,
+                    caller.user_id,
+                    stored_name,
+                    hash,
+                    created,
+                    expires
+                ],
+            )
+            .map_err(ApiError::from)
+        })
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(PersonalToken {
+            id,
+            name,
+            token: Some(token),
+            created_at: crate::clock::rfc3339(created * 1000),
+            expires_at: crate::clock::rfc3339(expires * 1000),
+        }),
+    ))
+}
+
+/// `GET /v1/auth/personal-tokens`: the caller's live tokens (without their secrets).
+#[utoipa::path(get, path = "/v1/auth/personal-tokens", tag = "accounts",
+    responses((status = 200, body = Vec<PersonalToken>)))]
+pub async fn list_personal_tokens(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Vec<PersonalToken>>, ApiError> {
+    let tokens = state
+        .db
+        .call(move |conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, name, created_at, expires_at FROM personal_tokens
+                 WHERE user_id = ?1 AND revoked_at IS NULL AND expires_at > ?2 ORDER BY created_at",
+            )?;
+            let rows = stmt
+                .query_map(params![caller.user_id, now()], |r| {
+                    Ok(PersonalToken {
+                        id: r.get(0)?,
+                        name: r.get(1)?,
+                        token: None,
+                        created_at: crate::clock::rfc3339(r.get::<_, i64>(2)? * 1000),
+                        expires_at: crate::clock::rfc3339(r.get::<_, i64>(3)? * 1000),
+                    })
+                })?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok::<_, ApiError>(rows)
+        })
+        .await?;
+    Ok(Json(tokens))
+}
+
+/// `DELETE /v1/auth/personal-tokens/{id}`: revokes one of the caller's tokens.
+#[utoipa::path(delete, path = "/v1/auth/personal-tokens/{id}", tag = "accounts",
+    params(("id" = String, Path)), responses((status = 204), (status = 404, body = aicc_api::ErrorBody)))]
+pub async fn revoke_personal_token(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<StatusCode, ApiError> {
+    let revoked = state
+        .db
+        .call(move |conn| {
+            conn.execute(
+                "UPDATE personal_tokens SET revoked_at = ?3 WHERE id = ?1 AND user_id = ?2 AND revoked_at IS NULL",
+                params![id, caller.user_id, now()],
+            )
+            .map_err(ApiError::from)
+        })
+        .await?;
+    if revoked == 0 {
+        return Err(ApiError::not_found("personal access token"));
+    }
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// `POST /v1/auth/personal-tokens`.
+#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
+pub struct NewPersonalToken {
+    pub name: String,
+    /// 1 to 366; 90 when not given.
+    pub expires_in_days: Option<u32>,
+}
+
+/// A personal access token; `token` is only present in the answer that created it.
+#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct PersonalToken {
+    pub id: String,
+    pub name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    pub created_at: String,
+    pub expires_at: String,
 }
 
 fn issue(tx: &Transaction<'_>, user_id: i64, family: &[u8]) -> Result<TokenGrant, ApiError> {

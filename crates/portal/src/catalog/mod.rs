@@ -7,19 +7,22 @@ pub mod seed;
 use aicc_api::catalog::Model;
 use aicc_api::sync::{Change, ChangePage, ChangesQuery};
 use axum::Json;
-use axum::extract::{Query, State};
-use rusqlite::{Connection, params};
+use axum::extract::State;
+use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::accounts::Caller;
-use crate::error::ApiError;
+use crate::error::{ApiError, ApiPath, ApiQuery};
+use crate::jobs::ChangesParams;
 use crate::{AppState, feed};
 
 /// `GET /v1/catalog/changes?after=REV&limit=N`: any signed-in account may
 /// read the catalog.
+#[utoipa::path(get, path = "/v1/catalog/changes", tag = "catalog", params(ChangesParams),
+    responses((status = 200, body = ChangePage<Model>), (status = 410, body = aicc_api::ErrorBody)))]
 pub async fn changes(
     State(state): State<AppState>,
     _caller: Caller,
-    Query(query): Query<ChangesQuery>,
+    ApiQuery(query): ApiQuery<ChangesQuery>,
 ) -> Result<Json<ChangePage<Model>>, ApiError> {
     let limit = feed::page_size(&query)?;
     let page = state
@@ -29,37 +32,78 @@ pub async fn changes(
     Ok(Json(page))
 }
 
+/// `GET /v1/catalog/models/{id}`.
+#[utoipa::path(get, path = "/v1/catalog/models/{id}", tag = "catalog",
+    params(("id" = String, Path)), responses((status = 200, body = Model), (status = 404, body = aicc_api::ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    _caller: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Model>, ApiError> {
+    let body = state
+        .db
+        .call(move |conn| {
+            conn.query_row(
+                "SELECT body FROM catalog_models WHERE id = ?1 AND retired = 0",
+                [&id],
+                |r| r.get::<_, String>(0),
+            )
+            .optional()
+            .map_err(ApiError::from)
+        })
+        .await?
+        .ok_or_else(|| ApiError::not_found("model"))?;
+    Ok(Json(serde_json::from_str(&body)?))
+}
+
 fn changes_page(conn: &Connection, after: u64, limit: u32) -> Result<ChangePage<Model>, ApiError> {
+    feed::check_cursor(conn, after, Some(COLLECTION))?;
     let mut stmt = conn.prepare_cached(
         "SELECT id, rev, retired, body FROM catalog_models WHERE rev > ?1 ORDER BY rev LIMIT ?2",
     )?;
-    // One row more than asked tells whether more is waiting.
-    let mut rows = stmt.query(params![after, limit + 1])?;
-    let mut changes = Vec::with_capacity(limit as usize);
-    let mut more = false;
-    while let Some(row) = rows.next()? {
-        if changes.len() == limit as usize {
-            more = true;
-            break;
-        }
-        let id: String = row.get(0)?;
-        let rev: u64 = row.get(1)?;
-        let retired: bool = row.get(2)?;
-        changes.push(if retired {
+    let rows: Vec<(String, u64, bool, String)> = stmt
+        .query_map(params![after, limit + 1], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    feed::page(rows, after, limit, |(id, rev, retired, body)| {
+        Ok(if retired {
             Change::Tombstone { rev, id }
         } else {
             Change::Upsert {
                 rev,
-                item: serde_json::from_str(&row.get::<_, String>(3)?)?,
+                item: serde_json::from_str(&body)?,
             }
-        });
-    }
-    let next = changes.last().map_or(after, Change::rev);
-    Ok(ChangePage {
-        changes,
-        next,
-        more,
+        })
     })
+}
+
+/// The catalog's name among the feeds.
+pub const COLLECTION: &str = "catalog";
+
+/// Deletes tombstones retired before `before_ms` and raises the feed's
+/// floor past them: older cursors then answer 410 and clients re-list.
+/// Returns how many were purged.
+pub fn purge_tombstones(conn: &mut Connection, before_ms: i64) -> Result<usize, ApiError> {
+    let tx = conn.transaction()?;
+    let floor: Option<u64> = tx.query_row(
+        "SELECT MAX(rev) FROM catalog_models WHERE retired = 1 AND retired_at < ?1",
+        [before_ms],
+        |r| r.get(0),
+    )?;
+    let purged = tx.execute(
+        "DELETE FROM catalog_models WHERE retired = 1 AND retired_at < ?1",
+        [before_ms],
+    )?;
+    if let Some(floor) = floor {
+        tx.execute(
+            "INSERT INTO feed_floors (collection, rev) VALUES (?1, ?2)
+             ON CONFLICT (collection) DO UPDATE SET rev = max(rev, excluded.rev)",
+            params![COLLECTION, floor],
+        )?;
+    }
+    tx.commit()?;
+    Ok(purged)
 }
 
 /// Adds or replaces models, each at a new revision, in one transaction.
@@ -84,8 +128,8 @@ pub fn retire(conn: &mut Connection, id: &str) -> Result<bool, ApiError> {
     let tx = conn.transaction()?;
     let rev = feed::next_rev(&tx)?;
     let changed = tx.execute(
-        "UPDATE catalog_models SET rev = ?1, retired = 1 WHERE id = ?2 AND retired = 0",
-        params![rev, id],
+        "UPDATE catalog_models SET rev = ?1, retired = 1, retired_at = ?3 WHERE id = ?2 AND retired = 0",
+        params![rev, id, crate::clock::now_ms()],
     )?;
     if changed == 0 {
         return Ok(false);
@@ -130,6 +174,30 @@ mod tests {
         assert_eq!(seen.len(), total);
         let last = db.blocking(|c| changes_page(c, after, 100)).unwrap();
         assert!(last.changes.is_empty() && !last.more && last.next == after);
+    }
+
+    #[test]
+    fn purged_tombstones_expire_older_cursors_but_not_a_full_listing() {
+        let (_dir, db) = demo_db();
+        let head = db.blocking(|c| changes_page(c, 0, 1000)).unwrap().next;
+        db.blocking(|c| retire(c, "resnet50")).unwrap();
+        let purged = db
+            .blocking(|c| purge_tombstones(c, crate::clock::now_ms() + 1))
+            .unwrap();
+        assert_eq!(purged, 1);
+        let err = db.blocking(|c| changes_page(c, head, 10)).unwrap_err();
+        assert!(matches!(err, ApiError::CursorExpired(_)), "{err:?}");
+        let relisted = db.blocking(|c| changes_page(c, 0, 1000)).unwrap();
+        assert!(
+            relisted
+                .changes
+                .iter()
+                .all(|c| matches!(c, Change::Upsert { .. }))
+        );
+        let ahead = db
+            .blocking(|c| changes_page(c, head + 1000, 10))
+            .unwrap_err();
+        assert!(matches!(ahead, ApiError::InvalidInput { .. }), "{ahead:?}");
     }
 
     #[test]

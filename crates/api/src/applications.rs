@@ -1,0 +1,359 @@
+//! Partner applications: an organisation asks to join the center's partner
+//! programme, the center reviews, and an approved solution is adapted to and
+//! certified on Ascend.
+//!
+//! `draft → submitted → under_review → (changes_requested → submitted …) →
+//! approved | rejected`, then `approved → adapting → certified`.
+
+use serde::{Deserialize, Serialize};
+
+/// The largest attachment the portal accepts.
+pub const MAX_ATTACHMENT_BYTES: usize = 20 * 1024 * 1024;
+
+/// What the applicant writes. Every field may be empty in a draft; submit
+/// requires the ones [`ApplicationForm::missing_for_submit`] names.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default)]
+pub struct ApplicationForm {
+    pub organisation_name: String,
+    /// Unified social credit code, checked with GB 32100-2015.
+    pub uscc: String,
+    pub organisation_kind: Option<OrganisationKind>,
+    pub contact_name: String,
+    pub contact_email: String,
+    pub contact_phone: String,
+    pub industries: Vec<String>,
+    pub solution_name: String,
+    pub solution_description: String,
+    /// e.g. "Atlas 800T A2", "Atlas 300I Duo".
+    pub target_hardware: Vec<String>,
+    pub frameworks: Vec<String>,
+    pub tier: Option<ProgrammeTier>,
+}
+
+/// A field of a form that is filled in wrongly, by wire name.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+impl ApplicationForm {
+    /// Checks the fields that are filled in; empty ones are fine in a draft.
+    pub fn check(&self) -> Result<(), FieldError> {
+        let error = |field, message: String| Err(FieldError { field, message });
+        let lengths = [
+            ("organisation_name", &self.organisation_name, 200),
+            ("contact_name", &self.contact_name, 100),
+            ("solution_name", &self.solution_name, 200),
+            ("solution_description", &self.solution_description, 10_000),
+        ];
+        for (field, value, max) in lengths {
+            if value.chars().count() > max {
+                return error(field, format!("at most {max} characters"));
+            }
+        }
+        if !self.uscc.trim().is_empty()
+            && let Err(e) = crate::uscc::validate(&self.uscc)
+        {
+            return error("uscc", e.to_string());
+        }
+        if !self.contact_email.trim().is_empty() && !looks_like_email(self.contact_email.trim()) {
+            return error(
+                "contact_email",
+                format!("\"{}\" is not an e-mail address", self.contact_email.trim()),
+            );
+        }
+        if !self.contact_phone.trim().is_empty() && !looks_like_phone(&self.contact_phone) {
+            return error(
+                "contact_phone",
+                "write the phone number with 7 to 15 digits, e.g. +86 311 8888 6666".into(),
+            );
+        }
+        Ok(())
+    }
+
+    /// The fields a submission needs that are empty, by wire name.
+    pub fn missing_for_submit(&self) -> Vec<&'static str> {
+        let mut missing = Vec::new();
+        let text = [
+            ("organisation_name", &self.organisation_name),
+            ("uscc", &self.uscc),
+            ("contact_name", &self.contact_name),
+            ("contact_email", &self.contact_email),
+            ("contact_phone", &self.contact_phone),
+            ("solution_name", &self.solution_name),
+            ("solution_description", &self.solution_description),
+        ];
+        for (name, value) in text {
+            if value.trim().is_empty() {
+                missing.push(name);
+            }
+        }
+        if self.organisation_kind.is_none() {
+            missing.push("organisation_kind");
+        }
+        if self.target_hardware.is_empty() {
+            missing.push("target_hardware");
+        }
+        if self.tier.is_none() {
+            missing.push("tier");
+        }
+        missing
+    }
+}
+
+fn looks_like_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains('@')
+        && !s.chars().any(char::is_whitespace)
+}
+
+fn looks_like_phone(s: &str) -> bool {
+    let digits = s.chars().filter(char::is_ascii_digit).count();
+    (7..=15).contains(&digits)
+        && s.chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | ' ' | '(' | ')'))
+}
+
+/// What kind of organisation applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum OrganisationKind {
+    IncubatedStartup,
+    Isv,
+    Ihv,
+    Si,
+    ResearchInstitute,
+    University,
+}
+
+/// The partner programme tier asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ProgrammeTier {
+    Registered,
+    Certified,
+    Premier,
+}
+
+/// Where an application is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ApplicationState {
+    Draft,
+    Submitted,
+    UnderReview,
+    ChangesRequested,
+    Approved,
+    Rejected,
+    Adapting,
+    Certified,
+}
+
+impl ApplicationState {
+    /// The name stored and sent on the wire.
+    pub fn as_str(self) -> &'static str {
+        use ApplicationState::*;
+        match self {
+            Draft => "draft",
+            Submitted => "submitted",
+            UnderReview => "under_review",
+            ChangesRequested => "changes_requested",
+            Approved => "approved",
+            Rejected => "rejected",
+            Adapting => "adapting",
+            Certified => "certified",
+        }
+    }
+
+    /// The inverse of [`ApplicationState::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        use ApplicationState::*;
+        [
+            Draft,
+            Submitted,
+            UnderReview,
+            ChangesRequested,
+            Approved,
+            Rejected,
+            Adapting,
+            Certified,
+        ]
+        .into_iter()
+        .find(|state| state.as_str() == s)
+    }
+
+    /// Whether the applicant may still edit the form.
+    pub fn is_editable(self) -> bool {
+        matches!(
+            self,
+            ApplicationState::Draft | ApplicationState::ChangesRequested
+        )
+    }
+}
+
+/// What a reviewer does to an application.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewAction {
+    StartReview,
+    RequestChanges,
+    Approve,
+    Reject,
+    StartAdapting,
+    Certify,
+}
+
+impl ReviewAction {
+    /// The state the action leads to from `from`, if it is allowed there.
+    pub fn apply(self, from: ApplicationState) -> Option<ApplicationState> {
+        use ApplicationState::*;
+        use ReviewAction::*;
+        match (self, from) {
+            (StartReview, Submitted) => Some(UnderReview),
+            (RequestChanges, UnderReview) => Some(ChangesRequested),
+            (Approve, UnderReview) => Some(Approved),
+            (Reject, UnderReview) => Some(Rejected),
+            (StartAdapting, Approved) => Some(Adapting),
+            (Certify, Adapting) => Some(Certified),
+            _ => None,
+        }
+    }
+}
+
+/// `POST /v1/applications/{id}/review`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Review {
+    pub action: ReviewAction,
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// An application as its organisation and the center see it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Application {
+    pub id: String,
+    pub form: ApplicationForm,
+    pub state: ApplicationState,
+    pub attachments: Vec<Attachment>,
+    /// Every transition, oldest first.
+    pub timeline: Vec<ApplicationTransition>,
+    /// Set once certified, e.g. `AICC-ASC-2026-000042`.
+    pub certificate_id: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// One transition of an application, with who made it and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ApplicationTransition {
+    pub from: Option<ApplicationState>,
+    pub to: ApplicationState,
+    pub actor: String,
+    pub at: String,
+    pub comment: Option<String>,
+}
+
+/// A file attached to an application.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Attachment {
+    pub id: String,
+    pub file_name: String,
+    /// `application/pdf`, `image/png` or `image/jpeg`, from the content.
+    pub media_type: String,
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
+    pub size_bytes: u64,
+    pub sha256: String,
+}
+
+/// The media type of an attachment's content, if it is one the portal takes.
+pub fn sniff_media_type(content: &[u8]) -> Option<&'static str> {
+    if content.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if content.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if content.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn review_actions_follow_the_workflow_only() {
+        use ApplicationState::*;
+        use ReviewAction::*;
+        assert_eq!(StartReview.apply(Submitted), Some(UnderReview));
+        assert_eq!(RequestChanges.apply(UnderReview), Some(ChangesRequested));
+        assert_eq!(Approve.apply(UnderReview), Some(Approved));
+        assert_eq!(Certify.apply(Adapting), Some(Certified));
+        assert_eq!(Approve.apply(Draft), None);
+        assert_eq!(Certify.apply(Approved), None);
+        assert_eq!(StartReview.apply(ChangesRequested), None);
+    }
+
+    #[test]
+    fn a_blank_form_names_every_required_field() {
+        let missing = ApplicationForm::default().missing_for_submit();
+        assert!(missing.contains(&"uscc") && missing.contains(&"tier"));
+        assert_eq!(missing.len(), 10);
+    }
+
+    #[test]
+    fn filled_fields_are_checked_and_name_the_field() {
+        let mut form = ApplicationForm::default();
+        assert_eq!(form.check(), Ok(()));
+        form.uscc = "914403001922038217".into();
+        assert_eq!(form.check().unwrap_err().field, "uscc");
+        form.uscc = "914403001922038216".into();
+        form.contact_email = "li.wei@robotics".into();
+        assert_eq!(form.check().unwrap_err().field, "contact_email");
+        form.contact_email = "li.wei@robotics.cn".into();
+        form.contact_phone = "call me".into();
+        assert_eq!(form.check().unwrap_err().field, "contact_phone");
+        form.contact_phone = "+86 311 8888 6666".into();
+        assert_eq!(form.check(), Ok(()));
+    }
+
+    #[test]
+    fn attachments_are_recognised_by_content_not_name() {
+        assert_eq!(sniff_media_type(b"%PDF-1.7\n"), Some("application/pdf"));
+        assert_eq!(
+            sniff_media_type(b"\x89PNG\r\n\x1a\n...."),
+            Some("image/png")
+        );
+        assert_eq!(
+            sniff_media_type(&[0xFF, 0xD8, 0xFF, 0xE0]),
+            Some("image/jpeg")
+        );
+        assert_eq!(sniff_media_type(b"MZ\x90\x00 an exe"), None);
+    }
+}

@@ -1,0 +1,174 @@
+//! What center staff do from the command line (`aicc-portal admin …`), and
+//! the demo data. Each function works on the database directly, so it runs
+//! beside a serving portal (SQLite in WAL mode); the portal picks the
+//! changes up and tells the apps.
+
+use aicc_api::applications::{Application, Review};
+use aicc_api::auth::Role;
+use aicc_api::catalog::Model;
+use rusqlite::{Connection, OptionalExtension};
+
+use crate::accounts::{self, DEMO_PASSWORD};
+use crate::error::ApiError;
+use crate::{applications, catalog, jobs};
+
+/// The demo: organisations, the four accounts (password `demo-password`),
+/// two NPU pools, quotas, and the seed catalog if the catalog is empty.
+pub fn seed_demo(conn: &mut Connection) -> Result<(), ApiError> {
+    let center = accounts::ensure_organisation(conn, "Demo AI Computing Center", "center")?;
+    let robotics = accounts::ensure_organisation(conn, "Demo Robotics", "incubated_startup")?;
+    let vision = accounts::ensure_organisation(conn, "Other Vision", "isv")?;
+    for (org, email, name, role) in [
+        (robotics, "partner@demo.aicc", "Li Wei", Role::PartnerAdmin),
+        (
+            vision,
+            "member@other.aicc",
+            "Zhang Min",
+            Role::PartnerMember,
+        ),
+        (
+            center,
+            "reviewer@demo.aicc",
+            "Wang Fang",
+            Role::CenterReviewer,
+        ),
+        (center, "admin@demo.aicc", "Chen Jie", Role::CenterAdmin),
+    ] {
+        accounts::upsert_user(conn, org, email, name, role, DEMO_PASSWORD)?;
+    }
+    jobs::upsert_pool(
+        conn,
+        "atlas-800t-a2",
+        "Atlas 800T A2 — 8 NPUs/node",
+        "Ascend 910B",
+        8,
+        8,
+    )?;
+    jobs::upsert_pool(
+        conn,
+        "atlas-300i-duo",
+        "Atlas 300I Duo inference",
+        "Ascend 310P",
+        4,
+        8,
+    )?;
+    jobs::set_quota(conn, robotics, 2000.0)?;
+    jobs::set_quota(conn, vision, 500.0)?;
+    let empty: bool = conn.query_row(
+        "SELECT NOT EXISTS (SELECT 1 FROM catalog_models)",
+        [],
+        |r| r.get(0),
+    )?;
+    if empty {
+        catalog::upsert(conn, &catalog::seed::models())?;
+    }
+    Ok(())
+}
+
+/// The id of the organisation named `name`.
+pub fn organisation_id(conn: &Connection, name: &str) -> Result<i64, ApiError> {
+    conn.query_row(
+        "SELECT id FROM organisations WHERE name = ?1",
+        [name],
+        |r| r.get(0),
+    )
+    .optional()?
+    .ok_or_else(|| ApiError::NotFound(format!("no organisation named \"{name}\"")))
+}
+
+/// The id of the user with `email`.
+pub fn user_id(conn: &Connection, email: &str) -> Result<i64, ApiError> {
+    conn.query_row("SELECT id FROM users WHERE email = ?1", [email], |r| {
+        r.get(0)
+    })
+    .optional()?
+    .ok_or_else(|| ApiError::NotFound(format!("no user with e-mail \"{email}\"")))
+}
+
+/// Moves an application through review as the staff member `actor_email`.
+pub fn review(
+    conn: &mut Connection,
+    application_id: &str,
+    actor_email: &str,
+    review: &Review,
+) -> Result<Application, ApiError> {
+    let actor = user_id(conn, actor_email)?;
+    let role: String = conn.query_row("SELECT role FROM users WHERE id = ?1", [actor], |r| {
+        r.get(0)
+    })?;
+    if !matches!(
+        Role::parse(&role),
+        Some(Role::CenterReviewer | Role::CenterAdmin)
+    ) {
+        return Err(ApiError::Forbidden(format!(
+            "{actor_email} is not center staff; only reviewers and admins review applications"
+        )));
+    }
+    Ok(applications::apply_review(conn, application_id, actor, review)?.0)
+}
+
+/// Adds or updates the models in a JSON file (an array of models).
+pub fn import_models(conn: &mut Connection, json: &str) -> Result<usize, ApiError> {
+    let models: Vec<Model> = serde_json::from_str(json)
+        .map_err(|e| ApiError::invalid("file", format!("not a JSON array of models: {e}")))?;
+    for model in &models {
+        if model.id.trim().is_empty() || model.name.trim().is_empty() {
+            return Err(ApiError::invalid(
+                "id",
+                "every model needs an id and a name",
+            ));
+        }
+    }
+    catalog::upsert(conn, &models)?;
+    Ok(models.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Db;
+
+    #[test]
+    fn seeding_twice_changes_nothing_but_passwords() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("p.sqlite3")).unwrap();
+        db.blocking(seed_demo).unwrap();
+        let count = |db: &Db| -> i64 {
+            db.blocking(|c| c.query_row("SELECT COUNT(*) FROM catalog_models", [], |r| r.get(0)))
+                .unwrap()
+        };
+        let models = count(&db);
+        db.blocking(seed_demo).unwrap();
+        assert_eq!(count(&db), models);
+        let pools = db.blocking(|c| jobs::list_pools(c)).unwrap();
+        assert_eq!(pools.iter().map(|p| p.total_npus).sum::<u32>(), 64 + 32);
+    }
+
+    #[test]
+    fn only_center_staff_review_from_the_command_line() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("p.sqlite3")).unwrap();
+        db.blocking(seed_demo).unwrap();
+        let review_as = |email: &str| {
+            db.blocking(|c| {
+                review(
+                    c,
+                    "app_missing",
+                    email,
+                    &Review {
+                        action: aicc_api::applications::ReviewAction::StartReview,
+                        comment: None,
+                    },
+                )
+            })
+        };
+        assert!(matches!(
+            review_as("partner@demo.aicc"),
+            Err(ApiError::Forbidden(_))
+        ));
+        assert!(matches!(
+            review_as("reviewer@demo.aicc"),
+            Err(ApiError::NotFound(_))
+        ));
+    }
+}

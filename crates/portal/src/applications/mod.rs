@@ -1,0 +1,583 @@
+//! Partner applications: drafts the applicant edits, submission, the
+//! center's review (`review`), attachments, and the per-organisation feed.
+//! A partner sees only its own organisation's applications; center staff
+//! see all of them. An id the caller may not see answers 404.
+
+use aicc_api::applications::{
+    Application, ApplicationForm, ApplicationState, ApplicationTransition, Attachment,
+    MAX_ATTACHMENT_BYTES, Review, ReviewAction, sniff_media_type,
+};
+use aicc_api::events::Collection;
+use aicc_api::sync::{Change, ChangePage, ChangesQuery};
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::accounts::Caller;
+use crate::clock::{new_id, now_ms, rfc3339};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery};
+use crate::jobs::ChangesParams;
+use crate::{AppState, feed};
+
+/// `POST /v1/applications`: starts a draft.
+#[utoipa::path(post, path = "/v1/applications", tag = "applications", request_body = ApplicationForm,
+    responses((status = 201, body = Application), (status = 422, body = aicc_api::ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(form): ApiJson<ApplicationForm>,
+) -> Result<(StatusCode, Json<Application>), ApiError> {
+    check(&form)?;
+    let (application, rev) = state
+        .db
+        .call(move |conn| {
+            let tx = conn.transaction()?;
+            let id = new_id("app");
+            let now = now_ms();
+            let rev = feed::next_rev(&tx)?;
+            tx.execute(
+                "INSERT INTO applications (id, organisation_id, rev, state, form, created_at, updated_at)
+                 VALUES (?1, ?2, ?3, 'draft', ?4, ?5, ?5)",
+                params![id, caller.organisation_id, rev, serde_json::to_string(&form)?, now],
+            )?;
+            record(&tx, &id, None, ApplicationState::Draft, caller.user_id, None, now)?;
+            let application = load(&tx, &id)?;
+            tx.commit()?;
+            Ok::<_, ApiError>((application, rev))
+        })
+        .await?;
+    state
+        .events
+        .publish(Collection::Applications, rev, Some(caller.organisation_id));
+    Ok((StatusCode::CREATED, Json(application)))
+}
+
+/// `PUT /v1/applications/{id}`: saves the form; only a draft or an
+/// application with changes requested can be edited.
+#[utoipa::path(put, path = "/v1/applications/{id}", tag = "applications", request_body = ApplicationForm,
+    params(("id" = String, Path)),
+    responses((status = 200, body = Application), (status = 409, body = aicc_api::ErrorBody)))]
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(form): ApiJson<ApplicationForm>,
+) -> Result<Json<Application>, ApiError> {
+    check(&form)?;
+    let (application, rev, organisation) = state
+        .db
+        .call(move |conn| {
+            let tx = conn.transaction()?;
+            let (current, organisation) = visible(&tx, &caller, &id)?;
+            editable(current)?;
+            let rev = feed::next_rev(&tx)?;
+            tx.execute(
+                "UPDATE applications SET form = ?2, rev = ?3, updated_at = ?4 WHERE id = ?1",
+                params![id, serde_json::to_string(&form)?, rev, now_ms()],
+            )?;
+            let application = load(&tx, &id)?;
+            tx.commit()?;
+            Ok::<_, ApiError>((application, rev, organisation))
+        })
+        .await?;
+    state
+        .events
+        .publish(Collection::Applications, rev, Some(organisation));
+    Ok(Json(application))
+}
+
+/// `POST /v1/applications/{id}/submit`: sends the application for review;
+/// every required field must be filled in.
+#[utoipa::path(post, path = "/v1/applications/{id}/submit", tag = "applications",
+    params(("id" = String, Path)),
+    responses((status = 200, body = Application), (status = 409, body = aicc_api::ErrorBody), (status = 422, body = aicc_api::ErrorBody)))]
+pub async fn submit(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Application>, ApiError> {
+    let (application, rev, organisation) = state
+        .db
+        .call(move |conn| {
+            let tx = conn.transaction()?;
+            let (current, organisation) = visible(&tx, &caller, &id)?;
+            editable(current)?;
+            let form: ApplicationForm = serde_json::from_str(&tx.query_row(
+                "SELECT form FROM applications WHERE id = ?1",
+                [&id],
+                |r| r.get::<_, String>(0),
+            )?)?;
+            if let Some(field) = form.missing_for_submit().first() {
+                return Err(ApiError::invalid(
+                    field,
+                    format!("fill in {field} before submitting"),
+                ));
+            }
+            check(&form)?;
+            let rev = move_to(
+                &tx,
+                &id,
+                current,
+                ApplicationState::Submitted,
+                caller.user_id,
+                None,
+            )?;
+            let application = load(&tx, &id)?;
+            tx.commit()?;
+            Ok((application, rev, organisation))
+        })
+        .await?;
+    state
+        .events
+        .publish(Collection::Applications, rev, Some(organisation));
+    Ok(Json(application))
+}
+
+/// `POST /v1/applications/{id}/review`: a reviewer moves the application on
+/// (center staff only).
+#[utoipa::path(post, path = "/v1/applications/{id}/review", tag = "applications", request_body = Review,
+    params(("id" = String, Path)),
+    responses((status = 200, body = Application), (status = 403, body = aicc_api::ErrorBody), (status = 409, body = aicc_api::ErrorBody)))]
+pub async fn review(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(review): ApiJson<Review>,
+) -> Result<Json<Application>, ApiError> {
+    let (application, rev, organisation) = state
+        .db
+        .call(move |conn| {
+            let (_, organisation) = visible(conn, &caller, &id)?;
+            if !caller.is_staff() {
+                return Err(ApiError::Forbidden(
+                    "only the center's reviewers can review applications".into(),
+                ));
+            }
+            let (application, rev) = apply_review(conn, &id, caller.user_id, &review)?;
+            Ok((application, rev, organisation))
+        })
+        .await?;
+    state
+        .events
+        .publish(Collection::Applications, rev, Some(organisation));
+    Ok(Json(application))
+}
+
+/// Applies a review action for `actor`; used by the route and `aicc-portal admin`.
+pub fn apply_review(
+    conn: &mut Connection,
+    id: &str,
+    actor: i64,
+    review: &Review,
+) -> Result<(Application, u64), ApiError> {
+    let tx = conn.transaction()?;
+    let current = state_of(&tx, id)?.ok_or_else(|| ApiError::not_found("application"))?;
+    let Some(next) = review.action.apply(current) else {
+        return Err(ApiError::Conflict(format!(
+            "the application is {}; \"{}\" is not possible now",
+            current.as_str(),
+            action_name(review.action)
+        )));
+    };
+    if review.action == ReviewAction::RequestChanges
+        && review
+            .comment
+            .as_deref()
+            .is_none_or(|c| c.trim().is_empty())
+    {
+        return Err(ApiError::invalid("comment", "say which changes are needed"));
+    }
+    let rev = move_to(&tx, id, current, next, actor, review.comment.as_deref())?;
+    if next == ApplicationState::Certified {
+        let year = rfc3339(now_ms()).get(..4).unwrap_or("0000").to_owned();
+        let count: i64 = tx.query_row(
+            "SELECT COUNT(*) FROM applications WHERE certificate_id IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )?;
+        tx.execute(
+            "UPDATE applications SET certificate_id = ?2 WHERE id = ?1",
+            params![id, format!("AICC-ASC-{year}-{:06}", count + 1)],
+        )?;
+    }
+    let application = load(&tx, id)?;
+    tx.commit()?;
+    Ok((application, rev))
+}
+
+/// `GET /v1/applications/{id}`.
+#[utoipa::path(get, path = "/v1/applications/{id}", tag = "applications",
+    params(("id" = String, Path)), responses((status = 200, body = Application), (status = 404, body = aicc_api::ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Application>, ApiError> {
+    Ok(Json(
+        state
+            .db
+            .call(move |conn| {
+                visible(conn, &caller, &id)?;
+                load(conn, &id)
+            })
+            .await?,
+    ))
+}
+
+/// `GET /v1/applications/changes`: the caller's organisation's applications.
+#[utoipa::path(get, path = "/v1/applications/changes", tag = "applications", params(ChangesParams),
+    responses((status = 200, body = ChangePage<Application>)))]
+pub async fn changes(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<ChangesQuery>,
+) -> Result<Json<ChangePage<Application>>, ApiError> {
+    let limit = feed::page_size(&query)?;
+    let page = state
+        .db
+        .call(move |conn| {
+            feed::check_cursor(conn, query.after, None)?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, rev FROM applications WHERE organisation_id = ?1 AND rev > ?2 ORDER BY rev LIMIT ?3",
+            )?;
+            let rows: Vec<(String, u64)> = stmt
+                .query_map(params![caller.organisation_id, query.after, limit + 1], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            feed::page(rows, query.after, limit, |(id, rev)| {
+                Ok(Change::Upsert { rev, item: load(conn, &id)? })
+            })
+        })
+        .await?;
+    Ok(Json(page))
+}
+
+/// Attachment upload parameters.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct UploadQuery {
+    /// The file's name as the user picked it.
+    pub file_name: String,
+}
+
+/// `POST /v1/applications/{id}/attachments?file_name=…`: the file as the
+/// body; PDF, PNG or JPEG by content, at most 20 MiB.
+#[utoipa::path(post, path = "/v1/applications/{id}/attachments", tag = "applications",
+    params(("id" = String, Path), UploadQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = Attachment), (status = 413, body = aicc_api::ErrorBody), (status = 415, body = aicc_api::ErrorBody)))]
+pub async fn upload(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<UploadQuery>,
+    content: Bytes,
+) -> Result<(StatusCode, Json<Attachment>), ApiError> {
+    if content.len() > MAX_ATTACHMENT_BYTES {
+        return Err(ApiError::PayloadTooLarge(format!(
+            "attachments are at most {} MiB",
+            MAX_ATTACHMENT_BYTES / (1024 * 1024)
+        )));
+    }
+    let Some(media_type) = sniff_media_type(&content) else {
+        return Err(ApiError::UnsupportedMediaType(
+            "attach a PDF, PNG or JPEG file (checked by its content, not its name)".into(),
+        ));
+    };
+    let file_name = query.file_name.trim().to_owned();
+    if file_name.is_empty() || file_name.chars().count() > 200 {
+        return Err(ApiError::invalid(
+            "file_name",
+            "name the file in 1 to 200 characters",
+        ));
+    }
+    let sha256 = hex(&Sha256::digest(&content));
+    let dir = state.attachments_dir.clone();
+    let path = dir.join(&sha256);
+    let bytes = content.clone();
+    tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+        std::fs::create_dir_all(&dir)?;
+        if !path.exists() {
+            // Write then rename: a crash never leaves a half file under its hash.
+            let staging = path.with_extension("part");
+            std::fs::write(&staging, &bytes)?;
+            std::fs::rename(&staging, &path)?;
+        }
+        Ok(())
+    })
+    .await
+    .map_err(|_| ApiError::Io(std::io::Error::other("the storage task failed")))??;
+    let size = content.len() as u64;
+    let (attachment, rev, organisation) = state
+        .db
+        .call(move |conn| {
+            let tx = conn.transaction()?;
+            let (current, organisation) = visible(&tx, &caller, &id)?;
+            editable(current)?;
+            let attachment = Attachment {
+                id: new_id("att"),
+                file_name,
+                media_type: media_type.to_owned(),
+                size_bytes: size,
+                sha256,
+            };
+            tx.execute(
+                "INSERT INTO attachments (id, application_id, file_name, media_type, size_bytes, sha256, created_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    attachment.id,
+                    id,
+                    attachment.file_name,
+                    attachment.media_type,
+                    attachment.size_bytes,
+                    attachment.sha256,
+                    now_ms()
+                ],
+            )?;
+            let rev = feed::next_rev(&tx)?;
+            tx.execute("UPDATE applications SET rev = ?2 WHERE id = ?1", params![id, rev])?;
+            tx.commit()?;
+            Ok::<_, ApiError>((attachment, rev, organisation))
+        })
+        .await?;
+    state
+        .events
+        .publish(Collection::Applications, rev, Some(organisation));
+    Ok((StatusCode::CREATED, Json(attachment)))
+}
+
+/// `GET /v1/applications/{id}/attachments/{attachment_id}`: the file, for
+/// its organisation and center staff only.
+#[utoipa::path(get, path = "/v1/applications/{id}/attachments/{attachment_id}", tag = "applications",
+    params(("id" = String, Path), ("attachment_id" = String, Path)),
+    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 404, body = aicc_api::ErrorBody)))]
+pub async fn download(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((id, attachment_id)): ApiPath<(String, String)>,
+) -> Result<Response, ApiError> {
+    let (media_type, sha256, file_name) = state
+        .db
+        .call(move |conn| {
+            visible(conn, &caller, &id)?;
+            conn.query_row(
+                "SELECT media_type, sha256, file_name FROM attachments WHERE id = ?1 AND application_id = ?2",
+                params![attachment_id, id],
+                |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, String>(2)?)),
+            )
+            .optional()?
+            .ok_or_else(|| ApiError::not_found("attachment"))
+        })
+        .await?;
+    let content = tokio::fs::read(state.attachments_dir.join(&sha256)).await?;
+    let mut response = content.into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_str(&media_type)
+            .unwrap_or(HeaderValue::from_static("application/octet-stream")),
+    );
+    let ascii_name: String = file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{ascii_name}\"")) {
+        headers.insert(header::CONTENT_DISPOSITION, value);
+    }
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    Ok(response)
+}
+
+fn check(form: &ApplicationForm) -> Result<(), ApiError> {
+    form.check()
+        .map_err(|e| ApiError::invalid(e.field, e.message))
+}
+
+fn editable(current: ApplicationState) -> Result<(), ApiError> {
+    if current.is_editable() {
+        Ok(())
+    } else {
+        Err(ApiError::Conflict(format!(
+            "the application is {}; it can be changed only as a draft or when changes are requested",
+            current.as_str()
+        )))
+    }
+}
+
+fn action_name(action: ReviewAction) -> &'static str {
+    match action {
+        ReviewAction::StartReview => "start review",
+        ReviewAction::RequestChanges => "request changes",
+        ReviewAction::Approve => "approve",
+        ReviewAction::Reject => "reject",
+        ReviewAction::StartAdapting => "start adapting",
+        ReviewAction::Certify => "certify",
+    }
+}
+
+/// The application's state and organisation, if the caller may see it.
+fn visible(
+    conn: &Connection,
+    caller: &Caller,
+    id: &str,
+) -> Result<(ApplicationState, i64), ApiError> {
+    let found: Option<(String, i64)> = conn
+        .query_row(
+            "SELECT state, organisation_id FROM applications WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    match found {
+        Some((state, organisation))
+            if organisation == caller.organisation_id || caller.is_staff() =>
+        {
+            Ok((
+                ApplicationState::parse(&state).unwrap_or(ApplicationState::Draft),
+                organisation,
+            ))
+        }
+        _ => Err(ApiError::not_found("application")),
+    }
+}
+
+fn state_of(conn: &Connection, id: &str) -> Result<Option<ApplicationState>, ApiError> {
+    Ok(conn
+        .query_row("SELECT state FROM applications WHERE id = ?1", [id], |r| {
+            r.get::<_, String>(0)
+        })
+        .optional()?
+        .and_then(|s| ApplicationState::parse(&s)))
+}
+
+fn move_to(
+    conn: &Connection,
+    id: &str,
+    from: ApplicationState,
+    to: ApplicationState,
+    actor: i64,
+    comment: Option<&str>,
+) -> Result<u64, ApiError> {
+    let rev: u64 = conn.query_row(
+        "UPDATE revision SET rev = rev + 1 WHERE id = 1 RETURNING rev",
+        [],
+        |r| r.get(0),
+    )?;
+    let now = now_ms();
+    conn.execute(
+        "UPDATE applications SET state = ?2, rev = ?3, updated_at = ?4 WHERE id = ?1",
+        params![id, to.as_str(), rev, now],
+    )?;
+    record(conn, id, Some(from), to, actor, comment, now)?;
+    Ok(rev)
+}
+
+fn record(
+    conn: &Connection,
+    id: &str,
+    from: Option<ApplicationState>,
+    to: ApplicationState,
+    actor: i64,
+    comment: Option<&str>,
+    at: i64,
+) -> Result<(), ApiError> {
+    conn.execute(
+        "INSERT INTO application_transitions (application_id, from_state, to_state, actor_user_id, at, comment)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![id, from.map(ApplicationState::as_str), to.as_str(), actor, at, comment],
+    )?;
+    Ok(())
+}
+
+/// An application as the wire shows it.
+pub fn load(conn: &Connection, id: &str) -> Result<Application, ApiError> {
+    let (form, state, certificate_id, created, updated) = conn.query_row(
+        "SELECT form, state, certificate_id, created_at, updated_at FROM applications WHERE id = ?1",
+        [id],
+        |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
+            ))
+        },
+    )?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT t.from_state, t.to_state, u.name || ' <' || u.email || '>', t.at, t.comment
+         FROM application_transitions t JOIN users u ON u.id = t.actor_user_id
+         WHERE t.application_id = ?1 ORDER BY t.seq",
+    )?;
+    let timeline = stmt
+        .query_map([id], |r| {
+            Ok(ApplicationTransition {
+                from: r
+                    .get::<_, Option<String>>(0)?
+                    .and_then(|s| ApplicationState::parse(&s)),
+                to: ApplicationState::parse(&r.get::<_, String>(1)?)
+                    .unwrap_or(ApplicationState::Draft),
+                actor: r.get(2)?,
+                at: rfc3339(r.get(3)?),
+                comment: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, file_name, media_type, size_bytes, sha256 FROM attachments
+         WHERE application_id = ?1 ORDER BY created_at, id",
+    )?;
+    let attachments = stmt
+        .query_map([id], |r| {
+            Ok(Attachment {
+                id: r.get(0)?,
+                file_name: r.get(1)?,
+                media_type: r.get(2)?,
+                size_bytes: r.get(3)?,
+                sha256: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Application {
+        id: id.to_owned(),
+        form: serde_json::from_str(&form)?,
+        state: ApplicationState::parse(&state).unwrap_or(ApplicationState::Draft),
+        attachments,
+        timeline,
+        certificate_id,
+        created_at: rfc3339(created),
+        updated_at: rfc3339(updated),
+    })
+}
+
+/// Every application with its organisation, newest first, for center staff.
+pub fn list_all(conn: &Connection) -> Result<Vec<(String, Application)>, ApiError> {
+    let mut stmt = conn.prepare(
+        "SELECT a.id, o.name FROM applications a JOIN organisations o ON o.id = a.organisation_id
+         ORDER BY a.updated_at DESC",
+    )?;
+    let rows: Vec<(String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    rows.into_iter()
+        .map(|(id, organisation)| Ok((organisation, load(conn, &id)?)))
+        .collect()
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}

@@ -1,0 +1,120 @@
+//! The portal's configuration: one TOML file (`--config`), every value
+//! overridable by a flag or an environment variable, with defaults a demo
+//! can run on.
+//!
+//! ```toml
+//! listen = "0.0.0.0:8443"
+//! data_dir = "/var/lib/aicc-portal"
+//! max_job_hours = 720.0
+//! scheduler_tick_ms = 1000
+//! starvation_after_secs = 600
+//! requests_per_second = 50
+//! tombstone_retention_days = 90
+//!
+//! [executor]
+//! kind = "simulated"
+//! time_scale = 120.0   # simulated seconds per real second
+//! failure_rate = 0.0
+//! ```
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Everything the portal can be told.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub data_dir: PathBuf,
+    /// The longest a training job may ask to run.
+    pub max_job_hours: f64,
+    /// How often the scheduler places queued jobs and observes running ones.
+    pub scheduler_tick_ms: u64,
+    /// After waiting this long, a queued job holds its pool: nothing smaller
+    /// starts before it (see `jobs::scheduler`).
+    pub starvation_after_secs: u64,
+    /// Requests per second allowed per token (bursts up to twice that).
+    pub requests_per_second: u32,
+    /// Retired models stay in the catalog feed as tombstones this long.
+    pub tombstone_retention_days: u32,
+    pub executor: ExecutorConfig,
+}
+
+/// Which executor runs placed jobs.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ExecutorConfig {
+    /// Deterministic progress, logs and metrics, for demos and tests.
+    Simulated {
+        /// Simulated seconds per real second: 120 runs a 2-hour job in a minute.
+        #[serde(default = "default_time_scale")]
+        time_scale: f64,
+        /// The share of jobs that fail, chosen deterministically per job.
+        #[serde(default)]
+        failure_rate: f64,
+    },
+}
+
+fn default_time_scale() -> f64 {
+    120.0
+}
+
+impl Default for ExecutorConfig {
+    fn default() -> Self {
+        ExecutorConfig::Simulated {
+            time_scale: default_time_scale(),
+            failure_rate: 0.0,
+        }
+    }
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 7878)),
+            data_dir: PathBuf::from("aicc-portal-data"),
+            max_job_hours: 720.0,
+            scheduler_tick_ms: 1000,
+            starvation_after_secs: 600,
+            requests_per_second: 50,
+            tombstone_retention_days: 90,
+            executor: ExecutorConfig::default(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads a TOML file; unknown keys are errors, missing ones defaults.
+    pub fn load(path: &Path) -> anyhow::Result<Self> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read the config file {}: {e}", path.display()))?;
+        toml::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("the config file {} is invalid: {e}", path.display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_partial_file_keeps_the_defaults_and_unknown_keys_are_refused() {
+        let config: Config = toml::from_str(
+            "max_job_hours = 48.0\n[executor]\nkind = \"simulated\"\nfailure_rate = 0.5\n",
+        )
+        .unwrap();
+        assert_eq!(config.max_job_hours, 48.0);
+        assert_eq!(config.scheduler_tick_ms, 1000);
+        assert_eq!(
+            config.executor,
+            ExecutorConfig::Simulated {
+                time_scale: 120.0,
+                failure_rate: 0.5
+            }
+        );
+        let err = toml::from_str::<Config>("max_job_hour = 48.0").unwrap_err();
+        assert!(err.to_string().contains("max_job_hour"));
+    }
+}

@@ -1,0 +1,677 @@
+//! Training jobs: admission (validation and quota), the per-organisation
+//! change feed, logs, metrics, artifacts and cancellation; the pools and
+//! quota partners see. Placement and execution live in `scheduler` and the
+//! executors.
+
+pub mod executor;
+pub mod scheduler;
+pub mod simulated;
+
+use std::collections::BTreeMap;
+
+use aicc_api::events::Collection;
+use aicc_api::jobs::{
+    Artifact, Job, JobRequest, JobState, JobTransition, LogLine, LogPage, MAX_HYPERPARAMETER_KEY,
+    MAX_HYPERPARAMETERS, MetricSeries, Pool, Quota,
+};
+use aicc_api::sync::{ChangePage, ChangesQuery};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use rusqlite::{Connection, OptionalExtension, Transaction, params};
+use serde::Deserialize;
+
+use crate::accounts::Caller;
+use crate::clock::{new_id, now_ms, rfc3339};
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery};
+use crate::{AppState, feed};
+
+/// `POST /v1/jobs`: asks for NPU time. Refused with the reason when the
+/// request is invalid or needs more NPU-hours than the organisation has left.
+#[utoipa::path(post, path = "/v1/jobs", tag = "jobs", request_body = JobRequest,
+    responses((status = 201, body = Job), (status = 422, body = aicc_api::ErrorBody)))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(request): ApiJson<JobRequest>,
+) -> Result<(StatusCode, Json<Job>), ApiError> {
+    let max_hours = state.config.max_job_hours;
+    let (job, rev) = state
+        .db
+        .call(move |conn| {
+            let tx = conn.transaction()?;
+            admit(&tx, &caller, &request, max_hours)?;
+            let id = insert(&tx, &caller, &request)?;
+            let job = load(&tx, &id)?;
+            let rev = job_rev(&tx, &id)?;
+            tx.commit()?;
+            Ok::<_, ApiError>((job, rev))
+        })
+        .await?;
+    state
+        .events
+        .publish(Collection::Jobs, rev, Some(caller.organisation_id));
+    state.scheduler_wake.notify_one();
+    Ok((StatusCode::CREATED, Json(job)))
+}
+
+/// `GET /v1/jobs/changes`: the caller's organisation's jobs, by revision.
+#[utoipa::path(get, path = "/v1/jobs/changes", tag = "jobs", params(ChangesParams),
+    responses((status = 200, body = ChangePage<Job>)))]
+pub async fn changes(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<ChangesQuery>,
+) -> Result<Json<ChangePage<Job>>, ApiError> {
+    let limit = feed::page_size(&query)?;
+    let page = state
+        .db
+        .call(move |conn| {
+            feed::check_cursor(conn, query.after, None)?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT id, rev FROM jobs WHERE organisation_id = ?1 AND rev > ?2 ORDER BY rev LIMIT ?3",
+            )?;
+            let rows: Vec<(String, u64)> = stmt
+                .query_map(params![caller.organisation_id, query.after, limit + 1], |r| {
+                    Ok((r.get(0)?, r.get(1)?))
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            feed::page(rows, query.after, limit, |(id, rev)| {
+                Ok(aicc_api::sync::Change::Upsert { rev, item: load(conn, &id)? })
+            })
+        })
+        .await?;
+    Ok(Json(page))
+}
+
+/// Feed parameters, for the OpenAPI document.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ChangesParams {
+    /// The cursor: the `next` of the previous page, 0 for everything.
+    pub after: Option<u64>,
+    /// Page size, at most 1000.
+    pub limit: Option<u32>,
+}
+
+/// `GET /v1/jobs/{id}`.
+#[utoipa::path(get, path = "/v1/jobs/{id}", tag = "jobs",
+    params(("id" = String, Path)), responses((status = 200, body = Job), (status = 404, body = aicc_api::ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Job>, ApiError> {
+    let job = state
+        .db
+        .call(move |conn| {
+            visible(conn, &caller, &id)?;
+            load(conn, &id)
+        })
+        .await?;
+    Ok(Json(job))
+}
+
+/// `POST /v1/jobs/{id}/cancel`: a queued job ends at once; a running one
+/// goes to `cancelling` until its executor has stopped it.
+#[utoipa::path(post, path = "/v1/jobs/{id}/cancel", tag = "jobs",
+    params(("id" = String, Path)), responses((status = 200, body = Job), (status = 409, body = aicc_api::ErrorBody)))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Job>, ApiError> {
+    let (job, rev) = state
+        .db
+        .call(move |conn| {
+            let tx = conn.transaction()?;
+            let current = visible(&tx, &caller, &id)?;
+            let next = match current {
+                JobState::Submitted | JobState::Queued => JobState::Cancelled,
+                JobState::Running => JobState::Cancelling,
+                other => {
+                    return Err(ApiError::Conflict(format!(
+                        "the job is {} and cannot be cancelled",
+                        other.as_str()
+                    )));
+                }
+            };
+            transition(&tx, &id, next, Some("cancelled by the partner"), now_ms())?;
+            let job = load(&tx, &id)?;
+            let rev = job_rev(&tx, &id)?;
+            tx.commit()?;
+            Ok((job, rev))
+        })
+        .await?;
+    state
+        .events
+        .publish(Collection::Jobs, rev, Some(caller.organisation_id));
+    state.scheduler_wake.notify_one();
+    Ok(Json(job))
+}
+
+/// Log paging parameters.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LogQuery {
+    /// The `next` of the previous page; 0 from the start.
+    #[serde(default)]
+    pub after: u64,
+    /// At most 5000 lines.
+    #[serde(default = "default_log_limit")]
+    pub limit: u32,
+}
+
+fn default_log_limit() -> u32 {
+    1000
+}
+
+/// `GET /v1/jobs/{id}/logs?after=SEQ&limit=N`: follow a job's log.
+#[utoipa::path(get, path = "/v1/jobs/{id}/logs", tag = "jobs",
+    params(("id" = String, Path), LogQuery), responses((status = 200, body = LogPage)))]
+pub async fn logs(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<LogQuery>,
+) -> Result<Json<LogPage>, ApiError> {
+    if query.limit == 0 || query.limit > 5000 {
+        return Err(ApiError::invalid(
+            "limit",
+            "limit must be between 1 and 5000",
+        ));
+    }
+    let page = state
+        .db
+        .call(move |conn| {
+            let job_state = visible(conn, &caller, &id)?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT seq, at, text FROM job_logs WHERE job_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
+            )?;
+            let lines: Vec<LogLine> = stmt
+                .query_map(params![id, query.after, query.limit], |r| {
+                    Ok(LogLine { seq: r.get(0)?, at: rfc3339(r.get(1)?), text: r.get(2)? })
+                })?
+                .collect::<rusqlite::Result<_>>()?;
+            let next = lines.last().map_or(query.after, |l| l.seq);
+            Ok::<_, ApiError>(LogPage { lines, next, open: !job_state.is_final() })
+        })
+        .await?;
+    Ok(Json(page))
+}
+
+/// `GET /v1/jobs/{id}/metrics`: every series over steps.
+#[utoipa::path(get, path = "/v1/jobs/{id}/metrics", tag = "jobs",
+    params(("id" = String, Path)), responses((status = 200, body = Vec<MetricSeries>)))]
+pub async fn metrics(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Vec<MetricSeries>>, ApiError> {
+    let series = state
+        .db
+        .call(move |conn| {
+            visible(conn, &caller, &id)?;
+            let mut stmt = conn.prepare_cached(
+                "SELECT name, step, value FROM job_metrics WHERE job_id = ?1 ORDER BY name, step",
+            )?;
+            let mut series: BTreeMap<String, MetricSeries> = BTreeMap::new();
+            let rows = stmt.query_map([&id], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, u32>(1)?,
+                    r.get::<_, f64>(2)?,
+                ))
+            })?;
+            for row in rows {
+                let (name, step, value) = row?;
+                let entry = series.entry(name.clone()).or_insert_with(|| MetricSeries {
+                    name,
+                    steps: Vec::new(),
+                    values: Vec::new(),
+                });
+                entry.steps.push(step);
+                entry.values.push(value);
+            }
+            Ok::<_, ApiError>(series.into_values().collect())
+        })
+        .await?;
+    Ok(Json(series))
+}
+
+/// `GET /v1/jobs/{id}/artifacts`: what a finished job produced.
+#[utoipa::path(get, path = "/v1/jobs/{id}/artifacts", tag = "jobs",
+    params(("id" = String, Path)), responses((status = 200, body = Vec<Artifact>)))]
+pub async fn artifacts(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Vec<Artifact>>, ApiError> {
+    let list = state
+        .db
+        .call(move |conn| {
+            visible(conn, &caller, &id)?;
+            artifacts_of(conn, &id)
+        })
+        .await?;
+    Ok(Json(list))
+}
+
+/// `GET /v1/pools`: the center's compute as partners may see it.
+#[utoipa::path(get, path = "/v1/pools", tag = "jobs", responses((status = 200, body = Vec<Pool>)))]
+pub async fn pools(
+    State(state): State<AppState>,
+    _caller: Caller,
+) -> Result<Json<Vec<Pool>>, ApiError> {
+    Ok(Json(state.db.call(|conn| list_pools(conn)).await?))
+}
+
+/// `GET /v1/quota`: the caller's organisation's NPU-hours.
+#[utoipa::path(get, path = "/v1/quota", tag = "jobs", responses((status = 200, body = Quota)))]
+pub async fn quota(State(state): State<AppState>, caller: Caller) -> Result<Json<Quota>, ApiError> {
+    let max = state.config.max_job_hours;
+    Ok(Json(
+        state
+            .db
+            .call(move |conn| quota_of(conn, caller.organisation_id, max))
+            .await?,
+    ))
+}
+
+/// Checks a request against the pool, the limits and the quota.
+fn admit(
+    conn: &Connection,
+    caller: &Caller,
+    request: &JobRequest,
+    max_hours: f64,
+) -> Result<(), ApiError> {
+    if request.name.trim().is_empty() || request.name.chars().count() > 100 {
+        return Err(ApiError::invalid(
+            "name",
+            "give the job a name of 1 to 100 characters",
+        ));
+    }
+    match (&request.base_model, &request.custom_image) {
+        (Some(model), None) => {
+            let exists: bool = conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM catalog_models WHERE id = ?1 AND retired = 0)",
+                [&model.model_id],
+                |r| r.get(0),
+            )?;
+            if !exists {
+                return Err(ApiError::invalid(
+                    "base_model",
+                    format!("the catalog has no model \"{}\"", model.model_id),
+                ));
+            }
+        }
+        (None, Some(image)) if !image.trim().is_empty() => {}
+        _ => {
+            return Err(ApiError::invalid(
+                "base_model",
+                "start from a catalog model or a custom image, not both and not neither",
+            ));
+        }
+    }
+    check_dataset_uri(&request.dataset_uri)?;
+    let pool = conn
+        .query_row(
+            "SELECT npus_per_node, nodes FROM pools WHERE id = ?1",
+            [&request.pool_id],
+            |r| Ok((r.get::<_, u32>(0)?, r.get::<_, u32>(1)?)),
+        )
+        .optional()?;
+    let Some((pool_npus_per_node, pool_nodes)) = pool else {
+        return Err(ApiError::invalid(
+            "pool_id",
+            format!("there is no pool \"{}\"", request.pool_id),
+        ));
+    };
+    if request.npus_per_node == 0 || request.npus_per_node > pool_npus_per_node {
+        return Err(ApiError::invalid(
+            "npus_per_node",
+            format!(
+                "a node of this pool has {pool_npus_per_node} NPUs; ask for 1 to {pool_npus_per_node}"
+            ),
+        ));
+    }
+    if request.nodes == 0 || request.nodes > pool_nodes {
+        return Err(ApiError::invalid(
+            "nodes",
+            format!("this pool has {pool_nodes} nodes; ask for 1 to {pool_nodes}"),
+        ));
+    }
+    if !(request.max_hours > 0.0 && request.max_hours <= max_hours) {
+        return Err(ApiError::invalid(
+            "max_hours",
+            format!("max hours must be more than 0 and at most {max_hours}"),
+        ));
+    }
+    check_hyperparameters(request)?;
+    let quota = quota_of(conn, caller.organisation_id, max_hours)?;
+    let needed = request.max_npu_hours();
+    if needed > quota.npu_hours_remaining + 1e-9 {
+        return Err(ApiError::QuotaExceeded(format!(
+            "this job may use {needed:.1} NPU-hours ({} NPUs × {} h); your organisation has {:.1} NPU-hours left",
+            request.npus(),
+            request.max_hours,
+            quota.npu_hours_remaining.max(0.0)
+        )));
+    }
+    Ok(())
+}
+
+fn check_dataset_uri(uri: &str) -> Result<(), ApiError> {
+    const SCHEMES: &[&str] = &["obs", "s3", "hdfs", "nfs", "https", "http", "file"];
+    let invalid = || {
+        ApiError::invalid(
+            "dataset_uri",
+            format!(
+                "\"{uri}\" is not a dataset address; use one like obs://bucket/path ({})",
+                SCHEMES.join(", ")
+            ),
+        )
+    };
+    let (scheme, rest) = uri.split_once("://").ok_or_else(invalid)?;
+    // file:///mnt/data names an absolute path; every other scheme a host or bucket.
+    let path_ok = if scheme == "file" {
+        rest.starts_with('/')
+    } else {
+        !rest.starts_with('/')
+    };
+    let well_formed = SCHEMES.contains(&scheme)
+        && rest.len() > 1
+        && path_ok
+        && !uri.chars().any(char::is_whitespace);
+    if well_formed { Ok(()) } else { Err(invalid()) }
+}
+
+fn check_hyperparameters(request: &JobRequest) -> Result<(), ApiError> {
+    if request.hyperparameters.len() > MAX_HYPERPARAMETERS {
+        return Err(ApiError::invalid(
+            "hyperparameters",
+            format!("at most {MAX_HYPERPARAMETERS} hyperparameters"),
+        ));
+    }
+    for (key, value) in &request.hyperparameters {
+        if key.trim().is_empty() || key.len() > MAX_HYPERPARAMETER_KEY {
+            return Err(ApiError::invalid(
+                "hyperparameters",
+                format!("hyperparameter names are 1 to {MAX_HYPERPARAMETER_KEY} characters"),
+            ));
+        }
+        if !(value.is_string() || value.is_number() || value.is_boolean()) {
+            return Err(ApiError::invalid(
+                "hyperparameters",
+                format!("\"{key}\" must be a string, a number or true/false"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn insert(tx: &Transaction<'_>, caller: &Caller, request: &JobRequest) -> Result<String, ApiError> {
+    let id = new_id("job");
+    let now = now_ms();
+    let rev = feed::next_rev(tx)?;
+    tx.execute(
+        "INSERT INTO jobs (id, organisation_id, user_id, rev, pool_id, request, npus, max_npu_hours,
+             priority, state, created_at, updated_at, queued_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, 'submitted', ?10, ?10, NULL)",
+        params![
+            id,
+            caller.organisation_id,
+            caller.user_id,
+            rev,
+            request.pool_id,
+            serde_json::to_string(request)?,
+            request.npus(),
+            request.max_npu_hours(),
+            request.priority as i64,
+            now
+        ],
+    )?;
+    tx.execute(
+        "INSERT INTO job_transitions (job_id, state, at) VALUES (?1, 'submitted', ?2)",
+        params![id, now],
+    )?;
+    transition(tx, &id, JobState::Queued, Some("waiting for NPUs"), now)?;
+    Ok(id)
+}
+
+/// Moves a job to `state` at a new revision and records the transition.
+pub fn transition(
+    conn: &Connection,
+    id: &str,
+    state: JobState,
+    reason: Option<&str>,
+    now: i64,
+) -> Result<u64, ApiError> {
+    let rev: u64 = conn.query_row(
+        "UPDATE revision SET rev = rev + 1 WHERE id = 1 RETURNING rev",
+        [],
+        |r| r.get(0),
+    )?;
+    conn.execute(
+        "UPDATE jobs SET state = ?2, reason = ?3, rev = ?4, updated_at = ?5,
+             queued_at = CASE WHEN ?2 = 'queued' THEN ?5 ELSE queued_at END,
+             started_at = CASE WHEN ?2 = 'running' THEN ?5 ELSE started_at END,
+             ended_at = CASE WHEN ?2 IN ('succeeded', 'failed', 'cancelled', 'rejected') THEN ?5 ELSE ended_at END
+         WHERE id = ?1",
+        params![id, state.as_str(), reason, rev, now],
+    )?;
+    conn.execute(
+        "INSERT INTO job_transitions (job_id, state, at, reason) VALUES (?1, ?2, ?3, ?4)",
+        params![id, state.as_str(), now, reason],
+    )?;
+    Ok(rev)
+}
+
+/// The job's state if the caller's organisation owns it; otherwise 404, as
+/// for an id that does not exist.
+fn visible(conn: &Connection, caller: &Caller, id: &str) -> Result<JobState, ApiError> {
+    let state: Option<String> = conn
+        .query_row(
+            "SELECT state FROM jobs WHERE id = ?1 AND organisation_id = ?2",
+            params![id, caller.organisation_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    state
+        .and_then(|s| JobState::parse(&s))
+        .ok_or_else(|| ApiError::not_found("job"))
+}
+
+fn job_rev(conn: &Connection, id: &str) -> Result<u64, ApiError> {
+    Ok(conn.query_row("SELECT rev FROM jobs WHERE id = ?1", [id], |r| r.get(0))?)
+}
+
+/// A job as the wire shows it.
+pub fn load(conn: &Connection, id: &str) -> Result<Job, ApiError> {
+    let (request, state, reason, step, total_steps, used, by, created, updated) = conn.query_row(
+        "SELECT j.request, j.state, j.reason, j.step, j.total_steps, j.npu_hours_used, u.email,
+                j.created_at, j.updated_at
+         FROM jobs j JOIN users u ON u.id = j.user_id WHERE j.id = ?1",
+        [id],
+        |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, u32>(3)?,
+                r.get::<_, u32>(4)?,
+                r.get::<_, f64>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, i64>(7)?,
+                r.get::<_, i64>(8)?,
+            ))
+        },
+    )?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT state, at, reason FROM job_transitions WHERE job_id = ?1 ORDER BY seq",
+    )?;
+    let timeline = stmt
+        .query_map([id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, Option<String>>(2)?,
+            ))
+        })?
+        .filter_map(|row| match row {
+            Ok((s, at, reason)) => JobState::parse(&s).map(|state| {
+                Ok(JobTransition {
+                    state,
+                    at: rfc3339(at),
+                    reason,
+                })
+            }),
+            Err(e) => Some(Err(e)),
+        })
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Job {
+        id: id.to_owned(),
+        request: serde_json::from_str(&request)?,
+        state: JobState::parse(&state).unwrap_or(JobState::Failed),
+        reason,
+        step,
+        total_steps,
+        npu_hours_used: used,
+        submitted_by: by,
+        timeline,
+        artifacts: artifacts_of(conn, id)?,
+        created_at: rfc3339(created),
+        updated_at: rfc3339(updated),
+    })
+}
+
+fn artifacts_of(conn: &Connection, id: &str) -> Result<Vec<Artifact>, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT name, size_bytes, uri FROM job_artifacts WHERE job_id = ?1 ORDER BY name",
+    )?;
+    let list = stmt
+        .query_map([id], |r| {
+            Ok(Artifact {
+                name: r.get(0)?,
+                size_bytes: r.get(1)?,
+                uri: r.get(2)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(list)
+}
+
+/// Every pool with its free NPUs and queue length.
+pub fn list_pools(conn: &Connection) -> Result<Vec<Pool>, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT p.id, p.name, p.npu_kind, p.npus_per_node, p.nodes,
+                COALESCE((SELECT SUM(npus) FROM jobs WHERE pool_id = p.id AND state IN ('running', 'cancelling')), 0),
+                (SELECT COUNT(*) FROM jobs WHERE pool_id = p.id AND state = 'queued')
+         FROM pools p ORDER BY p.name",
+    )?;
+    let pools = stmt
+        .query_map([], |r| {
+            let npus_per_node: u32 = r.get(3)?;
+            let nodes: u32 = r.get(4)?;
+            let busy: u32 = r.get(5)?;
+            let total = npus_per_node * nodes;
+            Ok(Pool {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                npu_kind: r.get(2)?,
+                npus_per_node,
+                total_npus: total,
+                free_npus: total.saturating_sub(busy),
+                queued_jobs: r.get(6)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(pools)
+}
+
+/// An organisation's NPU-hours: total, charged, held for live jobs, left.
+pub fn quota_of(
+    conn: &Connection,
+    organisation_id: i64,
+    max_job_hours: f64,
+) -> Result<Quota, ApiError> {
+    let total: f64 = conn
+        .query_row(
+            "SELECT npu_hours_total FROM quotas WHERE organisation_id = ?1",
+            [organisation_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(0.0);
+    let (used, reserved): (f64, f64) = conn.query_row(
+        "SELECT COALESCE(SUM(npu_hours_used), 0),
+                COALESCE(SUM(CASE WHEN state IN ('submitted', 'queued', 'running', 'cancelling')
+                                  THEN max(max_npu_hours - npu_hours_used, 0) ELSE 0 END), 0)
+         FROM jobs WHERE organisation_id = ?1",
+        [organisation_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    Ok(Quota {
+        npu_hours_total: total,
+        npu_hours_used: used,
+        npu_hours_reserved: reserved,
+        npu_hours_remaining: total - used - reserved,
+        max_job_hours,
+    })
+}
+
+/// Adds or resizes a pool.
+pub fn upsert_pool(
+    conn: &Connection,
+    id: &str,
+    name: &str,
+    npu_kind: &str,
+    npus_per_node: u32,
+    nodes: u32,
+) -> Result<(), ApiError> {
+    conn.execute(
+        "INSERT INTO pools (id, name, npu_kind, npus_per_node, nodes) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (id) DO UPDATE SET name = excluded.name, npu_kind = excluded.npu_kind,
+             npus_per_node = excluded.npus_per_node, nodes = excluded.nodes",
+        params![id, name, npu_kind, npus_per_node, nodes],
+    )?;
+    Ok(())
+}
+
+/// Sets an organisation's NPU-hour quota.
+pub fn set_quota(conn: &Connection, organisation_id: i64, npu_hours: f64) -> Result<(), ApiError> {
+    conn.execute(
+        "INSERT INTO quotas (organisation_id, npu_hours_total) VALUES (?1, ?2)
+         ON CONFLICT (organisation_id) DO UPDATE SET npu_hours_total = excluded.npu_hours_total",
+        params![organisation_id, npu_hours],
+    )?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dataset_uris_must_name_a_store_and_a_path() {
+        for good in [
+            "obs://demo/data",
+            "s3://bucket/prefix/",
+            "https://data.example.cn/set.tar",
+            "file:///mnt/data",
+        ] {
+            assert!(check_dataset_uri(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "demo/data",
+            "ftp://x/y",
+            "obs://",
+            "obs:///abs",
+            "obs://a b",
+            "file://relative",
+        ] {
+            assert!(check_dataset_uri(bad).is_err(), "{bad}");
+        }
+    }
+}

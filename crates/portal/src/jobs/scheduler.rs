@@ -1,0 +1,396 @@
+//! The scheduler: one loop that, every tick, (1) stops jobs being
+//! cancelled, (2) observes running jobs through the executor and records
+//! their progress, logs, metrics and end, and (3) places queued jobs on
+//! their pools.
+//!
+//! # Placement policy
+//!
+//! Who decides what: the portal admits a job (validation, quota) and decides
+//! when it may start; the executor runs it. A pool offers whole NPUs; a job
+//! needs `nodes × npus_per_node` of them at once.
+//!
+//! - **Fair across organisations.** Queued jobs are taken in this order:
+//!   the organisation with the fewest NPUs running now first; then the one
+//!   that started a job least recently (round robin, so a burst of one
+//!   organisation's jobs cannot keep another's waiting); then higher
+//!   priority (which only orders an organisation's own jobs); then the
+//!   oldest. The order is recomputed after every placement.
+//! - **No starvation of large jobs.** Smaller jobs may start while a larger
+//!   one waits for room (backfill), but once a job has waited longer than
+//!   `starvation_after`, it holds its pool: nothing else starts there until
+//!   it has started, so the pool drains until it fits.
+//!
+//! Restarts: everything the scheduler knows is in the database, and the
+//! simulated executor's progress is a function of time, so after a restart
+//! running jobs carry on from where the clock says they are.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use aicc_api::events::Collection;
+use aicc_api::jobs::{JobRequest, JobState};
+use rusqlite::{Connection, params};
+use tokio::sync::Notify;
+
+use super::executor::{Executor, Observed, RunningJob};
+use super::transition;
+use crate::clock::now_ms;
+use crate::db::Db;
+use crate::error::ApiError;
+use crate::events::{self, Events};
+use crate::limits::Limiter;
+
+/// What the scheduler loop needs.
+#[derive(Debug, Clone)]
+pub struct Scheduler {
+    pub db: Db,
+    pub executor: Arc<dyn Executor>,
+    pub events: Events,
+    pub limiter: Limiter,
+    pub tick: Duration,
+    pub starvation_after: Duration,
+    pub tombstone_retention: Duration,
+    /// Wakes the loop before the next tick, e.g. when a job was submitted.
+    pub wake: Arc<Notify>,
+}
+
+/// How often housekeeping runs: purging old tombstones, forgetting idle callers.
+const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(3600);
+
+impl Scheduler {
+    /// Runs until `stop` is notified; a tick in progress finishes first.
+    pub async fn run(self, stop: Arc<Notify>) {
+        let mut last_housekeeping: Option<std::time::Instant> = None;
+        // Changes made by `aicc-portal admin` in another process reach the
+        // event streams through this watermark.
+        let mut watermark = self.db.call(events::head).await.unwrap_or(0);
+        loop {
+            if last_housekeeping.is_none_or(|t| t.elapsed() >= HOUSEKEEPING_EVERY) {
+                last_housekeeping = Some(std::time::Instant::now());
+                self.housekeeping().await;
+            }
+            let executor = Arc::clone(&self.executor);
+            let starvation_after = self.starvation_after.as_millis() as i64;
+            let changed = self
+                .db
+                .call(move |conn| tick(conn, executor.as_ref(), now_ms(), starvation_after))
+                .await;
+            match changed {
+                Ok(changes) => {
+                    for (organisation_id, rev) in changes {
+                        self.events
+                            .publish(Collection::Jobs, rev, Some(organisation_id));
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "scheduler tick failed"),
+            }
+            match self
+                .db
+                .call(move |conn| events::since(conn, watermark))
+                .await
+            {
+                Ok((notices, head)) => {
+                    watermark = head;
+                    for notice in notices {
+                        self.events.publish(
+                            notice.hint.collection,
+                            notice.hint.rev,
+                            notice.organisation_id,
+                        );
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "cannot read recent changes"),
+            }
+            tokio::select! {
+                () = stop.notified() => break,
+                () = self.wake.notified() => {}
+                () = tokio::time::sleep(self.tick) => {}
+            }
+        }
+        tracing::info!("scheduler stopped");
+    }
+
+    async fn housekeeping(&self) {
+        self.limiter.forget_idle();
+        let before = now_ms() - self.tombstone_retention.as_millis() as i64;
+        match self
+            .db
+            .call(move |conn| crate::catalog::purge_tombstones(conn, before))
+            .await
+        {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "purged retired models from the catalog feed"),
+            Err(e) => tracing::error!(error = %e, "cannot purge old tombstones"),
+        }
+    }
+}
+
+/// One pass; returns `(organisation, rev)` for every job that changed.
+pub fn tick(
+    conn: &mut Connection,
+    executor: &dyn Executor,
+    now: i64,
+    starvation_after_ms: i64,
+) -> Result<Vec<(i64, u64)>, ApiError> {
+    let mut changed = Vec::new();
+    let tx = conn.transaction()?;
+    for (org, job) in running(&tx, "cancelling")? {
+        if let Err(e) = executor.cancel(&job) {
+            tracing::warn!(job = %job.id, error = %e, "cannot cancel yet; retrying");
+            continue;
+        }
+        let rev = transition(
+            &tx,
+            &job.id,
+            JobState::Cancelled,
+            Some("cancelled by the partner"),
+            now,
+        )?;
+        changed.push((org, rev));
+    }
+    for (org, job) in running(&tx, "running")? {
+        if let Some(rev) = observe(&tx, executor, &job, now)? {
+            changed.push((org, rev));
+        }
+    }
+    changed.extend(place(&tx, executor, now, starvation_after_ms)?);
+    tx.commit()?;
+    Ok(changed)
+}
+
+fn running(conn: &Connection, state: &str) -> Result<Vec<(i64, RunningJob)>, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT organisation_id, id, request, executor_id, started_at, log_seq, step
+         FROM jobs WHERE state = ?1 ORDER BY started_at",
+    )?;
+    let rows = stmt
+        .query_map([state], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, Option<String>>(3)?,
+                r.get::<_, Option<i64>>(4)?,
+                r.get::<_, u64>(5)?,
+                r.get::<_, u32>(6)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    rows.into_iter()
+        .map(
+            |(org, id, request, executor_id, started_at, log_seq, step)| {
+                Ok((
+                    org,
+                    RunningJob {
+                        id,
+                        request: serde_json::from_str(&request)?,
+                        executor_id: executor_id.unwrap_or_default(),
+                        started_at_ms: started_at.unwrap_or_default(),
+                        log_seq,
+                        step,
+                    },
+                ))
+            },
+        )
+        .collect()
+}
+
+/// Records what the executor reports; returns the new revision if the job
+/// visibly changed.
+fn observe(
+    conn: &Connection,
+    executor: &dyn Executor,
+    job: &RunningJob,
+    now: i64,
+) -> Result<Option<u64>, ApiError> {
+    let seen = match executor.observe(job, now) {
+        Ok(seen) => seen,
+        Err(e) => {
+            tracing::warn!(job = %job.id, error = %e, "cannot observe the job; retrying");
+            return Ok(None);
+        }
+    };
+    let mut insert_log = conn.prepare_cached(
+        "INSERT OR IGNORE INTO job_logs (job_id, seq, at, text) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (i, line) in seen.logs.iter().enumerate() {
+        insert_log.execute(params![job.id, job.log_seq + i as u64 + 1, now, line])?;
+    }
+    let mut insert_metric = conn.prepare_cached(
+        "INSERT OR IGNORE INTO job_metrics (job_id, name, step, value) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (step, name, value) in &seen.metrics {
+        insert_metric.execute(params![job.id, name, step, value])?;
+    }
+    let used = f64::from(job.request.npus()) * seen.elapsed_hours;
+    conn.execute(
+        "UPDATE jobs SET log_seq = log_seq + ?2, step = ?3, total_steps = ?4, npu_hours_used = ?5
+         WHERE id = ?1",
+        params![
+            job.id,
+            seen.logs.len() as u64,
+            seen.step,
+            seen.total_steps,
+            used
+        ],
+    )?;
+    let ended = match &seen.status {
+        Observed::Running => None,
+        Observed::Succeeded => Some((JobState::Succeeded, None)),
+        Observed::Failed { reason } => Some((JobState::Failed, Some(reason.as_str()))),
+    };
+    if let Some((state, reason)) = ended {
+        let mut insert_artifact = conn.prepare_cached(
+            "INSERT OR REPLACE INTO job_artifacts (job_id, name, size_bytes, uri) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for artifact in &seen.artifacts {
+            insert_artifact.execute(params![
+                job.id,
+                artifact.name,
+                artifact.size_bytes,
+                artifact.uri
+            ])?;
+        }
+        return Ok(Some(transition(conn, &job.id, state, reason, now)?));
+    }
+    if seen.step != job.step {
+        // Progress is news for the job's page: bump the revision.
+        let rev: u64 = conn.query_row(
+            "UPDATE revision SET rev = rev + 1 WHERE id = 1 RETURNING rev",
+            [],
+            |r| r.get(0),
+        )?;
+        conn.execute(
+            "UPDATE jobs SET rev = ?2, updated_at = ?3 WHERE id = ?1",
+            params![job.id, rev, now],
+        )?;
+        return Ok(Some(rev));
+    }
+    Ok(None)
+}
+
+struct Queued {
+    id: String,
+    organisation_id: i64,
+    request: JobRequest,
+    npus: u32,
+    priority: i64,
+    queued_at: i64,
+}
+
+fn place(
+    conn: &Connection,
+    executor: &dyn Executor,
+    now: i64,
+    starvation_after_ms: i64,
+) -> Result<Vec<(i64, u64)>, ApiError> {
+    let mut changed = Vec::new();
+    let mut free: HashMap<String, i64> = conn
+        .prepare_cached(
+            "SELECT p.id, p.npus_per_node * p.nodes -
+                 COALESCE((SELECT SUM(npus) FROM jobs WHERE pool_id = p.id AND state IN ('running', 'cancelling')), 0)
+             FROM pools p",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut running_npus: HashMap<i64, i64> = conn
+        .prepare_cached(
+            "SELECT organisation_id, SUM(npus) FROM jobs WHERE state IN ('running', 'cancelling') GROUP BY organisation_id",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut last_start: HashMap<i64, i64> = conn
+        .prepare_cached(
+            "SELECT organisation_id, MAX(started_at) FROM jobs WHERE started_at IS NOT NULL GROUP BY organisation_id",
+        )?
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut queue: Vec<Queued> = conn
+        .prepare_cached(
+            "SELECT id, organisation_id, request, npus, priority, queued_at FROM jobs WHERE state = 'queued'",
+        )?
+        .query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, u32>(3)?,
+                r.get::<_, i64>(4)?,
+                r.get::<_, Option<i64>>(5)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?
+        .into_iter()
+        .map(|(id, organisation_id, request, npus, priority, queued_at)| {
+            Ok(Queued {
+                id,
+                organisation_id,
+                request: serde_json::from_str(&request)?,
+                npus,
+                priority,
+                queued_at: queued_at.unwrap_or(now),
+            })
+        })
+        .collect::<Result<_, ApiError>>()?;
+    // Pools held by a job that waited too long: only that job may start there.
+    let mut held: HashMap<String, String> = HashMap::new();
+    let mut by_age: Vec<&Queued> = queue.iter().collect();
+    by_age.sort_by_key(|q| q.queued_at);
+    for q in by_age {
+        if now - q.queued_at >= starvation_after_ms {
+            held.entry(q.request.pool_id.clone())
+                .or_insert_with(|| q.id.clone());
+        }
+    }
+    loop {
+        queue.sort_by_key(|q| {
+            (
+                running_npus.get(&q.organisation_id).copied().unwrap_or(0),
+                last_start
+                    .get(&q.organisation_id)
+                    .copied()
+                    .unwrap_or(i64::MIN),
+                -q.priority,
+                q.queued_at,
+            )
+        });
+        let pick = queue.iter().position(|q| {
+            let fits = free.get(&q.request.pool_id).copied().unwrap_or(0) >= i64::from(q.npus);
+            let allowed = held
+                .get(&q.request.pool_id)
+                .is_none_or(|holder| holder == &q.id);
+            fits && allowed
+        });
+        let Some(index) = pick else { break };
+        let job = queue.remove(index);
+        let running = RunningJob {
+            id: job.id.clone(),
+            request: job.request.clone(),
+            executor_id: String::new(),
+            started_at_ms: now,
+            log_seq: 0,
+            step: 0,
+        };
+        match executor.submit(&running) {
+            Ok(executor_id) => {
+                conn.execute(
+                    "UPDATE jobs SET executor_id = ?2 WHERE id = ?1",
+                    params![job.id, executor_id],
+                )?;
+                let rev = transition(conn, &job.id, JobState::Running, None, now)?;
+                changed.push((job.organisation_id, rev));
+                *free.entry(job.request.pool_id.clone()).or_default() -= i64::from(job.npus);
+                *running_npus.entry(job.organisation_id).or_default() += i64::from(job.npus);
+                last_start.insert(job.organisation_id, now);
+                held.remove(&job.request.pool_id);
+            }
+            Err(e) => {
+                tracing::warn!(job = %job.id, error = %e, "the executor refused the job");
+                let rev = transition(conn, &job.id, JobState::Failed, Some(&e.to_string()), now)?;
+                changed.push((job.organisation_id, rev));
+            }
+        }
+    }
+    Ok(changed)
+}

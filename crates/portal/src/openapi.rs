@@ -1,0 +1,46 @@
+//! The portal's OpenAPI 3.1 document, served at `GET /v1/openapi.json`. The
+//! paths come from the routes themselves (`utoipa-axum`), so a route cannot
+//! exist without its description; a test checks the list.
+
+use utoipa::Modify;
+use utoipa::OpenApi;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "AICC portal",
+        description = "The AI computing center's service for AICC Partner: accounts, the model catalog, \
+                       partner applications, training jobs on NPU pools, change feeds and live hints. \
+                       Every error is {\"error\": {\"code\", \"message\", \"field\"?}}; every POST accepts \
+                       an Idempotency-Key."
+    ),
+    modifiers(&BearerAuth),
+    security(("bearer" = [])),
+    components(schemas(aicc_api::ErrorBody, aicc_api::ErrorCode)),
+    tags(
+        (name = "accounts", description = "Sign-in, tokens, who asks"),
+        (name = "catalog", description = "The model catalog"),
+        (name = "applications", description = "Partner onboarding and review"),
+        (name = "jobs", description = "Training jobs, pools and quota"),
+        (name = "sync", description = "Live change hints"),
+    )
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The document's frame; `api_routes` adds the paths.
+pub fn document() -> utoipa::openapi::OpenApi {
+    ApiDoc::openapi()
+}
