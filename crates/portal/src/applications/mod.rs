@@ -263,7 +263,7 @@ pub async fn changes(
 #[into_params(parameter_in = Query)]
 pub struct UploadQuery {
     /// The file's name as the user picked it.
-    pub file_name: String,
+    pub file_name: Option<String>,
 }
 
 /// `POST /v1/applications/{id}/attachments?file_name=…`: the file as the
@@ -278,6 +278,12 @@ pub async fn upload(
     ApiQuery(query): ApiQuery<UploadQuery>,
     content: Bytes,
 ) -> Result<(StatusCode, Json<Attachment>), ApiError> {
+    // Whose application it is comes first: another organisation learns nothing.
+    let check_id = id.clone();
+    state
+        .db
+        .call(move |conn| visible(conn, &caller, &check_id).and_then(|(s, _)| editable(s)))
+        .await?;
     if content.len() > MAX_ATTACHMENT_BYTES {
         return Err(ApiError::PayloadTooLarge(format!(
             "attachments are at most {} MiB",
@@ -289,7 +295,7 @@ pub async fn upload(
             "attach a PDF, PNG or JPEG file (checked by its content, not its name)".into(),
         ));
     };
-    let file_name = query.file_name.trim().to_owned();
+    let file_name = query.file_name.unwrap_or_default().trim().to_owned();
     if file_name.is_empty() || file_name.chars().count() > 200 {
         return Err(ApiError::invalid(
             "file_name",

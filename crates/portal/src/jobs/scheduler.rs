@@ -394,3 +394,196 @@ fn place(
     }
     Ok(changed)
 }
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashSet;
+    use std::sync::Mutex;
+
+    use aicc_api::auth::Role;
+    use aicc_api::jobs::{ModelRef, Priority};
+
+    use super::super::executor::{ExecutorError, Observation};
+    use super::*;
+    use crate::accounts::Caller;
+    use crate::admin;
+
+    /// Jobs run until the test says they are done.
+    #[derive(Debug, Default)]
+    struct Manual {
+        done: Mutex<HashSet<String>>,
+    }
+
+    impl Manual {
+        fn finish(&self, id: &str) {
+            self.done.lock().unwrap().insert(id.to_owned());
+        }
+    }
+
+    impl Executor for Manual {
+        fn submit(&self, job: &RunningJob) -> Result<String, ExecutorError> {
+            Ok(job.id.clone())
+        }
+        fn observe(&self, job: &RunningJob, _now: i64) -> Result<Observation, ExecutorError> {
+            let done = self.done.lock().unwrap().contains(&job.id);
+            Ok(Observation {
+                status: if done {
+                    Observed::Succeeded
+                } else {
+                    Observed::Running
+                },
+                step: 0,
+                total_steps: 1,
+                elapsed_hours: 0.1,
+                logs: Vec::new(),
+                metrics: Vec::new(),
+                artifacts: Vec::new(),
+            })
+        }
+        fn cancel(&self, _job: &RunningJob) -> Result<(), ExecutorError> {
+            Ok(())
+        }
+    }
+
+    struct World {
+        _dir: tempfile::TempDir,
+        conn: Connection,
+        robotics: Caller,
+        vision: Caller,
+    }
+
+    fn world() -> World {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("p.sqlite3")).unwrap();
+        db.blocking(admin::seed_demo).unwrap();
+        drop(db);
+        let conn = Connection::open(dir.path().join("p.sqlite3")).unwrap();
+        super::super::upsert_pool(&conn, "tiny", "One node", "Ascend 910B", 8, 1).unwrap();
+        let caller = |email: &str| {
+            let (user_id, organisation_id): (i64, i64) = conn
+                .query_row(
+                    "SELECT id, organisation_id FROM users WHERE email = ?1",
+                    [email],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )
+                .unwrap();
+            Caller {
+                user_id,
+                organisation_id,
+                role: Role::PartnerAdmin,
+            }
+        };
+        let (robotics, vision) = (caller("partner@demo.aicc"), caller("member@other.aicc"));
+        World {
+            _dir: dir,
+            conn,
+            robotics,
+            vision,
+        }
+    }
+
+    fn submit(world: &mut World, who: Caller, npus: u32, at: i64) -> String {
+        let request = JobRequest {
+            name: format!("{npus}-npu job"),
+            base_model: Some(ModelRef {
+                model_id: "resnet50".into(),
+                version: None,
+            }),
+            custom_image: None,
+            dataset_uri: "obs://demo/imagenet".into(),
+            pool_id: "tiny".into(),
+            nodes: 1,
+            npus_per_node: npus,
+            max_hours: 1.0,
+            hyperparameters: Default::default(),
+            priority: Priority::Normal,
+            note: String::new(),
+        };
+        let tx = world.conn.transaction().unwrap();
+        super::super::admit(&tx, &who, &request, 720.0).unwrap();
+        let id = super::super::insert(&tx, &who, &request).unwrap();
+        tx.execute(
+            "UPDATE jobs SET queued_at = ?2 WHERE id = ?1",
+            params![id, at],
+        )
+        .unwrap();
+        tx.commit().unwrap();
+        id
+    }
+
+    fn state(world: &World, id: &str) -> String {
+        world
+            .conn
+            .query_row("SELECT state FROM jobs WHERE id = ?1", [id], |r| r.get(0))
+            .unwrap()
+    }
+
+    const TEN_MINUTES: i64 = 600_000;
+
+    #[test]
+    fn a_burst_from_one_organisation_does_not_starve_another() {
+        let mut w = world();
+        let executor = Manual::default();
+        let (robotics, vision) = (w.robotics, w.vision);
+        let a: Vec<String> = (0..3).map(|i| submit(&mut w, robotics, 8, i)).collect();
+        let b = submit(&mut w, vision, 8, 10);
+        tick(&mut w.conn, &executor, 100, TEN_MINUTES).unwrap();
+        assert_eq!(state(&w, &a[0]), "running");
+        executor.finish(&a[0]);
+        tick(&mut w.conn, &executor, 200, TEN_MINUTES).unwrap();
+        assert_eq!(state(&w, &b), "running", "the other organisation goes next");
+        assert_eq!(state(&w, &a[1]), "queued");
+        executor.finish(&b);
+        tick(&mut w.conn, &executor, 300, TEN_MINUTES).unwrap();
+        assert_eq!(state(&w, &a[1]), "running");
+    }
+
+    #[test]
+    fn small_jobs_backfill_until_a_large_one_has_waited_too_long_then_it_holds_the_pool() {
+        let mut w = world();
+        let executor = Manual::default();
+        let (robotics, vision) = (w.robotics, w.vision);
+        let small1 = submit(&mut w, vision, 1, 0);
+        let big = submit(&mut w, robotics, 8, 1);
+        let small2 = submit(&mut w, vision, 1, 2);
+        let small3 = submit(&mut w, vision, 1, 3);
+        tick(&mut w.conn, &executor, 1_000, TEN_MINUTES).unwrap();
+        assert_eq!(state(&w, &small1), "running");
+        assert_eq!(state(&w, &big), "queued");
+        assert_eq!(
+            state(&w, &small2),
+            "running",
+            "backfill while the big job is young"
+        );
+        assert_eq!(state(&w, &small3), "running");
+        executor.finish(&small3);
+        let small4 = submit(&mut w, vision, 1, TEN_MINUTES);
+        tick(&mut w.conn, &executor, 1 + TEN_MINUTES, TEN_MINUTES).unwrap();
+        assert_eq!(
+            state(&w, &small4),
+            "queued",
+            "the starving big job holds the pool"
+        );
+        executor.finish(&small1);
+        executor.finish(&small2);
+        tick(&mut w.conn, &executor, 2 + TEN_MINUTES, TEN_MINUTES).unwrap();
+        assert_eq!(state(&w, &big), "running");
+        assert_eq!(state(&w, &small4), "queued");
+    }
+
+    #[test]
+    fn cancelling_a_running_job_ends_it_on_the_next_tick_and_charges_what_it_used() {
+        let mut w = world();
+        let executor = Manual::default();
+        let robotics = w.robotics;
+        let id = submit(&mut w, robotics, 8, 0);
+        tick(&mut w.conn, &executor, 10, TEN_MINUTES).unwrap();
+        tick(&mut w.conn, &executor, 20, TEN_MINUTES).unwrap();
+        super::super::transition(&w.conn, &id, JobState::Cancelling, None, 30).unwrap();
+        tick(&mut w.conn, &executor, 40, TEN_MINUTES).unwrap();
+        assert_eq!(state(&w, &id), "cancelled");
+        let quota = super::super::quota_of(&w.conn, robotics.organisation_id, 720.0).unwrap();
+        assert!((quota.npu_hours_used - 0.8).abs() < 1e-9, "{quota:?}");
+        assert_eq!(quota.npu_hours_reserved, 0.0);
+    }
+}

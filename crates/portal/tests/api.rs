@@ -1,0 +1,869 @@
+//! The portal over real HTTP on a free loopback port, with a real SQLite file.
+
+#![allow(clippy::unwrap_used)] // a test helper that cannot do its job should stop the test
+
+use std::time::Duration;
+
+use aicc_portal::Portal;
+use aicc_portal::config::{Config, ExecutorConfig};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// Every route of the API: the OpenAPI test and the access tests walk it.
+const ROUTES: &[(&str, &str)] = &[
+    ("POST", "/v1/auth/token"),
+    ("POST", "/v1/auth/refresh"),
+    ("POST", "/v1/auth/revoke"),
+    ("GET", "/v1/me"),
+    ("POST", "/v1/auth/personal-tokens"),
+    ("GET", "/v1/auth/personal-tokens"),
+    ("DELETE", "/v1/auth/personal-tokens/{id}"),
+    ("GET", "/v1/catalog/changes"),
+    ("GET", "/v1/catalog/models/{id}"),
+    ("POST", "/v1/applications"),
+    ("GET", "/v1/applications/changes"),
+    ("GET", "/v1/applications/{id}"),
+    ("PUT", "/v1/applications/{id}"),
+    ("POST", "/v1/applications/{id}/submit"),
+    ("POST", "/v1/applications/{id}/review"),
+    ("POST", "/v1/applications/{id}/attachments"),
+    ("GET", "/v1/applications/{id}/attachments/{attachment_id}"),
+    ("POST", "/v1/jobs"),
+    ("GET", "/v1/jobs/changes"),
+    ("GET", "/v1/jobs/{id}"),
+    ("POST", "/v1/jobs/{id}/cancel"),
+    ("GET", "/v1/jobs/{id}/logs"),
+    ("GET", "/v1/jobs/{id}/metrics"),
+    ("GET", "/v1/jobs/{id}/artifacts"),
+    ("GET", "/v1/pools"),
+    ("GET", "/v1/quota"),
+    ("GET", "/v1/events"),
+];
+
+/// Routes anyone may call without a token.
+const PUBLIC: &[&str] = &["/v1/auth/token", "/v1/auth/refresh", "/v1/auth/revoke"];
+
+struct Server {
+    url: String,
+    http: reqwest::Client,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Server {
+    async fn start(config: Config) -> Self {
+        let portal = Portal::open(config, true).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            portal
+                .serve(listener, async {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+        });
+        Self {
+            url,
+            http: reqwest::Client::new(),
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// Stops gracefully and waits until the portal has shut down.
+    async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap();
+        }
+    }
+
+    async fn token(&self, email: &str) -> String {
+        let (status, body) = self
+            .call(
+                Method::POST,
+                "/v1/auth/token",
+                None,
+                Some(json!({"email": email, "password": "demo-password"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.http.request(method, format!("{}{path}", self.url));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let bytes = response.bytes().await.unwrap();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+fn config(dir: &tempfile::TempDir) -> Config {
+    Config {
+        data_dir: dir.path().into(),
+        scheduler_tick_ms: 50,
+        requests_per_second: 1000,
+        ..Config::default()
+    }
+}
+
+fn job(pool: &str, nodes: u32, npus_per_node: u32, max_hours: f64) -> Value {
+    json!({
+        "name": "fine-tune for defect detection",
+        "base_model": {"model_id": "resnet50", "version": null},
+        "custom_image": null,
+        "dataset_uri": "obs://demo-robotics/defects",
+        "pool_id": pool,
+        "nodes": nodes,
+        "npus_per_node": npus_per_node,
+        "max_hours": max_hours,
+        "hyperparameters": {"lr": 0.001, "epochs": 30, "optimizer": "adamw"},
+        "priority": "normal",
+        "note": ""
+    })
+}
+
+fn complete_form() -> Value {
+    json!({
+        "organisation_name": "Demo Robotics",
+        "uscc": "914403001922038216",
+        "organisation_kind": "incubated_startup",
+        "contact_name": "Li Wei",
+        "contact_email": "li.wei@robotics.example.cn",
+        "contact_phone": "+86 311 8888 6666",
+        "industries": ["manufacturing"],
+        "solution_name": "Weld seam inspection",
+        "solution_description": "Detects weld defects on Atlas 300I Duo at the line.",
+        "target_hardware": ["Atlas 300I Duo"],
+        "frameworks": ["MindSpore"],
+        "tier": "certified"
+    })
+}
+
+const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let (status, document) = server
+        .call(Method::GET, "/v1/openapi.json", None, None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(document["openapi"].as_str().unwrap().starts_with("3.1"));
+    for (method, path) in ROUTES {
+        let operation = &document["paths"][path][method.to_lowercase()];
+        assert!(
+            operation.is_object(),
+            "{method} {path} is missing from the OpenAPI document"
+        );
+    }
+    let documented: usize = document["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|item| item.as_object().unwrap().len())
+        .sum();
+    assert_eq!(
+        documented,
+        ROUTES.len(),
+        "ROUTES must list every documented route"
+    );
+}
+
+#[tokio::test]
+async fn every_route_but_sign_in_needs_a_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    for (method, path) in ROUTES {
+        if PUBLIC.contains(path) {
+            continue;
+        }
+        let concrete = path.replace("{id}", "x").replace("{attachment_id}", "y");
+        let method = Method::from_bytes(method.as_bytes()).unwrap();
+        let (status, body) = server
+            .call(method.clone(), &concrete, None, Some(json!({})))
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "{method} {concrete}: {body}"
+        );
+        assert_eq!(body["error"]["code"], "unauthorized");
+    }
+}
+
+#[tokio::test]
+async fn another_organisation_sees_nothing_of_ours_not_even_that_it_exists() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let ours = server.token("partner@demo.aicc").await;
+    let theirs = server.token("member@other.aicc").await;
+
+    let (status, application) = server
+        .call(
+            Method::POST,
+            "/v1/applications",
+            Some(&ours),
+            Some(complete_form()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{application}");
+    let app = application["id"].as_str().unwrap().to_owned();
+    let attachment = server
+        .http
+        .post(format!(
+            "{}/v1/applications/{app}/attachments?file_name=brief.pdf",
+            server.url
+        ))
+        .bearer_auth(&ours)
+        .body(PDF.to_vec())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(attachment.status(), StatusCode::CREATED);
+    let attachment: Value = attachment.json().await.unwrap();
+    let att = attachment["id"].as_str().unwrap().to_owned();
+    let (status, created) = server
+        .call(
+            Method::POST,
+            "/v1/jobs",
+            Some(&ours),
+            Some(job("atlas-800t-a2", 1, 8, 2.0)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let job_id = created["id"].as_str().unwrap().to_owned();
+
+    let (_, missing) = server
+        .call(
+            Method::GET,
+            "/v1/jobs/job_doesnotexist",
+            Some(&theirs),
+            None,
+        )
+        .await;
+    for (method, path) in ROUTES {
+        if !path.contains("{id}") || path.contains("personal-tokens") {
+            continue;
+        }
+        let id = if path.starts_with("/v1/jobs") {
+            &job_id
+        } else {
+            &app
+        };
+        let concrete = path.replace("{id}", id).replace("{attachment_id}", &att);
+        let method = Method::from_bytes(method.as_bytes()).unwrap();
+        let body = if path.ends_with("/review") {
+            json!({"action": "start_review"})
+        } else {
+            complete_form()
+        };
+        let (status, answer) = server
+            .call(method.clone(), &concrete, Some(&theirs), Some(body))
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::NOT_FOUND,
+            "{method} {concrete}: {answer}"
+        );
+        assert_eq!(answer["error"]["code"], missing["error"]["code"]);
+        let text = answer.to_string();
+        assert!(!text.contains("Weld") && !text.contains("defect"), "{text}");
+    }
+    for feed in ["/v1/jobs/changes", "/v1/applications/changes"] {
+        let (status, page) = server.call(Method::GET, feed, Some(&theirs), None).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(page["changes"], json!([]), "{feed} leaks: {page}");
+    }
+    // Center staff see applications, for review, but partners never see each other's.
+    let reviewer = server.token("reviewer@demo.aicc").await;
+    let (status, _) = server
+        .call(
+            Method::GET,
+            &format!("/v1/applications/{app}"),
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_application_goes_from_draft_to_certified_with_its_whole_timeline() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let partner = server.token("partner@demo.aicc").await;
+    let reviewer = server.token("reviewer@demo.aicc").await;
+
+    let (status, draft) = server
+        .call(
+            Method::POST,
+            "/v1/applications",
+            Some(&partner),
+            Some(json!({"organisation_name": "Demo Robotics"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "a partial draft saves");
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let at = |p: &str| format!("/v1/applications/{id}{p}");
+
+    let (status, refused) = server
+        .call(Method::POST, &at("/submit"), Some(&partner), None)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "required fields are enforced on submit"
+    );
+    assert!(refused["error"]["field"].is_string());
+
+    let mut wrong = complete_form();
+    wrong["uscc"] = json!("914403001922038217");
+    let (status, refused) = server
+        .call(Method::PUT, &at(""), Some(&partner), Some(wrong))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused["error"]["field"], "uscc");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("'6'")
+    );
+
+    server
+        .call(Method::PUT, &at(""), Some(&partner), Some(complete_form()))
+        .await;
+    let (status, _) = server
+        .call(Method::POST, &at("/submit"), Some(&partner), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+
+    let (status, _) = server
+        .call(
+            Method::POST,
+            &at("/review"),
+            Some(&partner),
+            Some(json!({"action": "approve"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a partner cannot review");
+
+    let review =
+        |action: &str, comment: Option<&str>| json!({"action": action, "comment": comment});
+    server
+        .call(
+            Method::POST,
+            &at("/review"),
+            Some(&reviewer),
+            Some(review("start_review", None)),
+        )
+        .await;
+    let (status, _) = server
+        .call(
+            Method::POST,
+            &at("/review"),
+            Some(&reviewer),
+            Some(review("request_changes", None)),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "asking for changes needs a comment"
+    );
+    server
+        .call(
+            Method::POST,
+            &at("/review"),
+            Some(&reviewer),
+            Some(review("request_changes", Some("Add the solution brief"))),
+        )
+        .await;
+
+    let upload = |bytes: &'static [u8], name: &str| {
+        server
+            .http
+            .post(format!(
+                "{}{}?file_name={name}",
+                server.url,
+                at("/attachments")
+            ))
+            .bearer_auth(&partner)
+            .body(bytes)
+            .send()
+    };
+    assert_eq!(
+        upload(b"MZ\x90\x00not really a pdf", "brief.pdf")
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE
+    );
+    assert_eq!(
+        upload(PDF, "brief.pdf").await.unwrap().status(),
+        StatusCode::CREATED
+    );
+    server
+        .call(Method::POST, &at("/submit"), Some(&partner), None)
+        .await;
+
+    let (status, conflict) = server
+        .call(Method::PUT, &at(""), Some(&partner), Some(complete_form()))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "no edits while submitted");
+    assert!(
+        conflict["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("submitted")
+    );
+
+    for action in ["start_review", "approve", "start_adapting", "certify"] {
+        let (status, body) = server
+            .call(
+                Method::POST,
+                &at("/review"),
+                Some(&reviewer),
+                Some(review(action, None)),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{action}: {body}");
+    }
+    let (_, certified) = server
+        .call(Method::GET, &at(""), Some(&partner), None)
+        .await;
+    assert_eq!(certified["state"], "certified");
+    assert!(
+        certified["certificate_id"]
+            .as_str()
+            .unwrap()
+            .starts_with("AICC-ASC-")
+    );
+    let states: Vec<&str> = certified["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["to"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        states,
+        [
+            "draft",
+            "submitted",
+            "under_review",
+            "changes_requested",
+            "submitted",
+            "under_review",
+            "approved",
+            "adapting",
+            "certified"
+        ]
+    );
+    let changes = &certified["timeline"][3];
+    assert_eq!(changes["comment"], "Add the solution brief");
+    assert!(
+        changes["actor"]
+            .as_str()
+            .unwrap()
+            .contains("reviewer@demo.aicc")
+    );
+    assert_eq!(certified["attachments"][0]["media_type"], "application/pdf");
+}
+
+#[tokio::test]
+async fn a_replayed_idempotency_key_returns_the_first_answer_and_creates_nothing_new() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let token = server.token("partner@demo.aicc").await;
+    let send = |body: Value| {
+        server
+            .http
+            .post(format!("{}/v1/jobs", server.url))
+            .bearer_auth(&token)
+            .header("Idempotency-Key", "7d1f8a2e-job-1")
+            .json(&body)
+            .send()
+    };
+    let first = send(job("atlas-800t-a2", 1, 8, 2.0)).await.unwrap();
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let first: Value = first.json().await.unwrap();
+    let replay = send(job("atlas-800t-a2", 1, 8, 2.0)).await.unwrap();
+    assert_eq!(replay.status(), StatusCode::CREATED);
+    assert_eq!(replay.headers()["idempotent-replay"], "true");
+    let replay: Value = replay.json().await.unwrap();
+    assert_eq!(replay["id"], first["id"]);
+    let other = send(job("atlas-800t-a2", 1, 8, 3.0)).await.unwrap();
+    assert_eq!(other.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let other: Value = other.json().await.unwrap();
+    assert_eq!(other["error"]["code"], "idempotency_mismatch");
+    let (_, page) = server
+        .call(Method::GET, "/v1/jobs/changes", Some(&token), None)
+        .await;
+    let ids: std::collections::HashSet<&str> = page["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["item"]["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids.len(), 1);
+}
+
+#[tokio::test]
+async fn a_job_beyond_the_remaining_quota_is_refused_with_the_hours_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let token = server.token("member@other.aicc").await;
+    // Other Vision has 500 NPU-hours: 8 nodes × 8 NPUs × 10 h = 640.
+    let (status, refused) = server
+        .call(
+            Method::POST,
+            "/v1/jobs",
+            Some(&token),
+            Some(job("atlas-800t-a2", 8, 8, 10.0)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused["error"]["code"], "quota_exceeded");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("500.0"),
+        "{refused}"
+    );
+    let (status, _) = server
+        .call(
+            Method::POST,
+            "/v1/jobs",
+            Some(&token),
+            Some(job("atlas-800t-a2", 4, 8, 10.0)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (_, quota) = server
+        .call(Method::GET, "/v1/quota", Some(&token), None)
+        .await;
+    assert_eq!(quota["npu_hours_reserved"], 320.0);
+    assert_eq!(quota["npu_hours_remaining"], 180.0);
+    for (field, bad) in [
+        ("npus_per_node", job("atlas-800t-a2", 1, 9, 1.0)),
+        ("nodes", job("atlas-800t-a2", 9, 8, 1.0)),
+        ("max_hours", job("atlas-800t-a2", 1, 8, 0.0)),
+        ("pool_id", job("no-such-pool", 1, 8, 1.0)),
+    ] {
+        let (status, refused) = server
+            .call(Method::POST, "/v1/jobs", Some(&token), Some(bad))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(refused["error"]["field"], field, "{refused}");
+    }
+}
+
+#[tokio::test]
+async fn feeds_refuse_bad_cursors_and_oversized_pages_clearly() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let token = server.token("partner@demo.aicc").await;
+    let (status, body) = server
+        .call(
+            Method::GET,
+            "/v1/catalog/changes?limit=5000",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::UNPROCESSABLE_ENTITY, Some("limit"))
+    );
+    let (status, body) = server
+        .call(
+            Method::GET,
+            "/v1/catalog/changes?after=abc",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let (status, body) = server
+        .call(
+            Method::GET,
+            "/v1/catalog/changes?after=99999999",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("from 0")
+    );
+    let (status, model) = server
+        .call(
+            Method::GET,
+            "/v1/catalog/models/qwen3-32b",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(model["recipes"][0]["nodes"], 2);
+}
+
+#[tokio::test]
+async fn a_simulated_job_runs_to_success_with_logs_metrics_and_artifacts_and_survives_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cfg = config(&dir);
+    // 1 simulated hour per real second: a 2-hour request runs about 1 s.
+    cfg.executor = ExecutorConfig::Simulated {
+        time_scale: 3600.0,
+        failure_rate: 0.0,
+    };
+    let server = Server::start(cfg.clone()).await;
+    let token = server.token("partner@demo.aicc").await;
+    let (_, created) = server
+        .call(
+            Method::POST,
+            "/v1/jobs",
+            Some(&token),
+            Some(job("atlas-800t-a2", 1, 8, 2.0)),
+        )
+        .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let path = format!("/v1/jobs/{id}");
+    wait_for(&server, &token, &path, |job| {
+        job["state"] == "running" && job["step"].as_u64() > Some(0)
+    })
+    .await;
+    server.shutdown().await;
+
+    let server = Server::start(cfg).await;
+    let token = server.token("partner@demo.aicc").await;
+    let done = wait_for(&server, &token, &path, |job| job["state"] == "succeeded").await;
+    assert_eq!(done["step"], done["total_steps"]);
+    let states: Vec<&str> = done["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["submitted", "queued", "running", "succeeded"]);
+    assert!(
+        (done["npu_hours_used"].as_f64().unwrap() - 8.0).abs() < 1e-6,
+        "{done}"
+    );
+    let (_, logs) = server
+        .call(Method::GET, &format!("{path}/logs"), Some(&token), None)
+        .await;
+    let lines = logs["lines"].as_array().unwrap();
+    let seqs: Vec<u64> = lines.iter().map(|l| l["seq"].as_u64().unwrap()).collect();
+    assert_eq!(
+        seqs,
+        (1..=seqs.len() as u64).collect::<Vec<_>>(),
+        "no line lost or repeated across the restart"
+    );
+    assert_eq!(logs["open"], false);
+    let (_, metrics) = server
+        .call(Method::GET, &format!("{path}/metrics"), Some(&token), None)
+        .await;
+    let names: Vec<&str> = metrics
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["accuracy", "loss", "throughput"]);
+    let (_, artifacts) = server
+        .call(
+            Method::GET,
+            &format!("{path}/artifacts"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert!(
+        artifacts
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|a| a["name"] == "model.ckpt")
+    );
+    let (status, _) = server
+        .call(Method::POST, &format!("{path}/cancel"), Some(&token), None)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CONFLICT,
+        "a finished job cannot be cancelled"
+    );
+}
+
+#[tokio::test]
+async fn the_event_stream_hints_at_the_callers_changes_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let ours = server.token("partner@demo.aicc").await;
+    let theirs = server.token("member@other.aicc").await;
+    let mut stream = server
+        .http
+        .get(format!("{}/v1/events", server.url))
+        .bearer_auth(&theirs)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+    server
+        .call(
+            Method::POST,
+            "/v1/jobs",
+            Some(&ours),
+            Some(job("atlas-800t-a2", 1, 8, 2.0)),
+        )
+        .await;
+    let (_, own) = server
+        .call(
+            Method::POST,
+            "/v1/jobs",
+            Some(&theirs),
+            Some(job("atlas-800t-a2", 1, 8, 2.0)),
+        )
+        .await;
+    let first = tokio::time::timeout(Duration::from_secs(10), stream.chunk())
+        .await
+        .unwrap()
+        .unwrap()
+        .unwrap();
+    let text = String::from_utf8_lossy(&first);
+    assert!(text.contains("event: change"), "{text}");
+    assert!(text.contains("\"collection\":\"jobs\""), "{text}");
+    let (_, page) = server
+        .call(Method::GET, "/v1/jobs/changes", Some(&theirs), None)
+        .await;
+    assert_eq!(page["changes"][0]["item"]["id"], own["id"]);
+}
+
+#[tokio::test]
+async fn a_token_over_its_request_budget_is_told_when_to_retry() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(Config {
+        requests_per_second: 1,
+        ..config(&dir)
+    })
+    .await;
+    let token = server.token("partner@demo.aicc").await;
+    let mut limited = None;
+    for _ in 0..5 {
+        let response = server
+            .http
+            .get(format!("{}/v1/pools", server.url))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            limited = Some(response);
+            break;
+        }
+    }
+    let limited = limited.expect("a burst over the budget is limited");
+    let retry: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(retry >= 1);
+}
+
+#[tokio::test]
+async fn personal_access_tokens_work_for_scripts_until_revoked() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let token = server.token("partner@demo.aicc").await;
+    let (status, created) = server
+        .call(
+            Method::POST,
+            "/v1/auth/personal-tokens",
+            Some(&token),
+            Some(json!({"name": "nightly sync"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let pat = created["token"].as_str().unwrap().to_owned();
+    let (status, me) = server.call(Method::GET, "/v1/me", Some(&pat), None).await;
+    assert_eq!(
+        (status, me["email"].as_str()),
+        (StatusCode::OK, Some("partner@demo.aicc"))
+    );
+    let (_, list) = server
+        .call(Method::GET, "/v1/auth/personal-tokens", Some(&token), None)
+        .await;
+    assert!(
+        list[0].get("token").is_none(),
+        "the secret is shown only once"
+    );
+    let id = created["id"].as_str().unwrap();
+    let (status, _) = server
+        .call(
+            Method::DELETE,
+            &format!("/v1/auth/personal-tokens/{id}"),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (status, _) = server.call(Method::GET, "/v1/me", Some(&pat), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+async fn wait_for(
+    server: &Server,
+    token: &str,
+    path: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, body) = server.call(Method::GET, path, Some(token), None).await;
+        if done(&body) {
+            return body;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "gave up waiting: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
