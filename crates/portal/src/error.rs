@@ -3,7 +3,7 @@
 //! shape too (axum's own rejections are plain text).
 
 use aicc_api::{ErrorBody, ErrorCode};
-use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -21,6 +21,9 @@ pub enum ApiError {
     NotFound(String),
     #[error("{message}")]
     InvalidInput { field: String, message: String },
+    /// A malformed request (a query that does not parse, a cursor never given out): 400.
+    #[error("{message}")]
+    BadRequest { field: String, message: String },
     #[error("{0}")]
     Conflict(String),
     #[error("{0}")]
@@ -66,6 +69,7 @@ impl ApiError {
             ApiError::InvalidInput { .. } => {
                 (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::InvalidInput)
             }
+            ApiError::BadRequest { .. } => (StatusCode::BAD_REQUEST, ErrorCode::InvalidInput),
             ApiError::Conflict(_) => (StatusCode::CONFLICT, ErrorCode::Conflict),
             ApiError::QuotaExceeded(_) => {
                 (StatusCode::UNPROCESSABLE_ENTITY, ErrorCode::QuotaExceeded)
@@ -106,7 +110,7 @@ impl IntoResponse for ApiError {
             self.to_string()
         };
         let mut body = ErrorBody::new(code, message);
-        if let ApiError::InvalidInput { field, .. } = &self {
+        if let ApiError::InvalidInput { field, .. } | ApiError::BadRequest { field, .. } = &self {
             body.error.field = Some(field.clone());
         }
         let mut response = (status, axum::Json(body)).into_response();
@@ -135,13 +139,44 @@ impl From<JsonRejection> for ApiError {
 
 impl From<QueryRejection> for ApiError {
     fn from(rejection: QueryRejection) -> Self {
-        ApiError::invalid("query", rejection.body_text())
+        ApiError::BadRequest {
+            field: "query".into(),
+            message: rejection.body_text(),
+        }
     }
 }
 
 impl From<PathRejection> for ApiError {
     fn from(rejection: PathRejection) -> Self {
-        ApiError::invalid("path", rejection.body_text())
+        ApiError::BadRequest {
+            field: "path".into(),
+            message: rejection.body_text(),
+        }
+    }
+}
+
+impl From<BytesRejection> for ApiError {
+    fn from(rejection: BytesRejection) -> Self {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::PayloadTooLarge("the request body is too large".into())
+        } else {
+            ApiError::BadRequest {
+                field: "body".into(),
+                message: rejection.body_text(),
+            }
+        }
+    }
+}
+
+/// A raw body whose errors answer in the contract's shape.
+#[derive(Debug)]
+pub struct ApiBytes(pub axum::body::Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for ApiBytes {
+    type Rejection = ApiError;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, ApiError> {
+        Ok(Self(axum::body::Bytes::from_request(request, state).await?))
     }
 }
 

@@ -41,10 +41,12 @@ pub fn check_cursor(
 ) -> Result<(), ApiError> {
     let head: u64 = conn.query_row("SELECT rev FROM revision WHERE id = 1", [], |r| r.get(0))?;
     if after > head {
-        return Err(ApiError::invalid(
-            "after",
-            format!("the cursor {after} is ahead of this portal (at {head}); sync again from 0"),
-        ));
+        return Err(ApiError::BadRequest {
+            field: "after".into(),
+            message: format!(
+                "the cursor {after} is ahead of this portal (at {head}); sync again from 0"
+            ),
+        });
     }
     if let Some(collection) = collection {
         let floor: Option<u64> = conn

@@ -434,6 +434,22 @@ async fn an_application_goes_from_draft_to_certified_with_its_whole_timeline() {
         upload(PDF, "brief.pdf").await.unwrap().status(),
         StatusCode::CREATED
     );
+    let oversized = [PDF, &vec![b' '; 21 * 1024 * 1024]].concat();
+    let refused = server
+        .http
+        .post(format!(
+            "{}{}?file_name=big.pdf",
+            server.url,
+            at("/attachments")
+        ))
+        .bearer_auth(&partner)
+        .body(oversized)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let refused: Value = refused.json().await.unwrap();
+    assert_eq!(refused["error"]["code"], "payload_too_large");
     server
         .call(Method::POST, &at("/submit"), Some(&partner), None)
         .await;
@@ -615,7 +631,7 @@ async fn feeds_refuse_bad_cursors_and_oversized_pages_clearly() {
             None,
         )
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     let (status, body) = server
         .call(
             Method::GET,
@@ -624,7 +640,10 @@ async fn feeds_refuse_bad_cursors_and_oversized_pages_clearly() {
             None,
         )
         .await;
-    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("after"))
+    );
     assert!(
         body["error"]["message"]
             .as_str()

@@ -10,7 +10,6 @@ use aicc_api::applications::{
 use aicc_api::events::Collection;
 use aicc_api::sync::{Change, ChangePage, ChangesQuery};
 use axum::Json;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -20,7 +19,7 @@ use sha2::{Digest, Sha256};
 
 use crate::accounts::Caller;
 use crate::clock::{new_id, now_ms, rfc3339};
-use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery};
+use crate::error::{ApiBytes, ApiError, ApiJson, ApiPath, ApiQuery};
 use crate::jobs::ChangesParams;
 use crate::{AppState, feed};
 
@@ -276,7 +275,7 @@ pub async fn upload(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<UploadQuery>,
-    content: Bytes,
+    ApiBytes(content): ApiBytes,
 ) -> Result<(StatusCode, Json<Attachment>), ApiError> {
     // Whose application it is comes first: another organisation learns nothing.
     let check_id = id.clone();

@@ -197,7 +197,7 @@ mod tests {
         let ahead = db
             .blocking(|c| changes_page(c, head + 1000, 10))
             .unwrap_err();
-        assert!(matches!(ahead, ApiError::InvalidInput { .. }), "{ahead:?}");
+        assert!(matches!(ahead, ApiError::BadRequest { .. }), "{ahead:?}");
     }
 
     #[test]
