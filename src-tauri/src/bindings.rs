@@ -10,8 +10,9 @@ mod tests {
     use aicc_api::auth::{Account, Role};
     use aicc_api::catalog::Framework;
     use aicc_client::ErrorCode;
-    use aicc_client::catalog::{ModelSummary, SearchPage};
+    use aicc_client::catalog::{CatalogQuery, ModelSummary, SearchPage, Sort};
     use aicc_client::config::CenterAccount;
+    use aicc_client::network::{NetworkSettings, ProxySetting};
     use aicc_client::sync::{SyncReport, SyncStatus};
     use ts_rs::TS;
 
@@ -23,8 +24,12 @@ mod tests {
             Account::decl(),
             Role::decl(),
             CenterAccount::decl(),
+            NetworkSettings::decl(),
+            ProxySetting::decl(),
             Framework::decl(),
             ModelSummary::decl(),
+            CatalogQuery::decl(),
+            Sort::decl(),
             SearchPage::decl(),
             SyncStatus::decl(),
             SyncReport::decl(),

@@ -6,8 +6,9 @@ use std::sync::{Arc, OnceLock};
 
 use aicc_api::auth::Account;
 use aicc_client::accounts;
-use aicc_client::catalog::{self, SearchPage};
+use aicc_client::catalog::{self, CatalogQuery, SearchPage};
 use aicc_client::config::{AppDirs, CenterAccount, Settings};
+use aicc_client::network::NetworkSettings;
 use aicc_client::session::Session;
 use aicc_client::store::Store;
 use aicc_client::sync::{SyncEngine, SyncOptions, SyncReport, SyncStatus};
@@ -43,10 +44,7 @@ impl Drop for ActiveAccount {
 impl AppState {
     /// Nothing active yet; see [`AppState::resume_active_account`].
     pub fn new(dirs: AppDirs) -> Self {
-        let (report, _) = watch::channel(SyncReport {
-            status: SyncStatus::Idle,
-            catalog_synced_at: None,
-        });
+        let (report, _) = watch::channel(SyncReport::idle());
         Self {
             dirs,
             vault: Arc::new(Keyring::new()),
@@ -71,8 +69,12 @@ impl AppState {
         let Some(account) = settings.active_account().cloned() else {
             return;
         };
-        let opened = Session::resume(account.clone(), Arc::clone(&self.vault))
-            .and_then(|session| Ok((session, Store::open(&self.dirs.store_file(&account))?)));
+        let opened = match Session::resume(account.clone(), Arc::clone(&self.vault)).await {
+            Ok(session) => {
+                Store::open(&self.dirs.store_file(&account)).map(|store| (session, store))
+            }
+            Err(e) => Err(e),
+        };
         match opened {
             Ok((session, store)) => self.activate(account, session, store).await,
             Err(e) => self.fail(&e),
@@ -81,8 +83,15 @@ impl AppState {
 
     /// Signs in and makes the account the active one.
     pub async fn sign_in(&self, url: &str, email: &str, password: &str) -> Result<Account> {
-        let (session, who) =
-            accounts::sign_in(&self.dirs, Arc::clone(&self.vault), url, email, password).await?;
+        let (session, who) = accounts::sign_in(
+            &self.dirs,
+            Arc::clone(&self.vault),
+            url,
+            &NetworkSettings::default(),
+            email,
+            password,
+        )
+        .await?;
         let account = session.account().clone();
         let store = Store::open(&self.dirs.store_file(&account))?;
         self.activate(account, session, store).await;
@@ -95,7 +104,7 @@ impl AppState {
     }
 
     /// Searches the active account's local catalog.
-    pub async fn search(&self, query: String, offset: u32, limit: u32) -> Result<SearchPage> {
+    pub async fn search(&self, query: CatalogQuery, offset: u32, limit: u32) -> Result<SearchPage> {
         let store = self.active.lock().await.as_ref().map(|a| a.store.clone());
         let Some(store) = store else {
             return Ok(SearchPage {
@@ -146,7 +155,7 @@ impl AppState {
                 message: e.to_string(),
                 retry_at: None,
             },
-            catalog_synced_at: None,
+            ..SyncReport::idle()
         };
         if let Some(listener) = self.listener.get() {
             listener(&report);

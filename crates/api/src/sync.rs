@@ -35,6 +35,9 @@ pub struct ChangePage<T> {
     pub next: u64,
     /// Whether changes after `next` are already waiting.
     pub more: bool,
+    /// How many changes are waiting after `next`, for progress ("1,234 of 100,000").
+    #[serde(default)]
+    pub remaining: u64,
 }
 
 /// One change: the item as it now is, or the id of an item that is gone.
@@ -71,10 +74,11 @@ mod tests {
             ],
             next: 9,
             more: false,
+            remaining: 0,
         };
         assert_eq!(
             serde_json::to_string(&page).unwrap(),
-            r#"{"changes":[{"op":"upsert","rev":7,"item":"x"},{"op":"tombstone","rev":9,"id":"gone"}],"next":9,"more":false}"#
+            r#"{"changes":[{"op":"upsert","rev":7,"item":"x"},{"op":"tombstone","rev":9,"id":"gone"}],"next":9,"more":false,"remaining":0}"#
         );
     }
 

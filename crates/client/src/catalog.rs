@@ -1,10 +1,13 @@
-//! The catalog as the app keeps it: applying change-feed pages, and local
-//! full-text search that answers as the user types, online or not.
+//! The catalog as the app keeps it: applying change-feed pages (and
+//! re-listing after the center's history ran out), and local search that
+//! answers as the user types — full text, filters with counts, sort,
+//! paging — online or not; favourites.
 
 use aicc_api::catalog::{Framework, Model};
 use aicc_api::sync::{Change, ChangePage};
-use rusqlite::{Connection, OptionalExtension, params};
-use serde::Serialize;
+use rusqlite::types::Value;
+use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::store;
@@ -23,6 +26,42 @@ pub struct ModelSummary {
     pub framework: Framework,
     #[ts(type = "number | null")]
     pub parameters: Option<u64>,
+    #[ts(type = "number")]
+    pub stars: u64,
+    pub updated_at: String,
+    pub favourite: bool,
+}
+
+/// How results are ordered.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    /// Best match first (by name without a search).
+    #[default]
+    Relevance,
+    Name,
+    /// Most recently updated first.
+    Updated,
+    /// Most starred first.
+    Stars,
+}
+
+/// A search: words and filters; every filter left empty matches everything.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(default)]
+pub struct CatalogQuery {
+    pub text: String,
+    pub task: Option<String>,
+    pub domain: Option<String>,
+    pub framework: Option<Framework>,
+    pub hardware: Option<String>,
+    pub license: Option<String>,
+    #[ts(type = "number | null")]
+    pub min_parameters: Option<u64>,
+    #[ts(type = "number | null")]
+    pub max_parameters: Option<u64>,
+    pub favourites_only: bool,
+    pub sort: Sort,
 }
 
 /// One page of search results.
@@ -33,28 +72,60 @@ pub struct SearchPage {
     pub models: Vec<ModelSummary>,
 }
 
+/// How many of the matching models fall under each value of each filter.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS)]
+pub struct Facets {
+    pub task: Vec<FacetCount>,
+    pub domain: Vec<FacetCount>,
+    pub framework: Vec<FacetCount>,
+    pub hardware: Vec<FacetCount>,
+    pub license: Vec<FacetCount>,
+}
+
+/// One value of a filter and how many models have it.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct FacetCount {
+    pub value: String,
+    pub count: u32,
+}
+
 /// Applies one change-feed page and its cursor in one transaction: a crash
 /// between pages neither loses nor repeats anything. Returns the number of
-/// changes applied.
+/// changes applied. When a re-list reaches its last page, models the center
+/// no longer lists are removed.
 pub fn apply_page(
     conn: &mut Connection,
     page: &ChangePage<Model>,
     synced_at: &str,
 ) -> Result<usize> {
     let tx = conn.transaction()?;
+    let (generation, relisting): (i64, bool) = tx
+        .query_row(
+            "SELECT generation, relisting FROM sync_cursors WHERE collection = ?1",
+            [COLLECTION],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .unwrap_or((0, false));
     {
         let mut find = tx.prepare_cached("SELECT rowid FROM catalog_models WHERE id = ?1")?;
         let mut unindex = tx.prepare_cached("DELETE FROM catalog_search WHERE rowid = ?1")?;
         let mut remove = tx.prepare_cached("DELETE FROM catalog_models WHERE rowid = ?1")?;
+        let mut clear_hardware =
+            tx.prepare_cached("DELETE FROM catalog_hardware WHERE model_rowid = ?1")?;
+        let mut add_hardware = tx.prepare_cached(
+            "INSERT OR IGNORE INTO catalog_hardware (model_rowid, hardware) VALUES (?1, ?2)",
+        )?;
         let mut upsert = tx.prepare_cached(
             "INSERT INTO catalog_models (id, rev, name, provider, task, domain, framework, license,
-                 parameters, stars, downloads, updated_at, body)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                 parameters, stars, downloads, updated_at, body, generation)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
              ON CONFLICT (id) DO UPDATE SET rev = excluded.rev, name = excluded.name,
                  provider = excluded.provider, task = excluded.task, domain = excluded.domain,
                  framework = excluded.framework, license = excluded.license,
                  parameters = excluded.parameters, stars = excluded.stars,
-                 downloads = excluded.downloads, updated_at = excluded.updated_at, body = excluded.body
+                 downloads = excluded.downloads, updated_at = excluded.updated_at, body = excluded.body,
+                 generation = excluded.generation
              RETURNING rowid",
         )?;
         let mut index = tx.prepare_cached(
@@ -69,6 +140,7 @@ pub fn apply_page(
             let existing: Option<i64> = find.query_row([id], |r| r.get(0)).optional()?;
             if let Some(rowid) = existing {
                 unindex.execute([rowid])?;
+                clear_hardware.execute([rowid])?;
             }
             match change {
                 Change::Upsert { rev, item } => {
@@ -87,6 +159,7 @@ pub fn apply_page(
                             item.downloads,
                             item.updated_at,
                             serde_json::to_string(item)?,
+                            generation,
                         ],
                         |r| r.get(0),
                     )?;
@@ -100,6 +173,9 @@ pub fn apply_page(
                         tags,
                         item.card
                     ])?;
+                    for hardware in &item.hardware {
+                        add_hardware.execute(params![rowid, hardware])?;
+                    }
                 }
                 Change::Tombstone { .. } => {
                     if let Some(rowid) = existing {
@@ -109,64 +185,218 @@ pub fn apply_page(
             }
         }
     }
+    if relisting && !page.more {
+        let stale: Vec<i64> = tx
+            .prepare("SELECT rowid FROM catalog_models WHERE generation < ?1")?
+            .query_map([generation], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for rowid in stale {
+            tx.execute("DELETE FROM catalog_search WHERE rowid = ?1", [rowid])?;
+            tx.execute(
+                "DELETE FROM catalog_hardware WHERE model_rowid = ?1",
+                [rowid],
+            )?;
+            tx.execute("DELETE FROM catalog_models WHERE rowid = ?1", [rowid])?;
+        }
+        tx.execute(
+            "UPDATE sync_cursors SET relisting = 0 WHERE collection = ?1",
+            [COLLECTION],
+        )?;
+    }
     store::set_cursor(&tx, COLLECTION, page.next, synced_at)?;
     tx.commit()?;
     Ok(page.changes.len())
 }
 
-/// Searches the local catalog. An empty query lists every model by name;
-/// otherwise every word must match the start of a word in the name, task,
-/// domain, provider, tags or card, best matches first.
-pub fn search(conn: &Connection, query: &str, offset: u32, limit: u32) -> Result<SearchPage> {
-    let words: Vec<String> = query
+/// Starts over after the center answered 410: the cursor goes back to 0
+/// and a new generation begins; the local models stay visible until the
+/// re-list has seen them all.
+pub fn begin_relist(conn: &Connection) -> Result<()> {
+    conn.execute(
+        "UPDATE sync_cursors SET rev = 0, generation = generation + 1, relisting = 1 WHERE collection = ?1",
+        [COLLECTION],
+    )?;
+    Ok(())
+}
+
+/// The FROM and WHERE clauses of a query and their parameters. With words
+/// to search, the full-text index is joined (as `catalog_search`) so that
+/// results can be ranked.
+fn conditions(query: &CatalogQuery) -> (String, Vec<Value>) {
+    let mut from = "catalog_models m".to_owned();
+    let mut clauses: Vec<&str> = Vec::new();
+    let mut values: Vec<Value> = Vec::new();
+    if let Some(expression) = fts_expression(&query.text) {
+        from = "catalog_search JOIN catalog_models m ON m.rowid = catalog_search.rowid".to_owned();
+        clauses.push("catalog_search MATCH ?");
+        values.push(Value::Text(expression));
+    }
+    let text_filters = [
+        ("m.task = ?", &query.task),
+        ("m.domain = ?", &query.domain),
+        ("m.license = ?", &query.license),
+        (
+            "m.rowid IN (SELECT model_rowid FROM catalog_hardware WHERE hardware = ?)",
+            &query.hardware,
+        ),
+    ];
+    for (clause, value) in text_filters {
+        if let Some(value) = value {
+            clauses.push(clause);
+            values.push(Value::Text(value.clone()));
+        }
+    }
+    if let Some(framework) = query.framework {
+        clauses.push("m.framework = ?");
+        values.push(Value::Text(framework.as_str().to_owned()));
+    }
+    if let Some(min) = query.min_parameters {
+        clauses.push("m.parameters >= ?");
+        values.push(Value::Integer(min as i64));
+    }
+    if let Some(max) = query.max_parameters {
+        clauses.push("m.parameters <= ?");
+        values.push(Value::Integer(max as i64));
+    }
+    if query.favourites_only {
+        clauses.push("m.id IN (SELECT model_id FROM favourites)");
+    }
+    let clause = if clauses.is_empty() {
+        "1".to_owned()
+    } else {
+        clauses.join(" AND ")
+    };
+    (format!("{from} WHERE {clause}"), values)
+}
+
+/// Every word must match the start of a word in the name, task, domain,
+/// provider, tags or card; quotes and operators are plain text.
+fn fts_expression(text: &str) -> Option<String> {
+    let words: Vec<String> = text
         .split(|c: char| !c.is_alphanumeric() && c != '.' && c != '_')
         .filter(|w| !w.is_empty())
         .map(|w| format!("\"{}\"*", w.replace('"', "")))
         .collect();
-    let to_summary = |row: &rusqlite::Row<'_>| -> rusqlite::Result<ModelSummary> {
-        let framework: String = row.get(5)?;
-        Ok(ModelSummary {
-            id: row.get(0)?,
-            name: row.get(1)?,
-            provider: row.get(2)?,
-            task: row.get(3)?,
-            domain: row.get(4)?,
-            framework: framework_from_str(&framework),
-            parameters: row.get(6)?,
-        })
-    };
-    if words.is_empty() {
-        let total = conn.query_row("SELECT count(*) FROM catalog_models", [], |r| r.get(0))?;
-        let mut stmt = conn.prepare_cached(
-            "SELECT id, name, provider, task, domain, framework, parameters FROM catalog_models
-             ORDER BY name COLLATE NOCASE, id LIMIT ?1 OFFSET ?2",
-        )?;
-        let models = stmt
-            .query_map(params![limit, offset], to_summary)?
-            .collect::<rusqlite::Result<_>>()?;
-        return Ok(SearchPage { total, models });
-    }
-    let expression = words.join(" AND ");
-    let total = conn.query_row(
-        "SELECT count(*) FROM catalog_search WHERE catalog_search MATCH ?1",
-        [&expression],
+    (!words.is_empty()).then(|| words.join(" AND "))
+}
+
+/// Searches the local catalog.
+pub fn search(
+    conn: &Connection,
+    query: &CatalogQuery,
+    offset: u32,
+    limit: u32,
+) -> Result<SearchPage> {
+    let (from_where, mut values) = conditions(query);
+    let total: u32 = conn.query_row(
+        &format!("SELECT count(*) FROM {from_where}"),
+        params_from_iter(values.iter()),
         |r| r.get(0),
     )?;
-    // The model named exactly as typed first, then names starting with it;
-    // then name matches weigh most, then task and domain, provider, tags, card.
-    let mut stmt = conn.prepare_cached(
-        "SELECT m.id, m.name, m.provider, m.task, m.domain, m.framework, m.parameters
-         FROM catalog_search s JOIN catalog_models m ON m.rowid = s.rowid
-         WHERE catalog_search MATCH ?1
-         ORDER BY m.name = ?4 COLLATE NOCASE DESC,
-                  substr(m.name, 1, length(?4)) = ?4 COLLATE NOCASE DESC,
-                  bm25(catalog_search, 10.0, 4.0, 4.0, 2.0, 2.0, 1.0), m.name COLLATE NOCASE
-         LIMIT ?2 OFFSET ?3",
-    )?;
+    let text = query.text.trim();
+    let searching = fts_expression(text).is_some();
+    let order = match query.sort {
+        Sort::Relevance if searching => {
+            // The model named exactly as typed first, then names starting
+            // with it; then name matches weigh most, then task and domain,
+            // provider, tags, card.
+            values.extend([
+                Value::Text(text.to_owned()),
+                Value::Text(text.to_owned()),
+                Value::Text(text.to_owned()),
+            ]);
+            "ORDER BY m.name = ? COLLATE NOCASE DESC,
+                      substr(m.name, 1, length(?)) = ? COLLATE NOCASE DESC,
+                      bm25(catalog_search, 10.0, 4.0, 4.0, 2.0, 2.0, 1.0),
+                      m.name COLLATE NOCASE"
+        }
+        Sort::Relevance | Sort::Name => "ORDER BY m.name COLLATE NOCASE, m.id",
+        Sort::Updated => "ORDER BY m.updated_at DESC, m.name COLLATE NOCASE",
+        Sort::Stars => "ORDER BY m.stars DESC, m.name COLLATE NOCASE",
+    };
+    values.push(Value::Integer(i64::from(limit)));
+    values.push(Value::Integer(i64::from(offset)));
+    let sql = format!(
+        "SELECT m.id, m.name, m.provider, m.task, m.domain, m.framework, m.parameters, m.stars, m.updated_at,
+                m.id IN (SELECT model_id FROM favourites)
+         FROM {from_where} {order} LIMIT ? OFFSET ?"
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
     let models = stmt
-        .query_map(params![expression, limit, offset, query.trim()], to_summary)?
+        .query_map(params_from_iter(values.iter()), |row| {
+            let framework: String = row.get(5)?;
+            Ok(ModelSummary {
+                id: row.get(0)?,
+                name: row.get(1)?,
+                provider: row.get(2)?,
+                task: row.get(3)?,
+                domain: row.get(4)?,
+                framework: framework_from_str(&framework),
+                parameters: row.get(6)?,
+                stars: row.get(7)?,
+                updated_at: row.get(8)?,
+                favourite: row.get(9)?,
+            })
+        })?
         .collect::<rusqlite::Result<_>>()?;
     Ok(SearchPage { total, models })
+}
+
+/// Counts per filter value among the models that match `query`.
+pub fn facets(conn: &Connection, query: &CatalogQuery) -> Result<Facets> {
+    let (from_where, values) = conditions(query);
+    let count = |column: &str, join: &str| -> Result<Vec<FacetCount>> {
+        let sql = format!(
+            "SELECT {column}, count(*) FROM {from_where_joined} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 50",
+            from_where_joined = from_where.replacen(" WHERE ", &format!(" {join} WHERE "), 1)
+        );
+        let mut stmt = conn.prepare_cached(&sql)?;
+        let rows = stmt
+            .query_map(params_from_iter(values.iter()), |r| {
+                Ok(FacetCount {
+                    value: r.get(0)?,
+                    count: r.get(1)?,
+                })
+            })?
+            .collect::<rusqlite::Result<_>>()?;
+        Ok(rows)
+    };
+    Ok(Facets {
+        task: count("m.task", "")?,
+        domain: count("m.domain", "")?,
+        framework: count("m.framework", "")?,
+        license: count("m.license", "")?,
+        hardware: count(
+            "h.hardware",
+            "JOIN catalog_hardware h ON h.model_rowid = m.rowid",
+        )?,
+    })
+}
+
+/// One model and whether it is a favourite.
+pub fn model(conn: &Connection, id: &str) -> Result<Option<(Model, bool)>> {
+    let row: Option<(String, bool)> = conn
+        .query_row(
+            "SELECT body, id IN (SELECT model_id FROM favourites) FROM catalog_models WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    row.map(|(body, favourite)| Ok((serde_json::from_str(&body)?, favourite)))
+        .transpose()
+}
+
+/// Marks or unmarks a favourite.
+pub fn set_favourite(conn: &Connection, model_id: &str, favourite: bool, now: &str) -> Result<()> {
+    if favourite {
+        conn.execute(
+            "INSERT OR IGNORE INTO favourites (model_id, added_at) VALUES (?1, ?2)",
+            params![model_id, now],
+        )?;
+    } else {
+        conn.execute("DELETE FROM favourites WHERE model_id = ?1", [model_id])?;
+    }
+    Ok(())
 }
 
 fn framework_from_str(s: &str) -> Framework {
@@ -210,130 +440,235 @@ mod tests {
         }
     }
 
-    fn page(changes: Vec<Change<Model>>, next: u64) -> ChangePage<Model> {
+    fn page(changes: Vec<Change<Model>>, next: u64, more: bool) -> ChangePage<Model> {
         ChangePage {
             changes,
             next,
-            more: false,
+            more,
+            remaining: 0,
         }
     }
 
-    fn store() -> (tempfile::TempDir, Store) {
+    fn upserts(models: Vec<Model>) -> Vec<Change<Model>> {
+        models
+            .into_iter()
+            .enumerate()
+            .map(|(i, item)| Change::Upsert {
+                rev: i as u64 + 1,
+                item,
+            })
+            .collect()
+    }
+
+    fn store_with(models: Vec<Model>) -> (tempfile::TempDir, Store) {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("s.sqlite3")).unwrap();
+        let n = models.len() as u64;
+        let first = page(upserts(models), n, false);
+        store.blocking(|c| apply_page(c, &first, "t")).unwrap();
         (dir, store)
+    }
+
+    fn text(q: &str) -> CatalogQuery {
+        CatalogQuery {
+            text: q.into(),
+            ..Default::default()
+        }
     }
 
     fn ids(page: &SearchPage) -> Vec<&str> {
         page.models.iter().map(|m| m.id.as_str()).collect()
     }
 
-    #[tokio::test]
-    async fn search_matches_word_prefixes_and_ranks_names_first() {
-        let (_dir, store) = store();
-        let changes = vec![
-            Change::Upsert {
-                rev: 1,
-                item: model("resnet50", "resnet50", "Image Classification"),
-            },
-            Change::Upsert {
-                rev: 2,
-                item: model("yolov5", "yolov5", "Object Detection"),
-            },
-            Change::Upsert {
-                rev: 3,
-                item: model(
-                    "resnet-det",
-                    "retinanet",
-                    "Object Detection resnet backbone",
-                ),
-            },
-        ];
-        store
-            .call(move |c| apply_page(c, &page(changes, 3), "t"))
-            .await
-            .unwrap();
-        let found = store.call(|c| search(c, "res", 0, 10)).await.unwrap();
-        assert_eq!(found.total, 2);
-        assert_eq!(ids(&found), ["resnet50", "resnet-det"]);
+    #[test]
+    fn search_matches_word_prefixes_and_ranks_the_exact_name_first() {
+        let (_dir, store) = store_with(vec![
+            model(
+                "retinaface-resnet50",
+                "retinaface_resnet50",
+                "Face Detection",
+            ),
+            model("resnet50", "resnet50", "Image Classification"),
+            model("yolov5", "yolov5", "Object Detection"),
+        ]);
         let found = store
-            .call(|c| search(c, "object det", 0, 10))
-            .await
+            .blocking(|c| search(c, &text("resnet50"), 0, 10))
             .unwrap();
-        assert_eq!(found.total, 2);
-        let first_two_by_name = store.call(|c| search(c, "  ", 0, 2)).await.unwrap();
-        assert_eq!(first_two_by_name.total, 3);
-        assert_eq!(ids(&first_two_by_name), ["resnet50", "resnet-det"]);
+        assert_eq!(ids(&found), ["resnet50", "retinaface-resnet50"]);
+        let found = store
+            .blocking(|c| search(c, &text("object det"), 0, 10))
+            .unwrap();
+        assert_eq!(ids(&found), ["yolov5"]);
+        let by_name = store.blocking(|c| search(c, &text("  "), 0, 2)).unwrap();
+        assert_eq!(
+            (by_name.total, ids(&by_name)),
+            (3, vec!["resnet50", "retinaface-resnet50"])
+        );
+        for odd in ["\"", "alex\" OR", "NEAR(", "*", "a:b", "-x"] {
+            store.blocking(|c| search(c, &text(odd), 0, 10)).unwrap();
+        }
     }
 
-    #[tokio::test]
-    async fn upserts_replace_and_tombstones_remove_from_list_and_index() {
-        let (_dir, store) = store();
-        let first = vec![
-            Change::Upsert {
-                rev: 1,
-                item: model("a", "alexnet", "Image Classification"),
-            },
-            Change::Upsert {
-                rev: 2,
-                item: model("b", "bert", "NLP"),
-            },
-        ];
-        store
-            .call(move |c| apply_page(c, &page(first, 2), "t1"))
-            .await
+    #[test]
+    fn filters_narrow_the_results_and_facets_count_what_matches() {
+        let mut llm = model("qwen3-32b", "Qwen3 32B", "LLM");
+        llm.framework = Framework::PytorchNpu;
+        llm.domain = "Text".into();
+        llm.parameters = Some(32_000_000_000);
+        llm.hardware = vec!["Atlas 800T A2".into(), "Atlas 900 A3 SuperPoD".into()];
+        llm.stars = 9;
+        let (_dir, store) = store_with(vec![
+            model("resnet50", "resnet50", "Image Classification"),
+            model("yolov5", "yolov5", "Object Detection"),
+            llm,
+        ]);
+        let query = CatalogQuery {
+            hardware: Some("Atlas 900 A3 SuperPoD".into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            ids(&store.blocking(|c| search(c, &query, 0, 10)).unwrap()),
+            ["qwen3-32b"]
+        );
+        let query = CatalogQuery {
+            min_parameters: Some(1_000_000_000),
+            ..Default::default()
+        };
+        assert_eq!(
+            store.blocking(|c| search(c, &query, 0, 10)).unwrap().total,
+            1
+        );
+        let query = CatalogQuery {
+            framework: Some(Framework::MindSpore),
+            sort: Sort::Stars,
+            ..Default::default()
+        };
+        assert_eq!(
+            store.blocking(|c| search(c, &query, 0, 10)).unwrap().total,
+            2
+        );
+        let facets = store
+            .blocking(|c| facets(c, &CatalogQuery::default()))
             .unwrap();
-        let second = vec![
-            Change::Upsert {
-                rev: 3,
-                item: model("a", "alexnet-v2", "Image Classification"),
-            },
-            Change::Tombstone {
-                rev: 4,
-                id: "b".into(),
-            },
-        ];
+        assert_eq!(
+            facets.hardware[0],
+            FacetCount {
+                value: "Atlas 800T A2".into(),
+                count: 3
+            }
+        );
+        assert_eq!(
+            facets.domain[0],
+            FacetCount {
+                value: "Image".into(),
+                count: 2
+            }
+        );
+        let stars = CatalogQuery {
+            sort: Sort::Stars,
+            ..Default::default()
+        };
+        assert_eq!(
+            store.blocking(|c| search(c, &stars, 0, 1)).unwrap().models[0].id,
+            "qwen3-32b"
+        );
+    }
+
+    #[test]
+    fn favourites_are_kept_and_filterable() {
+        let (_dir, store) = store_with(vec![model("a", "alexnet", "x"), model("b", "bert", "y")]);
         store
-            .call(move |c| apply_page(c, &page(second, 4), "t2"))
-            .await
+            .blocking(|c| set_favourite(c, "b", true, "t"))
             .unwrap();
-        let all = store.call(|c| search(c, "", 0, 10)).await.unwrap();
-        assert_eq!(all.total, 1);
+        let only = CatalogQuery {
+            favourites_only: true,
+            ..Default::default()
+        };
+        let found = store.blocking(|c| search(c, &only, 0, 10)).unwrap();
+        assert_eq!(ids(&found), ["b"]);
+        assert!(found.models[0].favourite);
+        assert!(store.blocking(|c| super::model(c, "b")).unwrap().unwrap().1);
+        store
+            .blocking(|c| set_favourite(c, "b", false, "t"))
+            .unwrap();
+        assert_eq!(
+            store.blocking(|c| search(c, &only, 0, 10)).unwrap().total,
+            0
+        );
+    }
+
+    #[test]
+    fn upserts_replace_and_tombstones_remove_from_list_index_and_filters() {
+        let (_dir, store) = store_with(vec![model("a", "alexnet", "x"), model("b", "bert", "y")]);
+        let second = page(
+            vec![
+                Change::Upsert {
+                    rev: 3,
+                    item: model("a", "alexnet-v2", "x"),
+                },
+                Change::Tombstone {
+                    rev: 4,
+                    id: "b".into(),
+                },
+            ],
+            4,
+            false,
+        );
+        store.blocking(|c| apply_page(c, &second, "t2")).unwrap();
+        let all = store
+            .blocking(|c| search(c, &CatalogQuery::default(), 0, 10))
+            .unwrap();
+        assert_eq!(ids(&all), ["a"]);
         assert_eq!(all.models[0].name, "alexnet-v2");
         assert_eq!(
             store
-                .call(|c| search(c, "bert", 0, 10))
-                .await
+                .blocking(|c| search(c, &text("bert"), 0, 10))
                 .unwrap()
                 .total,
             0
         );
+        let facets = store
+            .blocking(|c| facets(c, &CatalogQuery::default()))
+            .unwrap();
+        assert_eq!(facets.hardware[0].count, 1);
         assert_eq!(
-            store
-                .call(|c| search(c, "alexnet", 0, 10))
-                .await
-                .unwrap()
-                .total,
-            1
+            store.blocking(|c| store::cursor(c, COLLECTION)).unwrap(),
+            Some((4, "t2".into()))
         );
-        let cursor = store.call(|c| store::cursor(c, COLLECTION)).await.unwrap();
-        assert_eq!(cursor, Some((4, "t2".into())));
     }
 
-    #[tokio::test]
-    async fn quotes_and_operators_in_a_query_are_plain_text() {
-        let (_dir, store) = store();
-        let changes = vec![Change::Upsert {
-            rev: 1,
-            item: model("a", "alexnet", "Image Classification"),
-        }];
-        store
-            .call(move |c| apply_page(c, &page(changes, 1), "t"))
-            .await
+    #[test]
+    fn a_relist_keeps_models_visible_until_it_ends_then_drops_what_the_center_no_longer_has() {
+        let (_dir, store) = store_with(vec![model("a", "alexnet", "x"), model("b", "bert", "y")]);
+        store.blocking(|c| begin_relist(c)).unwrap();
+        let partial = page(
+            vec![Change::Upsert {
+                rev: 10,
+                item: model("a", "alexnet", "x"),
+            }],
+            10,
+            true,
+        );
+        store.blocking(|c| apply_page(c, &partial, "t")).unwrap();
+        assert_eq!(
+            store
+                .blocking(|c| search(c, &CatalogQuery::default(), 0, 10))
+                .unwrap()
+                .total,
+            2
+        );
+        let last = page(
+            vec![Change::Upsert {
+                rev: 11,
+                item: model("c", "crnn", "z"),
+            }],
+            11,
+            false,
+        );
+        store.blocking(|c| apply_page(c, &last, "t")).unwrap();
+        let all = store
+            .blocking(|c| search(c, &CatalogQuery::default(), 0, 10))
             .unwrap();
-        for query in ["\"", "alex\" OR", "NEAR(", "*", "a:b", "-x"] {
-            let q = query.to_owned();
-            store.call(move |c| search(c, &q, 0, 10)).await.unwrap();
-        }
+        assert_eq!(ids(&all), ["a", "c"]);
     }
 }

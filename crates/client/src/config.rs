@@ -65,6 +65,9 @@ pub struct CenterAccount {
     /// The portal's address.
     pub url: String,
     pub email: String,
+    /// How to reach this center: proxy, CA, certificate checks.
+    #[serde(default)]
+    pub network: crate::network::NetworkSettings,
 }
 
 impl CenterAccount {
@@ -121,6 +124,19 @@ impl Settings {
         self.active.and_then(|i| self.accounts.get(i))
     }
 
+    /// Removes an account; the active one becomes the first left, if any.
+    pub fn remove(&mut self, account: &CenterAccount) {
+        let active = self.active_account().map(CenterAccount::key);
+        self.accounts.retain(|a| a.key() != account.key());
+        self.active = active
+            .and_then(|key| self.accounts.iter().position(|a| a.key() == key))
+            .or(if self.accounts.is_empty() {
+                None
+            } else {
+                Some(0)
+            });
+    }
+
     /// Adds (or re-selects) an account and makes it the active one.
     pub fn activate(&mut self, account: CenterAccount) {
         let index = match self.accounts.iter().position(|a| a.key() == account.key()) {
@@ -138,26 +154,25 @@ impl Settings {
 mod tests {
     use super::*;
 
+    fn account(url: &str, email: &str) -> CenterAccount {
+        CenterAccount {
+            url: url.into(),
+            email: email.into(),
+            network: Default::default(),
+        }
+    }
+
     #[test]
     fn settings_round_trip_and_reactivating_an_account_does_not_duplicate_it() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("nested").join("settings.json");
         assert_eq!(Settings::load(&path).unwrap(), Settings::default());
-        let a = CenterAccount {
-            url: "https://a.cn".into(),
-            email: "x@a.cn".into(),
-        };
-        let b = CenterAccount {
-            url: "https://b.cn/".into(),
-            email: "y@b.cn".into(),
-        };
+        let a = account("https://a.cn", "x@a.cn");
+        let b = account("https://b.cn/", "y@b.cn");
         let mut settings = Settings::default();
         settings.activate(a.clone());
         settings.activate(b);
-        settings.activate(CenterAccount {
-            url: "https://a.cn/".into(),
-            email: "X@a.cn".into(),
-        });
+        settings.activate(account("https://a.cn/", "X@a.cn"));
         settings.save(&path).unwrap();
         let loaded = Settings::load(&path).unwrap();
         assert_eq!(loaded.accounts.len(), 2);
@@ -171,14 +186,8 @@ mod tests {
             data: "d".into(),
             logs: "l".into(),
         };
-        let a = dirs.store_file(&CenterAccount {
-            url: "http://127.0.0.1:7878".into(),
-            email: "p@demo.aicc".into(),
-        });
-        let b = dirs.store_file(&CenterAccount {
-            url: "http://127.0.0.1:7879".into(),
-            email: "p@demo.aicc".into(),
-        });
+        let a = dirs.store_file(&account("http://127.0.0.1:7878", "p@demo.aicc"));
+        let b = dirs.store_file(&account("http://127.0.0.1:7879", "p@demo.aicc"));
         assert_ne!(a, b);
         assert!(a.starts_with("d/accounts"));
     }

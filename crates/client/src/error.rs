@@ -43,7 +43,15 @@ pub enum Error {
     #[error("{url} does not answer like an AICC portal: {reason}")]
     NotAPortal { url: String, reason: String },
     #[error("the portal answered {status}: {message}")]
-    Portal { status: u16, message: String },
+    Portal {
+        status: u16,
+        code: Option<aicc_api::ErrorCode>,
+        message: String,
+        field: Option<String>,
+        retry_after: Option<std::time::Duration>,
+    },
+    #[error("the local copy is older than the history the center keeps: {0}")]
+    CursorExpired(String),
     #[error("the OS keyring cannot be used: {0}")]
     Keyring(String),
     #[error("{0}")]
@@ -76,7 +84,7 @@ impl Error {
             Error::WrongCredentials => ErrorCode::WrongCredentials,
             Error::SessionEnded => ErrorCode::SessionEnded,
             Error::NotAPortal { .. } => ErrorCode::NotAPortal,
-            Error::Portal { .. } => ErrorCode::Portal,
+            Error::Portal { .. } | Error::CursorExpired(_) => ErrorCode::Portal,
             Error::Keyring(_) => ErrorCode::KeyringUnavailable,
             Error::InvalidInput(_) => ErrorCode::InvalidInput,
             Error::NewerStore { .. } => ErrorCode::NewerStore,

@@ -1,15 +1,22 @@
 //! What AICC Partner does that is not pixels: talking to a center's portal
-//! (`portal`), keeping the signed-in account and its tokens (`session`,
-//! `vault`), the local store (`store`) with the catalog (`catalog`), the sync
-//! engine that fills it (`sync`), and the app's settings and directories
-//! (`config`).
+//! (`portal`, through a corporate `network`), keeping accounts and tokens
+//! (`accounts`, `session`, `vault`), the local store (`store`) with the
+//! catalog, the user's jobs and applications (`catalog`, `jobs`,
+//! `applications`), writes waiting for the center (`outbox`), what deserves
+//! a notification (`notifications`), the sync engine that ties them
+//! together (`sync`), and the app's settings and directories (`config`).
 //!
 //! No Tauri here: the app's shell, a CLI or a test drives this directly.
 
 pub mod accounts;
+pub mod applications;
 pub mod catalog;
 pub mod config;
 pub mod error;
+pub mod jobs;
+pub mod network;
+pub mod notifications;
+pub mod outbox;
 pub mod portal;
 pub mod session;
 pub mod store;

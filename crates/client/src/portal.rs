@@ -1,22 +1,37 @@
 //! The portal's HTTP API as the app calls it: one [`PortalClient`] per
 //! center, turning every answer into the contract's types or an [`Error`]
-//! that says what to do.
+//! that says what to do. `429` and `503` are retried after the portal's
+//! `Retry-After` (a few times, briefly); everything else is the caller's
+//! to retry, with backoff.
 
 use std::error::Error as _;
 use std::time::Duration;
 
 use aicc_api::ErrorBody;
 use aicc_api::auth::{PasswordSignIn, RefreshTokenBody, TokenGrant};
-use aicc_api::catalog::Model;
+use aicc_api::jobs::{Pool, Quota};
 use aicc_api::sync::ChangePage;
-use reqwest::{RequestBuilder, Response, StatusCode};
+use reqwest::header::RETRY_AFTER;
+use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
 use url::Url;
 
 use crate::error::{Error, Result};
+use crate::network::NetworkSettings;
 
-const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
-const REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
+/// The longest `Retry-After` waited for inside one call.
+const MAX_INLINE_WAIT: Duration = Duration::from_secs(30);
+/// How often one call waits for `Retry-After`.
+const INLINE_RETRIES: u32 = 3;
+
+/// The body of a write.
+#[derive(Debug, Clone)]
+pub enum WriteBody {
+    None,
+    Json(serde_json::Value),
+    /// Raw bytes, e.g. an attachment.
+    Bytes(Vec<u8>),
+}
 
 /// A client of one center's portal.
 #[derive(Debug, Clone)]
@@ -27,7 +42,11 @@ pub struct PortalClient {
 
 impl PortalClient {
     /// A client for the portal at `base` (e.g. `https://aicc.example.cn/`).
-    pub fn new(base: &str) -> Result<Self> {
+    pub fn new(
+        base: &str,
+        network: &NetworkSettings,
+        proxy_password: Option<&str>,
+    ) -> Result<Self> {
         let mut base = Url::parse(base.trim())
             .ok()
             .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
@@ -39,13 +58,13 @@ impl PortalClient {
         if !base.path().ends_with('/') {
             base.set_path(&format!("{}/", base.path()));
         }
-        let http = reqwest::Client::builder()
-            .user_agent(concat!("AICC-Partner/", env!("CARGO_PKG_VERSION")))
-            .connect_timeout(CONNECT_TIMEOUT)
-            .timeout(REQUEST_TIMEOUT)
-            .build()
-            .map_err(|e| Error::InvalidInput(format!("cannot set up HTTP: {e}")))?;
-        Ok(Self { base, http })
+        if network.accept_invalid_certificates {
+            tracing::warn!(center = %base, "certificates of this center are NOT checked (accept invalid certificates is on)");
+        }
+        Ok(Self {
+            http: network.client(proxy_password)?,
+            base,
+        })
     }
 
     /// The center's address, normalised.
@@ -60,7 +79,7 @@ impl PortalClient {
             password: password.to_owned(),
         };
         match self
-            .send(self.http.post(self.url("v1/auth/token")).json(&body))
+            .send(|| self.http.post(self.url("v1/auth/token")).json(&body))
             .await
         {
             Err(Error::Portal { status: 401, .. }) => Err(Error::WrongCredentials),
@@ -74,7 +93,7 @@ impl PortalClient {
             refresh_token: refresh_token.to_owned(),
         };
         match self
-            .send(self.http.post(self.url("v1/auth/refresh")).json(&body))
+            .send(|| self.http.post(self.url("v1/auth/refresh")).json(&body))
             .await
         {
             Err(Error::Portal { status: 401, .. }) => Err(Error::SessionEnded),
@@ -82,19 +101,90 @@ impl PortalClient {
         }
     }
 
-    /// One page of the catalog's change feed.
-    pub async fn catalog_changes(
+    /// Ends the session a refresh token belongs to.
+    pub async fn revoke(&self, refresh_token: &str) -> Result<()> {
+        let body = RefreshTokenBody {
+            refresh_token: refresh_token.to_owned(),
+        };
+        let response = self
+            .send_raw(|| self.http.post(self.url("v1/auth/revoke")).json(&body))
+            .await?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(self.status_error(response).await)
+        }
+    }
+
+    /// One page of a collection's change feed (`catalog`, `jobs`, `applications`).
+    pub async fn changes<T: DeserializeOwned>(
         &self,
         token: &str,
+        collection: &str,
         after: u64,
         limit: u32,
-    ) -> Result<ChangePage<Model>> {
-        let request = self
+    ) -> Result<ChangePage<T>> {
+        let url = self.url(&format!("v1/{collection}/changes"));
+        let query = [("after", after.to_string()), ("limit", limit.to_string())];
+        self.send(|| self.http.get(url.clone()).query(&query).bearer_auth(token))
+            .await
+    }
+
+    /// The pools and what is free on them.
+    pub async fn pools(&self, token: &str) -> Result<Vec<Pool>> {
+        self.send(|| self.http.get(self.url("v1/pools")).bearer_auth(token))
+            .await
+    }
+
+    /// The organisation's NPU-hours.
+    pub async fn quota(&self, token: &str) -> Result<Quota> {
+        self.send(|| self.http.get(self.url("v1/quota")).bearer_auth(token))
+            .await
+    }
+
+    /// A write with its idempotency key; answers the portal's JSON.
+    pub async fn write(
+        &self,
+        token: &str,
+        method: Method,
+        path: &str,
+        body: &WriteBody,
+        idempotency_key: &str,
+    ) -> Result<serde_json::Value> {
+        let url = self.url(path);
+        self.send(|| {
+            let request = self
+                .http
+                .request(method.clone(), url.clone())
+                .bearer_auth(token)
+                .header("Idempotency-Key", idempotency_key);
+            match body {
+                WriteBody::None => request,
+                WriteBody::Json(json) => request.json(json),
+                WriteBody::Bytes(bytes) => request
+                    .header("Content-Type", "application/octet-stream")
+                    .body(bytes.clone()),
+            }
+        })
+        .await
+    }
+
+    /// Opens the live event stream.
+    pub async fn events(&self, token: &str) -> Result<Response> {
+        let response = self
             .http
-            .get(self.url("v1/catalog/changes"))
-            .query(&[("after", after.to_string()), ("limit", limit.to_string())])
-            .bearer_auth(token);
-        self.send(request).await
+            .get(self.url("v1/events"))
+            .bearer_auth(token)
+            .header("Accept", "text/event-stream")
+            .timeout(Duration::from_secs(24 * 3600))
+            .send()
+            .await
+            .map_err(|e| self.transport_error(&e))?;
+        if response.status().is_success() {
+            Ok(response)
+        } else {
+            Err(self.status_error(response).await)
+        }
     }
 
     fn url(&self, path: &str) -> Url {
@@ -102,31 +192,62 @@ impl PortalClient {
         self.base.join(path).unwrap_or_else(|_| self.base.clone())
     }
 
-    async fn send<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T> {
-        let response = request.send().await.map_err(|e| self.transport_error(&e))?;
-        let status = response.status();
-        if status.is_success() {
-            let bytes = response
-                .bytes()
-                .await
-                .map_err(|e| self.transport_error(&e))?;
-            return serde_json::from_slice(&bytes)
-                .map_err(|e| self.not_a_portal(format!("unexpected answer: {e}")));
+    async fn send<T: DeserializeOwned>(&self, request: impl Fn() -> RequestBuilder) -> Result<T> {
+        let response = self.send_raw(request).await?;
+        if !response.status().is_success() {
+            return Err(self.status_error(response).await);
         }
-        Err(self.status_error(status, response).await)
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(&e))?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| self.not_a_portal(format!("unexpected answer: {e}")))
     }
 
-    async fn status_error(&self, status: StatusCode, response: Response) -> Error {
+    /// Sends, waiting out `Retry-After` on 429 and 503 a few times.
+    async fn send_raw(&self, request: impl Fn() -> RequestBuilder) -> Result<Response> {
+        let mut attempt = 0;
+        loop {
+            let response = request()
+                .send()
+                .await
+                .map_err(|e| self.transport_error(&e))?;
+            let status = response.status();
+            let busy = status == StatusCode::TOO_MANY_REQUESTS
+                || status == StatusCode::SERVICE_UNAVAILABLE;
+            let wait = retry_after(&response);
+            match wait {
+                Some(wait) if busy && attempt < INLINE_RETRIES && wait <= MAX_INLINE_WAIT => {
+                    attempt += 1;
+                    tracing::info!(?wait, %status, "the portal asks to wait");
+                    tokio::time::sleep(wait).await;
+                }
+                _ => return Ok(response),
+            }
+        }
+    }
+
+    async fn status_error(&self, response: Response) -> Error {
+        let status = response.status();
+        let retry_after = retry_after(&response);
         let bytes = response.bytes().await.unwrap_or_default();
         match serde_json::from_slice::<ErrorBody>(&bytes) {
+            Ok(body) if status == StatusCode::GONE => Error::CursorExpired(body.error.message),
             Ok(body) => Error::Portal {
                 status: status.as_u16(),
+                code: Some(body.error.code),
                 message: body.error.message,
+                field: body.error.field,
+                retry_after,
             },
             Err(_) if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS => {
                 Error::Portal {
                     status: status.as_u16(),
+                    code: None,
                     message: status.canonical_reason().unwrap_or("error").to_owned(),
+                    field: None,
+                    retry_after,
                 }
             }
             Err(_) => self.not_a_portal(format!("HTTP {status}")),
@@ -138,7 +259,8 @@ impl PortalClient {
         let mut source = e.source();
         while let Some(inner) = source {
             reason = inner.to_string();
-            if reason.to_ascii_lowercase().contains("certificate") {
+            let lower = reason.to_ascii_lowercase();
+            if lower.contains("certificate") || lower.contains("unknownissuer") {
                 return Error::UntrustedCertificate(reason);
             }
             source = inner.source();
@@ -157,14 +279,32 @@ impl PortalClient {
     }
 }
 
+fn retry_after(response: &Response) -> Option<Duration> {
+    response
+        .headers()
+        .get(RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
 #[cfg(test)]
 mod tests {
+    use std::io::{Read as _, Write as _};
+
     use super::*;
+
+    fn client(url: &str) -> Result<PortalClient> {
+        PortalClient::new(url, &NetworkSettings::default(), None)
+    }
 
     #[test]
     fn center_addresses_are_checked_and_normalised() {
         assert_eq!(
-            PortalClient::new("https://aicc.example.cn/portal")
+            client("https://aicc.example.cn/portal")
                 .unwrap()
                 .base()
                 .as_str(),
@@ -172,7 +312,7 @@ mod tests {
         );
         for bad in ["", "aicc.example.cn", "ftp://aicc.example.cn", "https://"] {
             assert!(
-                matches!(PortalClient::new(bad), Err(Error::InvalidInput(_))),
+                matches!(client(bad), Err(Error::InvalidInput(_))),
                 "{bad:?}"
             );
         }
@@ -183,11 +323,55 @@ mod tests {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         drop(listener);
-        let err = PortalClient::new(&url)
+        let err = client(&url)
             .unwrap()
             .sign_in("a@b.c", "x")
             .await
             .unwrap_err();
         assert!(matches!(err, Error::Offline { .. }), "{err:?}");
+    }
+
+    #[tokio::test]
+    async fn a_busy_portal_is_retried_after_its_retry_after() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let server = std::thread::spawn(move || {
+            let answers: [&[u8]; 2] = [
+                b"HTTP/1.1 429 Too Many Requests\r\nretry-after: 1\r\ncontent-length: 0\r\nconnection: close\r\n\r\n",
+                b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n[]",
+            ];
+            let mut arrivals = Vec::new();
+            for answer in answers {
+                let (mut stream, _) = listener.accept().unwrap();
+                let mut buffer = [0u8; 2048];
+                let _ = stream.read(&mut buffer).unwrap();
+                arrivals.push(std::time::Instant::now());
+                stream.write_all(answer).unwrap();
+            }
+            arrivals[1] - arrivals[0]
+        });
+        let pools = client(&url).unwrap().pools("t").await.unwrap();
+        assert!(pools.is_empty());
+        assert!(server.join().unwrap() >= Duration::from_millis(900));
+    }
+
+    #[tokio::test]
+    async fn an_answer_that_is_not_the_contract_says_it_is_not_a_portal() {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            let (mut stream, _) = listener.accept().unwrap();
+            let mut buffer = [0u8; 2048];
+            let _ = stream.read(&mut buffer).unwrap();
+            stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: text/html\r\ncontent-length: 13\r\n\r\n<html></html>")
+                .unwrap();
+        });
+        let err = client(&url)
+            .unwrap()
+            .sign_in("a@b.c", "x")
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::NotAPortal { .. }), "{err:?}");
     }
 }

@@ -8,11 +8,13 @@ use aicc_api::auth::{Account, TokenGrant};
 use tokio::sync::Mutex;
 
 use crate::config::CenterAccount;
-use crate::error::Result;
+use crate::error::{Error, Result};
+use crate::network::{NetworkSettings, ProxySetting};
 use crate::portal::PortalClient;
 use crate::vault::CredentialStore;
 
-/// Refresh this long before the portal would refuse the token.
+/// Refresh this long before the portal would refuse the token (or after a
+/// quarter of a short-lived token's life).
 const EXPIRY_MARGIN: Duration = Duration::from_secs(30);
 
 /// One account on one center.
@@ -22,7 +24,7 @@ pub struct Session {
     portal: PortalClient,
     vault: Arc<dyn CredentialStore>,
     // A tokio mutex: held across the refresh so that two callers never spend
-    // the same rotating refresh token (the portal would revoke the session).
+    // the same rotating refresh token (the portal would end the session).
     access: Mutex<Option<(String, Instant)>>,
 }
 
@@ -30,15 +32,17 @@ impl Session {
     /// Signs in with a password and keeps the refresh token in `vault`.
     pub async fn sign_in(
         url: &str,
+        network: &NetworkSettings,
         email: &str,
         password: &str,
         vault: Arc<dyn CredentialStore>,
     ) -> Result<(Self, Account)> {
-        let portal = PortalClient::new(url)?;
+        let portal = client(url, network, vault.as_ref()).await?;
         let grant = portal.sign_in(email.trim(), password).await?;
         let account = CenterAccount {
             url: portal.base().to_string(),
             email: grant.account.email.clone(),
+            network: network.clone(),
         };
         let session = Self {
             account,
@@ -53,9 +57,9 @@ impl Session {
     }
 
     /// Resumes an account signed in earlier; no network until a token is needed.
-    pub fn resume(account: CenterAccount, vault: Arc<dyn CredentialStore>) -> Result<Self> {
+    pub async fn resume(account: CenterAccount, vault: Arc<dyn CredentialStore>) -> Result<Self> {
         Ok(Self {
-            portal: PortalClient::new(&account.url)?,
+            portal: client(&account.url, &account.network, vault.as_ref()).await?,
             account,
             vault,
             access: Mutex::new(None),
@@ -75,17 +79,20 @@ impl Session {
     /// A valid access token, refreshed through the keyring's refresh token if needed.
     pub async fn access_token(&self) -> Result<String> {
         let mut access = self.access.lock().await;
-        if let Some((token, expires)) = access.as_ref()
-            && Instant::now() + EXPIRY_MARGIN < *expires
+        if let Some((token, refresh_at)) = access.as_ref()
+            && Instant::now() < *refresh_at
         {
             return Ok(token.clone());
         }
-        let vault = Arc::clone(&self.vault);
-        let key = self.account.key();
-        let refresh = tokio::task::spawn_blocking(move || vault.load(&key))
-            .await??
-            .ok_or(crate::Error::SessionEnded)?;
-        let grant = self.portal.refresh(&refresh).await?;
+        let refresh = self.load_refresh().await?.ok_or(Error::SessionEnded)?;
+        let grant = match self.portal.refresh(&refresh).await {
+            Err(Error::SessionEnded) => {
+                // The center ended the session: forget the dead token.
+                self.forget_refresh().await?;
+                return Err(Error::SessionEnded);
+            }
+            other => other?,
+        };
         let fresh = self.keep(grant).await?;
         let token = fresh.0.clone();
         *access = Some(fresh);
@@ -97,14 +104,62 @@ impl Session {
         *self.access.lock().await = None;
     }
 
+    /// Signs out: the center revokes the session and the keyring forgets
+    /// it. Offline, the keyring still forgets it (the center's tokens then
+    /// expire on their own).
+    pub async fn sign_out(&self) -> Result<()> {
+        *self.access.lock().await = None;
+        if let Some(refresh) = self.load_refresh().await? {
+            match self.portal.revoke(&refresh).await {
+                Ok(()) => {}
+                Err(e) if e.is_transient() => {
+                    tracing::warn!(error = %e, "signed out without reaching the center; its tokens expire on their own");
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        self.forget_refresh().await
+    }
+
+    async fn load_refresh(&self) -> Result<Option<String>> {
+        let vault = Arc::clone(&self.vault);
+        let key = self.account.key();
+        tokio::task::spawn_blocking(move || vault.load(&key)).await?
+    }
+
+    async fn forget_refresh(&self) -> Result<()> {
+        let vault = Arc::clone(&self.vault);
+        let key = self.account.key();
+        tokio::task::spawn_blocking(move || vault.delete(&key)).await?
+    }
+
     async fn keep(&self, grant: TokenGrant) -> Result<(String, Instant)> {
         let vault = Arc::clone(&self.vault);
         let key = self.account.key();
         let refresh = grant.refresh_token;
         tokio::task::spawn_blocking(move || vault.save(&key, &refresh)).await??;
-        Ok((
-            grant.access_token,
-            Instant::now() + Duration::from_secs(grant.expires_in),
-        ))
+        let life = Duration::from_secs(grant.expires_in);
+        let margin = EXPIRY_MARGIN.min(life / 4);
+        Ok((grant.access_token, Instant::now() + life - margin))
     }
+}
+
+/// The keyring entry of a center's manual proxy password.
+pub fn proxy_password_key(url: &str) -> String {
+    format!("proxy @ {}", url.trim_end_matches('/'))
+}
+
+async fn client(
+    url: &str,
+    network: &NetworkSettings,
+    vault: &dyn CredentialStore,
+) -> Result<PortalClient> {
+    let password = match &network.proxy {
+        ProxySetting::Manual {
+            username: Some(user),
+            ..
+        } if !user.is_empty() => vault.load(&proxy_password_key(url))?,
+        _ => None,
+    };
+    PortalClient::new(url, network, password.as_deref())
 }

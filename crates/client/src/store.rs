@@ -10,7 +10,12 @@ use rusqlite_migration::{M, MigrationDefinitionError, Migrations};
 
 use crate::error::{Error, Result};
 
-const MIGRATIONS: &[M<'static>] = &[M::up(include_str!("../migrations/0001_catalog.sql"))];
+const MIGRATIONS: &[M<'static>] = &[
+    M::up(include_str!("../migrations/0001_catalog.sql")),
+    M::up(include_str!(
+        "../migrations/0002_jobs_applications_outbox.sql"
+    )),
+];
 
 /// A handle on one account's local database.
 #[derive(Debug, Clone)]
@@ -69,6 +74,17 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Runs `work` on the calling thread; for tests and command-line tools.
+    pub fn blocking<T>(&self, work: impl FnOnce(&mut Connection) -> Result<T>) -> Result<T> {
+        let mut conn = self
+            .conn
+            .lock()
+            .unwrap_or_else(|poison| poison.into_inner());
+        work(&mut conn)
+    }
+}
+
 /// The stored cursor of a collection's change feed, and when it was reached.
 pub fn cursor(conn: &Connection, collection: &str) -> Result<Option<(u64, String)>> {
     Ok(conn
@@ -78,6 +94,12 @@ pub fn cursor(conn: &Connection, collection: &str) -> Result<Option<(u64, String
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
         .optional()?)
+}
+
+/// Whether a collection was ever synced: on the very first sync, history
+/// raises no notification.
+pub fn first_sync(conn: &Connection, collection: &str) -> Result<bool> {
+    Ok(cursor(conn, collection)?.is_none())
 }
 
 /// Moves a collection's cursor; call inside the transaction that applied the page.

@@ -1,21 +1,30 @@
-//! The sync engine: one background task per signed-in account that pulls
-//! the catalog's change feed into the local store, page by page, and
-//! publishes an honest status for the UI (syncing with counts, up to date at
-//! T, offline and when it retries, or an error and what to do).
+//! The sync engine: one background task per signed-in account. Each cycle
+//! sends what waits in the outbox, then pulls the catalog, jobs and
+//! applications change feeds page by page (each page applied with its
+//! cursor in one transaction). A second task listens to the center's event
+//! stream and starts a cycle when something changed; without the stream,
+//! the engine polls. The engine publishes an honest status for the UI:
+//! syncing with counts, up to date at T, offline since T and when it
+//! retries, or an error and what to do.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use aicc_api::sync::ChangePage;
+use futures_util::StreamExt as _;
+use rusqlite::Connection;
 use serde::Serialize;
+use serde::de::DeserializeOwned;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
-use crate::catalog;
 use crate::error::{Error, ErrorCode, Result};
 use crate::session::Session;
 use crate::store::{self, Store};
+use crate::{applications, catalog, jobs, outbox};
 
 /// What the sync engine is doing, for the status bar.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
@@ -23,8 +32,8 @@ use crate::store::{self, Store};
 pub enum SyncStatus {
     /// Not started yet.
     Idle,
-    /// Pulling changes; `received` counts models received so far.
-    Syncing { received: u32 },
+    /// Pulling changes: `received` so far of `total` known to be waiting.
+    Syncing { received: u32, total: Option<u32> },
     /// Everything the center had at `at` is in the local store.
     UpToDate { at: String },
     /// The center cannot be reached since `since`; the next try is at `retry_at`.
@@ -41,19 +50,37 @@ pub enum SyncStatus {
     },
 }
 
-/// The status plus how old the local catalog is.
+/// The status, how old the local catalog is, and what waits to be sent.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct SyncReport {
     pub status: SyncStatus,
     /// When the catalog was last brought up to date (RFC 3339), if ever.
     pub catalog_synced_at: Option<String>,
+    /// Writes waiting to be sent, and writes the center refused.
+    pub outbox_pending: u32,
+    pub outbox_refused: u32,
+    /// Whether the center's live event stream is connected.
+    pub live: bool,
+}
+
+impl SyncReport {
+    /// Before anything happened.
+    pub fn idle() -> Self {
+        Self {
+            status: SyncStatus::Idle,
+            catalog_synced_at: None,
+            outbox_pending: 0,
+            outbox_refused: 0,
+            live: false,
+        }
+    }
 }
 
 /// How the engine paces itself.
 #[derive(Debug, Clone)]
 pub struct SyncOptions {
     pub page_size: u32,
-    /// Between syncs while everything is fine.
+    /// Between cycles when nothing wakes the engine.
     pub poll_interval: Duration,
     /// First retry delay after a failure; doubles up to `max_backoff`.
     pub min_backoff: Duration,
@@ -71,24 +98,32 @@ impl Default for SyncOptions {
     }
 }
 
-/// A running sync task; dropping it stops the task.
+/// A running sync task; dropping it stops the task and its event listener.
 #[derive(Debug)]
 pub struct SyncEngine {
     report: watch::Receiver<SyncReport>,
     wake: Arc<Notify>,
-    task: JoinHandle<()>,
+    tasks: [JoinHandle<()>; 2],
 }
 
 impl SyncEngine {
     /// Starts syncing `session`'s center into `store`.
     pub fn start(session: Arc<Session>, store: Store, options: SyncOptions) -> Self {
-        let (tx, report) = watch::channel(SyncReport {
-            status: SyncStatus::Idle,
-            catalog_synced_at: None,
-        });
+        let (tx, report) = watch::channel(SyncReport::idle());
         let wake = Arc::new(Notify::new());
-        let task = tokio::spawn(run(session, store, options, tx, Arc::clone(&wake)));
-        Self { report, wake, task }
+        let live = Arc::new(AtomicBool::new(false));
+        let listener = tokio::spawn(listen(
+            Arc::clone(&session),
+            Arc::clone(&wake),
+            Arc::clone(&live),
+            options.clone(),
+        ));
+        let engine = tokio::spawn(run(session, store, options, tx, Arc::clone(&wake), live));
+        Self {
+            report,
+            wake,
+            tasks: [engine, listener],
+        }
     }
 
     /// The latest report; `changed()` on the receiver waits for the next.
@@ -104,7 +139,9 @@ impl SyncEngine {
 
 impl Drop for SyncEngine {
     fn drop(&mut self) {
-        self.task.abort();
+        for task in &self.tasks {
+            task.abort();
+        }
     }
 }
 
@@ -114,6 +151,7 @@ async fn run(
     options: SyncOptions,
     report: watch::Sender<SyncReport>,
     wake: Arc<Notify>,
+    live: Arc<AtomicBool>,
 ) {
     let mut synced_at = store
         .call(|c| store::cursor(c, catalog::COLLECTION))
@@ -124,34 +162,44 @@ async fn run(
     let mut backoff = options.min_backoff;
     let mut offline_since: Option<String> = None;
     loop {
-        let publish = |status| {
+        let publish = |status: SyncStatus, synced_at: &Option<String>| {
+            let (pending, refused) = store.blocking(outbox_counts).unwrap_or_default();
             report.send_replace(SyncReport {
                 status,
                 catalog_synced_at: synced_at.clone(),
-            })
-        };
-        publish(SyncStatus::Syncing { received: 0 });
-        let progress = |received| {
-            report.send_replace(SyncReport {
-                status: SyncStatus::Syncing { received },
-                catalog_synced_at: synced_at.clone(),
+                outbox_pending: pending,
+                outbox_refused: refused,
+                live: live.load(Ordering::Relaxed),
             });
         };
-        let outcome = sync_catalog(&session, &store, options.page_size, progress).await;
+        publish(
+            SyncStatus::Syncing {
+                received: 0,
+                total: None,
+            },
+            &synced_at,
+        );
+        let outcome = cycle(&session, &store, options.page_size, |received, total| {
+            publish(SyncStatus::Syncing { received, total }, &synced_at);
+        })
+        .await;
         let wait = match outcome {
-            Ok(_) => {
+            Ok(()) => {
                 let now = now_rfc3339(Duration::ZERO);
                 synced_at = Some(now.clone());
                 backoff = options.min_backoff;
                 offline_since = None;
-                report.send_replace(SyncReport {
-                    status: SyncStatus::UpToDate { at: now },
-                    catalog_synced_at: synced_at.clone(),
-                });
+                publish(SyncStatus::UpToDate { at: now }, &synced_at);
                 options.poll_interval
             }
             Err(e) => {
-                let wait = jittered(backoff);
+                let wait = match &e {
+                    Error::Portal {
+                        retry_after: Some(after),
+                        ..
+                    } => *after,
+                    _ => jittered(backoff),
+                };
                 backoff = (backoff * 2).min(options.max_backoff);
                 let retry_at = now_rfc3339(wait);
                 let status = match &e {
@@ -168,11 +216,8 @@ async fn run(
                         retry_at: retryable(&e).then_some(retry_at),
                     },
                 };
-                tracing::warn!(error = %e, retry_in = ?wait, "catalog sync failed");
-                report.send_replace(SyncReport {
-                    status,
-                    catalog_synced_at: synced_at.clone(),
-                });
+                tracing::warn!(error = %e, retry_in = ?wait, "sync failed");
+                publish(status, &synced_at);
                 if retryable(&e) { wait } else { Duration::MAX }
             }
         };
@@ -183,46 +228,176 @@ async fn run(
     }
 }
 
-/// Pulls the catalog's change feed until nothing more is waiting, applying
-/// each page with its cursor in one transaction. Returns the number of
-/// changes applied. `progress` hears the running count after each page.
+fn outbox_counts(conn: &mut Connection) -> Result<(u32, u32)> {
+    Ok(conn.query_row(
+        "SELECT count(*) FILTER (WHERE state = 'pending'), count(*) FILTER (WHERE state = 'refused') FROM outbox",
+        [],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?)
+}
+
+/// One cycle: the outbox first (the user's writes go out before anything
+/// else), then every feed. `progress` hears the catalog's counts.
+pub async fn cycle(
+    session: &Session,
+    store: &Store,
+    page_size: u32,
+    progress: impl FnMut(u32, Option<u32>),
+) -> Result<()> {
+    outbox::drain(session, store).await?;
+    pull(
+        session,
+        store,
+        catalog::COLLECTION,
+        page_size,
+        catalog::apply_page,
+        progress,
+    )
+    .await?;
+    pull(
+        session,
+        store,
+        jobs::COLLECTION,
+        page_size,
+        jobs::apply_page,
+        |_, _| {},
+    )
+    .await?;
+    pull(
+        session,
+        store,
+        applications::COLLECTION,
+        page_size,
+        applications::apply_page,
+        |_, _| {},
+    )
+    .await?;
+    Ok(())
+}
+
+/// Pulls the catalog's change feed until nothing more is waiting. Returns
+/// the number of changes applied.
 pub async fn sync_catalog(
     session: &Session,
     store: &Store,
     page_size: u32,
     mut progress: impl FnMut(u32),
 ) -> Result<u32> {
+    pull(
+        session,
+        store,
+        catalog::COLLECTION,
+        page_size,
+        catalog::apply_page,
+        |received, _| progress(received),
+    )
+    .await
+}
+
+/// Pulls one collection's feed page by page, each page applied with its
+/// cursor in one transaction. A 401 refreshes the token once; a 410 starts
+/// the collection over from 0.
+async fn pull<T, A>(
+    session: &Session,
+    store: &Store,
+    collection: &'static str,
+    page_size: u32,
+    apply: A,
+    mut progress: impl FnMut(u32, Option<u32>),
+) -> Result<u32>
+where
+    T: DeserializeOwned + Send + Sync + 'static,
+    A: Fn(&mut Connection, &ChangePage<T>, &str) -> Result<usize> + Copy + Send + 'static,
+{
     let mut after = store
-        .call(|c| store::cursor(c, catalog::COLLECTION))
+        .call(move |c| store::cursor(c, collection))
         .await?
         .map_or(0, |(rev, _)| rev);
     let mut received = 0u32;
     let mut refreshed = false;
+    let mut relisted = false;
     loop {
         let token = session.access_token().await?;
         let page = match session
             .portal()
-            .catalog_changes(&token, after, page_size)
+            .changes::<T>(&token, collection, after, page_size)
             .await
         {
-            // The access token may have been revoked early: refresh once.
             Err(Error::Portal { status: 401, .. }) if !refreshed => {
                 refreshed = true;
                 session.invalidate().await;
                 continue;
             }
+            Err(Error::CursorExpired(reason)) if !relisted => {
+                tracing::info!(collection, %reason, "the center's history ran out; listing again from 0");
+                relisted = true;
+                after = 0;
+                store
+                    .call(move |c| {
+                        if collection == catalog::COLLECTION {
+                            catalog::begin_relist(c)
+                        } else {
+                            store::set_cursor(c, collection, 0, &now_rfc3339(Duration::ZERO))
+                        }
+                    })
+                    .await?;
+                continue;
+            }
             other => other?,
         };
         let more = page.more;
+        let remaining = page.remaining;
         after = page.next;
-        let synced_at = now_rfc3339(Duration::ZERO);
-        received += store
-            .call(move |c| catalog::apply_page(c, &page, &synced_at))
-            .await? as u32;
-        progress(received);
+        let now = now_rfc3339(Duration::ZERO);
+        received += store.call(move |c| apply(c, &page, &now)).await? as u32;
+        progress(received, Some(received + remaining as u32));
         if !more {
             return Ok(received);
         }
+    }
+}
+
+/// Listens to the center's event stream and wakes the engine on every
+/// change; reconnects with backoff. While it is down, the engine polls.
+async fn listen(
+    session: Arc<Session>,
+    wake: Arc<Notify>,
+    live: Arc<AtomicBool>,
+    options: SyncOptions,
+) {
+    let mut backoff = options.min_backoff;
+    loop {
+        let connected = async {
+            let token = session.access_token().await?;
+            let response = session.portal().events(&token).await?;
+            live.store(true, Ordering::Relaxed);
+            backoff = options.min_backoff;
+            // A fresh stream may have missed changes: sync once.
+            wake.notify_one();
+            let mut stream = response.bytes_stream();
+            let mut pending = String::new();
+            while let Some(chunk) = stream.next().await {
+                let Ok(chunk) = chunk else { break };
+                pending.push_str(&String::from_utf8_lossy(&chunk));
+                while let Some(end) = pending.find("\n\n") {
+                    let event: String = pending.drain(..end + 2).collect();
+                    if event
+                        .lines()
+                        .any(|l| l == "event: change" || l == "event: resync")
+                    {
+                        wake.notify_one();
+                    }
+                }
+            }
+            Ok::<_, Error>(())
+        }
+        .await;
+        live.store(false, Ordering::Relaxed);
+        if let Err(e) = connected {
+            tracing::debug!(error = %e, "the event stream is unavailable; polling");
+        }
+        tokio::time::sleep(jittered(backoff)).await;
+        backoff = (backoff * 2).min(options.max_backoff);
     }
 }
 
@@ -243,7 +418,8 @@ fn jittered(base: Duration) -> Duration {
     base.mul_f64(rand::rng().random_range(0.8..1.2))
 }
 
-fn now_rfc3339(after: Duration) -> String {
+/// Now plus `after`, as RFC 3339.
+pub fn now_rfc3339(after: Duration) -> String {
     (OffsetDateTime::now_utc() + after)
         .replace_nanosecond(0)
         .ok()
@@ -253,16 +429,32 @@ fn now_rfc3339(after: Duration) -> String {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
+    use aicc_api::jobs::{JobRequest, ModelRef, Priority};
+    use aicc_portal::Portal;
+    use aicc_portal::config::{Config, ExecutorConfig};
+
     use super::*;
     use crate::vault::{CredentialStore as _, MemoryStore};
-    use aicc_portal::Portal;
-    use aicc_portal::config::Config;
+    use crate::{notifications, outbox};
 
     struct TestPortal {
         url: String,
         portal: Portal,
-        _dir: tempfile::TempDir,
         stop: Option<tokio::sync::oneshot::Sender<()>>,
+        task: Option<JoinHandle<()>>,
+    }
+
+    impl TestPortal {
+        async fn stop(mut self) {
+            if let Some(stop) = self.stop.take() {
+                let _ = stop.send(());
+            }
+            if let Some(task) = self.task.take() {
+                task.await.unwrap();
+            }
+        }
     }
 
     impl Drop for TestPortal {
@@ -273,18 +465,22 @@ mod tests {
         }
     }
 
-    async fn demo_portal() -> TestPortal {
-        let dir = tempfile::tempdir().unwrap();
-        let config = Config {
+    fn config(dir: &tempfile::TempDir) -> Config {
+        Config {
             data_dir: dir.path().into(),
+            scheduler_tick_ms: 50,
+            requests_per_second: 10_000,
             ..Config::default()
-        };
+        }
+    }
+
+    async fn portal_on(config: Config, address: &str) -> TestPortal {
         let portal = Portal::open(config, true).unwrap();
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listener = tokio::net::TcpListener::bind(address).await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel();
         let serving = portal.clone();
-        tokio::spawn(async move {
+        let task = tokio::spawn(async move {
             serving
                 .serve(listener, async {
                     let _ = stopped.await;
@@ -295,17 +491,22 @@ mod tests {
         TestPortal {
             url,
             portal,
-            _dir: dir,
             stop: Some(stop),
+            task: Some(task),
         }
     }
 
     async fn signed_in(url: &str) -> (Arc<Session>, Arc<MemoryStore>) {
         let vault = Arc::new(MemoryStore::default());
-        let (session, account) =
-            Session::sign_in(url, "partner@demo.aicc", "demo-password", vault.clone())
-                .await
-                .unwrap();
+        let (session, account) = Session::sign_in(
+            url,
+            &Default::default(),
+            "partner@demo.aicc",
+            "demo-password",
+            vault.clone(),
+        )
+        .await
+        .unwrap();
         assert_eq!(account.organisation, "Demo Robotics");
         (Arc::new(session), vault)
     }
@@ -316,37 +517,79 @@ mod tests {
         (dir, store)
     }
 
+    fn everything() -> catalog::CatalogQuery {
+        catalog::CatalogQuery::default()
+    }
+
+    fn request(nodes: u32) -> JobRequest {
+        JobRequest {
+            name: format!("fine-tune on {nodes} nodes"),
+            base_model: Some(ModelRef {
+                model_id: "qwen3-32b".into(),
+                version: None,
+            }),
+            custom_image: None,
+            dataset_uri: "obs://demo-robotics/instructions".into(),
+            pool_id: "atlas-800t-a2".into(),
+            nodes,
+            npus_per_node: 8,
+            max_hours: 2.0,
+            hyperparameters: BTreeMap::from([("lr".to_owned(), serde_json::json!(0.0001))]),
+            priority: Priority::Normal,
+            note: String::new(),
+        }
+    }
+
     #[tokio::test]
-    async fn first_sync_pulls_the_whole_catalog_page_by_page() {
-        let portal = demo_portal().await;
+    async fn first_sync_pulls_the_whole_catalog_page_by_page_with_counts() {
+        let dir = tempfile::tempdir().unwrap();
+        let portal = portal_on(config(&dir), "127.0.0.1:0").await;
         let (session, _) = signed_in(&portal.url).await;
-        let (_dir, store) = temp_store();
-        let mut pages = Vec::new();
-        let received = sync_catalog(&session, &store, 100, |n| pages.push(n))
-            .await
-            .unwrap();
+        let (_store_dir, store) = temp_store();
+        let mut progress = Vec::new();
+        cycle(&session, &store, 100, |received, total| {
+            progress.push((received, total))
+        })
+        .await
+        .unwrap();
         let seeded = aicc_portal::catalog::seed::models().len() as u32;
-        assert_eq!(received, seeded);
-        assert_eq!(pages.len(), (seeded as usize).div_ceil(100));
-        let found = store
-            .call(|c| catalog::search(c, "resnet50", 0, 10))
+        assert_eq!(progress.len(), (seeded as usize).div_ceil(100));
+        assert_eq!(
+            progress[0],
+            (100, Some(seeded)),
+            "the first page already knows the total"
+        );
+        assert_eq!(progress.last().unwrap().0, seeded);
+        let all = store
+            .call(|c| catalog::search(c, &everything(), 0, 1))
             .await
             .unwrap();
-        assert_eq!(found.models[0].id, "resnet50");
-        let all = store.call(|c| catalog::search(c, "", 0, 1)).await.unwrap();
         assert_eq!(all.total, seeded);
     }
 
     #[tokio::test]
-    async fn a_later_sync_pulls_only_what_changed_since_the_stored_cursor() {
-        let portal = demo_portal().await;
+    async fn an_incremental_sync_brings_changed_and_retired_models_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let portal = portal_on(config(&dir), "127.0.0.1:0").await;
         let (session, _) = signed_in(&portal.url).await;
-        let (_dir, store) = temp_store();
+        let (_store_dir, store) = temp_store();
         sync_catalog(&session, &store, 500, |_| {}).await.unwrap();
         assert_eq!(
             sync_catalog(&session, &store, 500, |_| {}).await.unwrap(),
             0
         );
+        let mut changed: Vec<_> = aicc_portal::catalog::seed::models()
+            .into_iter()
+            .take(3)
+            .collect();
+        for model in &mut changed {
+            model.stars += 10;
+        }
+        portal
+            .portal
+            .db()
+            .blocking(|c| aicc_portal::catalog::upsert(c, &changed))
+            .unwrap();
         portal
             .portal
             .db()
@@ -354,23 +597,37 @@ mod tests {
             .unwrap();
         assert_eq!(
             sync_catalog(&session, &store, 500, |_| {}).await.unwrap(),
-            1
+            4
         );
+        let gone = catalog::CatalogQuery {
+            text: "resnet50".into(),
+            ..Default::default()
+        };
         let found = store
-            .call(|c| catalog::search(c, "resnet50", 0, 10))
+            .call(move |c| catalog::search(c, &gone, 0, 10))
             .await
             .unwrap();
         assert!(found.models.iter().all(|m| m.id != "resnet50"));
+        let id = changed[0].id.clone();
+        let (model, _) = store
+            .call(move |c| catalog::model(c, &id))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(model.stars, changed[0].stars);
     }
 
     #[tokio::test]
     async fn a_resumed_session_refreshes_through_the_vault_and_rotates_the_token() {
-        let portal = demo_portal().await;
+        let dir = tempfile::tempdir().unwrap();
+        let portal = portal_on(config(&dir), "127.0.0.1:0").await;
         let (session, vault) = signed_in(&portal.url).await;
         let key = session.account().key();
         let first = vault.load(&key).unwrap().unwrap();
-        let resumed = Session::resume(session.account().clone(), vault.clone()).unwrap();
-        let (_dir, store) = temp_store();
+        let resumed = Session::resume(session.account().clone(), vault.clone())
+            .await
+            .unwrap();
+        let (_store_dir, store) = temp_store();
         sync_catalog(&resumed, &store, 1000, |_| {}).await.unwrap();
         let rotated = vault.load(&key).unwrap().unwrap();
         assert_ne!(first, rotated);
@@ -385,34 +642,68 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn wrong_password_is_named_as_such() {
-        let portal = demo_portal().await;
-        let vault = Arc::new(MemoryStore::default());
-        let err = Session::sign_in(&portal.url, "partner@demo.aicc", "nope", vault)
-            .await
-            .unwrap_err();
-        assert!(matches!(err, Error::WrongCredentials), "{err:?}");
+    async fn an_expired_or_revoked_access_token_is_refreshed_without_the_user_noticing() {
+        let dir = tempfile::tempdir().unwrap();
+        let portal = portal_on(
+            Config {
+                access_token_ttl_secs: 1,
+                ..config(&dir)
+            },
+            "127.0.0.1:0",
+        )
+        .await;
+        let (session, _) = signed_in(&portal.url).await;
+        let (_store_dir, store) = temp_store();
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        cycle(&session, &store, 200, |_, _| {}).await.unwrap();
+        // The center drops every access token while the app still holds one.
+        let long = portal_on(config(&tempfile::tempdir().unwrap()), "127.0.0.1:0").await;
+        let (session, _) = signed_in(&long.url).await;
+        session.access_token().await.unwrap();
+        long.portal
+            .db()
+            .blocking(|c| c.execute("UPDATE tokens SET revoked_at = 1 WHERE kind = 'access'", []))
+            .unwrap();
+        cycle(&session, &store, 200, |_, _| {}).await.unwrap();
+    }
+
+    #[tokio::test]
+    async fn a_revoked_session_signs_the_user_out_with_a_clear_state() {
+        let dir = tempfile::tempdir().unwrap();
+        let portal = portal_on(config(&dir), "127.0.0.1:0").await;
+        let (session, vault) = signed_in(&portal.url).await;
+        let refresh = vault.load(&session.account().key()).unwrap().unwrap();
+        session.portal().revoke(&refresh).await.unwrap();
+        session.invalidate().await;
+        let (_store_dir, store) = temp_store();
+        let engine = SyncEngine::start(Arc::clone(&session), store, SyncOptions::default());
+        let report = settled(&engine).await;
+        match report.status {
+            SyncStatus::Error { code, retry_at, .. } => {
+                assert_eq!(code, ErrorCode::SessionEnded);
+                assert_eq!(retry_at, None, "nothing to retry until the user signs in");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(
+            vault.load(&session.account().key()).unwrap(),
+            None,
+            "the dead token is forgotten"
+        );
     }
 
     #[tokio::test]
     async fn the_engine_reports_offline_with_a_retry_time_and_keeps_the_local_catalog() {
-        let portal = demo_portal().await;
+        let dir = tempfile::tempdir().unwrap();
+        let portal = portal_on(config(&dir), "127.0.0.1:0").await;
         let (session, vault) = signed_in(&portal.url).await;
-        let (_dir, store) = temp_store();
+        let (_store_dir, store) = temp_store();
         sync_catalog(&session, &store, 1000, |_| {}).await.unwrap();
         let account = session.account().clone();
-        drop(portal);
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        let resumed = Arc::new(Session::resume(account, vault).unwrap());
+        portal.stop().await;
+        let resumed = Arc::new(Session::resume(account, vault).await.unwrap());
         let engine = SyncEngine::start(resumed, store.clone(), SyncOptions::default());
-        let mut reports = engine.subscribe();
-        let report = loop {
-            reports.changed().await.unwrap();
-            let report = reports.borrow_and_update().clone();
-            if !matches!(report.status, SyncStatus::Idle | SyncStatus::Syncing { .. }) {
-                break report;
-            }
-        };
+        let report = settled(&engine).await;
         assert!(
             matches!(report.status, SyncStatus::Offline { .. }),
             "{report:?}"
@@ -420,11 +711,335 @@ mod tests {
         assert!(report.catalog_synced_at.is_some());
         assert!(
             store
-                .call(|c| catalog::search(c, "", 0, 1))
+                .call(|c| catalog::search(c, &everything(), 0, 1))
                 .await
                 .unwrap()
                 .total
                 > 0
         );
+    }
+
+    #[tokio::test]
+    async fn jobs_queued_offline_reach_the_center_exactly_once_even_when_a_response_was_lost() {
+        let dir = tempfile::tempdir().unwrap();
+        let address = {
+            let probe = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            probe.local_addr().unwrap().to_string()
+        };
+        // Sign in while the center is up, then take it down.
+        let portal = portal_on(config(&dir), &address).await;
+        let (session, _) = signed_in(&portal.url).await;
+        portal.stop().await;
+        let (_store_dir, store) = temp_store();
+        for nodes in 1..=3 {
+            store
+                .call(move |c| outbox::create_job(c, request(nodes), "2026-11-27T09:00:00Z"))
+                .await
+                .unwrap();
+        }
+        let err = outbox::drain(&session, &store).await.unwrap_err();
+        assert!(matches!(err, Error::Offline { .. }), "{err:?}");
+        let waiting = store.call(|c| jobs::list(c, &[])).await.unwrap();
+        assert_eq!(waiting.len(), 3);
+        assert!(
+            waiting
+                .iter()
+                .all(|j| j.outbox.as_ref().is_some_and(|o| o.refusal.is_none()))
+        );
+
+        let portal = portal_on(config(&dir), &address).await;
+        // The first write reached the center before, but its answer was lost.
+        let key: String = store
+            .call(|c| {
+                Ok(c.query_row(
+                    "SELECT idempotency_key FROM outbox ORDER BY seq LIMIT 1",
+                    [],
+                    |r| r.get(0),
+                )?)
+            })
+            .await
+            .unwrap();
+        let token = session.access_token().await.unwrap();
+        session
+            .portal()
+            .write(
+                &token,
+                reqwest::Method::POST,
+                "v1/jobs",
+                &crate::portal::WriteBody::Json(serde_json::to_value(request(1)).unwrap()),
+                &key,
+            )
+            .await
+            .unwrap();
+        assert_eq!(outbox::drain(&session, &store).await.unwrap(), 3);
+        cycle(&session, &store, 500, |_, _| {}).await.unwrap();
+        let on_center: ChangePage<aicc_api::jobs::Job> = session
+            .portal()
+            .changes(&token, "jobs", 0, 100)
+            .await
+            .unwrap();
+        assert_eq!(on_center.changes.len(), 3, "exactly three jobs, none twice");
+        let local = store.call(|c| jobs::list(c, &[])).await.unwrap();
+        assert_eq!(local.len(), 3);
+        assert!(
+            local
+                .iter()
+                .all(|j| j.outbox.is_none() && j.job.id.starts_with("job_"))
+        );
+        drop(portal);
+    }
+
+    #[tokio::test]
+    async fn a_refused_request_stays_with_the_reason_and_the_input_until_revised() {
+        let dir = tempfile::tempdir().unwrap();
+        let portal = portal_on(config(&dir), "127.0.0.1:0").await;
+        let (session, _) = signed_in(&portal.url).await;
+        let (_store_dir, store) = temp_store();
+        let local = store
+            .call(|c| outbox::create_job(c, request(99), "t"))
+            .await
+            .unwrap();
+        assert_eq!(outbox::drain(&session, &store).await.unwrap(), 0);
+        let id = local.clone();
+        let view = store
+            .call(move |c| jobs::get(c, &id))
+            .await
+            .unwrap()
+            .unwrap();
+        let entry = view.outbox.unwrap();
+        let refusal = entry.refusal.clone().unwrap();
+        assert_eq!(refusal.field.as_deref(), Some("nodes"));
+        assert!(refusal.message.contains("8 nodes"), "{}", refusal.message);
+        let outbox::Write::CreateJob { request: kept, .. } = &entry.write else {
+            panic!()
+        };
+        assert_eq!(kept.nodes, 99, "the user's input is intact");
+        let mut fixed = kept.clone();
+        fixed.nodes = 2;
+        let write = outbox::Write::CreateJob {
+            local_id: local,
+            request: fixed,
+        };
+        store
+            .call(move |c| outbox::revise(c, entry.seq, &write))
+            .await
+            .unwrap();
+        assert_eq!(outbox::drain(&session, &store).await.unwrap(), 1);
+        assert!(store.call(|c| outbox::entries(c)).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_application_written_offline_is_created_saved_and_submitted_in_order() {
+        let dir = tempfile::tempdir().unwrap();
+        let portal = portal_on(config(&dir), "127.0.0.1:0").await;
+        let (session, _) = signed_in(&portal.url).await;
+        let (_store_dir, store) = temp_store();
+        let mut form = aicc_api::applications::ApplicationForm {
+            organisation_name: "Demo Robotics".into(),
+            ..Default::default()
+        };
+        let id = store
+            .call({
+                let form = form.clone();
+                move |c| outbox::save_application(c, None, form, "t")
+            })
+            .await
+            .unwrap();
+        form.uscc = "914403001922038217".into();
+        let refused_locally = store
+            .call({
+                let (form, id) = (form.clone(), id.clone());
+                move |c| outbox::save_application(c, Some(&id), form, "t")
+            })
+            .await
+            .unwrap_err();
+        assert!(
+            refused_locally.to_string().contains("uscc"),
+            "checked before it is queued"
+        );
+        form.uscc = "914403001922038216".into();
+        form.organisation_kind = Some(aicc_api::applications::OrganisationKind::IncubatedStartup);
+        form.contact_name = "Li Wei".into();
+        form.contact_email = "li.wei@robotics.example.cn".into();
+        form.contact_phone = "+86 311 8888 6666".into();
+        form.solution_name = "Weld seam inspection".into();
+        form.solution_description = "Finds weld defects at the line.".into();
+        form.target_hardware = vec!["Atlas 300I Duo".into()];
+        form.tier = Some(aicc_api::applications::ProgrammeTier::Certified);
+        let pdf = b"%PDF-1.7\n%%EOF\n".to_vec();
+        store
+            .call({
+                let id = id.clone();
+                move |c| {
+                    outbox::save_application(c, Some(&id), form, "t")?;
+                    outbox::upload_attachment(c, &id, "licence.pdf", pdf, "t")?;
+                    outbox::submit_application(c, &id, "t")
+                }
+            })
+            .await
+            .unwrap();
+        assert_eq!(outbox::drain(&session, &store).await.unwrap(), 4);
+        cycle(&session, &store, 500, |_, _| {}).await.unwrap();
+        let apps = store.call(|c| applications::list(c)).await.unwrap();
+        assert_eq!(
+            apps.len(),
+            1,
+            "the local draft became the center's application"
+        );
+        let app = &apps[0].application;
+        assert_eq!(
+            app.state,
+            aicc_api::applications::ApplicationState::Submitted
+        );
+        assert_eq!(app.attachments.len(), 1);
+        assert_eq!(app.form.uscc, "914403001922038216");
+    }
+
+    #[tokio::test]
+    async fn an_ended_job_is_notified_once_and_first_sync_history_never() {
+        let dir = tempfile::tempdir().unwrap();
+        let fast = Config {
+            executor: ExecutorConfig::Simulated {
+                time_scale: 36_000.0,
+                failure_rate: 0.0,
+            },
+            ..config(&dir)
+        };
+        let portal = portal_on(fast, "127.0.0.1:0").await;
+        let (session, _) = signed_in(&portal.url).await;
+        let token = session.access_token().await.unwrap();
+        let body = crate::portal::WriteBody::Json(serde_json::to_value(request(1)).unwrap());
+        let old = session
+            .portal()
+            .write(&token, reqwest::Method::POST, "v1/jobs", &body, "history")
+            .await
+            .unwrap();
+        let old_id = old["id"].as_str().unwrap().to_owned();
+        wait_until_job(&session, &old_id, "succeeded").await;
+        let (_store_dir, store) = temp_store();
+        cycle(&session, &store, 500, |_, _| {}).await.unwrap();
+        assert!(
+            store
+                .call(|c| notifications::inbox(c, 10))
+                .await
+                .unwrap()
+                .is_empty(),
+            "history is not news"
+        );
+
+        let new = session
+            .portal()
+            .write(&token, reqwest::Method::POST, "v1/jobs", &body, "news")
+            .await
+            .unwrap();
+        let new_id = new["id"].as_str().unwrap().to_owned();
+        cycle(&session, &store, 500, |_, _| {}).await.unwrap();
+        wait_until_job(&session, &new_id, "succeeded").await;
+        cycle(&session, &store, 500, |_, _| {}).await.unwrap();
+        cycle(&session, &store, 500, |_, _| {}).await.unwrap();
+        let inbox = store.call(|c| notifications::inbox(c, 10)).await.unwrap();
+        assert_eq!(inbox.len(), 1, "{inbox:?}");
+        assert_eq!(
+            (inbox[0].item_id.as_str(), inbox[0].state.as_str()),
+            (new_id.as_str(), "succeeded")
+        );
+        let unshown = store.call(|c| notifications::unshown(c)).await.unwrap();
+        store
+            .call(move |c| notifications::mark_shown(c, unshown[0].id, "t"))
+            .await
+            .unwrap();
+        assert!(
+            store
+                .call(|c| notifications::unshown(c))
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(store.call(|c| notifications::unread(c)).await.unwrap(), 1);
+    }
+
+    #[tokio::test]
+    async fn the_event_stream_wakes_the_engine_when_the_center_changes() {
+        let dir = tempfile::tempdir().unwrap();
+        let portal = portal_on(config(&dir), "127.0.0.1:0").await;
+        let (session, _) = signed_in(&portal.url).await;
+        let (_store_dir, store) = temp_store();
+        let options = SyncOptions {
+            poll_interval: Duration::from_secs(3600),
+            ..SyncOptions::default()
+        };
+        let engine = SyncEngine::start(Arc::clone(&session), store.clone(), options);
+        let mut reports = engine.subscribe();
+        loop {
+            reports.changed().await.unwrap();
+            let report = reports.borrow_and_update().clone();
+            if report.live && matches!(report.status, SyncStatus::UpToDate { .. }) {
+                break;
+            }
+        }
+        let mut model = aicc_portal::catalog::seed::models().remove(0);
+        model.id = "rail-defect-yolo".into();
+        model.name = "Rail defect YOLO".into();
+        portal
+            .portal
+            .db()
+            .blocking(|c| aicc_portal::catalog::upsert(c, &[model]))
+            .unwrap();
+        let found = tokio::time::timeout(Duration::from_secs(10), async {
+            loop {
+                let query = catalog::CatalogQuery {
+                    text: "rail defect".into(),
+                    ..Default::default()
+                };
+                if store
+                    .call(move |c| catalog::search(c, &query, 0, 1))
+                    .await
+                    .unwrap()
+                    .total
+                    == 1
+                {
+                    return;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+        })
+        .await;
+        assert!(
+            found.is_ok(),
+            "the new model arrived long before the hourly poll"
+        );
+    }
+
+    async fn settled(engine: &SyncEngine) -> SyncReport {
+        let mut reports = engine.subscribe();
+        loop {
+            reports.changed().await.unwrap();
+            let report = reports.borrow_and_update().clone();
+            if !matches!(report.status, SyncStatus::Idle | SyncStatus::Syncing { .. }) {
+                return report;
+            }
+        }
+    }
+
+    async fn wait_until_job(session: &Session, id: &str, state: &str) {
+        for _ in 0..200 {
+            let token = session.access_token().await.unwrap();
+            let page: ChangePage<aicc_api::jobs::Job> = session
+                .portal()
+                .changes(&token, "jobs", 0, 100)
+                .await
+                .unwrap();
+            let done = page.changes.iter().any(|c| match c {
+                aicc_api::sync::Change::Upsert { item, .. } => {
+                    item.id == id && item.state.as_str() == state
+                }
+                aicc_api::sync::Change::Tombstone { .. } => false,
+            });
+            if done {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("job {id} never reached {state}");
     }
 }

@@ -14,6 +14,9 @@ pub trait CredentialStore: Send + Sync + std::fmt::Debug {
     fn delete(&self, account: &str) -> Result<()>;
 }
 
+/// The service name of the app's keyring entries.
+pub const KEYRING_SERVICE: &str = "aicc-partner";
+
 /// The OS keyring.
 #[derive(Debug, Clone)]
 pub struct Keyring {
@@ -21,9 +24,9 @@ pub struct Keyring {
 }
 
 impl Keyring {
-    /// Entries under the app's identifier.
+    /// The app's entries, under the service `aicc-partner`.
     pub fn new() -> Self {
-        Self::with_service(crate::APP_IDENTIFIER)
+        Self::with_service(KEYRING_SERVICE)
     }
 
     /// Entries under another service name (tests use their own).
@@ -106,12 +109,12 @@ mod tests {
     /// Service for it. Proves the platform store is in use, not keyring's mock.
     #[test]
     fn keyring_round_trips_a_secret_through_the_os_store() {
-        let vault = Keyring::with_service("cn.aicc.partner.test");
+        let vault = Keyring::with_service("aicc-partner-test");
         let account = format!("round-trip-{}", std::process::id());
         vault.save(&account, "art_secret").unwrap();
         // A fresh entry sees what another stored: keyring's mock would not.
         assert_eq!(
-            Keyring::with_service("cn.aicc.partner.test")
+            Keyring::with_service("aicc-partner-test")
                 .load(&account)
                 .unwrap(),
             Some("art_secret".into())

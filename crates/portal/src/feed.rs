@@ -69,12 +69,14 @@ pub fn check_cursor(
 }
 
 /// Builds a page from up to `limit + 1` rows ordered by revision: one row
-/// more than the page says whether more is waiting.
+/// more than the page says whether more is waiting, and then
+/// `count_after(next)` says how many.
 pub fn page<R, T>(
     rows: Vec<R>,
     after: u64,
     limit: u32,
     mut change: impl FnMut(R) -> Result<Change<T>, ApiError>,
+    count_after: impl FnOnce(u64) -> rusqlite::Result<u64>,
 ) -> Result<ChangePage<T>, ApiError> {
     let more = rows.len() > limit as usize;
     let changes = rows
@@ -83,9 +85,11 @@ pub fn page<R, T>(
         .map(&mut change)
         .collect::<Result<Vec<_>, _>>()?;
     let next = changes.last().map_or(after, Change::rev);
+    let remaining = if more { count_after(next)? } else { 0 };
     Ok(ChangePage {
         changes,
         next,
         more,
+        remaining,
     })
 }

@@ -1,6 +1,6 @@
 //! The model catalog, from the local store.
 
-use aicc_client::catalog::SearchPage;
+use aicc_client::catalog::{CatalogQuery, SearchPage};
 use tauri::State;
 
 use crate::error::CommandResult;
@@ -10,7 +10,7 @@ use crate::state::AppState;
 #[tauri::command]
 pub async fn catalog_search(
     state: State<'_, AppState>,
-    query: String,
+    query: CatalogQuery,
     offset: u32,
     limit: u32,
 ) -> CommandResult<SearchPage> {

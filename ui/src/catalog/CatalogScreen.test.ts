@@ -14,6 +14,9 @@ const models: ModelSummary[] = [
     domain: 'Image',
     framework: 'mindspore',
     parameters: 25_600_000,
+    stars: 0,
+    updated_at: '2026-11-01T00:00:00Z',
+    favourite: false,
   },
   {
     id: 'qwen3-32b',
@@ -23,6 +26,9 @@ const models: ModelSummary[] = [
     domain: 'Text',
     framework: 'pytorch_npu',
     parameters: 32_000_000_000,
+    stars: 12,
+    updated_at: '2026-11-20T00:00:00Z',
+    favourite: true,
   },
 ];
 
@@ -43,13 +49,20 @@ describe('CatalogScreen', () => {
     queries = [];
     mockIPC((command, args) => {
       if (command === 'catalog_search') {
-        const query = String((args as { query: string }).query);
+        const query = (args as { query: { text: string } }).query.text;
         queries.push(query);
         const found = models.filter((m) => m.name.toLowerCase().includes(query.toLowerCase()));
         return { total: found.length, models: found } satisfies SearchPage;
       }
       if (command === 'plugin:event|listen') return 1;
-      if (command === 'sync_status') return { status: { state: 'idle' }, catalog_synced_at: null };
+      if (command === 'sync_status')
+        return {
+          status: { state: 'idle' },
+          catalog_synced_at: null,
+          outbox_pending: 0,
+          outbox_refused: 0,
+          live: false,
+        };
       throw new Error(`unexpected command ${command}`);
     });
   });

@@ -9,11 +9,39 @@ export type CenterAccount = {
 /**
  * The portal's address.
  */
-url: string, email: string, };
+url: string, email: string, 
+/**
+ * How to reach this center: proxy, CA, certificate checks.
+ */
+network: NetworkSettings, };
+
+export type NetworkSettings = { proxy: ProxySetting, 
+/**
+ * A PEM file of CA certificates to trust besides the system's.
+ */
+ca_bundle: string | null, 
+/**
+ * Accept any certificate. Unsafe; only for a center the user chose it for.
+ */
+accept_invalid_certificates: boolean, };
+
+export type ProxySetting = { "mode": "system" } | { "mode": "none" } | { "mode": "manual", url: string, 
+/**
+ * The proxy's user name; its password lives in the OS keyring.
+ */
+username: string | null, 
+/**
+ * Hosts reached directly, e.g. `localhost, .corp.example, 10.0.0.0/8`.
+ */
+no_proxy: string, };
 
 export type Framework = "mindspore" | "pytorch_npu" | "tensorflow" | "paddlepaddle" | "onnx";
 
-export type ModelSummary = { id: string, name: string, provider: string, task: string, domain: string, framework: Framework, parameters: number | null, };
+export type ModelSummary = { id: string, name: string, provider: string, task: string, domain: string, framework: Framework, parameters: number | null, stars: number, updated_at: string, favourite: boolean, };
+
+export type CatalogQuery = { text: string, task: string | null, domain: string | null, framework: Framework | null, hardware: string | null, license: string | null, min_parameters: number | null, max_parameters: number | null, favourites_only: boolean, sort: Sort, };
+
+export type Sort = "relevance" | "name" | "updated" | "stars";
 
 export type SearchPage = { 
 /**
@@ -21,13 +49,21 @@ export type SearchPage = {
  */
 total: number, models: Array<ModelSummary>, };
 
-export type SyncStatus = { "state": "idle" } | { "state": "syncing", received: number, } | { "state": "up_to_date", at: string, } | { "state": "offline", since: string, retry_at: string, reason: string, } | { "state": "error", code: ErrorCode, message: string, retry_at: string | null, };
+export type SyncStatus = { "state": "idle" } | { "state": "syncing", received: number, total: number | null, } | { "state": "up_to_date", at: string, } | { "state": "offline", since: string, retry_at: string, reason: string, } | { "state": "error", code: ErrorCode, message: string, retry_at: string | null, };
 
 export type SyncReport = { status: SyncStatus, 
 /**
  * When the catalog was last brought up to date (RFC 3339), if ever.
  */
-catalog_synced_at: string | null, };
+catalog_synced_at: string | null, 
+/**
+ * Writes waiting to be sent, and writes the center refused.
+ */
+outbox_pending: number, outbox_refused: number, 
+/**
+ * Whether the center's live event stream is connected.
+ */
+live: boolean, };
 
 export type ErrorCode = "offline" | "wrong_credentials" | "session_ended" | "not_a_portal" | "untrusted_certificate" | "keyring_unavailable" | "invalid_input" | "portal" | "newer_store" | "internal";
 

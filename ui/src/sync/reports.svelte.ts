@@ -3,7 +3,13 @@ import { api } from '../lib/api';
 import type { SyncReport } from '../lib/bindings';
 
 export const sync = $state<{ report: SyncReport }>({
-  report: { status: { state: 'idle' }, catalog_synced_at: null },
+  report: {
+    status: { state: 'idle' },
+    catalog_synced_at: null,
+    outbox_pending: 0,
+    outbox_refused: 0,
+    live: false,
+  },
 });
 
 /** Follows reports until the returned function is called. */

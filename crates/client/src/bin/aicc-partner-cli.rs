@@ -1,13 +1,16 @@
 //! `aicc-partner-cli`: the app's core from a terminal, for scripts and
-//! set-up. `sign-in` signs an account in exactly as the app does (refresh
-//! token to the OS keyring, the account made active in the app's settings),
-//! so the app opens signed in.
+//! set-up. It does exactly what the app does, with the same settings, store
+//! and keyring entries: `sign-in` makes the app open signed in, `sync` brings
+//! the local store up to date, `sign-out` ends the session.
 
-use std::io::BufRead as _;
+use std::io::{BufRead as _, Write as _};
 use std::process::ExitCode;
 use std::sync::Arc;
 
-use aicc_client::config::AppDirs;
+use aicc_client::config::{AppDirs, Settings};
+use aicc_client::network::NetworkSettings;
+use aicc_client::session::Session;
+use aicc_client::store::Store;
 use aicc_client::vault::Keyring;
 use clap::{Parser, Subcommand};
 
@@ -32,6 +35,14 @@ enum Command {
         #[arg(long)]
         email: String,
     },
+    /// Bring the active account's local store up to date, sending what waits
+    /// in the outbox; prints a line per catalog page.
+    Sync {
+        #[arg(long, default_value_t = aicc_api::sync::DEFAULT_PAGE_SIZE)]
+        page_size: u32,
+    },
+    /// Sign the active account out.
+    SignOut,
 }
 
 fn main() -> ExitCode {
@@ -45,19 +56,21 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let dirs = AppDirs::from_system()?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?;
+    let vault = Arc::new(Keyring::new());
     match cli.command {
         Command::SignIn { center, email } => {
             let mut password = String::new();
             std::io::stdin().lock().read_line(&mut password)?;
             let password = password.trim_end_matches(['\r', '\n']);
-            let dirs = AppDirs::from_system()?;
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
             let (_, account) = runtime.block_on(aicc_client::accounts::sign_in(
                 &dirs,
-                Arc::new(Keyring::new()),
+                vault,
                 &center,
+                &NetworkSettings::default(),
                 &email,
                 password,
             ))?;
@@ -65,7 +78,37 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 "signed in as {} ({}) at {center}",
                 account.email, account.organisation
             );
-            Ok(())
+        }
+        Command::Sync { page_size } => {
+            let account = active(&dirs)?;
+            let store = Store::open(&dirs.store_file(&account))?;
+            runtime.block_on(async {
+                let session = Session::resume(account, vault).await?;
+                aicc_client::sync::cycle(&session, &store, page_size, |received, total| {
+                    println!("page {received} of {}", total.unwrap_or(received));
+                    let _ = std::io::stdout().flush();
+                })
+                .await
+            })?;
+            println!("up to date");
+        }
+        Command::SignOut => {
+            let account = active(&dirs)?;
+            runtime.block_on(async {
+                let session = Session::resume(account, vault).await?;
+                aicc_client::accounts::sign_out(&dirs, &session).await
+            })?;
+            println!("signed out");
         }
     }
+    Ok(())
+}
+
+fn active(
+    dirs: &AppDirs,
+) -> Result<aicc_client::config::CenterAccount, Box<dyn std::error::Error>> {
+    Settings::load(&dirs.settings_file())?
+        .active_account()
+        .cloned()
+        .ok_or_else(|| "no account is signed in: run `aicc-partner-cli sign-in` first".into())
 }

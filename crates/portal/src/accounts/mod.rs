@@ -23,8 +23,6 @@ use crate::AppState;
 use crate::clock::new_id;
 use crate::error::{ApiError, ApiJson, ApiPath};
 
-/// How long an access token is valid.
-pub const ACCESS_TTL_SECS: i64 = 15 * 60;
 /// How long an unused refresh token is valid.
 pub const REFRESH_TTL_SECS: i64 = 30 * 24 * 3600;
 /// The password of every demo account.
@@ -126,6 +124,7 @@ pub async fn sign_in(
         return Err(wrong());
     };
     let password = body.password;
+    let access_ttl = state.config.access_token_ttl_secs as i64;
     let matches = tokio::task::spawn_blocking(move || verify_password(&password, &password_hash))
         .await
         .unwrap_or(false);
@@ -136,7 +135,7 @@ pub async fn sign_in(
         .db
         .call(move |conn| {
             let tx = conn.transaction()?;
-            let grant = issue(&tx, user_id, &random_bytes())?;
+            let grant = issue(&tx, user_id, &random_bytes(), access_ttl)?;
             tx.commit()?;
             Ok::<_, ApiError>(grant)
         })
@@ -152,6 +151,7 @@ pub async fn refresh(
     ApiJson(body): ApiJson<RefreshTokenBody>,
 ) -> Result<Json<TokenGrant>, ApiError> {
     let hash = token_hash(&body.refresh_token);
+    let access_ttl = state.config.access_token_ttl_secs as i64;
     let grant = state
         .db
         .call(move |conn| {
@@ -195,7 +195,7 @@ pub async fn refresh(
                 "UPDATE tokens SET used_at = ?1 WHERE hash = ?2",
                 params![now(), hash],
             )?;
-            let grant = issue(&tx, user_id, &family)?;
+            let grant = issue(&tx, user_id, &family, access_ttl)?;
             tx.commit()?;
             Ok(grant)
         })
@@ -368,7 +368,12 @@ pub struct PersonalToken {
     pub expires_at: String,
 }
 
-fn issue(tx: &Transaction<'_>, user_id: i64, family: &[u8]) -> Result<TokenGrant, ApiError> {
+fn issue(
+    tx: &Transaction<'_>,
+    user_id: i64,
+    family: &[u8],
+    access_ttl: i64,
+) -> Result<TokenGrant, ApiError> {
     let access_token = format!("aat_{}", URL_SAFE_NO_PAD.encode(random_bytes()));
     let refresh_token = format!("art_{}", URL_SAFE_NO_PAD.encode(random_bytes()));
     let mut insert = tx.prepare_cached(
@@ -379,7 +384,7 @@ fn issue(tx: &Transaction<'_>, user_id: i64, family: &[u8]) -> Result<TokenGrant
         user_id,
         "access",
         family,
-        now() + ACCESS_TTL_SECS
+        now() + access_ttl
     ])?;
     insert.execute(params![
         token_hash(&refresh_token),
@@ -390,7 +395,7 @@ fn issue(tx: &Transaction<'_>, user_id: i64, family: &[u8]) -> Result<TokenGrant
     ])?;
     Ok(TokenGrant {
         access_token,
-        expires_in: ACCESS_TTL_SECS as u64,
+        expires_in: access_ttl as u64,
         refresh_token,
         account: account(tx, user_id)?,
     })

@@ -66,16 +66,28 @@ fn changes_page(conn: &Connection, after: u64, limit: u32) -> Result<ChangePage<
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
         })?
         .collect::<rusqlite::Result<_>>()?;
-    feed::page(rows, after, limit, |(id, rev, retired, body)| {
-        Ok(if retired {
-            Change::Tombstone { rev, id }
-        } else {
-            Change::Upsert {
-                rev,
-                item: serde_json::from_str(&body)?,
-            }
-        })
-    })
+    feed::page(
+        rows,
+        after,
+        limit,
+        |(id, rev, retired, body)| {
+            Ok(if retired {
+                Change::Tombstone { rev, id }
+            } else {
+                Change::Upsert {
+                    rev,
+                    item: serde_json::from_str(&body)?,
+                }
+            })
+        },
+        |next| {
+            conn.query_row(
+                "SELECT COUNT(*) FROM catalog_models WHERE rev > ?1",
+                [next],
+                |r| r.get(0),
+            )
+        },
+    )
 }
 
 /// The catalog's name among the feeds.

@@ -76,9 +76,21 @@ pub async fn changes(
                     Ok((r.get(0)?, r.get(1)?))
                 })?
                 .collect::<rusqlite::Result<_>>()?;
-            feed::page(rows, query.after, limit, |(id, rev)| {
+            feed::page(
+                rows,
+                query.after,
+                limit,
+                |(id, rev)| {
                 Ok(aicc_api::sync::Change::Upsert { rev, item: load(conn, &id)? })
-            })
+                },
+                |next| {
+                    conn.query_row(
+                        "SELECT COUNT(*) FROM jobs WHERE organisation_id = ?1 AND rev > ?2",
+                        params![caller.organisation_id, next],
+                        |r| r.get(0),
+                    )
+                },
+            )
         })
         .await?;
     Ok(Json(page))

@@ -1,0 +1,114 @@
+//! The organisation's partner applications as the app keeps them: applying
+//! the applications feed (every state change is worth a notification), and
+//! what the UI shows, including changes still waiting in the outbox.
+
+use aicc_api::applications::{Application, ApplicationState};
+use aicc_api::sync::{Change, ChangePage};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::outbox::{self, OutboxEntry};
+use crate::{notifications, store};
+
+/// The applications collection's name in the sync cursors.
+pub const COLLECTION: &str = "applications";
+
+/// An application as the UI shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct ApplicationView {
+    pub application: Application,
+    /// Set while a change to it is in the outbox.
+    pub outbox: Option<OutboxEntry>,
+}
+
+/// Applies an applications feed page and its cursor in one transaction.
+pub fn apply_page(
+    conn: &mut Connection,
+    page: &ChangePage<Application>,
+    now: &str,
+) -> Result<usize> {
+    let tx = conn.transaction()?;
+    let first = store::first_sync(&tx, COLLECTION)?;
+    for change in &page.changes {
+        let Change::Upsert { rev, item } = change else {
+            continue;
+        };
+        let before = upsert(&tx, *rev, item)?;
+        let moved = before.is_some_and(|b| b != item.state)
+            || (before.is_none() && item.state != ApplicationState::Draft);
+        if !first && moved {
+            let title = if item.form.solution_name.is_empty() {
+                item.form.organisation_name.clone()
+            } else {
+                item.form.solution_name.clone()
+            };
+            notifications::record(&tx, COLLECTION, &item.id, item.state.as_str(), &title, now)?;
+        }
+    }
+    store::set_cursor(&tx, COLLECTION, page.next, now)?;
+    tx.commit()?;
+    Ok(page.changes.len())
+}
+
+/// Stores an application as the center sent it; returns its state before.
+pub fn upsert(
+    conn: &Connection,
+    rev: u64,
+    application: &Application,
+) -> Result<Option<ApplicationState>> {
+    let before: Option<String> = conn
+        .query_row(
+            "SELECT state FROM applications WHERE id = ?1",
+            [&application.id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    conn.execute(
+        "INSERT INTO applications (id, rev, state, body, updated_at, outbox_seq) VALUES (?1, ?2, ?3, ?4, ?5, NULL)
+         ON CONFLICT (id) DO UPDATE SET rev = max(rev, excluded.rev), state = excluded.state,
+             body = excluded.body, updated_at = excluded.updated_at, outbox_seq = NULL
+         WHERE excluded.rev >= applications.rev",
+        params![
+            application.id,
+            rev,
+            application.state.as_str(),
+            serde_json::to_string(application)?,
+            application.updated_at
+        ],
+    )?;
+    Ok(before.and_then(|s| ApplicationState::parse(&s)))
+}
+
+/// The organisation's applications, most recently changed first.
+pub fn list(conn: &Connection) -> Result<Vec<ApplicationView>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT id FROM applications ORDER BY updated_at DESC, id")?;
+    let ids: Vec<String> = stmt
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    ids.iter()
+        .filter_map(|id| get(conn, id).transpose())
+        .collect()
+}
+
+/// One application.
+pub fn get(conn: &Connection, id: &str) -> Result<Option<ApplicationView>> {
+    let row: Option<(String, Option<i64>)> = conn
+        .query_row(
+            "SELECT body, outbox_seq FROM applications WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    row.map(|(body, seq)| {
+        Ok(ApplicationView {
+            application: serde_json::from_str(&body)?,
+            outbox: seq
+                .map(|seq| outbox::entry(conn, seq))
+                .transpose()?
+                .flatten(),
+        })
+    })
+    .transpose()
+}

@@ -1,0 +1,111 @@
+//! The user's training jobs as the app keeps them: applying the jobs feed
+//! (deciding which transitions deserve a notification), and the list and
+//! pages the UI shows, including requests still waiting in the outbox.
+
+use aicc_api::jobs::{Job, JobState};
+use aicc_api::sync::{Change, ChangePage};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::outbox::{self, OutboxEntry};
+use crate::{notifications, store};
+
+/// The jobs collection's name in the sync cursors.
+pub const COLLECTION: &str = "jobs";
+
+/// A job as the UI shows it: as the center last said, or as waiting to be sent.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct JobView {
+    pub job: Job,
+    /// Set while the request (or its cancellation) is in the outbox.
+    pub outbox: Option<OutboxEntry>,
+}
+
+/// Applies a jobs feed page and its cursor in one transaction.
+pub fn apply_page(conn: &mut Connection, page: &ChangePage<Job>, now: &str) -> Result<usize> {
+    let tx = conn.transaction()?;
+    let first = store::first_sync(&tx, COLLECTION)?;
+    for change in &page.changes {
+        let Change::Upsert { rev, item } = change else {
+            continue;
+        };
+        let before = upsert(&tx, *rev, item)?;
+        let ended = matches!(
+            item.state,
+            JobState::Succeeded | JobState::Failed | JobState::Cancelled
+        );
+        if !first && ended && before != Some(item.state) {
+            notifications::record(
+                &tx,
+                COLLECTION,
+                &item.id,
+                item.state.as_str(),
+                &item.request.name,
+                now,
+            )?;
+        }
+    }
+    store::set_cursor(&tx, COLLECTION, page.next, now)?;
+    tx.commit()?;
+    Ok(page.changes.len())
+}
+
+/// Stores a job as the center sent it; returns the state it had before.
+pub fn upsert(conn: &Connection, rev: u64, job: &Job) -> Result<Option<JobState>> {
+    let before: Option<String> = conn
+        .query_row("SELECT state FROM jobs WHERE id = ?1", [&job.id], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    conn.execute(
+        "INSERT INTO jobs (id, rev, state, body, created_at, outbox_seq) VALUES (?1, ?2, ?3, ?4, ?5, NULL)
+         ON CONFLICT (id) DO UPDATE SET rev = max(rev, excluded.rev), state = excluded.state,
+             body = excluded.body, outbox_seq = NULL
+         WHERE excluded.rev >= jobs.rev",
+        params![job.id, rev, job.state.as_str(), serde_json::to_string(job)?, job.created_at],
+    )?;
+    Ok(before.and_then(|s| JobState::parse(&s)))
+}
+
+/// The user's jobs, newest first, optionally only those in `states`.
+pub fn list(conn: &Connection, states: &[JobState]) -> Result<Vec<JobView>> {
+    let mut stmt =
+        conn.prepare_cached("SELECT body, outbox_seq FROM jobs ORDER BY created_at DESC, id")?;
+    let rows: Vec<(String, Option<i64>)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut views = Vec::new();
+    for (body, seq) in rows {
+        let job: Job = serde_json::from_str(&body)?;
+        if states.is_empty() || states.contains(&job.state) {
+            let outbox = seq
+                .map(|seq| outbox::entry(conn, seq))
+                .transpose()?
+                .flatten();
+            views.push(JobView { job, outbox });
+        }
+    }
+    Ok(views)
+}
+
+/// One job.
+pub fn get(conn: &Connection, id: &str) -> Result<Option<JobView>> {
+    let row: Option<(String, Option<i64>)> = conn
+        .query_row(
+            "SELECT body, outbox_seq FROM jobs WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    row.map(|(body, seq)| {
+        Ok(JobView {
+            job: serde_json::from_str(&body)?,
+            outbox: seq
+                .map(|seq| outbox::entry(conn, seq))
+                .transpose()?
+                .flatten(),
+        })
+    })
+    .transpose()
+}

@@ -1,0 +1,188 @@
+//! How the app reaches a center from a corporate network: the system proxy,
+//! no proxy, or a manual one (with credentials and a no-proxy list); an
+//! internal CA's certificates added to the trusted roots; and, only as an
+//! explicit per-center choice, accepting invalid certificates.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// No single read may stall longer; event streams send keep-alives more often.
+const READ_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// Which proxy to use.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum ProxySetting {
+    /// The platform's settings, and `HTTP(S)_PROXY` / `NO_PROXY`.
+    #[default]
+    System,
+    /// Connect directly.
+    None,
+    /// This proxy, e.g. `http://proxy.corp.example:8080`.
+    Manual {
+        url: String,
+        /// The proxy's user name; its password lives in the OS keyring.
+        username: Option<String>,
+        /// Hosts reached directly, e.g. `localhost, .corp.example, 10.0.0.0/8`.
+        #[serde(default)]
+        no_proxy: String,
+    },
+}
+
+/// A center's network settings.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+pub struct NetworkSettings {
+    #[serde(default)]
+    pub proxy: ProxySetting,
+    /// A PEM file of CA certificates to trust besides the system's.
+    #[serde(default)]
+    #[ts(type = "string | null")]
+    pub ca_bundle: Option<PathBuf>,
+    /// Accept any certificate. Unsafe; only for a center the user chose it for.
+    #[serde(default)]
+    pub accept_invalid_certificates: bool,
+}
+
+impl NetworkSettings {
+    /// An HTTP client that follows these settings. `proxy_password` is the
+    /// manual proxy's password, read from the keyring by the caller.
+    pub fn client(&self, proxy_password: Option<&str>) -> Result<reqwest::Client> {
+        let mut builder = reqwest::Client::builder()
+            .user_agent(concat!("AICC-Partner/", env!("CARGO_PKG_VERSION")))
+            .connect_timeout(CONNECT_TIMEOUT)
+            .read_timeout(READ_TIMEOUT);
+        builder = match &self.proxy {
+            ProxySetting::System => builder,
+            ProxySetting::None => builder.no_proxy(),
+            ProxySetting::Manual {
+                url,
+                username,
+                no_proxy,
+            } => {
+                let mut proxy = reqwest::Proxy::all(url.trim()).map_err(|e| {
+                    Error::InvalidInput(format!(
+                        "the proxy address \"{url}\" is invalid ({e}); write it like http://proxy.example.cn:8080"
+                    ))
+                })?;
+                if let Some(user) = username.as_deref().filter(|u| !u.is_empty()) {
+                    proxy = proxy.basic_auth(user, proxy_password.unwrap_or_default());
+                }
+                proxy = proxy.no_proxy(reqwest::NoProxy::from_string(no_proxy));
+                builder.proxy(proxy)
+            }
+        };
+        if let Some(path) = &self.ca_bundle {
+            let pem = std::fs::read(path).map_err(|source| Error::File {
+                path: path.display().to_string(),
+                source,
+            })?;
+            let certificates = reqwest::Certificate::from_pem_bundle(&pem)
+                .ok()
+                .filter(|c| !c.is_empty())
+                .ok_or_else(|| {
+                    Error::InvalidInput(format!(
+                        "{} holds no PEM certificate; choose the CA file your IT team provides (-----BEGIN CERTIFICATE-----)",
+                        path.display()
+                    ))
+                })?;
+            builder = builder.tls_certs_merge(certificates);
+        }
+        if self.accept_invalid_certificates {
+            builder = builder.tls_danger_accept_invalid_certs(true);
+        }
+        builder
+            .build()
+            .map_err(|e| Error::InvalidInput(format!("cannot set up HTTP: {e}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read as _, Write as _};
+
+    use super::*;
+
+    #[test]
+    fn a_ca_file_without_certificates_is_refused_with_what_to_choose() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("ca.pem");
+        std::fs::write(&path, "not a certificate").unwrap();
+        let settings = NetworkSettings {
+            ca_bundle: Some(path),
+            ..Default::default()
+        };
+        let err = settings.client(None).unwrap_err();
+        assert!(err.to_string().contains("no PEM certificate"), "{err}");
+        let missing = NetworkSettings {
+            ca_bundle: Some(dir.path().join("gone.pem")),
+            ..Default::default()
+        };
+        assert!(matches!(missing.client(None), Err(Error::File { .. })));
+    }
+
+    #[test]
+    fn a_malformed_proxy_address_is_refused_with_an_example() {
+        let settings = NetworkSettings {
+            proxy: ProxySetting::Manual {
+                url: "::not a url::".into(),
+                username: None,
+                no_proxy: String::new(),
+            },
+            ..Default::default()
+        };
+        assert!(
+            settings
+                .client(None)
+                .unwrap_err()
+                .to_string()
+                .contains("http://proxy.example.cn:8080")
+        );
+    }
+
+    /// A manual proxy receives the request in absolute form, with its credentials.
+    #[tokio::test]
+    async fn requests_go_through_the_manual_proxy_with_its_credentials() {
+        let proxy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = proxy.local_addr().unwrap();
+        let seen = std::thread::spawn(move || {
+            let (mut stream, _) = proxy.accept().unwrap();
+            let mut buffer = [0u8; 4096];
+            let n = stream.read(&mut buffer).unwrap();
+            stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}")
+                .unwrap();
+            String::from_utf8_lossy(&buffer[..n]).into_owned()
+        });
+        let settings = NetworkSettings {
+            proxy: ProxySetting::Manual {
+                url: format!("http://{address}"),
+                username: Some("li.wei".into()),
+                no_proxy: "localhost".into(),
+            },
+            ..Default::default()
+        };
+        let client = settings.client(Some("s3cret")).unwrap();
+        let response = client
+            .get("http://aicc.example.cn/v1/pools")
+            .send()
+            .await
+            .unwrap();
+        assert!(response.status().is_success());
+        let request = seen.join().unwrap();
+        assert!(
+            request.starts_with("GET http://aicc.example.cn/v1/pools"),
+            "{request}"
+        );
+        assert!(
+            request
+                .to_lowercase()
+                .contains("proxy-authorization: basic"),
+            "{request}"
+        );
+    }
+}

@@ -1,0 +1,644 @@
+//! Writes go through the outbox: each is stored, in the same transaction as
+//! its optimistic local row, with an idempotency key made before the first
+//! attempt, and drained in order when the center is reachable. A transient
+//! failure stops the drain (it resumes later, in the same order, with the
+//! same key, so a retried write is never applied twice); a refusal (400,
+//! 403, 404, 409, 422) stays visible with the portal's reason, and the
+//! user's input stays in the entry until they revise or discard it.
+//! Nothing is ever silently dropped.
+
+use aicc_api::applications::{Application, ApplicationForm, ApplicationState, Attachment};
+use aicc_api::jobs::{Job, JobRequest, JobState, JobTransition};
+use reqwest::Method;
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::portal::WriteBody;
+use crate::session::Session;
+use crate::store::Store;
+
+/// A change the user made, waiting for the center.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Write {
+    CreateJob {
+        local_id: String,
+        request: JobRequest,
+    },
+    CancelJob {
+        job_id: String,
+    },
+    CreateApplication {
+        local_id: String,
+        form: ApplicationForm,
+    },
+    UpdateApplication {
+        application_id: String,
+        form: ApplicationForm,
+    },
+    SubmitApplication {
+        application_id: String,
+    },
+    /// The file's bytes are kept beside the entry, so a failed upload is
+    /// retried without picking the file again.
+    UploadAttachment {
+        application_id: String,
+        file_name: String,
+    },
+}
+
+/// Why the center refused a write.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct Refusal {
+    pub code: Option<String>,
+    pub message: String,
+    /// The form field at fault, as the portal names it.
+    pub field: Option<String>,
+}
+
+/// An outbox entry as the UI sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+pub struct OutboxEntry {
+    #[ts(type = "number")]
+    pub seq: i64,
+    pub write: Write,
+    /// `None` while waiting to be sent.
+    pub refusal: Option<Refusal>,
+    pub attempts: u32,
+    pub created_at: String,
+}
+
+/// Queues a new training request; returns its local id.
+pub fn create_job(conn: &mut Connection, request: JobRequest, now: &str) -> Result<String> {
+    let local_id = local_id();
+    let tx = conn.transaction()?;
+    let seq = enqueue(
+        &tx,
+        &Write::CreateJob {
+            local_id: local_id.clone(),
+            request: request.clone(),
+        },
+        None,
+        now,
+    )?;
+    let job = Job {
+        id: local_id.clone(),
+        request,
+        state: JobState::Submitted,
+        reason: None,
+        step: 0,
+        total_steps: 0,
+        npu_hours_used: 0.0,
+        submitted_by: String::new(),
+        timeline: vec![JobTransition {
+            state: JobState::Submitted,
+            at: now.to_owned(),
+            reason: None,
+        }],
+        artifacts: Vec::new(),
+        created_at: now.to_owned(),
+        updated_at: now.to_owned(),
+    };
+    tx.execute(
+        "INSERT INTO jobs (id, rev, state, body, created_at, outbox_seq) VALUES (?1, 0, 'submitted', ?2, ?3, ?4)",
+        params![local_id, serde_json::to_string(&job)?, now, seq],
+    )?;
+    tx.commit()?;
+    Ok(local_id)
+}
+
+/// Queues the cancellation of a job.
+pub fn cancel_job(conn: &mut Connection, job_id: &str, now: &str) -> Result<()> {
+    let tx = conn.transaction()?;
+    let seq = enqueue(
+        &tx,
+        &Write::CancelJob {
+            job_id: job_id.to_owned(),
+        },
+        None,
+        now,
+    )?;
+    tx.execute(
+        "UPDATE jobs SET outbox_seq = ?2 WHERE id = ?1",
+        params![job_id, seq],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Queues saving an application's form (a new draft when `id` is `None`);
+/// returns its id, local until the center has it. The form is checked with
+/// the portal's own rules first.
+pub fn save_application(
+    conn: &mut Connection,
+    id: Option<&str>,
+    form: ApplicationForm,
+    now: &str,
+) -> Result<String> {
+    form.check()
+        .map_err(|e| Error::InvalidInput(format!("{}: {}", e.field, e.message)))?;
+    let tx = conn.transaction()?;
+    let id = match id {
+        None => {
+            let local_id = local_id();
+            let seq = enqueue(
+                &tx,
+                &Write::CreateApplication {
+                    local_id: local_id.clone(),
+                    form: form.clone(),
+                },
+                None,
+                now,
+            )?;
+            let application = Application {
+                id: local_id.clone(),
+                form,
+                state: ApplicationState::Draft,
+                attachments: Vec::<Attachment>::new(),
+                timeline: Vec::new(),
+                certificate_id: None,
+                created_at: now.to_owned(),
+                updated_at: now.to_owned(),
+            };
+            tx.execute(
+                "INSERT INTO applications (id, rev, state, body, updated_at, outbox_seq) VALUES (?1, 0, 'draft', ?2, ?3, ?4)",
+                params![local_id, serde_json::to_string(&application)?, now, seq],
+            )?;
+            local_id
+        }
+        Some(id) => {
+            let seq = enqueue(
+                &tx,
+                &Write::UpdateApplication {
+                    application_id: id.to_owned(),
+                    form: form.clone(),
+                },
+                None,
+                now,
+            )?;
+            update_application_row(&tx, id, seq, |application| application.form = form)?;
+            id.to_owned()
+        }
+    };
+    tx.commit()?;
+    Ok(id)
+}
+
+/// Queues submitting an application for review.
+pub fn submit_application(conn: &mut Connection, id: &str, now: &str) -> Result<()> {
+    let tx = conn.transaction()?;
+    let seq = enqueue(
+        &tx,
+        &Write::SubmitApplication {
+            application_id: id.to_owned(),
+        },
+        None,
+        now,
+    )?;
+    update_application_row(&tx, id, seq, |application| {
+        application.state = ApplicationState::Submitted
+    })?;
+    tx.execute(
+        "UPDATE applications SET state = 'submitted' WHERE id = ?1",
+        [id],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Queues an attachment upload; the file is checked like the portal does.
+pub fn upload_attachment(
+    conn: &mut Connection,
+    id: &str,
+    file_name: &str,
+    content: Vec<u8>,
+    now: &str,
+) -> Result<()> {
+    let limit = aicc_api::applications::MAX_ATTACHMENT_BYTES;
+    if content.len() > limit {
+        return Err(Error::InvalidInput(format!(
+            "{file_name} is {:.1} MiB; attachments are at most {} MiB",
+            content.len() as f64 / 1024.0 / 1024.0,
+            limit / 1024 / 1024
+        )));
+    }
+    if aicc_api::applications::sniff_media_type(&content).is_none() {
+        return Err(Error::InvalidInput(format!(
+            "{file_name} is not a PDF, PNG or JPEG file"
+        )));
+    }
+    let tx = conn.transaction()?;
+    let write = Write::UploadAttachment {
+        application_id: id.to_owned(),
+        file_name: file_name.to_owned(),
+    };
+    let seq = enqueue(&tx, &write, Some(content), now)?;
+    tx.execute(
+        "UPDATE applications SET outbox_seq = ?2 WHERE id = ?1",
+        params![id, seq],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Replaces a refused write with the user's corrected one and queues it
+/// again, under a new idempotency key (the request is a different one).
+pub fn revise(conn: &Connection, seq: i64, write: &Write) -> Result<()> {
+    conn.execute(
+        "UPDATE outbox SET write = ?2, idempotency_key = ?3, state = 'pending', attempts = 0,
+             error_code = NULL, error_message = NULL, error_field = NULL
+         WHERE seq = ?1",
+        params![seq, serde_json::to_string(write)?, new_key()],
+    )?;
+    Ok(())
+}
+
+/// Gives up a write: the entry goes, and so does a local-only item it created.
+pub fn discard(conn: &mut Connection, seq: i64) -> Result<()> {
+    let tx = conn.transaction()?;
+    if let Some(entry) = entry(&tx, seq)? {
+        match entry.write {
+            Write::CreateJob { local_id, .. } => {
+                tx.execute("DELETE FROM jobs WHERE id = ?1", [local_id])?;
+            }
+            Write::CreateApplication { local_id, .. } => {
+                tx.execute("DELETE FROM applications WHERE id = ?1", [local_id])?;
+            }
+            _ => {}
+        }
+        for table in ["jobs", "applications"] {
+            tx.execute(
+                &format!("UPDATE {table} SET outbox_seq = NULL WHERE outbox_seq = ?1"),
+                [seq],
+            )?;
+        }
+        tx.execute("DELETE FROM outbox WHERE seq = ?1", [seq])?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Every entry, oldest first.
+pub fn entries(conn: &Connection) -> Result<Vec<OutboxEntry>> {
+    let seqs: Vec<i64> = conn
+        .prepare_cached("SELECT seq FROM outbox ORDER BY seq")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    seqs.into_iter()
+        .filter_map(|seq| entry(conn, seq).transpose())
+        .collect()
+}
+
+/// One entry.
+pub fn entry(conn: &Connection, seq: i64) -> Result<Option<OutboxEntry>> {
+    let row = conn
+        .query_row(
+            "SELECT write, state, attempts, error_code, error_message, error_field, created_at FROM outbox WHERE seq = ?1",
+            [seq],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, u32>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, String>(6)?,
+                ))
+            },
+        )
+        .optional()?;
+    row.map(
+        |(write, state, attempts, code, message, field, created_at)| {
+            Ok(OutboxEntry {
+                seq,
+                write: serde_json::from_str(&write)?,
+                refusal: (state == "refused").then(|| Refusal {
+                    code,
+                    message: message.unwrap_or_default(),
+                    field,
+                }),
+                attempts,
+                created_at,
+            })
+        },
+    )
+    .transpose()
+}
+
+/// Sends pending writes in order until none is left or the center cannot
+/// be reached. Returns how many reached the center.
+pub async fn drain(session: &Session, store: &Store) -> Result<u32> {
+    let mut sent = 0;
+    loop {
+        let next = store
+            .call(|conn| {
+                let seq: Option<i64> = conn
+                    .query_row(
+                        "SELECT seq FROM outbox WHERE state = 'pending' ORDER BY seq LIMIT 1",
+                        [],
+                        |r| r.get(0),
+                    )
+                    .optional()?;
+                let Some(seq) = seq else { return Ok(None) };
+                let key: String = conn.query_row(
+                    "SELECT idempotency_key FROM outbox WHERE seq = ?1",
+                    [seq],
+                    |r| r.get(0),
+                )?;
+                let content: Option<Vec<u8>> =
+                    conn.query_row("SELECT content FROM outbox WHERE seq = ?1", [seq], |r| {
+                        r.get(0)
+                    })?;
+                let entry = entry(conn, seq)?;
+                Ok(entry.map(|e| (e, key, content)))
+            })
+            .await?;
+        let Some((entry, key, content)) = next else {
+            return Ok(sent);
+        };
+        let seq = entry.seq;
+        let resolved = {
+            let write = entry.write.clone();
+            store.call(move |conn| resolve(conn, &write)).await?
+        };
+        let Some((method, path, body)) = resolved.map(|r| request(r, content)).transpose()? else {
+            let refusal = Refusal {
+                code: Some("conflict".into()),
+                message: "this change belongs to an item the center refused to create; fix or discard that first".into(),
+                field: None,
+            };
+            store.call(move |conn| refuse(conn, seq, &refusal)).await?;
+            continue;
+        };
+        match send(session, &method, &path, &body, &key).await {
+            Ok(answer) => {
+                let write = entry.write.clone();
+                store
+                    .call(move |conn| accepted(conn, seq, &write, answer))
+                    .await?;
+                sent += 1;
+            }
+            Err(Error::Portal {
+                status,
+                code,
+                message,
+                field,
+                ..
+            }) if is_refusal(status) => {
+                tracing::info!(seq, status, %message, "the center refused a write");
+                let refusal = Refusal {
+                    code: code.map(|c| format!("{c:?}").to_lowercase()),
+                    message,
+                    field,
+                };
+                store.call(move |conn| refuse(conn, seq, &refusal)).await?;
+            }
+            Err(e) => {
+                store
+                    .call(move |conn| {
+                        conn.execute(
+                            "UPDATE outbox SET attempts = attempts + 1 WHERE seq = ?1",
+                            [seq],
+                        )?;
+                        Ok(())
+                    })
+                    .await?;
+                return Err(e);
+            }
+        }
+    }
+}
+
+/// Sends one write, refreshing the access token once if it was refused.
+async fn send(
+    session: &Session,
+    method: &Method,
+    path: &str,
+    body: &WriteBody,
+    key: &str,
+) -> Result<serde_json::Value> {
+    let token = session.access_token().await?;
+    match session
+        .portal()
+        .write(&token, method.clone(), path, body, key)
+        .await
+    {
+        Err(Error::Portal { status: 401, .. }) => {
+            session.invalidate().await;
+            let token = session.access_token().await?;
+            session
+                .portal()
+                .write(&token, method.clone(), path, body, key)
+                .await
+        }
+        other => other,
+    }
+}
+
+fn is_refusal(status: u16) -> bool {
+    matches!(status, 400 | 403 | 404 | 409 | 413 | 415 | 422)
+}
+
+/// The write with local ids replaced by the center's; `None` when an id
+/// belongs to an item whose creation was refused.
+fn resolve(conn: &Connection, write: &Write) -> Result<Option<Write>> {
+    let map = |id: &str| -> Result<Option<String>> {
+        if !id.starts_with("local-") {
+            return Ok(Some(id.to_owned()));
+        }
+        Ok(conn
+            .query_row(
+                "SELECT portal_id FROM local_ids WHERE local_id = ?1",
+                [id],
+                |r| r.get(0),
+            )
+            .optional()?)
+    };
+    Ok(match write {
+        Write::CreateJob { .. } | Write::CreateApplication { .. } => Some(write.clone()),
+        Write::CancelJob { job_id } => map(job_id)?.map(|job_id| Write::CancelJob { job_id }),
+        Write::UpdateApplication {
+            application_id,
+            form,
+        } => map(application_id)?.map(|application_id| Write::UpdateApplication {
+            application_id,
+            form: form.clone(),
+        }),
+        Write::SubmitApplication { application_id } => {
+            map(application_id)?.map(|application_id| Write::SubmitApplication { application_id })
+        }
+        Write::UploadAttachment {
+            application_id,
+            file_name,
+        } => map(application_id)?.map(|application_id| Write::UploadAttachment {
+            application_id,
+            file_name: file_name.clone(),
+        }),
+    })
+}
+
+fn request(write: Write, content: Option<Vec<u8>>) -> Result<(Method, String, WriteBody)> {
+    Ok(match write {
+        Write::CreateJob { request, .. } => (
+            Method::POST,
+            "v1/jobs".into(),
+            WriteBody::Json(serde_json::to_value(&request)?),
+        ),
+        Write::CancelJob { job_id } => (
+            Method::POST,
+            format!("v1/jobs/{job_id}/cancel"),
+            WriteBody::None,
+        ),
+        Write::CreateApplication { form, .. } => (
+            Method::POST,
+            "v1/applications".into(),
+            WriteBody::Json(serde_json::to_value(&form)?),
+        ),
+        Write::UpdateApplication {
+            application_id,
+            form,
+        } => (
+            Method::PUT,
+            format!("v1/applications/{application_id}"),
+            WriteBody::Json(serde_json::to_value(&form)?),
+        ),
+        Write::SubmitApplication { application_id } => (
+            Method::POST,
+            format!("v1/applications/{application_id}/submit"),
+            WriteBody::None,
+        ),
+        Write::UploadAttachment {
+            application_id,
+            file_name,
+        } => {
+            let name: String = url::form_urlencoded::byte_serialize(file_name.as_bytes()).collect();
+            (
+                Method::POST,
+                format!("v1/applications/{application_id}/attachments?file_name={name}"),
+                WriteBody::Bytes(content.unwrap_or_default()),
+            )
+        }
+    })
+}
+
+/// Records the center's answer in place of the optimistic row.
+fn accepted(
+    conn: &mut Connection,
+    seq: i64,
+    write: &Write,
+    answer: serde_json::Value,
+) -> Result<()> {
+    let tx = conn.transaction()?;
+    match write {
+        Write::CreateJob { local_id, .. } => {
+            let job: Job = serde_json::from_value(answer)?;
+            tx.execute("DELETE FROM jobs WHERE id = ?1", [local_id])?;
+            tx.execute(
+                "INSERT OR REPLACE INTO local_ids (local_id, portal_id) VALUES (?1, ?2)",
+                params![local_id, job.id],
+            )?;
+            store_job(&tx, &job)?;
+        }
+        Write::CancelJob { .. } => store_job(&tx, &serde_json::from_value(answer)?)?,
+        Write::CreateApplication { local_id, .. } => {
+            let application: Application = serde_json::from_value(answer)?;
+            // Later entries still name the local id; keep the row under it
+            // until the feed brings the center's, then drop the local one.
+            tx.execute("DELETE FROM applications WHERE id = ?1", [local_id])?;
+            tx.execute(
+                "INSERT OR REPLACE INTO local_ids (local_id, portal_id) VALUES (?1, ?2)",
+                params![local_id, application.id],
+            )?;
+            store_application(&tx, &application)?;
+        }
+        Write::UpdateApplication { .. } | Write::SubmitApplication { .. } => {
+            store_application(&tx, &serde_json::from_value(answer)?)?;
+        }
+        Write::UploadAttachment { .. } => {}
+    }
+    tx.execute("DELETE FROM outbox WHERE seq = ?1", [seq])?;
+    for table in ["jobs", "applications"] {
+        tx.execute(
+            &format!("UPDATE {table} SET outbox_seq = NULL WHERE outbox_seq = ?1"),
+            [seq],
+        )?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+fn store_job(conn: &Connection, job: &Job) -> Result<()> {
+    conn.execute(
+        "INSERT INTO jobs (id, rev, state, body, created_at) VALUES (?1, 0, ?2, ?3, ?4)
+         ON CONFLICT (id) DO UPDATE SET state = excluded.state, body = excluded.body",
+        params![
+            job.id,
+            job.state.as_str(),
+            serde_json::to_string(job)?,
+            job.created_at
+        ],
+    )?;
+    Ok(())
+}
+
+fn store_application(conn: &Connection, application: &Application) -> Result<()> {
+    conn.execute(
+        "INSERT INTO applications (id, rev, state, body, updated_at) VALUES (?1, 0, ?2, ?3, ?4)
+         ON CONFLICT (id) DO UPDATE SET state = excluded.state, body = excluded.body, updated_at = excluded.updated_at",
+        params![application.id, application.state.as_str(), serde_json::to_string(application)?, application.updated_at],
+    )?;
+    Ok(())
+}
+
+fn refuse(conn: &Connection, seq: i64, refusal: &Refusal) -> Result<()> {
+    conn.execute(
+        "UPDATE outbox SET state = 'refused', attempts = attempts + 1, error_code = ?2, error_message = ?3, error_field = ?4
+         WHERE seq = ?1",
+        params![seq, refusal.code, refusal.message, refusal.field],
+    )?;
+    Ok(())
+}
+
+fn update_application_row(
+    conn: &Connection,
+    id: &str,
+    seq: i64,
+    change: impl FnOnce(&mut Application),
+) -> Result<()> {
+    let body: Option<String> = conn
+        .query_row("SELECT body FROM applications WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let Some(body) = body else {
+        return Err(Error::InvalidInput(format!("there is no application {id}")));
+    };
+    let mut application: Application = serde_json::from_str(&body)?;
+    change(&mut application);
+    conn.execute(
+        "UPDATE applications SET body = ?2, outbox_seq = ?3 WHERE id = ?1",
+        params![id, serde_json::to_string(&application)?, seq],
+    )?;
+    Ok(())
+}
+
+fn enqueue(conn: &Connection, write: &Write, content: Option<Vec<u8>>, now: &str) -> Result<i64> {
+    conn.execute(
+        "INSERT INTO outbox (write, content, idempotency_key, created_at) VALUES (?1, ?2, ?3, ?4)",
+        params![serde_json::to_string(write)?, content, new_key(), now],
+    )?;
+    Ok(conn.last_insert_rowid())
+}
+
+fn local_id() -> String {
+    format!("local-{}", new_key())
+}
+
+fn new_key() -> String {
+    use rand::RngCore as _;
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
