@@ -1,0 +1,236 @@
+//! The client core as a separate process (`aicc-partner-cli`), against a
+//! real portal, with the real OS keyring (`cargo xtask test` runs a Secret
+//! Service): a sync killed between pages, and no secret on disk.
+
+#![allow(clippy::unwrap_used)] // a test helper that cannot do its job should stop the test
+
+use std::io::{BufRead as _, BufReader, Write as _};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use aicc_client::config::{AppDirs, CenterAccount};
+use aicc_portal::Portal;
+use aicc_portal::config::Config;
+use rusqlite::Connection;
+
+struct Home {
+    dir: tempfile::TempDir,
+}
+
+impl Home {
+    fn new() -> Self {
+        Self {
+            dir: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn cli(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_aicc-partner-cli"));
+        command
+            .args(args)
+            .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
+            .env("XDG_DATA_HOME", self.dir.path().join("data"));
+        command
+    }
+
+    fn sign_in(&self, url: &str) {
+        let mut child = self
+            .cli(&["sign-in", "--center", url, "--email", "partner@demo.aicc"])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        writeln!(child.stdin.take().unwrap(), "demo-password").unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    /// The app's store for the demo partner on `url`, where the app keeps it.
+    fn store_file(&self, url: &str) -> PathBuf {
+        let data = self
+            .dir
+            .path()
+            .join("data")
+            .join(aicc_client::APP_IDENTIFIER);
+        let dirs = AppDirs {
+            config: PathBuf::new(),
+            logs: data.join("logs"),
+            data,
+        };
+        dirs.store_file(&CenterAccount {
+            url: format!("{url}/"),
+            email: "partner@demo.aicc".into(),
+            network: Default::default(),
+        })
+    }
+}
+
+fn serve(portal_dir: &Path) -> (String, Portal, tokio::runtime::Runtime) {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let config = Config {
+        data_dir: portal_dir.into(),
+        requests_per_second: 10_000,
+        ..Config::default()
+    };
+    let portal = Portal::open(config, true).unwrap();
+    let listener = runtime
+        .block_on(tokio::net::TcpListener::bind("127.0.0.1:0"))
+        .unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let serving = portal.clone();
+    runtime.spawn(async move { serving.serve(listener, std::future::pending()).await });
+    (url, portal, runtime)
+}
+
+#[test]
+fn a_sync_killed_between_pages_resumes_where_its_cursor_says_with_nothing_lost_or_repeated() {
+    let portal_dir = tempfile::tempdir().unwrap();
+    let (url, portal, _runtime) = serve(portal_dir.path());
+    let home = Home::new();
+    home.sign_in(&url);
+
+    let mut sync = home
+        .cli(&["sync", "--page-size", "20"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(sync.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    assert!(first.starts_with("page 20 of "), "{first}");
+    // SIGKILL: no chance to clean up.
+    sync.kill().unwrap();
+    sync.wait().unwrap();
+
+    let store = Connection::open(home.store_file(&url)).unwrap();
+    let cursor: u64 = store
+        .query_row(
+            "SELECT rev FROM sync_cursors WHERE collection = 'catalog'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let (rows, top): (u64, u64) = store
+        .query_row("SELECT count(*), max(rev) FROM catalog_models", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    let on_portal: u64 = portal
+        .db()
+        .blocking(|c| {
+            c.query_row(
+                "SELECT count(*) FROM catalog_models WHERE rev <= ?1",
+                [cursor],
+                |r| r.get(0),
+            )
+        })
+        .unwrap();
+    assert!(rows > 0, "at least one page was applied");
+    assert_eq!(
+        rows, on_portal,
+        "the rows are exactly the pages the cursor covers"
+    );
+    assert_eq!(top, cursor);
+
+    let out = home.cli(&["sync", "--page-size", "20"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let total: u64 = portal
+        .db()
+        .blocking(|c| c.query_row("SELECT count(*) FROM catalog_models", [], |r| r.get(0)))
+        .unwrap();
+    let (rows, indexed): (u64, u64) = store
+        .query_row(
+            "SELECT (SELECT count(*) FROM catalog_models), (SELECT count(*) FROM catalog_search)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .unwrap();
+    assert_eq!(
+        (rows, indexed),
+        (total, total),
+        "nothing missing, nothing twice"
+    );
+}
+
+#[test]
+fn no_token_is_ever_written_to_the_apps_files() {
+    let portal_dir = tempfile::tempdir().unwrap();
+    let (url, _portal, _runtime) = serve(portal_dir.path());
+    let home = Home::new();
+    home.sign_in(&url);
+    let out = home
+        .cli(&["sync"])
+        .env("RUST_LOG", "trace")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let logs = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        logs.contains("TRACE"),
+        "the sync ran with every log line on"
+    );
+    let mut files = Vec::new();
+    collect(home.dir.path(), &mut files);
+    assert!(
+        files
+            .iter()
+            .any(|f| f.extension().is_some_and(|e| e == "sqlite3"))
+    );
+    for path in files {
+        let bytes = std::fs::read(&path).unwrap();
+        for prefix in [b"aat_".as_slice(), b"art_", b"apt_"] {
+            assert!(
+                !bytes.windows(prefix.len()).any(|w| w == prefix),
+                "{} holds a token ({})",
+                path.display(),
+                String::from_utf8_lossy(prefix)
+            );
+        }
+    }
+    for prefix in ["aat_", "art_", "apt_"] {
+        assert!(!logs.contains(prefix), "the log shows a token");
+    }
+    // The refresh token is in the OS keyring instead.
+    let key = CenterAccount {
+        url: format!("{url}/"),
+        email: "partner@demo.aicc".into(),
+        network: Default::default(),
+    }
+    .key();
+    let stored =
+        aicc_client::vault::CredentialStore::load(&aicc_client::vault::Keyring::new(), &key)
+            .unwrap();
+    assert!(stored.is_some_and(|t| t.starts_with("art_")));
+    let out = home.cli(&["sign-out"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let gone = aicc_client::vault::CredentialStore::load(&aicc_client::vault::Keyring::new(), &key)
+        .unwrap();
+    assert_eq!(gone, None, "signing out deletes the keyring entry");
+}
+
+fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            collect(&path, files);
+        } else {
+            files.push(path);
+        }
+    }
+}
