@@ -144,6 +144,73 @@ mod tests {
         );
     }
 
+    /// A center behind an internal CA: refused as untrusted until its CA
+    /// bundle is chosen, then reached.
+    #[tokio::test]
+    async fn a_center_behind_an_internal_ca_is_trusted_once_its_bundle_is_added() {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+        let ca_key = rcgen::KeyPair::generate().unwrap();
+        let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+        ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+        ca_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "Hebei AICC internal CA");
+        let ca = ca_params.self_signed(&ca_key).unwrap();
+        let issuer = rcgen::Issuer::new(ca_params, ca_key);
+        let server_key = rcgen::KeyPair::generate().unwrap();
+        let server = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
+            .unwrap()
+            .signed_by(&server_key, &issuer)
+            .unwrap();
+
+        let tls = tokio_rustls::rustls::ServerConfig::builder()
+            .with_no_client_auth()
+            .with_single_cert(
+                vec![server.der().clone()],
+                tokio_rustls::rustls::pki_types::PrivateKeyDer::try_from(
+                    server_key.serialize_der(),
+                )
+                .unwrap(),
+            )
+            .unwrap();
+        let acceptor = tokio_rustls::TlsAcceptor::from(std::sync::Arc::new(tls));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        tokio::spawn(async move {
+            loop {
+                let (tcp, _) = listener.accept().await.unwrap();
+                let acceptor = acceptor.clone();
+                tokio::spawn(async move {
+                    if let Ok(mut stream) = acceptor.accept(tcp).await {
+                        let mut buffer = [0u8; 2048];
+                        let _ = stream.read(&mut buffer).await;
+                        let _ = stream
+                            .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\nconnection: close\r\n\r\n[]")
+                            .await;
+                        let _ = stream.shutdown().await;
+                    }
+                });
+            }
+        });
+        let url = format!("https://localhost:{port}/");
+
+        let untrusted =
+            crate::portal::PortalClient::new(&url, &NetworkSettings::default(), None).unwrap();
+        let err = untrusted.pools("t").await.unwrap_err();
+        assert!(matches!(err, Error::UntrustedCertificate(_)), "{err:?}");
+
+        let dir = tempfile::tempdir().unwrap();
+        let bundle = dir.path().join("hebei-aicc-ca.pem");
+        std::fs::write(&bundle, ca.pem()).unwrap();
+        let settings = NetworkSettings {
+            ca_bundle: Some(bundle),
+            ..Default::default()
+        };
+        let trusted = crate::portal::PortalClient::new(&url, &settings, None).unwrap();
+        assert!(trusted.pools("t").await.unwrap().is_empty());
+    }
+
     /// A manual proxy receives the request in absolute form, with its credentials.
     #[tokio::test]
     async fn requests_go_through_the_manual_proxy_with_its_credentials() {

@@ -224,6 +224,39 @@ fn no_token_is_ever_written_to_the_apps_files() {
     assert_eq!(gone, None, "signing out deletes the keyring entry");
 }
 
+#[test]
+fn without_a_secret_service_sign_in_says_what_is_missing_and_stores_nothing_in_plain_text() {
+    let portal_dir = tempfile::tempdir().unwrap();
+    let (url, _portal, _runtime) = serve(portal_dir.path());
+    let home = Home::new();
+    let mut child = home
+        .cli(&["sign-in", "--center", &url, "--email", "partner@demo.aicc"])
+        .env(
+            "DBUS_SESSION_BUS_ADDRESS",
+            format!("unix:path={}", home.dir.path().join("no-bus").display()),
+        )
+        .env_remove("DISPLAY")
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "demo-password").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(!out.status.success());
+    let message = String::from_utf8_lossy(&out.stderr);
+    assert!(message.contains("keyring"), "{message}");
+    assert!(
+        message.contains("Secret Service"),
+        "says how to fix it: {message}"
+    );
+    let mut files = Vec::new();
+    collect(home.dir.path(), &mut files);
+    for path in files {
+        let text = String::from_utf8_lossy(&std::fs::read(&path).unwrap()).into_owned();
+        assert!(!text.contains("art_"), "{} holds a token", path.display());
+    }
+}
+
 fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
