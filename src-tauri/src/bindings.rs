@@ -8,14 +8,16 @@ mod tests {
     use std::path::PathBuf;
 
     use aicc_api::auth::{Account, Role};
-    use aicc_api::catalog::Framework;
+    use aicc_api::catalog::{Framework, Metric, Model, ModelVersion, TrainingRecipe};
     use aicc_client::ErrorCode;
-    use aicc_client::catalog::{CatalogQuery, ModelSummary, SearchPage, Sort};
-    use aicc_client::config::CenterAccount;
+    use aicc_client::catalog::{CatalogQuery, FacetCount, Facets, ModelSummary, SearchPage, Sort};
+    use aicc_client::config::{CenterAccount, Preferences};
     use aicc_client::network::{NetworkSettings, ProxySetting};
     use aicc_client::sync::{SyncReport, SyncStatus};
     use ts_rs::TS;
 
+    use crate::commands::account::AccountList;
+    use crate::commands::catalog::ModelDetail;
     use crate::commands::names::COMMANDS;
     use crate::error::CommandError;
 
@@ -24,10 +26,19 @@ mod tests {
             Account::decl(),
             Role::decl(),
             CenterAccount::decl(),
+            AccountList::decl(),
+            Preferences::decl(),
             NetworkSettings::decl(),
             ProxySetting::decl(),
             Framework::decl(),
+            Model::decl(),
+            ModelVersion::decl(),
+            Metric::decl(),
+            TrainingRecipe::decl(),
+            ModelDetail::decl(),
             ModelSummary::decl(),
+            Facets::decl(),
+            FacetCount::decl(),
             CatalogQuery::decl(),
             Sort::decl(),
             SearchPage::decl(),

@@ -27,11 +27,25 @@ pub fn run() {
     let _log_guard = logging::init(&dirs.logs);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "AICC Partner starting");
     let result = tauri::Builder::default()
+        .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_opener::init())
         .invoke_handler(tauri::generate_handler![
             commands::account::sign_in,
             commands::account::current_account,
+            commands::account::list_accounts,
+            commands::account::switch_account,
+            commands::account::sign_out,
             commands::catalog::catalog_search,
+            commands::catalog::catalog_facets,
+            commands::catalog::catalog_model,
+            commands::catalog::set_favourite,
+            commands::settings::get_preferences,
+            commands::settings::set_preferences,
+            commands::settings::set_network,
+            commands::settings::pick_ca_bundle,
+            commands::system::open_external,
             commands::sync::sync_status,
+            commands::sync::sync_now,
         ])
         .setup(move |app| {
             let state = AppState::new(dirs);

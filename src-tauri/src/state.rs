@@ -1,19 +1,18 @@
 //! What the app holds while it runs: its directories, the keyring, and the
-//! active account with its local store and sync engine. Every report of the
-//! sync engine is kept here (for `sync_status`) and pushed to the window.
+//! active account with its session, local store and sync engine. Every
+//! report of the sync engine is kept here (for `sync_status`) and pushed to
+//! the window.
 
 use std::sync::{Arc, OnceLock};
 
 use aicc_api::auth::Account;
-use aicc_client::accounts;
-use aicc_client::catalog::{self, CatalogQuery, SearchPage};
-use aicc_client::config::{AppDirs, CenterAccount, Settings};
+use aicc_client::config::{AppDirs, CenterAccount, Preferences, Settings};
 use aicc_client::network::NetworkSettings;
 use aicc_client::session::Session;
-use aicc_client::store::Store;
+use aicc_client::store::{Connection, Store};
 use aicc_client::sync::{SyncEngine, SyncOptions, SyncReport, SyncStatus};
 use aicc_client::vault::{CredentialStore, Keyring};
-use aicc_client::{Error, Result};
+use aicc_client::{Error, Result, accounts};
 use tokio::sync::{Mutex, watch};
 
 type ReportListener = Arc<dyn Fn(&SyncReport) + Send + Sync>;
@@ -30,8 +29,9 @@ pub struct AppState {
 /// The account the window shows, with its store and the engine filling it.
 struct ActiveAccount {
     account: CenterAccount,
+    session: Arc<Session>,
     store: Store,
-    _engine: SyncEngine,
+    engine: SyncEngine,
     forward: tauri::async_runtime::JoinHandle<()>,
 }
 
@@ -59,14 +59,29 @@ impl AppState {
         let _ = self.listener.set(Arc::new(listener));
     }
 
+    /// The app's settings as saved.
+    pub fn settings(&self) -> Result<Settings> {
+        Settings::load(&self.dirs.settings_file())
+    }
+
+    /// Saves the user's preferences.
+    pub fn set_preferences(&self, preferences: Preferences) -> Result<()> {
+        preferences.check()?;
+        let mut settings = self.settings()?;
+        settings.preferences = preferences;
+        settings.save(&self.dirs.settings_file())
+    }
+
     /// Reopens the account that was active when the app last ran. Never
     /// touches the network: the window shows the local catalog at once.
     pub async fn resume_active_account(&self) {
-        let settings = match Settings::load(&self.dirs.settings_file()) {
+        let settings = match self.settings() {
             Ok(settings) => settings,
             Err(e) => return self.fail(&e),
         };
         let Some(account) = settings.active_account().cloned() else {
+            *self.active.lock().await = None;
+            self.report.send_replace(SyncReport::idle());
             return;
         };
         let opened = match Session::resume(account.clone(), Arc::clone(&self.vault)).await {
@@ -82,12 +97,18 @@ impl AppState {
     }
 
     /// Signs in and makes the account the active one.
-    pub async fn sign_in(&self, url: &str, email: &str, password: &str) -> Result<Account> {
+    pub async fn sign_in(
+        &self,
+        url: &str,
+        network: &NetworkSettings,
+        email: &str,
+        password: &str,
+    ) -> Result<Account> {
         let (session, who) = accounts::sign_in(
             &self.dirs,
             Arc::clone(&self.vault),
             url,
-            &NetworkSettings::default(),
+            network,
             email,
             password,
         )
@@ -98,23 +119,69 @@ impl AppState {
         Ok(who)
     }
 
+    /// Shows another signed-in account; its engine starts, the previous one stops.
+    pub async fn switch_account(&self, index: usize) -> Result<()> {
+        let mut settings = self.settings()?;
+        if index >= settings.accounts.len() {
+            return Err(Error::InvalidInput(format!("there is no account {index}")));
+        }
+        settings.active = Some(index);
+        settings.save(&self.dirs.settings_file())?;
+        self.resume_active_account().await;
+        Ok(())
+    }
+
+    /// Signs the active account out; other accounts are left alone.
+    pub async fn sign_out(&self) -> Result<()> {
+        let session = self
+            .active
+            .lock()
+            .await
+            .as_ref()
+            .map(|a| Arc::clone(&a.session));
+        if let Some(session) = session {
+            accounts::sign_out(&self.dirs, &session).await?;
+        }
+        self.resume_active_account().await;
+        Ok(())
+    }
+
+    /// Changes how the active account's center is reached and reconnects.
+    pub async fn set_network(&self, network: NetworkSettings) -> Result<()> {
+        let Some(account) = self.current_account().await else {
+            return Err(Error::InvalidInput("sign in first".into()));
+        };
+        network.client(None)?;
+        let mut settings = self.settings()?;
+        settings.set_network(&account, network);
+        settings.save(&self.dirs.settings_file())?;
+        self.resume_active_account().await;
+        Ok(())
+    }
+
     /// The active center and account, if any.
     pub async fn current_account(&self) -> Option<CenterAccount> {
         self.active.lock().await.as_ref().map(|a| a.account.clone())
     }
 
-    /// Searches the active account's local catalog.
-    pub async fn search(&self, query: CatalogQuery, offset: u32, limit: u32) -> Result<SearchPage> {
+    /// Runs `work` on the active account's store; without an account, `empty`.
+    pub async fn with_store<T: Send + 'static>(
+        &self,
+        empty: T,
+        work: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
         let store = self.active.lock().await.as_ref().map(|a| a.store.clone());
-        let Some(store) = store else {
-            return Ok(SearchPage {
-                total: 0,
-                models: Vec::new(),
-            });
-        };
-        store
-            .call(move |conn| catalog::search(conn, &query, offset, limit))
-            .await
+        match store {
+            Some(store) => store.call(work).await,
+            None => Ok(empty),
+        }
+    }
+
+    /// Syncs now.
+    pub async fn sync_now(&self) {
+        if let Some(active) = self.active.lock().await.as_ref() {
+            active.engine.sync_now();
+        }
     }
 
     /// The latest sync report.
@@ -123,7 +190,8 @@ impl AppState {
     }
 
     async fn activate(&self, account: CenterAccount, session: Session, store: Store) {
-        let engine = SyncEngine::start(Arc::new(session), store.clone(), SyncOptions::default());
+        let session = Arc::new(session);
+        let engine = SyncEngine::start(Arc::clone(&session), store.clone(), SyncOptions::default());
         let mut reports = engine.subscribe();
         let report = self.report.clone();
         let listener = self.listener.get().cloned();
@@ -141,8 +209,9 @@ impl AppState {
         });
         *self.active.lock().await = Some(ActiveAccount {
             account,
+            session,
             store,
-            _engine: engine,
+            engine,
             forward,
         });
     }

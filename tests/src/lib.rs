@@ -55,8 +55,13 @@ pub struct Portal {
 impl Portal {
     /// Starts the demo portal on a free loopback port.
     pub fn start_demo(env: &Env, data_dir: &Path) -> anyhow::Result<Self> {
+        Self::start_on(env, data_dir, "127.0.0.1:0")
+    }
+
+    /// Starts the demo portal on `listen`, e.g. the address it had before a restart.
+    pub fn start_on(env: &Env, data_dir: &Path, listen: &str) -> anyhow::Result<Self> {
         let mut child = Command::new(&env.portal)
-            .args(["serve", "--demo", "--listen", "127.0.0.1:0", "--data-dir"])
+            .args(["serve", "--demo", "--listen", listen, "--data-dir"])
             .arg(data_dir)
             .stdout(Stdio::piped())
             .spawn()
@@ -111,6 +116,28 @@ impl Portal {
                 return Ok(models);
             }
         }
+    }
+
+    /// The address it listens on, e.g. `127.0.0.1:41234`.
+    pub fn address(&self) -> &str {
+        self.url.trim_start_matches("http://")
+    }
+
+    /// Runs `aicc-portal admin …` on the portal's data, as center staff would.
+    pub fn admin(env: &Env, data_dir: &Path, args: &[&str]) -> anyhow::Result<()> {
+        let out = Command::new(&env.portal)
+            .arg("--data-dir")
+            .arg(data_dir)
+            .arg("admin")
+            .args(args)
+            .output()?;
+        if !out.status.success() {
+            bail!(
+                "aicc-portal admin {args:?} failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        Ok(())
     }
 
     /// Stops the portal and waits until it is gone.
@@ -199,11 +226,20 @@ impl Drop for Driver {
 
 /// Waits for an element matching `css` and returns it.
 pub async fn find(app: &Client, css: &str) -> anyhow::Result<fantoccini::elements::Element> {
+    find_within(app, css, PATIENCE).await
+}
+
+/// Waits up to `patience` for an element matching `css`.
+pub async fn find_within(
+    app: &Client,
+    css: &str,
+    patience: Duration,
+) -> anyhow::Result<fantoccini::elements::Element> {
     app.wait()
-        .at_most(PATIENCE)
+        .at_most(patience)
         .for_element(Locator::Css(css))
         .await
-        .with_context(|| format!("nothing matching `{css}` appeared within {PATIENCE:?}"))
+        .with_context(|| format!("nothing matching `{css}` appeared within {patience:?}"))
 }
 
 /// Waits until the text of the element matching `css` satisfies `wanted`.
@@ -226,6 +262,26 @@ pub async fn wait_for_text(
     bail!("`{css}` still reads {last:?} after {PATIENCE:?}")
 }
 
+/// Signs in through the sign-in form.
+pub async fn sign_in(app: &Client, url: &str, email: &str, password: &str) -> anyhow::Result<()> {
+    type_into(app, "input[name=center]", url).await?;
+    type_into(app, "input[name=email]", email).await?;
+    type_into(app, "input[name=password]", password).await?;
+    find(app, "button[type=submit]").await?.click().await?;
+    Ok(())
+}
+
+/// Chooses `value` in the `<select>` matching `css`.
+pub async fn choose(app: &Client, css: &str, value: &str) -> anyhow::Result<()> {
+    find(app, css).await?;
+    app.execute(
+        "const s = document.querySelector(arguments[0]); s.value = arguments[1]; s.dispatchEvent(new Event('change', { bubbles: true }));",
+        vec![css.into(), value.into()],
+    )
+    .await?;
+    Ok(())
+}
+
 /// Replaces the text of the input matching `css`.
 pub async fn type_into(app: &Client, css: &str, text: &str) -> anyhow::Result<()> {
     let input = find(app, css).await?;
@@ -234,8 +290,15 @@ pub async fn type_into(app: &Client, css: &str, text: &str) -> anyhow::Result<()
     Ok(())
 }
 
-/// Saves a screenshot of the window as `name`.png in the output directory.
+/// Saves a screenshot of the window as `name`.png in the output directory,
+/// once the webview has painted what the DOM now holds.
 pub async fn screenshot(app: &Client, env: &Env, name: &str) -> anyhow::Result<()> {
+    app.execute_async(
+        "const done = arguments[arguments.length - 1]; requestAnimationFrame(() => requestAnimationFrame(() => done()));",
+        vec![],
+    )
+    .await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
     let png = app.screenshot().await?;
     std::fs::write(env.out.join(format!("{name}.png")), png)?;
     Ok(())

@@ -90,6 +90,55 @@ pub struct Settings {
     /// The account the window shows, an index into `accounts`.
     #[serde(default)]
     pub active: Option<usize>,
+    #[serde(default)]
+    pub preferences: Preferences,
+}
+
+/// How the user likes the app.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[serde(default)]
+pub struct Preferences {
+    /// `system` follows the OS; otherwise `en` or `zh-CN`.
+    pub language: String,
+    /// `system` follows the OS; otherwise `light` or `dark`.
+    pub theme: String,
+    /// Closing the window leaves the app syncing in the tray.
+    pub keep_running_in_tray: bool,
+    /// Desktop notifications when a job ends.
+    pub notify_jobs: bool,
+    /// Desktop notifications when an application changes state.
+    pub notify_applications: bool,
+}
+
+impl Default for Preferences {
+    fn default() -> Self {
+        Self {
+            language: "system".into(),
+            theme: "system".into(),
+            keep_running_in_tray: true,
+            notify_jobs: true,
+            notify_applications: true,
+        }
+    }
+}
+
+impl Preferences {
+    /// Refuses values the app does not know, naming the field.
+    pub fn check(&self) -> Result<()> {
+        if !["system", "en", "zh-CN"].contains(&self.language.as_str()) {
+            return Err(Error::InvalidInput(format!(
+                "language: \"{}\" is not system, en or zh-CN",
+                self.language
+            )));
+        }
+        if !["system", "light", "dark"].contains(&self.theme.as_str()) {
+            return Err(Error::InvalidInput(format!(
+                "theme: \"{}\" is not system, light or dark",
+                self.theme
+            )));
+        }
+        Ok(())
+    }
 }
 
 impl Settings {
@@ -122,6 +171,17 @@ impl Settings {
     /// The account the window shows.
     pub fn active_account(&self) -> Option<&CenterAccount> {
         self.active.and_then(|i| self.accounts.get(i))
+    }
+
+    /// Changes the network settings of an account.
+    pub fn set_network(
+        &mut self,
+        account: &CenterAccount,
+        network: crate::network::NetworkSettings,
+    ) {
+        if let Some(a) = self.accounts.iter_mut().find(|a| a.key() == account.key()) {
+            a.network = network;
+        }
     }
 
     /// Removes an account; the active one becomes the first left, if any.

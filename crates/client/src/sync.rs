@@ -93,7 +93,8 @@ impl Default for SyncOptions {
             page_size: aicc_api::sync::DEFAULT_PAGE_SIZE,
             poll_interval: Duration::from_secs(60),
             min_backoff: Duration::from_secs(2),
-            max_backoff: Duration::from_secs(300),
+            // A desktop app should notice a returning network within a minute.
+            max_backoff: Duration::from_secs(60),
         }
     }
 }

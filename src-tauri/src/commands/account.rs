@@ -1,7 +1,9 @@
-//! Signing in to a center.
+//! Centers and accounts: signing in and out, switching.
 
 use aicc_api::auth::Account;
 use aicc_client::config::CenterAccount;
+use aicc_client::network::NetworkSettings;
+use serde::Serialize;
 use tauri::State;
 
 use crate::error::CommandResult;
@@ -14,12 +16,44 @@ pub async fn sign_in(
     url: String,
     email: String,
     password: String,
+    network: Option<NetworkSettings>,
 ) -> CommandResult<Account> {
-    Ok(state.sign_in(&url, &email, &password).await?)
+    Ok(state
+        .sign_in(&url, &network.unwrap_or_default(), &email, &password)
+        .await?)
 }
 
 /// The active center and account, or none before the first sign-in.
 #[tauri::command]
 pub async fn current_account(state: State<'_, AppState>) -> CommandResult<Option<CenterAccount>> {
     Ok(state.current_account().await)
+}
+
+/// Every signed-in account and which one is shown.
+#[derive(Debug, Serialize, ts_rs::TS)]
+pub struct AccountList {
+    pub accounts: Vec<CenterAccount>,
+    pub active: Option<u32>,
+}
+
+/// The signed-in accounts.
+#[tauri::command]
+pub fn list_accounts(state: State<'_, AppState>) -> CommandResult<AccountList> {
+    let settings = state.settings()?;
+    Ok(AccountList {
+        active: settings.active.map(|i| i as u32),
+        accounts: settings.accounts,
+    })
+}
+
+/// Shows another signed-in account.
+#[tauri::command]
+pub async fn switch_account(state: State<'_, AppState>, index: u32) -> CommandResult<()> {
+    Ok(state.switch_account(index as usize).await?)
+}
+
+/// Signs the active account out; others stay signed in.
+#[tauri::command]
+pub async fn sign_out(state: State<'_, AppState>) -> CommandResult<()> {
+    Ok(state.sign_out().await?)
 }

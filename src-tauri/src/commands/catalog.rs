@@ -1,6 +1,8 @@
 //! The model catalog, from the local store.
 
-use aicc_client::catalog::{CatalogQuery, SearchPage};
+use aicc_api::catalog::Model;
+use aicc_client::catalog::{self, CatalogQuery, Facets, SearchPage};
+use serde::Serialize;
 use tauri::State;
 
 use crate::error::CommandResult;
@@ -14,5 +16,56 @@ pub async fn catalog_search(
     offset: u32,
     limit: u32,
 ) -> CommandResult<SearchPage> {
-    Ok(state.search(query, offset, limit.min(500)).await?)
+    let empty = SearchPage {
+        total: 0,
+        models: Vec::new(),
+    };
+    Ok(state
+        .with_store(empty, move |c| {
+            catalog::search(c, &query, offset, limit.min(500))
+        })
+        .await?)
+}
+
+/// Counts per filter value for the current search.
+#[tauri::command]
+pub async fn catalog_facets(
+    state: State<'_, AppState>,
+    query: CatalogQuery,
+) -> CommandResult<Facets> {
+    Ok(state
+        .with_store(Facets::default(), move |c| catalog::facets(c, &query))
+        .await?)
+}
+
+/// A model's page.
+#[derive(Debug, Serialize, ts_rs::TS)]
+pub struct ModelDetail {
+    pub model: Model,
+    pub favourite: bool,
+}
+
+/// One model, if the local catalog has it.
+#[tauri::command]
+pub async fn catalog_model(
+    state: State<'_, AppState>,
+    id: String,
+) -> CommandResult<Option<ModelDetail>> {
+    let found = state
+        .with_store(None, move |c| catalog::model(c, &id))
+        .await?;
+    Ok(found.map(|(model, favourite)| ModelDetail { model, favourite }))
+}
+
+/// Marks or unmarks a favourite.
+#[tauri::command]
+pub async fn set_favourite(
+    state: State<'_, AppState>,
+    id: String,
+    favourite: bool,
+) -> CommandResult<()> {
+    let now = aicc_client::sync::now_rfc3339(std::time::Duration::ZERO);
+    Ok(state
+        .with_store((), move |c| catalog::set_favourite(c, &id, favourite, &now))
+        .await?)
 }

@@ -4,4 +4,6 @@ pub mod account;
 pub mod catalog;
 #[cfg(test)]
 pub mod names;
+pub mod settings;
 pub mod sync;
+pub mod system;

@@ -10,3 +10,10 @@ use crate::state::AppState;
 pub fn sync_status(state: State<'_, AppState>) -> SyncReport {
     state.sync_report()
 }
+
+/// Syncs now instead of waiting.
+#[tauri::command]
+pub async fn sync_now(state: State<'_, AppState>) -> Result<(), ()> {
+    state.sync_now().await;
+    Ok(())
+}

@@ -2,38 +2,22 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { flushSync, mount, tick, unmount } from 'svelte';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { setupI18n } from '../i18n';
-import type { ModelSummary, SearchPage } from '../lib/bindings';
+import type { CatalogQuery, Facets, SearchPage } from '../lib/bindings';
 import CatalogScreen from './CatalogScreen.svelte';
 
-const models: ModelSummary[] = [
-  {
-    id: 'resnet50',
-    name: 'resnet50',
-    provider: 'MindSpore',
-    task: 'Image Classification',
-    domain: 'Image',
-    framework: 'mindspore',
-    parameters: 25_600_000,
-    stars: 0,
-    updated_at: '2026-11-01T00:00:00Z',
-    favourite: false,
-  },
-  {
-    id: 'qwen3-32b',
-    name: 'Qwen3 32B',
-    provider: 'Ascend',
-    task: 'LLM',
-    domain: 'Text',
-    framework: 'pytorch_npu',
-    parameters: 32_000_000_000,
-    stars: 12,
-    updated_at: '2026-11-20T00:00:00Z',
-    favourite: true,
-  },
-];
+const facets: Facets = {
+  task: [
+    { value: 'Image Classification', count: 120 },
+    { value: 'LLM', count: 125 },
+  ],
+  domain: [{ value: 'Image', count: 303 }],
+  framework: [{ value: 'mindspore', count: 451 }],
+  hardware: [{ value: 'Atlas 800T A2', count: 576 }],
+  license: [{ value: 'Apache-2.0', count: 451 }],
+};
 
 async function settle() {
-  for (let i = 0; i < 5; i++) {
+  for (let i = 0; i < 6; i++) {
     await tick();
     await new Promise((resolve) => setTimeout(resolve, 0));
   }
@@ -41,28 +25,20 @@ async function settle() {
 }
 
 describe('CatalogScreen', () => {
-  let queries: string[];
+  let searches: CatalogQuery[];
   let component: ReturnType<typeof mount> | undefined;
 
   beforeEach(() => {
     setupI18n('en');
-    queries = [];
+    window.location.hash = '#/';
+    searches = [];
     mockIPC((command, args) => {
+      const query = (args as { query: CatalogQuery }).query;
       if (command === 'catalog_search') {
-        const query = (args as { query: { text: string } }).query.text;
-        queries.push(query);
-        const found = models.filter((m) => m.name.toLowerCase().includes(query.toLowerCase()));
-        return { total: found.length, models: found } satisfies SearchPage;
+        searches.push(query);
+        return { total: query.text === 'nothing' ? 0 : 576, models: [] } satisfies SearchPage;
       }
-      if (command === 'plugin:event|listen') return 1;
-      if (command === 'sync_status')
-        return {
-          status: { state: 'idle' },
-          catalog_synced_at: null,
-          outbox_pending: 0,
-          outbox_refused: 0,
-          live: false,
-        };
+      if (command === 'catalog_facets') return facets;
       throw new Error(`unexpected command ${command}`);
     });
   });
@@ -74,31 +50,35 @@ describe('CatalogScreen', () => {
     document.body.innerHTML = '';
   });
 
-  it('lists the local catalog and searches it as the user types', async () => {
+  it('shows how many models match and the filters with their counts', async () => {
     component = mount(CatalogScreen, { target: document.body });
     await settle();
-    expect(document.querySelectorAll('[data-model-id]')).toHaveLength(2);
-    expect(document.body.textContent).toContain('2 of 2 models');
-    expect(document.body.textContent).toContain('25.6M parameters');
+    expect(document.querySelector('[data-testid=catalog-count]')?.textContent).toContain(
+      '576 models',
+    );
+    const hardware = document.querySelector('[data-facet=hardware]');
+    expect(hardware?.textContent).toContain('Atlas 800T A2');
+    expect(hardware?.textContent).toContain('576');
+  });
 
+  it('keeps the search and filters in the route and searches with them', async () => {
+    component = mount(CatalogScreen, { target: document.body });
+    await settle();
     const input = document.querySelector<HTMLInputElement>('input[name=search]')!;
     input.value = 'qwen';
-    input.dispatchEvent(new Event('input'));
+    input.dispatchEvent(new Event('input', { bubbles: true }));
     await settle();
-    expect(queries.at(-1)).toBe('qwen');
-    const rows = [...document.querySelectorAll('[data-model-id]')].map((r) =>
-      r.getAttribute('data-model-id'),
-    );
-    expect(rows).toEqual(['qwen3-32b']);
+    expect(window.location.hash).toBe('#/?q=qwen');
+    document.querySelector<HTMLButtonElement>('[data-facet=task][data-value=LLM]')!.click();
+    await settle();
+    expect(window.location.hash).toBe('#/?q=qwen&task=LLM');
+    expect(searches.at(-1)).toMatchObject({ text: 'qwen', task: 'LLM' });
   });
 
   it('says so when nothing matches, naming the query', async () => {
+    window.location.hash = '#/?q=nothing';
     component = mount(CatalogScreen, { target: document.body });
     await settle();
-    const input = document.querySelector<HTMLInputElement>('input[name=search]')!;
-    input.value = 'bert';
-    input.dispatchEvent(new Event('input'));
-    await settle();
-    expect(document.body.textContent).toContain('No model matches “bert”.');
+    expect(document.body.textContent).toContain('No model matches “nothing”.');
   });
 });

@@ -5,9 +5,14 @@ import { invoke } from '@tauri-apps/api/core';
 import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
   Account,
+  AccountList,
   CatalogQuery,
   CenterAccount,
   CommandError,
+  Facets,
+  ModelDetail,
+  NetworkSettings,
+  Preferences,
   SearchPage,
   SyncReport,
 } from './bindings';
@@ -15,12 +20,25 @@ import type {
 export const SYNC_REPORT_EVENT = 'sync-report';
 
 export const api = {
-  signIn: (url: string, email: string, password: string) =>
-    invoke<Account>('sign_in', { url, email, password }),
+  signIn: (url: string, email: string, password: string, network: NetworkSettings | null = null) =>
+    invoke<Account>('sign_in', { url, email, password, network }),
   currentAccount: () => invoke<CenterAccount | null>('current_account'),
+  listAccounts: () => invoke<AccountList>('list_accounts'),
+  switchAccount: (index: number) => invoke<null>('switch_account', { index }),
+  signOut: () => invoke<null>('sign_out'),
   catalogSearch: (query: CatalogQuery, offset: number, limit: number) =>
     invoke<SearchPage>('catalog_search', { query, offset, limit }),
+  catalogFacets: (query: CatalogQuery) => invoke<Facets>('catalog_facets', { query }),
+  catalogModel: (id: string) => invoke<ModelDetail | null>('catalog_model', { id }),
+  setFavourite: (id: string, favourite: boolean) =>
+    invoke<null>('set_favourite', { id, favourite }),
+  getPreferences: () => invoke<Preferences>('get_preferences'),
+  setPreferences: (preferences: Preferences) => invoke<null>('set_preferences', { preferences }),
+  setNetwork: (network: NetworkSettings) => invoke<null>('set_network', { network }),
+  pickCaBundle: () => invoke<string | null>('pick_ca_bundle'),
+  openExternal: (url: string) => invoke<null>('open_external', { url }),
   syncStatus: () => invoke<SyncReport>('sync_status'),
+  syncNow: () => invoke<null>('sync_now'),
   onSyncReport: (handler: (report: SyncReport) => void): Promise<UnlistenFn> =>
     listen<SyncReport>(SYNC_REPORT_EVENT, (event) => handler(event.payload)),
 };
