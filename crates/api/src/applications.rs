@@ -33,12 +33,7 @@ pub struct ApplicationForm {
     pub tier: Option<ProgrammeTier>,
 }
 
-/// A field of a form that is filled in wrongly, by wire name.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    pub field: &'static str,
-    pub message: String,
-}
+pub use crate::error::FieldError;
 
 impl ApplicationForm {
     /// Checks the fields that are filled in; empty ones are fine in a draft.

@@ -34,6 +34,14 @@ pub enum ErrorCode {
     Internal,
 }
 
+/// A field of a request that is filled in wrongly, by wire name; both the
+/// portal and the app check requests with the same rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub message: String,
+}
+
 /// The body of every error response.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

@@ -37,7 +37,82 @@ pub struct JobRequest {
     pub note: String,
 }
 
+/// Where training data may come from.
+pub const DATASET_SCHEMES: &[&str] = &["obs", "s3", "hdfs", "nfs", "https", "http", "file"];
+
 impl JobRequest {
+    /// Checks the request against a pool and the longest job allowed: every
+    /// rule but the catalog and the quota, which need the center's data.
+    pub fn check(&self, pool: &Pool, max_hours: f64) -> Result<(), crate::FieldError> {
+        let error = |field, message: String| Err(crate::FieldError { field, message });
+        if self.name.trim().is_empty() || self.name.chars().count() > 100 {
+            return error("name", "give the job a name of 1 to 100 characters".into());
+        }
+        match (&self.base_model, &self.custom_image) {
+            (Some(model), None) if !model.model_id.trim().is_empty() => {}
+            (None, Some(image)) if !image.trim().is_empty() => {}
+            _ => {
+                return error(
+                    "base_model",
+                    "start from a catalog model or a custom image, not both and not neither".into(),
+                );
+            }
+        }
+        if !dataset_uri_is_valid(&self.dataset_uri) {
+            return error(
+                "dataset_uri",
+                format!(
+                    "\"{}\" is not a dataset address; use one like obs://bucket/path ({})",
+                    self.dataset_uri,
+                    DATASET_SCHEMES.join(", ")
+                ),
+            );
+        }
+        if self.npus_per_node == 0 || self.npus_per_node > pool.npus_per_node {
+            return error(
+                "npus_per_node",
+                format!(
+                    "a node of this pool has {n} NPUs; ask for 1 to {n}",
+                    n = pool.npus_per_node
+                ),
+            );
+        }
+        let nodes = pool.total_npus / pool.npus_per_node.max(1);
+        if self.nodes == 0 || self.nodes > nodes {
+            return error(
+                "nodes",
+                format!("this pool has {nodes} nodes; ask for 1 to {nodes}"),
+            );
+        }
+        if !(self.max_hours > 0.0 && self.max_hours <= max_hours) {
+            return error(
+                "max_hours",
+                format!("max hours must be more than 0 and at most {max_hours}"),
+            );
+        }
+        if self.hyperparameters.len() > MAX_HYPERPARAMETERS {
+            return error(
+                "hyperparameters",
+                format!("at most {MAX_HYPERPARAMETERS} hyperparameters"),
+            );
+        }
+        for (key, value) in &self.hyperparameters {
+            if key.trim().is_empty() || key.len() > MAX_HYPERPARAMETER_KEY {
+                return error(
+                    "hyperparameters",
+                    format!("hyperparameter names are 1 to {MAX_HYPERPARAMETER_KEY} characters"),
+                );
+            }
+            if !(value.is_string() || value.is_number() || value.is_boolean()) {
+                return error(
+                    "hyperparameters",
+                    format!("\"{key}\" must be a string, a number or true/false"),
+                );
+            }
+        }
+        Ok(())
+    }
+
     /// NPUs the job occupies while it runs.
     pub fn npus(&self) -> u32 {
         self.nodes.saturating_mul(self.npus_per_node)
@@ -47,6 +122,24 @@ impl JobRequest {
     pub fn max_npu_hours(&self) -> f64 {
         f64::from(self.npus()) * self.max_hours
     }
+}
+
+/// Whether a dataset address names a store and a path: `obs://bucket/path`,
+/// `s3://…`, `https://…`, or `file:///absolute/path`.
+pub fn dataset_uri_is_valid(uri: &str) -> bool {
+    let Some((scheme, rest)) = uri.split_once("://") else {
+        return false;
+    };
+    // file:///mnt/data names an absolute path; every other scheme a host or bucket.
+    let path_ok = if scheme == "file" {
+        rest.starts_with('/')
+    } else {
+        !rest.starts_with('/')
+    };
+    DATASET_SCHEMES.contains(&scheme)
+        && rest.len() > 1
+        && path_ok
+        && !uri.chars().any(char::is_whitespace)
 }
 
 /// A catalog model and version.
@@ -236,6 +329,70 @@ pub struct Quota {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dataset_uris_must_name_a_store_and_a_path() {
+        for good in [
+            "obs://demo/data",
+            "s3://bucket/prefix/",
+            "https://data.example.cn/set.tar",
+            "file:///mnt/data",
+        ] {
+            assert!(dataset_uri_is_valid(good), "{good}");
+        }
+        for bad in [
+            "",
+            "demo/data",
+            "ftp://x/y",
+            "obs://",
+            "obs:///abs",
+            "obs://a b",
+            "file://relative",
+        ] {
+            assert!(!dataset_uri_is_valid(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_request_is_checked_against_its_pool_and_names_the_field() {
+        let pool = Pool {
+            id: "a2".into(),
+            name: "A2".into(),
+            npu_kind: "Ascend 910B".into(),
+            npus_per_node: 8,
+            total_npus: 64,
+            free_npus: 64,
+            queued_jobs: 0,
+        };
+        let mut request = JobRequest {
+            name: "lora".into(),
+            base_model: Some(ModelRef {
+                model_id: "qwen3-32b".into(),
+                version: None,
+            }),
+            custom_image: None,
+            dataset_uri: "obs://demo/data".into(),
+            pool_id: "a2".into(),
+            nodes: 2,
+            npus_per_node: 8,
+            max_hours: 4.0,
+            hyperparameters: BTreeMap::from([("lr".into(), serde_json::json!(1e-4))]),
+            priority: Priority::Normal,
+            note: String::new(),
+        };
+        assert_eq!(request.check(&pool, 720.0), Ok(()));
+        assert_eq!(request.max_npu_hours(), 64.0);
+        request.nodes = 9;
+        assert_eq!(request.check(&pool, 720.0).unwrap_err().field, "nodes");
+        request.nodes = 2;
+        request
+            .hyperparameters
+            .insert("layers".into(), serde_json::json!([1, 2]));
+        assert_eq!(
+            request.check(&pool, 720.0).unwrap_err().field,
+            "hyperparameters"
+        );
+    }
 
     #[test]
     fn job_states_round_trip_and_only_ends_are_final() {

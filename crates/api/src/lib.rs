@@ -15,4 +15,4 @@ pub mod jobs;
 pub mod sync;
 pub mod uscc;
 
-pub use error::{ErrorBody, ErrorCode, ErrorDetail};
+pub use error::{ErrorBody, ErrorCode, ErrorDetail, FieldError};

@@ -11,8 +11,7 @@ use std::collections::BTreeMap;
 
 use aicc_api::events::Collection;
 use aicc_api::jobs::{
-    Artifact, Job, JobRequest, JobState, JobTransition, LogLine, LogPage, MAX_HYPERPARAMETER_KEY,
-    MAX_HYPERPARAMETERS, MetricSeries, Pool, Quota,
+    Artifact, Job, JobRequest, JobState, JobTransition, LogLine, LogPage, MetricSeries, Pool, Quota,
 };
 use aicc_api::sync::{ChangePage, ChangesQuery};
 use axum::Json;
@@ -290,76 +289,39 @@ pub async fn quota(State(state): State<AppState>, caller: Caller) -> Result<Json
     ))
 }
 
-/// Checks a request against the pool, the limits and the quota.
+/// Checks a request against the catalog, the pool, the limits (the rules
+/// `JobRequest::check` shares with the app) and the quota.
 fn admit(
     conn: &Connection,
     caller: &Caller,
     request: &JobRequest,
     max_hours: f64,
 ) -> Result<(), ApiError> {
-    if request.name.trim().is_empty() || request.name.chars().count() > 100 {
-        return Err(ApiError::invalid(
-            "name",
-            "give the job a name of 1 to 100 characters",
-        ));
-    }
-    match (&request.base_model, &request.custom_image) {
-        (Some(model), None) => {
-            let exists: bool = conn.query_row(
-                "SELECT EXISTS (SELECT 1 FROM catalog_models WHERE id = ?1 AND retired = 0)",
-                [&model.model_id],
-                |r| r.get(0),
-            )?;
-            if !exists {
-                return Err(ApiError::invalid(
-                    "base_model",
-                    format!("the catalog has no model \"{}\"", model.model_id),
-                ));
-            }
-        }
-        (None, Some(image)) if !image.trim().is_empty() => {}
-        _ => {
+    if let Some(model) = &request.base_model {
+        let exists: bool = conn.query_row(
+            "SELECT EXISTS (SELECT 1 FROM catalog_models WHERE id = ?1 AND retired = 0)",
+            [&model.model_id],
+            |r| r.get(0),
+        )?;
+        if !exists {
             return Err(ApiError::invalid(
                 "base_model",
-                "start from a catalog model or a custom image, not both and not neither",
+                format!("the catalog has no model \"{}\"", model.model_id),
             ));
         }
     }
-    check_dataset_uri(&request.dataset_uri)?;
-    let pool = conn
-        .query_row(
-            "SELECT npus_per_node, nodes FROM pools WHERE id = ?1",
-            [&request.pool_id],
-            |r| Ok((r.get::<_, u32>(0)?, r.get::<_, u32>(1)?)),
-        )
-        .optional()?;
-    let Some((pool_npus_per_node, pool_nodes)) = pool else {
-        return Err(ApiError::invalid(
-            "pool_id",
-            format!("there is no pool \"{}\"", request.pool_id),
-        ));
-    };
-    if request.npus_per_node == 0 || request.npus_per_node > pool_npus_per_node {
-        return Err(ApiError::invalid(
-            "npus_per_node",
-            format!(
-                "a node of this pool has {pool_npus_per_node} NPUs; ask for 1 to {pool_npus_per_node}"
-            ),
-        ));
-    }
-    if request.nodes == 0 || request.nodes > pool_nodes {
-        return Err(ApiError::invalid(
-            "nodes",
-            format!("this pool has {pool_nodes} nodes; ask for 1 to {pool_nodes}"),
-        ));
-    }
-    if !(request.max_hours > 0.0 && request.max_hours <= max_hours) {
-        return Err(ApiError::invalid(
-            "max_hours",
-            format!("max hours must be more than 0 and at most {max_hours}"),
-        ));
-    }
-    check_hyperparameters(request)?;
+    let pool = list_pools(conn)?
+        .into_iter()
+        .find(|p| p.id == request.pool_id)
+        .ok_or_else(|| {
+            ApiError::invalid(
+                "pool_id",
+                format!("there is no pool \"{}\"", request.pool_id),
+            )
+        })?;
+    request
+        .check(&pool, max_hours)
+        .map_err(|e| ApiError::invalid(e.field, e.message))?;
     let quota = quota_of(conn, caller.organisation_id, max_hours)?;
     let needed = request.max_npu_hours();
     if needed > quota.npu_hours_remaining + 1e-9 {
@@ -369,55 +331,6 @@ fn admit(
             request.max_hours,
             quota.npu_hours_remaining.max(0.0)
         )));
-    }
-    Ok(())
-}
-
-fn check_dataset_uri(uri: &str) -> Result<(), ApiError> {
-    const SCHEMES: &[&str] = &["obs", "s3", "hdfs", "nfs", "https", "http", "file"];
-    let invalid = || {
-        ApiError::invalid(
-            "dataset_uri",
-            format!(
-                "\"{uri}\" is not a dataset address; use one like obs://bucket/path ({})",
-                SCHEMES.join(", ")
-            ),
-        )
-    };
-    let (scheme, rest) = uri.split_once("://").ok_or_else(invalid)?;
-    // file:///mnt/data names an absolute path; every other scheme a host or bucket.
-    let path_ok = if scheme == "file" {
-        rest.starts_with('/')
-    } else {
-        !rest.starts_with('/')
-    };
-    let well_formed = SCHEMES.contains(&scheme)
-        && rest.len() > 1
-        && path_ok
-        && !uri.chars().any(char::is_whitespace);
-    if well_formed { Ok(()) } else { Err(invalid()) }
-}
-
-fn check_hyperparameters(request: &JobRequest) -> Result<(), ApiError> {
-    if request.hyperparameters.len() > MAX_HYPERPARAMETERS {
-        return Err(ApiError::invalid(
-            "hyperparameters",
-            format!("at most {MAX_HYPERPARAMETERS} hyperparameters"),
-        ));
-    }
-    for (key, value) in &request.hyperparameters {
-        if key.trim().is_empty() || key.len() > MAX_HYPERPARAMETER_KEY {
-            return Err(ApiError::invalid(
-                "hyperparameters",
-                format!("hyperparameter names are 1 to {MAX_HYPERPARAMETER_KEY} characters"),
-            ));
-        }
-        if !(value.is_string() || value.is_number() || value.is_boolean()) {
-            return Err(ApiError::invalid(
-                "hyperparameters",
-                format!("\"{key}\" must be a string, a number or true/false"),
-            ));
-        }
     }
     Ok(())
 }
@@ -658,32 +571,4 @@ pub fn set_quota(conn: &Connection, organisation_id: i64, npu_hours: f64) -> Res
         params![organisation_id, npu_hours],
     )?;
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dataset_uris_must_name_a_store_and_a_path() {
-        for good in [
-            "obs://demo/data",
-            "s3://bucket/prefix/",
-            "https://data.example.cn/set.tar",
-            "file:///mnt/data",
-        ] {
-            assert!(check_dataset_uri(good).is_ok(), "{good}");
-        }
-        for bad in [
-            "",
-            "demo/data",
-            "ftp://x/y",
-            "obs://",
-            "obs:///abs",
-            "obs://a b",
-            "file://relative",
-        ] {
-            assert!(check_dataset_uri(bad).is_err(), "{bad}");
-        }
-    }
 }
