@@ -7,18 +7,29 @@
 mod tests {
     use std::path::PathBuf;
 
+    use aicc_api::applications::{ApplicationForm, OrganisationKind, ProgrammeTier};
     use aicc_api::auth::{Account, Role};
     use aicc_api::catalog::{Framework, Metric, Model, ModelVersion, TrainingRecipe};
+    use aicc_api::jobs::{
+        Artifact, Job, JobRequest, JobState, JobTransition, LogLine, LogPage, MetricSeries,
+        ModelRef, Pool, Priority, Quota,
+    };
     use aicc_client::ErrorCode;
     use aicc_client::catalog::{CatalogQuery, FacetCount, Facets, ModelSummary, SearchPage, Sort};
+    use aicc_client::center::CenterInfo;
     use aicc_client::config::{CenterAccount, Preferences};
+    use aicc_client::jobs::JobView;
     use aicc_client::network::{NetworkSettings, ProxySetting};
+    use aicc_client::notifications::Notification;
+    use aicc_client::outbox::{OutboxEntry, Refusal, Write};
     use aicc_client::sync::{SyncReport, SyncStatus};
     use ts_rs::TS;
 
     use crate::commands::account::AccountList;
     use crate::commands::catalog::ModelDetail;
+    use crate::commands::jobs::FieldProblem;
     use crate::commands::names::COMMANDS;
+    use crate::commands::notifications::Inbox;
     use crate::error::CommandError;
 
     fn typescript() -> String {
@@ -44,6 +55,29 @@ mod tests {
             SearchPage::decl(),
             SyncStatus::decl(),
             SyncReport::decl(),
+            Job::decl(),
+            JobRequest::decl(),
+            ModelRef::decl(),
+            Priority::decl(),
+            JobState::decl(),
+            JobTransition::decl(),
+            Artifact::decl(),
+            LogPage::decl(),
+            LogLine::decl(),
+            MetricSeries::decl(),
+            Pool::decl(),
+            Quota::decl(),
+            CenterInfo::decl(),
+            JobView::decl(),
+            OutboxEntry::decl(),
+            Write::decl(),
+            Refusal::decl(),
+            FieldProblem::decl(),
+            ApplicationForm::decl(),
+            OrganisationKind::decl(),
+            ProgrammeTier::decl(),
+            Notification::decl(),
+            Inbox::decl(),
             ErrorCode::decl(),
             CommandError::decl(),
         ];

@@ -4,6 +4,7 @@
 
 mod bindings;
 mod commands;
+mod desktop_notifications;
 mod error;
 mod logging;
 mod state;
@@ -28,6 +29,7 @@ pub fn run() {
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "AICC Partner starting");
     let result = tauri::Builder::default()
         .plugin(tauri_plugin_dialog::init())
+        .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
         .invoke_handler(tauri::generate_handler![
             commands::account::sign_in,
@@ -46,6 +48,19 @@ pub fn run() {
             commands::system::open_external,
             commands::sync::sync_status,
             commands::sync::sync_now,
+            commands::jobs::center_info,
+            commands::jobs::check_job_request,
+            commands::jobs::create_job,
+            commands::jobs::revise_job,
+            commands::jobs::discard_write,
+            commands::jobs::outbox_entries,
+            commands::jobs::list_jobs,
+            commands::jobs::get_job,
+            commands::jobs::cancel_job,
+            commands::jobs::job_logs,
+            commands::jobs::job_metrics,
+            commands::notifications::inbox,
+            commands::notifications::mark_read,
         ])
         .setup(move |app| {
             let state = AppState::new(dirs);
@@ -53,6 +68,14 @@ pub fn run() {
             state.on_report(move |report| {
                 if let Err(e) = handle.emit(SYNC_REPORT_EVENT, report) {
                     tracing::warn!("cannot send the sync status to the window: {e}");
+                }
+                if matches!(
+                    report.status,
+                    aicc_client::sync::SyncStatus::UpToDate { .. }
+                ) {
+                    tauri::async_runtime::spawn(desktop_notifications::show_pending(
+                        handle.clone(),
+                    ));
                 }
             });
             app.manage(state);

@@ -24,6 +24,7 @@ pub struct AppState {
     active: Mutex<Option<ActiveAccount>>,
     report: watch::Sender<SyncReport>,
     listener: OnceLock<ReportListener>,
+    notifying: Mutex<()>,
 }
 
 /// The account the window shows, with its store and the engine filling it.
@@ -51,6 +52,7 @@ impl AppState {
             active: Mutex::new(None),
             report,
             listener: OnceLock::new(),
+            notifying: Mutex::new(()),
         }
     }
 
@@ -175,6 +177,20 @@ impl AppState {
             Some(store) => store.call(work).await,
             None => Ok(empty),
         }
+    }
+
+    /// A turn at showing desktop notifications.
+    pub async fn notifying(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.notifying.lock().await
+    }
+
+    /// The active account's session.
+    pub async fn session(&self) -> Option<Arc<Session>> {
+        self.active
+            .lock()
+            .await
+            .as_ref()
+            .map(|a| Arc::clone(&a.session))
     }
 
     /// Syncs now.

@@ -11,6 +11,7 @@
 pub mod accounts;
 pub mod applications;
 pub mod catalog;
+pub mod center;
 pub mod config;
 pub mod drafts;
 pub mod error;

@@ -142,6 +142,30 @@ impl PortalClient {
             .await
     }
 
+    /// A page of a job's log after line `after`.
+    pub async fn job_logs(
+        &self,
+        token: &str,
+        id: &str,
+        after: u64,
+    ) -> Result<aicc_api::jobs::LogPage> {
+        let url = self.url(&format!("v1/jobs/{id}/logs"));
+        let query = [("after", after.to_string()), ("limit", "5000".to_owned())];
+        self.send(|| self.http.get(url.clone()).query(&query).bearer_auth(token))
+            .await
+    }
+
+    /// A job's metric series.
+    pub async fn job_metrics(
+        &self,
+        token: &str,
+        id: &str,
+    ) -> Result<Vec<aicc_api::jobs::MetricSeries>> {
+        let url = self.url(&format!("v1/jobs/{id}/metrics"));
+        self.send(|| self.http.get(url.clone()).bearer_auth(token))
+            .await
+    }
+
     /// A write with its idempotency key; answers the portal's JSON.
     pub async fn write(
         &self,

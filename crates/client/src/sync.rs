@@ -24,7 +24,7 @@ use tokio::task::JoinHandle;
 use crate::error::{Error, ErrorCode, Result};
 use crate::session::Session;
 use crate::store::{self, Store};
-use crate::{applications, catalog, jobs, outbox};
+use crate::{applications, catalog, center, jobs, outbox};
 
 /// What the sync engine is doing, for the status bar.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
@@ -273,6 +273,7 @@ pub async fn cycle(
         |_, _| {},
     )
     .await?;
+    center::refresh(session, store, &now_rfc3339(Duration::ZERO)).await?;
     Ok(())
 }
 

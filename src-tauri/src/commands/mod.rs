@@ -2,8 +2,10 @@
 
 pub mod account;
 pub mod catalog;
+pub mod jobs;
 #[cfg(test)]
 pub mod names;
+pub mod notifications;
 pub mod settings;
 pub mod sync;
 pub mod system;

@@ -6,6 +6,15 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
   Account,
   AccountList,
+  CenterInfo,
+  FieldProblem,
+  Inbox,
+  JobRequest,
+  JobState,
+  JobView,
+  LogPage,
+  MetricSeries,
+  OutboxEntry,
   CatalogQuery,
   CenterAccount,
   CommandError,
@@ -39,6 +48,21 @@ export const api = {
   openExternal: (url: string) => invoke<null>('open_external', { url }),
   syncStatus: () => invoke<SyncReport>('sync_status'),
   syncNow: () => invoke<null>('sync_now'),
+  centerInfo: () => invoke<CenterInfo>('center_info'),
+  checkJobRequest: (request: JobRequest) =>
+    invoke<FieldProblem | null>('check_job_request', { request }),
+  createJob: (request: JobRequest) => invoke<string>('create_job', { request }),
+  reviseJob: (seq: number, localId: string, request: JobRequest) =>
+    invoke<null>('revise_job', { seq, localId, request }),
+  discardWrite: (seq: number) => invoke<null>('discard_write', { seq }),
+  outboxEntries: () => invoke<OutboxEntry[]>('outbox_entries'),
+  listJobs: (states: JobState[]) => invoke<JobView[]>('list_jobs', { states }),
+  getJob: (id: string) => invoke<JobView | null>('get_job', { id }),
+  cancelJob: (id: string) => invoke<null>('cancel_job', { id }),
+  jobLogs: (id: string, after: number) => invoke<LogPage>('job_logs', { id, after }),
+  jobMetrics: (id: string) => invoke<MetricSeries[]>('job_metrics', { id }),
+  inbox: () => invoke<Inbox>('inbox'),
+  markRead: (id: number | null) => invoke<null>('mark_read', { id }),
   onSyncReport: (handler: (report: SyncReport) => void): Promise<UnlistenFn> =>
     listen<SyncReport>(SYNC_REPORT_EVENT, (event) => handler(event.payload)),
 };

@@ -147,6 +147,160 @@ outbox_pending: number, outbox_refused: number,
  */
 live: boolean, };
 
+export type Job = { id: string, request: JobRequest, state: JobState, 
+/**
+ * Why the job is in its state: the queue reason, the failure cause.
+ */
+reason: string | null, 
+/**
+ * Training progress, when running or ended.
+ */
+step: number, total_steps: number, 
+/**
+ * NPU-hours charged so far.
+ */
+npu_hours_used: number, submitted_by: string, 
+/**
+ * Every state the job went through, oldest first.
+ */
+timeline: Array<JobTransition>, artifacts: Array<Artifact>, 
+/**
+ * RFC 3339.
+ */
+created_at: string, updated_at: string, };
+
+export type JobRequest = { name: string, 
+/**
+ * A catalog model to start from, or none with a custom image.
+ */
+base_model: ModelRef | null, 
+/**
+ * A container image to run instead of a catalog model.
+ */
+custom_image: string | null, 
+/**
+ * Where the training data is, e.g. `obs://bucket/data` or `s3://…`.
+ */
+dataset_uri: string, pool_id: string, nodes: number, npus_per_node: number, 
+/**
+ * The job is stopped after this many hours.
+ */
+max_hours: number, 
+/**
+ * Key → scalar value (string, number or boolean).
+ */
+hyperparameters: Record<string, string | number | boolean>, priority: Priority, note: string, };
+
+export type ModelRef = { model_id: string, version: string | null, };
+
+export type Priority = "low" | "normal" | "high";
+
+export type JobState = "submitted" | "rejected" | "queued" | "running" | "cancelling" | "succeeded" | "failed" | "cancelled";
+
+export type JobTransition = { state: JobState, at: string, reason: string | null, };
+
+export type Artifact = { name: string, size_bytes: number, uri: string, };
+
+export type LogPage = { lines: Array<LogLine>, 
+/**
+ * Send as `after` to follow the log.
+ */
+next: number, 
+/**
+ * Whether the job can still write more lines.
+ */
+open: boolean, };
+
+export type LogLine = { seq: number, at: string, text: string, };
+
+export type MetricSeries = { 
+/**
+ * e.g. `loss`, `accuracy`, `throughput`.
+ */
+name: string, steps: Array<number>, values: Array<number>, };
+
+export type Pool = { id: string, name: string, 
+/**
+ * e.g. "Ascend 910B".
+ */
+npu_kind: string, 
+/**
+ * The flavour: NPUs in one node; a job asks for whole nodes of it.
+ */
+npus_per_node: number, total_npus: number, free_npus: number, queued_jobs: number, };
+
+export type Quota = { npu_hours_total: number, 
+/**
+ * Charged for jobs that ran.
+ */
+npu_hours_used: number, 
+/**
+ * Held for queued and running jobs at their maximum.
+ */
+npu_hours_reserved: number, 
+/**
+ * What a new request may still use.
+ */
+npu_hours_remaining: number, 
+/**
+ * The longest a job may run.
+ */
+max_job_hours: number, };
+
+export type CenterInfo = { pools: Array<Pool>, quota: Quota | null, fetched_at: string | null, };
+
+export type JobView = { job: Job, 
+/**
+ * Set while the request (or its cancellation) is in the outbox.
+ */
+outbox: OutboxEntry | null, };
+
+export type OutboxEntry = { seq: number, write: Write, 
+/**
+ * `None` while waiting to be sent.
+ */
+refusal: Refusal | null, attempts: number, created_at: string, };
+
+export type Write = { "kind": "create_job", local_id: string, request: JobRequest, } | { "kind": "cancel_job", job_id: string, } | { "kind": "create_application", local_id: string, form: ApplicationForm, } | { "kind": "update_application", application_id: string, form: ApplicationForm, } | { "kind": "submit_application", application_id: string, } | { "kind": "upload_attachment", application_id: string, file_name: string, };
+
+export type Refusal = { code: string | null, message: string, 
+/**
+ * The form field at fault, as the portal names it.
+ */
+field: string | null, };
+
+export type FieldProblem = { field: string, message: string, };
+
+export type ApplicationForm = { organisation_name: string, 
+/**
+ * Unified social credit code, checked with GB 32100-2015.
+ */
+uscc: string, organisation_kind: OrganisationKind | null, contact_name: string, contact_email: string, contact_phone: string, industries: Array<string>, solution_name: string, solution_description: string, 
+/**
+ * e.g. "Atlas 800T A2", "Atlas 300I Duo".
+ */
+target_hardware: Array<string>, frameworks: Array<string>, tier: ProgrammeTier | null, };
+
+export type OrganisationKind = "incubated_startup" | "isv" | "ihv" | "si" | "research_institute" | "university";
+
+export type ProgrammeTier = "registered" | "certified" | "premier";
+
+export type Notification = { id: number, 
+/**
+ * `jobs` or `applications`: which page opens on a click.
+ */
+collection: string, item_id: string, 
+/**
+ * The state reached, e.g. `succeeded` or `changes_requested`.
+ */
+state: string, 
+/**
+ * The job's or solution's name.
+ */
+title: string, created_at: string, read: boolean, };
+
+export type Inbox = { notifications: Array<Notification>, unread: number, };
+
 export type ErrorCode = "offline" | "wrong_credentials" | "session_ended" | "not_a_portal" | "untrusted_certificate" | "keyring_unavailable" | "invalid_input" | "portal" | "newer_store" | "internal";
 
 export type CommandError = { code: ErrorCode, message: string, };
