@@ -7,7 +7,10 @@
 mod tests {
     use std::path::PathBuf;
 
-    use aicc_api::applications::{ApplicationForm, OrganisationKind, ProgrammeTier};
+    use aicc_api::applications::{
+        Application, ApplicationForm, ApplicationState, ApplicationTransition, Attachment,
+        OrganisationKind, ProgrammeTier,
+    };
     use aicc_api::auth::{Account, Role};
     use aicc_api::catalog::{Framework, Metric, Model, ModelVersion, TrainingRecipe};
     use aicc_api::jobs::{
@@ -15,9 +18,11 @@ mod tests {
         ModelRef, Pool, Priority, Quota,
     };
     use aicc_client::ErrorCode;
+    use aicc_client::applications::ApplicationView;
     use aicc_client::catalog::{CatalogQuery, FacetCount, Facets, ModelSummary, SearchPage, Sort};
     use aicc_client::center::CenterInfo;
     use aicc_client::config::{CenterAccount, Preferences};
+    use aicc_client::drafts::{Draft, DraftKind};
     use aicc_client::jobs::JobView;
     use aicc_client::network::{NetworkSettings, ProxySetting};
     use aicc_client::notifications::Notification;
@@ -74,6 +79,13 @@ mod tests {
             Refusal::decl(),
             FieldProblem::decl(),
             ApplicationForm::decl(),
+            Application::decl(),
+            ApplicationState::decl(),
+            ApplicationTransition::decl(),
+            Attachment::decl(),
+            ApplicationView::decl(),
+            Draft::decl(),
+            DraftKind::decl(),
             OrganisationKind::decl(),
             ProgrammeTier::decl(),
             Notification::decl(),

@@ -8,6 +8,7 @@ mod desktop_notifications;
 mod error;
 mod logging;
 mod state;
+mod tray;
 
 use tauri::{Emitter as _, Manager as _};
 
@@ -28,6 +29,10 @@ pub fn run() {
     let _log_guard = logging::init(&dirs.logs);
     tracing::info!(version = env!("CARGO_PKG_VERSION"), "AICC Partner starting");
     let result = tauri::Builder::default()
+        // First: a second launch hands over to the running app and exits.
+        .plugin(tauri_plugin_single_instance::init(|app, _args, _cwd| {
+            tray::show_window(app)
+        }))
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
@@ -61,7 +66,16 @@ pub fn run() {
             commands::jobs::job_metrics,
             commands::notifications::inbox,
             commands::notifications::mark_read,
+            commands::applications::check_uscc,
+            commands::applications::check_application,
+            commands::applications::save_draft,
+            commands::applications::get_draft,
+            commands::applications::submit_application,
+            commands::applications::attach_file,
+            commands::applications::list_applications,
+            commands::applications::get_application,
         ])
+        .on_window_event(tray::on_window_event)
         .setup(move |app| {
             let state = AppState::new(dirs);
             let handle = app.handle().clone();
@@ -79,6 +93,9 @@ pub fn run() {
                 }
             });
             app.manage(state);
+            if let Err(e) = tray::install(app.handle()) {
+                tracing::warn!("no tray icon (the desktop may not have a tray): {e}");
+            }
             let state = app.state::<AppState>();
             tauri::async_runtime::block_on(state.resume_active_account());
             Ok(())

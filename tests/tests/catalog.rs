@@ -9,6 +9,7 @@ use fantoccini::key::Key;
 
 #[tokio::test]
 async fn catalog_syncs_from_the_portal_and_stays_visible_offline() -> anyhow::Result<()> {
+    let _turn = aicc_e2e::one_app_at_a_time().await;
     let env = Env::from_env()?;
     let home = tempfile::tempdir()?;
     let data = home.path().join("portal");
@@ -121,6 +122,7 @@ async fn catalog_syncs_from_the_portal_and_stays_visible_offline() -> anyhow::Re
 
 #[tokio::test]
 async fn the_app_speaks_chinese_when_asked_and_remembers_it() -> anyhow::Result<()> {
+    let _turn = aicc_e2e::one_app_at_a_time().await;
     let env = Env::from_env()?;
     let home = tempfile::tempdir()?;
     let portal = Portal::start_demo(&env, &home.path().join("portal"))?;
@@ -159,6 +161,7 @@ async fn the_app_speaks_chinese_when_asked_and_remembers_it() -> anyhow::Result<
 
 #[tokio::test]
 async fn a_hostile_model_card_renders_inert() -> anyhow::Result<()> {
+    let _turn = aicc_e2e::one_app_at_a_time().await;
     let env = Env::from_env()?;
     let home = tempfile::tempdir()?;
     let data = home.path().join("portal");
@@ -215,6 +218,7 @@ async fn a_hostile_model_card_renders_inert() -> anyhow::Result<()> {
 
 #[tokio::test]
 async fn an_unreachable_center_is_named_as_such() -> anyhow::Result<()> {
+    let _turn = aicc_e2e::one_app_at_a_time().await;
     let env = Env::from_env()?;
     let home = tempfile::tempdir()?;
     let closed = std::net::TcpListener::bind("127.0.0.1:0")?.local_addr()?;

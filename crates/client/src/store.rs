@@ -16,6 +16,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!(
         "../migrations/0002_jobs_applications_outbox.sql"
     )),
+    M::up(include_str!("../migrations/0003_center.sql")),
 ];
 
 /// A handle on one account's local database.

@@ -1,6 +1,7 @@
 //! The app's commands, one module per thing the user knows.
 
 pub mod account;
+pub mod applications;
 pub mod catalog;
 pub mod jobs;
 #[cfg(test)]

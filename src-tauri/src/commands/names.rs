@@ -31,4 +31,12 @@ pub const COMMANDS: &[&str] = &[
     "job_metrics",
     "inbox",
     "mark_read",
+    "check_uscc",
+    "check_application",
+    "save_draft",
+    "get_draft",
+    "submit_application",
+    "attach_file",
+    "list_applications",
+    "get_application",
 ];

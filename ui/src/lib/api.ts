@@ -6,7 +6,10 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 import type {
   Account,
   AccountList,
+  ApplicationForm,
+  ApplicationView,
   CenterInfo,
+  Draft,
   FieldProblem,
   Inbox,
   JobRequest,
@@ -63,6 +66,16 @@ export const api = {
   jobMetrics: (id: string) => invoke<MetricSeries[]>('job_metrics', { id }),
   inbox: () => invoke<Inbox>('inbox'),
   markRead: (id: number | null) => invoke<null>('mark_read', { id }),
+  checkUscc: (code: string) => invoke<string | null>('check_uscc', { code }),
+  checkApplication: (form: ApplicationForm) =>
+    invoke<FieldProblem | null>('check_application', { form }),
+  saveDraft: (draft: Draft) => invoke<null>('save_draft', { draft }),
+  getDraft: (id: string) => invoke<Draft | null>('get_draft', { id }),
+  submitApplication: (id: string | null, form: ApplicationForm, draftId: string) =>
+    invoke<string>('submit_application', { id, form, draftId }),
+  attachFile: (id: string) => invoke<string | null>('attach_file', { id }),
+  listApplications: () => invoke<ApplicationView[]>('list_applications'),
+  getApplication: (id: string) => invoke<ApplicationView | null>('get_application', { id }),
   onSyncReport: (handler: (report: SyncReport) => void): Promise<UnlistenFn> =>
     listen<SyncReport>(SYNC_REPORT_EVENT, (event) => handler(event.payload)),
 };

@@ -281,6 +281,40 @@ uscc: string, organisation_kind: OrganisationKind | null, contact_name: string, 
  */
 target_hardware: Array<string>, frameworks: Array<string>, tier: ProgrammeTier | null, };
 
+export type Application = { id: string, form: ApplicationForm, state: ApplicationState, attachments: Array<Attachment>, 
+/**
+ * Every transition, oldest first.
+ */
+timeline: Array<ApplicationTransition>, 
+/**
+ * Set once certified, e.g. `AICC-ASC-2026-000042`.
+ */
+certificate_id: string | null, created_at: string, updated_at: string, };
+
+export type ApplicationState = "draft" | "submitted" | "under_review" | "changes_requested" | "approved" | "rejected" | "adapting" | "certified";
+
+export type ApplicationTransition = { from: ApplicationState | null, to: ApplicationState, actor: string, at: string, comment: string | null, };
+
+export type Attachment = { id: string, file_name: string, 
+/**
+ * `application/pdf`, `image/png` or `image/jpeg`, from the content.
+ */
+media_type: string, size_bytes: number, sha256: string, };
+
+export type ApplicationView = { application: Application, 
+/**
+ * Set while a change to it is in the outbox.
+ */
+outbox: OutboxEntry | null, };
+
+export type Draft = { id: string, kind: DraftKind, 
+/**
+ * The form as typed, e.g. an `ApplicationForm` or a `JobRequest` in progress.
+ */
+body: unknown, updated_at: string, };
+
+export type DraftKind = "application" | "job";
+
 export type OrganisationKind = "incubated_startup" | "isv" | "ihv" | "si" | "research_institute" | "university";
 
 export type ProgrammeTier = "registered" | "certified" | "premier";
