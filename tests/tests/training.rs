@@ -91,7 +91,11 @@ async fn a_training_request_runs_and_its_end_is_notified_once() -> anyhow::Resul
         Duration::from_secs(90),
     )
     .await?;
-    find(&app, "[data-testid=metrics-chart]:not([data-points='0']) canvas").await?;
+    find(
+        &app,
+        "[data-testid=metrics-chart]:not([data-points='0']) canvas",
+    )
+    .await?;
     screenshot(&app, &env, "job-running-en").await?;
     find_within(
         &app,
