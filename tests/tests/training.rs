@@ -85,10 +85,11 @@ async fn a_training_request_runs_and_its_end_is_notified_once() -> anyhow::Resul
     )
     .await?;
     let portal = Portal::start_on(&env, &data, &address)?;
+    // A short simulated job: it may already have ended when the page hears of it.
     find_within(
         &app,
-        "[data-testid=job-state][data-state=running]",
-        Duration::from_secs(90),
+        "[data-testid=job-state][data-state=succeeded]",
+        Duration::from_secs(150),
     )
     .await?;
     find(
@@ -96,13 +97,7 @@ async fn a_training_request_runs_and_its_end_is_notified_once() -> anyhow::Resul
         "[data-testid=metrics-chart]:not([data-points='0']) canvas",
     )
     .await?;
-    screenshot(&app, &env, "job-running-en").await?;
-    find_within(
-        &app,
-        "[data-testid=job-state][data-state=succeeded]",
-        Duration::from_secs(60),
-    )
-    .await?;
+    screenshot(&app, &env, "job-done-en").await?;
     assert_eq!(
         portal.job_count().await?,
         1,
@@ -114,7 +109,6 @@ async fn a_training_request_runs_and_its_end_is_notified_once() -> anyhow::Resul
         .await?;
     assert_eq!(sent.summary, "Training job finished");
     find(&app, "[data-testid=unread]").await?;
-    screenshot(&app, &env, "job-done-en").await?;
     app.close().await?;
 
     // A restart shows nothing twice.

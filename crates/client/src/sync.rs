@@ -394,7 +394,11 @@ async fn listen(
             Ok::<_, Error>(())
         }
         .await;
-        live.store(false, Ordering::Relaxed);
+        // A stream that was up and dropped means the center may be gone:
+        // sync now, so the status says so within seconds, not at the next poll.
+        if live.swap(false, Ordering::Relaxed) {
+            wake.notify_one();
+        }
         if let Err(e) = connected {
             tracing::debug!(error = %e, "the event stream is unavailable; polling");
         }
