@@ -93,3 +93,42 @@ pub fn page<R, T>(
         remaining,
     })
 }
+
+/// A page of an organisation's own collection (`jobs`, `applications`): its
+/// rows after `after` by revision, each loaded as the wire shows it.
+pub fn organisation_page<T>(
+    conn: &Connection,
+    table: &'static str,
+    organisation_id: i64,
+    after: u64,
+    limit: u32,
+    load: impl Fn(&Connection, &str) -> Result<T, ApiError>,
+) -> Result<ChangePage<T>, ApiError> {
+    check_cursor(conn, after, None)?;
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT id, rev FROM {table} WHERE organisation_id = ?1 AND rev > ?2 ORDER BY rev LIMIT ?3"
+    ))?;
+    let rows: Vec<(String, u64)> = stmt
+        .query_map(rusqlite::params![organisation_id, after, limit + 1], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    page(
+        rows,
+        after,
+        limit,
+        |(id, rev)| {
+            Ok(Change::Upsert {
+                rev,
+                item: load(conn, &id)?,
+            })
+        },
+        |next| {
+            conn.query_row(
+                &format!("SELECT COUNT(*) FROM {table} WHERE organisation_id = ?1 AND rev > ?2"),
+                rusqlite::params![organisation_id, next],
+                |r| r.get(0),
+            )
+        },
+    )
+}

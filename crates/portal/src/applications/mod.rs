@@ -8,7 +8,7 @@ use aicc_api::applications::{
     MAX_ATTACHMENT_BYTES, Review, ReviewAction, sniff_media_type,
 };
 use aicc_api::events::Collection;
-use aicc_api::sync::{Change, ChangePage, ChangesQuery};
+use aicc_api::sync::{ChangePage, ChangesQuery};
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -240,29 +240,13 @@ pub async fn changes(
     let page = state
         .db
         .call(move |conn| {
-            feed::check_cursor(conn, query.after, None)?;
-            let mut stmt = conn.prepare_cached(
-                "SELECT id, rev FROM applications WHERE organisation_id = ?1 AND rev > ?2 ORDER BY rev LIMIT ?3",
-            )?;
-            let rows: Vec<(String, u64)> = stmt
-                .query_map(params![caller.organisation_id, query.after, limit + 1], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            feed::page(
-                rows,
+            feed::organisation_page(
+                conn,
+                "applications",
+                caller.organisation_id,
                 query.after,
                 limit,
-                |(id, rev)| {
-                Ok(Change::Upsert { rev, item: load(conn, &id)? })
-                },
-                |next| {
-                    conn.query_row(
-                        "SELECT COUNT(*) FROM applications WHERE organisation_id = ?1 AND rev > ?2",
-                        params![caller.organisation_id, next],
-                        |r| r.get(0),
-                    )
-                },
+                load,
             )
         })
         .await?;

@@ -66,29 +66,13 @@ pub async fn changes(
     let page = state
         .db
         .call(move |conn| {
-            feed::check_cursor(conn, query.after, None)?;
-            let mut stmt = conn.prepare_cached(
-                "SELECT id, rev FROM jobs WHERE organisation_id = ?1 AND rev > ?2 ORDER BY rev LIMIT ?3",
-            )?;
-            let rows: Vec<(String, u64)> = stmt
-                .query_map(params![caller.organisation_id, query.after, limit + 1], |r| {
-                    Ok((r.get(0)?, r.get(1)?))
-                })?
-                .collect::<rusqlite::Result<_>>()?;
-            feed::page(
-                rows,
+            feed::organisation_page(
+                conn,
+                "jobs",
+                caller.organisation_id,
                 query.after,
                 limit,
-                |(id, rev)| {
-                Ok(aicc_api::sync::Change::Upsert { rev, item: load(conn, &id)? })
-                },
-                |next| {
-                    conn.query_row(
-                        "SELECT COUNT(*) FROM jobs WHERE organisation_id = ?1 AND rev > ?2",
-                        params![caller.organisation_id, next],
-                        |r| r.get(0),
-                    )
-                },
+                load,
             )
         })
         .await?;
