@@ -281,12 +281,35 @@ pub async fn wait_for_text(
     bail!("`{css}` still reads {last:?} after {PATIENCE:?}")
 }
 
+/// Clicks the element matching `css`, finding it again if the page
+/// re-rendered it between finding and clicking (lists re-render as sync
+/// brings news).
+pub async fn click(app: &Client, css: &str) -> anyhow::Result<()> {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let attempt = async {
+            find(app, css)
+                .await?
+                .click()
+                .await
+                .map_err(anyhow::Error::from)
+        };
+        match attempt.await {
+            Ok(()) => return Ok(()),
+            Err(e) if Instant::now() > deadline => {
+                return Err(e.context(format!("cannot click `{css}`")));
+            }
+            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+        }
+    }
+}
+
 /// Signs in through the sign-in form.
 pub async fn sign_in(app: &Client, url: &str, email: &str, password: &str) -> anyhow::Result<()> {
     type_into(app, "input[name=center]", url).await?;
     type_into(app, "input[name=email]", email).await?;
     type_into(app, "input[name=password]", password).await?;
-    find(app, "button[type=submit]").await?.click().await?;
+    click(app, "button[type=submit]").await?;
     Ok(())
 }
 

@@ -3,7 +3,8 @@
 //! hostile model card stays inert.
 
 use aicc_e2e::{
-    Driver, Env, Portal, choose, find, find_within, screenshot, sign_in, type_into, wait_for_text,
+    Driver, Env, Portal, choose, click, find, find_within, screenshot, sign_in, type_into,
+    wait_for_text,
 };
 use fantoccini::key::Key;
 
@@ -30,7 +31,7 @@ async fn catalog_syncs_from_the_portal_and_stays_visible_offline() -> anyhow::Re
         "a failed sign-in keeps what was typed"
     );
     type_into(&app, "input[name=password]", "demo-password").await?;
-    find(&app, "button[type=submit]").await?.click().await?;
+    click(&app, "button[type=submit]").await?;
 
     find(&app, "[data-testid=sync-status][data-state=up_to_date]").await?;
     // Every model the center serves is in the local catalog.
@@ -40,10 +41,7 @@ async fn catalog_syncs_from_the_portal_and_stays_visible_offline() -> anyhow::Re
 
     // Search, then narrow to Ascend hardware: the exact name comes first.
     type_into(&app, "input[name=search]", "resnet").await?;
-    find(&app, "[data-facet=hardware][data-value='Atlas 800T A2']")
-        .await?
-        .click()
-        .await?;
+    click(&app, "[data-facet=hardware][data-value='Atlas 800T A2']").await?;
     wait_for_text(&app, "[data-testid=catalog-count]", |t| {
         !t.contains(&served)
     })
@@ -56,19 +54,13 @@ async fn catalog_syncs_from_the_portal_and_stays_visible_offline() -> anyhow::Re
         "{url}"
     );
     type_into(&app, "input[name=search]", "resnet50").await?;
-    find(&app, "#model-0[data-model-id=resnet50]")
-        .await?
-        .click()
-        .await?;
+    click(&app, "#model-0[data-model-id=resnet50]").await?;
     let page = find(&app, "[data-testid=model-page]").await?.text().await?;
     assert!(
         page.contains("Image Classification") && page.contains("Atlas 800T A2"),
         "{page}"
     );
-    find(&app, "[data-testid=favourite][aria-pressed=false]")
-        .await?
-        .click()
-        .await?;
+    click(&app, "[data-testid=favourite][aria-pressed=false]").await?;
     find(&app, "[data-testid=favourite][aria-pressed=true]").await?;
     screenshot(&app, &env, "model-en-light").await?;
     app.back().await?;
@@ -77,10 +69,7 @@ async fn catalog_syncs_from_the_portal_and_stays_visible_offline() -> anyhow::Re
         .await?
         .send_keys(&Key::Escape.to_string())
         .await?;
-    find(&app, "[data-facet=hardware][data-value='Atlas 800T A2']")
-        .await?
-        .click()
-        .await?;
+    click(&app, "[data-facet=hardware][data-value='Atlas 800T A2']").await?;
     wait_for_text(&app, "[data-testid=catalog-count]", |t| t.contains(&served)).await?;
     find(&app, "[data-model-id=alexnet]").await?;
     screenshot(&app, &env, "catalog").await?;
@@ -92,18 +81,15 @@ async fn catalog_syncs_from_the_portal_and_stays_visible_offline() -> anyhow::Re
     let app = driver.launch().await?;
     find(&app, "[data-testid=sync-status][data-state=offline]").await?;
     wait_for_text(&app, "[data-testid=catalog-count]", |t| t.contains(&served)).await?;
-    find(&app, "input[name=favourites]").await?.click().await?;
+    click(&app, "input[name=favourites]").await?;
     find(&app, "#model-0[data-model-id=resnet50]").await?;
     wait_for_text(&app, "[data-testid=catalog-count]", |t| {
         t.contains("1 model")
     })
     .await?;
-    find(&app, "input[name=favourites]").await?.click().await?;
+    click(&app, "input[name=favourites]").await?;
     type_into(&app, "input[name=search]", "densenet121").await?;
-    find(&app, "#model-0[data-model-id=densenet121]")
-        .await?
-        .click()
-        .await?;
+    click(&app, "#model-0[data-model-id=densenet121]").await?;
     find(&app, "[data-testid=model-card] h1").await?;
     screenshot(&app, &env, "catalog-offline").await?;
 
@@ -130,13 +116,13 @@ async fn the_app_speaks_chinese_when_asked_and_remembers_it() -> anyhow::Result<
     let app = driver.launch().await?;
     sign_in(&app, &portal.url, "partner@demo.aicc", "demo-password").await?;
     find(&app, "[data-testid=sync-status][data-state=up_to_date]").await?;
-    find(&app, "a[href='#/settings']").await?.click().await?;
+    click(&app, "a[href='#/settings']").await?;
     choose(&app, "select[name=language]", "zh-CN").await?;
     wait_for_text(&app, "#settings-title", |t| t == "设置").await?;
-    find(&app, "a[href='#/']").await?.click().await?;
+    click(&app, "a[href='#/']").await?;
     find(&app, "[data-model-id=alexnet]").await?;
     screenshot(&app, &env, "catalog-zh-light").await?;
-    find(&app, "a[href='#/settings']").await?.click().await?;
+    click(&app, "a[href='#/settings']").await?;
     choose(&app, "select[name=theme]", "dark").await?;
     app.close().await?;
 
@@ -145,10 +131,7 @@ async fn the_app_speaks_chinese_when_asked_and_remembers_it() -> anyhow::Result<
     find(&app, "[data-model-id=alexnet]").await?;
     screenshot(&app, &env, "catalog-zh-dark").await?;
     type_into(&app, "input[name=search]", "qwen3-32b").await?;
-    find(&app, "#model-0[data-model-id='qwen3-32b']")
-        .await?
-        .click()
-        .await?;
+    click(&app, "#model-0[data-model-id='qwen3-32b']").await?;
     let page = find(&app, "[data-testid=model-page]").await?.text().await?;
     assert!(
         page.contains("2 节点 × 8 卡"),
@@ -188,10 +171,7 @@ async fn a_hostile_model_card_renders_inert() -> anyhow::Result<()> {
     sign_in(&app, &portal.url, "partner@demo.aicc", "demo-password").await?;
     find(&app, "[data-testid=sync-status][data-state=up_to_date]").await?;
     type_into(&app, "input[name=search]", "hostile").await?;
-    find(&app, "#model-0[data-model-id=hostile]")
-        .await?
-        .click()
-        .await?;
+    click(&app, "#model-0[data-model-id=hostile]").await?;
     let card = find(&app, "[data-testid=model-card]").await?;
     let html = card.html(true).await?;
     assert!(
