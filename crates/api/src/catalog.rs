@@ -65,6 +65,14 @@ impl Framework {
             Framework::Onnx => "onnx",
         }
     }
+
+    /// The inverse of [`Framework::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        use Framework::*;
+        [MindSpore, PytorchNpu, Tensorflow, Paddlepaddle, Onnx]
+            .into_iter()
+            .find(|f| f.as_str() == s)
+    }
 }
 
 /// A released version of a model's weights.
@@ -105,4 +113,19 @@ pub struct TrainingRecipe {
     /// Passed the center's official tests (otherwise: under test).
     pub certified: bool,
     pub recipe_url: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn framework_names_round_trip_as_on_the_wire() {
+        use Framework::*;
+        for framework in [MindSpore, PytorchNpu, Tensorflow, Paddlepaddle, Onnx] {
+            assert_eq!(Framework::parse(framework.as_str()), Some(framework));
+            assert_eq!(serde_json::to_value(framework).unwrap(), framework.as_str());
+        }
+        assert_eq!(Framework::parse("cobol"), None);
+    }
 }

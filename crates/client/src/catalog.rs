@@ -331,7 +331,7 @@ pub fn search(
                 provider: row.get(2)?,
                 task: row.get(3)?,
                 domain: row.get(4)?,
-                framework: framework_from_str(&framework),
+                framework: Framework::parse(&framework).unwrap_or(Framework::Onnx),
                 parameters: row.get(6)?,
                 stars: row.get(7)?,
                 updated_at: row.get(8)?,
@@ -397,19 +397,6 @@ pub fn set_favourite(conn: &Connection, model_id: &str, favourite: bool, now: &s
         conn.execute("DELETE FROM favourites WHERE model_id = ?1", [model_id])?;
     }
     Ok(())
-}
-
-fn framework_from_str(s: &str) -> Framework {
-    [
-        Framework::MindSpore,
-        Framework::PytorchNpu,
-        Framework::Tensorflow,
-        Framework::Paddlepaddle,
-        Framework::Onnx,
-    ]
-    .into_iter()
-    .find(|f| f.as_str() == s)
-    .unwrap_or(Framework::Onnx)
 }
 
 #[cfg(test)]

@@ -4,14 +4,14 @@
 //! (410, the client re-lists from 0), and cutting a page with `more`.
 
 use aicc_api::sync::{Change, ChangePage, ChangesQuery, MAX_PAGE_SIZE};
-use rusqlite::{Connection, OptionalExtension, Transaction};
+use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::ApiError;
 
 /// Takes the next server-wide revision inside the caller's transaction, so a
 /// row and its revision commit or roll back together.
-pub fn next_rev(tx: &Transaction<'_>) -> rusqlite::Result<u64> {
-    tx.query_row(
+pub fn next_rev(conn: &Connection) -> rusqlite::Result<u64> {
+    conn.query_row(
         "UPDATE revision SET rev = rev + 1 WHERE id = 1 RETURNING rev",
         [],
         |row| row.get(0),

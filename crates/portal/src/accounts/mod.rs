@@ -448,32 +448,6 @@ pub fn upsert_user(
     Ok(())
 }
 
-/// The demo's organisations and its four accounts, all with [`DEMO_PASSWORD`].
-pub fn seed_demo(conn: &Connection) -> Result<(), ApiError> {
-    let center = ensure_organisation(conn, "Demo AI Computing Center", "center")?;
-    let robotics = ensure_organisation(conn, "Demo Robotics", "incubated_startup")?;
-    let vision = ensure_organisation(conn, "Other Vision", "isv")?;
-    for (org, email, name, role) in [
-        (robotics, "partner@demo.aicc", "Li Wei", Role::PartnerAdmin),
-        (
-            vision,
-            "member@other.aicc",
-            "Zhang Min",
-            Role::PartnerMember,
-        ),
-        (
-            center,
-            "reviewer@demo.aicc",
-            "Wang Fang",
-            Role::CenterReviewer,
-        ),
-        (center, "admin@demo.aicc", "Chen Jie", Role::CenterAdmin),
-    ] {
-        upsert_user(conn, org, email, name, role, DEMO_PASSWORD)?;
-    }
-    Ok(())
-}
-
 fn hash_password(password: &str) -> String {
     let salt = SaltString::generate(&mut OsRng);
     match Argon2::default().hash_password(password.as_bytes(), &salt) {

@@ -473,11 +473,7 @@ fn move_to(
     actor: i64,
     comment: Option<&str>,
 ) -> Result<u64, ApiError> {
-    let rev: u64 = conn.query_row(
-        "UPDATE revision SET rev = rev + 1 WHERE id = 1 RETURNING rev",
-        [],
-        |r| r.get(0),
-    )?;
+    let rev = feed::next_rev(conn)?;
     let now = now_ms();
     conn.execute(
         "UPDATE applications SET state = ?2, rev = ?3, updated_at = ?4 WHERE id = ?1",

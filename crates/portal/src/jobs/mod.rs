@@ -356,11 +356,7 @@ pub fn transition(
     reason: Option<&str>,
     now: i64,
 ) -> Result<u64, ApiError> {
-    let rev: u64 = conn.query_row(
-        "UPDATE revision SET rev = rev + 1 WHERE id = 1 RETURNING rev",
-        [],
-        |r| r.get(0),
-    )?;
+    let rev = feed::next_rev(conn)?;
     conn.execute(
         "UPDATE jobs SET state = ?2, reason = ?3, rev = ?4, updated_at = ?5,
              queued_at = CASE WHEN ?2 = 'queued' THEN ?5 ELSE queued_at END,

@@ -39,6 +39,7 @@ use crate::clock::now_ms;
 use crate::db::Db;
 use crate::error::ApiError;
 use crate::events::{self, Events};
+use crate::feed;
 use crate::limits::Limiter;
 
 /// What the scheduler loop needs.
@@ -256,11 +257,7 @@ fn observe(
     }
     if seen.step != job.step {
         // Progress is news for the job's page: bump the revision.
-        let rev: u64 = conn.query_row(
-            "UPDATE revision SET rev = rev + 1 WHERE id = 1 RETURNING rev",
-            [],
-            |r| r.get(0),
-        )?;
+        let rev = feed::next_rev(conn)?;
         conn.execute(
             "UPDATE jobs SET rev = ?2, updated_at = ?3 WHERE id = ?1",
             params![job.id, rev, now],
