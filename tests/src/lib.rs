@@ -125,6 +125,28 @@ impl Portal {
         }
     }
 
+    /// How many jobs the demo partner's organisation has on the portal.
+    pub async fn job_count(&self) -> anyhow::Result<usize> {
+        let http = reqwest::Client::new();
+        let grant: aicc_api::auth::TokenGrant = http
+            .post(format!("{}/v1/auth/token", self.url))
+            .json(&serde_json::json!({ "email": "partner@demo.aicc", "password": "demo-password" }))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let page: aicc_api::sync::ChangePage<aicc_api::jobs::Job> = http
+            .get(format!("{}/v1/jobs/changes?after=0&limit=1000", self.url))
+            .bearer_auth(&grant.access_token)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        Ok(page.changes.len())
+    }
+
     /// The address it listens on, e.g. `127.0.0.1:41234`.
     pub fn address(&self) -> &str {
         self.url.trim_start_matches("http://")
@@ -348,4 +370,117 @@ pub async fn screenshot(app: &Client, env: &Env, name: &str) -> anyhow::Result<(
 
 fn free_port() -> anyhow::Result<u16> {
     Ok(TcpListener::bind(("127.0.0.1", 0))?.local_addr()?.port())
+}
+
+/// One desktop notification as the app sent it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SentNotification {
+    pub app_name: String,
+    pub summary: String,
+    pub body: String,
+}
+
+/// Owns `org.freedesktop.Notifications` on the test's session bus and
+/// records every notification the app sends, as a desktop would show it.
+#[derive(Debug)]
+pub struct NotificationRecorder {
+    sent: std::sync::Arc<std::sync::Mutex<Vec<SentNotification>>>,
+    _connection: zbus::Connection,
+}
+
+struct Notifications {
+    sent: std::sync::Arc<std::sync::Mutex<Vec<SentNotification>>>,
+}
+
+#[zbus::interface(name = "org.freedesktop.Notifications")]
+impl Notifications {
+    #[allow(clippy::too_many_arguments)]
+    fn notify(
+        &self,
+        app_name: String,
+        _replaces_id: u32,
+        _app_icon: String,
+        summary: String,
+        body: String,
+        _actions: Vec<String>,
+        _hints: std::collections::HashMap<String, zbus::zvariant::OwnedValue>,
+        _expire_timeout: i32,
+    ) -> u32 {
+        let mut sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
+        sent.push(SentNotification {
+            app_name,
+            summary,
+            body,
+        });
+        sent.len() as u32
+    }
+
+    fn get_capabilities(&self) -> Vec<String> {
+        vec!["body".into()]
+    }
+
+    fn get_server_information(&self) -> (String, String, String, String) {
+        (
+            "aicc-e2e".into(),
+            "AICC Partner tests".into(),
+            "1".into(),
+            "1.2".into(),
+        )
+    }
+
+    fn close_notification(&self, _id: u32) {}
+}
+
+impl NotificationRecorder {
+    /// Starts recording on the session bus `cargo xtask test` provides.
+    pub async fn start() -> anyhow::Result<Self> {
+        let sent = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let connection = zbus::connection::Builder::session()?
+            .name("org.freedesktop.Notifications")?
+            .serve_at(
+                "/org/freedesktop/Notifications",
+                Notifications { sent: sent.clone() },
+            )?
+            .build()
+            .await
+            .context("cannot own org.freedesktop.Notifications on the session bus")?;
+        Ok(Self {
+            sent,
+            _connection: connection,
+        })
+    }
+
+    /// Notifications so far whose body mentions `needle`.
+    pub fn about(&self, needle: &str) -> Vec<SentNotification> {
+        self.sent
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+            .filter(|n| n.body.contains(needle) || n.summary.contains(needle))
+            .cloned()
+            .collect()
+    }
+
+    /// Waits until a notification about `needle` arrived.
+    pub async fn wait_for(
+        &self,
+        needle: &str,
+        patience: Duration,
+    ) -> anyhow::Result<SentNotification> {
+        let deadline = Instant::now() + patience;
+        while Instant::now() < deadline {
+            if let Some(n) = self.about(needle).into_iter().next() {
+                return Ok(n);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        bail!("no notification about {needle:?} within {patience:?}")
+    }
+}
+
+/// Opens a route of the app, e.g. `/jobs/new?model=qwen3-32b`.
+pub async fn open(app: &Client, route: &str) -> anyhow::Result<()> {
+    app.execute("location.hash = '#' + arguments[0];", vec![route.into()])
+        .await?;
+    Ok(())
 }

@@ -1,8 +1,10 @@
 import { mount } from 'svelte';
 import './app.css';
 import { setupI18n } from './i18n';
+import { repairNavigatorLanguage } from './lib/navigator-language';
 import App from './App.svelte';
 
+repairNavigatorLanguage();
 setupI18n();
 
 const target = document.getElementById('app');

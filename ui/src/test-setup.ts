@@ -15,3 +15,4 @@ window.matchMedia ??= ((query: string) => ({
   removeEventListener: () => {},
   dispatchEvent: () => false,
 })) as typeof window.matchMedia;
+Element.prototype.scrollTo ??= () => {};

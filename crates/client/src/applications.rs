@@ -92,26 +92,16 @@ pub fn list(conn: &Connection) -> Result<Vec<ApplicationView>> {
         .collect()
 }
 
-/// One application.
+/// One application, also by the local id it had while waiting in the outbox.
 pub fn get(conn: &Connection, id: &str) -> Result<Option<ApplicationView>> {
-    let mut row: Option<(String, Option<i64>)> = conn
+    let row: Option<(String, Option<i64>)> = conn
         .query_row(
-            "SELECT body, outbox_seq FROM applications WHERE id = ?1",
+            "SELECT body, outbox_seq FROM applications
+             WHERE id = coalesce((SELECT portal_id FROM local_ids WHERE local_id = ?1), ?1)",
             [id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    // A local id still finds the application once the center has it.
-    if row.is_none() && id.starts_with("local-") {
-        row = conn
-            .query_row(
-                "SELECT a.body, a.outbox_seq FROM local_ids l JOIN applications a ON a.id = l.portal_id
-                 WHERE l.local_id = ?1",
-                [id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?;
-    }
     row.map(|(body, seq)| {
         Ok(ApplicationView {
             application: serde_json::from_str(&body)?,

@@ -89,11 +89,12 @@ pub fn list(conn: &Connection, states: &[JobState]) -> Result<Vec<JobView>> {
     Ok(views)
 }
 
-/// One job.
+/// One job, also by the local id it had while waiting in the outbox.
 pub fn get(conn: &Connection, id: &str) -> Result<Option<JobView>> {
     let row: Option<(String, Option<i64>)> = conn
         .query_row(
-            "SELECT body, outbox_seq FROM jobs WHERE id = ?1",
+            "SELECT body, outbox_seq FROM jobs
+             WHERE id = coalesce((SELECT portal_id FROM local_ids WHERE local_id = ?1), ?1)",
             [id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )

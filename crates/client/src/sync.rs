@@ -753,6 +753,14 @@ mod tests {
                 .all(|j| j.outbox.as_ref().is_some_and(|o| o.refusal.is_none()))
         );
 
+        let first_local = waiting
+            .iter()
+            .find(|j| j.job.request.nodes == 1)
+            .unwrap()
+            .job
+            .id
+            .clone();
+
         let portal = portal_on(config(&dir), &address).await;
         // The first write reached the center before, but its answer was lost.
         let key: String = store
@@ -792,6 +800,13 @@ mod tests {
                 .iter()
                 .all(|j| j.outbox.is_none() && j.job.id.starts_with("job_"))
         );
+        let found = store
+            .call(move |c| jobs::get(c, &first_local))
+            .await
+            .unwrap()
+            .expect("a page opened on the local id still finds the job");
+        assert!(found.job.id.starts_with("job_"), "{}", found.job.id);
+        assert_eq!(found.job.request.nodes, 1);
         drop(portal);
     }
 

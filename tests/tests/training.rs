@@ -1,0 +1,128 @@
+//! A partner asks for NPU time: the form refuses what the center would,
+//! a request made offline is sent once when the center is back, the job
+//! runs with a growing chart, and its end is notified exactly once.
+
+use std::time::Duration;
+
+use aicc_e2e::{
+    Driver, Env, NotificationRecorder, Portal, find, find_within, open, screenshot, sign_in,
+    type_into, wait_for_text,
+};
+
+async fn fill_request(
+    app: &fantoccini::Client,
+    name: &str,
+    nodes: &str,
+    hours: &str,
+) -> anyhow::Result<()> {
+    type_into(app, "input[name=name]", name).await?;
+    type_into(
+        app,
+        "input[name=dataset]",
+        "obs://demo-robotics/instructions",
+    )
+    .await?;
+    type_into(app, "input[name=nodes]", nodes).await?;
+    type_into(app, "input[name=npus-per-node]", "8").await?;
+    type_into(app, "input[name=max-hours]", hours).await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_training_request_runs_and_its_end_is_notified_once() -> anyhow::Result<()> {
+    let _turn = aicc_e2e::one_app_at_a_time().await;
+    let env = Env::from_env()?;
+    let recorder = NotificationRecorder::start().await?;
+    let home = tempfile::tempdir()?;
+    let data = home.path().join("portal");
+    let mut portal = Portal::start_demo(&env, &data)?;
+    let driver = Driver::start(&env, home.path())?;
+    let app = driver.launch().await?;
+    sign_in(&app, &portal.url, "partner@demo.aicc", "demo-password").await?;
+    find(&app, "[data-testid=sync-status][data-state=up_to_date]").await?;
+
+    // From the model page, with the recommended cluster filled in.
+    open(&app, "/models/qwen3-32b").await?;
+    find(&app, "[data-testid=train]").await?.click().await?;
+    find(&app, "[data-testid=job-form]").await?;
+    assert_eq!(
+        find(&app, "input[name=nodes]")
+            .await?
+            .prop("value")
+            .await?
+            .as_deref(),
+        Some("2")
+    );
+    screenshot(&app, &env, "job-form-en").await?;
+
+    // Over the organisation's 2,000 NPU-hours: refused in the form.
+    fill_request(&app, "too big", "8", "100").await?;
+    let refusal = find(&app, "[role=alert][data-field=max_hours]")
+        .await?
+        .text()
+        .await?;
+    assert!(refusal.contains("NPU-hours"), "{refusal}");
+    assert!(
+        !find(&app, "button[type=submit]")
+            .await?
+            .is_enabled()
+            .await?
+    );
+
+    // Offline: the request waits in the outbox and is sent once the center is back.
+    let address = portal.address().to_owned();
+    portal.stop()?;
+    find(&app, "[data-testid=sync-status][data-state=offline]").await?;
+    fill_request(&app, "qwen3 lora e2e", "1", "0.2").await?;
+    find(&app, "button[type=submit]:not([disabled])")
+        .await?
+        .click()
+        .await?;
+    wait_for_text(
+        &app,
+        "[data-testid=job-page] [data-testid=job-state]",
+        |t| t == "Waiting to send",
+    )
+    .await?;
+    let portal = Portal::start_on(&env, &data, &address)?;
+    // A short simulated job: it may already have ended when the page hears of it.
+    find_within(
+        &app,
+        "[data-testid=job-state][data-state=succeeded]",
+        Duration::from_secs(150),
+    )
+    .await?;
+    screenshot(&app, &env, "job-done-en").await?;
+    find(
+        &app,
+        "[data-testid=metrics-chart]:not([data-points='0']) canvas",
+    )
+    .await?;
+    assert_eq!(
+        portal.job_count().await?,
+        1,
+        "exactly one job reached the center"
+    );
+
+    let sent = recorder
+        .wait_for("qwen3 lora e2e", Duration::from_secs(30))
+        .await?;
+    assert_eq!(sent.summary, "Training job finished");
+    find(&app, "[data-testid=unread]").await?;
+    app.close().await?;
+
+    // A restart shows nothing twice.
+    let app = driver.launch().await?;
+    find(&app, "[data-testid=sync-status][data-state=up_to_date]").await?;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(
+        recorder.about("qwen3 lora e2e").len(),
+        1,
+        "one notification per transition"
+    );
+    open(&app, "/jobs").await?;
+    find(&app, "[data-testid=job-list]").await?;
+    screenshot(&app, &env, "jobs-en").await?;
+    app.close().await?;
+    Ok(())
+}

@@ -1,0 +1,88 @@
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { flushSync, mount, tick, unmount } from 'svelte';
+import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import { setupI18n } from '../i18n';
+import type { Job, JobView, LogPage } from '../lib/bindings';
+import JobPage from './JobPage.svelte';
+
+const job: Job = {
+  id: 'job_1',
+  request: {
+    name: 'qwen3 lora',
+    base_model: { model_id: 'qwen3-32b', version: null },
+    custom_image: null,
+    dataset_uri: 'obs://demo/instructions',
+    pool_id: 'atlas-800t-a2',
+    nodes: 1,
+    npus_per_node: 8,
+    max_hours: 1,
+    hyperparameters: {},
+    priority: 'normal',
+    note: '',
+  },
+  state: 'succeeded',
+  reason: null,
+  step: 200,
+  total_steps: 200,
+  npu_hours_used: 0.1,
+  submitted_by: 'partner@demo.aicc',
+  timeline: [],
+  artifacts: [],
+  created_at: '2026-11-27T09:00:00Z',
+  updated_at: '2026-11-27T09:05:00Z',
+};
+
+async function settle() {
+  for (let i = 0; i < 6; i++) {
+    await tick();
+    await Promise.resolve();
+  }
+  flushSync();
+}
+
+describe('JobPage', () => {
+  let component: ReturnType<typeof mount> | undefined;
+  let logRequests: number[];
+  let pages: LogPage[];
+
+  beforeEach(() => {
+    vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+    setupI18n('en');
+    logRequests = [];
+    mockIPC((command, args) => {
+      if (command === 'get_job') return { job, outbox: null } satisfies JobView;
+      if (command === 'job_metrics') return [];
+      if (command === 'job_logs') {
+        logRequests.push((args as { after: number }).after);
+        return pages.shift() ?? { lines: [], next: 0, open: false };
+      }
+      throw new Error(`unexpected command ${command}`);
+    });
+  });
+
+  afterEach(() => {
+    if (component) unmount(component);
+    component = undefined;
+    clearMocks();
+    vi.useRealTimers();
+    document.body.innerHTML = '';
+  });
+
+  it("reads a finished job's whole log, page after page, then stops asking", async () => {
+    const line = (seq: number) => ({ seq, at: job.updated_at, text: `step=${seq}` });
+    pages = [
+      { lines: [line(1), line(2)], next: 2, open: true },
+      { lines: [line(3)], next: 3, open: false },
+    ];
+    component = mount(JobPage, { target: document.body, props: { params: { id: 'job_1' } } });
+    await settle();
+    for (let i = 0; i < 5; i++) {
+      vi.advanceTimersByTime(1500);
+      await settle();
+    }
+    expect(document.querySelector('[data-testid=job-log]')?.textContent).toBe(
+      'step=1\nstep=2\nstep=3\n',
+    );
+    expect(logRequests).toEqual([0, 2, 3]);
+  });
+});
