@@ -3,6 +3,7 @@
 
 use aicc_api::jobs::{JobRequest, JobState, LogPage, MetricSeries};
 use aicc_client::center::{self, CenterInfo};
+use aicc_client::drafts;
 use aicc_client::jobs::{self, JobView};
 use aicc_client::outbox::{self, OutboxEntry, Write};
 use aicc_client::{Error, ErrorCode};
@@ -50,16 +51,23 @@ pub async fn check_job_request(
         }))
 }
 
-/// Queues a training request; it is sent now or when the center is reachable.
+/// Queues a training request and drops the form's draft; it is sent now or
+/// when the center is reachable.
 #[tauri::command]
-pub async fn create_job(state: State<'_, AppState>, request: JobRequest) -> CommandResult<String> {
+pub async fn create_job(
+    state: State<'_, AppState>,
+    request: JobRequest,
+    draft_id: String,
+) -> CommandResult<String> {
     let now = aicc_client::sync::now_rfc3339(std::time::Duration::ZERO);
     let id = state
         .with_store(String::new(), move |c| {
             let info = center::info(c)?;
             center::check_request(&info, &request)
                 .map_err(|e| Error::InvalidInput(format!("{}: {}", e.field, e.message)))?;
-            outbox::create_job(c, request, &now)
+            let id = outbox::create_job(c, request, &now)?;
+            drafts::delete(c, &draft_id)?;
+            Ok(id)
         })
         .await?;
     if id.is_empty() {

@@ -54,7 +54,8 @@ export const api = {
   centerInfo: () => invoke<CenterInfo>('center_info'),
   checkJobRequest: (request: JobRequest) =>
     invoke<FieldProblem | null>('check_job_request', { request }),
-  createJob: (request: JobRequest) => invoke<string>('create_job', { request }),
+  createJob: (request: JobRequest, draftId: string) =>
+    invoke<string>('create_job', { request, draftId }),
   reviseJob: (seq: number, localId: string, request: JobRequest) =>
     invoke<null>('revise_job', { seq, localId, request }),
   discardWrite: (seq: number) => invoke<null>('discard_write', { seq }),

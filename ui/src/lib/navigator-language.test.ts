@@ -9,7 +9,7 @@ function pretend(language: string, languages: string[]) {
 describe('repairNavigatorLanguage', () => {
   afterEach(() => {
     delete (navigator as { language?: string }).language;
-    delete (navigator as { languages?: string[] }).languages;
+    delete (navigator as { languages?: readonly string[] }).languages;
   });
 
   it('replaces the C locale WebKit reports so Intl and uPlot can format numbers', () => {

@@ -1,0 +1,190 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { flushSync, mount, tick, unmount } from 'svelte';
+import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import { setupI18n } from '../i18n';
+import type { CenterInfo, Draft, FieldProblem, JobRequest, JobView } from '../lib/bindings';
+import JobForm from './JobForm.svelte';
+
+const info: CenterInfo = {
+  pools: [
+    {
+      id: 'atlas-800t-a2',
+      name: 'Atlas 800T A2',
+      npu_kind: 'Ascend 910B',
+      npus_per_node: 8,
+      total_npus: 64,
+      free_npus: 64,
+      queued_jobs: 0,
+    },
+  ],
+  quota: null,
+  fetched_at: null,
+};
+
+async function settle() {
+  for (let i = 0; i < 8; i++) {
+    await tick();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  flushSync();
+}
+
+function type(selector: string, value: string) {
+  const input = document.querySelector<HTMLInputElement>(selector);
+  if (!input) throw new Error(`no ${selector}`);
+  input.value = value;
+  input.dispatchEvent(new Event('input', { bubbles: true }));
+}
+
+const alerts = () =>
+  [...document.querySelectorAll('[role=alert]')].map((a) => a.textContent?.trim());
+
+describe('JobForm', () => {
+  let component: ReturnType<typeof mount> | undefined;
+  let drafts: Map<string, Draft>;
+  let created: { request: JobRequest; draftId: string }[];
+  let revised: { seq: number; localId: string; request: JobRequest }[];
+  let job: JobView | null;
+
+  beforeEach(() => {
+    setupI18n('en');
+    window.location.hash = '#/jobs/new';
+    drafts = new Map();
+    created = [];
+    revised = [];
+    job = null;
+    mockIPC((command, args) => {
+      const a = args as Record<string, unknown>;
+      switch (command) {
+        case 'center_info':
+          return info;
+        case 'get_draft':
+          return drafts.get(a.id as string) ?? null;
+        case 'save_draft':
+          drafts.set((a.draft as Draft).id, a.draft as Draft);
+          return null;
+        case 'check_job_request': {
+          const r = a.request as JobRequest;
+          if (!r.dataset_uri)
+            return { field: 'dataset_uri', message: 'enter the dataset' } satisfies FieldProblem;
+          if (r.nodes * r.npus_per_node * r.max_hours > 100)
+            return { field: 'max_hours', message: 'over quota' } satisfies FieldProblem;
+          return null;
+        }
+        case 'create_job':
+          created.push(a as { request: JobRequest; draftId: string });
+          return 'local-1';
+        case 'get_job':
+          return job;
+        case 'revise_job':
+          revised.push(a as { seq: number; localId: string; request: JobRequest });
+          return null;
+        default:
+          throw new Error(`unexpected command ${command}`);
+      }
+    });
+  });
+
+  afterEach(() => {
+    if (component) unmount(component);
+    component = undefined;
+    clearMocks();
+    document.body.innerHTML = '';
+  });
+
+  it('shows a problem only once the user has been to the field, or tried to send', async () => {
+    component = mount(JobForm, { target: document.body });
+    await settle();
+    expect(alerts()).toEqual([]);
+    document.querySelector<HTMLFormElement>('form')?.requestSubmit();
+    await settle();
+    expect(alerts()).toEqual(['enter the dataset']);
+    expect(document.activeElement?.getAttribute('name')).toBe('dataset');
+    expect(created).toEqual([]);
+  });
+
+  it('catches an over-quota request on the cluster fields before sending', async () => {
+    component = mount(JobForm, { target: document.body });
+    await settle();
+    type('input[name=dataset]', 'obs://demo/data');
+    type('input[name=nodes]', '8');
+    await settle();
+    expect(document.querySelector('[data-field=max_hours][role=alert]')?.textContent).toBe(
+      'over quota',
+    );
+    expect(document.querySelector<HTMLButtonElement>('button[type=submit]')?.disabled).toBe(true);
+  });
+
+  it('keeps what was typed as a draft, restores it, and drops it once sent', async () => {
+    component = mount(JobForm, { target: document.body });
+    await settle();
+    type('input[name=name]', 'lora run');
+    type('input[name=dataset]', 'obs://demo/data');
+    await settle();
+    expect(drafts.get('job-new-custom')?.body).toMatchObject({
+      name: 'lora run',
+      dataset: 'obs://demo/data',
+    });
+    unmount(component);
+    document.body.innerHTML = '';
+
+    component = mount(JobForm, { target: document.body });
+    await settle();
+    expect(document.querySelector<HTMLInputElement>('input[name=name]')?.value).toBe('lora run');
+    document.querySelector<HTMLFormElement>('form')?.requestSubmit();
+    await settle();
+    expect(created).toHaveLength(1);
+    expect(created[0].draftId).toBe('job-new-custom');
+    expect(created[0].request.dataset_uri).toBe('obs://demo/data');
+  });
+
+  it("brings a refused request back with the center's reason and sends the correction", async () => {
+    const request: JobRequest = {
+      ...{ name: 'big run', base_model: null, custom_image: 'registry/x:1' },
+      ...{ dataset_uri: 'obs://demo/data', pool_id: 'atlas-800t-a2', nodes: 2, npus_per_node: 8 },
+      ...{ max_hours: 1, hyperparameters: { lr: 0.1 }, priority: 'high', note: 'n' },
+    };
+    job = {
+      job: {
+        id: 'local-7',
+        request,
+        state: 'submitted',
+        reason: null,
+        step: 0,
+        total_steps: 0,
+        npu_hours_used: 0,
+        submitted_by: '',
+        timeline: [],
+        artifacts: [],
+        created_at: '',
+        updated_at: '',
+      },
+      outbox: {
+        seq: 4,
+        write: { kind: 'create_job', local_id: 'local-7', request },
+        refusal: { code: 'invalid_input', message: 'the pool has 1 node free', field: 'nodes' },
+        attempts: 1,
+        created_at: '',
+      },
+    };
+    await new Promise((resolve) => {
+      window.addEventListener('hashchange', resolve, { once: true });
+      window.location.hash = '#/jobs/new?revise=local-7';
+    });
+    component = mount(JobForm, { target: document.body });
+    await settle();
+    expect(document.querySelector<HTMLInputElement>('input[name=image]')?.value).toBe(
+      'registry/x:1',
+    );
+    expect(alerts()).toEqual(['the pool has 1 node free']);
+    type('input[name=nodes]', '1');
+    await settle();
+    expect(alerts()).toEqual([]);
+    document.querySelector<HTMLFormElement>('form')?.requestSubmit();
+    await settle();
+    expect(revised).toHaveLength(1);
+    expect(revised[0]).toMatchObject({ seq: 4, localId: 'local-7' });
+    expect(revised[0].request).toMatchObject({ ...request, nodes: 1 });
+    expect(drafts.size).toBe(0);
+  });
+});
