@@ -30,11 +30,13 @@ mod tests {
     use aicc_client::sync::{SyncReport, SyncStatus};
     use ts_rs::TS;
 
+    use crate::SYNC_REPORT_EVENT;
     use crate::commands::account::AccountList;
     use crate::commands::catalog::ModelDetail;
     use crate::commands::jobs::FieldProblem;
     use crate::commands::names::COMMANDS;
     use crate::commands::notifications::Inbox;
+    use crate::desktop_notifications::{OPEN_ROUTE_EVENT, OpenRoute};
     use crate::error::CommandError;
 
     fn typescript() -> String {
@@ -90,6 +92,7 @@ mod tests {
             ProgrammeTier::decl(),
             Notification::decl(),
             Inbox::decl(),
+            OpenRoute::decl(),
             ErrorCode::decl(),
             CommandError::decl(),
         ];
@@ -155,6 +158,20 @@ mod tests {
             assert!(
                 permissions.contains(&format!("\"{command}\"")),
                 "permissions/app.toml does not allow {command}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_ui_listens_to_the_events_the_app_sends() {
+        let api = std::fs::read_to_string(ui_file("api.ts")).unwrap();
+        for (constant, name) in [
+            ("SYNC_REPORT_EVENT", SYNC_REPORT_EVENT),
+            ("OPEN_ROUTE_EVENT", OPEN_ROUTE_EVENT),
+        ] {
+            assert!(
+                api.contains(&format!("export const {constant} = '{name}';")),
+                "ui/src/lib/api.ts must name the {name} event as {constant}"
             );
         }
     }

@@ -1,13 +1,57 @@
 //! Desktop notifications: each transition the client core recorded
 //! (`aicc_client::notifications`) is shown once as an OS notification, in
 //! the user's language, if the user wants that kind; the in-app inbox keeps
-//! them all.
+//! them all. Clicking one brings the window up on its job or application.
+//!
+//! The notifications carry the app's name: the bundle identifier
+//! (`cn.aicc.partner` in `tauri.conf.json`) is the Windows AppUserModelID
+//! the installers give the Start menu shortcut and the macOS bundle id.
 
 use aicc_client::notifications::{self, Notification};
-use tauri::{AppHandle, Manager as _};
+use tauri::{AppHandle, Emitter as _, Manager as _};
 use tauri_plugin_notification::NotificationExt as _;
 
 use crate::state::AppState;
+use crate::tray;
+
+/// The event that asks the UI to show a route, e.g. `/jobs/job_…`.
+pub const OPEN_ROUTE_EVENT: &str = "open-route";
+
+/// What a click on a notification asks the UI to show; the UI marks the
+/// notification read in the inbox and opens the route.
+#[derive(Debug, Clone, serde::Serialize, ts_rs::TS)]
+pub struct OpenRoute {
+    pub route: String,
+    #[ts(type = "number")]
+    pub notification: i64,
+}
+
+/// Answers clicks on the notifications shown from now on.
+pub fn follow_clicks(app: &AppHandle) {
+    let handle = app.clone();
+    let followed = app.notification().on_action(move |action| {
+        if action.action_id() != "tap" {
+            return;
+        }
+        tray::show_window(&handle);
+        let Some(clicked) = action.notification() else {
+            return;
+        };
+        let Some(route) = clicked.extra().get("route").and_then(|r| r.as_str()) else {
+            return;
+        };
+        let open = OpenRoute {
+            route: route.to_owned(),
+            notification: i64::from(clicked.id()),
+        };
+        if let Err(e) = handle.emit(OPEN_ROUTE_EVENT, open) {
+            tracing::warn!("cannot send the window to the clicked item: {e}");
+        }
+    });
+    if let Err(e) = followed {
+        tracing::warn!(error = %e, "clicks on notifications will not open their item");
+    }
+}
 
 /// Shows what has not been shown yet.
 pub async fn show_pending(app: AppHandle) {
@@ -33,7 +77,15 @@ pub async fn show_pending(app: AppHandle) {
         };
         if wanted {
             let (title, body) = text(&notification, chinese);
-            if let Err(e) = app.notification().builder().title(title).body(body).show() {
+            let shown = app
+                .notification()
+                .builder()
+                .id(i32::try_from(notification.id).unwrap_or_default())
+                .title(title)
+                .body(body)
+                .extra("route", route(&notification))
+                .show();
+            if let Err(e) = shown {
                 tracing::warn!(error = %e, "cannot show a desktop notification");
             }
         }
@@ -61,6 +113,16 @@ fn text(n: &Notification, chinese: bool) -> (String, String) {
         (_, state, true) => format!("合作伙伴申请：{}", application_state(state, true)),
     };
     (title, n.title.clone())
+}
+
+/// Where a click on the notification takes the user.
+fn route(n: &Notification) -> String {
+    let screen = if n.collection == "jobs" {
+        "jobs"
+    } else {
+        "applications"
+    };
+    format!("/{screen}/{}", n.item_id)
 }
 
 fn application_state(state: &str, chinese: bool) -> &'static str {
@@ -113,6 +175,15 @@ mod tests {
         assert_eq!(
             text(&notification("applications", "approved"), true).0,
             "合作伙伴申请：已通过"
+        );
+    }
+
+    #[test]
+    fn a_click_opens_the_item_the_notification_is_about() {
+        assert_eq!(route(&notification("jobs", "failed")), "/jobs/x");
+        assert_eq!(
+            route(&notification("applications", "approved")),
+            "/applications/x"
         );
     }
 }

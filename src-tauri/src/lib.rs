@@ -93,6 +93,7 @@ pub fn run() {
                 }
             });
             app.manage(state);
+            desktop_notifications::follow_clicks(app.handle());
             if let Err(e) = tray::install(app.handle()) {
                 tracing::warn!("no tray icon (the desktop may not have a tray): {e}");
             }

@@ -303,6 +303,18 @@ pub async fn wait_for_text(
     bail!("`{css}` still reads {last:?} after {PATIENCE:?}")
 }
 
+/// Waits until nothing matches `css`.
+pub async fn find_gone(app: &Client, css: &str) -> anyhow::Result<()> {
+    let deadline = Instant::now() + PATIENCE;
+    while Instant::now() < deadline {
+        if app.find_all(Locator::Css(css)).await?.is_empty() {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("`{css}` is still there after {PATIENCE:?}")
+}
+
 /// Clicks the element matching `css`, finding it again if the page
 /// re-rendered it between finding and clicking (lists re-render as sync
 /// brings news).
@@ -375,9 +387,13 @@ fn free_port() -> anyhow::Result<u16> {
 /// One desktop notification as the app sent it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SentNotification {
+    /// The id the desktop gave it.
+    pub id: u32,
     pub app_name: String,
     pub summary: String,
     pub body: String,
+    /// Action keys and labels, flattened as the specification sends them.
+    pub actions: Vec<String>,
 }
 
 /// Owns `org.freedesktop.Notifications` on the test's session bus and
@@ -385,7 +401,7 @@ pub struct SentNotification {
 #[derive(Debug)]
 pub struct NotificationRecorder {
     sent: std::sync::Arc<std::sync::Mutex<Vec<SentNotification>>>,
-    _connection: zbus::Connection,
+    connection: zbus::Connection,
 }
 
 struct Notifications {
@@ -402,21 +418,24 @@ impl Notifications {
         _app_icon: String,
         summary: String,
         body: String,
-        _actions: Vec<String>,
+        actions: Vec<String>,
         _hints: std::collections::HashMap<String, zbus::zvariant::OwnedValue>,
         _expire_timeout: i32,
     ) -> u32 {
         let mut sent = self.sent.lock().unwrap_or_else(|p| p.into_inner());
+        let id = sent.len() as u32 + 1;
         sent.push(SentNotification {
+            id,
             app_name,
             summary,
             body,
+            actions,
         });
-        sent.len() as u32
+        id
     }
 
     fn get_capabilities(&self) -> Vec<String> {
-        vec!["body".into()]
+        vec!["body".into(), "actions".into()]
     }
 
     fn get_server_information(&self) -> (String, String, String, String) {
@@ -444,10 +463,7 @@ impl NotificationRecorder {
             .build()
             .await
             .context("cannot own org.freedesktop.Notifications on the session bus")?;
-        Ok(Self {
-            sent,
-            _connection: connection,
-        })
+        Ok(Self { sent, connection })
     }
 
     /// Notifications so far whose body mentions `needle`.
@@ -459,6 +475,25 @@ impl NotificationRecorder {
             .filter(|n| n.body.contains(needle) || n.summary.contains(needle))
             .cloned()
             .collect()
+    }
+
+    /// Clicks a notification, as a desktop reports it: the `default` action,
+    /// which the app must have offered.
+    pub async fn click(&self, notification: &SentNotification) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            notification.actions.iter().any(|a| a == "default"),
+            "the notification offers no default action, so a click reaches nobody: {notification:?}"
+        );
+        self.connection
+            .emit_signal(
+                None::<()>,
+                "/org/freedesktop/Notifications",
+                "org.freedesktop.Notifications",
+                "ActionInvoked",
+                &(notification.id, "default"),
+            )
+            .await?;
+        Ok(())
     }
 
     /// Waits until a notification about `needle` arrived.

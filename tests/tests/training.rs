@@ -5,8 +5,8 @@
 use std::time::Duration;
 
 use aicc_e2e::{
-    Driver, Env, NotificationRecorder, Portal, find, find_within, open, screenshot, sign_in,
-    type_into, wait_for_text,
+    Driver, Env, NotificationRecorder, Portal, find, find_gone, find_within, open, screenshot,
+    sign_in, type_into, wait_for_text,
 };
 
 async fn fill_request(
@@ -109,6 +109,13 @@ async fn a_training_request_runs_and_its_end_is_notified_once() -> anyhow::Resul
         .await?;
     assert_eq!(sent.summary, "Training job finished");
     find(&app, "[data-testid=unread]").await?;
+
+    // Clicking the notification brings the window up on the job, read.
+    open(&app, "/jobs").await?;
+    find(&app, "[data-testid=job-list]").await?;
+    recorder.click(&sent).await?;
+    wait_for_text(&app, "[data-testid=job-page] h2", |t| t == "qwen3 lora e2e").await?;
+    find_gone(&app, "[data-testid=unread]").await?;
     app.close().await?;
 
     // A restart shows nothing twice.

@@ -10,6 +10,7 @@ import type {
   ApplicationView,
   CenterInfo,
   Draft,
+  OpenRoute,
   FieldProblem,
   Inbox,
   JobRequest,
@@ -30,6 +31,7 @@ import type {
 } from './bindings';
 
 export const SYNC_REPORT_EVENT = 'sync-report';
+export const OPEN_ROUTE_EVENT = 'open-route';
 
 export const api = {
   signIn: (url: string, email: string, password: string, network: NetworkSettings | null = null) =>
@@ -79,6 +81,8 @@ export const api = {
   getApplication: (id: string) => invoke<ApplicationView | null>('get_application', { id }),
   onSyncReport: (handler: (report: SyncReport) => void): Promise<UnlistenFn> =>
     listen<SyncReport>(SYNC_REPORT_EVENT, (event) => handler(event.payload)),
+  onOpenRoute: (handler: (open: OpenRoute) => void): Promise<UnlistenFn> =>
+    listen<OpenRoute>(OPEN_ROUTE_EVENT, (event) => handler(event.payload)),
 };
 
 /** A search for everything, by relevance: the starting point of every query. */

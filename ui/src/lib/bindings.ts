@@ -335,6 +335,8 @@ title: string, created_at: string, read: boolean, };
 
 export type Inbox = { notifications: Array<Notification>, unread: number, };
 
+export type OpenRoute = { route: string, notification: number, };
+
 export type ErrorCode = "offline" | "wrong_credentials" | "session_ended" | "not_a_portal" | "untrusted_certificate" | "keyring_unavailable" | "invalid_input" | "portal" | "newer_store" | "internal";
 
 export type CommandError = { code: ErrorCode, message: string, };
