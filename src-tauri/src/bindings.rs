@@ -26,7 +26,7 @@ mod tests {
     use aicc_client::jobs::JobView;
     use aicc_client::network::{NetworkSettings, ProxySetting};
     use aicc_client::notifications::Notification;
-    use aicc_client::outbox::{OutboxEntry, Refusal, Write};
+    use aicc_client::outbox::{OutboxEntry, Refusal, Upload, Write};
     use aicc_client::sync::{SyncReport, SyncStatus};
     use ts_rs::TS;
 
@@ -77,6 +77,7 @@ mod tests {
             CenterInfo::decl(),
             JobView::decl(),
             OutboxEntry::decl(),
+            Upload::decl(),
             Write::decl(),
             Refusal::decl(),
             FieldProblem::decl(),

@@ -70,6 +70,7 @@ pub fn run() {
             commands::applications::check_application,
             commands::applications::save_draft,
             commands::applications::get_draft,
+            commands::applications::save_application,
             commands::applications::submit_application,
             commands::applications::attach_file,
             commands::applications::list_applications,

@@ -338,6 +338,39 @@ pub async fn click(app: &Client, css: &str) -> anyhow::Result<()> {
     }
 }
 
+/// Answers the OS file dialog titled `title` as a person would: types the
+/// file's path into it and presses Enter. `xdotool` gives it the keyboard
+/// on the test's X display.
+pub async fn choose_file_in_dialog(title: &str, file: &Path) -> anyhow::Result<()> {
+    let deadline = Instant::now() + PATIENCE;
+    let window = loop {
+        let found = Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", title])
+            .output()
+            .context("cannot run xdotool; `cargo xtask test` installs it")?;
+        let ids = String::from_utf8_lossy(&found.stdout);
+        if let Some(id) = ids.lines().next() {
+            break id.to_owned();
+        }
+        if Instant::now() > deadline {
+            bail!("no file dialog titled {title:?} opened within {PATIENCE:?}");
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let path = file.to_str().context("the file's path is not UTF-8")?;
+    for args in [
+        vec!["windowfocus", "--sync", window.as_str()],
+        vec!["key", "--clearmodifiers", "ctrl+l"],
+        vec!["type", "--delay", "20", path],
+        vec!["key", "Return"],
+    ] {
+        let status = Command::new("xdotool").args(&args).status()?;
+        anyhow::ensure!(status.success(), "xdotool {args:?} failed");
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    Ok(())
+}
+
 /// Signs in through the sign-in form.
 pub async fn sign_in(app: &Client, url: &str, email: &str, password: &str) -> anyhow::Result<()> {
     type_into(app, "input[name=center]", url).await?;

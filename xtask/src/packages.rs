@@ -20,7 +20,8 @@ pub const BUILD: &[&str] = &[
 ];
 
 /// Running the tests: a virtual display, D-Bus, a Secret Service, WebDriver,
-/// screenshots, and a CJK font so Chinese screens render.
+/// screenshots, keyboard input for the OS file dialog, and a CJK font so
+/// Chinese screens render.
 pub const TEST: &[&str] = &[
     "xvfb",
     "xauth",
@@ -33,6 +34,7 @@ pub const TEST: &[&str] = &[
     "libnotify-bin",
     "at-spi2-core",
     "fonts-wqy-microhei",
+    "xdotool",
 ];
 
 /// Makes sure `packages` are installed, installing them if we may.

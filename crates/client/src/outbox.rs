@@ -7,6 +7,8 @@
 //! user's input stays in the entry until they revise or discard it.
 //! Nothing is ever silently dropped.
 
+use std::sync::Arc;
+
 use aicc_api::applications::{Application, ApplicationForm, ApplicationState, Attachment};
 use aicc_api::jobs::{Job, JobRequest, JobState, JobTransition};
 use reqwest::Method;
@@ -14,7 +16,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::portal::WriteBody;
+use crate::portal::{Progress, WriteBody};
 use crate::session::Session;
 use crate::store::Store;
 
@@ -111,6 +113,7 @@ pub fn create_job(conn: &mut Connection, request: JobRequest, now: &str) -> Resu
 /// Queues the cancellation of a job.
 pub fn cancel_job(conn: &mut Connection, job_id: &str, now: &str) -> Result<()> {
     let tx = conn.transaction()?;
+    let job_id = &current_id(&tx, job_id)?;
     let seq = enqueue(
         &tx,
         &Write::CancelJob {
@@ -168,6 +171,7 @@ pub fn save_application(
             local_id
         }
         Some(id) => {
+            let id = &current_id(&tx, id)?;
             let seq = enqueue(
                 &tx,
                 &Write::UpdateApplication {
@@ -188,6 +192,7 @@ pub fn save_application(
 /// Queues submitting an application for review.
 pub fn submit_application(conn: &mut Connection, id: &str, now: &str) -> Result<()> {
     let tx = conn.transaction()?;
+    let id = &current_id(&tx, id)?;
     let seq = enqueue(
         &tx,
         &Write::SubmitApplication {
@@ -229,6 +234,7 @@ pub fn upload_attachment(
         )));
     }
     let tx = conn.transaction()?;
+    let id = &current_id(&tx, id)?;
     let write = Write::UploadAttachment {
         application_id: id.to_owned(),
         file_name: file_name.to_owned(),
@@ -290,6 +296,23 @@ pub fn entries(conn: &Connection) -> Result<Vec<OutboxEntry>> {
         .collect()
 }
 
+/// The writes about one job or application, found by its id on the center
+/// or the local id it had before the center had it.
+pub fn entries_about(conn: &Connection, id: &str) -> Result<Vec<OutboxEntry>> {
+    let mut ids = vec![id.to_owned()];
+    let mut aliases = conn.prepare_cached(
+        "SELECT local_id FROM local_ids WHERE portal_id = ?1
+         UNION SELECT portal_id FROM local_ids WHERE local_id = ?1",
+    )?;
+    for alias in aliases.query_map([id], |r| r.get(0))? {
+        ids.push(alias?);
+    }
+    Ok(entries(conn)?
+        .into_iter()
+        .filter(|e| ids.iter().any(|id| id == e.write.item_id()))
+        .collect())
+}
+
 /// One entry.
 pub fn entry(conn: &Connection, seq: i64) -> Result<Option<OutboxEntry>> {
     let row = conn
@@ -327,9 +350,40 @@ pub fn entry(conn: &Connection, seq: i64) -> Result<Option<OutboxEntry>> {
     .transpose()
 }
 
+impl Write {
+    /// The id of the job or application the write is about.
+    pub fn item_id(&self) -> &str {
+        match self {
+            Write::CreateJob { local_id, .. } | Write::CreateApplication { local_id, .. } => {
+                local_id
+            }
+            Write::CancelJob { job_id } => job_id,
+            Write::UpdateApplication { application_id, .. }
+            | Write::SubmitApplication { application_id }
+            | Write::UploadAttachment { application_id, .. } => application_id,
+        }
+    }
+}
+
+/// An attachment on its way to the center.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct Upload {
+    /// The application's id on the center.
+    pub application_id: String,
+    pub file_name: String,
+    #[ts(type = "number")]
+    pub sent_bytes: u64,
+    #[ts(type = "number")]
+    pub total_bytes: u64,
+}
+
+/// Told about each attachment's progress while the outbox sends it.
+pub type OnUpload = Arc<dyn Fn(Upload) + Send + Sync>;
+
 /// Sends pending writes in order until none is left or the center cannot
-/// be reached. Returns how many reached the center.
-pub async fn drain(session: &Session, store: &Store) -> Result<u32> {
+/// be reached; attachments report their progress to `on_upload`. Returns
+/// how many writes reached the center.
+pub async fn drain(session: &Session, store: &Store, on_upload: Option<&OnUpload>) -> Result<u32> {
     let mut sent = 0;
     loop {
         let next = store
@@ -363,7 +417,35 @@ pub async fn drain(session: &Session, store: &Store) -> Result<u32> {
             let write = entry.write.clone();
             store.call(move |conn| resolve(conn, &write)).await?
         };
-        let Some((method, path, body)) = resolved.map(|r| request(r, content)).transpose()? else {
+        let progress = resolved
+            .as_ref()
+            .zip(on_upload)
+            .and_then(|(write, on_upload)| {
+                let Write::UploadAttachment {
+                    application_id,
+                    file_name,
+                } = write
+                else {
+                    return None;
+                };
+                let (on_upload, application_id, file_name) = (
+                    Arc::clone(on_upload),
+                    application_id.clone(),
+                    file_name.clone(),
+                );
+                Some(Progress::new(move |sent_bytes, total_bytes| {
+                    on_upload(Upload {
+                        application_id: application_id.clone(),
+                        file_name: file_name.clone(),
+                        sent_bytes,
+                        total_bytes,
+                    });
+                }))
+            });
+        let Some((method, path, body)) = resolved
+            .map(|r| request(r, content, progress))
+            .transpose()?
+        else {
             let refusal = Refusal {
                 code: Some("conflict".into()),
                 message: "this change belongs to an item the center refused to create; fix or discard that first".into(),
@@ -479,7 +561,11 @@ fn resolve(conn: &Connection, write: &Write) -> Result<Option<Write>> {
     })
 }
 
-fn request(write: Write, content: Option<Vec<u8>>) -> Result<(Method, String, WriteBody)> {
+fn request(
+    write: Write,
+    content: Option<Vec<u8>>,
+    progress: Option<Progress>,
+) -> Result<(Method, String, WriteBody)> {
     Ok(match write {
         Write::CreateJob { request, .. } => (
             Method::POST,
@@ -517,7 +603,10 @@ fn request(write: Write, content: Option<Vec<u8>>) -> Result<(Method, String, Wr
             (
                 Method::POST,
                 format!("v1/applications/{application_id}/attachments?file_name={name}"),
-                WriteBody::Bytes(content.unwrap_or_default()),
+                WriteBody::Bytes {
+                    content: content.unwrap_or_default().into(),
+                    progress,
+                },
             )
         }
     })
@@ -599,6 +688,19 @@ fn refuse(conn: &Connection, seq: i64, refusal: &Refusal) -> Result<()> {
         params![seq, refusal.code, refusal.message, refusal.field],
     )?;
     Ok(())
+}
+
+/// The center's id for `id` once the center has the item (a page or form
+/// opened before may still hold the local id); `id` itself otherwise.
+fn current_id(conn: &Connection, id: &str) -> Result<String> {
+    Ok(conn
+        .query_row(
+            "SELECT portal_id FROM local_ids WHERE local_id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or_else(|| id.to_owned()))
 }
 
 fn update_application_row(

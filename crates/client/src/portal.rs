@@ -5,13 +5,15 @@
 //! to retry, with backoff.
 
 use std::error::Error as _;
+use std::sync::Arc;
 use std::time::Duration;
 
 use aicc_api::ErrorBody;
 use aicc_api::auth::{PasswordSignIn, RefreshTokenBody, TokenGrant};
 use aicc_api::jobs::{Pool, Quota};
 use aicc_api::sync::ChangePage;
-use reqwest::header::RETRY_AFTER;
+use futures_util::StreamExt as _;
+use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde::de::DeserializeOwned;
 use url::Url;
@@ -29,8 +31,49 @@ const INLINE_RETRIES: u32 = 3;
 pub enum WriteBody {
     None,
     Json(serde_json::Value),
-    /// Raw bytes, e.g. an attachment.
-    Bytes(Vec<u8>),
+    /// Raw bytes, e.g. an attachment, told to `progress` as they go out.
+    Bytes {
+        content: bytes::Bytes,
+        progress: Option<Progress>,
+    },
+}
+
+/// Told how many bytes of an upload went out so far, of how many.
+#[derive(Clone)]
+pub struct Progress(Arc<dyn Fn(u64, u64) + Send + Sync>);
+
+impl Progress {
+    pub fn new(report: impl Fn(u64, u64) + Send + Sync + 'static) -> Self {
+        Self(Arc::new(report))
+    }
+}
+
+impl std::fmt::Debug for Progress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress")
+    }
+}
+
+/// The size of the pieces an upload is sent in, and reported by.
+const UPLOAD_CHUNK: usize = 64 * 1024;
+
+/// `content` as a request body that reports each piece as the connection takes it.
+fn upload_body(content: &bytes::Bytes, progress: Option<Progress>) -> reqwest::Body {
+    let Some(progress) = progress else {
+        return reqwest::Body::from(content.clone());
+    };
+    let total = content.len() as u64;
+    let pieces: Vec<bytes::Bytes> = (0..content.len())
+        .step_by(UPLOAD_CHUNK)
+        .map(|at| content.slice(at..(at + UPLOAD_CHUNK).min(content.len())))
+        .collect();
+    let mut sent = 0;
+    let stream = futures_util::stream::iter(pieces).map(move |piece| {
+        sent += piece.len() as u64;
+        (progress.0)(sent, total);
+        Ok::<_, std::convert::Infallible>(piece)
+    });
+    reqwest::Body::wrap_stream(stream)
 }
 
 /// A client of one center's portal.
@@ -185,9 +228,10 @@ impl PortalClient {
             match body {
                 WriteBody::None => request,
                 WriteBody::Json(json) => request.json(json),
-                WriteBody::Bytes(bytes) => request
-                    .header("Content-Type", "application/octet-stream")
-                    .body(bytes.clone()),
+                WriteBody::Bytes { content, progress } => request
+                    .header(CONTENT_TYPE, "application/octet-stream")
+                    .header(CONTENT_LENGTH, content.len())
+                    .body(upload_body(content, progress.clone())),
             }
         })
         .await

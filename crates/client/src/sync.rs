@@ -22,6 +22,7 @@ use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
 use crate::error::{Error, ErrorCode, Result};
+use crate::outbox::{OnUpload, Upload};
 use crate::session::Session;
 use crate::store::{self, Store};
 use crate::{applications, catalog, center, jobs, outbox};
@@ -61,6 +62,8 @@ pub struct SyncReport {
     pub outbox_refused: u32,
     /// Whether the center's live event stream is connected.
     pub live: bool,
+    /// The attachment being sent right now, if any.
+    pub upload: Option<Upload>,
 }
 
 impl SyncReport {
@@ -72,6 +75,7 @@ impl SyncReport {
             outbox_pending: 0,
             outbox_refused: 0,
             live: false,
+            upload: None,
         }
     }
 }
@@ -162,6 +166,8 @@ async fn run(
         .map(|(_, at)| at);
     let mut backoff = options.min_backoff;
     let mut offline_since: Option<String> = None;
+    let report = Arc::new(report);
+    let on_upload = upload_reporter(Arc::clone(&report));
     loop {
         let publish = |status: SyncStatus, synced_at: &Option<String>| {
             let (pending, refused) = store.blocking(outbox_counts).unwrap_or_default();
@@ -171,6 +177,7 @@ async fn run(
                 outbox_pending: pending,
                 outbox_refused: refused,
                 live: live.load(Ordering::Relaxed),
+                upload: None,
             });
         };
         publish(
@@ -180,9 +187,13 @@ async fn run(
             },
             &synced_at,
         );
-        let outcome = cycle(&session, &store, options.page_size, |received, total| {
-            publish(SyncStatus::Syncing { received, total }, &synced_at);
-        })
+        let outcome = cycle(
+            &session,
+            &store,
+            options.page_size,
+            |received, total| publish(SyncStatus::Syncing { received, total }, &synced_at),
+            Some(&on_upload),
+        )
         .await;
         let wait = match outcome {
             Ok(()) => {
@@ -229,6 +240,22 @@ async fn run(
     }
 }
 
+/// Puts an attachment's progress in the report, once per percent.
+fn upload_reporter(report: Arc<watch::Sender<SyncReport>>) -> OnUpload {
+    Arc::new(move |upload: Upload| {
+        let percent = |u: &Upload| u.sent_bytes * 100 / u.total_bytes.max(1);
+        report.send_if_modified(|r| {
+            let news = r.upload.as_ref().is_none_or(|shown| {
+                shown.file_name != upload.file_name || percent(shown) != percent(&upload)
+            });
+            if news {
+                r.upload = Some(upload.clone());
+            }
+            news
+        });
+    })
+}
+
 fn outbox_counts(conn: &mut Connection) -> Result<(u32, u32)> {
     Ok(conn.query_row(
         "SELECT count(*) FILTER (WHERE state = 'pending'), count(*) FILTER (WHERE state = 'refused') FROM outbox",
@@ -238,14 +265,16 @@ fn outbox_counts(conn: &mut Connection) -> Result<(u32, u32)> {
 }
 
 /// One cycle: the outbox first (the user's writes go out before anything
-/// else), then every feed. `progress` hears the catalog's counts.
+/// else), then every feed. `progress` hears the catalog's counts,
+/// `on_upload` each attachment's bytes.
 pub async fn cycle(
     session: &Session,
     store: &Store,
     page_size: u32,
     progress: impl FnMut(u32, Option<u32>),
+    on_upload: Option<&OnUpload>,
 ) -> Result<()> {
-    outbox::drain(session, store).await?;
+    outbox::drain(session, store, on_upload).await?;
     pull(
         session,
         store,
@@ -553,9 +582,13 @@ mod tests {
         let (session, _) = signed_in(&portal.url).await;
         let (_store_dir, store) = temp_store();
         let mut progress = Vec::new();
-        cycle(&session, &store, 100, |received, total| {
-            progress.push((received, total))
-        })
+        cycle(
+            &session,
+            &store,
+            100,
+            |received, total| progress.push((received, total)),
+            None,
+        )
         .await
         .unwrap();
         let seeded = aicc_portal::catalog::seed::models().len() as u32;
@@ -661,7 +694,7 @@ mod tests {
         let (session, _) = signed_in(&portal.url).await;
         let (_store_dir, store) = temp_store();
         tokio::time::sleep(Duration::from_millis(1100)).await;
-        cycle(&session, &store, 200, |_, _| {}).await.unwrap();
+        cycle(&session, &store, 200, |_, _| {}, None).await.unwrap();
         // The center drops every access token while the app still holds one.
         let long = portal_on(config(&tempfile::tempdir().unwrap()), "127.0.0.1:0").await;
         let (session, _) = signed_in(&long.url).await;
@@ -670,7 +703,7 @@ mod tests {
             .db()
             .blocking(|c| c.execute("UPDATE tokens SET revoked_at = 1 WHERE kind = 'access'", []))
             .unwrap();
-        cycle(&session, &store, 200, |_, _| {}).await.unwrap();
+        cycle(&session, &store, 200, |_, _| {}, None).await.unwrap();
     }
 
     #[tokio::test]
@@ -743,7 +776,7 @@ mod tests {
                 .await
                 .unwrap();
         }
-        let err = outbox::drain(&session, &store).await.unwrap_err();
+        let err = outbox::drain(&session, &store, None).await.unwrap_err();
         assert!(matches!(err, Error::Offline { .. }), "{err:?}");
         let waiting = store.call(|c| jobs::list(c, &[])).await.unwrap();
         assert_eq!(waiting.len(), 3);
@@ -785,8 +818,8 @@ mod tests {
             )
             .await
             .unwrap();
-        assert_eq!(outbox::drain(&session, &store).await.unwrap(), 3);
-        cycle(&session, &store, 500, |_, _| {}).await.unwrap();
+        assert_eq!(outbox::drain(&session, &store, None).await.unwrap(), 3);
+        cycle(&session, &store, 500, |_, _| {}, None).await.unwrap();
         let on_center: ChangePage<aicc_api::jobs::Job> = session
             .portal()
             .changes(&token, "jobs", 0, 100)
@@ -820,7 +853,7 @@ mod tests {
             .call(|c| outbox::create_job(c, request(99), "t"))
             .await
             .unwrap();
-        assert_eq!(outbox::drain(&session, &store).await.unwrap(), 0);
+        assert_eq!(outbox::drain(&session, &store, None).await.unwrap(), 0);
         let id = local.clone();
         let view = store
             .call(move |c| jobs::get(c, &id))
@@ -845,7 +878,7 @@ mod tests {
             .call(move |c| outbox::revise(c, entry.seq, &write))
             .await
             .unwrap();
-        assert_eq!(outbox::drain(&session, &store).await.unwrap(), 1);
+        assert_eq!(outbox::drain(&session, &store, None).await.unwrap(), 1);
         assert!(store.call(|c| outbox::entries(c)).await.unwrap().is_empty());
     }
 
@@ -887,7 +920,10 @@ mod tests {
         form.solution_description = "Finds weld defects at the line.".into();
         form.target_hardware = vec!["Atlas 300I Duo".into()];
         form.tier = Some(aicc_api::applications::ProgrammeTier::Certified);
-        let pdf = b"%PDF-1.7\n%%EOF\n".to_vec();
+        let mut pdf = b"%PDF-1.7\n".to_vec();
+        pdf.resize(300 * 1024, b' ');
+        pdf.extend_from_slice(b"\n%%EOF\n");
+        let size = pdf.len() as u64;
         store
             .call({
                 let id = id.clone();
@@ -899,8 +935,35 @@ mod tests {
             })
             .await
             .unwrap();
-        assert_eq!(outbox::drain(&session, &store).await.unwrap(), 4);
-        cycle(&session, &store, 500, |_, _| {}).await.unwrap();
+        let about = id.clone();
+        let waiting = store
+            .call(move |c| outbox::entries_about(c, &about))
+            .await
+            .unwrap();
+        assert_eq!(waiting.len(), 4, "every write about the application");
+        let heard = Arc::new(std::sync::Mutex::new(Vec::new()));
+        let on_upload: OnUpload = Arc::new({
+            let heard = Arc::clone(&heard);
+            move |upload| heard.lock().unwrap().push(upload)
+        });
+        assert_eq!(
+            outbox::drain(&session, &store, Some(&on_upload))
+                .await
+                .unwrap(),
+            4
+        );
+        let heard = heard.lock().unwrap().clone();
+        assert!(heard.len() >= 4, "progress in pieces: {heard:?}");
+        assert!(heard.windows(2).all(|w| w[0].sent_bytes < w[1].sent_bytes));
+        let last = heard.last().unwrap();
+        assert_eq!((last.sent_bytes, last.total_bytes), (size, size));
+        assert_eq!(last.file_name, "licence.pdf");
+        assert!(
+            !last.application_id.starts_with("local-"),
+            "reported under the center's id: {}",
+            last.application_id
+        );
+        cycle(&session, &store, 500, |_, _| {}, None).await.unwrap();
         let apps = store.call(|c| applications::list(c)).await.unwrap();
         assert_eq!(
             apps.len(),
@@ -913,6 +976,19 @@ mod tests {
             aicc_api::applications::ApplicationState::Submitted
         );
         assert_eq!(app.attachments.len(), 1);
+        assert_eq!(app.attachments[0].size_bytes, size);
+        // A form still holding the local id attaches and saves to the center's application.
+        let (local, on_center) = (id.clone(), app.id.clone());
+        let later = store
+            .call(move |c| {
+                outbox::upload_attachment(c, &local, "brief.pdf", b"%PDF-1.7\n".to_vec(), "t")?;
+                outbox::submit_application(c, &local, "t")?;
+                outbox::entries_about(c, &local)
+            })
+            .await
+            .unwrap();
+        assert_eq!(later.len(), 2);
+        assert!(later.iter().all(|e| e.write.item_id() == on_center));
         assert_eq!(app.form.uscc, "914403001922038216");
     }
 
@@ -938,7 +1014,7 @@ mod tests {
         let old_id = old["id"].as_str().unwrap().to_owned();
         wait_until_job(&session, &old_id, "succeeded").await;
         let (_store_dir, store) = temp_store();
-        cycle(&session, &store, 500, |_, _| {}).await.unwrap();
+        cycle(&session, &store, 500, |_, _| {}, None).await.unwrap();
         assert!(
             store
                 .call(|c| notifications::inbox(c, 10))
@@ -954,10 +1030,10 @@ mod tests {
             .await
             .unwrap();
         let new_id = new["id"].as_str().unwrap().to_owned();
-        cycle(&session, &store, 500, |_, _| {}).await.unwrap();
+        cycle(&session, &store, 500, |_, _| {}, None).await.unwrap();
         wait_until_job(&session, &new_id, "succeeded").await;
-        cycle(&session, &store, 500, |_, _| {}).await.unwrap();
-        cycle(&session, &store, 500, |_, _| {}).await.unwrap();
+        cycle(&session, &store, 500, |_, _| {}, None).await.unwrap();
+        cycle(&session, &store, 500, |_, _| {}, None).await.unwrap();
         let inbox = store.call(|c| notifications::inbox(c, 10)).await.unwrap();
         assert_eq!(inbox.len(), 1, "{inbox:?}");
         assert_eq!(

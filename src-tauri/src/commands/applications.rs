@@ -44,6 +44,30 @@ pub async fn get_draft(state: State<'_, AppState>, id: String) -> CommandResult<
     Ok(state.with_store(None, move |c| drafts::get(c, &id)).await?)
 }
 
+/// Queues saving the application (creating it when `id` is none), e.g. so
+/// files can be attached before it is submitted; returns its id.
+#[tauri::command]
+pub async fn save_application(
+    state: State<'_, AppState>,
+    id: Option<String>,
+    form: ApplicationForm,
+) -> CommandResult<String> {
+    let now = aicc_client::sync::now_rfc3339(std::time::Duration::ZERO);
+    let id = state
+        .with_store(String::new(), move |c| {
+            outbox::save_application(c, id.as_deref(), form, &now)
+        })
+        .await?;
+    if id.is_empty() {
+        return Err(CommandError {
+            code: ErrorCode::InvalidInput,
+            message: "sign in first".into(),
+        });
+    }
+    state.sync_now().await;
+    Ok(id)
+}
+
 /// Saves the application (a new one when `id` is none) and submits it for
 /// review; both go through the outbox. Returns the application's id.
 #[tauri::command]
@@ -72,18 +96,20 @@ pub async fn submit_application(
     Ok(id)
 }
 
-/// Picks a PDF, PNG or JPEG with the OS file dialog and queues its upload;
-/// the file is checked before anything is sent. Returns its name, or none
-/// when the user cancelled.
+/// Picks a PDF, PNG or JPEG with the OS file dialog (titled `title`, in the
+/// user's language) and queues its upload; the file is checked before
+/// anything is sent. Returns its name, or none when the user cancelled.
 #[tauri::command]
 pub async fn attach_file(
     app: AppHandle,
     state: State<'_, AppState>,
     id: String,
+    title: String,
 ) -> CommandResult<Option<String>> {
     let (tx, rx) = tokio::sync::oneshot::channel();
     app.dialog()
         .file()
+        .set_title(title)
         .add_filter("PDF, PNG, JPEG", &["pdf", "png", "jpg", "jpeg"])
         .pick_file(move |path| {
             let _ = tx.send(path.and_then(|p| p.into_path().ok()));

@@ -105,10 +105,19 @@ pub async fn discard_write(state: State<'_, AppState>, seq: i64) -> CommandResul
         .await?)
 }
 
-/// Every write waiting for the center or refused by it.
+/// The writes waiting for the center or refused by it: all of them, or
+/// those about one job or application.
 #[tauri::command]
-pub async fn outbox_entries(state: State<'_, AppState>) -> CommandResult<Vec<OutboxEntry>> {
-    Ok(state.with_store(Vec::new(), |c| outbox::entries(c)).await?)
+pub async fn outbox_entries(
+    state: State<'_, AppState>,
+    about: Option<String>,
+) -> CommandResult<Vec<OutboxEntry>> {
+    Ok(state
+        .with_store(Vec::new(), move |c| match &about {
+            Some(id) => outbox::entries_about(c, id),
+            None => outbox::entries(c),
+        })
+        .await?)
 }
 
 /// The user's jobs, newest first, optionally only in `states`.

@@ -35,6 +35,7 @@ pub const COMMANDS: &[&str] = &[
     "check_application",
     "save_draft",
     "get_draft",
+    "save_application",
     "submit_application",
     "attach_file",
     "list_applications",

@@ -61,7 +61,8 @@ export const api = {
   reviseJob: (seq: number, localId: string, request: JobRequest) =>
     invoke<null>('revise_job', { seq, localId, request }),
   discardWrite: (seq: number) => invoke<null>('discard_write', { seq }),
-  outboxEntries: () => invoke<OutboxEntry[]>('outbox_entries'),
+  outboxEntries: (about: string | null = null) =>
+    invoke<OutboxEntry[]>('outbox_entries', { about }),
   listJobs: (states: JobState[]) => invoke<JobView[]>('list_jobs', { states }),
   getJob: (id: string) => invoke<JobView | null>('get_job', { id }),
   cancelJob: (id: string) => invoke<null>('cancel_job', { id }),
@@ -74,9 +75,11 @@ export const api = {
     invoke<FieldProblem | null>('check_application', { form }),
   saveDraft: (draft: Draft) => invoke<null>('save_draft', { draft }),
   getDraft: (id: string) => invoke<Draft | null>('get_draft', { id }),
+  saveApplication: (id: string | null, form: ApplicationForm) =>
+    invoke<string>('save_application', { id, form }),
   submitApplication: (id: string | null, form: ApplicationForm, draftId: string) =>
     invoke<string>('submit_application', { id, form, draftId }),
-  attachFile: (id: string) => invoke<string | null>('attach_file', { id }),
+  attachFile: (id: string, title: string) => invoke<string | null>('attach_file', { id, title }),
   listApplications: () => invoke<ApplicationView[]>('list_applications'),
   getApplication: (id: string) => invoke<ApplicationView | null>('get_application', { id }),
   onSyncReport: (handler: (report: SyncReport) => void): Promise<UnlistenFn> =>

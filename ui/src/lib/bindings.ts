@@ -145,7 +145,11 @@ outbox_pending: number, outbox_refused: number,
 /**
  * Whether the center's live event stream is connected.
  */
-live: boolean, };
+live: boolean, 
+/**
+ * The attachment being sent right now, if any.
+ */
+upload: Upload | null, };
 
 export type Job = { id: string, request: JobRequest, state: JobState, 
 /**
@@ -260,6 +264,12 @@ export type OutboxEntry = { seq: number, write: Write,
  * `None` while waiting to be sent.
  */
 refusal: Refusal | null, attempts: number, created_at: string, };
+
+export type Upload = { 
+/**
+ * The application's id on the center.
+ */
+application_id: string, file_name: string, sent_bytes: number, total_bytes: number, };
 
 export type Write = { "kind": "create_job", local_id: string, request: JobRequest, } | { "kind": "cancel_job", job_id: string, } | { "kind": "create_application", local_id: string, form: ApplicationForm, } | { "kind": "update_application", application_id: string, form: ApplicationForm, } | { "kind": "submit_application", application_id: string, } | { "kind": "upload_attachment", application_id: string, file_name: string, };
 

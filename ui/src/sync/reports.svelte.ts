@@ -9,6 +9,7 @@ export const sync = $state<{ report: SyncReport }>({
     outbox_pending: 0,
     outbox_refused: 0,
     live: false,
+    upload: null,
   },
 });
 

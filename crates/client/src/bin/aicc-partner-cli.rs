@@ -90,10 +90,16 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             let store = Store::open(&dirs.store_file(&account))?;
             runtime.block_on(async {
                 let session = Session::resume(account, vault).await?;
-                aicc_client::sync::cycle(&session, &store, page_size, |received, total| {
-                    println!("page {received} of {}", total.unwrap_or(received));
-                    let _ = std::io::stdout().flush();
-                })
+                aicc_client::sync::cycle(
+                    &session,
+                    &store,
+                    page_size,
+                    |received, total| {
+                        println!("page {received} of {}", total.unwrap_or(received));
+                        let _ = std::io::stdout().flush();
+                    },
+                    None,
+                )
                 .await
             })?;
             println!("up to date");
