@@ -86,13 +86,9 @@ impl Portal {
         }
     }
 
-    /// How many models the portal's catalog feed serves to the demo partner.
-    pub async fn catalog_size(&self) -> anyhow::Result<usize> {
-        use aicc_api::auth::TokenGrant;
-        use aicc_api::catalog::Model;
-        use aicc_api::sync::{Change, ChangePage};
-        let http = reqwest::Client::new();
-        let grant: TokenGrant = http
+    /// An access token of the demo partner.
+    async fn partner_token(&self) -> anyhow::Result<String> {
+        let grant: aicc_api::auth::TokenGrant = reqwest::Client::new()
             .post(format!("{}/v1/auth/token", self.url))
             .json(&serde_json::json!({ "email": "partner@demo.aicc", "password": "demo-password" }))
             .send()
@@ -100,6 +96,28 @@ impl Portal {
             .error_for_status()?
             .json()
             .await?;
+        Ok(grant.access_token)
+    }
+
+    /// The demo partner's favourites as the account keeps them.
+    pub async fn favourites(&self) -> anyhow::Result<Vec<String>> {
+        let favourites: aicc_api::catalog::Favourites = reqwest::Client::new()
+            .get(format!("{}/v1/me/favourites", self.url))
+            .bearer_auth(self.partner_token().await?)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        Ok(favourites.model_ids)
+    }
+
+    /// How many models the portal's catalog feed serves to the demo partner.
+    pub async fn catalog_size(&self) -> anyhow::Result<usize> {
+        use aicc_api::catalog::Model;
+        use aicc_api::sync::{Change, ChangePage};
+        let http = reqwest::Client::new();
+        let token = self.partner_token().await?;
         let (mut after, mut models) = (0, 0);
         loop {
             let page: ChangePage<Model> = http
@@ -107,7 +125,7 @@ impl Portal {
                     "{}/v1/catalog/changes?after={after}&limit=1000",
                     self.url
                 ))
-                .bearer_auth(&grant.access_token)
+                .bearer_auth(&token)
                 .send()
                 .await?
                 .error_for_status()?
@@ -128,17 +146,10 @@ impl Portal {
     /// How many jobs the demo partner's organisation has on the portal.
     pub async fn job_count(&self) -> anyhow::Result<usize> {
         let http = reqwest::Client::new();
-        let grant: aicc_api::auth::TokenGrant = http
-            .post(format!("{}/v1/auth/token", self.url))
-            .json(&serde_json::json!({ "email": "partner@demo.aicc", "password": "demo-password" }))
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
+        let token = self.partner_token().await?;
         let page: aicc_api::sync::ChangePage<aicc_api::jobs::Job> = http
             .get(format!("{}/v1/jobs/changes?after=0&limit=1000", self.url))
-            .bearer_auth(&grant.access_token)
+            .bearer_auth(&token)
             .send()
             .await?
             .error_for_status()?

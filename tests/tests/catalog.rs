@@ -53,6 +53,19 @@ async fn catalog_syncs_from_the_portal_and_stays_visible_offline() -> anyhow::Re
             .contains("hardware=Atlas"),
         "{url}"
     );
+    // Back and forward step through the filters.
+    app.back().await?;
+    find(
+        &app,
+        "[data-facet=hardware][data-value='Atlas 800T A2']:not([aria-pressed=true])",
+    )
+    .await?;
+    app.forward().await?;
+    find(
+        &app,
+        "[data-facet=hardware][data-value='Atlas 800T A2'][aria-pressed=true]",
+    )
+    .await?;
     type_into(&app, "input[name=search]", "resnet50").await?;
     click(&app, "#model-0[data-model-id=resnet50]").await?;
     let page = find(&app, "[data-testid=model-page]").await?.text().await?;
@@ -62,6 +75,15 @@ async fn catalog_syncs_from_the_portal_and_stays_visible_offline() -> anyhow::Re
     );
     click(&app, "[data-testid=favourite][aria-pressed=false]").await?;
     find(&app, "[data-testid=favourite][aria-pressed=true]").await?;
+    // The favourite reaches the account, for the partner's other computers.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while portal.favourites().await? != ["resnet50"] {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the favourite never reached the account"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
     screenshot(&app, &env, "model-en-light").await?;
     app.back().await?;
     // Esc clears the search; the filter stays.

@@ -115,6 +115,14 @@ pub struct TrainingRecipe {
     pub recipe_url: Option<String>,
 }
 
+/// The models a user keeps as favourites: `GET /v1/me/favourites`.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Favourites {
+    /// Model ids, sorted.
+    pub model_ids: Vec<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -386,7 +386,42 @@ pub fn model(conn: &Connection, id: &str) -> Result<Option<(Model, bool)>> {
         .transpose()
 }
 
-/// Marks or unmarks a favourite.
+/// Takes the account's favourites as the center keeps them, except for
+/// models whose change is still waiting in the outbox.
+pub fn apply_favourites(conn: &mut Connection, on_account: &[String], now: &str) -> Result<()> {
+    let tx = conn.transaction()?;
+    tx.execute_batch(
+        "CREATE TEMP TABLE IF NOT EXISTS account_favourites (model_id TEXT PRIMARY KEY);
+         DELETE FROM account_favourites;",
+    )?;
+    for id in on_account {
+        tx.execute(
+            "INSERT OR IGNORE INTO account_favourites (model_id) VALUES (?1)",
+            [id],
+        )?;
+    }
+    let waiting = "SELECT json_extract(write, '$.model_id') FROM outbox
+                   WHERE json_extract(write, '$.kind') = 'set_favourite'";
+    tx.execute(
+        &format!(
+            "DELETE FROM favourites WHERE model_id NOT IN (SELECT model_id FROM account_favourites)
+             AND model_id NOT IN ({waiting})"
+        ),
+        [],
+    )?;
+    tx.execute(
+        &format!(
+            "INSERT OR IGNORE INTO favourites (model_id, added_at)
+             SELECT model_id, ?1 FROM account_favourites WHERE model_id NOT IN ({waiting})"
+        ),
+        [now],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Marks or unmarks a favourite here; `outbox::set_favourite` also tells
+/// the account.
 pub fn set_favourite(conn: &Connection, model_id: &str, favourite: bool, now: &str) -> Result<()> {
     if favourite {
         conn.execute(

@@ -48,6 +48,11 @@ pub enum Write {
         application_id: String,
         file_name: String,
     },
+    /// Keeps a catalog model as a favourite on the account, or not.
+    SetFavourite {
+        model_id: String,
+        favourite: bool,
+    },
 }
 
 /// Why the center refused a write.
@@ -108,6 +113,25 @@ pub fn create_job(conn: &mut Connection, request: JobRequest, now: &str) -> Resu
     )?;
     tx.commit()?;
     Ok(local_id)
+}
+
+/// Marks or unmarks a favourite here at once, and on the account when the
+/// center is reachable.
+pub fn set_favourite(
+    conn: &mut Connection,
+    model_id: &str,
+    favourite: bool,
+    now: &str,
+) -> Result<()> {
+    let tx = conn.transaction()?;
+    crate::catalog::set_favourite(&tx, model_id, favourite, now)?;
+    let write = Write::SetFavourite {
+        model_id: model_id.to_owned(),
+        favourite,
+    };
+    enqueue(&tx, &write, None, now)?;
+    tx.commit()?;
+    Ok(())
 }
 
 /// Queues the cancellation of a job.
@@ -361,6 +385,7 @@ impl Write {
             Write::UpdateApplication { application_id, .. }
             | Write::SubmitApplication { application_id }
             | Write::UploadAttachment { application_id, .. } => application_id,
+            Write::SetFavourite { model_id, .. } => model_id,
         }
     }
 }
@@ -539,7 +564,9 @@ fn resolve(conn: &Connection, write: &Write) -> Result<Option<Write>> {
             .optional()?)
     };
     Ok(match write {
-        Write::CreateJob { .. } | Write::CreateApplication { .. } => Some(write.clone()),
+        Write::CreateJob { .. } | Write::CreateApplication { .. } | Write::SetFavourite { .. } => {
+            Some(write.clone())
+        }
         Write::CancelJob { job_id } => map(job_id)?.map(|job_id| Write::CancelJob { job_id }),
         Write::UpdateApplication {
             application_id,
@@ -595,6 +622,18 @@ fn request(
             format!("v1/applications/{application_id}/submit"),
             WriteBody::None,
         ),
+        Write::SetFavourite {
+            model_id,
+            favourite,
+        } => {
+            let id: String = url::form_urlencoded::byte_serialize(model_id.as_bytes()).collect();
+            let method = if favourite {
+                Method::PUT
+            } else {
+                Method::DELETE
+            };
+            (method, format!("v1/me/favourites/{id}"), WriteBody::None)
+        }
         Write::UploadAttachment {
             application_id,
             file_name,
@@ -645,7 +684,7 @@ fn accepted(
         Write::UpdateApplication { .. } | Write::SubmitApplication { .. } => {
             store_application(&tx, &serde_json::from_value(answer)?)?;
         }
-        Write::UploadAttachment { .. } => {}
+        Write::UploadAttachment { .. } | Write::SetFavourite { .. } => {}
     }
     tx.execute("DELETE FROM outbox WHERE seq = ?1", [seq])?;
     for table in ["jobs", "applications"] {

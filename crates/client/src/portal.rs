@@ -179,6 +179,16 @@ impl PortalClient {
             .await
     }
 
+    /// The account's favourite models.
+    pub async fn favourites(&self, token: &str) -> Result<aicc_api::catalog::Favourites> {
+        self.send(|| {
+            self.http
+                .get(self.url("v1/me/favourites"))
+                .bearer_auth(token)
+        })
+        .await
+    }
+
     /// The organisation's NPU-hours.
     pub async fn quota(&self, token: &str) -> Result<Quota> {
         self.send(|| self.http.get(self.url("v1/quota")).bearer_auth(token))

@@ -17,6 +17,9 @@ const MIGRATIONS: &[M<'static>] = &[
         "../migrations/0002_jobs_applications_outbox.sql"
     )),
     M::up(include_str!("../migrations/0003_center.sql")),
+    M::up(include_str!(
+        "../migrations/0004_favourites_on_the_account.sql"
+    )),
 ];
 
 /// A handle on one account's local database.

@@ -303,6 +303,12 @@ pub async fn cycle(
     )
     .await?;
     center::refresh(session, store, &now_rfc3339(Duration::ZERO)).await?;
+    let token = session.access_token().await?;
+    let favourites = session.portal().favourites(&token).await?;
+    let now = now_rfc3339(Duration::ZERO);
+    store
+        .call(move |c| catalog::apply_favourites(c, &favourites.model_ids, &now))
+        .await?;
     Ok(())
 }
 
@@ -880,6 +886,75 @@ mod tests {
             .unwrap();
         assert_eq!(outbox::drain(&session, &store, None).await.unwrap(), 1);
         assert!(store.call(|c| outbox::entries(c)).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn favourites_follow_the_account_from_one_computer_to_another() {
+        let dir = tempfile::tempdir().unwrap();
+        let portal = portal_on(config(&dir), "127.0.0.1:0").await;
+        let (office, _) = signed_in(&portal.url).await;
+        let (laptop, _) = signed_in(&portal.url).await;
+        let (_a, at_office) = temp_store();
+        let (_b, on_laptop) = temp_store();
+        let favourites = |store: &Store| {
+            let store = store.clone();
+            async move {
+                let mut query = everything();
+                query.favourites_only = true;
+                store
+                    .call(move |c| catalog::search(c, &query, 0, 100))
+                    .await
+                    .unwrap()
+                    .models
+                    .into_iter()
+                    .map(|m| m.id)
+                    .collect::<Vec<_>>()
+            }
+        };
+        cycle(&office, &at_office, 500, |_, _| {}, None)
+            .await
+            .unwrap();
+        at_office
+            .call(|c| outbox::set_favourite(c, "resnet50", true, "t"))
+            .await
+            .unwrap();
+        cycle(&office, &at_office, 500, |_, _| {}, None)
+            .await
+            .unwrap();
+        cycle(&laptop, &on_laptop, 500, |_, _| {}, None)
+            .await
+            .unwrap();
+        assert_eq!(favourites(&on_laptop).await, ["resnet50"]);
+
+        on_laptop
+            .call(|c| outbox::set_favourite(c, "resnet50", false, "t"))
+            .await
+            .unwrap();
+        cycle(&laptop, &on_laptop, 500, |_, _| {}, None)
+            .await
+            .unwrap();
+        // A favourite kept while its write waits is not undone by the account's list.
+        at_office
+            .call(|c| {
+                catalog::set_favourite(c, "qwen3-32b", true, "t")?;
+                c.execute(
+                    "INSERT INTO outbox (write, idempotency_key, created_at)
+                     VALUES ('{\"kind\":\"set_favourite\",\"model_id\":\"qwen3-32b\",\"favourite\":true}', 'k', 't')",
+                    [],
+                )?;
+                catalog::apply_favourites(c, &[], "t")
+            })
+            .await
+            .unwrap();
+        assert_eq!(favourites(&at_office).await, ["qwen3-32b"]);
+        cycle(&office, &at_office, 500, |_, _| {}, None)
+            .await
+            .unwrap();
+        assert_eq!(favourites(&at_office).await, ["qwen3-32b"]);
+        cycle(&laptop, &on_laptop, 500, |_, _| {}, None)
+            .await
+            .unwrap();
+        assert_eq!(favourites(&on_laptop).await, ["qwen3-32b"]);
     }
 
     #[tokio::test]

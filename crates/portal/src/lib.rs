@@ -199,6 +199,8 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::revoke_personal_token))
         .routes(routes!(catalog::changes))
         .routes(routes!(catalog::get))
+        .routes(routes!(catalog::favourites))
+        .routes(routes!(catalog::add_favourite, catalog::remove_favourite))
         .routes(routes!(applications::create))
         .routes(routes!(applications::changes))
         .routes(routes!(applications::get, applications::update))

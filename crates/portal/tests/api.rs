@@ -20,6 +20,9 @@ const ROUTES: &[(&str, &str)] = &[
     ("DELETE", "/v1/auth/personal-tokens/{id}"),
     ("GET", "/v1/catalog/changes"),
     ("GET", "/v1/catalog/models/{id}"),
+    ("GET", "/v1/me/favourites"),
+    ("PUT", "/v1/me/favourites/{model_id}"),
+    ("DELETE", "/v1/me/favourites/{model_id}"),
     ("POST", "/v1/applications"),
     ("GET", "/v1/applications/changes"),
     ("GET", "/v1/applications/{id}"),
@@ -884,5 +887,53 @@ async fn wait_for(
             "gave up waiting: {body}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn favourites_belong_to_the_user_who_keeps_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let ours = server.token("partner@demo.aicc").await;
+    let theirs = server.token("member@other.aicc").await;
+    for model in ["resnet50", "qwen3-32b", "resnet50"] {
+        let (status, body) = server
+            .call(
+                Method::PUT,
+                &format!("/v1/me/favourites/{model}"),
+                Some(&ours),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{model}: {body}");
+    }
+    let (status, body) = server
+        .call(
+            Method::PUT,
+            "/v1/me/favourites/no-such-model",
+            Some(&ours),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    let (_, mine) = server
+        .call(Method::GET, "/v1/me/favourites", Some(&ours), None)
+        .await;
+    assert_eq!(mine, json!({"model_ids": ["qwen3-32b", "resnet50"]}));
+    let (_, others) = server
+        .call(Method::GET, "/v1/me/favourites", Some(&theirs), None)
+        .await;
+    assert_eq!(others, json!({"model_ids": []}));
+    for _ in 0..2 {
+        let (status, now) = server
+            .call(
+                Method::DELETE,
+                "/v1/me/favourites/resnet50",
+                Some(&ours),
+                None,
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(now, json!({"model_ids": ["qwen3-32b"]}));
     }
 }

@@ -57,7 +57,8 @@ pub async fn catalog_model(
     Ok(found.map(|(model, favourite)| ModelDetail { model, favourite }))
 }
 
-/// Marks or unmarks a favourite.
+/// Marks or unmarks a favourite, here at once and on the account when the
+/// center is reachable.
 #[tauri::command]
 pub async fn set_favourite(
     state: State<'_, AppState>,
@@ -65,7 +66,11 @@ pub async fn set_favourite(
     favourite: bool,
 ) -> CommandResult<()> {
     let now = aicc_client::sync::now_rfc3339(std::time::Duration::ZERO);
-    Ok(state
-        .with_store((), move |c| catalog::set_favourite(c, &id, favourite, &now))
-        .await?)
+    state
+        .with_store((), move |c| {
+            aicc_client::outbox::set_favourite(c, &id, favourite, &now)
+        })
+        .await?;
+    state.sync_now().await;
+    Ok(())
 }

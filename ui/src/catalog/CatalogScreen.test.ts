@@ -75,6 +75,25 @@ describe('CatalogScreen', () => {
     expect(searches.at(-1)).toMatchObject({ text: 'qwen', task: 'LLM' });
   });
 
+  it('makes each filter a step back and forward move through, and a typed search one step', async () => {
+    component = mount(CatalogScreen, { target: document.body });
+    await settle();
+    const start = window.history.length;
+    const input = document.querySelector<HTMLInputElement>('input[name=search]')!;
+    for (const text of ['r', 're', 'res']) {
+      input.value = text;
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      await settle();
+    }
+    expect(window.history.length).toBe(start + 1);
+    document.querySelector<HTMLButtonElement>('[data-facet=task][data-value=LLM]')!.click();
+    await settle();
+    document.querySelector<HTMLButtonElement>('[data-facet=hardware]')!.click();
+    await settle();
+    expect(window.history.length).toBe(start + 3);
+    expect(window.location.hash).toBe('#/?q=res&task=LLM&hardware=Atlas+800T+A2');
+  });
+
   it('says so when nothing matches, naming the query', async () => {
     window.location.hash = '#/?q=nothing';
     component = mount(CatalogScreen, { target: document.body });

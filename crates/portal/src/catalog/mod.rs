@@ -4,7 +4,7 @@
 
 pub mod seed;
 
-use aicc_api::catalog::Model;
+use aicc_api::catalog::{Favourites, Model};
 use aicc_api::sync::{Change, ChangePage, ChangesQuery};
 use axum::Json;
 use axum::extract::State;
@@ -13,7 +13,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::accounts::Caller;
 use crate::error::{ApiError, ApiPath, ApiQuery};
 use crate::jobs::ChangesParams;
-use crate::{AppState, feed};
+use crate::{AppState, clock, feed};
 
 /// `GET /v1/catalog/changes?after=REV&limit=N`: any signed-in account may
 /// read the catalog.
@@ -54,6 +54,84 @@ pub async fn get(
         .await?
         .ok_or_else(|| ApiError::not_found("model"))?;
     Ok(Json(serde_json::from_str(&body)?))
+}
+
+/// `GET /v1/me/favourites`: the caller's favourite models.
+#[utoipa::path(get, path = "/v1/me/favourites", tag = "catalog",
+    responses((status = 200, body = Favourites)))]
+pub async fn favourites(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Favourites>, ApiError> {
+    let favourites = state
+        .db
+        .call(move |conn| favourites_of(conn, caller.user_id))
+        .await?;
+    Ok(Json(favourites))
+}
+
+/// `PUT /v1/me/favourites/{model_id}`: keeps a catalog model as a favourite
+/// (again is fine); answers the favourites now.
+#[utoipa::path(put, path = "/v1/me/favourites/{model_id}", tag = "catalog",
+    params(("model_id" = String, Path)),
+    responses((status = 200, body = Favourites), (status = 404, body = aicc_api::ErrorBody)))]
+pub async fn add_favourite(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(model_id): ApiPath<String>,
+) -> Result<Json<Favourites>, ApiError> {
+    let favourites = state
+        .db
+        .call(move |conn| {
+            let known = conn
+                .query_row(
+                    "SELECT 1 FROM catalog_models WHERE id = ?1 AND retired = 0",
+                    [&model_id],
+                    |_| Ok(()),
+                )
+                .optional()?;
+            if known.is_none() {
+                return Err(ApiError::not_found("model"));
+            }
+            conn.execute(
+                "INSERT OR IGNORE INTO favourites (user_id, model_id, added_at) VALUES (?1, ?2, ?3)",
+                params![caller.user_id, model_id, clock::now_ms()],
+            )?;
+            favourites_of(conn, caller.user_id)
+        })
+        .await?;
+    Ok(Json(favourites))
+}
+
+/// `DELETE /v1/me/favourites/{model_id}`: no longer a favourite (already
+/// not is fine); answers the favourites now.
+#[utoipa::path(delete, path = "/v1/me/favourites/{model_id}", tag = "catalog",
+    params(("model_id" = String, Path)), responses((status = 200, body = Favourites)))]
+pub async fn remove_favourite(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(model_id): ApiPath<String>,
+) -> Result<Json<Favourites>, ApiError> {
+    let favourites = state
+        .db
+        .call(move |conn| {
+            conn.execute(
+                "DELETE FROM favourites WHERE user_id = ?1 AND model_id = ?2",
+                params![caller.user_id, model_id],
+            )?;
+            favourites_of(conn, caller.user_id)
+        })
+        .await?;
+    Ok(Json(favourites))
+}
+
+fn favourites_of(conn: &Connection, user_id: i64) -> Result<Favourites, ApiError> {
+    let mut stmt = conn
+        .prepare_cached("SELECT model_id FROM favourites WHERE user_id = ?1 ORDER BY model_id")?;
+    let model_ids = stmt
+        .query_map([user_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<Vec<String>>>()?;
+    Ok(Favourites { model_ids })
 }
 
 fn changes_page(conn: &Connection, after: u64, limit: u32) -> Result<ChangePage<Model>, ApiError> {
