@@ -98,14 +98,17 @@ impl AppState {
         }
     }
 
-    /// Signs in and makes the account the active one.
+    /// Signs in and makes the account the active one; a manual proxy's
+    /// password, when given, goes to the keyring first.
     pub async fn sign_in(
         &self,
         url: &str,
         network: &NetworkSettings,
+        proxy_password: Option<String>,
         email: &str,
         password: &str,
     ) -> Result<Account> {
+        self.keep_proxy_password(url, proxy_password).await?;
         let (session, who) = accounts::sign_in(
             &self.dirs,
             Arc::clone(&self.vault),
@@ -149,16 +152,36 @@ impl AppState {
     }
 
     /// Changes how the active account's center is reached and reconnects.
-    pub async fn set_network(&self, network: NetworkSettings) -> Result<()> {
+    pub async fn set_network(
+        &self,
+        network: NetworkSettings,
+        proxy_password: Option<String>,
+    ) -> Result<()> {
         let Some(account) = self.current_account().await else {
             return Err(Error::InvalidInput("sign in first".into()));
         };
         network.client(None)?;
+        self.keep_proxy_password(&account.url, proxy_password)
+            .await?;
         let mut settings = self.settings()?;
         settings.set_network(&account, network);
         settings.save(&self.dirs.settings_file())?;
         self.resume_active_account().await;
         Ok(())
+    }
+
+    /// Keeps a center's manual proxy password in the keyring (an empty one
+    /// forgets it); `None` leaves the kept one alone.
+    async fn keep_proxy_password(&self, url: &str, password: Option<String>) -> Result<()> {
+        let Some(password) = password else {
+            return Ok(());
+        };
+        let (vault, url) = (Arc::clone(&self.vault), url.to_owned());
+        tokio::task::spawn_blocking(move || {
+            aicc_client::session::set_proxy_password(vault.as_ref(), &url, &password)
+        })
+        .await
+        .map_err(|e| Error::Keyring(format!("the keyring task stopped: {e}")))?
     }
 
     /// The active center and account, if any.

@@ -149,6 +149,17 @@ pub fn proxy_password_key(url: &str) -> String {
     format!("proxy @ {}", url.trim_end_matches('/'))
 }
 
+/// Keeps a center's manual proxy password in the OS keyring; an empty one
+/// forgets it.
+pub fn set_proxy_password(vault: &dyn CredentialStore, url: &str, password: &str) -> Result<()> {
+    let key = proxy_password_key(url);
+    if password.is_empty() {
+        vault.delete(&key)
+    } else {
+        vault.save(&key, password)
+    }
+}
+
 async fn client(
     url: &str,
     network: &NetworkSettings,
@@ -162,4 +173,49 @@ async fn client(
         _ => None,
     };
     PortalClient::new(url, network, password.as_deref())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read as _, Write as _};
+
+    use super::*;
+    use crate::vault::MemoryStore;
+
+    /// The password typed for the proxy is the one the proxy receives, from the keyring.
+    #[tokio::test]
+    async fn the_proxy_password_kept_in_the_keyring_reaches_the_proxy() {
+        let proxy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = proxy.local_addr().unwrap();
+        let seen = std::thread::spawn(move || {
+            let (mut stream, _) = proxy.accept().unwrap();
+            let mut buffer = [0u8; 4096];
+            let n = stream.read(&mut buffer).unwrap();
+            stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n[]")
+                .unwrap();
+            String::from_utf8_lossy(&buffer[..n]).to_lowercase()
+        });
+        let url = "http://aicc.example.cn/";
+        let network = NetworkSettings {
+            proxy: ProxySetting::Manual {
+                url: format!("http://{address}"),
+                username: Some("li.wei".into()),
+                no_proxy: String::new(),
+            },
+            ..Default::default()
+        };
+        let vault = MemoryStore::default();
+        set_proxy_password(&vault, url, "s3cret").unwrap();
+        let portal = client(url, &network, &vault).await.unwrap();
+        portal.pools("t").await.unwrap();
+        let request = seen.join().unwrap();
+        assert!(
+            request.contains("proxy-authorization: basic bgkud2vponmzy3jlda=="),
+            "{request}"
+        );
+
+        set_proxy_password(&vault, url, "").unwrap();
+        assert_eq!(vault.load(&proxy_password_key(url)).unwrap(), None);
+    }
 }

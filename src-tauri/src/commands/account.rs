@@ -17,9 +17,16 @@ pub async fn sign_in(
     email: String,
     password: String,
     network: Option<NetworkSettings>,
+    proxy_password: Option<String>,
 ) -> CommandResult<Account> {
     Ok(state
-        .sign_in(&url, &network.unwrap_or_default(), &email, &password)
+        .sign_in(
+            &url,
+            &network.unwrap_or_default(),
+            proxy_password,
+            &email,
+            &password,
+        )
         .await?)
 }
 

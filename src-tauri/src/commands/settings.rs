@@ -20,13 +20,15 @@ pub fn set_preferences(state: State<'_, AppState>, preferences: Preferences) -> 
     Ok(state.set_preferences(preferences)?)
 }
 
-/// Changes the active center's proxy, CA bundle and certificate checks.
+/// Changes the active center's proxy, CA bundle and certificate checks; a
+/// manual proxy's password goes to the keyring (none keeps the one there).
 #[tauri::command]
 pub async fn set_network(
     state: State<'_, AppState>,
     network: NetworkSettings,
+    proxy_password: Option<String>,
 ) -> CommandResult<()> {
-    Ok(state.set_network(network).await?)
+    Ok(state.set_network(network, proxy_password).await?)
 }
 
 /// Lets the user pick a CA bundle (PEM) with the OS file dialog.

@@ -34,8 +34,13 @@ export const SYNC_REPORT_EVENT = 'sync-report';
 export const OPEN_ROUTE_EVENT = 'open-route';
 
 export const api = {
-  signIn: (url: string, email: string, password: string, network: NetworkSettings | null = null) =>
-    invoke<Account>('sign_in', { url, email, password, network }),
+  signIn: (
+    url: string,
+    email: string,
+    password: string,
+    network: NetworkSettings | null = null,
+    proxyPassword: string | null = null,
+  ) => invoke<Account>('sign_in', { url, email, password, network, proxyPassword }),
   currentAccount: () => invoke<CenterAccount | null>('current_account'),
   listAccounts: () => invoke<AccountList>('list_accounts'),
   switchAccount: (index: number) => invoke<null>('switch_account', { index }),
@@ -48,7 +53,8 @@ export const api = {
     invoke<null>('set_favourite', { id, favourite }),
   getPreferences: () => invoke<Preferences>('get_preferences'),
   setPreferences: (preferences: Preferences) => invoke<null>('set_preferences', { preferences }),
-  setNetwork: (network: NetworkSettings) => invoke<null>('set_network', { network }),
+  setNetwork: (network: NetworkSettings, proxyPassword: string | null) =>
+    invoke<null>('set_network', { network, proxyPassword }),
   pickCaBundle: () => invoke<string | null>('pick_ca_bundle'),
   openExternal: (url: string) => invoke<null>('open_external', { url }),
   syncStatus: () => invoke<SyncReport>('sync_status'),

@@ -1,0 +1,105 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { flushSync, mount, tick, unmount } from 'svelte';
+import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import { setupI18n } from '../i18n';
+import type { AccountList } from '../lib/bindings';
+import SignIn from './SignIn.svelte';
+
+async function settle() {
+  for (let i = 0; i < 8; i++) {
+    await tick();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+  flushSync();
+}
+
+function type(name: string, value: string) {
+  const input = document.querySelector<HTMLInputElement>(`input[name=${name}]`);
+  if (!input) throw new Error(`no ${name} field`);
+  input.value = value;
+  input.dispatchEvent(new Event('input', { bubbles: true }));
+}
+
+describe('SignIn', () => {
+  let component: ReturnType<typeof mount> | undefined;
+  let accounts: AccountList;
+  let signIns: Record<string, unknown>[];
+
+  beforeEach(() => {
+    setupI18n('en');
+    accounts = { accounts: [], active: null };
+    signIns = [];
+    mockIPC((command, args) => {
+      if (command === 'list_accounts') return accounts;
+      if (command === 'sign_in') {
+        signIns.push(args as Record<string, unknown>);
+        return { email: 'li.wei@robotics.example.cn' };
+      }
+      throw new Error(`unexpected command ${command}`);
+    });
+  });
+
+  afterEach(() => {
+    if (component) unmount(component);
+    component = undefined;
+    clearMocks();
+    document.body.innerHTML = '';
+  });
+
+  it('signs in through a manual proxy whose password goes to the keyring, not the settings', async () => {
+    component = mount(SignIn, { target: document.body, props: { onSignedIn: () => {} } });
+    await settle();
+    type('center', 'https://aicc.example.cn');
+    type('email', 'li.wei@robotics.example.cn');
+    type('password', 'hunter2');
+    document.querySelector<HTMLInputElement>('input[name=proxy][value=manual]')?.click();
+    await settle();
+    type('proxy-url', 'http://proxy.corp.example.cn:8080');
+    type('proxy-user', 'li.wei');
+    await settle();
+    type('proxy-password', 's3cret');
+    type('no-proxy', 'localhost');
+    await settle();
+    document.querySelector<HTMLFormElement>('form')?.requestSubmit();
+    await settle();
+    expect(signIns).toHaveLength(1);
+    expect(signIns[0]).toMatchObject({
+      url: 'https://aicc.example.cn',
+      proxyPassword: 's3cret',
+      network: {
+        proxy: {
+          mode: 'manual',
+          url: 'http://proxy.corp.example.cn:8080',
+          username: 'li.wei',
+          no_proxy: 'localhost',
+        },
+      },
+    });
+    expect(JSON.stringify(signIns[0].network)).not.toContain('s3cret');
+  });
+
+  it('offers the center and network last used', async () => {
+    accounts = {
+      accounts: [
+        {
+          url: 'https://aicc.hebei.example.cn/',
+          email: 'li.wei@robotics.example.cn',
+          network: {
+            proxy: { mode: 'manual', url: 'http://proxy:8080', username: null, no_proxy: '' },
+            ca_bundle: null,
+            accept_invalid_certificates: false,
+          },
+        },
+      ],
+      active: null,
+    };
+    component = mount(SignIn, { target: document.body, props: { onSignedIn: () => {} } });
+    await settle();
+    expect(document.querySelector<HTMLInputElement>('input[name=center]')?.value).toBe(
+      'https://aicc.hebei.example.cn/',
+    );
+    expect(document.querySelector<HTMLInputElement>('input[name=proxy-url]')?.value).toBe(
+      'http://proxy:8080',
+    );
+  });
+});
