@@ -99,6 +99,23 @@ impl Portal {
         Ok(grant.access_token)
     }
 
+    /// Calls the portal's API as the demo partner, e.g. to set up a scene;
+    /// answers the JSON.
+    pub async fn as_partner(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+    ) -> anyhow::Result<serde_json::Value> {
+        let mut request = reqwest::Client::new()
+            .request(method, format!("{}{path}", self.url))
+            .bearer_auth(self.partner_token().await?);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        Ok(request.send().await?.error_for_status()?.json().await?)
+    }
+
     /// The demo partner's favourites as the account keeps them.
     pub async fn favourites(&self) -> anyhow::Result<Vec<String>> {
         let favourites: aicc_api::catalog::Favourites = reqwest::Client::new()

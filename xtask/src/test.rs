@@ -79,14 +79,18 @@ fn tauri_driver() -> anyhow::Result<PathBuf> {
     cargo_bin.context("cannot find cargo's bin directory to run tauri-driver from")
 }
 
+/// Refreshes the pictures docs/ already holds (docs/ chooses which of the
+/// end-to-end screenshots the README shows).
 fn copy_screenshots(from: &std::path::Path) -> anyhow::Result<()> {
     let docs = root().join("docs");
-    for entry in std::fs::read_dir(from)? {
+    for entry in std::fs::read_dir(&docs)? {
         let path = entry?.path();
-        if path.extension().is_some_and(|e| e == "png")
-            && let Some(name) = path.file_name()
-        {
-            std::fs::copy(&path, docs.join(name))?;
+        let Some(name) = path.file_name() else {
+            continue;
+        };
+        let fresh = from.join(name);
+        if path.extension().is_some_and(|e| e == "png") && fresh.exists() {
+            std::fs::copy(&fresh, &path)?;
             eprintln!("updated docs/{}", name.to_string_lossy());
         }
     }
