@@ -1,11 +1,15 @@
-//! `cargo xtask run | test`: the two commands a fresh machine needs.
+//! `cargo xtask run | test`: the two commands a fresh machine needs, and
+//! `cargo xtask bench` for the performance figures.
 //!
 //! - `run` installs what is missing, builds the UI and the app, starts a demo
 //!   portal on 127.0.0.1, signs the app in as the demo partner and opens it.
 //! - `test` runs every check and test: formatting, clippy, cargo tests (with
 //!   a real Secret Service for the keyring), the UI's checks and unit tests,
 //!   and the end-to-end suite driving the real app under Xvfb.
+//! - `bench` measures sync, search, the portal and the scheduler beside
+//!   their floors.
 
+mod bench;
 mod desktop;
 mod packages;
 mod portal;
@@ -40,12 +44,20 @@ enum Task {
         #[arg(long)]
         update_screenshots: bool,
     },
+    /// Measure sync, search, the portal and the scheduler beside their floors;
+    /// prints a table and writes target/bench/report.json.
+    Bench {
+        /// Every benchmark at tiny sizes (part of `cargo xtask test`).
+        #[arg(long)]
+        quick: bool,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
         Task::Run { port } => run::run(port),
         Task::Test { update_screenshots } => test::test(update_screenshots),
+        Task::Bench { quick } => bench::bench(quick),
     }
 }
 

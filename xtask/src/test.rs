@@ -6,7 +6,7 @@ use std::process::Command;
 use anyhow::Context as _;
 
 use crate::desktop::Desktop;
-use crate::{APP_FEATURES, cargo, packages, root, step, target_dir, ui};
+use crate::{APP_FEATURES, bench, cargo, packages, root, step, target_dir, ui};
 
 pub fn test(update_screenshots: bool) -> anyhow::Result<()> {
     packages::ensure(packages::BUILD, "Building AICC Partner")?;
@@ -52,6 +52,7 @@ pub fn test(update_screenshots: bool) -> anyhow::Result<()> {
             .env("AICC_E2E_OUT", &screenshots),
     )?;
     drop(desktop);
+    bench::run(true)?;
     if update_screenshots {
         copy_screenshots(&screenshots)?;
     }

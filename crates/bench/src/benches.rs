@@ -1,0 +1,578 @@
+//! The figures: each measured after a warm-up, several times, beside its
+//! floor measured in the same run.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use aicc_api::catalog::Model;
+use aicc_api::jobs::{JobRequest, ModelRef, Priority};
+use aicc_api::sync::{Change, ChangePage, DEFAULT_PAGE_SIZE};
+use aicc_client::catalog::{self, CatalogQuery, Sort};
+use aicc_client::network::NetworkSettings;
+use aicc_client::session::Session;
+use aicc_client::store::Store;
+use aicc_client::vault::CredentialStore;
+use anyhow::Context as _;
+use rusqlite::{Connection, params};
+use serde::Serialize;
+
+use crate::generate;
+use crate::portal::PortalProcess;
+use crate::stats::Samples;
+
+/// One line of the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct Figure {
+    pub name: String,
+    pub unit: &'static str,
+    pub runs: usize,
+    pub median: f64,
+    pub low: f64,
+    pub high: f64,
+    pub floor_name: &'static str,
+    pub floor: Option<f64>,
+    /// How many times the floor's cost: time ÷ floor time, or floor rate ÷ rate.
+    pub ratio: Option<f64>,
+    pub target: &'static str,
+    pub met: bool,
+}
+
+/// How big and how long.
+#[derive(Debug, Clone, Copy)]
+pub struct Sizes {
+    pub models: usize,
+    pub runs: usize,
+    pub changed: usize,
+    pub search_repeats: usize,
+    pub load: Duration,
+    pub clients: usize,
+    pub jobs: usize,
+    pub pools: usize,
+}
+
+impl Sizes {
+    pub const FULL: Sizes = Sizes {
+        models: 100_000,
+        runs: 5,
+        changed: 100,
+        search_repeats: 10,
+        load: Duration::from_secs(5),
+        clients: 64,
+        jobs: 10_000,
+        pools: 100,
+    };
+    /// Every benchmark at a tiny size, so none can rot unnoticed.
+    pub const QUICK: Sizes = Sizes {
+        models: 2_000,
+        runs: 2,
+        changed: 20,
+        search_repeats: 2,
+        load: Duration::from_millis(300),
+        clients: 8,
+        jobs: 200,
+        pools: 10,
+    };
+}
+
+/// Refresh tokens of the benchmark's sessions, in memory: the OS keyring
+/// is not what is measured.
+#[derive(Debug, Default)]
+struct Vault(Mutex<HashMap<String, String>>);
+
+impl CredentialStore for Vault {
+    fn load(&self, account: &str) -> aicc_client::Result<Option<String>> {
+        Ok(self.lock().get(account).cloned())
+    }
+    fn save(&self, account: &str, secret: &str) -> aicc_client::Result<()> {
+        self.lock().insert(account.to_owned(), secret.to_owned());
+        Ok(())
+    }
+    fn delete(&self, account: &str) -> aicc_client::Result<()> {
+        self.lock().remove(account);
+        Ok(())
+    }
+}
+
+impl Vault {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+}
+
+async fn sign_in(url: &str) -> anyhow::Result<Session> {
+    let (session, _) = Session::sign_in(
+        url,
+        &NetworkSettings::default(),
+        "partner@demo.aicc",
+        "demo-password",
+        Arc::new(Vault::default()),
+    )
+    .await?;
+    Ok(session)
+}
+
+fn time_figure(
+    name: String,
+    samples: &Samples,
+    floor_name: &'static str,
+    floor: Option<&Samples>,
+    target: &'static str,
+    met: impl Fn(f64, Option<f64>) -> bool,
+) -> Figure {
+    let (low, high) = samples.spread();
+    let floor = floor.map(Samples::median);
+    let ratio = floor.map(|f| samples.median() / f);
+    Figure {
+        name,
+        unit: "ms",
+        runs: samples.len(),
+        median: samples.median(),
+        low,
+        high,
+        floor_name,
+        floor,
+        ratio,
+        target,
+        met: met(samples.median(), ratio),
+    }
+}
+
+/// First full catalog sync, and the synced store for the other figures.
+pub async fn full_sync(
+    portal: &PortalProcess,
+    dir: &Path,
+    sizes: Sizes,
+) -> anyhow::Result<(Figure, Session, Store, std::path::PathBuf)> {
+    let session = sign_in(&portal.url).await?;
+    let kept = dir.join("synced.sqlite3");
+    let store = Store::open(&kept)?;
+    let served =
+        aicc_client::sync::sync_catalog(&session, &store, DEFAULT_PAGE_SIZE, |_| {}).await?;
+    let mut times = Vec::new();
+    let mut floors = Vec::new();
+    for run in 0..sizes.runs {
+        let file = dir.join(format!("full-{run}.sqlite3"));
+        let fresh = Store::open(&file)?;
+        let started = Instant::now();
+        aicc_client::sync::sync_catalog(&session, &fresh, DEFAULT_PAGE_SIZE, |_| {}).await?;
+        times.push(started.elapsed());
+        drop(fresh);
+        remove_store(&file)?;
+        floors.push(bare_sync(&portal.url, &session, &dir.join("floor.sqlite3")).await?);
+    }
+    let rate = |d: f64| f64::from(served) / (d / 1000.0);
+    let (times, floors) = (Samples::new(times), Samples::new(floors));
+    let (slow, fast) = times.spread();
+    let figure = Figure {
+        name: format!("first full catalog sync, {served} models"),
+        unit: "models/s",
+        runs: times.len(),
+        median: rate(times.median()),
+        low: rate(fast),
+        high: rate(slow),
+        floor_name: "bare HTTP pages + one SQLite transaction",
+        floor: Some(rate(floors.median())),
+        ratio: Some(times.median() / floors.median()),
+        target: ">= 50,000 models/s and <= 2x the floor",
+        met: rate(times.median()) >= 50_000.0 && times.median() / floors.median() <= 2.0,
+    };
+    Ok((figure, session, store, kept))
+}
+
+fn remove_store(file: &Path) -> anyhow::Result<()> {
+    for suffix in ["", "-wal", "-shm"] {
+        let path = format!("{}{suffix}", file.display());
+        if Path::new(&path).exists() {
+            std::fs::remove_file(path)?;
+        }
+    }
+    Ok(())
+}
+
+/// The same pages fetched with a bare HTTP client and the same rows put in
+/// SQLite in one transaction: the least work that lands the catalog.
+async fn bare_sync(url: &str, session: &Session, file: &Path) -> anyhow::Result<Duration> {
+    let http = reqwest::Client::new();
+    let token = session.access_token().await?;
+    let mut conn = Connection::open(file)?;
+    conn.execute_batch(
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
+         CREATE TABLE IF NOT EXISTS models (id TEXT PRIMARY KEY, rev INTEGER, body TEXT)",
+    )?;
+    let started = Instant::now();
+    let mut rows = Vec::new();
+    let mut after = 0;
+    loop {
+        let page: ChangePage<serde_json::Value> = http
+            .get(format!(
+                "{}/v1/catalog/changes?after={after}&limit={DEFAULT_PAGE_SIZE}",
+                url.trim_end_matches('/')
+            ))
+            .bearer_auth(&token)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        for change in page.changes {
+            if let Change::Upsert { rev, item } = change {
+                let id = item["id"].as_str().unwrap_or_default().to_owned();
+                rows.push((id, rev, item.to_string()));
+            }
+        }
+        after = page.next;
+        if !page.more {
+            break;
+        }
+    }
+    let tx = conn.transaction()?;
+    {
+        let mut insert = tx.prepare("INSERT OR REPLACE INTO models VALUES (?1, ?2, ?3)")?;
+        for (id, rev, body) in &rows {
+            insert.execute(params![id, rev, body])?;
+        }
+    }
+    tx.commit()?;
+    let took = started.elapsed();
+    drop(conn);
+    remove_store(file)?;
+    Ok(took)
+}
+
+/// A few models changed on the center, synced into the full store.
+pub async fn incremental_sync(
+    portal: &PortalProcess,
+    session: &Session,
+    store: &Store,
+    models: &[Model],
+    sizes: Sizes,
+) -> anyhow::Result<Figure> {
+    let mut times = Vec::new();
+    for round in 0..=sizes.runs {
+        portal.import(&generate::changed(models, sizes.changed, round as u64 + 1))?;
+        let started = Instant::now();
+        aicc_client::sync::sync_catalog(session, store, DEFAULT_PAGE_SIZE, |_| {}).await?;
+        if round > 0 {
+            times.push(started.elapsed());
+        }
+    }
+    let after = store
+        .call(|c| aicc_client::store::cursor(c, catalog::COLLECTION))
+        .await?
+        .map_or(0, |(rev, _)| rev);
+    let http = reqwest::Client::new();
+    let token = session.access_token().await?;
+    let mut floors = Vec::new();
+    for round in 0..=sizes.runs {
+        let started = Instant::now();
+        http.get(format!(
+            "{}/v1/catalog/changes?after={after}&limit={DEFAULT_PAGE_SIZE}",
+            portal.url
+        ))
+        .bearer_auth(&token)
+        .send()
+        .await?
+        .error_for_status()?
+        .bytes()
+        .await?;
+        if round > 0 {
+            floors.push(started.elapsed());
+        }
+    }
+    Ok(time_figure(
+        format!("incremental sync, {} changed", sizes.changed),
+        &Samples::new(times),
+        "one empty change-feed round trip",
+        Some(&Samples::new(floors)),
+        "<= 20 ms",
+        |median, _| median <= 20.0,
+    ))
+}
+
+/// What partners type, alone and with filters.
+fn queries() -> Vec<CatalogQuery> {
+    let query = |text: &str| CatalogQuery {
+        text: text.into(),
+        task: None,
+        domain: None,
+        framework: None,
+        hardware: None,
+        license: None,
+        min_parameters: None,
+        max_parameters: None,
+        favourites_only: false,
+        sort: Sort::Relevance,
+    };
+    let mut all: Vec<CatalogQuery> = [
+        "resnet",
+        "qwen",
+        "yolo",
+        "bert",
+        "segmentation",
+        "llama 7b",
+        "vit",
+        "detection",
+        "medical",
+        "mobilenet int8",
+    ]
+    .into_iter()
+    .map(query)
+    .collect();
+    let filtered = |text: &str, f: &dyn Fn(&mut CatalogQuery)| {
+        let mut q = query(text);
+        f(&mut q);
+        q
+    };
+    all.extend([
+        filtered("resnet", &|q| q.hardware = Some("Atlas 800T A2".into())),
+        filtered("", &|q| q.task = Some("Image Classification".into())),
+        filtered("qwen", &|q| q.task = Some("LLM".into())),
+        filtered("", &|q| {
+            q.framework = Some(aicc_api::catalog::Framework::MindSpore)
+        }),
+        filtered("det", &|q| q.domain = Some("Image".into())),
+        filtered("", &|q| q.hardware = Some("Atlas 300I Duo".into())),
+        filtered("bert", &|q| q.sort = Sort::Stars),
+        filtered("", &|q| {
+            q.min_parameters = Some(1_000_000_000);
+            q.sort = Sort::Updated;
+        }),
+        filtered("gan", &|q| q.license = Some("Apache-2.0".into())),
+        filtered("robotics", &|q| q.task = Some("Object Detection".into())),
+    ]);
+    all
+}
+
+/// Local search as the catalog screen runs it, beside bare FTS5.
+pub async fn search(store: &Store, file: &Path, sizes: Sizes) -> anyhow::Result<Figure> {
+    let queries = queries();
+    let mut times = Vec::new();
+    for repeat in 0..=sizes.search_repeats {
+        for query in &queries {
+            let query = query.clone();
+            let took = store
+                .call(move |c| {
+                    let started = Instant::now();
+                    catalog::search(c, &query, 0, 50)?;
+                    Ok(started.elapsed())
+                })
+                .await?;
+            if repeat > 0 {
+                times.push(took);
+            }
+        }
+    }
+    let conn = Connection::open(file)?;
+    let mut floors = Vec::new();
+    for repeat in 0..=sizes.search_repeats {
+        for query in &queries {
+            let words: Vec<String> = query
+                .text
+                .split_whitespace()
+                .map(|w| format!("\"{w}\"*"))
+                .collect();
+            let started = Instant::now();
+            if words.is_empty() {
+                let mut stmt =
+                    conn.prepare_cached("SELECT rowid FROM catalog_models ORDER BY name LIMIT 50")?;
+                let _: Vec<i64> = stmt
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+            } else {
+                let mut stmt = conn.prepare_cached(
+                    "SELECT rowid FROM catalog_search WHERE catalog_search MATCH ?1 ORDER BY rank LIMIT 50",
+                )?;
+                let _: Vec<i64> = stmt
+                    .query_map([words.join(" AND ")], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+            }
+            if repeat > 0 {
+                floors.push(started.elapsed());
+            }
+        }
+    }
+    let times = Samples::new(times);
+    let floors = Samples::new(floors);
+    let p95 = times.percentile(95.0);
+    let (low, high) = times.spread();
+    Ok(Figure {
+        name: format!("local search p95, {} queries", queries.len()),
+        unit: "ms",
+        runs: times.len(),
+        median: p95,
+        low,
+        high,
+        floor_name: "the same FTS5 query in bare SQLite (p95)",
+        floor: Some(floors.percentile(95.0)),
+        ratio: Some(p95 / floors.percentile(95.0)),
+        target: "p95 <= 5 ms",
+        met: p95 <= 5.0,
+    })
+}
+
+/// The change feed under many clients at once, beside a static route.
+pub async fn portal_load(
+    portal: &PortalProcess,
+    session: &Session,
+    store: &Store,
+    sizes: Sizes,
+) -> anyhow::Result<Figure> {
+    let latest = store
+        .call(|c| aicc_client::store::cursor(c, catalog::COLLECTION))
+        .await?
+        .map_or(0, |(rev, _)| rev);
+    let token = session.access_token().await?;
+    // A polling app asks for what changed since its cursor: a few models.
+    let feed = format!(
+        "{}/v1/catalog/changes?after={}&limit={DEFAULT_PAGE_SIZE}",
+        portal.url,
+        latest.saturating_sub(5)
+    );
+    let health = format!("{}/health", portal.url);
+    let (rate, p99) = hammer(&feed, &token, sizes).await?;
+    let (floor_rate, floor_p99) = hammer(&health, &token, sizes).await?;
+    Ok(Figure {
+        name: format!(
+            "portal change feed, {} clients (p99 {p99:.1} ms; /health p99 {floor_p99:.1} ms)",
+            sizes.clients
+        ),
+        unit: "req/s",
+        runs: 1,
+        median: rate,
+        low: rate,
+        high: rate,
+        floor_name: "GET /health on the same server",
+        floor: Some(floor_rate),
+        ratio: Some(floor_rate / rate),
+        target: ">= 5,000 req/s, p99 <= 20 ms",
+        met: rate >= 5_000.0 && p99 <= 20.0,
+    })
+}
+
+/// Requests per second and p99 (ms) of `clients` clients asking `url` in a loop.
+async fn hammer(url: &str, token: &str, sizes: Sizes) -> anyhow::Result<(f64, f64)> {
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(sizes.clients)
+        .build()?;
+    let deadline = Instant::now() + sizes.load;
+    let started = Instant::now();
+    let tasks: Vec<_> = (0..sizes.clients)
+        .map(|_| {
+            let (http, url, token) = (http.clone(), url.to_owned(), token.to_owned());
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                while Instant::now() < deadline {
+                    let sent = Instant::now();
+                    http.get(&url)
+                        .bearer_auth(&token)
+                        .send()
+                        .await?
+                        .error_for_status()?
+                        .bytes()
+                        .await?;
+                    latencies.push(sent.elapsed());
+                }
+                Ok::<_, reqwest::Error>(latencies)
+            })
+        })
+        .collect();
+    let mut all = Vec::new();
+    for task in tasks {
+        all.extend(task.await.context("a load client stopped")??);
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    let samples = Samples::new(all);
+    Ok((samples.len() as f64 / elapsed, samples.percentile(99.0)))
+}
+
+/// Placing a deep queue over many pools in one scheduler pass.
+pub fn scheduler(dir: &Path, sizes: Sizes) -> anyhow::Result<Figure> {
+    use aicc_portal::jobs::{scheduler, simulated::Simulated, upsert_pool};
+    let executor = Simulated {
+        time_scale: 1.0,
+        failure_rate: 0.0,
+    };
+    let mut times = Vec::new();
+    for run in 0..=sizes.runs {
+        let db = aicc_portal::db::Db::open(&dir.join(format!("scheduler-{run}.sqlite3")))?;
+        db.blocking(|conn| -> anyhow::Result<()> {
+            aicc_portal::admin::seed_demo(conn)?;
+            let users: Vec<(i64, i64)> = conn
+                .prepare("SELECT id, organisation_id FROM users")?
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?;
+            let tx = conn.transaction()?;
+            for pool in 0..sizes.pools {
+                upsert_pool(
+                    &tx,
+                    &format!("pool-{pool}"),
+                    "Atlas 800T A2",
+                    "Ascend 910B",
+                    8,
+                    4,
+                )?;
+            }
+            for job in 0..sizes.jobs {
+                let pool = format!("pool-{}", job % sizes.pools);
+                let npus = [1, 2, 4, 8][job % 4];
+                let request = JobRequest {
+                    name: format!("job {job}"),
+                    base_model: Some(ModelRef {
+                        model_id: "resnet50".into(),
+                        version: None,
+                    }),
+                    custom_image: None,
+                    dataset_uri: "obs://bench/data".into(),
+                    pool_id: pool.clone(),
+                    nodes: 1,
+                    npus_per_node: npus,
+                    max_hours: 1.0,
+                    hyperparameters: Default::default(),
+                    priority: Priority::Normal,
+                    note: String::new(),
+                };
+                let (user, organisation) = users[job % users.len()];
+                let rev = aicc_portal::feed::next_rev(&tx)?;
+                tx.execute(
+                    "INSERT INTO jobs (id, organisation_id, user_id, rev, pool_id, request, npus,
+                         max_npu_hours, priority, state, created_at, updated_at, queued_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, 'queued', ?9, ?9, ?9)",
+                    params![
+                        format!("job_{job:06}"),
+                        organisation,
+                        user,
+                        rev,
+                        pool,
+                        serde_json::to_string(&request)?,
+                        npus,
+                        f64::from(npus),
+                        job as i64
+                    ],
+                )?;
+            }
+            tx.commit()?;
+            Ok(())
+        })?;
+        let took = db.blocking(|conn| -> anyhow::Result<Duration> {
+            let started = Instant::now();
+            scheduler::tick(conn, &executor, 1_000_000, 600_000)?;
+            Ok(started.elapsed())
+        })?;
+        if run > 0 {
+            times.push(took);
+        }
+    }
+    Ok(time_figure(
+        format!(
+            "scheduler: place {} queued jobs over {} pools",
+            sizes.jobs, sizes.pools
+        ),
+        &Samples::new(times),
+        "-",
+        None,
+        "<= 100 ms",
+        |median, _| median <= 100.0,
+    ))
+}

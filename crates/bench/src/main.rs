@@ -1,0 +1,135 @@
+//! `aicc-bench`: measures AICC Partner's speed beside the physical floor of
+//! each figure, measured in the same run. `cargo xtask bench` builds and runs
+//! it; `--quick` runs everything at tiny sizes so the benchmarks cannot rot.
+
+mod benches;
+mod generate;
+mod portal;
+mod stats;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+use serde::Serialize;
+
+use crate::benches::{Figure, Sizes};
+
+#[derive(Parser)]
+#[command(name = "aicc-bench", about = "Measure AICC Partner against its floors")]
+struct Cli {
+    #[command(subcommand)]
+    command: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Write a catalog of COUNT models shaped like the center's (JSON, for
+    /// `aicc-portal admin import-models`).
+    Generate {
+        #[arg(long)]
+        count: usize,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// Run every benchmark and write OUT/report.json.
+    Run {
+        /// Tiny sizes: checks that every benchmark still runs.
+        #[arg(long)]
+        quick: bool,
+        /// The `aicc-portal` binary to measure.
+        #[arg(long)]
+        portal: PathBuf,
+        #[arg(long)]
+        out: PathBuf,
+    },
+}
+
+/// What `report.json` holds.
+#[derive(Debug, Serialize)]
+struct Report {
+    quick: bool,
+    cpus: usize,
+    os: String,
+    figures: Vec<Figure>,
+}
+
+fn main() -> anyhow::Result<()> {
+    match Cli::parse().command {
+        Task::Generate { count, out } => {
+            std::fs::write(&out, serde_json::to_vec(&generate::catalog(count, 42))?)?;
+            println!("{count} models written to {}", out.display());
+            Ok(())
+        }
+        Task::Run { quick, portal, out } => run(quick, &portal, &out),
+    }
+}
+
+fn run(quick: bool, portal_binary: &std::path::Path, out: &std::path::Path) -> anyhow::Result<()> {
+    let sizes = if quick { Sizes::QUICK } else { Sizes::FULL };
+    let dir = tempfile::tempdir()?;
+    eprintln!("generating {} models…", sizes.models);
+    let models = generate::catalog(sizes.models, 42);
+    eprintln!("importing them into a portal…");
+    let portal = portal::PortalProcess::start(portal_binary, dir.path(), &models)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let mut figures = runtime.block_on(async {
+        eprintln!("first full sync…");
+        let (full, session, store, file) = benches::full_sync(&portal, dir.path(), sizes).await?;
+        eprintln!("incremental sync…");
+        let incremental =
+            benches::incremental_sync(&portal, &session, &store, &models, sizes).await?;
+        eprintln!("local search…");
+        let search = benches::search(&store, &file, sizes).await?;
+        eprintln!("portal under load…");
+        let load = benches::portal_load(&portal, &session, &store, sizes).await?;
+        Ok::<_, anyhow::Error>(vec![full, incremental, search, load])
+    })?;
+    eprintln!("scheduler…");
+    figures.push(benches::scheduler(dir.path(), sizes)?);
+    drop(portal);
+
+    print_table(&figures);
+    let report = Report {
+        quick,
+        cpus: std::thread::available_parallelism().map_or(1, usize::from),
+        os: std::env::consts::OS.to_owned(),
+        figures,
+    };
+    std::fs::create_dir_all(out)?;
+    let file = out.join("report.json");
+    std::fs::write(&file, serde_json::to_vec_pretty(&report)?)?;
+    println!("\nwritten to {}", file.display());
+    Ok(())
+}
+
+fn print_table(figures: &[Figure]) {
+    println!("| figure | median | spread | floor | × floor | target | met |");
+    println!("|---|---|---|---|---|---|---|");
+    for f in figures {
+        let number = |v: f64| {
+            if v >= 100.0 {
+                format!("{v:.0}")
+            } else {
+                format!("{v:.2}")
+            }
+        };
+        println!(
+            "| {} | {} {} | {}–{} | {} | {} | {} | {} |",
+            f.name,
+            number(f.median),
+            f.unit,
+            number(f.low),
+            number(f.high),
+            f.floor.map_or_else(
+                || "—".to_owned(),
+                |v| format!("{} ({})", number(v), f.floor_name)
+            ),
+            f.ratio
+                .map_or_else(|| "—".to_owned(), |r| format!("{r:.2}")),
+            f.target,
+            if f.met { "yes" } else { "no" }
+        );
+    }
+}
