@@ -39,6 +39,9 @@ enum Task {
         /// The `aicc-portal` binary to measure.
         #[arg(long)]
         portal: PathBuf,
+        /// Another catalog size than the run's, e.g. to profile one figure.
+        #[arg(long)]
+        models: Option<usize>,
         #[arg(long)]
         out: PathBuf,
     },
@@ -60,12 +63,25 @@ fn main() -> anyhow::Result<()> {
             println!("{count} models written to {}", out.display());
             Ok(())
         }
-        Task::Run { quick, portal, out } => run(quick, &portal, &out),
+        Task::Run {
+            quick,
+            portal,
+            models,
+            out,
+        } => run(quick, &portal, models, &out),
     }
 }
 
-fn run(quick: bool, portal_binary: &std::path::Path, out: &std::path::Path) -> anyhow::Result<()> {
-    let sizes = if quick { Sizes::QUICK } else { Sizes::FULL };
+fn run(
+    quick: bool,
+    portal_binary: &std::path::Path,
+    models: Option<usize>,
+    out: &std::path::Path,
+) -> anyhow::Result<()> {
+    let mut sizes = if quick { Sizes::QUICK } else { Sizes::FULL };
+    if let Some(models) = models {
+        sizes.models = models;
+    }
     let dir = tempfile::tempdir()?;
     eprintln!("generating {} models…", sizes.models);
     let models = generate::catalog(sizes.models, 42);

@@ -24,7 +24,7 @@
 //! simulated executor's progress is a function of time, so after a restart
 //! running jobs carry on from where the clock says they are.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -268,14 +268,27 @@ fn observe(
 }
 
 struct Queued {
+    /// Where the job was read: the last tiebreak, as the queue's order.
+    seq: usize,
     id: String,
     organisation_id: i64,
-    request: JobRequest,
-    npus: u32,
+    pool: usize,
+    /// Parsed only for the jobs that start.
+    request: String,
+    npus: i64,
     priority: i64,
     queued_at: i64,
 }
 
+/// Fewest NPUs running, longest since a start, highest priority, oldest,
+/// first read: the smallest starts first.
+type PlacementKey = (i64, i64, i64, i64, usize);
+
+/// Starts every queued job that fits, fairest first: the organisation with
+/// the fewest NPUs running, then the one that started a job longest ago,
+/// then priority, then age. Each organisation's own queue is ordered once;
+/// a placement only re-ranks the organisations, so a deep queue costs one
+/// pass over the jobs that do not fit per placement, not a sort.
 fn place(
     conn: &Connection,
     executor: &dyn Executor,
@@ -283,7 +296,7 @@ fn place(
     starvation_after_ms: i64,
 ) -> Result<Vec<(i64, u64)>, ApiError> {
     let mut changed = Vec::new();
-    let mut free: HashMap<String, i64> = conn
+    let pools: Vec<(String, i64)> = conn
         .prepare_cached(
             "SELECT p.id, p.npus_per_node * p.nodes -
                  COALESCE((SELECT SUM(npus) FROM jobs WHERE pool_id = p.id AND state IN ('running', 'cancelling')), 0)
@@ -291,6 +304,12 @@ fn place(
         )?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
+    let pool_index: HashMap<&str, usize> = pools
+        .iter()
+        .enumerate()
+        .map(|(i, (id, _))| (id.as_str(), i))
+        .collect();
+    let mut free: Vec<i64> = pools.iter().map(|(_, free)| *free).collect();
     let mut running_npus: HashMap<i64, i64> = conn
         .prepare_cached(
             "SELECT organisation_id, SUM(npus) FROM jobs WHERE state IN ('running', 'cancelling') GROUP BY organisation_id",
@@ -303,67 +322,76 @@ fn place(
         )?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    let mut queue: Vec<Queued> = conn
-        .prepare_cached(
-            "SELECT id, organisation_id, request, npus, priority, queued_at FROM jobs WHERE state = 'queued'",
-        )?
-        .query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, i64>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, u32>(3)?,
-                r.get::<_, i64>(4)?,
-                r.get::<_, Option<i64>>(5)?,
-            ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?
-        .into_iter()
-        .map(|(id, organisation_id, request, npus, priority, queued_at)| {
-            Ok(Queued {
-                id,
-                organisation_id,
-                request: serde_json::from_str(&request)?,
-                npus,
-                priority,
-                queued_at: queued_at.unwrap_or(now),
-            })
-        })
-        .collect::<Result<_, ApiError>>()?;
+    let mut waiting: BTreeMap<i64, Vec<Queued>> = BTreeMap::new();
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, organisation_id, pool_id, request, npus, priority, queued_at FROM jobs WHERE state = 'queued'",
+    )?;
+    let mut rows = stmt.query([])?;
+    let mut seq = 0;
+    while let Some(row) = rows.next()? {
+        let pool_id: String = row.get(2)?;
+        // A job on a pool that no longer exists waits for it to return.
+        let Some(&pool) = pool_index.get(pool_id.as_str()) else {
+            continue;
+        };
+        let organisation_id = row.get(1)?;
+        waiting.entry(organisation_id).or_default().push(Queued {
+            seq,
+            id: row.get(0)?,
+            organisation_id,
+            pool,
+            request: row.get(3)?,
+            npus: row.get(4)?,
+            priority: row.get(5)?,
+            queued_at: row.get::<_, Option<i64>>(6)?.unwrap_or(now),
+        });
+        seq += 1;
+    }
+    for jobs in waiting.values_mut() {
+        jobs.sort_by_key(|q| (-q.priority, q.queued_at, q.seq));
+    }
     // Pools held by a job that waited too long: only that job may start there.
-    let mut held: HashMap<String, String> = HashMap::new();
-    let mut by_age: Vec<&Queued> = queue.iter().collect();
-    by_age.sort_by_key(|q| q.queued_at);
-    for q in by_age {
+    let mut held: Vec<Option<(i64, usize)>> = vec![None; pools.len()];
+    for q in waiting.values().flatten() {
         if now - q.queued_at >= starvation_after_ms {
-            held.entry(q.request.pool_id.clone())
-                .or_insert_with(|| q.id.clone());
+            let holder = &mut held[q.pool];
+            if holder.is_none_or(|(at, seq)| (q.queued_at, q.seq) < (at, seq)) {
+                *holder = Some((q.queued_at, q.seq));
+            }
         }
     }
     loop {
-        queue.sort_by_key(|q| {
-            (
-                running_npus.get(&q.organisation_id).copied().unwrap_or(0),
-                last_start
-                    .get(&q.organisation_id)
-                    .copied()
-                    .unwrap_or(i64::MIN),
-                -q.priority,
-                q.queued_at,
-            )
-        });
-        let pick = queue.iter().position(|q| {
-            let fits = free.get(&q.request.pool_id).copied().unwrap_or(0) >= i64::from(q.npus);
-            let allowed = held
-                .get(&q.request.pool_id)
-                .is_none_or(|holder| holder == &q.id);
-            fits && allowed
-        });
-        let Some(index) = pick else { break };
-        let job = queue.remove(index);
+        let mut best: Option<(PlacementKey, i64, usize)> = None;
+        for (&organisation, jobs) in &waiting {
+            let fairness = (
+                running_npus.get(&organisation).copied().unwrap_or(0),
+                last_start.get(&organisation).copied().unwrap_or(i64::MIN),
+            );
+            if best.is_some_and(|(key, _, _)| (key.0, key.1) < fairness) {
+                continue;
+            }
+            let fits = jobs.iter().position(|q| {
+                free[q.pool] >= q.npus
+                    && held[q.pool].is_none_or(|(at, seq)| (at, seq) == (q.queued_at, q.seq))
+            });
+            if let Some(at) = fits {
+                let q = &jobs[at];
+                let key = (fairness.0, fairness.1, -q.priority, q.queued_at, q.seq);
+                if best.is_none_or(|(best, _, _)| key < best) {
+                    best = Some((key, organisation, at));
+                }
+            }
+        }
+        let Some((_, organisation, at)) = best else {
+            break;
+        };
+        let Some(jobs) = waiting.get_mut(&organisation) else {
+            break;
+        };
+        let job = jobs.remove(at);
         let running = RunningJob {
             id: job.id.clone(),
-            request: job.request.clone(),
+            request: serde_json::from_str::<JobRequest>(&job.request)?,
             executor_id: String::new(),
             started_at_ms: now,
             log_seq: 0,
@@ -377,10 +405,10 @@ fn place(
                 )?;
                 let rev = transition(conn, &job.id, JobState::Running, None, now)?;
                 changed.push((job.organisation_id, rev));
-                *free.entry(job.request.pool_id.clone()).or_default() -= i64::from(job.npus);
-                *running_npus.entry(job.organisation_id).or_default() += i64::from(job.npus);
+                free[job.pool] -= job.npus;
+                *running_npus.entry(job.organisation_id).or_default() += job.npus;
                 last_start.insert(job.organisation_id, now);
-                held.remove(&job.request.pool_id);
+                held[job.pool] = None;
             }
             Err(e) => {
                 tracing::warn!(job = %job.id, error = %e, "the executor refused the job");
