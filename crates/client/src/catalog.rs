@@ -129,8 +129,8 @@ pub fn apply_page(
              RETURNING rowid",
         )?;
         let mut index = tx.prepare_cached(
-            "INSERT INTO catalog_search (rowid, name, task, domain, provider, tags, card)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            "INSERT INTO catalog_search (rowid, name, task, domain, provider, tags)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
         )?;
         for change in &page.changes {
             let id = match change {
@@ -163,15 +163,13 @@ pub fn apply_page(
                         ],
                         |r| r.get(0),
                     )?;
-                    let tags = [item.industries.join(" "), item.hardware.join(" ")].join(" ");
                     index.execute(params![
                         rowid,
                         item.name,
                         item.task,
                         item.domain,
                         item.provider,
-                        tags,
-                        item.card
+                        search_tags(item)
                     ])?;
                     for hardware in &item.hardware {
                         add_hardware.execute(params![rowid, hardware])?;
@@ -206,6 +204,22 @@ pub fn apply_page(
     store::set_cursor(&tx, COLLECTION, page.next, synced_at)?;
     tx.commit()?;
     Ok(page.changes.len())
+}
+
+/// The words besides name, task, domain and provider a model is found by:
+/// industries, hardware, framework, licence, benchmark datasets (as
+/// migration 0005 builds them for models synced before).
+fn search_tags(model: &Model) -> String {
+    model
+        .industries
+        .iter()
+        .chain(&model.hardware)
+        .map(String::as_str)
+        .chain([model.framework.as_str(), model.license.as_str()])
+        .chain(model.metrics.iter().map(|m| m.dataset.as_str()))
+        .filter(|w| !w.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Starts over after the center answered 410: the cursor goes back to 0
@@ -270,7 +284,7 @@ fn conditions(query: &CatalogQuery) -> (String, Vec<Value>) {
 }
 
 /// Every word must match the start of a word in the name, task, domain,
-/// provider, tags or card; quotes and operators are plain text.
+/// provider or tags; quotes and operators are plain text.
 fn fts_expression(text: &str) -> Option<String> {
     let words: Vec<String> = text
         .split(|c: char| !c.is_alphanumeric() && c != '.' && c != '_')
@@ -299,7 +313,7 @@ pub fn search(
         Sort::Relevance if searching => {
             // The model named exactly as typed first, then names starting
             // with it; then name matches weigh most, then task and domain,
-            // provider, tags, card.
+            // provider, tags.
             values.extend([
                 Value::Text(text.to_owned()),
                 Value::Text(text.to_owned()),
@@ -307,7 +321,7 @@ pub fn search(
             ]);
             "ORDER BY m.name = ? COLLATE NOCASE DESC,
                       substr(m.name, 1, length(?)) = ? COLLATE NOCASE DESC,
-                      bm25(catalog_search, 10.0, 4.0, 4.0, 2.0, 2.0, 1.0),
+                      bm25(catalog_search, 10.0, 4.0, 4.0, 2.0, 2.0),
                       m.name COLLATE NOCASE"
         }
         Sort::Relevance | Sort::Name => "ORDER BY m.name COLLATE NOCASE, m.id",
@@ -500,6 +514,52 @@ mod tests {
 
     fn ids(page: &SearchPage) -> Vec<&str> {
         page.models.iter().map(|m| m.id.as_str()).collect()
+    }
+
+    #[test]
+    fn models_are_found_by_their_tags_and_indexed_alike_by_sync_and_by_the_migration() {
+        let mut vit = model("vit-b16", "ViT-B/16", "Image Classification");
+        vit.metrics = vec![aicc_api::catalog::Metric {
+            dataset: "ImageNet-1k".into(),
+            metric: "top1".into(),
+            value: 81.1,
+        }];
+        vit.hardware.push("Atlas 300I Duo".into());
+        let mut bert = model("bert-base", "BERT base", "Natural Language Understanding");
+        bert.license = "MIT".into();
+        bert.industries = vec!["finance".into()];
+        let (_dir, store) = store_with(vec![vit, bert]);
+        let queries = [
+            "imagenet",
+            "duo",
+            "finance",
+            "mit",
+            "mindspore",
+            "manufact",
+            "b16",
+        ];
+        let found = |store: &Store| {
+            queries.map(|q| {
+                store
+                    .blocking(|c| search(c, &text(q), 0, 10))
+                    .unwrap()
+                    .models
+                    .into_iter()
+                    .map(|m| m.id)
+                    .collect::<Vec<_>>()
+            })
+        };
+        let synced = found(&store);
+        assert_eq!(synced[0], ["vit-b16"], "by benchmark dataset");
+        assert_eq!(synced[1], ["vit-b16"], "by hardware");
+        assert_eq!(synced[2], ["bert-base"], "by industry");
+        assert_eq!(synced[3], ["bert-base"], "by licence");
+        assert_eq!(synced[4].len(), 2, "by framework");
+        // A store synced before migration 0005 is re-indexed the same way.
+        let migration = include_str!("../migrations/0005_search_speed.sql");
+        let reindex = &migration[migration.find("DROP TABLE").unwrap()..];
+        store.blocking(|c| Ok(c.execute_batch(reindex)?)).unwrap();
+        assert_eq!(found(&store), synced);
     }
 
     #[test]

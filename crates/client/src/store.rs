@@ -20,6 +20,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!(
         "../migrations/0004_favourites_on_the_account.sql"
     )),
+    M::up(include_str!("../migrations/0005_search_speed.sql")),
 ];
 
 /// A handle on one account's local database.

@@ -332,8 +332,8 @@ pub async fn sync_catalog(
 }
 
 /// Pulls one collection's feed page by page, each page applied with its
-/// cursor in one transaction. A 401 refreshes the token once; a 410 starts
-/// the collection over from 0.
+/// cursor in one transaction while the next page is on its way. A 401
+/// refreshes the token once; a 410 starts the collection over from 0.
 async fn pull<T, A>(
     session: &Session,
     store: &Store,
@@ -353,13 +353,14 @@ where
     let mut received = 0u32;
     let mut refreshed = false;
     let mut relisted = false;
+    // The next page, when it was fetched while the previous one was applied.
+    let mut prefetched = None;
     loop {
-        let token = session.access_token().await?;
-        let page = match session
-            .portal()
-            .changes::<T>(&token, collection, after, page_size)
-            .await
-        {
+        let fetched = match prefetched.take() {
+            Some(fetched) => fetched,
+            None => fetch::<T>(session, collection, after, page_size).await,
+        };
+        let page = match fetched {
             Err(Error::Portal { status: 401, .. }) if !refreshed => {
                 refreshed = true;
                 session.invalidate().await;
@@ -386,12 +387,34 @@ where
         let remaining = page.remaining;
         after = page.next;
         let now = now_rfc3339(Duration::ZERO);
-        received += store.call(move |c| apply(c, &page, &now)).await? as u32;
+        let applied = store.call(move |c| apply(c, &page, &now));
+        if more {
+            let (applied, next) =
+                tokio::join!(applied, fetch(session, collection, after, page_size));
+            received += applied? as u32;
+            prefetched = Some(next);
+        } else {
+            received += applied.await? as u32;
+        }
         progress(received, Some(received + remaining as u32));
         if !more {
             return Ok(received);
         }
     }
+}
+
+/// One page of a collection's feed after `after`.
+async fn fetch<T: DeserializeOwned>(
+    session: &Session,
+    collection: &str,
+    after: u64,
+    page_size: u32,
+) -> Result<ChangePage<T>> {
+    let token = session.access_token().await?;
+    session
+        .portal()
+        .changes::<T>(&token, collection, after, page_size)
+        .await
 }
 
 /// Listens to the center's event stream and wakes the engine on every
