@@ -118,16 +118,21 @@ pub fn apply_page(
         )?;
         let mut upsert = tx.prepare_cached(
             "INSERT INTO catalog_models (id, rev, name, provider, task, domain, framework, license,
-                 parameters, stars, downloads, updated_at, body, generation)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
+                 parameters, stars, downloads, updated_at, generation)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
              ON CONFLICT (id) DO UPDATE SET rev = excluded.rev, name = excluded.name,
                  provider = excluded.provider, task = excluded.task, domain = excluded.domain,
                  framework = excluded.framework, license = excluded.license,
                  parameters = excluded.parameters, stars = excluded.stars,
-                 downloads = excluded.downloads, updated_at = excluded.updated_at, body = excluded.body,
+                 downloads = excluded.downloads, updated_at = excluded.updated_at,
                  generation = excluded.generation
              RETURNING rowid",
         )?;
+        let mut keep_body = tx.prepare_cached(
+            "INSERT INTO catalog_bodies (rowid, body) VALUES (?1, ?2)
+             ON CONFLICT (rowid) DO UPDATE SET body = excluded.body",
+        )?;
+        let mut drop_body = tx.prepare_cached("DELETE FROM catalog_bodies WHERE rowid = ?1")?;
         let mut index = tx.prepare_cached(
             "INSERT INTO catalog_search (rowid, name, task, domain, provider, tags)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -158,11 +163,11 @@ pub fn apply_page(
                             item.stars,
                             item.downloads,
                             item.updated_at,
-                            serde_json::to_string(item)?,
                             generation,
                         ],
                         |r| r.get(0),
                     )?;
+                    keep_body.execute(params![rowid, serde_json::to_string(item)?])?;
                     index.execute(params![
                         rowid,
                         item.name,
@@ -178,6 +183,7 @@ pub fn apply_page(
                 Change::Tombstone { .. } => {
                     if let Some(rowid) = existing {
                         remove.execute([rowid])?;
+                        drop_body.execute([rowid])?;
                     }
                 }
             }
@@ -195,6 +201,7 @@ pub fn apply_page(
                 [rowid],
             )?;
             tx.execute("DELETE FROM catalog_models WHERE rowid = ?1", [rowid])?;
+            tx.execute("DELETE FROM catalog_bodies WHERE rowid = ?1", [rowid])?;
         }
         tx.execute(
             "UPDATE sync_cursors SET relisting = 0 WHERE collection = ?1",
@@ -391,7 +398,8 @@ pub fn facets(conn: &Connection, query: &CatalogQuery) -> Result<Facets> {
 pub fn model(conn: &Connection, id: &str) -> Result<Option<(Model, bool)>> {
     let row: Option<(String, bool)> = conn
         .query_row(
-            "SELECT body, id IN (SELECT model_id FROM favourites) FROM catalog_models WHERE id = ?1",
+            "SELECT b.body, m.id IN (SELECT model_id FROM favourites)
+             FROM catalog_models m JOIN catalog_bodies b ON b.rowid = m.rowid WHERE m.id = ?1",
             [id],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
@@ -555,10 +563,20 @@ mod tests {
         assert_eq!(synced[2], ["bert-base"], "by industry");
         assert_eq!(synced[3], ["bert-base"], "by licence");
         assert_eq!(synced[4].len(), 2, "by framework");
-        // A store synced before migration 0005 is re-indexed the same way.
+        // A store synced before migration 0005 is re-indexed the same way
+        // (the view gives the models back the JSON they held then).
         let migration = include_str!("../migrations/0005_search_speed.sql");
         let reindex = &migration[migration.find("DROP TABLE").unwrap()..];
-        store.blocking(|c| Ok(c.execute_batch(reindex)?)).unwrap();
+        store
+            .blocking(|c| {
+                c.execute_batch(
+                    "CREATE TEMP VIEW catalog_models AS SELECT m.*, b.body
+                     FROM main.catalog_models m JOIN catalog_bodies b ON b.rowid = m.rowid",
+                )?;
+                c.execute_batch(reindex)?;
+                Ok(c.execute_batch("DROP VIEW temp.catalog_models")?)
+            })
+            .unwrap();
         assert_eq!(found(&store), synced);
     }
 

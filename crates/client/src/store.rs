@@ -21,6 +21,7 @@ const MIGRATIONS: &[M<'static>] = &[
         "../migrations/0004_favourites_on_the_account.sql"
     )),
     M::up(include_str!("../migrations/0005_search_speed.sql")),
+    M::up(include_str!("../migrations/0006_lean_catalog_rows.sql")),
 ];
 
 /// A handle on one account's local database.
