@@ -11,7 +11,7 @@ use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt as _;
 
 use crate::commands::jobs::FieldProblem;
-use crate::error::{CommandError, CommandResult};
+use crate::error::{CommandError, CommandResult, not_signed_in};
 use crate::state::AppState;
 
 /// Checks a unified social credit code with the portal's rule; says which
@@ -59,10 +59,7 @@ pub async fn save_application(
         })
         .await?;
     if id.is_empty() {
-        return Err(CommandError {
-            code: ErrorCode::InvalidInput,
-            message: "sign in first".into(),
-        });
+        return Err(not_signed_in());
     }
     state.sync_now().await;
     Ok(id)

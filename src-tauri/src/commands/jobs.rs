@@ -2,15 +2,15 @@
 //! the outbox, the list and the page with live logs and metrics.
 
 use aicc_api::jobs::{JobRequest, JobState, LogPage, MetricSeries};
+use aicc_client::Error;
 use aicc_client::center::{self, CenterInfo};
 use aicc_client::drafts;
 use aicc_client::jobs::{self, JobView};
 use aicc_client::outbox::{self, OutboxEntry, Write};
-use aicc_client::{Error, ErrorCode};
 use serde::Serialize;
 use tauri::State;
 
-use crate::error::{CommandError, CommandResult};
+use crate::error::{CommandResult, not_signed_in};
 use crate::state::AppState;
 
 /// A form field the center would refuse, and why.
@@ -71,10 +71,7 @@ pub async fn create_job(
         })
         .await?;
     if id.is_empty() {
-        return Err(CommandError {
-            code: ErrorCode::InvalidInput,
-            message: "sign in first".into(),
-        });
+        return Err(not_signed_in());
     }
     state.sync_now().await;
     Ok(id)
@@ -169,11 +166,4 @@ pub async fn job_metrics(
     let session = state.session().await.ok_or_else(not_signed_in)?;
     let token = session.access_token().await?;
     Ok(session.portal().job_metrics(&token, &id).await?)
-}
-
-fn not_signed_in() -> CommandError {
-    CommandError {
-        code: ErrorCode::SessionEnded,
-        message: "sign in first".into(),
-    }
 }

@@ -1,24 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { flushSync, mount, tick, unmount } from 'svelte';
+import { mount, unmount } from 'svelte';
+import { settle, typeInto } from '../lib/testing';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { setupI18n } from '../i18n';
 import type { AccountList } from '../lib/bindings';
 import SignIn from './SignIn.svelte';
-
-async function settle() {
-  for (let i = 0; i < 8; i++) {
-    await tick();
-    await new Promise((resolve) => setTimeout(resolve, 0));
-  }
-  flushSync();
-}
-
-function type(name: string, value: string) {
-  const input = document.querySelector<HTMLInputElement>(`input[name=${name}]`);
-  if (!input) throw new Error(`no ${name} field`);
-  input.value = value;
-  input.dispatchEvent(new Event('input', { bubbles: true }));
-}
 
 describe('SignIn', () => {
   let component: ReturnType<typeof mount> | undefined;
@@ -49,16 +35,16 @@ describe('SignIn', () => {
   it('signs in through a manual proxy whose password goes to the keyring, not the settings', async () => {
     component = mount(SignIn, { target: document.body, props: { onSignedIn: () => {} } });
     await settle();
-    type('center', 'https://aicc.example.cn');
-    type('email', 'li.wei@robotics.example.cn');
-    type('password', 'hunter2');
+    typeInto('input[name=center]', 'https://aicc.example.cn');
+    typeInto('input[name=email]', 'li.wei@robotics.example.cn');
+    typeInto('input[name=password]', 'hunter2');
     document.querySelector<HTMLInputElement>('input[name=proxy][value=manual]')?.click();
     await settle();
-    type('proxy-url', 'http://proxy.corp.example.cn:8080');
-    type('proxy-user', 'li.wei');
+    typeInto('input[name=proxy-url]', 'http://proxy.corp.example.cn:8080');
+    typeInto('input[name=proxy-user]', 'li.wei');
     await settle();
-    type('proxy-password', 's3cret');
-    type('no-proxy', 'localhost');
+    typeInto('input[name=proxy-password]', 's3cret');
+    typeInto('input[name=no-proxy]', 'localhost');
     await settle();
     document.querySelector<HTMLFormElement>('form')?.requestSubmit();
     await settle();

@@ -1,17 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { flushSync, mount, tick, unmount } from 'svelte';
+import { mount, unmount } from 'svelte';
+import { settle, typeInto } from '../lib/testing';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { setupI18n } from '../i18n';
 import type { ApplicationForm as Form, ApplicationView, Draft } from '../lib/bindings';
 import ApplicationForm from './ApplicationForm.svelte';
-
-async function settle() {
-  for (let i = 0; i < 8; i++) {
-    await tick();
-    await new Promise((resolve) => setTimeout(resolve, 0));
-  }
-  flushSync();
-}
 
 const click = (selector: string) => document.querySelector<HTMLButtonElement>(selector)?.click();
 
@@ -71,10 +64,7 @@ describe('ApplicationForm', () => {
   it('says which character of the credit code is wrong as it is typed', async () => {
     component = mount(ApplicationForm, { target: document.body });
     await settle();
-    const uscc = document.querySelector<HTMLInputElement>('input[name=uscc]');
-    if (!uscc) throw new Error('no credit code field');
-    uscc.value = '914403001922038217';
-    uscc.dispatchEvent(new Event('input', { bubbles: true }));
+    typeInto('input[name=uscc]', '914403001922038217');
     await settle();
     expect(document.querySelector('[data-field=uscc][role=alert]')?.textContent).toContain(
       'character 18',

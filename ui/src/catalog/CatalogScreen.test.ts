@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { flushSync, mount, tick, unmount } from 'svelte';
+import { mount, unmount } from 'svelte';
+import { settle, typeInto } from '../lib/testing';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { setupI18n } from '../i18n';
 import type { CatalogQuery, Facets, SearchPage } from '../lib/bindings';
@@ -15,14 +16,6 @@ const facets: Facets = {
   hardware: [{ value: 'Atlas 800T A2', count: 576 }],
   license: [{ value: 'Apache-2.0', count: 451 }],
 };
-
-async function settle() {
-  for (let i = 0; i < 6; i++) {
-    await tick();
-    await new Promise((resolve) => setTimeout(resolve, 0));
-  }
-  flushSync();
-}
 
 describe('CatalogScreen', () => {
   let searches: CatalogQuery[];
@@ -64,9 +57,7 @@ describe('CatalogScreen', () => {
   it('keeps the search and filters in the route and searches with them', async () => {
     component = mount(CatalogScreen, { target: document.body });
     await settle();
-    const input = document.querySelector<HTMLInputElement>('input[name=search]')!;
-    input.value = 'qwen';
-    input.dispatchEvent(new Event('input', { bubbles: true }));
+    typeInto('input[name=search]', 'qwen');
     await settle();
     expect(window.location.hash).toBe('#/?q=qwen');
     document.querySelector<HTMLButtonElement>('[data-facet=task][data-value=LLM]')!.click();
@@ -79,10 +70,8 @@ describe('CatalogScreen', () => {
     component = mount(CatalogScreen, { target: document.body });
     await settle();
     const start = window.history.length;
-    const input = document.querySelector<HTMLInputElement>('input[name=search]')!;
     for (const text of ['r', 're', 'res']) {
-      input.value = text;
-      input.dispatchEvent(new Event('input', { bubbles: true }));
+      typeInto('input[name=search]', text);
       await settle();
     }
     expect(window.history.length).toBe(start + 1);

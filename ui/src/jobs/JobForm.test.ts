@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { flushSync, mount, tick, unmount } from 'svelte';
+import { mount, unmount } from 'svelte';
+import { settle, typeInto } from '../lib/testing';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { setupI18n } from '../i18n';
 import type { CenterInfo, Draft, FieldProblem, JobRequest, JobView } from '../lib/bindings';
@@ -20,21 +21,6 @@ const info: CenterInfo = {
   quota: null,
   fetched_at: null,
 };
-
-async function settle() {
-  for (let i = 0; i < 8; i++) {
-    await tick();
-    await new Promise((resolve) => setTimeout(resolve, 0));
-  }
-  flushSync();
-}
-
-function type(selector: string, value: string) {
-  const input = document.querySelector<HTMLInputElement>(selector);
-  if (!input) throw new Error(`no ${selector}`);
-  input.value = value;
-  input.dispatchEvent(new Event('input', { bubbles: true }));
-}
 
 const alerts = () =>
   [...document.querySelectorAll('[role=alert]')].map((a) => a.textContent?.trim());
@@ -106,8 +92,8 @@ describe('JobForm', () => {
   it('catches an over-quota request on the cluster fields before sending', async () => {
     component = mount(JobForm, { target: document.body });
     await settle();
-    type('input[name=dataset]', 'obs://demo/data');
-    type('input[name=nodes]', '8');
+    typeInto('input[name=dataset]', 'obs://demo/data');
+    typeInto('input[name=nodes]', '8');
     await settle();
     expect(document.querySelector('[data-field=max_hours][role=alert]')?.textContent).toBe(
       'over quota',
@@ -118,8 +104,8 @@ describe('JobForm', () => {
   it('keeps what was typed as a draft, restores it, and drops it once sent', async () => {
     component = mount(JobForm, { target: document.body });
     await settle();
-    type('input[name=name]', 'lora run');
-    type('input[name=dataset]', 'obs://demo/data');
+    typeInto('input[name=name]', 'lora run');
+    typeInto('input[name=dataset]', 'obs://demo/data');
     await settle();
     expect(drafts.get('job-new-custom')?.body).toMatchObject({
       name: 'lora run',
@@ -177,7 +163,7 @@ describe('JobForm', () => {
       'registry/x:1',
     );
     expect(alerts()).toEqual(['the pool has 1 node free']);
-    type('input[name=nodes]', '1');
+    typeInto('input[name=nodes]', '1');
     await settle();
     expect(alerts()).toEqual([]);
     document.querySelector<HTMLFormElement>('form')?.requestSubmit();

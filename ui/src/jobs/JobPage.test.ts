@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { flushSync, mount, tick, unmount } from 'svelte';
+import { mount, unmount } from 'svelte';
+import { settle } from '../lib/testing';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { setupI18n } from '../i18n';
 import type { Job, JobView, LogPage } from '../lib/bindings';
@@ -31,14 +32,6 @@ const job: Job = {
   created_at: '2026-11-27T09:00:00Z',
   updated_at: '2026-11-27T09:05:00Z',
 };
-
-async function settle() {
-  for (let i = 0; i < 6; i++) {
-    await tick();
-    await Promise.resolve();
-  }
-  flushSync();
-}
 
 describe('JobPage', () => {
   let component: ReturnType<typeof mount> | undefined;

@@ -42,15 +42,7 @@ pub async fn get(
 ) -> Result<Json<Model>, ApiError> {
     let body = state
         .db
-        .call(move |conn| {
-            conn.query_row(
-                "SELECT body FROM catalog_models WHERE id = ?1 AND retired = 0",
-                [&id],
-                |r| r.get::<_, String>(0),
-            )
-            .optional()
-            .map_err(ApiError::from)
-        })
+        .call(move |conn| live_model(conn, &id))
         .await?
         .ok_or_else(|| ApiError::not_found("model"))?;
     Ok(Json(serde_json::from_str(&body)?))
@@ -83,14 +75,7 @@ pub async fn add_favourite(
     let favourites = state
         .db
         .call(move |conn| {
-            let known = conn
-                .query_row(
-                    "SELECT 1 FROM catalog_models WHERE id = ?1 AND retired = 0",
-                    [&model_id],
-                    |_| Ok(()),
-                )
-                .optional()?;
-            if known.is_none() {
+            if live_model(conn, &model_id)?.is_none() {
                 return Err(ApiError::not_found("model"));
             }
             conn.execute(
@@ -123,6 +108,17 @@ pub async fn remove_favourite(
         })
         .await?;
     Ok(Json(favourites))
+}
+
+/// A model's wire JSON, unless it is retired or unknown.
+fn live_model(conn: &Connection, id: &str) -> Result<Option<String>, ApiError> {
+    Ok(conn
+        .query_row(
+            "SELECT body FROM catalog_models WHERE id = ?1 AND retired = 0",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?)
 }
 
 fn favourites_of(conn: &Connection, user_id: i64) -> Result<Favourites, ApiError> {
