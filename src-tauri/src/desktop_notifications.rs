@@ -3,9 +3,9 @@
 //! the user's language, if the user wants that kind; the in-app inbox keeps
 //! them all. Clicking one brings the window up on its job or application.
 //!
-//! The notifications carry the app's name: the bundle identifier
-//! (`cn.aicc.partner` in `tauri.conf.json`) is the Windows AppUserModelID
-//! the installers give the Start menu shortcut and the macOS bundle id.
+//! The notifications carry the app's name: for installed builds the plugin
+//! uses the bundle identifier (`cn.aicc.partner` in `tauri.conf.json`) as
+//! the Windows AppUserModelID and the macOS bundle id.
 
 use aicc_client::notifications::{self, Notification};
 use tauri::{AppHandle, Emitter as _, Manager as _};

@@ -6,10 +6,11 @@
 //! - `test` runs every check and test: formatting, clippy, cargo tests (with
 //!   a real Secret Service for the keyring), the UI's checks and unit tests,
 //!   and the end-to-end suite driving the real app under Xvfb.
-//! - `bench` measures sync, search, the portal and the scheduler beside
-//!   their floors.
+//! - `bench` measures sync, search, the portal, the scheduler and the
+//!   installer's size beside their floors; `bundle` builds the installers.
 
 mod bench;
+mod bundle;
 mod desktop;
 mod packages;
 mod portal;
@@ -51,6 +52,8 @@ enum Task {
         #[arg(long)]
         quick: bool,
     },
+    /// Build the release installers for this OS (.deb on Linux).
+    Bundle,
 }
 
 fn main() -> anyhow::Result<()> {
@@ -58,6 +61,7 @@ fn main() -> anyhow::Result<()> {
         Task::Run { port } => run::run(port),
         Task::Test { update_screenshots } => test::test(update_screenshots),
         Task::Bench { quick } => bench::bench(quick),
+        Task::Bundle => bundle::bundle(),
     }
 }
 

@@ -52,7 +52,7 @@ pub fn test(update_screenshots: bool) -> anyhow::Result<()> {
             .env("AICC_E2E_OUT", &screenshots),
     )?;
     drop(desktop);
-    bench::run(true)?;
+    bench::run(true, None)?;
     if update_screenshots {
         copy_screenshots(&screenshots)?;
     }

@@ -576,3 +576,27 @@ pub fn scheduler(dir: &Path, sizes: Sizes) -> anyhow::Result<Figure> {
         |median, _| median <= 100.0,
     ))
 }
+
+/// The release `.deb` beside a hello-world Tauri window's, built alike.
+pub fn installer_size(app: &Path, floor: &Path) -> anyhow::Result<Figure> {
+    let megabytes = |p: &Path| -> anyhow::Result<f64> {
+        Ok(std::fs::metadata(p)
+            .with_context(|| format!("no installer at {}", p.display()))?
+            .len() as f64
+            / 1e6)
+    };
+    let (size, floor) = (megabytes(app)?, megabytes(floor)?);
+    Ok(Figure {
+        name: "release .deb".into(),
+        unit: "MB",
+        runs: 1,
+        median: size,
+        low: size,
+        high: size,
+        floor_name: "a hello-world Tauri window's .deb",
+        floor: Some(floor),
+        ratio: Some(size / floor),
+        target: "<= 12 MB",
+        met: size <= 12.0,
+    })
+}

@@ -42,6 +42,12 @@ enum Task {
         /// Another catalog size than the run's, e.g. to profile one figure.
         #[arg(long)]
         models: Option<usize>,
+        /// The app's release .deb, to weigh against `--deb-floor`.
+        #[arg(long, requires = "deb_floor")]
+        deb: Option<PathBuf>,
+        /// A hello-world Tauri window's release .deb.
+        #[arg(long)]
+        deb_floor: Option<PathBuf>,
         #[arg(long)]
         out: PathBuf,
     },
@@ -67,8 +73,10 @@ fn main() -> anyhow::Result<()> {
             quick,
             portal,
             models,
+            deb,
+            deb_floor,
             out,
-        } => run(quick, &portal, models, &out),
+        } => run(quick, &portal, models, deb.zip(deb_floor), &out),
     }
 }
 
@@ -76,6 +84,7 @@ fn run(
     quick: bool,
     portal_binary: &std::path::Path,
     models: Option<usize>,
+    installers: Option<(PathBuf, PathBuf)>,
     out: &std::path::Path,
 ) -> anyhow::Result<()> {
     let mut sizes = if quick { Sizes::QUICK } else { Sizes::FULL };
@@ -104,6 +113,9 @@ fn run(
     })?;
     eprintln!("scheduler…");
     figures.push(benches::scheduler(dir.path(), sizes)?);
+    if let Some((app, floor)) = installers {
+        figures.push(benches::installer_size(&app, &floor)?);
+    }
     drop(portal);
 
     print_table(&figures);
