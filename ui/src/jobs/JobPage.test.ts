@@ -6,6 +6,15 @@ import { setupI18n } from '../i18n';
 import type { Job, JobView, LogPage } from '../lib/bindings';
 import JobPage from './JobPage.svelte';
 
+// jsdom has no canvas: the chart library draws nothing here (the end-to-end
+// test sees the real chart).
+vi.mock('uplot', () => ({
+  default: class {
+    setData(): void {}
+    destroy(): void {}
+  },
+}));
+
 const job: Job = {
   id: 'job_1',
   request: {
