@@ -108,7 +108,9 @@ pub fn apply_page(
         .optional()?
         .unwrap_or((0, false));
     {
-        let mut find = tx.prepare_cached("SELECT rowid FROM catalog_models WHERE id = ?1")?;
+        let mut find = tx.prepare_cached(
+            "SELECT rowid, name, task, domain, provider, tags FROM catalog_models WHERE id = ?1",
+        )?;
         let mut unindex = tx.prepare_cached("DELETE FROM catalog_search WHERE rowid = ?1")?;
         let mut remove = tx.prepare_cached("DELETE FROM catalog_models WHERE rowid = ?1")?;
         let mut clear_hardware =
@@ -118,14 +120,14 @@ pub fn apply_page(
         )?;
         let mut upsert = tx.prepare_cached(
             "INSERT INTO catalog_models (id, rev, name, provider, task, domain, framework, license,
-                 parameters, stars, downloads, updated_at, generation)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+                 parameters, stars, downloads, updated_at, generation, tags)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)
              ON CONFLICT (id) DO UPDATE SET rev = excluded.rev, name = excluded.name,
                  provider = excluded.provider, task = excluded.task, domain = excluded.domain,
                  framework = excluded.framework, license = excluded.license,
                  parameters = excluded.parameters, stars = excluded.stars,
                  downloads = excluded.downloads, updated_at = excluded.updated_at,
-                 generation = excluded.generation
+                 generation = excluded.generation, tags = excluded.tags
              RETURNING rowid",
         )?;
         let mut keep_body = tx.prepare_cached(
@@ -142,13 +144,30 @@ pub fn apply_page(
                 Change::Upsert { item, .. } => &item.id,
                 Change::Tombstone { id, .. } => id,
             };
-            let existing: Option<i64> = find.query_row([id], |r| r.get(0)).optional()?;
-            if let Some(rowid) = existing {
-                unindex.execute([rowid])?;
+            let existing: Option<(i64, [String; 5])> = find
+                .query_row([id], |r| {
+                    Ok((
+                        r.get(0)?,
+                        [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?],
+                    ))
+                })
+                .optional()?;
+            if let Some((rowid, _)) = existing {
                 clear_hardware.execute([rowid])?;
             }
             match change {
                 Change::Upsert { rev, item } => {
+                    let tags = search_tags(item);
+                    let text = [&item.name, &item.task, &item.domain, &item.provider, &tags];
+                    // Only a change of what search reads rewrites the index.
+                    let reindex = match &existing {
+                        Some((rowid, indexed)) if indexed.iter().ne(text) => {
+                            unindex.execute([rowid])?;
+                            true
+                        }
+                        Some(_) => false,
+                        None => true,
+                    };
                     let rowid: i64 = upsert.query_row(
                         params![
                             item.id,
@@ -164,24 +183,28 @@ pub fn apply_page(
                             item.downloads,
                             item.updated_at,
                             generation,
+                            tags,
                         ],
                         |r| r.get(0),
                     )?;
                     keep_body.execute(params![rowid, serde_json::to_string(item)?])?;
-                    index.execute(params![
-                        rowid,
-                        item.name,
-                        item.task,
-                        item.domain,
-                        item.provider,
-                        search_tags(item)
-                    ])?;
+                    if reindex {
+                        index.execute(params![
+                            rowid,
+                            item.name,
+                            item.task,
+                            item.domain,
+                            item.provider,
+                            tags
+                        ])?;
+                    }
                     for hardware in &item.hardware {
                         add_hardware.execute(params![rowid, hardware])?;
                     }
                 }
                 Change::Tombstone { .. } => {
-                    if let Some(rowid) = existing {
+                    if let Some((rowid, _)) = existing {
+                        unindex.execute([rowid])?;
                         remove.execute([rowid])?;
                         drop_body.execute([rowid])?;
                     }
@@ -578,6 +601,17 @@ mod tests {
             })
             .unwrap();
         assert_eq!(found(&store), synced);
+        // Migration 0007 writes the same tags as sync keeps.
+        let kept_tags = |c: &mut Connection| -> Result<Vec<String>> {
+            Ok(c.prepare("SELECT tags FROM catalog_models ORDER BY id")?
+                .query_map([], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?)
+        };
+        let synced_tags = store.blocking(kept_tags).unwrap();
+        let migration = include_str!("../migrations/0007_search_text_kept.sql");
+        let fill = &migration[migration.find("UPDATE").unwrap()..];
+        store.blocking(|c| Ok(c.execute_batch(fill)?)).unwrap();
+        assert_eq!(store.blocking(kept_tags).unwrap(), synced_tags);
     }
 
     #[test]
@@ -734,6 +768,47 @@ mod tests {
         assert_eq!(
             store.blocking(|c| store::cursor(c, COLLECTION)).unwrap(),
             Some((4, "t2".into()))
+        );
+        let found = |q: &str| {
+            let query = text(q);
+            store
+                .blocking(move |c| search(c, &query, 0, 10))
+                .unwrap()
+                .total
+        };
+        assert_eq!(
+            (found("v2"), found("alexnet")),
+            (1, 1),
+            "renamed, re-indexed"
+        );
+        // A republication that changes no searchable text keeps the index as it is.
+        let mut popular = model("a", "alexnet-v2", "x");
+        popular.downloads = 1_000;
+        let third = page(
+            vec![Change::Upsert {
+                rev: 5,
+                item: popular,
+            }],
+            5,
+            false,
+        );
+        store.blocking(|c| apply_page(c, &third, "t3")).unwrap();
+        assert_eq!((found("v2"), found("manufacturing")), (1, 1));
+        let mut moved = model("a", "alexnet-v2", "x");
+        moved.hardware = vec!["Atlas 300I Duo".into()];
+        let fourth = page(
+            vec![Change::Upsert {
+                rev: 6,
+                item: moved,
+            }],
+            6,
+            false,
+        );
+        store.blocking(|c| apply_page(c, &fourth, "t4")).unwrap();
+        assert_eq!(
+            (found("duo"), found("800t")),
+            (1, 0),
+            "new tags, re-indexed"
         );
     }
 

@@ -202,6 +202,11 @@ async fn run(
                 backoff = options.min_backoff;
                 offline_since = None;
                 publish(SyncStatus::UpToDate { at: now }, &synced_at);
+                // The cycle's writes are visible already; now, off the
+                // user's path, fold the log back into the database.
+                if let Err(e) = store.call(store::checkpoint).await {
+                    tracing::warn!(error = %e, "cannot checkpoint the local store");
+                }
                 options.poll_interval
             }
             Err(e) => {
