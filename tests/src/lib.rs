@@ -99,14 +99,14 @@ impl Portal {
         Ok(grant.access_token)
     }
 
-    /// Calls the portal's API as the demo partner, e.g. to set up a scene;
-    /// answers the JSON.
-    pub async fn as_partner(
+    /// Calls the portal's API as the demo partner, e.g. to set up a scene
+    /// or to see what the center holds.
+    pub async fn as_partner<T: serde::de::DeserializeOwned>(
         &self,
         method: reqwest::Method,
         path: &str,
         body: Option<serde_json::Value>,
-    ) -> anyhow::Result<serde_json::Value> {
+    ) -> anyhow::Result<T> {
         let mut request = reqwest::Client::new()
             .request(method, format!("{}{path}", self.url))
             .bearer_auth(self.partner_token().await?);
@@ -118,13 +118,8 @@ impl Portal {
 
     /// The demo partner's favourites as the account keeps them.
     pub async fn favourites(&self) -> anyhow::Result<Vec<String>> {
-        let favourites: aicc_api::catalog::Favourites = reqwest::Client::new()
-            .get(format!("{}/v1/me/favourites", self.url))
-            .bearer_auth(self.partner_token().await?)
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
+        let favourites: aicc_api::catalog::Favourites = self
+            .as_partner(reqwest::Method::GET, "/v1/me/favourites", None)
             .await?;
         Ok(favourites.model_ids)
     }
@@ -133,21 +128,11 @@ impl Portal {
     pub async fn catalog_size(&self) -> anyhow::Result<usize> {
         use aicc_api::catalog::Model;
         use aicc_api::sync::{Change, ChangePage};
-        let http = reqwest::Client::new();
-        let token = self.partner_token().await?;
         let (mut after, mut models) = (0, 0);
         loop {
-            let page: ChangePage<Model> = http
-                .get(format!(
-                    "{}/v1/catalog/changes?after={after}&limit=1000",
-                    self.url
-                ))
-                .bearer_auth(&token)
-                .send()
-                .await?
-                .error_for_status()?
-                .json()
-                .await?;
+            let path = format!("/v1/catalog/changes?after={after}&limit=1000");
+            let page: ChangePage<Model> =
+                self.as_partner(reqwest::Method::GET, &path, None).await?;
             models += page
                 .changes
                 .iter()
@@ -162,15 +147,12 @@ impl Portal {
 
     /// How many jobs the demo partner's organisation has on the portal.
     pub async fn job_count(&self) -> anyhow::Result<usize> {
-        let http = reqwest::Client::new();
-        let token = self.partner_token().await?;
-        let page: aicc_api::sync::ChangePage<aicc_api::jobs::Job> = http
-            .get(format!("{}/v1/jobs/changes?after=0&limit=1000", self.url))
-            .bearer_auth(&token)
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
+        let page: aicc_api::sync::ChangePage<aicc_api::jobs::Job> = self
+            .as_partner(
+                reqwest::Method::GET,
+                "/v1/jobs/changes?after=0&limit=1000",
+                None,
+            )
             .await?;
         Ok(page.changes.len())
     }

@@ -53,7 +53,7 @@ async fn every_screen_in_both_languages_and_both_themes() -> anyhow::Result<()> 
     let portal = Portal::start_demo(&env, &data)?;
 
     // A finished fine-tune and an application the reviewer sent back.
-    let job = portal
+    let job: serde_json::Value = portal
         .as_partner(
             Method::POST,
             "/v1/jobs",
@@ -73,7 +73,7 @@ async fn every_screen_in_both_languages_and_both_themes() -> anyhow::Result<()> 
         )
         .await?;
     let job = job["id"].as_str().unwrap_or_default().to_owned();
-    let application = portal
+    let application: serde_json::Value = portal
         .as_partner(
             Method::POST,
             "/v1/applications",
@@ -95,7 +95,7 @@ async fn every_screen_in_both_languages_and_both_themes() -> anyhow::Result<()> 
         .await?;
     let application = application["id"].as_str().unwrap_or_default().to_owned();
     portal
-        .as_partner(
+        .as_partner::<serde_json::Value>(
             Method::POST,
             &format!("/v1/applications/{application}/submit"),
             None,

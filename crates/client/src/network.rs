@@ -101,10 +101,35 @@ impl NetworkSettings {
     }
 }
 
+/// A stand-in for a corporate proxy, for tests.
 #[cfg(test)]
-mod tests {
+pub(crate) mod testing {
     use std::io::{Read as _, Write as _};
 
+    /// Accepts one request, answers `json` with 200, and gives back the
+    /// request as it arrived.
+    pub(crate) fn fake_proxy(
+        json: &'static str,
+    ) -> (std::net::SocketAddr, std::thread::JoinHandle<String>) {
+        let proxy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let address = proxy.local_addr().unwrap();
+        let seen = std::thread::spawn(move || {
+            let (mut stream, _) = proxy.accept().unwrap();
+            let mut buffer = [0u8; 4096];
+            let n = stream.read(&mut buffer).unwrap();
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: {}\r\n\r\n{json}",
+                json.len()
+            );
+            stream.write_all(answer.as_bytes()).unwrap();
+            String::from_utf8_lossy(&buffer[..n]).into_owned()
+        });
+        (address, seen)
+    }
+}
+
+#[cfg(test)]
+mod tests {
     use super::*;
 
     #[test]
@@ -214,17 +239,7 @@ mod tests {
     /// A manual proxy receives the request in absolute form, with its credentials.
     #[tokio::test]
     async fn requests_go_through_the_manual_proxy_with_its_credentials() {
-        let proxy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let address = proxy.local_addr().unwrap();
-        let seen = std::thread::spawn(move || {
-            let (mut stream, _) = proxy.accept().unwrap();
-            let mut buffer = [0u8; 4096];
-            let n = stream.read(&mut buffer).unwrap();
-            stream
-                .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}")
-                .unwrap();
-            String::from_utf8_lossy(&buffer[..n]).into_owned()
-        });
+        let (address, seen) = testing::fake_proxy("{}");
         let settings = NetworkSettings {
             proxy: ProxySetting::Manual {
                 url: format!("http://{address}"),

@@ -177,25 +177,13 @@ async fn client(
 
 #[cfg(test)]
 mod tests {
-    use std::io::{Read as _, Write as _};
-
     use super::*;
     use crate::vault::MemoryStore;
 
     /// The password typed for the proxy is the one the proxy receives, from the keyring.
     #[tokio::test]
     async fn the_proxy_password_kept_in_the_keyring_reaches_the_proxy() {
-        let proxy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        let address = proxy.local_addr().unwrap();
-        let seen = std::thread::spawn(move || {
-            let (mut stream, _) = proxy.accept().unwrap();
-            let mut buffer = [0u8; 4096];
-            let n = stream.read(&mut buffer).unwrap();
-            stream
-                .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n[]")
-                .unwrap();
-            String::from_utf8_lossy(&buffer[..n]).to_lowercase()
-        });
+        let (address, seen) = crate::network::testing::fake_proxy("[]");
         let url = "http://aicc.example.cn/";
         let network = NetworkSettings {
             proxy: ProxySetting::Manual {
@@ -209,7 +197,7 @@ mod tests {
         set_proxy_password(&vault, url, "s3cret").unwrap();
         let portal = client(url, &network, &vault).await.unwrap();
         portal.pools("t").await.unwrap();
-        let request = seen.join().unwrap();
+        let request = seen.join().unwrap().to_lowercase();
         assert!(
             request.contains("proxy-authorization: basic bgkud2vponmzy3jlda=="),
             "{request}"
