@@ -13,20 +13,31 @@ export const sync = $state<{ report: SyncReport }>({
   },
 });
 
+/**
+ * Takes a new report. One that only moves an attachment's upload along
+ * updates just `upload`: screens that reload on every report (`void
+ * sync.report`) then reload on news, not once per percent of an upload.
+ */
+export function take(report: SyncReport): void {
+  const rest = (r: SyncReport) => JSON.stringify({ ...r, upload: null });
+  if (rest(report) === rest(sync.report)) sync.report.upload = report.upload;
+  else sync.report = report;
+}
+
 /** Follows reports until the returned function is called. */
 export function followSyncReports(): () => void {
   let stopped = false;
   let unlisten: (() => void) | undefined;
   // Listen first, then ask: a report sent in between is not missed.
   void api
-    .onSyncReport((report) => (sync.report = report))
+    .onSyncReport(take)
     .then((stop) => {
       if (stopped) stop();
       else unlisten = stop;
       return api.syncStatus();
     })
     .then((report) => {
-      if (!stopped) sync.report = report;
+      if (!stopped) take(report);
     });
   return () => {
     stopped = true;
