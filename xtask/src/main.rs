@@ -15,6 +15,7 @@ mod desktop;
 mod packages;
 mod portal;
 mod run;
+mod slurm;
 mod test;
 mod ui;
 
@@ -38,6 +39,10 @@ enum Task {
         /// Port of the demo portal on 127.0.0.1; a busy port falls back to a free one.
         #[arg(long, default_value_t = 7878)]
         port: u16,
+        /// Run the demo portal's training jobs on a local Slurm cluster with
+        /// fake NPUs (started as root) instead of simulating them.
+        #[arg(long)]
+        slurm: bool,
     },
     /// Run every check and test, end-to-end included.
     Test {
@@ -54,14 +59,21 @@ enum Task {
     },
     /// Build the release installers for this OS (.deb on Linux).
     Bundle,
+    /// Run a command beside a local Slurm cluster with fake NPUs (as root),
+    /// e.g. `cargo xtask with-slurm cargo test -p aicc-portal --test slurm`.
+    WithSlurm {
+        #[arg(required = true, trailing_var_arg = true, allow_hyphen_values = true)]
+        command: Vec<String>,
+    },
 }
 
 fn main() -> anyhow::Result<()> {
     match Cli::parse().command {
-        Task::Run { port } => run::run(port),
+        Task::Run { port, slurm } => run::run(port, slurm),
         Task::Test { update_screenshots } => test::test(update_screenshots),
         Task::Bench { quick } => bench::bench(quick),
         Task::Bundle => bundle::bundle(),
+        Task::WithSlurm { command } => slurm::with_cluster(&command),
     }
 }
 

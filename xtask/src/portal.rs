@@ -15,9 +15,19 @@ pub struct PortalProcess {
 }
 
 impl PortalProcess {
-    /// Starts `binary serve --demo` on `listen` with its data in `data_dir`.
-    pub fn start_demo(binary: &Path, listen: SocketAddr, data_dir: &Path) -> anyhow::Result<Self> {
-        let mut child = Command::new(binary)
+    /// Starts `binary serve --demo` on `listen` with its data in `data_dir`,
+    /// configured by `config` if given.
+    pub fn start_demo(
+        binary: &Path,
+        listen: SocketAddr,
+        data_dir: &Path,
+        config: Option<&Path>,
+    ) -> anyhow::Result<Self> {
+        let mut command = Command::new(binary);
+        if let Some(config) = config {
+            command.arg("--config").arg(config);
+        }
+        let mut child = command
             .args([
                 "serve",
                 "--demo",

@@ -6,13 +6,14 @@ use std::process::{Command, Stdio};
 use anyhow::Context as _;
 
 use crate::portal::{self, PortalProcess};
-use crate::{APP_FEATURES, cargo, packages, step, target_dir, ui};
+use crate::{APP_FEATURES, cargo, packages, slurm, step, target_dir, ui};
 
 /// The demo partner the app signs in as.
 const DEMO_EMAIL: &str = "partner@demo.aicc";
 const DEMO_PASSWORD: &str = "demo-password";
 
-pub fn run(port: u16) -> anyhow::Result<()> {
+/// `slurm`: the demo portal runs its jobs on a local Slurm with fake NPUs.
+pub fn run(port: u16, slurm: bool) -> anyhow::Result<()> {
     packages::ensure(packages::BUILD, "Building AICC Partner")?;
     ui::install()?;
     ui::build()?;
@@ -30,10 +31,21 @@ pub fn run(port: u16) -> anyhow::Result<()> {
         .args(APP_FEATURES),
     )?;
     let listen = portal::choose_address(port)?;
+    let (cluster, data_dir, config) = if slurm {
+        let cluster = slurm::Cluster::start(&std::env::temp_dir().join("aicc-demo-slurm"))?;
+        let data_dir = target_dir().join("demo-portal-slurm");
+        std::fs::create_dir_all(&data_dir)?;
+        let config = data_dir.join("portal.toml");
+        cluster.portal_config(&config)?;
+        (Some(cluster), data_dir, Some(config))
+    } else {
+        (None, target_dir().join("demo-portal"), None)
+    };
     let portal = PortalProcess::start_demo(
         &target_dir().join("debug/aicc-portal"),
         listen,
-        &target_dir().join("demo-portal"),
+        &data_dir,
+        config.as_deref(),
     )?;
     eprintln!("\n==> demo portal at {}", portal.url);
     match sign_in_demo_partner(&portal.url) {
@@ -46,7 +58,10 @@ pub fn run(port: u16) -> anyhow::Result<()> {
     step(
         "AICC Partner (close the window to stop the demo)",
         &mut Command::new(target_dir().join("debug/aicc-partner")),
-    )
+    )?;
+    drop(portal);
+    drop(cluster);
+    Ok(())
 }
 
 fn sign_in_demo_partner(url: &str) -> anyhow::Result<()> {

@@ -6,7 +6,7 @@ use std::process::Command;
 use anyhow::Context as _;
 
 use crate::desktop::Desktop;
-use crate::{APP_FEATURES, bench, cargo, packages, root, step, target_dir, ui};
+use crate::{APP_FEATURES, bench, cargo, packages, root, slurm, step, target_dir, ui};
 
 pub fn test(update_screenshots: bool) -> anyhow::Result<()> {
     packages::ensure(packages::BUILD, "Building AICC Partner")?;
@@ -39,18 +39,21 @@ pub fn test(update_screenshots: bool) -> anyhow::Result<()> {
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch)?;
     let desktop = Desktop::start(&scratch)?;
+    let cluster = slurm::Cluster::start(&scratch.join("slurm"))?;
     let screenshots = target_dir().join("e2e");
     step(
-        "cargo test: unit, integration (a real Secret Service runs for the keyring), \
-         and end-to-end (the real app under Xvfb over WebDriver)",
+        "cargo test: unit, integration (a real Secret Service runs for the keyring, a real \
+         Slurm for the portal's executor), and end-to-end (the real app under Xvfb over WebDriver)",
         cargo(&["test", "--workspace", "--locked"])
             .args(APP_FEATURES)
             .envs(desktop.env())
+            .envs(cluster.env())
             .env("AICC_E2E_APP", target_dir().join("debug/aicc-partner"))
             .env("AICC_E2E_PORTAL", target_dir().join("debug/aicc-portal"))
             .env("AICC_E2E_TAURI_DRIVER", &tauri_driver)
             .env("AICC_E2E_OUT", &screenshots),
     )?;
+    drop(cluster);
     drop(desktop);
     bench::run(true, None)?;
     if update_screenshots {

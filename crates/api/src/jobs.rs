@@ -229,6 +229,10 @@ pub struct Job {
     pub total_steps: u32,
     /// NPU-hours charged so far.
     pub npu_hours_used: f64,
+    /// RFC 3339: since when the center cannot tell the job's state because
+    /// its cluster does not answer; absent while it can.
+    #[serde(default)]
+    pub unknown_since: Option<String>,
     pub submitted_by: String,
     /// Every state the job went through, oldest first.
     pub timeline: Vec<JobTransition>,

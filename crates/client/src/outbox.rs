@@ -97,6 +97,7 @@ pub fn create_job(conn: &mut Connection, request: JobRequest, now: &str) -> Resu
         step: 0,
         total_steps: 0,
         npu_hours_used: 0.0,
+        unknown_since: None,
         submitted_by: String::new(),
         timeline: vec![JobTransition {
             state: JobState::Submitted,

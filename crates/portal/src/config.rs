@@ -17,11 +17,32 @@
 //! time_scale = 120.0   # simulated seconds per real second
 //! failure_rate = 0.0
 //! ```
+//!
+//! or, to run jobs on the center's Slurm cluster (see `jobs::slurm`):
+//!
+//! ```toml
+//! [executor]
+//! kind = "slurm"
+//! output_dir = "/shared/aicc/jobs"        # seen by the portal and the nodes
+//! train_command = "/opt/aicc/bin/train"   # the center's training launcher
+//! gres = "npu"
+//!
+//! [executor.rest]                         # omit to use sbatch/squeue/scontrol
+//! url = "http://slurm-head:6820"
+//! jwt_key_file = "/etc/slurm/jwt_hs256.key"
+//! user = "aicc"
+//!
+//! [executor.pools.npu]                    # omit to offer every NPU partition
+//! name = "Atlas 800T A2"
+//! npu_kind = "Ascend 910B"
+//! ```
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
+
+use crate::jobs::slurm::SlurmConfig;
 
 /// Everything the portal can be told.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
@@ -58,6 +79,8 @@ pub enum ExecutorConfig {
         #[serde(default)]
         failure_rate: f64,
     },
+    /// Batch jobs on the center's Slurm cluster.
+    Slurm(SlurmConfig),
 }
 
 fn default_time_scale() -> f64 {
@@ -120,5 +143,31 @@ mod tests {
         );
         let err = toml::from_str::<Config>("max_job_hour = 48.0").unwrap_err();
         assert!(err.to_string().contains("max_job_hour"));
+    }
+
+    #[test]
+    fn a_slurm_executor_is_configured_with_or_without_slurmrestd() {
+        let cli: Config = toml::from_str(
+            "[executor]\nkind = \"slurm\"\noutput_dir = \"/jobs\"\ntrain_command = \"/bin/train\"\n",
+        )
+        .unwrap();
+        let ExecutorConfig::Slurm(slurm) = cli.executor else {
+            panic!("not slurm: {:?}", cli.executor);
+        };
+        assert_eq!(slurm.rest, None);
+        assert_eq!(slurm.gres, "npu");
+        let rest: Config = toml::from_str(
+            "[executor]\nkind = \"slurm\"\noutput_dir = \"/jobs\"\ntrain_command = \"/bin/train\"\n\
+             [executor.rest]\nurl = \"http://head:6820\"\njwt_key_file = \"/k\"\nuser = \"aicc\"\n\
+             [executor.pools.npu]\nname = \"Atlas\"\nnpu_kind = \"Ascend 910B\"\n",
+        )
+        .unwrap();
+        let ExecutorConfig::Slurm(slurm) = rest.executor else {
+            panic!("not slurm");
+        };
+        assert_eq!(slurm.rest.unwrap().user, "aicc");
+        assert_eq!(slurm.pools["npu"].npu_kind, "Ascend 910B");
+        let missing = toml::from_str::<Config>("[executor]\nkind = \"slurm\"\n").unwrap_err();
+        assert!(missing.to_string().contains("output_dir"), "{missing}");
     }
 }

@@ -15,6 +15,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0005_personal_tokens.sql")),
     M::up(include_str!("../migrations/0006_applications.sql")),
     M::up(include_str!("../migrations/0007_favourites.sql")),
+    M::up(include_str!("../migrations/0008_cluster_executors.sql")),
 ];
 
 /// Errors of the database layer.

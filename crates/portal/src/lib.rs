@@ -47,6 +47,7 @@ use crate::events::Events;
 use crate::jobs::executor::Executor;
 use crate::jobs::scheduler::Scheduler;
 use crate::jobs::simulated::Simulated;
+use crate::jobs::slurm::Slurm;
 use crate::limits::Limiter;
 
 /// The largest JSON body.
@@ -93,7 +94,16 @@ impl Portal {
                 time_scale: *time_scale,
                 failure_rate: *failure_rate,
             }),
+            ExecutorConfig::Slurm(slurm) => Arc::new(Slurm::connect(slurm.clone())?),
         };
+        // Pools a cluster reports replace the configured ones before the
+        // first request is admitted against them.
+        if let Some(pools) = executor
+            .capacity()
+            .map_err(|e| anyhow::anyhow!("cannot read the executor's pools: {e}"))?
+        {
+            db.blocking(move |conn| jobs::record_capacity(conn, &pools))?;
+        }
         Ok(Self {
             state: AppState {
                 db,

@@ -1,8 +1,8 @@
-//! Executors run what the scheduler placed. The portal decides *whether* and
-//! *where* a job runs (admission, quota, fairness — `scheduler`); an
-//! executor only runs it and reports what it sees. `simulated` runs nothing
-//! and reports deterministic progress; a Slurm executor would submit a batch
-//! job and read its state and output.
+//! Executors run what the portal admitted. The portal decides *whether* a
+//! job may run and *when* it is released (admission, quota, fairness —
+//! `scheduler`); an executor runs it and reports what it sees. `simulated`
+//! runs nothing and reports deterministic progress; `slurm` submits a batch
+//! job to the center's Slurm cluster, which places it on its nodes.
 //!
 //! Every method is blocking and is called from the scheduler's blocking
 //! thread: a real executor shells out or calls HTTP, and none of it may hold
@@ -17,12 +17,27 @@ pub struct RunningJob {
     pub request: JobRequest,
     /// What [`Executor::submit`] returned.
     pub executor_id: String,
-    /// When the executor accepted the job, unix ms.
+    /// When the job started running, unix ms (when it was released, while
+    /// the executor still holds it queued).
     pub started_at_ms: i64,
     /// Log lines already stored; `observe` returns the ones after.
     pub log_seq: u64,
-    /// The last step whose metrics are stored.
+    /// Where the stored log ends in the executor's terms (see
+    /// [`Observation::log_offset`]).
+    pub log_offset: u64,
+    /// The last step whose metrics are stored, of how many.
     pub step: u32,
+    pub total_steps: u32,
+}
+
+/// A job the executor accepted.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Submitted {
+    /// The executor's id for the job, kept with the portal's job.
+    pub executor_id: String,
+    /// Whether it runs already; if not, the executor queues it and
+    /// [`Executor::observe`] says when it starts.
+    pub running: bool,
 }
 
 /// What an executor sees of a job now.
@@ -35,8 +50,11 @@ pub struct Observation {
     pub elapsed_hours: f64,
     /// New log lines after `RunningJob::log_seq`.
     pub logs: Vec<String>,
+    /// Where the log ends after these lines, in the executor's terms; the
+    /// next observation gets it back as `RunningJob::log_offset`.
+    pub log_offset: u64,
     /// `(step, series, value)` after `RunningJob::step`.
-    pub metrics: Vec<(u32, &'static str, f64)>,
+    pub metrics: Vec<(u32, String, f64)>,
     /// Files the job produced, once it succeeded.
     pub artifacts: Vec<Artifact>,
 }
@@ -44,21 +62,55 @@ pub struct Observation {
 /// The state an executor reports.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Observed {
+    /// Accepted but not started; the reason is the executor's.
+    Queued {
+        reason: String,
+    },
     Running,
     Succeeded,
-    Failed { reason: String },
+    Failed {
+        reason: String,
+    },
+    /// Stopped by someone other than the portal (e.g. the cluster's admin).
+    Cancelled {
+        reason: String,
+    },
+}
+
+/// A pool as the executor's cluster reports it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PoolCapacity {
+    pub id: String,
+    pub name: String,
+    pub npu_kind: String,
+    pub nodes: u32,
+    pub npus_per_node: u32,
+    /// NPUs no job holds now, whoever submitted the jobs.
+    pub free_npus: u32,
 }
 
 /// Why an executor could not do what was asked.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct ExecutorError(pub String);
+pub enum ExecutorError {
+    /// The job cannot run as asked; retrying will not help.
+    #[error("{0}")]
+    Refused(String),
+    /// The executor cannot be reached or answered nonsense now; the portal
+    /// retries on its next tick.
+    #[error("{0}")]
+    Unavailable(String),
+}
 
 /// Runs placed jobs.
 pub trait Executor: Send + Sync + std::fmt::Debug {
-    /// Starts a job; returns the executor's id for it.
-    fn submit(&self, job: &RunningJob) -> Result<String, ExecutorError>;
-    /// Reports a running job's progress at `now_ms`.
+    /// The pools the executor's cluster offers, with what is free now;
+    /// `None` when the portal's own pool table is the truth.
+    fn capacity(&self) -> Result<Option<Vec<PoolCapacity>>, ExecutorError> {
+        Ok(None)
+    }
+    /// Starts a job, or finds the one an earlier attempt started.
+    fn submit(&self, job: &RunningJob) -> Result<Submitted, ExecutorError>;
+    /// Reports a released job's state and progress at `now_ms`.
     fn observe(&self, job: &RunningJob, now_ms: i64) -> Result<Observation, ExecutorError>;
     /// Stops a job.
     fn cancel(&self, job: &RunningJob) -> Result<(), ExecutorError>;

@@ -6,6 +6,7 @@
 pub mod executor;
 pub mod scheduler;
 pub mod simulated;
+pub mod slurm;
 
 use std::collections::BTreeMap;
 
@@ -23,6 +24,7 @@ use serde::Deserialize;
 use crate::accounts::Caller;
 use crate::clock::{new_id, now_ms, rfc3339};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery};
+use crate::jobs::executor::PoolCapacity;
 use crate::{AppState, feed};
 
 /// `POST /v1/jobs`: asks for NPU time. Refused with the reason when the
@@ -121,7 +123,14 @@ pub async fn cancel(
         .call(move |conn| {
             let tx = conn.transaction()?;
             let current = visible(&tx, &caller, &id)?;
+            let released: bool = tx.query_row(
+                "SELECT executor_id IS NOT NULL FROM jobs WHERE id = ?1",
+                [&id],
+                |r| r.get(0),
+            )?;
             let next = match current {
+                // A job its executor holds must be stopped there first.
+                JobState::Queued if released => JobState::Cancelling,
                 JobState::Submitted | JobState::Queued => JobState::Cancelled,
                 JobState::Running => JobState::Cancelling,
                 other => {
@@ -393,25 +402,27 @@ fn job_rev(conn: &Connection, id: &str) -> Result<u64, ApiError> {
 
 /// A job as the wire shows it.
 pub fn load(conn: &Connection, id: &str) -> Result<Job, ApiError> {
-    let (request, state, reason, step, total_steps, used, by, created, updated) = conn.query_row(
-        "SELECT j.request, j.state, j.reason, j.step, j.total_steps, j.npu_hours_used, u.email,
-                j.created_at, j.updated_at
-         FROM jobs j JOIN users u ON u.id = j.user_id WHERE j.id = ?1",
-        [id],
-        |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, Option<String>>(2)?,
-                r.get::<_, u32>(3)?,
-                r.get::<_, u32>(4)?,
-                r.get::<_, f64>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, i64>(7)?,
-                r.get::<_, i64>(8)?,
-            ))
-        },
-    )?;
+    let (request, state, reason, step, total_steps, used, by, created, updated, unknown_since) =
+        conn.query_row(
+            "SELECT j.request, j.state, j.reason, j.step, j.total_steps, j.npu_hours_used, u.email,
+                    j.created_at, j.updated_at, j.unknown_since
+             FROM jobs j JOIN users u ON u.id = j.user_id WHERE j.id = ?1",
+            [id],
+            |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                    r.get::<_, u32>(3)?,
+                    r.get::<_, u32>(4)?,
+                    r.get::<_, f64>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, i64>(7)?,
+                    r.get::<_, i64>(8)?,
+                    r.get::<_, Option<i64>>(9)?,
+                ))
+            },
+        )?;
     let mut stmt = conn.prepare_cached(
         "SELECT state, at, reason FROM job_transitions WHERE job_id = ?1 ORDER BY seq",
     )?;
@@ -442,6 +453,7 @@ pub fn load(conn: &Connection, id: &str) -> Result<Job, ApiError> {
         step,
         total_steps,
         npu_hours_used: used,
+        unknown_since: unknown_since.map(rfc3339),
         submitted_by: by,
         timeline,
         artifacts: artifacts_of(conn, id)?,
@@ -466,11 +478,14 @@ fn artifacts_of(conn: &Connection, id: &str) -> Result<Vec<Artifact>, ApiError> 
     Ok(list)
 }
 
-/// Every pool with its free NPUs and queue length.
+/// Every pool with its free NPUs and queue length. Where the executor's
+/// cluster counts the free NPUs, jobs released to it but not started yet
+/// are taken off its count; otherwise the portal's running jobs are.
 pub fn list_pools(conn: &Connection) -> Result<Vec<Pool>, ApiError> {
     let mut stmt = conn.prepare_cached(
-        "SELECT p.id, p.name, p.npu_kind, p.npus_per_node, p.nodes,
+        "SELECT p.id, p.name, p.npu_kind, p.npus_per_node, p.nodes, p.free_npus,
                 COALESCE((SELECT SUM(npus) FROM jobs WHERE pool_id = p.id AND state IN ('running', 'cancelling')), 0),
+                COALESCE((SELECT SUM(npus) FROM jobs WHERE pool_id = p.id AND state = 'queued' AND executor_id IS NOT NULL), 0),
                 (SELECT COUNT(*) FROM jobs WHERE pool_id = p.id AND state = 'queued')
          FROM pools p ORDER BY p.name",
     )?;
@@ -478,16 +493,22 @@ pub fn list_pools(conn: &Connection) -> Result<Vec<Pool>, ApiError> {
         .query_map([], |r| {
             let npus_per_node: u32 = r.get(3)?;
             let nodes: u32 = r.get(4)?;
-            let busy: u32 = r.get(5)?;
+            let cluster_free: Option<u32> = r.get(5)?;
+            let running: u32 = r.get(6)?;
+            let released: u32 = r.get(7)?;
             let total = npus_per_node * nodes;
+            let free = match cluster_free {
+                Some(free) => free.saturating_sub(released),
+                None => total.saturating_sub(running + released),
+            };
             Ok(Pool {
                 id: r.get(0)?,
                 name: r.get(1)?,
                 npu_kind: r.get(2)?,
                 npus_per_node,
                 total_npus: total,
-                free_npus: total.saturating_sub(busy),
-                queued_jobs: r.get(6)?,
+                free_npus: free,
+                queued_jobs: r.get(8)?,
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
@@ -540,6 +561,30 @@ pub fn upsert_pool(
              npus_per_node = excluded.npus_per_node, nodes = excluded.nodes",
         params![id, name, npu_kind, npus_per_node, nodes],
     )?;
+    Ok(())
+}
+
+/// Makes the pool table what the executor's cluster reports: its pools
+/// added or resized with their free NPUs; a pool it does not report is
+/// removed, or, if jobs ran on it, kept for their history with no nodes.
+pub fn record_capacity(conn: &Connection, pools: &[PoolCapacity]) -> Result<(), ApiError> {
+    conn.execute(
+        "DELETE FROM pools WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE pool_id = pools.id)",
+        [],
+    )?;
+    conn.execute("UPDATE pools SET nodes = 0, free_npus = 0", [])?;
+    let mut update = conn.prepare_cached("UPDATE pools SET free_npus = ?2 WHERE id = ?1")?;
+    for pool in pools {
+        upsert_pool(
+            conn,
+            &pool.id,
+            &pool.name,
+            &pool.npu_kind,
+            pool.npus_per_node,
+            pool.nodes,
+        )?;
+        update.execute(params![pool.id, pool.free_npus])?;
+    }
     Ok(())
 }
 

@@ -20,9 +20,17 @@
 //!   `starvation_after`, it holds its pool: nothing else starts there until
 //!   it has started, so the pool drains until it fits.
 //!
-//! Restarts: everything the scheduler knows is in the database, and the
-//! simulated executor's progress is a function of time, so after a restart
-//! running jobs carry on from where the clock says they are.
+//! With an executor that reports its cluster's capacity (Slurm), the free
+//! NPUs are the cluster's own count minus what the portal released and the
+//! cluster has not started yet: the portal releases jobs in its fair order
+//! while they fit, and the cluster decides on which nodes and exactly when
+//! they run (a job it holds back stays `queued` with the cluster's reason).
+//!
+//! Restarts: everything the scheduler knows is in the database. A released
+//! job is observed by its executor id, so after a restart it is picked up
+//! where it is; the simulated executor's progress is a function of time.
+//! An executor that cannot answer leaves its jobs as they were, marked
+//! "state unknown since" the first failed attempt, until it answers again.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
@@ -33,7 +41,7 @@ use aicc_api::jobs::{JobRequest, JobState};
 use rusqlite::{Connection, params};
 use tokio::sync::Notify;
 
-use super::executor::{Executor, Observed, RunningJob};
+use super::executor::{Executor, ExecutorError, Observed, RunningJob};
 use super::transition;
 use crate::clock::now_ms;
 use crate::db::Db;
@@ -136,21 +144,35 @@ pub fn tick(
 ) -> Result<Vec<(i64, u64)>, ApiError> {
     let mut changed = Vec::new();
     let tx = conn.transaction()?;
-    for (org, job) in running(&tx, "cancelling")? {
-        if let Err(e) = executor.cancel(&job) {
-            tracing::warn!(job = %job.id, error = %e, "cannot cancel yet; retrying");
-            continue;
+    match executor.capacity() {
+        Ok(Some(pools)) => super::record_capacity(&tx, &pools)?,
+        Ok(None) => {}
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot read the cluster's pools; keeping the last known")
         }
-        let rev = transition(
-            &tx,
-            &job.id,
-            JobState::Cancelled,
-            Some("cancelled by the partner"),
-            now,
-        )?;
-        changed.push((org, rev));
     }
-    for (org, job) in running(&tx, "running")? {
+    for (org, job) in released(&tx, "state = 'cancelling'")? {
+        match executor.cancel(&job) {
+            Ok(()) => {
+                let rev = transition(
+                    &tx,
+                    &job.id,
+                    JobState::Cancelled,
+                    Some("cancelled by the partner"),
+                    now,
+                )?;
+                changed.push((org, rev));
+            }
+            Err(e) => {
+                tracing::warn!(job = %job.id, error = %e, "cannot cancel yet; retrying");
+                changed.extend(unknown(&tx, org, &job.id, now)?);
+            }
+        }
+    }
+    for (org, job) in released(
+        &tx,
+        "state IN ('queued', 'running') AND executor_id IS NOT NULL",
+    )? {
         if let Some(rev) = observe(&tx, executor, &job, now)? {
             changed.push((org, rev));
         }
@@ -160,13 +182,15 @@ pub fn tick(
     Ok(changed)
 }
 
-fn running(conn: &Connection, state: &str) -> Result<Vec<(i64, RunningJob)>, ApiError> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT organisation_id, id, request, executor_id, started_at, log_seq, step
-         FROM jobs WHERE state = ?1 ORDER BY started_at",
-    )?;
+/// Jobs handed to the executor, matching `filter`.
+fn released(conn: &Connection, filter: &str) -> Result<Vec<(i64, RunningJob)>, ApiError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT organisation_id, id, request, executor_id, started_at, log_seq, log_offset, step,
+                total_steps
+         FROM jobs WHERE {filter} ORDER BY started_at, queued_at"
+    ))?;
     let rows = stmt
-        .query_map([state], |r| {
+        .query_map([], |r| {
             Ok((
                 r.get::<_, i64>(0)?,
                 r.get::<_, String>(1)?,
@@ -174,13 +198,25 @@ fn running(conn: &Connection, state: &str) -> Result<Vec<(i64, RunningJob)>, Api
                 r.get::<_, Option<String>>(3)?,
                 r.get::<_, Option<i64>>(4)?,
                 r.get::<_, u64>(5)?,
-                r.get::<_, u32>(6)?,
+                r.get::<_, u64>(6)?,
+                r.get::<_, u32>(7)?,
+                r.get::<_, u32>(8)?,
             ))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     rows.into_iter()
         .map(
-            |(org, id, request, executor_id, started_at, log_seq, step)| {
+            |(
+                org,
+                id,
+                request,
+                executor_id,
+                started_at,
+                log_seq,
+                log_offset,
+                step,
+                total_steps,
+            )| {
                 Ok((
                     org,
                     RunningJob {
@@ -189,12 +225,38 @@ fn running(conn: &Connection, state: &str) -> Result<Vec<(i64, RunningJob)>, Api
                         executor_id: executor_id.unwrap_or_default(),
                         started_at_ms: started_at.unwrap_or_default(),
                         log_seq,
+                        log_offset,
                         step,
+                        total_steps,
                     },
                 ))
             },
         )
         .collect()
+}
+
+/// Marks a job's state as unknown from `now` unless it already is; returns
+/// the change for the feed.
+fn unknown(
+    conn: &Connection,
+    org: i64,
+    id: &str,
+    now: i64,
+) -> Result<Option<(i64, u64)>, ApiError> {
+    let already: bool = conn.query_row(
+        "SELECT unknown_since IS NOT NULL FROM jobs WHERE id = ?1",
+        [id],
+        |r| r.get(0),
+    )?;
+    if already {
+        return Ok(None);
+    }
+    let rev = feed::next_rev(conn)?;
+    conn.execute(
+        "UPDATE jobs SET unknown_since = ?2, rev = ?3, updated_at = ?2 WHERE id = ?1",
+        params![id, now, rev],
+    )?;
+    Ok(Some((org, rev)))
 }
 
 /// Records what the executor reports; returns the new revision if the job
@@ -205,11 +267,16 @@ fn observe(
     job: &RunningJob,
     now: i64,
 ) -> Result<Option<u64>, ApiError> {
+    let (org, state, reason, was_unknown): (i64, String, Option<String>, bool) = conn.query_row(
+        "SELECT organisation_id, state, reason, unknown_since IS NOT NULL FROM jobs WHERE id = ?1",
+        [&job.id],
+        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+    )?;
     let seen = match executor.observe(job, now) {
         Ok(seen) => seen,
         Err(e) => {
             tracing::warn!(job = %job.id, error = %e, "cannot observe the job; retrying");
-            return Ok(None);
+            return Ok(unknown(conn, org, &job.id, now)?.map(|(_, rev)| rev));
         }
     };
     let mut insert_log = conn.prepare_cached(
@@ -226,22 +293,38 @@ fn observe(
     }
     let used = f64::from(job.request.npus()) * seen.elapsed_hours;
     conn.execute(
-        "UPDATE jobs SET log_seq = log_seq + ?2, step = ?3, total_steps = ?4, npu_hours_used = ?5
+        "UPDATE jobs SET log_seq = log_seq + ?2, log_offset = ?3, step = ?4, total_steps = ?5,
+             npu_hours_used = ?6, unknown_since = NULL
          WHERE id = ?1",
         params![
             job.id,
             seen.logs.len() as u64,
+            seen.log_offset,
             seen.step,
             seen.total_steps,
             used
         ],
     )?;
-    let ended = match &seen.status {
+    let next = match &seen.status {
+        Observed::Queued { reason: why } if state == "queued" => {
+            if reason.as_deref() == Some(why.as_str()) {
+                None
+            } else {
+                conn.execute(
+                    "UPDATE jobs SET reason = ?2 WHERE id = ?1",
+                    params![job.id, why],
+                )?;
+                return bump(conn, &job.id, now).map(Some);
+            }
+        }
+        Observed::Queued { reason } => Some((JobState::Queued, Some(reason.as_str()))),
+        Observed::Running if state == "queued" => Some((JobState::Running, None)),
         Observed::Running => None,
         Observed::Succeeded => Some((JobState::Succeeded, None)),
         Observed::Failed { reason } => Some((JobState::Failed, Some(reason.as_str()))),
+        Observed::Cancelled { reason } => Some((JobState::Cancelled, Some(reason.as_str()))),
     };
-    if let Some((state, reason)) = ended {
+    if let Some((state, reason)) = next {
         let mut insert_artifact = conn.prepare_cached(
             "INSERT OR REPLACE INTO job_artifacts (job_id, name, size_bytes, uri) VALUES (?1, ?2, ?3, ?4)",
         )?;
@@ -255,16 +338,21 @@ fn observe(
         }
         return Ok(Some(transition(conn, &job.id, state, reason, now)?));
     }
-    if seen.step != job.step {
+    if seen.step != job.step || !seen.logs.is_empty() || was_unknown {
         // Progress is news for the job's page: bump the revision.
-        let rev = feed::next_rev(conn)?;
-        conn.execute(
-            "UPDATE jobs SET rev = ?2, updated_at = ?3 WHERE id = ?1",
-            params![job.id, rev, now],
-        )?;
-        return Ok(Some(rev));
+        return bump(conn, &job.id, now).map(Some);
     }
     Ok(None)
+}
+
+/// A new revision for a job whose state stays.
+fn bump(conn: &Connection, id: &str, now: i64) -> Result<u64, ApiError> {
+    let rev = feed::next_rev(conn)?;
+    conn.execute(
+        "UPDATE jobs SET rev = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, rev, now],
+    )?;
+    Ok(rev)
 }
 
 struct Queued {
@@ -296,23 +384,18 @@ fn place(
     starvation_after_ms: i64,
 ) -> Result<Vec<(i64, u64)>, ApiError> {
     let mut changed = Vec::new();
-    let pools: Vec<(String, i64)> = conn
-        .prepare_cached(
-            "SELECT p.id, p.npus_per_node * p.nodes -
-                 COALESCE((SELECT SUM(npus) FROM jobs WHERE pool_id = p.id AND state IN ('running', 'cancelling')), 0)
-             FROM pools p",
-        )?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+    let pools = super::list_pools(conn)?;
     let pool_index: HashMap<&str, usize> = pools
         .iter()
         .enumerate()
-        .map(|(i, (id, _))| (id.as_str(), i))
+        .map(|(i, pool)| (pool.id.as_str(), i))
         .collect();
-    let mut free: Vec<i64> = pools.iter().map(|(_, free)| *free).collect();
+    let mut free: Vec<i64> = pools.iter().map(|p| i64::from(p.free_npus)).collect();
     let mut running_npus: HashMap<i64, i64> = conn
         .prepare_cached(
-            "SELECT organisation_id, SUM(npus) FROM jobs WHERE state IN ('running', 'cancelling') GROUP BY organisation_id",
+            "SELECT organisation_id, SUM(npus) FROM jobs
+             WHERE state IN ('running', 'cancelling') OR (state = 'queued' AND executor_id IS NOT NULL)
+             GROUP BY organisation_id",
         )?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
@@ -324,7 +407,8 @@ fn place(
         .collect::<rusqlite::Result<_>>()?;
     let mut waiting: BTreeMap<i64, Vec<Queued>> = BTreeMap::new();
     let mut stmt = conn.prepare_cached(
-        "SELECT id, organisation_id, pool_id, request, npus, priority, queued_at FROM jobs WHERE state = 'queued'",
+        "SELECT id, organisation_id, pool_id, request, npus, priority, queued_at FROM jobs
+         WHERE state = 'queued' AND executor_id IS NULL",
     )?;
     let mut rows = stmt.query([])?;
     let mut seq = 0;
@@ -395,25 +479,39 @@ fn place(
             executor_id: String::new(),
             started_at_ms: now,
             log_seq: 0,
+            log_offset: 0,
             step: 0,
+            total_steps: 0,
         };
         match executor.submit(&running) {
-            Ok(executor_id) => {
+            Ok(submitted) => {
                 conn.execute(
                     "UPDATE jobs SET executor_id = ?2 WHERE id = ?1",
-                    params![job.id, executor_id],
+                    params![job.id, submitted.executor_id],
                 )?;
-                let rev = transition(conn, &job.id, JobState::Running, None, now)?;
+                let rev = if submitted.running {
+                    transition(conn, &job.id, JobState::Running, None, now)?
+                } else {
+                    conn.execute(
+                        "UPDATE jobs SET reason = ?2 WHERE id = ?1",
+                        params![job.id, "released to the cluster, waiting for it to start"],
+                    )?;
+                    bump(conn, &job.id, now)?
+                };
                 changed.push((job.organisation_id, rev));
                 free[job.pool] -= job.npus;
                 *running_npus.entry(job.organisation_id).or_default() += job.npus;
                 last_start.insert(job.organisation_id, now);
                 held[job.pool] = None;
             }
-            Err(e) => {
-                tracing::warn!(job = %job.id, error = %e, "the executor refused the job");
-                let rev = transition(conn, &job.id, JobState::Failed, Some(&e.to_string()), now)?;
+            Err(ExecutorError::Refused(why)) => {
+                tracing::warn!(job = %job.id, error = %why, "the executor refused the job");
+                let rev = transition(conn, &job.id, JobState::Failed, Some(&why), now)?;
                 changed.push((job.organisation_id, rev));
+            }
+            Err(ExecutorError::Unavailable(why)) => {
+                tracing::warn!(job = %job.id, error = %why, "cannot release jobs now; retrying");
+                break;
             }
         }
     }
@@ -428,7 +526,7 @@ mod tests {
     use aicc_api::auth::Role;
     use aicc_api::jobs::{ModelRef, Priority};
 
-    use super::super::executor::{ExecutorError, Observation};
+    use super::super::executor::{Observation, Submitted};
     use super::*;
     use crate::accounts::Caller;
     use crate::admin;
@@ -446,8 +544,11 @@ mod tests {
     }
 
     impl Executor for Manual {
-        fn submit(&self, job: &RunningJob) -> Result<String, ExecutorError> {
-            Ok(job.id.clone())
+        fn submit(&self, job: &RunningJob) -> Result<Submitted, ExecutorError> {
+            Ok(Submitted {
+                executor_id: job.id.clone(),
+                running: true,
+            })
         }
         fn observe(&self, job: &RunningJob, _now: i64) -> Result<Observation, ExecutorError> {
             let done = self.done.lock().unwrap().contains(&job.id);
@@ -461,6 +562,7 @@ mod tests {
                 total_steps: 1,
                 elapsed_hours: 0.1,
                 logs: Vec::new(),
+                log_offset: 0,
                 metrics: Vec::new(),
                 artifacts: Vec::new(),
             })

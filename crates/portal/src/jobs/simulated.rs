@@ -9,7 +9,7 @@
 
 use aicc_api::jobs::Artifact;
 
-use super::executor::{Executor, ExecutorError, Observation, Observed, RunningJob};
+use super::executor::{Executor, ExecutorError, Observation, Observed, RunningJob, Submitted};
 
 /// Steps in every simulated run.
 const TOTAL_STEPS: u32 = 200;
@@ -75,12 +75,14 @@ impl Simulated {
             s += LOG_EVERY;
         }
         match status {
-            Observed::Running => {}
+            Observed::Queued { .. } | Observed::Running => {}
             Observed::Succeeded => {
                 lines.push(format!("Training finished after {TOTAL_STEPS} steps"));
                 lines.push("Saved checkpoint output/model.ckpt".to_owned());
             }
-            Observed::Failed { reason } => lines.push(format!("ERROR: {reason}")),
+            Observed::Failed { reason } | Observed::Cancelled { reason } => {
+                lines.push(format!("ERROR: {reason}"));
+            }
         }
         lines
     }
@@ -93,8 +95,11 @@ struct Plan {
 }
 
 impl Executor for Simulated {
-    fn submit(&self, job: &RunningJob) -> Result<String, ExecutorError> {
-        Ok(format!("sim-{}", job.id))
+    fn submit(&self, job: &RunningJob) -> Result<Submitted, ExecutorError> {
+        Ok(Submitted {
+            executor_id: format!("sim-{}", job.id),
+            running: true,
+        })
     }
 
     fn observe(&self, job: &RunningJob, now_ms: i64) -> Result<Observation, ExecutorError> {
@@ -132,11 +137,11 @@ impl Executor for Simulated {
         for s in (job.step + 1)..=step {
             if s % 5 == 0 {
                 let (loss, accuracy) = curves(plan.seed, s);
-                metrics.push((s, "loss", loss));
-                metrics.push((s, "accuracy", accuracy));
+                metrics.push((s, "loss".to_owned(), loss));
+                metrics.push((s, "accuracy".to_owned(), accuracy));
                 metrics.push((
                     s,
-                    "throughput",
+                    "throughput".to_owned(),
                     throughput(plan.seed, s, job.request.npus()),
                 ));
             }
@@ -164,6 +169,7 @@ impl Executor for Simulated {
             total_steps: TOTAL_STEPS,
             elapsed_hours: used_hours,
             logs,
+            log_offset: 0,
             metrics,
             artifacts,
         })
@@ -229,7 +235,9 @@ mod tests {
             executor_id: "sim".into(),
             started_at_ms: 0,
             log_seq: 0,
+            log_offset: 0,
             step: 0,
+            total_steps: 0,
         }
     }
 

@@ -1,0 +1,203 @@
+//! Slurm's commands on the portal's machine, for clusters that run no
+//! slurmrestd: `sbatch`, `squeue`, `scontrol` and `scancel`, with the
+//! environment the portal runs in (e.g. `SLURM_CONF`).
+
+use std::io::Write as _;
+use std::process::{Command, Stdio};
+
+use super::{Controller, ExitStatus, Node, SlurmJob, Submission};
+use crate::jobs::executor::ExecutorError;
+
+#[derive(Debug)]
+pub(super) struct Cli;
+
+impl Cli {
+    /// Checks the commands are there and the controller answers.
+    pub(super) fn connect() -> anyhow::Result<Self> {
+        for command in ["sbatch", "squeue", "scontrol", "scancel"] {
+            if Command::new(command).arg("--version").output().is_err() {
+                anyhow::bail!(
+                    "Slurm's `{command}` is not on the portal's PATH; install Slurm's client commands \
+                     (Debian: slurm-client) or configure [executor.rest] for slurmrestd"
+                );
+            }
+        }
+        run(Command::new("scontrol").arg("ping"))
+            .map_err(|e| anyhow::anyhow!("the Slurm controller does not answer: {e}"))?;
+        Ok(Self)
+    }
+}
+
+/// Runs a Slurm command; its error output becomes the error's text.
+fn run(command: &mut Command) -> Result<String, ExecutorError> {
+    let output = command
+        .output()
+        .map_err(|e| ExecutorError::Unavailable(format!("cannot run {command:?}: {e}")))?;
+    if output.status.success() {
+        return Ok(String::from_utf8_lossy(&output.stdout).into_owned());
+    }
+    Err(failure(command, &output))
+}
+
+fn failure(command: &Command, output: &std::process::Output) -> ExecutorError {
+    let stderr = String::from_utf8_lossy(&output.stderr).trim().to_owned();
+    let text = format!(
+        "{} failed: {}",
+        command.get_program().to_string_lossy(),
+        if stderr.is_empty() {
+            "no reason given"
+        } else {
+            &stderr
+        }
+    );
+    // The controller being down reads "Unable to contact slurm controller";
+    // anything else is Slurm refusing the request itself.
+    if stderr.contains("Unable to contact")
+        || stderr.contains("Socket timed out")
+        || stderr.contains("Zero Bytes")
+    {
+        ExecutorError::Unavailable(text)
+    } else {
+        ExecutorError::Refused(text)
+    }
+}
+
+/// `Key=Value` words of one `scontrol show … -o` line.
+fn fields(line: &str) -> impl Iterator<Item = (&str, &str)> {
+    line.split_whitespace().filter_map(|w| w.split_once('='))
+}
+
+fn field<'a>(line: &'a str, key: &str) -> &'a str {
+    fields(line).find(|(k, _)| *k == key).map_or("", |(_, v)| v)
+}
+
+/// `[D-]HH:MM:SS` (or `MM:SS`) in seconds.
+fn duration(text: &str) -> u64 {
+    let (days, clock) = text.split_once('-').unwrap_or(("0", text));
+    let days: u64 = days.parse().unwrap_or(0);
+    let seconds = clock.split(':').fold(0u64, |total, part| {
+        total * 60 + part.parse::<u64>().unwrap_or(0)
+    });
+    days * 86_400 + seconds
+}
+
+impl Controller for Cli {
+    fn nodes(&self) -> Result<Vec<Node>, ExecutorError> {
+        let out = run(Command::new("scontrol").args(["-d", "show", "node", "-o"]))
+            .map_err(|e| ExecutorError::Unavailable(e.to_string()))?;
+        Ok(out
+            .lines()
+            .filter(|l| l.starts_with("NodeName="))
+            .map(|line| Node {
+                partitions: field(line, "Partitions")
+                    .split(',')
+                    .filter(|p| !p.is_empty())
+                    .map(str::to_owned)
+                    .collect(),
+                gres: field(line, "Gres").to_owned(),
+                gres_used: field(line, "GresUsed").to_owned(),
+                state: field(line, "State").to_owned(),
+            })
+            .collect())
+    }
+
+    fn find(&self, name: &str) -> Result<Option<String>, ExecutorError> {
+        let out = run(Command::new("squeue").args(["-h", "-t", "all", "-o", "%i", "--name", name]))
+            .map_err(|e| ExecutorError::Unavailable(e.to_string()))?;
+        Ok(out
+            .lines()
+            .filter_map(|l| l.trim().parse::<u64>().ok())
+            .max()
+            .map(|id| id.to_string()))
+    }
+
+    fn submit(&self, submission: &Submission) -> Result<String, ExecutorError> {
+        let mut command = Command::new("sbatch");
+        command
+            .arg("--parsable")
+            .arg(format!("--job-name={}", submission.name))
+            .arg(format!("--partition={}", submission.partition))
+            .arg(format!("--nodes={}", submission.nodes))
+            .arg(format!("--gres={}", submission.gres))
+            .arg(format!("--time={}", submission.time_limit_minutes))
+            .arg(format!("--output={}", submission.output.display()))
+            .arg(format!("--chdir={}", submission.workdir.display()))
+            .arg("--no-requeue")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command
+            .spawn()
+            .map_err(|e| ExecutorError::Unavailable(format!("cannot run sbatch: {e}")))?;
+        if let Some(mut stdin) = child.stdin.take() {
+            stdin.write_all(submission.script.as_bytes()).map_err(|e| {
+                ExecutorError::Unavailable(format!("cannot pass sbatch the script: {e}"))
+            })?;
+        }
+        let output = child
+            .wait_with_output()
+            .map_err(|e| ExecutorError::Unavailable(format!("sbatch did not finish: {e}")))?;
+        if !output.status.success() {
+            return Err(failure(&command, &output));
+        }
+        let out = String::from_utf8_lossy(&output.stdout);
+        // `--parsable` prints `id` or `id;cluster`.
+        out.trim()
+            .split(';')
+            .next()
+            .filter(|id| id.parse::<u64>().is_ok())
+            .map(str::to_owned)
+            .ok_or_else(|| ExecutorError::Unavailable(format!("sbatch printed no job id: {out}")))
+    }
+
+    fn job(&self, id: &str) -> Result<Option<SlurmJob>, ExecutorError> {
+        let out = match run(Command::new("scontrol").args(["show", "job", "-o", id])) {
+            Ok(out) => out,
+            Err(ExecutorError::Refused(why)) if why.contains("Invalid job id") => return Ok(None),
+            Err(e) => return Err(ExecutorError::Unavailable(e.to_string())),
+        };
+        let Some(line) = out.lines().find(|l| l.starts_with("JobId=")) else {
+            return Ok(None);
+        };
+        // `ExitCode=3:0` is already decoded: exit code, then signal.
+        let (code, signal) = field(line, "ExitCode")
+            .split_once(':')
+            .unwrap_or(("0", "0"));
+        Ok(Some(SlurmJob {
+            state: field(line, "JobState").to_owned(),
+            reason: field(line, "Reason").to_owned(),
+            exit: ExitStatus {
+                code: code.parse().unwrap_or(0),
+                signal: signal.parse().unwrap_or(0),
+            },
+            run_seconds: duration(field(line, "RunTime")),
+        }))
+    }
+
+    fn cancel(&self, id: &str) -> Result<(), ExecutorError> {
+        match run(Command::new("scancel").arg(id)) {
+            Ok(_) => Ok(()),
+            // Slurm refuses to cancel a job that already ended or that it no
+            // longer knows: either way nothing is left to stop.
+            Err(ExecutorError::Refused(_)) => Ok(()),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn scontrol_lines_and_durations_are_read() {
+        let line = "JobId=7 JobName=aicc-job_1 JobState=FAILED Reason=NonZeroExitCode \
+                    ExitCode=3:0 RunTime=1-02:03:04 TimeLimit=00:01:00";
+        assert_eq!(field(line, "JobState"), "FAILED");
+        assert_eq!(field(line, "ExitCode"), "3:0");
+        assert_eq!(field(line, "Missing"), "");
+        assert_eq!(duration(field(line, "RunTime")), 93_784);
+        assert_eq!(duration("00:00:05"), 5);
+        assert_eq!(duration("12:30"), 750);
+    }
+}

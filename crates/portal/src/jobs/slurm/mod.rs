@@ -1,0 +1,340 @@
+//! The Slurm executor: a partner's training request becomes a batch job on
+//! the center's Slurm cluster, and the job's state, log and metrics flow
+//! back from Slurm.
+//!
+//! # Who decides what
+//!
+//! - **The portal** admits a request (validation against the pool, NPU-hour
+//!   quota) and decides *when* it is released to Slurm: in its fair order
+//!   across organisations (`scheduler`), and only while the partition has
+//!   the NPUs free by Slurm's own count, so one organisation's burst does
+//!   not fill Slurm's queue ahead of everyone else.
+//! - **Slurm** decides *where* and *exactly when* a released job runs:
+//!   which nodes, which NPUs (`--gres=npu:N` per node), backfill around the
+//!   center's other users. While Slurm holds a released job back, the
+//!   partner sees it queued with Slurm's reason.
+//! - **The pools** partners see are Slurm's partitions whose nodes have the
+//!   `npu` generic resource; capacity and free NPUs are read from Slurm
+//!   every tick, never configured twice.
+//!
+//! # Talking to Slurm
+//!
+//! Through slurmrestd when `[executor.rest]` is configured (the portal mints
+//! its own short-lived JWTs from the cluster's key; the REST API version is
+//! discovered at start-up and an unsupported one is a start-up error), or
+//! otherwise through `sbatch`, `squeue`, `scontrol` and `scancel` on the
+//! portal's machine.
+//!
+//! # What a job runs
+//!
+//! A generated batch script runs the center's training command (`train_command`)
+//! with the request as arguments: `--model ID`, `--model-version V` or
+//! `--image IMAGE`, `--dataset URI`, one `--hyperparameter KEY=VALUE` per
+//! hyperparameter; and in the environment `AICC_JOB_ID`, `AICC_NODES`,
+//! `AICC_NPUS_PER_NODE`. On more than one node it is started with `srun`,
+//! once per node. The Slurm job is named `aicc-<portal job id>`, which is
+//! how a portal that restarted finds what it had already submitted.
+//!
+//! Its standard output and error go to `<output_dir>/<portal job id>.log`,
+//! which the portal reads as it grows (so `output_dir` must be on a file
+//! system both the portal and the compute nodes see). Metrics are log lines
+//! of `key=value` words with an integer `step`, e.g.
+//! `step=120 loss=0.43 accuracy=0.81`: every other numeric value is a series
+//! of the job's chart, and `total_steps=N` on any line sets the run's
+//! length for the progress bar.
+
+mod cli;
+mod output;
+mod rest;
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Mutex;
+
+use serde::Deserialize;
+
+use super::executor::{
+    Executor, ExecutorError, Observation, Observed, PoolCapacity, RunningJob, Submitted,
+};
+
+/// `[executor]` with `kind = "slurm"`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SlurmConfig {
+    /// slurmrestd; without it the portal uses Slurm's commands.
+    #[serde(default)]
+    pub rest: Option<RestConfig>,
+    /// Where jobs write their output; the portal must be able to read it.
+    pub output_dir: PathBuf,
+    /// The center's training launcher, run by each job.
+    pub train_command: PathBuf,
+    /// The generic resource that counts NPUs on the cluster's nodes.
+    #[serde(default = "default_gres")]
+    pub gres: String,
+    /// Partitions offered as pools, with what partners see of them. Empty:
+    /// every partition whose nodes have the NPU resource, named after it.
+    #[serde(default)]
+    pub pools: BTreeMap<String, PoolLabel>,
+}
+
+/// `[executor.rest]`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RestConfig {
+    /// e.g. `http://slurm-head:6820`.
+    pub url: String,
+    /// The cluster's JWT key (`AuthAltParameters=jwt_key=…`).
+    pub jwt_key_file: PathBuf,
+    /// The Slurm user jobs are submitted as.
+    pub user: String,
+}
+
+/// How a partition is shown to partners.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolLabel {
+    pub name: String,
+    pub npu_kind: String,
+}
+
+fn default_gres() -> String {
+    "npu".to_owned()
+}
+
+/// A node as Slurm reports it.
+#[derive(Debug, Clone, PartialEq)]
+struct Node {
+    partitions: Vec<String>,
+    /// `npu:8`-style strings as Slurm prints them.
+    gres: String,
+    gres_used: String,
+    /// e.g. `idle`, `mixed`, `allocated`, `down+drain`.
+    state: String,
+}
+
+/// What is sent to Slurm for one job.
+#[derive(Debug, Clone, PartialEq)]
+struct Submission {
+    name: String,
+    partition: String,
+    nodes: u32,
+    /// `npu:N`, per node.
+    gres: String,
+    time_limit_minutes: u64,
+    output: PathBuf,
+    workdir: PathBuf,
+    script: String,
+}
+
+/// A Slurm job's state as either interface reports it.
+#[derive(Debug, Clone, PartialEq)]
+struct SlurmJob {
+    state: String,
+    reason: String,
+    exit: ExitStatus,
+    /// Seconds it has run (to its end, if it ended).
+    run_seconds: u64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct ExitStatus {
+    code: i32,
+    signal: i32,
+}
+
+impl ExitStatus {
+    /// From the raw wait status slurmrestd reports (256 = exit 1).
+    fn from_wait_status(raw: i64) -> Self {
+        let signal = (raw & 0x7f) as i32;
+        if signal == 0 {
+            Self {
+                code: ((raw >> 8) & 0xff) as i32,
+                signal: 0,
+            }
+        } else {
+            Self { code: 0, signal }
+        }
+    }
+}
+
+/// The two ways of talking to Slurm.
+trait Controller: Send + Sync + std::fmt::Debug {
+    fn nodes(&self) -> Result<Vec<Node>, ExecutorError>;
+    /// The id of the job named `name`, in any state Slurm still remembers.
+    fn find(&self, name: &str) -> Result<Option<String>, ExecutorError>;
+    fn submit(&self, submission: &Submission) -> Result<String, ExecutorError>;
+    /// `None` when Slurm does not know the id (any more).
+    fn job(&self, id: &str) -> Result<Option<SlurmJob>, ExecutorError>;
+    fn cancel(&self, id: &str) -> Result<(), ExecutorError>;
+}
+
+/// Runs jobs on Slurm.
+#[derive(Debug)]
+pub struct Slurm {
+    config: SlurmConfig,
+    controller: Box<dyn Controller>,
+    /// Partitions seen at the last capacity read, to check submissions.
+    partitions: Mutex<Vec<String>>,
+}
+
+impl Slurm {
+    /// Connects, checks the interface works (and the REST API version is
+    /// one this portal speaks), and reads the pools once.
+    pub fn connect(config: SlurmConfig) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&config.output_dir).map_err(|e| {
+            anyhow::anyhow!(
+                "cannot create the Slurm output directory {}: {e}",
+                config.output_dir.display()
+            )
+        })?;
+        if !config.train_command.is_file() {
+            anyhow::bail!(
+                "the training command {} does not exist; set executor.train_command to the center's launcher",
+                config.train_command.display()
+            );
+        }
+        let controller: Box<dyn Controller> = match &config.rest {
+            Some(rest) => Box::new(rest::Rest::connect(rest)?),
+            None => Box::new(cli::Cli::connect()?),
+        };
+        let slurm = Self {
+            config,
+            controller,
+            partitions: Mutex::new(Vec::new()),
+        };
+        let pools = slurm
+            .capacity()
+            .map_err(|e| anyhow::anyhow!("cannot read the cluster's partitions: {e}"))?
+            .unwrap_or_default();
+        if pools.is_empty() {
+            anyhow::bail!(
+                "no Slurm partition has nodes with the \"{}\" generic resource{}; check gres.conf and executor.pools",
+                slurm.config.gres,
+                if slurm.config.pools.is_empty() {
+                    String::new()
+                } else {
+                    format!(
+                        " among {}",
+                        slurm
+                            .config
+                            .pools
+                            .keys()
+                            .cloned()
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )
+                }
+            );
+        }
+        Ok(slurm)
+    }
+
+    fn name_of(job: &RunningJob) -> String {
+        format!("aicc-{}", job.id)
+    }
+
+    fn output_of(&self, job: &RunningJob) -> PathBuf {
+        self.config.output_dir.join(format!("{}.log", job.id))
+    }
+
+    fn submission(&self, job: &RunningJob) -> Result<Submission, ExecutorError> {
+        let request = &job.request;
+        let known = self
+            .partitions
+            .lock()
+            .map_err(|_| ExecutorError::Unavailable("the partition list is poisoned".into()))?
+            .contains(&request.pool_id);
+        if !known {
+            return Err(ExecutorError::Refused(format!(
+                "the cluster has no partition \"{}\" with NPUs",
+                request.pool_id
+            )));
+        }
+        Ok(Submission {
+            name: Self::name_of(job),
+            partition: request.pool_id.clone(),
+            nodes: request.nodes,
+            gres: format!("{}:{}", self.config.gres, request.npus_per_node),
+            time_limit_minutes: (request.max_hours * 60.0).ceil().max(1.0) as u64,
+            output: self.output_of(job),
+            workdir: self.config.output_dir.clone(),
+            script: output::script(job, &self.config.train_command)?,
+        })
+    }
+}
+
+impl Executor for Slurm {
+    fn capacity(&self) -> Result<Option<Vec<PoolCapacity>>, ExecutorError> {
+        let nodes = self.controller.nodes()?;
+        let pools = output::pools(&nodes, &self.config.gres, &self.config.pools);
+        if let Ok(mut partitions) = self.partitions.lock() {
+            *partitions = pools.iter().map(|p| p.id.clone()).collect();
+        }
+        Ok(Some(pools))
+    }
+
+    fn submit(&self, job: &RunningJob) -> Result<Submitted, ExecutorError> {
+        let name = Self::name_of(job);
+        let executor_id = match self.controller.find(&name)? {
+            Some(id) => {
+                tracing::info!(job = %job.id, slurm_job = %id, "found the job already on Slurm");
+                id
+            }
+            None => self.controller.submit(&self.submission(job)?)?,
+        };
+        Ok(Submitted {
+            executor_id,
+            running: false,
+        })
+    }
+
+    fn observe(&self, job: &RunningJob, _now_ms: i64) -> Result<Observation, ExecutorError> {
+        let Some(slurm_job) = self.controller.job(&job.executor_id)? else {
+            return Ok(Observation {
+                status: Observed::Failed {
+                    reason: format!(
+                        "Slurm no longer knows job {}; its output is in {}",
+                        job.executor_id,
+                        self.output_of(job).display()
+                    ),
+                },
+                step: job.step,
+                total_steps: job.total_steps,
+                elapsed_hours: 0.0,
+                logs: Vec::new(),
+                log_offset: job.log_offset,
+                metrics: Vec::new(),
+                artifacts: Vec::new(),
+            });
+        };
+        let status = output::status(&slurm_job, &job.request);
+        let ended = !matches!(status, Observed::Queued { .. } | Observed::Running);
+        let read = output::read_log(&self.output_of(job), job.log_offset, ended).map_err(|e| {
+            ExecutorError::Unavailable(format!("cannot read the job's output: {e}"))
+        })?;
+        let progress = output::progress(&read.lines, job.step, job.total_steps);
+        // A job that ended is reported only once its whole log is stored.
+        let status = if ended && !read.complete {
+            Observed::Running
+        } else {
+            status
+        };
+        Ok(Observation {
+            status,
+            step: progress.step,
+            total_steps: progress.total_steps,
+            elapsed_hours: slurm_job.run_seconds as f64 / 3600.0,
+            logs: read.lines,
+            log_offset: read.offset,
+            metrics: progress.metrics,
+            artifacts: Vec::new(),
+        })
+    }
+
+    fn cancel(&self, job: &RunningJob) -> Result<(), ExecutorError> {
+        if job.executor_id.is_empty() {
+            return Ok(());
+        }
+        self.controller.cancel(&job.executor_id)
+    }
+}

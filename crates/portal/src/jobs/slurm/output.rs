@@ -1,0 +1,531 @@
+//! What the Slurm executor makes of Slurm's answers and of a job's output:
+//! the batch script, pools from nodes, states, the log as it grows, and
+//! metrics in its lines. Pure functions, tested without a cluster.
+
+use std::collections::BTreeMap;
+use std::io::{Read as _, Seek as _, SeekFrom};
+use std::path::Path;
+
+use aicc_api::jobs::JobRequest;
+
+use super::{Node, PoolLabel, SlurmJob};
+use crate::jobs::executor::{ExecutorError, Observed, PoolCapacity, RunningJob};
+
+/// The most log read in one observation; the rest comes on the next tick.
+const READ_AT_MOST: u64 = 1024 * 1024;
+
+/// The batch script for a job: every value quoted for the shell.
+pub(super) fn script(job: &RunningJob, train_command: &Path) -> Result<String, ExecutorError> {
+    let request = &job.request;
+    let mut args: Vec<String> = vec![train_command.display().to_string()];
+    match &request.base_model {
+        Some(model) => {
+            args.extend(["--model".to_owned(), model.model_id.clone()]);
+            if let Some(version) = &model.version {
+                args.extend(["--model-version".to_owned(), version.clone()]);
+            }
+        }
+        None => {
+            if let Some(image) = &request.custom_image {
+                args.extend(["--image".to_owned(), image.clone()]);
+            }
+        }
+    }
+    args.extend(["--dataset".to_owned(), request.dataset_uri.clone()]);
+    for (key, value) in &request.hyperparameters {
+        let value = match value {
+            serde_json::Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        args.extend(["--hyperparameter".to_owned(), format!("{key}={value}")]);
+    }
+    let quote = |s: &str| {
+        shlex::try_quote(s).map(|q| q.into_owned()).map_err(|_| {
+            ExecutorError::Refused(format!(
+                "the request cannot be passed to Slurm: {s:?} contains a NUL character"
+            ))
+        })
+    };
+    let command = args
+        .iter()
+        .map(|a| quote(a))
+        .collect::<Result<Vec<_>, _>>()?;
+    let launcher = if request.nodes > 1 {
+        "srun --ntasks-per-node=1 "
+    } else {
+        ""
+    };
+    Ok(format!(
+        "#!/bin/bash\n\
+         # AICC training job {id}: {name}\n\
+         set -euo pipefail\n\
+         export AICC_JOB_ID={id_q}\n\
+         export AICC_NODES={nodes}\n\
+         export AICC_NPUS_PER_NODE={npus}\n\
+         exec {launcher}{command}\n",
+        id = job.id,
+        name = request.name.replace('\n', " "),
+        id_q = quote(&job.id)?,
+        nodes = request.nodes,
+        npus = request.npus_per_node,
+        command = command.join(" "),
+    ))
+}
+
+/// The count of `gres` in a Slurm GRES string such as `npu:8`,
+/// `npu:ascend910b:8(S:0-1)` or `gpu:2,npu:4(IDX:0-3)`.
+fn gres_count(text: &str, gres: &str) -> u32 {
+    text.split(',')
+        .filter_map(|entry| {
+            let entry = entry.split('(').next().unwrap_or(entry);
+            let mut parts = entry.split(':');
+            (parts.next() == Some(gres))
+                .then(|| parts.next_back().and_then(|n| n.parse::<u32>().ok()))
+                .flatten()
+        })
+        .sum()
+}
+
+/// Whether Slurm may start jobs on a node in this state.
+fn usable(state: &str) -> bool {
+    let state = state.to_ascii_lowercase();
+    ![
+        "down",
+        "drain",
+        "fail",
+        "maint",
+        "reboot",
+        "future",
+        "unknown",
+        "not_responding",
+    ]
+    .iter()
+    .any(|bad| state.contains(bad))
+}
+
+/// Pools from the nodes: one per partition with NPU nodes (or per
+/// configured partition), sized by its usable nodes.
+pub(super) fn pools(
+    nodes: &[Node],
+    gres: &str,
+    labels: &BTreeMap<String, PoolLabel>,
+) -> Vec<PoolCapacity> {
+    let mut pools: BTreeMap<String, PoolCapacity> = BTreeMap::new();
+    for node in nodes {
+        let total = gres_count(&node.gres, gres);
+        if total == 0 {
+            continue;
+        }
+        let used = gres_count(&node.gres_used, gres);
+        for partition in &node.partitions {
+            if !labels.is_empty() && !labels.contains_key(partition) {
+                continue;
+            }
+            let pool = pools.entry(partition.clone()).or_insert_with(|| {
+                let label = labels.get(partition);
+                PoolCapacity {
+                    id: partition.clone(),
+                    name: label.map_or_else(
+                        || format!("Slurm partition {partition}"),
+                        |l| l.name.clone(),
+                    ),
+                    npu_kind: label.map_or_else(|| gres.to_uppercase(), |l| l.npu_kind.clone()),
+                    nodes: 0,
+                    npus_per_node: 0,
+                    free_npus: 0,
+                }
+            });
+            if usable(&node.state) {
+                pool.nodes += 1;
+                // A job asks for NPUs per node: the pool offers what its
+                // smallest node has.
+                pool.npus_per_node = if pool.npus_per_node == 0 {
+                    total
+                } else {
+                    pool.npus_per_node.min(total)
+                };
+                pool.free_npus += total.saturating_sub(used);
+            }
+        }
+    }
+    pools
+        .into_values()
+        .map(|mut pool| {
+            pool.npus_per_node = pool.npus_per_node.max(1);
+            pool
+        })
+        .collect()
+}
+
+/// Slurm's state mapped onto the portal's, with the reason kept.
+pub(super) fn status(job: &SlurmJob, request: &JobRequest) -> Observed {
+    let slurm = |what: &str| format!("{what} (Slurm: {})", job.state);
+    match job.state.as_str() {
+        "PENDING" | "REQUEUED" | "REQUEUE_HOLD" | "REQUEUE_FED" | "RESV_DEL_HOLD" => {
+            let why = match job.reason.as_str() {
+                "Resources" => "waiting for NPUs on the cluster",
+                "Priority" => "other jobs on the cluster go first",
+                "None" | "" => "the cluster is about to start it",
+                "BeginTime" => "waiting for its start time",
+                "JobHeldAdmin" | "JobHeldUser" => "held on the cluster",
+                "PartitionDown" | "PartitionInactive" => "the partition is not taking jobs",
+                "ReqNodeNotAvail" | "NodeDown" => "the nodes it needs are not available",
+                _ => "held back by the cluster",
+            };
+            Observed::Queued {
+                reason: format!("{why} (Slurm: {})", non_empty(&job.reason, "None")),
+            }
+        }
+        "COMPLETED" => Observed::Succeeded,
+        "CANCELLED" => Observed::Cancelled {
+            reason: slurm("cancelled on the cluster"),
+        },
+        "FAILED" => Observed::Failed {
+            reason: match job.exit {
+                e if e.signal != 0 => format!("the training was killed by signal {}", e.signal),
+                e => format!("the training exited with code {}", e.code),
+            },
+        },
+        "TIMEOUT" => Observed::Failed {
+            reason: slurm(&format!(
+                "timeout: the job reached its limit of {} hours",
+                request.max_hours
+            )),
+        },
+        "OUT_OF_MEMORY" => Observed::Failed {
+            reason: slurm("the job ran out of memory"),
+        },
+        "NODE_FAIL" => Observed::Failed {
+            reason: slurm("a node of the job failed"),
+        },
+        "BOOT_FAIL" => Observed::Failed {
+            reason: slurm("a node could not boot for the job"),
+        },
+        "DEADLINE" => Observed::Failed {
+            reason: slurm("the job missed its deadline"),
+        },
+        "PREEMPTED" => Observed::Failed {
+            reason: slurm("the cluster preempted the job"),
+        },
+        // RUNNING, CONFIGURING, COMPLETING, SUSPENDED, STAGE_OUT, SIGNALING,
+        // RESIZING: the job holds its NPUs.
+        _ => Observed::Running,
+    }
+}
+
+fn non_empty<'a>(s: &'a str, default: &'a str) -> &'a str {
+    if s.is_empty() { default } else { s }
+}
+
+/// New log lines from `offset` on.
+#[derive(Debug, PartialEq)]
+pub(super) struct LogRead {
+    pub lines: Vec<String>,
+    pub offset: u64,
+    /// Whether the file was read to its end.
+    pub complete: bool,
+}
+
+/// Reads whole lines from `offset`; a last line without its newline is
+/// taken only once the job has ended (until then it is still being written).
+pub(super) fn read_log(path: &Path, offset: u64, ended: bool) -> std::io::Result<LogRead> {
+    let mut file = match std::fs::File::open(path) {
+        Ok(file) => file,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Ok(LogRead {
+                lines: Vec::new(),
+                offset,
+                complete: true,
+            });
+        }
+        Err(e) => return Err(e),
+    };
+    let len = file.metadata()?.len();
+    file.seek(SeekFrom::Start(offset.min(len)))?;
+    let mut bytes = Vec::new();
+    file.take(READ_AT_MOST).read_to_end(&mut bytes)?;
+    let complete = offset + bytes.len() as u64 >= len;
+    let keep = if ended && complete {
+        bytes.len()
+    } else {
+        match bytes.iter().rposition(|b| *b == b'\n') {
+            Some(at) => at + 1,
+            // One line longer than a whole read: take it in pieces.
+            None if bytes.len() as u64 >= READ_AT_MOST => bytes.len(),
+            None => 0,
+        }
+    };
+    let lines = String::from_utf8_lossy(&bytes[..keep])
+        .lines()
+        .map(str::to_owned)
+        .collect();
+    Ok(LogRead {
+        lines,
+        offset: offset + keep as u64,
+        complete: complete && keep == bytes.len(),
+    })
+}
+
+/// Progress and metrics found in log lines.
+#[derive(Debug, PartialEq)]
+pub(super) struct Progress {
+    pub step: u32,
+    pub total_steps: u32,
+    pub metrics: Vec<(u32, String, f64)>,
+}
+
+/// Reads `step=… key=value…` lines (see the module documentation).
+pub(super) fn progress(lines: &[String], step: u32, total_steps: u32) -> Progress {
+    let mut progress = Progress {
+        step,
+        total_steps,
+        metrics: Vec::new(),
+    };
+    for line in lines {
+        let words: Vec<(&str, &str)> = line
+            .split_whitespace()
+            .filter_map(|word| word.split_once('='))
+            .filter(|(key, _)| {
+                key.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+                    && key.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            })
+            .collect();
+        for (key, value) in &words {
+            if *key == "total_steps"
+                && let Ok(total) = value.parse()
+            {
+                progress.total_steps = total;
+            }
+        }
+        let Some(at) = words
+            .iter()
+            .find(|(key, _)| *key == "step")
+            .and_then(|(_, value)| value.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        progress.step = progress.step.max(at);
+        for (key, value) in words {
+            if key == "step" || key == "total_steps" {
+                continue;
+            }
+            if let Ok(value) = value.parse::<f64>()
+                && value.is_finite()
+            {
+                progress.metrics.push((at, key.to_owned(), value));
+            }
+        }
+    }
+    progress
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobs::slurm::ExitStatus;
+    use aicc_api::jobs::{ModelRef, Priority};
+
+    fn request() -> JobRequest {
+        JobRequest {
+            name: "fine-tune\nwith a newline".into(),
+            base_model: Some(ModelRef {
+                model_id: "resnet50".into(),
+                version: Some("v1.0".into()),
+            }),
+            custom_image: None,
+            dataset_uri: "obs://bucket/it's here".into(),
+            pool_id: "npu".into(),
+            nodes: 2,
+            npus_per_node: 4,
+            max_hours: 1.5,
+            hyperparameters: [
+                ("lr".to_owned(), serde_json::json!(0.001)),
+                ("note".to_owned(), serde_json::json!("$(rm -rf /)")),
+            ]
+            .into(),
+            priority: Priority::Normal,
+            note: String::new(),
+        }
+    }
+
+    fn job() -> RunningJob {
+        RunningJob {
+            id: "job_1".into(),
+            request: request(),
+            executor_id: String::new(),
+            started_at_ms: 0,
+            log_seq: 0,
+            log_offset: 0,
+            step: 0,
+            total_steps: 0,
+        }
+    }
+
+    #[test]
+    fn the_script_passes_the_request_as_quoted_arguments_and_starts_once_per_node() {
+        let script = script(&job(), Path::new("/opt/aicc/train")).unwrap();
+        let run = script.lines().last().unwrap();
+        assert_eq!(
+            shlex::split(run).unwrap(),
+            [
+                "exec",
+                "srun",
+                "--ntasks-per-node=1",
+                "/opt/aicc/train",
+                "--model",
+                "resnet50",
+                "--model-version",
+                "v1.0",
+                "--dataset",
+                "obs://bucket/it's here",
+                "--hyperparameter",
+                "lr=0.001",
+                "--hyperparameter",
+                "note=$(rm -rf /)",
+            ]
+        );
+        assert!(run.contains("'note=$(rm -rf /)'"), "single-quoted: {run}");
+        assert!(script.contains("# AICC training job job_1: fine-tune with a newline\n"));
+        assert!(script.contains("export AICC_NPUS_PER_NODE=4\n"));
+        let mut nul = job();
+        nul.request.dataset_uri = "obs://a\0b".into();
+        assert!(matches!(
+            super::script(&nul, Path::new("/t")),
+            Err(ExecutorError::Refused(_))
+        ));
+    }
+
+    #[test]
+    fn pools_come_from_nodes_with_npus_and_skip_nodes_that_cannot_run_jobs() {
+        let node = |partitions: &[&str], gres: &str, used: &str, state: &str| Node {
+            partitions: partitions.iter().map(|p| (*p).to_owned()).collect(),
+            gres: gres.into(),
+            gres_used: used.into(),
+            state: state.into(),
+        };
+        let nodes = [
+            node(&["npu"], "npu:8", "npu:6(IDX:0-5)", "mixed"),
+            node(
+                &["npu", "debug"],
+                "npu:ascend910b:8(S:0-1)",
+                "npu:0",
+                "idle",
+            ),
+            node(&["npu"], "npu:8", "npu:0", "down+drain"),
+            node(&["cpu"], "(null)", "", "idle"),
+        ];
+        let all = pools(&nodes, "npu", &BTreeMap::new());
+        assert_eq!(
+            all.iter()
+                .map(|p| (p.id.as_str(), p.nodes, p.npus_per_node, p.free_npus))
+                .collect::<Vec<_>>(),
+            [("debug", 1, 8, 8), ("npu", 2, 8, 10)]
+        );
+        let labels = [(
+            "npu".to_owned(),
+            PoolLabel {
+                name: "Atlas 800T A2".into(),
+                npu_kind: "Ascend 910B".into(),
+            },
+        )]
+        .into();
+        let only = pools(&nodes, "npu", &labels);
+        assert_eq!(only.len(), 1);
+        assert_eq!(only[0].name, "Atlas 800T A2");
+    }
+
+    #[test]
+    fn slurm_states_map_onto_the_portals_with_their_reasons() {
+        let of = |state: &str, reason: &str, exit: ExitStatus| {
+            status(
+                &SlurmJob {
+                    state: state.into(),
+                    reason: reason.into(),
+                    exit,
+                    run_seconds: 0,
+                },
+                &request(),
+            )
+        };
+        let ok = ExitStatus { code: 0, signal: 0 };
+        assert_eq!(
+            of("PENDING", "Resources", ok),
+            Observed::Queued {
+                reason: "waiting for NPUs on the cluster (Slurm: Resources)".into()
+            }
+        );
+        assert_eq!(of("RUNNING", "None", ok), Observed::Running);
+        assert_eq!(of("COMPLETING", "None", ok), Observed::Running);
+        assert_eq!(of("COMPLETED", "None", ok), Observed::Succeeded);
+        assert_eq!(
+            of(
+                "FAILED",
+                "NonZeroExitCode",
+                ExitStatus::from_wait_status(768)
+            ),
+            Observed::Failed {
+                reason: "the training exited with code 3".into()
+            }
+        );
+        assert_eq!(
+            of("FAILED", "", ExitStatus::from_wait_status(9)),
+            Observed::Failed {
+                reason: "the training was killed by signal 9".into()
+            }
+        );
+        assert!(
+            matches!(of("TIMEOUT", "TimeLimit", ok), Observed::Failed { reason } if reason.starts_with("timeout: ") && reason.contains("1.5 hours"))
+        );
+        assert!(matches!(
+            of("CANCELLED", "", ok),
+            Observed::Cancelled { .. }
+        ));
+        assert!(
+            matches!(of("OUT_OF_MEMORY", "", ok), Observed::Failed { reason } if reason.contains("OUT_OF_MEMORY"))
+        );
+    }
+
+    #[test]
+    fn the_log_is_read_in_whole_lines_as_it_grows() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("job.log");
+        assert_eq!(
+            read_log(&path, 0, false).unwrap().lines,
+            Vec::<String>::new()
+        );
+        std::fs::write(&path, "one\ntwo\nthr").unwrap();
+        let first = read_log(&path, 0, false).unwrap();
+        assert_eq!(first.lines, ["one", "two"]);
+        assert_eq!(first.offset, 8);
+        assert!(!first.complete);
+        std::fs::write(&path, "one\ntwo\nthree\nfo").unwrap();
+        let second = read_log(&path, first.offset, false).unwrap();
+        assert_eq!(second.lines, ["three"]);
+        let last = read_log(&path, second.offset, true).unwrap();
+        assert_eq!(last.lines, ["fo"]);
+        assert!(last.complete);
+    }
+
+    #[test]
+    fn metrics_are_the_numeric_words_of_lines_with_a_step() {
+        let lines = [
+            "Loading model resnet50 total_steps=200",
+            "step=10 loss=0.43 accuracy=0.81 lr=1e-3 phase=warmup",
+            "epoch 1 done",
+            "step=20 loss=nan accuracy=0.85",
+        ]
+        .map(str::to_owned);
+        let seen = progress(&lines, 0, 0);
+        assert_eq!(seen.step, 20);
+        assert_eq!(seen.total_steps, 200);
+        assert_eq!(
+            seen.metrics,
+            [
+                (10, "loss".to_owned(), 0.43),
+                (10, "accuracy".to_owned(), 0.81),
+                (10, "lr".to_owned(), 0.001),
+                (20, "accuracy".to_owned(), 0.85),
+            ]
+        );
+    }
+}

@@ -1,0 +1,493 @@
+//! The Slurm executor against a real single-node Slurm with 8 fake NPUs,
+//! started by `cargo xtask test` (see xtask/src/slurm.rs), through the
+//! portal's HTTP API, with the portal as a real process so it can be killed.
+//! The tests share the cluster: each asks for few NPUs except the one that
+//! fills it.
+
+#![allow(clippy::unwrap_used)] // a test helper that cannot do its job should stop the test
+
+use std::io::{BufRead as _, BufReader, Read as _, Write as _};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use reqwest::blocking::Client;
+use serde_json::{Value, json};
+
+/// The cluster `cargo xtask test` started.
+struct Cluster {
+    rest_url: String,
+    jwt_key: String,
+    jobs: PathBuf,
+}
+
+fn cluster() -> Cluster {
+    let var = |name: &str| {
+        std::env::var(name).unwrap_or_else(|_| {
+            panic!(
+                "{name} is not set: these tests need the Slurm cluster `cargo xtask test` starts"
+            )
+        })
+    };
+    var("SLURM_CONF");
+    Cluster {
+        rest_url: var("AICC_SLURM_REST_URL"),
+        jwt_key: var("AICC_SLURM_JWT_KEY"),
+        jobs: var("AICC_SLURM_JOBS").into(),
+    }
+}
+
+#[derive(Clone, Copy)]
+enum Interface {
+    Rest,
+    Commands,
+}
+
+/// A portal process on the Slurm executor.
+struct Portal {
+    child: Child,
+    url: String,
+    http: Client,
+    token: String,
+}
+
+fn config(dir: &Path, interface: Interface, rest_url: Option<&str>) -> PathBuf {
+    let cluster = cluster();
+    let train = Path::new(env!("CARGO_MANIFEST_DIR")).join("slurm/demo-train.sh");
+    let mut text = format!(
+        "scheduler_tick_ms = 200\nrequests_per_second = 1000\n\
+         [executor]\nkind = \"slurm\"\noutput_dir = \"{}\"\ntrain_command = \"{}\"\n",
+        cluster.jobs.display(),
+        train.display()
+    );
+    if let Interface::Rest = interface {
+        text.push_str(&format!(
+            "[executor.rest]\nurl = \"{}\"\njwt_key_file = \"{}\"\nuser = \"root\"\n",
+            rest_url.unwrap_or(&cluster.rest_url),
+            cluster.jwt_key
+        ));
+    }
+    let path = dir.join("portal.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+impl Portal {
+    fn start(dir: &Path, config: &Path) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_aicc-portal"))
+            .arg("--config")
+            .arg(config)
+            .arg("--data-dir")
+            .arg(dir.join("data"))
+            .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let url = line
+            .trim()
+            .strip_prefix("listening on ")
+            .unwrap_or_else(|| panic!("the portal did not start: {line:?}"))
+            .to_owned();
+        let http = Client::new();
+        let answer: Value = http
+            .post(format!("{url}/v1/auth/token"))
+            .json(&json!({"email": "partner@demo.aicc", "password": "demo-password"}))
+            .send()
+            .unwrap()
+            .json()
+            .unwrap();
+        let token = answer["access_token"].as_str().unwrap().to_owned();
+        Self {
+            child,
+            url,
+            http,
+            token,
+        }
+    }
+
+    fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self
+            .http
+            .request(method, format!("{}{path}", self.url))
+            .bearer_auth(&self.token);
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().unwrap();
+        let status = response.status();
+        (status, response.json().unwrap_or(Value::Null))
+    }
+
+    fn get(&self, path: &str) -> Value {
+        let (status, body) = self.call(reqwest::Method::GET, path, None);
+        assert_eq!(status, StatusCode::OK, "GET {path}: {body}");
+        body
+    }
+
+    /// Submits a job of the demo launcher; returns its id.
+    fn submit(&self, npus: u32, max_hours: f64, hyperparameters: Value) -> String {
+        let (status, body) = self.call(
+            reqwest::Method::POST,
+            "/v1/jobs",
+            Some(request(npus, max_hours, hyperparameters)),
+        );
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Waits until `done` holds for the job, up to `within`.
+    fn wait(&self, id: &str, within: Duration, what: &str, done: impl Fn(&Value) -> bool) -> Value {
+        let deadline = Instant::now() + within;
+        loop {
+            let job = self.get(&format!("/v1/jobs/{id}"));
+            if done(&job) {
+                return job;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "job {id} never got {what}; it is {}",
+                serde_json::to_string_pretty(&job).unwrap()
+            );
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    fn wait_state(&self, id: &str, state: &str, within: Duration) -> Value {
+        self.wait(id, within, state, |job| job["state"] == state)
+    }
+
+    fn logs(&self, id: &str) -> Vec<(u64, String)> {
+        let page = self.get(&format!("/v1/jobs/{id}/logs?limit=5000"));
+        page["lines"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|l| {
+                (
+                    l["seq"].as_u64().unwrap(),
+                    l["text"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    }
+
+    fn kill(mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}
+
+impl Drop for Portal {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn request(npus: u32, max_hours: f64, hyperparameters: Value) -> Value {
+    json!({
+        "name": "defect detection on Slurm",
+        "base_model": {"model_id": "resnet50", "version": null},
+        "custom_image": null,
+        "dataset_uri": "obs://demo-robotics/defects",
+        "pool_id": "npu",
+        "nodes": 1,
+        "npus_per_node": npus,
+        "max_hours": max_hours,
+        "hyperparameters": hyperparameters,
+        "priority": "normal",
+        "note": ""
+    })
+}
+
+/// Slurm's jobs named for a portal job, by Slurm's own commands.
+fn slurm_jobs(portal_job: &str) -> Vec<(String, String)> {
+    let out = Command::new("squeue")
+        .args(["-h", "-t", "all", "-o", "%i %T", "--name"])
+        .arg(format!("aicc-{portal_job}"))
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .map(|(id, state)| (id.to_owned(), state.to_owned()))
+        .collect()
+}
+
+const MINUTE: Duration = Duration::from_secs(60);
+
+#[test]
+fn a_job_runs_on_slurm_and_its_state_logs_and_metrics_come_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let portal = Portal::start(dir.path(), &config(dir.path(), Interface::Rest, None));
+    let pools = portal.get("/v1/pools");
+    let pools = pools.as_array().unwrap();
+    assert_eq!(
+        pools.len(),
+        1,
+        "only Slurm's partition is offered: {pools:?}"
+    );
+    assert_eq!(pools[0]["id"], "npu");
+    assert_eq!(pools[0]["total_npus"], 8);
+    assert_eq!(pools[0]["npus_per_node"], 8);
+
+    let id = portal.submit(
+        2,
+        1.0,
+        json!({"steps": 6, "step_seconds": 0.3, "lr": 0.001}),
+    );
+    let running = portal.wait_state(&id, "running", MINUTE);
+    assert!(running["unknown_since"].is_null());
+    let done = portal.wait_state(&id, "succeeded", MINUTE);
+    assert_eq!(done["step"], 6);
+    assert_eq!(done["total_steps"], 6);
+    assert!(done["npu_hours_used"].as_f64().unwrap() > 0.0);
+    let states: Vec<&str> = done["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["submitted", "queued", "running", "succeeded"]);
+
+    let logs = portal.logs(&id);
+    let seqs: Vec<u64> = logs.iter().map(|(seq, _)| *seq).collect();
+    assert_eq!(seqs, (1..=logs.len() as u64).collect::<Vec<_>>());
+    let texts: Vec<&str> = logs.iter().map(|(_, t)| t.as_str()).collect();
+    assert!(texts[0].contains(&format!("AICC job {id}")), "{texts:?}");
+    assert!(texts[0].contains("1 node(s) x 2 NPU(s)"), "{texts:?}");
+    assert!(texts.contains(&"Loading resnet50 latest"), "{texts:?}");
+    assert_eq!(texts.last(), Some(&"Training finished after 6 steps"));
+
+    let metrics = portal.get(&format!("/v1/jobs/{id}/metrics"));
+    let loss = metrics
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "loss")
+        .unwrap();
+    assert_eq!(loss["steps"], json!([1, 2, 3, 4, 5, 6]));
+
+    let on_slurm = slurm_jobs(&id);
+    assert_eq!(on_slurm.len(), 1, "{on_slurm:?}");
+    assert_eq!(on_slurm[0].1, "COMPLETED");
+
+    let (status, refused) = portal.call(
+        reqwest::Method::POST,
+        "/v1/jobs",
+        Some(request(9, 1.0, json!({}))),
+    );
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["error"]["field"], "npus_per_node");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("8 NPUs"),
+        "the reason names what the partition has: {refused}"
+    );
+}
+
+#[test]
+fn a_job_whose_script_exits_3_fails_with_exit_code_3() {
+    let dir = tempfile::tempdir().unwrap();
+    let portal = Portal::start(dir.path(), &config(dir.path(), Interface::Commands, None));
+    let id = portal.submit(
+        1,
+        1.0,
+        json!({"steps": 4, "step_seconds": 0.2, "exit_code": 3}),
+    );
+    let failed = portal.wait_state(&id, "failed", MINUTE);
+    assert_eq!(failed["reason"], "the training exited with code 3");
+    let logs = portal.logs(&id);
+    assert!(
+        logs.last()
+            .unwrap()
+            .1
+            .starts_with("ERROR: the demo launcher was asked to fail"),
+        "the log is read to its end: {logs:?}"
+    );
+    assert_eq!(slurm_jobs(&id)[0].1, "FAILED");
+}
+
+#[test]
+fn a_job_over_its_time_limit_ends_as_failed_by_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let portal = Portal::start(dir.path(), &config(dir.path(), Interface::Rest, None));
+    // One minute: Slurm's shortest limit, enforced on its 30-second sweep.
+    let id = portal.submit(1, 1.0 / 60.0, json!({"steps": 1000, "step_seconds": 1}));
+    let failed = portal.wait_state(&id, "failed", 3 * MINUTE);
+    let reason = failed["reason"].as_str().unwrap();
+    assert!(reason.starts_with("timeout: "), "{reason}");
+    assert!(reason.contains("TIMEOUT"), "{reason}");
+    assert_eq!(slurm_jobs(&id)[0].1, "TIMEOUT");
+}
+
+#[test]
+fn a_job_cancelled_in_the_app_is_cancelled_on_slurm() {
+    let dir = tempfile::tempdir().unwrap();
+    let portal = Portal::start(dir.path(), &config(dir.path(), Interface::Commands, None));
+    let id = portal.submit(1, 1.0, json!({"steps": 600, "step_seconds": 0.5}));
+    portal.wait(&id, MINUTE, "a log", |job| {
+        job["state"] == "running" && job["step"].as_u64().unwrap_or(0) >= 1
+    });
+    let (status, body) = portal.call(
+        reqwest::Method::POST,
+        &format!("/v1/jobs/{id}/cancel"),
+        None,
+    );
+    assert_eq!(status, StatusCode::OK, "{body}");
+    portal.wait_state(&id, "cancelled", MINUTE);
+    let deadline = Instant::now() + MINUTE;
+    while slurm_jobs(&id)[0].1 != "CANCELLED" {
+        assert!(
+            Instant::now() < deadline,
+            "Slurm still has {:?}",
+            slurm_jobs(&id)
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+}
+
+#[test]
+fn two_jobs_of_six_npus_on_eight_run_one_after_the_other() {
+    let dir = tempfile::tempdir().unwrap();
+    let portal = Portal::start(dir.path(), &config(dir.path(), Interface::Rest, None));
+    let hyperparameters = json!({"steps": 8, "step_seconds": 0.5});
+    let first = portal.submit(6, 1.0, hyperparameters.clone());
+    let second = portal.submit(6, 1.0, hyperparameters);
+    let first_done = portal.wait_state(&first, "succeeded", 2 * MINUTE);
+    let second_done = portal.wait_state(&second, "succeeded", 2 * MINUTE);
+    let at = |job: &Value, state: &str| {
+        job["timeline"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["state"] == state)
+            .unwrap()["at"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (first_end, second_start) = (at(&first_done, "succeeded"), at(&second_done, "running"));
+    assert!(
+        second_start >= first_end,
+        "the second started at {second_start}, before the first ended at {first_end}"
+    );
+}
+
+#[test]
+fn a_portal_killed_mid_job_picks_it_up_again_and_it_completes_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path(), Interface::Rest, None);
+    let portal = Portal::start(dir.path(), &config);
+    let id = portal.submit(1, 1.0, json!({"steps": 12, "step_seconds": 0.5}));
+    portal.wait(&id, MINUTE, "some steps", |job| {
+        job["state"] == "running" && job["step"].as_u64().unwrap_or(0) >= 2
+    });
+    portal.kill();
+    std::thread::sleep(Duration::from_secs(2));
+    let portal = Portal::start(dir.path(), &config);
+    let done = portal.wait_state(&id, "succeeded", MINUTE);
+    assert_eq!(done["step"], 12);
+    assert_eq!(slurm_jobs(&id).len(), 1, "submitted once");
+    let logs = portal.logs(&id);
+    let seqs: Vec<u64> = logs.iter().map(|(seq, _)| *seq).collect();
+    assert_eq!(seqs, (1..=logs.len() as u64).collect::<Vec<_>>());
+    for step in 1..=12 {
+        let prefix = format!("step={step} ");
+        let count = logs.iter().filter(|(_, t)| t.starts_with(&prefix)).count();
+        assert_eq!(count, 1, "step {step} logged {count} times: {logs:?}");
+    }
+}
+
+/// A TCP relay to slurmrestd that can be cut, as a network outage would.
+struct Relay {
+    url: String,
+    cut: Arc<AtomicBool>,
+    open: Arc<Mutex<Vec<TcpStream>>>,
+}
+
+impl Relay {
+    fn to(target: &str) -> Self {
+        let target = target.trim_start_matches("http://").to_owned();
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let cut = Arc::new(AtomicBool::new(false));
+        let open = Arc::new(Mutex::new(Vec::new()));
+        let (is_cut, streams) = (Arc::clone(&cut), Arc::clone(&open));
+        std::thread::spawn(move || {
+            for client in listener.incoming().flatten() {
+                if is_cut.load(Ordering::SeqCst) {
+                    continue;
+                }
+                let Ok(server) = TcpStream::connect(&target) else {
+                    continue;
+                };
+                streams.lock().unwrap().push(client.try_clone().unwrap());
+                pipe(client.try_clone().unwrap(), server.try_clone().unwrap());
+                pipe(server, client);
+            }
+        });
+        Self { url, cut, open }
+    }
+
+    /// Refuses new connections and breaks the open ones.
+    fn cut(&self) {
+        self.cut.store(true, Ordering::SeqCst);
+        for stream in self.open.lock().unwrap().drain(..) {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    fn mend(&self) {
+        self.cut.store(false, Ordering::SeqCst);
+    }
+}
+
+fn pipe(mut from: TcpStream, mut to: TcpStream) {
+    std::thread::spawn(move || {
+        let mut buffer = [0; 16 * 1024];
+        while let Ok(n) = from.read(&mut buffer) {
+            if n == 0 || to.write_all(&buffer[..n]).is_err() {
+                break;
+            }
+        }
+        let _ = to.shutdown(std::net::Shutdown::Both);
+    });
+}
+
+#[test]
+fn while_slurm_does_not_answer_the_state_is_unknown_and_then_recovers_by_itself() {
+    let dir = tempfile::tempdir().unwrap();
+    let relay = Relay::to(&cluster().rest_url);
+    let portal = Portal::start(
+        dir.path(),
+        &config(dir.path(), Interface::Rest, Some(&relay.url)),
+    );
+    let id = portal.submit(1, 1.0, json!({"steps": 16, "step_seconds": 0.5}));
+    portal.wait_state(&id, "running", MINUTE);
+    relay.cut();
+    let unknown = portal.wait(&id, MINUTE, "an unknown state", |job| {
+        job["unknown_since"].is_string()
+    });
+    assert_eq!(unknown["state"], "running", "the last known state stays");
+    relay.mend();
+    let done = portal.wait_state(&id, "succeeded", MINUTE);
+    assert!(done["unknown_since"].is_null());
+    assert_eq!(slurm_jobs(&id).len(), 1);
+}
