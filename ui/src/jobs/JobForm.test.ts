@@ -139,6 +139,7 @@ describe('JobForm', () => {
         step: 0,
         total_steps: 0,
         npu_hours_used: 0,
+        unknown_since: null,
         submitted_by: '',
         timeline: [],
         artifacts: [],

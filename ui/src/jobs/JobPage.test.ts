@@ -35,6 +35,7 @@ const job: Job = {
   step: 200,
   total_steps: 200,
   npu_hours_used: 0.1,
+  unknown_since: null,
   submitted_by: 'partner@demo.aicc',
   timeline: [],
   artifacts: [],
@@ -46,13 +47,15 @@ describe('JobPage', () => {
   let component: ReturnType<typeof mount> | undefined;
   let logRequests: number[];
   let pages: LogPage[];
+  let shown: Job;
 
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     setupI18n('en');
     logRequests = [];
+    shown = job;
     mockIPC((command, args) => {
-      if (command === 'get_job') return { job, outbox: null } satisfies JobView;
+      if (command === 'get_job') return { job: shown, outbox: null } satisfies JobView;
       if (command === 'job_metrics') return [];
       if (command === 'job_logs') {
         logRequests.push((args as { after: number }).after);
@@ -86,5 +89,33 @@ describe('JobPage', () => {
       'step=1\nstep=2\nstep=3\n',
     );
     expect(logRequests).toEqual([0, 2, 3]);
+  });
+
+  it("says since when the cluster's state is unknown, and why a queued job waits", async () => {
+    pages = [];
+    shown = {
+      ...job,
+      state: 'queued',
+      reason: 'waiting for NPUs on the cluster (Slurm: Resources)',
+      step: 0,
+      unknown_since: '2026-11-27T09:03:00Z',
+    };
+    component = mount(JobPage, { target: document.body, props: { params: { id: 'job_1' } } });
+    await settle();
+    const unknown = document.querySelector('[data-testid=state-unknown]')?.textContent ?? '';
+    expect(unknown).toContain('has not been able to reach its cluster since');
+    expect(unknown).not.toContain('{time}');
+    expect(document.querySelector('[data-testid=queue-reason]')?.textContent?.trim()).toBe(
+      'Waiting: waiting for NPUs on the cluster (Slurm: Resources)',
+    );
+  });
+
+  it('shows no unknown state once the job has ended', async () => {
+    pages = [];
+    shown = { ...job, unknown_since: '2026-11-27T09:03:00Z' };
+    component = mount(JobPage, { target: document.body, props: { params: { id: 'job_1' } } });
+    await settle();
+    expect(document.querySelector('[data-testid=job-page]')).not.toBeNull();
+    expect(document.querySelector('[data-testid=state-unknown]')).toBeNull();
   });
 });

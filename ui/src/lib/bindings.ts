@@ -163,7 +163,12 @@ step: number, total_steps: number,
 /**
  * NPU-hours charged so far.
  */
-npu_hours_used: number, submitted_by: string, 
+npu_hours_used: number, 
+/**
+ * RFC 3339: since when the center cannot tell the job's state because
+ * its cluster does not answer; absent while it can.
+ */
+unknown_since: string | null, submitted_by: string, 
 /**
  * Every state the job went through, oldest first.
  */
