@@ -67,7 +67,25 @@ impl Portal {
 
     /// Starts the demo portal on `listen`, e.g. the address it had before a restart.
     pub fn start_on(env: &Env, data_dir: &Path, listen: &str) -> anyhow::Result<Self> {
-        let mut child = Command::new(&env.portal)
+        Self::spawn(env, data_dir, listen, None)
+    }
+
+    /// Starts the demo portal with a config file, e.g. another executor.
+    pub fn start_configured(env: &Env, data_dir: &Path, config: &Path) -> anyhow::Result<Self> {
+        Self::spawn(env, data_dir, "127.0.0.1:0", Some(config))
+    }
+
+    fn spawn(
+        env: &Env,
+        data_dir: &Path,
+        listen: &str,
+        config: Option<&Path>,
+    ) -> anyhow::Result<Self> {
+        let mut command = Command::new(&env.portal);
+        if let Some(config) = config {
+            command.arg("--config").arg(config);
+        }
+        let mut child = command
             .args(["serve", "--demo", "--listen", listen, "--data-dir"])
             .arg(data_dir)
             .stdout(Stdio::piped())

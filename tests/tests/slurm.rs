@@ -1,0 +1,97 @@
+//! The app against a portal whose jobs run on a real Slurm cluster (the one
+//! `cargo xtask test` starts): a partner asks for NPU time, sees the job
+//! queue and run on the cluster with its log and chart, and is notified
+//! when it ends.
+
+use std::time::Duration;
+
+use aicc_e2e::{
+    Driver, Env, NotificationRecorder, Portal, choose, find, find_within, open, screenshot,
+    sign_in, type_into, wait_for_text,
+};
+use anyhow::Context as _;
+
+/// A portal config that runs jobs on the test cluster through slurmrestd.
+fn slurm_config(dir: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
+    let var = |name: &str| {
+        std::env::var(name).with_context(|| {
+            format!(
+                "{name} is not set: this test needs the Slurm cluster `cargo xtask test` starts"
+            )
+        })
+    };
+    let launcher = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../crates/portal/slurm/demo-train.sh");
+    let path = dir.join("portal.toml");
+    std::fs::write(
+        &path,
+        format!(
+            "[executor]\nkind = \"slurm\"\noutput_dir = \"{jobs}\"\ntrain_command = \"{launcher}\"\n\
+             [executor.rest]\nurl = \"{url}\"\njwt_key_file = \"{key}\"\nuser = \"root\"\n\
+             [executor.pools.npu]\nname = \"Atlas 800T A2 (Slurm)\"\nnpu_kind = \"Ascend 910B\"\n",
+            jobs = var("AICC_SLURM_JOBS")?,
+            launcher = launcher.display(),
+            url = var("AICC_SLURM_REST_URL")?,
+            key = var("AICC_SLURM_JWT_KEY")?,
+        ),
+    )?;
+    Ok(path)
+}
+
+#[tokio::test]
+async fn a_request_from_the_app_runs_on_slurm_and_its_end_is_notified() -> anyhow::Result<()> {
+    let _turn = aicc_e2e::one_app_at_a_time().await;
+    let env = Env::from_env()?;
+    let recorder = NotificationRecorder::start().await?;
+    let home = tempfile::tempdir()?;
+    let config = slurm_config(home.path())?;
+    let portal = Portal::start_configured(&env, &home.path().join("portal"), &config)?;
+    let driver = Driver::start(&env, home.path())?;
+    let app = driver.launch().await?;
+    sign_in(&app, &portal.url, "partner@demo.aicc", "demo-password").await?;
+    find(&app, "[data-testid=sync-status][data-state=up_to_date]").await?;
+
+    open(&app, "/models/resnet50").await?;
+    find(&app, "[data-testid=train]").await?.click().await?;
+    find(&app, "[data-testid=job-form]").await?;
+    choose(&app, "select[name=pool]", "npu").await?;
+    type_into(&app, "input[name=name]", "resnet50 on slurm").await?;
+    type_into(&app, "input[name=dataset]", "obs://demo-robotics/defects").await?;
+    type_into(&app, "input[name=nodes]", "1").await?;
+    type_into(&app, "input[name=npus-per-node]", "2").await?;
+    type_into(&app, "input[name=max-hours]", "1").await?;
+    find(&app, "button[type=submit]:not([disabled])")
+        .await?
+        .click()
+        .await?;
+
+    find_within(
+        &app,
+        "[data-testid=job-state][data-state=running]",
+        Duration::from_secs(60),
+    )
+    .await?;
+    wait_for_text(&app, "[data-testid=job-log]", |log| {
+        log.contains("(Slurm job ") && log.contains("step=")
+    })
+    .await?;
+    screenshot(&app, &env, "job-on-slurm-en").await?;
+    find_within(
+        &app,
+        "[data-testid=job-state][data-state=succeeded]",
+        Duration::from_secs(90),
+    )
+    .await?;
+    find(
+        &app,
+        "[data-testid=metrics-chart]:not([data-points='0']) canvas",
+    )
+    .await?;
+    let sent = recorder
+        .wait_for("resnet50 on slurm", Duration::from_secs(30))
+        .await?;
+    assert_eq!(sent.summary, "Training job finished");
+    assert_eq!(portal.job_count().await?, 1);
+    app.close().await?;
+    Ok(())
+}
