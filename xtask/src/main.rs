@@ -8,6 +8,8 @@
 //!   and the end-to-end suite driving the real app under Xvfb.
 //! - `bench` measures sync, search, the portal, the scheduler and the
 //!   installer's size beside their floors; `bundle` builds the installers.
+//! - `run --slurm` runs the demo portal's jobs on a local Slurm cluster with
+//!   fake NPUs; `with-slurm` runs any command beside such a cluster.
 
 mod bench;
 mod bundle;
