@@ -5,6 +5,10 @@
 //! D-Bus, a Secret Service) and runs these tests with their paths in
 //! `AICC_E2E_*` variables. Each test gets its own home for the app's files.
 
+mod relay;
+
+pub use relay::Relay;
+
 use std::io::{BufRead as _, BufReader};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};

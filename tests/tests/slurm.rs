@@ -1,18 +1,18 @@
 //! The app against a portal whose jobs run on a real Slurm cluster (the one
 //! `cargo xtask test` starts): a partner asks for NPU time, sees the job
-//! queue and run on the cluster with its log and chart, and is notified
-//! when it ends.
+//! queue and run on the cluster with its log and chart, is told while the
+//! center cannot reach its cluster, and is notified when the job ends.
 
 use std::time::Duration;
 
 use aicc_e2e::{
-    Driver, Env, NotificationRecorder, Portal, choose, find, find_within, open, screenshot,
-    sign_in, type_into, wait_for_text,
+    Driver, Env, NotificationRecorder, Portal, Relay, choose, find, find_gone, find_within, open,
+    screenshot, sign_in, type_into, wait_for_text,
 };
 use anyhow::Context as _;
 
 /// A portal config that runs jobs on the test cluster through slurmrestd.
-fn slurm_config(dir: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
+fn slurm_config(dir: &std::path::Path, rest_url: &str) -> anyhow::Result<std::path::PathBuf> {
     let var = |name: &str| {
         std::env::var(name).with_context(|| {
             format!(
@@ -31,7 +31,7 @@ fn slurm_config(dir: &std::path::Path) -> anyhow::Result<std::path::PathBuf> {
              [executor.pools.npu]\nname = \"Atlas 800T A2 (Slurm)\"\nnpu_kind = \"Ascend 910B\"\n",
             jobs = var("AICC_SLURM_JOBS")?,
             launcher = launcher.display(),
-            url = var("AICC_SLURM_REST_URL")?,
+            url = rest_url,
             key = var("AICC_SLURM_JWT_KEY")?,
         ),
     )?;
@@ -44,7 +44,11 @@ async fn a_request_from_the_app_runs_on_slurm_and_its_end_is_notified() -> anyho
     let env = Env::from_env()?;
     let recorder = NotificationRecorder::start().await?;
     let home = tempfile::tempdir()?;
-    let config = slurm_config(home.path())?;
+    let relay = Relay::to(
+        &std::env::var("AICC_SLURM_REST_URL")
+            .context("AICC_SLURM_REST_URL is not set: run the tests with `cargo xtask test`")?,
+    );
+    let config = slurm_config(home.path(), &relay.url)?;
     let portal = Portal::start_configured(&env, &home.path().join("portal"), &config)?;
     let driver = Driver::start(&env, home.path())?;
     let app = driver.launch().await?;
@@ -76,6 +80,30 @@ async fn a_request_from_the_app_runs_on_slurm_and_its_end_is_notified() -> anyho
     })
     .await?;
     screenshot(&app, &env, "job-on-slurm-en").await?;
+
+    // The cluster stops answering: the page says since when the state is
+    // unknown, in either language, and recovers by itself.
+    relay.cut();
+    find_within(&app, "[data-testid=state-unknown]", Duration::from_secs(30)).await?;
+    screenshot(&app, &env, "job-state-unknown-en-light").await?;
+    let page = app
+        .execute("return location.hash.slice(1);", vec![])
+        .await?
+        .as_str()
+        .context("the app's route")?
+        .to_owned();
+    open(&app, "/settings").await?;
+    choose(&app, "select[name=language]", "zh-CN").await?;
+    choose(&app, "select[name=theme]", "dark").await?;
+    find(&app, "html[lang='zh-CN'][data-theme=dark]").await?;
+    open(&app, &page).await?;
+    wait_for_text(&app, "[data-testid=state-unknown]", |t| {
+        t.contains("无法连接其集群")
+    })
+    .await?;
+    screenshot(&app, &env, "job-state-unknown-zh-CN-dark").await?;
+    relay.mend();
+    find_gone(&app, "[data-testid=state-unknown]").await?;
     find_within(
         &app,
         "[data-testid=job-state][data-state=succeeded]",
@@ -90,7 +118,7 @@ async fn a_request_from_the_app_runs_on_slurm_and_its_end_is_notified() -> anyho
     let sent = recorder
         .wait_for("resnet50 on slurm", Duration::from_secs(30))
         .await?;
-    assert_eq!(sent.summary, "Training job finished");
+    assert_eq!(sent.summary, "训练任务已完成");
     assert_eq!(portal.job_count().await?, 1);
     app.close().await?;
     Ok(())

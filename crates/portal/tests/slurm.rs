@@ -6,14 +6,12 @@
 
 #![allow(clippy::unwrap_used)] // a test helper that cannot do its job should stop the test
 
-use std::io::{BufRead as _, BufReader, Read as _, Write as _};
-use std::net::{TcpListener, TcpStream};
+use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use aicc_e2e::Relay;
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
@@ -415,62 +413,6 @@ fn a_portal_killed_mid_job_picks_it_up_again_and_it_completes_once() {
     }
 }
 
-/// A TCP relay to slurmrestd that can be cut, as a network outage would.
-struct Relay {
-    url: String,
-    cut: Arc<AtomicBool>,
-    open: Arc<Mutex<Vec<TcpStream>>>,
-}
-
-impl Relay {
-    fn to(target: &str) -> Self {
-        let target = target.trim_start_matches("http://").to_owned();
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-        let url = format!("http://{}", listener.local_addr().unwrap());
-        let cut = Arc::new(AtomicBool::new(false));
-        let open = Arc::new(Mutex::new(Vec::new()));
-        let (is_cut, streams) = (Arc::clone(&cut), Arc::clone(&open));
-        std::thread::spawn(move || {
-            for client in listener.incoming().flatten() {
-                if is_cut.load(Ordering::SeqCst) {
-                    continue;
-                }
-                let Ok(server) = TcpStream::connect(&target) else {
-                    continue;
-                };
-                streams.lock().unwrap().push(client.try_clone().unwrap());
-                pipe(client.try_clone().unwrap(), server.try_clone().unwrap());
-                pipe(server, client);
-            }
-        });
-        Self { url, cut, open }
-    }
-
-    /// Refuses new connections and breaks the open ones.
-    fn cut(&self) {
-        self.cut.store(true, Ordering::SeqCst);
-        for stream in self.open.lock().unwrap().drain(..) {
-            let _ = stream.shutdown(std::net::Shutdown::Both);
-        }
-    }
-
-    fn mend(&self) {
-        self.cut.store(false, Ordering::SeqCst);
-    }
-}
-
-fn pipe(mut from: TcpStream, mut to: TcpStream) {
-    std::thread::spawn(move || {
-        let mut buffer = [0; 16 * 1024];
-        while let Ok(n) = from.read(&mut buffer) {
-            if n == 0 || to.write_all(&buffer[..n]).is_err() {
-                break;
-            }
-        }
-        let _ = to.shutdown(std::net::Shutdown::Both);
-    });
-}
-
 #[test]
 fn while_slurm_does_not_answer_the_state_is_unknown_and_then_recovers_by_itself() {
     let dir = tempfile::tempdir().unwrap();
@@ -490,4 +432,29 @@ fn while_slurm_does_not_answer_the_state_is_unknown_and_then_recovers_by_itself(
     let done = portal.wait_state(&id, "succeeded", MINUTE);
     assert!(done["unknown_since"].is_null());
     assert_eq!(slurm_jobs(&id).len(), 1);
+}
+
+#[test]
+fn a_portal_whose_token_slurm_refuses_does_not_start_and_says_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path(), Interface::Rest, None);
+    let text = std::fs::read_to_string(&config).unwrap();
+    let wrong_key = dir.path().join("wrong.key");
+    std::fs::write(&wrong_key, [1; 32]).unwrap();
+    std::fs::write(
+        &config,
+        text.replace(&cluster().jwt_key, &wrong_key.display().to_string()),
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_aicc-portal"))
+        .arg("--config")
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(dir.path().join("data"))
+        .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("refused the portal's token"), "{stderr}");
 }

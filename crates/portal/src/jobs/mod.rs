@@ -357,7 +357,8 @@ fn insert(tx: &Transaction<'_>, caller: &Caller, request: &JobRequest) -> Result
     Ok(id)
 }
 
-/// Moves a job to `state` at a new revision and records the transition.
+/// Moves a job to `state` at a new revision and records the transition; a
+/// state just learnt is no longer unknown.
 pub fn transition(
     conn: &Connection,
     id: &str,
@@ -367,7 +368,7 @@ pub fn transition(
 ) -> Result<u64, ApiError> {
     let rev = feed::next_rev(conn)?;
     conn.execute(
-        "UPDATE jobs SET state = ?2, reason = ?3, rev = ?4, updated_at = ?5,
+        "UPDATE jobs SET state = ?2, reason = ?3, rev = ?4, updated_at = ?5, unknown_since = NULL,
              queued_at = CASE WHEN ?2 = 'queued' THEN ?5 ELSE queued_at END,
              started_at = CASE WHEN ?2 = 'running' THEN ?5 ELSE started_at END,
              ended_at = CASE WHEN ?2 IN ('succeeded', 'failed', 'cancelled', 'rejected') THEN ?5 ELSE ended_at END

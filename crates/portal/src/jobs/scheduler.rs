@@ -291,10 +291,11 @@ fn observe(
     for (step, name, value) in &seen.metrics {
         insert_metric.execute(params![job.id, name, step, value])?;
     }
+    // Charged hours never go down, e.g. when the executor forgot the job.
     let used = f64::from(job.request.npus()) * seen.elapsed_hours;
     conn.execute(
         "UPDATE jobs SET log_seq = log_seq + ?2, log_offset = ?3, step = ?4, total_steps = ?5,
-             npu_hours_used = ?6, unknown_since = NULL
+             npu_hours_used = max(npu_hours_used, ?6), unknown_since = NULL
          WHERE id = ?1",
         params![
             job.id,

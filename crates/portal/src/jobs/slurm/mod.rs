@@ -289,25 +289,24 @@ impl Executor for Slurm {
     }
 
     fn observe(&self, job: &RunningJob, _now_ms: i64) -> Result<Observation, ExecutorError> {
-        let Some(slurm_job) = self.controller.job(&job.executor_id)? else {
-            return Ok(Observation {
-                status: Observed::Failed {
+        let (status, run_seconds) = match self.controller.job(&job.executor_id)? {
+            Some(slurm_job) => (
+                output::status(&slurm_job, &job.request),
+                slurm_job.run_seconds,
+            ),
+            // Slurm forgets ended jobs after MinJobAge; the portal was away
+            // longer than that. What the job wrote is still read.
+            None => (
+                Observed::Failed {
                     reason: format!(
-                        "Slurm no longer knows job {}; its output is in {}",
+                        "Slurm no longer knows job {} (the portal lost track of it while it was                          stopped); its output is in {}",
                         job.executor_id,
                         self.output_of(job).display()
                     ),
                 },
-                step: job.step,
-                total_steps: job.total_steps,
-                elapsed_hours: 0.0,
-                logs: Vec::new(),
-                log_offset: job.log_offset,
-                metrics: Vec::new(),
-                artifacts: Vec::new(),
-            });
+                0,
+            ),
         };
-        let status = output::status(&slurm_job, &job.request);
         let ended = !matches!(status, Observed::Queued { .. } | Observed::Running);
         let read = output::read_log(&self.output_of(job), job.log_offset, ended).map_err(|e| {
             ExecutorError::Unavailable(format!("cannot read the job's output: {e}"))
@@ -323,7 +322,7 @@ impl Executor for Slurm {
             status,
             step: progress.step,
             total_steps: progress.total_steps,
-            elapsed_hours: slurm_job.run_seconds as f64 / 3600.0,
+            elapsed_hours: run_seconds as f64 / 3600.0,
             logs: read.lines,
             log_offset: read.offset,
             metrics: progress.metrics,

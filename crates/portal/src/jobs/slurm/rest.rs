@@ -329,3 +329,65 @@ impl Controller for Rest {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read as _, Write as _};
+
+    use super::*;
+
+    /// Answers every request with `body` as JSON.
+    fn answering(body: &'static str) -> String {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        std::thread::spawn(move || {
+            for mut stream in listener.incoming().flatten() {
+                let mut request = [0; 4096];
+                let _ = stream.read(&mut request);
+                let _ = write!(
+                    stream,
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                );
+            }
+        });
+        url
+    }
+
+    #[test]
+    fn an_unsupported_rest_api_version_is_a_clear_start_up_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let key = dir.path().join("jwt.key");
+        std::fs::write(&key, [7; 32]).unwrap();
+        let url = answering(
+            r#"{"paths": {"/slurm/v0.0.40/jobs": {}, "/slurm/v0.0.41/jobs": {}, "/openapi/v3": {}}}"#,
+        );
+        let err = Rest::connect(&RestConfig {
+            url: url.clone(),
+            jwt_key_file: key,
+            user: "aicc".into(),
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("offers the REST API v0.0.40, v0.0.41; this portal speaks v0.0.38"),
+            "{err}"
+        );
+        assert!(err.contains("-s openapi/v0.0.38"), "says what to do: {err}");
+    }
+
+    #[test]
+    fn a_missing_key_file_is_named() {
+        let err = Rest::connect(&RestConfig {
+            url: "http://127.0.0.1:9".into(),
+            jwt_key_file: "/nonexistent/jwt.key".into(),
+            user: "aicc".into(),
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("cannot read Slurm's JWT key /nonexistent/jwt.key"),
+            "{err}"
+        );
+    }
+}
