@@ -236,6 +236,10 @@ impl Drop for Cluster {
             let Some(pid) = self.pid(daemon) else {
                 continue;
             };
+            if daemon == "munged" {
+                // Slurm's daemons stop on `scontrol shutdown`; munged on TERM.
+                let _ = Command::new("kill").args(["-TERM", &pid]).status();
+            }
             let gone = || !Path::new(&format!("/proc/{pid}")).exists() || is_zombie(&pid);
             let deadline = Instant::now() + Duration::from_secs(5);
             while !gone() && Instant::now() < deadline {

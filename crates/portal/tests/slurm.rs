@@ -458,3 +458,35 @@ fn a_portal_whose_token_slurm_refuses_does_not_start_and_says_why() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("refused the portal's token"), "{stderr}");
 }
+
+#[test]
+fn a_slurm_id_that_now_names_another_job_is_not_mistaken_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = config(dir.path(), Interface::Commands, None);
+    let portal = Portal::start(dir.path(), &config);
+    let other = portal.submit(1, 1.0, json!({"steps": 1, "step_seconds": 0.1}));
+    portal.wait_state(&other, "succeeded", MINUTE);
+    let id = portal.submit(1, 1.0, json!({"steps": 600, "step_seconds": 0.5}));
+    portal.wait_state(&id, "running", MINUTE);
+    portal.kill();
+    // As after a cluster whose state was reset: the id now names another job.
+    let db = rusqlite::Connection::open(dir.path().join("data/portal.sqlite3")).unwrap();
+    db.execute(
+        "UPDATE jobs SET executor_id = (SELECT executor_id FROM jobs WHERE id = ?1) WHERE id = ?2",
+        [&other, &id],
+    )
+    .unwrap();
+    drop(db);
+    let portal = Portal::start(dir.path(), &config);
+    let failed = portal.wait_state(&id, "failed", MINUTE);
+    let reason = failed["reason"].as_str().unwrap();
+    assert!(reason.starts_with("Slurm no longer knows job"), "{reason}");
+    assert_eq!(
+        portal.get(&format!("/v1/jobs/{other}"))["state"],
+        "succeeded"
+    );
+    Command::new("scancel")
+        .arg(format!("--name=aicc-{id}"))
+        .status()
+        .unwrap();
+}

@@ -164,6 +164,7 @@ impl Controller for Cli {
             .split_once(':')
             .unwrap_or(("0", "0"));
         Ok(Some(SlurmJob {
+            name: field(line, "JobName").to_owned(),
             state: field(line, "JobState").to_owned(),
             reason: field(line, "Reason").to_owned(),
             exit: ExitStatus {

@@ -129,6 +129,7 @@ struct Submission {
 /// A Slurm job's state as either interface reports it.
 #[derive(Debug, Clone, PartialEq)]
 struct SlurmJob {
+    name: String,
     state: String,
     reason: String,
     exit: ExitStatus,
@@ -289,7 +290,14 @@ impl Executor for Slurm {
     }
 
     fn observe(&self, job: &RunningJob, _now_ms: i64) -> Result<Observation, ExecutorError> {
-        let (status, run_seconds) = match self.controller.job(&job.executor_id)? {
+        let name = Self::name_of(job);
+        // A cluster whose state was reset reuses job ids: only a job of
+        // this name is this job.
+        let known = self
+            .controller
+            .job(&job.executor_id)?
+            .filter(|slurm_job| slurm_job.name == name);
+        let (status, run_seconds) = match known {
             Some(slurm_job) => (
                 output::status(&slurm_job, &job.request),
                 slurm_job.run_seconds,

@@ -439,6 +439,7 @@ mod tests {
         let of = |state: &str, reason: &str, exit: ExitStatus| {
             status(
                 &SlurmJob {
+                    name: "aicc-job_1".into(),
                     state: state.into(),
                     reason: reason.into(),
                     exit,

@@ -311,6 +311,7 @@ impl Controller for Rest {
             _ => 0,
         };
         Ok(Some(SlurmJob {
+            name: job.name,
             run_seconds,
             state: job.job_state,
             reason: job.state_reason,
