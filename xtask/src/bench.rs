@@ -1,17 +1,21 @@
 //! `cargo xtask bench [--quick]`: builds the benchmark and the portal with
 //! release optimisation, the app's and a hello-world window's installers,
-//! and runs every figure beside its floor. `--quick` uses the debug build
-//! `cargo xtask test` already made, at tiny sizes, without installers.
+//! and runs every figure beside its floor; the app's own figures drive its
+//! release build over WebDriver in a private desktop. `--quick` uses the
+//! debug build `cargo xtask test` already made, at tiny sizes, without
+//! installers.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::Context as _;
 
-use crate::{bundle, cargo, packages, root, step, target_dir};
+use crate::desktop::Desktop;
+use crate::{bundle, cargo, packages, root, step, target_dir, test};
 
 pub fn bench(quick: bool) -> anyhow::Result<()> {
     packages::ensure(packages::BUILD, "Benchmarking AICC Partner")?;
+    packages::ensure(packages::TEST, "Benchmarking AICC Partner")?;
     let profile = if quick { "dev" } else { "measure" };
     step(
         &format!("build the benchmark and the portal ({profile} profile)"),
@@ -23,6 +27,8 @@ pub fn bench(quick: bool) -> anyhow::Result<()> {
             "aicc-bench",
             "-p",
             "aicc-portal",
+            "-p",
+            "aicc-client",
             "--locked",
         ]),
     )?;
@@ -33,7 +39,11 @@ pub fn bench(quick: bool) -> anyhow::Result<()> {
         let floor = bundle::build(&root().join("crates/hello-world"), "AICC Hello World")?;
         Some((deb(app)?, deb(floor)?))
     };
-    run(quick, installers)
+    let scratch = target_dir().join("bench-desktop");
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch)?;
+    let desktop = Desktop::start(&scratch)?;
+    run(quick, installers, &desktop, &test::tauri_driver()?)
 }
 
 fn deb(installers: Vec<PathBuf>) -> anyhow::Result<PathBuf> {
@@ -44,9 +54,17 @@ fn deb(installers: Vec<PathBuf>) -> anyhow::Result<PathBuf> {
 }
 
 /// Runs the benchmark binaries already built for `quick` (debug) or the
-/// full run, with the app's and the hello-world's installers to compare.
-pub fn run(quick: bool, installers: Option<(PathBuf, PathBuf)>) -> anyhow::Result<()> {
+/// full run, with the app's and the hello-world's installers to compare,
+/// and the app and the hello-world window (debug, or the installers'
+/// release builds) inside `desktop`.
+pub fn run(
+    quick: bool,
+    installers: Option<(PathBuf, PathBuf)>,
+    desktop: &Desktop,
+    tauri_driver: &Path,
+) -> anyhow::Result<()> {
     let binaries = target_dir().join(if quick { "debug" } else { "measure" });
+    let windows = target_dir().join(if quick { "debug" } else { "release" });
     let mut command = Command::new(binaries.join("aicc-bench"));
     command.arg("run");
     if quick {
@@ -60,6 +78,18 @@ pub fn run(quick: bool, installers: Option<(PathBuf, PathBuf)>) -> anyhow::Resul
     if let Some((app, floor)) = installers {
         command.arg("--deb").arg(app).arg("--deb-floor").arg(floor);
     }
+    command
+        .arg("--app")
+        .arg(windows.join("aicc-partner"))
+        .arg("--hello-world")
+        .arg(windows.join("aicc-hello-world"))
+        .arg("--cli")
+        .arg(binaries.join("aicc-partner-cli"))
+        .arg("--tauri-driver")
+        .arg(tauri_driver)
+        .envs(desktop.env())
+        // Release builds accept WebDriver only when asked to.
+        .env("TAURI_WEBVIEW_AUTOMATION", "true");
     step(
         if quick {
             "benchmarks at tiny sizes (they must run; no time is asserted)"

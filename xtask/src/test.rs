@@ -54,8 +54,8 @@ pub fn test(update_screenshots: bool) -> anyhow::Result<()> {
             .env("AICC_E2E_OUT", &screenshots),
     )?;
     drop(cluster);
+    bench::run(true, None, &desktop, &tauri_driver)?;
     drop(desktop);
-    bench::run(true, None)?;
     if update_screenshots {
         copy_screenshots(&screenshots)?;
     }
@@ -64,7 +64,7 @@ pub fn test(update_screenshots: bool) -> anyhow::Result<()> {
 }
 
 /// tauri-driver from PATH or cargo's bin directory, installed if missing.
-fn tauri_driver() -> anyhow::Result<PathBuf> {
+pub fn tauri_driver() -> anyhow::Result<PathBuf> {
     let cargo_bin = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))

@@ -2,6 +2,7 @@
 //! each figure, measured in the same run. `cargo xtask bench` builds and runs
 //! it; `--quick` runs everything at tiny sizes so the benchmarks cannot rot.
 
+mod app;
 mod benches;
 mod generate;
 mod portal;
@@ -48,6 +49,18 @@ enum Task {
         /// A hello-world Tauri window's release .deb.
         #[arg(long)]
         deb_floor: Option<PathBuf>,
+        /// The app to drive over WebDriver for its keystroke, start and
+        /// memory figures (needs a desktop session with a Secret Service).
+        #[arg(long, requires_all = ["hello_world", "cli", "tauri_driver"])]
+        app: Option<PathBuf>,
+        /// A hello-world Tauri window built like `--app`.
+        #[arg(long)]
+        hello_world: Option<PathBuf>,
+        /// `aicc-partner-cli`, to sign the app in and fill its store.
+        #[arg(long)]
+        cli: Option<PathBuf>,
+        #[arg(long)]
+        tauri_driver: Option<PathBuf>,
         #[arg(long)]
         out: PathBuf,
     },
@@ -75,8 +88,26 @@ fn main() -> anyhow::Result<()> {
             models,
             deb,
             deb_floor,
+            app,
+            hello_world,
+            cli,
+            tauri_driver,
             out,
-        } => run(quick, &portal, models, deb.zip(deb_floor), &out),
+        } => {
+            let binaries = match (app, hello_world, cli, tauri_driver) {
+                (Some(app), Some(hello_world), Some(cli), Some(tauri_driver)) => {
+                    Some(app::Binaries {
+                        app,
+                        hello_world,
+                        cli,
+                        portal: portal.clone(),
+                        tauri_driver,
+                    })
+                }
+                _ => None,
+            };
+            run(quick, &portal, models, deb.zip(deb_floor), binaries, &out)
+        }
     }
 }
 
@@ -85,6 +116,7 @@ fn run(
     portal_binary: &std::path::Path,
     models: Option<usize>,
     installers: Option<(PathBuf, PathBuf)>,
+    binaries: Option<app::Binaries>,
     out: &std::path::Path,
 ) -> anyhow::Result<()> {
     let mut sizes = if quick { Sizes::QUICK } else { Sizes::FULL };
@@ -115,6 +147,15 @@ fn run(
     figures.push(benches::scheduler(dir.path(), sizes)?);
     if let Some((app, floor)) = installers {
         figures.push(benches::installer_size(&app, &floor)?);
+    }
+    if let Some(binaries) = binaries {
+        eprintln!("the app: keystrokes, start and memory…");
+        figures.extend(runtime.block_on(app::figures(
+            &portal.url,
+            &binaries,
+            dir.path(),
+            sizes,
+        ))?);
     }
     drop(portal);
 
