@@ -89,4 +89,28 @@ describe('CatalogScreen', () => {
     await settle();
     expect(document.body.textContent).toContain('No model matches “nothing”.');
   });
+
+  it("shows the count with the first rows' search, without waiting for the filters' counts", async () => {
+    const calls: { offset: number; limit: number }[] = [];
+    let facetCalls = 0;
+    mockIPC((command, args) => {
+      if (command === 'catalog_search') {
+        const { offset, limit } = args as { offset: number; limit: number };
+        calls.push({ offset, limit });
+        return { total: 3, models: [] } satisfies SearchPage;
+      }
+      // The filters' counts never arrive.
+      if (command === 'catalog_facets') {
+        facetCalls += 1;
+        return new Promise(() => {});
+      }
+      throw new Error(`unexpected command ${command}`);
+    });
+    component = mount(CatalogScreen, { target: document.body });
+    await settle();
+    expect(document.querySelector('[data-testid=catalog-count]')?.textContent).toContain(
+      '3 models',
+    );
+    expect(calls).toEqual(Array(facetCalls).fill({ offset: 0, limit: 100 }));
+  });
 });
