@@ -4,7 +4,14 @@ import { settle, typeInto } from '../lib/testing';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { setupI18n } from '../i18n';
 import type { CatalogQuery, Facets, SearchPage } from '../lib/bindings';
-import CatalogScreen from './CatalogScreen.svelte';
+import CatalogScreen, { FACETS_AFTER_MS } from './CatalogScreen.svelte';
+
+/** Lets the search answer, typing pause, and the filters' counts arrive. */
+async function settleWithFacets(): Promise<void> {
+  await settle();
+  await new Promise((resolve) => setTimeout(resolve, FACETS_AFTER_MS + 20));
+  await settle();
+}
 
 const facets: Facets = {
   task: [
@@ -45,7 +52,7 @@ describe('CatalogScreen', () => {
 
   it('shows how many models match and the filters with their counts', async () => {
     component = mount(CatalogScreen, { target: document.body });
-    await settle();
+    await settleWithFacets();
     expect(document.querySelector('[data-testid=catalog-count]')?.textContent).toContain(
       '576 models',
     );
@@ -56,29 +63,29 @@ describe('CatalogScreen', () => {
 
   it('keeps the search and filters in the route and searches with them', async () => {
     component = mount(CatalogScreen, { target: document.body });
-    await settle();
+    await settleWithFacets();
     typeInto('input[name=search]', 'qwen');
-    await settle();
+    await settleWithFacets();
     expect(window.location.hash).toBe('#/?q=qwen');
     document.querySelector<HTMLButtonElement>('[data-facet=task][data-value=LLM]')!.click();
-    await settle();
+    await settleWithFacets();
     expect(window.location.hash).toBe('#/?q=qwen&task=LLM');
     expect(searches.at(-1)).toMatchObject({ text: 'qwen', task: 'LLM' });
   });
 
   it('makes each filter a step back and forward move through, and a typed search one step', async () => {
     component = mount(CatalogScreen, { target: document.body });
-    await settle();
+    await settleWithFacets();
     const start = window.history.length;
     for (const text of ['r', 're', 'res']) {
       typeInto('input[name=search]', text);
-      await settle();
+      await settleWithFacets();
     }
     expect(window.history.length).toBe(start + 1);
     document.querySelector<HTMLButtonElement>('[data-facet=task][data-value=LLM]')!.click();
-    await settle();
+    await settleWithFacets();
     document.querySelector<HTMLButtonElement>('[data-facet=hardware]')!.click();
-    await settle();
+    await settleWithFacets();
     expect(window.history.length).toBe(start + 3);
     expect(window.location.hash).toBe('#/?q=res&task=LLM&hardware=Atlas+800T+A2');
   });
@@ -86,7 +93,7 @@ describe('CatalogScreen', () => {
   it('says so when nothing matches, naming the query', async () => {
     window.location.hash = '#/?q=nothing';
     component = mount(CatalogScreen, { target: document.body });
-    await settle();
+    await settleWithFacets();
     expect(document.body.textContent).toContain('No model matches “nothing”.');
   });
 
@@ -107,10 +114,36 @@ describe('CatalogScreen', () => {
       throw new Error(`unexpected command ${command}`);
     });
     component = mount(CatalogScreen, { target: document.body });
-    await settle();
+    await settleWithFacets();
     expect(document.querySelector('[data-testid=catalog-count]')?.textContent).toContain(
       '3 models',
     );
-    expect(calls).toEqual(Array(facetCalls).fill({ offset: 0, limit: 100 }));
+    // Each search asks for the first rows and the count together.
+    expect(facetCalls).toBeGreaterThan(0);
+    expect(calls).toEqual(Array(calls.length).fill({ offset: 0, limit: 100 }));
+    expect(calls.length).toBeGreaterThan(0);
+  });
+
+  it("asks for the filters' counts once typing pauses, not per keystroke", async () => {
+    let facetCalls: string[] = [];
+    mockIPC((command, args) => {
+      const query = (args as { query: CatalogQuery }).query;
+      if (command === 'catalog_search') return { total: 576, models: [] } satisfies SearchPage;
+      if (command === 'catalog_facets') {
+        facetCalls.push(query.text);
+        return facets;
+      }
+      throw new Error(`unexpected command ${command}`);
+    });
+    component = mount(CatalogScreen, { target: document.body });
+    await settleWithFacets();
+    facetCalls = [];
+    for (const text of ['r', 're', 'res']) {
+      typeInto('input[name=search]', text);
+      await settle();
+    }
+    expect(facetCalls).toEqual([]);
+    await settleWithFacets();
+    expect(facetCalls).toEqual(['res']);
   });
 });
