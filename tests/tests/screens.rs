@@ -8,7 +8,12 @@ use serde_json::json;
 /// The screens, as a route and the element that says it has rendered.
 fn screens(job: &str, application: &str) -> Vec<(&'static str, String, &'static str)> {
     vec![
-        ("catalog", "/".into(), "[data-model-id=alexnet]"),
+        // The rows and the filters, which follow the results.
+        (
+            "catalog",
+            "/".into(),
+            "section.catalog:has([data-facet=task]) [data-model-id=alexnet]",
+        ),
         (
             "model",
             "/models/qwen3-32b".into(),
