@@ -38,6 +38,7 @@ use std::time::Duration;
 
 use aicc_api::events::Collection;
 use aicc_api::jobs::{JobRequest, JobState};
+use rusqlite::types::Type;
 use rusqlite::{Connection, params};
 use tokio::sync::Notify;
 
@@ -151,30 +152,28 @@ pub fn tick(
             tracing::warn!(error = %e, "cannot read the cluster's pools; keeping the last known")
         }
     }
-    for (org, job) in released(&tx, "state = 'cancelling'")? {
-        match executor.cancel(&job) {
-            Ok(()) => {
-                let rev = transition(
-                    &tx,
-                    &job.id,
-                    JobState::Cancelled,
-                    Some("cancelled by the partner"),
-                    now,
-                )?;
-                changed.push((org, rev));
-            }
+    for held in released(&tx, "state = 'cancelling'")? {
+        let rev = match executor.cancel(&held.job) {
+            Ok(()) => Some(transition(
+                &tx,
+                &held.job.id,
+                JobState::Cancelled,
+                Some("cancelled by the partner"),
+                now,
+            )?),
             Err(e) => {
-                tracing::warn!(job = %job.id, error = %e, "cannot cancel yet; retrying");
-                changed.extend(unknown(&tx, org, &job.id, now)?);
+                tracing::warn!(job = %held.job.id, error = %e, "cannot cancel yet; retrying");
+                unknown(&tx, &held, now)?
             }
-        }
+        };
+        changed.extend(rev.map(|rev| (held.organisation_id, rev)));
     }
-    for (org, job) in released(
+    for held in released(
         &tx,
         "state IN ('queued', 'running') AND executor_id IS NOT NULL",
     )? {
-        if let Some(rev) = observe(&tx, executor, &job, now)? {
-            changed.push((org, rev));
+        if let Some(rev) = observe(&tx, executor, &held, now)? {
+            changed.push((held.organisation_id, rev));
         }
     }
     changed.extend(place(&tx, executor, now, starvation_after_ms)?);
@@ -182,81 +181,61 @@ pub fn tick(
     Ok(changed)
 }
 
+/// A job handed to the executor, with what the portal last recorded of it.
+struct Released {
+    organisation_id: i64,
+    state: String,
+    reason: Option<String>,
+    /// Whether its state is already marked unknown.
+    unknown: bool,
+    job: RunningJob,
+}
+
 /// Jobs handed to the executor, matching `filter`.
-fn released(conn: &Connection, filter: &str) -> Result<Vec<(i64, RunningJob)>, ApiError> {
+fn released(conn: &Connection, filter: &str) -> Result<Vec<Released>, ApiError> {
     let mut stmt = conn.prepare_cached(&format!(
-        "SELECT organisation_id, id, request, executor_id, started_at, log_seq, log_offset, step,
-                total_steps
+        "SELECT organisation_id, state, reason, unknown_since IS NOT NULL, id, request, executor_id,
+                started_at, log_seq, log_offset, step, total_steps
          FROM jobs WHERE {filter} ORDER BY started_at, queued_at"
     ))?;
     let rows = stmt
         .query_map([], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, Option<String>>(3)?,
-                r.get::<_, Option<i64>>(4)?,
-                r.get::<_, u64>(5)?,
-                r.get::<_, u64>(6)?,
-                r.get::<_, u32>(7)?,
-                r.get::<_, u32>(8)?,
-            ))
+            let request: String = r.get(5)?;
+            Ok(Released {
+                organisation_id: r.get(0)?,
+                state: r.get(1)?,
+                reason: r.get(2)?,
+                unknown: r.get(3)?,
+                job: RunningJob {
+                    id: r.get(4)?,
+                    request: serde_json::from_str(&request).map_err(|e| {
+                        rusqlite::Error::FromSqlConversionFailure(5, Type::Text, Box::new(e))
+                    })?,
+                    executor_id: r.get::<_, Option<String>>(6)?.unwrap_or_default(),
+                    started_at_ms: r.get::<_, Option<i64>>(7)?.unwrap_or_default(),
+                    log_seq: r.get(8)?,
+                    log_offset: r.get(9)?,
+                    step: r.get(10)?,
+                    total_steps: r.get(11)?,
+                },
+            })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    rows.into_iter()
-        .map(
-            |(
-                org,
-                id,
-                request,
-                executor_id,
-                started_at,
-                log_seq,
-                log_offset,
-                step,
-                total_steps,
-            )| {
-                Ok((
-                    org,
-                    RunningJob {
-                        id,
-                        request: serde_json::from_str(&request)?,
-                        executor_id: executor_id.unwrap_or_default(),
-                        started_at_ms: started_at.unwrap_or_default(),
-                        log_seq,
-                        log_offset,
-                        step,
-                        total_steps,
-                    },
-                ))
-            },
-        )
-        .collect()
+    Ok(rows)
 }
 
 /// Marks a job's state as unknown from `now` unless it already is; returns
-/// the change for the feed.
-fn unknown(
-    conn: &Connection,
-    org: i64,
-    id: &str,
-    now: i64,
-) -> Result<Option<(i64, u64)>, ApiError> {
-    let already: bool = conn.query_row(
-        "SELECT unknown_since IS NOT NULL FROM jobs WHERE id = ?1",
-        [id],
-        |r| r.get(0),
-    )?;
-    if already {
+/// the new revision if it was not.
+fn unknown(conn: &Connection, held: &Released, now: i64) -> Result<Option<u64>, ApiError> {
+    if held.unknown {
         return Ok(None);
     }
     let rev = feed::next_rev(conn)?;
     conn.execute(
         "UPDATE jobs SET unknown_since = ?2, rev = ?3, updated_at = ?2 WHERE id = ?1",
-        params![id, now, rev],
+        params![held.job.id, now, rev],
     )?;
-    Ok(Some((org, rev)))
+    Ok(Some(rev))
 }
 
 /// Records what the executor reports; returns the new revision if the job
@@ -264,19 +243,15 @@ fn unknown(
 fn observe(
     conn: &Connection,
     executor: &dyn Executor,
-    job: &RunningJob,
+    held: &Released,
     now: i64,
 ) -> Result<Option<u64>, ApiError> {
-    let (org, state, reason, was_unknown): (i64, String, Option<String>, bool) = conn.query_row(
-        "SELECT organisation_id, state, reason, unknown_since IS NOT NULL FROM jobs WHERE id = ?1",
-        [&job.id],
-        |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-    )?;
+    let (job, state, reason) = (&held.job, &held.state, &held.reason);
     let seen = match executor.observe(job, now) {
         Ok(seen) => seen,
         Err(e) => {
             tracing::warn!(job = %job.id, error = %e, "cannot observe the job; retrying");
-            return Ok(unknown(conn, org, &job.id, now)?.map(|(_, rev)| rev));
+            return unknown(conn, held, now);
         }
     };
     let mut insert_log = conn.prepare_cached(
@@ -339,7 +314,7 @@ fn observe(
         }
         return Ok(Some(transition(conn, &job.id, state, reason, now)?));
     }
-    if seen.step != job.step || !seen.logs.is_empty() || was_unknown {
+    if seen.step != job.step || !seen.logs.is_empty() || held.unknown {
         // Progress is news for the job's page: bump the revision.
         return bump(conn, &job.id, now).map(Some);
     }

@@ -49,7 +49,6 @@ mod rest;
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
-use std::sync::Mutex;
 
 use serde::Deserialize;
 
@@ -174,8 +173,6 @@ trait Controller: Send + Sync + std::fmt::Debug {
 pub struct Slurm {
     config: SlurmConfig,
     controller: Box<dyn Controller>,
-    /// Partitions seen at the last capacity read, to check submissions.
-    partitions: Mutex<Vec<String>>,
 }
 
 impl Slurm {
@@ -198,11 +195,7 @@ impl Slurm {
             Some(rest) => Box::new(rest::Rest::connect(rest)?),
             None => Box::new(cli::Cli::connect()?),
         };
-        let slurm = Self {
-            config,
-            controller,
-            partitions: Mutex::new(Vec::new()),
-        };
+        let slurm = Self { config, controller };
         let pools = slurm
             .capacity()
             .map_err(|e| anyhow::anyhow!("cannot read the cluster's partitions: {e}"))?
@@ -238,19 +231,10 @@ impl Slurm {
         self.config.output_dir.join(format!("{}.log", job.id))
     }
 
+    /// What is sent for a job. A partition gone since admission is
+    /// Slurm's to refuse, with its reason.
     fn submission(&self, job: &RunningJob) -> Result<Submission, ExecutorError> {
         let request = &job.request;
-        let known = self
-            .partitions
-            .lock()
-            .map_err(|_| ExecutorError::Unavailable("the partition list is poisoned".into()))?
-            .contains(&request.pool_id);
-        if !known {
-            return Err(ExecutorError::Refused(format!(
-                "the cluster has no partition \"{}\" with NPUs",
-                request.pool_id
-            )));
-        }
         Ok(Submission {
             name: Self::name_of(job),
             partition: request.pool_id.clone(),
@@ -267,11 +251,11 @@ impl Slurm {
 impl Executor for Slurm {
     fn capacity(&self) -> Result<Option<Vec<PoolCapacity>>, ExecutorError> {
         let nodes = self.controller.nodes()?;
-        let pools = output::pools(&nodes, &self.config.gres, &self.config.pools);
-        if let Ok(mut partitions) = self.partitions.lock() {
-            *partitions = pools.iter().map(|p| p.id.clone()).collect();
-        }
-        Ok(Some(pools))
+        Ok(Some(output::pools(
+            &nodes,
+            &self.config.gres,
+            &self.config.pools,
+        )))
     }
 
     fn submit(&self, job: &RunningJob) -> Result<Submitted, ExecutorError> {
