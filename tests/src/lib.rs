@@ -6,8 +6,10 @@
 //! `AICC_E2E_*` variables. Each test gets its own home for the app's files.
 
 mod relay;
+mod slurm;
 
 pub use relay::Relay;
+pub use slurm::{SlurmCluster, SlurmInterface};
 
 use std::io::{BufRead as _, BufReader};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -71,21 +73,21 @@ impl Portal {
 
     /// Starts the demo portal on `listen`, e.g. the address it had before a restart.
     pub fn start_on(env: &Env, data_dir: &Path, listen: &str) -> anyhow::Result<Self> {
-        Self::spawn(env, data_dir, listen, None)
+        Self::spawn(&env.portal, data_dir, listen, None)
     }
 
-    /// Starts the demo portal with a config file, e.g. another executor.
-    pub fn start_configured(env: &Env, data_dir: &Path, config: &Path) -> anyhow::Result<Self> {
-        Self::spawn(env, data_dir, "127.0.0.1:0", Some(config))
+    /// Starts the demo portal `binary` with a config file, e.g. another executor.
+    pub fn start_configured(binary: &Path, data_dir: &Path, config: &Path) -> anyhow::Result<Self> {
+        Self::spawn(binary, data_dir, "127.0.0.1:0", Some(config))
     }
 
     fn spawn(
-        env: &Env,
+        binary: &Path,
         data_dir: &Path,
         listen: &str,
         config: Option<&Path>,
     ) -> anyhow::Result<Self> {
-        let mut command = Command::new(&env.portal);
+        let mut command = Command::new(binary);
         if let Some(config) = config {
             command.arg("--config").arg(config);
         }

@@ -6,37 +6,10 @@
 use std::time::Duration;
 
 use aicc_e2e::{
-    Driver, Env, NotificationRecorder, Portal, Relay, choose, find, find_gone, find_within, open,
-    screenshot, sign_in, type_into, wait_for_text,
+    Driver, Env, NotificationRecorder, Portal, Relay, SlurmCluster, SlurmInterface, choose, find,
+    find_gone, find_within, open, screenshot, sign_in, type_into, wait_for_text,
 };
 use anyhow::Context as _;
-
-/// A portal config that runs jobs on the test cluster through slurmrestd.
-fn slurm_config(dir: &std::path::Path, rest_url: &str) -> anyhow::Result<std::path::PathBuf> {
-    let var = |name: &str| {
-        std::env::var(name).with_context(|| {
-            format!(
-                "{name} is not set: this test needs the Slurm cluster `cargo xtask test` starts"
-            )
-        })
-    };
-    let launcher = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../crates/portal/slurm/demo-train.sh");
-    let path = dir.join("portal.toml");
-    std::fs::write(
-        &path,
-        format!(
-            "[executor]\nkind = \"slurm\"\noutput_dir = \"{jobs}\"\ntrain_command = \"{launcher}\"\n\
-             [executor.rest]\nurl = \"{url}\"\njwt_key_file = \"{key}\"\nuser = \"root\"\n\
-             [executor.pools.npu]\nname = \"Atlas 800T A2 (Slurm)\"\nnpu_kind = \"Ascend 910B\"\n",
-            jobs = var("AICC_SLURM_JOBS")?,
-            launcher = launcher.display(),
-            url = rest_url,
-            key = var("AICC_SLURM_JWT_KEY")?,
-        ),
-    )?;
-    Ok(path)
-}
 
 #[tokio::test]
 async fn a_request_from_the_app_runs_on_slurm_and_its_end_is_notified() -> anyhow::Result<()> {
@@ -44,12 +17,10 @@ async fn a_request_from_the_app_runs_on_slurm_and_its_end_is_notified() -> anyho
     let env = Env::from_env()?;
     let recorder = NotificationRecorder::start().await?;
     let home = tempfile::tempdir()?;
-    let relay = Relay::to(
-        &std::env::var("AICC_SLURM_REST_URL")
-            .context("AICC_SLURM_REST_URL is not set: run the tests with `cargo xtask test`")?,
-    );
-    let config = slurm_config(home.path(), &relay.url)?;
-    let portal = Portal::start_configured(&env, &home.path().join("portal"), &config)?;
+    let cluster = SlurmCluster::from_env()?;
+    let relay = Relay::to(&cluster.rest_url);
+    let config = cluster.portal_config(home.path(), SlurmInterface::Rest(&relay.url))?;
+    let portal = Portal::start_configured(&env.portal, &home.path().join("portal"), &config)?;
     let driver = Driver::start(&env, home.path())?;
     let app = driver.launch().await?;
     sign_in(&app, &portal.url, "partner@demo.aicc", "demo-password").await?;

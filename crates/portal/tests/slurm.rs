@@ -6,98 +6,45 @@
 
 #![allow(clippy::unwrap_used)] // a test helper that cannot do its job should stop the test
 
-use std::io::{BufRead as _, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
-use aicc_e2e::Relay;
+use aicc_e2e::{Relay, SlurmCluster, SlurmInterface};
 use reqwest::StatusCode;
 use reqwest::blocking::Client;
 use serde_json::{Value, json};
 
-/// The cluster `cargo xtask test` started.
-struct Cluster {
-    rest_url: String,
-    jwt_key: String,
-    jobs: PathBuf,
+fn cluster() -> SlurmCluster {
+    SlurmCluster::from_env().unwrap()
 }
 
-fn cluster() -> Cluster {
-    let var = |name: &str| {
-        std::env::var(name).unwrap_or_else(|_| {
-            panic!(
-                "{name} is not set: these tests need the Slurm cluster `cargo xtask test` starts"
-            )
-        })
-    };
-    var("SLURM_CONF");
-    Cluster {
-        rest_url: var("AICC_SLURM_REST_URL"),
-        jwt_key: var("AICC_SLURM_JWT_KEY"),
-        jobs: var("AICC_SLURM_JOBS").into(),
-    }
-}
-
-#[derive(Clone, Copy)]
-enum Interface {
-    Rest,
-    Commands,
-}
-
-/// A portal process on the Slurm executor.
+/// A portal process on the Slurm executor, and the demo partner's session.
 struct Portal {
-    child: Child,
-    url: String,
+    process: aicc_e2e::Portal,
     http: Client,
     token: String,
 }
 
-fn config(dir: &Path, interface: Interface, rest_url: Option<&str>) -> PathBuf {
-    let cluster = cluster();
-    let train = Path::new(env!("CARGO_MANIFEST_DIR")).join("slurm/demo-train.sh");
-    let mut text = format!(
-        "scheduler_tick_ms = 200\nrequests_per_second = 1000\n\
-         [executor]\nkind = \"slurm\"\noutput_dir = \"{}\"\ntrain_command = \"{}\"\n",
-        cluster.jobs.display(),
-        train.display()
-    );
-    if let Interface::Rest = interface {
-        text.push_str(&format!(
-            "[executor.rest]\nurl = \"{}\"\njwt_key_file = \"{}\"\nuser = \"root\"\n",
-            rest_url.unwrap_or(&cluster.rest_url),
-            cluster.jwt_key
-        ));
-    }
-    let path = dir.join("portal.toml");
-    std::fs::write(&path, text).unwrap();
-    path
+fn config(dir: &Path, interface: SlurmInterface<'_>) -> PathBuf {
+    cluster().portal_config(dir, interface).unwrap()
+}
+
+fn rest(dir: &Path) -> PathBuf {
+    config(dir, SlurmInterface::Rest(&cluster().rest_url))
 }
 
 impl Portal {
     fn start(dir: &Path, config: &Path) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_aicc-portal"))
-            .arg("--config")
-            .arg(config)
-            .arg("--data-dir")
-            .arg(dir.join("data"))
-            .args(["serve", "--demo", "--listen", "127.0.0.1:0"])
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let url = line
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("the portal did not start: {line:?}"))
-            .to_owned();
+        let process = aicc_e2e::Portal::start_configured(
+            Path::new(env!("CARGO_BIN_EXE_aicc-portal")),
+            &dir.join("data"),
+            config,
+        )
+        .unwrap();
         let http = Client::new();
         let answer: Value = http
-            .post(format!("{url}/v1/auth/token"))
+            .post(format!("{}/v1/auth/token", process.url))
             .json(&json!({"email": "partner@demo.aicc", "password": "demo-password"}))
             .send()
             .unwrap()
@@ -105,8 +52,7 @@ impl Portal {
             .unwrap();
         let token = answer["access_token"].as_str().unwrap().to_owned();
         Self {
-            child,
-            url,
+            process,
             http,
             token,
         }
@@ -120,7 +66,7 @@ impl Portal {
     ) -> (StatusCode, Value) {
         let mut request = self
             .http
-            .request(method, format!("{}{path}", self.url))
+            .request(method, format!("{}{path}", self.process.url))
             .bearer_auth(&self.token);
         if let Some(body) = body {
             request = request.json(&body);
@@ -184,15 +130,7 @@ impl Portal {
     }
 
     fn kill(mut self) {
-        self.child.kill().unwrap();
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Portal {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        self.process.stop().unwrap();
     }
 }
 
@@ -231,7 +169,7 @@ const MINUTE: Duration = Duration::from_secs(60);
 #[test]
 fn a_job_runs_on_slurm_and_its_state_logs_and_metrics_come_back() {
     let dir = tempfile::tempdir().unwrap();
-    let portal = Portal::start(dir.path(), &config(dir.path(), Interface::Rest, None));
+    let portal = Portal::start(dir.path(), &rest(dir.path()));
     let pools = portal.get("/v1/pools");
     let pools = pools.as_array().unwrap();
     assert_eq!(
@@ -303,7 +241,7 @@ fn a_job_runs_on_slurm_and_its_state_logs_and_metrics_come_back() {
 #[test]
 fn a_job_whose_script_exits_3_fails_with_exit_code_3() {
     let dir = tempfile::tempdir().unwrap();
-    let portal = Portal::start(dir.path(), &config(dir.path(), Interface::Commands, None));
+    let portal = Portal::start(dir.path(), &config(dir.path(), SlurmInterface::Commands));
     let id = portal.submit(
         1,
         1.0,
@@ -325,7 +263,7 @@ fn a_job_whose_script_exits_3_fails_with_exit_code_3() {
 #[test]
 fn a_job_over_its_time_limit_ends_as_failed_by_timeout() {
     let dir = tempfile::tempdir().unwrap();
-    let portal = Portal::start(dir.path(), &config(dir.path(), Interface::Rest, None));
+    let portal = Portal::start(dir.path(), &rest(dir.path()));
     // One minute: Slurm's shortest limit, enforced on its 30-second sweep.
     let id = portal.submit(1, 1.0 / 60.0, json!({"steps": 1000, "step_seconds": 1}));
     let failed = portal.wait_state(&id, "failed", 3 * MINUTE);
@@ -338,7 +276,7 @@ fn a_job_over_its_time_limit_ends_as_failed_by_timeout() {
 #[test]
 fn a_job_cancelled_in_the_app_is_cancelled_on_slurm() {
     let dir = tempfile::tempdir().unwrap();
-    let portal = Portal::start(dir.path(), &config(dir.path(), Interface::Commands, None));
+    let portal = Portal::start(dir.path(), &config(dir.path(), SlurmInterface::Commands));
     let id = portal.submit(1, 1.0, json!({"steps": 600, "step_seconds": 0.5}));
     portal.wait(&id, MINUTE, "a log", |job| {
         job["state"] == "running" && job["step"].as_u64().unwrap_or(0) >= 1
@@ -364,7 +302,7 @@ fn a_job_cancelled_in_the_app_is_cancelled_on_slurm() {
 #[test]
 fn two_jobs_of_six_npus_on_eight_run_one_after_the_other() {
     let dir = tempfile::tempdir().unwrap();
-    let portal = Portal::start(dir.path(), &config(dir.path(), Interface::Rest, None));
+    let portal = Portal::start(dir.path(), &rest(dir.path()));
     let hyperparameters = json!({"steps": 8, "step_seconds": 0.5});
     let first = portal.submit(6, 1.0, hyperparameters.clone());
     let second = portal.submit(6, 1.0, hyperparameters);
@@ -391,7 +329,7 @@ fn two_jobs_of_six_npus_on_eight_run_one_after_the_other() {
 #[test]
 fn a_portal_killed_mid_job_picks_it_up_again_and_it_completes_once() {
     let dir = tempfile::tempdir().unwrap();
-    let config = config(dir.path(), Interface::Rest, None);
+    let config = rest(dir.path());
     let portal = Portal::start(dir.path(), &config);
     let id = portal.submit(1, 1.0, json!({"steps": 12, "step_seconds": 0.5}));
     portal.wait(&id, MINUTE, "some steps", |job| {
@@ -419,7 +357,7 @@ fn while_slurm_does_not_answer_the_state_is_unknown_and_then_recovers_by_itself(
     let relay = Relay::to(&cluster().rest_url);
     let portal = Portal::start(
         dir.path(),
-        &config(dir.path(), Interface::Rest, Some(&relay.url)),
+        &config(dir.path(), SlurmInterface::Rest(&relay.url)),
     );
     let id = portal.submit(1, 1.0, json!({"steps": 16, "step_seconds": 0.5}));
     portal.wait_state(&id, "running", MINUTE);
@@ -437,13 +375,13 @@ fn while_slurm_does_not_answer_the_state_is_unknown_and_then_recovers_by_itself(
 #[test]
 fn a_portal_whose_token_slurm_refuses_does_not_start_and_says_why() {
     let dir = tempfile::tempdir().unwrap();
-    let config = config(dir.path(), Interface::Rest, None);
+    let config = rest(dir.path());
     let text = std::fs::read_to_string(&config).unwrap();
     let wrong_key = dir.path().join("wrong.key");
     std::fs::write(&wrong_key, [1; 32]).unwrap();
     std::fs::write(
         &config,
-        text.replace(&cluster().jwt_key, &wrong_key.display().to_string()),
+        text.replace(cluster().jwt_key(), &wrong_key.display().to_string()),
     )
     .unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_aicc-portal"))
@@ -462,7 +400,7 @@ fn a_portal_whose_token_slurm_refuses_does_not_start_and_says_why() {
 #[test]
 fn a_slurm_id_that_now_names_another_job_is_not_mistaken_for_it() {
     let dir = tempfile::tempdir().unwrap();
-    let config = config(dir.path(), Interface::Commands, None);
+    let config = config(dir.path(), SlurmInterface::Commands);
     let portal = Portal::start(dir.path(), &config);
     let other = portal.submit(1, 1.0, json!({"steps": 1, "step_seconds": 0.1}));
     portal.wait_state(&other, "succeeded", MINUTE);
