@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 
+use crate::desktop::wait_until;
 use crate::packages;
 
 /// Debian's Slurm 22.05 with slurmrestd and its JWT plugin.
@@ -184,27 +185,23 @@ impl Cluster {
         Ok(())
     }
 
-    fn wait(&self, what: &str, mut ready: impl FnMut() -> bool) -> anyhow::Result<()> {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while Instant::now() < deadline {
-            if ready() {
-                return Ok(());
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
-        let logs: Vec<String> = ["slurmctld", "slurmd", "slurmrestd", "munged"]
-            .iter()
-            .map(|name| {
-                let log = std::fs::read_to_string(self.dir.join(format!("log/{name}.log")))
-                    .unwrap_or_default();
-                let tail: Vec<&str> = log.lines().rev().take(10).collect();
-                format!(
-                    "--- {name}.log\n{}",
-                    tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-                )
-            })
-            .collect();
-        bail!("timed out waiting for {what}\n{}", logs.join("\n"))
+    /// Waits for `ready`; on a timeout the error ends with the daemons' logs.
+    fn wait(&self, what: &str, ready: impl FnMut() -> bool) -> anyhow::Result<()> {
+        wait_until(what, ready).map_err(|e| {
+            let logs: Vec<String> = ["slurmctld", "slurmd", "slurmrestd", "munged"]
+                .iter()
+                .map(|name| {
+                    let log = std::fs::read_to_string(self.dir.join(format!("log/{name}.log")))
+                        .unwrap_or_default();
+                    let tail: Vec<&str> = log.lines().rev().take(10).collect();
+                    format!(
+                        "--- {name}.log\n{}",
+                        tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+                    )
+                })
+                .collect();
+            e.context(logs.join("\n"))
+        })
     }
 
     fn pid(&self, daemon: &str) -> Option<String> {
