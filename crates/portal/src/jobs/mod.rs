@@ -569,6 +569,17 @@ pub fn upsert_pool(
 /// added or resized with their free NPUs; a pool it does not report is
 /// removed, or, if jobs ran on it, kept for their history with no nodes.
 pub fn record_capacity(conn: &Connection, pools: &[PoolCapacity]) -> Result<(), ApiError> {
+    // Every tick reports the cluster; usually nothing changed and nothing
+    // is written.
+    let mut reported = pools.to_vec();
+    reported.sort_by(|a, b| a.id.cmp(&b.id));
+    if let Some(mut recorded) = recorded_capacity(conn)? {
+        // Pools kept with no nodes for their jobs' history are not reported.
+        recorded.retain(|p| p.nodes > 0 || reported.iter().any(|r| r.id == p.id));
+        if recorded == reported {
+            return Ok(());
+        }
+    }
     conn.execute(
         "DELETE FROM pools WHERE NOT EXISTS (SELECT 1 FROM jobs WHERE pool_id = pools.id)",
         [],
@@ -589,6 +600,31 @@ pub fn record_capacity(conn: &Connection, pools: &[PoolCapacity]) -> Result<(), 
     Ok(())
 }
 
+/// The pools as a cluster last reported them, by id; `None` if any pool's
+/// free NPUs are the portal's to count.
+fn recorded_capacity(conn: &Connection) -> Result<Option<Vec<PoolCapacity>>, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, name, npu_kind, nodes, npus_per_node, free_npus FROM pools ORDER BY id",
+    )?;
+    let rows = stmt
+        .query_map([], |r| {
+            let free: Option<u32> = r.get(5)?;
+            Ok(match free {
+                Some(free_npus) => Some(PoolCapacity {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    npu_kind: r.get(2)?,
+                    nodes: r.get(3)?,
+                    npus_per_node: r.get(4)?,
+                    free_npus,
+                }),
+                None => None,
+            })
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    Ok(rows.into_iter().collect())
+}
+
 /// Sets an organisation's NPU-hour quota.
 pub fn set_quota(conn: &Connection, organisation_id: i64, npu_hours: f64) -> Result<(), ApiError> {
     conn.execute(
@@ -597,4 +633,47 @@ pub fn set_quota(conn: &Connection, organisation_id: i64, npu_hours: f64) -> Res
         params![organisation_id, npu_hours],
     )?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pool(id: &str, free_npus: u32) -> PoolCapacity {
+        PoolCapacity {
+            id: id.into(),
+            name: format!("Slurm partition {id}"),
+            npu_kind: "NPU".into(),
+            nodes: 1,
+            npus_per_node: 8,
+            free_npus,
+        }
+    }
+
+    #[test]
+    fn a_cluster_reporting_the_same_pools_again_writes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::Db::open(&dir.path().join("p.sqlite3")).unwrap();
+        db.blocking(|conn| {
+            let changes = |conn: &Connection| -> i64 {
+                conn.query_row("SELECT total_changes()", [], |r| r.get(0))
+                    .unwrap()
+            };
+            upsert_pool(conn, "configured", "Configured", "NPU", 8, 1).unwrap();
+            record_capacity(conn, &[pool("npu", 8), pool("debug", 8)]).unwrap();
+            let after_first = changes(conn);
+            record_capacity(conn, &[pool("debug", 8), pool("npu", 8)]).unwrap();
+            assert_eq!(changes(conn), after_first, "the same pools, in any order");
+            record_capacity(conn, &[pool("npu", 2), pool("debug", 8)]).unwrap();
+            assert!(changes(conn) > after_first);
+            let pools = list_pools(conn).unwrap();
+            let ids: Vec<(&str, u32)> =
+                pools.iter().map(|p| (p.id.as_str(), p.free_npus)).collect();
+            assert_eq!(
+                ids,
+                [("debug", 8), ("npu", 2)],
+                "the configured pool had no jobs"
+            );
+        });
+    }
 }
