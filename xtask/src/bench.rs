@@ -10,8 +10,8 @@ use std::process::Command;
 
 use anyhow::Context as _;
 
-use crate::desktop::Desktop;
-use crate::{bundle, cargo, packages, root, step, target_dir, test};
+use crate::desktop::{self, Desktop};
+use crate::{bundle, cargo, packages, root, step, target_dir};
 
 pub fn bench(quick: bool) -> anyhow::Result<()> {
     packages::ensure(packages::BUILD, "Benchmarking AICC Partner")?;
@@ -43,7 +43,7 @@ pub fn bench(quick: bool) -> anyhow::Result<()> {
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch)?;
     let desktop = Desktop::start(&scratch)?;
-    run(quick, installers, &desktop, &test::tauri_driver()?)
+    run(quick, installers, &desktop, &desktop::tauri_driver()?)
 }
 
 fn deb(installers: Vec<PathBuf>) -> anyhow::Result<PathBuf> {

@@ -1,17 +1,12 @@
 //! `cargo xtask test`: every check and test, in the order that fails fastest.
 
-use std::path::PathBuf;
-use std::process::Command;
-
-use anyhow::Context as _;
-
-use crate::desktop::Desktop;
+use crate::desktop::{self, Desktop};
 use crate::{APP_FEATURES, bench, cargo, packages, root, slurm, step, target_dir, ui};
 
 pub fn test(update_screenshots: bool) -> anyhow::Result<()> {
     packages::ensure(packages::BUILD, "Building AICC Partner")?;
     packages::ensure(packages::TEST, "Testing AICC Partner")?;
-    let tauri_driver = tauri_driver()?;
+    let tauri_driver = desktop::tauri_driver()?;
     ui::install()?;
     ui::build()?;
 
@@ -61,26 +56,6 @@ pub fn test(update_screenshots: bool) -> anyhow::Result<()> {
     }
     eprintln!("\nAll checks and tests passed.");
     Ok(())
-}
-
-/// tauri-driver from PATH or cargo's bin directory, installed if missing.
-pub fn tauri_driver() -> anyhow::Result<PathBuf> {
-    let cargo_bin = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-        .map(|home| home.join("bin/tauri-driver"));
-    let on_path = Command::new("tauri-driver").arg("--help").output().is_ok();
-    if on_path {
-        return Ok(PathBuf::from("tauri-driver"));
-    }
-    if let Some(path) = cargo_bin.as_ref().filter(|p| p.exists()) {
-        return Ok(path.clone());
-    }
-    step(
-        "install tauri-driver",
-        Command::new("cargo").args(["install", "tauri-driver", "--version", "^2", "--locked"]),
-    )?;
-    cargo_bin.context("cannot find cargo's bin directory to run tauri-driver from")
 }
 
 /// Refreshes the pictures docs/ already holds (docs/ chooses which of the
