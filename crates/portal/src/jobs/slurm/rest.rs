@@ -76,7 +76,10 @@ impl Rest {
             token: Mutex::new(None),
         };
         let document = rest.call(Method::Get, "/openapi/v3", None).map_err(|e| {
-            anyhow::anyhow!("cannot read slurmrestd's API description at {url}: {e}")
+            anyhow::anyhow!(
+                "cannot read slurmrestd's API description at {url} ({e}); check that executor.rest.url \
+                 points to a slurmrestd started with `-a rest_auth/jwt`"
+            )
         })?;
         let offered: Vec<String> = document["paths"]
             .as_object()
@@ -109,8 +112,13 @@ impl Rest {
             );
         };
         rest.base = format!("{url}/slurm/{version}");
-        rest.call(Method::Get, "/ping", None)
-            .map_err(|e| anyhow::anyhow!("slurmrestd at {url} refused the portal's token: {e}"))?;
+        rest.call(Method::Get, "/ping", None).map_err(|e| {
+            anyhow::anyhow!(
+                "slurmrestd at {url} refused the portal's token ({e}); check that \
+                     executor.rest.jwt_key_file is the cluster's jwt_key (AuthAltParameters in \
+                     slurm.conf) and that executor.rest.user is a Slurm user"
+            )
+        })?;
         tracing::info!(%url, %version, "connected to slurmrestd");
         Ok(rest)
     }
