@@ -23,6 +23,9 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0005_search_speed.sql")),
     M::up(include_str!("../migrations/0006_lean_catalog_rows.sql")),
     M::up(include_str!("../migrations/0007_search_text_kept.sql")),
+    M::up(include_str!(
+        "../migrations/0008_filters_in_the_search_index.sql"
+    )),
 ];
 
 /// A handle on one account's local database.
