@@ -17,27 +17,6 @@ use crate::state::AppState;
 /// The event that carries every new [`aicc_client::sync::SyncReport`] to the UI.
 pub const SYNC_REPORT_EVENT: &str = "sync-report";
 
-/// Has WebKitGTK draw the window without its GL compositor. Without a
-/// GPU driver (office PCs, virtual and remote desktops, where Mesa renders
-/// GL on the CPU) the compositor's buffers made up a third of the app's
-/// memory: 10 s after start, the window's web process took 239 MiB with
-/// it and 129 MiB without. A catalog of lists and forms gains nothing
-/// from it.
-#[cfg(target_os = "linux")]
-fn draw_without_compositor(app: &tauri::App) {
-    use webkit2gtk::{HardwareAccelerationPolicy, SettingsExt as _, WebViewExt as _};
-    for window in app.webview_windows().values() {
-        let drawn = window.with_webview(|webview| {
-            if let Some(settings) = webview.inner().settings() {
-                settings.set_hardware_acceleration_policy(HardwareAccelerationPolicy::Never);
-            }
-        });
-        if let Err(e) = drawn {
-            tracing::warn!("cannot change how the window is drawn: {e}");
-        }
-    }
-}
-
 /// Starts the app.
 pub fn run() {
     let dirs = match aicc_client::config::AppDirs::from_system() {
@@ -99,8 +78,6 @@ pub fn run() {
         ])
         .on_window_event(tray::on_window_event)
         .setup(move |app| {
-            #[cfg(target_os = "linux")]
-            draw_without_compositor(app);
             let state = AppState::new(dirs);
             let handle = app.handle().clone();
             state.on_report(move |report| {

@@ -89,11 +89,7 @@ pub fn run(
         .arg(tauri_driver)
         .envs(desktop.env())
         // Release builds accept WebDriver only when asked to.
-        .env("TAURI_WEBVIEW_AUTOMATION", "true")
-        // The hello-world window draws as the app does (see
-        // `aicc_partner::software_rendering_on_linux`), so the floor is
-        // the smallest window WebKit gives, not one with its GL compositor.
-        .env("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+        .env("TAURI_WEBVIEW_AUTOMATION", "true");
     step(
         if quick {
             "benchmarks at tiny sizes (they must run; no time is asserted)"
