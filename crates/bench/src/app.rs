@@ -42,6 +42,9 @@ const CATALOG_SHOWN: &str = "[data-testid=catalog-list] [role=option]";
 /// Memory is read this long after the window is ready.
 const SETTLE: Duration = Duration::from_secs(10);
 const PATIENCE: Duration = Duration::from_secs(120);
+/// How often a start looks for its ready element: WebDriver's default of
+/// 250 ms would be most of what is measured.
+const POLL: Duration = Duration::from_millis(5);
 
 pub async fn figures(
     portal_url: &str,
@@ -181,7 +184,12 @@ fn prepare_store(portal_url: &str, binaries: &Binaries, home: &Path) -> anyhow::
 async fn launch(driver: &Driver, ready: &str) -> anyhow::Result<(Client, Duration)> {
     let started = Instant::now();
     let app = driver.launch().await?;
-    find_within(&app, ready, PATIENCE).await?;
+    app.wait()
+        .every(POLL)
+        .at_most(PATIENCE)
+        .for_element(fantoccini::Locator::Css(ready))
+        .await
+        .with_context(|| format!("nothing matching `{ready}` appeared"))?;
     Ok((app, started.elapsed()))
 }
 
