@@ -98,8 +98,11 @@ pub fn run() {
             if let Err(e) = tray::install(app.handle()) {
                 tracing::warn!("no tray icon (the desktop may not have a tray): {e}");
             }
-            let state = app.state::<AppState>();
-            tauri::async_runtime::block_on(state.resume_active_account());
+            // The account opens while the window loads.
+            let handle = app.handle().clone();
+            tauri::async_runtime::spawn(async move {
+                handle.state::<AppState>().resumed().await;
+            });
             Ok(())
         })
         .run(tauri::generate_context!());

@@ -13,7 +13,7 @@ use aicc_client::store::{Connection, Store};
 use aicc_client::sync::{SyncEngine, SyncOptions, SyncReport, SyncStatus};
 use aicc_client::vault::{CredentialStore, Keyring};
 use aicc_client::{Error, Result, accounts};
-use tokio::sync::{Mutex, watch};
+use tokio::sync::{Mutex, OnceCell, watch};
 
 type ReportListener = Arc<dyn Fn(&SyncReport) + Send + Sync>;
 
@@ -22,6 +22,8 @@ pub struct AppState {
     dirs: AppDirs,
     vault: Arc<dyn CredentialStore>,
     active: Mutex<Option<ActiveAccount>>,
+    /// Set once the account active at start has been reopened.
+    resumed: OnceCell<()>,
     report: watch::Sender<SyncReport>,
     listener: OnceLock<ReportListener>,
     notifying: Mutex<()>,
@@ -43,13 +45,14 @@ impl Drop for ActiveAccount {
 }
 
 impl AppState {
-    /// Nothing active yet; see [`AppState::resume_active_account`].
+    /// Nothing active yet; see [`AppState::resumed`].
     pub fn new(dirs: AppDirs) -> Self {
         let (report, _) = watch::channel(SyncReport::idle());
         Self {
             dirs,
             vault: Arc::new(Keyring::new()),
             active: Mutex::new(None),
+            resumed: OnceCell::new(),
             report,
             listener: OnceLock::new(),
             notifying: Mutex::new(()),
@@ -74,9 +77,24 @@ impl AppState {
         settings.save(&self.dirs.settings_file())
     }
 
-    /// Reopens the account that was active when the app last ran. Never
-    /// touches the network: the window shows the local catalog at once.
-    pub async fn resume_active_account(&self) {
+    /// Reopens the account that was active when the app last ran, once:
+    /// the start-up task does it while the window loads, and whatever the
+    /// window asks about the account first waits for it.
+    pub async fn resumed(&self) {
+        self.resumed
+            .get_or_init(|| self.resume_active_account())
+            .await;
+    }
+
+    /// The active account, once the one active at start is reopened.
+    async fn active(&self) -> tokio::sync::MutexGuard<'_, Option<ActiveAccount>> {
+        self.resumed().await;
+        self.active.lock().await
+    }
+
+    /// Reopens the account the settings name as active. Never touches the
+    /// network: the window shows the local catalog at once.
+    async fn resume_active_account(&self) {
         let settings = match self.settings() {
             Ok(settings) => settings,
             Err(e) => return self.fail(&e),
@@ -108,6 +126,7 @@ impl AppState {
         email: &str,
         password: &str,
     ) -> Result<Account> {
+        self.resumed().await;
         self.keep_proxy_password(url, proxy_password).await?;
         let (session, who) = accounts::sign_in(
             &self.dirs,
@@ -126,6 +145,7 @@ impl AppState {
 
     /// Shows another signed-in account; its engine starts, the previous one stops.
     pub async fn switch_account(&self, index: usize) -> Result<()> {
+        self.resumed().await;
         let mut settings = self.settings()?;
         if index >= settings.accounts.len() {
             return Err(Error::InvalidInput(format!("there is no account {index}")));
@@ -138,12 +158,7 @@ impl AppState {
 
     /// Signs the active account out; other accounts are left alone.
     pub async fn sign_out(&self) -> Result<()> {
-        let session = self
-            .active
-            .lock()
-            .await
-            .as_ref()
-            .map(|a| Arc::clone(&a.session));
+        let session = self.active().await.as_ref().map(|a| Arc::clone(&a.session));
         if let Some(session) = session {
             accounts::sign_out(&self.dirs, &session).await?;
         }
@@ -186,7 +201,7 @@ impl AppState {
 
     /// The active center and account, if any.
     pub async fn current_account(&self) -> Option<CenterAccount> {
-        self.active.lock().await.as_ref().map(|a| a.account.clone())
+        self.active().await.as_ref().map(|a| a.account.clone())
     }
 
     /// Runs `work` on the active account's store; without an account, `empty`.
@@ -195,7 +210,7 @@ impl AppState {
         empty: T,
         work: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
     ) -> Result<T> {
-        let store = self.active.lock().await.as_ref().map(|a| a.store.clone());
+        let store = self.active().await.as_ref().map(|a| a.store.clone());
         match store {
             Some(store) => store.call(work).await,
             None => Ok(empty),
@@ -209,16 +224,12 @@ impl AppState {
 
     /// The active account's session.
     pub async fn session(&self) -> Option<Arc<Session>> {
-        self.active
-            .lock()
-            .await
-            .as_ref()
-            .map(|a| Arc::clone(&a.session))
+        self.active().await.as_ref().map(|a| Arc::clone(&a.session))
     }
 
     /// Syncs now.
     pub async fn sync_now(&self) {
-        if let Some(active) = self.active.lock().await.as_ref() {
+        if let Some(active) = self.active().await.as_ref() {
             active.engine.sync_now();
         }
     }
@@ -269,5 +280,38 @@ impl AppState {
             listener(&report);
         }
         self.report.send_replace(report);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The account opens while the window loads; a question the window asks
+    /// before that waits for it rather than finding nobody signed in.
+    #[tokio::test]
+    async fn the_windows_first_question_waits_for_the_account_to_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let dirs = AppDirs {
+            config: dir.path().join("config"),
+            data: dir.path().join("data"),
+            logs: dir.path().join("logs"),
+        };
+        let account = CenterAccount {
+            url: "http://127.0.0.1:9/".into(),
+            email: "li.wei@example.cn".into(),
+            network: NetworkSettings::default(),
+        };
+        let settings = Settings {
+            accounts: vec![account.clone()],
+            active: Some(0),
+            ..Settings::default()
+        };
+        std::fs::create_dir_all(&dirs.config).unwrap();
+        settings.save(&dirs.settings_file()).unwrap();
+        let state = AppState::new(dirs);
+        let (first, resumed) = tokio::join!(state.current_account(), state.resumed());
+        assert_eq!((first, resumed), (Some(account.clone()), ()));
+        assert_eq!(state.current_account().await, Some(account));
     }
 }
