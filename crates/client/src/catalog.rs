@@ -295,10 +295,11 @@ fn search_tags(model: &Model) -> String {
 
 /// A filter's value as the one word the search index keeps for it.
 fn filter_word(filter: char, value: &str) -> String {
+    use std::fmt::Write as _;
     let mut word = String::with_capacity(1 + 2 * value.len());
     word.push(filter);
     for byte in value.bytes() {
-        word.push_str(&format!("{byte:02X}"));
+        let _ = write!(word, "{byte:02X}");
     }
     word
 }
@@ -387,31 +388,25 @@ fn filters(query: &CatalogQuery) -> Filters {
 }
 
 /// The full-text expression of the words typed and the indexed filters.
-fn expression(query: &CatalogQuery, filters: &Filters) -> Option<String> {
-    let words = fts_expression(&query.text)
-        .map(|words| format!("{{name task domain provider tags}} : ({words})"));
-    let parts: Vec<String> = words
+fn expression(typed: Option<String>, filters: &Filters) -> Option<String> {
+    let parts: Vec<String> = typed
         .into_iter()
         .chain(filters.words.iter().map(|w| format!("filters : {w}")))
         .collect();
     (!parts.is_empty()).then(|| parts.join(" AND "))
 }
 
-/// The FROM and WHERE clauses of a query and their parameters: the model
-/// rows the search index matches, and the conditions it cannot answer.
-fn conditions(query: &CatalogQuery) -> (String, Vec<Value>) {
-    let filters = filters(query);
+/// The conditions on the model rows that select what a query matches, and
+/// their parameters: the search index's matches for `expression`, and the
+/// filters the index does not keep.
+fn matching(expression: Option<String>, filters: &Filters) -> (Vec<&'static str>, Vec<Value>) {
     let mut clauses = filters.unindexed.clone();
-    let mut values = Vec::new();
-    if let Some(expression) = expression(query, &filters) {
+    let mut values = filters.unindexed_values.clone();
+    if let Some(expression) = expression {
         clauses.insert(0, MATCHING);
-        values.push(Value::Text(expression));
+        values.insert(0, Value::Text(expression));
     }
-    values.extend(filters.unindexed_values);
-    (
-        format!("catalog_models m WHERE {}", where_clause(&clauses)),
-        values,
-    )
+    (clauses, values)
 }
 
 /// The models the full-text expression bound to it matches.
@@ -426,14 +421,20 @@ fn where_clause(clauses: &[&str]) -> String {
 }
 
 /// Every word must match the start of a word in the name, task, domain,
-/// provider or tags; quotes and operators are plain text.
+/// provider or tags (never the filters' words); quotes and operators are
+/// plain text.
 fn fts_expression(text: &str) -> Option<String> {
     let words: Vec<String> = text
         .split(|c: char| !c.is_alphanumeric() && c != '.' && c != '_')
         .filter(|w| !w.is_empty())
         .map(|w| format!("\"{}\"*", w.replace('"', "")))
         .collect();
-    (!words.is_empty()).then(|| words.join(" AND "))
+    (!words.is_empty()).then(|| {
+        format!(
+            "{{name task domain provider tags}} : ({})",
+            words.join(" AND ")
+        )
+    })
 }
 
 /// Results are read in order from an index, stopping at the page's end,
@@ -476,22 +477,24 @@ pub fn search(
     offset: u32,
     limit: u32,
 ) -> Result<SearchPage> {
+    let typed = fts_expression(&query.text);
     let filters = filters(query);
-    let expression = expression(query, &filters);
+    let expression = expression(typed.clone(), &filters);
+    let (matching, matching_values) = matching(expression.clone(), &filters);
     let total: u32 = match &expression {
         Some(expression) if filters.unindexed.is_empty() => conn.query_row(
             "SELECT count(*) FROM catalog_search WHERE catalog_search MATCH ?1",
             [expression],
             |r| r.get(0),
         )?,
-        _ => {
-            let (from_where, values) = conditions(query);
-            conn.query_row(
-                &format!("SELECT count(*) FROM {from_where}"),
-                params_from_iter(values.iter()),
-                |r| r.get(0),
-            )?
-        }
+        _ => conn.query_row(
+            &format!(
+                "SELECT count(*) FROM catalog_models m WHERE {}",
+                where_clause(&matching)
+            ),
+            params_from_iter(matching_values.iter()),
+            |r| r.get(0),
+        )?,
     };
     let catalog: u32 = conn.query_row("SELECT count(*) FROM catalog_models", [], |r| r.get(0))?;
     let walk = u64::from(total) * WALK_WHEN_ONE_IN >= u64::from(catalog);
@@ -524,26 +527,17 @@ pub fn search(
             .query_map(params_from_iter(values), summary)?
             .collect::<rusqlite::Result<Vec<_>>>()
     };
-    let Some(expression) = expression else {
-        let models = page(&filters.rows, filters.row_values, walk, offset, limit)?;
-        return Ok(SearchPage { total, models });
-    };
-    let matching = [&[MATCHING], &filters.unindexed[..]].concat();
-    let matching_values: Vec<Value> = std::iter::once(Value::Text(expression))
-        .chain(filters.unindexed_values)
-        .collect();
-    let text = query.text.trim();
-    let typed = fts_expression(text).is_some();
-    if !typed && walk {
+    if typed.is_none() && walk {
         // Most models pass the filters: checking rows on the way down the
         // index costs less than listing every match first.
         let models = page(&filters.rows, filters.row_values, walk, offset, limit)?;
         return Ok(SearchPage { total, models });
     }
-    if query.sort != Sort::Relevance || !typed {
+    if query.sort != Sort::Relevance || typed.is_none() {
         let models = page(&matching, matching_values, walk, offset, limit)?;
         return Ok(SearchPage { total, models });
     }
+    let text = query.text.trim();
     let starts = "m.name COLLATE NOCASE >= ? AND m.name COLLATE NOCASE < ?";
     let bounds = [
         Value::Text(text.to_owned()),
@@ -578,7 +572,9 @@ pub fn search(
 
 /// Counts per filter value among the models that match `query`.
 pub fn facets(conn: &Connection, query: &CatalogQuery) -> Result<Facets> {
-    let (from_where, values) = conditions(query);
+    let filters = filters(query);
+    let (clauses, values) = matching(expression(fts_expression(&query.text), &filters), &filters);
+    let from_where = format!("catalog_models m WHERE {}", where_clause(&clauses));
     let count = |column: &str, join: &str| -> Result<Vec<FacetCount>> {
         let sql = format!(
             "SELECT {column}, count(*) FROM {from_where_joined} GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 50",
@@ -960,11 +956,9 @@ mod tests {
         let filters = filters(query);
         let mut clauses = filters.rows.clone();
         let mut values = Vec::new();
-        if let Some(words) = fts_expression(&query.text) {
+        if let Some(typed) = fts_expression(&query.text) {
             clauses.insert(0, MATCHING);
-            values.push(Value::from(format!(
-                "{{name task domain provider tags}} : ({words})"
-            )));
+            values.push(Value::from(typed));
         }
         values.extend(filters.row_values);
         let from_where = format!("catalog_models m WHERE {}", where_clause(&clauses));
