@@ -39,7 +39,10 @@ pub fn check_cursor(
     after: u64,
     collection: Option<&str>,
 ) -> Result<(), ApiError> {
-    let head: u64 = conn.query_row("SELECT rev FROM revision WHERE id = 1", [], |r| r.get(0))?;
+    // Asked on every feed request: the statements are kept compiled.
+    let head: u64 = conn
+        .prepare_cached("SELECT rev FROM revision WHERE id = 1")?
+        .query_row([], |r| r.get(0))?;
     if after > head {
         return Err(ApiError::BadRequest {
             field: "after".into(),
@@ -50,11 +53,8 @@ pub fn check_cursor(
     }
     if let Some(collection) = collection {
         let floor: Option<u64> = conn
-            .query_row(
-                "SELECT rev FROM feed_floors WHERE collection = ?1",
-                [collection],
-                |r| r.get(0),
-            )
+            .prepare_cached("SELECT rev FROM feed_floors WHERE collection = ?1")?
+            .query_row([collection], |r| r.get(0))
             .optional()?;
         if let Some(floor) = floor
             && after > 0

@@ -67,22 +67,22 @@ pub async fn caller_from_headers(
     let caller = state
         .db
         .call(move |conn| {
-            conn.query_row(
+            // Every request asks this: its plan is kept, not compiled again.
+            conn.prepare_cached(
                 "SELECT u.id, u.organisation_id, u.role FROM users u WHERE u.id = (
                      SELECT user_id FROM tokens WHERE hash = ?1 AND kind = 'access'
                          AND revoked_at IS NULL AND expires_at > ?2
                      UNION ALL
                      SELECT user_id FROM personal_tokens WHERE hash = ?1
                          AND revoked_at IS NULL AND expires_at > ?2)",
-                params![hash, now()],
-                |row| {
-                    Ok((
-                        row.get::<_, i64>(0)?,
-                        row.get::<_, i64>(1)?,
-                        row.get::<_, String>(2)?,
-                    ))
-                },
-            )
+            )?
+            .query_row(params![hash, now()], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, i64>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
+            })
             .optional()
             .map_err(ApiError::from)
         })
