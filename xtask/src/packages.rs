@@ -20,8 +20,8 @@ pub const BUILD: &[&str] = &[
 ];
 
 /// Running the tests: a virtual display, D-Bus, a Secret Service, WebDriver,
-/// screenshots, keyboard input for the OS file dialog, and a CJK font so
-/// Chinese screens render.
+/// screenshots, keyboard input for the OS file dialog, a CJK font so
+/// Chinese screens render, and the load generator of the benchmark's feed.
 pub const TEST: &[&str] = &[
     "xvfb",
     "xauth",
@@ -35,6 +35,7 @@ pub const TEST: &[&str] = &[
     "at-spi2-core",
     "fonts-wqy-microhei",
     "xdotool",
+    "wrk",
 ];
 
 /// Makes sure `packages` are installed, installing them if we may.
