@@ -7,6 +7,7 @@ mod commands;
 mod desktop_notifications;
 mod error;
 mod logging;
+pub mod rendering;
 mod state;
 mod tray;
 
