@@ -90,6 +90,23 @@ describe('CatalogScreen', () => {
     expect(window.location.hash).toBe('#/?q=res&task=LLM&hardware=Atlas+800T+A2');
   });
 
+  it('takes typing anywhere into the search box, but not from another field', async () => {
+    component = mount(CatalogScreen, { target: document.body });
+    await settle();
+    const search = document.querySelector<HTMLInputElement>('input[name=search]');
+    expect(document.activeElement).not.toBe(search);
+    const sort = document.querySelector<HTMLSelectElement>('select[name=sort]');
+    sort?.focus();
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: 'r' }));
+    expect(document.activeElement).toBe(sort);
+    sort?.blur();
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: 'r', ctrlKey: true }));
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: ' ' }));
+    expect(document.activeElement).not.toBe(search);
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: 'r' }));
+    expect(document.activeElement).toBe(search);
+  });
+
   it('says so when nothing matches, naming the query', async () => {
     window.location.hash = '#/?q=nothing';
     component = mount(CatalogScreen, { target: document.body });
