@@ -68,11 +68,11 @@ async fn catalog_syncs_from_the_portal_and_stays_visible_offline() -> anyhow::Re
     .await?;
     type_into(&app, "input[name=search]", "resnet50").await?;
     click(&app, "#model-0[data-model-id=resnet50]").await?;
-    let page = find(&app, "[data-testid=model-page]").await?.text().await?;
-    assert!(
-        page.contains("Image Classification") && page.contains("Atlas 800T A2"),
-        "{page}"
-    );
+    // The page shows its back link at once and the model once it is read.
+    wait_for_text(&app, "[data-testid=model-page]", |page| {
+        page.contains("Image Classification") && page.contains("Atlas 800T A2")
+    })
+    .await?;
     click(&app, "[data-testid=favourite][aria-pressed=false]").await?;
     find(&app, "[data-testid=favourite][aria-pressed=true]").await?;
     // The favourite reaches the account, for the partner's other computers.
@@ -154,11 +154,11 @@ async fn the_app_speaks_chinese_when_asked_and_remembers_it() -> anyhow::Result<
     screenshot(&app, &env, "catalog-zh-dark").await?;
     type_into(&app, "input[name=search]", "qwen3-32b").await?;
     click(&app, "#model-0[data-model-id='qwen3-32b']").await?;
-    let page = find(&app, "[data-testid=model-page]").await?.text().await?;
-    assert!(
-        page.contains("2 节点 × 8 卡"),
-        "the recommended cluster, in Chinese: {page}"
-    );
+    // The recommended cluster, in Chinese.
+    wait_for_text(&app, "[data-testid=model-page]", |page| {
+        page.contains("2 节点 × 8 卡")
+    })
+    .await?;
     screenshot(&app, &env, "model-zh-dark").await?;
     app.close().await?;
     Ok(())
