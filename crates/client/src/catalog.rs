@@ -108,6 +108,71 @@ pub fn apply_page(
     applied
 }
 
+/// The columns of a synced model, in the order `write_page` binds them.
+const MODEL_COLUMNS: [&str; 14] = [
+    "id",
+    "rev",
+    "name",
+    "provider",
+    "task",
+    "domain",
+    "framework",
+    "license",
+    "parameters",
+    "stars",
+    "downloads",
+    "updated_at",
+    "generation",
+    "tags",
+];
+
+/// Indexes into `MODEL_COLUMNS` of what the search index holds: name,
+/// provider, task, domain and tags (tags carry hardware, framework and
+/// licence, which the filter words are made of).
+const SEARCHED_COLUMNS: [usize; 5] = [2, 3, 4, 5, 13];
+
+/// Which of `row`'s values differ from the `stored` ones, by index.
+fn changed_columns(row: &[&dyn rusqlite::ToSql], stored: &[Value]) -> Result<Vec<usize>> {
+    let mut changed = Vec::new();
+    for (i, (new, old)) in row.iter().zip(stored).enumerate() {
+        let new = match new.to_sql()? {
+            rusqlite::types::ToSqlOutput::Borrowed(value) => Value::from(value),
+            rusqlite::types::ToSqlOutput::Owned(value) => value,
+            _ => Value::Null,
+        };
+        if &new != old {
+            changed.push(i);
+        }
+    }
+    Ok(changed)
+}
+
+/// Updates `changed` columns of the model at `rowid` to `row`'s values.
+fn update_columns(
+    tx: &Connection,
+    rowid: i64,
+    row: &[&dyn rusqlite::ToSql],
+    changed: &[usize],
+) -> Result<()> {
+    let set = changed
+        .iter()
+        .enumerate()
+        .map(|(n, &c)| format!("{} = ?{}", MODEL_COLUMNS[c], n + 1))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "UPDATE catalog_models SET {set} WHERE rowid = ?{}",
+        changed.len() + 1
+    );
+    tx.prepare_cached(&sql)?.execute(params_from_iter(
+        changed
+            .iter()
+            .map(|&c| row[c])
+            .chain([&rowid as &dyn rusqlite::ToSql]),
+    ))?;
+    Ok(())
+}
+
 /// SQLite's page cache while a page of changes is written, and otherwise.
 const WRITE_CACHE_KIB: i64 = 32_000;
 const DEFAULT_CACHE_KIB: i64 = 2_000;
@@ -123,8 +188,12 @@ fn write_page(conn: &mut Connection, page: &ChangePage<Model>, synced_at: &str) 
         .optional()?
         .unwrap_or((0, false));
     {
-        let mut find = tx.prepare_cached(
-            "SELECT rowid, name, task, domain, provider, tags FROM catalog_models WHERE id = ?1",
+        let mut find = tx.prepare_cached(&format!(
+            "SELECT rowid, {} FROM catalog_models WHERE id = ?1",
+            MODEL_COLUMNS.join(", ")
+        ))?;
+        let mut stored_hardware = tx.prepare_cached(
+            "SELECT hardware FROM catalog_hardware WHERE model_rowid = ?1 ORDER BY hardware",
         )?;
         let mut unindex = tx.prepare_cached("DELETE FROM catalog_search WHERE rowid = ?1")?;
         let mut remove = tx.prepare_cached("DELETE FROM catalog_models WHERE rowid = ?1")?;
@@ -139,12 +208,6 @@ fn write_page(conn: &mut Connection, page: &ChangePage<Model>, synced_at: &str) 
             "INSERT INTO catalog_models (id, rev, name, provider, task, domain, framework, license,
                  parameters, stars, downloads, updated_at, generation, tags)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        )?;
-        let mut update = tx.prepare_cached(
-            "UPDATE catalog_models SET id = ?1, rev = ?2, name = ?3, provider = ?4, task = ?5,
-                 domain = ?6, framework = ?7, license = ?8, parameters = ?9, stars = ?10,
-                 downloads = ?11, updated_at = ?12, generation = ?13, tags = ?14
-             WHERE rowid = ?15",
         )?;
         let mut add_body =
             tx.prepare_cached("INSERT INTO catalog_bodies (rowid, body) VALUES (?1, ?2)")?;
@@ -162,30 +225,17 @@ fn write_page(conn: &mut Connection, page: &ChangePage<Model>, synced_at: &str) 
                 Change::Upsert { item, .. } => &item.id,
                 Change::Tombstone { id, .. } => id,
             };
-            let existing: Option<(i64, [String; 5])> = find
+            let existing: Option<(i64, Vec<Value>)> = find
                 .query_row([id], |r| {
-                    Ok((
-                        r.get(0)?,
-                        [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?],
-                    ))
+                    let stored = (1..=MODEL_COLUMNS.len())
+                        .map(|i| r.get(i))
+                        .collect::<rusqlite::Result<_>>()?;
+                    Ok((r.get(0)?, stored))
                 })
                 .optional()?;
-            if let Some((rowid, _)) = existing {
-                clear_hardware.execute([rowid])?;
-            }
             match change {
                 Change::Upsert { rev, item } => {
                     let tags = search_tags(item);
-                    let text = [&item.name, &item.task, &item.domain, &item.provider, &tags];
-                    // Only a change of what search reads rewrites the index.
-                    let reindex = match &existing {
-                        Some((rowid, kept)) if kept.iter().ne(text) => {
-                            unindexed.push(*rowid);
-                            true
-                        }
-                        Some(_) => false,
-                        None => true,
-                    };
                     let row = params![
                         item.id,
                         rev,
@@ -203,30 +253,55 @@ fn write_page(conn: &mut Connection, page: &ChangePage<Model>, synced_at: &str) 
                         tags,
                     ];
                     let body = serde_json::to_string(item)?;
-                    let rowid = match &existing {
-                        Some((rowid, _)) => {
-                            update.execute(params_from_iter(
-                                row.iter().copied().chain([rowid as &dyn rusqlite::ToSql]),
-                            ))?;
+                    let mut hardware: Vec<&str> =
+                        item.hardware.iter().map(String::as_str).collect();
+                    hardware.sort_unstable();
+                    hardware.dedup();
+                    // A known model is updated in the columns that changed
+                    // only, and its hardware rows only when they differ:
+                    // rewriting every column rewrote all six indexes, and
+                    // that with the hardware rows was most of an
+                    // incremental sync (28–40 ms of 100 models, 3.4 ms so).
+                    let (rowid, reindex, rehardware) = match &existing {
+                        Some((rowid, stored)) => {
+                            let changed = changed_columns(row, stored)?;
+                            if !changed.is_empty() {
+                                update_columns(&tx, *rowid, row, &changed)?;
+                            }
                             replace_body.execute(params![rowid, body])?;
-                            *rowid
+                            let kept: Vec<String> = stored_hardware
+                                .query_map([rowid], |r| r.get(0))?
+                                .collect::<rusqlite::Result<_>>()?;
+                            let rehardware = kept.iter().ne(hardware.iter().copied());
+                            if rehardware {
+                                clear_hardware.execute([rowid])?;
+                            }
+                            // Only a change of what search reads rewrites the index.
+                            let reindex = changed.iter().any(|&c| SEARCHED_COLUMNS.contains(&c));
+                            if reindex {
+                                unindexed.push(*rowid);
+                            }
+                            (*rowid, reindex, rehardware)
                         }
                         None => {
                             insert.execute(row)?;
                             let rowid = tx.last_insert_rowid();
                             add_body.execute(params![rowid, body])?;
-                            rowid
+                            (rowid, true, true)
                         }
                     };
                     if reindex {
                         indexed.push((rowid, item, tags));
                     }
-                    for hardware in &item.hardware {
-                        add_hardware.execute(params![rowid, hardware])?;
+                    if rehardware {
+                        for hardware in hardware {
+                            add_hardware.execute(params![rowid, hardware])?;
+                        }
                     }
                 }
                 Change::Tombstone { .. } => {
                     if let Some((rowid, _)) = existing {
+                        clear_hardware.execute([rowid])?;
                         unindexed.push(rowid);
                         remove.execute([rowid])?;
                         drop_body.execute([rowid])?;
@@ -1125,6 +1200,7 @@ mod tests {
         // A republication that changes no searchable text keeps the index as it is.
         let mut popular = model("a", "alexnet-v2", "x");
         popular.downloads = 1_000;
+        popular.stars = 77;
         let third = page(
             vec![Change::Upsert {
                 rev: 5,
@@ -1135,6 +1211,30 @@ mod tests {
         );
         store.blocking(|c| apply_page(c, &third, "t3")).unwrap();
         assert_eq!((found("v2"), found("manufacturing")), (1, 1));
+        let counts: (u64, u64) = store
+            .blocking(|c| {
+                Ok(c.query_row(
+                    "SELECT stars, downloads FROM catalog_models WHERE id = 'a'",
+                    [],
+                    |r| Ok((r.get(0)?, r.get(1)?)),
+                )?)
+            })
+            .unwrap();
+        assert_eq!(counts, (77, 1_000), "the changed columns are written");
+        let hardware = |store: &Store| {
+            store
+                .blocking(|c| super::facets(c, &CatalogQuery::default()))
+                .unwrap()
+                .hardware
+                .into_iter()
+                .map(|h| (h.value, h.count))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            hardware(&store),
+            [("Atlas 800T A2".to_owned(), 1)],
+            "unchanged hardware is kept"
+        );
         let mut moved = model("a", "alexnet-v2", "x");
         moved.hardware = vec!["Atlas 300I Duo".into()];
         let fourth = page(
@@ -1151,6 +1251,7 @@ mod tests {
             (1, 0),
             "new tags, re-indexed"
         );
+        assert_eq!(hardware(&store), [("Atlas 300I Duo".to_owned(), 1)]);
     }
 
     #[test]
