@@ -126,10 +126,9 @@ const MODEL_COLUMNS: [&str; 14] = [
     "tags",
 ];
 
-/// Indexes into `MODEL_COLUMNS` of what the search index holds: name,
-/// provider, task, domain and tags (tags carry hardware, framework and
+/// The columns the search index holds (tags carry hardware, framework and
 /// licence, which the filter words are made of).
-const SEARCHED_COLUMNS: [usize; 5] = [2, 3, 4, 5, 13];
+const SEARCHED_COLUMNS: [&str; 5] = ["name", "provider", "task", "domain", "tags"];
 
 /// Which of `row`'s values differ from the `stored` ones, by index.
 fn changed_columns(row: &[&dyn rusqlite::ToSql], stored: &[Value]) -> Result<Vec<usize>> {
@@ -204,11 +203,14 @@ fn write_page(conn: &mut Connection, page: &ChangePage<Model>, synced_at: &str) 
         )?;
         // A new model is inserted and a known one updated by its rowid:
         // an upsert would make SQLite keep a statement journal per model.
-        let mut insert = tx.prepare_cached(
-            "INSERT INTO catalog_models (id, rev, name, provider, task, domain, framework, license,
-                 parameters, stars, downloads, updated_at, generation, tags)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
-        )?;
+        let mut insert = tx.prepare_cached(&format!(
+            "INSERT INTO catalog_models ({}) VALUES ({})",
+            MODEL_COLUMNS.join(", "),
+            (1..=MODEL_COLUMNS.len())
+                .map(|i| format!("?{i}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ))?;
         let mut add_body =
             tx.prepare_cached("INSERT INTO catalog_bodies (rowid, body) VALUES (?1, ?2)")?;
         let mut replace_body =
@@ -277,7 +279,9 @@ fn write_page(conn: &mut Connection, page: &ChangePage<Model>, synced_at: &str) 
                                 clear_hardware.execute([rowid])?;
                             }
                             // Only a change of what search reads rewrites the index.
-                            let reindex = changed.iter().any(|&c| SEARCHED_COLUMNS.contains(&c));
+                            let reindex = changed
+                                .iter()
+                                .any(|&c| SEARCHED_COLUMNS.contains(&MODEL_COLUMNS[c]));
                             if reindex {
                                 unindexed.push(*rowid);
                             }
