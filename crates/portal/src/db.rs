@@ -16,6 +16,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0006_applications.sql")),
     M::up(include_str!("../migrations/0007_favourites.sql")),
     M::up(include_str!("../migrations/0008_cluster_executors.sql")),
+    M::up(include_str!("../migrations/0009_scheduler_indexes.sql")),
 ];
 
 /// Errors of the database layer.
@@ -48,6 +49,9 @@ impl Db {
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Every request and scheduler tick shares this one connection; its
+        // cached statements (about forty) should all stay compiled.
+        conn.set_prepared_statement_cache_capacity(64);
         Migrations::from_slice(MIGRATIONS)
             .to_latest(&mut conn)
             .map_err(|source| DbError::Migration {

@@ -11,11 +11,8 @@ use crate::error::ApiError;
 /// Takes the next server-wide revision inside the caller's transaction, so a
 /// row and its revision commit or roll back together.
 pub fn next_rev(conn: &Connection) -> rusqlite::Result<u64> {
-    conn.query_row(
-        "UPDATE revision SET rev = rev + 1 WHERE id = 1 RETURNING rev",
-        [],
-        |row| row.get(0),
-    )
+    conn.prepare_cached("UPDATE revision SET rev = rev + 1 WHERE id = 1 RETURNING rev")?
+        .query_row([], |row| row.get(0))
 }
 
 /// Checks a feed query and returns the page size to use.

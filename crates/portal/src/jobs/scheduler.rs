@@ -32,7 +32,7 @@
 //! An executor that cannot answer leaves its jobs as they were, marked
 //! "state unknown since" the first failed attempt, until it answers again.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -231,10 +231,10 @@ fn unknown(conn: &Connection, held: &Released, now: i64) -> Result<Option<u64>, 
         return Ok(None);
     }
     let rev = feed::next_rev(conn)?;
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE jobs SET unknown_since = ?2, rev = ?3, updated_at = ?2 WHERE id = ?1",
-        params![held.job.id, now, rev],
-    )?;
+    )?
+    .execute(params![held.job.id, now, rev])?;
     Ok(Some(rev))
 }
 
@@ -268,28 +268,26 @@ fn observe(
     }
     // Charged hours never go down, e.g. when the executor forgot the job.
     let used = f64::from(job.request.npus()) * seen.elapsed_hours;
-    conn.execute(
+    conn.prepare_cached(
         "UPDATE jobs SET log_seq = log_seq + ?2, log_offset = ?3, step = ?4, total_steps = ?5,
              npu_hours_used = max(npu_hours_used, ?6), unknown_since = NULL
          WHERE id = ?1",
-        params![
-            job.id,
-            seen.logs.len() as u64,
-            seen.log_offset,
-            seen.step,
-            seen.total_steps,
-            used
-        ],
-    )?;
+    )?
+    .execute(params![
+        job.id,
+        seen.logs.len() as u64,
+        seen.log_offset,
+        seen.step,
+        seen.total_steps,
+        used
+    ])?;
     let next = match &seen.status {
         Observed::Queued { reason: why } if state == "queued" => {
             if reason.as_deref() == Some(why.as_str()) {
                 None
             } else {
-                conn.execute(
-                    "UPDATE jobs SET reason = ?2 WHERE id = ?1",
-                    params![job.id, why],
-                )?;
+                conn.prepare_cached("UPDATE jobs SET reason = ?2 WHERE id = ?1")?
+                    .execute(params![job.id, why])?;
                 return bump(conn, &job.id, now).map(Some);
             }
         }
@@ -324,10 +322,8 @@ fn observe(
 /// A new revision for a job whose state stays.
 fn bump(conn: &Connection, id: &str, now: i64) -> Result<u64, ApiError> {
     let rev = feed::next_rev(conn)?;
-    conn.execute(
-        "UPDATE jobs SET rev = ?2, updated_at = ?3 WHERE id = ?1",
-        params![id, rev, now],
-    )?;
+    conn.prepare_cached("UPDATE jobs SET rev = ?2, updated_at = ?3 WHERE id = ?1")?
+        .execute(params![id, rev, now])?;
     Ok(rev)
 }
 
@@ -381,7 +377,7 @@ fn place(
         )?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    let mut waiting: BTreeMap<i64, Vec<Queued>> = BTreeMap::new();
+    let mut waiting: BTreeMap<i64, VecDeque<Queued>> = BTreeMap::new();
     let mut stmt = conn.prepare_cached(
         "SELECT id, organisation_id, pool_id, request, npus, priority, queued_at FROM jobs
          WHERE state = 'queued' AND executor_id IS NULL",
@@ -395,20 +391,26 @@ fn place(
             continue;
         };
         let organisation_id = row.get(1)?;
-        waiting.entry(organisation_id).or_default().push(Queued {
-            seq,
-            id: row.get(0)?,
-            organisation_id,
-            pool,
-            request: row.get(3)?,
-            npus: row.get(4)?,
-            priority: row.get(5)?,
-            queued_at: row.get::<_, Option<i64>>(6)?.unwrap_or(now),
-        });
+        waiting
+            .entry(organisation_id)
+            .or_default()
+            .push_back(Queued {
+                seq,
+                id: row.get(0)?,
+                organisation_id,
+                pool,
+                request: row.get(3)?,
+                npus: row.get(4)?,
+                priority: row.get(5)?,
+                queued_at: row.get::<_, Option<i64>>(6)?.unwrap_or(now),
+            });
         seq += 1;
     }
+    // The job that starts is mostly near the front of its queue, where a
+    // deque removes it without moving the rest.
     for jobs in waiting.values_mut() {
-        jobs.sort_by_key(|q| (-q.priority, q.queued_at, q.seq));
+        jobs.make_contiguous()
+            .sort_by_key(|q| (-q.priority, q.queued_at, q.seq));
     }
     // Pools held by a job that waited too long: only that job may start there.
     let mut held: Vec<Option<(i64, usize)>> = vec![None; pools.len()];
@@ -445,10 +447,12 @@ fn place(
         let Some((_, organisation, at)) = best else {
             break;
         };
-        let Some(jobs) = waiting.get_mut(&organisation) else {
+        let Some(job) = waiting
+            .get_mut(&organisation)
+            .and_then(|jobs| jobs.remove(at))
+        else {
             break;
         };
-        let job = jobs.remove(at);
         let running = RunningJob {
             id: job.id.clone(),
             request: serde_json::from_str::<JobRequest>(&job.request)?,
@@ -461,17 +465,16 @@ fn place(
         };
         match executor.submit(&running) {
             Ok(submitted) => {
-                conn.execute(
-                    "UPDATE jobs SET executor_id = ?2 WHERE id = ?1",
-                    params![job.id, submitted.executor_id],
-                )?;
+                conn.prepare_cached("UPDATE jobs SET executor_id = ?2 WHERE id = ?1")?
+                    .execute(params![job.id, submitted.executor_id])?;
                 let rev = if submitted.running {
                     transition(conn, &job.id, JobState::Running, None, now)?
                 } else {
-                    conn.execute(
-                        "UPDATE jobs SET reason = ?2 WHERE id = ?1",
-                        params![job.id, "released to the cluster, waiting for it to start"],
-                    )?;
+                    conn.prepare_cached("UPDATE jobs SET reason = ?2 WHERE id = ?1")?
+                        .execute(params![
+                            job.id,
+                            "released to the cluster, waiting for it to start"
+                        ])?;
                     bump(conn, &job.id, now)?
                 };
                 changed.push((job.organisation_id, rev));
