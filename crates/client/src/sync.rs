@@ -1,7 +1,7 @@
 //! The sync engine: one background task per signed-in account. Each cycle
 //! sends what waits in the outbox, then pulls the catalog, jobs and
-//! applications change feeds page by page (each page applied with its
-//! cursor in one transaction). A second task listens to the center's event
+//! applications change feeds (pages applied with their cursor in one
+//! transaction, the next pages fetched meanwhile). A second task listens to the center's event
 //! stream and starts a cycle when something changed; without the stream,
 //! the engine polls. The engine publishes an honest status for the UI:
 //! syncing with counts, up to date at T, offline since T and when it
@@ -336,9 +336,8 @@ pub async fn sync_catalog(
     .await
 }
 
-/// Pulls one collection's feed page by page, each page applied with its
-/// cursor in one transaction while the next page is on its way. A 401
-/// refreshes the token once; a 410 starts the collection over from 0.
+/// Pulls one collection's feed until nothing more is waiting. A 410 starts
+/// the collection over from 0, once.
 async fn pull<T, A>(
     session: &Session,
     store: &Store,
@@ -356,21 +355,22 @@ where
         .await?
         .map_or(0, |(rev, _)| rev);
     let mut received = 0u32;
-    let mut refreshed = false;
     let mut relisted = false;
-    // The next page, when it was fetched while the previous one was applied.
-    let mut prefetched = None;
     loop {
-        let fetched = match prefetched.take() {
-            Some(fetched) => fetched,
-            None => fetch::<T>(session, collection, after, page_size).await,
-        };
-        let page = match fetched {
-            Err(Error::Portal { status: 401, .. }) if !refreshed => {
-                refreshed = true;
-                session.invalidate().await;
-                continue;
-            }
+        let pulled = pull_from(
+            session,
+            store,
+            collection,
+            after,
+            page_size,
+            apply,
+            &mut |applied, remaining| {
+                received += applied;
+                progress(received, Some(received + remaining));
+            },
+        )
+        .await;
+        match pulled {
             Err(Error::CursorExpired(reason)) if !relisted => {
                 tracing::info!(collection, %reason, "the center's history ran out; listing again from 0");
                 relisted = true;
@@ -384,28 +384,92 @@ where
                         }
                     })
                     .await?;
-                continue;
             }
-            other => other?,
-        };
-        let more = page.more;
-        let remaining = page.remaining;
-        after = page.next;
-        let now = now_rfc3339(Duration::ZERO);
-        let applied = store.call(move |c| apply(c, &page, &now));
-        if more {
-            let (applied, next) =
-                tokio::join!(applied, fetch(session, collection, after, page_size));
-            received += applied? as u32;
-            prefetched = Some(next);
-        } else {
-            received += applied.await? as u32;
-        }
-        progress(received, Some(received + remaining as u32));
-        if !more {
-            return Ok(received);
+            other => return other.map(|()| received),
         }
     }
+}
+
+/// Pages fetched ahead of the one being applied.
+const PAGES_AHEAD: usize = 8;
+
+/// Pulls pages after `after` while the pages already fetched are applied:
+/// whatever arrived during one transaction goes into the next, with its
+/// cursor. When the store is the slower side (a first sync of a large
+/// catalog) transactions grow to `PAGES_AHEAD` pages, and SQLite rewrites
+/// each index and search segment page that many times less often; a
+/// quiet feed's single page is applied as soon as it arrives. A 401
+/// refreshes the token once. `applied` hears how many changes each
+/// transaction applied and how many are still waiting.
+async fn pull_from<T, A>(
+    session: &Session,
+    store: &Store,
+    collection: &'static str,
+    after: u64,
+    page_size: u32,
+    apply: A,
+    applied: &mut impl FnMut(u32, u32),
+) -> Result<()>
+where
+    T: DeserializeOwned + Send + Sync + 'static,
+    A: Fn(&mut Connection, &ChangePage<T>, &str) -> Result<usize> + Copy + Send + 'static,
+{
+    let (pages, mut arrived) = tokio::sync::mpsc::channel::<Result<ChangePage<T>>>(PAGES_AHEAD);
+    let fetcher = async move {
+        let mut after = after;
+        let mut refreshed = false;
+        loop {
+            let page = match fetch::<T>(session, collection, after, page_size).await {
+                Err(Error::Portal { status: 401, .. }) if !refreshed => {
+                    refreshed = true;
+                    session.invalidate().await;
+                    continue;
+                }
+                page => page,
+            };
+            let more = match &page {
+                Ok(page) => {
+                    after = page.next;
+                    page.more
+                }
+                Err(_) => false,
+            };
+            // The receiver is gone only when applying failed.
+            if pages.send(page).await.is_err() || !more {
+                return;
+            }
+        }
+    };
+    let applier = async {
+        while let Some(first) = arrived.recv().await {
+            let mut batch = first?;
+            let mut failed = None;
+            while let Ok(page) = arrived.try_recv() {
+                match page {
+                    Ok(page) => {
+                        batch.changes.extend(page.changes);
+                        batch.next = page.next;
+                        batch.more = page.more;
+                        batch.remaining = page.remaining;
+                    }
+                    Err(e) => {
+                        failed = Some(e);
+                        break;
+                    }
+                }
+            }
+            let remaining = batch.remaining;
+            let now = now_rfc3339(Duration::ZERO);
+            let count = store.call(move |c| apply(c, &batch, &now)).await?;
+            applied(count as u32, remaining as u32);
+            if let Some(e) = failed {
+                return Err(e);
+            }
+        }
+        Ok(())
+    };
+    let ((), applied) = tokio::join!(fetcher, applier);
+    applied
 }
 
 /// One page of a collection's feed after `after`.
@@ -610,7 +674,7 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn first_sync_pulls_the_whole_catalog_page_by_page_with_counts() {
+    async fn first_sync_pulls_the_whole_catalog_with_counts() {
         let dir = tempfile::tempdir().unwrap();
         let portal = portal_on(config(&dir), "127.0.0.1:0").await;
         let (session, _) = signed_in(&portal.url).await;
@@ -626,11 +690,24 @@ mod tests {
         .await
         .unwrap();
         let seeded = aicc_portal::catalog::seed::models().len() as u32;
-        assert_eq!(progress.len(), (seeded as usize).div_ceil(100));
+        let pages = (seeded as usize).div_ceil(100);
+        assert!(pages > 1, "the seed spans several pages");
+        assert!(
+            (1..=pages).contains(&progress.len()),
+            "a report per transaction: {progress:?}"
+        );
         assert_eq!(
             progress[0],
             (100, Some(seeded)),
-            "the first page already knows the total"
+            "the first page is applied alone and already knows the total"
+        );
+        assert!(
+            progress.windows(2).all(|w| w[0].0 < w[1].0),
+            "counts grow: {progress:?}"
+        );
+        assert!(
+            progress.iter().all(|&(_, total)| total == Some(seeded)),
+            "{progress:?}"
         );
         assert_eq!(progress.last().unwrap().0, seeded);
         let all = store
@@ -638,6 +715,68 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(all.total, seeded);
+    }
+
+    #[tokio::test]
+    async fn pages_that_arrive_during_a_transaction_are_applied_together() {
+        /// Each transaction's size and cursor; the first one is slow.
+        static APPLIED: std::sync::Mutex<Vec<(usize, u64)>> = std::sync::Mutex::new(Vec::new());
+        fn slow_first(
+            conn: &mut Connection,
+            page: &ChangePage<aicc_api::catalog::Model>,
+            now: &str,
+        ) -> Result<usize> {
+            let first = {
+                let mut applied = APPLIED.lock().unwrap();
+                applied.push((page.changes.len(), page.next));
+                applied.len() == 1
+            };
+            if first {
+                std::thread::sleep(Duration::from_millis(500));
+            }
+            catalog::apply_page(conn, page, now)
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let portal = portal_on(config(&dir), "127.0.0.1:0").await;
+        let (session, _) = signed_in(&portal.url).await;
+        let (_store_dir, store) = temp_store();
+        let received = pull(
+            &session,
+            &store,
+            catalog::COLLECTION,
+            10,
+            slow_first,
+            |_, _| {},
+        )
+        .await
+        .unwrap();
+        let seeded = aicc_portal::catalog::seed::models().len();
+        assert_eq!(received as usize, seeded);
+        let applied = APPLIED.lock().unwrap().clone();
+        assert_eq!(applied[0].0, 10, "the first page goes in as it arrives");
+        assert!(
+            applied[1].0 > 10,
+            "pages fetched meanwhile share a transaction: {applied:?}"
+        );
+        assert!(
+            applied.iter().all(|&(n, _)| n <= 10 * (PAGES_AHEAD + 1)),
+            "{applied:?}"
+        );
+        assert_eq!(
+            applied.iter().map(|&(n, _)| n).sum::<usize>(),
+            seeded,
+            "every change once"
+        );
+        let cursor = store
+            .call(|c| store::cursor(c, catalog::COLLECTION))
+            .await
+            .unwrap()
+            .map(|(rev, _)| rev);
+        assert_eq!(
+            cursor,
+            applied.last().map(|&(_, next)| next),
+            "the cursor is the last page's"
+        );
     }
 
     #[tokio::test]
