@@ -1,7 +1,9 @@
 //! Every screen, in both languages and both themes, with real data from a
 //! demo portal: the screenshots the README and reviewers look at.
 
-use aicc_e2e::{Driver, Env, Portal, choose, click, find, open, screenshot, sign_in};
+use aicc_e2e::{
+    Driver, Env, Portal, choose, click, find, open, rounded_scrolling_areas, screenshot, sign_in,
+};
 use reqwest::Method;
 use serde_json::json;
 
@@ -157,11 +159,18 @@ async fn every_screen_in_both_languages_and_both_themes() -> anyhow::Result<()> 
             open(&app, &route).await?;
             find(&app, ready).await?;
             screenshot(&app, &env, &format!("{name}-{language}-{theme}")).await?;
+            let rounded = rounded_scrolling_areas(&app).await?;
+            assert!(
+                rounded.is_empty(),
+                "{name}: scrolling areas with rounded corners: {rounded:?}"
+            );
         }
         if every_screen {
             click(&app, "[data-testid=inbox-button]").await?;
             find(&app, "[data-testid=inbox]").await?;
             screenshot(&app, &env, &format!("inbox-{language}-{theme}")).await?;
+            let rounded = rounded_scrolling_areas(&app).await?;
+            assert!(rounded.is_empty(), "inbox: {rounded:?}");
             click(&app, "[data-testid=inbox-button]").await?;
         }
     }
