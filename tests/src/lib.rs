@@ -263,10 +263,9 @@ impl Driver {
         })
     }
 
-    /// Starts the app and a WebDriver session on its window, once the
-    /// previous instance has let go of the session bus (a second instance
-    /// would only hand over to it and exit).
-    pub async fn launch(&self) -> anyhow::Result<Client> {
+    /// Waits until the previous instance has let go of the session bus: a
+    /// second instance would only hand over to it and exit.
+    pub async fn previous_gone(&self) -> anyhow::Result<()> {
         let bus = zbus::Connection::session().await?;
         let dbus = zbus::fdo::DBusProxy::new(&bus).await?;
         let name = zbus::names::BusName::try_from("cn.aicc.partner.SingleInstance")?;
@@ -277,6 +276,13 @@ impl Driver {
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        Ok(())
+    }
+
+    /// Starts the app and a WebDriver session on its window, once the
+    /// previous instance is gone.
+    pub async fn launch(&self) -> anyhow::Result<Client> {
+        self.previous_gone().await?;
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("browserName".into(), "wry".into());
         capabilities.insert(

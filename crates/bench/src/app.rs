@@ -182,6 +182,9 @@ fn prepare_store(portal_url: &str, binaries: &Binaries, home: &Path) -> anyhow::
 
 /// Starts the window and waits until `ready` shows; returns how long it took.
 async fn launch(driver: &Driver, ready: &str) -> anyhow::Result<(Client, Duration)> {
+    // The previous instance's exit is not part of this start (and the
+    // hello-world, with no single-instance lock, never waits for it).
+    driver.previous_gone().await?;
     let started = Instant::now();
     let app = driver.launch().await?;
     app.wait()
