@@ -1,11 +1,11 @@
 //! The sync engine: one background task per signed-in account. Each cycle
 //! sends what waits in the outbox, then pulls the catalog, jobs and
 //! applications change feeds (pages applied with their cursor in one
-//! transaction, the next pages fetched meanwhile). A second task listens to the center's event
-//! stream and starts a cycle when something changed; without the stream,
-//! the engine polls. The engine publishes an honest status for the UI:
-//! syncing with counts, up to date at T, offline since T and when it
-//! retries, or an error and what to do.
+//! transaction, the next pages fetched meanwhile). A second task listens to
+//! the center's event stream and starts a cycle when something changed;
+//! without the stream, the engine polls. The engine publishes an honest
+//! status for the UI: syncing with counts, up to date at T, offline since T
+//! and when it retries, or an error and what to do.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -440,7 +440,9 @@ where
             }
         }
     };
-    let applier = async {
+    // Owns the receiver, so that a failed transaction drops it and the
+    // fetcher, waiting for room in the queue, stops.
+    let applier = async move {
         while let Some(first) = arrived.recv().await {
             let mut batch = first?;
             let mut failed = None;
@@ -777,6 +779,38 @@ mod tests {
             applied.last().map(|&(_, next)| next),
             "the cursor is the last page's"
         );
+    }
+
+    #[tokio::test]
+    async fn a_failed_transaction_ends_the_pull_with_its_error_and_keeps_the_cursor() {
+        fn failing(
+            _: &mut Connection,
+            _: &ChangePage<aicc_api::catalog::Model>,
+            _: &str,
+        ) -> Result<usize> {
+            // Long enough for the fetcher to fill the queue and wait for room.
+            std::thread::sleep(Duration::from_millis(300));
+            Err(Error::Store(rusqlite::Error::SqliteFailure(
+                rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+                None,
+            )))
+        }
+        let dir = tempfile::tempdir().unwrap();
+        let portal = portal_on(config(&dir), "127.0.0.1:0").await;
+        let (session, _) = signed_in(&portal.url).await;
+        let (_store_dir, store) = temp_store();
+        let pulled = tokio::time::timeout(
+            Duration::from_secs(30),
+            pull(&session, &store, catalog::COLLECTION, 5, failing, |_, _| {}),
+        )
+        .await
+        .expect("the pull stops instead of waiting for a queue nobody reads");
+        assert!(matches!(pulled, Err(Error::Store(_))), "{pulled:?}");
+        let cursor = store
+            .call(|c| store::cursor(c, catalog::COLLECTION))
+            .await
+            .unwrap();
+        assert_eq!(cursor, None);
     }
 
     #[tokio::test]
