@@ -470,8 +470,8 @@ where
         }
         Ok(())
     };
-    let ((), applied) = tokio::join!(fetcher, applier);
-    applied
+    let ((), outcome) = tokio::join!(fetcher, applier);
+    outcome
 }
 
 /// One page of a collection's feed after `after`.
