@@ -23,9 +23,12 @@ pub struct CenterInfo {
 
 /// Asks the center for its pools and quota and keeps them.
 pub async fn refresh(session: &Session, store: &Store, now: &str) -> Result<()> {
-    let token = session.access_token().await?;
-    let pools = session.portal().pools(&token).await?;
-    let quota = session.portal().quota(&token).await?;
+    let pools = session
+        .authorized(|token| async move { session.portal().pools(&token).await })
+        .await?;
+    let quota = session
+        .authorized(|token| async move { session.portal().quota(&token).await })
+        .await?;
     let now = now.to_owned();
     store
         .call(move |conn| {

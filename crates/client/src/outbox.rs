@@ -527,22 +527,14 @@ async fn send(
     body: &WriteBody,
     key: &str,
 ) -> Result<serde_json::Value> {
-    let token = session.access_token().await?;
-    match session
-        .portal()
-        .write(&token, method.clone(), path, body, key)
-        .await
-    {
-        Err(Error::Portal { status: 401, .. }) => {
-            session.invalidate().await;
-            let token = session.access_token().await?;
+    session
+        .authorized(|token| async move {
             session
                 .portal()
                 .write(&token, method.clone(), path, body, key)
                 .await
-        }
-        other => other,
-    }
+        })
+        .await
 }
 
 fn is_refusal(status: u16) -> bool {

@@ -104,6 +104,24 @@ impl Session {
         *self.access.lock().await = None;
     }
 
+    /// Sends `request` with a valid access token. A 401 means the center
+    /// dropped the token before we expected (revoked, or its clock ahead
+    /// of ours): the request goes once more with a fresh token, and a
+    /// second 401 is the answer.
+    pub async fn authorized<T, F, R>(&self, request: F) -> Result<T>
+    where
+        F: Fn(String) -> R,
+        R: Future<Output = Result<T>>,
+    {
+        match request(self.access_token().await?).await {
+            Err(Error::Portal { status: 401, .. }) => {
+                self.invalidate().await;
+                request(self.access_token().await?).await
+            }
+            other => other,
+        }
+    }
+
     /// Signs out: the center revokes the session and the keyring forgets
     /// it. Offline, the keyring still forgets it (the center's tokens then
     /// expire on their own).

@@ -308,8 +308,9 @@ pub async fn cycle(
     )
     .await?;
     center::refresh(session, store, &now_rfc3339(Duration::ZERO)).await?;
-    let token = session.access_token().await?;
-    let favourites = session.portal().favourites(&token).await?;
+    let favourites = session
+        .authorized(|token| async move { session.portal().favourites(&token).await })
+        .await?;
     let now = now_rfc3339(Duration::ZERO);
     store
         .call(move |c| catalog::apply_favourites(c, &favourites.model_ids, &now))
@@ -398,9 +399,9 @@ const PAGES_AHEAD: usize = 8;
 /// cursor. When the store is the slower side (a first sync of a large
 /// catalog) transactions grow to `PAGES_AHEAD` pages, and SQLite rewrites
 /// each index and search segment page that many times less often; a
-/// quiet feed's single page is applied as soon as it arrives. A 401
-/// refreshes the token once. `applied` hears how many changes each
-/// transaction applied and how many are still waiting.
+/// quiet feed's single page is applied as soon as it arrives. `applied`
+/// hears how many changes each transaction applied and how many are still
+/// waiting.
 async fn pull_from<T, A>(
     session: &Session,
     store: &Store,
@@ -417,16 +418,8 @@ where
     let (pages, mut arrived) = tokio::sync::mpsc::channel::<Result<ChangePage<T>>>(PAGES_AHEAD);
     let fetcher = async move {
         let mut after = after;
-        let mut refreshed = false;
         loop {
-            let page = match fetch::<T>(session, collection, after, page_size).await {
-                Err(Error::Portal { status: 401, .. }) if !refreshed => {
-                    refreshed = true;
-                    session.invalidate().await;
-                    continue;
-                }
-                page => page,
-            };
+            let page = fetch::<T>(session, collection, after, page_size).await;
             let more = match &page {
                 Ok(page) => {
                     after = page.next;
@@ -481,10 +474,13 @@ async fn fetch<T: DeserializeOwned>(
     after: u64,
     page_size: u32,
 ) -> Result<ChangePage<T>> {
-    let token = session.access_token().await?;
     session
-        .portal()
-        .changes::<T>(&token, collection, after, page_size)
+        .authorized(|token| async move {
+            session
+                .portal()
+                .changes::<T>(&token, collection, after, page_size)
+                .await
+        })
         .await
 }
 
@@ -499,8 +495,10 @@ async fn listen(
     let mut backoff = options.min_backoff;
     loop {
         let connected = async {
-            let token = session.access_token().await?;
-            let response = session.portal().events(&token).await?;
+            let session = &*session;
+            let response = session
+                .authorized(|token| async move { session.portal().events(&token).await })
+                .await?;
             live.store(true, Ordering::Relaxed);
             backoff = options.min_backoff;
             // A fresh stream may have missed changes: sync once.
@@ -900,17 +898,48 @@ mod tests {
         .await;
         let (session, _) = signed_in(&portal.url).await;
         let (_store_dir, store) = temp_store();
-        tokio::time::sleep(Duration::from_millis(1100)).await;
+        // Past the whole second the center rounds the token's life up to.
+        tokio::time::sleep(Duration::from_millis(2100)).await;
         cycle(&session, &store, 200, |_, _| {}, None).await.unwrap();
         // The center drops every access token while the app still holds one.
         let long = portal_on(config(&tempfile::tempdir().unwrap()), "127.0.0.1:0").await;
         let (session, _) = signed_in(&long.url).await;
         session.access_token().await.unwrap();
-        long.portal
-            .db()
-            .blocking(|c| c.execute("UPDATE tokens SET revoked_at = 1 WHERE kind = 'access'", []))
-            .unwrap();
+        let revoke_every_access_token = || {
+            long.portal
+                .db()
+                .blocking(|c| {
+                    c.execute("UPDATE tokens SET revoked_at = 1 WHERE kind = 'access'", [])
+                })
+                .unwrap();
+        };
+        revoke_every_access_token();
         cycle(&session, &store, 200, |_, _| {}, None).await.unwrap();
+        // Each request, not only a sync's first, survives it.
+        let session = &*session;
+        revoke_every_access_token();
+        center::refresh(session, &store, &now_rfc3339(Duration::ZERO))
+            .await
+            .unwrap();
+        revoke_every_access_token();
+        session
+            .authorized(|token| async move { session.portal().favourites(&token).await })
+            .await
+            .unwrap();
+        // A token the center refuses twice is the answer, not a loop.
+        let sent = std::sync::atomic::AtomicU32::new(0);
+        let refused = session
+            .authorized(|_| async {
+                sent.fetch_add(1, Ordering::Relaxed);
+                session.portal().favourites("aat_unknown").await
+            })
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(refused, Error::Portal { status: 401, .. }),
+            "{refused:?}"
+        );
+        assert_eq!(sent.load(Ordering::Relaxed), 2);
     }
 
     #[tokio::test]

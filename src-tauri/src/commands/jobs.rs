@@ -153,8 +153,11 @@ pub async fn job_logs(
     after: u64,
 ) -> CommandResult<LogPage> {
     let session = state.session().await.ok_or_else(not_signed_in)?;
-    let token = session.access_token().await?;
-    Ok(session.portal().job_logs(&token, &id, after).await?)
+    let session = &*session;
+    let id = &id;
+    Ok(session
+        .authorized(|token| async move { session.portal().job_logs(&token, id, after).await })
+        .await?)
 }
 
 /// The job's metric series, from the center.
@@ -164,6 +167,9 @@ pub async fn job_metrics(
     id: String,
 ) -> CommandResult<Vec<MetricSeries>> {
     let session = state.session().await.ok_or_else(not_signed_in)?;
-    let token = session.access_token().await?;
-    Ok(session.portal().job_metrics(&token, &id).await?)
+    let session = &*session;
+    let id = &id;
+    Ok(session
+        .authorized(|token| async move { session.portal().job_metrics(&token, id).await })
+        .await?)
 }

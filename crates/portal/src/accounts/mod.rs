@@ -18,6 +18,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore as _;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
 
 use crate::AppState;
 use crate::clock::new_id;
@@ -384,14 +385,14 @@ fn issue(
         user_id,
         "access",
         family,
-        now() + access_ttl
+        expiry(OffsetDateTime::now_utc(), access_ttl)
     ])?;
     insert.execute(params![
         token_hash(&refresh_token),
         user_id,
         "refresh",
         family,
-        now() + REFRESH_TTL_SECS
+        expiry(OffsetDateTime::now_utc(), REFRESH_TTL_SECS)
     ])?;
     Ok(TokenGrant {
         access_token,
@@ -476,12 +477,40 @@ fn random_bytes() -> [u8; 32] {
 }
 
 fn now() -> i64 {
-    time::OffsetDateTime::now_utc().unix_timestamp()
+    OffsetDateTime::now_utc().unix_timestamp()
+}
+
+/// The whole second from which a token issued at `issued` for `ttl`
+/// seconds is refused. Rounded up: a token lives at least the `expires_in`
+/// it was issued with (clients plan their refresh by it), never up to a
+/// second less.
+fn expiry(issued: OffsetDateTime, ttl: i64) -> i64 {
+    issued.unix_timestamp() + ttl + i64::from(issued.nanosecond() > 0)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_token_lives_at_least_its_expires_in_and_less_than_a_second_more() {
+        for nanos in [0, 1, 500_000_000, 999_999_999] {
+            for ttl in [1, 900] {
+                let issued = OffsetDateTime::from_unix_timestamp(100).unwrap()
+                    + time::Duration::nanoseconds(nanos);
+                let refused_from = expiry(issued, ttl) as f64;
+                let issued_secs = 100.0 + nanos as f64 / 1e9;
+                assert!(
+                    refused_from >= issued_secs + ttl as f64,
+                    "{nanos} ns, {ttl} s"
+                );
+                assert!(
+                    refused_from < issued_secs + ttl as f64 + 1.0,
+                    "{nanos} ns, {ttl} s"
+                );
+            }
+        }
+    }
 
     #[test]
     fn passwords_verify_only_against_their_own_hash() {
