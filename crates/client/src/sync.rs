@@ -732,7 +732,9 @@ mod tests {
                 applied.len() == 1
             };
             if first {
-                std::thread::sleep(Duration::from_millis(500));
+                // Ample time for a busy machine to fetch the other pages
+                // of ten from a portal on loopback.
+                std::thread::sleep(Duration::from_millis(1500));
             }
             catalog::apply_page(conn, page, now)
         }
