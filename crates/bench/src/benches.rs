@@ -151,6 +151,7 @@ pub async fn full_sync(
     let store = Store::open(&kept)?;
     let served =
         aicc_client::sync::sync_catalog(&session, &store, DEFAULT_PAGE_SIZE, |_| {}).await?;
+    store.call(aicc_client::store::checkpoint).await?;
     let mut times = Vec::new();
     let mut floors = Vec::new();
     for run in 0..sizes.runs {
@@ -251,13 +252,15 @@ pub async fn incremental_sync(
     sizes: Sizes,
 ) -> anyhow::Result<Figure> {
     let mut times = Vec::new();
-    for round in 0..=sizes.runs {
+    for round in 0..=sizes.runs * 4 {
         portal.import(&generate::changed(models, sizes.changed, round as u64 + 1))?;
         let started = Instant::now();
         aicc_client::sync::sync_catalog(session, store, DEFAULT_PAGE_SIZE, |_| {}).await?;
         if round > 0 {
             times.push(started.elapsed());
         }
+        // As the sync engine does after each cycle, off the user's path.
+        store.call(aicc_client::store::checkpoint).await?;
     }
     let after = store
         .call(|c| aicc_client::store::cursor(c, catalog::COLLECTION))
