@@ -3,7 +3,9 @@ import './app.css';
 import { setupI18n } from './i18n';
 import { repairNavigatorLanguage } from './lib/navigator-language';
 import App from './App.svelte';
+import { askEarly } from './lib/early';
 
+askEarly();
 repairNavigatorLanguage();
 setupI18n();
 
