@@ -13,14 +13,16 @@ const account: CenterAccount = {
 describe('answers asked for at start', () => {
   let asked: { command: string; query?: CatalogQuery }[];
   let failNextSearch: boolean;
+  let signedIn: CenterAccount | null;
 
   beforeEach(() => {
     asked = [];
     failNextSearch = false;
+    signedIn = account;
     mockIPC((command, args) => {
       const query = (args as { query?: CatalogQuery }).query;
       asked.push({ command, query });
-      if (command === 'current_account') return account;
+      if (command === 'current_account') return signedIn;
       if (command === 'catalog_search') {
         if (failNextSearch) {
           failNextSearch = false;
@@ -57,6 +59,20 @@ describe('answers asked for at start', () => {
   it('ask only for the account when the window opens on another screen', () => {
     askEarly('#/jobs/42');
     expect(asked.map((a) => a.command)).toEqual(['current_account']);
+  });
+
+  it('are dropped for the search when nobody was signed in at start', async () => {
+    signedIn = null;
+    askEarly('#/');
+    expect(await currentAccount()).toBeNull();
+    // Whoever signs in next has a store of their own to search.
+    signedIn = account;
+    expect((await firstResults({ ...EVERYTHING })).total).toBe(3);
+    expect(asked.map((a) => a.command)).toEqual([
+      'current_account',
+      'catalog_search',
+      'catalog_search',
+    ]);
   });
 
   it('fall back to asking again when the early search failed', async () => {
