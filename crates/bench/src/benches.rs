@@ -252,6 +252,8 @@ pub async fn incremental_sync(
     sizes: Sizes,
 ) -> anyhow::Result<Figure> {
     let mut times = Vec::new();
+    // Rounds take milliseconds and the machine is noisy: four times the
+    // other figures' runs.
     for round in 0..=sizes.runs * 4 {
         portal.import(&generate::changed(models, sizes.changed, round as u64 + 1))?;
         let started = Instant::now();

@@ -5,6 +5,8 @@ import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { setupI18n } from '../i18n';
 import type { CatalogQuery, Facets, SearchPage } from '../lib/bindings';
 import CatalogScreen, { FACETS_AFTER_MS } from './CatalogScreen.svelte';
+import { askEarly } from '../lib/early';
+import { catalog } from '../sync/reports.svelte';
 
 /** Lets the search answer, typing pause, and the filters' counts arrive. */
 async function settleWithFacets(): Promise<void> {
@@ -105,6 +107,32 @@ describe('CatalogScreen', () => {
     expect(document.activeElement).not.toBe(search);
     window.dispatchEvent(new KeyboardEvent('keydown', { key: 'r' }));
     expect(document.activeElement).toBe(search);
+  });
+
+  it('shows the results asked for at start, unless the catalog changed since', async () => {
+    mockIPC((command, args) => {
+      if (command === 'current_account') return { url: 'https://aicc.example', email: 'a@b.cn' };
+      if (command === 'catalog_facets') return facets;
+      searches.push((args as { query: CatalogQuery }).query);
+      return { total: 100 + searches.length, models: [] } satisfies SearchPage;
+    });
+    const count = () => document.querySelector('[data-testid=catalog-count]')?.textContent;
+    askEarly();
+    component = mount(CatalogScreen, { target: document.body });
+    await settle();
+    expect(searches).toHaveLength(1);
+    expect(count()).toContain('101 models');
+    unmount(component);
+    askEarly();
+    catalog.changes += 1;
+    try {
+      component = mount(CatalogScreen, { target: document.body });
+      await settle();
+      expect(searches).toHaveLength(3);
+      expect(count()).toContain('103 models');
+    } finally {
+      catalog.changes = 0;
+    }
   });
 
   it('says so when nothing matches, naming the query', async () => {

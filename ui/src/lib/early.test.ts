@@ -10,6 +10,12 @@ const account: CenterAccount = {
   network: { proxy: { mode: 'system' }, ca_bundle: null, accept_invalid_certificates: false },
 };
 
+/** Opens the window at `hash`, as the router sees it. */
+async function openAt(hash: string): Promise<void> {
+  window.location.hash = hash;
+  await new Promise((resolve) => setTimeout(resolve, 0));
+}
+
 describe('answers asked for at start', () => {
   let asked: { command: string; query?: CatalogQuery }[];
   let failNextSearch: boolean;
@@ -36,7 +42,8 @@ describe('answers asked for at start', () => {
   afterEach(() => clearMocks());
 
   it('serve the first asker of the same search once, then Rust answers again', async () => {
-    askEarly('#/?q=bert&task=LLM');
+    await openAt('#/?q=bert&task=LLM');
+    askEarly();
     expect(asked.map((a) => a.command)).toEqual(['current_account', 'catalog_search']);
     const query: CatalogQuery = { ...EVERYTHING, text: 'bert', task: 'LLM' };
     expect(await currentAccount()).toEqual(account);
@@ -48,22 +55,26 @@ describe('answers asked for at start', () => {
   });
 
   it('are not used for another search, and a list or grid view is the same search', async () => {
-    askEarly('#/?q=bert&view=grid');
+    await openAt('#/?q=bert&view=grid');
+    askEarly();
     expect((await firstResults({ ...EVERYTHING, text: 'vit' })).total).toBe(3);
     expect(asked[2].query?.text).toBe('vit');
-    askEarly('#/?q=bert&view=grid');
+    await openAt('#/?q=bert&view=grid');
+    askEarly();
     expect((await firstResults({ ...EVERYTHING, text: 'bert' })).total).toBe(5);
     expect(asked).toHaveLength(5);
   });
 
-  it('ask only for the account when the window opens on another screen', () => {
-    askEarly('#/jobs/42');
+  it('ask only for the account when the window opens on another screen', async () => {
+    await openAt('#/jobs/42');
+    askEarly();
     expect(asked.map((a) => a.command)).toEqual(['current_account']);
   });
 
   it('are dropped for the search when nobody was signed in at start', async () => {
     signedIn = null;
-    askEarly('#/');
+    await openAt('#/');
+    askEarly();
     expect(await currentAccount()).toBeNull();
     // Whoever signs in next has a store of their own to search.
     signedIn = account;
@@ -77,7 +88,8 @@ describe('answers asked for at start', () => {
 
   it('fall back to asking again when the early search failed', async () => {
     failNextSearch = true;
-    askEarly('');
+    await openAt('#/');
+    askEarly();
     const page = await firstResults({ ...EVERYTHING });
     expect(asked.map((a) => a.command)).toEqual([
       'current_account',

@@ -4,6 +4,7 @@
 // without a GPU (bench, 100k models), and Rust answers meanwhile. Each
 // answer is taken once, and only for what it was asked for; anything else
 // goes to Rust as usual.
+import { router } from 'svelte-spa-router';
 import { api } from './api';
 import type { CatalogQuery, CenterAccount, SearchPage } from './bindings';
 import { fromSearch, toSearch } from '../catalog/route';
@@ -16,18 +17,15 @@ let firstPage: { search: string; page: Promise<SearchPage | null> } | undefined;
  * Asks for the account and, when the window opens on the catalog
  * (`#/?q=…`), the first chunk of its search.
  */
-export function askEarly(hash: string = window.location.hash): void {
+export function askEarly(): void {
   account = api.currentAccount().then((found) => {
     // With nobody signed in the search had no store to look in: the
     // account that signs in next gets its own.
     if (found === null) firstPage = undefined;
     return found;
   });
-  const route = hash.replace(/^#/, '');
-  const split = route.indexOf('?');
-  const path = split === -1 ? route : route.slice(0, split);
-  if (path !== '' && path !== '/') return;
-  const { query } = fromSearch(split === -1 ? '' : route.slice(split + 1));
+  if (router.location !== '/') return;
+  const { query } = fromSearch(router.querystring ?? '');
   firstPage = {
     search: toSearch(query, 'list'),
     // A failed answer is not kept: the catalog then asks again.

@@ -377,6 +377,7 @@ fn issue(
 ) -> Result<TokenGrant, ApiError> {
     let access_token = format!("aat_{}", URL_SAFE_NO_PAD.encode(random_bytes()));
     let refresh_token = format!("art_{}", URL_SAFE_NO_PAD.encode(random_bytes()));
+    let issued = OffsetDateTime::now_utc();
     let mut insert = tx.prepare_cached(
         "INSERT INTO tokens (hash, user_id, kind, family, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
@@ -385,14 +386,14 @@ fn issue(
         user_id,
         "access",
         family,
-        expiry(OffsetDateTime::now_utc(), access_ttl)
+        expiry(issued, access_ttl)
     ])?;
     insert.execute(params![
         token_hash(&refresh_token),
         user_id,
         "refresh",
         family,
-        expiry(OffsetDateTime::now_utc(), REFRESH_TTL_SECS)
+        expiry(issued, REFRESH_TTL_SECS)
     ])?;
     Ok(TokenGrant {
         access_token,
