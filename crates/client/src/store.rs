@@ -26,6 +26,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!(
         "../migrations/0008_filters_in_the_search_index.sql"
     )),
+    M::up(include_str!("../migrations/0009_fewer_search_merges.sql")),
 ];
 
 /// A handle on one account's local database.
@@ -162,6 +163,22 @@ mod tests {
         assert_eq!(size(), before, "200 pages of writes wait in the log");
         store.blocking(checkpoint).unwrap();
         assert!(size() > before + 200 * 4000, "the checkpoint copied them");
+    }
+
+    #[test]
+    fn the_search_index_merges_sixteen_segments_at_a_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s.sqlite3")).unwrap();
+        let automerge: i64 = store
+            .blocking(|c| {
+                Ok(c.query_row(
+                    "SELECT v FROM catalog_search_config WHERE k = 'automerge'",
+                    [],
+                    |r| r.get(0),
+                )?)
+            })
+            .unwrap();
+        assert_eq!(automerge, 16);
     }
 
     #[test]
