@@ -723,7 +723,7 @@ mod tests {
         static APPLIED: std::sync::Mutex<Vec<(usize, u64)>> = std::sync::Mutex::new(Vec::new());
         fn slow_first(
             conn: &mut Connection,
-            page: &ChangePage<aicc_api::catalog::Model>,
+            page: &ChangePage<catalog::IncomingModel>,
             now: &str,
         ) -> Result<usize> {
             let first = {
