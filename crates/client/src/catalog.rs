@@ -93,7 +93,7 @@ pub struct FacetCount {
 /// out as it is read: its JSON for its page, its search and filter words,
 /// its hardware sorted. The feed is read on one thread and the store
 /// written on another, and in a first sync the store is the slower side:
-/// this work (a tenth of writing a page) now runs beside it.
+/// this work (a tenth of the store's thread in a profile) runs beside it.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(try_from = "Model")]
 pub struct IncomingModel {
@@ -354,24 +354,16 @@ fn write_page(
             "INSERT INTO catalog_search (rowid, name, task, domain, provider, tags, filters)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
         )?;
-        for (
-            rowid,
-            IncomingModel {
-                model,
-                tags,
-                filters,
-                ..
-            },
-        ) in indexed
-        {
+        for (rowid, incoming) in indexed {
+            let model = &incoming.model;
             index.execute(params![
                 rowid,
                 model.name,
                 model.task,
                 model.domain,
                 model.provider,
-                tags,
-                filters,
+                incoming.tags,
+                incoming.filters,
             ])?;
         }
     }
