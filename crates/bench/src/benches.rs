@@ -231,8 +231,8 @@ struct Identified {
 }
 
 /// The same pages fetched with a bare HTTP client and the same rows put in
-/// SQLite in one transaction, with the store's page size: the least work
-/// that lands the catalog. Returns how long fetching took, then writing.
+/// SQLite in one transaction: the least work that lands the catalog.
+/// Returns how long fetching took, then writing.
 async fn bare_sync(
     url: &str,
     session: &Session,
@@ -242,7 +242,7 @@ async fn bare_sync(
     let token = session.access_token().await?;
     let mut conn = Connection::open(file)?;
     conn.execute_batch(
-        "PRAGMA page_size = 16384; PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
+        "PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL;
          CREATE TABLE IF NOT EXISTS models (id TEXT PRIMARY KEY, rev INTEGER, body TEXT)",
     )?;
     let started = Instant::now();

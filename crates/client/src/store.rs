@@ -29,9 +29,6 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0009_fewer_search_merges.sql")),
 ];
 
-/// How large the write-ahead log grows before a write copies it back.
-const LOG_LIMIT_BYTES: i64 = 40 << 20;
-
 /// A handle on one account's local database.
 #[derive(Debug, Clone)]
 pub struct Store {
@@ -49,12 +46,6 @@ impl Store {
             })?;
         }
         let mut conn = Connection::open(path)?;
-        // A new store is made of 16 KiB pages instead of 4: a first sync of
-        // 100k models writes fewer, fuller pages to balance and to log, and
-        // took 31,400 models/s instead of 26,700 (bench), for an incremental
-        // sync of 100 models at 9 ms instead of 7 and search as fast. A
-        // store made before keeps its pages (changing them rewrites it).
-        conn.pragma_update(None, "page_size", 16_384)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -63,8 +54,7 @@ impl Store {
         // whichever write crosses 1,000 pages: that made an incremental sync
         // of 100 models 28 ms instead of 13 (bench). The limit stays, higher,
         // so a first sync of a large catalog keeps the log to about 40 MB.
-        let page_size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
-        conn.pragma_update(None, "wal_autocheckpoint", LOG_LIMIT_BYTES / page_size)?;
+        conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
         match Migrations::from_slice(MIGRATIONS).to_latest(&mut conn) {
             Ok(()) => {}
             Err(rusqlite_migration::Error::MigrationDefinition(
@@ -173,35 +163,6 @@ mod tests {
         assert_eq!(size(), before, "200 pages of writes wait in the log");
         store.blocking(checkpoint).unwrap();
         assert!(size() > before + 200 * 4000, "the checkpoint copied them");
-    }
-
-    fn pragma(store: &Store, name: &str) -> i64 {
-        store
-            .blocking(|c| Ok(c.query_row(&format!("PRAGMA {name}"), [], |r| r.get(0))?))
-            .unwrap()
-    }
-
-    #[test]
-    fn a_new_store_has_large_pages_and_an_old_one_keeps_its_own() {
-        let dir = tempfile::tempdir().unwrap();
-        let new = Store::open(&dir.path().join("new.sqlite3")).unwrap();
-        assert_eq!(pragma(&new, "page_size"), 16_384);
-        let old_path = dir.path().join("old.sqlite3");
-        let old = Connection::open(&old_path).unwrap();
-        old.execute_batch(
-            "PRAGMA page_size = 4096; PRAGMA journal_mode = WAL; CREATE TABLE earlier (x);",
-        )
-        .unwrap();
-        drop(old);
-        let old = Store::open(&old_path).unwrap();
-        assert_eq!(pragma(&old, "page_size"), 4096);
-        for store in [new, old] {
-            assert_eq!(
-                pragma(&store, "wal_autocheckpoint") * pragma(&store, "page_size"),
-                LOG_LIMIT_BYTES,
-                "the log grows to the same size whatever its pages"
-            );
-        }
     }
 
     #[test]
