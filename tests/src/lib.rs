@@ -249,12 +249,18 @@ impl Driver {
             .spawn()
             .context("cannot start tauri-driver")?;
         let address = SocketAddr::from(([127, 0, 0, 1], port));
+        // tauri-driver listens at once, while WebKitWebDriver, which it
+        // starts beside it, may not yet: a session asked for in between
+        // has its connection dropped. Both must listen before the first.
+        let native = SocketAddr::from(([127, 0, 0, 1], native_port));
         let deadline = Instant::now() + PATIENCE;
-        while TcpStream::connect(address).is_err() {
-            if Instant::now() > deadline {
-                bail!("tauri-driver did not listen on {address}");
+        for (listener, name) in [(address, "tauri-driver"), (native, "WebKitWebDriver")] {
+            while TcpStream::connect(listener).is_err() {
+                if Instant::now() > deadline {
+                    bail!("{name} did not listen on {listener}");
+                }
+                std::thread::sleep(Duration::from_millis(50));
             }
-            std::thread::sleep(Duration::from_millis(50));
         }
         Ok(Self {
             url: format!("http://{address}"),
