@@ -154,7 +154,6 @@ pub async fn full_sync(
     store.call(aicc_client::store::checkpoint).await?;
     let mut times = Vec::new();
     let mut floors = Vec::new();
-    let (mut floor_fetches, mut floor_writes) = (Vec::new(), Vec::new());
     for run in 0..sizes.runs {
         let file = dir.join(format!("full-{run}.sqlite3"));
         let fresh = Store::open(&file)?;
@@ -163,21 +162,22 @@ pub async fn full_sync(
         times.push(started.elapsed());
         drop(fresh);
         remove_store(&file)?;
-        let (fetched, written) =
-            bare_sync(&portal.url, &session, &dir.join("floor.sqlite3")).await?;
-        floors.push(fetched + written);
-        floor_fetches.push(fetched);
-        floor_writes.push(written);
+        floors.push(bare_sync(&portal.url, &session, &dir.join("floor.sqlite3")).await?);
     }
     let rate = |d: f64| f64::from(served) / (d / 1000.0);
-    let (times, floors) = (Samples::new(times), Samples::new(floors));
-    let (slow, fast) = times.spread();
     // Where the floor's time goes says how fast any sync of this catalog
     // can be here: the portal and the network, and SQLite writing the rows.
     let (fetching, writing) = (
-        Samples::new(floor_fetches).median(),
-        Samples::new(floor_writes).median(),
+        Samples::new(floors.iter().map(|&(fetched, _)| fetched)).median(),
+        Samples::new(floors.iter().map(|&(_, written)| written)).median(),
     );
+    let floors = Samples::new(
+        floors
+            .into_iter()
+            .map(|(fetched, written)| fetched + written),
+    );
+    let times = Samples::new(times);
+    let (slow, fast) = times.spread();
     let figure = Figure {
         name: format!(
             "first full catalog sync, {served} models (floor: fetching {fetching:.0} ms, writing {writing:.0} ms)"
