@@ -29,6 +29,8 @@ pub async fn one_app_at_a_time() -> tokio::sync::MutexGuard<'static, ()> {
 
 /// How long to wait for the app to show something.
 pub const PATIENCE: Duration = Duration::from_secs(30);
+/// How long a debug build may take to show its window on a busy machine.
+const WINDOW_PATIENCE: Duration = Duration::from_secs(120);
 
 /// The binaries under test and where screenshots go.
 #[derive(Debug, Clone)]
@@ -295,10 +297,17 @@ impl Driver {
             "tauri:options".into(),
             serde_json::json!({ "application": self.app }),
         );
-        let client = ClientBuilder::rustls()?
-            .capabilities(capabilities)
-            .connect(&self.url)
+        // WebKitWebDriver waits for a window without end when the app dies
+        // before showing one.
+        let mut builder = ClientBuilder::rustls()?;
+        builder.capabilities(capabilities);
+        let client = tokio::time::timeout(WINDOW_PATIENCE, builder.connect(&self.url))
             .await
+            .with_context(|| {
+                format!(
+                    "the app showed no window within {WINDOW_PATIENCE:?}; its output above says why"
+                )
+            })?
             .context("cannot start the app through tauri-driver")?;
         Ok(client)
     }

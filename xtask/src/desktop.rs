@@ -32,8 +32,19 @@ impl Desktop {
         set_private(&runtime)?;
 
         let display = free_display()?;
+        // Without -noreset, Xvfb resets when its last client leaves and drops
+        // whoever connects meanwhile: an app started as the previous one's
+        // WebKit processes exit would fail to open the display.
         let xvfb = Command::new("Xvfb")
-            .args([&display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .args([
+                &display,
+                "-noreset",
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
