@@ -3,7 +3,15 @@ import { mount, unmount } from 'svelte';
 import { settle, typeInto } from '../lib/testing';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { setupI18n } from '../i18n';
-import type { CenterInfo, Draft, FieldProblem, JobRequest, JobView } from '../lib/bindings';
+import type {
+  CenterInfo,
+  Draft,
+  FieldProblem,
+  JobRequest,
+  JobView,
+  Model,
+  ModelDetail,
+} from '../lib/bindings';
 import JobForm from './JobForm.svelte';
 
 const info: CenterInfo = {
@@ -22,6 +30,28 @@ const info: CenterInfo = {
   fetched_at: null,
 };
 
+const qwen: Model = {
+  ...{ id: 'qwen3-32b', name: 'Qwen3-32B', provider: 'Qwen', task: 'LLM', domain: 'Text' },
+  ...{ industries: [], framework: 'mindspore', hardware: ['Atlas 800T A2'], parameters: 32e9 },
+  ...{ license: 'Apache-2.0', versions: [], metrics: [], card: '', source_url: null },
+  ...{ downloads: 0, stars: 0, updated_at: '2026-05-01T00:00:00Z' },
+  recipes: [
+    {
+      ...{ name: 'LoRA fine-tuning', sequence_length: '4K', backend: 'MindSpeed-LLM' },
+      ...{ nodes: 2, npus_per_node: 8, certified: true, recipe_url: null },
+    },
+  ],
+};
+
+/** Moves the window to `hash`, as the router will have seen it. */
+async function openAt(hash: string): Promise<void> {
+  if (window.location.hash === hash) return;
+  await new Promise((resolve) => {
+    window.addEventListener('hashchange', resolve, { once: true });
+    window.location.hash = hash;
+  });
+}
+
 const alerts = () =>
   [...document.querySelectorAll('[role=alert]')].map((a) => a.textContent?.trim());
 
@@ -32,9 +62,9 @@ describe('JobForm', () => {
   let revised: { seq: number; localId: string; request: JobRequest }[];
   let job: JobView | null;
 
-  beforeEach(() => {
+  beforeEach(async () => {
     setupI18n('en');
-    window.location.hash = '#/jobs/new';
+    await openAt('#/jobs/new');
     drafts = new Map();
     created = [];
     revised = [];
@@ -76,6 +106,30 @@ describe('JobForm', () => {
     component = undefined;
     clearMocks();
     document.body.innerHTML = '';
+  });
+
+  it("shows the form only once the model's recommended cluster is filled in", async () => {
+    await openAt('#/jobs/new?model=qwen3-32b');
+    let answer: (detail: ModelDetail) => void = () => {};
+    const detail = new Promise<ModelDetail>((resolve) => (answer = resolve));
+    mockIPC((command) => {
+      if (command === 'center_info') return info;
+      if (command === 'get_draft') return null;
+      if (command === 'catalog_model') return detail;
+      if (command === 'save_draft') return null;
+      if (command === 'check_job_request') return null;
+      throw new Error(`unexpected command ${command}`);
+    });
+    component = mount(JobForm, { target: document.body });
+    await settle();
+    expect(document.querySelector('input[name=nodes]')).toBeNull();
+
+    answer({ model: qwen, favourite: false });
+    await settle();
+    expect(document.querySelector<HTMLInputElement>('input[name=nodes]')?.value).toBe('2');
+    expect(document.querySelector<HTMLInputElement>('input[name=name]')?.value).toContain(
+      'Qwen3-32B',
+    );
   });
 
   it('shows a problem only once the user has been to the field, or tried to send', async () => {
@@ -154,10 +208,7 @@ describe('JobForm', () => {
         created_at: '',
       },
     };
-    await new Promise((resolve) => {
-      window.addEventListener('hashchange', resolve, { once: true });
-      window.location.hash = '#/jobs/new?revise=local-7';
-    });
+    await openAt('#/jobs/new?revise=local-7');
     component = mount(JobForm, { target: document.body });
     await settle();
     expect(document.querySelector<HTMLInputElement>('input[name=image]')?.value).toBe(
