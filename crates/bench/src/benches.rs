@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use aicc_api::catalog::Model;
 use aicc_api::jobs::{JobRequest, ModelRef, Priority};
-use aicc_api::sync::DEFAULT_PAGE_SIZE;
+use aicc_api::sync::{ChangePage, DEFAULT_PAGE_SIZE};
 use aicc_client::catalog::{self, CatalogQuery, Sort};
 use aicc_client::network::NetworkSettings;
 use aicc_client::session::Session;
@@ -154,6 +154,7 @@ pub async fn full_sync(
     store.call(aicc_client::store::checkpoint).await?;
     let mut times = Vec::new();
     let mut floors = Vec::new();
+    let mut alone = Vec::new();
     for run in 0..sizes.runs {
         let file = dir.join(format!("full-{run}.sqlite3"));
         let fresh = Store::open(&file)?;
@@ -162,7 +163,10 @@ pub async fn full_sync(
         times.push(started.elapsed());
         drop(fresh);
         remove_store(&file)?;
-        floors.push(bare_sync(&portal.url, &session, &dir.join("floor.sqlite3")).await?);
+        let (fetched, written, pages) =
+            bare_sync(&portal.url, &session, &dir.join("floor.sqlite3")).await?;
+        floors.push((fetched, written));
+        alone.push(store_writing(&pages, &dir.join("alone.sqlite3"))?);
     }
     let rate = |d: f64| f64::from(served) / (d / 1000.0);
     // Where the floor's time goes says how fast any sync of this catalog
@@ -176,11 +180,12 @@ pub async fn full_sync(
             .into_iter()
             .map(|(fetched, written)| fetched + written),
     );
+    let alone = Samples::new(alone).median();
     let times = Samples::new(times);
     let (slow, fast) = times.spread();
     let figure = Figure {
         name: format!(
-            "first full catalog sync, {served} models (floor: fetching {fetching:.0} ms, writing {writing:.0} ms)"
+            "first full catalog sync, {served} models (floor: fetching {fetching:.0} ms, writing {writing:.0} ms; the store's own writing alone: {alone:.0} ms)"
         ),
         unit: "models/s",
         runs: times.len(),
@@ -232,12 +237,12 @@ struct Identified {
 
 /// The same pages fetched with a bare HTTP client and the same rows put in
 /// SQLite in one transaction: the least work that lands the catalog.
-/// Returns how long fetching took, then writing.
+/// Returns how long fetching took, then writing, and the pages.
 async fn bare_sync(
     url: &str,
     session: &Session,
     file: &Path,
-) -> anyhow::Result<(Duration, Duration)> {
+) -> anyhow::Result<(Duration, Duration, Vec<bytes::Bytes>)> {
     let http = reqwest::Client::new();
     let token = session.access_token().await?;
     let mut conn = Connection::open(file)?;
@@ -247,6 +252,7 @@ async fn bare_sync(
     )?;
     let started = Instant::now();
     let mut rows = Vec::new();
+    let mut pages = Vec::new();
     let mut after = 0;
     loop {
         let bytes = http
@@ -268,7 +274,9 @@ async fn bare_sync(
             }
         }
         after = page.next;
-        if !page.more {
+        let more = page.more;
+        pages.push(bytes);
+        if !more {
             break;
         }
     }
@@ -284,7 +292,32 @@ async fn bare_sync(
     let written = started.elapsed() - fetched;
     drop(conn);
     remove_store(file)?;
-    Ok((fetched, written))
+    Ok((fetched, written, pages))
+}
+
+/// The store's own writing of the same pages, read beforehand and applied
+/// in one transaction: what the store's schema (its rows, indexes and
+/// search index) costs to write, without the sync's fetching, paging and
+/// transactions.
+fn store_writing(pages: &[bytes::Bytes], file: &Path) -> anyhow::Result<Duration> {
+    let mut all = ChangePage {
+        changes: Vec::new(),
+        next: 0,
+        more: false,
+        remaining: 0,
+    };
+    for bytes in pages {
+        let page: ChangePage<catalog::IncomingModel> = serde_json::from_slice(bytes)?;
+        all.changes.extend(page.changes);
+        all.next = page.next;
+    }
+    let store = Store::open(file)?;
+    let started = Instant::now();
+    store.blocking(|c| catalog::apply_page(c, &all, "2026-01-01T00:00:00Z"))?;
+    let took = started.elapsed();
+    drop(store);
+    remove_store(file)?;
+    Ok(took)
 }
 
 /// A few models changed on the center, synced into the full store.
