@@ -201,11 +201,14 @@ pub async fn full_sync(
     Ok((figure, session, store, kept))
 }
 
+/// Removes a database with its log, and a store's search index beside it.
 fn remove_store(file: &Path) -> anyhow::Result<()> {
-    for suffix in ["", "-wal", "-shm"] {
-        let path = format!("{}{suffix}", file.display());
-        if Path::new(&path).exists() {
-            std::fs::remove_file(path)?;
+    for database in [file.to_owned(), aicc_client::store::search_path(file)] {
+        for suffix in ["", "-wal", "-shm"] {
+            let path = format!("{}{suffix}", database.display());
+            if Path::new(&path).exists() {
+                std::fs::remove_file(path)?;
+            }
         }
     }
     Ok(())
@@ -448,6 +451,10 @@ pub async fn search(store: &Store, file: &Path, sizes: Sizes) -> anyhow::Result<
         }
     }
     let conn = Connection::open(file)?;
+    conn.execute(
+        "ATTACH DATABASE ?1 AS search",
+        [aicc_client::store::search_path(file).display().to_string()],
+    )?;
     let mut floors = Vec::new();
     for repeat in 0..=sizes.search_repeats {
         for query in &queries {

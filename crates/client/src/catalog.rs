@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
-use crate::store;
+use crate::store::{self, Store};
 
 /// The catalog's collection name in the sync cursors.
 pub const COLLECTION: &str = "catalog";
@@ -130,14 +130,123 @@ pub fn apply_page(
     page: &ChangePage<IncomingModel>,
     synced_at: &str,
 ) -> Result<usize> {
-    // A page of new models writes more of the database than SQLite's
-    // default cache (2 MB) holds, and it spilled pages to the log mid-way:
-    // a first sync of 100k took 7.1 s, 6.3 s with this cache. The cache is
-    // that large only while a page is written, not while the app searches.
-    conn.pragma_update(None, "cache_size", -WRITE_CACHE_KIB)?;
-    let applied = write_page(conn, page, synced_at);
-    conn.pragma_update(None, "cache_size", -DEFAULT_CACHE_KIB)?;
-    applied
+    with_write_cache(conn, |conn| {
+        let tx = conn.transaction()?;
+        let search = write_page(&tx, page, synced_at)?;
+        search.write(&tx)?;
+        tx.commit()?;
+        Ok(page.changes.len())
+    })
+}
+
+/// Applies a page as `apply_page` does, but leaves its search index changes
+/// to be written by another connection (the store's search index is a
+/// database of its own), returned with the number of changes applied.
+pub fn apply_rows(
+    conn: &mut Connection,
+    page: &ChangePage<IncomingModel>,
+    synced_at: &str,
+) -> Result<(usize, SearchChanges)> {
+    with_write_cache(conn, |conn| {
+        let tx = conn.transaction()?;
+        let search = write_page(&tx, page, synced_at)?;
+        tx.commit()?;
+        Ok((page.changes.len(), search))
+    })
+}
+
+/// Applies the catalog feed's pages for a sync. While more pages follow,
+/// a page's search index changes are written beside the next page's rows
+/// (`Store::index_beside`); the last page waits for them and is applied
+/// whole, so the sync ends with the index at the catalog's cursor.
+pub fn apply_feed_page(
+    store: &Store,
+) -> impl Fn(&mut Connection, &ChangePage<IncomingModel>, &str) -> Result<usize> + Clone + Send + 'static
+{
+    let store = store.clone();
+    move |conn, page, synced_at| {
+        // Writes beside that failed left the index behind the catalog.
+        let caught_up = |conn: &mut Connection, written: Result<()>| match written {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                tracing::warn!(error = %e, "the search index fell behind; building it anew");
+                store::build_search(conn)
+            }
+        };
+        if page.more {
+            let (applied, search) = apply_rows(conn, page, synced_at)?;
+            let written = store.index_beside(move |conn| {
+                let tx = conn.transaction()?;
+                search.write(&tx)?;
+                tx.commit()?;
+                Ok(())
+            });
+            caught_up(conn, written)?;
+            return Ok(applied);
+        }
+        let written = store.indexed();
+        caught_up(conn, written)?;
+        apply_page(conn, page, synced_at)
+    }
+}
+
+/// A page of new models writes more of the database than SQLite's default
+/// cache (2 MB) holds, and it spilled pages to the log mid-way: a first
+/// sync of 100k took 7.1 s, 6.3 s with this cache. The cache is that large
+/// only while a page is written, not while the app searches.
+fn with_write_cache<T>(
+    conn: &mut Connection,
+    write: impl FnOnce(&mut Connection) -> Result<T>,
+) -> Result<T> {
+    for schema in ["main", "search"] {
+        conn.pragma_update(Some(schema), "cache_size", -WRITE_CACHE_KIB)?;
+    }
+    let written = write(conn);
+    for schema in ["main", "search"] {
+        conn.pragma_update(Some(schema), "cache_size", -DEFAULT_CACHE_KIB)?;
+    }
+    written
+}
+
+/// What a page changes in the search index: the models to take out of it
+/// and those to put in, and the feed's cursor it brings the index up to.
+#[derive(Debug, Default)]
+pub struct SearchChanges {
+    unindexed: Vec<i64>,
+    indexed: Vec<(i64, SearchEntry)>,
+    cursor: u64,
+}
+
+/// What the search index holds of a model.
+#[derive(Debug)]
+struct SearchEntry {
+    name: String,
+    task: String,
+    domain: String,
+    provider: String,
+    tags: String,
+    filters: String,
+}
+
+impl SearchChanges {
+    /// Writes the changes and the cursor they bring the index up to, inside
+    /// the caller's transaction.
+    pub fn write(&self, conn: &Connection) -> Result<()> {
+        let mut unindex = conn.prepare_cached("DELETE FROM catalog_search WHERE rowid = ?1")?;
+        for rowid in &self.unindexed {
+            unindex.execute([rowid])?;
+        }
+        let mut index = conn.prepare_cached(
+            "INSERT INTO catalog_search (rowid, name, task, domain, provider, tags, filters)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        )?;
+        for (rowid, e) in &self.indexed {
+            index.execute(params![
+                rowid, e.name, e.task, e.domain, e.provider, e.tags, e.filters
+            ])?;
+        }
+        store::set_search_cursor(conn, self.cursor)
+    }
 }
 
 /// The columns of a synced model, in the order `write_page` binds them.
@@ -208,12 +317,17 @@ fn update_columns(
 const WRITE_CACHE_KIB: i64 = 32_000;
 const DEFAULT_CACHE_KIB: i64 = 2_000;
 
+/// Writes a page's rows and cursor in `tx`; returns what it changes in the
+/// search index.
 fn write_page(
-    conn: &mut Connection,
+    tx: &rusqlite::Transaction<'_>,
     page: &ChangePage<IncomingModel>,
     synced_at: &str,
-) -> Result<usize> {
-    let tx = conn.transaction()?;
+) -> Result<SearchChanges> {
+    let mut search = SearchChanges {
+        cursor: page.next,
+        ..SearchChanges::default()
+    };
     let (generation, relisting): (i64, bool) = tx
         .query_row(
             "SELECT generation, relisting FROM sync_cursors WHERE collection = ?1",
@@ -230,7 +344,6 @@ fn write_page(
         let mut stored_hardware = tx.prepare_cached(
             "SELECT hardware FROM catalog_hardware WHERE model_rowid = ?1 ORDER BY hardware",
         )?;
-        let mut unindex = tx.prepare_cached("DELETE FROM catalog_search WHERE rowid = ?1")?;
         let mut remove = tx.prepare_cached("DELETE FROM catalog_models WHERE rowid = ?1")?;
         let mut clear_hardware =
             tx.prepare_cached("DELETE FROM catalog_hardware WHERE model_rowid = ?1")?;
@@ -256,8 +369,6 @@ fn write_page(
         // writes out what it buffers whenever a statement opens a savepoint
         // (as the upsert does), which per model made a first sync spend a
         // third of its time flushing and merging tiny index segments.
-        let mut unindexed = Vec::new();
-        let mut indexed = Vec::new();
         for change in &page.changes {
             let id = match change {
                 Change::Upsert { item, .. } => &item.model.id,
@@ -302,7 +413,7 @@ fn write_page(
                         Some((rowid, stored)) => {
                             let changed = changed_columns(row, stored)?;
                             if !changed.is_empty() {
-                                update_columns(&tx, *rowid, row, &changed)?;
+                                update_columns(tx, *rowid, row, &changed)?;
                             }
                             replace_body.execute(params![rowid, incoming.body])?;
                             let kept: Vec<String> = stored_hardware
@@ -317,7 +428,7 @@ fn write_page(
                                 .iter()
                                 .any(|&c| SEARCHED_COLUMNS.contains(&MODEL_COLUMNS[c]));
                             if reindex {
-                                unindexed.push(*rowid);
+                                search.unindexed.push(*rowid);
                             }
                             (*rowid, reindex, rehardware)
                         }
@@ -329,7 +440,7 @@ fn write_page(
                         }
                     };
                     if reindex {
-                        indexed.push((rowid, incoming));
+                        search.indexed.push((rowid, SearchEntry::of(incoming)));
                     }
                     if rehardware {
                         for hardware in &incoming.hardware {
@@ -340,31 +451,12 @@ fn write_page(
                 Change::Tombstone { .. } => {
                     if let Some((rowid, _)) = existing {
                         clear_hardware.execute([rowid])?;
-                        unindexed.push(rowid);
+                        search.unindexed.push(rowid);
                         remove.execute([rowid])?;
                         drop_body.execute([rowid])?;
                     }
                 }
             }
-        }
-        for rowid in unindexed {
-            unindex.execute([rowid])?;
-        }
-        let mut index = tx.prepare_cached(
-            "INSERT INTO catalog_search (rowid, name, task, domain, provider, tags, filters)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-        )?;
-        for (rowid, incoming) in indexed {
-            let model = &incoming.model;
-            index.execute(params![
-                rowid,
-                model.name,
-                model.task,
-                model.domain,
-                model.provider,
-                incoming.tags,
-                incoming.filters,
-            ])?;
         }
     }
     if relisting && !page.more {
@@ -373,7 +465,7 @@ fn write_page(
             .query_map([generation], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?;
         for rowid in stale {
-            tx.execute("DELETE FROM catalog_search WHERE rowid = ?1", [rowid])?;
+            search.unindexed.push(rowid);
             tx.execute(
                 "DELETE FROM catalog_hardware WHERE model_rowid = ?1",
                 [rowid],
@@ -386,9 +478,22 @@ fn write_page(
             [COLLECTION],
         )?;
     }
-    store::set_cursor(&tx, COLLECTION, page.next, synced_at)?;
-    tx.commit()?;
-    Ok(page.changes.len())
+    store::set_cursor(tx, COLLECTION, page.next, synced_at)?;
+    Ok(search)
+}
+
+impl SearchEntry {
+    fn of(incoming: &IncomingModel) -> Self {
+        let model = &incoming.model;
+        Self {
+            name: model.name.clone(),
+            task: model.task.clone(),
+            domain: model.domain.clone(),
+            provider: model.provider.clone(),
+            tags: incoming.tags.clone(),
+            filters: incoming.filters.clone(),
+        }
+    }
 }
 
 /// The words besides name, task, domain and provider a model is found by:
@@ -782,7 +887,6 @@ pub fn set_favourite(conn: &Connection, model_id: &str, favourite: bool, now: &s
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::Store;
 
     fn model(id: &str, name: &str, task: &str) -> Model {
         Model {
@@ -955,7 +1059,48 @@ mod tests {
         let rebuild = &migration
             [migration.find("DROP TABLE").unwrap()..migration.find("CREATE INDEX").unwrap()];
         store.blocking(|c| Ok(c.execute_batch(rebuild)?)).unwrap();
+        assert_eq!(
+            (found(&store), filtered(&store)),
+            (synced.clone(), synced_filtered.clone())
+        );
+        // The search index's database built anew from the catalog (a new
+        // store, or one left behind it) indexes as sync does.
+        store
+            .blocking(|c| {
+                c.execute_batch("DROP TABLE main.catalog_search")?;
+                store::build_search(c)
+            })
+            .unwrap();
         assert_eq!((found(&store), filtered(&store)), (synced, synced_filtered));
+    }
+
+    #[test]
+    fn a_search_index_left_behind_the_catalog_is_caught_up_when_the_store_opens() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.sqlite3");
+        let store = Store::open(&path).unwrap();
+        let first = page(
+            upserts(vec![model("resnet50", "ResNet-50", "Image Classification")]),
+            1,
+            true,
+        );
+        // The rows are committed; the search index's writes never happen,
+        // as when the app stops between the two.
+        let (applied, _unwritten) = store.blocking(|c| apply_rows(c, &first, "t")).unwrap();
+        assert_eq!(applied, 1);
+        let resnet = || text("resnet");
+        assert_eq!(
+            store
+                .blocking(|c| search(c, &resnet(), 0, 10))
+                .unwrap()
+                .total,
+            0
+        );
+        drop(store);
+
+        let store = Store::open(&path).unwrap();
+        let found = store.blocking(|c| search(c, &resnet(), 0, 10)).unwrap();
+        assert_eq!(ids(&found), ["resnet50"]);
     }
 
     #[test]

@@ -27,13 +27,39 @@ const MIGRATIONS: &[M<'static>] = &[
         "../migrations/0008_filters_in_the_search_index.sql"
     )),
     M::up(include_str!("../migrations/0009_fewer_search_merges.sql")),
+    M::up(include_str!(
+        "../migrations/0010_search_index_on_its_own.sql"
+    )),
 ];
+
+/// The search index's own database, beside the store's (see `open_search`).
+/// A new version here builds it anew from the catalog.
+const SEARCH_VERSION: i64 = 1;
+const SEARCH_SCHEMA: &str = include_str!("../migrations/search.sql");
 
 /// A handle on one account's local database.
 #[derive(Debug, Clone)]
 pub struct Store {
     conn: Arc<Mutex<Connection>>,
     path: PathBuf,
+    beside: Arc<Mutex<Beside>>,
+}
+
+/// Search index writes running on a connection and thread of their own.
+#[derive(Debug, Default)]
+struct Beside {
+    running: Option<std::thread::JoinHandle<(Connection, Result<()>)>>,
+}
+
+impl Beside {
+    /// Waits for the writes under way; returns their connection.
+    fn finish(&mut self) -> Result<Option<Connection>> {
+        let Some(running) = self.running.take() else {
+            return Ok(None);
+        };
+        let (conn, written) = running.join().map_err(|_| Error::TaskFailed)?;
+        written.map(|()| Some(conn))
+    }
 }
 
 impl Store {
@@ -66,10 +92,46 @@ impl Store {
             }
             Err(e) => return Err(e.into()),
         }
+        open_search(&mut conn, &search_path(path))?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             path: path.to_owned(),
+            beside: Arc::default(),
         })
+    }
+
+    /// Runs `work` on a connection of the search index's own database, on
+    /// a thread of its own, after the work given before it; returns at
+    /// once. A sync of many pages writes each page's search index changes
+    /// so, beside the next page's rows: SQLite lets one connection write a
+    /// database at a time, and the search index was a third of a first
+    /// sync's writing.
+    pub fn index_beside(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<()> + Send + 'static,
+    ) -> Result<()> {
+        let mut beside = self.beside.lock().unwrap_or_else(|p| p.into_inner());
+        let mut conn = match beside.finish()? {
+            Some(conn) => conn,
+            None => open_indexer(&search_path(&self.path))?,
+        };
+        beside.running = Some(std::thread::spawn(move || {
+            let written = work(&mut conn);
+            (conn, written)
+        }));
+        Ok(())
+    }
+
+    /// Whether work given to `index_beside` has not been waited for.
+    pub fn indexing(&self) -> bool {
+        let beside = self.beside.lock().unwrap_or_else(|p| p.into_inner());
+        beside.running.is_some()
+    }
+
+    /// Waits for the work given to `index_beside`, and closes its connection.
+    pub fn indexed(&self) -> Result<()> {
+        let mut beside = self.beside.lock().unwrap_or_else(|p| p.into_inner());
+        beside.finish().map(drop)
     }
 
     /// Where the database lives.
@@ -107,6 +169,82 @@ impl Store {
 /// reader needs it (never waits for one).
 pub fn checkpoint(conn: &mut Connection) -> Result<()> {
     conn.query_row("PRAGMA wal_checkpoint(PASSIVE)", [], |_| Ok(()))?;
+    Ok(())
+}
+
+/// Where the search index of the store at `path` lives.
+pub fn search_path(path: &Path) -> PathBuf {
+    path.with_extension("search.sqlite3")
+}
+
+/// Attaches the search index's database as `search` (its table answers to
+/// `catalog_search`), and builds it from the catalog when it is new, of an
+/// older version, or not at the catalog's cursor: its writes run beside
+/// the catalog's and commit after them, so a crash between the two leaves
+/// it behind, and it is caught up here.
+fn open_search(conn: &mut Connection, path: &Path) -> Result<()> {
+    conn.execute("ATTACH DATABASE ?1 AS search", [path.display().to_string()])?;
+    // As the store's own (`Store::open`): each attached database has its own.
+    conn.pragma_update(Some("search"), "journal_mode", "WAL")?;
+    conn.pragma_update(Some("search"), "synchronous", "NORMAL")?;
+    let version: i64 = conn.pragma_query_value(Some("search"), "user_version", |r| r.get(0))?;
+    let current = version == SEARCH_VERSION
+        && search_cursor(conn)? == cursor(conn, crate::catalog::COLLECTION)?.map(|(rev, _)| rev);
+    if !current {
+        build_search(conn)?;
+    }
+    Ok(())
+}
+
+/// The search index's database anew, filled from the catalog.
+pub fn build_search(conn: &mut Connection) -> Result<()> {
+    let tx = conn.transaction()?;
+    tx.execute_batch(
+        "DROP TABLE IF EXISTS search.catalog_search;
+         DROP TABLE IF EXISTS search.catalog_search_cursor;",
+    )?;
+    tx.execute_batch(SEARCH_SCHEMA)?;
+    tx.execute_batch(&format!(
+        "INSERT INTO catalog_search (rowid, name, task, domain, provider, tags, filters)
+         SELECT rowid, name, task, domain, provider, tags,
+                concat_ws(' ', 't' || hex(task), 'd' || hex(domain), 'f' || hex(framework),
+                          'l' || hex(license),
+                          (SELECT group_concat('h' || hex(hardware), ' ')
+                           FROM catalog_hardware h WHERE h.model_rowid = m.rowid))
+         FROM catalog_models m;
+         INSERT INTO catalog_search_cursor (rev)
+         SELECT rev FROM sync_cursors WHERE collection = '{}';
+         PRAGMA search.user_version = {SEARCH_VERSION};",
+        crate::catalog::COLLECTION
+    ))?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// A connection that writes the search index beside the store's.
+fn open_indexer(path: &Path) -> Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "cache_size", -INDEXER_CACHE_KIB)?;
+    Ok(conn)
+}
+
+/// The page cache of the connection writing the search index while a sync
+/// runs (it is closed after).
+const INDEXER_CACHE_KIB: i64 = 16_000;
+
+/// The catalog cursor the search index is at.
+fn search_cursor(conn: &Connection) -> Result<Option<u64>> {
+    Ok(conn
+        .query_row("SELECT rev FROM catalog_search_cursor", [], |r| r.get(0))
+        .optional()?)
+}
+
+/// Moves the search index's cursor; call inside the transaction that wrote
+/// the changes up to it.
+pub fn set_search_cursor(conn: &Connection, rev: u64) -> Result<()> {
+    conn.execute("DELETE FROM catalog_search_cursor", [])?;
+    conn.execute("INSERT INTO catalog_search_cursor (rev) VALUES (?1)", [rev])?;
     Ok(())
 }
 

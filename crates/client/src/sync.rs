@@ -285,7 +285,7 @@ pub async fn cycle(
         store,
         catalog::COLLECTION,
         page_size,
-        catalog::apply_page,
+        catalog::apply_feed_page(store),
         progress,
     )
     .await?;
@@ -331,7 +331,7 @@ pub async fn sync_catalog(
         store,
         catalog::COLLECTION,
         page_size,
-        catalog::apply_page,
+        catalog::apply_feed_page(store),
         |received, _| progress(received),
     )
     .await
@@ -349,7 +349,7 @@ async fn pull<T, A>(
 ) -> Result<u32>
 where
     T: DeserializeOwned + Send + Sync + 'static,
-    A: Fn(&mut Connection, &ChangePage<T>, &str) -> Result<usize> + Copy + Send + 'static,
+    A: Fn(&mut Connection, &ChangePage<T>, &str) -> Result<usize> + Clone + Send + 'static,
 {
     let mut after = store
         .call(move |c| store::cursor(c, collection))
@@ -364,7 +364,7 @@ where
             collection,
             after,
             page_size,
-            apply,
+            apply.clone(),
             &mut |applied, remaining| {
                 received += applied;
                 progress(received, Some(received + remaining));
@@ -413,7 +413,7 @@ async fn pull_from<T, A>(
 ) -> Result<()>
 where
     T: DeserializeOwned + Send + Sync + 'static,
-    A: Fn(&mut Connection, &ChangePage<T>, &str) -> Result<usize> + Copy + Send + 'static,
+    A: Fn(&mut Connection, &ChangePage<T>, &str) -> Result<usize> + Clone + Send + 'static,
 {
     let (pages, mut arrived) = tokio::sync::mpsc::channel::<Result<ChangePage<T>>>(PAGES_AHEAD);
     let fetcher = async move {
@@ -455,6 +455,7 @@ where
             }
             let remaining = batch.remaining;
             let now = now_rfc3339(Duration::ZERO);
+            let apply = apply.clone();
             let count = store.call(move |c| apply(c, &batch, &now)).await?;
             applied(count as u32, remaining as u32);
             if let Some(e) = failed {
@@ -715,6 +716,20 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(all.total, seeded);
+        // The search index, written beside the rows, holds every model and
+        // is at the catalog's cursor.
+        let (indexed, at, cursor) = store
+            .call(|c| {
+                Ok((
+                    c.query_row("SELECT count(*) FROM catalog_search", [], |r| r.get(0))?,
+                    c.query_row("SELECT rev FROM catalog_search_cursor", [], |r| r.get(0))?,
+                    store::cursor(c, catalog::COLLECTION)?.map(|(rev, _)| rev),
+                ))
+            })
+            .await
+            .unwrap();
+        assert_eq!((indexed, Some(at)), (seeded, cursor));
+        assert!(!store.indexing(), "the sync waited for the index");
     }
 
     #[tokio::test]

@@ -146,6 +146,15 @@ fn a_sync_killed_between_pages_resumes_where_its_cursor_says_with_nothing_lost_o
         .db()
         .blocking(|c| c.query_row("SELECT count(*) FROM catalog_models", [], |r| r.get(0)))
         .unwrap();
+    // The search index is a database of its own beside the store's.
+    store
+        .execute(
+            "ATTACH DATABASE ?1 AS search",
+            [aicc_client::store::search_path(&home.store_file(&url))
+                .display()
+                .to_string()],
+        )
+        .unwrap();
     let (rows, indexed): (u64, u64) = store
         .query_row(
             "SELECT (SELECT count(*) FROM catalog_models), (SELECT count(*) FROM catalog_search)",
