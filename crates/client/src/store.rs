@@ -1,5 +1,6 @@
 //! The local store: one SQLite database per center and account, holding
-//! everything the app shows, so every screen works with the network off.
+//! everything the app shows, so every screen works with the network off,
+//! and beside it the catalog's search index in a database of its own.
 //! Work runs on a blocking thread, never on the async runtime.
 
 use std::path::{Path, PathBuf};
