@@ -1075,6 +1075,19 @@ mod tests {
     }
 
     #[test]
+    fn a_search_index_that_cannot_be_read_is_built_anew_and_the_store_opens() {
+        let (dir, store) = store_with(vec![model("resnet50", "ResNet-50", "Image Classification")]);
+        let path = dir.path().join("s.sqlite3");
+        drop(store);
+        std::fs::write(store::search_path(&path), b"not a database, not even close").unwrap();
+        let store = Store::open(&path).unwrap();
+        let found = store
+            .blocking(|c| search(c, &text("resnet"), 0, 10))
+            .unwrap();
+        assert_eq!(ids(&found), ["resnet50"]);
+    }
+
+    #[test]
     fn a_search_index_left_behind_the_catalog_is_caught_up_when_the_store_opens() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.sqlite3");

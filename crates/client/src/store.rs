@@ -183,7 +183,39 @@ pub fn search_path(path: &Path) -> PathBuf {
 /// older version, or not at the catalog's cursor: its writes run beside
 /// the catalog's and commit after them, so a crash between the two leaves
 /// it behind, and it is caught up here.
+///
+/// The index holds nothing the catalog does not: one that cannot be read
+/// (a damaged file) is removed and built anew rather than keeping the
+/// store from opening.
 fn open_search(conn: &mut Connection, path: &Path) -> Result<()> {
+    let Err(e) = attach_search(conn, path) else {
+        return Ok(());
+    };
+    tracing::warn!(error = %e, path = %path.display(), "the search index cannot be read; building it anew");
+    let attached: bool = conn.query_row(
+        "SELECT count(*) FROM pragma_database_list WHERE name = 'search'",
+        [],
+        |r| r.get(0),
+    )?;
+    if attached {
+        conn.execute("DETACH DATABASE search", [])?;
+    }
+    for suffix in ["", "-wal", "-shm"] {
+        let file = PathBuf::from(format!("{}{suffix}", path.display()));
+        match std::fs::remove_file(&file) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+                return Err(Error::File {
+                    path: file.display().to_string(),
+                    source: e,
+                });
+            }
+            _ => {}
+        }
+    }
+    attach_search(conn, path)
+}
+
+fn attach_search(conn: &mut Connection, path: &Path) -> Result<()> {
     conn.execute("ATTACH DATABASE ?1 AS search", [path.display().to_string()])?;
     // As the store's own (`Store::open`): each attached database has its own.
     conn.pragma_update(Some("search"), "journal_mode", "WAL")?;
