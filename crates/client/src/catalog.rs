@@ -210,6 +210,10 @@ fn with_write_cache<T>(
 
 /// What a page changes in the search index: the models to take out of it
 /// and those to put in, and the feed's cursor it brings the index up to.
+/// They are written after the page's other rows: FTS5 writes out what it
+/// buffers whenever a statement opens a savepoint (as the upsert does),
+/// which per model made a first sync spend a third of its time flushing and
+/// merging tiny index segments.
 #[derive(Debug, Default)]
 pub struct SearchChanges {
     unindexed: Vec<i64>,
@@ -365,10 +369,6 @@ fn write_page(
         let mut replace_body =
             tx.prepare_cached("UPDATE catalog_bodies SET body = ?2 WHERE rowid = ?1")?;
         let mut drop_body = tx.prepare_cached("DELETE FROM catalog_bodies WHERE rowid = ?1")?;
-        // The search index is written after the page's other rows: FTS5
-        // writes out what it buffers whenever a statement opens a savepoint
-        // (as the upsert does), which per model made a first sync spend a
-        // third of its time flushing and merging tiny index segments.
         for change in &page.changes {
             let id = match change {
                 Change::Upsert { item, .. } => &item.model.id,
