@@ -203,12 +203,13 @@ pub async fn full_sync(
 
 /// Removes a database with its log, and a store's search index beside it.
 fn remove_store(file: &Path) -> anyhow::Result<()> {
-    for database in [file.to_owned(), aicc_client::store::search_path(file)] {
-        for suffix in ["", "-wal", "-shm"] {
-            let path = format!("{}{suffix}", database.display());
-            if Path::new(&path).exists() {
-                std::fs::remove_file(path)?;
-            }
+    use aicc_client::store::{database_files, search_path};
+    for path in database_files(file)
+        .into_iter()
+        .chain(database_files(&search_path(file)))
+    {
+        if path.exists() {
+            std::fs::remove_file(path)?;
         }
     }
     Ok(())

@@ -173,6 +173,11 @@ pub fn checkpoint(conn: &mut Connection) -> Result<()> {
     Ok(())
 }
 
+/// A database's files: itself, its write-ahead log and the log's index.
+pub fn database_files(path: &Path) -> [PathBuf; 3] {
+    ["", "-wal", "-shm"].map(|suffix| PathBuf::from(format!("{}{suffix}", path.display())))
+}
+
 /// Where the search index of the store at `path` lives.
 pub fn search_path(path: &Path) -> PathBuf {
     path.with_extension("search.sqlite3")
@@ -200,8 +205,7 @@ fn open_search(conn: &mut Connection, path: &Path) -> Result<()> {
     if attached {
         conn.execute("DETACH DATABASE search", [])?;
     }
-    for suffix in ["", "-wal", "-shm"] {
-        let file = PathBuf::from(format!("{}{suffix}", path.display()));
+    for file in database_files(path) {
         match std::fs::remove_file(&file) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
                 return Err(Error::File {
