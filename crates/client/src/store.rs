@@ -94,6 +94,8 @@ impl Store {
             Err(e) => return Err(e.into()),
         }
         open_search(&mut conn, &search_path(path))?;
+        // A first sync stopped before its end left them out.
+        crate::catalog::build_browse_indexes(&mut conn)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             path: path.to_owned(),
