@@ -43,10 +43,50 @@ pub struct ChangePage<T> {
 /// One change: the item as it now is, or the id of an item that is gone.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(tag = "op", rename_all = "snake_case")]
+#[serde(
+    tag = "op",
+    rename_all = "snake_case",
+    try_from = "WireChange<T>",
+    bound(deserialize = "T: Deserialize<'de>")
+)]
 pub enum Change<T> {
     Upsert { rev: u64, item: T },
     Tombstone { rev: u64, id: String },
+}
+
+/// A change as it is read: serde reads an internally tagged enum by
+/// buffering each item whole before reading it again as `T`, which was
+/// half of reading a first sync's pages (1.3 s of 100k models); a struct
+/// with every field the two kinds have is read in one pass.
+#[derive(Deserialize)]
+struct WireChange<T> {
+    op: Op,
+    rev: u64,
+    item: Option<T>,
+    id: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Op {
+    Upsert,
+    Tombstone,
+}
+
+impl<T> TryFrom<WireChange<T>> for Change<T> {
+    type Error = String;
+
+    fn try_from(wire: WireChange<T>) -> Result<Self, Self::Error> {
+        match (wire.op, wire.item, wire.id) {
+            (Op::Upsert, Some(item), None) => Ok(Change::Upsert {
+                rev: wire.rev,
+                item,
+            }),
+            (Op::Tombstone, None, Some(id)) => Ok(Change::Tombstone { rev: wire.rev, id }),
+            (Op::Upsert, ..) => Err("an upsert carries its item and no id".into()),
+            (Op::Tombstone, ..) => Err("a tombstone carries its id and no item".into()),
+        }
+    }
 }
 
 impl<T> Change<T> {
@@ -80,6 +120,44 @@ mod tests {
             serde_json::to_string(&page).unwrap(),
             r#"{"changes":[{"op":"upsert","rev":7,"item":"x"},{"op":"tombstone","rev":9,"id":"gone"}],"next":9,"more":false,"remaining":0}"#
         );
+    }
+
+    #[test]
+    fn changes_are_read_as_they_are_written_and_a_mixed_up_one_is_refused() {
+        let page: ChangePage<String> = serde_json::from_str(
+            r#"{"changes":[{"rev":7,"op":"upsert","item":"x","later":1},{"op":"tombstone","rev":9,"id":"gone"}],"next":9,"more":false}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            page.changes,
+            [
+                Change::Upsert {
+                    rev: 7,
+                    item: "x".to_owned()
+                },
+                Change::Tombstone {
+                    rev: 9,
+                    id: "gone".into()
+                }
+            ]
+        );
+        for (wrong, says) in [
+            (
+                r#"{"op":"upsert","rev":1,"id":"a"}"#,
+                "an upsert carries its item",
+            ),
+            (
+                r#"{"op":"tombstone","rev":1,"item":"a"}"#,
+                "a tombstone carries its id",
+            ),
+            (
+                r#"{"op":"rename","rev":1,"id":"a"}"#,
+                "unknown variant `rename`",
+            ),
+        ] {
+            let e = serde_json::from_str::<Change<String>>(wrong).unwrap_err();
+            assert!(e.to_string().contains(says), "{wrong}: {e}");
+        }
     }
 
     #[test]
