@@ -55,9 +55,9 @@ pub enum Change<T> {
 }
 
 /// A change as it is read: serde reads an internally tagged enum by
-/// buffering each item whole before reading it again as `T`, which was
-/// half of reading a first sync's pages (1.3 s of 100k models); a struct
-/// with every field the two kinds have is read in one pass.
+/// buffering each item whole before reading it again as `T`; a struct with
+/// every field the two kinds have is read in one pass (a first sync's 100k
+/// models were read in 1.3 s buffered, 1.1 s in one pass).
 #[derive(Deserialize)]
 struct WireChange<T> {
     op: Op,
