@@ -792,8 +792,8 @@ pub fn search(
     // Until a first sync has built it, SQLite sorts the matches itself.
     let indexed = has_index(conn, index)?;
     let walk = indexed && u64::from(total) * WALK_WHEN_ONE_IN >= u64::from(catalog);
-    let indexed_by = |walk: bool| {
-        if walk {
+    let indexed_by = |use_index: bool| {
+        if use_index {
             format!("INDEXED BY {index}")
         } else {
             String::new()

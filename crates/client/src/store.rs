@@ -63,6 +63,18 @@ impl Beside {
     }
 }
 
+/// A store's writes beside end with it: the store may be opened again at
+/// once (signing in to the same account), and finds the index at rest. What
+/// they failed to write shows then as an index behind the catalog, and is
+/// built anew (`open_search`).
+impl Drop for Beside {
+    fn drop(&mut self) {
+        if let Err(e) = self.finish() {
+            tracing::warn!(error = %e, "the search index's last writes failed");
+        }
+    }
+}
+
 impl Store {
     /// Opens (creating if needed) and migrates the database at `path`.
     pub fn open(path: &Path) -> Result<Self> {
@@ -340,6 +352,23 @@ mod tests {
         assert_eq!(size(), before, "200 pages of writes wait in the log");
         store.blocking(checkpoint).unwrap();
         assert!(size() > before + 200 * 4000, "the checkpoint copied them");
+    }
+
+    #[test]
+    fn a_store_closes_after_its_search_index_writes_end() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s.sqlite3")).unwrap();
+        let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let writes = Arc::clone(&done);
+        store
+            .index_beside(move |_| {
+                std::thread::sleep(std::time::Duration::from_millis(200));
+                writes.store(true, std::sync::atomic::Ordering::SeqCst);
+                Ok(())
+            })
+            .unwrap();
+        drop(store);
+        assert!(done.load(std::sync::atomic::Ordering::SeqCst));
     }
 
     #[test]
