@@ -9,6 +9,8 @@ use serde::{Deserialize, Serialize};
 
 /// The largest attachment the portal accepts.
 pub const MAX_ATTACHMENT_BYTES: usize = 20 * 1024 * 1024;
+/// The most attachments an application holds.
+pub const MAX_ATTACHMENTS: usize = 20;
 
 /// What the applicant writes. Every field may be empty in a draft; submit
 /// requires the ones [`ApplicationForm::missing_for_submit`] names.

@@ -85,6 +85,86 @@ impl Role {
     }
 }
 
+/// What a personal access token may do; every scope reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    /// Read the catalog and the organisation's data.
+    Read,
+    /// Also submit and cancel jobs.
+    Jobs,
+    /// Also edit and submit the organisation's applications.
+    Applications,
+    /// Everything the account may do, but create other tokens.
+    Full,
+}
+
+impl Scope {
+    /// Every scope, in the order a form offers them.
+    pub const ALL: [Scope; 4] = [Scope::Read, Scope::Jobs, Scope::Applications, Scope::Full];
+
+    /// The name on the wire and in the portal's database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::Read => "read",
+            Scope::Jobs => "jobs",
+            Scope::Applications => "applications",
+            Scope::Full => "full",
+        }
+    }
+
+    /// The inverse of [`Scope::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|scope| scope.as_str() == s)
+    }
+}
+
+/// The longest a personal access token may live.
+pub const MAX_PERSONAL_TOKEN_DAYS: u32 = 366;
+
+/// `POST /v1/auth/personal-tokens`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct NewPersonalToken {
+    pub name: String,
+    /// 1 to [`MAX_PERSONAL_TOKEN_DAYS`]; 90 when not given.
+    #[serde(default)]
+    pub expires_in_days: Option<u32>,
+    /// What the token may do; `read` when not given.
+    #[serde(default)]
+    pub scopes: Option<Vec<Scope>>,
+}
+
+/// A personal access token; `token` is only present in the answer that created it.
+#[derive(Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PersonalToken {
+    pub id: String,
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
+    pub scopes: Vec<Scope>,
+    pub created_at: String,
+    pub expires_at: String,
+    /// When it was last presented (to the minute); `None` if never.
+    pub last_used_at: Option<String>,
+}
+
+impl std::fmt::Debug for PersonalToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PersonalToken")
+            .field("id", &self.id)
+            .field("name", &self.name)
+            .field("scopes", &self.scopes)
+            .field("expires_at", &self.expires_at)
+            .finish_non_exhaustive()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -103,6 +183,17 @@ mod tests {
             },
         };
         assert!(!format!("{grant:?}").contains("secret"));
+    }
+
+    #[test]
+    fn scope_names_round_trip() {
+        for scope in Scope::ALL {
+            assert_eq!(Scope::parse(scope.as_str()), Some(scope));
+            assert_eq!(
+                serde_json::to_value(scope).unwrap(),
+                serde_json::Value::String(scope.as_str().into())
+            );
+        }
     }
 
     #[test]

@@ -12,7 +12,7 @@ use crate::accounts::{self, DEMO_PASSWORD};
 use crate::error::ApiError;
 use crate::{applications, catalog, jobs};
 
-/// The demo: organisations, the four accounts (password `demo-password`),
+/// The demo: organisations, the six accounts (password `demo-password`),
 /// two NPU pools, quotas, and the seed catalog if the catalog is empty.
 pub fn seed_demo(conn: &mut Connection) -> Result<(), ApiError> {
     let center = accounts::ensure_organisation(conn, "Demo AI Computing Center", "center")?;
@@ -20,6 +20,13 @@ pub fn seed_demo(conn: &mut Connection) -> Result<(), ApiError> {
     let vision = accounts::ensure_organisation(conn, "Other Vision", "isv")?;
     for (org, email, name, role) in [
         (robotics, "partner@demo.aicc", "Li Wei", Role::PartnerAdmin),
+        (
+            robotics,
+            "engineer@demo.aicc",
+            "Zhao Lei",
+            Role::PartnerMember,
+        ),
+        (vision, "lead@other.aicc", "Sun Hao", Role::PartnerAdmin),
         (
             vision,
             "member@other.aicc",

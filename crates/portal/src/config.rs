@@ -10,6 +10,7 @@
 //! scheduler_tick_ms = 1000
 //! starvation_after_secs = 600
 //! requests_per_second = 50
+//! sign_ins_per_minute = 30
 //! tombstone_retention_days = 90
 //!
 //! [executor]
@@ -61,6 +62,9 @@ pub struct Config {
     pub starvation_after_secs: u64,
     /// Requests per second allowed per token (bursts up to twice that).
     pub requests_per_second: u32,
+    /// Sign-in attempts per minute from one address (a company's proxy is
+    /// one address for all its people; accounts are throttled on their own).
+    pub sign_ins_per_minute: u32,
     /// Retired models stay in the catalog feed as tombstones this long.
     pub tombstone_retention_days: u32,
     pub executor: ExecutorConfig,
@@ -106,6 +110,7 @@ impl Default for Config {
             scheduler_tick_ms: 1000,
             starvation_after_secs: 600,
             requests_per_second: 50,
+            sign_ins_per_minute: 30,
             tombstone_retention_days: 90,
             executor: ExecutorConfig::default(),
         }

@@ -38,6 +38,10 @@ pub enum ApiError {
     UnsupportedMediaType(String),
     #[error("too many requests; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
+    #[error(
+        "too many failed sign-ins for this account; wait {retry_after_secs} s and try again, or ask your organisation's partner admin to reset the password"
+    )]
+    SignInThrottled { retry_after_secs: u64 },
     #[error(transparent)]
     Db(#[from] DbError),
     #[error("stored data is unreadable: {0}")]
@@ -86,7 +90,9 @@ impl ApiError {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 ErrorCode::UnsupportedMediaType,
             ),
-            ApiError::RateLimited { .. } => (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited),
+            ApiError::RateLimited { .. } | ApiError::SignInThrottled { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited)
+            }
             ApiError::Db(_) | ApiError::Corrupt(_) | ApiError::Io(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
             }
@@ -114,7 +120,9 @@ impl IntoResponse for ApiError {
             body.error.field = Some(field.clone());
         }
         let mut response = (status, axum::Json(body)).into_response();
-        if let ApiError::RateLimited { retry_after_secs } = self {
+        if let ApiError::RateLimited { retry_after_secs }
+        | ApiError::SignInThrottled { retry_after_secs } = self
+        {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));

@@ -15,6 +15,8 @@ use tokio_stream::wrappers::BroadcastStream;
 
 use crate::AppState;
 use crate::accounts::Caller;
+use crate::error::ApiError;
+use crate::permissions::Action;
 
 /// A change somewhere in the portal.
 #[derive(Debug, Clone, Copy)]
@@ -111,7 +113,8 @@ pub fn since(
 pub async fn stream(
     State(state): State<AppState>,
     caller: Caller,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
+    caller.may(Action::ReadOrganisation)?;
     let organisation_id = caller.organisation_id;
     let events =
         BroadcastStream::new(state.events.subscribe()).filter_map(move |notice| async move {
@@ -126,5 +129,5 @@ pub async fn stream(
                 Err(_lagged) => Some(Ok(Event::default().event("resync").data("{}"))),
             }
         });
-    Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15)))
+    Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }

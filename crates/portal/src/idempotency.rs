@@ -1,9 +1,15 @@
 //! Safe retries: a POST with an `Idempotency-Key` header is answered once.
 //! A replay of the same key by the same account within 24 hours gets the
 //! first answer (status and body) without doing the work again; the same
-//! key with a different request answers 422 `idempotency_mismatch`. A
-//! request that failed on the portal's side (5xx) is not remembered, so its
-//! retry runs again.
+//! key with a different request (method, path, query or body) answers 422
+//! `idempotency_mismatch`. A request that failed on the portal's side (5xx)
+//! is not remembered, so its retry runs again.
+//!
+//! Answers that carry a secret are never kept: nothing under `/v1/auth/`
+//! (tokens: the portal keeps those only as hashes), nor any answer a
+//! handler marks [`CarriesSecret`]. Such routes are made safe to retry by
+//! their own rules (a refresh token's rotation; a code that can be made
+//! again).
 
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
@@ -14,7 +20,7 @@ use rusqlite::{OptionalExtension, params};
 use sha2::{Digest, Sha256};
 
 use crate::AppState;
-use crate::accounts::caller_from_headers;
+use crate::accounts::Resolved;
 use crate::clock::now_ms;
 use crate::error::ApiError;
 
@@ -32,9 +38,13 @@ enum Seen {
     Answered(u16, Option<String>, Vec<u8>),
 }
 
+/// Marks an answer that holds a secret, so it is not kept for replay.
+#[derive(Debug, Clone, Copy)]
+pub struct CarriesSecret;
+
 /// The middleware; every other method passes through untouched.
 pub async fn middleware(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if request.method() != Method::POST {
+    if request.method() != Method::POST || request.uri().path().starts_with("/v1/auth/") {
         return next.run(request).await;
     }
     let Some(key) = request.headers().get(HEADER).cloned() else {
@@ -51,7 +61,7 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
         }
     };
     // Without a valid token the handler answers 401; nothing to remember.
-    let Ok(caller) = caller_from_headers(&state, request.headers()).await else {
+    let Some(Resolved(Some(caller))) = request.extensions().get::<Resolved>().copied() else {
         return next.run(request).await;
     };
     let (parts, body) = request.into_parts();
@@ -63,9 +73,16 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
         }
     };
     let mut hasher = Sha256::new();
-    hasher.update(parts.method.as_str());
-    hasher.update(parts.uri.path());
-    hasher.update(&bytes);
+    // Each part is prefixed by its length: no two requests hash alike.
+    for part in [
+        parts.method.as_str().as_bytes(),
+        parts.uri.path().as_bytes(),
+        parts.uri.query().unwrap_or_default().as_bytes(),
+        &bytes,
+    ] {
+        hasher.update((part.len() as u64).to_le_bytes());
+        hasher.update(part);
+    }
     let hash = hasher.finalize().to_vec();
 
     let user_id = caller.user_id;
@@ -133,7 +150,7 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    if parts.status.is_server_error() {
+    if parts.status.is_server_error() || parts.extensions.get::<CarriesSecret>().is_some() {
         forget(&state, user_id, key).await;
     } else {
         let status = parts.status.as_u16();

@@ -7,6 +7,7 @@
 //! - `jobs`: training requests, pools, quota, the scheduler and executors;
 //! - `feed`, `events`, `idempotency`, `limits`: the sync contract's rules,
 //!   live hints, safe retries and rate limits, shared by every route;
+//! - `permissions`: who may do what, the table every handler consults;
 //! - `db`, `config`, `clock`, `error`, `openapi`, `admin`: the plumbing.
 //!
 //! `main.rs` is the command line; [`Portal`] is what it and the tests start.
@@ -25,6 +26,7 @@ pub mod idempotency;
 pub mod jobs;
 pub mod limits;
 pub mod openapi;
+pub mod permissions;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -107,7 +109,7 @@ impl Portal {
         Ok(Self {
             state: AppState {
                 db,
-                limiter: Limiter::new(config.requests_per_second),
+                limiter: Limiter::new(config.requests_per_second, config.sign_ins_per_minute),
                 attachments_dir: config.data_dir.join("attachments"),
                 config: Arc::new(config),
                 events: Events::default(),

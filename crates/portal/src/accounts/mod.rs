@@ -5,7 +5,12 @@
 //! used revokes its whole family (the sign-in it came from), because only a
 //! thief replays an old refresh token. Tokens are stored as SHA-256 hashes.
 
-use aicc_api::auth::{Account, PasswordSignIn, RefreshTokenBody, Role, TokenGrant};
+use std::sync::LazyLock;
+
+use aicc_api::auth::{
+    Account, MAX_PERSONAL_TOKEN_DAYS, NewPersonalToken, PasswordSignIn, PersonalToken,
+    RefreshTokenBody, Role, Scope, TokenGrant,
+};
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
@@ -23,6 +28,7 @@ use time::OffsetDateTime;
 use crate::AppState;
 use crate::clock::new_id;
 use crate::error::{ApiError, ApiJson, ApiPath};
+use crate::permissions::{self, Action, Scopes};
 
 /// How long an unused refresh token is valid.
 pub const REFRESH_TTL_SECS: i64 = 30 * 24 * 3600;
@@ -35,20 +41,61 @@ pub struct Caller {
     pub user_id: i64,
     pub organisation_id: i64,
     pub role: Role,
+    /// What the credential may do: everything for an app session, its
+    /// scopes for a personal access token.
+    pub scopes: Scopes,
+    /// Whether the credential is a personal access token.
+    pub personal_token: bool,
+    /// The credential's hash, to ask again whether it still holds.
+    pub token_hash: [u8; 32],
+    /// The second from which the credential is refused.
+    pub expires_at: i64,
 }
 
 impl Caller {
-    /// Whether the caller is center staff (reviewer or admin).
-    pub fn is_staff(&self) -> bool {
-        matches!(self.role, Role::CenterReviewer | Role::CenterAdmin)
+    /// Leave for `action`, or the refusal that says whom to ask.
+    pub fn may(&self, action: Action) -> Result<(), ApiError> {
+        permissions::check(self.role, self.scopes, action)
+    }
+
+    /// Whether the caller may do `action` (for visibility rules).
+    pub fn can(&self, action: Action) -> bool {
+        self.may(action).is_ok()
     }
 }
+
+/// Who a request's bearer token belongs to, as the rate limiter found it
+/// (`None`: no token, or one that is not valid); handlers read it from here
+/// instead of asking the database again.
+#[derive(Debug, Clone, Copy)]
+pub struct Resolved(pub Option<Caller>);
 
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
-        caller_from_headers(state, &parts.headers).await
+        match parts.extensions.get::<Resolved>() {
+            Some(Resolved(Some(caller))) => Ok(*caller),
+            Some(Resolved(None)) => Err(not_signed_in(&parts.headers)),
+            None => caller_from_headers(state, &parts.headers).await,
+        }
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+}
+
+fn not_signed_in(headers: &HeaderMap) -> ApiError {
+    if bearer(headers).is_some() {
+        ApiError::Unauthorized(
+            "the access token is unknown or expired; refresh it or sign in again".into(),
+        )
+    } else {
+        ApiError::Unauthorized("sign in: this request needs a bearer token".into())
     }
 }
 
@@ -57,81 +104,102 @@ pub async fn caller_from_headers(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<Caller, ApiError> {
-    let token = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .ok_or_else(|| {
-            ApiError::Unauthorized("sign in: this request needs a bearer token".into())
-        })?;
+    let token = bearer(headers).ok_or_else(|| not_signed_in(headers))?;
     let hash = token_hash(token);
-    let caller = state
+    state
         .db
-        .call(move |conn| {
-            // Every request asks this: its plan is kept, not compiled again.
-            conn.prepare_cached(
-                "SELECT u.id, u.organisation_id, u.role FROM users u WHERE u.id = (
-                     SELECT user_id FROM tokens WHERE hash = ?1 AND kind = 'access'
-                         AND revoked_at IS NULL AND expires_at > ?2
-                     UNION ALL
-                     SELECT user_id FROM personal_tokens WHERE hash = ?1
-                         AND revoked_at IS NULL AND expires_at > ?2)",
-            )?
-            .query_row(params![hash, now()], |row| {
-                Ok((
-                    row.get::<_, i64>(0)?,
-                    row.get::<_, i64>(1)?,
-                    row.get::<_, String>(2)?,
-                ))
-            })
-            .optional()
-            .map_err(ApiError::from)
+        .call(move |conn| caller_of(conn, &hash))
+        .await?
+        .ok_or_else(|| not_signed_in(headers))
+}
+
+/// The live credential with this hash and its account, if both still hold.
+pub fn caller_of(conn: &Connection, hash: &[u8; 32]) -> Result<Option<Caller>, ApiError> {
+    let now = now();
+    // Every request asks this: its plan is kept, not compiled again.
+    let found = conn
+        .prepare_cached(
+            "SELECT u.id, u.organisation_id, u.role, t.scopes, t.expires_at FROM (
+                 SELECT user_id, NULL AS scopes, expires_at FROM tokens WHERE hash = ?1
+                     AND kind = 'access' AND revoked_at IS NULL AND expires_at > ?2
+                 UNION ALL
+                 SELECT user_id, scopes, expires_at FROM personal_tokens WHERE hash = ?1
+                     AND revoked_at IS NULL AND expires_at > ?2) t
+             JOIN users u ON u.id = t.user_id WHERE u.deactivated_at IS NULL",
+        )?
+        .query_row(params![&hash[..], now], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, Option<String>>(3)?,
+                row.get::<_, i64>(4)?,
+            ))
         })
-        .await?;
-    let (user_id, organisation_id, role) = caller.ok_or_else(|| {
-        ApiError::Unauthorized(
-            "the access token is unknown or expired; refresh it or sign in again".into(),
-        )
-    })?;
-    Ok(Caller {
+        .optional()?;
+    let Some((user_id, organisation_id, role, scopes, expires_at)) = found else {
+        return Ok(None);
+    };
+    if scopes.is_some() {
+        // To the minute: a script calling often writes once a minute.
+        conn.prepare_cached(
+            "UPDATE personal_tokens SET last_used_at = ?2
+             WHERE hash = ?1 AND (last_used_at IS NULL OR last_used_at < ?2 - 60)",
+        )?
+        .execute(params![&hash[..], now])?;
+    }
+    Ok(Some(Caller {
         user_id,
         organisation_id,
         role: Role::parse(&role).unwrap_or(Role::PartnerMember),
-    })
+        personal_token: scopes.is_some(),
+        scopes: scopes.as_deref().map_or_else(Scopes::full, Scopes::parse),
+        token_hash: *hash,
+        expires_at,
+    }))
 }
 
-/// `POST /v1/auth/token`: e-mail and password for tokens.
+/// `POST /v1/auth/token`: e-mail and password for tokens. An unknown
+/// e-mail costs the same work and gets the same answer as a wrong password;
+/// an account that keeps failing waits longer each time (`limits`).
 #[utoipa::path(post, path = "/v1/auth/token", tag = "accounts", request_body = PasswordSignIn,
-    responses((status = 200, body = TokenGrant), (status = 401, body = aicc_api::ErrorBody)))]
+    responses((status = 200, body = TokenGrant), (status = 401, body = aicc_api::ErrorBody),
+        (status = 429, body = aicc_api::ErrorBody)))]
 pub async fn sign_in(
     State(state): State<AppState>,
     ApiJson(body): ApiJson<PasswordSignIn>,
 ) -> Result<Json<TokenGrant>, ApiError> {
     let wrong = || ApiError::Unauthorized("wrong e-mail or password".into());
     let email = body.email.trim().to_owned();
+    state.limiter.sign_in_allowed(&email)?;
+    let lookup = email.clone();
     let stored = state
         .db
         .call(move |conn| {
             conn.query_row(
-                "SELECT id, password_hash FROM users WHERE email = ?1",
-                [email],
+                "SELECT id, password_hash FROM users WHERE email = ?1 AND deactivated_at IS NULL",
+                [lookup],
                 |row| Ok((row.get::<_, i64>(0)?, row.get::<_, String>(1)?)),
             )
             .optional()
             .map_err(ApiError::from)
         })
         .await?;
-    let Some((user_id, password_hash)) = stored else {
-        return Err(wrong());
+    let (user_id, password_hash) = match stored {
+        Some((id, hash)) => (Some(id), hash),
+        None => (None, DUMMY_HASH.clone()),
     };
     let password = body.password;
-    let access_ttl = state.config.access_token_ttl_secs as i64;
-    let matches = tokio::task::spawn_blocking(move || verify_password(&password, &password_hash))
-        .await
-        .unwrap_or(false);
-    if !matches {
+    let matches = state
+        .limiter
+        .hashing(move || verify_password(&password, &password_hash))
+        .await;
+    let Some(user_id) = user_id.filter(|_| matches) else {
+        state.limiter.sign_in_failed(&email);
         return Err(wrong());
-    }
+    };
+    state.limiter.sign_in_succeeded(&email);
+    let access_ttl = state.config.access_token_ttl_secs as i64;
     let grant = state
         .db
         .call(move |conn| {
@@ -143,6 +211,11 @@ pub async fn sign_in(
         .await?;
     Ok(Json(grant))
 }
+
+/// What an unknown e-mail's password is checked against: a hash made with
+/// the same parameters, so the answer takes as long as for a real account.
+static DUMMY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash_password(&URL_SAFE_NO_PAD.encode(random_bytes())));
 
 /// `POST /v1/auth/refresh`: a refresh token for a new pair.
 #[utoipa::path(post, path = "/v1/auth/refresh", tag = "accounts", request_body = RefreshTokenBody,
@@ -159,8 +232,9 @@ pub async fn refresh(
             let tx = conn.transaction()?;
             let found = tx
                 .query_row(
-                    "SELECT user_id, family, expires_at, used_at, revoked_at FROM tokens
-                     WHERE hash = ?1 AND kind = 'refresh'",
+                    "SELECT t.user_id, t.family, t.expires_at, t.used_at, t.revoked_at FROM tokens t
+                     JOIN users u ON u.id = t.user_id
+                     WHERE t.hash = ?1 AND t.kind = 'refresh' AND u.deactivated_at IS NULL",
                     [&hash],
                     |row| {
                         Ok((
@@ -236,15 +310,24 @@ pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Ac
     Ok(Json(account))
 }
 
-/// `POST /v1/auth/personal-tokens`: a named, long-lived token for scripts.
-/// The token is shown once, in this answer.
+/// `POST /v1/auth/personal-tokens`: a named, scoped token for scripts,
+/// made from an app session (a token never makes another). The token is
+/// shown once, in this answer.
 #[utoipa::path(post, path = "/v1/auth/personal-tokens", tag = "accounts", request_body = NewPersonalToken,
-    responses((status = 201, body = PersonalToken)))]
+    responses((status = 201, body = PersonalToken), (status = 403, body = aicc_api::ErrorBody),
+        (status = 422, body = aicc_api::ErrorBody)))]
 pub async fn create_personal_token(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson<NewPersonalToken>,
 ) -> Result<(StatusCode, Json<PersonalToken>), ApiError> {
+    caller.may(Action::ManageOwnTokens)?;
+    if caller.personal_token {
+        return Err(ApiError::Forbidden(
+            "a personal access token cannot make another; create tokens in the app's settings"
+                .into(),
+        ));
+    }
     let name = body.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::invalid(
@@ -253,10 +336,17 @@ pub async fn create_personal_token(
         ));
     }
     let days = body.expires_in_days.unwrap_or(90);
-    if !(1..=366).contains(&days) {
+    if !(1..=MAX_PERSONAL_TOKEN_DAYS).contains(&days) {
         return Err(ApiError::invalid(
             "expires_in_days",
-            "a token lives 1 to 366 days",
+            format!("a token lives 1 to {MAX_PERSONAL_TOKEN_DAYS} days"),
+        ));
+    }
+    let scopes = Scopes::of(body.scopes.as_deref().unwrap_or(&[Scope::Read]));
+    if scopes.list().is_empty() {
+        return Err(ApiError::invalid(
+            "scopes",
+            "give the token at least one scope: read, jobs, applications or full",
         ));
     }
     let token = format!("apt_{}", URL_SAFE_NO_PAD.encode(random_bytes()));
@@ -269,15 +359,16 @@ pub async fn create_personal_token(
         .db
         .call(move |conn| {
             conn.execute(
-                "INSERT INTO personal_tokens (id, user_id, name, hash, created_at, expires_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO personal_tokens (id, user_id, name, hash, created_at, expires_at, scopes)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
                 params![
                     stored_id,
                     caller.user_id,
                     stored_name,
-                    hash,
+                    &hash[..],
                     created,
-                    expires
+                    expires,
+                    scopes.stored()
                 ],
             )
             .map_err(ApiError::from)
@@ -289,8 +380,10 @@ pub async fn create_personal_token(
             id,
             name,
             token: Some(token),
+            scopes: scopes.list(),
             created_at: crate::clock::rfc3339(created * 1000),
             expires_at: crate::clock::rfc3339(expires * 1000),
+            last_used_at: None,
         }),
     ))
 }
@@ -302,11 +395,12 @@ pub async fn list_personal_tokens(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Vec<PersonalToken>>, ApiError> {
+    caller.may(Action::ManageOwnTokens)?;
     let tokens = state
         .db
         .call(move |conn| {
             let mut stmt = conn.prepare_cached(
-                "SELECT id, name, created_at, expires_at FROM personal_tokens
+                "SELECT id, name, scopes, created_at, expires_at, last_used_at FROM personal_tokens
                  WHERE user_id = ?1 AND revoked_at IS NULL AND expires_at > ?2 ORDER BY created_at",
             )?;
             let rows = stmt
@@ -315,8 +409,12 @@ pub async fn list_personal_tokens(
                         id: r.get(0)?,
                         name: r.get(1)?,
                         token: None,
-                        created_at: crate::clock::rfc3339(r.get::<_, i64>(2)? * 1000),
-                        expires_at: crate::clock::rfc3339(r.get::<_, i64>(3)? * 1000),
+                        scopes: Scopes::parse(&r.get::<_, String>(2)?).list(),
+                        created_at: crate::clock::rfc3339(r.get::<_, i64>(3)? * 1000),
+                        expires_at: crate::clock::rfc3339(r.get::<_, i64>(4)? * 1000),
+                        last_used_at: r
+                            .get::<_, Option<i64>>(5)?
+                            .map(|at| crate::clock::rfc3339(at * 1000)),
                     })
                 })?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
@@ -334,6 +432,7 @@ pub async fn revoke_personal_token(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
+    caller.may(Action::ManageOwnTokens)?;
     let revoked = state
         .db
         .call(move |conn| {
@@ -350,25 +449,6 @@ pub async fn revoke_personal_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /v1/auth/personal-tokens`.
-#[derive(Debug, serde::Deserialize, utoipa::ToSchema)]
-pub struct NewPersonalToken {
-    pub name: String,
-    /// 1 to 366; 90 when not given.
-    pub expires_in_days: Option<u32>,
-}
-
-/// A personal access token; `token` is only present in the answer that created it.
-#[derive(Debug, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct PersonalToken {
-    pub id: String,
-    pub name: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub token: Option<String>,
-    pub created_at: String,
-    pub expires_at: String,
-}
-
 fn issue(
     tx: &Transaction<'_>,
     user_id: i64,
@@ -382,14 +462,14 @@ fn issue(
         "INSERT INTO tokens (hash, user_id, kind, family, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
     insert.execute(params![
-        token_hash(&access_token),
+        &token_hash(&access_token)[..],
         user_id,
         "access",
         family,
         expiry(issued, access_ttl)
     ])?;
     insert.execute(params![
-        token_hash(&refresh_token),
+        &token_hash(&refresh_token)[..],
         user_id,
         "refresh",
         family,
@@ -431,7 +511,9 @@ pub fn ensure_organisation(conn: &Connection, name: &str, kind: &str) -> rusqlit
     )
 }
 
-/// Creates a user with a password, or resets the password of an existing one.
+/// Creates a user with a password, or resets the password of an existing
+/// one. A reset, a new role or a move to another organisation ends every
+/// session and personal access token the user had.
 pub fn upsert_user(
     conn: &Connection,
     organisation_id: i64,
@@ -440,14 +522,59 @@ pub fn upsert_user(
     role: Role,
     password: &str,
 ) -> Result<(), ApiError> {
+    let existing: Option<(i64, i64, String, String)> = conn
+        .query_row(
+            "SELECT id, organisation_id, role, password_hash FROM users WHERE email = ?1",
+            [email],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
     let hash = hash_password(password);
     conn.execute(
         "INSERT INTO users (organisation_id, email, name, role, password_hash) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (email) DO UPDATE SET organisation_id = excluded.organisation_id, name = excluded.name,
-         role = excluded.role, password_hash = excluded.password_hash",
+         role = excluded.role, password_hash = excluded.password_hash, deactivated_at = NULL",
         params![organisation_id, email, name, role.as_str(), hash],
     )?;
+    if let Some((user_id, old_organisation, old_role, old_hash)) = existing {
+        let same = old_organisation == organisation_id
+            && old_role == role.as_str()
+            && verify_password(password, &old_hash);
+        if !same {
+            end_sessions(conn, user_id)?;
+        }
+    }
     Ok(())
+}
+
+/// Ends every session and personal access token of a user: after a
+/// password reset, a change of role, a deactivation.
+pub fn end_sessions(conn: &Connection, user_id: i64) -> Result<(), ApiError> {
+    let now = now();
+    conn.execute(
+        "UPDATE tokens SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL",
+        params![user_id, now],
+    )?;
+    conn.execute(
+        "UPDATE personal_tokens SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL",
+        params![user_id, now],
+    )?;
+    Ok(())
+}
+
+/// Forgets tokens that can no longer be used: expired or revoked over a
+/// day ago (a replay within the day is still recognised as one).
+pub fn purge_tokens(conn: &Connection) -> Result<usize, ApiError> {
+    let day_ago = now() - 24 * 3600;
+    let mut purged = conn.execute(
+        "DELETE FROM tokens WHERE expires_at < ?1 OR revoked_at < ?1",
+        [day_ago],
+    )?;
+    purged += conn.execute(
+        "DELETE FROM personal_tokens WHERE expires_at < ?1 OR revoked_at < ?1",
+        [day_ago],
+    )?;
+    Ok(purged)
 }
 
 fn hash_password(password: &str) -> String {
@@ -467,8 +594,9 @@ fn verify_password(password: &str, stored: &str) -> bool {
     })
 }
 
-fn token_hash(token: &str) -> Vec<u8> {
-    Sha256::digest(token.as_bytes()).to_vec()
+/// How a token is kept: its SHA-256, never the token.
+pub fn token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
 }
 
 fn random_bytes() -> [u8; 32] {

@@ -1,11 +1,13 @@
 //! Partner applications: drafts the applicant edits, submission, the
 //! center's review (`review`), attachments, and the per-organisation feed.
 //! A partner sees only its own organisation's applications; center staff
-//! see all of them. An id the caller may not see answers 404.
+//! see all of them. An id the caller may not see answers 404. Partner
+//! admins write and submit them; center staff review them and never write
+//! a partner's content (`permissions`).
 
 use aicc_api::applications::{
     Application, ApplicationForm, ApplicationState, ApplicationTransition, Attachment,
-    MAX_ATTACHMENT_BYTES, Review, ReviewAction, sniff_media_type,
+    MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, Review, ReviewAction, sniff_media_type,
 };
 use aicc_api::events::Collection;
 use aicc_api::sync::{ChangePage, ChangesQuery};
@@ -18,6 +20,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::accounts::Caller;
+use crate::permissions::Action;
 use crate::clock::{new_id, now_ms, rfc3339};
 use crate::error::{ApiBytes, ApiError, ApiJson, ApiPath, ApiQuery};
 use crate::jobs::ChangesParams;
@@ -31,6 +34,7 @@ pub async fn create(
     caller: Caller,
     ApiJson(form): ApiJson<ApplicationForm>,
 ) -> Result<(StatusCode, Json<Application>), ApiError> {
+    caller.may(Action::EditApplication)?;
     check(&form)?;
     let (application, rev) = state
         .db
@@ -73,6 +77,7 @@ pub async fn update(
         .call(move |conn| {
             let tx = conn.transaction()?;
             let (current, organisation) = visible(&tx, &caller, &id)?;
+            caller.may(Action::EditApplication)?;
             editable(current)?;
             let rev = feed::next_rev(&tx)?;
             tx.execute(
@@ -105,6 +110,7 @@ pub async fn submit(
         .call(move |conn| {
             let tx = conn.transaction()?;
             let (current, organisation) = visible(&tx, &caller, &id)?;
+            caller.may(Action::SubmitApplication)?;
             editable(current)?;
             let form: ApplicationForm = serde_json::from_str(&tx.query_row(
                 "SELECT form FROM applications WHERE id = ?1",
@@ -152,13 +158,9 @@ pub async fn review(
         .db
         .call(move |conn| {
             let (_, organisation) = visible(conn, &caller, &id)?;
-            if !caller.is_staff() {
-                return Err(ApiError::Forbidden(
-                    "only the center's reviewers can review applications".into(),
-                ));
-            }
+            caller.may(Action::ReviewApplication)?;
             let (application, rev) = apply_review(conn, &id, caller.user_id, &review)?;
-            Ok((application, rev, organisation))
+            Ok::<_, ApiError>((application, rev, organisation))
         })
         .await?;
     state
@@ -236,6 +238,7 @@ pub async fn changes(
     caller: Caller,
     ApiQuery(query): ApiQuery<ChangesQuery>,
 ) -> Result<Json<ChangePage<Application>>, ApiError> {
+    caller.may(Action::ReadOrganisation)?;
     let limit = feed::page_size(&query)?;
     let page = state
         .db
@@ -277,7 +280,12 @@ pub async fn upload(
     let check_id = id.clone();
     state
         .db
-        .call(move |conn| visible(conn, &caller, &check_id).and_then(|(s, _)| editable(s)))
+        .call(move |conn| {
+            let (current, _) = visible(conn, &caller, &check_id)?;
+            caller.may(Action::EditApplication)?;
+            editable(current)?;
+            attachment_room(conn, &check_id)
+        })
         .await?;
     if content.len() > MAX_ATTACHMENT_BYTES {
         return Err(ApiError::PayloadTooLarge(format!(
@@ -319,7 +327,9 @@ pub async fn upload(
         .call(move |conn| {
             let tx = conn.transaction()?;
             let (current, organisation) = visible(&tx, &caller, &id)?;
+            caller.may(Action::EditApplication)?;
             editable(current)?;
+            attachment_room(&tx, &id)?;
             let attachment = Attachment {
                 id: new_id("att"),
                 file_name,
@@ -445,7 +455,8 @@ fn visible(
         .optional()?;
     match found {
         Some((state, organisation))
-            if organisation == caller.organisation_id || caller.is_staff() =>
+            if (organisation == caller.organisation_id && caller.can(Action::ReadOrganisation))
+                || caller.can(Action::ReadEveryApplication) =>
         {
             Ok((
                 ApplicationState::parse(&state).unwrap_or(ApplicationState::Draft),
@@ -454,6 +465,21 @@ fn visible(
         }
         _ => Err(ApiError::not_found("application")),
     }
+}
+
+/// Refuses another attachment when the application has [`MAX_ATTACHMENTS`].
+fn attachment_room(conn: &Connection, id: &str) -> Result<(), ApiError> {
+    let count: usize = conn.query_row(
+        "SELECT COUNT(*) FROM attachments WHERE application_id = ?1",
+        [id],
+        |r| r.get(0),
+    )?;
+    if count >= MAX_ATTACHMENTS {
+        return Err(ApiError::Conflict(format!(
+            "an application holds at most {MAX_ATTACHMENTS} attachments; put the documents together in one PDF"
+        )));
+    }
+    Ok(())
 }
 
 fn state_of(conn: &Connection, id: &str) -> Result<Option<ApplicationState>, ApiError> {

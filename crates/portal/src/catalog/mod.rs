@@ -12,6 +12,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::value::RawValue;
 
 use crate::accounts::Caller;
+use crate::permissions::Action;
 use crate::error::{ApiError, ApiPath, ApiQuery};
 use crate::jobs::ChangesParams;
 use crate::{AppState, clock, feed};
@@ -22,9 +23,10 @@ use crate::{AppState, clock, feed};
     responses((status = 200, body = ChangePage<Model>), (status = 410, body = aicc_api::ErrorBody)))]
 pub async fn changes(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     ApiQuery(query): ApiQuery<ChangesQuery>,
 ) -> Result<Json<ChangePage<Box<RawValue>>>, ApiError> {
+    caller.may(Action::ReadCatalog)?;
     let limit = feed::page_size(&query)?;
     let page = state
         .db
@@ -38,9 +40,10 @@ pub async fn changes(
     params(("id" = String, Path)), responses((status = 200, body = Model), (status = 404, body = aicc_api::ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Model>, ApiError> {
+    caller.may(Action::ReadCatalog)?;
     let body = state
         .db
         .call(move |conn| live_model(conn, &id))
@@ -56,6 +59,7 @@ pub async fn favourites(
     State(state): State<AppState>,
     caller: Caller,
 ) -> Result<Json<Favourites>, ApiError> {
+    caller.may(Action::ReadCatalog)?;
     let favourites = state
         .db
         .call(move |conn| favourites_of(conn, caller.user_id))
@@ -73,6 +77,7 @@ pub async fn add_favourite(
     caller: Caller,
     ApiPath(model_id): ApiPath<String>,
 ) -> Result<Json<Favourites>, ApiError> {
+    caller.may(Action::KeepFavourites)?;
     let favourites = state
         .db
         .call(move |conn| {
@@ -98,6 +103,7 @@ pub async fn remove_favourite(
     caller: Caller,
     ApiPath(model_id): ApiPath<String>,
 ) -> Result<Json<Favourites>, ApiError> {
+    caller.may(Action::KeepFavourites)?;
     let favourites = state
         .db
         .call(move |conn| {

@@ -22,6 +22,7 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Deserialize;
 
 use crate::accounts::Caller;
+use crate::permissions::Action;
 use crate::clock::{new_id, now_ms, rfc3339};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery};
 use crate::jobs::executor::PoolCapacity;
@@ -36,6 +37,7 @@ pub async fn create(
     caller: Caller,
     ApiJson(request): ApiJson<JobRequest>,
 ) -> Result<(StatusCode, Json<Job>), ApiError> {
+    caller.may(Action::SubmitJob)?;
     let max_hours = state.config.max_job_hours;
     let (job, rev) = state
         .db
@@ -64,6 +66,7 @@ pub async fn changes(
     caller: Caller,
     ApiQuery(query): ApiQuery<ChangesQuery>,
 ) -> Result<Json<ChangePage<Job>>, ApiError> {
+    caller.may(Action::ReadOrganisation)?;
     let limit = feed::page_size(&query)?;
     let page = state
         .db
@@ -122,7 +125,12 @@ pub async fn cancel(
         .db
         .call(move |conn| {
             let tx = conn.transaction()?;
-            let current = visible(&tx, &caller, &id)?;
+            let (current, owner) = visible(&tx, &caller, &id)?;
+            caller.may(if owner == caller.user_id {
+                Action::CancelOwnJob
+            } else {
+                Action::CancelOrganisationJob
+            })?;
             let released: bool = tx.query_row(
                 "SELECT executor_id IS NOT NULL FROM jobs WHERE id = ?1",
                 [&id],
@@ -188,7 +196,7 @@ pub async fn logs(
     let page = state
         .db
         .call(move |conn| {
-            let job_state = visible(conn, &caller, &id)?;
+            let (job_state, _) = visible(conn, &caller, &id)?;
             let mut stmt = conn.prepare_cached(
                 "SELECT seq, at, text FROM job_logs WHERE job_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
             )?;
@@ -265,14 +273,16 @@ pub async fn artifacts(
 #[utoipa::path(get, path = "/v1/pools", tag = "jobs", responses((status = 200, body = Vec<Pool>)))]
 pub async fn pools(
     State(state): State<AppState>,
-    _caller: Caller,
+    caller: Caller,
 ) -> Result<Json<Vec<Pool>>, ApiError> {
+    caller.may(Action::ReadCatalog)?;
     Ok(Json(state.db.call(|conn| list_pools(conn)).await?))
 }
 
 /// `GET /v1/quota`: the caller's organisation's NPU-hours.
 #[utoipa::path(get, path = "/v1/quota", tag = "jobs", responses((status = 200, body = Quota)))]
 pub async fn quota(State(state): State<AppState>, caller: Caller) -> Result<Json<Quota>, ApiError> {
+    caller.may(Action::ReadOrganisation)?;
     let max = state.config.max_job_hours;
     Ok(Json(
         state
@@ -382,18 +392,19 @@ pub fn transition(
     Ok(rev)
 }
 
-/// The job's state if the caller's organisation owns it; otherwise 404, as
-/// for an id that does not exist.
-fn visible(conn: &Connection, caller: &Caller, id: &str) -> Result<JobState, ApiError> {
-    let state: Option<String> = conn
+/// The job's state and who submitted it, if the caller's organisation owns
+/// it; otherwise 404, as for an id that does not exist.
+fn visible(conn: &Connection, caller: &Caller, id: &str) -> Result<(JobState, i64), ApiError> {
+    caller.may(Action::ReadOrganisation)?;
+    let found: Option<(String, i64)> = conn
         .query_row(
-            "SELECT state FROM jobs WHERE id = ?1 AND organisation_id = ?2",
+            "SELECT state, user_id FROM jobs WHERE id = ?1 AND organisation_id = ?2",
             params![id, caller.organisation_id],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    state
-        .and_then(|s| JobState::parse(&s))
+    found
+        .and_then(|(s, user)| Some((JobState::parse(&s)?, user)))
         .ok_or_else(|| ApiError::not_found("job"))
 }
 

@@ -508,6 +508,7 @@ mod tests {
     use super::super::executor::{Observation, Submitted};
     use super::*;
     use crate::accounts::Caller;
+    use crate::permissions::Scopes;
     use crate::admin;
 
     /// Jobs run until the test says they are done.
@@ -577,6 +578,10 @@ mod tests {
                 user_id,
                 organisation_id,
                 role: Role::PartnerAdmin,
+                scopes: Scopes::full(),
+                personal_token: false,
+                token_hash: [0; 32],
+                expires_at: i64::MAX,
             }
         };
         let (robotics, vision) = (caller("partner@demo.aicc"), caller("member@other.aicc"));

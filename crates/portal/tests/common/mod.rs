@@ -1,0 +1,160 @@
+//! What the portal's HTTP tests share: a real portal on a free loopback
+//! port with a real SQLite file, and the requests they make.
+
+#![allow(clippy::unwrap_used, dead_code)] // each test file uses part of it
+
+use std::time::Duration;
+
+use aicc_portal::Portal;
+use aicc_portal::config::Config;
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+pub struct Server {
+    pub url: String,
+    pub http: reqwest::Client,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Server {
+    pub async fn start(config: Config) -> Self {
+        let portal = Portal::open(config, true).unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            portal
+                .serve(listener, async {
+                    let _ = stopped.await;
+                })
+                .await
+                .unwrap();
+        });
+        Self {
+            url,
+            http: reqwest::Client::new(),
+            stop: Some(stop),
+            task: Some(task),
+        }
+    }
+
+    /// Stops gracefully and waits until the portal has shut down.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.await.unwrap();
+        }
+    }
+
+    pub async fn token(&self, email: &str) -> String {
+        let (status, body) = self
+            .call(
+                Method::POST,
+                "/v1/auth/token",
+                None,
+                Some(json!({"email": email, "password": "demo-password"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["access_token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> (StatusCode, Value) {
+        let mut request = self.http.request(method, format!("{}{path}", self.url));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        let bytes = response.bytes().await.unwrap();
+        (
+            status,
+            serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        )
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+pub fn config(dir: &tempfile::TempDir) -> Config {
+    Config {
+        data_dir: dir.path().into(),
+        scheduler_tick_ms: 50,
+        requests_per_second: 1000,
+        ..Config::default()
+    }
+}
+
+pub fn job(pool: &str, nodes: u32, npus_per_node: u32, max_hours: f64) -> Value {
+    json!({
+        "name": "fine-tune for defect detection",
+        "base_model": {"model_id": "resnet50", "version": null},
+        "custom_image": null,
+        "dataset_uri": "obs://demo-robotics/defects",
+        "pool_id": pool,
+        "nodes": nodes,
+        "npus_per_node": npus_per_node,
+        "max_hours": max_hours,
+        "hyperparameters": {"lr": 0.001, "epochs": 30, "optimizer": "adamw"},
+        "priority": "normal",
+        "note": ""
+    })
+}
+
+pub fn complete_form() -> Value {
+    json!({
+        "organisation_name": "Demo Robotics",
+        "uscc": "914403001922038216",
+        "organisation_kind": "incubated_startup",
+        "contact_name": "Li Wei",
+        "contact_email": "li.wei@robotics.example.cn",
+        "contact_phone": "+86 311 8888 6666",
+        "industries": ["manufacturing"],
+        "solution_name": "Weld seam inspection",
+        "solution_description": "Detects weld defects on Atlas 300I Duo at the line.",
+        "target_hardware": ["Atlas 300I Duo"],
+        "frameworks": ["MindSpore"],
+        "tier": "certified"
+    })
+}
+
+pub const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
+
+pub async fn wait_for(
+    server: &Server,
+    token: &str,
+    path: &str,
+    done: impl Fn(&Value) -> bool,
+) -> Value {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    loop {
+        let (_, body) = server.call(Method::GET, path, Some(token), None).await;
+        if done(&body) {
+            return body;
+        }
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "gave up waiting: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
