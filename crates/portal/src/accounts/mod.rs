@@ -321,13 +321,13 @@ pub async fn create_personal_token(
     caller: Caller,
     ApiJson(body): ApiJson<NewPersonalToken>,
 ) -> Result<(StatusCode, Json<PersonalToken>), ApiError> {
-    caller.may(Action::ManageOwnTokens)?;
     if caller.personal_token {
         return Err(ApiError::Forbidden(
             "a personal access token cannot make another; create tokens in the app's settings"
                 .into(),
         ));
     }
+    caller.may(Action::ManageOwnTokens)?;
     let name = body.name.trim().to_owned();
     if name.is_empty() || name.chars().count() > 100 {
         return Err(ApiError::invalid(

@@ -20,10 +20,10 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::accounts::Caller;
-use crate::permissions::Action;
 use crate::clock::{new_id, now_ms, rfc3339};
 use crate::error::{ApiBytes, ApiError, ApiJson, ApiPath, ApiQuery};
 use crate::jobs::ChangesParams;
+use crate::permissions::Action;
 use crate::{AppState, feed};
 
 /// `POST /v1/applications`: starts a draft.

@@ -12,9 +12,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::value::RawValue;
 
 use crate::accounts::Caller;
-use crate::permissions::Action;
 use crate::error::{ApiError, ApiPath, ApiQuery};
 use crate::jobs::ChangesParams;
+use crate::permissions::Action;
 use crate::{AppState, clock, feed};
 
 /// `GET /v1/catalog/changes?after=REV&limit=N`: any signed-in account may

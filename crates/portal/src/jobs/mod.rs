@@ -22,10 +22,10 @@ use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Deserialize;
 
 use crate::accounts::Caller;
-use crate::permissions::Action;
 use crate::clock::{new_id, now_ms, rfc3339};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery};
 use crate::jobs::executor::PoolCapacity;
+use crate::permissions::Action;
 use crate::{AppState, feed};
 
 /// `POST /v1/jobs`: asks for NPU time. Refused with the reason when the

@@ -508,8 +508,8 @@ mod tests {
     use super::super::executor::{Observation, Submitted};
     use super::*;
     use crate::accounts::Caller;
-    use crate::permissions::Scopes;
     use crate::admin;
+    use crate::permissions::Scopes;
 
     /// Jobs run until the test says they are done.
     #[derive(Debug, Default)]

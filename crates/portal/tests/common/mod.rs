@@ -7,12 +7,15 @@ use std::time::Duration;
 
 use aicc_portal::Portal;
 use aicc_portal::config::Config;
+use aicc_portal::db::Db;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
 pub struct Server {
     pub url: String,
     pub http: reqwest::Client,
+    /// The portal's database, for what only `aicc-portal admin` does.
+    pub db: Db,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: Option<tokio::task::JoinHandle<()>>,
 }
@@ -20,6 +23,7 @@ pub struct Server {
 impl Server {
     pub async fn start(config: Config) -> Self {
         let portal = Portal::open(config, true).unwrap();
+        let db = portal.db().clone();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -34,6 +38,7 @@ impl Server {
         Self {
             url,
             http: reqwest::Client::new(),
+            db,
             stop: Some(stop),
             task: Some(task),
         }
@@ -157,4 +162,3 @@ pub async fn wait_for(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
-

@@ -1,0 +1,421 @@
+//! The access matrix: every route of the portal's OpenAPI document, asked
+//! by every kind of caller about an object of their own organisation and
+//! about another organisation's, answers the status `access.toml` gives.
+//!
+//! The routes come from the running portal's own document, so a route
+//! added without rows in the data file fails here, as does a row for a
+//! route that no longer exists. Each cell that writes gets objects of its
+//! own, made just before it asks, so cells cannot disturb one another.
+
+#![allow(clippy::unwrap_used)] // a test helper that cannot do its job should stop the test
+
+mod common;
+
+use std::collections::BTreeSet;
+use std::fmt::Write as _;
+
+use aicc_portal::config::{Config, ExecutorConfig};
+use common::{PDF, Server, complete_form, job};
+use reqwest::{Method, StatusCode};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+const MATRIX: &str = include_str!("access.toml");
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Matrix {
+    route: Vec<Row>,
+}
+
+/// One route: how to ask it, and what each caller is answered.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Row {
+    method: String,
+    path: String,
+    /// A named body (`@job`, `@form`, …) or JSON text.
+    body: Option<String>,
+    query: Option<String>,
+    /// The state the application the route is about is put in first.
+    #[serde(default)]
+    application: Stage,
+    /// For routes about no object of an organisation.
+    any: Option<Cells>,
+    /// About an object of Demo Robotics (or the caller's own).
+    own: Option<Cells>,
+    /// About an object of Other Vision (or another user's).
+    other: Option<Cells>,
+}
+
+#[derive(Debug, Default, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum Stage {
+    #[default]
+    Draft,
+    Submitted,
+}
+
+/// The expected status for each caller.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Cells {
+    anonymous: u16,
+    member: u16,
+    admin: u16,
+    outsider: u16,
+    reviewer: u16,
+    center: u16,
+}
+
+impl Cells {
+    fn of(&self, caller: Caller) -> u16 {
+        match caller {
+            Caller::Anonymous => self.anonymous,
+            Caller::Member => self.member,
+            Caller::Admin => self.admin,
+            Caller::Outsider => self.outsider,
+            Caller::Reviewer => self.reviewer,
+            Caller::Center => self.center,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Caller {
+    Anonymous,
+    /// A partner member of Demo Robotics.
+    Member,
+    /// The partner admin of Demo Robotics.
+    Admin,
+    /// A partner member of Other Vision.
+    Outsider,
+    Reviewer,
+    /// A center admin.
+    Center,
+}
+
+const CALLERS: [Caller; 6] = [
+    Caller::Anonymous,
+    Caller::Member,
+    Caller::Admin,
+    Caller::Outsider,
+    Caller::Reviewer,
+    Caller::Center,
+];
+
+impl Caller {
+    fn email(self) -> Option<&'static str> {
+        match self {
+            Caller::Anonymous => None,
+            Caller::Member => Some("engineer@demo.aicc"),
+            Caller::Admin => Some("partner@demo.aicc"),
+            Caller::Outsider => Some("member@other.aicc"),
+            Caller::Reviewer => Some("reviewer@demo.aicc"),
+            Caller::Center => Some("admin@demo.aicc"),
+        }
+    }
+}
+
+/// Whose object a cell asks about.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Owner {
+    /// No organisation's: the catalog, the caller's own lists.
+    Any,
+    /// Demo Robotics', made by its partner admin.
+    Own,
+    /// Other Vision's, made by its partner admin.
+    Other,
+}
+
+const OWN_ADMIN: &str = "partner@demo.aicc";
+const OTHER_ADMIN: &str = "lead@other.aicc";
+const MODEL: &str = "resnet50";
+
+/// The objects a cell's path names.
+struct Objects {
+    job: String,
+    application: String,
+    attachment: String,
+    personal_token: String,
+}
+
+struct Matrixed {
+    server: Server,
+    tokens: Vec<(Caller, String)>,
+}
+
+impl Matrixed {
+    fn token(&self, caller: Caller) -> Option<&str> {
+        self.tokens
+            .iter()
+            .find(|(c, _)| *c == caller)
+            .map(|(_, t)| t.as_str())
+    }
+
+    async fn sign_in(&self, email: &str) -> Value {
+        let (status, body) = self
+            .server
+            .call(
+                Method::POST,
+                "/v1/auth/token",
+                None,
+                Some(json!({"email": email, "password": "demo-password"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body
+    }
+
+    /// Makes what a path names, owned as `owner` says, for `caller`.
+    async fn objects(&self, row: &Row, owner: Owner, caller: Caller) -> Objects {
+        let maker = match owner {
+            Owner::Other => OTHER_ADMIN,
+            Owner::Own | Owner::Any => OWN_ADMIN,
+        };
+        let maker_token = self.sign_in(maker).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let mut objects = Objects {
+            job: String::new(),
+            application: String::new(),
+            attachment: String::new(),
+            personal_token: String::new(),
+        };
+        if row.path.contains("/v1/jobs/{id}") {
+            objects.job = self
+                .made(&maker_token, Method::POST, "/v1/jobs", job_body())
+                .await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+        }
+        if row.path.contains("/v1/applications/{id}") {
+            let application = self
+                .made(
+                    &maker_token,
+                    Method::POST,
+                    "/v1/applications",
+                    complete_form(),
+                )
+                .await;
+            objects.application = application["id"].as_str().unwrap().to_owned();
+            let response = self
+                .server
+                .http
+                .post(format!(
+                    "{}/v1/applications/{}/attachments?file_name=plan.pdf",
+                    self.server.url, objects.application
+                ))
+                .bearer_auth(&maker_token)
+                .body(PDF)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), StatusCode::CREATED);
+            let attachment: Value = response.json().await.unwrap();
+            objects.attachment = attachment["id"].as_str().unwrap().to_owned();
+            if matches!(row.application, Stage::Submitted) {
+                self.made(
+                    &maker_token,
+                    Method::POST,
+                    &format!("/v1/applications/{}/submit", objects.application),
+                    Value::Null,
+                )
+                .await;
+            }
+        }
+        if row.path.contains("/personal-tokens/{id}") {
+            // Own: the caller's own token; other: another user's.
+            let holder = match (owner, caller.email()) {
+                (Owner::Own, Some(email)) => email,
+                (Owner::Own | Owner::Any, None) => OWN_ADMIN,
+                (_, _) => OTHER_ADMIN,
+            };
+            let holder_token = self.sign_in(holder).await["access_token"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            objects.personal_token = self
+                .made(
+                    &holder_token,
+                    Method::POST,
+                    "/v1/auth/personal-tokens",
+                    json!({"name": "matrix"}),
+                )
+                .await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+        }
+        objects
+    }
+
+    async fn made(&self, token: &str, method: Method, path: &str, body: Value) -> Value {
+        let body = (!body.is_null()).then_some(body);
+        let (status, made) = self.server.call(method, path, Some(token), body).await;
+        assert!(status.is_success(), "making {path}: {status} {made}");
+        made
+    }
+
+    /// Asks the route as `caller` and returns the status and the body.
+    async fn ask(&self, row: &Row, objects: &Objects, caller: Caller) -> (StatusCode, String) {
+        let path = row
+            .path
+            .replace("{attachment_id}", &objects.attachment)
+            .replace("{model_id}", MODEL)
+            .replace(
+                "{id}",
+                if row.path.starts_with("/v1/jobs/") {
+                    &objects.job
+                } else if row.path.starts_with("/v1/applications/") {
+                    &objects.application
+                } else if row.path.starts_with("/v1/auth/personal-tokens/") {
+                    &objects.personal_token
+                } else {
+                    MODEL
+                },
+            );
+        let url = match &row.query {
+            Some(query) => format!("{}{path}?{query}", self.server.url),
+            None => format!("{}{path}", self.server.url),
+        };
+        let method = Method::from_bytes(row.method.as_bytes()).unwrap();
+        let mut request = self.server.http.request(method, url);
+        if let Some(token) = self.token(caller) {
+            request = request.bearer_auth(token);
+        }
+        let own_email = caller.email().unwrap_or(OWN_ADMIN);
+        request = match row.body.as_deref() {
+            None => request,
+            Some("@job") => request.json(&job_body()),
+            Some("@form") => request.json(&complete_form()),
+            Some("@pdf") => request.body(PDF),
+            Some("@credentials") => {
+                request.json(&json!({"email": own_email, "password": "demo-password"}))
+            }
+            Some("@refresh") => {
+                let refresh = self.sign_in(own_email).await["refresh_token"].clone();
+                request.json(&json!({"refresh_token": refresh}))
+            }
+            Some(text) => request.json(&serde_json::from_str::<Value>(text).unwrap()),
+        };
+        let response = request.send().await.unwrap();
+        let status = response.status();
+        // An event stream never ends: its status is all there is to see.
+        if row.path == "/v1/events" {
+            return (status, String::new());
+        }
+        (status, response.text().await.unwrap())
+    }
+}
+
+fn job_body() -> Value {
+    job("atlas-800t-a2", 1, 1, 1.0)
+}
+
+fn matrix_config(dir: &tempfile::TempDir) -> Config {
+    Config {
+        sign_ins_per_minute: 100_000,
+        // Real time: a job made for a cell is still running when asked.
+        executor: ExecutorConfig::Simulated {
+            time_scale: 1.0,
+            failure_rate: 0.0,
+        },
+        ..common::config(dir)
+    }
+}
+
+#[tokio::test]
+async fn every_route_answers_every_caller_as_the_matrix_says() {
+    let matrix: Matrix = toml::from_str(MATRIX).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(matrix_config(&dir)).await;
+
+    let (_, document) = server
+        .call(Method::GET, "/v1/openapi.json", None, None)
+        .await;
+    let mut documented = BTreeSet::new();
+    for (path, item) in document["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented.insert((method.to_uppercase(), path.clone()));
+        }
+    }
+    let mut listed = BTreeSet::new();
+    for row in &matrix.route {
+        assert!(
+            listed.insert((row.method.clone(), row.path.clone())),
+            "{} {} has two rows in access.toml",
+            row.method,
+            row.path
+        );
+    }
+    let missing: Vec<_> = documented.difference(&listed).collect();
+    assert!(
+        missing.is_empty(),
+        "routes without rows in access.toml (say who may call them): {missing:?}"
+    );
+    let stale: Vec<_> = listed.difference(&documented).collect();
+    assert!(
+        stale.is_empty(),
+        "rows in access.toml for routes the portal no longer has: {stale:?}"
+    );
+
+    let mut tokens = Vec::new();
+    for caller in CALLERS {
+        if let Some(email) = caller.email() {
+            tokens.push((caller, server.token(email).await));
+        }
+    }
+    let matrixed = Matrixed { server, tokens };
+
+    let mut wrong = String::new();
+    let mut asked = 0;
+    for row in &matrix.route {
+        let columns = [
+            (Owner::Any, &row.any),
+            (Owner::Own, &row.own),
+            (Owner::Other, &row.other),
+        ];
+        assert!(
+            columns.iter().any(|(_, cells)| cells.is_some()),
+            "{} {} has no cells",
+            row.method,
+            row.path
+        );
+        for (owner, cells) in columns {
+            let Some(cells) = cells else { continue };
+            // Reads share their objects; every write gets its own.
+            let mut shared = None;
+            for caller in CALLERS {
+                if shared.is_none() || row.method != "GET" {
+                    shared = Some(matrixed.objects(row, owner, caller).await);
+                }
+                let objects = shared.as_ref().unwrap();
+                let (status, body) = matrixed.ask(row, objects, caller).await;
+                asked += 1;
+                let expected = cells.of(caller);
+                if status.as_u16() != expected {
+                    let _ = writeln!(
+                        wrong,
+                        "{} {} as {caller:?} about {owner:?}: {status}, expected {expected}: {body}",
+                        row.method, row.path
+                    );
+                }
+                if status == StatusCode::NOT_FOUND && owner != Owner::Any {
+                    // Another organisation's object is as if it did not exist.
+                    assert!(
+                        !body.contains("Weld seam") && !body.contains("fine-tune"),
+                        "{} {} as {caller:?} leaks what it hides: {body}",
+                        row.method,
+                        row.path
+                    );
+                }
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "cells answered otherwise:\n{wrong}");
+    assert!(asked > 100, "only {asked} cells were asked");
+    matrixed.server.shutdown().await;
+}

@@ -1,0 +1,589 @@
+//! The portal tried as an attacker or a careless integrator would: roles
+//! inside an organisation, the sign-in throttle, secrets at rest, tokens
+//! that outlive what they stood for. (`access.rs` proves who may call what
+//! on every route; these are the findings it does not cover by itself.)
+
+#![allow(clippy::unwrap_used)] // a test helper that cannot do its job should stop the test
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use aicc_api::auth::Role;
+use aicc_portal::accounts;
+use aicc_portal::config::Config;
+use common::{PDF, Server, complete_form, config, job};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+async fn sign_in(server: &Server, email: &str, password: &str) -> (StatusCode, Value) {
+    server
+        .call(
+            Method::POST,
+            "/v1/auth/token",
+            None,
+            Some(json!({"email": email, "password": password})),
+        )
+        .await
+}
+
+async fn upload(server: &Server, token: &str, id: &str, name: &str) -> reqwest::Response {
+    server
+        .http
+        .post(format!(
+            "{}/v1/applications/{id}/attachments?file_name={name}",
+            server.url
+        ))
+        .bearer_auth(token)
+        .body(PDF)
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn a_partner_member_cancels_their_own_job_but_not_the_admins_and_is_told_whom_to_ask() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let admin = server.token("partner@demo.aicc").await;
+    let member = server.token("engineer@demo.aicc").await;
+    let submit = |token: String| {
+        let server = &server;
+        async move {
+            let (status, job) = server
+                .call(
+                    Method::POST,
+                    "/v1/jobs",
+                    Some(&token),
+                    Some(job("atlas-800t-a2", 1, 1, 1.0)),
+                )
+                .await;
+            assert_eq!(status, StatusCode::CREATED, "{job}");
+            job["id"].as_str().unwrap().to_owned()
+        }
+    };
+    let admins = submit(admin.clone()).await;
+    let members = submit(member.clone()).await;
+
+    let cancel = |id: &str| format!("/v1/jobs/{id}/cancel");
+    let (status, refused) = server
+        .call(Method::POST, &cancel(&admins), Some(&member), None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("ask a partner admin"),
+        "{refused}"
+    );
+    let (status, _) = server
+        .call(Method::POST, &cancel(&members), Some(&member), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "a member cancels their own job");
+    let (status, _) = server
+        .call(Method::POST, &cancel(&admins), Some(&admin), None)
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the admin cancels any of the organisation's"
+    );
+
+    let (status, application) = server
+        .call(
+            Method::POST,
+            "/v1/applications",
+            Some(&admin),
+            Some(complete_form()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let id = application["id"].as_str().unwrap();
+    assert_eq!(upload(&server, &admin, id, "plan.pdf").await.status(), 201);
+    let (status, _) = server
+        .call(
+            Method::POST,
+            &format!("/v1/applications/{id}/submit"),
+            Some(&member),
+            None,
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "only a partner admin submits the organisation's application"
+    );
+}
+
+#[tokio::test]
+async fn a_reviewer_reads_a_partners_draft_but_cannot_edit_attach_to_or_submit_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let admin = server.token("partner@demo.aicc").await;
+    let reviewer = server.token("reviewer@demo.aicc").await;
+    let (_, draft) = server
+        .call(
+            Method::POST,
+            "/v1/applications",
+            Some(&admin),
+            Some(complete_form()),
+        )
+        .await;
+    let id = draft["id"].as_str().unwrap();
+    let at = format!("/v1/applications/{id}");
+
+    let (status, _) = server.call(Method::GET, &at, Some(&reviewer), None).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut changed = complete_form();
+    changed["solution_name"] = json!("Edited by the center");
+    let (status, _) = server
+        .call(Method::PUT, &at, Some(&reviewer), Some(changed))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(upload(&server, &reviewer, id, "x.pdf").await.status(), 403);
+    let (status, _) = server
+        .call(Method::POST, &format!("{at}/submit"), Some(&reviewer), None)
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, unchanged) = server.call(Method::GET, &at, Some(&admin), None).await;
+    assert_eq!(unchanged["state"], "draft");
+    assert_eq!(unchanged["form"]["solution_name"], "Weld seam inspection");
+    assert!(unchanged["attachments"].as_array().unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn a_made_up_authorization_header_does_not_lift_the_sign_in_limit() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(Config {
+        sign_ins_per_minute: 10,
+        ..config(&dir)
+    })
+    .await;
+    let mut throttled = 0;
+    for attempt in 0..20 {
+        let response = server
+            .http
+            .post(format!("{}/v1/auth/token", server.url))
+            .bearer_auth(format!("made-up-{attempt}"))
+            .json(&json!({"email": format!("guess{attempt}@demo.aicc"), "password": "x"}))
+            .send()
+            .await
+            .unwrap();
+        if response.status() == StatusCode::TOO_MANY_REQUESTS {
+            assert!(response.headers().contains_key("retry-after"));
+            throttled += 1;
+        }
+    }
+    assert!(
+        throttled >= 9,
+        "20 sign-ins a minute from one address, 10 allowed: only {throttled} refused"
+    );
+}
+
+#[tokio::test]
+async fn an_account_that_keeps_failing_waits_longer_and_a_success_starts_afresh() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(Config {
+        sign_ins_per_minute: 1000,
+        ..config(&dir)
+    })
+    .await;
+    let email = "engineer@demo.aicc";
+    for _ in 0..aicc_portal::limits::FREE_FAILURES {
+        let (status, body) = sign_in(&server, email, "wrong-guess").await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
+        assert_eq!(body["error"]["message"], "wrong e-mail or password");
+    }
+    let response = server
+        .http
+        .post(format!("{}/v1/auth/token", server.url))
+        .json(&json!({"email": email, "password": "demo-password"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "even the right password waits its turn"
+    );
+    let wait: u64 = response.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (1..=2).contains(&wait),
+        "waits {wait} s after the first lockout"
+    );
+    tokio::time::sleep(Duration::from_secs(wait)).await;
+    let (status, _) = sign_in(&server, email, "demo-password").await;
+    assert_eq!(
+        status,
+        StatusCode::OK,
+        "the wait over, the right password works"
+    );
+    let (status, _) = sign_in(&server, email, "wrong-again").await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "a success forgets the failures before it"
+    );
+    // Another account is not held up by this one's failures.
+    let (status, _) = sign_in(&server, "partner@demo.aicc", "demo-password").await;
+    assert_eq!(status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn an_unknown_e_mail_takes_as_long_as_a_wrong_password() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(Config {
+        sign_ins_per_minute: 1000,
+        ..config(&dir)
+    })
+    .await;
+    let known = [
+        "partner@demo.aicc",
+        "engineer@demo.aicc",
+        "lead@other.aicc",
+        "member@other.aicc",
+        "reviewer@demo.aicc",
+    ];
+    // Different accounts each time: none reaches the backoff.
+    let existing = median_sign_in(&server, known.iter().map(|e| (*e).to_owned())).await;
+    let unknown = median_sign_in(&server, (0..5).map(|i| format!("nobody{i}@demo.aicc"))).await;
+    // Hashing is most of either answer; before, an unknown e-mail skipped it
+    // and answered about 25 times sooner. A generous margin for noise.
+    assert!(
+        unknown * 3 > existing,
+        "unknown e-mail {unknown:?} against wrong password {existing:?}"
+    );
+}
+
+/// The median time a wrong password takes to be refused for `emails`.
+async fn median_sign_in(server: &Server, emails: impl Iterator<Item = String>) -> Duration {
+    let mut times = Vec::new();
+    for email in emails {
+        let started = Instant::now();
+        let (status, body) = sign_in(server, &email, "not-the-password").await;
+        times.push(started.elapsed());
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        assert_eq!(body["error"]["message"], "wrong e-mail or password");
+    }
+    times.sort();
+    times[times.len() / 2]
+}
+
+#[tokio::test]
+async fn no_token_is_kept_in_plain_text_by_the_idempotency_layer() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let keyed = |path: &str, key: &str, token: Option<&str>, body: Value| {
+        let mut request = server
+            .http
+            .post(format!("{}{path}", server.url))
+            .header("Idempotency-Key", key)
+            .json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        async move {
+            let response = request.send().await.unwrap();
+            assert!(response.status().is_success());
+            response.json::<Value>().await.unwrap()
+        }
+    };
+    let grant = keyed(
+        "/v1/auth/token",
+        "sign-in-1",
+        None,
+        json!({"email": "partner@demo.aicc", "password": "demo-password"}),
+    )
+    .await;
+    let refreshed = keyed(
+        "/v1/auth/refresh",
+        "refresh-1",
+        None,
+        json!({"refresh_token": grant["refresh_token"]}),
+    )
+    .await;
+    let access = refreshed["access_token"].as_str().unwrap();
+    let made = keyed(
+        "/v1/auth/personal-tokens",
+        "token-1",
+        Some(access),
+        json!({"name": "ci", "scopes": ["jobs"]}),
+    )
+    .await;
+    let secrets = [
+        grant["access_token"].as_str().unwrap(),
+        grant["refresh_token"].as_str().unwrap(),
+        access,
+        refreshed["refresh_token"].as_str().unwrap(),
+        made["token"].as_str().unwrap(),
+    ];
+    let kept: Vec<String> = server.db.blocking(|conn| {
+        let mut stmt = conn
+            .prepare("SELECT COALESCE(CAST(body AS TEXT), '') FROM idempotency_keys")
+            .unwrap();
+        stmt.query_map([], |r| r.get(0))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    });
+    for body in &kept {
+        for secret in secrets {
+            assert!(!body.contains(secret), "a token is kept in plain text");
+        }
+    }
+    // Retrying the token's creation with its key cannot show the token again.
+    let response = server
+        .http
+        .post(format!("{}/v1/auth/personal-tokens", server.url))
+        .header("Idempotency-Key", "token-1")
+        .bearer_auth(access)
+        .json(&json!({"name": "ci", "scopes": ["jobs"]}))
+        .send()
+        .await
+        .unwrap();
+    let again: Value = response.json().await.unwrap();
+    assert_ne!(again["token"], made["token"]);
+}
+
+#[tokio::test]
+async fn the_same_key_with_another_query_string_is_refused_not_replayed() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let admin = server.token("partner@demo.aicc").await;
+    let (_, draft) = server
+        .call(
+            Method::POST,
+            "/v1/applications",
+            Some(&admin),
+            Some(complete_form()),
+        )
+        .await;
+    let id = draft["id"].as_str().unwrap();
+    let send = |name: &str| {
+        server
+            .http
+            .post(format!(
+                "{}/v1/applications/{id}/attachments?file_name={name}",
+                server.url
+            ))
+            .header("Idempotency-Key", "upload-1")
+            .bearer_auth(&admin)
+            .body(PDF)
+            .send()
+    };
+    assert_eq!(send("first.pdf").await.unwrap().status(), 201);
+    let second = send("second.pdf").await.unwrap();
+    assert_eq!(second.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: Value = second.json().await.unwrap();
+    assert_eq!(body["error"]["code"], "idempotency_mismatch");
+}
+
+#[tokio::test]
+async fn personal_access_tokens_are_scoped_cannot_make_tokens_and_say_when_last_used() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let session = server.token("partner@demo.aicc").await;
+    let make = |body: Value| {
+        let server = &server;
+        let session = session.clone();
+        async move {
+            server
+                .call(
+                    Method::POST,
+                    "/v1/auth/personal-tokens",
+                    Some(&session),
+                    Some(body),
+                )
+                .await
+        }
+    };
+    let (status, read_only) = make(json!({"name": "dashboard"})).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(
+        read_only["scopes"],
+        json!(["read"]),
+        "read-only unless asked"
+    );
+    let read_only = read_only["token"].as_str().unwrap().to_owned();
+    let (_, jobs) = make(json!({"name": "ci", "scopes": ["jobs"], "expires_in_days": 30})).await;
+    let jobs = jobs["token"].as_str().unwrap().to_owned();
+
+    let (status, refused) = make(json!({"name": "forever", "expires_in_days": 400})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused["error"]["field"], "expires_in_days");
+    let (status, _) = make(json!({"name": "x", "scopes": ["everything"]})).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "an unknown scope");
+
+    let (status, _) = server
+        .call(Method::GET, "/v1/jobs/changes", Some(&read_only), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "every scope reads");
+    let submit = |token: String| {
+        let server = &server;
+        async move {
+            server
+                .call(
+                    Method::POST,
+                    "/v1/jobs",
+                    Some(&token),
+                    Some(job("atlas-800t-a2", 1, 1, 1.0)),
+                )
+                .await
+        }
+    };
+    let (status, refused) = submit(read_only.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("\"jobs\" scope"),
+        "{refused}"
+    );
+    let (status, _) = submit(jobs.clone()).await;
+    assert_eq!(status, StatusCode::CREATED);
+    let (status, _) = server
+        .call(
+            Method::POST,
+            "/v1/applications",
+            Some(&jobs),
+            Some(complete_form()),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "a jobs token writes no application"
+    );
+
+    let (status, refused) = server
+        .call(
+            Method::POST,
+            "/v1/auth/personal-tokens",
+            Some(&jobs),
+            Some(json!({"name": "renewed", "scopes": ["full"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a token never makes another");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("settings")
+    );
+
+    let (_, listed) = server
+        .call(
+            Method::GET,
+            "/v1/auth/personal-tokens",
+            Some(&session),
+            None,
+        )
+        .await;
+    let listed = listed.as_array().unwrap();
+    assert_eq!(listed.len(), 2);
+    let ci = listed.iter().find(|t| t["name"] == "ci").unwrap();
+    assert!(ci["last_used_at"].is_string(), "{ci}");
+    assert!(ci.get("token").is_none_or(Value::is_null));
+}
+
+#[tokio::test]
+async fn a_password_reset_or_a_change_of_role_ends_every_session_and_token() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    for change in ["password", "role"] {
+        let (_, grant) = sign_in(&server, "engineer@demo.aicc", "demo-password").await;
+        let access = grant["access_token"].as_str().unwrap().to_owned();
+        let (_, pat) = server
+            .call(
+                Method::POST,
+                "/v1/auth/personal-tokens",
+                Some(&access),
+                Some(json!({"name": "ci", "scopes": ["jobs"]})),
+            )
+            .await;
+        let pat = pat["token"].as_str().unwrap().to_owned();
+        let (role, password) = match change {
+            "password" => (Role::PartnerMember, "a-new-password"),
+            _ => (Role::PartnerAdmin, "demo-password"),
+        };
+        server.db.blocking(|conn| {
+            let robotics = aicc_portal::admin::organisation_id(conn, "Demo Robotics").unwrap();
+            accounts::upsert_user(
+                conn,
+                robotics,
+                "engineer@demo.aicc",
+                "Zhao Lei",
+                role,
+                password,
+            )
+            .unwrap();
+        });
+        for (what, token) in [("access token", &access), ("personal token", &pat)] {
+            let (status, _) = server.call(Method::GET, "/v1/me", Some(token), None).await;
+            assert_eq!(
+                status,
+                StatusCode::UNAUTHORIZED,
+                "the old {what} after a change of {change}"
+            );
+        }
+        let (status, _) = server
+            .call(
+                Method::POST,
+                "/v1/auth/refresh",
+                None,
+                Some(json!({"refresh_token": grant["refresh_token"]})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "the old refresh token");
+        // Back as it was, for the next round.
+        server.db.blocking(|conn| {
+            let robotics = aicc_portal::admin::organisation_id(conn, "Demo Robotics").unwrap();
+            accounts::upsert_user(
+                conn,
+                robotics,
+                "engineer@demo.aicc",
+                "Zhao Lei",
+                Role::PartnerMember,
+                "demo-password",
+            )
+            .unwrap();
+        });
+    }
+}
+
+#[tokio::test]
+async fn an_application_takes_a_bounded_number_of_attachments() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let admin = server.token("partner@demo.aicc").await;
+    let (_, draft) = server
+        .call(
+            Method::POST,
+            "/v1/applications",
+            Some(&admin),
+            Some(complete_form()),
+        )
+        .await;
+    let id = draft["id"].as_str().unwrap();
+    for n in 0..aicc_api::applications::MAX_ATTACHMENTS {
+        assert_eq!(
+            upload(&server, &admin, id, &format!("page-{n}.pdf"))
+                .await
+                .status(),
+            201
+        );
+    }
+    let refused = upload(&server, &admin, id, "one-too-many.pdf").await;
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    let body: Value = refused.json().await.unwrap();
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("20"),
+        "{body}"
+    );
+}
