@@ -55,7 +55,10 @@ impl NetworkSettings {
         let mut builder = reqwest::Client::builder()
             .user_agent(concat!("AICC-Partner/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(CONNECT_TIMEOUT)
-            .read_timeout(READ_TIMEOUT);
+            .read_timeout(READ_TIMEOUT)
+            // The portal closes a connection idle for 20 s; reusing one it
+            // is closing fails the request, so let go of it sooner.
+            .pool_idle_timeout(Duration::from_secs(15));
         builder = match &self.proxy {
             ProxySetting::System => builder,
             ProxySetting::None => builder.no_proxy(),

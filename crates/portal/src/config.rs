@@ -12,6 +12,12 @@
 //! requests_per_second = 50
 //! sign_ins_per_minute = 30
 //! tombstone_retention_days = 90
+//! stream_recheck_secs = 15
+//! header_read_timeout_secs = 20
+//!
+//! [tls]                                  # omit to serve plain HTTP
+//! certificate = "/etc/aicc-portal/portal.crt"   # PEM chain, leaf first
+//! key = "/etc/aicc-portal/portal.key"           # PEM private key
 //!
 //! [executor]
 //! kind = "simulated"
@@ -67,7 +73,24 @@ pub struct Config {
     pub sign_ins_per_minute: u32,
     /// Retired models stay in the catalog feed as tombstones this long.
     pub tombstone_retention_days: u32,
+    /// How often an open event stream checks that its token still holds
+    /// (not revoked, its user not deactivated).
+    pub stream_recheck_secs: u64,
+    /// How long a client has to send a request's headers, or to start the
+    /// next request on a kept-alive connection, before it is closed.
+    pub header_read_timeout_secs: u64,
+    /// Serve HTTPS with this certificate; without, plain HTTP, for loopback
+    /// or behind the center's TLS proxy.
+    pub tls: Option<TlsConfig>,
     pub executor: ExecutorConfig,
+}
+
+/// The portal's certificate chain and private key, PEM files.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsConfig {
+    pub certificate: PathBuf,
+    pub key: PathBuf,
 }
 
 /// Which executor runs placed jobs.
@@ -112,6 +135,9 @@ impl Default for Config {
             requests_per_second: 50,
             sign_ins_per_minute: 30,
             tombstone_retention_days: 90,
+            stream_recheck_secs: 15,
+            header_read_timeout_secs: 20,
+            tls: None,
             executor: ExecutorConfig::default(),
         }
     }

@@ -42,6 +42,9 @@ pub enum ApiError {
         "too many failed sign-ins for this account; wait {retry_after_secs} s and try again, or ask your organisation's partner admin to reset the password"
     )]
     SignInThrottled { retry_after_secs: u64 },
+    /// A user has as many event streams open as they may.
+    #[error("{0}")]
+    TooManyStreams(String),
     #[error(transparent)]
     Db(#[from] DbError),
     #[error("stored data is unreadable: {0}")]
@@ -90,7 +93,9 @@ impl ApiError {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 ErrorCode::UnsupportedMediaType,
             ),
-            ApiError::RateLimited { .. } | ApiError::SignInThrottled { .. } => {
+            ApiError::RateLimited { .. }
+            | ApiError::SignInThrottled { .. }
+            | ApiError::TooManyStreams(_) => {
                 (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited)
             }
             ApiError::Db(_) | ApiError::Corrupt(_) | ApiError::Io(_) => {
@@ -120,9 +125,14 @@ impl IntoResponse for ApiError {
             body.error.field = Some(field.clone());
         }
         let mut response = (status, axum::Json(body)).into_response();
-        if let ApiError::RateLimited { retry_after_secs }
-        | ApiError::SignInThrottled { retry_after_secs } = self
-        {
+        let retry_after_secs = match self {
+            ApiError::RateLimited { retry_after_secs }
+            | ApiError::SignInThrottled { retry_after_secs } => Some(retry_after_secs),
+            // A stream closes when a window does: try again in a while.
+            ApiError::TooManyStreams(_) => Some(30),
+            _ => None,
+        };
+        if let Some(retry_after_secs) = retry_after_secs {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));

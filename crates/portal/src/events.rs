@@ -1,8 +1,15 @@
 //! Live updates: `GET /v1/events` streams, to each signed-in user, a hint
 //! `{collection, rev}` whenever something that user can see changed. No data
 //! travels in an event; the client pulls the collection's change feed.
+//!
+//! A user keeps at most [`MAX_STREAMS_PER_USER`] streams open. A stream
+//! ends when its token expires, within `stream_recheck_secs` of its token
+//! being revoked or its user deactivated, and at shutdown; the client then
+//! reconnects with a fresh token, or is told to sign in again.
 
+use std::collections::HashMap;
 use std::convert::Infallible;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aicc_api::events::{Collection, EventHint};
@@ -12,9 +19,10 @@ use futures_util::Stream;
 use futures_util::StreamExt as _;
 use tokio::sync::broadcast;
 use tokio_stream::wrappers::BroadcastStream;
+use tokio_util::sync::CancellationToken;
 
 use crate::AppState;
-use crate::accounts::Caller;
+use crate::accounts::{Caller, caller_of};
 use crate::error::ApiError;
 use crate::permissions::Action;
 
@@ -53,6 +61,60 @@ impl Events {
     /// A receiver of every notice from now on.
     pub fn subscribe(&self) -> broadcast::Receiver<Notice> {
         self.sender.subscribe()
+    }
+}
+
+/// Open streams a user may have: the app on a few machines, a script or two.
+pub const MAX_STREAMS_PER_USER: usize = 8;
+
+/// The open event streams, per user, and the signal that ends them all.
+#[derive(Debug, Clone, Default)]
+pub struct Streams {
+    open: Arc<Mutex<HashMap<i64, usize>>>,
+    /// Cancelled at shutdown.
+    pub closing: CancellationToken,
+}
+
+/// One open stream; dropping it frees its place.
+#[derive(Debug)]
+struct Slot {
+    open: Arc<Mutex<HashMap<i64, usize>>>,
+    user_id: i64,
+}
+
+impl Streams {
+    fn open(&self, user_id: i64) -> Result<Slot, ApiError> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let count = open.entry(user_id).or_default();
+        if *count >= MAX_STREAMS_PER_USER {
+            return Err(ApiError::TooManyStreams(format!(
+                "this account already has {MAX_STREAMS_PER_USER} event streams open; \
+                 close the app on another machine or stop a script that follows events"
+            )));
+        }
+        *count += 1;
+        Ok(Slot {
+            open: Arc::clone(&self.open),
+            user_id,
+        })
+    }
+
+    /// How many streams `user_id` has open.
+    pub fn open_for(&self, user_id: i64) -> usize {
+        let open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        open.get(&user_id).copied().unwrap_or(0)
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(count) = open.get_mut(&self.user_id) {
+            *count -= 1;
+            if *count == 0 {
+                open.remove(&self.user_id);
+            }
+        }
     }
 }
 
@@ -115,6 +177,7 @@ pub async fn stream(
     caller: Caller,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
     caller.may(Action::ReadOrganisation)?;
+    let slot = state.streams.open(caller.user_id)?;
     let organisation_id = caller.organisation_id;
     let events =
         BroadcastStream::new(state.events.subscribe()).filter_map(move |notice| async move {
@@ -129,5 +192,40 @@ pub async fn stream(
                 Err(_lagged) => Some(Ok(Event::default().event("resync").data("{}"))),
             }
         });
+    let ended = ended(state, caller);
+    let events = events.take_until(ended).map(move |event| {
+        // The place is held for as long as the stream lives.
+        let _held = &slot;
+        event
+    });
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
+}
+
+/// Completes when a stream opened by `caller` must end: its token expired
+/// or no longer holds, or the portal is shutting down.
+async fn ended(state: AppState, caller: Caller) {
+    let expires_in = caller.expires_at - crate::clock::now_ms() / 1000;
+    let expired = tokio::time::sleep(Duration::from_secs(expires_in.max(0).unsigned_abs()));
+    let recheck = Duration::from_secs(state.config.stream_recheck_secs.max(1));
+    let revoked = async {
+        loop {
+            tokio::time::sleep(recheck).await;
+            let hash = caller.token_hash;
+            let holds = state
+                .db
+                .call(move |conn| caller_of(conn, &hash))
+                .await
+                .map(|found| found.is_some())
+                // A database that cannot answer ends nothing.
+                .unwrap_or(true);
+            if !holds {
+                return;
+            }
+        }
+    };
+    tokio::select! {
+        () = expired => {}
+        () = revoked => {}
+        () = state.streams.closing.cancelled() => {}
+    }
 }

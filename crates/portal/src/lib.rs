@@ -8,6 +8,7 @@
 //! - `feed`, `events`, `idempotency`, `limits`: the sync contract's rules,
 //!   live hints, safe retries and rate limits, shared by every route;
 //! - `permissions`: who may do what, the table every handler consults;
+//! - `serving`: connections: timeouts, TLS, shutdown;
 //! - `db`, `config`, `clock`, `error`, `openapi`, `admin`: the plumbing.
 //!
 //! `main.rs` is the command line; [`Portal`] is what it and the tests start.
@@ -27,9 +28,9 @@ pub mod jobs;
 pub mod limits;
 pub mod openapi;
 pub mod permissions;
+pub mod serving;
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,7 +46,7 @@ use utoipa_axum::routes;
 
 use crate::config::{Config, ExecutorConfig};
 use crate::db::Db;
-use crate::events::Events;
+use crate::events::{Events, Streams};
 use crate::jobs::executor::Executor;
 use crate::jobs::scheduler::Scheduler;
 use crate::jobs::simulated::Simulated;
@@ -61,6 +62,8 @@ pub struct AppState {
     pub db: Db,
     pub config: Arc<Config>,
     pub events: Events,
+    /// The open event streams.
+    pub streams: Streams,
     pub limiter: Limiter,
     /// Wakes the scheduler, e.g. after a job was submitted or cancelled.
     pub scheduler_wake: Arc<Notify>,
@@ -113,6 +116,7 @@ impl Portal {
                 attachments_dir: config.data_dir.join("attachments"),
                 config: Arc::new(config),
                 events: Events::default(),
+                streams: Streams::default(),
                 scheduler_wake: Arc::new(Notify::new()),
             },
             executor,
@@ -133,6 +137,7 @@ impl Portal {
     pub fn router(&self) -> Router {
         let (router, api) = api_routes().split_for_parts();
         let document = Arc::new(api);
+        let https = self.state.config.tls.is_some();
         router
             .route("/health", get(|| async { "ok" }))
             .route(
@@ -150,31 +155,41 @@ impl Portal {
                 self.state.clone(),
                 limits::middleware,
             ))
+            .layer(axum::middleware::from_fn(move |request, next| {
+                serving::security_headers(https, request, next)
+            }))
             .layer(tower_http::trace::TraceLayer::new_for_http())
             .with_state(self.state.clone())
     }
 
-    /// Serves until `shutdown` completes, with the scheduler running beside.
-    /// In-flight requests finish, then the scheduler ends its tick and stops.
+    /// Serves until `shutdown` completes, with the scheduler running beside
+    /// (HTTPS when the config names a certificate). Then event streams end,
+    /// requests in flight finish, and the scheduler ends its tick and stops.
     pub async fn serve(
         &self,
         listener: TcpListener,
         shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> std::io::Result<()> {
+    ) -> anyhow::Result<()> {
+        let tls = match &self.state.config.tls {
+            Some(tls) => Some(serving::tls_acceptor(tls)?),
+            None => None,
+        };
         let stop = Arc::new(Notify::new());
         let scheduler = tokio::spawn(self.scheduler().run(Arc::clone(&stop)));
-        let served = axum::serve(
+        serving::serve(
+            self.router(),
             listener,
-            self.router()
-                .into_make_service_with_connect_info::<SocketAddr>(),
+            tls,
+            Duration::from_secs(self.state.config.header_read_timeout_secs.max(1)),
+            shutdown,
+            self.state.streams.closing.clone(),
         )
-        .with_graceful_shutdown(shutdown)
         .await;
         stop.notify_one();
         if scheduler.await.is_err() {
             tracing::error!("the scheduler task panicked");
         }
-        served
+        Ok(())
     }
 
     fn scheduler(&self) -> Scheduler {

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use aicc_api::applications::{Review, ReviewAction};
 use aicc_api::auth::Role;
-use aicc_portal::config::Config;
+use aicc_portal::config::{Config, TlsConfig};
 use aicc_portal::db::Db;
 use aicc_portal::{Portal, accounts, admin, applications, catalog, jobs};
 use anyhow::Context as _;
@@ -47,6 +47,12 @@ enum Command {
         /// is printed on the first line of stdout.
         #[arg(long, env = "AICC_PORTAL_LISTEN")]
         listen: Option<SocketAddr>,
+        /// Serve HTTPS with this certificate chain (PEM, leaf first).
+        #[arg(long, env = "AICC_PORTAL_TLS_CERTIFICATE", requires = "tls_key")]
+        tls_certificate: Option<PathBuf>,
+        /// The certificate's private key (PEM).
+        #[arg(long, env = "AICC_PORTAL_TLS_KEY", requires = "tls_certificate")]
+        tls_key: Option<PathBuf>,
         /// Seed the demo: catalog, organisations, accounts (password
         /// `demo-password`), pools and quotas.
         #[arg(long)]
@@ -159,9 +165,17 @@ async fn main() -> anyhow::Result<()> {
         config.data_dir = dir;
     }
     match cli.command {
-        Command::Serve { listen, demo } => {
+        Command::Serve {
+            listen,
+            tls_certificate,
+            tls_key,
+            demo,
+        } => {
             if let Some(listen) = listen {
                 config.listen = listen;
+            }
+            if let (Some(certificate), Some(key)) = (tls_certificate, tls_key) {
+                config.tls = Some(TlsConfig { certificate, key });
             }
             serve(config, demo).await
         }
@@ -174,6 +188,7 @@ async fn main() -> anyhow::Result<()> {
 
 async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     let listen = config.listen;
+    let https = config.tls.is_some();
     let portal = Portal::open(config, demo)?;
     let listener = TcpListener::bind(listen).await.with_context(|| {
         format!(
@@ -182,11 +197,19 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
         )
     })?;
     let local = listener.local_addr()?;
+    let scheme = if https { "https" } else { "http" };
     // Scripts read the chosen address from this first line.
     let mut stdout = std::io::stdout().lock();
-    writeln!(stdout, "listening on http://{local}")?;
+    writeln!(stdout, "listening on {scheme}://{local}")?;
     stdout.flush()?;
     drop(stdout);
+    if !https && !local.ip().is_loopback() {
+        tracing::warn!(
+            %local,
+            "serving plain HTTP beyond this machine: tokens and partners' data cross the network \
+             readable; name a certificate ([tls] in the config) or put a TLS proxy in front"
+        );
+    }
     tracing::info!(%local, demo, "portal started");
     portal.serve(listener, shutdown_signal()).await?;
     tracing::info!("portal stopped");
