@@ -9,6 +9,10 @@ pub const MAX_HYPERPARAMETERS: usize = 64;
 /// The longest hyperparameter key, in bytes.
 pub const MAX_HYPERPARAMETER_KEY: usize = 64;
 
+/// The shortest a job may ask to run: six minutes. Shorter asks are
+/// mistakes (hours typed as days) or attempts to slip under the quota.
+pub const MIN_JOB_HOURS: f64 = 0.1;
+
 /// What a partner asks for: `POST /v1/jobs`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -84,10 +88,12 @@ impl JobRequest {
                 format!("this pool has {nodes} nodes; ask for 1 to {nodes}"),
             );
         }
-        if !(self.max_hours > 0.0 && self.max_hours <= max_hours) {
+        if !(self.max_hours >= MIN_JOB_HOURS && self.max_hours <= max_hours) {
             return error(
                 "max_hours",
-                format!("max hours must be more than 0 and at most {max_hours}"),
+                format!(
+                    "max hours must be at least {MIN_JOB_HOURS} (6 minutes) and at most {max_hours}"
+                ),
             );
         }
         if self.hyperparameters.len() > MAX_HYPERPARAMETERS {
@@ -118,9 +124,17 @@ impl JobRequest {
         self.nodes.saturating_mul(self.npus_per_node)
     }
 
-    /// The most NPU-hours the job can use: NPUs × max hours.
+    /// The job's time limit in whole minutes, as executors enforce it
+    /// (Slurm's `--time`): max hours rounded up to the minute.
+    pub fn limit_minutes(&self) -> u64 {
+        // A checked request is at most a few thousand hours: no overflow.
+        (self.max_hours.max(0.0) * 60.0).ceil() as u64
+    }
+
+    /// The most NPU-hours the job can use, reserved from the quota when it
+    /// is admitted: NPUs × its time limit.
     pub fn max_npu_hours(&self) -> f64 {
-        f64::from(self.npus()) * self.max_hours
+        f64::from(self.npus()) * self.limit_minutes() as f64 / 60.0
     }
 }
 
@@ -396,6 +410,43 @@ mod tests {
             request.check(&pool, 720.0).unwrap_err().field,
             "hyperparameters"
         );
+    }
+
+    #[test]
+    fn a_job_asks_for_at_least_six_minutes_and_is_charged_for_whole_minutes() {
+        let pool = Pool {
+            id: "a2".into(),
+            name: "A2".into(),
+            npu_kind: "Ascend 910B".into(),
+            npus_per_node: 8,
+            total_npus: 64,
+            free_npus: 64,
+            queued_jobs: 0,
+        };
+        let mut request = JobRequest {
+            name: "tiny".into(),
+            base_model: None,
+            custom_image: Some("registry.example.cn/train:1".into()),
+            dataset_uri: "obs://demo/data".into(),
+            pool_id: "a2".into(),
+            nodes: 8,
+            npus_per_node: 8,
+            max_hours: 1e-12,
+            hyperparameters: BTreeMap::new(),
+            priority: Priority::Normal,
+            note: String::new(),
+        };
+        for tiny in [1e-12, 0.05, f64::NAN, -1.0] {
+            request.max_hours = tiny;
+            assert_eq!(request.check(&pool, 720.0).unwrap_err().field, "max_hours");
+        }
+        request.max_hours = MIN_JOB_HOURS;
+        assert_eq!(request.check(&pool, 720.0), Ok(()));
+        assert_eq!(request.limit_minutes(), 6);
+        // 0.101 h is 6.06 minutes: the executor allows 7, and 7 are reserved.
+        request.max_hours = 0.101;
+        assert_eq!(request.limit_minutes(), 7);
+        assert!((request.max_npu_hours() - 64.0 * 7.0 / 60.0).abs() < 1e-9);
     }
 
     #[test]

@@ -587,3 +587,67 @@ async fn an_application_takes_a_bounded_number_of_attachments() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn a_tiny_job_cannot_slip_under_the_quota_and_hours_are_reserved_by_the_minute() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let admin = server.token("partner@demo.aicc").await;
+    server.db.blocking(|conn| {
+        let robotics = aicc_portal::admin::organisation_id(conn, "Demo Robotics").unwrap();
+        aicc_portal::jobs::set_quota(conn, robotics, 0.5).unwrap();
+    });
+    let submit = |nodes: u32, max_hours: f64| {
+        let (server, admin) = (&server, admin.clone());
+        async move {
+            server
+                .call(
+                    Method::POST,
+                    "/v1/jobs",
+                    Some(&admin),
+                    Some(job("atlas-800t-a2", nodes, 8, max_hours)),
+                )
+                .await
+        }
+    };
+    let (status, refused) = submit(8, 1e-12).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["error"]["field"], "max_hours");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("6 minutes")
+    );
+    // Six minutes on 8 NPUs is 0.8 NPU-hours: more than the 0.5 left.
+    let (status, refused) = submit(1, 0.1).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["error"]["code"], "quota_exceeded");
+}
+
+#[tokio::test]
+async fn expired_and_long_revoked_tokens_are_purged() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let old = server.token("engineer@demo.aicc").await;
+    let live = server.token("partner@demo.aicc").await;
+    let two_days_ago = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        - 2 * 24 * 3600) as i64;
+    let purged = server.db.blocking(|conn| {
+        conn.execute(
+            "UPDATE tokens SET expires_at = ?1
+             WHERE user_id = (SELECT id FROM users WHERE email = 'engineer@demo.aicc')",
+            [two_days_ago],
+        )
+        .unwrap();
+        accounts::purge_tokens(conn).unwrap()
+    });
+    assert_eq!(purged, 2, "the access and the refresh token");
+    let (status, _) = server.call(Method::GET, "/v1/me", Some(&old), None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = server.call(Method::GET, "/v1/me", Some(&live), None).await;
+    assert_eq!(status, StatusCode::OK);
+}

@@ -14,6 +14,9 @@ use aicc_api::jobs::{Artifact, JobRequest};
 #[derive(Debug, Clone)]
 pub struct RunningJob {
     pub id: String,
+    /// Whose job it is: the Slurm executor keeps each organisation's
+    /// output apart.
+    pub organisation_id: i64,
     pub request: JobRequest,
     /// What [`Executor::submit`] returned.
     pub executor_id: String,

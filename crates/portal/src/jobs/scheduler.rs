@@ -65,7 +65,8 @@ pub struct Scheduler {
     pub wake: Arc<Notify>,
 }
 
-/// How often housekeeping runs: purging old tombstones, forgetting idle callers.
+/// How often housekeeping runs: purging old tombstones and dead tokens,
+/// forgetting idle callers.
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(3600);
 
 impl Scheduler {
@@ -132,6 +133,15 @@ impl Scheduler {
             Ok(0) => {}
             Ok(purged) => tracing::info!(purged, "purged retired models from the catalog feed"),
             Err(e) => tracing::error!(error = %e, "cannot purge old tombstones"),
+        }
+        match self
+            .db
+            .call(|conn| crate::accounts::purge_tokens(conn))
+            .await
+        {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "purged expired and revoked tokens"),
+            Err(e) => tracing::error!(error = %e, "cannot purge old tokens"),
         }
     }
 }
@@ -208,6 +218,7 @@ fn released(conn: &Connection, filter: &str) -> Result<Vec<Released>, ApiError> 
                 unknown: r.get(3)?,
                 job: RunningJob {
                     id: r.get(4)?,
+                    organisation_id: r.get(0)?,
                     request: serde_json::from_str(&request).map_err(|e| {
                         rusqlite::Error::FromSqlConversionFailure(5, Type::Text, Box::new(e))
                     })?,
@@ -238,6 +249,51 @@ fn unknown(conn: &Connection, held: &Released, now: i64) -> Result<Option<u64>, 
     Ok(Some(rev))
 }
 
+/// The most log text the portal keeps of one job; a job that writes more
+/// keeps its first 8 MiB and a line saying the rest was not kept.
+pub const MAX_LOG_BYTES: u64 = 8 * 1024 * 1024;
+
+/// Stores new log lines, within [`MAX_LOG_BYTES`]. Every line counts
+/// towards `log_seq`, kept or not, so the executor is not asked again.
+fn store_logs(
+    conn: &Connection,
+    job: &RunningJob,
+    lines: &[String],
+    now: i64,
+) -> Result<(), ApiError> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let mut bytes: u64 = conn
+        .prepare_cached("SELECT log_bytes FROM jobs WHERE id = ?1")?
+        .query_row([&job.id], |r| r.get(0))?;
+    let mut insert = conn.prepare_cached(
+        "INSERT OR IGNORE INTO job_logs (job_id, seq, at, text) VALUES (?1, ?2, ?3, ?4)",
+    )?;
+    for (i, line) in lines.iter().enumerate() {
+        let seq = job.log_seq + i as u64 + 1;
+        let size = line.len() as u64 + 1;
+        if bytes > MAX_LOG_BYTES {
+            continue;
+        }
+        if bytes + size > MAX_LOG_BYTES {
+            insert.execute(params![
+                job.id,
+                seq,
+                now,
+                "[the log is longer than the 8 MiB the portal keeps; the rest is not stored]"
+            ])?;
+            bytes = MAX_LOG_BYTES + 1;
+        } else {
+            insert.execute(params![job.id, seq, now, line])?;
+            bytes += size;
+        }
+    }
+    conn.prepare_cached("UPDATE jobs SET log_bytes = ?2 WHERE id = ?1")?
+        .execute(params![job.id, bytes])?;
+    Ok(())
+}
+
 /// Records what the executor reports; returns the new revision if the job
 /// visibly changed.
 fn observe(
@@ -254,12 +310,7 @@ fn observe(
             return unknown(conn, held, now);
         }
     };
-    let mut insert_log = conn.prepare_cached(
-        "INSERT OR IGNORE INTO job_logs (job_id, seq, at, text) VALUES (?1, ?2, ?3, ?4)",
-    )?;
-    for (i, line) in seen.logs.iter().enumerate() {
-        insert_log.execute(params![job.id, job.log_seq + i as u64 + 1, now, line])?;
-    }
+    store_logs(conn, job, &seen.logs, now)?;
     let mut insert_metric = conn.prepare_cached(
         "INSERT OR IGNORE INTO job_metrics (job_id, name, step, value) VALUES (?1, ?2, ?3, ?4)",
     )?;
@@ -455,6 +506,7 @@ fn place(
         };
         let running = RunningJob {
             id: job.id.clone(),
+            organisation_id: organisation,
             request: serde_json::from_str::<JobRequest>(&job.request)?,
             executor_id: String::new(),
             started_at_ms: now,
@@ -696,5 +748,48 @@ mod tests {
         let quota = super::super::quota_of(&w.conn, robotics.organisation_id, 720.0).unwrap();
         assert!((quota.npu_hours_used - 0.8).abs() < 1e-9, "{quota:?}");
         assert_eq!(quota.npu_hours_reserved, 0.0);
+    }
+
+    #[test]
+    fn a_job_that_writes_a_flood_of_log_keeps_its_first_8_mib_and_says_so() {
+        let mut w = world();
+        let robotics = w.robotics;
+        let id = submit(&mut w, robotics, 1, 0);
+        let running = |log_seq| RunningJob {
+            id: id.clone(),
+            organisation_id: robotics.organisation_id,
+            request: serde_json::from_str(
+                &w.conn
+                    .query_row("SELECT request FROM jobs WHERE id = ?1", [&id], |r| {
+                        r.get::<_, String>(0)
+                    })
+                    .unwrap(),
+            )
+            .unwrap(),
+            executor_id: "manual".into(),
+            started_at_ms: 0,
+            log_seq,
+            log_offset: 0,
+            step: 0,
+            total_steps: 0,
+        };
+        // 1 KiB lines: 8,192 of them fill the cap, with their newlines a bit sooner.
+        let line = "x".repeat(1023);
+        let flood: Vec<String> = vec![line; 10_000];
+        store_logs(&w.conn, &running(0), &flood, 1).unwrap();
+        store_logs(&w.conn, &running(10_000), &flood, 2).unwrap();
+        let (rows, bytes, last): (u64, u64, String) = w
+            .conn
+            .query_row(
+                "SELECT COUNT(*), SUM(LENGTH(text) + 1),
+                        (SELECT text FROM job_logs WHERE job_id = ?1 ORDER BY seq DESC LIMIT 1)
+                 FROM job_logs WHERE job_id = ?1",
+                [&id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(rows, 8192 + 1);
+        assert!(bytes <= MAX_LOG_BYTES + 200, "{bytes} bytes kept");
+        assert!(last.contains("8 MiB"), "{last}");
     }
 }

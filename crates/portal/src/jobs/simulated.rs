@@ -232,6 +232,7 @@ mod tests {
                 priority: Priority::Normal,
                 note: String::new(),
             },
+            organisation_id: 1,
             executor_id: "sim".into(),
             started_at_ms: 0,
             log_seq: 0,

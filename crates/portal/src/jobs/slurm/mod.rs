@@ -35,9 +35,14 @@
 //! once per node. The Slurm job is named `aicc-<portal job id>`, which is
 //! how a portal that restarted finds what it had already submitted.
 //!
-//! Its standard output and error go to `<output_dir>/<portal job id>.log`,
-//! which the portal reads as it grows (so `output_dir` must be on a file
-//! system both the portal and the compute nodes see). Metrics are log lines
+//! Its standard output and error go to
+//! `<output_dir>/org-<organisation id>/<portal job id>.log`, which the
+//! portal reads as it grows (so `output_dir` must be on a file system both
+//! the portal and the compute nodes see). Each organisation has its own
+//! directory; the portal reads a log only as a regular file, never through
+//! a link, since the job's own code may write where its log is. Make
+//! `output_dir` itself writable by the portal only, so that no job can
+//! swap an organisation's directory. Metrics are log lines
 //! of `key=value` words with an integer `step`, e.g.
 //! `step=120 loss=0.43 accuracy=0.81`: every other numeric value is a series
 //! of the job's chart, and `total_steps=N` on any line sets the run's
@@ -227,22 +232,42 @@ impl Slurm {
         format!("aicc-{}", job.id)
     }
 
+    fn directory_of(&self, job: &RunningJob) -> PathBuf {
+        self.config
+            .output_dir
+            .join(format!("org-{}", job.organisation_id))
+    }
+
     fn output_of(&self, job: &RunningJob) -> PathBuf {
-        self.config.output_dir.join(format!("{}.log", job.id))
+        self.directory_of(job).join(format!("{}.log", job.id))
     }
 
     /// What is sent for a job. A partition gone since admission is
     /// Slurm's to refuse, with its reason.
     fn submission(&self, job: &RunningJob) -> Result<Submission, ExecutorError> {
         let request = &job.request;
+        let directory = self.directory_of(job);
+        std::fs::create_dir_all(&directory).map_err(|e| {
+            ExecutorError::Unavailable(format!(
+                "cannot create the organisation's output directory {}: {e}",
+                directory.display()
+            ))
+        })?;
+        if std::fs::symlink_metadata(&directory).is_ok_and(|m| m.is_symlink()) {
+            return Err(ExecutorError::Unavailable(format!(
+                "{} is a symbolic link; only the portal may write in {}",
+                directory.display(),
+                self.config.output_dir.display()
+            )));
+        }
         Ok(Submission {
             name: Self::name_of(job),
             partition: request.pool_id.clone(),
             nodes: request.nodes,
             gres: format!("{}:{}", self.config.gres, request.npus_per_node),
-            time_limit_minutes: (request.max_hours * 60.0).ceil().max(1.0) as u64,
+            time_limit_minutes: request.limit_minutes(),
             output: self.output_of(job),
-            workdir: self.config.output_dir.clone(),
+            workdir: directory,
             script: output::script(job, &self.config.train_command)?,
         })
     }
@@ -291,7 +316,7 @@ impl Executor for Slurm {
             None => (
                 Observed::Failed {
                     reason: format!(
-                        "Slurm no longer knows job {} (the portal lost track of it while it was                          stopped); its output is in {}",
+                        "Slurm no longer knows job {} (the portal lost track of it while it was stopped); its output is in {}",
                         job.executor_id,
                         self.output_of(job).display()
                     ),

@@ -228,19 +228,44 @@ pub(super) struct LogRead {
 
 /// Reads whole lines from `offset`; a last line without its newline is
 /// taken only once the job has ended (until then it is still being written).
+///
+/// The job's own code can write where its log is: the log is opened
+/// without following a link and must be a regular file, so a job cannot
+/// make the portal read (and serve back) a file only the portal may read.
+///
+/// A log replaced by anything else is read no further: one line says so,
+/// and the job goes on to its end without a log.
 pub(super) fn read_log(path: &Path, offset: u64, ended: bool) -> std::io::Result<LogRead> {
-    let mut file = match std::fs::File::open(path) {
+    let nothing = |offset| LogRead {
+        lines: Vec::new(),
+        offset,
+        complete: true,
+    };
+    if offset == GAVE_UP {
+        return Ok(nothing(offset));
+    }
+    let replaced = || {
+        LogRead {
+        lines: vec![
+            "[the job replaced its log with a link or a special file; the portal reads it no further]"
+                .to_owned(),
+        ],
+        offset: GAVE_UP,
+        complete: true,
+    }
+    };
+    let mut file = match open_log(path) {
         Ok(file) => file,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
-            return Ok(LogRead {
-                lines: Vec::new(),
-                offset,
-                complete: true,
-            });
-        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(nothing(offset)),
+        #[cfg(unix)]
+        Err(e) if e.raw_os_error() == Some(libc::ELOOP) => return Ok(replaced()),
         Err(e) => return Err(e),
     };
-    let len = file.metadata()?.len();
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
+        return Ok(replaced());
+    }
+    let len = metadata.len();
     file.seek(SeekFrom::Start(offset.min(len)))?;
     let mut bytes = Vec::new();
     file.take(READ_AT_MOST).read_to_end(&mut bytes)?;
@@ -264,6 +289,22 @@ pub(super) fn read_log(path: &Path, offset: u64, ended: bool) -> std::io::Result
         offset: offset + keep as u64,
         complete: complete && keep == bytes.len(),
     })
+}
+
+/// The offset of a log the portal stopped reading (SQLite's largest integer).
+const GAVE_UP: u64 = i64::MAX as u64;
+
+/// Opens a log for reading: never through a symbolic link (ELOOP), and
+/// without blocking on a FIFO put in its place.
+fn open_log(path: &Path) -> std::io::Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt as _;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    options.open(path)
 }
 
 /// Progress and metrics found in log lines.
@@ -351,6 +392,7 @@ mod tests {
     fn job() -> RunningJob {
         RunningJob {
             id: "job_1".into(),
+            organisation_id: 1,
             request: request(),
             executor_id: String::new(),
             started_at_ms: 0,
@@ -505,6 +547,37 @@ mod tests {
         let last = read_log(&path, second.offset, true).unwrap();
         assert_eq!(last.lines, ["fo"]);
         assert!(last.complete);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_log_replaced_by_a_link_or_a_fifo_is_not_followed_and_read_no_further() {
+        let dir = tempfile::tempdir().unwrap();
+        let secret = dir.path().join("jwt_hs256.key");
+        std::fs::write(&secret, "the cluster's signing key\n").unwrap();
+        let path = dir.path().join("job.log");
+        std::os::unix::fs::symlink(&secret, &path).unwrap();
+        let read = read_log(&path, 0, true).unwrap();
+        assert_eq!(read.lines.len(), 1);
+        assert!(
+            read.lines[0].contains("replaced its log"),
+            "{:?}",
+            read.lines
+        );
+        assert!(!read.lines.concat().contains("signing key"));
+        assert!(read.complete);
+        let again = read_log(&path, read.offset, true).unwrap();
+        assert!(again.lines.is_empty() && again.complete);
+
+        let fifo = dir.path().join("fifo.log");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .unwrap();
+        assert!(made.success());
+        // Opening a FIFO for reading would wait for a writer for ever.
+        let read = read_log(&fifo, 0, false).unwrap();
+        assert!(read.lines[0].contains("replaced its log"));
     }
 
     #[test]
