@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod error;
 pub mod events;
 pub mod jobs;
+pub mod members;
 pub mod sync;
 pub mod uscc;
 

@@ -18,6 +18,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0008_cluster_executors.sql")),
     M::up(include_str!("../migrations/0009_scheduler_indexes.sql")),
     M::up(include_str!("../migrations/0010_permissions.sql")),
+    M::up(include_str!("../migrations/0011_invitations.sql")),
 ];
 
 /// Errors of the database layer.

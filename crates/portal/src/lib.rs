@@ -224,6 +224,14 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
             accounts::list_personal_tokens
         ))
         .routes(routes!(accounts::revoke_personal_token))
+        .routes(routes!(accounts::members::list))
+        .routes(routes!(accounts::members::change))
+        .routes(routes!(
+            accounts::members::invite,
+            accounts::members::invitations
+        ))
+        .routes(routes!(accounts::members::withdraw))
+        .routes(routes!(accounts::members::accept))
         .routes(routes!(catalog::changes))
         .routes(routes!(catalog::get))
         .routes(routes!(catalog::favourites))

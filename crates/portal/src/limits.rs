@@ -36,6 +36,9 @@ pub const FREE_FAILURES: u32 = 5;
 /// The longest an account waits between sign-in attempts.
 pub const LONGEST_WAIT: Duration = Duration::from_secs(15 * 60);
 
+/// The routes that hash a password: limited per address like sign-ins.
+const PASSWORD_ROUTES: &[&str] = &["/v1/auth/token", "/v1/auth/invitations/accept"];
+
 /// Request budgets per caller, and the sign-in throttle.
 #[derive(Debug, Clone)]
 pub struct Limiter {
@@ -110,11 +113,13 @@ impl Limiter {
     }
 
     /// Runs password hashing off the async runtime, at most one per core.
-    pub async fn hashing(&self, work: impl FnOnce() -> bool + Send + 'static) -> bool {
-        let Ok(_permit) = self.hashing.acquire().await else {
-            return false;
-        };
-        tokio::task::spawn_blocking(work).await.unwrap_or(false)
+    /// `None` if the work could not run to its end.
+    pub async fn hashing<T: Send + 'static>(
+        &self,
+        work: impl FnOnce() -> T + Send + 'static,
+    ) -> Option<T> {
+        let _permit = self.hashing.acquire().await.ok()?;
+        tokio::task::spawn_blocking(work).await.ok()
     }
 
     fn failures(&self) -> std::sync::MutexGuard<'_, HashMap<String, Failures>> {
@@ -162,7 +167,7 @@ pub async fn middleware(
         return too_many(not_until.wait_time_from(DefaultClock::default().now()));
     }
     if request.method() == Method::POST
-        && request.uri().path() == "/v1/auth/token"
+        && PASSWORD_ROUTES.contains(&request.uri().path())
         && let Some(address) = address
         && let Err(not_until) = state.limiter.sign_ins.check_key(&address)
     {

@@ -1,6 +1,7 @@
 //! The portal's OpenAPI 3.1 document, served at `GET /v1/openapi.json`. The
 //! paths come from the routes themselves (`utoipa-axum`), so a route cannot
-//! exist without its description; a test checks the list.
+//! exist without its description; the access matrix test
+//! (`tests/access.rs`) holds a row for every path it lists.
 
 use utoipa::Modify;
 use utoipa::OpenApi;
@@ -20,6 +21,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
     components(schemas(aicc_api::ErrorBody, aicc_api::ErrorCode)),
     tags(
         (name = "accounts", description = "Sign-in, tokens, who asks"),
+        (name = "members", description = "An organisation's members, managed by its partner admins"),
         (name = "catalog", description = "The model catalog"),
         (name = "applications", description = "Partner onboarding and review"),
         (name = "jobs", description = "Training jobs, pools and quota"),

@@ -14,6 +14,8 @@ mod common;
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
+use aicc_api::auth::Role;
+use aicc_portal::accounts;
 use aicc_portal::config::{Config, ExecutorConfig};
 use common::{PDF, Server, complete_form, job};
 use reqwest::{Method, StatusCode};
@@ -133,16 +135,21 @@ const OTHER_ADMIN: &str = "lead@other.aicc";
 const MODEL: &str = "resnet50";
 
 /// The objects a cell's path names.
+#[derive(Default)]
 struct Objects {
     job: String,
     application: String,
     attachment: String,
     personal_token: String,
+    member: String,
+    invitation: String,
 }
 
 struct Matrixed {
     server: Server,
     tokens: Vec<(Caller, String)>,
+    /// Numbers the e-mail addresses cells invent.
+    made: std::cell::Cell<u32>,
 }
 
 impl Matrixed {
@@ -177,12 +184,31 @@ impl Matrixed {
             .as_str()
             .unwrap()
             .to_owned();
-        let mut objects = Objects {
-            job: String::new(),
-            application: String::new(),
-            attachment: String::new(),
-            personal_token: String::new(),
-        };
+        let mut objects = Objects::default();
+        if row.path.contains("/members/{id}") {
+            let organisation = match owner {
+                Owner::Other => "Other Vision",
+                Owner::Own | Owner::Any => "Demo Robotics",
+            };
+            let email = self.new_email();
+            objects.member = self.server.db.blocking(|conn| {
+                let id = aicc_portal::admin::organisation_id(conn, organisation).unwrap();
+                accounts::upsert_user(conn, id, &email, "Matrix Member", Role::PartnerMember, "x")
+                    .unwrap();
+                let user: i64 = conn
+                    .query_row("SELECT id FROM users WHERE email = ?1", [&email], |r| {
+                        r.get(0)
+                    })
+                    .unwrap();
+                format!("usr_{user}")
+            });
+        }
+        if row.path.contains("/invitations/{id}") {
+            objects.invitation = self.invitation(&maker_token).await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+        }
         if row.path.contains("/v1/jobs/{id}") {
             objects.job = self
                 .made(&maker_token, Method::POST, "/v1/jobs", job_body())
@@ -252,6 +278,20 @@ impl Matrixed {
         objects
     }
 
+    fn new_email(&self) -> String {
+        let n = self.made.get() + 1;
+        self.made.set(n);
+        format!("matrix-{n}@robotics.example.cn")
+    }
+
+    /// A fresh invitation by the partner admin whose token this is.
+    async fn invitation(&self, token: &str) -> Value {
+        let body =
+            json!({"email": self.new_email(), "name": "Wang Fang", "role": "partner_member"});
+        self.made(token, Method::POST, "/v1/organisation/invitations", body)
+            .await
+    }
+
     async fn made(&self, token: &str, method: Method, path: &str, body: Value) -> Value {
         let body = (!body.is_null()).then_some(body);
         let (status, made) = self.server.call(method, path, Some(token), body).await;
@@ -273,6 +313,10 @@ impl Matrixed {
                     &objects.application
                 } else if row.path.starts_with("/v1/auth/personal-tokens/") {
                     &objects.personal_token
+                } else if row.path.starts_with("/v1/organisation/members/") {
+                    &objects.member
+                } else if row.path.starts_with("/v1/organisation/invitations/") {
+                    &objects.invitation
                 } else {
                     MODEL
                 },
@@ -295,6 +339,14 @@ impl Matrixed {
             Some("@credentials") => {
                 request.json(&json!({"email": own_email, "password": "demo-password"}))
             }
+            Some("@invitation") => {
+                let admin = self.token(Caller::Admin).unwrap().to_owned();
+                let code = self.invitation(&admin).await["code"].clone();
+                request.json(&json!({"code": code, "password": "a-long-enough-password"}))
+            }
+            Some("@invite") => request.json(&json!({
+                "email": self.new_email(), "name": "Wang Fang", "role": "partner_member"
+            })),
             Some("@refresh") => {
                 let refresh = self.sign_in(own_email).await["refresh_token"].clone();
                 request.json(&json!({"refresh_token": refresh}))
@@ -368,7 +420,11 @@ async fn every_route_answers_every_caller_as_the_matrix_says() {
             tokens.push((caller, server.token(email).await));
         }
     }
-    let matrixed = Matrixed { server, tokens };
+    let matrixed = Matrixed {
+        server,
+        tokens,
+        made: std::cell::Cell::new(0),
+    };
 
     let mut wrong = String::new();
     let mut asked = 0;

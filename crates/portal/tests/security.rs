@@ -315,12 +315,20 @@ async fn no_token_is_kept_in_plain_text_by_the_idempotency_layer() {
         json!({"name": "ci", "scopes": ["jobs"]}),
     )
     .await;
+    let invited = keyed(
+        "/v1/organisation/invitations",
+        "invite-1",
+        Some(access),
+        json!({"email": "wang.fang@robotics.example.cn", "name": "Wang Fang", "role": "partner_member"}),
+    )
+    .await;
     let secrets = [
         grant["access_token"].as_str().unwrap(),
         grant["refresh_token"].as_str().unwrap(),
         access,
         refreshed["refresh_token"].as_str().unwrap(),
         made["token"].as_str().unwrap(),
+        invited["code"].as_str().unwrap(),
     ];
     let kept: Vec<String> = server.db.blocking(|conn| {
         let mut stmt = conn

@@ -5,6 +5,8 @@
 //! used revokes its whole family (the sign-in it came from), because only a
 //! thief replays an old refresh token. Tokens are stored as SHA-256 hashes.
 
+pub mod members;
+
 use std::sync::LazyLock;
 
 use aicc_api::auth::{
@@ -193,7 +195,8 @@ pub async fn sign_in(
     let matches = state
         .limiter
         .hashing(move || verify_password(&password, &password_hash))
-        .await;
+        .await
+        .unwrap_or(false);
     let Some(user_id) = user_id.filter(|_| matches) else {
         state.limiter.sign_in_failed(&email);
         return Err(wrong());
