@@ -10,8 +10,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, bail};
 
-use crate::step;
-
 /// The running session; its environment is what children need to use it.
 pub struct Desktop {
     env: Vec<(String, String)>,
@@ -157,20 +155,5 @@ pub fn wait_until(what: &str, mut ready: impl FnMut() -> bool) -> anyhow::Result
 
 /// tauri-driver from PATH or cargo's bin directory, installed if missing.
 pub fn tauri_driver() -> anyhow::Result<PathBuf> {
-    let cargo_bin = std::env::var_os("CARGO_HOME")
-        .map(PathBuf::from)
-        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
-        .map(|home| home.join("bin/tauri-driver"));
-    let on_path = Command::new("tauri-driver").arg("--help").output().is_ok();
-    if on_path {
-        return Ok(PathBuf::from("tauri-driver"));
-    }
-    if let Some(path) = cargo_bin.as_ref().filter(|p| p.exists()) {
-        return Ok(path.clone());
-    }
-    step(
-        "install tauri-driver",
-        Command::new("cargo").args(["install", "tauri-driver", "--version", "^2", "--locked"]),
-    )?;
-    cargo_bin.context("cannot find cargo's bin directory to run tauri-driver from")
+    crate::cargo_tool("tauri-driver", "^2")
 }

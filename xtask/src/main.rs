@@ -18,6 +18,7 @@ mod packages;
 mod portal;
 mod run;
 mod slurm;
+mod supply;
 mod test;
 mod ui;
 
@@ -101,6 +102,26 @@ fn step(what: &str, command: &mut Command) -> anyhow::Result<()> {
         bail!("{what} failed ({status})");
     }
     Ok(())
+}
+
+/// A program installed with `cargo install` (crate and program named
+/// alike): from PATH or cargo's bin directory, installed if missing.
+fn cargo_tool(name: &str, version: &str) -> anyhow::Result<PathBuf> {
+    let cargo_bin = std::env::var_os("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cargo")))
+        .map(|home| home.join("bin").join(name));
+    if Command::new(name).arg("--help").output().is_ok() {
+        return Ok(PathBuf::from(name));
+    }
+    if let Some(path) = cargo_bin.as_ref().filter(|p| p.exists()) {
+        return Ok(path.clone());
+    }
+    step(
+        &format!("install {name}"),
+        Command::new("cargo").args(["install", name, "--version", version, "--locked"]),
+    )?;
+    cargo_bin.with_context(|| format!("cannot find cargo's bin directory to run {name} from"))
 }
 
 /// `cargo` with the flags every build of the app shares, so that clippy,

@@ -1,7 +1,7 @@
 //! `cargo xtask test`: every check and test, in the order that fails fastest.
 
 use crate::desktop::{self, Desktop};
-use crate::{APP_FEATURES, bench, cargo, packages, root, slurm, step, target_dir, ui};
+use crate::{APP_FEATURES, bench, cargo, packages, root, slurm, step, supply, target_dir, ui};
 
 pub fn test(update_screenshots: bool) -> anyhow::Result<()> {
     packages::ensure(packages::BUILD, "Building AICC Partner")?;
@@ -20,6 +20,7 @@ pub fn test(update_screenshots: bool) -> anyhow::Result<()> {
             .args(APP_FEATURES)
             .args(["--", "-D", "warnings"]),
     )?;
+    supply::check()?;
     step("prettier --check", ui::npm().args(["run", "format:check"]))?;
     step("svelte-check", ui::npm().args(["run", "check"]))?;
     step("vitest", ui::npm().args(["run", "test"]))?;

@@ -89,7 +89,8 @@ pub struct InvitationAcceptance {
 
 impl std::fmt::Debug for InvitationAcceptance {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("InvitationAcceptance").finish_non_exhaustive()
+        f.debug_struct("InvitationAcceptance")
+            .finish_non_exhaustive()
     }
 }
 

@@ -100,7 +100,7 @@ impl Action {
             KeepFavourites => "keep favourites",
             ReadOrganisation => "read the organisation's data",
             SubmitJob => "ask for NPU time",
-            CancelOwnJob => "cancel jobs",
+            CancelOwnJob => "cancel jobs they submitted",
             CancelOrganisationJob => "cancel another member's job",
             EditApplication => "edit the organisation's applications",
             SubmitApplication => "submit the organisation's applications",
@@ -276,5 +276,36 @@ mod tests {
         assert!(check(PartnerAdmin, Scopes::parse("jobs bogus"), EditApplication).is_err());
         assert!(check(PartnerAdmin, Scopes::parse("applications"), ManageMembers).is_err());
         assert_eq!(Scopes::parse("jobs read").stored(), "read jobs");
+    }
+
+    /// The table as the README shows it.
+    fn markdown() -> String {
+        let mut table = String::from(
+            "| action | partner member | partner admin | center reviewer | center admin | token scope |\n\
+             |---|---|---|---|---|---|\n",
+        );
+        for action in ACTIONS {
+            let cells: Vec<&str> = [PartnerMember, PartnerAdmin, CenterReviewer, CenterAdmin]
+                .into_iter()
+                .map(|role| if action.allowed_for(role) { "✓" } else { "" })
+                .collect();
+            table.push_str(&format!(
+                "| {} | {} | {} |\n",
+                action.described(),
+                cells.join(" | "),
+                action.scope().as_str()
+            ));
+        }
+        table
+    }
+
+    #[test]
+    fn the_readme_shows_this_table() {
+        let readme = include_str!("../../../README.md");
+        let table = markdown();
+        assert!(
+            readme.contains(&table),
+            "README.md's permission table is out of date; it should read:\n{table}"
+        );
     }
 }
