@@ -17,13 +17,9 @@ pub fn check() -> anyhow::Result<()> {
     let deny = cargo_tool("cargo-deny", "^0.20")?;
     step(
         "cargo deny check licenses bans sources",
-        Command::new(deny).current_dir(root()).args([
-            "--offline",
-            "check",
-            "licenses",
-            "bans",
-            "sources",
-        ]),
+        Command::new(deny)
+            .current_dir(root())
+            .args(["check", "licenses", "bans", "sources"]),
     )?;
     npm_audit()
 }

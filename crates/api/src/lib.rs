@@ -13,6 +13,7 @@ pub mod error;
 pub mod events;
 pub mod jobs;
 pub mod members;
+pub mod permissions;
 pub mod sync;
 pub mod uscc;
 

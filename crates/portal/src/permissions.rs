@@ -1,5 +1,6 @@
-//! Who may do what: the one table of role × action every handler consults,
-//! and the scopes a personal access token narrows it to.
+//! Who may do what, enforced: every handler asks [`check`] with the table of
+//! role × action (`aicc_api::permissions`, shared with the app) and the
+//! scopes a personal access token narrows it to.
 //!
 //! The organisation rule comes first and is not in the table: a partner's
 //! jobs, applications and members are visible to its own organisation only
@@ -11,117 +12,41 @@
 //! What center admins do beyond that (organisations, users, quotas, pools,
 //! the catalog) is `aicc-portal admin`, on the center's own machine.
 
+use aicc_api::auth::Role::*;
 use aicc_api::auth::{Role, Scope};
+pub use aicc_api::permissions::Action;
+use aicc_api::permissions::Action::*;
 
 use crate::error::ApiError;
 
-/// Everything a route may ask leave for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    /// Read the catalog and the center's pools.
-    ReadCatalog,
-    /// Keep one's own favourite models.
-    KeepFavourites,
-    /// Read one's organisation's jobs, applications, quota and members.
-    ReadOrganisation,
-    /// Ask for NPU time for the organisation.
-    SubmitJob,
-    /// Cancel a job one submitted oneself.
-    CancelOwnJob,
-    /// Cancel any job of the organisation.
-    CancelOrganisationJob,
-    /// Start, edit and attach files to the organisation's applications.
-    EditApplication,
-    /// Send the organisation's application for review.
-    SubmitApplication,
-    /// Read every organisation's applications and attachments.
-    ReadEveryApplication,
-    /// Move applications through review.
-    ReviewApplication,
-    /// Invite members, change their role, deactivate them.
-    ManageMembers,
-    /// List and revoke one's own personal access tokens.
-    ManageOwnTokens,
+/// What the action is, as the refusal says it.
+fn described(action: Action) -> &'static str {
+    match action {
+        ReadCatalog => "read the catalog",
+        KeepFavourites => "keep favourites",
+        ReadOrganisation => "read the organisation's data",
+        SubmitJob => "ask for NPU time",
+        CancelOwnJob => "cancel jobs they submitted",
+        CancelOrganisationJob => "cancel another member's job",
+        EditApplication => "edit the organisation's applications",
+        SubmitApplication => "submit the organisation's applications",
+        ReadEveryApplication => "read other organisations' applications",
+        ReviewApplication => "review applications",
+        ManageMembers => "manage the organisation's members",
+        ManageOwnTokens => "manage personal access tokens",
+    }
 }
 
-use Action::*;
-use Role::*;
-
-/// The table: who may do what. The README's permission table is this one.
-const TABLE: &[(Action, &[Role])] = &[
-    (
-        ReadCatalog,
-        &[PartnerMember, PartnerAdmin, CenterReviewer, CenterAdmin],
-    ),
-    (
-        KeepFavourites,
-        &[PartnerMember, PartnerAdmin, CenterReviewer, CenterAdmin],
-    ),
-    (
-        ReadOrganisation,
-        &[PartnerMember, PartnerAdmin, CenterReviewer, CenterAdmin],
-    ),
-    (SubmitJob, &[PartnerMember, PartnerAdmin]),
-    (CancelOwnJob, &[PartnerMember, PartnerAdmin]),
-    (CancelOrganisationJob, &[PartnerAdmin]),
-    (EditApplication, &[PartnerAdmin]),
-    (SubmitApplication, &[PartnerAdmin]),
-    (ReadEveryApplication, &[CenterReviewer, CenterAdmin]),
-    (ReviewApplication, &[CenterReviewer, CenterAdmin]),
-    (ManageMembers, &[PartnerAdmin]),
-    (
-        ManageOwnTokens,
-        &[PartnerMember, PartnerAdmin, CenterReviewer, CenterAdmin],
-    ),
-];
-
-impl Action {
-    /// Whether `role` may do this.
-    pub fn allowed_for(self, role: Role) -> bool {
-        TABLE
-            .iter()
-            .any(|(action, roles)| *action == self && roles.contains(&role))
-    }
-
-    /// The scope a personal access token needs for it; every scope reads.
-    pub fn scope(self) -> Scope {
-        match self {
-            ReadCatalog | ReadOrganisation | ReadEveryApplication => Scope::Read,
-            SubmitJob | CancelOwnJob | CancelOrganisationJob => Scope::Jobs,
-            EditApplication | SubmitApplication | ReviewApplication => Scope::Applications,
-            KeepFavourites | ManageMembers | ManageOwnTokens => Scope::Full,
+/// Who to ask when the role may not.
+fn whom_to_ask(action: Action) -> &'static str {
+    match action {
+        CancelOrganisationJob | EditApplication | SubmitApplication | ManageMembers => {
+            "ask a partner admin of your organisation"
         }
-    }
-
-    /// What the action is, as the refusal says it.
-    fn described(self) -> &'static str {
-        match self {
-            ReadCatalog => "read the catalog",
-            KeepFavourites => "keep favourites",
-            ReadOrganisation => "read the organisation's data",
-            SubmitJob => "ask for NPU time",
-            CancelOwnJob => "cancel jobs they submitted",
-            CancelOrganisationJob => "cancel another member's job",
-            EditApplication => "edit the organisation's applications",
-            SubmitApplication => "submit the organisation's applications",
-            ReadEveryApplication => "read other organisations' applications",
-            ReviewApplication => "review applications",
-            ManageMembers => "manage the organisation's members",
-            ManageOwnTokens => "manage personal access tokens",
-        }
-    }
-
-    /// Who to ask when the role may not.
-    fn whom_to_ask(self) -> &'static str {
-        match self {
-            CancelOrganisationJob | EditApplication | SubmitApplication | ManageMembers => {
-                "ask a partner admin of your organisation"
-            }
-            ReadEveryApplication | ReviewApplication => "this is for the center's reviewers",
-            SubmitJob | CancelOwnJob => "center staff do not run partners' jobs",
-            ReadCatalog | KeepFavourites | ReadOrganisation | ManageOwnTokens => {
-                "ask the center's administrators"
-            }
+        ReadEveryApplication | ReviewApplication => "this is for the center's reviewers",
+        SubmitJob | CancelOwnJob => "center staff do not run partners' jobs",
+        ReadCatalog | KeepFavourites | ReadOrganisation | ManageOwnTokens => {
+            "ask the center's administrators"
         }
     }
 }
@@ -186,15 +111,15 @@ pub fn check(role: Role, scopes: Scopes, action: Action) -> Result<(), ApiError>
         return Err(ApiError::Forbidden(format!(
             "a {} may not {}; {}",
             role_name(role),
-            action.described(),
-            action.whom_to_ask()
+            described(action),
+            whom_to_ask(action)
         )));
     }
     let needed = action.scope();
     if !scopes.cover(needed) {
         return Err(ApiError::Forbidden(format!(
             "this personal access token may not {}: it lacks the \"{}\" scope; create a token with it",
-            action.described(),
+            described(action),
             needed.as_str()
         )));
     }
@@ -210,53 +135,11 @@ fn role_name(role: Role) -> &'static str {
     }
 }
 
-/// Every action, for the README's table and the tests.
-pub const ACTIONS: &[Action] = &[
-    ReadCatalog,
-    KeepFavourites,
-    ReadOrganisation,
-    SubmitJob,
-    CancelOwnJob,
-    CancelOrganisationJob,
-    EditApplication,
-    SubmitApplication,
-    ReadEveryApplication,
-    ReviewApplication,
-    ManageMembers,
-    ManageOwnTokens,
-];
-
 #[cfg(test)]
 mod tests {
+    use aicc_api::permissions::ACTIONS;
+
     use super::*;
-
-    #[test]
-    fn every_action_has_a_row_of_the_table() {
-        for action in ACTIONS {
-            assert_eq!(
-                TABLE.iter().filter(|(a, _)| a == action).count(),
-                1,
-                "{action:?}"
-            );
-        }
-        assert_eq!(TABLE.len(), ACTIONS.len());
-    }
-
-    #[test]
-    fn center_staff_write_no_partner_content() {
-        for role in [CenterReviewer, CenterAdmin] {
-            for action in [
-                SubmitJob,
-                CancelOwnJob,
-                CancelOrganisationJob,
-                EditApplication,
-                SubmitApplication,
-                ManageMembers,
-            ] {
-                assert!(!action.allowed_for(role), "{role:?} {action:?}");
-            }
-        }
-    }
 
     #[test]
     fn a_refusal_says_who_may_and_a_scope_refusal_names_the_scope() {
@@ -291,7 +174,7 @@ mod tests {
                 .collect();
             table.push_str(&format!(
                 "| {} | {} | {} |\n",
-                action.described(),
+                described(*action),
                 cells.join(" | "),
                 action.scope().as_str()
             ));

@@ -1,0 +1,152 @@
+//! Who may do what: the one table of role × action. The portal enforces it
+//! on every route (after its organisation rule: another organisation's
+//! objects are as if they did not exist); the app reads it to offer only
+//! what the signed-in account may do, and to say why not.
+//!
+//! Center staff read and review; they never write a partner's content.
+
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{Role, Scope};
+
+/// Everything a route may ask leave for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    /// Read the catalog and the center's pools.
+    ReadCatalog,
+    /// Keep one's own favourite models.
+    KeepFavourites,
+    /// Read one's organisation's jobs, applications, quota and members.
+    ReadOrganisation,
+    /// Ask for NPU time for the organisation.
+    SubmitJob,
+    /// Cancel a job one submitted oneself.
+    CancelOwnJob,
+    /// Cancel any job of the organisation.
+    CancelOrganisationJob,
+    /// Start, edit and attach files to the organisation's applications.
+    EditApplication,
+    /// Send the organisation's application for review.
+    SubmitApplication,
+    /// Read every organisation's applications and attachments.
+    ReadEveryApplication,
+    /// Move applications through review.
+    ReviewApplication,
+    /// Invite members, change their role, deactivate them.
+    ManageMembers,
+    /// List and revoke one's own personal access tokens.
+    ManageOwnTokens,
+}
+
+use Action::*;
+use Role::*;
+
+/// The table: who may do what. The README's permission table is this one
+/// (the portal's tests keep them equal).
+const TABLE: &[(Action, &[Role])] = &[
+    (
+        ReadCatalog,
+        &[PartnerMember, PartnerAdmin, CenterReviewer, CenterAdmin],
+    ),
+    (
+        KeepFavourites,
+        &[PartnerMember, PartnerAdmin, CenterReviewer, CenterAdmin],
+    ),
+    (
+        ReadOrganisation,
+        &[PartnerMember, PartnerAdmin, CenterReviewer, CenterAdmin],
+    ),
+    (SubmitJob, &[PartnerMember, PartnerAdmin]),
+    (CancelOwnJob, &[PartnerMember, PartnerAdmin]),
+    (CancelOrganisationJob, &[PartnerAdmin]),
+    (EditApplication, &[PartnerAdmin]),
+    (SubmitApplication, &[PartnerAdmin]),
+    (ReadEveryApplication, &[CenterReviewer, CenterAdmin]),
+    (ReviewApplication, &[CenterReviewer, CenterAdmin]),
+    (ManageMembers, &[PartnerAdmin]),
+    (
+        ManageOwnTokens,
+        &[PartnerMember, PartnerAdmin, CenterReviewer, CenterAdmin],
+    ),
+];
+
+impl Action {
+    /// Whether `role` may do this.
+    pub fn allowed_for(self, role: Role) -> bool {
+        TABLE
+            .iter()
+            .any(|(action, roles)| *action == self && roles.contains(&role))
+    }
+
+    /// The scope a personal access token needs for it; every scope reads.
+    pub fn scope(self) -> Scope {
+        match self {
+            ReadCatalog | ReadOrganisation | ReadEveryApplication => Scope::Read,
+            SubmitJob | CancelOwnJob | CancelOrganisationJob => Scope::Jobs,
+            EditApplication | SubmitApplication | ReviewApplication => Scope::Applications,
+            KeepFavourites | ManageMembers | ManageOwnTokens => Scope::Full,
+        }
+    }
+
+    /// What `role` may do, in [`ACTIONS`]' order.
+    pub fn of(role: Role) -> Vec<Action> {
+        ACTIONS
+            .iter()
+            .copied()
+            .filter(|a| a.allowed_for(role))
+            .collect()
+    }
+}
+
+/// Every action.
+pub const ACTIONS: &[Action] = &[
+    ReadCatalog,
+    KeepFavourites,
+    ReadOrganisation,
+    SubmitJob,
+    CancelOwnJob,
+    CancelOrganisationJob,
+    EditApplication,
+    SubmitApplication,
+    ReadEveryApplication,
+    ReviewApplication,
+    ManageMembers,
+    ManageOwnTokens,
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_action_has_a_row_of_the_table() {
+        for action in ACTIONS {
+            assert_eq!(
+                TABLE.iter().filter(|(a, _)| a == action).count(),
+                1,
+                "{action:?}"
+            );
+        }
+        assert_eq!(TABLE.len(), ACTIONS.len());
+    }
+
+    #[test]
+    fn center_staff_write_no_partner_content() {
+        for role in [CenterReviewer, CenterAdmin] {
+            for action in [
+                SubmitJob,
+                CancelOwnJob,
+                CancelOrganisationJob,
+                EditApplication,
+                SubmitApplication,
+                ManageMembers,
+            ] {
+                assert!(!action.allowed_for(role), "{role:?} {action:?}");
+            }
+        }
+        assert!(Action::of(PartnerMember).contains(&CancelOwnJob));
+        assert!(!Action::of(PartnerMember).contains(&SubmitApplication));
+    }
+}
