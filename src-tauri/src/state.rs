@@ -6,6 +6,7 @@
 use std::sync::{Arc, OnceLock};
 
 use aicc_api::auth::Account;
+use aicc_client::accounts::PlainHttp;
 use aicc_client::config::{AppDirs, CenterAccount, Preferences, Settings};
 use aicc_client::network::NetworkSettings;
 use aicc_client::session::Session;
@@ -125,6 +126,7 @@ impl AppState {
         proxy_password: Option<String>,
         email: &str,
         password: &str,
+        plain_http: PlainHttp,
     ) -> Result<Account> {
         self.resumed().await;
         self.keep_proxy_password(url, proxy_password).await?;
@@ -135,6 +137,7 @@ impl AppState {
             network,
             email,
             password,
+            plain_http,
         )
         .await?;
         let account = session.account().clone();

@@ -6,13 +6,25 @@ use std::sync::Arc;
 use aicc_api::auth::Account;
 
 use crate::config::{AppDirs, Settings};
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::network::NetworkSettings;
+use crate::portal::{center_url, is_plain_http_beyond_this_machine};
 use crate::session::Session;
 use crate::vault::CredentialStore;
 
+/// How to treat a center whose address is plain `http://` beyond this
+/// machine.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PlainHttp {
+    /// Refuse with [`Error::PlainHttp`], so the user can be asked.
+    Refuse,
+    /// The user was told and chose to go on.
+    Allow,
+}
+
 /// Signs in with a password, keeps the refresh token in `vault`, and records
-/// the account as the active one in the settings.
+/// the account as the active one in the settings. A plain `http://` center
+/// beyond this machine is refused unless the user said to go on.
 pub async fn sign_in(
     dirs: &AppDirs,
     vault: Arc<dyn CredentialStore>,
@@ -20,7 +32,14 @@ pub async fn sign_in(
     network: &NetworkSettings,
     email: &str,
     password: &str,
+    plain_http: PlainHttp,
 ) -> Result<(Session, Account)> {
+    let center = center_url(url)?;
+    if plain_http == PlainHttp::Refuse && is_plain_http_beyond_this_machine(&center) {
+        return Err(Error::PlainHttp {
+            url: center.to_string(),
+        });
+    }
     let (session, who) = Session::sign_in(url, network, email, password, vault).await?;
     let settings_file = dirs.settings_file();
     let mut settings = Settings::load(&settings_file)?;
@@ -39,4 +58,36 @@ pub async fn sign_out(dirs: &AppDirs, session: &Session) -> Result<()> {
     settings.remove(session.account());
     settings.save(&settings_file)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::vault::MemoryStore;
+
+    #[tokio::test]
+    async fn a_plain_http_center_beyond_this_machine_waits_for_the_users_go_ahead() {
+        let dir = tempfile::tempdir().unwrap();
+        let dirs = AppDirs {
+            config: dir.path().join("config"),
+            data: dir.path().join("data"),
+            logs: dir.path().join("logs"),
+        };
+        // Nothing listens there: a refusal that came before any request
+        // says plain_http, one that went out says offline.
+        let center = "http://192.0.2.1:9/";
+        let refused = sign_in(
+            &dirs,
+            Arc::new(MemoryStore::default()),
+            center,
+            &NetworkSettings::default(),
+            "li.wei@robotics.example.cn",
+            "hunter2",
+            PlainHttp::Refuse,
+        )
+        .await
+        .unwrap_err();
+        assert!(matches!(refused, Error::PlainHttp { .. }), "{refused:?}");
+        assert!(!dirs.settings_file().exists(), "nothing was remembered");
+    }
 }

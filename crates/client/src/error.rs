@@ -17,6 +17,10 @@ pub enum ErrorCode {
     NotAPortal,
     /// The center's certificate is not trusted.
     UntrustedCertificate,
+    /// The center's address is plain `http://` beyond this machine: the
+    /// password and the organisation's data would cross the network
+    /// readable; signing in needs the user's explicit go-ahead.
+    PlainHttp,
     /// The OS keyring cannot be used.
     KeyringUnavailable,
     /// The user's input is invalid.
@@ -36,6 +40,10 @@ pub enum Error {
     Offline { url: String, reason: String },
     #[error("the center's certificate is not trusted: {0}")]
     UntrustedCertificate(String),
+    #[error(
+        "{url} is plain http: the password and your organisation's data would cross the network unencrypted; ask the center for its https:// address, or confirm that this network is trusted"
+    )]
+    PlainHttp { url: String },
     #[error("wrong e-mail or password")]
     WrongCredentials,
     #[error("the session has ended; sign in again")]
@@ -81,6 +89,7 @@ impl Error {
         match self {
             Error::Offline { .. } => ErrorCode::Offline,
             Error::UntrustedCertificate(_) => ErrorCode::UntrustedCertificate,
+            Error::PlainHttp { .. } => ErrorCode::PlainHttp,
             Error::WrongCredentials => ErrorCode::WrongCredentials,
             Error::SessionEnded => ErrorCode::SessionEnded,
             Error::NotAPortal { .. } => ErrorCode::NotAPortal,

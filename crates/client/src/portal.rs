@@ -83,6 +83,34 @@ pub struct PortalClient {
     http: reqwest::Client,
 }
 
+/// A center's address, checked and normalised (a trailing slash).
+pub fn center_url(address: &str) -> Result<Url> {
+    let mut url = Url::parse(address.trim())
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        .ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "\"{address}\" is not a center address; enter one like https://aicc.example.cn"
+            ))
+        })?;
+    if !url.path().ends_with('/') {
+        url.set_path(&format!("{}/", url.path()));
+    }
+    Ok(url)
+}
+
+/// Whether talking to `url` would send passwords and tokens across a
+/// network unencrypted: `http://` to anything but this machine.
+pub fn is_plain_http_beyond_this_machine(url: &Url) -> bool {
+    let loopback = match url.host() {
+        Some(url::Host::Domain(name)) => name.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    };
+    url.scheme() == "http" && !loopback
+}
+
 impl PortalClient {
     /// A client for the portal at `base` (e.g. `https://aicc.example.cn/`).
     pub fn new(
@@ -90,17 +118,7 @@ impl PortalClient {
         network: &NetworkSettings,
         proxy_password: Option<&str>,
     ) -> Result<Self> {
-        let mut base = Url::parse(base.trim())
-            .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-            .ok_or_else(|| {
-                Error::InvalidInput(format!(
-                    "\"{base}\" is not a center address; enter one like https://aicc.example.cn"
-                ))
-            })?;
-        if !base.path().ends_with('/') {
-            base.set_path(&format!("{}/", base.path()));
-        }
+        let base = center_url(base)?;
         if network.accept_invalid_certificates {
             tracing::warn!(center = %base, "certificates of this center are NOT checked (accept invalid certificates is on)");
         }
@@ -393,6 +411,27 @@ mod tests {
                 matches!(client(bad), Err(Error::InvalidInput(_))),
                 "{bad:?}"
             );
+        }
+    }
+
+    #[test]
+    fn plain_http_is_told_apart_from_this_machine_and_https() {
+        let plain = |address: &str| is_plain_http_beyond_this_machine(&center_url(address).unwrap());
+        for beyond in [
+            "http://aicc.example.cn",
+            "http://10.20.0.8:8443/portal",
+            "http://[fd00::8]/",
+        ] {
+            assert!(plain(beyond), "{beyond}");
+        }
+        for safe in [
+            "https://aicc.example.cn",
+            "http://127.0.0.1:7878",
+            "http://127.9.9.9/",
+            "http://localhost:7878",
+            "http://[::1]:7878",
+        ] {
+            assert!(!plain(safe), "{safe}");
         }
     }
 

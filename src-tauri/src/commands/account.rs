@@ -1,6 +1,7 @@
 //! Centers and accounts: signing in and out, switching.
 
 use aicc_api::auth::Account;
+use aicc_client::accounts::PlainHttp;
 use aicc_client::config::CenterAccount;
 use aicc_client::network::NetworkSettings;
 use serde::Serialize;
@@ -10,6 +11,8 @@ use crate::error::CommandResult;
 use crate::state::AppState;
 
 /// Signs in with e-mail and password; the account becomes the active one.
+/// A plain `http://` center beyond this machine is refused (`plain_http`)
+/// until the user, told what it means, says to go on.
 #[tauri::command]
 pub async fn sign_in(
     state: State<'_, AppState>,
@@ -18,7 +21,13 @@ pub async fn sign_in(
     password: String,
     network: Option<NetworkSettings>,
     proxy_password: Option<String>,
+    allow_plain_http: Option<bool>,
 ) -> CommandResult<Account> {
+    let plain_http = if allow_plain_http.unwrap_or(false) {
+        PlainHttp::Allow
+    } else {
+        PlainHttp::Refuse
+    };
     Ok(state
         .sign_in(
             &url,
@@ -26,6 +35,7 @@ pub async fn sign_in(
             proxy_password,
             &email,
             &password,
+            plain_http,
         )
         .await?)
 }

@@ -64,6 +64,48 @@ describe('SignIn', () => {
     expect(JSON.stringify(signIns[0].network)).not.toContain('s3cret');
   });
 
+  it('warns before signing in to a plain http center beyond this machine, in either language', async () => {
+    for (const lang of ['en', 'zh-CN']) {
+      setupI18n(lang);
+      signIns = [];
+      let signedIn = false;
+      mockIPC((command, args) => {
+        if (command === 'list_accounts') return accounts;
+        if (command === 'sign_in') {
+          const call = args as Record<string, unknown>;
+          signIns.push(call);
+          if (!call.allowPlainHttp) throw { code: 'plain_http', message: 'plain http' };
+          return { email: 'li.wei@robotics.example.cn' };
+        }
+        throw new Error(`unexpected command ${command}`);
+      });
+      component = mount(SignIn, {
+        target: document.body,
+        props: { onSignedIn: () => (signedIn = true) },
+      });
+      await settle();
+      typeInto('input[name=center]', 'http://10.20.0.8:8443');
+      typeInto('input[name=email]', 'li.wei@robotics.example.cn');
+      typeInto('input[name=password]', 'hunter2');
+      document.querySelector<HTMLFormElement>('form')?.requestSubmit();
+      await settle();
+      const warning = document.querySelector('[data-testid=plain-http]');
+      expect(warning?.textContent).toContain('http://10.20.0.8:8443');
+      expect(warning?.textContent).toContain(lang === 'en' ? 'not encrypted' : '未加密');
+      expect(signedIn).toBe(false);
+      expect(document.querySelector<HTMLInputElement>('input[name=password]')?.value).toBe(
+        'hunter2',
+      );
+      warning?.querySelector('button')?.click();
+      await settle();
+      expect(signIns.map((call) => call.allowPlainHttp)).toEqual([false, true]);
+      expect(signedIn).toBe(true);
+      unmount(component);
+      component = undefined;
+      document.body.innerHTML = '';
+    }
+  });
+
   it('offers the center and network last used', async () => {
     accounts = {
       accounts: [

@@ -110,6 +110,40 @@ describe('JobPage', () => {
     );
   });
 
+  it("explains, in the user's language, a cancellation the member's role may not make", async () => {
+    setupI18n('zh-CN');
+    pages = [];
+    const refusal = {
+      code: 'forbidden',
+      message:
+        "a partner member may not cancel another member's job; ask a partner admin of your organisation",
+      field: null,
+    };
+    shown = { ...job, state: 'running', step: 10 };
+    mockIPC((command) => {
+      if (command === 'get_job')
+        return {
+          job: shown,
+          outbox: {
+            seq: 4,
+            write: { kind: 'cancel_job', job_id: 'job_1' },
+            refusal,
+            attempts: 1,
+            created_at: '2026-11-27T09:04:00Z',
+          },
+        } satisfies JobView;
+      if (command === 'job_metrics') return [];
+      if (command === 'job_logs') return { lines: [], next: 0, open: false };
+      throw new Error(`unexpected command ${command}`);
+    });
+    component = mount(JobPage, { target: document.body, props: { params: { id: 'job_1' } } });
+    await settle();
+    const shownRefusal = document.querySelector('.refusal')?.textContent ?? '';
+    expect(shownRefusal).toContain('你在本组织中的角色不允许此操作');
+    expect(shownRefusal).toContain('计算中心原文');
+    expect(shownRefusal).toContain("may not cancel another member's job");
+  });
+
   it('shows no unknown state once the job has ended', async () => {
     pages = [];
     shown = { ...job, unknown_since: '2026-11-27T09:03:00Z' };

@@ -7,6 +7,7 @@ use std::io::{BufRead as _, Write as _};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use aicc_client::accounts::PlainHttp;
 use aicc_client::config::{AppDirs, Settings};
 use aicc_client::network::NetworkSettings;
 use aicc_client::session::Session;
@@ -34,6 +35,10 @@ enum Command {
         center: String,
         #[arg(long)]
         email: String,
+        /// Sign in to a plain http:// center beyond this machine, though the
+        /// password and data cross the network unencrypted.
+        #[arg(long)]
+        allow_plain_http: bool,
     },
     /// Bring the active account's local store up to date, sending what waits
     /// in the outbox; prints a line per catalog page.
@@ -68,7 +73,11 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         .build()?;
     let vault = Arc::new(Keyring::new());
     match cli.command {
-        Command::SignIn { center, email } => {
+        Command::SignIn {
+            center,
+            email,
+            allow_plain_http,
+        } => {
             let mut password = String::new();
             std::io::stdin().lock().read_line(&mut password)?;
             let password = password.trim_end_matches(['\r', '\n']);
@@ -79,6 +88,11 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 &NetworkSettings::default(),
                 &email,
                 password,
+                if allow_plain_http {
+                    PlainHttp::Allow
+                } else {
+                    PlainHttp::Refuse
+                },
             ))?;
             println!(
                 "signed in as {} ({}) at {center}",
