@@ -371,9 +371,8 @@ mod tests {
         }
     }
 
-    #[test]
-    fn a_request_is_checked_against_its_pool_and_names_the_field() {
-        let pool = Pool {
+    fn pool() -> Pool {
+        Pool {
             id: "a2".into(),
             name: "A2".into(),
             npu_kind: "Ascend 910B".into(),
@@ -381,7 +380,12 @@ mod tests {
             total_npus: 64,
             free_npus: 64,
             queued_jobs: 0,
-        };
+        }
+    }
+
+    #[test]
+    fn a_request_is_checked_against_its_pool_and_names_the_field() {
+        let pool = pool();
         let mut request = JobRequest {
             name: "lora".into(),
             base_model: Some(ModelRef {
@@ -414,15 +418,7 @@ mod tests {
 
     #[test]
     fn a_job_asks_for_at_least_six_minutes_and_is_charged_for_whole_minutes() {
-        let pool = Pool {
-            id: "a2".into(),
-            name: "A2".into(),
-            npu_kind: "Ascend 910B".into(),
-            npus_per_node: 8,
-            total_npus: 64,
-            free_npus: 64,
-            queued_jobs: 0,
-        };
+        let pool = pool();
         let mut request = JobRequest {
             name: "tiny".into(),
             base_model: None,

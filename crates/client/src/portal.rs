@@ -416,7 +416,8 @@ mod tests {
 
     #[test]
     fn plain_http_is_told_apart_from_this_machine_and_https() {
-        let plain = |address: &str| is_plain_http_beyond_this_machine(&center_url(address).unwrap());
+        let plain =
+            |address: &str| is_plain_http_beyond_this_machine(&center_url(address).unwrap());
         for beyond in [
             "http://aicc.example.cn",
             "http://10.20.0.8:8443/portal",

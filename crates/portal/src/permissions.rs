@@ -137,8 +137,6 @@ fn role_name(role: Role) -> &'static str {
 
 #[cfg(test)]
 mod tests {
-    use aicc_api::permissions::ACTIONS;
-
     use super::*;
 
     #[test]
@@ -167,14 +165,14 @@ mod tests {
             "| action | partner member | partner admin | center reviewer | center admin | token scope |\n\
              |---|---|---|---|---|---|\n",
         );
-        for action in ACTIONS {
+        for action in Action::all() {
             let cells: Vec<&str> = [PartnerMember, PartnerAdmin, CenterReviewer, CenterAdmin]
                 .into_iter()
                 .map(|role| if action.allowed_for(role) { "✓" } else { "" })
                 .collect();
             table.push_str(&format!(
                 "| {} | {} | {} |\n",
-                described(*action),
+                described(action),
                 cells.join(" | "),
                 action.scope().as_str()
             ));

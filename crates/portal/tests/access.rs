@@ -160,30 +160,13 @@ impl Matrixed {
             .map(|(_, t)| t.as_str())
     }
 
-    async fn sign_in(&self, email: &str) -> Value {
-        let (status, body) = self
-            .server
-            .call(
-                Method::POST,
-                "/v1/auth/token",
-                None,
-                Some(json!({"email": email, "password": "demo-password"})),
-            )
-            .await;
-        assert_eq!(status, StatusCode::OK, "{body}");
-        body
-    }
-
     /// Makes what a path names, owned as `owner` says, for `caller`.
     async fn objects(&self, row: &Row, owner: Owner, caller: Caller) -> Objects {
         let maker = match owner {
             Owner::Other => OTHER_ADMIN,
             Owner::Own | Owner::Any => OWN_ADMIN,
         };
-        let maker_token = self.sign_in(maker).await["access_token"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let maker_token = self.server.token(maker).await;
         let mut objects = Objects::default();
         if row.path.contains("/members/{id}") {
             let organisation = match owner {
@@ -259,10 +242,7 @@ impl Matrixed {
                 (Owner::Own | Owner::Any, None) => OWN_ADMIN,
                 (_, _) => OTHER_ADMIN,
             };
-            let holder_token = self.sign_in(holder).await["access_token"]
-                .as_str()
-                .unwrap()
-                .to_owned();
+            let holder_token = self.server.token(holder).await;
             objects.personal_token = self
                 .made(
                     &holder_token,
@@ -348,7 +328,7 @@ impl Matrixed {
                 "email": self.new_email(), "name": "Wang Fang", "role": "partner_member"
             })),
             Some("@refresh") => {
-                let refresh = self.sign_in(own_email).await["refresh_token"].clone();
+                let refresh = self.server.sign_in(own_email).await["refresh_token"].clone();
                 request.json(&json!({"refresh_token": refresh}))
             }
             Some(text) => request.json(&serde_json::from_str::<Value>(text).unwrap()),

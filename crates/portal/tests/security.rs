@@ -41,6 +41,20 @@ async fn upload(server: &Server, token: &str, id: &str, name: &str) -> reqwest::
         .unwrap()
 }
 
+/// A complete draft application of Demo Robotics, made by `token`.
+async fn draft(server: &Server, token: &str) -> String {
+    let (status, draft) = server
+        .call(
+            Method::POST,
+            "/v1/applications",
+            Some(token),
+            Some(complete_form()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    draft["id"].as_str().unwrap().to_owned()
+}
+
 #[tokio::test]
 async fn a_partner_member_cancels_their_own_job_but_not_the_admins_and_is_told_whom_to_ask() {
     let dir = tempfile::tempdir().unwrap();
@@ -90,16 +104,7 @@ async fn a_partner_member_cancels_their_own_job_but_not_the_admins_and_is_told_w
         "the admin cancels any of the organisation's"
     );
 
-    let (status, application) = server
-        .call(
-            Method::POST,
-            "/v1/applications",
-            Some(&admin),
-            Some(complete_form()),
-        )
-        .await;
-    assert_eq!(status, StatusCode::CREATED);
-    let id = application["id"].as_str().unwrap();
+    let id = &draft(&server, &admin).await;
     assert_eq!(upload(&server, &admin, id, "plan.pdf").await.status(), 201);
     let (status, _) = server
         .call(
@@ -122,15 +127,7 @@ async fn a_reviewer_reads_a_partners_draft_but_cannot_edit_attach_to_or_submit_i
     let server = Server::start(config(&dir)).await;
     let admin = server.token("partner@demo.aicc").await;
     let reviewer = server.token("reviewer@demo.aicc").await;
-    let (_, draft) = server
-        .call(
-            Method::POST,
-            "/v1/applications",
-            Some(&admin),
-            Some(complete_form()),
-        )
-        .await;
-    let id = draft["id"].as_str().unwrap();
+    let id = &draft(&server, &admin).await;
     let at = format!("/v1/applications/{id}");
 
     let (status, _) = server.call(Method::GET, &at, Some(&reviewer), None).await;
@@ -363,15 +360,7 @@ async fn the_same_key_with_another_query_string_is_refused_not_replayed() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(config(&dir)).await;
     let admin = server.token("partner@demo.aicc").await;
-    let (_, draft) = server
-        .call(
-            Method::POST,
-            "/v1/applications",
-            Some(&admin),
-            Some(complete_form()),
-        )
-        .await;
-    let id = draft["id"].as_str().unwrap();
+    let id = &draft(&server, &admin).await;
     let send = |name: &str| {
         server
             .http
@@ -570,15 +559,7 @@ async fn an_application_takes_a_bounded_number_of_attachments() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(config(&dir)).await;
     let admin = server.token("partner@demo.aicc").await;
-    let (_, draft) = server
-        .call(
-            Method::POST,
-            "/v1/applications",
-            Some(&admin),
-            Some(complete_form()),
-        )
-        .await;
-    let id = draft["id"].as_str().unwrap();
+    let id = &draft(&server, &admin).await;
     for n in 0..aicc_api::applications::MAX_ATTACHMENTS {
         assert_eq!(
             upload(&server, &admin, id, &format!("page-{n}.pdf"))

@@ -58,7 +58,8 @@ impl Server {
         }
     }
 
-    pub async fn token(&self, email: &str) -> String {
+    /// Signs a demo account in: the whole grant.
+    pub async fn sign_in(&self, email: &str) -> Value {
         let (status, body) = self
             .call(
                 Method::POST,
@@ -68,7 +69,15 @@ impl Server {
             )
             .await;
         assert_eq!(status, StatusCode::OK, "{body}");
-        body["access_token"].as_str().unwrap().to_owned()
+        body
+    }
+
+    /// A demo account's access token.
+    pub async fn token(&self, email: &str) -> String {
+        self.sign_in(email).await["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     pub async fn call(
