@@ -11,7 +11,7 @@ mod tests {
         Application, ApplicationForm, ApplicationState, ApplicationTransition, Attachment,
         OrganisationKind, ProgrammeTier,
     };
-    use aicc_api::auth::{Account, Role};
+    use aicc_api::auth::{Account, NewPersonalToken, PersonalToken, Role, Scope};
     use aicc_api::catalog::{Framework, Metric, Model, ModelVersion, TrainingRecipe};
     use aicc_api::jobs::{
         Artifact, Job, JobRequest, JobState, JobTransition, LogLine, LogPage, MetricSeries,
@@ -43,6 +43,9 @@ mod tests {
         let declarations = [
             Account::decl(),
             Role::decl(),
+            Scope::decl(),
+            NewPersonalToken::decl(),
+            PersonalToken::decl(),
             CenterAccount::decl(),
             AccountList::decl(),
             Preferences::decl(),

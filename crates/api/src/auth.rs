@@ -146,6 +146,7 @@ pub struct PersonalToken {
     pub id: String,
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub token: Option<String>,
     pub scopes: Vec<Scope>,
     pub created_at: String,

@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use aicc_api::ErrorBody;
-use aicc_api::auth::{PasswordSignIn, RefreshTokenBody, TokenGrant};
+use aicc_api::auth::{
+    NewPersonalToken, PasswordSignIn, PersonalToken, RefreshTokenBody, TokenGrant,
+};
 use aicc_api::jobs::{Pool, Quota};
 use aicc_api::sync::ChangePage;
 use futures_util::StreamExt as _;
@@ -169,6 +171,40 @@ impl PortalClient {
         };
         let response = self
             .send_raw(|| self.http.post(self.url("v1/auth/revoke")).json(&body))
+            .await?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(self.status_error(response).await)
+        }
+    }
+
+    /// The account's live personal access tokens (without their secrets).
+    pub async fn personal_tokens(&self, token: &str) -> Result<Vec<PersonalToken>> {
+        let url = self.url("v1/auth/personal-tokens");
+        self.send(|| self.http.get(url.clone()).bearer_auth(token))
+            .await
+    }
+
+    /// Makes a personal access token; its secret is in this answer only.
+    /// Not retried with an idempotency key: the center never keeps the
+    /// secret to answer a retry with, so a lost answer leaves a token to
+    /// revoke, never a second secret shown.
+    pub async fn create_personal_token(
+        &self,
+        token: &str,
+        new: &NewPersonalToken,
+    ) -> Result<PersonalToken> {
+        let url = self.url("v1/auth/personal-tokens");
+        self.send(|| self.http.post(url.clone()).bearer_auth(token).json(new))
+            .await
+    }
+
+    /// Revokes one of the account's personal access tokens.
+    pub async fn revoke_personal_token(&self, token: &str, id: &str) -> Result<()> {
+        let url = self.url(&format!("v1/auth/personal-tokens/{id}"));
+        let response = self
+            .send_raw(|| self.http.delete(url.clone()).bearer_auth(token))
             .await?;
         if response.status().is_success() {
             Ok(())

@@ -1,13 +1,13 @@
 //! Centers and accounts: signing in and out, switching.
 
-use aicc_api::auth::Account;
+use aicc_api::auth::{Account, NewPersonalToken, PersonalToken};
 use aicc_client::accounts::PlainHttp;
 use aicc_client::config::CenterAccount;
 use aicc_client::network::NetworkSettings;
 use serde::Serialize;
 use tauri::State;
 
-use crate::error::CommandResult;
+use crate::error::{CommandResult, not_signed_in};
 use crate::state::AppState;
 
 /// Signs in with e-mail and password; the account becomes the active one.
@@ -73,4 +73,41 @@ pub async fn switch_account(state: State<'_, AppState>, index: u32) -> CommandRe
 #[tauri::command]
 pub async fn sign_out(state: State<'_, AppState>) -> CommandResult<()> {
     Ok(state.sign_out().await?)
+}
+
+/// The signed-in account's personal access tokens, from the center (a
+/// token's secret is never among them).
+#[tauri::command]
+pub async fn list_personal_tokens(state: State<'_, AppState>) -> CommandResult<Vec<PersonalToken>> {
+    let session = state.session().await.ok_or_else(not_signed_in)?;
+    let session = &*session;
+    Ok(session
+        .authorized(|token| async move { session.portal().personal_tokens(&token).await })
+        .await?)
+}
+
+/// Makes a personal access token for scripts; the answer holds its secret,
+/// shown this once. Needs the center: a secret cannot wait in the outbox.
+#[tauri::command]
+pub async fn create_personal_token(
+    state: State<'_, AppState>,
+    new: NewPersonalToken,
+) -> CommandResult<PersonalToken> {
+    let session = state.session().await.ok_or_else(not_signed_in)?;
+    let (session, new) = (&*session, &new);
+    Ok(session
+        .authorized(
+            |token| async move { session.portal().create_personal_token(&token, new).await },
+        )
+        .await?)
+}
+
+/// Revokes one of the account's personal access tokens, at once.
+#[tauri::command]
+pub async fn revoke_personal_token(state: State<'_, AppState>, id: String) -> CommandResult<()> {
+    let session = state.session().await.ok_or_else(not_signed_in)?;
+    let (session, id) = (&*session, &id);
+    Ok(session
+        .authorized(|token| async move { session.portal().revoke_personal_token(&token, id).await })
+        .await?)
 }

@@ -25,6 +25,8 @@ import type {
   Facets,
   ModelDetail,
   NetworkSettings,
+  NewPersonalToken,
+  PersonalToken,
   Preferences,
   SearchPage,
   SyncReport,
@@ -46,6 +48,10 @@ export const api = {
   listAccounts: () => invoke<AccountList>('list_accounts'),
   switchAccount: (index: number) => invoke<null>('switch_account', { index }),
   signOut: () => invoke<null>('sign_out'),
+  listPersonalTokens: () => invoke<PersonalToken[]>('list_personal_tokens'),
+  createPersonalToken: (token: NewPersonalToken) =>
+    invoke<PersonalToken>('create_personal_token', { new: token }),
+  revokePersonalToken: (id: string) => invoke<null>('revoke_personal_token', { id }),
   catalogSearch: (query: CatalogQuery, offset: number, limit: number) =>
     invoke<SearchPage>('catalog_search', { query, offset, limit }),
   catalogFacets: (query: CatalogQuery) => invoke<Facets>('catalog_facets', { query }),

@@ -5,6 +5,24 @@ export type Account = { email: string, name: string, organisation: string, role:
 
 export type Role = "partner_member" | "partner_admin" | "center_reviewer" | "center_admin";
 
+export type Scope = "read" | "jobs" | "applications" | "full";
+
+export type NewPersonalToken = { name: string, 
+/**
+ * 1 to [`MAX_PERSONAL_TOKEN_DAYS`]; 90 when not given.
+ */
+expires_in_days: number | null, 
+/**
+ * What the token may do; `read` when not given.
+ */
+scopes: Array<Scope> | null, };
+
+export type PersonalToken = { id: string, name: string, token?: string, scopes: Array<Scope>, created_at: string, expires_at: string, 
+/**
+ * When it was last presented (to the minute); `None` if never.
+ */
+last_used_at: string | null, };
+
 export type CenterAccount = { 
 /**
  * The portal's address.
@@ -352,6 +370,6 @@ export type Inbox = { notifications: Array<Notification>, unread: number, };
 
 export type OpenRoute = { route: string, notification: number, };
 
-export type ErrorCode = "offline" | "wrong_credentials" | "session_ended" | "not_a_portal" | "untrusted_certificate" | "keyring_unavailable" | "invalid_input" | "portal" | "newer_store" | "internal";
+export type ErrorCode = "offline" | "wrong_credentials" | "session_ended" | "not_a_portal" | "untrusted_certificate" | "plain_http" | "keyring_unavailable" | "invalid_input" | "portal" | "newer_store" | "internal";
 
 export type CommandError = { code: ErrorCode, message: string, };
