@@ -42,7 +42,7 @@ impl SlurmCluster {
     }
 
     /// Writes `dir/portal.toml`: jobs on this cluster through `interface`,
-    /// with a fast scheduler tick.
+    /// with a fast scheduler tick and jobs as short as a minute.
     pub fn portal_config(
         &self,
         dir: &Path,
@@ -52,10 +52,13 @@ impl SlurmCluster {
             Path::new(env!("CARGO_MANIFEST_DIR")).join("../crates/portal/slurm/demo-train.sh");
         let mut text = format!(
             "scheduler_tick_ms = 200\nrequests_per_second = 1000\n\
+             min_job_hours = {one_minute}\n\
              [executor]\nkind = \"slurm\"\noutput_dir = \"{jobs}\"\ntrain_command = \"{launcher}\"\n\
              [executor.pools.npu]\nname = \"Atlas 800T A2 (Slurm)\"\nnpu_kind = \"Ascend 910B\"\n",
             jobs = self.jobs,
             launcher = launcher.display(),
+            // A job of a minute, Slurm's shortest limit, lets a test see a timeout.
+            one_minute = 1.0_f64 / 60.0,
         );
         if let SlurmInterface::Rest(url) = interface {
             text.push_str(&format!(

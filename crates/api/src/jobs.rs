@@ -9,9 +9,13 @@ pub const MAX_HYPERPARAMETERS: usize = 64;
 /// The longest hyperparameter key, in bytes.
 pub const MAX_HYPERPARAMETER_KEY: usize = 64;
 
-/// The shortest a job may ask to run: six minutes. Shorter asks are
-/// mistakes (hours typed as days) or attempts to slip under the quota.
+/// The shortest a job may ask to run unless the center says otherwise: six
+/// minutes. Shorter asks are mistakes (hours typed as days) or attempts to
+/// slip under the quota.
 pub const MIN_JOB_HOURS: f64 = 0.1;
+/// The shortest limit an executor can enforce (Slurm's `--time` counts
+/// minutes): no center may set a shorter minimum.
+pub const SHORTEST_JOB_HOURS: f64 = 1.0 / 60.0;
 
 /// What a partner asks for: `POST /v1/jobs`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -45,9 +49,15 @@ pub struct JobRequest {
 pub const DATASET_SCHEMES: &[&str] = &["obs", "s3", "hdfs", "nfs", "https", "http", "file"];
 
 impl JobRequest {
-    /// Checks the request against a pool and the longest job allowed: every
-    /// rule but the catalog and the quota, which need the center's data.
-    pub fn check(&self, pool: &Pool, max_hours: f64) -> Result<(), crate::FieldError> {
+    /// Checks the request against a pool and the shortest and longest job
+    /// allowed: every rule but the catalog and the quota, which need the
+    /// center's data.
+    pub fn check(
+        &self,
+        pool: &Pool,
+        min_hours: f64,
+        max_hours: f64,
+    ) -> Result<(), crate::FieldError> {
         let error = |field, message: String| Err(crate::FieldError { field, message });
         if self.name.trim().is_empty() || self.name.chars().count() > 100 {
             return error("name", "give the job a name of 1 to 100 characters".into());
@@ -88,11 +98,13 @@ impl JobRequest {
                 format!("this pool has {nodes} nodes; ask for 1 to {nodes}"),
             );
         }
-        if !(self.max_hours >= MIN_JOB_HOURS && self.max_hours <= max_hours) {
+        let min_hours = min_hours.max(SHORTEST_JOB_HOURS);
+        if !(self.max_hours >= min_hours && self.max_hours <= max_hours) {
             return error(
                 "max_hours",
                 format!(
-                    "max hours must be at least {MIN_JOB_HOURS} (6 minutes) and at most {max_hours}"
+                    "max hours must be at least {min_hours} ({} minutes) and at most {max_hours}",
+                    (min_hours * 60.0).round()
                 ),
             );
         }
@@ -342,6 +354,13 @@ pub struct Quota {
     pub npu_hours_remaining: f64,
     /// The longest a job may run.
     pub max_job_hours: f64,
+    /// The shortest a job may ask to run.
+    #[serde(default = "min_job_hours")]
+    pub min_job_hours: f64,
+}
+
+fn min_job_hours() -> f64 {
+    MIN_JOB_HOURS
 }
 
 #[cfg(test)]
@@ -402,16 +421,25 @@ mod tests {
             priority: Priority::Normal,
             note: String::new(),
         };
-        assert_eq!(request.check(&pool, 720.0), Ok(()));
+        assert_eq!(request.check(&pool, MIN_JOB_HOURS, 720.0), Ok(()));
         assert_eq!(request.max_npu_hours(), 64.0);
         request.nodes = 9;
-        assert_eq!(request.check(&pool, 720.0).unwrap_err().field, "nodes");
+        assert_eq!(
+            request
+                .check(&pool, MIN_JOB_HOURS, 720.0)
+                .unwrap_err()
+                .field,
+            "nodes"
+        );
         request.nodes = 2;
         request
             .hyperparameters
             .insert("layers".into(), serde_json::json!([1, 2]));
         assert_eq!(
-            request.check(&pool, 720.0).unwrap_err().field,
+            request
+                .check(&pool, MIN_JOB_HOURS, 720.0)
+                .unwrap_err()
+                .field,
             "hyperparameters"
         );
     }
@@ -434,10 +462,16 @@ mod tests {
         };
         for tiny in [1e-12, 0.05, f64::NAN, -1.0] {
             request.max_hours = tiny;
-            assert_eq!(request.check(&pool, 720.0).unwrap_err().field, "max_hours");
+            assert_eq!(
+                request
+                    .check(&pool, MIN_JOB_HOURS, 720.0)
+                    .unwrap_err()
+                    .field,
+                "max_hours"
+            );
         }
         request.max_hours = MIN_JOB_HOURS;
-        assert_eq!(request.check(&pool, 720.0), Ok(()));
+        assert_eq!(request.check(&pool, MIN_JOB_HOURS, 720.0), Ok(()));
         assert_eq!(request.limit_minutes(), 6);
         // 0.101 h is 6.06 minutes: the executor allows 7, and 7 are reserved.
         request.max_hours = 0.101;

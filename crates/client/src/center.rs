@@ -69,8 +69,13 @@ pub fn check_request(
             message: "choose a pool".into(),
         });
     };
-    let max_hours = info.quota.as_ref().map_or(f64::MAX, |q| q.max_job_hours);
-    request.check(pool, max_hours)?;
+    let (min_hours, max_hours) = info
+        .quota
+        .as_ref()
+        .map_or((aicc_api::jobs::MIN_JOB_HOURS, f64::MAX), |q| {
+            (q.min_job_hours, q.max_job_hours)
+        });
+    request.check(pool, min_hours, max_hours)?;
     if let Some(quota) = &info.quota {
         let needed = request.max_npu_hours();
         if needed > quota.npu_hours_remaining + 1e-9 {

@@ -6,6 +6,7 @@
 //! listen = "0.0.0.0:8443"
 //! data_dir = "/var/lib/aicc-portal"
 //! max_job_hours = 720.0
+//! min_job_hours = 0.1
 //! access_token_ttl_secs = 900
 //! scheduler_tick_ms = 1000
 //! starvation_after_secs = 600
@@ -59,6 +60,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// The longest a training job may ask to run.
     pub max_job_hours: f64,
+    /// The shortest a training job may ask to run (never under a minute,
+    /// the shortest limit Slurm enforces).
+    pub min_job_hours: f64,
     /// How long an access token is valid (refresh tokens rotate on use).
     pub access_token_ttl_secs: u64,
     /// How often the scheduler places queued jobs and observes running ones.
@@ -129,6 +133,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 7878)),
             data_dir: PathBuf::from("aicc-portal-data"),
             max_job_hours: 720.0,
+            min_job_hours: aicc_api::jobs::MIN_JOB_HOURS,
             access_token_ttl_secs: 15 * 60,
             scheduler_tick_ms: 1000,
             starvation_after_secs: 600,

@@ -272,7 +272,11 @@ npu_hours_remaining: number,
 /**
  * The longest a job may run.
  */
-max_job_hours: number, };
+max_job_hours: number, 
+/**
+ * The shortest a job may ask to run.
+ */
+min_job_hours: number, };
 
 export type CenterInfo = { pools: Array<Pool>, quota: Quota | null, fetched_at: string | null, };
 

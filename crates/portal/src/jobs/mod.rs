@@ -38,12 +38,12 @@ pub async fn create(
     ApiJson(request): ApiJson<JobRequest>,
 ) -> Result<(StatusCode, Json<Job>), ApiError> {
     caller.may(Action::SubmitJob)?;
-    let max_hours = state.config.max_job_hours;
+    let hours = (state.config.min_job_hours, state.config.max_job_hours);
     let (job, rev) = state
         .db
         .call(move |conn| {
             let tx = conn.transaction()?;
-            admit(&tx, &caller, &request, max_hours)?;
+            admit(&tx, &caller, &request, hours)?;
             let id = insert(&tx, &caller, &request)?;
             let job = load(&tx, &id)?;
             let rev = job_rev(&tx, &id)?;
@@ -283,22 +283,23 @@ pub async fn pools(
 #[utoipa::path(get, path = "/v1/quota", tag = "jobs", responses((status = 200, body = Quota)))]
 pub async fn quota(State(state): State<AppState>, caller: Caller) -> Result<Json<Quota>, ApiError> {
     caller.may(Action::ReadOrganisation)?;
-    let max = state.config.max_job_hours;
+    let hours = (state.config.min_job_hours, state.config.max_job_hours);
     Ok(Json(
         state
             .db
-            .call(move |conn| quota_of(conn, caller.organisation_id, max))
+            .call(move |conn| quota_of(conn, caller.organisation_id, hours))
             .await?,
     ))
 }
 
 /// Checks a request against the catalog, the pool, the limits (the rules
-/// `JobRequest::check` shares with the app) and the quota.
+/// `JobRequest::check` shares with the app), the shortest and longest job
+/// (`hours`) and the quota.
 fn admit(
     conn: &Connection,
     caller: &Caller,
     request: &JobRequest,
-    max_hours: f64,
+    hours: (f64, f64),
 ) -> Result<(), ApiError> {
     if let Some(model) = &request.base_model {
         let exists: bool = conn.query_row(
@@ -323,9 +324,9 @@ fn admit(
             )
         })?;
     request
-        .check(&pool, max_hours)
+        .check(&pool, hours.0, hours.1)
         .map_err(|e| ApiError::invalid(e.field, e.message))?;
-    let quota = quota_of(conn, caller.organisation_id, max_hours)?;
+    let quota = quota_of(conn, caller.organisation_id, hours)?;
     let needed = request.max_npu_hours();
     if needed > quota.npu_hours_remaining + 1e-9 {
         return Err(ApiError::QuotaExceeded(format!(
@@ -528,10 +529,11 @@ pub fn list_pools(conn: &Connection) -> Result<Vec<Pool>, ApiError> {
 }
 
 /// An organisation's NPU-hours: total, charged, held for live jobs, left.
+/// The organisation's quota, and the shortest and longest job (`hours`).
 pub fn quota_of(
     conn: &Connection,
     organisation_id: i64,
-    max_job_hours: f64,
+    hours: (f64, f64),
 ) -> Result<Quota, ApiError> {
     let total: f64 = conn
         .query_row(
@@ -554,7 +556,8 @@ pub fn quota_of(
         npu_hours_used: used,
         npu_hours_reserved: reserved,
         npu_hours_remaining: total - used - reserved,
-        max_job_hours,
+        min_job_hours: hours.0.max(aicc_api::jobs::SHORTEST_JOB_HOURS),
+        max_job_hours: hours.1,
     })
 }
 

@@ -663,7 +663,7 @@ mod tests {
             note: String::new(),
         };
         let tx = world.conn.transaction().unwrap();
-        super::super::admit(&tx, &who, &request, 720.0).unwrap();
+        super::super::admit(&tx, &who, &request, (0.1, 720.0)).unwrap();
         let id = super::super::insert(&tx, &who, &request).unwrap();
         tx.execute(
             "UPDATE jobs SET queued_at = ?2 WHERE id = ?1",
@@ -745,7 +745,8 @@ mod tests {
         super::super::transition(&w.conn, &id, JobState::Cancelling, None, 30).unwrap();
         tick(&mut w.conn, &executor, 40, TEN_MINUTES).unwrap();
         assert_eq!(state(&w, &id), "cancelled");
-        let quota = super::super::quota_of(&w.conn, robotics.organisation_id, 720.0).unwrap();
+        let quota =
+            super::super::quota_of(&w.conn, robotics.organisation_id, (0.1, 720.0)).unwrap();
         assert!((quota.npu_hours_used - 0.8).abs() < 1e-9, "{quota:?}");
         assert_eq!(quota.npu_hours_reserved, 0.0);
     }
