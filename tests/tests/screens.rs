@@ -3,6 +3,7 @@
 
 use aicc_e2e::{
     Driver, Env, Portal, choose, click, find, open, rounded_scrolling_areas, screenshot, sign_in,
+    type_into,
 };
 use reqwest::Method;
 use serde_json::json;
@@ -166,6 +167,18 @@ async fn every_screen_in_both_languages_and_both_themes() -> anyhow::Result<()> 
             );
         }
         if every_screen {
+            // Settings, scrolled to the personal access tokens, one just made.
+            open(&app, "/settings").await?;
+            type_into(&app, "input[name=token-name]", "nightly fine-tune").await?;
+            click(&app, "input[name=scope-jobs]").await?;
+            click(&app, "[data-testid=personal-tokens] button[type=submit]").await?;
+            find(&app, "[data-testid=new-token]").await?;
+            app.execute(
+                "document.querySelector('[data-testid=personal-tokens]').scrollIntoView({block: 'nearest'})",
+                vec![],
+            )
+            .await?;
+            screenshot(&app, &env, &format!("tokens-{language}-{theme}")).await?;
             click(&app, "[data-testid=inbox-button]").await?;
             find(&app, "[data-testid=inbox]").await?;
             screenshot(&app, &env, &format!("inbox-{language}-{theme}")).await?;

@@ -62,6 +62,13 @@ enum Task {
     },
     /// Build the release installers for this OS (.deb on Linux).
     Bundle,
+    /// The inner loop: build the UI and the app, then run one end-to-end test
+    /// file (`tests/tests/NAME.rs`) inside the test desktop, e.g.
+    /// `cargo xtask e2e screens`.
+    E2e {
+        /// The test file's name, without `.rs`.
+        name: String,
+    },
     /// Run a command beside a local Slurm cluster with fake NPUs (as root),
     /// e.g. `cargo xtask with-slurm cargo test -p aicc-portal --test slurm`.
     WithSlurm {
@@ -76,6 +83,7 @@ fn main() -> anyhow::Result<()> {
         Task::Test { update_screenshots } => test::test(update_screenshots),
         Task::Bench { quick } => bench::bench(quick),
         Task::Bundle => bundle::bundle(),
+        Task::E2e { name } => test::one_end_to_end(&name),
         Task::WithSlurm { command } => slurm::with_cluster(&command),
     }
 }

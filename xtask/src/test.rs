@@ -59,6 +59,37 @@ pub fn test(update_screenshots: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `cargo xtask e2e NAME`: one end-to-end test file against the freshly
+/// built app, in the same desktop as `cargo xtask test` (no Slurm: the
+/// Slurm end-to-end test runs in the full suite).
+pub fn one_end_to_end(name: &str) -> anyhow::Result<()> {
+    packages::ensure(packages::BUILD, "Building AICC Partner")?;
+    packages::ensure(packages::TEST, "Testing AICC Partner")?;
+    let tauri_driver = desktop::tauri_driver()?;
+    ui::install()?;
+    ui::build()?;
+    // The same build as the full suite's: nothing compiles twice.
+    step(
+        "build the app, the portal and the tests",
+        cargo(&["build", "--workspace", "--locked"]).args(APP_FEATURES),
+    )?;
+    let scratch = target_dir().join("xtask-e2e");
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch)?;
+    let desktop = Desktop::start(&scratch)?;
+    let screenshots = target_dir().join("e2e");
+    step(
+        &format!("end-to-end: tests/tests/{name}.rs"),
+        cargo(&["test", "--workspace", "--locked", "--test", name])
+            .args(APP_FEATURES)
+            .envs(desktop.env())
+            .env("AICC_E2E_APP", target_dir().join("debug/aicc-partner"))
+            .env("AICC_E2E_PORTAL", target_dir().join("debug/aicc-portal"))
+            .env("AICC_E2E_TAURI_DRIVER", &tauri_driver)
+            .env("AICC_E2E_OUT", &screenshots),
+    )
+}
+
 /// Refreshes the pictures docs/ already holds (docs/ chooses which of the
 /// end-to-end screenshots the README shows).
 fn copy_screenshots(from: &std::path::Path) -> anyhow::Result<()> {
