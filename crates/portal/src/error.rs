@@ -39,7 +39,7 @@ pub enum ApiError {
     #[error("too many requests; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error(
-        "too many failed sign-ins for this account; wait {retry_after_secs} s and try again, or ask your organisation's partner admin to reset the password"
+        "too many failed sign-ins for this account; wait {retry_after_secs} s and try again, or ask the center's administrators to reset the password"
     )]
     SignInThrottled { retry_after_secs: u64 },
     /// A user has as many event streams open as they may.

@@ -200,3 +200,53 @@ async fn the_last_partner_admin_cannot_step_down_or_be_deactivated() {
     let (status, _) = server.call(Method::GET, "/v1/me", Some(&admin), None).await;
     assert_eq!(status, StatusCode::OK, "a refused change ends nothing");
 }
+
+#[tokio::test]
+async fn an_invitation_ends_with_the_session_of_the_admin_who_made_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let admin = server.token("partner@demo.aicc").await;
+    let id = id_of(&members(&server, &admin).await, "engineer@demo.aicc");
+    let at = format!("/v1/organisation/members/{id}");
+    let (status, _) = server
+        .call(
+            Method::PATCH,
+            &at,
+            Some(&admin),
+            Some(json!({"role": "partner_admin"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let engineer = server.token("engineer@demo.aicc").await;
+    let (status, invitation) = server
+        .call(
+            Method::POST,
+            "/v1/organisation/invitations",
+            Some(&engineer),
+            Some(json!({"email": "friend@elsewhere.example.cn", "name": "Friend", "role": "partner_admin"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{invitation}");
+    let (status, _) = server
+        .call(
+            Method::PATCH,
+            &at,
+            Some(&admin),
+            Some(json!({"active": false})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = server
+        .call(
+            Method::POST,
+            "/v1/auth/invitations/accept",
+            None,
+            Some(json!({"code": invitation["code"], "password": "a-long-enough-password"})),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the deactivated admin's invitation"
+    );
+}

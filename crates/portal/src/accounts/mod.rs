@@ -550,10 +550,16 @@ pub fn upsert_user(
     Ok(())
 }
 
-/// Ends every session and personal access token of a user: after a
-/// password reset, a change of role, a deactivation.
+/// Ends every session and personal access token of a user, and withdraws
+/// the invitations they made (so no one they invited comes in after them):
+/// after a password reset, a change of role, a deactivation.
 pub fn end_sessions(conn: &Connection, user_id: i64) -> Result<(), ApiError> {
     let now = now();
+    conn.execute(
+        "UPDATE invitations SET withdrawn_at = ?2
+         WHERE invited_by = ?1 AND accepted_at IS NULL AND withdrawn_at IS NULL",
+        params![user_id, now],
+    )?;
     conn.execute(
         "UPDATE tokens SET revoked_at = ?2 WHERE user_id = ?1 AND revoked_at IS NULL",
         params![user_id, now],
