@@ -250,3 +250,60 @@ async fn an_invitation_ends_with_the_session_of_the_admin_who_made_it() {
         "the deactivated admin's invitation"
     );
 }
+
+#[tokio::test]
+async fn an_admin_deactivated_while_their_request_was_arriving_changes_nothing() {
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let admin = server.token("partner@demo.aicc").await;
+    let list = members(&server, &admin).await;
+    let engineer_id = id_of(&list, "engineer@demo.aicc");
+    let engineer_at = format!("/v1/organisation/members/{engineer_id}");
+    let (status, _) = server
+        .call(
+            Method::PATCH,
+            &engineer_at,
+            Some(&admin),
+            Some(json!({"role": "partner_admin"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let engineer = server.token("engineer@demo.aicc").await;
+
+    // The engineer sends headers, then holds the body back.
+    let body = r#"{"active": true}"#;
+    let address = server.url.trim_start_matches("http://").to_owned();
+    let mut held = tokio::net::TcpStream::connect(&address).await.unwrap();
+    held.write_all(
+        format!(
+            "PATCH {engineer_at} HTTP/1.1\r\nHost: portal\r\nAuthorization: Bearer {engineer}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        )
+        .as_bytes(),
+    )
+    .await
+    .unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (status, _) = server
+        .call(
+            Method::PATCH,
+            &engineer_at,
+            Some(&admin),
+            Some(json!({"active": false})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    held.write_all(body.as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    held.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    let list = members(&server, &admin).await;
+    let engineer = list
+        .iter()
+        .find(|m| m["email"] == "engineer@demo.aicc")
+        .unwrap();
+    assert_eq!(engineer["active"], false, "the deactivation stands");
+}
