@@ -1,14 +1,47 @@
 //! `cargo xtask test`: every check and test, in the order that fails fastest.
 
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
 use crate::desktop::{self, Desktop};
 use crate::{APP_FEATURES, bench, cargo, packages, root, slurm, step, supply, target_dir, ui};
 
-pub fn test(update_screenshots: bool) -> anyhow::Result<()> {
+/// What every run needs first: system packages, tauri-driver, the built
+/// UI. Returns tauri-driver's path.
+fn prepare() -> anyhow::Result<PathBuf> {
     packages::ensure(packages::BUILD, "Building AICC Partner")?;
     packages::ensure(packages::TEST, "Testing AICC Partner")?;
     let tauri_driver = desktop::tauri_driver()?;
     ui::install()?;
     ui::build()?;
+    Ok(tauri_driver)
+}
+
+/// The build every test run shares: nothing compiles twice.
+fn build_all() -> anyhow::Result<()> {
+    step(
+        "build the app, the portal and the tests",
+        cargo(&["build", "--workspace", "--locked"]).args(APP_FEATURES),
+    )
+}
+
+/// `cargo test` with `args`, inside `desktop`, told where the app, the
+/// portal, tauri-driver and the screenshots are.
+fn test_in(desktop: &Desktop, tauri_driver: &Path, args: &[&str]) -> Command {
+    let mut command = cargo(&["test", "--workspace", "--locked"]);
+    command
+        .args(args)
+        .args(APP_FEATURES)
+        .envs(desktop.env())
+        .env("AICC_E2E_APP", target_dir().join("debug/aicc-partner"))
+        .env("AICC_E2E_PORTAL", target_dir().join("debug/aicc-portal"))
+        .env("AICC_E2E_TAURI_DRIVER", tauri_driver)
+        .env("AICC_E2E_OUT", target_dir().join("e2e"));
+    command
+}
+
+pub fn test(update_screenshots: bool) -> anyhow::Result<()> {
+    let tauri_driver = prepare()?;
 
     step(
         "cargo fmt --check",
@@ -27,10 +60,7 @@ pub fn test(update_screenshots: bool) -> anyhow::Result<()> {
 
     // One build of the whole workspace with one feature set: the tests and
     // the end-to-end binaries share every compiled dependency.
-    step(
-        "build the app, the portal and the tests",
-        cargo(&["build", "--workspace", "--locked"]).args(APP_FEATURES),
-    )?;
+    build_all()?;
     let scratch = target_dir().join("xtask-test");
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch)?;
@@ -40,14 +70,7 @@ pub fn test(update_screenshots: bool) -> anyhow::Result<()> {
     step(
         "cargo test: unit, integration (a real Secret Service runs for the keyring, a real \
          Slurm for the portal's executor), and end-to-end (the real app under Xvfb over WebDriver)",
-        cargo(&["test", "--workspace", "--locked"])
-            .args(APP_FEATURES)
-            .envs(desktop.env())
-            .envs(cluster.env())
-            .env("AICC_E2E_APP", target_dir().join("debug/aicc-partner"))
-            .env("AICC_E2E_PORTAL", target_dir().join("debug/aicc-portal"))
-            .env("AICC_E2E_TAURI_DRIVER", &tauri_driver)
-            .env("AICC_E2E_OUT", &screenshots),
+        test_in(&desktop, &tauri_driver, &[]).envs(cluster.env()),
     )?;
     drop(cluster);
     bench::run(true, None, &desktop, &tauri_driver)?;
@@ -63,30 +86,15 @@ pub fn test(update_screenshots: bool) -> anyhow::Result<()> {
 /// built app, in the same desktop as `cargo xtask test` (no Slurm: the
 /// Slurm end-to-end test runs in the full suite).
 pub fn one_end_to_end(name: &str) -> anyhow::Result<()> {
-    packages::ensure(packages::BUILD, "Building AICC Partner")?;
-    packages::ensure(packages::TEST, "Testing AICC Partner")?;
-    let tauri_driver = desktop::tauri_driver()?;
-    ui::install()?;
-    ui::build()?;
-    // The same build as the full suite's: nothing compiles twice.
-    step(
-        "build the app, the portal and the tests",
-        cargo(&["build", "--workspace", "--locked"]).args(APP_FEATURES),
-    )?;
+    let tauri_driver = prepare()?;
+    build_all()?;
     let scratch = target_dir().join("xtask-e2e");
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch)?;
     let desktop = Desktop::start(&scratch)?;
-    let screenshots = target_dir().join("e2e");
     step(
         &format!("end-to-end: tests/tests/{name}.rs"),
-        cargo(&["test", "--workspace", "--locked", "--test", name])
-            .args(APP_FEATURES)
-            .envs(desktop.env())
-            .env("AICC_E2E_APP", target_dir().join("debug/aicc-partner"))
-            .env("AICC_E2E_PORTAL", target_dir().join("debug/aicc-portal"))
-            .env("AICC_E2E_TAURI_DRIVER", &tauri_driver)
-            .env("AICC_E2E_OUT", &screenshots),
+        &mut test_in(&desktop, &tauri_driver, &["--test", name]),
     )
 }
 

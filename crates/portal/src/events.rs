@@ -98,12 +98,6 @@ impl Streams {
             user_id,
         })
     }
-
-    /// How many streams `user_id` has open.
-    pub fn open_for(&self, user_id: i64) -> usize {
-        let open = self.open.lock().unwrap_or_else(|e| e.into_inner());
-        open.get(&user_id).copied().unwrap_or(0)
-    }
 }
 
 impl Drop for Slot {
