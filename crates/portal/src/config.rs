@@ -15,6 +15,8 @@
 //! tombstone_retention_days = 90
 //! stream_recheck_secs = 15
 //! header_read_timeout_secs = 20
+//! body_read_timeout_secs = 30
+//! idle_timeout_secs = 60
 //!
 //! [tls]                                  # omit to serve plain HTTP
 //! certificate = "/etc/aicc-portal/portal.crt"   # PEM chain, leaf first
@@ -80,9 +82,15 @@ pub struct Config {
     /// How often an open event stream checks that its token still holds
     /// (not revoked, its user not deactivated).
     pub stream_recheck_secs: u64,
-    /// How long a client has to send a request's headers, or to start the
-    /// next request on a kept-alive connection, before it is closed.
+    /// How long a client has for a TLS handshake and to send a request's
+    /// headers before its connection is closed.
     pub header_read_timeout_secs: u64,
+    /// How long a request's body may pause between two pieces before the
+    /// request fails.
+    pub body_read_timeout_secs: u64,
+    /// How long a connection with no request open stays open (at least
+    /// `header_read_timeout_secs`).
+    pub idle_timeout_secs: u64,
     /// Serve HTTPS with this certificate; without, plain HTTP, for loopback
     /// or behind the center's TLS proxy.
     pub tls: Option<TlsConfig>,
@@ -142,6 +150,8 @@ impl Default for Config {
             tombstone_retention_days: 90,
             stream_recheck_secs: 15,
             header_read_timeout_secs: 20,
+            body_read_timeout_secs: 30,
+            idle_timeout_secs: 60,
             tls: None,
             executor: ExecutorConfig::default(),
         }

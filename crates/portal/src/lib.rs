@@ -158,6 +158,9 @@ impl Portal {
             .layer(axum::middleware::from_fn(move |request, next| {
                 serving::security_headers(https, request, next)
             }))
+            .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
+                Duration::from_secs(self.state.config.body_read_timeout_secs.max(1)),
+            ))
             .layer(tower_http::trace::TraceLayer::new_for_http())
             .with_state(self.state.clone())
     }
@@ -180,7 +183,10 @@ impl Portal {
             self.router(),
             listener,
             tls,
-            Duration::from_secs(self.state.config.header_read_timeout_secs.max(1)),
+            serving::Timeouts {
+                headers: Duration::from_secs(self.state.config.header_read_timeout_secs.max(1)),
+                idle: Duration::from_secs(self.state.config.idle_timeout_secs.max(1)),
+            },
             shutdown,
             self.state.streams.closing.clone(),
         )

@@ -6,15 +6,21 @@
 //!   known to be valid: made-up `Authorization` values count against their
 //!   address.
 //! - Sign-ins are throttled per address (`sign_ins_per_minute`) and per
-//!   account: after [`FREE_FAILURES`] wrong passwords in a row an account
-//!   waits 1 s before its next attempt is answered, then 2, 4 … up to
-//!   [`LONGEST_WAIT`]; a sign-in that succeeds starts it afresh. Unknown
-//!   e-mails are throttled alike, so the throttle tells nobody which exist.
+//!   account. After [`FREE_FAILURES`] wrong passwords in a row from one
+//!   address, that address waits 1 s before its next attempt at the
+//!   account is answered, then 2, 4 … up to [`LONGEST_WAIT`]; a sign-in
+//!   that succeeds starts it afresh. Guesses spread over many addresses
+//!   meet the same backoff once the account has had
+//!   [`ACCOUNT_FREE_FAILURES`] of them from anywhere — except at addresses
+//!   the account has signed in from, so someone guessing elsewhere cannot
+//!   lock its owner out. Unknown e-mails are throttled alike, so the
+//!   throttle tells nobody which exist.
 //! - Password hashing runs on at most as many threads as there are cores,
 //!   so a flood of sign-ins queues instead of starving every other request.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::collections::HashSet;
+use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -33,6 +39,16 @@ use crate::error::ApiError;
 
 /// Wrong passwords in a row an account may make before it has to wait.
 pub const FREE_FAILURES: u32 = 5;
+/// Wrong passwords from all addresses together before every address the
+/// account has not signed in from has to wait.
+pub const ACCOUNT_FREE_FAILURES: u32 = 100;
+/// Addresses whose wrong passwords are counted apart, and addresses known
+/// to have signed in, per account: beyond them only the count from
+/// anywhere grows, so memory stays bounded.
+const ADDRESSES_REMEMBERED: usize = 1024;
+/// How long the addresses an account signed in from are remembered after
+/// its last sign-in (in memory: a restart forgets them).
+const KNOWN_ADDRESSES_KEPT: Duration = Duration::from_secs(30 * 24 * 3600);
 /// The longest an account waits between sign-in attempts.
 pub const LONGEST_WAIT: Duration = Duration::from_secs(15 * 60);
 
@@ -43,17 +59,54 @@ const PASSWORD_ROUTES: &[&str] = &["/v1/auth/token", "/v1/auth/invitations/accep
 #[derive(Debug, Clone)]
 pub struct Limiter {
     requests: Arc<DefaultKeyedRateLimiter<Vec<u8>>>,
-    sign_ins: Arc<DefaultKeyedRateLimiter<std::net::IpAddr>>,
-    failures: Arc<Mutex<HashMap<String, Failures>>>,
+    sign_ins: Arc<DefaultKeyedRateLimiter<IpAddr>>,
+    accounts: Arc<Mutex<HashMap<String, Account>>>,
     hashing: Arc<Semaphore>,
 }
 
-/// An account's wrong passwords in a row.
+/// What the throttle remembers of one account's sign-ins.
+#[derive(Debug)]
+struct Account {
+    /// Wrong passwords in a row from each address.
+    from: HashMap<IpAddr, Failures>,
+    /// Wrong passwords in a row from anywhere.
+    anywhere: Failures,
+    /// Addresses the account has signed in from.
+    known: HashSet<IpAddr>,
+    last_seen: Instant,
+}
+
+impl Account {
+    fn new(now: Instant) -> Self {
+        Self {
+            from: HashMap::new(),
+            anywhere: Failures::new(now),
+            known: HashSet::new(),
+            last_seen: now,
+        }
+    }
+}
+
+/// Wrong passwords in a row.
 #[derive(Debug, Clone, Copy)]
 struct Failures {
     count: u32,
     /// No attempt is answered before this.
     wait_until: Instant,
+}
+
+impl Failures {
+    fn new(now: Instant) -> Self {
+        Self {
+            count: 0,
+            wait_until: now,
+        }
+    }
+
+    fn count(&mut self, now: Instant, free: u32) {
+        self.count = self.count.saturating_add(1);
+        self.wait_until = now + wait_after(self.count, free);
+    }
 }
 
 impl Limiter {
@@ -69,7 +122,7 @@ impl Limiter {
                 Quota::per_second(rate).allow_burst(burst),
             )),
             sign_ins: Arc::new(RateLimiter::keyed(Quota::per_minute(sign_ins))),
-            failures: Arc::new(Mutex::new(HashMap::new())),
+            accounts: Arc::new(Mutex::new(HashMap::new())),
             hashing: Arc::new(Semaphore::new(cores)),
         }
     }
@@ -78,38 +131,75 @@ impl Limiter {
     pub fn forget_idle(&self) {
         self.requests.retain_recent();
         self.sign_ins.retain_recent();
-        let forgotten_after = LONGEST_WAIT * 4;
         let now = Instant::now();
-        self.failures()
-            .retain(|_, f| f.wait_until + forgotten_after > now);
+        self.accounts().retain(|_, account| {
+            let kept_for = if account.known.is_empty() {
+                LONGEST_WAIT * 4
+            } else {
+                KNOWN_ADDRESSES_KEPT
+            };
+            account.last_seen + kept_for > now
+        });
     }
 
-    /// Refuses a sign-in to `email` while its account has to wait.
-    pub fn sign_in_allowed(&self, email: &str) -> Result<(), ApiError> {
+    /// Refuses a sign-in to `email` from `address` while it has to wait.
+    pub fn sign_in_allowed(&self, email: &str, address: Option<IpAddr>) -> Result<(), ApiError> {
         let now = Instant::now();
-        match self.failures().get(&email.to_lowercase()) {
-            Some(f) if f.wait_until > now => Err(ApiError::SignInThrottled {
-                retry_after_secs: (f.wait_until - now).as_secs() + 1,
+        let accounts = self.accounts();
+        let Some(account) = accounts.get(&email.to_lowercase()) else {
+            return Ok(());
+        };
+        let from_here = address.and_then(|address| account.from.get(&address));
+        let known_here = address.is_some_and(|address| account.known.contains(&address));
+        let waits = from_here
+            .into_iter()
+            .chain((!known_here).then_some(&account.anywhere))
+            .map(|failures| failures.wait_until)
+            .max()
+            .filter(|wait_until| *wait_until > now);
+        match waits {
+            Some(wait_until) => Err(ApiError::SignInThrottled {
+                retry_after_secs: (wait_until - now).as_secs() + 1,
             }),
-            _ => Ok(()),
+            None => Ok(()),
         }
     }
 
-    /// Counts a wrong password (or unknown e-mail) for `email`.
-    pub fn sign_in_failed(&self, email: &str) {
+    /// Counts a wrong password (or unknown e-mail) for `email` from `address`.
+    pub fn sign_in_failed(&self, email: &str, address: Option<IpAddr>) {
         let now = Instant::now();
-        let mut failures = self.failures();
-        let entry = failures.entry(email.to_lowercase()).or_insert(Failures {
-            count: 0,
-            wait_until: now,
-        });
-        entry.count = entry.count.saturating_add(1);
-        entry.wait_until = now + wait_after(entry.count);
+        let mut accounts = self.accounts();
+        let account = accounts
+            .entry(email.to_lowercase())
+            .or_insert_with(|| Account::new(now));
+        account.last_seen = now;
+        account.anywhere.count(now, ACCOUNT_FREE_FAILURES);
+        if let Some(address) = address
+            && (account.from.len() < ADDRESSES_REMEMBERED || account.from.contains_key(&address))
+        {
+            account
+                .from
+                .entry(address)
+                .or_insert_with(|| Failures::new(now))
+                .count(now, FREE_FAILURES);
+        }
     }
 
-    /// Starts `email`'s count afresh after a sign-in that succeeded.
-    pub fn sign_in_succeeded(&self, email: &str) {
-        self.failures().remove(&email.to_lowercase());
+    /// Starts the count at `address` afresh after a sign-in that succeeded,
+    /// and lets the account in from there while others guess elsewhere.
+    pub fn sign_in_succeeded(&self, email: &str, address: Option<IpAddr>) {
+        let now = Instant::now();
+        let mut accounts = self.accounts();
+        let account = accounts
+            .entry(email.to_lowercase())
+            .or_insert_with(|| Account::new(now));
+        if let Some(address) = address {
+            account.from.remove(&address);
+            if account.known.len() < ADDRESSES_REMEMBERED {
+                account.known.insert(address);
+            }
+        }
+        account.last_seen = now;
     }
 
     /// Runs password hashing off the async runtime, at most one per core.
@@ -122,16 +212,17 @@ impl Limiter {
         tokio::task::spawn_blocking(work).await.ok()
     }
 
-    fn failures(&self) -> std::sync::MutexGuard<'_, HashMap<String, Failures>> {
-        self.failures
+    fn accounts(&self) -> std::sync::MutexGuard<'_, HashMap<String, Account>> {
+        self.accounts
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 
-/// How long an account waits after `count` wrong passwords in a row.
-pub fn wait_after(count: u32) -> Duration {
-    match count.checked_sub(FREE_FAILURES) {
+/// How long to wait after `count` wrong passwords in a row of which
+/// `free` cost nothing.
+pub fn wait_after(count: u32, free: u32) -> Duration {
+    match count.checked_sub(free) {
         Some(over) => Duration::from_secs(1u64 << over.min(20)).min(LONGEST_WAIT),
         None => Duration::ZERO,
     }
@@ -147,7 +238,7 @@ pub async fn middleware(
     let address = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| addr.ip());
+        .map(|ConnectInfo(addr)| network(addr.ip()));
     let caller = if request.headers().contains_key(header::AUTHORIZATION) {
         match caller_from_headers(&state, request.headers()).await {
             Ok(caller) => Some(caller),
@@ -176,6 +267,20 @@ pub async fn middleware(
     next.run(request).await
 }
 
+/// The address a limit is kept for: an IPv6 host is given a whole /64,
+/// so one host cannot dodge its limits by changing the address's low bits.
+pub fn network(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(_) => address,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => IpAddr::V6(std::net::Ipv6Addr::from_bits(
+                v6.to_bits() & !u128::from(u64::MAX),
+            )),
+        },
+    }
+}
+
 fn too_many(wait: Duration) -> Response {
     ApiError::RateLimited {
         retry_after_secs: wait.as_secs() + 1,
@@ -187,31 +292,97 @@ fn too_many(wait: Duration) -> Response {
 mod tests {
     use super::*;
 
+    const HOME: Option<IpAddr> = Some(IpAddr::V4(std::net::Ipv4Addr::new(10, 0, 0, 1)));
+
+    fn elsewhere(n: u32) -> Option<IpAddr> {
+        Some(IpAddr::V4(std::net::Ipv4Addr::from(0xC000_0200 + n)))
+    }
+
     #[test]
-    fn an_account_waits_longer_after_each_wrong_password_beyond_the_free_ones() {
+    fn waits_grow_with_each_wrong_password_beyond_the_free_ones() {
         for count in 0..FREE_FAILURES {
-            assert_eq!(wait_after(count), Duration::ZERO, "{count}");
+            assert_eq!(wait_after(count, FREE_FAILURES), Duration::ZERO, "{count}");
         }
-        assert_eq!(wait_after(FREE_FAILURES), Duration::from_secs(1));
-        assert_eq!(wait_after(FREE_FAILURES + 2), Duration::from_secs(4));
-        assert_eq!(wait_after(u32::MAX), LONGEST_WAIT);
+        assert_eq!(
+            wait_after(FREE_FAILURES, FREE_FAILURES),
+            Duration::from_secs(1)
+        );
+        assert_eq!(
+            wait_after(FREE_FAILURES + 2, FREE_FAILURES),
+            Duration::from_secs(4)
+        );
+        assert_eq!(wait_after(u32::MAX, FREE_FAILURES), LONGEST_WAIT);
     }
 
     #[test]
     fn a_sign_in_that_succeeds_starts_the_count_afresh() {
         let limiter = Limiter::new(10, 10);
         for _ in 0..FREE_FAILURES {
-            assert!(limiter.sign_in_allowed("Li@Demo.aicc").is_ok());
-            limiter.sign_in_failed("li@demo.aicc");
+            assert!(limiter.sign_in_allowed("Li@Demo.aicc", HOME).is_ok());
+            limiter.sign_in_failed("li@demo.aicc", HOME);
         }
         let Err(ApiError::SignInThrottled { retry_after_secs }) =
-            limiter.sign_in_allowed("LI@demo.aicc")
+            limiter.sign_in_allowed("LI@demo.aicc", HOME)
         else {
-            panic!("the fifth wrong password in a row should make the account wait");
+            panic!("the fifth wrong password in a row should make the address wait");
         };
         assert!((1..=3).contains(&retry_after_secs), "{retry_after_secs}");
-        assert!(limiter.sign_in_allowed("other@demo.aicc").is_ok());
-        limiter.sign_in_succeeded("li@demo.aicc");
-        assert!(limiter.sign_in_allowed("li@demo.aicc").is_ok());
+        assert!(limiter.sign_in_allowed("other@demo.aicc", HOME).is_ok());
+        limiter.sign_in_succeeded("li@demo.aicc", HOME);
+        assert!(limiter.sign_in_allowed("li@demo.aicc", HOME).is_ok());
+    }
+
+    #[test]
+    fn an_ipv6_host_is_limited_as_its_whole_slash_64() {
+        let one: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:2:bbbb::9".parse().unwrap();
+        let next_network: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(network(one), network(other));
+        assert_ne!(network(one), network(next_network));
+        let mapped: IpAddr = "::ffff:192.0.2.7".parse().unwrap();
+        assert_eq!(network(mapped), "192.0.2.7".parse::<IpAddr>().unwrap());
+    }
+
+    #[test]
+    fn someone_guessing_from_elsewhere_does_not_lock_the_owner_out() {
+        let limiter = Limiter::new(10, 10);
+        limiter.sign_in_succeeded("li@demo.aicc", HOME);
+        for _ in 0..FREE_FAILURES * 3 {
+            limiter.sign_in_failed("li@demo.aicc", elsewhere(0));
+        }
+        assert!(
+            limiter
+                .sign_in_allowed("li@demo.aicc", elsewhere(0))
+                .is_err()
+        );
+        assert!(limiter.sign_in_allowed("li@demo.aicc", HOME).is_ok());
+        assert!(
+            limiter
+                .sign_in_allowed("li@demo.aicc", elsewhere(1))
+                .is_ok()
+        );
+    }
+
+    #[test]
+    fn guesses_spread_over_many_addresses_make_every_unknown_address_wait() {
+        let limiter = Limiter::new(10, 10);
+        limiter.sign_in_succeeded("li@demo.aicc", HOME);
+        // One wrong password at home counts too, from anywhere.
+        limiter.sign_in_failed("li@demo.aicc", HOME);
+        for n in 0..ACCOUNT_FREE_FAILURES - 1 {
+            assert!(
+                limiter
+                    .sign_in_allowed("li@demo.aicc", elsewhere(n))
+                    .is_ok(),
+                "{n}"
+            );
+            limiter.sign_in_failed("li@demo.aicc", elsewhere(n));
+        }
+        assert!(
+            limiter
+                .sign_in_allowed("li@demo.aicc", elsewhere(ACCOUNT_FREE_FAILURES))
+                .is_err()
+        );
+        assert!(limiter.sign_in_allowed("li@demo.aicc", HOME).is_ok());
     }
 }

@@ -1,41 +1,58 @@
 //! Connections: the accept loop a portal on a center's network needs.
 //!
-//! - A client gets `header_read_timeout_secs` to send a request's
-//!   headers, and as long to start the next one on a kept-alive
-//!   connection; one that dawdles is closed (slowloris holds no file
-//!   descriptor for long).
-//! - With `[tls]` in the config, HTTPS (rustls), with HSTS; the handshake
-//!   has the same timeout.
+//! - A client gets `header_read_timeout_secs` for a TLS handshake and for
+//!   each request's headers, `body_read_timeout_secs` between the pieces of
+//!   a request's body (as nginx's `client_body_timeout`), and a connection
+//!   with no request open is closed after `idle_timeout_secs`, HTTP/2
+//!   included. Slowloris, slow bodies and idle connections hold no file
+//!   descriptor for long.
+//! - Plain HTTP is HTTP/1.1 only: nothing waits on a client to say which
+//!   protocol it speaks. With `[tls]` in the config, HTTPS (rustls) with
+//!   HSTS, and HTTP/2 where the client chooses it in the handshake (ALPN).
 //! - At shutdown the listener closes, open event streams end, requests in
 //!   flight get [`SHUTDOWN_GRACE`] to finish, then their connections drop.
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context as _;
 use axum::Router;
+use axum::body::Body;
 use axum::extract::{ConnectInfo, Request};
 use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::Response;
+use http_body_util::BodyExt as _;
 use hyper::body::Incoming;
+use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
-use hyper_util::server::conn::auto;
-use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::server::graceful::GracefulConnection;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls;
 use tokio_rustls::rustls::pki_types::pem::PemObject as _;
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 use tower::ServiceExt as _;
 
 use crate::config::TlsConfig;
 
 /// How long requests in flight may take to finish at shutdown.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// How long a client may keep a connection waiting.
+#[derive(Debug, Clone, Copy)]
+pub struct Timeouts {
+    /// For a TLS handshake, and for each request's headers.
+    pub headers: Duration,
+    /// With no request open, before the connection is closed.
+    pub idle: Duration,
+}
 
 /// The HTTPS acceptor for a certificate chain and key in PEM files.
 pub fn tls_acceptor(tls: &TlsConfig) -> anyhow::Result<TlsAcceptor> {
@@ -61,28 +78,17 @@ pub fn tls_acceptor(tls: &TlsConfig) -> anyhow::Result<TlsAcceptor> {
 
 /// Serves `router` on `listener` until `shutdown` completes; then cancels
 /// `closing` (which ends event streams) and lets requests in flight finish.
-/// A client has `header_timeout` for a TLS handshake and for each
-/// request's headers.
 pub async fn serve(
     router: Router,
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
-    header_timeout: Duration,
+    timeouts: Timeouts,
     shutdown: impl Future<Output = ()>,
     closing: CancellationToken,
 ) {
-    let mut builder = auto::Builder::new(TokioExecutor::new());
-    builder
-        .http1()
-        .timer(TokioTimer::new())
-        .header_read_timeout(header_timeout);
-    builder
-        .http2()
-        .timer(TokioTimer::new())
-        .keep_alive_interval(Some(Duration::from_secs(30)));
-    let builder = Arc::new(builder);
-    let graceful = GracefulShutdown::new();
-    tokio::pin!(shutdown);
+    let connections = TaskTracker::new();
+    let gone = CancellationToken::new();
+    let mut shutdown = pin!(shutdown);
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -97,63 +103,163 @@ pub async fn serve(
             () = &mut shutdown => break,
         };
         let connection = Connection {
-            builder: Arc::clone(&builder),
             router: router.clone(),
             peer,
+            timeouts,
+            closing: closing.clone(),
         };
-        let watcher = graceful.watcher();
-        match tls.clone() {
-            None => {
-                tokio::spawn(connection.serve(stream, watcher));
-            }
-            Some(acceptor) => {
-                tokio::spawn(async move {
-                    match tokio::time::timeout(header_timeout, acceptor.accept(stream)).await {
-                        Ok(Ok(stream)) => connection.serve(stream, watcher).await,
-                        Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
-                        Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+        let tls = tls.clone();
+        let gone = gone.clone();
+        connections.spawn(async move {
+            let served = async {
+                let Some(acceptor) = tls else {
+                    return connection.serve(stream, Protocol::Http1).await;
+                };
+                match tokio::time::timeout(timeouts.headers, acceptor.accept(stream)).await {
+                    Ok(Ok(stream)) => {
+                        let protocol = match stream.get_ref().1.alpn_protocol() {
+                            Some(b"h2") => Protocol::Http2,
+                            _ => Protocol::Http1,
+                        };
+                        connection.serve(stream, protocol).await;
                     }
-                });
+                    Ok(Err(e)) => tracing::debug!(%peer, error = %e, "TLS handshake failed"),
+                    Err(_) => tracing::debug!(%peer, "TLS handshake timed out"),
+                }
+            };
+            tokio::select! {
+                () = served => {}
+                () = gone.cancelled() => {}
             }
-        }
+        });
     }
     drop(listener);
     closing.cancel();
-    tokio::select! {
-        () = graceful.shutdown() => {}
-        () = tokio::time::sleep(SHUTDOWN_GRACE) => {
-            tracing::warn!("requests still in flight after {SHUTDOWN_GRACE:?}; closing them");
-        }
+    connections.close();
+    if tokio::time::timeout(SHUTDOWN_GRACE, connections.wait())
+        .await
+        .is_err()
+    {
+        tracing::warn!("requests still in flight after {SHUTDOWN_GRACE:?}; closing them");
+        gone.cancel();
+        connections.wait().await;
     }
+}
+
+/// What a connection speaks.
+#[derive(Debug, Clone, Copy)]
+enum Protocol {
+    Http1,
+    Http2,
 }
 
 /// One accepted connection, about to be served.
 struct Connection {
-    builder: Arc<auto::Builder<TokioExecutor>>,
     router: Router,
     peer: SocketAddr,
+    timeouts: Timeouts,
+    closing: CancellationToken,
 }
 
 impl Connection {
-    async fn serve<S>(self, stream: S, watcher: hyper_util::server::graceful::Watcher)
+    async fn serve<S>(self, stream: S, protocol: Protocol)
     where
         S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
     {
         let Self {
-            builder,
             router,
             peer,
+            timeouts,
+            closing,
         } = self;
+        // How many requests are open on this connection: from their headers
+        // until their answer's body has been sent or dropped.
+        let (open, mut watching) = watch::channel(0usize);
+        let open = Arc::new(open);
         let service = hyper::service::service_fn(move |mut request: Request<Incoming>| {
             request.extensions_mut().insert(ConnectInfo(peer));
-            router.clone().oneshot(request)
+            let answer = router.clone().oneshot(request);
+            let guard = OpenRequest::begin(&open);
+            async move {
+                let response = answer.await?;
+                // The guard lives as long as the answer's body.
+                Ok::<_, std::convert::Infallible>(response.map(|body| {
+                    Body::new(body.map_frame(move |frame| {
+                        let _open = &guard;
+                        frame
+                    }))
+                }))
+            }
         });
-        let connection = builder
-            .serve_connection_with_upgrades(TokioIo::new(stream), service)
-            .into_owned();
-        if let Err(e) = watcher.watch(connection).await {
+        let io = TokioIo::new(stream);
+        let idle = idle_for(&mut watching, timeouts.idle.max(timeouts.headers));
+        let ended = match protocol {
+            Protocol::Http1 => {
+                let connection = http1::Builder::new()
+                    .timer(TokioTimer::new())
+                    .header_read_timeout(timeouts.headers)
+                    .serve_connection(io, service);
+                drive(connection, idle, &closing).await
+            }
+            Protocol::Http2 => {
+                let connection = http2::Builder::new(TokioExecutor::new())
+                    .timer(TokioTimer::new())
+                    .keep_alive_interval(Some(Duration::from_secs(30)))
+                    .serve_connection(io, service);
+                drive(connection, idle, &closing).await
+            }
+        };
+        if let Err(e) = ended {
             tracing::debug!(%peer, error = %e, "connection ended");
         }
+    }
+}
+
+/// Runs `connection` to its end; once it has been `idle` or the portal is
+/// `closing`, it finishes the requests it has open and closes.
+async fn drive<C>(
+    connection: C,
+    idle: impl Future<Output = ()>,
+    closing: &CancellationToken,
+) -> Result<(), C::Error>
+where
+    C: GracefulConnection,
+{
+    let mut connection = pin!(connection);
+    tokio::select! {
+        ended = connection.as_mut() => return ended,
+        () = idle => {}
+        () = closing.cancelled() => {}
+    }
+    connection.as_mut().graceful_shutdown();
+    connection.await
+}
+
+/// Completes once no request has been open on the connection for `idle`.
+async fn idle_for(open: &mut watch::Receiver<usize>, idle: Duration) {
+    loop {
+        if open.wait_for(|open| *open == 0).await.is_err() {
+            return;
+        }
+        if tokio::time::timeout(idle, open.changed()).await.is_err() {
+            return;
+        }
+    }
+}
+
+/// A request counted as open on its connection until dropped.
+struct OpenRequest(Arc<watch::Sender<usize>>);
+
+impl OpenRequest {
+    fn begin(open: &Arc<watch::Sender<usize>>) -> Self {
+        open.send_modify(|open| *open += 1);
+        Self(Arc::clone(open))
+    }
+}
+
+impl Drop for OpenRequest {
+    fn drop(&mut self) {
+        self.0.send_modify(|open| *open = open.saturating_sub(1));
     }
 }
 

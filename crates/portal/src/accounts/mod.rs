@@ -7,6 +7,7 @@
 
 pub mod members;
 
+use std::net::SocketAddr;
 use std::sync::LazyLock;
 
 use aicc_api::auth::{
@@ -16,10 +17,10 @@ use aicc_api::auth::{
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use axum::Json;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{ConnectInfo, FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
+use axum::{Extension, Json};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rand::RngCore as _;
@@ -169,11 +170,14 @@ pub fn caller_of(conn: &Connection, hash: &[u8; 32]) -> Result<Option<Caller>, A
         (status = 429, body = aicc_api::ErrorBody)))]
 pub async fn sign_in(
     State(state): State<AppState>,
+    address: Option<Extension<ConnectInfo<SocketAddr>>>,
     ApiJson(body): ApiJson<PasswordSignIn>,
 ) -> Result<Json<TokenGrant>, ApiError> {
     let wrong = || ApiError::Unauthorized("wrong e-mail or password".into());
     let email = body.email.trim().to_owned();
-    state.limiter.sign_in_allowed(&email)?;
+    let address =
+        address.map(|Extension(ConnectInfo(address))| crate::limits::network(address.ip()));
+    state.limiter.sign_in_allowed(&email, address)?;
     let lookup = email.clone();
     let stored = state
         .db
@@ -198,10 +202,10 @@ pub async fn sign_in(
         .await
         .unwrap_or(false);
     let Some(user_id) = user_id.filter(|_| matches) else {
-        state.limiter.sign_in_failed(&email);
+        state.limiter.sign_in_failed(&email, address);
         return Err(wrong());
     };
-    state.limiter.sign_in_succeeded(&email);
+    state.limiter.sign_in_succeeded(&email, address);
     let access_ttl = state.config.access_token_ttl_secs as i64;
     let grant = state
         .db
