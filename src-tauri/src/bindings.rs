@@ -17,7 +17,10 @@ mod tests {
         Artifact, Job, JobRequest, JobState, JobTransition, LogLine, LogPage, MetricSeries,
         ModelRef, Pool, Priority, Quota,
     };
+    use aicc_api::members::{Invitation, Member, MemberChange, NewInvitation};
+    use aicc_api::permissions::Action;
     use aicc_client::ErrorCode;
+    use aicc_client::accounts::Standing;
     use aicc_client::applications::ApplicationView;
     use aicc_client::catalog::{CatalogQuery, FacetCount, Facets, ModelSummary, SearchPage, Sort};
     use aicc_client::center::CenterInfo;
@@ -46,6 +49,12 @@ mod tests {
             Scope::decl(),
             NewPersonalToken::decl(),
             PersonalToken::decl(),
+            Action::decl(),
+            Standing::decl(),
+            Member::decl(),
+            MemberChange::decl(),
+            NewInvitation::decl(),
+            Invitation::decl(),
             CenterAccount::decl(),
             AccountList::decl(),
             Preferences::decl(),
@@ -109,6 +118,12 @@ mod tests {
             out.push_str(&declaration);
             out.push('\n');
         }
+        // The rules' numbers the UI checks before asking (the center checks too).
+        out.push_str(&format!(
+            "\n/** The shortest password an invited member may choose. */\n\
+             export const MIN_PASSWORD_CHARS = {};\n",
+            aicc_api::members::MIN_PASSWORD_CHARS
+        ));
         out
     }
 

@@ -9,19 +9,29 @@ use aicc_api::auth::Account;
 use aicc_client::accounts::PlainHttp;
 use aicc_client::config::{AppDirs, CenterAccount, Preferences, Settings};
 use aicc_client::network::NetworkSettings;
-use aicc_client::session::Session;
+use aicc_client::session::{Credentials, Session};
 use aicc_client::store::{Connection, Store};
 use aicc_client::sync::{SyncEngine, SyncOptions, SyncReport, SyncStatus};
-use aicc_client::vault::{CredentialStore, Keyring};
+use aicc_client::vault::{Keyring, Vault};
 use aicc_client::{Error, Result, accounts};
 use tokio::sync::{Mutex, OnceCell, watch};
 
 type ReportListener = Arc<dyn Fn(&SyncReport) + Send + Sync>;
 
+/// Where a sign-in is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// In the OS keyring, across restarts.
+    InKeyring,
+    /// In memory until the app quits: the user's choice when no keyring
+    /// can be used.
+    ThisSessionOnly,
+}
+
 /// The app's state, managed by Tauri.
 pub struct AppState {
     dirs: AppDirs,
-    vault: Arc<dyn CredentialStore>,
+    vault: Arc<Vault>,
     active: Mutex<Option<ActiveAccount>>,
     /// Set once the account active at start has been reopened.
     resumed: OnceCell<()>,
@@ -51,7 +61,7 @@ impl AppState {
         let (report, _) = watch::channel(SyncReport::idle());
         Self {
             dirs,
-            vault: Arc::new(Keyring::new()),
+            vault: Arc::new(Vault::new(Keyring::new())),
             active: Mutex::new(None),
             resumed: OnceCell::new(),
             report,
@@ -105,7 +115,7 @@ impl AppState {
             self.report.send_replace(SyncReport::idle());
             return;
         };
-        let opened = match Session::resume(account.clone(), Arc::clone(&self.vault)).await {
+        let opened = match Session::resume(account.clone(), self.vault.clone()).await {
             Ok(session) => {
                 Store::open(&self.dirs.store_file(&account)).map(|store| (session, store))
             }
@@ -124,19 +134,21 @@ impl AppState {
         url: &str,
         network: &NetworkSettings,
         proxy_password: Option<String>,
-        email: &str,
-        password: &str,
+        credentials: &Credentials,
         plain_http: PlainHttp,
+        keep: Keep,
     ) -> Result<Account> {
+        if keep == Keep::ThisSessionOnly {
+            self.vault.keep_for_this_session_only();
+        }
         self.resumed().await;
         self.keep_proxy_password(url, proxy_password).await?;
         let (session, who) = accounts::sign_in(
             &self.dirs,
-            Arc::clone(&self.vault),
+            self.vault.clone(),
             url,
             network,
-            email,
-            password,
+            credentials,
             plain_http,
         )
         .await?;
@@ -200,6 +212,14 @@ impl AppState {
         })
         .await
         .map_err(|e| Error::Keyring(format!("the keyring task stopped: {e}")))?
+    }
+
+    /// Whether the active account's sign-in lasts only until the app quits.
+    pub async fn signed_in_for_this_session_only(&self) -> bool {
+        match self.active().await.as_ref() {
+            Some(active) => self.vault.is_session_only(&active.account.key()),
+            None => false,
+        }
     }
 
     /// The active center and account, if any.

@@ -232,6 +232,11 @@ impl Driver {
     /// Starts tauri-driver on free ports; the apps it launches keep their
     /// settings and data under `home`.
     pub fn start(env: &Env, home: &Path) -> anyhow::Result<Self> {
+        Self::start_with(env, home, &[])
+    }
+
+    /// As [`Driver::start`], the apps it launches seeing `vars` too.
+    pub fn start_with(env: &Env, home: &Path, vars: &[(&str, &str)]) -> anyhow::Result<Self> {
         for dir in ["config", "data", "cache"] {
             std::fs::create_dir_all(home.join(dir))?;
         }
@@ -247,6 +252,7 @@ impl Driver {
             .env("XDG_CONFIG_HOME", home.join("config"))
             .env("XDG_DATA_HOME", home.join("data"))
             .env("XDG_CACHE_HOME", home.join("cache"))
+            .envs(vars.iter().copied())
             .stdout(Stdio::null())
             .spawn()
             .context("cannot start tauri-driver")?;
@@ -314,6 +320,67 @@ impl Driver {
 }
 
 impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A session bus of its own with no services to start: no Secret Service
+/// answers on it, as on a Linux desktop without a keyring or in WSL.
+#[derive(Debug)]
+pub struct BusWithoutKeyring {
+    child: Child,
+    /// `DBUS_SESSION_BUS_ADDRESS` for the apps that should use it.
+    pub address: String,
+    _config: tempfile::TempDir,
+}
+
+impl BusWithoutKeyring {
+    pub fn start() -> anyhow::Result<Self> {
+        let config = tempfile::tempdir()?;
+        let file = config.path().join("session.conf");
+        std::fs::write(
+            &file,
+            r#"<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"
+ "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
+<busconfig>
+  <type>session</type>
+  <listen>unix:tmpdir=/tmp</listen>
+  <auth>EXTERNAL</auth>
+  <policy context="default">
+    <allow send_destination="*" eavesdrop="true"/>
+    <allow eavesdrop="true"/>
+    <allow own="*"/>
+  </policy>
+</busconfig>
+"#,
+        )?;
+        let mut child = Command::new("dbus-daemon")
+            .arg(format!("--config-file={}", file.display()))
+            .args(["--nofork", "--print-address=1"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .context("cannot start dbus-daemon")?;
+        let mut address = String::new();
+        if let Some(out) = child.stdout.take() {
+            BufReader::new(out).read_line(&mut address)?;
+        }
+        let address = address.trim().to_owned();
+        if address.is_empty() {
+            let _ = child.kill();
+            bail!("dbus-daemon printed no bus address");
+        }
+        Ok(Self {
+            child,
+            address,
+            _config: config,
+        })
+    }
+}
+
+impl Drop for BusWithoutKeyring {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();

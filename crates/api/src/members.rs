@@ -30,9 +30,11 @@ pub struct Member {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MemberChange {
     /// `partner_member` or `partner_admin`.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub role: Option<Role>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
     pub active: Option<bool>,
 }
 

@@ -12,7 +12,7 @@ use aicc_api::jobs::{JobRequest, ModelRef, Priority};
 use aicc_api::sync::{ChangePage, DEFAULT_PAGE_SIZE};
 use aicc_client::catalog::{self, CatalogQuery, Sort};
 use aicc_client::network::NetworkSettings;
-use aicc_client::session::Session;
+use aicc_client::session::{Credentials, Session};
 use aicc_client::store::Store;
 use aicc_client::vault::CredentialStore;
 use anyhow::{Context as _, bail};
@@ -106,8 +106,7 @@ async fn sign_in(url: &str) -> anyhow::Result<Session> {
     let (session, _) = Session::sign_in(
         url,
         &NetworkSettings::default(),
-        "partner@demo.aicc",
-        "demo-password",
+        &Credentials::password("partner@demo.aicc", "demo-password"),
         Arc::new(Vault::default()),
     )
     .await?;

@@ -4,13 +4,32 @@
 use std::sync::Arc;
 
 use aicc_api::auth::Account;
+use aicc_api::permissions::Action;
+use serde::Serialize;
 
 use crate::config::{AppDirs, Settings};
 use crate::error::{Error, Result};
 use crate::network::NetworkSettings;
 use crate::portal::{center_url, is_plain_http_beyond_this_machine};
-use crate::session::Session;
+use crate::session::{Credentials, Session};
 use crate::vault::CredentialStore;
+
+/// Who the signed-in account is at its center now, and what its role
+/// lets it do there: the UI offers only those actions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+pub struct Standing {
+    pub account: Account,
+    pub may: Vec<Action>,
+}
+
+impl Standing {
+    pub fn of(account: Account) -> Self {
+        Self {
+            may: Action::of(account.role),
+            account,
+        }
+    }
+}
 
 /// How to treat a center whose address is plain `http://` beyond this
 /// machine.
@@ -22,7 +41,7 @@ pub enum PlainHttp {
     Allow,
 }
 
-/// Signs in with a password, keeps the refresh token in `vault`, and records
+/// Signs in, keeps the refresh token in `vault`, and records
 /// the account as the active one in the settings. A plain `http://` center
 /// beyond this machine is refused unless the user said to go on.
 pub async fn sign_in(
@@ -30,8 +49,7 @@ pub async fn sign_in(
     vault: Arc<dyn CredentialStore>,
     url: &str,
     network: &NetworkSettings,
-    email: &str,
-    password: &str,
+    credentials: &Credentials,
     plain_http: PlainHttp,
 ) -> Result<(Session, Account)> {
     let center = center_url(url)?;
@@ -40,7 +58,7 @@ pub async fn sign_in(
             url: center.to_string(),
         });
     }
-    let (session, who) = Session::sign_in(url, network, email, password, vault).await?;
+    let (session, who) = Session::sign_in(url, network, credentials, vault).await?;
     let settings_file = dirs.settings_file();
     let mut settings = Settings::load(&settings_file)?;
     settings.activate(session.account().clone());
@@ -81,8 +99,7 @@ mod tests {
             Arc::new(MemoryStore::default()),
             center,
             &NetworkSettings::default(),
-            "li.wei@robotics.example.cn",
-            "hunter2",
+            &Credentials::password("li.wei@robotics.example.cn", "hunter2"),
             PlainHttp::Refuse,
         )
         .await

@@ -10,9 +10,10 @@ use std::time::Duration;
 
 use aicc_api::ErrorBody;
 use aicc_api::auth::{
-    NewPersonalToken, PasswordSignIn, PersonalToken, RefreshTokenBody, TokenGrant,
+    Account, NewPersonalToken, PasswordSignIn, PersonalToken, RefreshTokenBody, TokenGrant,
 };
 use aicc_api::jobs::{Pool, Quota};
+use aicc_api::members::{Invitation, InvitationAcceptance, Member, MemberChange, NewInvitation};
 use aicc_api::sync::ChangePage;
 use futures_util::StreamExt as _;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
@@ -150,6 +151,17 @@ impl PortalClient {
         }
     }
 
+    /// Accepts an invitation: makes the account with the chosen password
+    /// and signs it in. A code works once, so this is not retried.
+    pub async fn accept_invitation(&self, code: &str, password: &str) -> Result<TokenGrant> {
+        let body = InvitationAcceptance {
+            code: code.trim().to_owned(),
+            password: password.to_owned(),
+        };
+        let url = self.url("v1/auth/invitations/accept");
+        self.send(|| self.http.post(url.clone()).json(&body)).await
+    }
+
     /// Trades a refresh token for a new access and refresh token.
     pub async fn refresh(&self, refresh_token: &str) -> Result<TokenGrant> {
         let body = RefreshTokenBody {
@@ -169,14 +181,8 @@ impl PortalClient {
         let body = RefreshTokenBody {
             refresh_token: refresh_token.to_owned(),
         };
-        let response = self
-            .send_raw(|| self.http.post(self.url("v1/auth/revoke")).json(&body))
-            .await?;
-        if response.status().is_success() {
-            Ok(())
-        } else {
-            Err(self.status_error(response).await)
-        }
+        self.send_empty(|| self.http.post(self.url("v1/auth/revoke")).json(&body))
+            .await
     }
 
     /// The account's live personal access tokens (without their secrets).
@@ -203,14 +209,59 @@ impl PortalClient {
     /// Revokes one of the account's personal access tokens.
     pub async fn revoke_personal_token(&self, token: &str, id: &str) -> Result<()> {
         let url = self.url(&format!("v1/auth/personal-tokens/{id}"));
-        let response = self
-            .send_raw(|| self.http.delete(url.clone()).bearer_auth(token))
-            .await?;
-        if response.status().is_success() {
-            Ok(())
-        } else {
-            Err(self.status_error(response).await)
-        }
+        self.send_empty(|| self.http.delete(url.clone()).bearer_auth(token))
+            .await
+    }
+
+    /// Who the token belongs to, as the center knows them now.
+    pub async fn me(&self, token: &str) -> Result<Account> {
+        let url = self.url("v1/me");
+        self.send(|| self.http.get(url.clone()).bearer_auth(token))
+            .await
+    }
+
+    /// The members of the account's organisation.
+    pub async fn members(&self, token: &str) -> Result<Vec<Member>> {
+        let url = self.url("v1/organisation/members");
+        self.send(|| self.http.get(url.clone()).bearer_auth(token))
+            .await
+    }
+
+    /// Changes a member's role or deactivates them (a partner admin's
+    /// action); either ends their sessions. Sets values, so a retry cannot
+    /// do it twice.
+    pub async fn change_member(
+        &self,
+        token: &str,
+        id: &str,
+        change: &MemberChange,
+    ) -> Result<Member> {
+        let url = self.url(&format!("v1/organisation/members/{id}"));
+        self.send(|| self.http.patch(url.clone()).bearer_auth(token).json(change))
+            .await
+    }
+
+    /// The organisation's open invitations (without their codes).
+    pub async fn invitations(&self, token: &str) -> Result<Vec<Invitation>> {
+        let url = self.url("v1/organisation/invitations");
+        self.send(|| self.http.get(url.clone()).bearer_auth(token))
+            .await
+    }
+
+    /// Invites someone; the answer holds the one-time code, this once. Not
+    /// retried with an idempotency key, for the reason personal access
+    /// tokens are not: a lost answer leaves an invitation to withdraw.
+    pub async fn invite(&self, token: &str, new: &NewInvitation) -> Result<Invitation> {
+        let url = self.url("v1/organisation/invitations");
+        self.send(|| self.http.post(url.clone()).bearer_auth(token).json(new))
+            .await
+    }
+
+    /// Withdraws an invitation: its code stops working.
+    pub async fn withdraw_invitation(&self, token: &str, id: &str) -> Result<()> {
+        let url = self.url(&format!("v1/organisation/invitations/{id}"));
+        self.send_empty(|| self.http.delete(url.clone()).bearer_auth(token))
+            .await
     }
 
     /// One page of a collection's change feed (`catalog`, `jobs`, `applications`).
@@ -335,6 +386,16 @@ impl PortalClient {
             .map_err(|e| self.transport_error(&e))?;
         serde_json::from_slice(&bytes)
             .map_err(|e| self.not_a_portal(format!("unexpected answer: {e}")))
+    }
+
+    /// Sends a request whose answer has no body worth reading.
+    async fn send_empty(&self, request: impl Fn() -> RequestBuilder) -> Result<()> {
+        let response = self.send_raw(request).await?;
+        if response.status().is_success() {
+            Ok(())
+        } else {
+            Err(self.status_error(response).await)
+        }
     }
 
     /// Sends, waiting out `Retry-After` on 429 and 503 a few times.

@@ -28,17 +28,53 @@ pub struct Session {
     access: Mutex<Option<(String, Instant)>>,
 }
 
+/// What a person signs in with.
+#[derive(Clone)]
+pub enum Credentials {
+    /// Their e-mail and password.
+    Password { email: String, password: String },
+    /// A partner admin's invitation code and the password they choose:
+    /// the account is made as they sign in.
+    Invitation { code: String, password: String },
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Password { email, .. } => f
+                .debug_struct("Password")
+                .field("email", email)
+                .finish_non_exhaustive(),
+            Self::Invitation { .. } => f.debug_struct("Invitation").finish_non_exhaustive(),
+        }
+    }
+}
+
+impl Credentials {
+    /// An e-mail and password.
+    pub fn password(email: &str, password: &str) -> Self {
+        Self::Password {
+            email: email.trim().to_owned(),
+            password: password.to_owned(),
+        }
+    }
+}
+
 impl Session {
-    /// Signs in with a password and keeps the refresh token in `vault`.
+    /// Signs in and keeps the refresh token in `vault`.
     pub async fn sign_in(
         url: &str,
         network: &NetworkSettings,
-        email: &str,
-        password: &str,
+        credentials: &Credentials,
         vault: Arc<dyn CredentialStore>,
     ) -> Result<(Self, Account)> {
         let portal = client(url, network, vault.as_ref()).await?;
-        let grant = portal.sign_in(email.trim(), password).await?;
+        let grant = match credentials {
+            Credentials::Password { email, password } => portal.sign_in(email, password).await?,
+            Credentials::Invitation { code, password } => {
+                portal.accept_invitation(code, password).await?
+            }
+        };
         let account = CenterAccount {
             url: portal.base().to_string(),
             email: grant.account.email.clone(),
@@ -51,7 +87,15 @@ impl Session {
             access: Mutex::new(None),
         };
         let who = grant.account.clone();
-        let access = session.keep(grant).await?;
+        let refresh = grant.refresh_token.clone();
+        let access = match session.keep(grant).await {
+            Ok(access) => access,
+            Err(e) => {
+                // Not kept, so never to be used: end it at the center.
+                let _ = session.portal.revoke(&refresh).await;
+                return Err(e);
+            }
+        };
         *session.access.lock().await = Some(access);
         Ok((session, who))
     }

@@ -570,6 +570,7 @@ mod tests {
     use aicc_portal::config::{Config, ExecutorConfig};
 
     use super::*;
+    use crate::session::Credentials;
     use crate::vault::{CredentialStore as _, MemoryStore};
     use crate::{notifications, outbox};
 
@@ -635,8 +636,7 @@ mod tests {
         let (session, account) = Session::sign_in(
             url,
             &Default::default(),
-            "partner@demo.aicc",
-            "demo-password",
+            &Credentials::password("partner@demo.aicc", "demo-password"),
             vault.clone(),
         )
         .await

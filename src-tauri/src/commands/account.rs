@@ -4,25 +4,36 @@ use aicc_api::auth::{Account, NewPersonalToken, PersonalToken};
 use aicc_client::accounts::PlainHttp;
 use aicc_client::config::CenterAccount;
 use aicc_client::network::NetworkSettings;
+use aicc_client::session::Credentials;
 use serde::Serialize;
 use tauri::State;
 
 use crate::error::{CommandResult, not_signed_in};
-use crate::state::AppState;
+use crate::state::{AppState, Keep};
 
-/// Signs in with e-mail and password; the account becomes the active one.
-/// A plain `http://` center beyond this machine is refused (`plain_http`)
-/// until the user, told what it means, says to go on.
+/// Signs in with e-mail and password, or with an invitation code and the
+/// password the invited person chooses; the account becomes the active
+/// one. A plain `http://` center beyond this machine is refused
+/// (`plain_http`) until the user, told what it means, says to go on. When
+/// no keyring can be used (`keyring_unavailable`) the user may choose to
+/// sign in for this session only: nothing is kept once the app quits.
 #[tauri::command]
+#[allow(clippy::too_many_arguments)] // the sign-in form's fields, as the UI sends them
 pub async fn sign_in(
     state: State<'_, AppState>,
     url: String,
     email: String,
     password: String,
+    invitation_code: Option<String>,
     network: Option<NetworkSettings>,
     proxy_password: Option<String>,
     allow_plain_http: Option<bool>,
+    session_only: Option<bool>,
 ) -> CommandResult<Account> {
+    let credentials = match invitation_code {
+        Some(code) => Credentials::Invitation { code, password },
+        None => Credentials::password(&email, &password),
+    };
     let plain_http = if allow_plain_http.unwrap_or(false) {
         PlainHttp::Allow
     } else {
@@ -33,9 +44,13 @@ pub async fn sign_in(
             &url,
             &network.unwrap_or_default(),
             proxy_password,
-            &email,
-            &password,
+            &credentials,
             plain_http,
+            if session_only.unwrap_or(false) {
+                Keep::ThisSessionOnly
+            } else {
+                Keep::InKeyring
+            },
         )
         .await?)
 }
@@ -44,6 +59,13 @@ pub async fn sign_in(
 #[tauri::command]
 pub async fn current_account(state: State<'_, AppState>) -> CommandResult<Option<CenterAccount>> {
     Ok(state.current_account().await)
+}
+
+/// Whether the active account's sign-in lasts only until the app quits
+/// (no keyring could keep it): the window says so, and how to fix it.
+#[tauri::command]
+pub async fn session_only(state: State<'_, AppState>) -> CommandResult<bool> {
+    Ok(state.signed_in_for_this_session_only().await)
 }
 
 /// Every signed-in account and which one is shown.

@@ -4,6 +4,7 @@ pub mod account;
 pub mod applications;
 pub mod catalog;
 pub mod jobs;
+pub mod members;
 #[cfg(test)]
 pub mod names;
 pub mod notifications;

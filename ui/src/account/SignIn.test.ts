@@ -3,7 +3,7 @@ import { mount, unmount } from 'svelte';
 import { settle, typeInto } from '../lib/testing';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { setupI18n } from '../i18n';
-import type { AccountList } from '../lib/bindings';
+import { MIN_PASSWORD_CHARS, type AccountList } from '../lib/bindings';
 import SignIn from './SignIn.svelte';
 
 describe('SignIn', () => {
@@ -129,5 +129,60 @@ describe('SignIn', () => {
     expect(document.querySelector<HTMLInputElement>('input[name=proxy-url]')?.value).toBe(
       'http://proxy:8080',
     );
+  });
+
+  it('offers to sign in for this session only when no keyring can keep the sign-in', async () => {
+    setupI18n('zh-CN');
+    mockIPC((command, args) => {
+      if (command === 'list_accounts') return accounts;
+      if (command === 'sign_in') {
+        const call = args as Record<string, unknown>;
+        signIns.push(call);
+        if (!call.sessionOnly) throw { code: 'keyring_unavailable', message: 'no keyring' };
+        return { email: 'li.wei@robotics.example.cn' };
+      }
+      throw new Error(`unexpected command ${command}`);
+    });
+    let signedIn = false;
+    component = mount(SignIn, {
+      target: document.body,
+      props: { onSignedIn: () => (signedIn = true) },
+    });
+    await settle();
+    typeInto('input[name=center]', 'https://aicc.example.cn');
+    typeInto('input[name=email]', 'li.wei@robotics.example.cn');
+    typeInto('input[name=password]', 'hunter2');
+    document.querySelector<HTMLFormElement>('form')?.requestSubmit();
+    await settle();
+    const offer = document.querySelector('[data-testid=no-keyring]');
+    expect(offer?.textContent).toContain('钥匙串');
+    expect(signedIn).toBe(false);
+    expect(document.querySelector<HTMLInputElement>('input[name=password]')?.value).toBe('hunter2');
+    offer?.querySelector('button')?.click();
+    await settle();
+    expect(signIns.map((call) => call.sessionOnly)).toEqual([false, true]);
+    expect(signedIn).toBe(true);
+  });
+
+  it('signs an invited person in with their code and the password they choose', async () => {
+    component = mount(SignIn, { target: document.body, props: { onSignedIn: () => {} } });
+    await settle();
+    document.querySelector<HTMLButtonElement>('[data-testid=invited]')?.click();
+    await settle();
+    expect(document.querySelector('input[name=email]')).toBeNull();
+    typeInto('input[name=center]', 'https://aicc.example.cn');
+    typeInto('input[name=code]', 'aic_one-time');
+    typeInto('input[name=password]', 'a long new password');
+    const password = document.querySelector<HTMLInputElement>('input[name=password]');
+    expect(password?.minLength).toBe(MIN_PASSWORD_CHARS);
+    expect(password?.autocomplete).toBe('new-password');
+    document.querySelector<HTMLFormElement>('form')?.requestSubmit();
+    await settle();
+    expect(signIns).toHaveLength(1);
+    expect(signIns[0]).toMatchObject({
+      url: 'https://aicc.example.cn',
+      invitationCode: 'aic_one-time',
+      password: 'a long new password',
+    });
   });
 });

@@ -13,10 +13,13 @@ import type {
   OpenRoute,
   FieldProblem,
   Inbox,
+  Invitation,
   JobRequest,
   JobState,
   JobView,
   LogPage,
+  Member,
+  MemberChange,
   MetricSeries,
   OutboxEntry,
   CatalogQuery,
@@ -25,10 +28,12 @@ import type {
   Facets,
   ModelDetail,
   NetworkSettings,
+  NewInvitation,
   NewPersonalToken,
   PersonalToken,
   Preferences,
   SearchPage,
+  Standing,
   SyncReport,
 } from './bindings';
 
@@ -43,7 +48,20 @@ export const api = {
     network: NetworkSettings | null = null,
     proxyPassword: string | null = null,
     allowPlainHttp = false,
-  ) => invoke<Account>('sign_in', { url, email, password, network, proxyPassword, allowPlainHttp }),
+    invitationCode: string | null = null,
+    sessionOnly = false,
+  ) =>
+    invoke<Account>('sign_in', {
+      url,
+      email,
+      password,
+      network,
+      proxyPassword,
+      allowPlainHttp,
+      invitationCode,
+      sessionOnly,
+    }),
+  sessionOnly: () => invoke<boolean>('session_only'),
   currentAccount: () => invoke<CenterAccount | null>('current_account'),
   listAccounts: () => invoke<AccountList>('list_accounts'),
   switchAccount: (index: number) => invoke<null>('switch_account', { index }),
@@ -52,6 +70,14 @@ export const api = {
   createPersonalToken: (token: NewPersonalToken) =>
     invoke<PersonalToken>('create_personal_token', { new: token }),
   revokePersonalToken: (id: string) => invoke<null>('revoke_personal_token', { id }),
+  myStanding: () => invoke<Standing>('my_standing'),
+  listMembers: () => invoke<Member[]>('list_members'),
+  changeMember: (id: string, change: MemberChange) =>
+    invoke<Member>('change_member', { id, change }),
+  listInvitations: () => invoke<Invitation[]>('list_invitations'),
+  inviteMember: (invitation: NewInvitation) =>
+    invoke<Invitation>('invite_member', { new: invitation }),
+  withdrawInvitation: (id: string) => invoke<null>('withdraw_invitation', { id }),
   catalogSearch: (query: CatalogQuery, offset: number, limit: number) =>
     invoke<SearchPage>('catalog_search', { query, offset, limit }),
   catalogFacets: (query: CatalogQuery) => invoke<Facets>('catalog_facets', { query }),

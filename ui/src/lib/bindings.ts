@@ -23,6 +23,38 @@ export type PersonalToken = { id: string, name: string, token?: string, scopes: 
  */
 last_used_at: string | null, };
 
+export type Action = "read_catalog" | "keep_favourites" | "read_organisation" | "submit_job" | "cancel_own_job" | "cancel_organisation_job" | "edit_application" | "submit_application" | "read_every_application" | "review_application" | "manage_members" | "manage_own_tokens";
+
+export type Standing = { account: Account, may: Array<Action>, };
+
+export type Member = { id: string, email: string, name: string, role: Role, 
+/**
+ * A deactivated member cannot sign in; their sessions were ended.
+ */
+active: boolean, };
+
+export type MemberChange = { 
+/**
+ * `partner_member` or `partner_admin`.
+ */
+role?: Role, active?: boolean, };
+
+export type NewInvitation = { email: string, name: string, 
+/**
+ * `partner_member` or `partner_admin`.
+ */
+role: Role, };
+
+export type Invitation = { id: string, email: string, name: string, role: Role, 
+/**
+ * RFC 3339.
+ */
+created_at: string, 
+/**
+ * RFC 3339.
+ */
+expires_at: string, code?: string, };
+
 export type CenterAccount = { 
 /**
  * The portal's address.
@@ -377,3 +409,6 @@ export type OpenRoute = { route: string, notification: number, };
 export type ErrorCode = "offline" | "wrong_credentials" | "session_ended" | "not_a_portal" | "untrusted_certificate" | "plain_http" | "keyring_unavailable" | "invalid_input" | "portal" | "newer_store" | "internal";
 
 export type CommandError = { code: ErrorCode, message: string, };
+
+/** The shortest password an invited member may choose. */
+export const MIN_PASSWORD_CHARS = 10;

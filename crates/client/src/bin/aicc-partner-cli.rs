@@ -10,7 +10,7 @@ use std::sync::Arc;
 use aicc_client::accounts::PlainHttp;
 use aicc_client::config::{AppDirs, Settings};
 use aicc_client::network::NetworkSettings;
-use aicc_client::session::Session;
+use aicc_client::session::{Credentials, Session};
 use aicc_client::store::Store;
 use aicc_client::vault::Keyring;
 use clap::{Parser, Subcommand};
@@ -86,8 +86,7 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 vault,
                 &center,
                 &NetworkSettings::default(),
-                &email,
-                password,
+                &Credentials::password(&email, password),
                 if allow_plain_http {
                     PlainHttp::Allow
                 } else {
