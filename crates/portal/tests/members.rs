@@ -253,8 +253,6 @@ async fn an_invitation_ends_with_the_session_of_the_admin_who_made_it() {
 
 #[tokio::test]
 async fn an_admin_deactivated_while_their_request_was_arriving_changes_nothing() {
-    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
-
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(config(&dir)).await;
     let admin = server.token("partner@demo.aicc").await;
@@ -273,20 +271,14 @@ async fn an_admin_deactivated_while_their_request_was_arriving_changes_nothing()
     let engineer = server.token("engineer@demo.aicc").await;
 
     // The engineer sends headers, then holds the body back.
-    let body = r#"{"active": true}"#;
-    let address = server.url.trim_start_matches("http://").to_owned();
-    let mut held = tokio::net::TcpStream::connect(&address).await.unwrap();
-    held.write_all(
-        format!(
-            "PATCH {engineer_at} HTTP/1.1\r\nHost: portal\r\nAuthorization: Bearer {engineer}\r\n\
-             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-            body.len()
+    let held = server
+        .hold(
+            Method::PATCH,
+            &engineer_at,
+            &engineer,
+            json!({"active": true}),
         )
-        .as_bytes(),
-    )
-    .await
-    .unwrap();
-    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        .await;
     let (status, _) = server
         .call(
             Method::PATCH,
@@ -296,9 +288,7 @@ async fn an_admin_deactivated_while_their_request_was_arriving_changes_nothing()
         )
         .await;
     assert_eq!(status, StatusCode::OK);
-    held.write_all(body.as_bytes()).await.unwrap();
-    let mut answer = String::new();
-    held.read_to_string(&mut answer).await.unwrap();
+    let answer = held.send().await;
     assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
     let list = members(&server, &admin).await;
     let engineer = list

@@ -640,3 +640,91 @@ async fn expired_and_long_revoked_tokens_are_purged() {
     let (status, _) = server.call(Method::GET, "/v1/me", Some(&live), None).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn writes_still_arriving_when_their_author_is_deactivated_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let admin = server.token("partner@demo.aicc").await;
+    let engineer = server.token("engineer@demo.aicc").await;
+    let (_, members) = server
+        .call(Method::GET, "/v1/organisation/members", Some(&admin), None)
+        .await;
+    let engineer_id = members
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["email"] == "engineer@demo.aicc")
+        .unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let engineer_at = format!("/v1/organisation/members/{engineer_id}");
+    let jobs_before = job_count(&server, &admin).await;
+
+    // A job request and a personal access token, their bodies held back
+    // while a partner admin deactivates their author.
+    let job_request = server
+        .hold(
+            Method::POST,
+            "/v1/jobs",
+            &engineer,
+            job("atlas-800t-a2", 1, 1, 1.0),
+        )
+        .await;
+    let token_request = server
+        .hold(
+            Method::POST,
+            "/v1/auth/personal-tokens",
+            &engineer,
+            json!({"name": "nightly", "scopes": ["jobs"]}),
+        )
+        .await;
+    let (status, _) = server
+        .call(
+            Method::PATCH,
+            &engineer_at,
+            Some(&admin),
+            Some(json!({"active": false})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    for held in [job_request, token_request] {
+        let answer = held.send().await;
+        assert!(answer.starts_with("HTTP/1.1 401"), "{answer}");
+    }
+    assert_eq!(
+        job_count(&server, &admin).await,
+        jobs_before,
+        "no job was queued"
+    );
+
+    // Reactivated, the engineer finds no token made while they were out.
+    let (status, _) = server
+        .call(
+            Method::PATCH,
+            &engineer_at,
+            Some(&admin),
+            Some(json!({"active": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let engineer = server.token("engineer@demo.aicc").await;
+    let (_, tokens) = server
+        .call(
+            Method::GET,
+            "/v1/auth/personal-tokens",
+            Some(&engineer),
+            None,
+        )
+        .await;
+    assert_eq!(tokens, json!([]));
+}
+
+async fn job_count(server: &Server, token: &str) -> usize {
+    let (status, page) = server
+        .call(Method::GET, "/v1/jobs/changes?after=0", Some(token), None)
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    page["changes"].as_array().unwrap().len()
+}

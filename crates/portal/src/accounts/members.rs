@@ -63,7 +63,7 @@ pub async fn change(
         .call(move |conn| {
             let tx = conn.transaction()?;
             let current = member(&tx, caller.organisation_id, &id)?;
-            still(&tx, &caller)?.may(Action::ManageMembers)?;
+            caller.now(&tx)?.may(Action::ManageMembers)?;
             let role = change.role.unwrap_or(current.role);
             let active = change.active.unwrap_or(current.active);
             if role == current.role && active == current.active {
@@ -164,7 +164,7 @@ pub async fn invite(
         .db
         .call(move |conn| {
             let tx = conn.transaction()?;
-            still(&tx, &caller)?.may(Action::ManageMembers)?;
+            caller.now(&tx)?.may(Action::ManageMembers)?;
             let taken: bool = tx.query_row(
                 "SELECT EXISTS (SELECT 1 FROM users WHERE email = ?1)",
                 [&email],
@@ -311,17 +311,6 @@ pub async fn accept(
         })
         .await?;
     Ok(Json(grant))
-}
-
-/// The caller as the database knows them now, not as when the request's
-/// headers arrived: a member deactivated or demoted while their request
-/// was still arriving can no longer change who belongs.
-fn still(conn: &Connection, caller: &Caller) -> Result<Caller, ApiError> {
-    super::caller_of(conn, &caller.token_hash)?.ok_or_else(|| {
-        ApiError::Unauthorized(
-            "your session ended while this request was sent; sign in again".into(),
-        )
-    })
 }
 
 fn members_of(conn: &Connection, organisation_id: i64) -> Result<Vec<Member>, ApiError> {

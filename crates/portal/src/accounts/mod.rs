@@ -65,6 +65,18 @@ impl Caller {
     pub fn can(&self, action: Action) -> bool {
         self.may(action).is_ok()
     }
+
+    /// The caller as the database knows them now, not as when the
+    /// request's headers arrived: every write asks this inside its
+    /// transaction, so someone deactivated, demoted or signed out while
+    /// their request's body was still arriving changes nothing.
+    pub fn now(&self, conn: &Connection) -> Result<Caller, ApiError> {
+        caller_of(conn, &self.token_hash)?.ok_or_else(|| {
+            ApiError::Unauthorized(
+                "your session ended while this request was sent; sign in again".into(),
+            )
+        })
+    }
 }
 
 /// Who a request's bearer token belongs to, as the rate limiter found it
@@ -365,6 +377,8 @@ pub async fn create_personal_token(
     state
         .db
         .call(move |conn| {
+            let caller = caller.now(conn)?;
+            caller.may(Action::ManageOwnTokens)?;
             conn.execute(
                 "INSERT INTO personal_tokens (id, user_id, name, hash, created_at, expires_at, scopes)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

@@ -40,6 +40,8 @@ pub async fn create(
         .db
         .call(move |conn| {
             let tx = conn.transaction()?;
+            let caller = caller.now(&tx)?;
+            caller.may(Action::EditApplication)?;
             let id = new_id("app");
             let now = now_ms();
             let rev = feed::next_rev(&tx)?;
@@ -76,6 +78,7 @@ pub async fn update(
         .db
         .call(move |conn| {
             let tx = conn.transaction()?;
+            let caller = caller.now(&tx)?;
             let (current, organisation) = visible(&tx, &caller, &id)?;
             caller.may(Action::EditApplication)?;
             editable(current)?;
@@ -109,6 +112,7 @@ pub async fn submit(
         .db
         .call(move |conn| {
             let tx = conn.transaction()?;
+            let caller = caller.now(&tx)?;
             let (current, organisation) = visible(&tx, &caller, &id)?;
             caller.may(Action::SubmitApplication)?;
             editable(current)?;
@@ -157,6 +161,7 @@ pub async fn review(
     let (application, rev, organisation) = state
         .db
         .call(move |conn| {
+            let caller = caller.now(conn)?;
             let (_, organisation) = visible(conn, &caller, &id)?;
             caller.may(Action::ReviewApplication)?;
             let (application, rev) = apply_review(conn, &id, caller.user_id, &review)?;
@@ -326,6 +331,7 @@ pub async fn upload(
         .db
         .call(move |conn| {
             let tx = conn.transaction()?;
+            let caller = caller.now(&tx)?;
             let (current, organisation) = visible(&tx, &caller, &id)?;
             caller.may(Action::EditApplication)?;
             editable(current)?;

@@ -81,6 +81,8 @@ pub async fn add_favourite(
     let favourites = state
         .db
         .call(move |conn| {
+            let caller = caller.now(conn)?;
+            caller.may(Action::KeepFavourites)?;
             if live_model(conn, &model_id)?.is_none() {
                 return Err(ApiError::not_found("model"));
             }
@@ -107,6 +109,8 @@ pub async fn remove_favourite(
     let favourites = state
         .db
         .call(move |conn| {
+            let caller = caller.now(conn)?;
+            caller.may(Action::KeepFavourites)?;
             conn.execute(
                 "DELETE FROM favourites WHERE user_id = ?1 AND model_id = ?2",
                 params![caller.user_id, model_id],

@@ -43,6 +43,8 @@ pub async fn create(
         .db
         .call(move |conn| {
             let tx = conn.transaction()?;
+            let caller = caller.now(&tx)?;
+            caller.may(Action::SubmitJob)?;
             admit(&tx, &caller, &request, hours)?;
             let id = insert(&tx, &caller, &request)?;
             let job = load(&tx, &id)?;
@@ -125,6 +127,7 @@ pub async fn cancel(
         .db
         .call(move |conn| {
             let tx = conn.transaction()?;
+            let caller = caller.now(&tx)?;
             let (current, owner) = visible(&tx, &caller, &id)?;
             caller.may(if owner == caller.user_id {
                 Action::CancelOwnJob

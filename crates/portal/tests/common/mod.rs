@@ -48,6 +48,31 @@ impl Server {
         }
     }
 
+    /// Sends a request's headers and holds its body back until
+    /// [`Held::send`]: what a slow network does to a partner's write.
+    pub async fn hold(&self, method: Method, path: &str, token: &str, body: Value) -> Held {
+        use tokio::io::AsyncWriteExt as _;
+
+        let body = body.to_string();
+        let address = self.url.trim_start_matches("http://").to_owned();
+        let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+        stream
+            .write_all(
+                format!(
+                    "{method} {path} HTTP/1.1\r\nHost: portal\r\nAuthorization: Bearer {token}\r\n\
+                     Content-Type: application/json\r\nContent-Length: {}\r\n\
+                     Connection: close\r\n\r\n",
+                    body.len()
+                )
+                .as_bytes(),
+            )
+            .await
+            .unwrap();
+        // Let the portal read the headers and find who asks.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        Held { stream, body }
+    }
+
     /// Stops gracefully and waits until the portal has shut down.
     pub async fn shutdown(mut self) {
         if let Some(stop) = self.stop.take() {
@@ -173,5 +198,23 @@ pub async fn wait_for(
             "gave up waiting: {body}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// A request whose body has not been sent yet.
+pub struct Held {
+    stream: tokio::net::TcpStream,
+    body: String,
+}
+
+impl Held {
+    /// Sends the body; the whole answer, status line first.
+    pub async fn send(mut self) -> String {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+        self.stream.write_all(self.body.as_bytes()).await.unwrap();
+        let mut answer = String::new();
+        self.stream.read_to_string(&mut answer).await.unwrap();
+        answer
     }
 }
