@@ -49,6 +49,34 @@ async fn an_invited_person_joins_with_the_code_once_and_is_signed_in() {
     assert_eq!(refused["error"]["field"], "email");
     let (status, refused) = invite("engineer@demo.aicc").await;
     assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    // Someone else's account answers as an unknown address would: a
+    // partner admin learns nothing of other organisations' people.
+    let (status, elsewhere) = invite("member@other.aicc").await;
+    assert_eq!(status, StatusCode::CREATED, "{elsewhere}");
+    let (status, refused) = server
+        .call(
+            Method::POST,
+            "/v1/auth/invitations/accept",
+            None,
+            Some(json!({"code": elsewhere["code"], "password": "long enough password"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("sign in with it"),
+        "{refused}"
+    );
+    let withdraw = format!(
+        "/v1/organisation/invitations/{}",
+        elsewhere["id"].as_str().unwrap()
+    );
+    let (status, _) = server
+        .call(Method::DELETE, &withdraw, Some(&admin), None)
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
 
     let (status, invitation) = invite("wang.fang@robotics.example.cn").await;
     assert_eq!(status, StatusCode::CREATED, "{invitation}");

@@ -165,14 +165,17 @@ pub async fn invite(
         .call(move |conn| {
             let tx = conn.transaction()?;
             caller.now(&tx)?.may(Action::ManageMembers)?;
-            let taken: bool = tx.query_row(
-                "SELECT EXISTS (SELECT 1 FROM users WHERE email = ?1)",
-                [&email],
+            // Only the organisation's own members are told apart: whether an
+            // address has an account elsewhere is not a partner's to learn
+            // (accepting such an invitation says so to the address's owner).
+            let member: bool = tx.query_row(
+                "SELECT EXISTS (SELECT 1 FROM users WHERE email = ?1 AND organisation_id = ?2)",
+                params![&email, caller.organisation_id],
                 |r| r.get(0),
             )?;
-            if taken {
+            if member {
                 return Err(ApiError::Conflict(format!(
-                    "{email} already has an account; a center admin can move it to your organisation"
+                    "{email} is already a member of your organisation"
                 )));
             }
             let created = now();
