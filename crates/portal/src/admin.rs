@@ -83,6 +83,17 @@ pub fn organisation_id(conn: &Connection, name: &str) -> Result<i64, ApiError> {
     .ok_or_else(|| ApiError::NotFound(format!("no organisation named \"{name}\"")))
 }
 
+/// Whether the user with `email` has been deactivated.
+pub fn is_deactivated(conn: &Connection, email: &str) -> Result<bool, ApiError> {
+    conn.query_row(
+        "SELECT deactivated_at IS NOT NULL FROM users WHERE email = ?1",
+        [email],
+        |r| r.get(0),
+    )
+    .optional()?
+    .ok_or_else(|| ApiError::NotFound(format!("no user with the e-mail {email}")))
+}
+
 /// The id of the user with `email`.
 pub fn user_id(conn: &Connection, email: &str) -> Result<i64, ApiError> {
     conn.query_row("SELECT id FROM users WHERE email = ?1", [email], |r| {

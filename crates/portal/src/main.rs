@@ -73,7 +73,9 @@ enum AdminCommand {
         #[arg(long)]
         kind: String,
     },
-    /// Create a user, or reset their password; the password is read from stdin.
+    /// Create a user, or reset their password (a deactivated user stays
+    /// deactivated); the password is read from stdin. Center staff belong
+    /// to the center's organisation, partners' roles to partners'.
     CreateUser {
         #[arg(long)]
         organisation: String,
@@ -245,6 +247,12 @@ fn run_admin(db: &Db, command: AdminCommand) -> anyhow::Result<()> {
                 };
                 accounts::upsert_user(conn, org, &email, &name, role, password)?;
                 println!("user {email} ({}) in {organisation}", role.as_str());
+                if admin::is_deactivated(conn, &email)? {
+                    println!(
+                        "{email} stays deactivated, as their organisation chose: a partner admin \
+                         reactivates them in the app's Settings → Members"
+                    );
+                }
             }
             AdminCommand::SetQuota {
                 organisation,

@@ -147,3 +147,66 @@ fn staff_set_up_an_organisation_its_quota_a_pool_and_the_catalog() {
         "{err}"
     );
 }
+
+#[test]
+fn a_password_reset_keeps_a_deactivation_and_roles_stay_on_their_side() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path();
+    let create_user = |organisation: &str, email: &str, role: &str| {
+        admin(
+            data,
+            &[
+                "create-user",
+                "--organisation",
+                organisation,
+                "--email",
+                email,
+                "--name",
+                "Zhao Lei",
+                "--role",
+                role,
+            ],
+            Some("a-long-enough-password\n"),
+        )
+    };
+    let (success, _, err) = admin(
+        data,
+        &[
+            "create-organisation",
+            "--name",
+            "Hebei Rail Vision",
+            "--kind",
+            "isv",
+        ],
+        None,
+    );
+    assert!(success, "{err}");
+    let (success, _, err) =
+        create_user("Hebei Rail Vision", "ops@railvision.cn", "center-reviewer");
+    assert!(
+        !success && err.contains("center staff belong to the center's own organisation"),
+        "{err}"
+    );
+    let (success, _, err) = create_user("Hebei Rail Vision", "ops@railvision.cn", "partner-member");
+    assert!(success, "{err}");
+
+    // Their organisation deactivated them; a reset by the center keeps that.
+    let db = rusqlite::Connection::open(data.join("portal.sqlite3")).unwrap();
+    db.execute(
+        "UPDATE users SET deactivated_at = 1 WHERE email = 'ops@railvision.cn'",
+        [],
+    )
+    .unwrap();
+    let (success, out, err) =
+        create_user("Hebei Rail Vision", "ops@railvision.cn", "partner-member");
+    assert!(success, "{err}");
+    assert!(out.contains("stays deactivated"), "{out}");
+    let deactivated: bool = db
+        .query_row(
+            "SELECT deactivated_at IS NOT NULL FROM users WHERE email = 'ops@railvision.cn'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    assert!(deactivated);
+}

@@ -543,6 +543,25 @@ pub fn upsert_user(
     role: Role,
     password: &str,
 ) -> Result<(), ApiError> {
+    let kind: String = conn
+        .query_row(
+            "SELECT kind FROM organisations WHERE id = ?1",
+            [organisation_id],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("organisation"))?;
+    let staff = matches!(role, Role::CenterReviewer | Role::CenterAdmin);
+    if staff != (kind == "center") {
+        return Err(ApiError::invalid(
+            "role",
+            if staff {
+                "center staff belong to the center's own organisation; choose it, or a partner role"
+            } else {
+                "the center's organisation holds center staff only; choose center_reviewer or center_admin"
+            },
+        ));
+    }
     let existing: Option<(i64, i64, String, String)> = conn
         .query_row(
             "SELECT id, organisation_id, role, password_hash FROM users WHERE email = ?1",
@@ -554,7 +573,7 @@ pub fn upsert_user(
     conn.execute(
         "INSERT INTO users (organisation_id, email, name, role, password_hash) VALUES (?1, ?2, ?3, ?4, ?5)
          ON CONFLICT (email) DO UPDATE SET organisation_id = excluded.organisation_id, name = excluded.name,
-         role = excluded.role, password_hash = excluded.password_hash, deactivated_at = NULL",
+         role = excluded.role, password_hash = excluded.password_hash",
         params![organisation_id, email, name, role.as_str(), hash],
     )?;
     if let Some((user_id, old_organisation, old_role, old_hash)) = existing {
