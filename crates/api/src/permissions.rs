@@ -95,6 +95,15 @@ impl Action {
         TABLE.iter().map(|(action, _)| *action)
     }
 
+    /// What cancelling a job asks: one's own, or anyone's in the organisation.
+    pub fn to_cancel(own_job: bool) -> Action {
+        if own_job {
+            CancelOwnJob
+        } else {
+            CancelOrganisationJob
+        }
+    }
+
     /// What `role` may do, in the table's order.
     pub fn of(role: Role) -> Vec<Action> {
         Self::all().filter(|a| a.allowed_for(role)).collect()

@@ -1,27 +1,33 @@
-//! The center's compute as the app last saw it: its pools (kind, free and
-//! total NPUs, queue) and the organisation's NPU-hour quota, refreshed on
-//! every sync and kept for the training form to use offline; and a
-//! request's cost checked against them before it is sent.
+//! The center as the app last saw it: its pools (kind, free and total NPUs,
+//! queue), the organisation's NPU-hour quota and the account's standing
+//! (its role and what that may do), refreshed on every sync and kept for
+//! the screens to use offline; and a request's cost checked against them
+//! before it is sent.
 
 use aicc_api::FieldError;
+use aicc_api::auth::Account;
 use aicc_api::jobs::{JobRequest, Pool, Quota};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 
+use crate::accounts::Standing;
 use crate::error::Result;
 use crate::session::Session;
 use crate::store::Store;
 
-/// The pools and quota, and when the center said so.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+/// The pools, quota and standing, and when the center said so.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS)]
 pub struct CenterInfo {
     pub pools: Vec<Pool>,
     pub quota: Option<Quota>,
+    /// Unknown until the first sync: the screens then offer everything and
+    /// the center decides.
+    pub standing: Option<Standing>,
     pub fetched_at: Option<String>,
 }
 
-/// Asks the center for its pools and quota and keeps them.
+/// Asks the center for its pools, quota and who the account is, and keeps them.
 pub async fn refresh(session: &Session, store: &Store, now: &str) -> Result<()> {
     let pools = session
         .authorized(|token| async move { session.portal().pools(&token).await })
@@ -29,11 +35,18 @@ pub async fn refresh(session: &Session, store: &Store, now: &str) -> Result<()> 
     let quota = session
         .authorized(|token| async move { session.portal().quota(&token).await })
         .await?;
+    let account = session
+        .authorized(|token| async move { session.portal().me(&token).await })
+        .await?;
     let now = now.to_owned();
     store
         .call(move |conn| {
             let tx = conn.transaction()?;
-            for (key, body) in [("pools", serde_json::to_string(&pools)?), ("quota", serde_json::to_string(&quota)?)] {
+            for (key, body) in [
+                ("pools", serde_json::to_string(&pools)?),
+                ("quota", serde_json::to_string(&quota)?),
+                ("account", serde_json::to_string(&account)?),
+            ] {
                 tx.execute(
                     "INSERT INTO center_info (key, body, fetched_at) VALUES (?1, ?2, ?3)
                      ON CONFLICT (key) DO UPDATE SET body = excluded.body, fetched_at = excluded.fetched_at",
@@ -50,10 +63,12 @@ pub async fn refresh(session: &Session, store: &Store, now: &str) -> Result<()> 
 pub fn info(conn: &Connection) -> Result<CenterInfo> {
     let pools: Option<(Vec<Pool>, String)> = read(conn, "pools")?;
     let quota: Option<(Quota, String)> = read(conn, "quota")?;
+    let account: Option<(Account, String)> = read(conn, "account")?;
     Ok(CenterInfo {
         fetched_at: pools.as_ref().map(|(_, at)| at.clone()),
         pools: pools.map(|(p, _)| p).unwrap_or_default(),
         quota: quota.map(|(q, _)| q),
+        standing: account.map(|(account, _)| Standing::of(account)),
     })
 }
 

@@ -3,13 +3,15 @@
 //! pages the UI shows, including requests still waiting in the outbox.
 
 use aicc_api::jobs::{Job, JobState};
+use aicc_api::permissions::Action;
 use aicc_api::sync::{Change, ChangePage};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
+use crate::accounts::Standing;
 use crate::error::Result;
 use crate::outbox::{self, OutboxEntry};
-use crate::{notifications, store};
+use crate::{center, notifications, store};
 
 /// The jobs collection's name in the sync cursors.
 pub const COLLECTION: &str = "jobs";
@@ -20,6 +22,9 @@ pub struct JobView {
     pub job: Job,
     /// Set while the request (or its cancellation) is in the outbox.
     pub outbox: Option<OutboxEntry>,
+    /// Whether the account's role lets it cancel this job (its own, or as
+    /// a partner admin anyone's); unknown before the first sync.
+    pub may_cancel: Option<bool>,
 }
 
 /// Applies a jobs feed page and its cursor in one transaction.
@@ -75,6 +80,7 @@ pub fn list(conn: &Connection, states: &[JobState]) -> Result<Vec<JobView>> {
     let rows: Vec<(String, Option<i64>)> = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
+    let standing = center::info(conn)?.standing;
     let mut views = Vec::new();
     for (body, seq) in rows {
         let job: Job = serde_json::from_str(&body)?;
@@ -83,7 +89,12 @@ pub fn list(conn: &Connection, states: &[JobState]) -> Result<Vec<JobView>> {
                 .map(|seq| outbox::entry(conn, seq))
                 .transpose()?
                 .flatten();
-            views.push(JobView { job, outbox });
+            let may_cancel = may_cancel(standing.as_ref(), &job);
+            views.push(JobView {
+                job,
+                outbox,
+                may_cancel,
+            });
         }
     }
     Ok(views)
@@ -99,9 +110,12 @@ pub fn get(conn: &Connection, id: &str) -> Result<Option<JobView>> {
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
+    let standing = center::info(conn)?.standing;
     row.map(|(body, seq)| {
+        let job: Job = serde_json::from_str(&body)?;
         Ok(JobView {
-            job: serde_json::from_str(&body)?,
+            may_cancel: may_cancel(standing.as_ref(), &job),
+            job,
             outbox: seq
                 .map(|seq| outbox::entry(conn, seq))
                 .transpose()?
@@ -109,4 +123,13 @@ pub fn get(conn: &Connection, id: &str) -> Result<Option<JobView>> {
         })
     })
     .transpose()
+}
+
+fn may_cancel(standing: Option<&Standing>, job: &Job) -> Option<bool> {
+    standing.map(|standing| {
+        let own = job
+            .submitted_by
+            .eq_ignore_ascii_case(&standing.account.email);
+        standing.may.contains(&Action::to_cancel(own))
+    })
 }

@@ -31,6 +31,9 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!(
         "../migrations/0010_search_index_on_its_own.sql"
     )),
+    M::up(include_str!(
+        "../migrations/0011_account_in_center_info.sql"
+    )),
 ];
 
 /// The search index's own database, beside the store's (see `open_search`).

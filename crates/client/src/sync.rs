@@ -1097,6 +1097,46 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_member_is_offered_to_cancel_their_own_jobs_and_an_admin_anyones_offline_too() {
+        let dir = tempfile::tempdir().unwrap();
+        let portal = portal_on(config(&dir), "127.0.0.1:0").await;
+        let (admin, _) = signed_in(&portal.url).await;
+        let (member, _) = Session::sign_in(
+            &portal.url,
+            &Default::default(),
+            &Credentials::password("engineer@demo.aicc", "demo-password"),
+            Arc::new(MemoryStore::default()),
+        )
+        .await
+        .unwrap();
+        let mut offered = Vec::new();
+        for session in [&*admin, &member] {
+            let (_store_dir, store) = temp_store();
+            store
+                .call(|c| outbox::create_job(c, request(1), "t"))
+                .await
+                .unwrap();
+            cycle(session, &store, 200, |_, _| {}, None).await.unwrap();
+            let views = store.call(|c| jobs::list(c, &[])).await.unwrap();
+            offered.push(
+                views
+                    .iter()
+                    .map(|v| (v.job.submitted_by.clone(), v.may_cancel))
+                    .collect::<std::collections::BTreeMap<_, _>>(),
+            );
+        }
+        let (admin_sees, member_sees) = (&offered[0], &offered[1]);
+        assert_eq!(admin_sees.get("partner@demo.aicc"), Some(&Some(true)));
+        assert_eq!(member_sees.get("engineer@demo.aicc"), Some(&Some(true)));
+        assert_eq!(
+            member_sees.get("partner@demo.aicc"),
+            Some(&Some(false)),
+            "a member is not offered the admin's job"
+        );
+        drop(portal);
+    }
+
+    #[tokio::test]
     async fn a_refused_request_stays_with_the_reason_and_the_input_until_revised() {
         let dir = tempfile::tempdir().unwrap();
         let portal = portal_on(config(&dir), "127.0.0.1:0").await;

@@ -20,15 +20,12 @@ pub struct FieldProblem {
     pub message: String,
 }
 
-/// The pools and quota as last synced.
+/// The pools, quota and the account's standing as last synced.
 #[tauri::command]
 pub async fn center_info(state: State<'_, AppState>) -> CommandResult<CenterInfo> {
-    let empty = CenterInfo {
-        pools: Vec::new(),
-        quota: None,
-        fetched_at: None,
-    };
-    Ok(state.with_store(empty, |c| center::info(c)).await?)
+    Ok(state
+        .with_store(CenterInfo::default(), |c| center::info(c))
+        .await?)
 }
 
 /// Checks a request as the center will; `None` when it would be accepted.
@@ -37,12 +34,9 @@ pub async fn check_job_request(
     state: State<'_, AppState>,
     request: JobRequest,
 ) -> CommandResult<Option<FieldProblem>> {
-    let empty = CenterInfo {
-        pools: Vec::new(),
-        quota: None,
-        fetched_at: None,
-    };
-    let info = state.with_store(empty, |c| center::info(c)).await?;
+    let info = state
+        .with_store(CenterInfo::default(), |c| center::info(c))
+        .await?;
     Ok(center::check_request(&info, &request)
         .err()
         .map(|e| FieldProblem {

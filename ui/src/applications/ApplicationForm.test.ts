@@ -3,7 +3,13 @@ import { mount, unmount } from 'svelte';
 import { settle, typeInto } from '../lib/testing';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { setupI18n } from '../i18n';
-import type { ApplicationForm as Form, ApplicationView, Draft } from '../lib/bindings';
+import type {
+  Action,
+  ApplicationForm as Form,
+  ApplicationView,
+  CenterInfo,
+  Draft,
+} from '../lib/bindings';
 import ApplicationForm from './ApplicationForm.svelte';
 
 const click = (selector: string) => document.querySelector<HTMLButtonElement>(selector)?.click();
@@ -14,6 +20,7 @@ describe('ApplicationForm', () => {
   let saved: (string | null)[];
   let attached: string[];
   let submitted: (string | null)[];
+  let may: Action[] | null;
 
   beforeEach(() => {
     setupI18n('en');
@@ -21,9 +28,25 @@ describe('ApplicationForm', () => {
     saved = [];
     attached = [];
     submitted = [];
+    may = null;
     mockIPC((command, args) => {
       const a = args as Record<string, unknown>;
       switch (command) {
+        case 'center_info':
+          return {
+            pools: [],
+            quota: null,
+            fetched_at: null,
+            standing: may && {
+              account: {
+                email: 'engineer@demo.aicc',
+                name: 'Zhao Lei',
+                organisation: 'Demo Robotics',
+                role: 'partner_member',
+              },
+              may,
+            },
+          } satisfies CenterInfo;
         case 'get_draft':
           return drafts.get(a.id as string) ?? null;
         case 'save_draft':
@@ -127,5 +150,23 @@ describe('ApplicationForm', () => {
     expect(document.querySelector<HTMLInputElement>('input[name=organisation_name]')?.value).toBe(
       'Demo Robotics',
     );
+  });
+
+  it('lets a member prepare the application and leaves submitting it to a partner admin', async () => {
+    may = ['read_organisation', 'edit_application'];
+    component = mount(ApplicationForm, { target: document.body });
+    await settle();
+    for (let i = 0; i < 4; i++) {
+      click('[data-testid=next]');
+      await settle();
+    }
+    expect(document.querySelector('[data-testid=submit-application]')).toBeNull();
+    expect(document.querySelector('[data-testid=submit-not-yours]')?.textContent).toContain(
+      'partner admin',
+    );
+    click('[data-testid=save-application]');
+    await settle();
+    expect(saved).toEqual([null]);
+    expect(submitted).toEqual([]);
   });
 });

@@ -27,6 +27,7 @@ const info: CenterInfo = {
     },
   ],
   quota: null,
+  standing: null,
   fetched_at: null,
 };
 
@@ -207,6 +208,7 @@ describe('JobForm', () => {
         attempts: 1,
         created_at: '',
       },
+      may_cancel: true,
     };
     await openAt('#/jobs/new?revise=local-7');
     component = mount(JobForm, { target: document.body });

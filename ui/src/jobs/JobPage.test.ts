@@ -48,14 +48,17 @@ describe('JobPage', () => {
   let logRequests: number[];
   let pages: LogPage[];
   let shown: Job;
+  let mayCancel: boolean | null;
 
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
     setupI18n('en');
     logRequests = [];
     shown = job;
+    mayCancel = null;
     mockIPC((command, args) => {
-      if (command === 'get_job') return { job: shown, outbox: null } satisfies JobView;
+      if (command === 'get_job')
+        return { job: shown, outbox: null, may_cancel: mayCancel } satisfies JobView;
       if (command === 'job_metrics') return [];
       if (command === 'job_logs') {
         logRequests.push((args as { after: number }).after);
@@ -131,6 +134,7 @@ describe('JobPage', () => {
             attempts: 1,
             created_at: '2026-11-27T09:04:00Z',
           },
+          may_cancel: null,
         } satisfies JobView;
       if (command === 'job_metrics') return [];
       if (command === 'job_logs') return { lines: [], next: 0, open: false };
@@ -151,5 +155,22 @@ describe('JobPage', () => {
     await settle();
     expect(document.querySelector('[data-testid=job-page]')).not.toBeNull();
     expect(document.querySelector('[data-testid=state-unknown]')).toBeNull();
+  });
+
+  it('offers no cancel to whom the role does not let cancel the job, and says who can', async () => {
+    pages = [];
+    shown = { ...job, state: 'running', step: 10 };
+    mayCancel = false;
+    component = mount(JobPage, { target: document.body, props: { params: { id: 'job_1' } } });
+    await settle();
+    expect(document.querySelector('[data-testid=cancel-job]')).toBeNull();
+    expect(document.querySelector('[data-testid=cancel-not-yours]')?.textContent).toContain(
+      'partner admin',
+    );
+    unmount(component);
+    mayCancel = true;
+    component = mount(JobPage, { target: document.body, props: { params: { id: 'job_1' } } });
+    await settle();
+    expect(document.querySelector('[data-testid=cancel-job]')).not.toBeNull();
   });
 });

@@ -310,13 +310,23 @@ max_job_hours: number,
  */
 min_job_hours: number, };
 
-export type CenterInfo = { pools: Array<Pool>, quota: Quota | null, fetched_at: string | null, };
+export type CenterInfo = { pools: Array<Pool>, quota: Quota | null, 
+/**
+ * Unknown until the first sync: the screens then offer everything and
+ * the center decides.
+ */
+standing: Standing | null, fetched_at: string | null, };
 
 export type JobView = { job: Job, 
 /**
  * Set while the request (or its cancellation) is in the outbox.
  */
-outbox: OutboxEntry | null, };
+outbox: OutboxEntry | null, 
+/**
+ * Whether the account's role lets it cancel this job (its own, or as
+ * a partner admin anyone's); unknown before the first sync.
+ */
+may_cancel: boolean | null, };
 
 export type OutboxEntry = { seq: number, write: Write, 
 /**

@@ -129,11 +129,7 @@ pub async fn cancel(
             let tx = conn.transaction()?;
             let caller = caller.now(&tx)?;
             let (current, owner) = visible(&tx, &caller, &id)?;
-            caller.may(if owner == caller.user_id {
-                Action::CancelOwnJob
-            } else {
-                Action::CancelOrganisationJob
-            })?;
+            caller.may(Action::to_cancel(owner == caller.user_id))?;
             let released: bool = tx.query_row(
                 "SELECT executor_id IS NOT NULL FROM jobs WHERE id = ?1",
                 [&id],

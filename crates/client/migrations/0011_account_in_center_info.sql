@@ -1,0 +1,11 @@
+-- The account as its center last described it (name, organisation, role),
+-- so the app offers only what the role may do, offline too.
+CREATE TABLE center_info_new (
+    key        TEXT PRIMARY KEY CHECK (key IN ('pools', 'quota', 'account')),
+    body       TEXT NOT NULL,
+    fetched_at TEXT NOT NULL
+);
+INSERT INTO center_info_new (key, body, fetched_at)
+    SELECT key, body, fetched_at FROM center_info;
+DROP TABLE center_info;
+ALTER TABLE center_info_new RENAME TO center_info;
