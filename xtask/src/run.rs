@@ -32,7 +32,7 @@ pub fn run(port: u16, slurm: bool) -> anyhow::Result<()> {
     )?;
     let listen = portal::choose_address(port)?;
     let (cluster, data_dir, config) = if slurm {
-        let cluster = slurm::Cluster::start(&std::env::temp_dir().join("aicc-demo-slurm"))?;
+        let cluster = slurm::Cluster::start("demo")?;
         let data_dir = target_dir().join("demo-portal-slurm");
         std::fs::create_dir_all(&data_dir)?;
         let config = data_dir.join("portal.toml");

@@ -38,8 +38,18 @@ pub struct Cluster {
 }
 
 impl Cluster {
-    /// Starts a fresh cluster under `dir` (wiped first).
-    pub fn start(dir: &Path) -> anyhow::Result<Self> {
+    /// Where the cluster called `name` keeps its files, under `/tmp` and
+    /// never under the clone: munged takes a socket only where every
+    /// directory above lets everyone through, and slurmrestd runs as
+    /// `nobody`, so a clone under a private (0700) home cannot hold them.
+    pub fn home(name: &str) -> PathBuf {
+        PathBuf::from("/tmp").join(format!("aicc-slurm-{name}-{}", std::process::id()))
+    }
+
+    /// Starts a fresh cluster called `name` (see [`Cluster::home`]); its
+    /// files go when it stops.
+    pub fn start(name: &str) -> anyhow::Result<Self> {
+        let dir = &Self::home(name);
         packages::ensure(PACKAGES, "Running training jobs on Slurm")?;
         if !packages::is_root() {
             bail!(
@@ -246,12 +256,13 @@ impl Drop for Cluster {
                 let _ = Command::new("kill").args(["-KILL", &pid]).status();
             }
         }
+        let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
 
 /// Runs `command` with a fresh cluster's environment, then stops the cluster.
 pub fn with_cluster(command: &[String]) -> anyhow::Result<()> {
-    let cluster = Cluster::start(&crate::target_dir().join("slurm"))?;
+    let cluster = Cluster::start("with")?;
     let (program, args) = command.split_first().context("no command to run")?;
     crate::step(
         &command.join(" "),
@@ -306,4 +317,21 @@ fn set_mode(path: &Path, mode: u32) -> anyhow::Result<()> {
     #[cfg(not(unix))]
     let _ = (path, mode);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::PermissionsExt as _;
+
+    use super::*;
+
+    #[test]
+    fn the_cluster_lives_where_every_user_gets_through_wherever_the_clone_is() {
+        let home = Cluster::home("probe");
+        assert!(!home.starts_with(crate::root()), "{}", home.display());
+        for above in home.ancestors().skip(1) {
+            let mode = std::fs::metadata(above).unwrap().permissions().mode();
+            assert!(mode & 0o001 != 0, "{} is {mode:o}", above.display());
+        }
+    }
 }

@@ -65,7 +65,7 @@ pub fn test(update_screenshots: bool) -> anyhow::Result<()> {
     let _ = std::fs::remove_dir_all(&scratch);
     std::fs::create_dir_all(&scratch)?;
     let desktop = Desktop::start(&scratch)?;
-    let cluster = slurm::Cluster::start(&scratch.join("slurm"))?;
+    let cluster = slurm::Cluster::start("test")?;
     let screenshots = target_dir().join("e2e");
     step(
         "cargo test: unit, integration (a real Secret Service runs for the keyring, a real \
