@@ -110,6 +110,9 @@ impl AppState {
             Ok(settings) => settings,
             Err(e) => return self.fail(&e),
         };
+        if let Err(e) = self.dirs.rename_earlier_stores(&settings.accounts) {
+            return self.fail(&e);
+        }
         let Some(account) = settings.active_account().cloned() else {
             *self.active.lock().await = None;
             self.report.send_replace(SyncReport::idle());

@@ -1,9 +1,13 @@
 //! The app's directories and settings. Settings live in a JSON file in the
 //! app's config directory and never hold a secret: tokens are in the keyring.
 
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
+use atomic_write_file::AtomicWriteFile;
+
 use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
 
 use crate::error::{Error, Result};
 
@@ -42,8 +46,18 @@ impl AppDirs {
         self.config.join("settings.json")
     }
 
-    /// The local database of one center and account.
+    /// The local database of one center and account, named by a hash of
+    /// the account's key: no two accounts can share one.
     pub fn store_file(&self, account: &CenterAccount) -> PathBuf {
+        let digest = Sha256::digest(account.key().as_bytes());
+        let name: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+        self.data.join("accounts").join(format!("{name}.sqlite3"))
+    }
+
+    /// Where earlier versions kept an account's store: its key with
+    /// every other character replaced by `_`, so `li-wei@x` and `li_wei@x`
+    /// shared one.
+    fn earlier_store_file(&self, account: &CenterAccount) -> PathBuf {
         let name: String = account
             .key()
             .chars()
@@ -56,6 +70,47 @@ impl AppDirs {
             })
             .collect();
         self.data.join("accounts").join(format!("{name}.sqlite3"))
+    }
+
+    /// Gives the stores of `accounts` kept under their earlier names their
+    /// names now. A store two of the accounts shared stays where it is,
+    /// since whose writes it holds cannot be told; each starts afresh and
+    /// syncs again.
+    pub fn rename_earlier_stores(&self, accounts: &[CenterAccount]) -> Result<()> {
+        for account in accounts {
+            let earlier = self.earlier_store_file(account);
+            let shared = accounts
+                .iter()
+                .filter(|other| self.earlier_store_file(other) == earlier)
+                .count()
+                > 1;
+            let now = self.store_file(account);
+            if shared {
+                if earlier.exists() {
+                    tracing::warn!(store = %earlier.display(), "a store two accounts shared is left aside");
+                }
+                continue;
+            }
+            if !earlier.exists() || now.exists() {
+                continue;
+            }
+            let search = crate::store::search_path(&earlier);
+            let moves = crate::store::database_files(&earlier)
+                .into_iter()
+                .zip(crate::store::database_files(&now))
+                .chain(crate::store::database_files(&search).into_iter().zip(
+                    crate::store::database_files(&crate::store::search_path(&now)),
+                ));
+            for (from, to) in moves {
+                if from.exists() {
+                    std::fs::rename(&from, &to).map_err(|source| Error::File {
+                        path: from.display().to_string(),
+                        source,
+                    })?;
+                }
+            }
+        }
+        Ok(())
     }
 }
 
@@ -163,9 +218,13 @@ impl Settings {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir).map_err(file_error)?;
         }
-        let staging = path.with_extension("json.tmp");
-        std::fs::write(&staging, serde_json::to_vec_pretty(self)?).map_err(file_error)?;
-        std::fs::rename(&staging, path).map_err(file_error)
+        // Written beside, synced, renamed into place and the directory
+        // synced: a crash or a power cut leaves the old settings or the
+        // new, never half of them.
+        let mut file = AtomicWriteFile::open(path).map_err(file_error)?;
+        file.write_all(&serde_json::to_vec_pretty(self)?)
+            .map_err(file_error)?;
+        file.commit().map_err(file_error)
     }
 
     /// The account the window shows.
@@ -250,5 +309,39 @@ mod tests {
         let b = dirs.store_file(&account("http://127.0.0.1:7879", "p@demo.aicc"));
         assert_ne!(a, b);
         assert!(a.starts_with("d/accounts"));
+        let dash = dirs.store_file(&account("https://aicc.example.cn", "li-wei@x.cn"));
+        let underscore = dirs.store_file(&account("https://aicc.example.cn", "li_wei@x.cn"));
+        assert_ne!(dash, underscore, "two accounts never share a store");
+    }
+
+    #[test]
+    fn stores_under_their_earlier_names_move_unless_two_accounts_shared_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let dirs = AppDirs {
+            config: dir.path().join("c"),
+            data: dir.path().join("d"),
+            logs: dir.path().join("l"),
+        };
+        std::fs::create_dir_all(dir.path().join("d/accounts")).unwrap();
+        let alone = account("https://aicc.example.cn", "zhao.lei@x.cn");
+        let dash = account("https://aicc.example.cn", "li-wei@x.cn");
+        let underscore = account("https://aicc.example.cn", "li_wei@x.cn");
+        for account in [&alone, &dash] {
+            let earlier = dirs.earlier_store_file(account);
+            std::fs::write(&earlier, account.email.as_bytes()).unwrap();
+            std::fs::write(crate::store::search_path(&earlier), b"index").unwrap();
+        }
+        let accounts = [alone.clone(), dash.clone(), underscore.clone()];
+        dirs.rename_earlier_stores(&accounts).unwrap();
+        assert_eq!(
+            std::fs::read(dirs.store_file(&alone)).unwrap(),
+            b"zhao.lei@x.cn"
+        );
+        assert!(crate::store::search_path(&dirs.store_file(&alone)).exists());
+        assert!(!dirs.earlier_store_file(&alone).exists());
+        assert!(dirs.earlier_store_file(&dash).exists(), "left aside");
+        assert!(!dirs.store_file(&dash).exists());
+        assert!(!dirs.store_file(&underscore).exists());
+        dirs.rename_earlier_stores(&accounts).unwrap();
     }
 }

@@ -89,7 +89,11 @@ impl Store {
         }
         let mut conn = Connection::open(path)?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // FULL: what the user queued (a job, an application, a cancel) is
+        // on disk when the app says so. The catalog sync commits once per
+        // page, so the extra fsyncs are few; the search index beside,
+        // rebuilt from the catalog when lost, stays NORMAL.
+        conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         // Copying the log back into the database is left to `checkpoint`,
         // which the sync engine runs once a cycle is done, instead of to
@@ -332,6 +336,16 @@ pub fn set_cursor(conn: &Connection, collection: &str, rev: u64, synced_at: &str
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_the_user_queued_is_synced_to_disk_when_the_app_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("s.sqlite3")).unwrap();
+        let synchronous: i64 = store
+            .blocking(|c| Ok(c.pragma_query_value(None, "synchronous", |r| r.get(0))?))
+            .unwrap();
+        assert_eq!(synchronous, 2, "FULL");
+    }
 
     #[test]
     fn writes_stay_in_the_log_until_the_checkpoint_copies_them() {

@@ -8,6 +8,7 @@
 //! max_job_hours = 720.0
 //! min_job_hours = 0.1
 //! access_token_ttl_secs = 900
+//! refresh_reuse_secs = 120
 //! scheduler_tick_ms = 1000
 //! starvation_after_secs = 600
 //! requests_per_second = 50
@@ -67,6 +68,10 @@ pub struct Config {
     pub min_job_hours: f64,
     /// How long an access token is valid (refresh tokens rotate on use).
     pub access_token_ttl_secs: u64,
+    /// How soon after its use a refresh token may be presented again and
+    /// get the same successor (its answer was lost); later, or once the
+    /// successor was used, presenting it ends the session as a theft.
+    pub refresh_reuse_secs: u64,
     /// How often the scheduler places queued jobs and observes running ones.
     pub scheduler_tick_ms: u64,
     /// After waiting this long, a queued job holds its pool: nothing smaller
@@ -143,6 +148,7 @@ impl Default for Config {
             max_job_hours: 720.0,
             min_job_hours: aicc_api::jobs::MIN_JOB_HOURS,
             access_token_ttl_secs: 15 * 60,
+            refresh_reuse_secs: 120,
             scheduler_tick_ms: 1000,
             starvation_after_secs: 600,
             requests_per_second: 50,

@@ -150,7 +150,12 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    if parts.status.is_server_error() || parts.extensions.get::<CarriesSecret>().is_some() {
+    // A server error, or a caller who stopped being known while the request
+    // arrived (401), is no answer to keep: the retry is asked afresh.
+    if parts.status.is_server_error()
+        || parts.status == StatusCode::UNAUTHORIZED
+        || parts.extensions.get::<CarriesSecret>().is_some()
+    {
         forget(&state, user_id, key).await;
     } else {
         let status = parts.status.as_u16();

@@ -88,6 +88,7 @@ impl Portal {
             )
         })?;
         let db = Db::open(&config.data_dir.join("portal.sqlite3"))?;
+        db.blocking(|conn| accounts::ensure_rotation_key(conn))?;
         if demo {
             db.blocking(admin::seed_demo)?;
         }

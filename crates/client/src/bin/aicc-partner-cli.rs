@@ -132,7 +132,9 @@ fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
 fn active(
     dirs: &AppDirs,
 ) -> Result<aicc_client::config::CenterAccount, Box<dyn std::error::Error>> {
-    Settings::load(&dirs.settings_file())?
+    let settings = Settings::load(&dirs.settings_file())?;
+    dirs.rename_earlier_stores(&settings.accounts)?;
+    settings
         .active_account()
         .cloned()
         .ok_or_else(|| "no account is signed in: run `aicc-partner-cli sign-in` first".into())

@@ -17,7 +17,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rusqlite::{Connection, OptionalExtension, params};
 
-use super::{Caller, end_sessions, hash_password, issue, now, random_bytes, token_hash};
+use super::{Caller, Refresh, end_sessions, hash_password, issue, now, random_bytes, token_hash};
 use crate::AppState;
 use crate::clock::{new_id, rfc3339};
 use crate::error::{ApiError, ApiJson, ApiPath};
@@ -308,7 +308,7 @@ pub async fn accept(
                 "UPDATE invitations SET accepted_at = ?2 WHERE id = ?1",
                 params![id, now()],
             )?;
-            let grant = issue(&tx, user_id, &random_bytes(), access_ttl)?;
+            let grant = issue(&tx, user_id, &random_bytes(), access_ttl, Refresh::fresh())?;
             tx.commit()?;
             Ok(grant)
         })

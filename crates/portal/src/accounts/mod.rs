@@ -2,8 +2,14 @@
 //!
 //! Passwords are hashed with argon2id. Access tokens live 15 minutes;
 //! refresh tokens rotate on every use, and presenting one that was already
-//! used revokes its whole family (the sign-in it came from), because only a
-//! thief replays an old refresh token. Tokens are stored as SHA-256 hashes.
+//! used revokes its whole family (the sign-in it came from), because a
+//! thief replays an old refresh token — except within
+//! `refresh_reuse_secs` of its use while its successor is still unused:
+//! then the first answer was lost on the way (a reset, the app killed
+//! before its keyring write) and the same successor is answered again, as
+//! Auth0's and Okta's reuse intervals do. Tokens are stored as SHA-256
+//! hashes; a successor is derived from its token with the portal's
+//! rotation key, so it can be answered again without being kept.
 
 pub mod members;
 
@@ -23,6 +29,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::{Extension, Json};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac as _};
 use rand::RngCore as _;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use sha2::{Digest, Sha256};
@@ -223,7 +230,7 @@ pub async fn sign_in(
         .db
         .call(move |conn| {
             let tx = conn.transaction()?;
-            let grant = issue(&tx, user_id, &random_bytes(), access_ttl)?;
+            let grant = issue(&tx, user_id, &random_bytes(), access_ttl, Refresh::fresh())?;
             tx.commit()?;
             Ok::<_, ApiError>(grant)
         })
@@ -244,7 +251,9 @@ pub async fn refresh(
     ApiJson(body): ApiJson<RefreshTokenBody>,
 ) -> Result<Json<TokenGrant>, ApiError> {
     let hash = token_hash(&body.refresh_token);
+    let presented = body.refresh_token;
     let access_ttl = state.config.access_token_ttl_secs as i64;
+    let reuse_secs = state.config.refresh_reuse_secs as i64;
     let grant = state
         .db
         .call(move |conn| {
@@ -270,7 +279,27 @@ pub async fn refresh(
             let Some((user_id, family, expires_at, used_at, revoked_at)) = found else {
                 return Err(expired());
             };
-            if used_at.is_some() {
+            let next = successor(&tx, &presented)?;
+            if let Some(used_at) = used_at {
+                // Presented again soon after its first use, while its
+                // successor is still unused: that answer was lost (a reset,
+                // a crash before the keyring write). Answer it again.
+                let lost_answer = now() - used_at <= reuse_secs
+                    && revoked_at.is_none()
+                    && tx
+                        .query_row(
+                            "SELECT used_at IS NULL AND revoked_at IS NULL FROM tokens
+                             WHERE hash = ?1 AND kind = 'refresh'",
+                            [&token_hash(&next)[..]],
+                            |r| r.get::<_, bool>(0),
+                        )
+                        .optional()?
+                        .unwrap_or(false);
+                if lost_answer {
+                    let grant = issue(&tx, user_id, &family, access_ttl, Refresh::Again(next))?;
+                    tx.commit()?;
+                    return Ok(grant);
+                }
                 tx.execute(
                     "UPDATE tokens SET revoked_at = ?1 WHERE family = ?2 AND revoked_at IS NULL",
                     params![now(), family],
@@ -289,7 +318,7 @@ pub async fn refresh(
                 "UPDATE tokens SET used_at = ?1 WHERE hash = ?2",
                 params![now(), hash],
             )?;
-            let grant = issue(&tx, user_id, &family, access_ttl)?;
+            let grant = issue(&tx, user_id, &family, access_ttl, Refresh::New(next))?;
             tx.commit()?;
             Ok(grant)
         })
@@ -470,14 +499,28 @@ pub async fn revoke_personal_token(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The refresh token a grant carries: a new one (stored as a hash), or a
+/// successor already stored, answered again.
+enum Refresh {
+    New(String),
+    Again(String),
+}
+
+impl Refresh {
+    /// A refresh token for a new sign-in.
+    fn fresh() -> Self {
+        Self::New(format!("art_{}", URL_SAFE_NO_PAD.encode(random_bytes())))
+    }
+}
+
 fn issue(
     tx: &Transaction<'_>,
     user_id: i64,
     family: &[u8],
     access_ttl: i64,
+    refresh: Refresh,
 ) -> Result<TokenGrant, ApiError> {
     let access_token = format!("aat_{}", URL_SAFE_NO_PAD.encode(random_bytes()));
-    let refresh_token = format!("art_{}", URL_SAFE_NO_PAD.encode(random_bytes()));
     let issued = OffsetDateTime::now_utc();
     let mut insert = tx.prepare_cached(
         "INSERT INTO tokens (hash, user_id, kind, family, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -489,19 +532,50 @@ fn issue(
         family,
         expiry(issued, access_ttl)
     ])?;
-    insert.execute(params![
-        &token_hash(&refresh_token)[..],
-        user_id,
-        "refresh",
-        family,
-        expiry(issued, REFRESH_TTL_SECS)
-    ])?;
+    let refresh_token = match refresh {
+        Refresh::New(token) => {
+            insert.execute(params![
+                &token_hash(&token)[..],
+                user_id,
+                "refresh",
+                family,
+                expiry(issued, REFRESH_TTL_SECS)
+            ])?;
+            token
+        }
+        Refresh::Again(token) => token,
+    };
     Ok(TokenGrant {
         access_token,
         expires_in: access_ttl as u64,
         refresh_token,
         account: account(tx, user_id)?,
     })
+}
+
+/// The refresh token that follows `token`: derived from it with the
+/// portal's rotation key, so the same token always has the same successor
+/// and the successor need not be kept but as a hash.
+fn successor(conn: &Connection, token: &str) -> Result<String, ApiError> {
+    let key: Vec<u8> = conn.query_row("SELECT key FROM rotation_key WHERE id = 1", [], |r| {
+        r.get(0)
+    })?;
+    let mut mac = Hmac::<Sha256>::new_from_slice(&key)
+        .map_err(|_| ApiError::Io(std::io::Error::other("the rotation key is unusable")))?;
+    mac.update(token.as_bytes());
+    Ok(format!(
+        "art_{}",
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    ))
+}
+
+/// Makes the rotation key once, from the OS's randomness.
+pub fn ensure_rotation_key(conn: &Connection) -> Result<(), ApiError> {
+    conn.execute(
+        "INSERT OR IGNORE INTO rotation_key (id, key) VALUES (1, ?1)",
+        [&random_bytes()[..]],
+    )?;
+    Ok(())
 }
 
 fn account(conn: &Connection, user_id: i64) -> Result<Account, ApiError> {

@@ -5,12 +5,15 @@
 //! admins write and submit them; center staff review them and never write
 //! a partner's content (`permissions`).
 
+use std::io::Write as _;
+
 use aicc_api::applications::{
     Application, ApplicationForm, ApplicationState, ApplicationTransition, Attachment,
     MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, Review, ReviewAction, sniff_media_type,
 };
 use aicc_api::events::Collection;
 use aicc_api::sync::{ChangePage, ChangesQuery};
+use atomic_write_file::AtomicWriteFile;
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
@@ -317,10 +320,12 @@ pub async fn upload(
     tokio::task::spawn_blocking(move || -> std::io::Result<()> {
         std::fs::create_dir_all(&dir)?;
         if !path.exists() {
-            // Write then rename: a crash never leaves a half file under its hash.
-            let staging = path.with_extension("part");
-            std::fs::write(&staging, &bytes)?;
-            std::fs::rename(&staging, &path)?;
+            // Written beside, synced, renamed and the directory synced: the
+            // file is on disk before the attachment is recorded, and a crash
+            // never leaves a half file under its hash.
+            let mut file = AtomicWriteFile::open(&path)?;
+            file.write_all(&bytes)?;
+            file.commit()?;
         }
         Ok(())
     })

@@ -51,16 +51,32 @@ impl Server {
     /// Sends a request's headers and holds its body back until
     /// [`Held::send`]: what a slow network does to a partner's write.
     pub async fn hold(&self, method: Method, path: &str, token: &str, body: Value) -> Held {
+        self.hold_with(method, path, token, &[], body).await
+    }
+
+    /// [`Server::hold`] with more headers.
+    pub async fn hold_with(
+        &self,
+        method: Method,
+        path: &str,
+        token: &str,
+        headers: &[(&str, &str)],
+        body: Value,
+    ) -> Held {
         use tokio::io::AsyncWriteExt as _;
 
         let body = body.to_string();
+        let headers: String = headers
+            .iter()
+            .map(|(name, value)| format!("{name}: {value}\r\n"))
+            .collect();
         let address = self.url.trim_start_matches("http://").to_owned();
         let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
         stream
             .write_all(
                 format!(
                     "{method} {path} HTTP/1.1\r\nHost: portal\r\nAuthorization: Bearer {token}\r\n\
-                     Content-Type: application/json\r\nContent-Length: {}\r\n\
+                     {headers}Content-Type: application/json\r\nContent-Length: {}\r\n\
                      Connection: close\r\n\r\n",
                     body.len()
                 )
