@@ -122,7 +122,10 @@ pub fn review(
             "{actor_email} is not center staff; only reviewers and admins review applications"
         )));
     }
-    Ok(applications::apply_review(conn, application_id, actor, review)?.0)
+    let tx = conn.transaction()?;
+    let (application, _) = applications::apply_review(&tx, application_id, actor, review)?;
+    tx.commit()?;
+    Ok(application)
 }
 
 /// Adds or updates the models in a JSON file (an array of models).

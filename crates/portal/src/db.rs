@@ -1,10 +1,16 @@
 //! The portal's SQLite database: opening it (WAL, foreign keys, migrations
 //! embedded in the binary) and running work on it off the async runtime.
+//!
+//! One connection writes, one transaction at a time (which is what makes
+//! an idempotency key's check, its write and its answer one step); reads
+//! run on a small pool of read-only connections beside it, which in WAL
+//! mode see the last committed state without waiting for the writer.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 
-use rusqlite::Connection;
+use r2d2_sqlite::SqliteConnectionManager;
+use rusqlite::{Connection, OpenFlags};
 use rusqlite_migration::{M, Migrations};
 
 const MIGRATIONS: &[M<'static>] = &[
@@ -20,6 +26,9 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0010_permissions.sql")),
     M::up(include_str!("../migrations/0011_invitations.sql")),
     M::up(include_str!("../migrations/0012_refresh_reuse.sql")),
+    M::up(include_str!(
+        "../migrations/0013_idempotency_in_the_write.sql"
+    )),
 ];
 
 /// Errors of the database layer.
@@ -36,12 +45,19 @@ pub enum DbError {
     },
     #[error("a database task panicked")]
     TaskPanicked,
+    #[error("no database connection to read with: {0}")]
+    Pool(#[from] r2d2::Error),
 }
+
+/// How many requests read at once; more wait for one of them (reads are
+/// short: an indexed page of a feed, a job, a token).
+const READERS: u32 = 4;
 
 /// A shared handle on the portal's database.
 #[derive(Clone, Debug)]
 pub struct Db {
     conn: Arc<Mutex<Connection>>,
+    readers: r2d2::Pool<SqliteConnectionManager>,
 }
 
 impl Db {
@@ -66,9 +82,38 @@ impl Db {
                 path: path.display().to_string(),
                 source,
             })?;
+        let readers = SqliteConnectionManager::file(path)
+            .with_flags(OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX)
+            .with_init(|conn| {
+                conn.busy_timeout(std::time::Duration::from_secs(5))?;
+                conn.set_prepared_statement_cache_capacity(64);
+                Ok(())
+            });
+        let readers = r2d2::Pool::builder()
+            .max_size(READERS)
+            .min_idle(Some(1))
+            .build(readers)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
+            readers,
         })
+    }
+
+    /// Runs read-only `work` on a reader connection on a blocking thread:
+    /// it never waits for a write or a scheduler tick.
+    pub async fn read<T, E, F>(&self, work: F) -> Result<T, E>
+    where
+        T: Send + 'static,
+        E: From<DbError> + Send + 'static,
+        F: FnOnce(&Connection) -> Result<T, E> + Send + 'static,
+    {
+        let readers = self.readers.clone();
+        tokio::task::spawn_blocking(move || {
+            let conn = readers.get().map_err(|e| E::from(DbError::Pool(e)))?;
+            work(&conn)
+        })
+        .await
+        .map_err(|_| E::from(DbError::TaskPanicked))?
     }
 
     /// Runs `work` on the database on a blocking thread.

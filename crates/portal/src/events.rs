@@ -207,7 +207,7 @@ async fn ended(state: AppState, caller: Caller) {
             let hash = caller.token_hash;
             let holds = state
                 .db
-                .call(move |conn| caller_of(conn, &hash))
+                .read(move |conn| caller_of(conn, &hash))
                 .await
                 .map(|found| found.is_some())
                 // A database that cannot answer ends nothing.

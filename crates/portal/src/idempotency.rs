@@ -1,49 +1,60 @@
-//! Safe retries: a POST with an `Idempotency-Key` header is answered once.
-//! A replay of the same key by the same account within 24 hours gets the
-//! first answer (status and body) without doing the work again; the same
-//! key with a different request (method, path, query or body) answers 422
-//! `idempotency_mismatch`. A request that failed on the portal's side (5xx)
-//! is not remembered, so its retry runs again.
+//! Safe retries: a write sent with an `Idempotency-Key` header is made
+//! once. Its answer is kept in the same transaction as the write itself
+//! (Stripe's design), so the two cannot part: a client that hangs up, or a
+//! portal killed mid-answer, leaves either the write and its answer or
+//! neither. A retry of the same key by the same account gets the kept
+//! answer (status and body, marked `Idempotent-Replay: true`) without
+//! doing the work again; the same key with a different request (method,
+//! path, query or body) answers 422 `idempotency_mismatch`.
 //!
-//! Answers that carry a secret are never kept: nothing under `/v1/auth/`
-//! (tokens: the portal keeps those only as hashes), nor any answer a
-//! handler marks [`CarriesSecret`]. Such routes are made safe to retry by
-//! their own rules (a refresh token's rotation; a code that can be made
-//! again).
+//! Nothing is ever "in flight": the portal's one writer connection runs
+//! one transaction at a time, so a retry arriving while the first attempt
+//! is still being answered waits for it and then replays it. A refusal
+//! (4xx) or a failure (5xx) made no write and keeps no answer: the retry
+//! is asked afresh, so a write is made at most once however often it is
+//! sent.
+//!
+//! The middleware only reads the key and fingerprints the request; the
+//! writes that honour it take [`Idempotency`] and run their transaction
+//! through [`Idempotency::once`]. Answers that carry a secret (tokens, an
+//! invitation's code) are never kept: those routes do not take it, and
+//! are made safe to retry by their own rules (a refresh token's rotation;
+//! a code that can be made again).
 
 use axum::body::{Body, to_bytes};
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts, Request};
+use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use rusqlite::{OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::AppState;
 use crate::accounts::Resolved;
 use crate::clock::now_ms;
 use crate::error::ApiError;
 
 /// The header clients send.
 pub const HEADER: &str = "idempotency-key";
-/// How long an answer is kept.
-const KEEP_MS: i64 = 24 * 3600 * 1000;
-/// The largest body replayed: an attachment and its envelope.
+/// How long an answer is kept: longer than a partner's laptop stays
+/// closed with a write whose answer it never heard (a holiday), since a
+/// retry after that would make the write again.
+pub const KEEP_DAYS: i64 = 30;
+/// The largest body fingerprinted: an attachment and its envelope.
 const MAX_BODY: usize = aicc_api::applications::MAX_ATTACHMENT_BYTES + 1024 * 1024;
 
-enum Seen {
-    New,
-    InFlight,
-    Mismatch,
-    Answered(u16, Option<String>, Vec<u8>),
+/// A write's key and the fingerprint of its request, for its handler.
+#[derive(Debug, Clone)]
+struct Claim {
+    user_id: i64,
+    key: String,
+    request_hash: Vec<u8>,
 }
 
-/// Marks an answer that holds a secret, so it is not kept for replay.
-#[derive(Debug, Clone, Copy)]
-pub struct CarriesSecret;
-
-/// The middleware; every other method passes through untouched.
-pub async fn middleware(State(state): State<AppState>, request: Request, next: Next) -> Response {
+/// The middleware: reads and checks the key, fingerprints the request and
+/// hands both to the handler. Every other method passes through untouched.
+pub async fn middleware(request: Request, next: Next) -> Response {
     if request.method() != Method::POST || request.uri().path().starts_with("/v1/auth/") {
         return next.run(request).await;
     }
@@ -64,7 +75,7 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
     let Some(Resolved(Some(caller))) = request.extensions().get::<Resolved>().copied() else {
         return next.run(request).await;
     };
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     let bytes = match to_bytes(body, MAX_BODY).await {
         Ok(bytes) => bytes,
         Err(_) => {
@@ -83,130 +94,135 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
         hasher.update((part.len() as u64).to_le_bytes());
         hasher.update(part);
     }
-    let hash = hasher.finalize().to_vec();
-
-    let user_id = caller.user_id;
-    let (lookup_key, lookup_hash) = (key.clone(), hash.clone());
-    let seen = state
-        .db
-        .call(move |conn| {
-            let now = now_ms();
-            conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?1", [now - KEEP_MS])?;
-            let found = conn
-                .query_row(
-                    "SELECT request_hash, status, content_type, body FROM idempotency_keys
-                     WHERE user_id = ?1 AND key = ?2",
-                    params![user_id, lookup_key],
-                    |r| {
-                        Ok((
-                            r.get::<_, Vec<u8>>(0)?,
-                            r.get::<_, Option<u16>>(1)?,
-                            r.get::<_, Option<String>>(2)?,
-                            r.get::<_, Option<Vec<u8>>>(3)?,
-                        ))
-                    },
-                )
-                .optional()?;
-            Ok::<_, ApiError>(match found {
-                None => {
-                    conn.execute(
-                        "INSERT INTO idempotency_keys (user_id, key, request_hash, created_at) VALUES (?1, ?2, ?3, ?4)",
-                        params![user_id, lookup_key, lookup_hash, now],
-                    )?;
-                    Seen::New
-                }
-                Some((stored, _, _, _)) if stored != lookup_hash => Seen::Mismatch,
-                Some((_, None, _, _)) => Seen::InFlight,
-                Some((_, Some(status), content_type, body)) => {
-                    Seen::Answered(status, content_type, body.unwrap_or_default())
-                }
-            })
-        })
-        .await;
-    match seen {
-        Err(e) => return e.into_response(),
-        Ok(Seen::Mismatch) => return ApiError::IdempotencyMismatch.into_response(),
-        Ok(Seen::InFlight) => {
-            return ApiError::Conflict(
-                "the first request with this Idempotency-Key is still being answered; retry shortly".into(),
-            )
-            .into_response();
-        }
-        Ok(Seen::Answered(status, content_type, body)) => {
-            return replay(status, content_type, body);
-        }
-        Ok(Seen::New) => {}
-    }
-
-    let response = next
-        .run(Request::from_parts(parts, Body::from(bytes)))
-        .await;
-    let (parts, body) = response.into_parts();
-    let body = match to_bytes(body, usize::MAX).await {
-        Ok(body) => body,
-        Err(e) => {
-            tracing::error!(error = %e, "cannot read a response to remember it");
-            forget(&state, user_id, key).await;
-            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
-        }
-    };
-    // A server error, or a caller who stopped being known while the request
-    // arrived (401), is no answer to keep: the retry is asked afresh.
-    if parts.status.is_server_error()
-        || parts.status == StatusCode::UNAUTHORIZED
-        || parts.extensions.get::<CarriesSecret>().is_some()
-    {
-        forget(&state, user_id, key).await;
-    } else {
-        let status = parts.status.as_u16();
-        let content_type = parts
-            .headers
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
-        let stored = body.to_vec();
-        let result = state
-            .db
-            .call(move |conn| {
-                conn.execute(
-                    "UPDATE idempotency_keys SET status = ?3, content_type = ?4, body = ?5
-                     WHERE user_id = ?1 AND key = ?2",
-                    params![user_id, key, status, content_type, stored],
-                )
-                .map_err(ApiError::from)
-            })
-            .await;
-        if let Err(e) = result {
-            tracing::error!(error = %e, "cannot remember an answer for its Idempotency-Key");
-        }
-    }
-    Response::from_parts(parts, Body::from(body))
+    parts.extensions.insert(Claim {
+        user_id: caller.user_id,
+        key,
+        request_hash: hasher.finalize().to_vec(),
+    });
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
-fn replay(status: u16, content_type: Option<String>, body: Vec<u8>) -> Response {
-    let mut response = Response::new(Body::from(body));
-    *response.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-    if let Some(value) = content_type.and_then(|c| HeaderValue::from_str(&c).ok()) {
-        response.headers_mut().insert(header::CONTENT_TYPE, value);
+/// A write's idempotency: its key, if the client sent one.
+#[derive(Debug, Clone)]
+pub struct Idempotency(Option<Claim>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Idempotency {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(parts.extensions.get::<Claim>().cloned()))
     }
-    response
-        .headers_mut()
-        .insert("idempotent-replay", HeaderValue::from_static("true"));
-    response
 }
 
-async fn forget(state: &AppState, user_id: i64, key: String) {
-    let result = state
-        .db
-        .call(move |conn| {
-            conn.execute(
-                "DELETE FROM idempotency_keys WHERE user_id = ?1 AND key = ?2",
-                params![user_id, key],
+/// A write made now, or the answer it was given before.
+#[derive(Debug)]
+pub enum Made<T, R> {
+    /// Made by this request: the answer, and what the handler does once
+    /// the transaction is committed (an event to publish).
+    Now(StatusCode, T, R),
+    /// Made by an earlier request with this key.
+    Before(Replay),
+}
+
+/// A kept answer.
+#[derive(Debug)]
+pub struct Replay {
+    status: u16,
+    body: Vec<u8>,
+}
+
+impl Idempotency {
+    /// The answer kept for this key, if the write was made; a different
+    /// request under the same key is refused.
+    pub fn earlier(&self, conn: &Connection) -> Result<Option<Replay>, ApiError> {
+        let Some(claim) = &self.0 else {
+            return Ok(None);
+        };
+        let found: Option<(Vec<u8>, u16, Vec<u8>)> = conn
+            .query_row(
+                "SELECT request_hash, status, body FROM idempotency_keys
+                 WHERE user_id = ?1 AND key = ?2 AND created_at >= ?3",
+                params![claim.user_id, claim.key, now_ms() - KEEP_DAYS * 86_400_000],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
             )
-            .map_err(ApiError::from)
-        })
-        .await;
-    if let Err(e) = result {
-        tracing::error!(error = %e, "cannot forget a failed request's Idempotency-Key");
+            .optional()?;
+        match found {
+            None => Ok(None),
+            Some((hash, _, _)) if hash != claim.request_hash => Err(ApiError::IdempotencyMismatch),
+            Some((_, status, body)) => Ok(Some(Replay { status, body })),
+        }
     }
+
+    /// Runs `work` inside `tx` unless this key's write was made already,
+    /// and keeps its answer in `tx`: committing `tx` commits both.
+    pub fn once<T: Serialize, R>(
+        &self,
+        tx: &Connection,
+        status: StatusCode,
+        work: impl FnOnce() -> Result<(T, R), ApiError>,
+    ) -> Result<Made<T, R>, ApiError> {
+        if let Some(replay) = self.earlier(tx)? {
+            return Ok(Made::Before(replay));
+        }
+        let (answer, then) = work()?;
+        if let Some(claim) = &self.0 {
+            tx.execute(
+                "INSERT OR REPLACE INTO idempotency_keys
+                     (user_id, key, request_hash, status, content_type, body, created_at)
+                 VALUES (?1, ?2, ?3, ?4, 'application/json', ?5, ?6)",
+                params![
+                    claim.user_id,
+                    claim.key,
+                    claim.request_hash,
+                    status.as_u16(),
+                    serde_json::to_vec(&answer)?,
+                    now_ms()
+                ],
+            )?;
+        }
+        Ok(Made::Now(status, answer, then))
+    }
+}
+
+impl<T: Serialize, R> Made<T, R> {
+    /// What the handler does after a write made now; nothing for a replay.
+    pub fn then(&self) -> Option<&R> {
+        match self {
+            Made::Now(_, _, then) => Some(then),
+            Made::Before(_) => None,
+        }
+    }
+
+    /// The answer, as made now or as kept.
+    pub fn answer(self) -> Response {
+        match self {
+            Made::Now(status, answer, _) => (status, axum::Json(answer)).into_response(),
+            Made::Before(replay) => replay.into_response(),
+        }
+    }
+}
+
+impl IntoResponse for Replay {
+    fn into_response(self) -> Response {
+        let mut response = Response::new(Body::from(self.body));
+        *response.status_mut() = StatusCode::from_u16(self.status).unwrap_or(StatusCode::OK);
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        response
+            .headers_mut()
+            .insert("idempotent-replay", HeaderValue::from_static("true"));
+        response
+    }
+}
+
+/// Forgets answers older than [`KEEP_DAYS`]; run by the scheduler's
+/// housekeeping. Returns how many went.
+pub fn purge(conn: &Connection) -> Result<usize, ApiError> {
+    Ok(conn.execute(
+        "DELETE FROM idempotency_keys WHERE created_at < ?1",
+        [now_ms() - KEEP_DAYS * 86_400_000],
+    )?)
 }

@@ -148,10 +148,7 @@ impl Portal {
                     async move { axum::Json(document.as_ref().clone()) }
                 }),
             )
-            .layer(axum::middleware::from_fn_with_state(
-                self.state.clone(),
-                idempotency::middleware,
-            ))
+            .layer(axum::middleware::from_fn(idempotency::middleware))
             .layer(axum::middleware::from_fn_with_state(
                 self.state.clone(),
                 limits::middleware,

@@ -12,7 +12,6 @@ use aicc_api::members::{
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -21,7 +20,6 @@ use super::{Caller, Refresh, end_sessions, hash_password, issue, now, random_byt
 use crate::AppState;
 use crate::clock::{new_id, rfc3339};
 use crate::error::{ApiError, ApiJson, ApiPath};
-use crate::idempotency::CarriesSecret;
 use crate::permissions::Action;
 
 /// `GET /v1/organisation/members`: everyone in the caller's organisation.
@@ -34,7 +32,7 @@ pub async fn list(
     caller.may(Action::ReadOrganisation)?;
     let members = state
         .db
-        .call(move |conn| members_of(conn, caller.organisation_id))
+        .read(move |conn| members_of(conn, caller.organisation_id))
         .await?;
     Ok(Json(members))
 }
@@ -108,7 +106,7 @@ pub async fn invitations(
     caller.may(Action::ManageMembers)?;
     let invitations = state
         .db
-        .call(move |conn| {
+        .read(move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT id, email, name, role, created_at, expires_at FROM invitations
                  WHERE organisation_id = ?1 AND accepted_at IS NULL AND withdrawn_at IS NULL
@@ -135,7 +133,7 @@ pub async fn invite(
     State(state): State<AppState>,
     caller: Caller,
     ApiJson(body): ApiJson<NewInvitation>,
-) -> Result<Response, ApiError> {
+) -> Result<(StatusCode, Json<Invitation>), ApiError> {
     caller.may(Action::ManageMembers)?;
     let email = body.email.trim().to_owned();
     let name = body.name.trim().to_owned();
@@ -211,9 +209,7 @@ pub async fn invite(
         })
         .await?;
     invitation.code = Some(code);
-    let mut response = (StatusCode::CREATED, Json(invitation)).into_response();
-    response.extensions_mut().insert(CarriesSecret);
-    Ok(response)
+    Ok((StatusCode::CREATED, Json(invitation)))
 }
 
 /// `DELETE /v1/organisation/invitations/{id}`: withdraws an invitation; its

@@ -128,25 +128,49 @@ pub async fn caller_from_headers(
 ) -> Result<Caller, ApiError> {
     let token = bearer(headers).ok_or_else(|| not_signed_in(headers))?;
     let hash = token_hash(token);
-    state
+    let (caller, last_used) = state
         .db
-        .call(move |conn| caller_of(conn, &hash))
+        .read(move |conn| credential(conn, &hash))
         .await?
-        .ok_or_else(|| not_signed_in(headers))
+        .ok_or_else(|| not_signed_in(headers))?;
+    let now = now();
+    // A personal access token's use is noted to the minute: a script
+    // calling often writes once a minute.
+    if caller.personal_token && last_used.is_none_or(|at| at < now - 60) {
+        state
+            .db
+            .call(move |conn| {
+                conn.prepare_cached(
+                    "UPDATE personal_tokens SET last_used_at = ?2 WHERE hash = ?1",
+                )?
+                .execute(params![&hash[..], now])?;
+                Ok::<_, ApiError>(())
+            })
+            .await?;
+    }
+    Ok(caller)
 }
 
 /// The live credential with this hash and its account, if both still hold.
 pub fn caller_of(conn: &Connection, hash: &[u8; 32]) -> Result<Option<Caller>, ApiError> {
+    Ok(credential(conn, hash)?.map(|(caller, _)| caller))
+}
+
+/// [`caller_of`], with when a personal access token was last used.
+fn credential(
+    conn: &Connection,
+    hash: &[u8; 32],
+) -> Result<Option<(Caller, Option<i64>)>, ApiError> {
     let now = now();
     // Every request asks this: its plan is kept, not compiled again.
     let found = conn
         .prepare_cached(
-            "SELECT u.id, u.organisation_id, u.role, t.scopes, t.expires_at FROM (
-                 SELECT user_id, NULL AS scopes, expires_at FROM tokens WHERE hash = ?1
-                     AND kind = 'access' AND revoked_at IS NULL AND expires_at > ?2
+            "SELECT u.id, u.organisation_id, u.role, t.scopes, t.expires_at, t.last_used_at FROM (
+                 SELECT user_id, NULL AS scopes, expires_at, NULL AS last_used_at FROM tokens
+                     WHERE hash = ?1 AND kind = 'access' AND revoked_at IS NULL AND expires_at > ?2
                  UNION ALL
-                 SELECT user_id, scopes, expires_at FROM personal_tokens WHERE hash = ?1
-                     AND revoked_at IS NULL AND expires_at > ?2) t
+                 SELECT user_id, scopes, expires_at, last_used_at FROM personal_tokens
+                     WHERE hash = ?1 AND revoked_at IS NULL AND expires_at > ?2) t
              JOIN users u ON u.id = t.user_id WHERE u.deactivated_at IS NULL",
         )?
         .query_row(params![&hash[..], now], |row| {
@@ -156,21 +180,14 @@ pub fn caller_of(conn: &Connection, hash: &[u8; 32]) -> Result<Option<Caller>, A
                 row.get::<_, String>(2)?,
                 row.get::<_, Option<String>>(3)?,
                 row.get::<_, i64>(4)?,
+                row.get::<_, Option<i64>>(5)?,
             ))
         })
         .optional()?;
-    let Some((user_id, organisation_id, role, scopes, expires_at)) = found else {
+    let Some((user_id, organisation_id, role, scopes, expires_at, last_used)) = found else {
         return Ok(None);
     };
-    if scopes.is_some() {
-        // To the minute: a script calling often writes once a minute.
-        conn.prepare_cached(
-            "UPDATE personal_tokens SET last_used_at = ?2
-             WHERE hash = ?1 AND (last_used_at IS NULL OR last_used_at < ?2 - 60)",
-        )?
-        .execute(params![&hash[..], now])?;
-    }
-    Ok(Some(Caller {
+    let caller = Caller {
         user_id,
         organisation_id,
         role: Role::parse(&role).unwrap_or(Role::PartnerMember),
@@ -178,7 +195,8 @@ pub fn caller_of(conn: &Connection, hash: &[u8; 32]) -> Result<Option<Caller>, A
         scopes: scopes.as_deref().map_or_else(Scopes::full, Scopes::parse),
         token_hash: *hash,
         expires_at,
-    }))
+    };
+    Ok(Some((caller, last_used)))
 }
 
 /// `POST /v1/auth/token`: e-mail and password for tokens. An unknown
@@ -353,7 +371,7 @@ pub async fn revoke(
 pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<Json<Account>, ApiError> {
     let account = state
         .db
-        .call(move |conn| account(conn, caller.user_id))
+        .read(move |conn| account(conn, caller.user_id))
         .await?;
     Ok(Json(account))
 }
@@ -448,7 +466,7 @@ pub async fn list_personal_tokens(
     caller.may(Action::ManageOwnTokens)?;
     let tokens = state
         .db
-        .call(move |conn| {
+        .read(move |conn| {
             let mut stmt = conn.prepare_cached(
                 "SELECT id, name, scopes, created_at, expires_at, last_used_at FROM personal_tokens
                  WHERE user_id = ?1 AND revoked_at IS NULL AND expires_at > ?2 ORDER BY created_at",

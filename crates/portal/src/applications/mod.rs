@@ -25,6 +25,7 @@ use sha2::{Digest, Sha256};
 use crate::accounts::Caller;
 use crate::clock::{new_id, now_ms, rfc3339};
 use crate::error::{ApiBytes, ApiError, ApiJson, ApiPath, ApiQuery};
+use crate::idempotency::Idempotency;
 use crate::jobs::ChangesParams;
 use crate::permissions::Action;
 use crate::{AppState, feed};
@@ -35,34 +36,39 @@ use crate::{AppState, feed};
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
+    once: Idempotency,
     ApiJson(form): ApiJson<ApplicationForm>,
-) -> Result<(StatusCode, Json<Application>), ApiError> {
+) -> Result<Response, ApiError> {
     caller.may(Action::EditApplication)?;
     check(&form)?;
-    let (application, rev) = state
+    let made = state
         .db
         .call(move |conn| {
             let tx = conn.transaction()?;
-            let caller = caller.now(&tx)?;
-            caller.may(Action::EditApplication)?;
-            let id = new_id("app");
-            let now = now_ms();
-            let rev = feed::next_rev(&tx)?;
-            tx.execute(
-                "INSERT INTO applications (id, organisation_id, rev, state, form, created_at, updated_at)
-                 VALUES (?1, ?2, ?3, 'draft', ?4, ?5, ?5)",
-                params![id, caller.organisation_id, rev, serde_json::to_string(&form)?, now],
-            )?;
-            record(&tx, &id, None, ApplicationState::Draft, caller.user_id, None, now)?;
-            let application = load(&tx, &id)?;
+            let made = once.once(&tx, StatusCode::CREATED, || {
+                let caller = caller.now(&tx)?;
+                caller.may(Action::EditApplication)?;
+                let id = new_id("app");
+                let now = now_ms();
+                let rev = feed::next_rev(&tx)?;
+                tx.execute(
+                    "INSERT INTO applications (id, organisation_id, rev, state, form, created_at, updated_at)
+                     VALUES (?1, ?2, ?3, 'draft', ?4, ?5, ?5)",
+                    params![id, caller.organisation_id, rev, serde_json::to_string(&form)?, now],
+                )?;
+                record(&tx, &id, None, ApplicationState::Draft, caller.user_id, None, now)?;
+                Ok((load(&tx, &id)?, rev))
+            })?;
             tx.commit()?;
-            Ok::<_, ApiError>((application, rev))
+            Ok::<_, ApiError>(made)
         })
         .await?;
-    state
-        .events
-        .publish(Collection::Applications, rev, Some(caller.organisation_id));
-    Ok((StatusCode::CREATED, Json(application)))
+    if let Some(rev) = made.then() {
+        state
+            .events
+            .publish(Collection::Applications, *rev, Some(caller.organisation_id));
+    }
+    Ok(made.answer())
 }
 
 /// `PUT /v1/applications/{id}`: saves the form; only a draft or an
@@ -109,45 +115,50 @@ pub async fn update(
 pub async fn submit(
     State(state): State<AppState>,
     caller: Caller,
+    once: Idempotency,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<Application>, ApiError> {
-    let (application, rev, organisation) = state
+) -> Result<Response, ApiError> {
+    let made = state
         .db
         .call(move |conn| {
             let tx = conn.transaction()?;
-            let caller = caller.now(&tx)?;
-            let (current, organisation) = visible(&tx, &caller, &id)?;
-            caller.may(Action::SubmitApplication)?;
-            editable(current)?;
-            let form: ApplicationForm = serde_json::from_str(&tx.query_row(
-                "SELECT form FROM applications WHERE id = ?1",
-                [&id],
-                |r| r.get::<_, String>(0),
-            )?)?;
-            if let Some(field) = form.missing_for_submit().first() {
-                return Err(ApiError::invalid(
-                    field,
-                    format!("fill in {field} before submitting"),
-                ));
-            }
-            check(&form)?;
-            let rev = move_to(
-                &tx,
-                &id,
-                current,
-                ApplicationState::Submitted,
-                caller.user_id,
-                None,
-            )?;
-            let application = load(&tx, &id)?;
+            let made = once.once(&tx, StatusCode::OK, || {
+                let caller = caller.now(&tx)?;
+                let (current, organisation) = visible(&tx, &caller, &id)?;
+                caller.may(Action::SubmitApplication)?;
+                editable(current)?;
+                let form: ApplicationForm = serde_json::from_str(&tx.query_row(
+                    "SELECT form FROM applications WHERE id = ?1",
+                    [&id],
+                    |r| r.get::<_, String>(0),
+                )?)?;
+                if let Some(field) = form.missing_for_submit().first() {
+                    return Err(ApiError::invalid(
+                        field,
+                        format!("fill in {field} before submitting"),
+                    ));
+                }
+                check(&form)?;
+                let rev = move_to(
+                    &tx,
+                    &id,
+                    current,
+                    ApplicationState::Submitted,
+                    caller.user_id,
+                    None,
+                )?;
+                Ok((load(&tx, &id)?, (rev, organisation)))
+            })?;
             tx.commit()?;
-            Ok((application, rev, organisation))
+            Ok::<_, ApiError>(made)
         })
         .await?;
-    state
-        .events
-        .publish(Collection::Applications, rev, Some(organisation));
-    Ok(Json(application))
+    if let Some((rev, organisation)) = made.then() {
+        state
+            .events
+            .publish(Collection::Applications, *rev, Some(*organisation));
+    }
+    Ok(made.answer())
 }
 
 /// `POST /v1/applications/{id}/review`: a reviewer moves the application on
@@ -158,34 +169,42 @@ pub async fn submit(
 pub async fn review(
     State(state): State<AppState>,
     caller: Caller,
+    once: Idempotency,
     ApiPath(id): ApiPath<String>,
     ApiJson(review): ApiJson<Review>,
-) -> Result<Json<Application>, ApiError> {
-    let (application, rev, organisation) = state
+) -> Result<Response, ApiError> {
+    let made = state
         .db
         .call(move |conn| {
-            let caller = caller.now(conn)?;
-            let (_, organisation) = visible(conn, &caller, &id)?;
-            caller.may(Action::ReviewApplication)?;
-            let (application, rev) = apply_review(conn, &id, caller.user_id, &review)?;
-            Ok::<_, ApiError>((application, rev, organisation))
+            let tx = conn.transaction()?;
+            let made = once.once(&tx, StatusCode::OK, || {
+                let caller = caller.now(&tx)?;
+                let (_, organisation) = visible(&tx, &caller, &id)?;
+                caller.may(Action::ReviewApplication)?;
+                let (application, rev) = apply_review(&tx, &id, caller.user_id, &review)?;
+                Ok((application, (rev, organisation)))
+            })?;
+            tx.commit()?;
+            Ok::<_, ApiError>(made)
         })
         .await?;
-    state
-        .events
-        .publish(Collection::Applications, rev, Some(organisation));
-    Ok(Json(application))
+    if let Some((rev, organisation)) = made.then() {
+        state
+            .events
+            .publish(Collection::Applications, *rev, Some(*organisation));
+    }
+    Ok(made.answer())
 }
 
-/// Applies a review action for `actor`; used by the route and `aicc-portal admin`.
+/// Applies a review action for `actor` inside `tx`; used by the route and
+/// `aicc-portal admin`.
 pub fn apply_review(
-    conn: &mut Connection,
+    tx: &Connection,
     id: &str,
     actor: i64,
     review: &Review,
 ) -> Result<(Application, u64), ApiError> {
-    let tx = conn.transaction()?;
-    let current = state_of(&tx, id)?.ok_or_else(|| ApiError::not_found("application"))?;
+    let current = state_of(tx, id)?.ok_or_else(|| ApiError::not_found("application"))?;
     let Some(next) = review.action.apply(current) else {
         return Err(ApiError::Conflict(format!(
             "the application is {}; \"{}\" is not possible now",
@@ -201,7 +220,7 @@ pub fn apply_review(
     {
         return Err(ApiError::invalid("comment", "say which changes are needed"));
     }
-    let rev = move_to(&tx, id, current, next, actor, review.comment.as_deref())?;
+    let rev = move_to(tx, id, current, next, actor, review.comment.as_deref())?;
     if next == ApplicationState::Certified {
         let year = rfc3339(now_ms()).get(..4).unwrap_or("0000").to_owned();
         let count: i64 = tx.query_row(
@@ -214,9 +233,7 @@ pub fn apply_review(
             params![id, format!("AICC-ASC-{year}-{:06}", count + 1)],
         )?;
     }
-    let application = load(&tx, id)?;
-    tx.commit()?;
-    Ok((application, rev))
+    Ok((load(tx, id)?, rev))
 }
 
 /// `GET /v1/applications/{id}`.
@@ -230,7 +247,7 @@ pub async fn get(
     Ok(Json(
         state
             .db
-            .call(move |conn| {
+            .read(move |conn| {
                 visible(conn, &caller, &id)?;
                 load(conn, &id)
             })
@@ -250,7 +267,7 @@ pub async fn changes(
     let limit = feed::page_size(&query)?;
     let page = state
         .db
-        .call(move |conn| {
+        .read(move |conn| {
             feed::organisation_page(
                 conn,
                 "applications",
@@ -282,19 +299,29 @@ pub async fn upload(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<UploadQuery>,
+    once: Idempotency,
     ApiBytes(content): ApiBytes,
-) -> Result<(StatusCode, Json<Attachment>), ApiError> {
-    // Whose application it is comes first: another organisation learns nothing.
-    let check_id = id.clone();
-    state
+) -> Result<Response, ApiError> {
+    // Whose application it is comes first: another organisation learns
+    // nothing. An upload made before under this key is answered as it was
+    // (its application may have no room left since).
+    let (check_id, check_once) = (id.clone(), once.clone());
+    let earlier = state
         .db
         .call(move |conn| {
             let (current, _) = visible(conn, &caller, &check_id)?;
             caller.may(Action::EditApplication)?;
+            if let Some(replay) = check_once.earlier(conn)? {
+                return Ok(Some(replay));
+            }
             editable(current)?;
-            attachment_room(conn, &check_id)
+            attachment_room(conn, &check_id)?;
+            Ok::<_, ApiError>(None)
         })
         .await?;
+    if let Some(replay) = earlier {
+        return Ok(replay.into_response());
+    }
     if content.len() > MAX_ATTACHMENT_BYTES {
         return Err(ApiError::PayloadTooLarge(format!(
             "attachments are at most {} MiB",
@@ -332,45 +359,50 @@ pub async fn upload(
     .await
     .map_err(|_| ApiError::Io(std::io::Error::other("the storage task failed")))??;
     let size = content.len() as u64;
-    let (attachment, rev, organisation) = state
+    let made = state
         .db
         .call(move |conn| {
             let tx = conn.transaction()?;
-            let caller = caller.now(&tx)?;
-            let (current, organisation) = visible(&tx, &caller, &id)?;
-            caller.may(Action::EditApplication)?;
-            editable(current)?;
-            attachment_room(&tx, &id)?;
-            let attachment = Attachment {
-                id: new_id("att"),
-                file_name,
-                media_type: media_type.to_owned(),
-                size_bytes: size,
-                sha256,
-            };
-            tx.execute(
-                "INSERT INTO attachments (id, application_id, file_name, media_type, size_bytes, sha256, created_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-                params![
-                    attachment.id,
-                    id,
-                    attachment.file_name,
-                    attachment.media_type,
-                    attachment.size_bytes,
-                    attachment.sha256,
-                    now_ms()
-                ],
-            )?;
-            let rev = feed::next_rev(&tx)?;
-            tx.execute("UPDATE applications SET rev = ?2 WHERE id = ?1", params![id, rev])?;
+            let made = once.once(&tx, StatusCode::CREATED, || {
+                let caller = caller.now(&tx)?;
+                let (current, organisation) = visible(&tx, &caller, &id)?;
+                caller.may(Action::EditApplication)?;
+                editable(current)?;
+                attachment_room(&tx, &id)?;
+                let attachment = Attachment {
+                    id: new_id("att"),
+                    file_name,
+                    media_type: media_type.to_owned(),
+                    size_bytes: size,
+                    sha256,
+                };
+                tx.execute(
+                    "INSERT INTO attachments (id, application_id, file_name, media_type, size_bytes, sha256, created_at)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                    params![
+                        attachment.id,
+                        id,
+                        attachment.file_name,
+                        attachment.media_type,
+                        attachment.size_bytes,
+                        attachment.sha256,
+                        now_ms()
+                    ],
+                )?;
+                let rev = feed::next_rev(&tx)?;
+                tx.execute("UPDATE applications SET rev = ?2 WHERE id = ?1", params![id, rev])?;
+                Ok((attachment, (rev, organisation)))
+            })?;
             tx.commit()?;
-            Ok::<_, ApiError>((attachment, rev, organisation))
+            Ok::<_, ApiError>(made)
         })
         .await?;
-    state
-        .events
-        .publish(Collection::Applications, rev, Some(organisation));
-    Ok((StatusCode::CREATED, Json(attachment)))
+    if let Some((rev, organisation)) = made.then() {
+        state
+            .events
+            .publish(Collection::Applications, *rev, Some(*organisation));
+    }
+    Ok(made.answer())
 }
 
 /// `GET /v1/applications/{id}/attachments/{attachment_id}`: the file, for
@@ -385,7 +417,7 @@ pub async fn download(
 ) -> Result<Response, ApiError> {
     let (media_type, sha256, file_name) = state
         .db
-        .call(move |conn| {
+        .read(move |conn| {
             visible(conn, &caller, &id)?;
             conn.query_row(
                 "SELECT media_type, sha256, file_name FROM attachments WHERE id = ?1 AND application_id = ?2",

@@ -30,7 +30,7 @@ pub async fn changes(
     let limit = feed::page_size(&query)?;
     let page = state
         .db
-        .call(move |conn| changes_page(conn, query.after, limit))
+        .read(move |conn| changes_page(conn, query.after, limit))
         .await?;
     Ok(Json(page))
 }
@@ -46,7 +46,7 @@ pub async fn get(
     caller.may(Action::ReadCatalog)?;
     let body = state
         .db
-        .call(move |conn| live_model(conn, &id))
+        .read(move |conn| live_model(conn, &id))
         .await?
         .ok_or_else(|| ApiError::not_found("model"))?;
     Ok(Json(serde_json::from_str(&body)?))
@@ -62,7 +62,7 @@ pub async fn favourites(
     caller.may(Action::ReadCatalog)?;
     let favourites = state
         .db
-        .call(move |conn| favourites_of(conn, caller.user_id))
+        .read(move |conn| favourites_of(conn, caller.user_id))
         .await?;
     Ok(Json(favourites))
 }

@@ -18,12 +18,14 @@ use aicc_api::sync::{ChangePage, ChangesQuery};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::Response;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Deserialize;
 
 use crate::accounts::Caller;
 use crate::clock::{new_id, now_ms, rfc3339};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery};
+use crate::idempotency::Idempotency;
 use crate::jobs::executor::PoolCapacity;
 use crate::permissions::Action;
 use crate::{AppState, feed};
@@ -35,29 +37,33 @@ use crate::{AppState, feed};
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
+    once: Idempotency,
     ApiJson(request): ApiJson<JobRequest>,
-) -> Result<(StatusCode, Json<Job>), ApiError> {
+) -> Result<Response, ApiError> {
     caller.may(Action::SubmitJob)?;
     let hours = (state.config.min_job_hours, state.config.max_job_hours);
-    let (job, rev) = state
+    let made = state
         .db
         .call(move |conn| {
             let tx = conn.transaction()?;
-            let caller = caller.now(&tx)?;
-            caller.may(Action::SubmitJob)?;
-            admit(&tx, &caller, &request, hours)?;
-            let id = insert(&tx, &caller, &request)?;
-            let job = load(&tx, &id)?;
-            let rev = job_rev(&tx, &id)?;
+            let made = once.once(&tx, StatusCode::CREATED, || {
+                let caller = caller.now(&tx)?;
+                caller.may(Action::SubmitJob)?;
+                admit(&tx, &caller, &request, hours)?;
+                let id = insert(&tx, &caller, &request)?;
+                Ok((load(&tx, &id)?, job_rev(&tx, &id)?))
+            })?;
             tx.commit()?;
-            Ok::<_, ApiError>((job, rev))
+            Ok::<_, ApiError>(made)
         })
         .await?;
-    state
-        .events
-        .publish(Collection::Jobs, rev, Some(caller.organisation_id));
-    state.scheduler_wake.notify_one();
-    Ok((StatusCode::CREATED, Json(job)))
+    if let Some(rev) = made.then() {
+        state
+            .events
+            .publish(Collection::Jobs, *rev, Some(caller.organisation_id));
+        state.scheduler_wake.notify_one();
+    }
+    Ok(made.answer())
 }
 
 /// `GET /v1/jobs/changes`: the caller's organisation's jobs, by revision.
@@ -72,7 +78,7 @@ pub async fn changes(
     let limit = feed::page_size(&query)?;
     let page = state
         .db
-        .call(move |conn| {
+        .read(move |conn| {
             feed::organisation_page(
                 conn,
                 "jobs",
@@ -106,7 +112,7 @@ pub async fn get(
 ) -> Result<Json<Job>, ApiError> {
     let job = state
         .db
-        .call(move |conn| {
+        .read(move |conn| {
             visible(conn, &caller, &id)?;
             load(conn, &id)
         })
@@ -121,44 +127,48 @@ pub async fn get(
 pub async fn cancel(
     State(state): State<AppState>,
     caller: Caller,
+    once: Idempotency,
     ApiPath(id): ApiPath<String>,
-) -> Result<Json<Job>, ApiError> {
-    let (job, rev) = state
+) -> Result<Response, ApiError> {
+    let made = state
         .db
         .call(move |conn| {
             let tx = conn.transaction()?;
-            let caller = caller.now(&tx)?;
-            let (current, owner) = visible(&tx, &caller, &id)?;
-            caller.may(Action::to_cancel(owner == caller.user_id))?;
-            let released: bool = tx.query_row(
-                "SELECT executor_id IS NOT NULL FROM jobs WHERE id = ?1",
-                [&id],
-                |r| r.get(0),
-            )?;
-            let next = match current {
-                // A job its executor holds must be stopped there first.
-                JobState::Queued if released => JobState::Cancelling,
-                JobState::Submitted | JobState::Queued => JobState::Cancelled,
-                JobState::Running => JobState::Cancelling,
-                other => {
-                    return Err(ApiError::Conflict(format!(
-                        "the job is {} and cannot be cancelled",
-                        other.as_str()
-                    )));
-                }
-            };
-            transition(&tx, &id, next, Some("cancelled by the partner"), now_ms())?;
-            let job = load(&tx, &id)?;
-            let rev = job_rev(&tx, &id)?;
+            let made = once.once(&tx, StatusCode::OK, || {
+                let caller = caller.now(&tx)?;
+                let (current, owner) = visible(&tx, &caller, &id)?;
+                caller.may(Action::to_cancel(owner == caller.user_id))?;
+                let released: bool = tx.query_row(
+                    "SELECT executor_id IS NOT NULL FROM jobs WHERE id = ?1",
+                    [&id],
+                    |r| r.get(0),
+                )?;
+                let next = match current {
+                    // A job its executor holds must be stopped there first.
+                    JobState::Queued if released => JobState::Cancelling,
+                    JobState::Submitted | JobState::Queued => JobState::Cancelled,
+                    JobState::Running => JobState::Cancelling,
+                    other => {
+                        return Err(ApiError::Conflict(format!(
+                            "the job is {} and cannot be cancelled",
+                            other.as_str()
+                        )));
+                    }
+                };
+                transition(&tx, &id, next, Some("cancelled by the partner"), now_ms())?;
+                Ok((load(&tx, &id)?, job_rev(&tx, &id)?))
+            })?;
             tx.commit()?;
-            Ok((job, rev))
+            Ok::<_, ApiError>(made)
         })
         .await?;
-    state
-        .events
-        .publish(Collection::Jobs, rev, Some(caller.organisation_id));
-    state.scheduler_wake.notify_one();
-    Ok(Json(job))
+    if let Some(rev) = made.then() {
+        state
+            .events
+            .publish(Collection::Jobs, *rev, Some(caller.organisation_id));
+        state.scheduler_wake.notify_one();
+    }
+    Ok(made.answer())
 }
 
 /// Log paging parameters.
@@ -194,7 +204,7 @@ pub async fn logs(
     }
     let page = state
         .db
-        .call(move |conn| {
+        .read(move |conn| {
             let (job_state, _) = visible(conn, &caller, &id)?;
             let mut stmt = conn.prepare_cached(
                 "SELECT seq, at, text FROM job_logs WHERE job_id = ?1 AND seq > ?2 ORDER BY seq LIMIT ?3",
@@ -221,7 +231,7 @@ pub async fn metrics(
 ) -> Result<Json<Vec<MetricSeries>>, ApiError> {
     let series = state
         .db
-        .call(move |conn| {
+        .read(move |conn| {
             visible(conn, &caller, &id)?;
             let mut stmt = conn.prepare_cached(
                 "SELECT name, step, value FROM job_metrics WHERE job_id = ?1 ORDER BY name, step",
@@ -260,7 +270,7 @@ pub async fn artifacts(
 ) -> Result<Json<Vec<Artifact>>, ApiError> {
     let list = state
         .db
-        .call(move |conn| {
+        .read(move |conn| {
             visible(conn, &caller, &id)?;
             artifacts_of(conn, &id)
         })
@@ -275,7 +285,7 @@ pub async fn pools(
     caller: Caller,
 ) -> Result<Json<Vec<Pool>>, ApiError> {
     caller.may(Action::ReadCatalog)?;
-    Ok(Json(state.db.call(|conn| list_pools(conn)).await?))
+    Ok(Json(state.db.read(list_pools).await?))
 }
 
 /// `GET /v1/quota`: the caller's organisation's NPU-hours.
@@ -286,7 +296,7 @@ pub async fn quota(State(state): State<AppState>, caller: Caller) -> Result<Json
     Ok(Json(
         state
             .db
-            .call(move |conn| quota_of(conn, caller.organisation_id, hours))
+            .read(move |conn| quota_of(conn, caller.organisation_id, hours))
             .await?,
     ))
 }

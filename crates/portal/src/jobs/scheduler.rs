@@ -28,7 +28,13 @@
 //!
 //! Restarts: everything the scheduler knows is in the database. A released
 //! job is observed by its executor id, so after a restart it is picked up
-//! where it is; the simulated executor's progress is a function of time.
+//! where it is; the simulated executor's progress is a function of time. A
+//! job chosen to start whose executor id was never heard (an empty id: the
+//! cluster did not answer, or the portal stopped while it was asked) is
+//! handed over again, and the executor finds the earlier attempt.
+//!
+//! The executor is always asked with the database free (see [`tick`]), so
+//! a cluster that stops answering delays the scheduler and nothing else.
 //! An executor that cannot answer leaves its jobs as they were, marked
 //! "state unknown since" the first failed attempt, until it answers again.
 
@@ -39,10 +45,10 @@ use std::time::Duration;
 use aicc_api::events::Collection;
 use aicc_api::jobs::{JobRequest, JobState};
 use rusqlite::types::Type;
-use rusqlite::{Connection, params};
+use rusqlite::{Connection, OptionalExtension as _, params};
 use tokio::sync::Notify;
 
-use super::executor::{Executor, ExecutorError, Observed, RunningJob};
+use super::executor::{Executor, ExecutorError, Observation, Observed, RunningJob};
 use super::transition;
 use crate::clock::now_ms;
 use crate::db::Db;
@@ -81,12 +87,13 @@ impl Scheduler {
                 last_housekeeping = Some(std::time::Instant::now());
                 self.housekeeping().await;
             }
-            let executor = Arc::clone(&self.executor);
+            let (db, executor) = (self.db.clone(), Arc::clone(&self.executor));
             let starvation_after = self.starvation_after.as_millis() as i64;
-            let changed = self
-                .db
-                .call(move |conn| tick(conn, executor.as_ref(), now_ms(), starvation_after))
-                .await;
+            let changed = tokio::task::spawn_blocking(move || {
+                tick(&db, executor.as_ref(), now_ms(), starvation_after)
+            })
+            .await
+            .unwrap_or_else(|_| Err(ApiError::Db(crate::db::DbError::TaskPanicked)));
             match changed {
                 Ok(changes) => {
                     for (organisation_id, rev) in changes {
@@ -143,52 +150,98 @@ impl Scheduler {
             Ok(purged) => tracing::info!(purged, "purged expired and revoked tokens"),
             Err(e) => tracing::error!(error = %e, "cannot purge old tokens"),
         }
+        match self.db.call(|conn| crate::idempotency::purge(conn)).await {
+            Ok(0) => {}
+            Ok(purged) => tracing::info!(purged, "purged answers kept for idempotency keys"),
+            Err(e) => tracing::error!(error = %e, "cannot purge old idempotency answers"),
+        }
     }
 }
 
 /// One pass; returns `(organisation, rev)` for every job that changed.
+///
+/// The cluster is never asked while the database is held: each phase reads
+/// what it needs in one short call, asks the executor with the database
+/// free, and writes each outcome in a short transaction that first checks
+/// the job is still as it was read (a partner may cancel it meanwhile).
+/// So a cluster that hangs delays only the scheduler, never a request.
 pub fn tick(
-    conn: &mut Connection,
+    db: &Db,
     executor: &dyn Executor,
     now: i64,
     starvation_after_ms: i64,
 ) -> Result<Vec<(i64, u64)>, ApiError> {
     let mut changed = Vec::new();
-    let tx = conn.transaction()?;
     match executor.capacity() {
-        Ok(Some(pools)) => super::record_capacity(&tx, &pools)?,
+        Ok(Some(pools)) => db.blocking(|conn| super::record_capacity(conn, &pools))?,
         Ok(None) => {}
         Err(e) => {
             tracing::warn!(error = %e, "cannot read the cluster's pools; keeping the last known")
         }
     }
-    for held in released(&tx, "state = 'cancelling'")? {
-        let rev = match executor.cancel(&held.job) {
-            Ok(()) => Some(transition(
-                &tx,
-                &held.job.id,
-                JobState::Cancelled,
-                Some("cancelled by the partner"),
-                now,
-            )?),
-            Err(e) => {
-                tracing::warn!(job = %held.job.id, error = %e, "cannot cancel yet; retrying");
-                unknown(&tx, &held, now)?
+    let cancelling =
+        db.blocking(|conn| released(conn, "state = 'cancelling' AND executor_id != ''"))?;
+    for held in cancelling {
+        let stopped = executor.cancel(&held.job);
+        let rev = db.blocking(|conn| {
+            let tx = conn.transaction()?;
+            if !unchanged(&tx, &held)? {
+                return Ok(None);
             }
-        };
+            let rev = match stopped {
+                Ok(()) => Some(transition(
+                    &tx,
+                    &held.job.id,
+                    JobState::Cancelled,
+                    Some("cancelled by the partner"),
+                    now,
+                )?),
+                Err(e) => {
+                    tracing::warn!(job = %held.job.id, error = %e, "cannot cancel yet; retrying");
+                    unknown(&tx, &held, now)?
+                }
+            };
+            tx.commit()?;
+            Ok::<_, ApiError>(rev)
+        })?;
         changed.extend(rev.map(|rev| (held.organisation_id, rev)));
     }
-    for held in released(
-        &tx,
-        "state IN ('queued', 'running') AND executor_id IS NOT NULL",
-    )? {
-        if let Some(rev) = observe(&tx, executor, &held, now)? {
-            changed.push((held.organisation_id, rev));
-        }
+    let observed = db.blocking(|conn| {
+        released(
+            conn,
+            "state IN ('queued', 'running') AND executor_id IS NOT NULL AND executor_id != ''",
+        )
+    })?;
+    for held in observed {
+        let seen = executor.observe(&held.job, now);
+        let rev = db.blocking(|conn| {
+            let tx = conn.transaction()?;
+            if !unchanged(&tx, &held)? {
+                return Ok(None);
+            }
+            let rev = record(&tx, &held, seen, now)?;
+            tx.commit()?;
+            Ok::<_, ApiError>(rev)
+        })?;
+        changed.extend(rev.map(|rev| (held.organisation_id, rev)));
     }
-    changed.extend(place(&tx, executor, now, starvation_after_ms)?);
-    tx.commit()?;
+    db.blocking(|conn| {
+        let tx = conn.transaction()?;
+        choose(&tx, now, starvation_after_ms)?;
+        tx.commit()?;
+        Ok::<_, ApiError>(())
+    })?;
+    changed.extend(release(db, executor, now)?);
     Ok(changed)
+}
+
+/// Whether the job is still in the state, and at the log line, it was
+/// read in: only then does what the executor said about it apply.
+fn unchanged(conn: &Connection, held: &Released) -> Result<bool, ApiError> {
+    let (state, log_seq): (String, u64) = conn
+        .prepare_cached("SELECT state, log_seq FROM jobs WHERE id = ?1")?
+        .query_row([&held.job.id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(state == held.state && log_seq == held.job.log_seq)
 }
 
 /// A job handed to the executor, with what the portal last recorded of it.
@@ -294,16 +347,16 @@ fn store_logs(
     Ok(())
 }
 
-/// Records what the executor reports; returns the new revision if the job
-/// visibly changed.
-fn observe(
+/// Records what the executor reported; returns the new revision if the
+/// job visibly changed.
+fn record(
     conn: &Connection,
-    executor: &dyn Executor,
     held: &Released,
+    seen: Result<Observation, ExecutorError>,
     now: i64,
 ) -> Result<Option<u64>, ApiError> {
     let (job, state, reason) = (&held.job, &held.state, &held.reason);
-    let seen = match executor.observe(job, now) {
+    let seen = match seen {
         Ok(seen) => seen,
         Err(e) => {
             tracing::warn!(job = %job.id, error = %e, "cannot observe the job; retrying");
@@ -384,8 +437,6 @@ struct Queued {
     id: String,
     organisation_id: i64,
     pool: usize,
-    /// Parsed only for the jobs that start.
-    request: String,
     npus: i64,
     priority: i64,
     queued_at: i64,
@@ -395,18 +446,16 @@ struct Queued {
 /// first read: the smallest starts first.
 type PlacementKey = (i64, i64, i64, i64, usize);
 
-/// Starts every queued job that fits, fairest first: the organisation with
+/// Chooses every queued job that fits, fairest first: the organisation with
 /// the fewest NPUs running, then the one that started a job longest ago,
 /// then priority, then age. Each organisation's own queue is ordered once;
 /// a placement only re-ranks the organisations, so a deep queue costs one
 /// pass over the jobs that do not fit per placement, not a sort.
-fn place(
-    conn: &Connection,
-    executor: &dyn Executor,
-    now: i64,
-    starvation_after_ms: i64,
-) -> Result<Vec<(i64, u64)>, ApiError> {
-    let mut changed = Vec::new();
+///
+/// A chosen job is marked released with an empty executor id (its NPUs are
+/// spoken for from then on) and handed over by [`release`] once the
+/// database is free again.
+fn choose(conn: &Connection, now: i64, starvation_after_ms: i64) -> Result<(), ApiError> {
     let pools = super::list_pools(conn)?;
     let pool_index: HashMap<&str, usize> = pools
         .iter()
@@ -430,7 +479,7 @@ fn place(
         .collect::<rusqlite::Result<_>>()?;
     let mut waiting: BTreeMap<i64, VecDeque<Queued>> = BTreeMap::new();
     let mut stmt = conn.prepare_cached(
-        "SELECT id, organisation_id, pool_id, request, npus, priority, queued_at FROM jobs
+        "SELECT id, organisation_id, pool_id, npus, priority, queued_at FROM jobs
          WHERE state = 'queued' AND executor_id IS NULL",
     )?;
     let mut rows = stmt.query([])?;
@@ -450,10 +499,9 @@ fn place(
                 id: row.get(0)?,
                 organisation_id,
                 pool,
-                request: row.get(3)?,
-                npus: row.get(4)?,
-                priority: row.get(5)?,
-                queued_at: row.get::<_, Option<i64>>(6)?.unwrap_or(now),
+                npus: row.get(3)?,
+                priority: row.get(4)?,
+                queued_at: row.get::<_, Option<i64>>(5)?.unwrap_or(now),
             });
         seq += 1;
     }
@@ -504,10 +552,45 @@ fn place(
         else {
             break;
         };
-        let running = RunningJob {
-            id: job.id.clone(),
-            organisation_id: organisation,
-            request: serde_json::from_str::<JobRequest>(&job.request)?,
+        conn.prepare_cached("UPDATE jobs SET executor_id = '' WHERE id = ?1")?
+            .execute([&job.id])?;
+        free[job.pool] -= job.npus;
+        *running_npus.entry(job.organisation_id).or_default() += job.npus;
+        last_start.insert(job.organisation_id, now);
+        held[job.pool] = None;
+    }
+    Ok(())
+}
+
+/// Hands the chosen jobs to the executor, in the order they were chosen,
+/// and records its answers. A job whose answer never came (the cluster
+/// unreachable, the portal stopped) stays chosen and is handed over again
+/// on the next tick: the executor finds the earlier attempt. A job
+/// cancelled meanwhile is `cancelling` and is stopped on the next tick.
+fn release(db: &Db, executor: &dyn Executor, now: i64) -> Result<Vec<(i64, u64)>, ApiError> {
+    let chosen = db.blocking(|conn| {
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, organisation_id, request FROM jobs
+             WHERE executor_id = '' AND state IN ('queued', 'cancelling')
+             ORDER BY queued_at, id",
+        )?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, i64>(1)?,
+                    r.get::<_, String>(2)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()?;
+        Ok::<_, ApiError>(rows)
+    })?;
+    let mut changed = Vec::new();
+    for (id, organisation_id, request) in chosen {
+        let job = RunningJob {
+            id,
+            organisation_id,
+            request: serde_json::from_str::<JobRequest>(&request)?,
             executor_id: String::new(),
             started_at_ms: now,
             log_seq: 0,
@@ -515,36 +598,59 @@ fn place(
             step: 0,
             total_steps: 0,
         };
-        match executor.submit(&running) {
-            Ok(submitted) => {
-                conn.prepare_cached("UPDATE jobs SET executor_id = ?2 WHERE id = ?1")?
-                    .execute(params![job.id, submitted.executor_id])?;
-                let rev = if submitted.running {
-                    transition(conn, &job.id, JobState::Running, None, now)?
-                } else {
-                    conn.prepare_cached("UPDATE jobs SET reason = ?2 WHERE id = ?1")?
-                        .execute(params![
-                            job.id,
-                            "released to the cluster, waiting for it to start"
-                        ])?;
-                    bump(conn, &job.id, now)?
-                };
-                changed.push((job.organisation_id, rev));
-                free[job.pool] -= job.npus;
-                *running_npus.entry(job.organisation_id).or_default() += job.npus;
-                last_start.insert(job.organisation_id, now);
-                held[job.pool] = None;
-            }
-            Err(ExecutorError::Refused(why)) => {
-                tracing::warn!(job = %job.id, error = %why, "the executor refused the job");
-                let rev = transition(conn, &job.id, JobState::Failed, Some(&why), now)?;
-                changed.push((job.organisation_id, rev));
-            }
-            Err(ExecutorError::Unavailable(why)) => {
-                tracing::warn!(job = %job.id, error = %why, "cannot release jobs now; retrying");
-                break;
-            }
+        let submitted = executor.submit(&job);
+        if let Err(ExecutorError::Unavailable(why)) = &submitted {
+            tracing::warn!(job = %job.id, error = %why, "cannot release jobs now; retrying");
+            break;
         }
+        let rev = db.blocking(|conn| {
+            let tx = conn.transaction()?;
+            let state: String = tx
+                .prepare_cached("SELECT state FROM jobs WHERE id = ?1 AND executor_id = ''")?
+                .query_row([&job.id], |r| r.get(0))
+                .optional()?
+                .unwrap_or_default();
+            if state.is_empty() {
+                return Ok(None);
+            }
+            let cancelled = state == "cancelling";
+            let rev = match submitted {
+                Ok(submitted) => {
+                    tx.prepare_cached("UPDATE jobs SET executor_id = ?2 WHERE id = ?1")?
+                        .execute(params![job.id, submitted.executor_id])?;
+                    Some(if cancelled {
+                        bump(&tx, &job.id, now)?
+                    } else if submitted.running {
+                        transition(&tx, &job.id, JobState::Running, None, now)?
+                    } else {
+                        tx.prepare_cached("UPDATE jobs SET reason = ?2 WHERE id = ?1")?
+                            .execute(params![
+                                job.id,
+                                "released to the cluster, waiting for it to start"
+                            ])?;
+                        bump(&tx, &job.id, now)?
+                    })
+                }
+                Err(ExecutorError::Refused(why)) => {
+                    tracing::warn!(job = %job.id, error = %why, "the executor refused the job");
+                    Some(if cancelled {
+                        transition(
+                            &tx,
+                            &job.id,
+                            JobState::Cancelled,
+                            Some("cancelled by the partner"),
+                            now,
+                        )?
+                    } else {
+                        transition(&tx, &job.id, JobState::Failed, Some(&why), now)?
+                    })
+                }
+                Err(ExecutorError::Unavailable(_)) => None,
+            };
+            tx.commit()?;
+            Ok::<_, ApiError>(rev)
+        })?;
+        changed.extend(rev.map(|rev| (organisation_id, rev)));
     }
     Ok(changed)
 }
@@ -606,7 +712,7 @@ mod tests {
 
     struct World {
         _dir: tempfile::TempDir,
-        conn: Connection,
+        db: Db,
         robotics: Caller,
         vision: Caller,
     }
@@ -615,16 +721,19 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&dir.path().join("p.sqlite3")).unwrap();
         db.blocking(admin::seed_demo).unwrap();
-        drop(db);
-        let conn = Connection::open(dir.path().join("p.sqlite3")).unwrap();
-        super::super::upsert_pool(&conn, "tiny", "One node", "Ascend 910B", 8, 1).unwrap();
+        db.blocking(|conn| {
+            super::super::upsert_pool(conn, "tiny", "One node", "Ascend 910B", 8, 1)
+        })
+        .unwrap();
         let caller = |email: &str| {
-            let (user_id, organisation_id): (i64, i64) = conn
-                .query_row(
-                    "SELECT id, organisation_id FROM users WHERE email = ?1",
-                    [email],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
+            let (user_id, organisation_id): (i64, i64) = db
+                .blocking(|conn| {
+                    conn.query_row(
+                        "SELECT id, organisation_id FROM users WHERE email = ?1",
+                        [email],
+                        |r| Ok((r.get(0)?, r.get(1)?)),
+                    )
+                })
                 .unwrap();
             Caller {
                 user_id,
@@ -639,7 +748,7 @@ mod tests {
         let (robotics, vision) = (caller("partner@demo.aicc"), caller("member@other.aicc"));
         World {
             _dir: dir,
-            conn,
+            db,
             robotics,
             vision,
         }
@@ -662,22 +771,26 @@ mod tests {
             priority: Priority::Normal,
             note: String::new(),
         };
-        let tx = world.conn.transaction().unwrap();
-        super::super::admit(&tx, &who, &request, (0.1, 720.0)).unwrap();
-        let id = super::super::insert(&tx, &who, &request).unwrap();
-        tx.execute(
-            "UPDATE jobs SET queued_at = ?2 WHERE id = ?1",
-            params![id, at],
-        )
-        .unwrap();
-        tx.commit().unwrap();
-        id
+        world.db.blocking(|conn| {
+            let tx = conn.transaction().unwrap();
+            super::super::admit(&tx, &who, &request, (0.1, 720.0)).unwrap();
+            let id = super::super::insert(&tx, &who, &request).unwrap();
+            tx.execute(
+                "UPDATE jobs SET queued_at = ?2 WHERE id = ?1",
+                params![id, at],
+            )
+            .unwrap();
+            tx.commit().unwrap();
+            id
+        })
     }
 
     fn state(world: &World, id: &str) -> String {
         world
-            .conn
-            .query_row("SELECT state FROM jobs WHERE id = ?1", [id], |r| r.get(0))
+            .db
+            .blocking(|conn| {
+                conn.query_row("SELECT state FROM jobs WHERE id = ?1", [id], |r| r.get(0))
+            })
             .unwrap()
     }
 
@@ -690,14 +803,14 @@ mod tests {
         let (robotics, vision) = (w.robotics, w.vision);
         let a: Vec<String> = (0..3).map(|i| submit(&mut w, robotics, 8, i)).collect();
         let b = submit(&mut w, vision, 8, 10);
-        tick(&mut w.conn, &executor, 100, TEN_MINUTES).unwrap();
+        tick(&w.db, &executor, 100, TEN_MINUTES).unwrap();
         assert_eq!(state(&w, &a[0]), "running");
         executor.finish(&a[0]);
-        tick(&mut w.conn, &executor, 200, TEN_MINUTES).unwrap();
+        tick(&w.db, &executor, 200, TEN_MINUTES).unwrap();
         assert_eq!(state(&w, &b), "running", "the other organisation goes next");
         assert_eq!(state(&w, &a[1]), "queued");
         executor.finish(&b);
-        tick(&mut w.conn, &executor, 300, TEN_MINUTES).unwrap();
+        tick(&w.db, &executor, 300, TEN_MINUTES).unwrap();
         assert_eq!(state(&w, &a[1]), "running");
     }
 
@@ -710,7 +823,7 @@ mod tests {
         let big = submit(&mut w, robotics, 8, 1);
         let small2 = submit(&mut w, vision, 1, 2);
         let small3 = submit(&mut w, vision, 1, 3);
-        tick(&mut w.conn, &executor, 1_000, TEN_MINUTES).unwrap();
+        tick(&w.db, &executor, 1_000, TEN_MINUTES).unwrap();
         assert_eq!(state(&w, &small1), "running");
         assert_eq!(state(&w, &big), "queued");
         assert_eq!(
@@ -721,7 +834,7 @@ mod tests {
         assert_eq!(state(&w, &small3), "running");
         executor.finish(&small3);
         let small4 = submit(&mut w, vision, 1, TEN_MINUTES);
-        tick(&mut w.conn, &executor, 1 + TEN_MINUTES, TEN_MINUTES).unwrap();
+        tick(&w.db, &executor, 1 + TEN_MINUTES, TEN_MINUTES).unwrap();
         assert_eq!(
             state(&w, &small4),
             "queued",
@@ -729,7 +842,7 @@ mod tests {
         );
         executor.finish(&small1);
         executor.finish(&small2);
-        tick(&mut w.conn, &executor, 2 + TEN_MINUTES, TEN_MINUTES).unwrap();
+        tick(&w.db, &executor, 2 + TEN_MINUTES, TEN_MINUTES).unwrap();
         assert_eq!(state(&w, &big), "running");
         assert_eq!(state(&w, &small4), "queued");
     }
@@ -740,15 +853,175 @@ mod tests {
         let executor = Manual::default();
         let robotics = w.robotics;
         let id = submit(&mut w, robotics, 8, 0);
-        tick(&mut w.conn, &executor, 10, TEN_MINUTES).unwrap();
-        tick(&mut w.conn, &executor, 20, TEN_MINUTES).unwrap();
-        super::super::transition(&w.conn, &id, JobState::Cancelling, None, 30).unwrap();
-        tick(&mut w.conn, &executor, 40, TEN_MINUTES).unwrap();
+        tick(&w.db, &executor, 10, TEN_MINUTES).unwrap();
+        tick(&w.db, &executor, 20, TEN_MINUTES).unwrap();
+        w.db.blocking(|conn| super::super::transition(conn, &id, JobState::Cancelling, None, 30))
+            .unwrap();
+        tick(&w.db, &executor, 40, TEN_MINUTES).unwrap();
         assert_eq!(state(&w, &id), "cancelled");
-        let quota =
-            super::super::quota_of(&w.conn, robotics.organisation_id, (0.1, 720.0)).unwrap();
+        let quota = w
+            .db
+            .blocking(|conn| super::super::quota_of(conn, robotics.organisation_id, (0.1, 720.0)))
+            .unwrap();
         assert!((quota.npu_hours_used - 0.8).abs() < 1e-9, "{quota:?}");
         assert_eq!(quota.npu_hours_reserved, 0.0);
+    }
+
+    /// A cluster that stops answering: each call blocks until the test
+    /// lets it go, and says it started first.
+    #[derive(Debug)]
+    struct Hanging {
+        started: Mutex<std::sync::mpsc::Sender<&'static str>>,
+        go: Mutex<std::sync::mpsc::Receiver<()>>,
+        cancelled: Mutex<Vec<String>>,
+    }
+
+    impl Hanging {
+        fn new() -> (
+            Self,
+            std::sync::mpsc::Receiver<&'static str>,
+            std::sync::mpsc::Sender<()>,
+        ) {
+            let (started, starts) = std::sync::mpsc::channel();
+            let (go, gone) = std::sync::mpsc::channel();
+            let hanging = Self {
+                started: Mutex::new(started),
+                go: Mutex::new(gone),
+                cancelled: Mutex::default(),
+            };
+            (hanging, starts, go)
+        }
+
+        fn hang(&self, call: &'static str) {
+            self.started.lock().unwrap().send(call).unwrap();
+            self.go.lock().unwrap().recv().unwrap();
+        }
+    }
+
+    impl Executor for Hanging {
+        fn submit(&self, job: &RunningJob) -> Result<Submitted, ExecutorError> {
+            self.hang("submit");
+            Ok(Submitted {
+                executor_id: format!("slurm-{}", job.id),
+                running: true,
+            })
+        }
+        fn observe(&self, job: &RunningJob, now: i64) -> Result<Observation, ExecutorError> {
+            self.hang("observe");
+            Manual::default().observe(job, now)
+        }
+        fn cancel(&self, job: &RunningJob) -> Result<(), ExecutorError> {
+            self.cancelled.lock().unwrap().push(job.executor_id.clone());
+            Ok(())
+        }
+    }
+
+    /// Runs `work` on the database from another thread; whether it got
+    /// through before `patience` ran out.
+    fn gets_through(db: &Db, work: impl FnOnce(&mut Connection) + Send + 'static) -> bool {
+        let (done, finished) = std::sync::mpsc::channel();
+        let db = db.clone();
+        std::thread::spawn(move || {
+            db.blocking(work);
+            let _ = done.send(());
+        });
+        // Generous: only a database held for the cluster's sake waits this long.
+        finished.recv_timeout(Duration::from_secs(10)).is_ok()
+    }
+
+    #[test]
+    fn a_cluster_that_stops_answering_holds_up_the_scheduler_and_no_request() {
+        let mut w = world();
+        let robotics = w.robotics;
+        let running = submit(&mut w, robotics, 4, 0);
+        tick(&w.db, &Manual::default(), 10, TEN_MINUTES).unwrap();
+        assert_eq!(state(&w, &running), "running");
+        let queued = submit(&mut w, robotics, 4, 20);
+
+        let (hanging, starts, go) = Hanging::new();
+        let db = w.db.clone();
+        let ticking = std::thread::spawn(move || tick(&db, &hanging, 30, TEN_MINUTES));
+        assert_eq!(starts.recv().unwrap(), "observe");
+        let (signed_in, wrote) = (
+            gets_through(&w.db, |conn| {
+                conn.query_row("SELECT COUNT(*) FROM users", [], |r| r.get::<_, i64>(0))
+                    .unwrap();
+            }),
+            gets_through(&w.db, |conn| {
+                conn.execute("UPDATE users SET name = name WHERE id = 1", [])
+                    .unwrap();
+            }),
+        );
+        go.send(()).unwrap();
+        assert_eq!(
+            starts.recv().unwrap(),
+            "submit",
+            "the queued job is handed over"
+        );
+        let read_while_releasing = gets_through(&w.db, |conn| {
+            conn.query_row("SELECT COUNT(*) FROM jobs", [], |r| r.get::<_, i64>(0))
+                .unwrap();
+        });
+        go.send(()).unwrap();
+        ticking.join().unwrap().unwrap();
+        assert!(
+            signed_in && wrote,
+            "the database waited for the cluster to observe"
+        );
+        assert!(
+            read_while_releasing,
+            "the database waited for the cluster to submit"
+        );
+        assert_eq!(state(&w, &queued), "running");
+    }
+
+    #[test]
+    fn a_job_cancelled_while_it_is_handed_to_the_cluster_is_stopped_there_on_the_next_tick() {
+        let mut w = world();
+        let robotics = w.robotics;
+        let id = submit(&mut w, robotics, 8, 0);
+        let (hanging, starts, go) = Hanging::new();
+        let hanging = Arc::new(hanging);
+        let (db, executor) = (w.db.clone(), Arc::clone(&hanging));
+        let ticking = std::thread::spawn(move || tick(&db, executor.as_ref(), 10, TEN_MINUTES));
+        assert_eq!(starts.recv().unwrap(), "submit");
+        // What the cancel route decides for a job the cluster may hold.
+        let released: bool =
+            w.db.blocking(|conn| {
+                conn.query_row(
+                    "SELECT executor_id IS NOT NULL FROM jobs WHERE id = ?1",
+                    [&id],
+                    |r| r.get(0),
+                )
+            })
+            .unwrap();
+        assert!(released, "a job being handed over counts as released");
+        w.db.blocking(|conn| super::super::transition(conn, &id, JobState::Cancelling, None, 15))
+            .unwrap();
+        go.send(()).unwrap();
+        ticking.join().unwrap().unwrap();
+        assert_eq!(state(&w, &id), "cancelling");
+        tick(&w.db, hanging.as_ref(), 20, TEN_MINUTES).unwrap();
+        assert_eq!(state(&w, &id), "cancelled");
+        assert_eq!(*hanging.cancelled.lock().unwrap(), [format!("slurm-{id}")]);
+    }
+
+    #[test]
+    fn a_job_whose_hand_over_was_never_answered_is_handed_over_again() {
+        let mut w = world();
+        let robotics = w.robotics;
+        let id = submit(&mut w, robotics, 8, 0);
+        // The portal stopped after choosing the job, before the cluster answered.
+        w.db.blocking(|conn| {
+            let tx = conn.transaction()?;
+            choose(&tx, 10, TEN_MINUTES)?;
+            tx.commit()?;
+            Ok::<_, ApiError>(())
+        })
+        .unwrap();
+        assert_eq!(state(&w, &id), "queued");
+        tick(&w.db, &Manual::default(), 20, TEN_MINUTES).unwrap();
+        assert_eq!(state(&w, &id), "running");
     }
 
     #[test]
@@ -760,9 +1033,11 @@ mod tests {
             id: id.clone(),
             organisation_id: robotics.organisation_id,
             request: serde_json::from_str(
-                &w.conn
-                    .query_row("SELECT request FROM jobs WHERE id = ?1", [&id], |r| {
-                        r.get::<_, String>(0)
+                &w.db
+                    .blocking(|conn| {
+                        conn.query_row("SELECT request FROM jobs WHERE id = ?1", [&id], |r| {
+                            r.get::<_, String>(0)
+                        })
                     })
                     .unwrap(),
             )
@@ -777,17 +1052,21 @@ mod tests {
         // 1 KiB lines: 8,192 of them fill the cap, with their newlines a bit sooner.
         let line = "x".repeat(1023);
         let flood: Vec<String> = vec![line; 10_000];
-        store_logs(&w.conn, &running(0), &flood, 1).unwrap();
-        store_logs(&w.conn, &running(10_000), &flood, 2).unwrap();
-        let (rows, bytes, last): (u64, u64, String) = w
-            .conn
-            .query_row(
-                "SELECT COUNT(*), SUM(LENGTH(text) + 1),
+        let (first, second) = (running(0), running(10_000));
+        w.db.blocking(|conn| store_logs(conn, &first, &flood, 1))
+            .unwrap();
+        w.db.blocking(|conn| store_logs(conn, &second, &flood, 2))
+            .unwrap();
+        let (rows, bytes, last): (u64, u64, String) =
+            w.db.blocking(|conn| {
+                conn.query_row(
+                    "SELECT COUNT(*), SUM(LENGTH(text) + 1),
                         (SELECT text FROM job_logs WHERE job_id = ?1 ORDER BY seq DESC LIMIT 1)
                  FROM job_logs WHERE job_id = ?1",
-                [&id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
+                    [&id],
+                    |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                )
+            })
             .unwrap();
         assert_eq!(rows, 8192 + 1);
         assert!(bytes <= MAX_LOG_BYTES + 200, "{bytes} bytes kept");

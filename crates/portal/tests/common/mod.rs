@@ -48,6 +48,26 @@ impl Server {
         }
     }
 
+    /// Holds the portal's one writer connection, as a long transaction
+    /// would, until [`Busy::release`] (or `patience` runs out).
+    pub async fn busy_writer(&self, patience: Duration) -> Busy {
+        let (held, holding) = tokio::sync::oneshot::channel();
+        let (go, gone) = std::sync::mpsc::channel::<()>();
+        let task = tokio::spawn({
+            let db = self.db.clone();
+            async move {
+                db.call(move |_| {
+                    let _ = held.send(());
+                    Ok::<_, aicc_portal::db::DbError>(gone.recv_timeout(patience).is_ok())
+                })
+                .await
+                .unwrap()
+            }
+        });
+        holding.await.unwrap();
+        Busy { go, task }
+    }
+
     /// Sends a request's headers and holds its body back until
     /// [`Held::send`]: what a slow network does to a partner's write.
     pub async fn hold(&self, method: Method, path: &str, token: &str, body: Value) -> Held {
@@ -217,6 +237,20 @@ pub async fn wait_for(
     }
 }
 
+/// The writer held by [`Server::busy_writer`].
+pub struct Busy {
+    go: std::sync::mpsc::Sender<()>,
+    task: tokio::task::JoinHandle<bool>,
+}
+
+impl Busy {
+    /// Lets the writer go; whether it was still held (patience had not run out).
+    pub async fn release(self) -> bool {
+        let _ = self.go.send(());
+        self.task.await.unwrap()
+    }
+}
+
 /// A request whose body has not been sent yet.
 pub struct Held {
     stream: tokio::net::TcpStream,
@@ -224,6 +258,15 @@ pub struct Held {
 }
 
 impl Held {
+    /// Sends the body and hangs up at once with a reset, as a client that
+    /// was killed or whose network dropped does.
+    pub async fn hang_up(mut self) {
+        use tokio::io::AsyncWriteExt as _;
+
+        self.stream.write_all(self.body.as_bytes()).await.unwrap();
+        self.stream.set_zero_linger().unwrap();
+    }
+
     /// Sends the body; the whole answer, status line first.
     pub async fn send(mut self) -> String {
         use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};

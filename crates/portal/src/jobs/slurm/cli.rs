@@ -3,7 +3,10 @@
 //! environment the portal runs in (e.g. `SLURM_CONF`).
 
 use std::io::Write as _;
-use std::process::{Command, Stdio};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use process_control::{ChildExt as _, Control as _};
 
 use super::{Controller, ExitStatus, Node, SlurmJob, Submission};
 use crate::jobs::executor::ExecutorError;
@@ -28,18 +31,59 @@ impl Cli {
     }
 }
 
+/// The longest a Slurm command may run before it is stopped: well past
+/// the controller's own `MessageTimeout` (10 s unless the center sets
+/// another), so only a command that truly hangs is cut off.
+const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// Runs a Slurm command; its error output becomes the error's text.
 fn run(command: &mut Command) -> Result<String, ExecutorError> {
-    let output = command
-        .output()
-        .map_err(|e| ExecutorError::Unavailable(format!("cannot run {command:?}: {e}")))?;
+    let output = finish(command, None, COMMAND_TIMEOUT)?;
     if output.status.success() {
         return Ok(String::from_utf8_lossy(&output.stdout).into_owned());
     }
     Err(failure(command, &output))
 }
 
-fn failure(command: &Command, output: &std::process::Output) -> ExecutorError {
+/// Runs `command` to its end with `stdin` as its input, stopping it after
+/// `limit`.
+fn finish(
+    command: &mut Command,
+    stdin: Option<&str>,
+    limit: Duration,
+) -> Result<Output, ExecutorError> {
+    let program = command.get_program().to_string_lossy().into_owned();
+    let mut child = command
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| ExecutorError::Unavailable(format!("cannot run {program}: {e}")))?;
+    if let (Some(text), Some(mut pipe)) = (stdin, child.stdin.take()) {
+        pipe.write_all(text.as_bytes()).map_err(|e| {
+            ExecutorError::Unavailable(format!("cannot pass {program} its input: {e}"))
+        })?;
+    }
+    child
+        .controlled_with_output()
+        .time_limit(limit)
+        .terminate_for_timeout()
+        .wait()
+        .map_err(|e| ExecutorError::Unavailable(format!("{program} did not finish: {e}")))?
+        .map(process_control::Output::into_std_lossy)
+        .ok_or_else(|| {
+            ExecutorError::Unavailable(format!(
+                "{program} did not finish within {} s and was stopped",
+                limit.as_secs_f64()
+            ))
+        })
+}
+
+fn failure(command: &Command, output: &Output) -> ExecutorError {
     let stderr = String::from_utf8_lossy(&output.stderr).trim().to_owned();
     let text = format!(
         "{} failed: {}",
@@ -122,21 +166,8 @@ impl Controller for Cli {
             .arg(format!("--time={}", submission.time_limit_minutes))
             .arg(format!("--output={}", submission.output.display()))
             .arg(format!("--chdir={}", submission.workdir.display()))
-            .arg("--no-requeue")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = command
-            .spawn()
-            .map_err(|e| ExecutorError::Unavailable(format!("cannot run sbatch: {e}")))?;
-        if let Some(mut stdin) = child.stdin.take() {
-            stdin.write_all(submission.script.as_bytes()).map_err(|e| {
-                ExecutorError::Unavailable(format!("cannot pass sbatch the script: {e}"))
-            })?;
-        }
-        let output = child
-            .wait_with_output()
-            .map_err(|e| ExecutorError::Unavailable(format!("sbatch did not finish: {e}")))?;
+            .arg("--no-requeue");
+        let output = finish(&mut command, Some(&submission.script), COMMAND_TIMEOUT)?;
         if !output.status.success() {
             return Err(failure(&command, &output));
         }
@@ -189,6 +220,36 @@ impl Controller for Cli {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_command_that_hangs_is_stopped_and_reported_as_the_cluster_unavailable() {
+        let started = std::time::Instant::now();
+        let outcome = finish(
+            Command::new("sleep").arg("60"),
+            None,
+            Duration::from_millis(200),
+        );
+        assert!(
+            matches!(&outcome, Err(ExecutorError::Unavailable(why)) if why.contains("did not finish")),
+            "{outcome:?}"
+        );
+        assert!(
+            started.elapsed() < Duration::from_secs(60),
+            "it was waited for"
+        );
+    }
+
+    #[test]
+    fn a_command_gets_its_input_and_its_output_is_read() {
+        let output = finish(
+            &mut Command::new("cat"),
+            Some("#!/bin/bash\n"),
+            COMMAND_TIMEOUT,
+        )
+        .unwrap();
+        assert!(output.status.success());
+        assert_eq!(output.stdout, b"#!/bin/bash\n");
+    }
 
     #[test]
     fn scontrol_lines_and_durations_are_read() {

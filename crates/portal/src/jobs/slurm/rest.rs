@@ -16,7 +16,11 @@ use crate::jobs::executor::ExecutorError;
 const SUPPORTED: &[&str] = &["v0.0.38"];
 /// How long a minted token lives; a new one is made well before it ends.
 const TOKEN_LIFETIME: Duration = Duration::from_secs(300);
+/// The longest a call to slurmrestd may take, and its connection. The
+/// scheduler asks with the database free, so a slurmrestd that stops
+/// answering delays only the scheduler's next tick.
 const TIMEOUT: Duration = Duration::from_secs(10);
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 #[derive(Debug)]
 pub(super) struct Rest {
@@ -64,6 +68,7 @@ impl Rest {
         })?;
         let http: ureq::Agent = ureq::Agent::config_builder()
             .timeout_global(Some(TIMEOUT))
+            .timeout_connect(Some(CONNECT_TIMEOUT))
             .http_status_as_error(false)
             .build()
             .into();
