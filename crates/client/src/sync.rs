@@ -892,10 +892,20 @@ mod tests {
         sync_catalog(&resumed, &store, 1000, |_| {}).await.unwrap();
         let rotated = vault.load(&key).unwrap().unwrap();
         assert_ne!(first, rotated);
-        // The replaced token is spent: replaying it ends the whole session.
+        // Presented again while its successor is unused, the replaced
+        // token gets that successor (its answer may have been lost).
+        let again = resumed.portal().refresh(&first).await.unwrap();
+        assert_eq!(again.refresh_token, rotated);
+        // Once the successor was used, the replaced token is spent:
+        // replaying it ends the whole session.
+        let third = resumed.portal().refresh(&rotated).await.unwrap();
         let replay = resumed.portal().refresh(&first).await.unwrap_err();
         assert!(matches!(replay, Error::SessionEnded), "{replay:?}");
-        let after_replay = resumed.portal().refresh(&rotated).await.unwrap_err();
+        let after_replay = resumed
+            .portal()
+            .refresh(&third.refresh_token)
+            .await
+            .unwrap_err();
         assert!(
             matches!(after_replay, Error::SessionEnded),
             "{after_replay:?}"
@@ -919,7 +929,8 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(2100)).await;
         cycle(&session, &store, 200, |_, _| {}, None).await.unwrap();
         // The center drops every access token while the app still holds one.
-        let long = portal_on(config(&tempfile::tempdir().unwrap()), "127.0.0.1:0").await;
+        let long_dir = tempfile::tempdir().unwrap();
+        let long = portal_on(config(&long_dir), "127.0.0.1:0").await;
         let (session, _) = signed_in(&long.url).await;
         session.access_token().await.unwrap();
         let revoke_every_access_token = || {
