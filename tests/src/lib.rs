@@ -5,9 +5,11 @@
 //! D-Bus, a Secret Service) and runs these tests with their paths in
 //! `AICC_E2E_*` variables. Each test gets its own home for the app's files.
 
+mod disk;
 mod relay;
 mod slurm;
 
+pub use disk::SmallDisk;
 pub use relay::Relay;
 pub use slurm::{SlurmCluster, SlurmInterface};
 

@@ -10,6 +10,8 @@
 //!   installer's size beside their floors; `bundle` builds the installers.
 //! - `run --slurm` runs the demo portal's jobs on a local Slurm cluster with
 //!   fake NPUs; `with-slurm` runs any command beside such a cluster.
+//! - `soak` runs the fault suite and the kill campaigns at sizes the test
+//!   run has no time for.
 
 mod bench;
 mod bundle;
@@ -69,6 +71,15 @@ enum Task {
         /// The test file's name, without `.rs`.
         name: String,
     },
+    /// The seeded fault suite and the kill campaigns, larger than in `test`.
+    Soak {
+        /// Seeds of the network fault suite.
+        #[arg(long, default_value_t = 1000)]
+        seeds: u64,
+        /// SIGKILLs of the portal, and of the client, while writes are sent.
+        #[arg(long, default_value_t = 200)]
+        kills: usize,
+    },
     /// Run a command beside a local Slurm cluster with fake NPUs (as root),
     /// e.g. `cargo xtask with-slurm cargo test -p aicc-portal --test slurm`.
     WithSlurm {
@@ -84,6 +95,7 @@ fn main() -> anyhow::Result<()> {
         Task::Bench { quick } => bench::bench(quick),
         Task::Bundle => bundle::bundle(),
         Task::E2e { name } => test::one_end_to_end(&name),
+        Task::Soak { seeds, kills } => test::soak(seeds, kills),
         Task::WithSlurm { command } => slurm::with_cluster(&command),
     }
 }

@@ -98,6 +98,36 @@ pub fn one_end_to_end(name: &str) -> anyhow::Result<()> {
     )
 }
 
+/// `cargo xtask soak`: the fault suite with `seeds` seeds and the kill
+/// campaigns with `kills` kills each, in the test desktop (the client's
+/// campaign uses the real keyring).
+pub fn soak(seeds: u64, kills: usize) -> anyhow::Result<()> {
+    let tauri_driver = prepare()?;
+    build_all()?;
+    let scratch = target_dir().join("xtask-soak");
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch)?;
+    let desktop = Desktop::start(&scratch)?;
+    for (what, test, filter) in [
+        ("network faults", "faults", None),
+        ("kills of the portal", "kills", None),
+        (
+            "kills of the client",
+            "cli",
+            Some("a_client_killed_again_and_again"),
+        ),
+    ] {
+        let mut command = test_in(&desktop, &tauri_driver, &["--test", test]);
+        command
+            .env("AICC_FAULT_SEEDS", seeds.to_string())
+            .env("AICC_PORTAL_KILLS", kills.to_string())
+            .env("AICC_CLIENT_KILLS", kills.to_string());
+        command.arg("--").args(filter).arg("--nocapture");
+        step(&format!("soak: {what}"), &mut command)?;
+    }
+    Ok(())
+}
+
 /// Refreshes the pictures docs/ already holds (docs/ chooses which of the
 /// end-to-end screenshots the README shows).
 fn copy_screenshots(from: &std::path::Path) -> anyhow::Result<()> {

@@ -353,4 +353,22 @@ mod tests {
         );
         assert_eq!(sniff_media_type(b"MZ\x90\x00 an exe"), None);
     }
+
+    proptest::proptest! {
+        #[test]
+        fn only_pdf_png_and_jpeg_contents_are_taken_whatever_the_bytes(
+            content in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..64),
+        ) {
+            let taken = sniff_media_type(&content);
+            let expected = [
+                (b"%PDF-".as_slice(), "application/pdf"),
+                (b"\x89PNG\r\n\x1a\n", "image/png"),
+                (&[0xFF, 0xD8, 0xFF], "image/jpeg"),
+            ]
+            .into_iter()
+            .find(|(magic, _)| content.starts_with(magic))
+            .map(|(_, media_type)| media_type);
+            proptest::prop_assert_eq!(taken, expected);
+        }
+    }
 }

@@ -119,4 +119,56 @@ mod tests {
             .contains("character 11")
         );
     }
+
+    mod properties {
+        use proptest::prelude::*;
+
+        use super::super::*;
+
+        /// Seventeen characters of the alphabet and the check character they give.
+        fn code() -> impl Strategy<Value = String> {
+            proptest::collection::vec(0..31usize, 17).prop_map(|values| {
+                let sum: usize = values
+                    .iter()
+                    .zip(WEIGHTS)
+                    .map(|(v, w)| v * w as usize)
+                    .sum();
+                let check = (31 - sum % 31) % 31;
+                values
+                    .iter()
+                    .chain([&check])
+                    .map(|&v| char::from(ALPHABET[v]))
+                    .collect()
+            })
+        }
+
+        proptest! {
+            #[test]
+            fn every_well_formed_code_is_accepted_in_either_case(code in code()) {
+                prop_assert_eq!(validate(&code), Ok(()));
+                prop_assert_eq!(validate(&code.to_ascii_lowercase()), Ok(()));
+            }
+
+            #[test]
+            fn one_mistyped_character_is_always_caught(
+                code in code(),
+                at in 0..18usize,
+                to in 0..31usize,
+            ) {
+                let mut chars: Vec<char> = code.chars().collect();
+                let typed = char::from(ALPHABET[to]);
+                prop_assume!(chars[at] != typed);
+                chars[at] = typed;
+                let mistyped: String = chars.into_iter().collect();
+                prop_assert!(validate(&mistyped).is_err());
+            }
+
+            #[test]
+            fn any_text_gets_an_answer_that_names_what_is_wrong(text in "\\PC{0,40}") {
+                if let Err(e) = validate(&text) {
+                    prop_assert!(!e.to_string().is_empty());
+                }
+            }
+        }
+    }
 }

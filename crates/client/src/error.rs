@@ -29,6 +29,9 @@ pub enum ErrorCode {
     Portal,
     /// The local data was written by a newer version of the app.
     NewerStore,
+    /// This computer's disk is full: nothing was changed, and what the
+    /// user entered is still on screen.
+    DiskFull,
     /// Something failed that the user cannot fix.
     Internal,
 }
@@ -97,11 +100,24 @@ impl Error {
             Error::Keyring(_) => ErrorCode::KeyringUnavailable,
             Error::InvalidInput(_) => ErrorCode::InvalidInput,
             Error::NewerStore { .. } => ErrorCode::NewerStore,
+            _ if self.is_disk_full() => ErrorCode::DiskFull,
             Error::Store(_)
             | Error::Migration(_)
             | Error::File { .. }
             | Error::Corrupt(_)
             | Error::TaskFailed => ErrorCode::Internal,
+        }
+    }
+
+    /// Whether the local store or a file could not be written because the
+    /// disk is full.
+    fn is_disk_full(&self) -> bool {
+        match self {
+            Error::Store(rusqlite::Error::SqliteFailure(e, _)) => {
+                e.code == rusqlite::ErrorCode::DiskFull
+            }
+            Error::File { source, .. } => source.kind() == std::io::ErrorKind::StorageFull,
+            _ => false,
         }
     }
 

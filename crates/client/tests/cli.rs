@@ -1,6 +1,8 @@
 //! The client core as a separate process (`aicc-partner-cli`), against a
 //! real portal, with the real OS keyring (`cargo xtask test` runs a Secret
-//! Service): a sync killed between pages, and no secret on disk.
+//! Service): a sync killed between pages, a client killed again and again
+//! while it sends and syncs (`AICC_CLIENT_KILLS`, 50 unless told), and no
+//! secret on disk.
 
 #![allow(clippy::unwrap_used)] // a test helper that cannot do its job should stop the test
 
@@ -275,4 +277,107 @@ fn collect(dir: &Path, files: &mut Vec<PathBuf>) {
             files.push(path);
         }
     }
+}
+
+/// Writes a user queued in the app, straight into the store while no sync runs.
+fn queue_jobs(store_file: &Path, names: &[String]) {
+    let store = aicc_client::store::Store::open(store_file).unwrap();
+    for name in names {
+        let request = job_request(name);
+        store
+            .blocking(move |c| {
+                aicc_client::outbox::create_job(c, request, "2026-12-03T09:00:00Z")?;
+                Ok(())
+            })
+            .unwrap();
+    }
+}
+
+fn job_request(name: &str) -> aicc_api::jobs::JobRequest {
+    serde_json::from_value(serde_json::json!({
+        "name": name,
+        "base_model": {"model_id": "resnet50", "version": null},
+        "custom_image": null,
+        "dataset_uri": "obs://demo-robotics/defects",
+        "pool_id": "atlas-800t-a2",
+        "nodes": 1,
+        "npus_per_node": 1,
+        "max_hours": 0.1,
+        "hyperparameters": {},
+        "priority": "normal",
+        "note": ""
+    }))
+    .unwrap()
+}
+
+#[test]
+fn a_client_killed_again_and_again_while_it_syncs_and_sends_loses_and_doubles_nothing() {
+    use rand::{Rng as _, SeedableRng as _};
+
+    let kills: usize = std::env::var("AICC_CLIENT_KILLS")
+        .ok()
+        .map_or(50, |n| n.parse().expect("AICC_CLIENT_KILLS is a number"));
+    let portal_dir = tempfile::tempdir().unwrap();
+    let (url, portal, _runtime) = serve(portal_dir.path());
+    let home = Home::new();
+    home.sign_in(&url);
+    let store_file = home.store_file(&url);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(0x636c69);
+    let mut queued = Vec::new();
+    for kill in 0..kills {
+        let names: Vec<String> = (0..rng.random_range(1..=2))
+            .map(|n| format!("client kill {kill}-{n}"))
+            .collect();
+        queue_jobs(&store_file, &names);
+        queued.extend(names);
+        // Every run starts the way the app does: refresh the session, send
+        // the outbox, pull the feeds; it is killed somewhere in there.
+        let mut sync = home
+            .cli(&["sync", "--page-size", "20"])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(rng.random_range(0..400)));
+        sync.kill().unwrap();
+        sync.wait().unwrap();
+    }
+    let out = home.cli(&["sync", "--page-size", "20"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "after {kills} kills the session still holds: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let on_portal: Vec<String> = portal
+        .db()
+        .blocking(|c| {
+            c.prepare(
+                "SELECT json_extract(request, '$.name') FROM jobs WHERE organisation_id =
+                     (SELECT organisation_id FROM users WHERE email = 'partner@demo.aicc')",
+            )?
+            .query_map([], |r| r.get(0))?
+            .collect::<rusqlite::Result<Vec<String>>>()
+        })
+        .unwrap();
+    for name in &queued {
+        let times = on_portal.iter().filter(|n| *n == name).count();
+        assert_eq!(times, 1, "{name} is on the portal {times} times");
+    }
+    let store = Connection::open(&store_file).unwrap();
+    let (waiting, local_jobs, integrity): (u64, u64, String) = store
+        .query_row(
+            "SELECT (SELECT count(*) FROM outbox), (SELECT count(*) FROM jobs),
+                    (SELECT integrity_check FROM pragma_integrity_check)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .unwrap();
+    assert_eq!(waiting, 0, "every write was sent");
+    assert_eq!(
+        local_jobs as usize,
+        on_portal.len(),
+        "the store holds the center's jobs"
+    );
+    assert_eq!(integrity, "ok");
 }

@@ -440,7 +440,9 @@ impl Center {
         let mut imported = pick(rng);
         imported["id"] = serde_json::json!(format!("fault-{seed}-{round}"));
         imported["name"] = serde_json::json!(format!("Fault model {seed}-{round}"));
-        let retired = pick(rng)["id"].as_str().unwrap().to_owned();
+        // Only models of this suite's own retire: the user's favourites and
+        // the jobs' base model stay, so no write is refused for it.
+        let retired = format!("fault-{seed}-{}", rng.random_range(0..=round));
         let models: Vec<aicc_api::catalog::Model> = [updated, imported]
             .into_iter()
             .map(|m| serde_json::from_value(m).unwrap())
@@ -588,11 +590,12 @@ async fn queue_writes(
             _ => {
                 let ids: Vec<String> = store
                     .call(|c| {
-                        Ok(
-                            c.prepare("SELECT id FROM catalog_models ORDER BY id LIMIT 20")?
-                                .query_map([], |r| r.get(0))?
-                                .collect::<rusqlite::Result<Vec<_>>>()?,
-                        )
+                        Ok(c.prepare(
+                            "SELECT id FROM catalog_models WHERE id NOT LIKE 'fault-%'
+                                 ORDER BY id LIMIT 20",
+                        )?
+                        .query_map([], |r| r.get(0))?
+                        .collect::<rusqlite::Result<Vec<_>>>()?)
                     })
                     .await
                     .unwrap();

@@ -68,6 +68,18 @@ impl ApiError {
         ApiError::NotFound(format!("no {what} with that id"))
     }
 
+    /// Whether the portal's disk is full: the database or an attachment
+    /// could not be written.
+    fn is_storage_full(&self) -> bool {
+        match self {
+            ApiError::Db(DbError::Sqlite(rusqlite::Error::SqliteFailure(e, _))) => {
+                e.code == rusqlite::ErrorCode::DiskFull
+            }
+            ApiError::Io(e) => e.kind() == std::io::ErrorKind::StorageFull,
+            _ => false,
+        }
+    }
+
     fn status_and_code(&self) -> (StatusCode, ErrorCode) {
         match self {
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
@@ -98,6 +110,9 @@ impl ApiError {
             | ApiError::TooManyStreams(_) => {
                 (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited)
             }
+            _ if self.is_storage_full() => {
+                (StatusCode::INSUFFICIENT_STORAGE, ErrorCode::StorageFull)
+            }
             ApiError::Db(_) | ApiError::Corrupt(_) | ApiError::Io(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, ErrorCode::Internal)
             }
@@ -114,7 +129,10 @@ impl From<rusqlite::Error> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code) = self.status_and_code();
-        let message = if status.is_server_error() {
+        let message = if code == ErrorCode::StorageFull {
+            tracing::error!(error = %self, "the portal's disk is full; free space in its data directory");
+            "the center's storage is full: nothing was made; the app sends it again later, and it succeeds once the center's staff have freed space".to_owned()
+        } else if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
             "the portal failed to answer; try again later".to_owned()
         } else {

@@ -317,4 +317,102 @@ mod tests {
             page.changes
         );
     }
+
+    /// What happens to the catalog while a client pages through it.
+    #[derive(Debug, Clone)]
+    enum Step {
+        /// The center adds or updates model `n`.
+        Upsert(usize),
+        /// The center retires model `n`.
+        Retire(usize),
+        /// Housekeeping purges every tombstone.
+        Purge,
+        /// The client reads a page of this size.
+        Read(u32),
+    }
+
+    fn step() -> impl proptest::strategy::Strategy<Value = Step> {
+        use proptest::prelude::*;
+        prop_oneof![
+            (0..6usize).prop_map(Step::Upsert),
+            (0..6usize).prop_map(Step::Retire),
+            Just(Step::Purge),
+            (1..4u32).prop_map(Step::Read),
+        ]
+    }
+
+    /// A client's copy: model id → revision; a 410 starts it over.
+    fn read_into(
+        conn: &Connection,
+        copy: &mut std::collections::BTreeMap<String, u64>,
+        cursor: &mut u64,
+        limit: u32,
+    ) -> bool {
+        match changes_page(conn, *cursor, limit) {
+            Ok(page) => {
+                for change in page.changes {
+                    match change {
+                        Change::Upsert { rev, item } => {
+                            let model: Model = serde_json::from_str(item.get()).unwrap();
+                            copy.insert(model.id, rev);
+                        }
+                        Change::Tombstone { id, .. } => {
+                            copy.remove(&id);
+                        }
+                    }
+                }
+                *cursor = page.next;
+                page.more
+            }
+            Err(ApiError::CursorExpired(_)) => {
+                copy.clear();
+                *cursor = 0;
+                true
+            }
+            Err(e) => panic!("{e}"),
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(48))]
+
+        #[test]
+        fn a_client_paging_while_the_catalog_changes_ends_with_exactly_the_live_catalog(
+            steps in proptest::collection::vec(step(), 1..40),
+        ) {
+            let dir = tempfile::tempdir().unwrap();
+            let db = Db::open(&dir.path().join("p.sqlite3")).unwrap();
+            let template = seed::models().remove(0);
+            let (mut copy, mut cursor) = (std::collections::BTreeMap::new(), 0);
+            db.blocking(|conn| {
+                for step in &steps {
+                    match step {
+                        Step::Upsert(n) => {
+                            let mut model = template.clone();
+                            model.id = format!("model-{n}");
+                            upsert(conn, &[model]).unwrap();
+                        }
+                        Step::Retire(n) => {
+                            retire(conn, &format!("model-{n}")).unwrap();
+                        }
+                        Step::Purge => {
+                            purge_tombstones(conn, clock::now_ms() + 1).unwrap();
+                        }
+                        Step::Read(limit) => {
+                            read_into(conn, &mut copy, &mut cursor, *limit);
+                        }
+                    }
+                }
+                while read_into(conn, &mut copy, &mut cursor, 1000) {}
+            });
+            let live: std::collections::BTreeMap<String, u64> = db
+                .blocking(|conn| {
+                    conn.prepare("SELECT id, rev FROM catalog_models WHERE retired = 0")?
+                        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                        .collect::<rusqlite::Result<_>>()
+                })
+                .unwrap();
+            proptest::prop_assert_eq!(copy, live);
+        }
+    }
 }

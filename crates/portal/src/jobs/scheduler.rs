@@ -160,35 +160,60 @@ impl Scheduler {
 
 /// One pass; returns `(organisation, rev)` for every job that changed.
 ///
-/// The cluster is never asked while the database is held: each phase reads
-/// what it needs in one short call, asks the executor with the database
-/// free, and writes each outcome in a short transaction that first checks
-/// the job is still as it was read (a partner may cancel it meanwhile).
-/// So a cluster that hangs delays only the scheduler, never a request.
+/// The cluster is never asked while the database is held: the tick reads
+/// what it needs, asks the executor with the database free, then writes
+/// every outcome in one short transaction that first checks each job is
+/// still as it was read (a partner may cancel it meanwhile) and chooses
+/// what starts next; the chosen jobs are handed over the same way. So a
+/// cluster that hangs delays only the scheduler, never a request, and a
+/// tick commits twice at most however many jobs it touches.
 pub fn tick(
     db: &Db,
     executor: &dyn Executor,
     now: i64,
     starvation_after_ms: i64,
 ) -> Result<Vec<(i64, u64)>, ApiError> {
-    let mut changed = Vec::new();
-    match executor.capacity() {
-        Ok(Some(pools)) => db.blocking(|conn| super::record_capacity(conn, &pools))?,
-        Ok(None) => {}
+    let capacity = match executor.capacity() {
+        Ok(pools) => pools,
         Err(e) => {
-            tracing::warn!(error = %e, "cannot read the cluster's pools; keeping the last known")
+            tracing::warn!(error = %e, "cannot read the cluster's pools; keeping the last known");
+            None
         }
-    }
-    let cancelling =
-        db.blocking(|conn| released(conn, "state = 'cancelling' AND executor_id != ''"))?;
-    for held in cancelling {
-        let stopped = executor.cancel(&held.job);
-        let rev = db.blocking(|conn| {
-            let tx = conn.transaction()?;
+    };
+    let (cancelling, observed) = db.blocking(|conn| {
+        Ok::<_, ApiError>((
+            released(conn, "state = 'cancelling' AND executor_id != ''")?,
+            released(
+                conn,
+                "state IN ('queued', 'running') AND executor_id IS NOT NULL AND executor_id != ''",
+            )?,
+        ))
+    })?;
+    let stopped: Vec<_> = cancelling
+        .into_iter()
+        .map(|held| {
+            let outcome = executor.cancel(&held.job);
+            (held, outcome)
+        })
+        .collect();
+    let seen: Vec<_> = observed
+        .into_iter()
+        .map(|held| {
+            let observation = executor.observe(&held.job, now);
+            (held, observation)
+        })
+        .collect();
+    let mut changed = db.blocking(|conn| {
+        let tx = conn.transaction()?;
+        if let Some(pools) = &capacity {
+            super::record_capacity(&tx, pools)?;
+        }
+        let mut changed = Vec::new();
+        for (held, outcome) in stopped {
             if !unchanged(&tx, &held)? {
-                return Ok(None);
+                continue;
             }
-            let rev = match stopped {
+            let rev = match outcome {
                 Ok(()) => Some(transition(
                     &tx,
                     &held.job.id,
@@ -201,35 +226,18 @@ pub fn tick(
                     unknown(&tx, &held, now)?
                 }
             };
-            tx.commit()?;
-            Ok::<_, ApiError>(rev)
-        })?;
-        changed.extend(rev.map(|rev| (held.organisation_id, rev)));
-    }
-    let observed = db.blocking(|conn| {
-        released(
-            conn,
-            "state IN ('queued', 'running') AND executor_id IS NOT NULL AND executor_id != ''",
-        )
-    })?;
-    for held in observed {
-        let seen = executor.observe(&held.job, now);
-        let rev = db.blocking(|conn| {
-            let tx = conn.transaction()?;
-            if !unchanged(&tx, &held)? {
-                return Ok(None);
+            changed.extend(rev.map(|rev| (held.organisation_id, rev)));
+        }
+        for (held, observation) in seen {
+            if unchanged(&tx, &held)?
+                && let Some(rev) = record(&tx, &held, observation, now)?
+            {
+                changed.push((held.organisation_id, rev));
             }
-            let rev = record(&tx, &held, seen, now)?;
-            tx.commit()?;
-            Ok::<_, ApiError>(rev)
-        })?;
-        changed.extend(rev.map(|rev| (held.organisation_id, rev)));
-    }
-    db.blocking(|conn| {
-        let tx = conn.transaction()?;
+        }
         choose(&tx, now, starvation_after_ms)?;
         tx.commit()?;
-        Ok::<_, ApiError>(())
+        Ok::<_, ApiError>(changed)
     })?;
     changed.extend(release(db, executor, now)?);
     Ok(changed)
@@ -585,7 +593,7 @@ fn release(db: &Db, executor: &dyn Executor, now: i64) -> Result<Vec<(i64, u64)>
             .collect::<rusqlite::Result<Vec<_>>>()?;
         Ok::<_, ApiError>(rows)
     })?;
-    let mut changed = Vec::new();
+    let mut answers = Vec::new();
     for (id, organisation_id, request) in chosen {
         let job = RunningJob {
             id,
@@ -598,27 +606,35 @@ fn release(db: &Db, executor: &dyn Executor, now: i64) -> Result<Vec<(i64, u64)>
             step: 0,
             total_steps: 0,
         };
-        let submitted = executor.submit(&job);
-        if let Err(ExecutorError::Unavailable(why)) = &submitted {
-            tracing::warn!(job = %job.id, error = %why, "cannot release jobs now; retrying");
-            break;
+        match executor.submit(&job) {
+            Err(ExecutorError::Unavailable(why)) => {
+                tracing::warn!(job = %job.id, error = %why, "cannot release jobs now; retrying");
+                break;
+            }
+            answer => answers.push((job, answer)),
         }
-        let rev = db.blocking(|conn| {
-            let tx = conn.transaction()?;
+    }
+    if answers.is_empty() {
+        return Ok(Vec::new());
+    }
+    db.blocking(|conn| {
+        let tx = conn.transaction()?;
+        let mut changed = Vec::new();
+        for (job, answer) in answers {
             let state: String = tx
                 .prepare_cached("SELECT state FROM jobs WHERE id = ?1 AND executor_id = ''")?
                 .query_row([&job.id], |r| r.get(0))
                 .optional()?
                 .unwrap_or_default();
             if state.is_empty() {
-                return Ok(None);
+                continue;
             }
             let cancelled = state == "cancelling";
-            let rev = match submitted {
+            let rev = match answer {
                 Ok(submitted) => {
                     tx.prepare_cached("UPDATE jobs SET executor_id = ?2 WHERE id = ?1")?
                         .execute(params![job.id, submitted.executor_id])?;
-                    Some(if cancelled {
+                    if cancelled {
                         bump(&tx, &job.id, now)?
                     } else if submitted.running {
                         transition(&tx, &job.id, JobState::Running, None, now)?
@@ -629,11 +645,11 @@ fn release(db: &Db, executor: &dyn Executor, now: i64) -> Result<Vec<(i64, u64)>
                                 "released to the cluster, waiting for it to start"
                             ])?;
                         bump(&tx, &job.id, now)?
-                    })
+                    }
                 }
-                Err(ExecutorError::Refused(why)) => {
+                Err(why) => {
                     tracing::warn!(job = %job.id, error = %why, "the executor refused the job");
-                    Some(if cancelled {
+                    if cancelled {
                         transition(
                             &tx,
                             &job.id,
@@ -642,17 +658,15 @@ fn release(db: &Db, executor: &dyn Executor, now: i64) -> Result<Vec<(i64, u64)>
                             now,
                         )?
                     } else {
-                        transition(&tx, &job.id, JobState::Failed, Some(&why), now)?
-                    })
+                        transition(&tx, &job.id, JobState::Failed, Some(&why.to_string()), now)?
+                    }
                 }
-                Err(ExecutorError::Unavailable(_)) => None,
             };
-            tx.commit()?;
-            Ok::<_, ApiError>(rev)
-        })?;
-        changed.extend(rev.map(|rev| (organisation_id, rev)));
-    }
-    Ok(changed)
+            changed.push((job.organisation_id, rev));
+        }
+        tx.commit()?;
+        Ok(changed)
+    })
 }
 
 #[cfg(test)]
@@ -1071,5 +1085,57 @@ mod tests {
         assert_eq!(rows, 8192 + 1);
         assert!(bytes <= MAX_LOG_BYTES + 200, "{bytes} bytes kept");
         assert!(last.contains("8 MiB"), "{last}");
+    }
+
+    /// NPUs the jobs running on the 8-NPU pool hold.
+    fn running_npus(world: &World) -> i64 {
+        world
+            .db
+            .blocking(|conn| {
+                conn.query_row(
+                    "SELECT COALESCE(SUM(npus), 0) FROM jobs
+                     WHERE pool_id = 'tiny' AND state IN ('running', 'cancelling')",
+                    [],
+                    |r| r.get(0),
+                )
+            })
+            .unwrap()
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::test_runner::Config::with_cases(24))]
+
+        #[test]
+        fn the_pool_is_never_overfilled_and_every_job_starts_in_the_end(
+            jobs in proptest::collection::vec((proptest::prelude::any::<bool>(), 1u32..=8, 0i64..50), 1..12),
+            finishing in proptest::collection::vec(proptest::prelude::any::<bool>(), 40),
+        ) {
+            let mut w = world();
+            let executor = Manual::default();
+            let ids: Vec<String> = jobs
+                .iter()
+                .map(|&(robotics, npus, at)| {
+                    let who = if robotics { w.robotics } else { w.vision };
+                    submit(&mut w, who, npus, at)
+                })
+                .collect();
+            let mut now = 100;
+            for finish in finishing.iter().chain(std::iter::repeat(&true)).take(200) {
+                tick(&w.db, &executor, now, TEN_MINUTES).unwrap();
+                proptest::prop_assert!(running_npus(&w) <= 8, "{} NPUs run on 8", running_npus(&w));
+                let running: Vec<&String> =
+                    ids.iter().filter(|id| state(&w, id) == "running").collect();
+                if *finish && let Some(first) = running.first() {
+                    executor.finish(first);
+                }
+                if ids.iter().all(|id| state(&w, id) == "succeeded") {
+                    break;
+                }
+                now += 60_000;
+            }
+            for id in &ids {
+                proptest::prop_assert_eq!(state(&w, id), "succeeded", "{} never ran", id);
+            }
+        }
     }
 }

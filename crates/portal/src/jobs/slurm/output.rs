@@ -602,4 +602,58 @@ mod tests {
             ]
         );
     }
+
+    proptest::proptest! {
+        #[test]
+        fn a_log_read_while_it_grows_gives_every_line_once_in_order(
+            lines in proptest::collection::vec("[ -~\u{4e00}-\u{4e0f}]{0,30}", 0..12),
+            cuts in proptest::collection::vec(0..400usize, 0..6),
+            ends_with_newline in proptest::prelude::any::<bool>(),
+        ) {
+            let mut text = lines.join("\n");
+            if ends_with_newline && !text.is_empty() {
+                text.push('\n');
+            }
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("job.out");
+            std::fs::write(&path, b"").unwrap();
+            // The job writes its log in pieces, cut anywhere (even inside a
+            // character); the portal reads whatever is there each time.
+            let bytes = text.as_bytes();
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(bytes.len())).collect();
+            cuts.sort_unstable();
+            let (mut read, mut offset, mut written) = (Vec::new(), 0, 0);
+            for cut in cuts.into_iter().chain([bytes.len()]) {
+                std::fs::write(&path, &bytes[..cut.max(written)]).unwrap();
+                written = cut.max(written);
+                let got = read_log(&path, offset, false).unwrap();
+                read.extend(got.lines);
+                offset = got.offset;
+            }
+            let last = read_log(&path, offset, true).unwrap();
+            read.extend(last.lines);
+            proptest::prop_assert_eq!(read, text.lines().map(str::to_owned).collect::<Vec<_>>());
+            proptest::prop_assert_eq!(last.offset, bytes.len() as u64);
+        }
+
+        #[test]
+        fn a_gres_string_of_any_shape_is_read_without_failing(text in "\\PC{0,60}") {
+            let _ = gres_count(&text, "npu");
+        }
+
+        #[test]
+        fn npus_are_counted_across_gres_entries(
+            counts in proptest::collection::vec(0u32..64, 1..4),
+            other in 0u32..8,
+        ) {
+            let text = counts
+                .iter()
+                .enumerate()
+                .map(|(i, n)| format!("npu:ascend{i}:{n}(S:0-1)"))
+                .chain([format!("gpu:{other}")])
+                .collect::<Vec<_>>()
+                .join(",");
+            proptest::prop_assert_eq!(gres_count(&text, "npu"), counts.iter().sum::<u32>());
+        }
+    }
 }
