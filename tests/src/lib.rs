@@ -6,6 +6,7 @@
 //! `AICC_E2E_*` variables. Each test gets its own home for the app's files.
 
 mod disk;
+pub mod fixtures;
 mod relay;
 mod slurm;
 

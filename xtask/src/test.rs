@@ -25,6 +25,14 @@ fn build_all() -> anyhow::Result<()> {
     )
 }
 
+/// A test desktop with its files in a fresh `target/NAME`.
+fn fresh_desktop(name: &str) -> anyhow::Result<Desktop> {
+    let scratch = target_dir().join(name);
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch)?;
+    Desktop::start(&scratch)
+}
+
 /// `cargo test` with `args`, inside `desktop`, told where the app, the
 /// portal, tauri-driver and the screenshots are.
 fn test_in(desktop: &Desktop, tauri_driver: &Path, args: &[&str]) -> Command {
@@ -61,10 +69,7 @@ pub fn test(update_screenshots: bool) -> anyhow::Result<()> {
     // One build of the whole workspace with one feature set: the tests and
     // the end-to-end binaries share every compiled dependency.
     build_all()?;
-    let scratch = target_dir().join("xtask-test");
-    let _ = std::fs::remove_dir_all(&scratch);
-    std::fs::create_dir_all(&scratch)?;
-    let desktop = Desktop::start(&scratch)?;
+    let desktop = fresh_desktop("xtask-test")?;
     let cluster = slurm::Cluster::start("test")?;
     let screenshots = target_dir().join("e2e");
     step(
@@ -88,10 +93,7 @@ pub fn test(update_screenshots: bool) -> anyhow::Result<()> {
 pub fn one_end_to_end(name: &str) -> anyhow::Result<()> {
     let tauri_driver = prepare()?;
     build_all()?;
-    let scratch = target_dir().join("xtask-e2e");
-    let _ = std::fs::remove_dir_all(&scratch);
-    std::fs::create_dir_all(&scratch)?;
-    let desktop = Desktop::start(&scratch)?;
+    let desktop = fresh_desktop("xtask-e2e")?;
     step(
         &format!("end-to-end: tests/tests/{name}.rs"),
         &mut test_in(&desktop, &tauri_driver, &["--test", name]),
@@ -104,10 +106,7 @@ pub fn one_end_to_end(name: &str) -> anyhow::Result<()> {
 pub fn soak(seeds: u64, kills: usize) -> anyhow::Result<()> {
     let tauri_driver = prepare()?;
     build_all()?;
-    let scratch = target_dir().join("xtask-soak");
-    let _ = std::fs::remove_dir_all(&scratch);
-    std::fs::create_dir_all(&scratch)?;
-    let desktop = Desktop::start(&scratch)?;
+    let desktop = fresh_desktop("xtask-soak")?;
     for (what, test, filter) in [
         ("network faults", "faults", None),
         ("kills of the portal", "kills", None),

@@ -294,20 +294,7 @@ fn queue_jobs(store_file: &Path, names: &[String]) {
 }
 
 fn job_request(name: &str) -> aicc_api::jobs::JobRequest {
-    serde_json::from_value(serde_json::json!({
-        "name": name,
-        "base_model": {"model_id": "resnet50", "version": null},
-        "custom_image": null,
-        "dataset_uri": "obs://demo-robotics/defects",
-        "pool_id": "atlas-800t-a2",
-        "nodes": 1,
-        "npus_per_node": 1,
-        "max_hours": 0.1,
-        "hyperparameters": {},
-        "priority": "normal",
-        "note": ""
-    }))
-    .unwrap()
+    serde_json::from_value(aicc_e2e::fixtures::small_job(name)).unwrap()
 }
 
 #[test]

@@ -7,26 +7,12 @@
 use aicc_client::ErrorCode;
 use aicc_client::outbox;
 use aicc_client::store::Store;
+use aicc_e2e::fixtures::PDF;
 
-const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
 const NOW: &str = "2026-12-03T09:00:00Z";
 
 fn form() -> aicc_api::applications::ApplicationForm {
-    serde_json::from_value(serde_json::json!({
-        "organisation_name": "Demo Robotics",
-        "uscc": "914403001922038216",
-        "organisation_kind": "incubated_startup",
-        "contact_name": "Li Wei",
-        "contact_email": "li.wei@robotics.example.cn",
-        "contact_phone": "+86 311 8888 6666",
-        "industries": ["manufacturing"],
-        "solution_name": "Weld seam inspection",
-        "solution_description": "Detects weld defects on Atlas 300I Duo at the line.",
-        "target_hardware": ["Atlas 300I Duo"],
-        "frameworks": ["MindSpore"],
-        "tier": "certified"
-    }))
-    .unwrap()
+    serde_json::from_value(aicc_e2e::fixtures::application_form()).unwrap()
 }
 
 #[test]

@@ -19,12 +19,13 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aicc_api::applications::ApplicationForm;
-use aicc_api::jobs::{JobRequest, ModelRef, Priority};
+use aicc_api::jobs::JobRequest;
 use aicc_client::Error;
 use aicc_client::session::{Credentials, Session};
 use aicc_client::store::Store;
 use aicc_client::vault::{CredentialStore as _, MemoryStore};
 use aicc_client::{outbox, sync};
+use aicc_e2e::fixtures::{PDF, application_form, small_job};
 use aicc_portal::Portal;
 use aicc_portal::config::{Config, ExecutorConfig};
 use rand::rngs::StdRng;
@@ -39,8 +40,6 @@ const ROUNDS: usize = 4;
 /// How many clean cycles the final sync may take (a cycle can end early
 /// on an answer that was lost before the faults were switched off).
 const FINAL_CYCLES: usize = 3;
-
-const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
 
 /// What the proxy does to one request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -476,40 +475,13 @@ struct Queued {
 }
 
 fn job_request(name: String) -> JobRequest {
-    JobRequest {
-        name,
-        base_model: Some(ModelRef {
-            model_id: "resnet50".into(),
-            version: None,
-        }),
-        custom_image: None,
-        dataset_uri: "obs://demo-robotics/defects".into(),
-        pool_id: "atlas-800t-a2".into(),
-        nodes: 1,
-        npus_per_node: 1,
-        max_hours: 0.5,
-        hyperparameters: BTreeMap::new(),
-        priority: Priority::Normal,
-        note: String::new(),
-    }
+    serde_json::from_value(small_job(&name)).unwrap()
 }
 
 fn form(solution: &str) -> ApplicationForm {
-    serde_json::from_value(serde_json::json!({
-        "organisation_name": "Demo Robotics",
-        "uscc": "914403001922038216",
-        "organisation_kind": "incubated_startup",
-        "contact_name": "Li Wei",
-        "contact_email": "li.wei@robotics.example.cn",
-        "contact_phone": "+86 311 8888 6666",
-        "industries": ["manufacturing"],
-        "solution_name": solution,
-        "solution_description": "Detects weld defects on Atlas 300I Duo at the line.",
-        "target_hardware": ["Atlas 300I Duo"],
-        "frameworks": ["MindSpore"],
-        "tier": "certified"
-    }))
-    .unwrap()
+    let mut form = application_form();
+    form["solution_name"] = solution.into();
+    serde_json::from_value(form).unwrap()
 }
 
 const NOW: &str = "2026-12-03T09:00:00Z";
@@ -645,11 +617,7 @@ async fn run_seed(seed: u64) -> Result<(), String> {
         let offline = rng.random_bool(0.25);
         proxy.set(true, offline);
         for _ in 0..rng.random_range(1..=4) {
-            let outcome = cycle(&session, &store).await;
-            if std::env::var_os("AICC_FAULT_VERBOSE").is_some() {
-                eprintln!("round {round} (offline: {offline}): {outcome:?}");
-            }
-            if let Err(Error::SessionEnded) = outcome {
+            if let Err(Error::SessionEnded) = cycle(&session, &store).await {
                 return Err(format!("round {round}: the session ended\n{}", proxy.log()));
             }
         }
@@ -667,9 +635,6 @@ async fn run_seed(seed: u64) -> Result<(), String> {
     }
     if let Some(e) = last {
         return Err(format!("the final sync failed: {e}\n{}", proxy.log()));
-    }
-    if std::env::var_os("AICC_FAULT_VERBOSE").is_some() {
-        eprintln!("{}", proxy.log());
     }
     check(&center, &store, &queued)
         .await
@@ -768,40 +733,35 @@ async fn check(center: &Center, store: &Store, queued: &Queued) -> Result<(), St
     }
 
     // The local store is the center's state.
-    let center_jobs: BTreeSet<(String, String)> = center
-        .query("SELECT id, state FROM jobs WHERE organisation_id = (SELECT organisation_id FROM users WHERE email = 'partner@demo.aicc')", |r| Ok((r.get(0)?, r.get(1)?)))
-        .into_iter()
-        .collect();
-    let local_jobs = local("SELECT id, state FROM jobs").await;
-    if local_jobs != center_jobs {
-        return Err(format!(
-            "local jobs {local_jobs:?} differ from the center's {center_jobs:?}"
-        ));
-    }
-    let center_applications: BTreeSet<(String, String)> = center
-        .query("SELECT id, state FROM applications WHERE organisation_id = (SELECT organisation_id FROM users WHERE email = 'partner@demo.aicc')", |r| Ok((r.get(0)?, r.get(1)?)))
-        .into_iter()
-        .collect();
-    let local_applications = local("SELECT id, state FROM applications").await;
-    if local_applications != center_applications {
-        return Err(format!(
-            "local applications {local_applications:?} differ from the center's {center_applications:?}"
-        ));
-    }
-    let center_catalog: BTreeSet<(String, String)> = center
-        .query(
+    for (what, on_center, here) in [
+        (
+            "jobs",
+            "SELECT id, state FROM jobs WHERE organisation_id = (SELECT organisation_id FROM users WHERE email = 'partner@demo.aicc')",
+            "SELECT id, state FROM jobs",
+        ),
+        (
+            "applications",
+            "SELECT id, state FROM applications WHERE organisation_id = (SELECT organisation_id FROM users WHERE email = 'partner@demo.aicc')",
+            "SELECT id, state FROM applications",
+        ),
+        (
+            "catalog",
             "SELECT id, CAST(rev AS TEXT) FROM catalog_models WHERE retired = 0",
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .into_iter()
-        .collect();
-    let local_catalog = local("SELECT id, CAST(rev AS TEXT) FROM catalog_models").await;
-    if local_catalog != center_catalog {
-        let missing: Vec<_> = center_catalog.difference(&local_catalog).collect();
-        let extra: Vec<_> = local_catalog.difference(&center_catalog).collect();
-        return Err(format!(
-            "the local catalog differs: missing {missing:?}, extra {extra:?}"
-        ));
+            "SELECT id, CAST(rev AS TEXT) FROM catalog_models",
+        ),
+    ] {
+        let on_center: BTreeSet<(String, String)> = center
+            .query(on_center, |r| Ok((r.get(0)?, r.get(1)?)))
+            .into_iter()
+            .collect();
+        let here = local(here).await;
+        if here != on_center {
+            let missing: Vec<_> = on_center.difference(&here).collect();
+            let extra: Vec<_> = here.difference(&on_center).collect();
+            return Err(format!(
+                "the local {what} differ from the center's: missing {missing:?}, extra {extra:?}"
+            ));
+        }
     }
 
     let integrity: String = store

@@ -226,3 +226,33 @@ pub fn purge(conn: &Connection) -> Result<usize, ApiError> {
         [now_ms() - KEEP_DAYS * 86_400_000],
     )?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn housekeeping_forgets_answers_older_than_the_keeping_time_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = crate::db::Db::open(&dir.path().join("p.sqlite3")).unwrap();
+        db.blocking(crate::admin::seed_demo).unwrap();
+        let day = 86_400_000;
+        let kept = db
+            .blocking(|conn| {
+                for (key, age_days) in [("old", KEEP_DAYS + 1), ("recent", KEEP_DAYS - 1)] {
+                    conn.execute(
+                        "INSERT INTO idempotency_keys
+                             (user_id, key, request_hash, status, content_type, body, created_at)
+                         VALUES (1, ?1, x'00', 201, 'application/json', x'7b7d', ?2)",
+                        params![key, now_ms() - age_days * day],
+                    )?;
+                }
+                assert_eq!(purge(conn).unwrap(), 1);
+                conn.prepare("SELECT key FROM idempotency_keys")?
+                    .query_map([], |r| r.get::<_, String>(0))?
+                    .collect::<rusqlite::Result<Vec<_>>>()
+            })
+            .unwrap();
+        assert_eq!(kept, ["recent"]);
+    }
+}

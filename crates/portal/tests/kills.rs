@@ -15,6 +15,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use aicc_e2e::fixtures::small_job;
 use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng as _};
 use reqwest::StatusCode;
@@ -25,22 +26,6 @@ use serde_json::{Value, json};
 const DEFAULT_KILLS: usize = 50;
 /// The longest one write may take to get its answer across restarts.
 const PATIENCE: Duration = Duration::from_secs(60);
-
-fn job(name: &str) -> Value {
-    json!({
-        "name": name,
-        "base_model": {"model_id": "resnet50", "version": null},
-        "custom_image": null,
-        "dataset_uri": "obs://demo-robotics/defects",
-        "pool_id": "atlas-800t-a2",
-        "nodes": 1,
-        "npus_per_node": 1,
-        "max_hours": 0.1,
-        "hyperparameters": {},
-        "priority": "normal",
-        "note": ""
-    })
-}
 
 /// The portal process, restarted after each kill on the same data.
 struct Center {
@@ -163,7 +148,7 @@ fn a_portal_killed_while_answering_writes_makes_each_exactly_once() {
     while killed.load(Ordering::SeqCst) < kills {
         let name = format!("kill campaign write {n}");
         let key = format!("kill-{n}");
-        send(&center, &http, &token, &key, &job(&name));
+        send(&center, &http, &token, &key, &small_job(&name));
         made.insert(name, key);
         n += 1;
     }

@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 use crate::accounts::Caller;
 use crate::clock::{new_id, now_ms, rfc3339};
 use crate::error::{ApiBytes, ApiError, ApiJson, ApiPath, ApiQuery};
-use crate::idempotency::Idempotency;
+use crate::idempotency::{Idempotency, Made};
 use crate::jobs::ChangesParams;
 use crate::permissions::Action;
 use crate::{AppState, feed};
@@ -57,18 +57,24 @@ pub async fn create(
                     params![id, caller.organisation_id, rev, serde_json::to_string(&form)?, now],
                 )?;
                 record(&tx, &id, None, ApplicationState::Draft, caller.user_id, None, now)?;
-                Ok((load(&tx, &id)?, rev))
+                Ok((load(&tx, &id)?, (rev, caller.organisation_id)))
             })?;
             tx.commit()?;
             Ok::<_, ApiError>(made)
         })
         .await?;
-    if let Some(rev) = made.then() {
+    Ok(announce(&state, made))
+}
+
+/// Tells the organisation's apps about an application write made now
+/// (revision, organisation; a replay changed nothing), and answers it.
+fn announce<T: serde::Serialize>(state: &AppState, made: Made<T, (u64, i64)>) -> Response {
+    if let Some((rev, organisation)) = made.then() {
         state
             .events
-            .publish(Collection::Applications, *rev, Some(caller.organisation_id));
+            .publish(Collection::Applications, *rev, Some(*organisation));
     }
-    Ok(made.answer())
+    made.answer()
 }
 
 /// `PUT /v1/applications/{id}`: saves the form; only a draft or an
@@ -153,12 +159,7 @@ pub async fn submit(
             Ok::<_, ApiError>(made)
         })
         .await?;
-    if let Some((rev, organisation)) = made.then() {
-        state
-            .events
-            .publish(Collection::Applications, *rev, Some(*organisation));
-    }
-    Ok(made.answer())
+    Ok(announce(&state, made))
 }
 
 /// `POST /v1/applications/{id}/review`: a reviewer moves the application on
@@ -188,12 +189,7 @@ pub async fn review(
             Ok::<_, ApiError>(made)
         })
         .await?;
-    if let Some((rev, organisation)) = made.then() {
-        state
-            .events
-            .publish(Collection::Applications, *rev, Some(*organisation));
-    }
-    Ok(made.answer())
+    Ok(announce(&state, made))
 }
 
 /// Applies a review action for `actor` inside `tx`; used by the route and
@@ -397,12 +393,7 @@ pub async fn upload(
             Ok::<_, ApiError>(made)
         })
         .await?;
-    if let Some((rev, organisation)) = made.then() {
-        state
-            .events
-            .publish(Collection::Applications, *rev, Some(*organisation));
-    }
-    Ok(made.answer())
+    Ok(announce(&state, made))
 }
 
 /// `GET /v1/applications/{id}/attachments/{attachment_id}`: the file, for

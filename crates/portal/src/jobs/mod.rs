@@ -25,7 +25,7 @@ use serde::Deserialize;
 use crate::accounts::Caller;
 use crate::clock::{new_id, now_ms, rfc3339};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery};
-use crate::idempotency::Idempotency;
+use crate::idempotency::{Idempotency, Made};
 use crate::jobs::executor::PoolCapacity;
 use crate::permissions::Action;
 use crate::{AppState, feed};
@@ -57,13 +57,19 @@ pub async fn create(
             Ok::<_, ApiError>(made)
         })
         .await?;
+    Ok(announce(&state, caller.organisation_id, made))
+}
+
+/// Tells the organisation's apps and the scheduler about a job write made
+/// now (a replay changed nothing), and answers it.
+fn announce(state: &AppState, organisation_id: i64, made: Made<Job, u64>) -> Response {
     if let Some(rev) = made.then() {
         state
             .events
-            .publish(Collection::Jobs, *rev, Some(caller.organisation_id));
+            .publish(Collection::Jobs, *rev, Some(organisation_id));
         state.scheduler_wake.notify_one();
     }
-    Ok(made.answer())
+    made.answer()
 }
 
 /// `GET /v1/jobs/changes`: the caller's organisation's jobs, by revision.
@@ -162,13 +168,7 @@ pub async fn cancel(
             Ok::<_, ApiError>(made)
         })
         .await?;
-    if let Some(rev) = made.then() {
-        state
-            .events
-            .publish(Collection::Jobs, *rev, Some(caller.organisation_id));
-        state.scheduler_wake.notify_one();
-    }
-    Ok(made.answer())
+    Ok(announce(&state, caller.organisation_id, made))
 }
 
 /// Log paging parameters.

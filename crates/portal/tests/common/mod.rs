@@ -1,7 +1,7 @@
 //! What the portal's HTTP tests share: a real portal on a free loopback
 //! port with a real SQLite file, and the requests they make.
 
-#![allow(clippy::unwrap_used, dead_code)] // each test file uses part of it
+#![allow(clippy::unwrap_used, dead_code, unused_imports)] // each test file uses part of it
 
 use std::time::Duration;
 
@@ -198,24 +198,7 @@ pub fn job(pool: &str, nodes: u32, npus_per_node: u32, max_hours: f64) -> Value 
     })
 }
 
-pub fn complete_form() -> Value {
-    json!({
-        "organisation_name": "Demo Robotics",
-        "uscc": "914403001922038216",
-        "organisation_kind": "incubated_startup",
-        "contact_name": "Li Wei",
-        "contact_email": "li.wei@robotics.example.cn",
-        "contact_phone": "+86 311 8888 6666",
-        "industries": ["manufacturing"],
-        "solution_name": "Weld seam inspection",
-        "solution_description": "Detects weld defects on Atlas 300I Duo at the line.",
-        "target_hardware": ["Atlas 300I Duo"],
-        "frameworks": ["MindSpore"],
-        "tier": "certified"
-    })
-}
-
-pub const PDF: &[u8] = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n";
+pub use aicc_e2e::fixtures::{PDF, application_form as complete_form};
 
 pub async fn wait_for(
     server: &Server,
