@@ -141,6 +141,8 @@ fn application_state(state: &str, chinese: bool) -> &'static str {
         ("adapting", true) => "昇腾适配中",
         ("certified", false) => "certified",
         ("certified", true) => "已认证",
+        ("withdrawn", false) => "withdrawn",
+        ("withdrawn", true) => "已撤回",
         (_, false) => "updated",
         (_, true) => "已更新",
     }

@@ -83,6 +83,7 @@ pub fn run() {
             commands::applications::get_draft,
             commands::applications::save_application,
             commands::applications::submit_application,
+            commands::applications::withdraw_application,
             commands::applications::attach_file,
             commands::applications::list_applications,
             commands::applications::get_application,

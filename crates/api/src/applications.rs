@@ -3,7 +3,8 @@
 //! certified on Ascend.
 //!
 //! `draft → submitted → under_review → (changes_requested → submitted …) →
-//! approved | rejected`, then `approved → adapting → certified`.
+//! approved | rejected`, then `approved → adapting → certified`. Before a
+//! decision the partner may withdraw it (`withdrawn`, final).
 
 use serde::{Deserialize, Serialize};
 
@@ -11,6 +12,10 @@ use serde::{Deserialize, Serialize};
 pub const MAX_ATTACHMENT_BYTES: usize = 20 * 1024 * 1024;
 /// The most attachments an application holds.
 pub const MAX_ATTACHMENTS: usize = 20;
+/// How many applications an organisation may hold open for editing
+/// (drafts, and those with changes requested) unless the center says
+/// otherwise; withdraw one to start another.
+pub const MAX_EDITABLE_APPLICATIONS: usize = 20;
 
 /// What the applicant writes. Every field may be empty in a draft; submit
 /// requires the ones [`ApplicationForm::missing_for_submit`] names.
@@ -160,6 +165,8 @@ pub enum ApplicationState {
     Rejected,
     Adapting,
     Certified,
+    /// Taken back by the partner before a decision; final.
+    Withdrawn,
 }
 
 impl ApplicationState {
@@ -175,6 +182,7 @@ impl ApplicationState {
             Rejected => "rejected",
             Adapting => "adapting",
             Certified => "certified",
+            Withdrawn => "withdrawn",
         }
     }
 
@@ -190,6 +198,7 @@ impl ApplicationState {
             Rejected,
             Adapting,
             Certified,
+            Withdrawn,
         ]
         .into_iter()
         .find(|state| state.as_str() == s)
@@ -201,6 +210,13 @@ impl ApplicationState {
             self,
             ApplicationState::Draft | ApplicationState::ChangesRequested
         )
+    }
+
+    /// Whether the partner may still take the application back: any time
+    /// before the center has decided.
+    pub fn may_withdraw(self) -> bool {
+        use ApplicationState::*;
+        matches!(self, Draft | Submitted | UnderReview | ChangesRequested)
     }
 }
 
@@ -287,6 +303,27 @@ pub struct Attachment {
     pub sha256: String,
 }
 
+/// Whether `c` could make a file name lie about itself where it is shown:
+/// control characters, and the marks that turn text's direction
+/// (`invoice\u{202E}fdp.exe` shows as `invoiceexe.pdf`).
+fn misleads(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// Whether an attachment's file name holds nothing that [`misleads`].
+pub fn file_name_is_plain(name: &str) -> bool {
+    !name.chars().any(misleads)
+}
+
+/// The file name with each character that [`misleads`] replaced by `_`:
+/// what the app sends for a file whose name the portal would refuse.
+pub fn plain_file_name(name: &str) -> String {
+    name.chars()
+        .map(|c| if misleads(c) { '_' } else { c })
+        .collect()
+}
+
 /// The media type of an attachment's content, if it is one the portal takes.
 pub fn sniff_media_type(content: &[u8]) -> Option<&'static str> {
     if content.starts_with(b"%PDF-") {
@@ -305,6 +342,18 @@ mod tests {
     use super::*;
 
     #[test]
+    fn file_names_that_would_lie_about_themselves_are_made_plain() {
+        assert!(file_name_is_plain("营业执照 2026.pdf"));
+        let spoof = "invoice\u{202E}fdp.exe";
+        assert!(!file_name_is_plain(spoof));
+        assert!(!file_name_is_plain("a\nb.pdf"));
+        assert_eq!(plain_file_name(spoof), "invoice_fdp.exe");
+        assert!(file_name_is_plain(&plain_file_name(
+            "x\u{2067}y\u{0007}.png"
+        )));
+    }
+
+    #[test]
     fn review_actions_follow_the_workflow_only() {
         use ApplicationState::*;
         use ReviewAction::*;
@@ -314,6 +363,9 @@ mod tests {
         assert_eq!(Certify.apply(Adapting), Some(Certified));
         assert_eq!(Approve.apply(Draft), None);
         assert_eq!(Certify.apply(Approved), None);
+        assert!(Draft.may_withdraw() && UnderReview.may_withdraw());
+        assert!(!Approved.may_withdraw() && !Withdrawn.may_withdraw());
+        assert_eq!(ApplicationState::parse("withdrawn"), Some(Withdrawn));
         assert_eq!(StartReview.apply(ChangesRequested), None);
     }
 

@@ -30,6 +30,9 @@ pub enum ErrorCode {
     PayloadTooLarge,
     /// The content is of a type the portal does not accept.
     UnsupportedMediaType,
+    /// The request's body did not arrive in time: nothing was made; send
+    /// it again.
+    RequestTimeout,
     /// The center's storage is full: nothing was made; the same request
     /// succeeds once the center's staff have freed space.
     StorageFull,

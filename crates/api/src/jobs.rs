@@ -8,6 +8,15 @@ use serde::{Deserialize, Serialize};
 pub const MAX_HYPERPARAMETERS: usize = 64;
 /// The longest hyperparameter key, in bytes.
 pub const MAX_HYPERPARAMETER_KEY: usize = 64;
+/// The longest hyperparameter text value, in characters.
+pub const MAX_HYPERPARAMETER_TEXT: usize = 1024;
+/// The longest container image reference, in characters (a registry host,
+/// a repository path and a tag or digest).
+pub const MAX_IMAGE: usize = 512;
+/// The longest dataset address, in characters.
+pub const MAX_DATASET_URI: usize = 2048;
+/// The longest note to the center's operators, in characters.
+pub const MAX_NOTE: usize = 2000;
 
 /// The shortest a job may ask to run unless the center says otherwise: six
 /// minutes. Shorter asks are mistakes (hours typed as days) or attempts to
@@ -64,6 +73,12 @@ impl JobRequest {
         }
         match (&self.base_model, &self.custom_image) {
             (Some(model), None) if !model.model_id.trim().is_empty() => {}
+            (None, Some(image)) if image.chars().count() > MAX_IMAGE => {
+                return error(
+                    "custom_image",
+                    format!("an image reference is at most {MAX_IMAGE} characters"),
+                );
+            }
             (None, Some(image)) if !image.trim().is_empty() => {}
             _ => {
                 return error(
@@ -71,6 +86,12 @@ impl JobRequest {
                     "start from a catalog model or a custom image, not both and not neither".into(),
                 );
             }
+        }
+        if self.dataset_uri.chars().count() > MAX_DATASET_URI {
+            return error(
+                "dataset_uri",
+                format!("a dataset address is at most {MAX_DATASET_URI} characters"),
+            );
         }
         if !dataset_uri_is_valid(&self.dataset_uri) {
             return error(
@@ -127,6 +148,21 @@ impl JobRequest {
                     format!("\"{key}\" must be a string, a number or true/false"),
                 );
             }
+            if value
+                .as_str()
+                .is_some_and(|text| text.chars().count() > MAX_HYPERPARAMETER_TEXT)
+            {
+                return error(
+                    "hyperparameters",
+                    format!("\"{key}\" is at most {MAX_HYPERPARAMETER_TEXT} characters"),
+                );
+            }
+        }
+        if self.note.chars().count() > MAX_NOTE {
+            return error(
+                "note",
+                format!("keep the note to at most {MAX_NOTE} characters"),
+            );
         }
         Ok(())
     }
@@ -442,6 +478,53 @@ mod tests {
                 .field,
             "hyperparameters"
         );
+    }
+
+    #[test]
+    fn every_text_a_partner_sends_with_a_job_has_a_length_limit() {
+        let pool = pool();
+        let request = JobRequest {
+            name: "long".into(),
+            base_model: None,
+            custom_image: Some("registry.example.cn/train:1".into()),
+            dataset_uri: "obs://demo/data".into(),
+            pool_id: "a2".into(),
+            nodes: 1,
+            npus_per_node: 8,
+            max_hours: 1.0,
+            hyperparameters: BTreeMap::new(),
+            priority: Priority::Normal,
+            note: String::new(),
+        };
+        assert_eq!(request.check(&pool, MIN_JOB_HOURS, 720.0), Ok(()));
+        let too_long = |change: JobRequest| {
+            change
+                .check(&pool, MIN_JOB_HOURS, 720.0)
+                .map_err(|e| e.field)
+                .expect_err("a text beyond its limit is refused")
+        };
+        let mut note = request.clone();
+        note.note = "注".repeat(MAX_NOTE + 1);
+        assert_eq!(too_long(note), "note");
+        let mut image = request.clone();
+        image.custom_image = Some(format!("registry.example.cn/{}", "a".repeat(MAX_IMAGE)));
+        assert_eq!(too_long(image), "custom_image");
+        let mut dataset = request.clone();
+        dataset.dataset_uri = format!("obs://demo/{}", "d".repeat(MAX_DATASET_URI));
+        assert_eq!(too_long(dataset), "dataset_uri");
+        let mut value = request.clone();
+        value.hyperparameters.insert(
+            "prompt".into(),
+            serde_json::json!("p".repeat(MAX_HYPERPARAMETER_TEXT + 1)),
+        );
+        assert_eq!(too_long(value), "hyperparameters");
+        let mut at_limits = request;
+        at_limits.note = "注".repeat(MAX_NOTE);
+        at_limits.hyperparameters.insert(
+            "prompt".into(),
+            serde_json::json!("p".repeat(MAX_HYPERPARAMETER_TEXT)),
+        );
+        assert_eq!(at_limits.check(&pool, MIN_JOB_HOURS, 720.0), Ok(()));
     }
 
     #[test]

@@ -30,6 +30,8 @@ pub enum Action {
     EditApplication,
     /// Send the organisation's application for review.
     SubmitApplication,
+    /// Take the organisation's application back before the center decides.
+    WithdrawApplication,
     /// Read every organisation's applications and attachments.
     ReadEveryApplication,
     /// Move applications through review.
@@ -61,8 +63,9 @@ const TABLE: &[(Action, &[Role])] = &[
     (SubmitJob, &[PartnerMember, PartnerAdmin]),
     (CancelOwnJob, &[PartnerMember, PartnerAdmin]),
     (CancelOrganisationJob, &[PartnerAdmin]),
-    (EditApplication, &[PartnerAdmin]),
+    (EditApplication, &[PartnerMember, PartnerAdmin]),
     (SubmitApplication, &[PartnerAdmin]),
+    (WithdrawApplication, &[PartnerAdmin]),
     (ReadEveryApplication, &[CenterReviewer, CenterAdmin]),
     (ReviewApplication, &[CenterReviewer, CenterAdmin]),
     (ManageMembers, &[PartnerAdmin]),
@@ -85,9 +88,18 @@ impl Action {
         match self {
             ReadCatalog | ReadOrganisation | ReadEveryApplication => Scope::Read,
             SubmitJob | CancelOwnJob | CancelOrganisationJob => Scope::Jobs,
-            EditApplication | SubmitApplication | ReviewApplication => Scope::Applications,
+            EditApplication | SubmitApplication | WithdrawApplication | ReviewApplication => {
+                Scope::Applications
+            }
             KeepFavourites | ManageMembers | ManageOwnTokens => Scope::Full,
         }
+    }
+
+    /// Whether only someone signed in to the app may do this, never a
+    /// personal access token: a leaked token must not make accounts that
+    /// outlive it.
+    pub fn needs_app_session(self) -> bool {
+        matches!(self, ManageMembers)
     }
 
     /// Every action, in the table's order.
@@ -135,12 +147,15 @@ mod tests {
                 CancelOrganisationJob,
                 EditApplication,
                 SubmitApplication,
+                WithdrawApplication,
                 ManageMembers,
             ] {
                 assert!(!action.allowed_for(role), "{role:?} {action:?}");
             }
         }
         assert!(Action::of(PartnerMember).contains(&CancelOwnJob));
+        assert!(Action::of(PartnerMember).contains(&EditApplication));
         assert!(!Action::of(PartnerMember).contains(&SubmitApplication));
+        assert!(!Action::of(PartnerMember).contains(&WithdrawApplication));
     }
 }

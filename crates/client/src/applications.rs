@@ -20,6 +20,19 @@ pub struct ApplicationView {
     pub application: Application,
     /// Set while a change to it is in the outbox.
     pub outbox: Option<OutboxEntry>,
+    /// Whether it is still the partner's to withdraw (a partner admin's,
+    /// by the permission table): the center has not decided yet.
+    pub may_withdraw: bool,
+}
+
+impl ApplicationView {
+    fn of(application: Application, outbox: Option<OutboxEntry>) -> Self {
+        Self {
+            may_withdraw: application.state.may_withdraw(),
+            application,
+            outbox,
+        }
+    }
 }
 
 /// Applies an applications feed page and its cursor in one transaction.
@@ -103,13 +116,12 @@ pub fn get(conn: &Connection, id: &str) -> Result<Option<ApplicationView>> {
         )
         .optional()?;
     row.map(|(body, seq)| {
-        Ok(ApplicationView {
-            application: serde_json::from_str(&body)?,
-            outbox: seq
-                .map(|seq| outbox::entry(conn, seq))
+        Ok(ApplicationView::of(
+            serde_json::from_str(&body)?,
+            seq.map(|seq| outbox::entry(conn, seq))
                 .transpose()?
                 .flatten(),
-        })
+        ))
     })
     .transpose()
 }

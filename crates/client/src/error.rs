@@ -124,7 +124,7 @@ impl Error {
     /// Whether trying again later, unchanged, may succeed.
     pub fn is_transient(&self) -> bool {
         matches!(self, Error::Offline { .. })
-            || matches!(self, Error::Portal { status, .. } if *status == 429 || *status >= 500)
+            || matches!(self, Error::Portal { status, .. } if matches!(status, 408 | 429) || *status >= 500)
     }
 }
 

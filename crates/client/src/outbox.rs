@@ -42,6 +42,10 @@ pub enum Write {
     SubmitApplication {
         application_id: String,
     },
+    /// Takes the application back before the center decides (final).
+    WithdrawApplication {
+        application_id: String,
+    },
     /// The file's bytes are kept beside the entry, so a failed upload is
     /// retried without picking the file again.
     UploadAttachment {
@@ -237,6 +241,40 @@ pub fn submit_application(conn: &mut Connection, id: &str, now: &str) -> Result<
     Ok(())
 }
 
+/// Queues withdrawing an application; it shows as withdrawn at once.
+pub fn withdraw_application(conn: &mut Connection, id: &str, now: &str) -> Result<()> {
+    let tx = conn.transaction()?;
+    let id = &current_id(&tx, id)?;
+    let state: Option<String> = tx
+        .query_row("SELECT state FROM applications WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let state = state.as_deref().and_then(ApplicationState::parse);
+    if !state.is_some_and(ApplicationState::may_withdraw) {
+        return Err(Error::InvalidInput(
+            "only an application the center has not decided on can be withdrawn".into(),
+        ));
+    }
+    let seq = enqueue(
+        &tx,
+        &Write::WithdrawApplication {
+            application_id: id.to_owned(),
+        },
+        None,
+        now,
+    )?;
+    update_application_row(&tx, id, seq, |application| {
+        application.state = ApplicationState::Withdrawn
+    })?;
+    tx.execute(
+        "UPDATE applications SET state = 'withdrawn' WHERE id = ?1",
+        [id],
+    )?;
+    tx.commit()?;
+    Ok(())
+}
+
 /// Queues an attachment upload; the file is checked like the portal does.
 pub fn upload_attachment(
     conn: &mut Connection,
@@ -262,7 +300,7 @@ pub fn upload_attachment(
     let id = &current_id(&tx, id)?;
     let write = Write::UploadAttachment {
         application_id: id.to_owned(),
-        file_name: file_name.to_owned(),
+        file_name: aicc_api::applications::plain_file_name(file_name),
     };
     let seq = enqueue(&tx, &write, Some(content), now)?;
     tx.execute(
@@ -385,6 +423,7 @@ impl Write {
             Write::CancelJob { job_id } => job_id,
             Write::UpdateApplication { application_id, .. }
             | Write::SubmitApplication { application_id }
+            | Write::WithdrawApplication { application_id }
             | Write::UploadAttachment { application_id, .. } => application_id,
             Write::SetFavourite { model_id, .. } => model_id,
         }
@@ -571,6 +610,9 @@ fn resolve(conn: &Connection, write: &Write) -> Result<Option<Write>> {
         Write::SubmitApplication { application_id } => {
             map(application_id)?.map(|application_id| Write::SubmitApplication { application_id })
         }
+        Write::WithdrawApplication { application_id } => {
+            map(application_id)?.map(|application_id| Write::WithdrawApplication { application_id })
+        }
         Write::UploadAttachment {
             application_id,
             file_name,
@@ -613,6 +655,11 @@ fn request(
         Write::SubmitApplication { application_id } => (
             Method::POST,
             format!("v1/applications/{application_id}/submit"),
+            WriteBody::None,
+        ),
+        Write::WithdrawApplication { application_id } => (
+            Method::POST,
+            format!("v1/applications/{application_id}/withdraw"),
             WriteBody::None,
         ),
         Write::SetFavourite {
@@ -674,7 +721,9 @@ fn accepted(
             )?;
             store_application(&tx, &application)?;
         }
-        Write::UpdateApplication { .. } | Write::SubmitApplication { .. } => {
+        Write::UpdateApplication { .. }
+        | Write::SubmitApplication { .. }
+        | Write::WithdrawApplication { .. } => {
             store_application(&tx, &serde_json::from_value(answer)?)?;
         }
         Write::UploadAttachment { .. } | Write::SetFavourite { .. } => {}

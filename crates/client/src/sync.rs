@@ -1366,6 +1366,52 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_withdrawal_shows_at_once_reaches_the_center_and_cannot_be_repeated() {
+        let dir = tempfile::tempdir().unwrap();
+        let portal = portal_on(config(&dir), "127.0.0.1:0").await;
+        let (session, _) = signed_in(&portal.url).await;
+        let (_store_dir, store) = temp_store();
+        let form: aicc_api::applications::ApplicationForm =
+            serde_json::from_value(aicc_e2e::fixtures::application_form()).unwrap();
+        let id = store
+            .call(move |c| {
+                let id = outbox::save_application(c, None, form, "t")?;
+                outbox::submit_application(c, &id, "t")?;
+                Ok(id)
+            })
+            .await
+            .unwrap();
+        outbox::drain(&session, &store, None).await.unwrap();
+        let local = id.clone();
+        let shown = store
+            .call(move |c| {
+                outbox::withdraw_application(c, &local, "t")?;
+                applications::get(c, &local)
+            })
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            shown.application.state,
+            aicc_api::applications::ApplicationState::Withdrawn
+        );
+        assert_eq!(outbox::drain(&session, &store, None).await.unwrap(), 1);
+        cycle(&session, &store, 500, |_, _| {}, None).await.unwrap();
+        let apps = store.call(|c| applications::list(c)).await.unwrap();
+        assert_eq!(
+            apps[0].application.state,
+            aicc_api::applications::ApplicationState::Withdrawn,
+            "as the center has it"
+        );
+        assert!(apps[0].outbox.is_none());
+        let again = store
+            .call(move |c| outbox::withdraw_application(c, &id, "t"))
+            .await
+            .unwrap_err();
+        assert!(matches!(again, Error::InvalidInput(_)), "{again}");
+    }
+
+    #[tokio::test]
     async fn an_ended_job_is_notified_once_and_first_sync_history_never() {
         let dir = tempfile::tempdir().unwrap();
         let fast = Config {

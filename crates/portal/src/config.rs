@@ -18,6 +18,11 @@
 //! header_read_timeout_secs = 20
 //! body_read_timeout_secs = 30
 //! idle_timeout_secs = 60
+//! upload_deadline_secs = 600
+//! max_connections = 900
+//! max_connections_per_address = 256
+//! trusted_proxies = []                   # e.g. ["10.0.0.5/32"]: the center's nginx
+//! editable_applications_per_organisation = 20
 //!
 //! [tls]                                  # omit to serve plain HTTP
 //! certificate = "/etc/aicc-portal/portal.crt"   # PEM chain, leaf first
@@ -91,8 +96,25 @@ pub struct Config {
     /// headers before its connection is closed.
     pub header_read_timeout_secs: u64,
     /// How long a request's body may pause between two pieces before the
-    /// request fails.
+    /// request fails; a body other than an attachment must also have
+    /// arrived whole within it.
     pub body_read_timeout_secs: u64,
+    /// How long an attachment's body may take to arrive whole (20 MiB in
+    /// 600 s is 280 kbit/s).
+    pub upload_deadline_secs: u64,
+    /// Connections open at once, beyond which new ones are closed at once
+    /// (keep it under the process's file descriptor limit).
+    pub max_connections: usize,
+    /// Connections open at once from one address (a trusted proxy's are
+    /// not counted: it speaks for many).
+    pub max_connections_per_address: usize,
+    /// The reverse proxies in front of the portal (addresses or networks):
+    /// a request through one of them is counted against the client address
+    /// it names in `X-Forwarded-For`, not against the proxy's.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Applications an organisation may have being edited at once (drafts,
+    /// and those with changes requested).
+    pub editable_applications_per_organisation: usize,
     /// How long a connection with no request open stays open (at least
     /// `header_read_timeout_secs`).
     pub idle_timeout_secs: u64,
@@ -158,6 +180,12 @@ impl Default for Config {
             header_read_timeout_secs: 20,
             body_read_timeout_secs: 30,
             idle_timeout_secs: 60,
+            upload_deadline_secs: 600,
+            max_connections: 900,
+            max_connections_per_address: 256,
+            trusted_proxies: Vec::new(),
+            editable_applications_per_organisation:
+                aicc_api::applications::MAX_EDITABLE_APPLICATIONS,
             tls: None,
             executor: ExecutorConfig::default(),
         }

@@ -36,6 +36,10 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    #[error(
+        "the request's body did not arrive within {0} s; nothing was made: send it again, on a faster connection for a large file"
+    )]
+    BodyTimeout(u64),
     #[error("too many requests; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error(
@@ -105,6 +109,7 @@ impl ApiError {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 ErrorCode::UnsupportedMediaType,
             ),
+            ApiError::BodyTimeout(_) => (StatusCode::REQUEST_TIMEOUT, ErrorCode::RequestTimeout),
             ApiError::RateLimited { .. }
             | ApiError::SignInThrottled { .. }
             | ApiError::TooManyStreams(_) => {

@@ -43,9 +43,7 @@ pub fn check_cursor(
     if after > head {
         return Err(ApiError::BadRequest {
             field: "after".into(),
-            message: format!(
-                "the cursor {after} is ahead of this portal (at {head}); sync again from 0"
-            ),
+            message: format!("the cursor {after} was never given out here; sync again from 0"),
         });
     }
     if let Some(collection) = collection {

@@ -41,8 +41,6 @@ pub const HEADER: &str = "idempotency-key";
 /// closed with a write whose answer it never heard (a holiday), since a
 /// retry after that would make the write again.
 pub const KEEP_DAYS: i64 = 30;
-/// The largest body fingerprinted: an attachment and its envelope.
-const MAX_BODY: usize = aicc_api::applications::MAX_ATTACHMENT_BYTES + 1024 * 1024;
 
 /// A write's key and the fingerprint of its request, for its handler.
 #[derive(Debug, Clone)]
@@ -76,7 +74,8 @@ pub async fn middleware(request: Request, next: Next) -> Response {
         return next.run(request).await;
     };
     let (mut parts, body) = request.into_parts();
-    let bytes = match to_bytes(body, MAX_BODY).await {
+    // `serving::bodies` has read the body already, within its route's limit.
+    let bytes = match to_bytes(body, usize::MAX).await {
         Ok(bytes) => bytes,
         Err(_) => {
             return ApiError::PayloadTooLarge("the request body is too large".into())

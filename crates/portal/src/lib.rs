@@ -35,7 +35,6 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aicc_api::applications::MAX_ATTACHMENT_BYTES;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
@@ -52,9 +51,6 @@ use crate::jobs::scheduler::Scheduler;
 use crate::jobs::simulated::Simulated;
 use crate::jobs::slurm::Slurm;
 use crate::limits::Limiter;
-
-/// The largest JSON body.
-const MAX_JSON_BODY: usize = 1024 * 1024;
 
 /// What every handler shares.
 #[derive(Clone, Debug)]
@@ -151,6 +147,10 @@ impl Portal {
             .layer(axum::middleware::from_fn(idempotency::middleware))
             .layer(axum::middleware::from_fn_with_state(
                 self.state.clone(),
+                serving::bodies,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                self.state.clone(),
                 limits::middleware,
             ))
             .layer(axum::middleware::from_fn(move |request, next| {
@@ -185,6 +185,11 @@ impl Portal {
                 headers: Duration::from_secs(self.state.config.header_read_timeout_secs.max(1)),
                 idle: Duration::from_secs(self.state.config.idle_timeout_secs.max(1)),
             },
+            serving::ConnectionLimits {
+                total: self.state.config.max_connections.max(1),
+                per_address: self.state.config.max_connections_per_address.max(1),
+                trusted_proxies: self.state.config.trusted_proxies.clone(),
+            },
             shutdown,
             self.state.streams.closing.clone(),
         )
@@ -217,7 +222,7 @@ impl Portal {
 pub fn api_routes() -> OpenApiRouter<AppState> {
     let uploads = OpenApiRouter::new()
         .routes(routes!(applications::upload))
-        .layer(DefaultBodyLimit::max(MAX_ATTACHMENT_BYTES + 64 * 1024));
+        .layer(DefaultBodyLimit::max(serving::UPLOAD_BODY));
     OpenApiRouter::with_openapi(openapi::document())
         .routes(routes!(accounts::sign_in))
         .routes(routes!(accounts::refresh))
@@ -244,6 +249,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(applications::changes))
         .routes(routes!(applications::get, applications::update))
         .routes(routes!(applications::submit))
+        .routes(routes!(applications::withdraw))
         .routes(routes!(applications::review))
         .routes(routes!(applications::download))
         .routes(routes!(jobs::create))
@@ -256,6 +262,6 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(jobs::pools))
         .routes(routes!(jobs::quota))
         .routes(routes!(events::stream))
-        .layer(DefaultBodyLimit::max(MAX_JSON_BODY))
+        .layer(DefaultBodyLimit::max(serving::JSON_BODY))
         .merge(uploads)
 }

@@ -1,10 +1,11 @@
 //! Rate limiting, and the sign-in throttle.
 //!
-//! - Each valid token (or, without one, each address) may make
-//!   `requests_per_second` requests a second, in bursts of up to twice
-//!   that; beyond, 429 with `Retry-After`. A token is a key only once it is
+//! - Each person with a valid token (or, without one, each address) may
+//!   make `requests_per_second` requests a second, in bursts of up to twice
+//!   that; beyond, 429 with `Retry-After`. A token counts only once it is
 //!   known to be valid: made-up `Authorization` values count against their
-//!   address.
+//!   address. An address is the TCP peer's, or behind one of the center's
+//!   `trusted_proxies`, the client's it names in `X-Forwarded-For`.
 //! - Sign-ins are throttled per address (`sign_ins_per_minute`) and per
 //!   account. After [`FREE_FAILURES`] wrong passwords in a row from one
 //!   address, that address waits 1 s before its next attempt at the
@@ -31,7 +32,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use tokio::sync::Semaphore;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::AppState;
 use crate::accounts::{Resolved, caller_from_headers};
@@ -52,6 +53,9 @@ const KNOWN_ADDRESSES_KEPT: Duration = Duration::from_secs(30 * 24 * 3600);
 /// The longest an account waits between sign-in attempts.
 pub const LONGEST_WAIT: Duration = Duration::from_secs(15 * 60);
 
+/// Attachment bodies read at once: 8 × 20 MiB at most in memory.
+const UPLOADS_AT_ONCE: usize = 8;
+
 /// The routes that hash a password: limited per address like sign-ins.
 const PASSWORD_ROUTES: &[&str] = &["/v1/auth/token", "/v1/auth/invitations/accept"];
 
@@ -62,6 +66,7 @@ pub struct Limiter {
     sign_ins: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     accounts: Arc<Mutex<HashMap<String, Account>>>,
     hashing: Arc<Semaphore>,
+    uploads: Arc<Semaphore>,
 }
 
 /// What the throttle remembers of one account's sign-ins.
@@ -107,6 +112,11 @@ impl Failures {
         self.count = self.count.saturating_add(1);
         self.wait_until = now + wait_after(self.count, free);
     }
+
+    fn uncount(&mut self, now: Instant, free: u32) {
+        self.count = self.count.saturating_sub(1);
+        self.wait_until = self.wait_until.min(now + wait_after(self.count, free));
+    }
 }
 
 impl Limiter {
@@ -124,6 +134,7 @@ impl Limiter {
             sign_ins: Arc::new(RateLimiter::keyed(Quota::per_minute(sign_ins))),
             accounts: Arc::new(Mutex::new(HashMap::new())),
             hashing: Arc::new(Semaphore::new(cores)),
+            uploads: Arc::new(Semaphore::new(UPLOADS_AT_ONCE)),
         }
     }
 
@@ -142,13 +153,17 @@ impl Limiter {
         });
     }
 
-    /// Refuses a sign-in to `email` from `address` while it has to wait.
-    pub fn sign_in_allowed(&self, email: &str, address: Option<IpAddr>) -> Result<(), ApiError> {
+    /// Refuses a sign-in to `email` from `address` while it has to wait;
+    /// otherwise counts it as a wrong password until
+    /// [`Limiter::sign_in_succeeded`] says it was not. Counted before the
+    /// password is checked, so guesses sent all at once wait like guesses
+    /// sent one after another.
+    pub fn sign_in_attempt(&self, email: &str, address: Option<IpAddr>) -> Result<(), ApiError> {
         let now = Instant::now();
-        let accounts = self.accounts();
-        let Some(account) = accounts.get(&email.to_lowercase()) else {
-            return Ok(());
-        };
+        let mut accounts = self.accounts();
+        let account = accounts
+            .entry(email.to_lowercase())
+            .or_insert_with(|| Account::new(now));
         let from_here = address.and_then(|address| account.from.get(&address));
         let known_here = address.is_some_and(|address| account.known.contains(&address));
         let waits = from_here
@@ -157,21 +172,11 @@ impl Limiter {
             .map(|failures| failures.wait_until)
             .max()
             .filter(|wait_until| *wait_until > now);
-        match waits {
-            Some(wait_until) => Err(ApiError::SignInThrottled {
+        if let Some(wait_until) = waits {
+            return Err(ApiError::SignInThrottled {
                 retry_after_secs: (wait_until - now).as_secs() + 1,
-            }),
-            None => Ok(()),
+            });
         }
-    }
-
-    /// Counts a wrong password (or unknown e-mail) for `email` from `address`.
-    pub fn sign_in_failed(&self, email: &str, address: Option<IpAddr>) {
-        let now = Instant::now();
-        let mut accounts = self.accounts();
-        let account = accounts
-            .entry(email.to_lowercase())
-            .or_insert_with(|| Account::new(now));
         account.last_seen = now;
         account.anywhere.count(now, ACCOUNT_FREE_FAILURES);
         if let Some(address) = address
@@ -183,16 +188,19 @@ impl Limiter {
                 .or_insert_with(|| Failures::new(now))
                 .count(now, FREE_FAILURES);
         }
+        Ok(())
     }
 
-    /// Starts the count at `address` afresh after a sign-in that succeeded,
-    /// and lets the account in from there while others guess elsewhere.
+    /// Takes back the attempt's count, starts the count at `address`
+    /// afresh after a sign-in that succeeded, and lets the account in from
+    /// there while others guess elsewhere.
     pub fn sign_in_succeeded(&self, email: &str, address: Option<IpAddr>) {
         let now = Instant::now();
         let mut accounts = self.accounts();
         let account = accounts
             .entry(email.to_lowercase())
             .or_insert_with(|| Account::new(now));
+        account.anywhere.uncount(now, ACCOUNT_FREE_FAILURES);
         if let Some(address) = address {
             account.from.remove(&address);
             if account.known.len() < ADDRESSES_REMEMBERED {
@@ -212,6 +220,12 @@ impl Limiter {
         tokio::task::spawn_blocking(work).await.ok()
     }
 
+    /// Leave to read one more attachment's body, once fewer than
+    /// [`UPLOADS_AT_ONCE`] are being read.
+    pub async fn upload_permit(&self) -> Option<OwnedSemaphorePermit> {
+        Arc::clone(&self.uploads).acquire_owned().await.ok()
+    }
+
     fn accounts(&self) -> std::sync::MutexGuard<'_, HashMap<String, Account>> {
         self.accounts
             .lock()
@@ -228,17 +242,27 @@ pub fn wait_after(count: u32, free: u32) -> Duration {
     }
 }
 
-/// The middleware: finds who asks (once, for every layer and handler
-/// after it), then spends that caller's budget.
+/// The address a request comes from: the TCP peer's, or, through a
+/// trusted proxy, the client address the proxy names. Set by
+/// [`middleware`] for every handler after it.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub Option<IpAddr>);
+
+/// The middleware: finds who asks and from where (once, for every layer
+/// and handler after it), then spends that caller's budget.
 pub async fn middleware(
     State(state): State<AppState>,
     mut request: Request,
     next: Next,
 ) -> Response {
-    let address = request
+    let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
-        .map(|ConnectInfo(addr)| network(addr.ip()));
+        .map(|ConnectInfo(addr)| addr.ip());
+    let address = peer
+        .map(|peer| client_address(peer, request.headers(), &state.config.trusted_proxies))
+        .map(network);
+    request.extensions_mut().insert(ClientAddress(address));
     let caller = if request.headers().contains_key(header::AUTHORIZATION) {
         match caller_from_headers(&state, request.headers()).await {
             Ok(caller) => Some(caller),
@@ -249,8 +273,9 @@ pub async fn middleware(
         None
     };
     request.extensions_mut().insert(Resolved(caller));
+    // A person's budget is theirs however many tokens they hold.
     let key = match (caller, address) {
-        (Some(caller), _) => caller.token_hash.to_vec(),
+        (Some(caller), _) => format!("user {}", caller.user_id).into_bytes(),
         (None, Some(address)) => address.to_string().into_bytes(),
         (None, None) => Vec::new(),
     };
@@ -265,6 +290,38 @@ pub async fn middleware(
         return too_many(not_until.wait_time_from(DefaultClock::default().now()));
     }
     next.run(request).await
+}
+
+/// Who sent a request that reached the portal from `peer`: `peer` itself,
+/// unless it is a trusted proxy; then the nearest address in
+/// `X-Forwarded-For` that is not one (each proxy appends the address it
+/// heard from, so the ones left of an untrusted hop could be made up).
+pub fn client_address(
+    peer: IpAddr,
+    headers: &axum::http::HeaderMap,
+    trusted: &[ipnet::IpNet],
+) -> IpAddr {
+    let is_trusted = |address: &IpAddr| trusted.iter().any(|net| net.contains(address));
+    if !is_trusted(&peer) {
+        return peer;
+    }
+    let hops = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .map(str::trim)
+        .rev();
+    let mut nearest = peer;
+    for hop in hops {
+        match hop.parse::<IpAddr>() {
+            Ok(address) if is_trusted(&address) => nearest = address,
+            Ok(address) => return address,
+            // A hop that is no address: nothing beyond it can be believed.
+            Err(_) => return nearest,
+        }
+    }
+    nearest
 }
 
 /// The address a limit is kept for: an IPv6 host is given a whole /64,
@@ -318,18 +375,49 @@ mod tests {
     fn a_sign_in_that_succeeds_starts_the_count_afresh() {
         let limiter = Limiter::new(10, 10);
         for _ in 0..FREE_FAILURES {
-            assert!(limiter.sign_in_allowed("Li@Demo.aicc", HOME).is_ok());
-            limiter.sign_in_failed("li@demo.aicc", HOME);
+            assert!(limiter.sign_in_attempt("Li@Demo.aicc", HOME).is_ok());
         }
         let Err(ApiError::SignInThrottled { retry_after_secs }) =
-            limiter.sign_in_allowed("LI@demo.aicc", HOME)
+            limiter.sign_in_attempt("LI@demo.aicc", HOME)
         else {
             panic!("the fifth wrong password in a row should make the address wait");
         };
         assert!((1..=3).contains(&retry_after_secs), "{retry_after_secs}");
-        assert!(limiter.sign_in_allowed("other@demo.aicc", HOME).is_ok());
+        assert!(limiter.sign_in_attempt("other@demo.aicc", HOME).is_ok());
         limiter.sign_in_succeeded("li@demo.aicc", HOME);
-        assert!(limiter.sign_in_allowed("li@demo.aicc", HOME).is_ok());
+        assert!(limiter.sign_in_attempt("li@demo.aicc", HOME).is_ok());
+    }
+
+    #[test]
+    fn only_a_trusted_proxy_may_name_the_client() {
+        let proxy: IpAddr = "10.0.0.5".parse().unwrap();
+        let trusted: Vec<ipnet::IpNet> = vec!["10.0.0.0/29".parse().unwrap()];
+        let mut headers = axum::http::HeaderMap::new();
+        headers.append(
+            "x-forwarded-for",
+            "203.0.113.9, 198.51.100.7".parse().unwrap(),
+        );
+        headers.append("x-forwarded-for", "10.0.0.6".parse().unwrap());
+        // The nearest hop that is not a proxy of the center's.
+        assert_eq!(
+            client_address(proxy, &headers, &trusted),
+            "198.51.100.7".parse::<IpAddr>().unwrap()
+        );
+        // Anyone else's X-Forwarded-For is made up.
+        let stranger: IpAddr = "192.0.2.1".parse().unwrap();
+        assert_eq!(client_address(stranger, &headers, &trusted), stranger);
+        assert_eq!(client_address(proxy, &headers, &[]), proxy);
+        // Through the proxy without the header, or with nonsense, the proxy it is.
+        assert_eq!(
+            client_address(proxy, &axum::http::HeaderMap::new(), &trusted),
+            proxy
+        );
+        let mut garbled = axum::http::HeaderMap::new();
+        garbled.insert(
+            "x-forwarded-for",
+            "203.0.113.9, not-an-address".parse().unwrap(),
+        );
+        assert_eq!(client_address(proxy, &garbled, &trusted), proxy);
     }
 
     #[test]
@@ -347,18 +435,22 @@ mod tests {
     fn someone_guessing_from_elsewhere_does_not_lock_the_owner_out() {
         let limiter = Limiter::new(10, 10);
         limiter.sign_in_succeeded("li@demo.aicc", HOME);
-        for _ in 0..FREE_FAILURES * 3 {
-            limiter.sign_in_failed("li@demo.aicc", elsewhere(0));
+        for _ in 0..FREE_FAILURES {
+            assert!(
+                limiter
+                    .sign_in_attempt("li@demo.aicc", elsewhere(0))
+                    .is_ok()
+            );
         }
         assert!(
             limiter
-                .sign_in_allowed("li@demo.aicc", elsewhere(0))
+                .sign_in_attempt("li@demo.aicc", elsewhere(0))
                 .is_err()
         );
-        assert!(limiter.sign_in_allowed("li@demo.aicc", HOME).is_ok());
+        assert!(limiter.sign_in_attempt("li@demo.aicc", HOME).is_ok());
         assert!(
             limiter
-                .sign_in_allowed("li@demo.aicc", elsewhere(1))
+                .sign_in_attempt("li@demo.aicc", elsewhere(1))
                 .is_ok()
         );
     }
@@ -368,21 +460,20 @@ mod tests {
         let limiter = Limiter::new(10, 10);
         limiter.sign_in_succeeded("li@demo.aicc", HOME);
         // One wrong password at home counts too, from anywhere.
-        limiter.sign_in_failed("li@demo.aicc", HOME);
+        assert!(limiter.sign_in_attempt("li@demo.aicc", HOME).is_ok());
         for n in 0..ACCOUNT_FREE_FAILURES - 1 {
             assert!(
                 limiter
-                    .sign_in_allowed("li@demo.aicc", elsewhere(n))
+                    .sign_in_attempt("li@demo.aicc", elsewhere(n))
                     .is_ok(),
                 "{n}"
             );
-            limiter.sign_in_failed("li@demo.aicc", elsewhere(n));
         }
         assert!(
             limiter
-                .sign_in_allowed("li@demo.aicc", elsewhere(ACCOUNT_FREE_FAILURES))
+                .sign_in_attempt("li@demo.aicc", elsewhere(ACCOUNT_FREE_FAILURES))
                 .is_err()
         );
-        assert!(limiter.sign_in_allowed("li@demo.aicc", HOME).is_ok());
+        assert!(limiter.sign_in_attempt("li@demo.aicc", HOME).is_ok());
     }
 }

@@ -24,12 +24,13 @@ fn described(action: Action) -> &'static str {
     match action {
         ReadCatalog => "read the catalog",
         KeepFavourites => "keep favourites",
-        ReadOrganisation => "read the organisation's data",
+        ReadOrganisation => "read their own organisation's jobs, applications and members",
         SubmitJob => "ask for NPU time",
         CancelOwnJob => "cancel jobs they submitted",
         CancelOrganisationJob => "cancel another member's job",
         EditApplication => "edit the organisation's applications",
         SubmitApplication => "submit the organisation's applications",
+        WithdrawApplication => "withdraw the organisation's applications",
         ReadEveryApplication => "read other organisations' applications",
         ReviewApplication => "review applications",
         ManageMembers => "manage the organisation's members",
@@ -37,14 +38,24 @@ fn described(action: Action) -> &'static str {
     }
 }
 
-/// Who to ask when the role may not.
-fn whom_to_ask(action: Action) -> &'static str {
+/// Who to ask when `role` may not.
+fn whom_to_ask(role: Role, action: Action) -> &'static str {
+    let staff = matches!(role, CenterReviewer | CenterAdmin);
     match action {
-        CancelOrganisationJob | EditApplication | SubmitApplication | ManageMembers => {
-            "ask a partner admin of your organisation"
+        SubmitJob | CancelOwnJob | CancelOrganisationJob if staff => {
+            "center staff do not run partners' jobs"
         }
+        EditApplication | SubmitApplication | WithdrawApplication | ManageMembers if staff => {
+            "center staff read and review; a partner's content is theirs to write"
+        }
+        CancelOrganisationJob
+        | EditApplication
+        | SubmitApplication
+        | WithdrawApplication
+        | ManageMembers
+        | SubmitJob
+        | CancelOwnJob => "ask a partner admin of your organisation",
         ReadEveryApplication | ReviewApplication => "this is for the center's reviewers",
-        SubmitJob | CancelOwnJob => "center staff do not run partners' jobs",
         ReadCatalog | KeepFavourites | ReadOrganisation | ManageOwnTokens => {
             "ask the center's administrators"
         }
@@ -112,7 +123,7 @@ pub fn check(role: Role, scopes: Scopes, action: Action) -> Result<(), ApiError>
             "a {} may not {}; {}",
             role_name(role),
             described(action),
-            whom_to_ask(action)
+            whom_to_ask(role, action)
         )));
     }
     let needed = action.scope();
@@ -147,6 +158,14 @@ mod tests {
             .to_string();
         assert!(refusal.contains("partner member"), "{refusal}");
         assert!(refusal.contains("partner admin"), "{refusal}");
+        let refusal = check(CenterReviewer, full, EditApplication)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            refusal.contains("center staff read and review"),
+            "{refusal}"
+        );
+        assert!(!refusal.contains("ask a partner admin"), "{refusal}");
         let read_only = Scopes::parse("read");
         let refusal = check(PartnerAdmin, read_only, SubmitJob)
             .unwrap_err()

@@ -6,26 +6,39 @@
 //!   with no request open is closed after `idle_timeout_secs`, HTTP/2
 //!   included. Slowloris, slow bodies and idle connections hold no file
 //!   descriptor for long.
+//! - A request's body must arrive whole in time ([`bodies`]): within
+//!   `body_read_timeout_secs`, or `upload_deadline_secs` for an
+//!   attachment; otherwise 408. A body larger than its route takes is
+//!   refused by its `Content-Length` before a byte is read (4 KiB for
+//!   sign-in and sessions, 1 MiB of JSON, an attachment's 20 MiB), and
+//!   attachments are read a few at once, so a crowd of large uploads
+//!   cannot fill the portal's memory.
+//! - At most `max_connections` are open at once, and
+//!   `max_connections_per_address` from one address (a trusted proxy
+//!   excepted); beyond, a new connection is closed at once.
 //! - Plain HTTP is HTTP/1.1 only: nothing waits on a client to say which
 //!   protocol it speaks. With `[tls]` in the config, HTTPS (rustls) with
 //!   HSTS, and HTTP/2 where the client chooses it in the handshake (ALPN).
 //! - At shutdown the listener closes, open event streams end, requests in
 //!   flight get [`SHUTDOWN_GRACE`] to finish, then their connections drop.
 
+use std::collections::HashMap;
 use std::future::Future;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::pin::pin;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use aicc_api::applications::MAX_ATTACHMENT_BYTES;
 use anyhow::Context as _;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request};
-use axum::http::{HeaderValue, header};
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{HeaderValue, Method, header};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse as _, Response};
 use http_body_util::BodyExt as _;
+use hyper::body::Body as _;
 use hyper::body::Incoming;
 use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -40,7 +53,10 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt as _;
 
+use crate::AppState;
+use crate::accounts::Resolved;
 use crate::config::TlsConfig;
+use crate::error::ApiError;
 
 /// How long requests in flight may take to finish at shutdown.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -52,6 +68,70 @@ pub struct Timeouts {
     pub headers: Duration,
     /// With no request open, before the connection is closed.
     pub idle: Duration,
+}
+
+/// How many connections may be open at once.
+#[derive(Debug, Clone)]
+pub struct ConnectionLimits {
+    pub total: usize,
+    pub per_address: usize,
+    /// Proxies speak for many clients: their connections count only
+    /// towards the total.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// The connections open now, in all and per address.
+#[derive(Debug, Default)]
+struct OpenConnections {
+    total: usize,
+    per_address: HashMap<IpAddr, usize>,
+}
+
+/// One connection counted as open until dropped.
+struct Counted {
+    open: Arc<Mutex<OpenConnections>>,
+    address: Option<IpAddr>,
+}
+
+impl ConnectionLimits {
+    /// Counts a connection from `peer`, or `None` when it would be one too many.
+    fn admit(&self, open: &Arc<Mutex<OpenConnections>>, peer: IpAddr) -> Option<Counted> {
+        let address = (!self.trusted_proxies.iter().any(|net| net.contains(&peer)))
+            .then(|| crate::limits::network(peer));
+        let mut counts = open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let from_there = address.map_or(0, |a| counts.per_address.get(&a).copied().unwrap_or(0));
+        if counts.total >= self.total || from_there >= self.per_address {
+            return None;
+        }
+        counts.total += 1;
+        if let Some(address) = address {
+            *counts.per_address.entry(address).or_default() += 1;
+        }
+        Some(Counted {
+            open: Arc::clone(open),
+            address,
+        })
+    }
+}
+
+impl Drop for Counted {
+    fn drop(&mut self) {
+        let mut counts = self
+            .open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        counts.total = counts.total.saturating_sub(1);
+        if let Some(address) = self.address
+            && let Some(n) = counts.per_address.get_mut(&address)
+        {
+            *n -= 1;
+            if *n == 0 {
+                counts.per_address.remove(&address);
+            }
+        }
+    }
 }
 
 /// The HTTPS acceptor for a certificate chain and key in PEM files.
@@ -83,10 +163,12 @@ pub async fn serve(
     listener: TcpListener,
     tls: Option<TlsAcceptor>,
     timeouts: Timeouts,
+    limits: ConnectionLimits,
     shutdown: impl Future<Output = ()>,
     closing: CancellationToken,
 ) {
     let connections = TaskTracker::new();
+    let open = Arc::new(Mutex::new(OpenConnections::default()));
     let gone = CancellationToken::new();
     let mut shutdown = pin!(shutdown);
     loop {
@@ -102,6 +184,11 @@ pub async fn serve(
             },
             () = &mut shutdown => break,
         };
+        let Some(counted) = limits.admit(&open, peer.ip()) else {
+            tracing::debug!(%peer, "too many connections; closing a new one");
+            drop(stream);
+            continue;
+        };
         let connection = Connection {
             router: router.clone(),
             peer,
@@ -111,6 +198,7 @@ pub async fn serve(
         let tls = tls.clone();
         let gone = gone.clone();
         connections.spawn(async move {
+            let _counted = counted;
             let served = async {
                 let Some(acceptor) = tls else {
                     return connection.serve(stream, Protocol::Http1).await;
@@ -261,6 +349,88 @@ impl Drop for OpenRequest {
     fn drop(&mut self) {
         self.0.send_modify(|open| *open = open.saturating_sub(1));
     }
+}
+
+/// The largest body of a route under `/v1/auth/`: a sign-in, a refresh
+/// token, an invitation's code and password.
+pub const AUTH_BODY: usize = 4 * 1024;
+/// The largest JSON body of any other route.
+pub const JSON_BODY: usize = 1024 * 1024;
+/// The largest attachment upload: the file and room for nothing else.
+pub const UPLOAD_BODY: usize = MAX_ATTACHMENT_BYTES;
+
+/// How long an upload waits for one of those being read to finish.
+const UPLOAD_QUEUE_WAIT: Duration = Duration::from_secs(5);
+
+/// The middleware that reads a request's whole body before its handler
+/// runs: within its route's size and time, attachments a few at once (an
+/// anonymous one is not read: its handler answers 401 first).
+pub async fn bodies(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let path = request.uri().path();
+    let upload = request.method() == Method::POST
+        && path.starts_with("/v1/applications/")
+        && path.ends_with("/attachments");
+    let (limit, deadline) = if path.starts_with("/v1/auth/") {
+        (AUTH_BODY, state.config.body_read_timeout_secs)
+    } else if upload {
+        (UPLOAD_BODY, state.config.upload_deadline_secs)
+    } else {
+        (JSON_BODY, state.config.body_read_timeout_secs)
+    };
+    let too_large = || {
+        ApiError::PayloadTooLarge(format!(
+            "the body is larger than this request takes ({} KiB at most)",
+            limit / 1024
+        ))
+        .into_response()
+    };
+    let declared = request
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|length| length.to_str().ok()?.parse::<u64>().ok());
+    if declared.is_some_and(|length| length > limit as u64) {
+        return too_large();
+    }
+    if request.body().is_end_stream() {
+        return next.run(request).await;
+    }
+    let signed_in = matches!(
+        request.extensions().get::<Resolved>(),
+        Some(Resolved(Some(_)))
+    );
+    if upload && !signed_in {
+        return next.run(request).await;
+    }
+    let _reading = if upload {
+        // Uploads beyond those being read wait a little, then are asked to
+        // come back: a few slow ones cannot keep the rest waiting long.
+        match tokio::time::timeout(UPLOAD_QUEUE_WAIT, state.limiter.upload_permit()).await {
+            Ok(permit) => permit,
+            Err(_) => {
+                return ApiError::RateLimited {
+                    retry_after_secs: UPLOAD_QUEUE_WAIT.as_secs(),
+                }
+                .into_response();
+            }
+        }
+    } else {
+        None
+    };
+    let (parts, body) = request.into_parts();
+    let deadline = deadline.max(1);
+    let read = tokio::time::timeout(
+        Duration::from_secs(deadline),
+        http_body_util::Limited::new(body, limit).collect(),
+    );
+    let bytes = match read.await {
+        Ok(Ok(collected)) => collected.to_bytes(),
+        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => return too_large(),
+        // The client hung up, or paused longer than `body_read_timeout_secs`.
+        Ok(Err(_)) => return ApiError::BodyTimeout(deadline).into_response(),
+        Err(_) => return ApiError::BodyTimeout(deadline).into_response(),
+    };
+    next.run(Request::from_parts(parts, Body::from(bytes)))
+        .await
 }
 
 /// Headers every answer carries: no content sniffing, nothing stored by

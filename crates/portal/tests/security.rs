@@ -728,3 +728,249 @@ async fn job_count(server: &Server, token: &str) -> usize {
     assert_eq!(status, StatusCode::OK, "{page}");
     page["changes"].as_array().unwrap().len()
 }
+
+/// A personal access token of `email` with `scopes`, made from an app session.
+async fn personal_token(server: &Server, email: &str, scopes: Value) -> String {
+    let session = server.token(email).await;
+    let (status, made) = server
+        .call(
+            Method::POST,
+            "/v1/auth/personal-tokens",
+            Some(&session),
+            Some(json!({"name": "script", "scopes": scopes})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    made["token"].as_str().unwrap().to_owned()
+}
+
+/// Sends `body` to `path` with `key`, as `token`.
+async fn keyed(server: &Server, token: &str, path: &str, key: &str, body: Value) -> StatusCode {
+    server
+        .http
+        .post(format!("{}{path}", server.url))
+        .bearer_auth(token)
+        .header("idempotency-key", key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .status()
+}
+
+#[tokio::test]
+async fn a_kept_answer_is_replayed_only_to_a_credential_that_may_make_the_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let session = server.token("engineer@demo.aicc").await;
+    let body = job("atlas-800t-a2", 1, 1, 1.0);
+    assert_eq!(
+        keyed(&server, &session, "/v1/jobs", "replay-1", body.clone()).await,
+        StatusCode::CREATED
+    );
+    // The same person's read-only token, the same key and request.
+    let read_only = personal_token(&server, "engineer@demo.aicc", json!(["read"])).await;
+    assert_eq!(
+        keyed(&server, &read_only, "/v1/jobs", "replay-1", body.clone()).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        keyed(&server, &session, "/v1/jobs", "replay-1", body).await,
+        StatusCode::CREATED,
+        "the session that made it is answered as before"
+    );
+}
+
+#[tokio::test]
+async fn a_personal_access_token_cannot_manage_members() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let full = personal_token(&server, "partner@demo.aicc", json!(["full"])).await;
+    let (status, refused) = server
+        .call(
+            Method::POST,
+            "/v1/organisation/invitations",
+            Some(&full),
+            Some(json!({"email": "new@robotics.example.cn", "name": "Zhao Lei", "role": "partner_admin"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("app's settings"),
+        "{refused}"
+    );
+}
+
+#[tokio::test]
+async fn members_prepare_applications_admins_submit_and_withdraw_and_drafts_are_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(Config {
+        editable_applications_per_organisation: 2,
+        ..config(&dir)
+    })
+    .await;
+    let member = server.token("engineer@demo.aicc").await;
+    let admin = server.token("partner@demo.aicc").await;
+    // A member starts and edits drafts for an admin to send.
+    let first = draft(&server, &member).await;
+    let (status, _) = server
+        .call(
+            Method::PUT,
+            &format!("/v1/applications/{first}"),
+            Some(&member),
+            Some(complete_form()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let second = draft(&server, &member).await;
+    let (status, refused) = server
+        .call(
+            Method::POST,
+            "/v1/applications",
+            Some(&member),
+            Some(complete_form()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("withdraw")
+    );
+
+    // Only an admin withdraws; a withdrawn draft frees its place.
+    let withdraw = |token: String, id: String| {
+        let server = &server;
+        async move {
+            server
+                .call(
+                    Method::POST,
+                    &format!("/v1/applications/{id}/withdraw"),
+                    Some(&token),
+                    None,
+                )
+                .await
+        }
+    };
+    let (status, _) = withdraw(member.clone(), second.clone()).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, withdrawn) = withdraw(admin.clone(), second.clone()).await;
+    assert_eq!(status, StatusCode::OK, "{withdrawn}");
+    assert_eq!(withdrawn["state"], "withdrawn");
+    let (status, _) = withdraw(admin.clone(), second).await;
+    assert_eq!(status, StatusCode::CONFLICT, "withdrawn is final");
+    draft(&server, &member).await;
+
+    // A submitted application can be withdrawn before the decision, not after.
+    let (status, _) = server
+        .call(
+            Method::POST,
+            &format!("/v1/applications/{first}/submit"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, withdrawn) = withdraw(admin.clone(), first).await;
+    assert_eq!(status, StatusCode::OK, "{withdrawn}");
+    let timeline = withdrawn["timeline"].as_array().unwrap();
+    assert_eq!(timeline.last().unwrap()["to"], "withdrawn");
+}
+
+#[tokio::test]
+async fn a_file_name_that_would_lie_about_itself_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let admin = server.token("partner@demo.aicc").await;
+    let id = draft(&server, &admin).await;
+    // "invoice", U+202E, "fdp.exe" shows as invoiceexe.pdf.
+    let response = upload(&server, &admin, &id, "invoice%E2%80%AEfdp.exe").await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let response = upload(
+        &server,
+        &admin,
+        &id,
+        "%E8%90%A5%E4%B8%9A%E6%89%A7%E7%85%A7.pdf",
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn a_log_cursor_beyond_any_line_is_a_bad_request_not_a_failure() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let token = server.token("engineer@demo.aicc").await;
+    let (_, made) = server
+        .call(
+            Method::POST,
+            "/v1/jobs",
+            Some(&token),
+            Some(job("atlas-800t-a2", 1, 1, 1.0)),
+        )
+        .await;
+    let id = made["id"].as_str().unwrap();
+    let (status, refused) = server
+        .call(
+            Method::GET,
+            &format!("/v1/jobs/{id}/logs?after={}", u64::MAX),
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{refused}");
+    assert_eq!(refused["error"]["field"], "after");
+}
+
+#[tokio::test]
+async fn expired_and_withdrawn_invitations_are_purged_and_accepted_ones_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let admin = server.token("partner@demo.aicc").await;
+    for n in 0..3 {
+        let (status, _) = server
+            .call(
+                Method::POST,
+                "/v1/organisation/invitations",
+                Some(&admin),
+                Some(json!({"email": format!("guest{n}@robotics.example.cn"), "name": "Guest", "role": "partner_member"})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let two_days_ago = (std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        - 2 * 24 * 3600) as i64;
+    let left = server.db.blocking(|conn| {
+        conn.execute(
+            "UPDATE invitations SET expires_at = ?1 WHERE email = 'guest0@robotics.example.cn'",
+            [two_days_ago],
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE invitations SET withdrawn_at = ?1 WHERE email = 'guest1@robotics.example.cn'",
+            [two_days_ago],
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE invitations SET accepted_at = ?1, expires_at = ?1
+             WHERE email = 'guest2@robotics.example.cn'",
+            [two_days_ago],
+        )
+        .unwrap();
+        accounts::purge_tokens(conn).unwrap();
+        conn.prepare("SELECT email FROM invitations")
+            .unwrap()
+            .query_map([], |r| r.get::<_, String>(0))
+            .unwrap()
+            .collect::<Result<Vec<_>, _>>()
+            .unwrap()
+    });
+    assert_eq!(left, ["guest2@robotics.example.cn"]);
+}

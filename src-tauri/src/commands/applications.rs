@@ -93,6 +93,24 @@ pub async fn submit_application(
     Ok(id)
 }
 
+/// Queues withdrawing the application (a partner admin's, before the
+/// center decides); it shows as withdrawn at once.
+#[tauri::command]
+pub async fn withdraw_application(state: State<'_, AppState>, id: String) -> CommandResult<()> {
+    let now = aicc_client::sync::now_rfc3339(std::time::Duration::ZERO);
+    let queued = state
+        .with_store(false, move |c| {
+            outbox::withdraw_application(c, &id, &now)?;
+            Ok(true)
+        })
+        .await?;
+    if !queued {
+        return Err(not_signed_in());
+    }
+    state.sync_now().await;
+    Ok(())
+}
+
 /// Picks a PDF, PNG or JPEG with the OS file dialog (titled `title`, in the
 /// user's language) and queues its upload; the file is checked before
 /// anything is sent. Returns its name, or none when the user cancelled.

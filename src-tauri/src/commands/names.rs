@@ -47,6 +47,7 @@ pub const COMMANDS: &[&str] = &[
     "get_draft",
     "save_application",
     "submit_application",
+    "withdraw_application",
     "attach_file",
     "list_applications",
     "get_application",

@@ -118,6 +118,7 @@ export const api = {
     invoke<string>('save_application', { id, form }),
   submitApplication: (id: string | null, form: ApplicationForm, draftId: string) =>
     invoke<string>('submit_application', { id, form, draftId }),
+  withdrawApplication: (id: string) => invoke<null>('withdraw_application', { id }),
   attachFile: (id: string, title: string) => invoke<string | null>('attach_file', { id, title }),
   listApplications: () => invoke<ApplicationView[]>('list_applications'),
   getApplication: (id: string) => invoke<ApplicationView | null>('get_application', { id }),

@@ -23,7 +23,7 @@ export type PersonalToken = { id: string, name: string, token?: string, scopes: 
  */
 last_used_at: string | null, };
 
-export type Action = "read_catalog" | "keep_favourites" | "read_organisation" | "submit_job" | "cancel_own_job" | "cancel_organisation_job" | "edit_application" | "submit_application" | "read_every_application" | "review_application" | "manage_members" | "manage_own_tokens";
+export type Action = "read_catalog" | "keep_favourites" | "read_organisation" | "submit_job" | "cancel_own_job" | "cancel_organisation_job" | "edit_application" | "submit_application" | "withdraw_application" | "read_every_application" | "review_application" | "manage_members" | "manage_own_tokens";
 
 export type Standing = { account: Account, may: Array<Action>, };
 
@@ -340,7 +340,7 @@ export type Upload = {
  */
 application_id: string, file_name: string, sent_bytes: number, total_bytes: number, };
 
-export type Write = { "kind": "create_job", local_id: string, request: JobRequest, } | { "kind": "cancel_job", job_id: string, } | { "kind": "create_application", local_id: string, form: ApplicationForm, } | { "kind": "update_application", application_id: string, form: ApplicationForm, } | { "kind": "submit_application", application_id: string, } | { "kind": "upload_attachment", application_id: string, file_name: string, } | { "kind": "set_favourite", model_id: string, favourite: boolean, };
+export type Write = { "kind": "create_job", local_id: string, request: JobRequest, } | { "kind": "cancel_job", job_id: string, } | { "kind": "create_application", local_id: string, form: ApplicationForm, } | { "kind": "update_application", application_id: string, form: ApplicationForm, } | { "kind": "submit_application", application_id: string, } | { "kind": "withdraw_application", application_id: string, } | { "kind": "upload_attachment", application_id: string, file_name: string, } | { "kind": "set_favourite", model_id: string, favourite: boolean, };
 
 export type Refusal = { code: string | null, message: string, 
 /**
@@ -370,7 +370,7 @@ timeline: Array<ApplicationTransition>,
  */
 certificate_id: string | null, created_at: string, updated_at: string, };
 
-export type ApplicationState = "draft" | "submitted" | "under_review" | "changes_requested" | "approved" | "rejected" | "adapting" | "certified";
+export type ApplicationState = "draft" | "submitted" | "under_review" | "changes_requested" | "approved" | "rejected" | "adapting" | "certified" | "withdrawn";
 
 export type ApplicationTransition = { from: ApplicationState | null, to: ApplicationState, actor: string, at: string, comment: string | null, };
 
@@ -384,7 +384,12 @@ export type ApplicationView = { application: Application,
 /**
  * Set while a change to it is in the outbox.
  */
-outbox: OutboxEntry | null, };
+outbox: OutboxEntry | null, 
+/**
+ * Whether it is still the partner's to withdraw (a partner admin's,
+ * by the permission table): the center has not decided yet.
+ */
+may_withdraw: boolean, };
 
 export type Draft = { id: string, kind: DraftKind, 
 /**

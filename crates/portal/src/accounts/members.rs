@@ -122,6 +122,9 @@ pub async fn invitations(
     Ok(Json(invitations))
 }
 
+/// Invitations an organisation may have waiting at once.
+pub const MAX_PENDING_INVITATIONS: usize = 100;
+
 /// `POST /v1/organisation/invitations`: invites someone; the answer holds
 /// the one-time code, shown once. Inviting the same e-mail again replaces
 /// the earlier code.
@@ -177,6 +180,17 @@ pub async fn invite(
                 )));
             }
             let created = now();
+            let pending: usize = tx.query_row(
+                "SELECT COUNT(*) FROM invitations WHERE organisation_id = ?1 AND email != ?2
+                     AND accepted_at IS NULL AND withdrawn_at IS NULL AND expires_at > ?3",
+                params![caller.organisation_id, email, created],
+                |r| r.get(0),
+            )?;
+            if pending >= MAX_PENDING_INVITATIONS {
+                return Err(ApiError::Conflict(format!(
+                    "your organisation has {MAX_PENDING_INVITATIONS} invitations waiting; withdraw some first"
+                )));
+            }
             tx.execute(
                 "UPDATE invitations SET withdrawn_at = ?3
                  WHERE organisation_id = ?1 AND email = ?2 AND accepted_at IS NULL AND withdrawn_at IS NULL",

@@ -13,7 +13,6 @@
 
 pub mod members;
 
-use std::net::SocketAddr;
 use std::sync::LazyLock;
 
 use aicc_api::auth::{
@@ -23,7 +22,7 @@ use aicc_api::auth::{
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::{Extension, Json};
@@ -38,6 +37,7 @@ use time::OffsetDateTime;
 use crate::AppState;
 use crate::clock::new_id;
 use crate::error::{ApiError, ApiJson, ApiPath};
+use crate::limits::ClientAddress;
 use crate::permissions::{self, Action, Scopes};
 
 /// How long an unused refresh token is valid.
@@ -65,6 +65,11 @@ pub struct Caller {
 impl Caller {
     /// Leave for `action`, or the refusal that says whom to ask.
     pub fn may(&self, action: Action) -> Result<(), ApiError> {
+        if self.personal_token && action.needs_app_session() {
+            return Err(ApiError::Forbidden(
+                "a personal access token cannot manage members; do it in the app's settings".into(),
+            ));
+        }
         permissions::check(self.role, self.scopes, action)
     }
 
@@ -207,14 +212,13 @@ fn credential(
         (status = 429, body = aicc_api::ErrorBody)))]
 pub async fn sign_in(
     State(state): State<AppState>,
-    address: Option<Extension<ConnectInfo<SocketAddr>>>,
+    address: Option<Extension<ClientAddress>>,
     ApiJson(body): ApiJson<PasswordSignIn>,
 ) -> Result<Json<TokenGrant>, ApiError> {
     let wrong = || ApiError::Unauthorized("wrong e-mail or password".into());
     let email = body.email.trim().to_owned();
-    let address =
-        address.map(|Extension(ConnectInfo(address))| crate::limits::network(address.ip()));
-    state.limiter.sign_in_allowed(&email, address)?;
+    let address = address.and_then(|Extension(ClientAddress(address))| address);
+    state.limiter.sign_in_attempt(&email, address)?;
     let lookup = email.clone();
     let stored = state
         .db
@@ -239,7 +243,6 @@ pub async fn sign_in(
         .await
         .unwrap_or(false);
     let Some(user_id) = user_id.filter(|_| matches) else {
-        state.limiter.sign_in_failed(&email, address);
         return Err(wrong());
     };
     state.limiter.sign_in_succeeded(&email, address);
@@ -538,18 +541,11 @@ fn issue(
     access_ttl: i64,
     refresh: Refresh,
 ) -> Result<TokenGrant, ApiError> {
-    let access_token = format!("aat_{}", URL_SAFE_NO_PAD.encode(random_bytes()));
     let issued = OffsetDateTime::now_utc();
     let mut insert = tx.prepare_cached(
-        "INSERT INTO tokens (hash, user_id, kind, family, expires_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+        "INSERT OR IGNORE INTO tokens (hash, user_id, kind, family, expires_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
     )?;
-    insert.execute(params![
-        &token_hash(&access_token)[..],
-        user_id,
-        "access",
-        family,
-        expiry(issued, access_ttl)
-    ])?;
     let refresh_token = match refresh {
         Refresh::New(token) => {
             insert.execute(params![
@@ -563,9 +559,26 @@ fn issue(
         }
         Refresh::Again(token) => token,
     };
+    let access_token = access_for(tx, &refresh_token)?;
+    let access_hash = token_hash(&access_token);
+    insert.execute(params![
+        &access_hash[..],
+        user_id,
+        "access",
+        family,
+        expiry(issued, access_ttl)
+    ])?;
+    // Answered again, the access token is the first answer's, and expires
+    // when it does: `expires_in` is what is left of it (see `expiry`).
+    let expires_at: i64 = tx.query_row(
+        "SELECT expires_at FROM tokens WHERE hash = ?1",
+        [&access_hash[..]],
+        |r| r.get(0),
+    )?;
+    let left = expires_at - issued.unix_timestamp() - i64::from(issued.nanosecond() > 0);
     Ok(TokenGrant {
         access_token,
-        expires_in: access_ttl as u64,
+        expires_in: u64::try_from(left).unwrap_or(0),
         refresh_token,
         account: account(tx, user_id)?,
     })
@@ -575,14 +588,27 @@ fn issue(
 /// portal's rotation key, so the same token always has the same successor
 /// and the successor need not be kept but as a hash.
 fn successor(conn: &Connection, token: &str) -> Result<String, ApiError> {
+    derive(conn, "art_", token.as_bytes())
+}
+
+/// The access token that comes with the refresh token `refresh`: derived
+/// like [`successor`], so answering a grant again (its answer was lost)
+/// gives the same access token instead of minting one more.
+fn access_for(conn: &Connection, refresh: &str) -> Result<String, ApiError> {
+    derive(conn, "aat_", format!("access {refresh}").as_bytes())
+}
+
+/// `prefix` and the rotation key's MAC of `input`: refresh tokens start
+/// `art_`, so no derived access token's input is a refresh token.
+fn derive(conn: &Connection, prefix: &str, input: &[u8]) -> Result<String, ApiError> {
     let key: Vec<u8> = conn.query_row("SELECT key FROM rotation_key WHERE id = 1", [], |r| {
         r.get(0)
     })?;
     let mut mac = Hmac::<Sha256>::new_from_slice(&key)
         .map_err(|_| ApiError::Io(std::io::Error::other("the rotation key is unusable")))?;
-    mac.update(token.as_bytes());
+    mac.update(input);
     Ok(format!(
-        "art_{}",
+        "{prefix}{}",
         URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     ))
 }
@@ -710,6 +736,12 @@ pub fn purge_tokens(conn: &Connection) -> Result<usize, ApiError> {
     )?;
     purged += conn.execute(
         "DELETE FROM personal_tokens WHERE expires_at < ?1 OR revoked_at < ?1",
+        [day_ago],
+    )?;
+    // An accepted invitation is kept: it says who invited the member.
+    purged += conn.execute(
+        "DELETE FROM invitations
+         WHERE accepted_at IS NULL AND (expires_at < ?1 OR withdrawn_at < ?1)",
         [day_ago],
     )?;
     Ok(purged)

@@ -41,13 +41,15 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     caller.may(Action::EditApplication)?;
     check(&form)?;
+    let most = state.config.editable_applications_per_organisation;
     let made = state
         .db
         .call(move |conn| {
             let tx = conn.transaction()?;
+            let caller = caller.now(&tx)?;
+            caller.may(Action::EditApplication)?;
             let made = once.once(&tx, StatusCode::CREATED, || {
-                let caller = caller.now(&tx)?;
-                caller.may(Action::EditApplication)?;
+                room_for_another(&tx, caller.organisation_id, most)?;
                 let id = new_id("app");
                 let now = now_ms();
                 let rev = feed::next_rev(&tx)?;
@@ -128,10 +130,10 @@ pub async fn submit(
         .db
         .call(move |conn| {
             let tx = conn.transaction()?;
+            let caller = caller.now(&tx)?;
+            let (current, organisation) = visible(&tx, &caller, &id)?;
+            caller.may(Action::SubmitApplication)?;
             let made = once.once(&tx, StatusCode::OK, || {
-                let caller = caller.now(&tx)?;
-                let (current, organisation) = visible(&tx, &caller, &id)?;
-                caller.may(Action::SubmitApplication)?;
                 editable(current)?;
                 let form: ApplicationForm = serde_json::from_str(&tx.query_row(
                     "SELECT form FROM applications WHERE id = ?1",
@@ -162,6 +164,49 @@ pub async fn submit(
     Ok(announce(&state, made))
 }
 
+/// `POST /v1/applications/{id}/withdraw`: the partner takes the
+/// application back before the center has decided (a partner admin only);
+/// `withdrawn` is final, and frees its place among the editable ones.
+#[utoipa::path(post, path = "/v1/applications/{id}/withdraw", tag = "applications",
+    params(("id" = String, Path)),
+    responses((status = 200, body = Application), (status = 403, body = aicc_api::ErrorBody), (status = 409, body = aicc_api::ErrorBody)))]
+pub async fn withdraw(
+    State(state): State<AppState>,
+    caller: Caller,
+    once: Idempotency,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    let made = state
+        .db
+        .call(move |conn| {
+            let tx = conn.transaction()?;
+            let caller = caller.now(&tx)?;
+            let (current, organisation) = visible(&tx, &caller, &id)?;
+            caller.may(Action::WithdrawApplication)?;
+            let made = once.once(&tx, StatusCode::OK, || {
+                if !current.may_withdraw() {
+                    return Err(ApiError::Conflict(format!(
+                        "the application is {}; only one the center has not decided on can be withdrawn",
+                        current.as_str()
+                    )));
+                }
+                let rev = move_to(
+                    &tx,
+                    &id,
+                    current,
+                    ApplicationState::Withdrawn,
+                    caller.user_id,
+                    None,
+                )?;
+                Ok((load(&tx, &id)?, (rev, organisation)))
+            })?;
+            tx.commit()?;
+            Ok::<_, ApiError>(made)
+        })
+        .await?;
+    Ok(announce(&state, made))
+}
+
 /// `POST /v1/applications/{id}/review`: a reviewer moves the application on
 /// (center staff only).
 #[utoipa::path(post, path = "/v1/applications/{id}/review", tag = "applications", request_body = Review,
@@ -178,10 +223,10 @@ pub async fn review(
         .db
         .call(move |conn| {
             let tx = conn.transaction()?;
+            let caller = caller.now(&tx)?;
+            let (_, organisation) = visible(&tx, &caller, &id)?;
+            caller.may(Action::ReviewApplication)?;
             let made = once.once(&tx, StatusCode::OK, || {
-                let caller = caller.now(&tx)?;
-                let (_, organisation) = visible(&tx, &caller, &id)?;
-                caller.may(Action::ReviewApplication)?;
                 let (application, rev) = apply_review(&tx, &id, caller.user_id, &review)?;
                 Ok((application, (rev, organisation)))
             })?;
@@ -305,6 +350,7 @@ pub async fn upload(
     let earlier = state
         .db
         .call(move |conn| {
+            let caller = caller.now(conn)?;
             let (current, _) = visible(conn, &caller, &check_id)?;
             caller.may(Action::EditApplication)?;
             if let Some(replay) = check_once.earlier(conn)? {
@@ -336,6 +382,12 @@ pub async fn upload(
             "name the file in 1 to 200 characters",
         ));
     }
+    if !aicc_api::applications::file_name_is_plain(&file_name) {
+        return Err(ApiError::invalid(
+            "file_name",
+            "a file name cannot hold control or text-direction characters; rename the file",
+        ));
+    }
     let sha256 = hex(&Sha256::digest(&content));
     let dir = state.attachments_dir.clone();
     let path = dir.join(&sha256);
@@ -359,10 +411,10 @@ pub async fn upload(
         .db
         .call(move |conn| {
             let tx = conn.transaction()?;
+            let caller = caller.now(&tx)?;
+            let (current, organisation) = visible(&tx, &caller, &id)?;
+            caller.may(Action::EditApplication)?;
             let made = once.once(&tx, StatusCode::CREATED, || {
-                let caller = caller.now(&tx)?;
-                let (current, organisation) = visible(&tx, &caller, &id)?;
-                caller.may(Action::EditApplication)?;
                 editable(current)?;
                 attachment_room(&tx, &id)?;
                 let attachment = Attachment {
@@ -499,6 +551,23 @@ fn visible(
         }
         _ => Err(ApiError::not_found("application")),
     }
+}
+
+/// Refuses another application while the organisation has `most` being
+/// edited.
+fn room_for_another(conn: &Connection, organisation: i64, most: usize) -> Result<(), ApiError> {
+    let count: usize = conn.query_row(
+        "SELECT COUNT(*) FROM applications
+         WHERE organisation_id = ?1 AND state IN ('draft', 'changes_requested')",
+        [organisation],
+        |r| r.get(0),
+    )?;
+    if count >= most {
+        return Err(ApiError::Conflict(format!(
+            "the organisation has {most} applications being edited; submit or withdraw one first"
+        )));
+    }
+    Ok(())
 }
 
 /// Refuses another attachment when the application has [`MAX_ATTACHMENTS`].

@@ -202,6 +202,12 @@ pub async fn logs(
             "limit must be between 1 and 5000",
         ));
     }
+    if i64::try_from(query.after).is_err() {
+        return Err(ApiError::BadRequest {
+            field: "after".into(),
+            message: "after is the `next` of an earlier page; start from 0".into(),
+        });
+    }
     let page = state
         .db
         .read(move |conn| {

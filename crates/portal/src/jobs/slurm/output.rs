@@ -262,7 +262,7 @@ pub(super) fn read_log(path: &Path, offset: u64, ended: bool) -> std::io::Result
         Err(e) => return Err(e),
     };
     let metadata = file.metadata()?;
-    if !metadata.is_file() {
+    if !metadata.is_file() || linked_elsewhere(&metadata) {
         return Ok(replaced());
     }
     let len = metadata.len();
@@ -293,6 +293,21 @@ pub(super) fn read_log(path: &Path, offset: u64, ended: bool) -> std::io::Result
 
 /// The offset of a log the portal stopped reading (SQLite's largest integer).
 const GAVE_UP: u64 = i64::MAX as u64;
+
+/// Whether the file has another name too: a hard link the job made to a
+/// file it could not read itself but the portal can.
+fn linked_elsewhere(metadata: &std::fs::Metadata) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt as _;
+        metadata.nlink() > 1
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = metadata;
+        false
+    }
+}
 
 /// Opens a log for reading: never through a symbolic link (ELOOP), and
 /// without blocking on a FIFO put in its place.
@@ -568,6 +583,15 @@ mod tests {
         assert!(read.complete);
         let again = read_log(&path, read.offset, true).unwrap();
         assert!(again.lines.is_empty() && again.complete);
+
+        let linked = dir.path().join("linked.log");
+        std::fs::hard_link(&secret, &linked).unwrap();
+        let read = read_log(&linked, 0, true).unwrap();
+        assert!(
+            read.lines[0].contains("replaced its log"),
+            "{:?}",
+            read.lines
+        );
 
         let fifo = dir.path().join("fifo.log");
         let made = std::process::Command::new("mkfifo")
