@@ -84,6 +84,24 @@ pub fn organisation_id(conn: &Connection, name: &str) -> Result<i64, ApiError> {
 }
 
 /// Whether the user with `email` has been deactivated.
+/// Deactivates the user with `email` and ends their sessions, or lets
+/// them sign in again.
+pub fn set_active(conn: &mut Connection, email: &str, active: bool) -> Result<(), ApiError> {
+    let tx = conn.transaction()?;
+    let user_id = user_id(&tx, email)?;
+    tx.execute(
+        "UPDATE users SET deactivated_at = CASE WHEN ?2 THEN NULL
+             ELSE COALESCE(deactivated_at, unixepoch()) END
+         WHERE id = ?1",
+        rusqlite::params![user_id, active],
+    )?;
+    if !active {
+        crate::accounts::end_sessions(&tx, user_id)?;
+    }
+    tx.commit()?;
+    Ok(())
+}
+
 pub fn is_deactivated(conn: &Connection, email: &str) -> Result<bool, ApiError> {
     conn.query_row(
         "SELECT deactivated_at IS NOT NULL FROM users WHERE email = ?1",

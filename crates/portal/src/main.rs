@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use aicc_api::applications::{Review, ReviewAction};
 use aicc_api::auth::Role;
+use aicc_api::members::MIN_PASSWORD_CHARS;
 use aicc_portal::config::{Config, TlsConfig};
 use aicc_portal::db::Db;
 use aicc_portal::{Portal, accounts, admin, applications, catalog, jobs};
@@ -85,6 +86,17 @@ enum AdminCommand {
         name: String,
         #[arg(long, value_enum)]
         role: RoleArg,
+    },
+    /// Deactivate a user (a partner's who left, or one of the center's
+    /// staff): every session and token they hold ends at once.
+    DeactivateUser {
+        #[arg(long)]
+        email: String,
+    },
+    /// Let a deactivated user sign in again.
+    ReactivateUser {
+        #[arg(long)]
+        email: String,
     },
     /// Set an organisation's NPU-hour quota.
     SetQuota {
@@ -236,8 +248,8 @@ fn run_admin(db: &Db, command: AdminCommand) -> anyhow::Result<()> {
                 std::io::stdin().lock().read_line(&mut password)?;
                 let password = password.trim_end_matches(['\r', '\n']);
                 anyhow::ensure!(
-                    password.chars().count() >= 12,
-                    "the password (read from stdin) must have at least 12 characters"
+                    password.chars().count() >= MIN_PASSWORD_CHARS,
+                    "the password (read from stdin) must have at least {MIN_PASSWORD_CHARS} characters"
                 );
                 let role = match role {
                     RoleArg::PartnerMember => Role::PartnerMember,
@@ -253,6 +265,14 @@ fn run_admin(db: &Db, command: AdminCommand) -> anyhow::Result<()> {
                          reactivates them in the app's Settings → Members"
                     );
                 }
+            }
+            AdminCommand::DeactivateUser { email } => {
+                admin::set_active(conn, &email, false)?;
+                println!("{email} is deactivated; their sessions and tokens have ended");
+            }
+            AdminCommand::ReactivateUser { email } => {
+                admin::set_active(conn, &email, true)?;
+                println!("{email} may sign in again");
             }
             AdminCommand::SetQuota {
                 organisation,
