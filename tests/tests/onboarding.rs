@@ -1,6 +1,7 @@
 //! A partner applies to the programme: the credit code is checked as typed,
 //! a PDF is attached through the OS file dialog, the application is
-//! submitted, and the center's approval reaches the app and the desktop.
+//! submitted, and the center's approval reaches the app and the desktop;
+//! and a partner admin withdraws one the center has not decided on.
 
 use aicc_e2e::{
     Driver, Env, NotificationRecorder, Portal, choose, choose_file_in_dialog, click, find, open,
@@ -108,6 +109,77 @@ async fn an_application_is_submitted_with_its_licence_and_its_approval_is_notifi
         .await?;
     assert_eq!(sent.summary, "Partner application: approved");
     screenshot(&app, &env, "application-approved-en").await?;
+    app.close().await?;
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_partner_admin_withdraws_an_application_under_review() -> anyhow::Result<()> {
+    let _turn = aicc_e2e::one_app_at_a_time().await;
+    let env = Env::from_env()?;
+    let home = tempfile::tempdir()?;
+    let data = home.path().join("portal");
+    let portal = Portal::start_demo(&env, &data)?;
+    let application: serde_json::Value = portal
+        .as_partner(
+            reqwest::Method::POST,
+            "/v1/applications",
+            Some(aicc_e2e::fixtures::application_form()),
+        )
+        .await?;
+    let id = application["id"].as_str().unwrap_or_default().to_owned();
+    portal
+        .as_partner::<serde_json::Value>(
+            reqwest::Method::POST,
+            &format!("/v1/applications/{id}/submit"),
+            None,
+        )
+        .await?;
+    Portal::admin(
+        &env,
+        &data,
+        &[
+            "review",
+            "--id",
+            &id,
+            "--action",
+            "start-review",
+            "--as",
+            "reviewer@demo.aicc",
+        ],
+    )?;
+    let driver = Driver::start(&env, home.path())?;
+    let app = driver.launch().await?;
+    sign_in(&app, &portal.url, "partner@demo.aicc", "demo-password").await?;
+    find(&app, "[data-testid=sync-status][data-state=up_to_date]").await?;
+
+    open(&app, &format!("/applications/{id}")).await?;
+    let state = "[data-testid=application-state]";
+    find(&app, &format!("{state}[data-state=under_review]")).await?;
+    click(&app, "[data-testid=withdraw]").await?;
+    click(&app, "[data-testid=withdraw-confirm]").await?;
+    find(&app, &format!("{state}[data-state=withdrawn]")).await?;
+    // The center has it withdrawn too.
+    let mut at_center = String::new();
+    for _ in 0..100 {
+        let seen: serde_json::Value = portal
+            .as_partner(
+                reqwest::Method::GET,
+                &format!("/v1/applications/{id}"),
+                None,
+            )
+            .await?;
+        at_center = seen["state"].as_str().unwrap_or_default().to_owned();
+        if at_center == "withdrawn" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(at_center, "withdrawn");
+    wait_for_text(&app, "[data-testid=application-page] .timeline", |t| {
+        t.contains("Withdrawn")
+    })
+    .await?;
     app.close().await?;
     Ok(())
 }

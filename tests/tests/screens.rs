@@ -167,6 +167,17 @@ async fn every_screen_in_both_languages_and_both_themes() -> anyhow::Result<()> 
             );
         }
         if every_screen {
+            // The partner admin is asked before an application is withdrawn.
+            open(&app, &format!("/applications/{application}")).await?;
+            click(&app, "[data-testid=withdraw]").await?;
+            find(&app, "[data-testid=withdraw-confirm]").await?;
+            screenshot(
+                &app,
+                &env,
+                &format!("application-withdraw-{language}-{theme}"),
+            )
+            .await?;
+            click(&app, "[data-testid=withdraw-keep]").await?;
             // Settings, scrolled to the personal access tokens, one just made.
             open(&app, "/settings").await?;
             type_into(&app, "input[name=token-name]", "nightly fine-tune").await?;
