@@ -337,6 +337,150 @@ pub fn set_cursor(conn: &Connection, collection: &str, rev: u64, synced_at: &str
 mod tests {
     use super::*;
 
+    /// What a partner's store held at each schema version, written right
+    /// after that version's migration with the tables it had then.
+    fn data_at(conn: &Connection, version: usize) -> rusqlite::Result<()> {
+        match version {
+            1 => {
+                let model = aicc_portal::catalog::seed::models()
+                    .into_iter()
+                    .find(|m| m.id == "qwen3-32b")
+                    .expect("the seed catalog has qwen3-32b");
+                conn.execute(
+                    "INSERT INTO catalog_models (rowid, id, rev, name, provider, task, domain,
+                         framework, license, parameters, stars, downloads, updated_at, body)
+                     VALUES (1, ?1, 7, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                    rusqlite::params![
+                        model.id,
+                        model.name,
+                        model.provider,
+                        model.task,
+                        model.domain,
+                        model.framework.as_str(),
+                        model.license,
+                        model.parameters.map(|p| p as i64),
+                        model.stars as i64,
+                        model.downloads as i64,
+                        model.updated_at,
+                        serde_json::to_string(&model).expect("a model serialises"),
+                    ],
+                )?;
+                conn.execute_batch(
+                    "INSERT INTO sync_cursors (collection, rev, synced_at)
+                     VALUES ('catalog', 7, '2025-11-24T09:00:00Z');",
+                )?;
+            }
+            2 => {
+                let job = serde_json::json!({
+                    "id": "job_migrated",
+                    "request": {
+                        "name": "Qwen3 LoRA · customer service",
+                        "base_model": {"model_id": "qwen3-32b", "version": null},
+                        "custom_image": null,
+                        "dataset_uri": "obs://lanting/support",
+                        "pool_id": "atlas-800t-a2",
+                        "nodes": 1, "npus_per_node": 8, "max_hours": 2.0,
+                        "hyperparameters": {"lora_rank": 16},
+                        "priority": "normal", "note": ""
+                    },
+                    "state": "running", "reason": null, "step": 40, "total_steps": 100,
+                    "npu_hours_used": 1.5, "unknown_since": null,
+                    "submitted_by": "chen.jing@lanting-robotics.example.cn",
+                    "timeline": [{"state": "running", "at": "2025-11-24T09:00:00Z", "reason": null}],
+                    "artifacts": [],
+                    "created_at": "2025-11-24T09:00:00Z", "updated_at": "2025-11-24T09:00:00Z"
+                });
+                conn.execute(
+                    "INSERT INTO jobs (id, rev, state, body, created_at)
+                     VALUES ('job_migrated', 3, 'running', ?1, '2025-11-24T09:00:00Z')",
+                    [job.to_string()],
+                )?;
+                conn.execute_batch(
+                    "INSERT INTO catalog_hardware (model_rowid, hardware) VALUES (1, 'Atlas 800T A2');
+                     INSERT INTO favourites (model_id, added_at) VALUES ('qwen3-32b', '2025-11-24T09:00:00Z');
+                     INSERT INTO drafts (id, kind, body, updated_at)
+                         VALUES ('draft-1', 'job', '{\"name\":\"half typed\"}', '2025-11-24T09:00:00Z');
+                     INSERT INTO outbox (write, idempotency_key, created_at) VALUES
+                         ('{\"kind\":\"cancel_job\",\"job_id\":\"job_migrated\"}', 'k-cancel',
+                          '2025-11-24T09:00:00Z');
+                     INSERT INTO local_ids (local_id, portal_id) VALUES ('local-1', 'job_migrated');
+                     INSERT INTO notifications (collection, item_id, state, title, created_at)
+                         VALUES ('jobs', 'job_migrated', 'running', 'Qwen3 LoRA', '2025-11-24T09:00:00Z');",
+                )?;
+            }
+            3 => conn.execute_batch(
+                "INSERT INTO center_info (key, body, fetched_at) VALUES
+                     ('quota', '{\"npu_hours_total\":500.0,\"npu_hours_used\":12.5,\"npu_hours_reserved\":0.0,\"npu_hours_remaining\":487.5,\"max_job_hours\":720.0}',
+                      '2025-11-24T09:00:00Z');",
+            )?,
+            _ => {}
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn a_store_from_every_earlier_schema_version_upgrades_and_keeps_its_data() {
+        let latest = MIGRATIONS.len();
+        for from in 1..=latest {
+            let dir = tempfile::tempdir().unwrap();
+            let path = dir.path().join("s.sqlite3");
+            {
+                let mut conn = Connection::open(&path).unwrap();
+                let migrations = Migrations::from_slice(MIGRATIONS);
+                for version in 1..=from {
+                    migrations.to_version(&mut conn, version).unwrap();
+                    data_at(&conn, version).unwrap_or_else(|e| panic!("data at {version}: {e}"));
+                }
+            }
+            let store = Store::open(&path).unwrap_or_else(|e| panic!("from version {from}: {e}"));
+            store
+                .blocking(|conn| {
+                    let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
+                    assert_eq!(ok, "ok", "from version {from}");
+                    let (model, _) = crate::catalog::model(conn, "qwen3-32b")?
+                        .unwrap_or_else(|| panic!("from version {from}: the model is gone"));
+                    assert_eq!(model.id, "qwen3-32b");
+                    let query = crate::catalog::CatalogQuery {
+                        text: "qwen".into(),
+                        ..Default::default()
+                    };
+                    let found = crate::catalog::search(conn, &query, 0, 10)?;
+                    assert_eq!(found.total, 1, "from version {from}: searched anew");
+                    if from >= 2 {
+                        let job = crate::jobs::get(conn, "job_migrated")?
+                            .unwrap_or_else(|| panic!("from version {from}: the job"));
+                        assert_eq!(job.job.step, 40);
+                        assert!(crate::drafts::get(conn, "draft-1")?.is_some());
+                        let writes: Vec<String> = crate::outbox::entries(conn)?
+                            .into_iter()
+                            .map(|e| format!("{:?}", e.write))
+                            .collect();
+                        // The favourite kept on the laptop went to the account.
+                        assert!(writes.iter().any(|w| w.contains("CancelJob")), "{writes:?}");
+                        assert!(
+                            writes.iter().any(|w| w.contains("SetFavourite")),
+                            "{writes:?}"
+                        );
+                        let hardware = crate::catalog::CatalogQuery {
+                            hardware: Some("Atlas 800T A2".into()),
+                            ..Default::default()
+                        };
+                        assert_eq!(crate::catalog::search(conn, &hardware, 0, 10)?.total, 1);
+                    }
+                    if from >= 3 {
+                        // Kept before the shortest job was told: it is the default.
+                        let quota = crate::center::info(conn)?
+                            .quota
+                            .unwrap_or_else(|| panic!("from version {from}: the quota"));
+                        assert_eq!(quota.npu_hours_remaining, 487.5);
+                        assert_eq!(quota.min_job_hours, aicc_api::jobs::MIN_JOB_HOURS);
+                    }
+                    Ok(())
+                })
+                .unwrap();
+        }
+    }
+
     #[test]
     fn what_the_user_queued_is_synced_to_disk_when_the_app_says_so() {
         let dir = tempfile::tempdir().unwrap();
