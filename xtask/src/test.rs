@@ -115,10 +115,12 @@ pub fn soak(seeds: u64, kills: usize) -> anyhow::Result<()> {
             "cli",
             Some("a_client_killed_again_and_again"),
         ),
+        ("the outbox against its model", "outbox_model", None),
     ] {
         let mut command = test_in(&desktop, &tauri_driver, &["--test", test]);
         command
             .env("AICC_FAULT_SEEDS", seeds.to_string())
+            .env("AICC_OUTBOX_CASES", seeds.to_string())
             .env("AICC_PORTAL_KILLS", kills.to_string())
             .env("AICC_CLIENT_KILLS", kills.to_string());
         command.arg("--").args(filter).arg("--nocapture");
