@@ -1,7 +1,8 @@
 //! The seeded fault suite: the real client core (session, store, outbox,
 //! sync) against a real portal, through a proxy that breaks the network
 //! the ways corporate networks and flaky links do, choosing each request's
-//! fate from a seed. Between rounds the center's catalog changes and the
+//! fate from a seed (and each hint of the event stream's, when the app's
+//! engine listens to it). Between rounds the center's catalog changes and the
 //! user queues writes, online and offline. After a final clean sync:
 //! nothing the user queued is lost or doubled, the session still holds,
 //! the local store equals the center's state and is intact.
@@ -245,8 +246,13 @@ async fn relay(seed: u64, mut client: TcpStream, center: SocketAddr, mood: Arc<M
         return;
     }
     if request.target.starts_with("/v1/events") {
-        // The event stream flows as it is until either side ends it.
-        let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+        let faulty = mood.lock().unwrap().faulty;
+        if faulty {
+            mangle_hints(seed, &mut client, &mut upstream, &mood).await;
+        } else {
+            // The event stream flows as it is until either side ends it.
+            let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+        }
         return;
     }
     let mut answer = Vec::new();
@@ -280,6 +286,136 @@ async fn relay(seed: u64, mut client: TcpStream, center: SocketAddr, mood: Arc<M
         _ => answer,
     };
     let _ = client.write_all(&sent).await;
+}
+
+/// What the proxy does to one event of the stream.
+#[derive(Debug, Clone, Copy)]
+enum HintFault {
+    Pass,
+    /// Sent twice.
+    Duplicate,
+    /// Held back and sent after the next one.
+    Reorder,
+    /// Never sent.
+    Drop,
+    /// Sent in two pieces, a moment apart.
+    Split,
+}
+
+/// Relays the event stream with its hints duplicated, reordered, dropped
+/// or split, as the seed says: the client must converge whatever its
+/// hints do, since they only say when to sync. The stream reaches the
+/// client unchunked, ended by closing the connection.
+async fn mangle_hints(
+    seed: u64,
+    client: &mut TcpStream,
+    upstream: &mut TcpStream,
+    mood: &Mutex<Mood>,
+) {
+    let mut rng = StdRng::seed_from_u64(seed ^ 0x5EED_0E7E);
+    let mut raw = Vec::new();
+    let mut events = Vec::new();
+    let mut held: Option<Vec<u8>> = None;
+    let mut head_sent = false;
+    let mut chunk = [0u8; 4096];
+    loop {
+        let Ok(read) = upstream.read(&mut chunk).await else {
+            return;
+        };
+        if read == 0 {
+            return;
+        }
+        raw.extend_from_slice(&chunk[..read]);
+        if !head_sent {
+            let Some(end) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+                continue;
+            };
+            let head = String::from_utf8_lossy(&raw[..end]).into_owned();
+            if !head.starts_with("HTTP/1.1 200") {
+                // A refusal: passed on as it is.
+                let _ = client.write_all(&raw).await;
+                let _ = tokio::io::copy(upstream, client).await;
+                return;
+            }
+            raw.drain(..end + 4);
+            let kept: Vec<&str> = head
+                .lines()
+                .filter(|line| {
+                    let name = line
+                        .split(':')
+                        .next()
+                        .unwrap_or_default()
+                        .to_ascii_lowercase();
+                    !matches!(
+                        name.as_str(),
+                        "transfer-encoding" | "connection" | "content-length"
+                    )
+                })
+                .collect();
+            let head = format!("{}\r\nconnection: close\r\n\r\n", kept.join("\r\n"));
+            if client.write_all(head.as_bytes()).await.is_err() {
+                return;
+            }
+            head_sent = true;
+        }
+        // The center's body is chunked: its events are the chunks' data.
+        while let Ok(httparse::Status::Complete((start, size))) = httparse::parse_chunk_size(&raw) {
+            let size = usize::try_from(size).unwrap_or(usize::MAX);
+            if size == 0 {
+                return;
+            }
+            if raw.len() < start + size + 2 {
+                break;
+            }
+            events.extend_from_slice(&raw[start..start + size]);
+            raw.drain(..start + size + 2);
+        }
+        // Events end with a blank line.
+        while let Some(end) = events.windows(2).position(|w| w == b"\n\n") {
+            let event: Vec<u8> = events.drain(..end + 2).collect();
+            let fault = [
+                HintFault::Pass,
+                HintFault::Pass,
+                HintFault::Duplicate,
+                HintFault::Reorder,
+                HintFault::Drop,
+                HintFault::Split,
+            ][rng.random_range(0..6)];
+            mood.lock()
+                .unwrap()
+                .log
+                .push(format!("event hint → {fault:?}"));
+            let mut out = Vec::new();
+            match fault {
+                HintFault::Pass => out.extend_from_slice(&event),
+                HintFault::Duplicate => {
+                    out.extend_from_slice(&event);
+                    out.extend_from_slice(&event);
+                }
+                HintFault::Reorder => {
+                    if let Some(earlier) = held.replace(event) {
+                        out.extend_from_slice(&earlier);
+                    }
+                    continue;
+                }
+                HintFault::Drop => {}
+                HintFault::Split => {
+                    let half = event.len() / 2;
+                    if client.write_all(&event[..half]).await.is_err() {
+                        return;
+                    }
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                    out.extend_from_slice(&event[half..]);
+                }
+            }
+            if let Some(earlier) = held.take() {
+                out.extend_from_slice(&earlier);
+            }
+            if client.write_all(&out).await.is_err() {
+                return;
+            }
+        }
+    }
 }
 
 /// Reads one HTTP/1.1 request (a body by `content-length` or chunked).
@@ -604,6 +740,7 @@ async fn run_seed(seed: u64) -> Result<(), String> {
     )
     .await
     .map_err(|e| format!("cannot sign in: {e}"))?;
+    let session = Arc::new(session);
     let store_dir = tempfile::tempdir().unwrap();
     let store = Store::open(&store_dir.path().join("store.sqlite3")).unwrap();
     let mut queued = Queued::default();
@@ -616,9 +753,29 @@ async fn run_seed(seed: u64) -> Result<(), String> {
         }
         let offline = rng.random_bool(0.25);
         proxy.set(true, offline);
-        for _ in 0..rng.random_range(1..=4) {
-            if let Err(Error::SessionEnded) = cycle(&session, &store).await {
-                return Err(format!("round {round}: the session ended\n{}", proxy.log()));
+        if rng.random_bool(0.3) {
+            // The app's engine syncs on the center's hints, duplicated,
+            // reordered, dropped or split on the way; then the app quits
+            // wherever the engine is.
+            let engine = sync::SyncEngine::start(
+                Arc::clone(&session),
+                store.clone(),
+                sync::SyncOptions {
+                    page_size: 50,
+                    min_backoff: Duration::from_millis(50),
+                    max_backoff: Duration::from_millis(200),
+                    ..Default::default()
+                },
+            );
+            tokio::time::sleep(Duration::from_millis(150)).await;
+            center.change_catalog(&mut rng, seed, round + ROUNDS);
+            tokio::time::sleep(Duration::from_millis(rng.random_range(100..400))).await;
+            drop(engine);
+        } else {
+            for _ in 0..rng.random_range(1..=4) {
+                if let Err(Error::SessionEnded) = cycle(&session, &store).await {
+                    return Err(format!("round {round}: the session ended\n{}", proxy.log()));
+                }
             }
         }
     }
