@@ -20,8 +20,8 @@ pub struct ApplicationView {
     pub application: Application,
     /// Set while a change to it is in the outbox.
     pub outbox: Option<OutboxEntry>,
-    /// Whether it is still the partner's to withdraw (a partner admin's,
-    /// by the permission table): the center has not decided yet.
+    /// Whether its state lets the partner withdraw it (the center has not
+    /// decided yet); who may is the permission table's to say.
     pub may_withdraw: bool,
 }
 

@@ -83,7 +83,6 @@ pub fn organisation_id(conn: &Connection, name: &str) -> Result<i64, ApiError> {
     .ok_or_else(|| ApiError::NotFound(format!("no organisation named \"{name}\"")))
 }
 
-/// Whether the user with `email` has been deactivated.
 /// Deactivates the user with `email` and ends their sessions, or lets
 /// them sign in again.
 pub fn set_active(conn: &mut Connection, email: &str, active: bool) -> Result<(), ApiError> {
@@ -102,6 +101,7 @@ pub fn set_active(conn: &mut Connection, email: &str, active: bool) -> Result<()
     Ok(())
 }
 
+/// Whether the user with `email` has been deactivated.
 pub fn is_deactivated(conn: &Connection, email: &str) -> Result<bool, ApiError> {
     conn.query_row(
         "SELECT deactivated_at IS NOT NULL FROM users WHERE email = ?1",

@@ -20,7 +20,7 @@
 //! idle_timeout_secs = 60
 //! upload_deadline_secs = 600
 //! max_connections = 900
-//! max_connections_per_address = 256
+//! max_connections_per_address = 128
 //! trusted_proxies = []                   # e.g. ["10.0.0.5/32"]: the center's nginx
 //! editable_applications_per_organisation = 20
 //!
@@ -97,7 +97,8 @@ pub struct Config {
     pub header_read_timeout_secs: u64,
     /// How long a request's body may pause between two pieces before the
     /// request fails; a body other than an attachment must also have
-    /// arrived whole within it.
+    /// arrived whole within it, and an attachment still arriving after it
+    /// must have come at 32 KiB/s on average.
     pub body_read_timeout_secs: u64,
     /// How long an attachment's body may take to arrive whole (20 MiB in
     /// 600 s is 280 kbit/s).
@@ -105,8 +106,8 @@ pub struct Config {
     /// Connections open at once, beyond which new ones are closed at once
     /// (keep it under the process's file descriptor limit).
     pub max_connections: usize,
-    /// Connections open at once from one address (a trusted proxy's are
-    /// not counted: it speaks for many).
+    /// Connections open at once from one address, or one IPv6 site's /48
+    /// (a trusted proxy's are not counted: it speaks for many).
     pub max_connections_per_address: usize,
     /// The reverse proxies in front of the portal (addresses or networks):
     /// a request through one of them is counted against the client address
@@ -182,7 +183,7 @@ impl Default for Config {
             idle_timeout_secs: 60,
             upload_deadline_secs: 600,
             max_connections: 900,
-            max_connections_per_address: 256,
+            max_connections_per_address: 128,
             trusted_proxies: Vec::new(),
             editable_applications_per_organisation:
                 aicc_api::applications::MAX_EDITABLE_APPLICATIONS,

@@ -53,8 +53,11 @@ const KNOWN_ADDRESSES_KEPT: Duration = Duration::from_secs(30 * 24 * 3600);
 /// The longest an account waits between sign-in attempts.
 pub const LONGEST_WAIT: Duration = Duration::from_secs(15 * 60);
 
-/// Attachment bodies read at once: 8 × 20 MiB at most in memory.
-const UPLOADS_AT_ONCE: usize = 8;
+/// The memory the portal keeps for request bodies being read, in bytes:
+/// a dozen attachments, or hundreds of JSON bodies.
+const BODY_MEMORY: usize = 256 * 1024 * 1024;
+/// Attachments one person may be sending at once.
+pub const UPLOADS_PER_PERSON: usize = 2;
 
 /// The routes that hash a password: limited per address like sign-ins.
 const PASSWORD_ROUTES: &[&str] = &["/v1/auth/token", "/v1/auth/invitations/accept"];
@@ -66,7 +69,8 @@ pub struct Limiter {
     sign_ins: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     accounts: Arc<Mutex<HashMap<String, Account>>>,
     hashing: Arc<Semaphore>,
-    uploads: Arc<Semaphore>,
+    body_memory: Arc<Semaphore>,
+    uploading: Arc<Mutex<HashMap<i64, usize>>>,
 }
 
 /// What the throttle remembers of one account's sign-ins.
@@ -134,7 +138,8 @@ impl Limiter {
             sign_ins: Arc::new(RateLimiter::keyed(Quota::per_minute(sign_ins))),
             accounts: Arc::new(Mutex::new(HashMap::new())),
             hashing: Arc::new(Semaphore::new(cores)),
-            uploads: Arc::new(Semaphore::new(UPLOADS_AT_ONCE)),
+            body_memory: Arc::new(Semaphore::new(BODY_MEMORY)),
+            uploading: Arc::default(),
         }
     }
 
@@ -158,7 +163,11 @@ impl Limiter {
     /// [`Limiter::sign_in_succeeded`] says it was not. Counted before the
     /// password is checked, so guesses sent all at once wait like guesses
     /// sent one after another.
-    pub fn sign_in_attempt(&self, email: &str, address: Option<IpAddr>) -> Result<(), ApiError> {
+    pub fn sign_in_attempt(
+        &self,
+        email: &str,
+        address: Option<IpAddr>,
+    ) -> Result<Attempt, ApiError> {
         let now = Instant::now();
         let mut accounts = self.accounts();
         let account = accounts
@@ -188,13 +197,31 @@ impl Limiter {
                 .or_insert_with(|| Failures::new(now))
                 .count(now, FREE_FAILURES);
         }
-        Ok(())
+        Ok(Attempt {
+            limiter: self.clone(),
+            email: email.to_owned(),
+            address,
+            decided: false,
+        })
+    }
+
+    /// Takes back an attempt's count that was neither right nor wrong.
+    fn uncount(&self, email: &str, address: Option<IpAddr>) {
+        let now = Instant::now();
+        let mut accounts = self.accounts();
+        let Some(account) = accounts.get_mut(&email.to_lowercase()) else {
+            return;
+        };
+        account.anywhere.uncount(now, ACCOUNT_FREE_FAILURES);
+        if let Some(failures) = address.and_then(|address| account.from.get_mut(&address)) {
+            failures.uncount(now, FREE_FAILURES);
+        }
     }
 
     /// Takes back the attempt's count, starts the count at `address`
     /// afresh after a sign-in that succeeded, and lets the account in from
     /// there while others guess elsewhere.
-    pub fn sign_in_succeeded(&self, email: &str, address: Option<IpAddr>) {
+    fn sign_in_succeeded(&self, email: &str, address: Option<IpAddr>) {
         let now = Instant::now();
         let mut accounts = self.accounts();
         let account = accounts
@@ -220,16 +247,91 @@ impl Limiter {
         tokio::task::spawn_blocking(work).await.ok()
     }
 
-    /// Leave to read one more attachment's body, once fewer than
-    /// [`UPLOADS_AT_ONCE`] are being read.
-    pub async fn upload_permit(&self) -> Option<OwnedSemaphorePermit> {
-        Arc::clone(&self.uploads).acquire_owned().await.ok()
+    /// Memory to read a body of `bytes` into, once it is free.
+    pub async fn body_memory(&self, bytes: usize) -> Option<OwnedSemaphorePermit> {
+        let bytes = u32::try_from(bytes.min(BODY_MEMORY)).ok()?;
+        Arc::clone(&self.body_memory)
+            .acquire_many_owned(bytes)
+            .await
+            .ok()
+    }
+
+    /// Leave for `person` to send one more attachment, while they send
+    /// fewer than [`UPLOADS_PER_PERSON`].
+    pub fn upload_slot(&self, person: i64) -> Option<UploadSlot> {
+        let mut uploading = self
+            .uploading
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let sending = uploading.entry(person).or_default();
+        if *sending >= UPLOADS_PER_PERSON {
+            return None;
+        }
+        *sending += 1;
+        Some(UploadSlot {
+            uploading: Arc::clone(&self.uploading),
+            person,
+        })
     }
 
     fn accounts(&self) -> std::sync::MutexGuard<'_, HashMap<String, Account>> {
         self.accounts
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// One attachment being sent, counted against its sender until dropped.
+#[derive(Debug)]
+pub struct UploadSlot {
+    uploading: Arc<Mutex<HashMap<i64, usize>>>,
+    person: i64,
+}
+
+impl Drop for UploadSlot {
+    fn drop(&mut self) {
+        let mut uploading = self
+            .uploading
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(sending) = uploading.get_mut(&self.person) {
+            *sending -= 1;
+            if *sending == 0 {
+                uploading.remove(&self.person);
+            }
+        }
+    }
+}
+
+/// A sign-in attempt, counted as a wrong password until it is known
+/// otherwise: dropped without a verdict (the client hung up, the check
+/// could not be made), its count is taken back.
+#[derive(Debug)]
+pub struct Attempt {
+    limiter: Limiter,
+    email: String,
+    address: Option<IpAddr>,
+    decided: bool,
+}
+
+impl Attempt {
+    /// The password was wrong, or the e-mail unknown: the count stands.
+    pub fn wrong(mut self) {
+        self.decided = true;
+    }
+
+    /// The password was right: the count is taken back and started afresh.
+    pub fn right(mut self) {
+        self.decided = true;
+        self.limiter.sign_in_succeeded(&self.email, self.address);
+    }
+}
+
+impl Drop for Attempt {
+    fn drop(&mut self) {
+        if !self.decided {
+            self.limiter.uncount(&self.email, self.address);
+        }
     }
 }
 
@@ -314,7 +416,11 @@ pub fn client_address(
         .rev();
     let mut nearest = peer;
     for hop in hops {
-        match hop.parse::<IpAddr>() {
+        // Some proxies add the client's port: `192.0.2.7:5678`, `[2001:db8::7]:443`.
+        let address = hop
+            .parse::<IpAddr>()
+            .or_else(|_| hop.parse::<SocketAddr>().map(|a| a.ip()));
+        match address {
             Ok(address) if is_trusted(&address) => nearest = address,
             Ok(address) => return address,
             // A hop that is no address: nothing beyond it can be believed.
@@ -375,7 +481,10 @@ mod tests {
     fn a_sign_in_that_succeeds_starts_the_count_afresh() {
         let limiter = Limiter::new(10, 10);
         for _ in 0..FREE_FAILURES {
-            assert!(limiter.sign_in_attempt("Li@Demo.aicc", HOME).is_ok());
+            limiter
+                .sign_in_attempt("Li@Demo.aicc", HOME)
+                .unwrap()
+                .wrong();
         }
         let Err(ApiError::SignInThrottled { retry_after_secs }) =
             limiter.sign_in_attempt("LI@demo.aicc", HOME)
@@ -383,9 +492,15 @@ mod tests {
             panic!("the fifth wrong password in a row should make the address wait");
         };
         assert!((1..=3).contains(&retry_after_secs), "{retry_after_secs}");
-        assert!(limiter.sign_in_attempt("other@demo.aicc", HOME).is_ok());
+        limiter
+            .sign_in_attempt("other@demo.aicc", HOME)
+            .unwrap()
+            .wrong();
         limiter.sign_in_succeeded("li@demo.aicc", HOME);
-        assert!(limiter.sign_in_attempt("li@demo.aicc", HOME).is_ok());
+        limiter
+            .sign_in_attempt("li@demo.aicc", HOME)
+            .unwrap()
+            .wrong();
     }
 
     #[test]
@@ -412,12 +527,55 @@ mod tests {
             client_address(proxy, &axum::http::HeaderMap::new(), &trusted),
             proxy
         );
+        let mut ported = axum::http::HeaderMap::new();
+        ported.insert(
+            "x-forwarded-for",
+            "[2001:db8::7]:443, 192.0.2.7:5678".parse().unwrap(),
+        );
+        assert_eq!(
+            client_address(proxy, &ported, &trusted),
+            "192.0.2.7".parse::<IpAddr>().unwrap()
+        );
         let mut garbled = axum::http::HeaderMap::new();
         garbled.insert(
             "x-forwarded-for",
             "203.0.113.9, not-an-address".parse().unwrap(),
         );
         assert_eq!(client_address(proxy, &garbled, &trusted), proxy);
+    }
+
+    #[test]
+    fn an_attempt_neither_right_nor_wrong_is_not_counted() {
+        let limiter = Limiter::new(10, 10);
+        for _ in 0..FREE_FAILURES * 2 {
+            // The client hung up while its password was being checked.
+            drop(limiter.sign_in_attempt("li@demo.aicc", HOME).unwrap());
+        }
+        limiter
+            .sign_in_attempt("li@demo.aicc", HOME)
+            .unwrap()
+            .right();
+        for _ in 0..FREE_FAILURES {
+            limiter
+                .sign_in_attempt("li@demo.aicc", HOME)
+                .unwrap()
+                .wrong();
+        }
+        assert!(limiter.sign_in_attempt("li@demo.aicc", HOME).is_err());
+    }
+
+    #[test]
+    fn a_person_sends_two_attachments_at_once_and_a_third_when_one_is_done() {
+        let limiter = Limiter::new(10, 10);
+        let first = limiter.upload_slot(7).unwrap();
+        let _second = limiter.upload_slot(7).unwrap();
+        assert!(limiter.upload_slot(7).is_none());
+        assert!(
+            limiter.upload_slot(8).is_some(),
+            "someone else is not held up"
+        );
+        drop(first);
+        assert!(limiter.upload_slot(7).is_some());
     }
 
     #[test]
@@ -436,18 +594,20 @@ mod tests {
         let limiter = Limiter::new(10, 10);
         limiter.sign_in_succeeded("li@demo.aicc", HOME);
         for _ in 0..FREE_FAILURES {
-            assert!(
-                limiter
-                    .sign_in_attempt("li@demo.aicc", elsewhere(0))
-                    .is_ok()
-            );
+            limiter
+                .sign_in_attempt("li@demo.aicc", elsewhere(0))
+                .unwrap()
+                .wrong();
         }
         assert!(
             limiter
                 .sign_in_attempt("li@demo.aicc", elsewhere(0))
                 .is_err()
         );
-        assert!(limiter.sign_in_attempt("li@demo.aicc", HOME).is_ok());
+        limiter
+            .sign_in_attempt("li@demo.aicc", HOME)
+            .unwrap()
+            .wrong();
         assert!(
             limiter
                 .sign_in_attempt("li@demo.aicc", elsewhere(1))
@@ -460,20 +620,24 @@ mod tests {
         let limiter = Limiter::new(10, 10);
         limiter.sign_in_succeeded("li@demo.aicc", HOME);
         // One wrong password at home counts too, from anywhere.
-        assert!(limiter.sign_in_attempt("li@demo.aicc", HOME).is_ok());
+        limiter
+            .sign_in_attempt("li@demo.aicc", HOME)
+            .unwrap()
+            .wrong();
         for n in 0..ACCOUNT_FREE_FAILURES - 1 {
-            assert!(
-                limiter
-                    .sign_in_attempt("li@demo.aicc", elsewhere(n))
-                    .is_ok(),
-                "{n}"
-            );
+            limiter
+                .sign_in_attempt("li@demo.aicc", elsewhere(n))
+                .unwrap_or_else(|e| panic!("{n}: {e}"))
+                .wrong();
         }
         assert!(
             limiter
                 .sign_in_attempt("li@demo.aicc", elsewhere(ACCOUNT_FREE_FAILURES))
                 .is_err()
         );
-        assert!(limiter.sign_in_attempt("li@demo.aicc", HOME).is_ok());
+        limiter
+            .sign_in_attempt("li@demo.aicc", HOME)
+            .unwrap()
+            .wrong();
     }
 }

@@ -8,14 +8,18 @@
 //!   descriptor for long.
 //! - A request's body must arrive whole in time ([`bodies`]): within
 //!   `body_read_timeout_secs`, or `upload_deadline_secs` for an
-//!   attachment; otherwise 408. A body larger than its route takes is
-//!   refused by its `Content-Length` before a byte is read (4 KiB for
-//!   sign-in and sessions, 1 MiB of JSON, an attachment's 20 MiB), and
-//!   attachments are read a few at once, so a crowd of large uploads
-//!   cannot fill the portal's memory.
+//!   attachment, and past the first, at [`MIN_BODY_RATE`]; otherwise 408.
+//!   A body larger than its route takes (4 KiB for sign-in and sessions,
+//!   1 MiB of JSON, an attachment's 20 MiB) is refused by its
+//!   `Content-Length` before a byte is read, or as soon as it passes the
+//!   limit. Bodies are read only from who may send them, into memory the
+//!   portal keeps for bodies, two attachments a person at once: a crowd
+//!   of large or slow bodies cannot fill the portal's memory or keep
+//!   others' uploads out.
 //! - At most `max_connections` are open at once, and
-//!   `max_connections_per_address` from one address (a trusted proxy
-//!   excepted); beyond, a new connection is closed at once.
+//!   `max_connections_per_address` from one address (an IPv6 site's
+//!   whole /48; a trusted proxy excepted); beyond, a new connection is
+//!   closed at once. HTTP/2 allows 32 requests at once per connection.
 //! - Plain HTTP is HTTP/1.1 only: nothing waits on a client to say which
 //!   protocol it speaks. With `[tls]` in the config, HTTPS (rustls) with
 //!   HSTS, and HTTP/2 where the client chooses it in the handshake (ALPN).
@@ -96,8 +100,8 @@ struct Counted {
 impl ConnectionLimits {
     /// Counts a connection from `peer`, or `None` when it would be one too many.
     fn admit(&self, open: &Arc<Mutex<OpenConnections>>, peer: IpAddr) -> Option<Counted> {
-        let address = (!self.trusted_proxies.iter().any(|net| net.contains(&peer)))
-            .then(|| crate::limits::network(peer));
+        let address =
+            (!self.trusted_proxies.iter().any(|net| net.contains(&peer))).then(|| site(peer));
         let mut counts = open
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
@@ -131,6 +135,17 @@ impl Drop for Counted {
                 counts.per_address.remove(&address);
             }
         }
+    }
+}
+
+/// Where connections from `peer` are counted: its address, or for IPv6
+/// its site's /48 (a site is given many /64s).
+fn site(peer: IpAddr) -> IpAddr {
+    match crate::limits::network(peer) {
+        IpAddr::V6(v6) => IpAddr::V6(std::net::Ipv6Addr::from_bits(
+            v6.to_bits() & !((1u128 << 80) - 1),
+        )),
+        v4 => v4,
     }
 }
 
@@ -292,6 +307,7 @@ impl Connection {
             Protocol::Http2 => {
                 let connection = http2::Builder::new(TokioExecutor::new())
                     .timer(TokioTimer::new())
+                    .max_concurrent_streams(32)
                     .keep_alive_interval(Some(Duration::from_secs(30)))
                     .serve_connection(io, service);
                 drive(connection, idle, &closing).await
@@ -358,19 +374,38 @@ pub const AUTH_BODY: usize = 4 * 1024;
 pub const JSON_BODY: usize = 1024 * 1024;
 /// The largest attachment upload: the file and room for nothing else.
 pub const UPLOAD_BODY: usize = MAX_ATTACHMENT_BYTES;
+/// A body still arriving after `body_read_timeout_secs` must have come at
+/// least this fast on average (bytes a second: 256 kbit/s), or it is cut
+/// off: a body dribbled in holds its memory and its upload for no longer.
+pub const MIN_BODY_RATE: f64 = 32.0 * 1024.0;
 
-/// How long an upload waits for one of those being read to finish.
-const UPLOAD_QUEUE_WAIT: Duration = Duration::from_secs(5);
+/// How long a body waits for memory to be read into, or for one of its
+/// sender's uploads to finish.
+const QUEUE_WAIT: Duration = Duration::from_secs(5);
 
 /// The middleware that reads a request's whole body before its handler
-/// runs: within its route's size and time, attachments a few at once (an
-/// anonymous one is not read: its handler answers 401 first).
+/// runs, within its route's size, time and pace, in memory the portal
+/// keeps for bodies (`limits`). Only bodies someone may send are read: a
+/// write's, signed in, or one under `/v1/auth/`; any other is left to its
+/// handler, which answers without reading it (401 for a write anonymous).
 pub async fn bodies(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    let writes = matches!(
+        *request.method(),
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    );
     let path = request.uri().path();
+    let auth = path.starts_with("/v1/auth/");
+    let caller = match request.extensions().get::<Resolved>() {
+        Some(Resolved(Some(caller))) => Some(caller.user_id),
+        _ => None,
+    };
+    if !writes || request.body().is_end_stream() || (caller.is_none() && !auth) {
+        return next.run(request).await;
+    }
     let upload = request.method() == Method::POST
         && path.starts_with("/v1/applications/")
         && path.ends_with("/attachments");
-    let (limit, deadline) = if path.starts_with("/v1/auth/") {
+    let (limit, deadline) = if auth {
         (AUTH_BODY, state.config.body_read_timeout_secs)
     } else if upload {
         (UPLOAD_BODY, state.config.upload_deadline_secs)
@@ -391,46 +426,88 @@ pub async fn bodies(State(state): State<AppState>, request: Request, next: Next)
     if declared.is_some_and(|length| length > limit as u64) {
         return too_large();
     }
-    if request.body().is_end_stream() {
-        return next.run(request).await;
-    }
-    let signed_in = matches!(
-        request.extensions().get::<Resolved>(),
-        Some(Resolved(Some(_)))
-    );
-    if upload && !signed_in {
-        return next.run(request).await;
-    }
-    let _reading = if upload {
-        // Uploads beyond those being read wait a little, then are asked to
-        // come back: a few slow ones cannot keep the rest waiting long.
-        match tokio::time::timeout(UPLOAD_QUEUE_WAIT, state.limiter.upload_permit()).await {
-            Ok(permit) => permit,
-            Err(_) => {
-                return ApiError::RateLimited {
-                    retry_after_secs: UPLOAD_QUEUE_WAIT.as_secs(),
-                }
-                .into_response();
-            }
+    let busy = || {
+        ApiError::RateLimited {
+            retry_after_secs: QUEUE_WAIT.as_secs(),
         }
-    } else {
-        None
+        .into_response()
     };
+    let _sending = match (upload, caller) {
+        (true, Some(person)) => match state.limiter.upload_slot(person) {
+            Some(slot) => Some(slot),
+            None => return busy(),
+        },
+        _ => None,
+    };
+    let room = declared.map_or(limit, |length| length as usize);
+    let Ok(Some(_memory)) = tokio::time::timeout(QUEUE_WAIT, state.limiter.body_memory(room)).await
+    else {
+        return busy();
+    };
+    let grace = Duration::from_secs(state.config.body_read_timeout_secs.max(1));
+    let deadline = Duration::from_secs(deadline.max(1));
     let (parts, body) = request.into_parts();
-    let deadline = deadline.max(1);
-    let read = tokio::time::timeout(
-        Duration::from_secs(deadline),
-        http_body_util::Limited::new(body, limit).collect(),
-    );
-    let bytes = match read.await {
-        Ok(Ok(collected)) => collected.to_bytes(),
-        Ok(Err(e)) if e.is::<http_body_util::LengthLimitError>() => return too_large(),
-        // The client hung up, or paused longer than `body_read_timeout_secs`.
-        Ok(Err(_)) => return ApiError::BodyTimeout(deadline).into_response(),
-        Err(_) => return ApiError::BodyTimeout(deadline).into_response(),
-    };
-    next.run(Request::from_parts(parts, Body::from(bytes)))
-        .await
+    match read_whole(body, limit, grace, deadline).await {
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
+        Err(Unread::TooLarge) => too_large(),
+        Err(Unread::TooSlow) => ApiError::BodyTimeout(deadline.as_secs()).into_response(),
+        Err(Unread::CutOff) => ApiError::BadRequest {
+            field: "body".into(),
+            message: "the request's body was cut off or malformed; nothing was made: send it again"
+                .into(),
+        }
+        .into_response(),
+    }
+}
+
+/// Why a body was not read.
+enum Unread {
+    TooLarge,
+    /// It paused too long, came too slowly or not within its deadline.
+    TooSlow,
+    /// The client hung up, or the body was not valid HTTP.
+    CutOff,
+}
+
+/// Reads `body` whole: at most `limit` bytes, within `deadline`, and once
+/// past `grace`, at [`MIN_BODY_RATE`] on average at least.
+async fn read_whole(
+    mut body: Body,
+    limit: usize,
+    grace: Duration,
+    deadline: Duration,
+) -> Result<Vec<u8>, Unread> {
+    let started = tokio::time::Instant::now();
+    let mut bytes = Vec::new();
+    loop {
+        let left = deadline.saturating_sub(started.elapsed());
+        let frame = match tokio::time::timeout(left, body.frame()).await {
+            Err(_) => return Err(Unread::TooSlow),
+            Ok(None) => return Ok(bytes),
+            Ok(Some(Err(e))) => {
+                let paused = e.into_inner().is::<tower_http::timeout::TimeoutError>();
+                return Err(if paused {
+                    Unread::TooSlow
+                } else {
+                    Unread::CutOff
+                });
+            }
+            Ok(Some(Ok(frame))) => frame,
+        };
+        if let Ok(data) = frame.into_data() {
+            if bytes.len() + data.len() > limit {
+                return Err(Unread::TooLarge);
+            }
+            bytes.extend_from_slice(&data);
+        }
+        let elapsed = started.elapsed();
+        if elapsed > grace && (bytes.len() as f64) < MIN_BODY_RATE * elapsed.as_secs_f64() {
+            return Err(Unread::TooSlow);
+        }
+    }
 }
 
 /// Headers every answer carries: no content sniffing, nothing stored by
@@ -451,4 +528,20 @@ pub async fn security_headers(https: bool, request: Request, next: Next) -> Resp
         );
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ipv6_site_counts_as_one_address_for_connections() {
+        let one: IpAddr = "2001:db8:aa:1::1".parse().unwrap();
+        let same_site: IpAddr = "2001:db8:aa:ff00::9".parse().unwrap();
+        let other_site: IpAddr = "2001:db8:ab::1".parse().unwrap();
+        assert_eq!(site(one), site(same_site));
+        assert_ne!(site(one), site(other_site));
+        let v4: IpAddr = "192.0.2.7".parse().unwrap();
+        assert_eq!(site(v4), v4);
+    }
 }

@@ -284,3 +284,105 @@ async fn a_persons_request_budget_is_theirs_however_many_tokens_they_hold() {
     let (status, _) = server.call(Method::GET, "/v1/me", Some(&other), None).await;
     assert_eq!(status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn an_anonymous_body_is_not_read_before_it_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let mut connection = TcpStream::connect(address(&server)).await.unwrap();
+    // A megabyte announced, a kilobyte sent, and no token: 401 at once, not
+    // a connection held while the rest never comes.
+    let head = "POST /v1/jobs HTTP/1.1\r\nHost: portal\r\nContent-Type: application/json\r\n\
+                Content-Length: 1000000\r\n\r\n";
+    connection.write_all(head.as_bytes()).await.unwrap();
+    connection.write_all(&[b' '; 1024]).await.unwrap();
+    let answer = status_line(&mut connection, Duration::from_secs(5)).await;
+    assert_eq!(answer.as_deref(), Some("HTTP/1.1 401 Unauthorized"));
+}
+
+/// Starts an attachment upload that announces `length` bytes and sends
+/// only its first; returns the connection, held open.
+async fn slow_upload(server: &Server, token: &str, application: &str) -> TcpStream {
+    let mut connection = TcpStream::connect(address(server)).await.unwrap();
+    let head = format!(
+        "POST /v1/applications/{application}/attachments?file_name=plan.pdf HTTP/1.1\r\n\
+         Host: portal\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/octet-stream\r\nContent-Length: 5000000\r\n\r\n%PDF-"
+    );
+    connection.write_all(head.as_bytes()).await.unwrap();
+    connection
+}
+
+#[tokio::test]
+async fn a_person_sends_two_attachments_at_once_and_others_are_not_held_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let outsider = server.token("member@other.aicc").await;
+    let admin = server.token("partner@demo.aicc").await;
+    let (_, draft) = server
+        .call(
+            Method::POST,
+            "/v1/applications",
+            Some(&admin),
+            Some(aicc_e2e::fixtures::application_form()),
+        )
+        .await;
+    let id = draft["id"].as_str().unwrap().to_owned();
+    let _held = [
+        slow_upload(&server, &outsider, "app_none").await,
+        slow_upload(&server, &outsider, "app_none").await,
+    ];
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let mut third = slow_upload(&server, &outsider, "app_none").await;
+    assert_eq!(
+        status_line(&mut third, Duration::from_secs(5))
+            .await
+            .as_deref(),
+        Some("HTTP/1.1 429 Too Many Requests")
+    );
+    let response = server
+        .http
+        .post(format!(
+            "{}/v1/applications/{id}/attachments?file_name=plan.pdf",
+            server.url
+        ))
+        .bearer_auth(&admin)
+        .body(aicc_e2e::fixtures::PDF)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn a_correct_password_whose_client_hung_up_is_not_counted_as_wrong() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(Config {
+        sign_ins_per_minute: 1000,
+        ..config(&dir)
+    })
+    .await;
+    let body = json!({"email": "partner@demo.aicc", "password": "demo-password"}).to_string();
+    for _ in 0..FREE_FAILURES + 2 {
+        let mut connection = TcpStream::connect(address(&server)).await.unwrap();
+        let request = format!(
+            "POST /v1/auth/token HTTP/1.1\r\nHost: portal\r\nContent-Type: application/json\r\n\
+             Content-Length: {}\r\n\r\n{body}",
+            body.len()
+        );
+        connection.write_all(request.as_bytes()).await.unwrap();
+        // Gone while the password is being checked.
+        tokio::time::sleep(Duration::from_millis(5)).await;
+        drop(connection);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (status, _) = server
+        .call(
+            Method::POST,
+            "/v1/auth/token",
+            None,
+            Some(json!({"email": "partner@demo.aicc", "password": "demo-password"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+}

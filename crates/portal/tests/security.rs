@@ -746,16 +746,15 @@ async fn personal_token(server: &Server, email: &str, scopes: Value) -> String {
 
 /// Sends `body` to `path` with `key`, as `token`.
 async fn keyed(server: &Server, token: &str, path: &str, key: &str, body: Value) -> StatusCode {
-    server
+    let mut request = server
         .http
         .post(format!("{}{path}", server.url))
         .bearer_auth(token)
-        .header("idempotency-key", key)
-        .json(&body)
-        .send()
-        .await
-        .unwrap()
-        .status()
+        .header("idempotency-key", key);
+    if !body.is_null() {
+        request = request.json(&body);
+    }
+    request.send().await.unwrap().status()
 }
 
 #[tokio::test]
@@ -778,6 +777,23 @@ async fn a_kept_answer_is_replayed_only_to_a_credential_that_may_make_the_write(
         keyed(&server, &session, "/v1/jobs", "replay-1", body).await,
         StatusCode::CREATED,
         "the session that made it is answered as before"
+    );
+    // A cancellation alike.
+    let (_, made) = server
+        .call(Method::GET, "/v1/jobs/changes", Some(&session), None)
+        .await;
+    let id = made["changes"][0]["item"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let cancel = format!("/v1/jobs/{id}/cancel");
+    assert_eq!(
+        keyed(&server, &session, &cancel, "replay-2", Value::Null).await,
+        StatusCode::OK
+    );
+    assert_eq!(
+        keyed(&server, &read_only, &cancel, "replay-2", Value::Null).await,
+        StatusCode::FORBIDDEN
     );
 }
 

@@ -218,11 +218,11 @@ pub async fn sign_in(
     let wrong = || ApiError::Unauthorized("wrong e-mail or password".into());
     let email = body.email.trim().to_owned();
     let address = address.and_then(|Extension(ClientAddress(address))| address);
-    state.limiter.sign_in_attempt(&email, address)?;
+    let attempt = state.limiter.sign_in_attempt(&email, address)?;
     let lookup = email.clone();
     let stored = state
         .db
-        .call(move |conn| {
+        .read(move |conn| {
             conn.query_row(
                 "SELECT id, password_hash FROM users WHERE email = ?1 AND deactivated_at IS NULL",
                 [lookup],
@@ -237,15 +237,18 @@ pub async fn sign_in(
         None => (None, DUMMY_HASH.clone()),
     };
     let password = body.password;
+    // A check that could not be made is no verdict: the attempt's count is
+    // taken back as it is dropped, and the client may try again.
     let matches = state
         .limiter
         .hashing(move || verify_password(&password, &password_hash))
         .await
-        .unwrap_or(false);
+        .ok_or_else(|| ApiError::Io(std::io::Error::other("the password check failed")))?;
     let Some(user_id) = user_id.filter(|_| matches) else {
+        attempt.wrong();
         return Err(wrong());
     };
-    state.limiter.sign_in_succeeded(&email, address);
+    attempt.right();
     let access_ttl = state.config.access_token_ttl_secs as i64;
     let grant = state
         .db

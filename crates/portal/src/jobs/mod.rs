@@ -46,9 +46,9 @@ pub async fn create(
         .db
         .call(move |conn| {
             let tx = conn.transaction()?;
+            let caller = caller.now(&tx)?;
+            caller.may(Action::SubmitJob)?;
             let made = once.once(&tx, StatusCode::CREATED, || {
-                let caller = caller.now(&tx)?;
-                caller.may(Action::SubmitJob)?;
                 admit(&tx, &caller, &request, hours)?;
                 let id = insert(&tx, &caller, &request)?;
                 Ok((load(&tx, &id)?, job_rev(&tx, &id)?))
@@ -140,10 +140,10 @@ pub async fn cancel(
         .db
         .call(move |conn| {
             let tx = conn.transaction()?;
+            let caller = caller.now(&tx)?;
+            let (current, owner) = visible(&tx, &caller, &id)?;
+            caller.may(Action::to_cancel(owner == caller.user_id))?;
             let made = once.once(&tx, StatusCode::OK, || {
-                let caller = caller.now(&tx)?;
-                let (current, owner) = visible(&tx, &caller, &id)?;
-                caller.may(Action::to_cancel(owner == caller.user_id))?;
                 let released: bool = tx.query_row(
                     "SELECT executor_id IS NOT NULL FROM jobs WHERE id = ?1",
                     [&id],
