@@ -541,6 +541,106 @@ pub async fn portal_load(
     })
 }
 
+/// The change feed while the cluster hangs: a portal whose slurmrestd
+/// stops answering once it has started, so that every scheduler tick waits out
+/// its REST timeout, with jobs queued for it; beside `/health` on the
+/// same portal.
+pub async fn hanging_cluster(
+    binary: &Path,
+    dir: &Path,
+    models: &[Model],
+    sizes: Sizes,
+) -> anyhow::Result<Figure> {
+    let slurm = crate::hanging::HangingSlurm::start()?;
+    let dir = dir.join("hanging");
+    std::fs::create_dir_all(&dir)?;
+    // Never run: the cluster takes no job. It need only exist.
+    let launcher = dir.join("train.sh");
+    std::fs::write(&launcher, "#!/bin/sh\n")?;
+    let key = dir.join("jwt.key");
+    std::fs::write(&key, [7; 32])?;
+    let config = format!(
+        "scheduler_tick_ms = 100\n\
+         [executor]\nkind = \"slurm\"\noutput_dir = \"{jobs}\"\ntrain_command = \"{launcher}\"\n\
+         [executor.rest]\nurl = \"{url}\"\njwt_key_file = \"{key}\"\nuser = \"aicc\"\n",
+        jobs = dir.join("jobs").display(),
+        launcher = launcher.display(),
+        url = slurm.url,
+        key = key.display(),
+    );
+    let portal = PortalProcess::configured(binary, &dir, models, &config)?;
+    slurm.hang();
+    let session = sign_in(&portal.url).await?;
+    let token = session.access_token().await?;
+    let http = reqwest::Client::new();
+    let base = models
+        .first()
+        .context("the hanging cluster's figure needs a model")?;
+    for job in 0..4 {
+        let request = JobRequest {
+            name: format!("queued behind a hanging cluster {job}"),
+            base_model: Some(ModelRef {
+                model_id: base.id.clone(),
+                version: None,
+            }),
+            custom_image: None,
+            dataset_uri: "obs://bench/data".into(),
+            pool_id: "npu".into(),
+            nodes: 1,
+            npus_per_node: 1,
+            max_hours: 1.0,
+            hyperparameters: Default::default(),
+            priority: Priority::Normal,
+            note: String::new(),
+        };
+        let sent = http
+            .post(format!("{}/v1/jobs", portal.url))
+            .bearer_auth(&token)
+            .header("Idempotency-Key", format!("bench-hanging-{job}"))
+            .json(&request)
+            .send()
+            .await?;
+        if !sent.status().is_success() {
+            bail!(
+                "the portal refused a job while its cluster hangs: {} {}",
+                sent.status(),
+                sent.text().await?
+            );
+        }
+    }
+    let feed = format!(
+        "{}/v1/catalog/changes?after={}&limit={DEFAULT_PAGE_SIZE}",
+        portal.url,
+        models.len().saturating_sub(5)
+    );
+    let health = format!("{}/health", portal.url);
+    let asked = Instant::now();
+    while slurm.held() == 0 {
+        if asked.elapsed() > Duration::from_secs(10) {
+            bail!("the portal never asked the hanging cluster: this would not measure a hang");
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let (rate, p99) = hammer(&feed, &token, sizes).await?;
+    let (floor_rate, floor_p99) = hammer(&health, &token, sizes).await?;
+    Ok(Figure {
+        name: format!(
+            "portal change feed while every Slurm call hangs ({} held; p99 {p99:.1} ms; /health p99 {floor_p99:.1} ms)",
+            slurm.held()
+        ),
+        unit: "req/s",
+        runs: 1,
+        median: rate,
+        low: rate,
+        high: rate,
+        floor_name: "GET /health on the same server",
+        floor: Some(floor_rate),
+        ratio: Some(floor_rate / rate),
+        target: "p99 <= 50 ms",
+        met: p99 <= 50.0,
+    })
+}
+
 /// Requests per second and p99 (ms) of `clients` connections asking `url`
 /// in a loop, measured by `wrk` in its own process.
 async fn hammer(url: &str, token: &str, sizes: Sizes) -> anyhow::Result<(f64, f64)> {

@@ -5,6 +5,7 @@
 mod app;
 mod benches;
 mod generate;
+mod hanging;
 mod portal;
 mod stats;
 
@@ -141,7 +142,15 @@ fn run(
         let search = benches::search(&store, &file, sizes).await?;
         eprintln!("portal under load…");
         let load = benches::portal_load(&portal, &session, &store, sizes).await?;
-        Ok::<_, anyhow::Error>(vec![full, incremental, search, load])
+        eprintln!("portal while its cluster hangs…");
+        let hanging = benches::hanging_cluster(
+            portal_binary,
+            dir.path(),
+            &models[..models.len().min(2_000)],
+            sizes,
+        )
+        .await?;
+        Ok::<_, anyhow::Error>(vec![full, incremental, search, load, hanging])
     })?;
     eprintln!("scheduler…");
     figures.push(benches::scheduler(dir.path(), sizes)?);

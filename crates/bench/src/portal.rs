@@ -20,12 +20,23 @@ pub struct PortalProcess {
 impl PortalProcess {
     /// Starts `binary` on a free port with the demo accounts and `models`.
     pub fn start(binary: &Path, dir: &Path, models: &[Model]) -> anyhow::Result<Self> {
+        Self::configured(binary, dir, models, "scheduler_tick_ms = 60000\n")
+    }
+
+    /// Starts `binary` as [`Self::start`] does, with `config` in its config
+    /// file.
+    pub fn configured(
+        binary: &Path,
+        dir: &Path,
+        models: &[Model],
+        config: &str,
+    ) -> anyhow::Result<Self> {
         let data = dir.join("portal");
         std::fs::create_dir_all(&data)?;
         // 64 clients share one partner token: the per-token limit is not what is measured.
         std::fs::write(
             dir.join("portal.toml"),
-            "requests_per_second = 10000000\nscheduler_tick_ms = 60000\n",
+            format!("requests_per_second = 10000000\n{config}"),
         )?;
         let mut portal = Self {
             url: String::new(),
