@@ -386,8 +386,8 @@ export type ApplicationView = { application: Application,
  */
 outbox: OutboxEntry | null, 
 /**
- * Whether it is still the partner's to withdraw (a partner admin's,
- * by the permission table): the center has not decided yet.
+ * Whether its state lets the partner withdraw it (the center has not
+ * decided yet); who may is the permission table's to say.
  */
 may_withdraw: boolean, };
 
