@@ -36,10 +36,14 @@ pub enum ApiError {
     PayloadTooLarge(String),
     #[error("{0}")]
     UnsupportedMediaType(String),
+    /// A body that paused too long, came too slowly or missed its deadline.
     #[error(
-        "the request's body did not arrive within {0} s; nothing was made: send it again, on a faster connection for a large file"
+        "the request's body came too slowly: it must arrive whole within {deadline_secs} s, \
+         never pause for {grace_secs} s, and after the first {grace_secs} s come at {rate} KiB/s \
+         at least; nothing was made: send it again, on a faster connection for a large file",
+        rate = crate::serving::MIN_BODY_RATE / 1024.0
     )]
-    BodyTimeout(u64),
+    BodyTimeout { deadline_secs: u64, grace_secs: u64 },
     #[error("too many requests; retry in {retry_after_secs} s")]
     RateLimited { retry_after_secs: u64 },
     #[error(
@@ -109,7 +113,9 @@ impl ApiError {
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 ErrorCode::UnsupportedMediaType,
             ),
-            ApiError::BodyTimeout(_) => (StatusCode::REQUEST_TIMEOUT, ErrorCode::RequestTimeout),
+            ApiError::BodyTimeout { .. } => {
+                (StatusCode::REQUEST_TIMEOUT, ErrorCode::RequestTimeout)
+            }
             ApiError::RateLimited { .. }
             | ApiError::SignInThrottled { .. }
             | ApiError::TooManyStreams(_) => {

@@ -19,8 +19,8 @@
 //! - Password hashing runs on at most as many threads as there are cores,
 //!   so a flood of sign-ins queues instead of starving every other request.
 
-use std::collections::HashMap;
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
+use std::hash::Hash;
 use std::net::{IpAddr, SocketAddr};
 use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex};
@@ -70,7 +70,7 @@ pub struct Limiter {
     accounts: Arc<Mutex<HashMap<String, Account>>>,
     hashing: Arc<Semaphore>,
     body_memory: Arc<Semaphore>,
-    uploading: Arc<Mutex<HashMap<i64, usize>>>,
+    uploading: PerKey<i64>,
 }
 
 /// What the throttle remembers of one account's sign-ins.
@@ -139,7 +139,7 @@ impl Limiter {
             accounts: Arc::new(Mutex::new(HashMap::new())),
             hashing: Arc::new(Semaphore::new(cores)),
             body_memory: Arc::new(Semaphore::new(BODY_MEMORY)),
-            uploading: Arc::default(),
+            uploading: PerKey::new(UPLOADS_PER_PERSON),
         }
     }
 
@@ -160,7 +160,7 @@ impl Limiter {
 
     /// Refuses a sign-in to `email` from `address` while it has to wait;
     /// otherwise counts it as a wrong password until
-    /// [`Limiter::sign_in_succeeded`] says it was not. Counted before the
+    /// the [`Attempt`] says it was not. Counted before the
     /// password is checked, so guesses sent all at once wait like guesses
     /// sent one after another.
     pub fn sign_in_attempt(
@@ -258,20 +258,8 @@ impl Limiter {
 
     /// Leave for `person` to send one more attachment, while they send
     /// fewer than [`UPLOADS_PER_PERSON`].
-    pub fn upload_slot(&self, person: i64) -> Option<UploadSlot> {
-        let mut uploading = self
-            .uploading
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let sending = uploading.entry(person).or_default();
-        if *sending >= UPLOADS_PER_PERSON {
-            return None;
-        }
-        *sending += 1;
-        Some(UploadSlot {
-            uploading: Arc::clone(&self.uploading),
-            person,
-        })
+    pub fn upload_slot(&self, person: i64) -> Option<Held<i64>> {
+        self.uploading.take(person)
     }
 
     fn accounts(&self) -> std::sync::MutexGuard<'_, HashMap<String, Account>> {
@@ -281,23 +269,57 @@ impl Limiter {
     }
 }
 
-/// One attachment being sent, counted against its sender until dropped.
-#[derive(Debug)]
-pub struct UploadSlot {
-    uploading: Arc<Mutex<HashMap<i64, usize>>>,
-    person: i64,
+/// At most so many held at once for each key: connections per address,
+/// uploads per person.
+#[derive(Debug, Clone)]
+pub struct PerKey<K: Eq + Hash> {
+    held: Arc<Mutex<HashMap<K, usize>>>,
+    most: usize,
 }
 
-impl Drop for UploadSlot {
-    fn drop(&mut self) {
-        let mut uploading = self
-            .uploading
+impl<K: Eq + Hash + Clone> PerKey<K> {
+    pub fn new(most: usize) -> Self {
+        Self {
+            held: Arc::default(),
+            most,
+        }
+    }
+
+    /// One more for `key`, or `None` when it already holds the most.
+    pub fn take(&self, key: K) -> Option<Held<K>> {
+        let mut held = self
+            .held
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        if let Some(sending) = uploading.get_mut(&self.person) {
-            *sending -= 1;
-            if *sending == 0 {
-                uploading.remove(&self.person);
+        let count = held.entry(key.clone()).or_default();
+        if *count >= self.most {
+            return None;
+        }
+        *count += 1;
+        Some(Held {
+            held: Arc::clone(&self.held),
+            key,
+        })
+    }
+}
+
+/// One of a [`PerKey`]'s, counted against its key until dropped.
+#[derive(Debug)]
+pub struct Held<K: Eq + Hash> {
+    held: Arc<Mutex<HashMap<K, usize>>>,
+    key: K,
+}
+
+impl<K: Eq + Hash> Drop for Held<K> {
+    fn drop(&mut self) {
+        let mut held = self
+            .held
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let Some(count) = held.get_mut(&self.key) {
+            *count -= 1;
+            if *count == 0 {
+                held.remove(&self.key);
             }
         }
     }

@@ -8,7 +8,8 @@
 //!   descriptor for long.
 //! - A request's body must arrive whole in time ([`bodies`]): within
 //!   `body_read_timeout_secs`, or `upload_deadline_secs` for an
-//!   attachment, and past the first, at [`MIN_BODY_RATE`]; otherwise 408.
+//!   attachment, and once past `body_read_timeout_secs`, at
+//!   [`MIN_BODY_RATE`] on average; otherwise 408.
 //!   A body larger than its route takes (4 KiB for sign-in and sessions,
 //!   1 MiB of JSON, an attachment's 20 MiB) is refused by its
 //!   `Content-Length` before a byte is read, or as soon as it passes the
@@ -26,11 +27,10 @@
 //! - At shutdown the listener closes, open event streams end, requests in
 //!   flight get [`SHUTDOWN_GRACE`] to finish, then their connections drop.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::net::{IpAddr, SocketAddr};
 use std::pin::pin;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use aicc_api::applications::MAX_ATTACHMENT_BYTES;
@@ -48,7 +48,7 @@ use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulConnection;
 use tokio::net::TcpListener;
-use tokio::sync::watch;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, watch};
 use tokio_rustls::TlsAcceptor;
 use tokio_rustls::rustls;
 use tokio_rustls::rustls::pki_types::pem::PemObject as _;
@@ -61,6 +61,7 @@ use crate::AppState;
 use crate::accounts::Resolved;
 use crate::config::TlsConfig;
 use crate::error::ApiError;
+use crate::limits::{Held, PerKey};
 
 /// How long requests in flight may take to finish at shutdown.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -85,56 +86,37 @@ pub struct ConnectionLimits {
 }
 
 /// The connections open now, in all and per address.
-#[derive(Debug, Default)]
 struct OpenConnections {
-    total: usize,
-    per_address: HashMap<IpAddr, usize>,
+    total: Arc<Semaphore>,
+    per_address: PerKey<IpAddr>,
 }
 
 /// One connection counted as open until dropped.
 struct Counted {
-    open: Arc<Mutex<OpenConnections>>,
-    address: Option<IpAddr>,
+    _total: OwnedSemaphorePermit,
+    _from: Option<Held<IpAddr>>,
 }
 
 impl ConnectionLimits {
-    /// Counts a connection from `peer`, or `None` when it would be one too many.
-    fn admit(&self, open: &Arc<Mutex<OpenConnections>>, peer: IpAddr) -> Option<Counted> {
-        let address =
-            (!self.trusted_proxies.iter().any(|net| net.contains(&peer))).then(|| site(peer));
-        let mut counts = open
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let from_there = address.map_or(0, |a| counts.per_address.get(&a).copied().unwrap_or(0));
-        if counts.total >= self.total || from_there >= self.per_address {
-            return None;
+    fn open(&self) -> OpenConnections {
+        OpenConnections {
+            total: Arc::new(Semaphore::new(self.total)),
+            per_address: PerKey::new(self.per_address),
         }
-        counts.total += 1;
-        if let Some(address) = address {
-            *counts.per_address.entry(address).or_default() += 1;
-        }
-        Some(Counted {
-            open: Arc::clone(open),
-            address,
-        })
     }
-}
 
-impl Drop for Counted {
-    fn drop(&mut self) {
-        let mut counts = self
-            .open
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        counts.total = counts.total.saturating_sub(1);
-        if let Some(address) = self.address
-            && let Some(n) = counts.per_address.get_mut(&address)
-        {
-            *n -= 1;
-            if *n == 0 {
-                counts.per_address.remove(&address);
-            }
-        }
+    /// Counts a connection from `peer`, or `None` when it would be one too many.
+    fn admit(&self, open: &OpenConnections, peer: IpAddr) -> Option<Counted> {
+        let trusted = self.trusted_proxies.iter().any(|net| net.contains(&peer));
+        let from = if trusted {
+            None
+        } else {
+            Some(open.per_address.take(site(peer))?)
+        };
+        Some(Counted {
+            _total: Arc::clone(&open.total).try_acquire_owned().ok()?,
+            _from: from,
+        })
     }
 }
 
@@ -183,7 +165,7 @@ pub async fn serve(
     closing: CancellationToken,
 ) {
     let connections = TaskTracker::new();
-    let open = Arc::new(Mutex::new(OpenConnections::default()));
+    let open = limits.open();
     let gone = CancellationToken::new();
     let mut shutdown = pin!(shutdown);
     loop {
@@ -447,13 +429,18 @@ pub async fn bodies(State(state): State<AppState>, request: Request, next: Next)
     let grace = Duration::from_secs(state.config.body_read_timeout_secs.max(1));
     let deadline = Duration::from_secs(deadline.max(1));
     let (parts, body) = request.into_parts();
-    match read_whole(body, limit, grace, deadline).await {
+    let expected = declared.map_or(0, |length| length as usize);
+    match read_whole(body, limit, expected, grace, deadline).await {
         Ok(bytes) => {
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await
         }
         Err(Unread::TooLarge) => too_large(),
-        Err(Unread::TooSlow) => ApiError::BodyTimeout(deadline.as_secs()).into_response(),
+        Err(Unread::TooSlow) => ApiError::BodyTimeout {
+            deadline_secs: deadline.as_secs(),
+            grace_secs: grace.as_secs(),
+        }
+        .into_response(),
         Err(Unread::CutOff) => ApiError::BadRequest {
             field: "body".into(),
             message: "the request's body was cut off or malformed; nothing was made: send it again"
@@ -473,15 +460,18 @@ enum Unread {
 }
 
 /// Reads `body` whole: at most `limit` bytes, within `deadline`, and once
-/// past `grace`, at [`MIN_BODY_RATE`] on average at least.
+/// past `grace`, at [`MIN_BODY_RATE`] on average at least. Room for the
+/// `expected` bytes its `Content-Length` declares is made at once, so the
+/// body takes no more memory than was kept for it.
 async fn read_whole(
     mut body: Body,
     limit: usize,
+    expected: usize,
     grace: Duration,
     deadline: Duration,
 ) -> Result<Vec<u8>, Unread> {
     let started = tokio::time::Instant::now();
-    let mut bytes = Vec::new();
+    let mut bytes = Vec::with_capacity(expected);
     loop {
         let left = deadline.saturating_sub(started.elapsed());
         let frame = match tokio::time::timeout(left, body.frame()).await {
@@ -533,6 +523,33 @@ pub async fn security_headers(https: bool, request: Request, next: Next) -> Resp
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn connections_count_in_all_and_per_address_and_a_proxy_only_in_all() {
+        let limits = ConnectionLimits {
+            total: 3,
+            per_address: 2,
+            trusted_proxies: vec!["10.0.0.5/32".parse().unwrap()],
+        };
+        let open = limits.open();
+        let (home, other, proxy): (IpAddr, IpAddr, IpAddr) = (
+            "192.0.2.7".parse().unwrap(),
+            "192.0.2.8".parse().unwrap(),
+            "10.0.0.5".parse().unwrap(),
+        );
+        let first = limits.admit(&open, home).unwrap();
+        let _second = limits.admit(&open, home).unwrap();
+        assert!(limits.admit(&open, home).is_none(), "two from one address");
+        let from_proxy = limits.admit(&open, proxy).unwrap();
+        assert!(
+            limits.admit(&open, other).is_none(),
+            "three in all, refusals not counted"
+        );
+        drop(from_proxy);
+        let _third = limits.admit(&open, proxy).unwrap();
+        drop(first);
+        assert!(limits.admit(&open, other).is_some());
+    }
 
     #[test]
     fn an_ipv6_site_counts_as_one_address_for_connections() {

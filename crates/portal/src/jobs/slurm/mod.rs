@@ -42,8 +42,8 @@
 //! directory; the portal reads a log only as a regular file, never through
 //! a link, since the job's own code may write where its log is. Make
 //! `output_dir` writable only by the user the portal and the jobs run as,
-//! so that no one else can swap an organisation's directory. Metrics are log lines
-//! of `key=value` words with an integer `step`, e.g.
+//! so that no one else can swap an organisation's directory. Metrics are
+//! log lines of `key=value` words with an integer `step`, e.g.
 //! `step=120 loss=0.43 accuracy=0.81`: every other numeric value is a series
 //! of the job's chart, and `total_steps=N` on any line sets the run's
 //! length for the progress bar.
