@@ -36,6 +36,9 @@ pub enum ErrorCode {
     /// The center's storage is full: nothing was made; the same request
     /// succeeds once the center's staff have freed space.
     StorageFull,
+    /// The center has no room just now for what was sent: nothing was
+    /// made; send it again after `Retry-After`.
+    Busy,
     /// The portal failed; retrying later may help.
     Internal,
 }

@@ -18,7 +18,7 @@
 //! header_read_timeout_secs = 20
 //! body_read_timeout_secs = 30
 //! idle_timeout_secs = 60
-//! upload_deadline_secs = 600
+//! upload_deadline_secs = 720
 //! max_connections = 900
 //! max_connections_per_address = 128
 //! trusted_proxies = []                   # e.g. ["10.0.0.5/32"]: the center's nginx
@@ -100,8 +100,8 @@ pub struct Config {
     /// arrived whole within it, and an attachment still arriving after it
     /// must have come at 32 KiB/s on average.
     pub body_read_timeout_secs: u64,
-    /// How long an attachment's body may take to arrive whole (20 MiB in
-    /// 600 s is 280 kbit/s).
+    /// How long an attachment's body may take to arrive whole: 720 s lets
+    /// a whole 20 MiB come at the slowest pace allowed (256 kbit/s).
     pub upload_deadline_secs: u64,
     /// Connections open at once, beyond which new ones are closed at once
     /// (keep it under the process's file descriptor limit).
@@ -181,7 +181,7 @@ impl Default for Config {
             header_read_timeout_secs: 20,
             body_read_timeout_secs: 30,
             idle_timeout_secs: 60,
-            upload_deadline_secs: 600,
+            upload_deadline_secs: 720,
             max_connections: 900,
             max_connections_per_address: 128,
             trusted_proxies: Vec::new(),

@@ -41,7 +41,7 @@ pub enum ApiError {
         "the request's body came too slowly: it must arrive whole within {deadline_secs} s, \
          never pause for {grace_secs} s, and after the first {grace_secs} s come at {rate} KiB/s \
          at least; nothing was made: send it again, on a faster connection for a large file",
-        rate = crate::serving::MIN_BODY_RATE / 1024.0
+        rate = crate::bodies::MIN_BODY_RATE / 1024.0
     )]
     BodyTimeout { deadline_secs: u64, grace_secs: u64 },
     #[error("too many requests; retry in {retry_after_secs} s")]
@@ -50,9 +50,18 @@ pub enum ApiError {
         "too many failed sign-ins for this account; wait {retry_after_secs} s and try again, or ask the center's administrators to reset the password"
     )]
     SignInThrottled { retry_after_secs: u64 },
-    /// A user has as many event streams open as they may.
-    #[error("{0}")]
-    TooManyStreams(String),
+    /// A person has as many of something open at once as they may (event
+    /// streams, bodies being sent).
+    #[error("{message}")]
+    TooManyAtOnce {
+        message: String,
+        retry_after_secs: u64,
+    },
+    /// The portal has no room just now for what was sent: 503.
+    #[error(
+        "the center is receiving many other requests just now; nothing was made: send it again in {retry_after_secs} s"
+    )]
+    Busy { retry_after_secs: u64 },
     #[error(transparent)]
     Db(#[from] DbError),
     #[error("stored data is unreadable: {0}")]
@@ -118,9 +127,10 @@ impl ApiError {
             }
             ApiError::RateLimited { .. }
             | ApiError::SignInThrottled { .. }
-            | ApiError::TooManyStreams(_) => {
+            | ApiError::TooManyAtOnce { .. } => {
                 (StatusCode::TOO_MANY_REQUESTS, ErrorCode::RateLimited)
             }
+            ApiError::Busy { .. } => (StatusCode::SERVICE_UNAVAILABLE, ErrorCode::Busy),
             _ if self.is_storage_full() => {
                 (StatusCode::INSUFFICIENT_STORAGE, ErrorCode::StorageFull)
             }
@@ -156,9 +166,11 @@ impl IntoResponse for ApiError {
         let mut response = (status, axum::Json(body)).into_response();
         let retry_after_secs = match self {
             ApiError::RateLimited { retry_after_secs }
-            | ApiError::SignInThrottled { retry_after_secs } => Some(retry_after_secs),
-            // A stream closes when a window does: try again in a while.
-            ApiError::TooManyStreams(_) => Some(30),
+            | ApiError::SignInThrottled { retry_after_secs }
+            | ApiError::TooManyAtOnce {
+                retry_after_secs, ..
+            }
+            | ApiError::Busy { retry_after_secs } => Some(retry_after_secs),
             _ => None,
         };
         if let Some(retry_after_secs) = retry_after_secs {

@@ -7,9 +7,7 @@
 //! being revoked or its user deactivated, and at shutdown; the client then
 //! reconnects with a fresh token, or is told to sign in again.
 
-use std::collections::HashMap;
 use std::convert::Infallible;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use aicc_api::events::{Collection, EventHint};
@@ -24,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 use crate::AppState;
 use crate::accounts::{Caller, caller_of};
 use crate::error::ApiError;
+use crate::limits::{Held, PerKey};
 use crate::permissions::Action;
 
 /// A change somewhere in the portal.
@@ -68,47 +67,35 @@ impl Events {
 pub const MAX_STREAMS_PER_USER: usize = 8;
 
 /// The open event streams, per user, and the signal that ends them all.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Streams {
-    open: Arc<Mutex<HashMap<i64, usize>>>,
+    open: PerKey<i64>,
     /// Cancelled at shutdown.
     pub closing: CancellationToken,
 }
 
-/// One open stream; dropping it frees its place.
-#[derive(Debug)]
-struct Slot {
-    open: Arc<Mutex<HashMap<i64, usize>>>,
-    user_id: i64,
-}
-
-impl Streams {
-    fn open(&self, user_id: i64) -> Result<Slot, ApiError> {
-        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
-        let count = open.entry(user_id).or_default();
-        if *count >= MAX_STREAMS_PER_USER {
-            return Err(ApiError::TooManyStreams(format!(
-                "this account already has {MAX_STREAMS_PER_USER} event streams open; \
-                 close the app on another machine or stop a script that follows events"
-            )));
+impl Default for Streams {
+    fn default() -> Self {
+        Self {
+            open: PerKey::new(MAX_STREAMS_PER_USER),
+            closing: CancellationToken::new(),
         }
-        *count += 1;
-        Ok(Slot {
-            open: Arc::clone(&self.open),
-            user_id,
-        })
     }
 }
 
-impl Drop for Slot {
-    fn drop(&mut self) {
-        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(count) = open.get_mut(&self.user_id) {
-            *count -= 1;
-            if *count == 0 {
-                open.remove(&self.user_id);
-            }
-        }
+impl Streams {
+    /// A place for one more of `user_id`'s streams, freed when dropped.
+    fn open(&self, user_id: i64) -> Result<Held<i64>, ApiError> {
+        self.open
+            .take(user_id)
+            .ok_or_else(|| ApiError::TooManyAtOnce {
+                message: format!(
+                    "this account already has {MAX_STREAMS_PER_USER} event streams open; \
+                     close the app on another machine or stop a script that follows events"
+                ),
+                // A stream closes when a window does: try again in a while.
+                retry_after_secs: 30,
+            })
     }
 }
 

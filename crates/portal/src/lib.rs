@@ -16,6 +16,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod applications;
+pub mod bodies;
 pub mod catalog;
 pub mod clock;
 pub mod config;
@@ -43,6 +44,7 @@ use tokio::sync::Notify;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::bodies::Bodies;
 use crate::config::{Config, ExecutorConfig};
 use crate::db::Db;
 use crate::events::{Events, Streams};
@@ -61,6 +63,8 @@ pub struct AppState {
     /// The open event streams.
     pub streams: Streams,
     pub limiter: Limiter,
+    /// The memory request bodies are read into.
+    pub bodies: Bodies,
     /// Wakes the scheduler, e.g. after a job was submitted or cancelled.
     pub scheduler_wake: Arc<Notify>,
     /// Where attachment files are kept, by content hash.
@@ -110,6 +114,7 @@ impl Portal {
             state: AppState {
                 db,
                 limiter: Limiter::new(config.requests_per_second, config.sign_ins_per_minute),
+                bodies: Bodies::default(),
                 attachments_dir: config.data_dir.join("attachments"),
                 config: Arc::new(config),
                 events: Events::default(),
@@ -132,7 +137,7 @@ impl Portal {
 
     /// The HTTP routes and the OpenAPI document that describes them.
     pub fn router(&self) -> Router {
-        let (router, api) = api_routes().split_for_parts();
+        let (router, api) = api_routes(&self.state).split_for_parts();
         let document = Arc::new(api);
         let https = self.state.config.tls.is_some();
         router
@@ -144,11 +149,6 @@ impl Portal {
                     async move { axum::Json(document.as_ref().clone()) }
                 }),
             )
-            .layer(axum::middleware::from_fn(idempotency::middleware))
-            .layer(axum::middleware::from_fn_with_state(
-                self.state.clone(),
-                serving::bodies,
-            ))
             .layer(axum::middleware::from_fn_with_state(
                 self.state.clone(),
                 limits::middleware,
@@ -219,10 +219,24 @@ impl Portal {
 }
 
 /// Every route of the API, registered with its OpenAPI description.
-pub fn api_routes() -> OpenApiRouter<AppState> {
+/// Bodies are read (and fingerprinted for idempotency) only on these
+/// routes, once a route is found: a write to no route is answered 404
+/// unread. An attachment is read only once its sender may add it.
+pub fn api_routes(state: &AppState) -> OpenApiRouter<AppState> {
+    let read_bodies = || {
+        (
+            axum::middleware::from_fn_with_state(state.clone(), bodies::middleware),
+            axum::middleware::from_fn(idempotency::middleware),
+        )
+    };
     let uploads = OpenApiRouter::new()
         .routes(routes!(applications::upload))
-        .layer(DefaultBodyLimit::max(serving::UPLOAD_BODY));
+        .route_layer(read_bodies())
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            applications::before_upload,
+        ))
+        .layer(DefaultBodyLimit::max(bodies::UPLOAD_BODY));
     OpenApiRouter::with_openapi(openapi::document())
         .routes(routes!(accounts::sign_in))
         .routes(routes!(accounts::refresh))
@@ -262,6 +276,7 @@ pub fn api_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(jobs::pools))
         .routes(routes!(jobs::quota))
         .routes(routes!(events::stream))
-        .layer(DefaultBodyLimit::max(serving::JSON_BODY))
+        .route_layer(read_bodies())
+        .layer(DefaultBodyLimit::max(bodies::JSON_BODY))
         .merge(uploads)
 }

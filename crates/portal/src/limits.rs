@@ -16,8 +16,8 @@
 //!   the account has signed in from, so someone guessing elsewhere cannot
 //!   lock its owner out. Unknown e-mails are throttled alike, so the
 //!   throttle tells nobody which exist.
-//! - Password hashing runs on at most as many threads as there are cores,
-//!   so a flood of sign-ins queues instead of starving every other request.
+//! - No more passwords are hashed at once than there are cores, so a
+//!   flood of sign-ins queues instead of starving every other request.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::Hash;
@@ -32,7 +32,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
-use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio::sync::Semaphore;
 
 use crate::AppState;
 use crate::accounts::{Resolved, caller_from_headers};
@@ -53,12 +53,6 @@ const KNOWN_ADDRESSES_KEPT: Duration = Duration::from_secs(30 * 24 * 3600);
 /// The longest an account waits between sign-in attempts.
 pub const LONGEST_WAIT: Duration = Duration::from_secs(15 * 60);
 
-/// The memory the portal keeps for request bodies being read, in bytes:
-/// a dozen attachments, or hundreds of JSON bodies.
-const BODY_MEMORY: usize = 256 * 1024 * 1024;
-/// Attachments one person may be sending at once.
-pub const UPLOADS_PER_PERSON: usize = 2;
-
 /// The routes that hash a password: limited per address like sign-ins.
 const PASSWORD_ROUTES: &[&str] = &["/v1/auth/token", "/v1/auth/invitations/accept"];
 
@@ -69,8 +63,6 @@ pub struct Limiter {
     sign_ins: Arc<DefaultKeyedRateLimiter<IpAddr>>,
     accounts: Arc<Mutex<HashMap<String, Account>>>,
     hashing: Arc<Semaphore>,
-    body_memory: Arc<Semaphore>,
-    uploading: PerKey<i64>,
 }
 
 /// What the throttle remembers of one account's sign-ins.
@@ -138,8 +130,6 @@ impl Limiter {
             sign_ins: Arc::new(RateLimiter::keyed(Quota::per_minute(sign_ins))),
             accounts: Arc::new(Mutex::new(HashMap::new())),
             hashing: Arc::new(Semaphore::new(cores)),
-            body_memory: Arc::new(Semaphore::new(BODY_MEMORY)),
-            uploading: PerKey::new(UPLOADS_PER_PERSON),
         }
     }
 
@@ -237,29 +227,23 @@ impl Limiter {
         account.last_seen = now;
     }
 
-    /// Runs password hashing off the async runtime, at most one per core.
-    /// `None` if the work could not run to its end.
+    /// Runs password hashing off the async runtime, no more hashes at once
+    /// than the machine has cores. A hash holds its core to its end, also
+    /// when the client that asked for it has hung up: a crowd that asks and
+    /// leaves queues like one that waits. `None` if the work could not run
+    /// to its end.
     pub async fn hashing<T: Send + 'static>(
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Option<T> {
-        let _permit = self.hashing.acquire().await.ok()?;
-        tokio::task::spawn_blocking(work).await.ok()
-    }
-
-    /// Memory to read a body of `bytes` into, once it is free.
-    pub async fn body_memory(&self, bytes: usize) -> Option<OwnedSemaphorePermit> {
-        let bytes = u32::try_from(bytes.min(BODY_MEMORY)).ok()?;
-        Arc::clone(&self.body_memory)
-            .acquire_many_owned(bytes)
-            .await
-            .ok()
-    }
-
-    /// Leave for `person` to send one more attachment, while they send
-    /// fewer than [`UPLOADS_PER_PERSON`].
-    pub fn upload_slot(&self, person: i64) -> Option<Held<i64>> {
-        self.uploading.take(person)
+        let permit = Arc::clone(&self.hashing).acquire_owned().await.ok()?;
+        tokio::task::spawn_blocking(move || {
+            let done = work();
+            drop(permit);
+            done
+        })
+        .await
+        .ok()
     }
 
     fn accounts(&self) -> std::sync::MutexGuard<'_, HashMap<String, Account>> {
@@ -586,18 +570,35 @@ mod tests {
         assert!(limiter.sign_in_attempt("li@demo.aicc", HOME).is_err());
     }
 
-    #[test]
-    fn a_person_sends_two_attachments_at_once_and_a_third_when_one_is_done() {
+    #[tokio::test]
+    async fn a_hash_holds_its_core_after_its_client_has_hung_up() {
         let limiter = Limiter::new(10, 10);
-        let first = limiter.upload_slot(7).unwrap();
-        let _second = limiter.upload_slot(7).unwrap();
-        assert!(limiter.upload_slot(7).is_none());
-        assert!(
-            limiter.upload_slot(8).is_some(),
-            "someone else is not held up"
+        let cores = limiter.hashing.available_permits();
+        let (started, has_started) = std::sync::mpsc::channel();
+        let (finish, may_finish) = std::sync::mpsc::channel::<()>();
+        let asked = limiter.hashing(move || {
+            started.send(()).unwrap();
+            may_finish.recv().unwrap();
+        });
+        let mut asked = Box::pin(asked);
+        let poll = tokio::time::timeout(Duration::from_millis(50), &mut asked).await;
+        assert!(poll.is_err(), "the hash is still running");
+        has_started.recv().unwrap();
+        // The client hangs up: its request's future is dropped.
+        drop(asked);
+        assert_eq!(
+            limiter.hashing.available_permits(),
+            cores - 1,
+            "the hash still running holds its core"
         );
-        drop(first);
-        assert!(limiter.upload_slot(7).is_some());
+        finish.send(()).unwrap();
+        for _ in 0..100 {
+            if limiter.hashing.available_permits() == cores {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        panic!("the hash's core was not given back when it ended");
     }
 
     #[test]

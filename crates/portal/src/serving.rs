@@ -6,17 +6,8 @@
 //!   with no request open is closed after `idle_timeout_secs`, HTTP/2
 //!   included. Slowloris, slow bodies and idle connections hold no file
 //!   descriptor for long.
-//! - A request's body must arrive whole in time ([`bodies`]): within
-//!   `body_read_timeout_secs`, or `upload_deadline_secs` for an
-//!   attachment, and once past `body_read_timeout_secs`, at
-//!   [`MIN_BODY_RATE`] on average; otherwise 408.
-//!   A body larger than its route takes (4 KiB for sign-in and sessions,
-//!   1 MiB of JSON, an attachment's 20 MiB) is refused by its
-//!   `Content-Length` before a byte is read, or as soon as it passes the
-//!   limit. Bodies are read only from who may send them, into memory the
-//!   portal keeps for bodies, two attachments a person at once: a crowd
-//!   of large or slow bodies cannot fill the portal's memory or keep
-//!   others' uploads out.
+//! - A request's body must arrive whole, in time and within its route's
+//!   size, into memory the portal keeps for bodies: [`crate::bodies`].
 //! - At most `max_connections` are open at once, and
 //!   `max_connections_per_address` from one address (an IPv6 site's
 //!   whole /48; a trusted proxy excepted); beyond, a new connection is
@@ -33,16 +24,14 @@ use std::pin::pin;
 use std::sync::Arc;
 use std::time::Duration;
 
-use aicc_api::applications::MAX_ATTACHMENT_BYTES;
 use anyhow::Context as _;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{HeaderValue, Method, header};
+use axum::extract::{ConnectInfo, Request};
+use axum::http::{HeaderValue, header};
 use axum::middleware::Next;
-use axum::response::{IntoResponse as _, Response};
+use axum::response::Response;
 use http_body_util::BodyExt as _;
-use hyper::body::Body as _;
 use hyper::body::Incoming;
 use hyper::server::conn::{http1, http2};
 use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
@@ -57,10 +46,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tower::ServiceExt as _;
 
-use crate::AppState;
-use crate::accounts::Resolved;
 use crate::config::TlsConfig;
-use crate::error::ApiError;
 use crate::limits::{Held, PerKey};
 
 /// How long requests in flight may take to finish at shutdown.
@@ -346,157 +332,6 @@ impl OpenRequest {
 impl Drop for OpenRequest {
     fn drop(&mut self) {
         self.0.send_modify(|open| *open = open.saturating_sub(1));
-    }
-}
-
-/// The largest body of a route under `/v1/auth/`: a sign-in, a refresh
-/// token, an invitation's code and password.
-pub const AUTH_BODY: usize = 4 * 1024;
-/// The largest JSON body of any other route.
-pub const JSON_BODY: usize = 1024 * 1024;
-/// The largest attachment upload: the file and room for nothing else.
-pub const UPLOAD_BODY: usize = MAX_ATTACHMENT_BYTES;
-/// A body still arriving after `body_read_timeout_secs` must have come at
-/// least this fast on average (bytes a second: 256 kbit/s), or it is cut
-/// off: a body dribbled in holds its memory and its upload for no longer.
-pub const MIN_BODY_RATE: f64 = 32.0 * 1024.0;
-
-/// How long a body waits for memory to be read into, or for one of its
-/// sender's uploads to finish.
-const QUEUE_WAIT: Duration = Duration::from_secs(5);
-
-/// The middleware that reads a request's whole body before its handler
-/// runs, within its route's size, time and pace, in memory the portal
-/// keeps for bodies (`limits`). Only bodies someone may send are read: a
-/// write's, signed in, or one under `/v1/auth/`; any other is left to its
-/// handler, which answers without reading it (401 for a write anonymous).
-pub async fn bodies(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let writes = matches!(
-        *request.method(),
-        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
-    );
-    let path = request.uri().path();
-    let auth = path.starts_with("/v1/auth/");
-    let caller = match request.extensions().get::<Resolved>() {
-        Some(Resolved(Some(caller))) => Some(caller.user_id),
-        _ => None,
-    };
-    if !writes || request.body().is_end_stream() || (caller.is_none() && !auth) {
-        return next.run(request).await;
-    }
-    let upload = request.method() == Method::POST
-        && path.starts_with("/v1/applications/")
-        && path.ends_with("/attachments");
-    let (limit, deadline) = if auth {
-        (AUTH_BODY, state.config.body_read_timeout_secs)
-    } else if upload {
-        (UPLOAD_BODY, state.config.upload_deadline_secs)
-    } else {
-        (JSON_BODY, state.config.body_read_timeout_secs)
-    };
-    let too_large = || {
-        ApiError::PayloadTooLarge(format!(
-            "the body is larger than this request takes ({} KiB at most)",
-            limit / 1024
-        ))
-        .into_response()
-    };
-    let declared = request
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|length| length.to_str().ok()?.parse::<u64>().ok());
-    if declared.is_some_and(|length| length > limit as u64) {
-        return too_large();
-    }
-    let busy = || {
-        ApiError::RateLimited {
-            retry_after_secs: QUEUE_WAIT.as_secs(),
-        }
-        .into_response()
-    };
-    let _sending = match (upload, caller) {
-        (true, Some(person)) => match state.limiter.upload_slot(person) {
-            Some(slot) => Some(slot),
-            None => return busy(),
-        },
-        _ => None,
-    };
-    let room = declared.map_or(limit, |length| length as usize);
-    let Ok(Some(_memory)) = tokio::time::timeout(QUEUE_WAIT, state.limiter.body_memory(room)).await
-    else {
-        return busy();
-    };
-    let grace = Duration::from_secs(state.config.body_read_timeout_secs.max(1));
-    let deadline = Duration::from_secs(deadline.max(1));
-    let (parts, body) = request.into_parts();
-    let expected = declared.map_or(0, |length| length as usize);
-    match read_whole(body, limit, expected, grace, deadline).await {
-        Ok(bytes) => {
-            next.run(Request::from_parts(parts, Body::from(bytes)))
-                .await
-        }
-        Err(Unread::TooLarge) => too_large(),
-        Err(Unread::TooSlow) => ApiError::BodyTimeout {
-            deadline_secs: deadline.as_secs(),
-            grace_secs: grace.as_secs(),
-        }
-        .into_response(),
-        Err(Unread::CutOff) => ApiError::BadRequest {
-            field: "body".into(),
-            message: "the request's body was cut off or malformed; nothing was made: send it again"
-                .into(),
-        }
-        .into_response(),
-    }
-}
-
-/// Why a body was not read.
-enum Unread {
-    TooLarge,
-    /// It paused too long, came too slowly or not within its deadline.
-    TooSlow,
-    /// The client hung up, or the body was not valid HTTP.
-    CutOff,
-}
-
-/// Reads `body` whole: at most `limit` bytes, within `deadline`, and once
-/// past `grace`, at [`MIN_BODY_RATE`] on average at least. Room for the
-/// `expected` bytes its `Content-Length` declares is made at once, so the
-/// body takes no more memory than was kept for it.
-async fn read_whole(
-    mut body: Body,
-    limit: usize,
-    expected: usize,
-    grace: Duration,
-    deadline: Duration,
-) -> Result<Vec<u8>, Unread> {
-    let started = tokio::time::Instant::now();
-    let mut bytes = Vec::with_capacity(expected);
-    loop {
-        let left = deadline.saturating_sub(started.elapsed());
-        let frame = match tokio::time::timeout(left, body.frame()).await {
-            Err(_) => return Err(Unread::TooSlow),
-            Ok(None) => return Ok(bytes),
-            Ok(Some(Err(e))) => {
-                let paused = e.into_inner().is::<tower_http::timeout::TimeoutError>();
-                return Err(if paused {
-                    Unread::TooSlow
-                } else {
-                    Unread::CutOff
-                });
-            }
-            Ok(Some(Ok(frame))) => frame,
-        };
-        if let Ok(data) = frame.into_data() {
-            if bytes.len() + data.len() > limit {
-                return Err(Unread::TooLarge);
-            }
-            bytes.extend_from_slice(&data);
-        }
-        let elapsed = started.elapsed();
-        if elapsed > grace && (bytes.len() as f64) < MIN_BODY_RATE * elapsed.as_secs_f64() {
-            return Err(Unread::TooSlow);
-        }
     }
 }
 

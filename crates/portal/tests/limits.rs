@@ -1,6 +1,7 @@
 //! What one caller can make the portal do to everyone else, tried as an
-//! attacker would: bodies larger than their route takes or dribbled in a
-//! byte at a time, crowds of connections from one address, sign-in
+//! attacker would: bodies larger than their route takes, dribbled in a
+//! byte at a time, announced and never sent, or sent where they may not
+//! go; crowds of connections from one address, sign-in
 //! guesses sent all at once, a center's reverse proxy that makes every
 //! partner one address.
 
@@ -300,17 +301,75 @@ async fn an_anonymous_body_is_not_read_before_it_is_refused() {
     assert_eq!(answer.as_deref(), Some("HTTP/1.1 401 Unauthorized"));
 }
 
-/// Starts an attachment upload that announces `length` bytes and sends
-/// only its first; returns the connection, held open.
-async fn slow_upload(server: &Server, token: &str, application: &str) -> TcpStream {
+/// The first answer on `connection` as text, headers and what of its
+/// body has come, read for at most `within`.
+async fn answer(connection: &mut TcpStream, within: Duration) -> String {
+    let mut answer = Vec::new();
+    let _ = tokio::time::timeout(within, async {
+        let mut chunk = [0u8; 4096];
+        while !answer.ends_with(b"}") {
+            match connection.read(&mut chunk).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => answer.extend_from_slice(&chunk[..n]),
+            }
+        }
+    })
+    .await;
+    String::from_utf8_lossy(&answer).into_owned()
+}
+
+/// Starts a write that announces `length` bytes and sends only `first`;
+/// returns the connection, held open.
+async fn slow_write(
+    server: &Server,
+    token: &str,
+    path: &str,
+    length: usize,
+    first: &str,
+) -> TcpStream {
     let mut connection = TcpStream::connect(address(server)).await.unwrap();
     let head = format!(
-        "POST /v1/applications/{application}/attachments?file_name=plan.pdf HTTP/1.1\r\n\
-         Host: portal\r\nAuthorization: Bearer {token}\r\n\
-         Content-Type: application/octet-stream\r\nContent-Length: 5000000\r\n\r\n%PDF-"
+        "POST {path} HTTP/1.1\r\nHost: portal\r\nAuthorization: Bearer {token}\r\n\
+         Content-Type: application/octet-stream\r\nContent-Length: {length}\r\n\r\n{first}"
     );
     connection.write_all(head.as_bytes()).await.unwrap();
     connection
+}
+
+/// Starts an attachment upload that announces 5 MB and sends only its
+/// first bytes; returns the connection, held open.
+async fn slow_upload(server: &Server, token: &str, application: &str) -> TcpStream {
+    let path = format!("/v1/applications/{application}/attachments?file_name=plan.pdf");
+    slow_write(server, token, &path, 5_000_000, "%PDF-").await
+}
+
+/// A new draft application of `token`'s organisation.
+async fn draft(server: &Server, token: &str) -> String {
+    let (status, draft) = server
+        .call(
+            Method::POST,
+            "/v1/applications",
+            Some(token),
+            Some(aicc_e2e::fixtures::application_form()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{draft}");
+    draft["id"].as_str().unwrap().to_owned()
+}
+
+async fn attach(server: &Server, token: &str, application: &str) -> StatusCode {
+    server
+        .http
+        .post(format!(
+            "{}/v1/applications/{application}/attachments?file_name=plan.pdf",
+            server.url
+        ))
+        .bearer_auth(token)
+        .body(aicc_e2e::fixtures::PDF)
+        .send()
+        .await
+        .unwrap()
+        .status()
 }
 
 #[tokio::test]
@@ -319,39 +378,125 @@ async fn a_person_sends_two_attachments_at_once_and_others_are_not_held_up() {
     let server = Server::start(config(&dir)).await;
     let outsider = server.token("member@other.aicc").await;
     let admin = server.token("partner@demo.aicc").await;
-    let (_, draft) = server
-        .call(
-            Method::POST,
-            "/v1/applications",
-            Some(&admin),
-            Some(aicc_e2e::fixtures::application_form()),
-        )
-        .await;
-    let id = draft["id"].as_str().unwrap().to_owned();
+    let theirs = draft(&server, &outsider).await;
+    let ours = draft(&server, &admin).await;
     let _held = [
-        slow_upload(&server, &outsider, "app_none").await,
-        slow_upload(&server, &outsider, "app_none").await,
+        slow_upload(&server, &outsider, &theirs).await,
+        slow_upload(&server, &outsider, &theirs).await,
     ];
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let mut third = slow_upload(&server, &outsider, "app_none").await;
-    assert_eq!(
-        status_line(&mut third, Duration::from_secs(5))
-            .await
-            .as_deref(),
-        Some("HTTP/1.1 429 Too Many Requests")
+    let mut third = slow_upload(&server, &outsider, &theirs).await;
+    let refused = answer(&mut third, Duration::from_secs(5)).await;
+    assert!(
+        refused.starts_with("HTTP/1.1 429 Too Many Requests"),
+        "{refused}"
     );
-    let response = server
-        .http
-        .post(format!(
-            "{}/v1/applications/{id}/attachments?file_name=plan.pdf",
-            server.url
-        ))
-        .bearer_auth(&admin)
-        .body(aicc_e2e::fixtures::PDF)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
+    assert!(
+        refused.contains("already sending 2 attachments"),
+        "the refusal names the rule: {refused}"
+    );
+    assert_eq!(attach(&server, &admin, &ours).await, StatusCode::CREATED);
+}
+
+#[tokio::test]
+async fn one_account_cannot_hold_the_memory_everyone_sends_bodies_into() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(Config {
+        requests_per_second: 1000,
+        max_connections_per_address: 400,
+        ..config(&dir)
+    })
+    .await;
+    // A read-only token, which may write nothing, and 300 bodies that
+    // each announce a megabyte and send one byte: more than all the
+    // memory the portal keeps for bodies, were it taken as announced.
+    let engineer = server.token("engineer@demo.aicc").await;
+    let (status, made) = server
+        .call(
+            Method::POST,
+            "/v1/auth/personal-tokens",
+            Some(&engineer),
+            Some(json!({"name": "dashboard"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    let read_only = made["token"].as_str().unwrap().to_owned();
+    let mut held = Vec::new();
+    for _ in 0..300 {
+        held.push(slow_write(&server, &read_only, "/v1/jobs", 1024 * 1024, "{").await);
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+
+    // Someone else's attachment and JSON write go through, at once.
+    let admin = server.token("partner@demo.aicc").await;
+    let started = Instant::now();
+    let ours = draft(&server, &admin).await;
+    assert_eq!(attach(&server, &admin, &ours).await, StatusCode::CREATED);
+    assert!(started.elapsed() < Duration::from_secs(3));
+
+    // Beyond the few bodies a person may send at once, each is refused
+    // at once, saying why.
+    let mut refused = 0;
+    for connection in &mut held {
+        let answer = answer(connection, Duration::from_millis(100)).await;
+        if answer.starts_with("HTTP/1.1 429") {
+            assert!(answer.contains("already sending 8 requests"), "{answer}");
+            refused += 1;
+        }
+    }
+    assert_eq!(refused, 300 - aicc_portal::bodies::BODIES_PER_PERSON);
+}
+
+#[tokio::test]
+async fn a_body_is_not_read_for_a_route_that_does_not_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let token = server.token("partner@demo.aicc").await;
+    let mut connection = slow_write(&server, &token, "/v1/nothing-here", 1_000_000, "{").await;
+    let answer = status_line(&mut connection, Duration::from_secs(5)).await;
+    assert_eq!(answer.as_deref(), Some("HTTP/1.1 404 Not Found"));
+}
+
+#[tokio::test]
+async fn an_attachment_is_refused_unread_when_its_sender_may_not_add_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let admin = server.token("partner@demo.aicc").await;
+    let ours = draft(&server, &admin).await;
+    let (_, made) = server
+        .call(
+            Method::POST,
+            "/v1/auth/personal-tokens",
+            Some(&admin),
+            Some(json!({"name": "dashboard"})),
+        )
+        .await;
+    let read_only = made["token"].as_str().unwrap().to_owned();
+    let outsider = server.token("member@other.aicc").await;
+    let reviewer = server.token("reviewer@demo.aicc").await;
+    // Each announces 5 MB and sends five bytes: answered before the rest,
+    // which a portal that read first would wait 30 s for.
+    for (who, token, expected) in [
+        ("another organisation's member", &outsider, "404"),
+        ("a center reviewer", &reviewer, "403"),
+        ("a read-only token", &read_only, "403"),
+        ("anyone, to no application", &admin, "404"),
+    ] {
+        let application = if who.starts_with("anyone") {
+            "app_none"
+        } else {
+            &ours
+        };
+        let mut connection = slow_upload(&server, token, application).await;
+        let answer = status_line(&mut connection, Duration::from_secs(5)).await;
+        assert!(
+            answer
+                .as_deref()
+                .is_some_and(|line| line.starts_with(&format!("HTTP/1.1 {expected}"))),
+            "{who}: {answer:?}"
+        );
+    }
+    assert_eq!(attach(&server, &admin, &ours).await, StatusCode::CREATED);
 }
 
 #[tokio::test]

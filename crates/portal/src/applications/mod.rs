@@ -15,8 +15,9 @@ use aicc_api::events::Collection;
 use aicc_api::sync::{ChangePage, ChangesQuery};
 use atomic_write_file::AtomicWriteFile;
 use axum::Json;
-use axum::extract::State;
+use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
@@ -328,6 +329,33 @@ pub async fn changes(
 pub struct UploadQuery {
     /// The file's name as the user picked it.
     pub file_name: Option<String>,
+}
+
+/// Before an attachment's body is read: it is sent to an application its
+/// sender may add to, and they are sending fewer than
+/// [`UPLOADS_PER_PERSON`](crate::bodies::UPLOADS_PER_PERSON) already.
+/// Refused here, 20 MiB are never read; [`upload`] asks again, in its
+/// transaction, once they have arrived.
+pub async fn before_upload(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let may = state
+        .db
+        .read(move |conn| {
+            let caller = caller.now(conn)?;
+            visible(conn, &caller, &id)?;
+            caller.may(Action::EditApplication)
+        })
+        .await;
+    let sending = may.and_then(|()| state.bodies.upload_slot(caller.user_id));
+    match sending {
+        Ok(_sending) => next.run(request).await,
+        Err(refused) => refused.into_response(),
+    }
 }
 
 /// `POST /v1/applications/{id}/attachments?file_name=…`: the file as the
