@@ -124,6 +124,15 @@ mod tests {
              export const MIN_PASSWORD_CHARS = {};\n",
             aicc_api::members::MIN_PASSWORD_CHARS
         ));
+        let ended: Vec<JobState> = JobState::ALL
+            .into_iter()
+            .filter(|state| state.is_final())
+            .collect();
+        out.push_str(&format!(
+            "\n/** The states in which a job has ended (`JobState::is_final`). */\n\
+             export const FINAL_JOB_STATES: readonly JobState[] = {};\n",
+            serde_json::to_string(&ended).unwrap_or_default()
+        ));
         out
     }
 

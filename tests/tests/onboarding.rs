@@ -107,7 +107,7 @@ async fn an_application_is_submitted_with_its_licence_and_its_approval_is_notifi
     let sent = recorder
         .wait_for("Weld seam inspection", std::time::Duration::from_secs(30))
         .await?;
-    assert_eq!(sent.summary, "Partner application: approved");
+    assert_eq!(sent.summary, "Application approved");
     screenshot(&app, &env, "application-approved-en").await?;
     app.close().await?;
     Ok(())

@@ -107,7 +107,7 @@ async fn a_training_request_runs_and_its_end_is_notified_once() -> anyhow::Resul
     let sent = recorder
         .wait_for("qwen3 lora e2e", Duration::from_secs(30))
         .await?;
-    assert_eq!(sent.summary, "Training job finished");
+    assert_eq!(sent.summary, "Training job succeeded");
     find(&app, "[data-testid=unread]").await?;
 
     // Clicking the notification brings the window up on the job, read.

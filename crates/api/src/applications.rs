@@ -170,6 +170,19 @@ pub enum ApplicationState {
 }
 
 impl ApplicationState {
+    /// Every state, in the order of an application's life.
+    pub const ALL: [ApplicationState; 9] = [
+        ApplicationState::Draft,
+        ApplicationState::Submitted,
+        ApplicationState::UnderReview,
+        ApplicationState::ChangesRequested,
+        ApplicationState::Approved,
+        ApplicationState::Rejected,
+        ApplicationState::Adapting,
+        ApplicationState::Certified,
+        ApplicationState::Withdrawn,
+    ];
+
     /// The name stored and sent on the wire.
     pub fn as_str(self) -> &'static str {
         use ApplicationState::*;
@@ -188,20 +201,7 @@ impl ApplicationState {
 
     /// The inverse of [`ApplicationState::as_str`].
     pub fn parse(s: &str) -> Option<Self> {
-        use ApplicationState::*;
-        [
-            Draft,
-            Submitted,
-            UnderReview,
-            ChangesRequested,
-            Approved,
-            Rejected,
-            Adapting,
-            Certified,
-            Withdrawn,
-        ]
-        .into_iter()
-        .find(|state| state.as_str() == s)
+        Self::ALL.into_iter().find(|state| state.as_str() == s)
     }
 
     /// Whether the applicant may still edit the form.

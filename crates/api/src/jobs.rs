@@ -243,6 +243,18 @@ pub enum JobState {
 }
 
 impl JobState {
+    /// Every state, in the order of a job's life.
+    pub const ALL: [JobState; 8] = [
+        JobState::Submitted,
+        JobState::Rejected,
+        JobState::Queued,
+        JobState::Running,
+        JobState::Cancelling,
+        JobState::Succeeded,
+        JobState::Failed,
+        JobState::Cancelled,
+    ];
+
     /// The name stored and sent on the wire.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -259,15 +271,12 @@ impl JobState {
 
     /// The inverse of [`JobState::as_str`].
     pub fn parse(s: &str) -> Option<Self> {
-        use JobState::*;
-        [
-            Submitted, Rejected, Queued, Running, Cancelling, Succeeded, Failed, Cancelled,
-        ]
-        .into_iter()
-        .find(|state| state.as_str() == s)
+        Self::ALL.into_iter().find(|state| state.as_str() == s)
     }
 
-    /// Whether the job has ended for good.
+    /// Whether the job has ended for good: what "ended" means everywhere
+    /// (its end time, its log closed, the partner told, the UI's live
+    /// parts stopped). A rejected job has ended too.
     pub fn is_final(self) -> bool {
         matches!(
             self,
@@ -565,13 +574,12 @@ mod tests {
     #[test]
     fn job_states_round_trip_and_only_ends_are_final() {
         use JobState::*;
-        for state in [
-            Submitted, Rejected, Queued, Running, Cancelling, Succeeded, Failed, Cancelled,
-        ] {
+        for state in JobState::ALL {
             assert_eq!(JobState::parse(state.as_str()), Some(state));
             assert_eq!(serde_json::to_value(state).unwrap(), state.as_str());
         }
         assert!(Succeeded.is_final() && Failed.is_final() && Cancelled.is_final());
+        assert!(Rejected.is_final() && !Submitted.is_final());
         assert!(!Running.is_final() && !Cancelling.is_final() && !Queued.is_final());
     }
 }

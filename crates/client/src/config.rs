@@ -178,6 +178,21 @@ impl Default for Preferences {
 }
 
 impl Preferences {
+    /// The language the app speaks, `en` or `zh-CN`: the user's choice, or
+    /// the OS's (`os_locale`, e.g. `zh_CN.UTF-8`) with `system`, as the UI
+    /// chooses its own (`ui/src/i18n/index.ts`).
+    pub fn speaks(&self, os_locale: Option<&str>) -> &'static str {
+        let requested = match self.language.as_str() {
+            "system" => os_locale.unwrap_or_default(),
+            chosen => chosen,
+        };
+        if requested.to_lowercase().starts_with("zh") {
+            "zh-CN"
+        } else {
+            "en"
+        }
+    }
+
     /// Refuses values the app does not know, naming the field.
     pub fn check(&self) -> Result<()> {
         if !["system", "en", "zh-CN"].contains(&self.language.as_str()) {

@@ -36,11 +36,7 @@ pub fn apply_page(conn: &mut Connection, page: &ChangePage<Job>, now: &str) -> R
             continue;
         };
         let before = upsert(&tx, *rev, item)?;
-        let ended = matches!(
-            item.state,
-            JobState::Succeeded | JobState::Failed | JobState::Cancelled
-        );
-        if !first && ended && before != Some(item.state) {
+        if !first && item.state.is_final() && before != Some(item.state) {
             notifications::record(
                 &tx,
                 COLLECTION,
@@ -132,4 +128,77 @@ fn may_cancel(standing: Option<&Standing>, job: &Job) -> Option<bool> {
             .eq_ignore_ascii_case(&standing.account.email);
         standing.may.contains(&Action::to_cancel(own))
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use aicc_api::jobs::{JobRequest, Priority};
+
+    use super::*;
+    use crate::store::Store;
+
+    fn job(state: JobState) -> Job {
+        Job {
+            id: "job_1".into(),
+            request: JobRequest {
+                name: "Weld seam LoRA".into(),
+                base_model: None,
+                custom_image: Some("swr.example/robotics/train:1".into()),
+                dataset_uri: "obs://robotics/welds".into(),
+                pool_id: "atlas-800t-a2".into(),
+                nodes: 1,
+                npus_per_node: 1,
+                max_hours: 1.0,
+                hyperparameters: Default::default(),
+                priority: Priority::Normal,
+                note: String::new(),
+            },
+            state,
+            reason: None,
+            step: 0,
+            total_steps: 0,
+            npu_hours_used: 0.0,
+            unknown_since: None,
+            submitted_by: "partner@demo.aicc".into(),
+            timeline: Vec::new(),
+            artifacts: Vec::new(),
+            created_at: "2026-12-01T08:00:00Z".into(),
+            updated_at: "2026-12-01T08:00:00Z".into(),
+        }
+    }
+
+    fn apply(store: &Store, rev: u64, state: JobState) {
+        let page = ChangePage {
+            changes: vec![Change::Upsert {
+                rev,
+                item: job(state),
+            }],
+            next: rev,
+            more: false,
+            remaining: 0,
+        };
+        store
+            .blocking(|c| apply_page(c, &page, "2026-12-01T09:00:00Z"))
+            .unwrap();
+    }
+
+    #[test]
+    fn a_job_reaching_any_end_is_news_once_and_no_other_state_is() {
+        for state in JobState::ALL {
+            let dir = tempfile::tempdir().unwrap();
+            let store = Store::open(&dir.path().join("store.sqlite3")).unwrap();
+            apply(&store, 1, JobState::Submitted);
+            apply(&store, 2, JobState::Running);
+            apply(&store, 3, state);
+            apply(&store, 4, state);
+            let inbox = store.blocking(|c| notifications::inbox(c, 10)).unwrap();
+            let told: Vec<&str> = inbox.iter().map(|n| n.state.as_str()).collect();
+            let expected: &[&str] = if state.is_final() {
+                &[state.as_str()]
+            } else {
+                &[]
+            };
+            assert_eq!(told, expected, "a job that became {}", state.as_str());
+        }
+    }
 }

@@ -12,6 +12,7 @@ pub mod accounts;
 pub mod applications;
 pub mod catalog;
 pub mod center;
+pub mod clock;
 pub mod config;
 pub mod drafts;
 pub mod error;

@@ -1,14 +1,43 @@
-//! What deserves the user's attention: one of their jobs ending (succeeded,
-//! failed, cancelled) or one of their applications changing state. Decided
-//! while sync applies a page, exactly once per item and state (a unique
-//! key), remembered across restarts, and never for the history that arrives
-//! on an account's very first sync. The shell shows each one once as an OS
-//! notification and keeps them in the in-app inbox.
+//! What deserves the user's attention: one of their jobs ending
+//! ([`JobState::is_final`](aicc_api::jobs::JobState::is_final)) or one of
+//! their applications changing state. Decided while sync applies a page,
+//! exactly once per item and state (a unique key), remembered across
+//! restarts, and never for the history that arrives on an account's very
+//! first sync. The in-app inbox keeps them all; the shell shows each once
+//! as an OS notification ([`Notification::desktop`]) if the user wants
+//! that kind, in the words the inbox uses: both read the UI's catalogues.
+
+use std::sync::LazyLock;
 
 use rusqlite::{Connection, params};
 use serde::Serialize;
 
+use crate::config::Preferences;
 use crate::error::Result;
+
+/// The UI's message catalogues, by the language each speaks.
+const CATALOGUES: [(&str, &str); 2] = [
+    ("en", include_str!("../../../ui/src/i18n/en.json")),
+    ("zh-CN", include_str!("../../../ui/src/i18n/zh-CN.json")),
+];
+
+static WORDS: LazyLock<Vec<(&'static str, serde_json::Value)>> = LazyLock::new(|| {
+    CATALOGUES
+        .iter()
+        .map(|(language, text)| (*language, serde_json::from_str(text).unwrap_or_default()))
+        .collect()
+});
+
+/// The catalogue's words at `path` in `language`, else in English.
+fn words(language: &str, path: &[&str]) -> Option<&'static str> {
+    let find = |language: &str| {
+        let (_, catalogue) = WORDS.iter().find(|(l, _)| *l == language)?;
+        path.iter()
+            .try_fold(catalogue, |node, key| node.get(key))?
+            .as_str()
+    };
+    find(language).or_else(|| find("en"))
+}
 
 /// One entry of the inbox.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
@@ -24,6 +53,41 @@ pub struct Notification {
     pub title: String,
     pub created_at: String,
     pub read: bool,
+}
+
+/// What an OS notification shows, and the route its click opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Desktop {
+    /// What happened, e.g. "Training job failed" or "训练任务失败".
+    pub title: String,
+    /// The job's or solution's name.
+    pub body: String,
+    /// The page it is about, e.g. `/jobs/job_…`.
+    pub route: String,
+}
+
+impl Notification {
+    /// The OS notification for it, in the language the app speaks
+    /// (`os_locale` when the user chose none), or `None` when the user
+    /// does not want that kind shown.
+    pub fn desktop(&self, preferences: &Preferences, os_locale: Option<&str>) -> Option<Desktop> {
+        let wanted = if self.collection == crate::jobs::COLLECTION {
+            preferences.notify_jobs
+        } else {
+            preferences.notify_applications
+        };
+        if !wanted {
+            return None;
+        }
+        let language = preferences.speaks(os_locale);
+        let title = words(language, &["inbox", &self.collection, &self.state])
+            .map_or_else(|| self.state.clone(), str::to_owned);
+        Some(Desktop {
+            title,
+            body: self.title.clone(),
+            route: format!("/{}/{}", self.collection, self.item_id),
+        })
+    }
 }
 
 /// Records a transition worth telling; a repeat of the same one is ignored.
@@ -108,4 +172,90 @@ fn query<P: rusqlite::Params>(
         })?
         .collect::<rusqlite::Result<_>>()?;
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use aicc_api::applications::ApplicationState;
+    use aicc_api::jobs::JobState;
+
+    use super::*;
+
+    fn notification(collection: &str, state: &str) -> Notification {
+        Notification {
+            id: 1,
+            collection: collection.into(),
+            item_id: "x".into(),
+            state: state.into(),
+            title: "Qwen3 LoRA".into(),
+            created_at: "t".into(),
+            read: false,
+        }
+    }
+
+    #[test]
+    fn every_state_a_notification_can_tell_has_words_in_both_languages() {
+        let states = JobState::ALL
+            .iter()
+            .map(|s| (crate::jobs::COLLECTION, s.as_str()))
+            .chain(
+                ApplicationState::ALL
+                    .iter()
+                    .map(|s| (crate::applications::COLLECTION, s.as_str())),
+            );
+        for (collection, state) in states {
+            for (language, _) in CATALOGUES {
+                let (_, catalogue) = WORDS.iter().find(|(l, _)| *l == language).unwrap();
+                assert!(
+                    catalogue["inbox"][collection][state].is_string(),
+                    "{language} has no inbox.{collection}.{state}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn a_notification_speaks_the_users_language_and_opens_its_item() {
+        let chosen = |language: &str| Preferences {
+            language: language.into(),
+            ..Preferences::default()
+        };
+        let failed = notification(crate::jobs::COLLECTION, "failed");
+        assert_eq!(
+            failed.desktop(&chosen("system"), Some("zh_CN.UTF-8")),
+            Some(Desktop {
+                title: "训练任务失败".into(),
+                body: "Qwen3 LoRA".into(),
+                route: "/jobs/x".into(),
+            })
+        );
+        let shown = |n: &Notification, language: &str, os: Option<&str>| {
+            n.desktop(&chosen(language), os).unwrap().title
+        };
+        assert_eq!(shown(&failed, "en", Some("zh-CN")), "Training job failed");
+        assert_eq!(shown(&failed, "system", None), "Training job failed");
+        let approved = notification(crate::applications::COLLECTION, "approved");
+        assert_eq!(shown(&approved, "zh-CN", Some("en_GB")), "申请已通过");
+        assert_eq!(
+            approved.desktop(&chosen("en"), None).unwrap().route,
+            "/applications/x"
+        );
+    }
+
+    #[test]
+    fn only_the_kinds_the_user_wants_reach_the_desktop() {
+        let quiet_jobs = Preferences {
+            notify_jobs: false,
+            ..Preferences::default()
+        };
+        assert_eq!(
+            notification(crate::jobs::COLLECTION, "succeeded").desktop(&quiet_jobs, None),
+            None
+        );
+        assert!(
+            notification(crate::applications::COLLECTION, "approved")
+                .desktop(&quiet_jobs, None)
+                .is_some()
+        );
+    }
 }

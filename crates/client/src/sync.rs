@@ -16,8 +16,6 @@ use futures_util::StreamExt as _;
 use rusqlite::Connection;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
 
@@ -25,7 +23,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::outbox::{OnUpload, Upload};
 use crate::session::Session;
 use crate::store::{self, Store};
-use crate::{applications, catalog, center, jobs, outbox};
+use crate::{applications, catalog, center, clock, jobs, outbox};
 
 /// What the sync engine is doing, for the status bar.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
@@ -197,7 +195,7 @@ async fn run(
         .await;
         let wait = match outcome {
             Ok(()) => {
-                let now = now_rfc3339(Duration::ZERO);
+                let now = clock::now();
                 synced_at = Some(now.clone());
                 backoff = options.min_backoff;
                 offline_since = None;
@@ -218,12 +216,10 @@ async fn run(
                     _ => jittered(backoff),
                 };
                 backoff = (backoff * 2).min(options.max_backoff);
-                let retry_at = now_rfc3339(wait);
+                let retry_at = clock::after(wait);
                 let status = match &e {
                     Error::Offline { reason, .. } => SyncStatus::Offline {
-                        since: offline_since
-                            .get_or_insert_with(|| now_rfc3339(Duration::ZERO))
-                            .clone(),
+                        since: offline_since.get_or_insert_with(clock::now).clone(),
                         retry_at,
                         reason: reason.clone(),
                     },
@@ -307,11 +303,11 @@ pub async fn cycle(
         |_, _| {},
     )
     .await?;
-    center::refresh(session, store, &now_rfc3339(Duration::ZERO)).await?;
+    center::refresh(session, store, &clock::now()).await?;
     let favourites = session
         .authorized(|token| async move { session.portal().favourites(&token).await })
         .await?;
-    let now = now_rfc3339(Duration::ZERO);
+    let now = clock::now();
     store
         .call(move |c| catalog::apply_favourites(c, &favourites.model_ids, &now))
         .await?;
@@ -381,7 +377,7 @@ where
                         if collection == catalog::COLLECTION {
                             catalog::begin_relist(c)
                         } else {
-                            store::set_cursor(c, collection, 0, &now_rfc3339(Duration::ZERO))
+                            store::set_cursor(c, collection, 0, &clock::now())
                         }
                     })
                     .await?;
@@ -454,7 +450,7 @@ where
                 }
             }
             let remaining = batch.remaining;
-            let now = now_rfc3339(Duration::ZERO);
+            let now = clock::now();
             let apply = apply.clone();
             let count = store.call(move |c| apply(c, &batch, &now)).await?;
             applied(count as u32, remaining as u32);
@@ -550,15 +546,6 @@ fn retryable(e: &Error) -> bool {
 fn jittered(base: Duration) -> Duration {
     use rand::Rng as _;
     base.mul_f64(rand::rng().random_range(0.8..1.2))
-}
-
-/// Now plus `after`, as RFC 3339.
-pub fn now_rfc3339(after: Duration) -> String {
-    (OffsetDateTime::now_utc() + after)
-        .replace_nanosecond(0)
-        .ok()
-        .and_then(|t| t.format(&Rfc3339).ok())
-        .unwrap_or_default()
 }
 
 #[cfg(test)]
@@ -946,7 +933,7 @@ mod tests {
         // Each request, not only a sync's first, survives it.
         let session = &*session;
         revoke_every_access_token();
-        center::refresh(session, &store, &now_rfc3339(Duration::ZERO))
+        center::refresh(session, &store, &clock::now())
             .await
             .unwrap();
         revoke_every_access_token();

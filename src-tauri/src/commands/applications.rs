@@ -52,7 +52,7 @@ pub async fn save_application(
     id: Option<String>,
     form: ApplicationForm,
 ) -> CommandResult<String> {
-    let now = aicc_client::sync::now_rfc3339(std::time::Duration::ZERO);
+    let now = aicc_client::clock::now();
     let id = state
         .with_store(String::new(), move |c| {
             outbox::save_application(c, id.as_deref(), form, &now)
@@ -80,7 +80,7 @@ pub async fn submit_application(
             message: format!("{field}: fill this in"),
         });
     }
-    let now = aicc_client::sync::now_rfc3339(std::time::Duration::ZERO);
+    let now = aicc_client::clock::now();
     let id = state
         .with_store(String::new(), move |c| {
             let id = outbox::save_application(c, id.as_deref(), form, &now)?;
@@ -97,7 +97,7 @@ pub async fn submit_application(
 /// center decides); it shows as withdrawn at once.
 #[tauri::command]
 pub async fn withdraw_application(state: State<'_, AppState>, id: String) -> CommandResult<()> {
-    let now = aicc_client::sync::now_rfc3339(std::time::Duration::ZERO);
+    let now = aicc_client::clock::now();
     let queued = state
         .with_store(false, move |c| {
             outbox::withdraw_application(c, &id, &now)?;
@@ -155,7 +155,7 @@ pub async fn attach_file(
     if sniff_media_type(&content).is_none() {
         return Err(Error::InvalidInput(format!("{name} is not a PDF, PNG or JPEG file")).into());
     }
-    let now = aicc_client::sync::now_rfc3339(std::time::Duration::ZERO);
+    let now = aicc_client::clock::now();
     let file_name = name.clone();
     state
         .with_store((), move |c| {

@@ -65,7 +65,7 @@ pub async fn set_favourite(
     id: String,
     favourite: bool,
 ) -> CommandResult<()> {
-    let now = aicc_client::sync::now_rfc3339(std::time::Duration::ZERO);
+    let now = aicc_client::clock::now();
     state
         .with_store((), move |c| {
             aicc_client::outbox::set_favourite(c, &id, favourite, &now)

@@ -53,7 +53,7 @@ pub async fn create_job(
     request: JobRequest,
     draft_id: String,
 ) -> CommandResult<String> {
-    let now = aicc_client::sync::now_rfc3339(std::time::Duration::ZERO);
+    let now = aicc_client::clock::now();
     let id = state
         .with_store(String::new(), move |c| {
             let info = center::info(c)?;
@@ -131,7 +131,7 @@ pub async fn get_job(state: State<'_, AppState>, id: String) -> CommandResult<Op
 /// Asks the center to cancel a job.
 #[tauri::command]
 pub async fn cancel_job(state: State<'_, AppState>, id: String) -> CommandResult<()> {
-    let now = aicc_client::sync::now_rfc3339(std::time::Duration::ZERO);
+    let now = aicc_client::clock::now();
     state
         .with_store((), move |c| outbox::cancel_job(c, &id, &now))
         .await?;

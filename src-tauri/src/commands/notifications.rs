@@ -34,7 +34,7 @@ pub async fn inbox(state: State<'_, AppState>) -> CommandResult<Inbox> {
 /// Marks one notification, or all of them, as read.
 #[tauri::command]
 pub async fn mark_read(state: State<'_, AppState>, id: Option<i64>) -> CommandResult<()> {
-    let now = aicc_client::sync::now_rfc3339(std::time::Duration::ZERO);
+    let now = aicc_client::clock::now();
     Ok(state
         .with_store((), move |c| notifications::mark_read(c, id, &now))
         .await?)

@@ -427,3 +427,6 @@ export type CommandError = { code: ErrorCode, message: string, };
 
 /** The shortest password an invited member may choose. */
 export const MIN_PASSWORD_CHARS = 10;
+
+/** The states in which a job has ended (`JobState::is_final`). */
+export const FINAL_JOB_STATES: readonly JobState[] = ["rejected","succeeded","failed","cancelled"];

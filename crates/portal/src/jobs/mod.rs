@@ -397,10 +397,17 @@ pub fn transition(
         "UPDATE jobs SET state = ?2, reason = ?3, rev = ?4, updated_at = ?5, unknown_since = NULL,
              queued_at = CASE WHEN ?2 = 'queued' THEN ?5 ELSE queued_at END,
              started_at = CASE WHEN ?2 = 'running' THEN ?5 ELSE started_at END,
-             ended_at = CASE WHEN ?2 IN ('succeeded', 'failed', 'cancelled', 'rejected') THEN ?5 ELSE ended_at END
+             ended_at = CASE WHEN ?6 THEN ?5 ELSE ended_at END
          WHERE id = ?1",
     )?
-    .execute(params![id, state.as_str(), reason, rev, now])?;
+    .execute(params![
+        id,
+        state.as_str(),
+        reason,
+        rev,
+        now,
+        state.is_final()
+    ])?;
     conn.prepare_cached(
         "INSERT INTO job_transitions (job_id, state, at, reason) VALUES (?1, ?2, ?3, ?4)",
     )?
