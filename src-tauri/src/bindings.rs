@@ -36,11 +36,11 @@ mod tests {
     use crate::SYNC_REPORT_EVENT;
     use crate::commands::account::AccountList;
     use crate::commands::catalog::ModelDetail;
-    use crate::commands::jobs::FieldProblem;
     use crate::commands::names::COMMANDS;
     use crate::commands::notifications::Inbox;
     use crate::desktop_notifications::{OPEN_ROUTE_EVENT, OpenRoute};
     use crate::error::CommandError;
+    use aicc_client::partner::FieldProblem;
 
     fn typescript() -> String {
         let declarations = [

@@ -8,11 +8,10 @@
 //! uses the bundle identifier (`cn.aicc.partner` in `tauri.conf.json`) as
 //! the Windows AppUserModelID and the macOS bundle id.
 
-use aicc_client::notifications;
+use aicc_client::partner::Partner;
 use tauri::{AppHandle, Emitter as _, Manager as _};
 use tauri_plugin_notification::NotificationExt as _;
 
-use crate::state::AppState;
 use crate::tray;
 
 /// The event that asks the UI to show a route, e.g. `/jobs/job_…`.
@@ -56,39 +55,27 @@ pub fn follow_clicks(app: &AppHandle) {
 
 /// Shows what has not been shown yet.
 pub async fn show_pending(app: AppHandle) {
-    let state = app.state::<AppState>();
-    // One at a time: two reports in a row must not show a notification twice.
-    let _turn = state.notifying().await;
-    let preferences = state.settings().map(|s| s.preferences).unwrap_or_default();
-    let os_locale = sys_locale::get_locale();
-    let pending = match state
-        .with_store(Vec::new(), |c| notifications::unshown(c))
+    let partner = app.state::<Partner>();
+    let pending = match partner
+        .desktop_notifications(sys_locale::get_locale())
         .await
     {
         Ok(pending) => pending,
+        // Signed out since the report: nothing of theirs to show.
+        Err(aicc_client::Error::NotSignedIn) => return,
         Err(e) => return tracing::warn!(error = %e, "cannot read notifications"),
     };
-    for notification in pending {
-        if let Some(desktop) = notification.desktop(&preferences, os_locale.as_deref()) {
-            let shown = app
-                .notification()
-                .builder()
-                .id(i32::try_from(notification.id).unwrap_or_default())
-                .title(desktop.title)
-                .body(desktop.body)
-                .extra("route", desktop.route)
-                .show();
-            if let Err(e) = shown {
-                tracing::warn!(error = %e, "cannot show a desktop notification");
-            }
-        }
-        let now = aicc_client::clock::now();
-        let id = notification.id;
-        if let Err(e) = state
-            .with_store((), move |c| notifications::mark_shown(c, id, &now))
-            .await
-        {
-            tracing::warn!(error = %e, "cannot remember a shown notification");
+    for desktop in pending {
+        let shown = app
+            .notification()
+            .builder()
+            .id(i32::try_from(desktop.id).unwrap_or_default())
+            .title(desktop.title)
+            .body(desktop.body)
+            .extra("route", desktop.route)
+            .show();
+        if let Err(e) = shown {
+            tracing::warn!(error = %e, "cannot show a desktop notification");
         }
     }
 }

@@ -27,14 +27,6 @@ impl From<aicc_client::Error> for CommandError {
 /// What every command returns.
 pub type CommandResult<T> = Result<T, CommandError>;
 
-/// A command that needs an account was called with none signed in.
-pub fn not_signed_in() -> CommandError {
-    CommandError {
-        code: ErrorCode::SessionEnded,
-        message: "sign in first".into(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

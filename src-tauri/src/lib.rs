@@ -8,12 +8,11 @@ mod desktop_notifications;
 mod error;
 mod logging;
 pub mod rendering;
-mod state;
 mod tray;
 
 use tauri::{Emitter as _, Manager as _};
 
-use crate::state::AppState;
+use aicc_client::partner::Partner;
 
 /// The event that carries every new [`aicc_client::sync::SyncReport`] to the UI.
 pub const SYNC_REPORT_EVENT: &str = "sync-report";
@@ -90,9 +89,9 @@ pub fn run() {
         ])
         .on_window_event(tray::on_window_event)
         .setup(move |app| {
-            let state = AppState::new(dirs);
+            let partner = Partner::new(dirs);
             let handle = app.handle().clone();
-            state.on_report(move |report| {
+            partner.on_report(move |report| {
                 if let Err(e) = handle.emit(SYNC_REPORT_EVENT, report) {
                     tracing::warn!("cannot send the sync status to the window: {e}");
                 }
@@ -105,7 +104,7 @@ pub fn run() {
                     ));
                 }
             });
-            app.manage(state);
+            app.manage(partner);
             desktop_notifications::follow_clicks(app.handle());
             if let Err(e) = tray::install(app.handle()) {
                 tracing::warn!("no tray icon (the desktop may not have a tray): {e}");
@@ -113,7 +112,7 @@ pub fn run() {
             // The account opens while the window loads.
             let handle = app.handle().clone();
             tauri::async_runtime::spawn(async move {
-                handle.state::<AppState>().resumed().await;
+                handle.state::<Partner>().resumed().await;
             });
             Ok(())
         })

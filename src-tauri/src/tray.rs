@@ -7,7 +7,7 @@ use tauri::menu::{Menu, MenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager as _, Window, WindowEvent};
 
-use crate::state::AppState;
+use aicc_client::partner::Partner;
 
 /// Adds the tray icon and its menu.
 pub fn install(app: &AppHandle) -> tauri::Result<()> {
@@ -42,9 +42,7 @@ pub fn install(app: &AppHandle) -> tauri::Result<()> {
             "open" => show_window(app),
             "sync" => {
                 let app = app.clone();
-                tauri::async_runtime::spawn(
-                    async move { app.state::<AppState>().sync_now().await },
-                );
+                tauri::async_runtime::spawn(async move { app.state::<Partner>().sync_now().await });
             }
             "quit" => app.exit(0),
             _ => {}
@@ -70,7 +68,7 @@ pub fn on_window_event(window: &Window, event: &WindowEvent) {
     if let WindowEvent::CloseRequested { api, .. } = event {
         let keep = window
             .app_handle()
-            .state::<AppState>()
+            .state::<Partner>()
             .settings()
             .map(|s| s.preferences.keep_running_in_tray)
             .unwrap_or(false);

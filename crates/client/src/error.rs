@@ -13,6 +13,8 @@ pub enum ErrorCode {
     WrongCredentials,
     /// The stored session is no longer accepted; sign in again.
     SessionEnded,
+    /// Nobody is signed in, and what was asked needs an account.
+    NotSignedIn,
     /// The URL answers, but not as an AICC portal.
     NotAPortal,
     /// The center's certificate is not trusted.
@@ -51,6 +53,8 @@ pub enum Error {
     WrongCredentials,
     #[error("the session has ended; sign in again")]
     SessionEnded,
+    #[error("nobody is signed in; sign in to a center first")]
+    NotSignedIn,
     #[error("{url} does not answer like an AICC portal: {reason}")]
     NotAPortal { url: String, reason: String },
     #[error("the portal answered {status}: {message}")]
@@ -95,6 +99,7 @@ impl Error {
             Error::PlainHttp { .. } => ErrorCode::PlainHttp,
             Error::WrongCredentials => ErrorCode::WrongCredentials,
             Error::SessionEnded => ErrorCode::SessionEnded,
+            Error::NotSignedIn => ErrorCode::NotSignedIn,
             Error::NotAPortal { .. } => ErrorCode::NotAPortal,
             Error::Portal { .. } | Error::CursorExpired(_) => ErrorCode::Portal,
             Error::Keyring(_) => ErrorCode::KeyringUnavailable,

@@ -5,6 +5,8 @@
 //! `applications`), writes waiting for the center (`outbox`), what deserves
 //! a notification (`notifications`), the sync engine that ties them
 //! together (`sync`), and the app's settings and directories (`config`).
+//! [`partner::Partner`] is all of it as one type: the accounts signed in,
+//! each live with its session, store and engine, and what the user asks.
 //!
 //! No Tauri here: the app's shell, a CLI or a test drives this directly.
 
@@ -20,6 +22,7 @@ pub mod jobs;
 pub mod network;
 pub mod notifications;
 pub mod outbox;
+pub mod partner;
 pub mod portal;
 pub mod session;
 pub mod store;

@@ -58,6 +58,8 @@ pub struct Notification {
 /// What an OS notification shows, and the route its click opens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Desktop {
+    /// The inbox entry's id: a click on the notification marks it read.
+    pub id: i64,
     /// What happened, e.g. "Training job failed" or "训练任务失败".
     pub title: String,
     /// The job's or solution's name.
@@ -83,6 +85,7 @@ impl Notification {
         let title = words(language, &["inbox", &self.collection, &self.state])
             .map_or_else(|| self.state.clone(), str::to_owned);
         Some(Desktop {
+            id: self.id,
             title,
             body: self.title.clone(),
             route: format!("/{}/{}", self.collection, self.item_id),
@@ -108,17 +111,21 @@ pub fn record(
 }
 
 /// Notifications not yet shown by the OS, oldest first.
-pub fn unshown(conn: &Connection) -> Result<Vec<Notification>> {
+fn unshown(conn: &Connection) -> Result<Vec<Notification>> {
     query(conn, "WHERE shown_at IS NULL ORDER BY id", [])
 }
 
-/// Marks a notification as shown by the OS.
-pub fn mark_shown(conn: &Connection, id: i64, now: &str) -> Result<()> {
-    conn.execute(
-        "UPDATE notifications SET shown_at = ?2 WHERE id = ?1",
-        params![id, now],
+/// The notifications not yet offered to the OS, marked as offered in the
+/// same transaction: each is offered once, however many ask at once.
+pub fn take_unshown(conn: &mut Connection, now: &str) -> Result<Vec<Notification>> {
+    let tx = conn.transaction()?;
+    let taken = unshown(&tx)?;
+    tx.execute(
+        "UPDATE notifications SET shown_at = ?1 WHERE shown_at IS NULL",
+        params![now],
     )?;
-    Ok(())
+    tx.commit()?;
+    Ok(taken)
 }
 
 /// The inbox, newest first.
@@ -224,6 +231,7 @@ mod tests {
         assert_eq!(
             failed.desktop(&chosen("system"), Some("zh_CN.UTF-8")),
             Some(Desktop {
+                id: 1,
                 title: "训练任务失败".into(),
                 body: "Qwen3 LoRA".into(),
                 route: "/jobs/x".into(),

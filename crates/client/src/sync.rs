@@ -18,6 +18,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use tokio::sync::{Notify, watch};
 use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
 
 use crate::error::{Error, ErrorCode, Result};
 use crate::outbox::{OnUpload, Upload};
@@ -101,12 +102,15 @@ impl Default for SyncOptions {
     }
 }
 
-/// A running sync task; dropping it stops the task and its event listener.
+/// A running sync task and its event listener. They stop by signal, never
+/// cut off: [`SyncEngine::stop`] (or dropping the engine) lets a cycle under
+/// way finish, so a write being sent is answered and kept, then both end.
 #[derive(Debug)]
 pub struct SyncEngine {
     report: watch::Receiver<SyncReport>,
     wake: Arc<Notify>,
-    tasks: [JoinHandle<()>; 2],
+    stop: CancellationToken,
+    tasks: Vec<JoinHandle<()>>,
 }
 
 impl SyncEngine {
@@ -115,17 +119,38 @@ impl SyncEngine {
         let (tx, report) = watch::channel(SyncReport::idle());
         let wake = Arc::new(Notify::new());
         let live = Arc::new(AtomicBool::new(false));
+        let stop = CancellationToken::new();
         let listener = tokio::spawn(listen(
             Arc::clone(&session),
             Arc::clone(&wake),
             Arc::clone(&live),
             options.clone(),
+            stop.clone(),
         ));
-        let engine = tokio::spawn(run(session, store, options, tx, Arc::clone(&wake), live));
+        let engine = tokio::spawn(run(
+            session,
+            store,
+            options,
+            tx,
+            Arc::clone(&wake),
+            live,
+            stop.clone(),
+        ));
         Self {
             report,
             wake,
-            tasks: [engine, listener],
+            stop,
+            tasks: vec![engine, listener],
+        }
+    }
+
+    /// Stops, once a cycle under way has finished.
+    pub async fn stop(mut self) {
+        self.stop.cancel();
+        for task in std::mem::take(&mut self.tasks) {
+            if let Err(e) = task.await {
+                tracing::error!(error = %e, "a sync task failed as it stopped");
+            }
         }
     }
 
@@ -141,10 +166,9 @@ impl SyncEngine {
 }
 
 impl Drop for SyncEngine {
+    /// Asks the tasks to stop; they end once a cycle under way has finished.
     fn drop(&mut self) {
-        for task in &self.tasks {
-            task.abort();
-        }
+        self.stop.cancel();
     }
 }
 
@@ -155,6 +179,7 @@ async fn run(
     report: watch::Sender<SyncReport>,
     wake: Arc<Notify>,
     live: Arc<AtomicBool>,
+    stop: CancellationToken,
 ) {
     let mut synced_at = store
         .call(|c| store::cursor(c, catalog::COLLECTION))
@@ -237,6 +262,7 @@ async fn run(
         tokio::select! {
             () = tokio::time::sleep(wait.min(Duration::from_secs(24 * 3600))) => {}
             () = wake.notified() => {}
+            () = stop.cancelled() => return,
         }
     }
 }
@@ -488,36 +514,39 @@ async fn listen(
     wake: Arc<Notify>,
     live: Arc<AtomicBool>,
     options: SyncOptions,
+    stop: CancellationToken,
 ) {
     let mut backoff = options.min_backoff;
     loop {
-        let connected = async {
-            let session = &*session;
-            let response = session
-                .authorized(|token| async move { session.portal().events(&token).await })
-                .await?;
-            live.store(true, Ordering::Relaxed);
-            backoff = options.min_backoff;
-            // A fresh stream may have missed changes: sync once.
-            wake.notify_one();
-            let mut stream = response.bytes_stream();
-            let mut pending = String::new();
-            while let Some(chunk) = stream.next().await {
-                let Ok(chunk) = chunk else { break };
-                pending.push_str(&String::from_utf8_lossy(&chunk));
-                while let Some(end) = pending.find("\n\n") {
-                    let event: String = pending.drain(..end + 2).collect();
-                    if event
-                        .lines()
-                        .any(|l| l == "event: change" || l == "event: resync")
-                    {
-                        wake.notify_one();
+        let connected = stop
+            .run_until_cancelled(async {
+                let session = &*session;
+                let response = session
+                    .authorized(|token| async move { session.portal().events(&token).await })
+                    .await?;
+                live.store(true, Ordering::Relaxed);
+                backoff = options.min_backoff;
+                // A fresh stream may have missed changes: sync once.
+                wake.notify_one();
+                let mut stream = response.bytes_stream();
+                let mut pending = String::new();
+                while let Some(chunk) = stream.next().await {
+                    let Ok(chunk) = chunk else { break };
+                    pending.push_str(&String::from_utf8_lossy(&chunk));
+                    while let Some(end) = pending.find("\n\n") {
+                        let event: String = pending.drain(..end + 2).collect();
+                        if event
+                            .lines()
+                            .any(|l| l == "event: change" || l == "event: resync")
+                        {
+                            wake.notify_one();
+                        }
                     }
                 }
-            }
-            Ok::<_, Error>(())
-        }
-        .await;
+                Ok::<_, Error>(())
+            })
+            .await;
+        let Some(connected) = connected else { return };
         // A stream that was up and dropped means the center may be gone:
         // sync now, so the status says so within seconds, not at the next poll.
         if live.swap(false, Ordering::Relaxed) {
@@ -526,7 +555,13 @@ async fn listen(
         if let Err(e) = connected {
             tracing::debug!(error = %e, "the event stream is unavailable; polling");
         }
-        tokio::time::sleep(jittered(backoff)).await;
+        if stop
+            .run_until_cancelled(tokio::time::sleep(jittered(backoff)))
+            .await
+            .is_none()
+        {
+            return;
+        }
         backoff = (backoff * 2).min(options.max_backoff);
     }
 }
@@ -549,7 +584,7 @@ fn jittered(base: Duration) -> Duration {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use std::collections::BTreeMap;
 
     use aicc_api::jobs::{JobRequest, ModelRef, Priority};
@@ -561,8 +596,8 @@ mod tests {
     use crate::vault::{CredentialStore as _, MemoryStore};
     use crate::{notifications, outbox};
 
-    struct TestPortal {
-        url: String,
+    pub(crate) struct TestPortal {
+        pub(crate) url: String,
         portal: Portal,
         stop: Option<tokio::sync::oneshot::Sender<()>>,
         task: Option<JoinHandle<()>>,
@@ -587,7 +622,7 @@ mod tests {
         }
     }
 
-    fn config(dir: &tempfile::TempDir) -> Config {
+    pub(crate) fn config(dir: &tempfile::TempDir) -> Config {
         Config {
             data_dir: dir.path().into(),
             scheduler_tick_ms: 50,
@@ -596,7 +631,7 @@ mod tests {
         }
     }
 
-    async fn portal_on(config: Config, address: &str) -> TestPortal {
+    pub(crate) async fn portal_on(config: Config, address: &str) -> TestPortal {
         let portal = Portal::open(config, true).unwrap();
         let listener = tokio::net::TcpListener::bind(address).await.unwrap();
         let url = format!("http://{}", listener.local_addr().unwrap());
@@ -642,7 +677,7 @@ mod tests {
         catalog::CatalogQuery::default()
     }
 
-    fn request(nodes: u32) -> JobRequest {
+    pub(crate) fn request(nodes: u32) -> JobRequest {
         JobRequest {
             name: format!("fine-tune on {nodes} nodes"),
             base_model: Some(ModelRef {
@@ -979,6 +1014,47 @@ mod tests {
             vault.load(&session.account().key()).unwrap(),
             None,
             "the dead token is forgotten"
+        );
+    }
+
+    /// Stopping lets the cycle under way finish: the pages it was fetching
+    /// are all kept, then the engine ends; none is cut off mid-cycle.
+    #[tokio::test]
+    async fn a_stopped_engine_finishes_the_cycle_under_way_then_ends() {
+        let dir = tempfile::tempdir().unwrap();
+        let portal = portal_on(config(&dir), "127.0.0.1:0").await;
+        let (session, _) = signed_in(&portal.url).await;
+        let (_store_dir, store) = temp_store();
+        let options = SyncOptions {
+            page_size: 1,
+            ..SyncOptions::default()
+        };
+        let engine = SyncEngine::start(Arc::clone(&session), store.clone(), options);
+        let mut reports = engine.subscribe();
+        let total = loop {
+            reports.changed().await.unwrap();
+            let status = reports.borrow_and_update().status.clone();
+            match status {
+                SyncStatus::Syncing {
+                    received,
+                    total: Some(total),
+                } if received > 0 && received < total => break total,
+                SyncStatus::Syncing { .. } | SyncStatus::Idle => {}
+                other => panic!("the cycle ended before it could be stopped: {other:?}"),
+            }
+        };
+        engine.stop().await;
+        let kept = store
+            .call(|c| catalog::search(c, &everything(), 0, 1))
+            .await
+            .unwrap()
+            .total;
+        assert_eq!(kept, total, "every page of the cycle under way is kept");
+        let last = reports.borrow_and_update().status.clone();
+        assert!(matches!(last, SyncStatus::UpToDate { .. }), "{last:?}");
+        assert!(
+            reports.changed().await.is_err(),
+            "the engine has ended: nothing reports any more"
         );
     }
 
@@ -1446,17 +1522,18 @@ mod tests {
             (inbox[0].item_id.as_str(), inbox[0].state.as_str()),
             (new_id.as_str(), "succeeded")
         );
-        let unshown = store.call(|c| notifications::unshown(c)).await.unwrap();
-        store
-            .call(move |c| notifications::mark_shown(c, unshown[0].id, "t"))
+        let taken = store
+            .call(|c| notifications::take_unshown(c, "t"))
             .await
             .unwrap();
+        assert_eq!(taken.len(), 1, "{taken:?}");
         assert!(
             store
-                .call(|c| notifications::unshown(c))
+                .call(|c| notifications::take_unshown(c, "t"))
                 .await
                 .unwrap()
-                .is_empty()
+                .is_empty(),
+            "a notification is offered to the OS once"
         );
         assert_eq!(store.call(|c| notifications::unread(c)).await.unwrap(), 1);
     }

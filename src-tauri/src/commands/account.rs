@@ -4,12 +4,12 @@ use aicc_api::auth::{Account, NewPersonalToken, PersonalToken};
 use aicc_client::accounts::PlainHttp;
 use aicc_client::config::CenterAccount;
 use aicc_client::network::NetworkSettings;
+use aicc_client::partner::{Keep, Partner};
 use aicc_client::session::Credentials;
 use serde::Serialize;
 use tauri::State;
 
-use crate::error::{CommandResult, not_signed_in};
-use crate::state::{AppState, Keep};
+use crate::error::CommandResult;
 
 /// Signs in with e-mail and password, or with an invitation code and the
 /// password the invited person chooses; the account becomes the active
@@ -20,7 +20,7 @@ use crate::state::{AppState, Keep};
 #[tauri::command]
 #[allow(clippy::too_many_arguments)] // the sign-in form's fields, as the UI sends them
 pub async fn sign_in(
-    state: State<'_, AppState>,
+    partner: State<'_, Partner>,
     url: String,
     email: String,
     password: String,
@@ -39,7 +39,7 @@ pub async fn sign_in(
     } else {
         PlainHttp::Refuse
     };
-    Ok(state
+    Ok(partner
         .sign_in(
             &url,
             &network.unwrap_or_default(),
@@ -57,15 +57,15 @@ pub async fn sign_in(
 
 /// The active center and account, or none before the first sign-in.
 #[tauri::command]
-pub async fn current_account(state: State<'_, AppState>) -> CommandResult<Option<CenterAccount>> {
-    Ok(state.current_account().await)
+pub async fn current_account(partner: State<'_, Partner>) -> CommandResult<Option<CenterAccount>> {
+    Ok(partner.current_account().await)
 }
 
 /// Whether the active account's sign-in lasts only until the app quits
 /// (no keyring could keep it): the window says so, and how to fix it.
 #[tauri::command]
-pub async fn session_only(state: State<'_, AppState>) -> CommandResult<bool> {
-    Ok(state.signed_in_for_this_session_only().await)
+pub async fn session_only(partner: State<'_, Partner>) -> CommandResult<bool> {
+    Ok(partner.signed_in_for_this_session_only().await)
 }
 
 /// Every signed-in account and which one is shown.
@@ -77,8 +77,8 @@ pub struct AccountList {
 
 /// The signed-in accounts.
 #[tauri::command]
-pub fn list_accounts(state: State<'_, AppState>) -> CommandResult<AccountList> {
-    let settings = state.settings()?;
+pub fn list_accounts(partner: State<'_, Partner>) -> CommandResult<AccountList> {
+    let settings = partner.settings()?;
     Ok(AccountList {
         active: settings.active.map(|i| i as u32),
         accounts: settings.accounts,
@@ -87,49 +87,37 @@ pub fn list_accounts(state: State<'_, AppState>) -> CommandResult<AccountList> {
 
 /// Shows another signed-in account.
 #[tauri::command]
-pub async fn switch_account(state: State<'_, AppState>, index: u32) -> CommandResult<()> {
-    Ok(state.switch_account(index as usize).await?)
+pub async fn switch_account(partner: State<'_, Partner>, index: u32) -> CommandResult<()> {
+    Ok(partner.switch_account(index as usize).await?)
 }
 
 /// Signs the active account out; others stay signed in.
 #[tauri::command]
-pub async fn sign_out(state: State<'_, AppState>) -> CommandResult<()> {
-    Ok(state.sign_out().await?)
+pub async fn sign_out(partner: State<'_, Partner>) -> CommandResult<()> {
+    Ok(partner.sign_out().await?)
 }
 
 /// The signed-in account's personal access tokens, from the center (a
 /// token's secret is never among them).
 #[tauri::command]
-pub async fn list_personal_tokens(state: State<'_, AppState>) -> CommandResult<Vec<PersonalToken>> {
-    let session = state.session().await.ok_or_else(not_signed_in)?;
-    let session = &*session;
-    Ok(session
-        .authorized(|token| async move { session.portal().personal_tokens(&token).await })
-        .await?)
+pub async fn list_personal_tokens(
+    partner: State<'_, Partner>,
+) -> CommandResult<Vec<PersonalToken>> {
+    Ok(partner.personal_tokens().await?)
 }
 
 /// Makes a personal access token for scripts; the answer holds its secret,
 /// shown this once. Needs the center: a secret cannot wait in the outbox.
 #[tauri::command]
 pub async fn create_personal_token(
-    state: State<'_, AppState>,
+    partner: State<'_, Partner>,
     new: NewPersonalToken,
 ) -> CommandResult<PersonalToken> {
-    let session = state.session().await.ok_or_else(not_signed_in)?;
-    let (session, new) = (&*session, &new);
-    Ok(session
-        .authorized(
-            |token| async move { session.portal().create_personal_token(&token, new).await },
-        )
-        .await?)
+    Ok(partner.create_personal_token(&new).await?)
 }
 
 /// Revokes one of the account's personal access tokens, at once.
 #[tauri::command]
-pub async fn revoke_personal_token(state: State<'_, AppState>, id: String) -> CommandResult<()> {
-    let session = state.session().await.ok_or_else(not_signed_in)?;
-    let (session, id) = (&*session, &id);
-    Ok(session
-        .authorized(|token| async move { session.portal().revoke_personal_token(&token, id).await })
-        .await?)
+pub async fn revoke_personal_token(partner: State<'_, Partner>, id: String) -> CommandResult<()> {
+    Ok(partner.revoke_personal_token(&id).await?)
 }

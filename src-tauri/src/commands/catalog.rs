@@ -6,36 +6,28 @@ use serde::Serialize;
 use tauri::State;
 
 use crate::error::CommandResult;
-use crate::state::AppState;
+use aicc_client::partner::Partner;
 
 /// Searches the local catalog as the user types.
 #[tauri::command]
 pub async fn catalog_search(
-    state: State<'_, AppState>,
+    partner: State<'_, Partner>,
     query: CatalogQuery,
     offset: u32,
     limit: u32,
 ) -> CommandResult<SearchPage> {
-    let empty = SearchPage {
-        total: 0,
-        models: Vec::new(),
-    };
-    Ok(state
-        .with_store(empty, move |c| {
-            catalog::search(c, &query, offset, limit.min(500))
-        })
+    Ok(partner
+        .local(move |c| catalog::search(c, &query, offset, limit.min(500)))
         .await?)
 }
 
 /// Counts per filter value for the current search.
 #[tauri::command]
 pub async fn catalog_facets(
-    state: State<'_, AppState>,
+    partner: State<'_, Partner>,
     query: CatalogQuery,
 ) -> CommandResult<Facets> {
-    Ok(state
-        .with_store(Facets::default(), move |c| catalog::facets(c, &query))
-        .await?)
+    Ok(partner.local(move |c| catalog::facets(c, &query)).await?)
 }
 
 /// A model's page.
@@ -48,12 +40,10 @@ pub struct ModelDetail {
 /// One model, if the local catalog has it.
 #[tauri::command]
 pub async fn catalog_model(
-    state: State<'_, AppState>,
+    partner: State<'_, Partner>,
     id: String,
 ) -> CommandResult<Option<ModelDetail>> {
-    let found = state
-        .with_store(None, move |c| catalog::model(c, &id))
-        .await?;
+    let found = partner.local(move |c| catalog::model(c, &id)).await?;
     Ok(found.map(|(model, favourite)| ModelDetail { model, favourite }))
 }
 
@@ -61,16 +51,9 @@ pub async fn catalog_model(
 /// center is reachable.
 #[tauri::command]
 pub async fn set_favourite(
-    state: State<'_, AppState>,
+    partner: State<'_, Partner>,
     id: String,
     favourite: bool,
 ) -> CommandResult<()> {
-    let now = aicc_client::clock::now();
-    state
-        .with_store((), move |c| {
-            aicc_client::outbox::set_favourite(c, &id, favourite, &now)
-        })
-        .await?;
-    state.sync_now().await;
-    Ok(())
+    Ok(partner.set_favourite(id, favourite).await?)
 }

@@ -6,75 +6,50 @@
 
 use aicc_api::members::{Invitation, Member, MemberChange, NewInvitation};
 use aicc_client::accounts::Standing;
+use aicc_client::partner::Partner;
 use tauri::State;
 
-use crate::error::{CommandResult, not_signed_in};
-use crate::state::AppState;
+use crate::error::CommandResult;
 
 /// Who the account is at its center now, and what its role may do.
 #[tauri::command]
-pub async fn my_standing(state: State<'_, AppState>) -> CommandResult<Standing> {
-    let session = state.session().await.ok_or_else(not_signed_in)?;
-    let session = &*session;
-    let account = session
-        .authorized(|token| async move { session.portal().me(&token).await })
-        .await?;
-    Ok(Standing::of(account))
+pub async fn my_standing(partner: State<'_, Partner>) -> CommandResult<Standing> {
+    Ok(partner.standing().await?)
 }
 
 /// The organisation's members.
 #[tauri::command]
-pub async fn list_members(state: State<'_, AppState>) -> CommandResult<Vec<Member>> {
-    let session = state.session().await.ok_or_else(not_signed_in)?;
-    let session = &*session;
-    Ok(session
-        .authorized(|token| async move { session.portal().members(&token).await })
-        .await?)
+pub async fn list_members(partner: State<'_, Partner>) -> CommandResult<Vec<Member>> {
+    Ok(partner.members().await?)
 }
 
 /// Changes a member's role or deactivates (or reactivates) them.
 #[tauri::command]
 pub async fn change_member(
-    state: State<'_, AppState>,
+    partner: State<'_, Partner>,
     id: String,
     change: MemberChange,
 ) -> CommandResult<Member> {
-    let session = state.session().await.ok_or_else(not_signed_in)?;
-    let (session, id, change) = (&*session, &id, &change);
-    Ok(session
-        .authorized(|token| async move { session.portal().change_member(&token, id, change).await })
-        .await?)
+    Ok(partner.change_member(&id, &change).await?)
 }
 
 /// The organisation's open invitations.
 #[tauri::command]
-pub async fn list_invitations(state: State<'_, AppState>) -> CommandResult<Vec<Invitation>> {
-    let session = state.session().await.ok_or_else(not_signed_in)?;
-    let session = &*session;
-    Ok(session
-        .authorized(|token| async move { session.portal().invitations(&token).await })
-        .await?)
+pub async fn list_invitations(partner: State<'_, Partner>) -> CommandResult<Vec<Invitation>> {
+    Ok(partner.invitations().await?)
 }
 
 /// Invites someone; the answer holds the one-time code, shown this once.
 #[tauri::command]
 pub async fn invite_member(
-    state: State<'_, AppState>,
+    partner: State<'_, Partner>,
     new: NewInvitation,
 ) -> CommandResult<Invitation> {
-    let session = state.session().await.ok_or_else(not_signed_in)?;
-    let (session, new) = (&*session, &new);
-    Ok(session
-        .authorized(|token| async move { session.portal().invite(&token, new).await })
-        .await?)
+    Ok(partner.invite(&new).await?)
 }
 
 /// Withdraws an invitation; its code stops working.
 #[tauri::command]
-pub async fn withdraw_invitation(state: State<'_, AppState>, id: String) -> CommandResult<()> {
-    let session = state.session().await.ok_or_else(not_signed_in)?;
-    let (session, id) = (&*session, &id);
-    Ok(session
-        .authorized(|token| async move { session.portal().withdraw_invitation(&token, id).await })
-        .await?)
+pub async fn withdraw_invitation(partner: State<'_, Partner>, id: String) -> CommandResult<()> {
+    Ok(partner.withdraw_invitation(&id).await?)
 }

@@ -5,7 +5,7 @@ use serde::Serialize;
 use tauri::State;
 
 use crate::error::CommandResult;
-use crate::state::AppState;
+use aicc_client::partner::Partner;
 
 /// The inbox and how much of it is unread.
 #[derive(Debug, Serialize, ts_rs::TS)]
@@ -16,13 +16,9 @@ pub struct Inbox {
 
 /// The latest notifications, newest first.
 #[tauri::command]
-pub async fn inbox(state: State<'_, AppState>) -> CommandResult<Inbox> {
-    let empty = Inbox {
-        notifications: Vec::new(),
-        unread: 0,
-    };
-    Ok(state
-        .with_store(empty, |c| {
+pub async fn inbox(partner: State<'_, Partner>) -> CommandResult<Inbox> {
+    Ok(partner
+        .local(|c| {
             Ok(Inbox {
                 notifications: notifications::inbox(c, 100)?,
                 unread: notifications::unread(c)?,
@@ -33,9 +29,6 @@ pub async fn inbox(state: State<'_, AppState>) -> CommandResult<Inbox> {
 
 /// Marks one notification, or all of them, as read.
 #[tauri::command]
-pub async fn mark_read(state: State<'_, AppState>, id: Option<i64>) -> CommandResult<()> {
-    let now = aicc_client::clock::now();
-    Ok(state
-        .with_store((), move |c| notifications::mark_read(c, id, &now))
-        .await?)
+pub async fn mark_read(partner: State<'_, Partner>, id: Option<i64>) -> CommandResult<()> {
+    Ok(partner.mark_read(id).await?)
 }

@@ -6,29 +6,29 @@ use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt as _;
 
 use crate::error::CommandResult;
-use crate::state::AppState;
+use aicc_client::partner::Partner;
 
 /// The user's preferences.
 #[tauri::command]
-pub fn get_preferences(state: State<'_, AppState>) -> CommandResult<Preferences> {
-    Ok(state.settings()?.preferences)
+pub fn get_preferences(partner: State<'_, Partner>) -> CommandResult<Preferences> {
+    Ok(partner.settings()?.preferences)
 }
 
 /// Saves the user's preferences.
 #[tauri::command]
-pub fn set_preferences(state: State<'_, AppState>, preferences: Preferences) -> CommandResult<()> {
-    Ok(state.set_preferences(preferences)?)
+pub fn set_preferences(partner: State<'_, Partner>, preferences: Preferences) -> CommandResult<()> {
+    Ok(partner.set_preferences(preferences)?)
 }
 
 /// Changes the active center's proxy, CA bundle and certificate checks; a
 /// manual proxy's password goes to the keyring (none keeps the one there).
 #[tauri::command]
 pub async fn set_network(
-    state: State<'_, AppState>,
+    partner: State<'_, Partner>,
     network: NetworkSettings,
     proxy_password: Option<String>,
 ) -> CommandResult<()> {
-    Ok(state.set_network(network, proxy_password).await?)
+    Ok(partner.set_network(network, proxy_password).await?)
 }
 
 /// Lets the user pick a CA bundle (PEM) with the OS file dialog.

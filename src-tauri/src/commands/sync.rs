@@ -3,17 +3,17 @@
 use aicc_client::sync::SyncReport;
 use tauri::State;
 
-use crate::state::AppState;
+use aicc_client::partner::Partner;
 
 /// The latest sync report.
 #[tauri::command]
-pub fn sync_status(state: State<'_, AppState>) -> SyncReport {
-    state.sync_report()
+pub fn sync_status(partner: State<'_, Partner>) -> SyncReport {
+    partner.sync_report()
 }
 
 /// Syncs now instead of waiting.
 #[tauri::command]
-pub async fn sync_now(state: State<'_, AppState>) -> Result<(), ()> {
-    state.sync_now().await;
+pub async fn sync_now(partner: State<'_, Partner>) -> Result<(), ()> {
+    partner.sync_now().await;
     Ok(())
 }

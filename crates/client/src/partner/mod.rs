@@ -1,0 +1,621 @@
+//! The app's core as one type: the accounts signed in on this computer,
+//! each live with its session, local store and sync engine, and the one
+//! the window shows. The desktop shell, the command line and the tests all
+//! drive the app through a [`Partner`]: a command gets it, calls one
+//! function and maps the error.
+//!
+//! Accounts are kept live one by one ([`Live`]), so several can sync at
+//! once; today the window's account is the one kept live, and switching
+//! stops the other's engine. Engines stop by signal, never cut off: a
+//! cycle under way finishes first.
+//!
+//! Whatever needs an account while nobody is signed in fails the same
+//! way: [`Error::NotSignedIn`].
+
+mod asks;
+
+pub use asks::FieldProblem;
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use aicc_api::auth::Account;
+use tokio::sync::{Mutex, OnceCell, watch};
+use tokio_util::sync::CancellationToken;
+
+use crate::accounts::{self, PlainHttp};
+use crate::config::{AppDirs, CenterAccount, Preferences, Settings};
+use crate::network::NetworkSettings;
+use crate::session::{Credentials, Session};
+use crate::store::{Connection, Store};
+use crate::sync::{SyncEngine, SyncOptions, SyncReport, SyncStatus};
+use crate::vault::{CredentialStore, Keyring, Vault};
+use crate::{Error, Result};
+
+type ReportListener = Arc<dyn Fn(&SyncReport) + Send + Sync>;
+
+/// Where a sign-in is kept.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Keep {
+    /// In the OS keyring, across restarts.
+    InKeyring,
+    /// In memory until the app quits: the user's choice when no keyring
+    /// can be used.
+    ThisSessionOnly,
+}
+
+/// The app: its directories, the keyring, the live accounts and the one
+/// shown. Every report of the shown account's engine is kept (for
+/// [`Partner::sync_report`]) and handed to the listener.
+pub struct Partner {
+    dirs: AppDirs,
+    vault: Arc<Vault>,
+    accounts: Mutex<Accounts>,
+    /// Set once the account shown at start has been reopened.
+    resumed: OnceCell<()>,
+    options: SyncOptions,
+    report: watch::Sender<SyncReport>,
+    listener: OnceLock<ReportListener>,
+}
+
+impl std::fmt::Debug for Partner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Partner")
+            .field("dirs", &self.dirs)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The live accounts, by [`CenterAccount::key`], and which one is shown.
+#[derive(Default)]
+struct Accounts {
+    live: HashMap<String, Live>,
+    shown: Option<String>,
+}
+
+impl Accounts {
+    fn shown(&self) -> Option<&Live> {
+        self.live.get(self.shown.as_deref()?)
+    }
+}
+
+/// One account kept live: its session, its store and the engine filling
+/// it, and the task handing the engine's reports on while it is shown.
+struct Live {
+    account: CenterAccount,
+    session: Arc<Session>,
+    store: Store,
+    engine: SyncEngine,
+    forwarding: CancellationToken,
+}
+
+impl Live {
+    /// Stops handing reports on and asks the engine to stop.
+    fn close(self) {
+        self.forwarding.cancel();
+        drop(self.engine);
+    }
+}
+
+impl Partner {
+    /// Nothing open yet, secrets in the OS keyring; see [`Partner::resumed`].
+    pub fn new(dirs: AppDirs) -> Self {
+        Self::with(dirs, Keyring::new(), SyncOptions::default())
+    }
+
+    /// Secrets in `keyring`, engines paced by `options`: for tests and the
+    /// command line.
+    pub fn with(
+        dirs: AppDirs,
+        keyring: impl CredentialStore + 'static,
+        options: SyncOptions,
+    ) -> Self {
+        let (report, _) = watch::channel(SyncReport::idle());
+        Self {
+            dirs,
+            vault: Arc::new(Vault::new(keyring)),
+            accounts: Mutex::new(Accounts::default()),
+            resumed: OnceCell::new(),
+            options,
+            report,
+            listener: OnceLock::new(),
+        }
+    }
+
+    /// Calls `listener` with every new report of the shown account.
+    pub fn on_report(&self, listener: impl Fn(&SyncReport) + Send + Sync + 'static) {
+        let _ = self.listener.set(Arc::new(listener));
+    }
+
+    /// The app's settings as saved.
+    pub fn settings(&self) -> Result<Settings> {
+        Settings::load(&self.dirs.settings_file())
+    }
+
+    /// Saves the user's preferences.
+    pub fn set_preferences(&self, preferences: Preferences) -> Result<()> {
+        preferences.check()?;
+        let mut settings = self.settings()?;
+        settings.preferences = preferences;
+        settings.save(&self.dirs.settings_file())
+    }
+
+    /// Reopens the account that was shown when the app last ran, once:
+    /// the start-up task does it while the window loads, and whatever the
+    /// window asks about the account first waits for it.
+    pub async fn resumed(&self) {
+        self.resumed
+            .get_or_init(|| self.show_active_account())
+            .await;
+    }
+
+    async fn accounts(&self) -> tokio::sync::MutexGuard<'_, Accounts> {
+        self.resumed().await;
+        self.accounts.lock().await
+    }
+
+    /// Shows the account the settings name as active, reopening it from
+    /// the keyring and its store. Never touches the network: the window
+    /// shows the local catalog at once.
+    async fn show_active_account(&self) {
+        let settings = match self.settings() {
+            Ok(settings) => settings,
+            Err(e) => return self.fail(&e),
+        };
+        if let Err(e) = self.dirs.rename_earlier_stores(&settings.accounts) {
+            return self.fail(&e);
+        }
+        let Some(account) = settings.active_account().cloned() else {
+            self.close_all().await;
+            self.report.send_replace(SyncReport::idle());
+            return;
+        };
+        let opened = match Session::resume(account.clone(), self.vault.clone()).await {
+            Ok(session) => {
+                Store::open(&self.dirs.store_file(&account)).map(|store| (session, store))
+            }
+            Err(e) => Err(e),
+        };
+        match opened {
+            Ok((session, store)) => self.show(account, session, store).await,
+            Err(e) => {
+                self.close_all().await;
+                self.fail(&e);
+            }
+        }
+    }
+
+    /// Signs in and shows the account; a manual proxy's password, when
+    /// given, goes to the keyring first.
+    pub async fn sign_in(
+        &self,
+        url: &str,
+        network: &NetworkSettings,
+        proxy_password: Option<String>,
+        credentials: &Credentials,
+        plain_http: PlainHttp,
+        keep: Keep,
+    ) -> Result<Account> {
+        if keep == Keep::ThisSessionOnly {
+            self.vault.keep_for_this_session_only();
+        }
+        self.resumed().await;
+        self.keep_proxy_password(url, proxy_password).await?;
+        let (session, who) = accounts::sign_in(
+            &self.dirs,
+            self.vault.clone(),
+            url,
+            network,
+            credentials,
+            plain_http,
+        )
+        .await?;
+        let account = session.account().clone();
+        let store = Store::open(&self.dirs.store_file(&account))?;
+        self.show(account, session, store).await;
+        Ok(who)
+    }
+
+    /// Shows another signed-in account.
+    pub async fn switch_account(&self, index: usize) -> Result<()> {
+        self.resumed().await;
+        let mut settings = self.settings()?;
+        if index >= settings.accounts.len() {
+            return Err(Error::InvalidInput(format!("there is no account {index}")));
+        }
+        settings.active = Some(index);
+        settings.save(&self.dirs.settings_file())?;
+        self.show_active_account().await;
+        Ok(())
+    }
+
+    /// Signs the shown account out; other accounts stay signed in.
+    pub async fn sign_out(&self) -> Result<()> {
+        let session = self.session().await?;
+        accounts::sign_out(&self.dirs, &session).await?;
+        self.show_active_account().await;
+        Ok(())
+    }
+
+    /// Changes how the shown account's center is reached and reconnects.
+    pub async fn set_network(
+        &self,
+        network: NetworkSettings,
+        proxy_password: Option<String>,
+    ) -> Result<()> {
+        let account = self.current_account().await.ok_or(Error::NotSignedIn)?;
+        network.client(None)?;
+        self.keep_proxy_password(&account.url, proxy_password)
+            .await?;
+        let mut settings = self.settings()?;
+        settings.set_network(&account, network);
+        settings.save(&self.dirs.settings_file())?;
+        // A new session, through the new network settings.
+        self.show_active_account().await;
+        Ok(())
+    }
+
+    /// Keeps a center's manual proxy password in the keyring (an empty one
+    /// forgets it); `None` leaves the kept one alone.
+    async fn keep_proxy_password(&self, url: &str, password: Option<String>) -> Result<()> {
+        let Some(password) = password else {
+            return Ok(());
+        };
+        let (vault, url) = (Arc::clone(&self.vault), url.to_owned());
+        tokio::task::spawn_blocking(move || {
+            crate::session::set_proxy_password(vault.as_ref(), &url, &password)
+        })
+        .await
+        .map_err(|e| Error::Keyring(format!("the keyring task stopped: {e}")))?
+    }
+
+    /// Whether the shown account's sign-in lasts only until the app quits.
+    pub async fn signed_in_for_this_session_only(&self) -> bool {
+        match self.accounts().await.shown() {
+            Some(live) => self.vault.is_session_only(&live.account.key()),
+            None => false,
+        }
+    }
+
+    /// The shown center and account, if any.
+    pub async fn current_account(&self) -> Option<CenterAccount> {
+        self.accounts()
+            .await
+            .shown()
+            .map(|live| live.account.clone())
+    }
+
+    /// The shown account's session.
+    pub async fn session(&self) -> Result<Arc<Session>> {
+        self.accounts()
+            .await
+            .shown()
+            .map(|live| Arc::clone(&live.session))
+            .ok_or(Error::NotSignedIn)
+    }
+
+    /// Runs `work` on the shown account's local store.
+    pub async fn local<T: Send + 'static>(
+        &self,
+        work: impl FnOnce(&mut Connection) -> Result<T> + Send + 'static,
+    ) -> Result<T> {
+        let store = self
+            .accounts()
+            .await
+            .shown()
+            .map(|live| live.store.clone())
+            .ok_or(Error::NotSignedIn)?;
+        store.call(work).await
+    }
+
+    /// Syncs the shown account now.
+    pub async fn sync_now(&self) {
+        if let Some(live) = self.accounts().await.shown() {
+            live.engine.sync_now();
+        }
+    }
+
+    /// The shown account's latest sync report.
+    pub fn sync_report(&self) -> SyncReport {
+        self.report.borrow().clone()
+    }
+
+    /// The desktop notifications to show now, each once: every transition
+    /// not yet offered to the OS, in the user's language, of the kinds the
+    /// user wants (the inbox keeps them all).
+    pub async fn desktop_notifications(
+        &self,
+        os_locale: Option<String>,
+    ) -> Result<Vec<crate::notifications::Desktop>> {
+        let preferences = self.settings()?.preferences;
+        let now = crate::clock::now();
+        let taken = self
+            .local(move |c| crate::notifications::take_unshown(c, &now))
+            .await?;
+        Ok(taken
+            .iter()
+            .filter_map(|n| n.desktop(&preferences, os_locale.as_deref()))
+            .collect())
+    }
+
+    /// Stops every engine, each once its cycle under way has finished.
+    pub async fn shutdown(&self) {
+        let live: Vec<Live> = {
+            let mut accounts = self.accounts.lock().await;
+            accounts.shown = None;
+            accounts.live.drain().map(|(_, live)| live).collect()
+        };
+        for live in live {
+            live.forwarding.cancel();
+            live.engine.stop().await;
+        }
+    }
+
+    /// Makes `account` the one shown, live with `session` and `store`; the
+    /// account shown before stops syncing.
+    async fn show(&self, account: CenterAccount, session: Session, store: Store) {
+        let session = Arc::new(session);
+        let engine = SyncEngine::start(Arc::clone(&session), store.clone(), self.options.clone());
+        let forwarding = CancellationToken::new();
+        tokio::spawn(forward(
+            engine.subscribe(),
+            self.report.clone(),
+            self.listener.get().cloned(),
+            forwarding.clone(),
+        ));
+        let key = account.key();
+        let live = Live {
+            account,
+            session,
+            store,
+            engine,
+            forwarding,
+        };
+        let mut accounts = self.accounts.lock().await;
+        for (_, earlier) in accounts.live.drain() {
+            earlier.close();
+        }
+        accounts.live.insert(key.clone(), live);
+        accounts.shown = Some(key);
+    }
+
+    async fn close_all(&self) {
+        let mut accounts = self.accounts.lock().await;
+        accounts.shown = None;
+        for (_, live) in accounts.live.drain() {
+            live.close();
+        }
+    }
+
+    fn fail(&self, e: &Error) {
+        tracing::error!(error = %e, "cannot open the active account");
+        let report = SyncReport {
+            status: SyncStatus::Error {
+                code: e.code(),
+                message: e.to_string(),
+                retry_at: None,
+            },
+            ..SyncReport::idle()
+        };
+        if let Some(listener) = self.listener.get() {
+            listener(&report);
+        }
+        self.report.send_replace(report);
+    }
+}
+
+/// Hands each of an engine's reports to `report` and the listener until
+/// `until` is cancelled (its account is no longer shown) or the engine ends.
+async fn forward(
+    mut reports: watch::Receiver<SyncReport>,
+    report: watch::Sender<SyncReport>,
+    listener: Option<ReportListener>,
+    until: CancellationToken,
+) {
+    loop {
+        let latest = reports.borrow_and_update().clone();
+        if let Some(listener) = &listener {
+            listener(&latest);
+        }
+        report.send_replace(latest);
+        let next = until.run_until_cancelled(reports.changed()).await;
+        if !matches!(next, Some(Ok(()))) {
+            return;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use aicc_api::applications::MAX_ATTACHMENT_BYTES;
+
+    use super::*;
+    use crate::sync::tests::{config, portal_on, request};
+    use crate::vault::MemoryStore;
+
+    pub(super) fn dirs(dir: &tempfile::TempDir) -> AppDirs {
+        AppDirs {
+            config: dir.path().join("config"),
+            data: dir.path().join("data"),
+            logs: dir.path().join("logs"),
+        }
+    }
+
+    /// The account opens while the window loads; a question the window asks
+    /// before that waits for it rather than finding nobody signed in.
+    #[tokio::test]
+    async fn the_windows_first_question_waits_for_the_account_to_reopen() {
+        let dir = tempfile::tempdir().unwrap();
+        let dirs = dirs(&dir);
+        let account = CenterAccount {
+            url: "http://127.0.0.1:9/".into(),
+            email: "li.wei@example.cn".into(),
+            network: NetworkSettings::default(),
+        };
+        let settings = Settings {
+            accounts: vec![account.clone()],
+            active: Some(0),
+            ..Settings::default()
+        };
+        std::fs::create_dir_all(&dirs.config).unwrap();
+        settings.save(&dirs.settings_file()).unwrap();
+        let partner = Partner::with(dirs, MemoryStore::default(), SyncOptions::default());
+        let (first, resumed) = tokio::join!(partner.current_account(), partner.resumed());
+        assert_eq!((first, resumed), (Some(account.clone()), ()));
+        assert_eq!(partner.current_account().await, Some(account));
+        partner.shutdown().await;
+        assert_eq!(partner.current_account().await, None);
+    }
+
+    async fn sign_in(partner: &Partner, url: &str) {
+        partner
+            .sign_in(
+                url,
+                &NetworkSettings::default(),
+                None,
+                &Credentials::password("partner@demo.aicc", "demo-password"),
+                PlainHttp::Refuse,
+                Keep::InKeyring,
+            )
+            .await
+            .unwrap();
+    }
+
+    /// Waits until the shown account's engine has sent everything queued.
+    async fn sent(partner: &Partner) {
+        for _ in 0..200 {
+            let report = partner.sync_report();
+            if matches!(report.status, SyncStatus::UpToDate { .. }) && report.outbox_pending == 0 {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        panic!("still not sent: {:?}", partner.sync_report());
+    }
+
+    /// The lifecycle the window drives, through the one type: sign in to
+    /// two centers, ask one for NPU time, switch back and forth, sign out of
+    /// both; each ask lands where the window shows, once.
+    #[tokio::test]
+    async fn accounts_sign_in_switch_and_sign_out_and_asks_reach_the_shown_center() {
+        let (a_dir, b_dir, dir) = (
+            tempfile::tempdir().unwrap(),
+            tempfile::tempdir().unwrap(),
+            tempfile::tempdir().unwrap(),
+        );
+        let a = portal_on(config(&a_dir), "127.0.0.1:0").await;
+        let b = portal_on(config(&b_dir), "127.0.0.1:0").await;
+        let partner = Partner::with(dirs(&dir), MemoryStore::default(), SyncOptions::default());
+
+        sign_in(&partner, &a.url).await;
+        sent(&partner).await;
+        let job = partner
+            .create_job(request(1), "draft-1".into())
+            .await
+            .unwrap();
+        let mut found = Vec::new();
+        for _ in 0..200 {
+            found = partner.local(|c| crate::jobs::list(c, &[])).await.unwrap();
+            if found.iter().any(|view| view.job.id != job) {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_eq!(found.len(), 1, "sent once, shown once: {found:?}");
+        assert_ne!(
+            found[0].job.id, job,
+            "the center's id replaces the local one"
+        );
+
+        sign_in(&partner, &b.url).await;
+        sent(&partner).await;
+        let shown = partner.current_account().await.unwrap();
+        assert_eq!(shown.url.trim_end_matches('/'), b.url);
+        let at_b = partner.local(|c| crate::jobs::list(c, &[])).await.unwrap();
+        assert!(at_b.is_empty(), "B's store has none of A's jobs: {at_b:?}");
+
+        partner.switch_account(0).await.unwrap();
+        let shown = partner.current_account().await.unwrap();
+        assert_eq!(shown.url.trim_end_matches('/'), a.url);
+        assert_eq!(
+            partner
+                .local(|c| crate::jobs::list(c, &[]))
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(matches!(
+            partner.switch_account(2).await,
+            Err(Error::InvalidInput(_))
+        ));
+
+        partner.sign_out().await.unwrap();
+        partner.sign_out().await.unwrap();
+        assert_eq!(partner.current_account().await, None);
+        assert!(matches!(
+            partner.create_job(request(1), "draft-2".into()).await,
+            Err(Error::NotSignedIn)
+        ));
+        partner.shutdown().await;
+    }
+
+    /// A file is judged before anything is queued: too large or of the
+    /// wrong kind, the user is told which and the outbox is untouched.
+    #[tokio::test]
+    async fn an_attachment_is_refused_by_size_or_kind_before_it_is_queued() {
+        let (portal_dir, dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+        let portal = portal_on(config(&portal_dir), "127.0.0.1:0").await;
+        let partner = Partner::with(dirs(&dir), MemoryStore::default(), SyncOptions::default());
+        sign_in(&partner, &portal.url).await;
+        let big = dir.path().join("licence.pdf");
+        std::fs::File::create(&big)
+            .unwrap()
+            .set_len(MAX_ATTACHMENT_BYTES as u64 + 1)
+            .unwrap();
+        let text = dir.path().join("notes.pdf");
+        std::fs::write(&text, "not a pdf").unwrap();
+        let pdf = dir.path().join("business-licence.pdf");
+        std::fs::write(&pdf, b"%PDF-1.7\n%%EOF\n").unwrap();
+
+        for (path, says) in [
+            (&big, "larger than 20 MiB"),
+            (&text, "not a PDF, PNG or JPEG"),
+        ] {
+            match partner.attach_file("app_1".into(), path).await {
+                Err(Error::InvalidInput(message)) => assert!(message.contains(says), "{message}"),
+                other => panic!("{other:?}"),
+            }
+        }
+        assert!(matches!(
+            partner
+                .attach_file("app_1".into(), &dir.path().join("gone.pdf"))
+                .await,
+            Err(Error::File { .. })
+        ));
+        let queued = partner.local(|c| crate::outbox::entries(c)).await.unwrap();
+        assert!(queued.is_empty(), "{queued:?}");
+        assert_eq!(
+            partner.attach_file("app_1".into(), &pdf).await.unwrap(),
+            "business-licence.pdf"
+        );
+        partner.shutdown().await;
+    }
+
+    #[tokio::test]
+    async fn with_nobody_signed_in_every_question_says_so_the_same_way() {
+        let dir = tempfile::tempdir().unwrap();
+        let partner = Partner::with(dirs(&dir), MemoryStore::default(), SyncOptions::default());
+        assert!(matches!(partner.session().await, Err(Error::NotSignedIn)));
+        assert!(matches!(
+            partner.local(|_| Ok(())).await,
+            Err(Error::NotSignedIn)
+        ));
+        assert!(matches!(partner.sign_out().await, Err(Error::NotSignedIn)));
+        assert!(matches!(
+            partner.set_network(NetworkSettings::default(), None).await,
+            Err(Error::NotSignedIn)
+        ));
+        assert_eq!(Error::NotSignedIn.code(), crate::ErrorCode::NotSignedIn);
+    }
+}
