@@ -116,7 +116,20 @@ pub fn run() {
             });
             Ok(())
         })
-        .run(tauri::generate_context!());
+        .build(tauri::generate_context!())
+        .map(|app| {
+            app.run(|handle, event| {
+                // The last window closed: the engines stop first. An exit
+                // the app asks for itself (`tray::quit`) has done so.
+                if let tauri::RunEvent::ExitRequested {
+                    code: None, api, ..
+                } = event
+                {
+                    api.prevent_exit();
+                    tauri::async_runtime::spawn(tray::quit(handle.clone()));
+                }
+            });
+        });
     if let Err(e) = result {
         tracing::error!("AICC Partner stopped with an error: {e}");
         std::process::exit(1);

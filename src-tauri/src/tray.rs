@@ -3,6 +3,8 @@
 //! tray's menu opens the window, syncs now, or quits. A second launch brings
 //! the running app's window up instead of starting another.
 
+use std::time::Duration;
+
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager as _, Window, WindowEvent};
@@ -44,7 +46,9 @@ pub fn install(app: &AppHandle) -> tauri::Result<()> {
                 let app = app.clone();
                 tauri::async_runtime::spawn(async move { app.state::<Partner>().sync_now().await });
             }
-            "quit" => app.exit(0),
+            "quit" => {
+                tauri::async_runtime::spawn(crate::tray::quit(app.clone()));
+            }
             _ => {}
         });
     if let Some(icon) = app.default_window_icon() {
@@ -52,6 +56,22 @@ pub fn install(app: &AppHandle) -> tauri::Result<()> {
     }
     tray.build(app)?;
     Ok(())
+}
+
+/// How long quitting waits for the sync engines to finish the cycle under
+/// way. What a cut-off cycle was sending stays in the outbox and is sent,
+/// once, at the next start.
+const QUIT_WAIT: Duration = Duration::from_secs(5);
+
+/// Quits once the sync engines have stopped, or after [`QUIT_WAIT`].
+pub async fn quit(app: AppHandle) {
+    if tokio::time::timeout(QUIT_WAIT, app.state::<Partner>().shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("a sync cycle was still under way when the app quit");
+    }
+    app.exit(0);
 }
 
 /// Brings the main window up, e.g. from the tray or a second launch.
