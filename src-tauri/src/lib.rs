@@ -2,6 +2,19 @@
 //! client core. Thin by design: every decision lives in `aicc-client`; a
 //! command here is a few lines that call it and hand the answer to the UI.
 
+include!("commands/list.rs");
+
+/// The invoke handler of every command in the list.
+macro_rules! invoke_handler {
+    ($($module:ident::$command:ident,)*) => {
+        tauri::generate_handler![$(commands::$module::$command),*]
+    };
+}
+
+/// Every command's name, as the UI invokes it.
+#[cfg(test)]
+const COMMANDS: &[&str] = with_commands!(command_names);
+
 mod bindings;
 mod commands;
 mod desktop_notifications;
@@ -36,57 +49,7 @@ pub fn run() {
         .plugin(tauri_plugin_dialog::init())
         .plugin(tauri_plugin_notification::init())
         .plugin(tauri_plugin_opener::init())
-        .invoke_handler(tauri::generate_handler![
-            commands::account::sign_in,
-            commands::account::current_account,
-            commands::account::session_only,
-            commands::account::list_accounts,
-            commands::account::switch_account,
-            commands::account::sign_out,
-            commands::account::list_personal_tokens,
-            commands::account::create_personal_token,
-            commands::account::revoke_personal_token,
-            commands::members::my_standing,
-            commands::members::list_members,
-            commands::members::change_member,
-            commands::members::list_invitations,
-            commands::members::invite_member,
-            commands::members::withdraw_invitation,
-            commands::catalog::catalog_search,
-            commands::catalog::catalog_facets,
-            commands::catalog::catalog_model,
-            commands::catalog::set_favourite,
-            commands::settings::get_preferences,
-            commands::settings::set_preferences,
-            commands::settings::set_network,
-            commands::settings::pick_ca_bundle,
-            commands::system::open_external,
-            commands::sync::sync_status,
-            commands::sync::sync_now,
-            commands::jobs::center_info,
-            commands::jobs::check_job_request,
-            commands::jobs::create_job,
-            commands::jobs::revise_job,
-            commands::jobs::discard_write,
-            commands::jobs::outbox_entries,
-            commands::jobs::list_jobs,
-            commands::jobs::get_job,
-            commands::jobs::cancel_job,
-            commands::jobs::job_logs,
-            commands::jobs::job_metrics,
-            commands::notifications::inbox,
-            commands::notifications::mark_read,
-            commands::applications::check_uscc,
-            commands::applications::check_application,
-            commands::applications::save_draft,
-            commands::applications::get_draft,
-            commands::applications::save_application,
-            commands::applications::submit_application,
-            commands::applications::withdraw_application,
-            commands::applications::attach_file,
-            commands::applications::list_applications,
-            commands::applications::get_application,
-        ])
+        .invoke_handler(with_commands!(invoke_handler))
         .on_window_event(tray::on_window_event)
         .setup(move |app| {
             let partner = Partner::new(dirs);

@@ -5,8 +5,6 @@ pub mod applications;
 pub mod catalog;
 pub mod jobs;
 pub mod members;
-#[cfg(test)]
-pub mod names;
 pub mod notifications;
 pub mod settings;
 pub mod sync;
