@@ -7,39 +7,16 @@ use std::time::Duration;
 
 use tauri::menu::{Menu, MenuItem};
 use tauri::tray::TrayIconBuilder;
-use tauri::{AppHandle, Manager as _, Window, WindowEvent};
+use tauri::{AppHandle, Manager as _, Window, WindowEvent, Wry};
 
 use aicc_client::partner::Partner;
+use aicc_client::words;
 
 /// Adds the tray icon and its menu.
 pub fn install(app: &AppHandle) -> tauri::Result<()> {
-    let chinese = sys_locale::get_locale().is_some_and(|l| l.to_lowercase().starts_with("zh"));
-    let label = |en: &str, zh: &str| {
-        if chinese {
-            zh.to_owned()
-        } else {
-            en.to_owned()
-        }
-    };
-    let open = MenuItem::with_id(
-        app,
-        "open",
-        label("Open AICC Partner", "打开 AICC 伙伴"),
-        true,
-        None::<&str>,
-    )?;
-    let sync = MenuItem::with_id(
-        app,
-        "sync",
-        label("Sync now", "立即同步"),
-        true,
-        None::<&str>,
-    )?;
-    let quit = MenuItem::with_id(app, "quit", label("Quit", "退出"), true, None::<&str>)?;
-    let menu = Menu::with_items(app, &[&open, &sync, &quit])?;
-    let mut tray = TrayIconBuilder::with_id("main")
+    let mut tray = TrayIconBuilder::with_id(TRAY)
         .tooltip("AICC Partner")
-        .menu(&menu)
+        .menu(&menu(app)?)
         .on_menu_event(|app, event| match event.id().as_ref() {
             "open" => show_window(app),
             "sync" => {
@@ -47,7 +24,7 @@ pub fn install(app: &AppHandle) -> tauri::Result<()> {
                 tauri::async_runtime::spawn(async move { app.state::<Partner>().sync_now().await });
             }
             "quit" => {
-                tauri::async_runtime::spawn(crate::tray::quit(app.clone()));
+                tauri::async_runtime::spawn(quit(app.clone()));
             }
             _ => {}
         });
@@ -56,6 +33,32 @@ pub fn install(app: &AppHandle) -> tauri::Result<()> {
     }
     tray.build(app)?;
     Ok(())
+}
+
+/// Words the tray's menu anew, after the user chose another language.
+pub fn relabel(app: &AppHandle) {
+    let Some(tray) = app.tray_by_id(TRAY) else {
+        return;
+    };
+    if let Err(e) = menu(app).and_then(|menu| tray.set_menu(Some(menu))) {
+        tracing::warn!(error = %e, "the tray's menu keeps its earlier language");
+    }
+}
+
+const TRAY: &str = "main";
+
+/// The tray's menu, in the user's language (`aicc_client::words`).
+fn menu(app: &AppHandle) -> tauri::Result<Menu<Wry>> {
+    let preferences = app
+        .state::<Partner>()
+        .settings()
+        .map(|s| s.preferences)
+        .unwrap_or_default();
+    let language = preferences.speaks(sys_locale::get_locale().as_deref());
+    let items = words::tray_menu(language)
+        .map(|(id, label)| MenuItem::with_id(app, id, label, true, None::<&str>));
+    let [open, sync, quit] = items;
+    Menu::with_items(app, &[&open?, &sync?, &quit?])
 }
 
 /// How long quitting waits for the sync engines to finish the cycle under

@@ -28,6 +28,7 @@ pub mod session;
 pub mod store;
 pub mod sync;
 pub mod vault;
+pub mod words;
 
 pub use error::{Error, ErrorCode, Result};
 

@@ -7,37 +7,12 @@
 //! as an OS notification ([`Notification::desktop`]) if the user wants
 //! that kind, in the words the inbox uses: both read the UI's catalogues.
 
-use std::sync::LazyLock;
-
 use rusqlite::{Connection, params};
 use serde::Serialize;
 
 use crate::config::Preferences;
 use crate::error::Result;
-
-/// The UI's message catalogues, by the language each speaks.
-const CATALOGUES: [(&str, &str); 2] = [
-    ("en", include_str!("../../../ui/src/i18n/en.json")),
-    ("zh-CN", include_str!("../../../ui/src/i18n/zh-CN.json")),
-];
-
-static WORDS: LazyLock<Vec<(&'static str, serde_json::Value)>> = LazyLock::new(|| {
-    CATALOGUES
-        .iter()
-        .map(|(language, text)| (*language, serde_json::from_str(text).unwrap_or_default()))
-        .collect()
-});
-
-/// The catalogue's words at `path` in `language`, else in English.
-fn words(language: &str, path: &[&str]) -> Option<&'static str> {
-    let find = |language: &str| {
-        let (_, catalogue) = WORDS.iter().find(|(l, _)| *l == language)?;
-        path.iter()
-            .try_fold(catalogue, |node, key| node.get(key))?
-            .as_str()
-    };
-    find(language).or_else(|| find("en"))
-}
+use crate::words::words;
 
 /// One entry of the inbox.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
@@ -211,10 +186,9 @@ mod tests {
                     .map(|s| (crate::applications::COLLECTION, s.as_str())),
             );
         for (collection, state) in states {
-            for (language, _) in CATALOGUES {
-                let (_, catalogue) = WORDS.iter().find(|(l, _)| *l == language).unwrap();
+            for language in crate::words::LANGUAGES {
                 assert!(
-                    catalogue["inbox"][collection][state].is_string(),
+                    crate::words::exactly(language, &["inbox", collection, state]).is_some(),
                     "{language} has no inbox.{collection}.{state}"
                 );
             }

@@ -14,10 +14,16 @@ pub fn get_preferences(partner: State<'_, Partner>) -> CommandResult<Preferences
     Ok(partner.settings()?.preferences)
 }
 
-/// Saves the user's preferences.
+/// Saves the user's preferences; the tray's menu follows their language.
 #[tauri::command]
-pub fn set_preferences(partner: State<'_, Partner>, preferences: Preferences) -> CommandResult<()> {
-    Ok(partner.set_preferences(preferences)?)
+pub fn set_preferences(
+    app: AppHandle,
+    partner: State<'_, Partner>,
+    preferences: Preferences,
+) -> CommandResult<()> {
+    partner.set_preferences(preferences)?;
+    crate::tray::relabel(&app);
+    Ok(())
 }
 
 /// Changes the active center's proxy, CA bundle and certificate checks; a
