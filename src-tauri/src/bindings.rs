@@ -14,11 +14,12 @@ mod tests {
     use aicc_api::auth::{Account, NewPersonalToken, PersonalToken, Role, Scope};
     use aicc_api::catalog::{Framework, Metric, Model, ModelVersion, TrainingRecipe};
     use aicc_api::jobs::{
-        Artifact, Job, JobRequest, JobState, JobTransition, LogLine, LogPage, MetricSeries,
-        ModelRef, Pool, Priority, Quota,
+        Artifact, Job, JobOutcome, JobRequest, JobState, JobTransition, LogLine, LogPage,
+        MetricSeries, ModelRef, Pool, Priority, Quota,
     };
     use aicc_api::members::{Invitation, Member, MemberChange, NewInvitation};
     use aicc_api::permissions::Action;
+    use aicc_api::sync::Collection;
     use aicc_client::ErrorCode;
     use aicc_client::accounts::Standing;
     use aicc_client::applications::ApplicationView;
@@ -78,6 +79,7 @@ mod tests {
             ModelRef::decl(),
             Priority::decl(),
             JobState::decl(),
+            JobOutcome::decl(),
             JobTransition::decl(),
             Artifact::decl(),
             LogPage::decl(),
@@ -102,6 +104,7 @@ mod tests {
             DraftKind::decl(),
             OrganisationKind::decl(),
             ProgrammeTier::decl(),
+            Collection::decl(),
             Notification::decl(),
             Inbox::decl(),
             OpenRoute::decl(),
@@ -132,6 +135,38 @@ mod tests {
              export const FINAL_JOB_STATES: readonly JobState[] = {};\n",
             serde_json::to_string(&ended).unwrap_or_default()
         ));
+        let outcome_of: std::collections::BTreeMap<&str, JobOutcome> = JobState::ALL
+            .into_iter()
+            .map(|state| (state.as_str(), state.outcome()))
+            .collect();
+        let constants = [
+            (
+                "The outcomes, in the order the jobs list offers them (`JobOutcome::ALL`).",
+                "JOB_OUTCOMES: readonly JobOutcome[]",
+                serde_json::to_string(&JobOutcome::ALL),
+            ),
+            (
+                "How each state stands or ended (`JobState::outcome`).",
+                "JOB_OUTCOME: Readonly<Record<JobState, JobOutcome>>",
+                serde_json::to_string(&outcome_of),
+            ),
+            (
+                "Every framework the catalog knows (`Framework::ALL`).",
+                "FRAMEWORKS: readonly Framework[]",
+                serde_json::to_string(&Framework::ALL),
+            ),
+            (
+                "Every order the catalog can be shown in (`Sort::ALL`).",
+                "SORTS: readonly Sort[]",
+                serde_json::to_string(&Sort::ALL),
+            ),
+        ];
+        for (doc, declaration, value) in constants {
+            out.push_str(&format!(
+                "\n/** {doc} */\nexport const {declaration} = {};\n",
+                value.unwrap_or_default()
+            ));
+        }
         out
     }
 

@@ -55,6 +55,15 @@ pub enum Framework {
 }
 
 impl Framework {
+    /// Every framework the catalog knows.
+    pub const ALL: [Framework; 5] = [
+        Framework::MindSpore,
+        Framework::PytorchNpu,
+        Framework::Tensorflow,
+        Framework::Paddlepaddle,
+        Framework::Onnx,
+    ];
+
     /// The wire name, also used in the client's search index.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -68,10 +77,7 @@ impl Framework {
 
     /// The inverse of [`Framework::as_str`].
     pub fn parse(s: &str) -> Option<Self> {
-        use Framework::*;
-        [MindSpore, PytorchNpu, Tensorflow, Paddlepaddle, Onnx]
-            .into_iter()
-            .find(|f| f.as_str() == s)
+        Self::ALL.into_iter().find(|f| f.as_str() == s)
     }
 }
 

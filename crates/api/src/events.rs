@@ -3,15 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// The collections a client syncs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-#[serde(rename_all = "snake_case")]
-pub enum Collection {
-    Catalog,
-    Jobs,
-    Applications,
-}
+use crate::sync::Collection;
 
 /// The data of one event: `collection` has changes up to `rev`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

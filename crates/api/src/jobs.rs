@@ -283,6 +283,36 @@ impl JobState {
             JobState::Rejected | JobState::Succeeded | JobState::Failed | JobState::Cancelled
         )
     }
+
+    /// How the job stands or ended, as the jobs list groups them.
+    pub fn outcome(self) -> JobOutcome {
+        match self {
+            JobState::Succeeded => JobOutcome::Succeeded,
+            state if state.is_final() => JobOutcome::Failed,
+            _ => JobOutcome::Active,
+        }
+    }
+}
+
+/// How a job stands or ended: the jobs list's filters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum JobOutcome {
+    /// Not ended yet.
+    Active,
+    Succeeded,
+    /// Ended without succeeding: failed, cancelled or rejected.
+    Failed,
+}
+
+impl JobOutcome {
+    /// Every outcome, in the order the list offers them.
+    pub const ALL: [JobOutcome; 3] = [
+        JobOutcome::Active,
+        JobOutcome::Succeeded,
+        JobOutcome::Failed,
+    ];
 }
 
 /// A job as the partner sees it.
@@ -581,5 +611,22 @@ mod tests {
         assert!(Succeeded.is_final() && Failed.is_final() && Cancelled.is_final());
         assert!(Rejected.is_final() && !Submitted.is_final());
         assert!(!Running.is_final() && !Cancelling.is_final() && !Queued.is_final());
+    }
+
+    #[test]
+    fn a_job_has_succeeded_failed_or_is_still_active() {
+        use JobState::*;
+        let of = |outcome| -> Vec<JobState> {
+            JobState::ALL
+                .into_iter()
+                .filter(|s| s.outcome() == outcome)
+                .collect()
+        };
+        assert_eq!(
+            of(JobOutcome::Active),
+            [Submitted, Queued, Running, Cancelling]
+        );
+        assert_eq!(of(JobOutcome::Succeeded), [Succeeded]);
+        assert_eq!(of(JobOutcome::Failed), [Rejected, Failed, Cancelled]);
     }
 }

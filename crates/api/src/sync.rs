@@ -12,6 +12,47 @@ pub const MAX_PAGE_SIZE: u32 = 1000;
 /// The page size when a client does not say.
 pub const DEFAULT_PAGE_SIZE: u32 = 500;
 
+/// The collections a client syncs, each with its own change feed
+/// (`/v1/<collection>/changes`) and cursor.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Collection {
+    Catalog,
+    Jobs,
+    Applications,
+}
+
+impl Collection {
+    /// Every collection, in the order a sync cycle pulls them.
+    pub const ALL: [Collection; 3] = [
+        Collection::Catalog,
+        Collection::Jobs,
+        Collection::Applications,
+    ];
+
+    /// The name in feed paths, stores and routes.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Collection::Catalog => "catalog",
+            Collection::Jobs => "jobs",
+            Collection::Applications => "applications",
+        }
+    }
+
+    /// The collection named `s`, if any.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for Collection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Query parameters of a change feed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -101,6 +142,16 @@ impl<T> Change<T> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_collections_name_is_its_wire_name_and_parses_back() {
+        for collection in Collection::ALL {
+            let wire = serde_json::to_value(collection).unwrap();
+            assert_eq!(wire, collection.as_str());
+            assert_eq!(Collection::parse(collection.as_str()), Some(collection));
+        }
+        assert_eq!(Collection::parse("favourites"), None);
+    }
 
     #[test]
     fn change_page_json_shape_is_the_documented_contract() {

@@ -345,7 +345,7 @@ pub async fn incremental_sync(
         store.call(aicc_client::store::checkpoint).await?;
     }
     let after = store
-        .call(|c| aicc_client::store::cursor(c, catalog::COLLECTION))
+        .call(|c| aicc_client::store::cursor(c, aicc_api::sync::Collection::Catalog))
         .await?
         .map_or(0, |(rev, _)| rev);
     let http = reqwest::Client::new();
@@ -510,7 +510,7 @@ pub async fn portal_load(
     sizes: Sizes,
 ) -> anyhow::Result<Figure> {
     let latest = store
-        .call(|c| aicc_client::store::cursor(c, catalog::COLLECTION))
+        .call(|c| aicc_client::store::cursor(c, aicc_api::sync::Collection::Catalog))
         .await?
         .map_or(0, |(rev, _)| rev);
     let token = session.access_token().await?;

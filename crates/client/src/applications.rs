@@ -3,7 +3,7 @@
 //! what the UI shows, including changes still waiting in the outbox.
 
 use aicc_api::applications::{Application, ApplicationState};
-use aicc_api::sync::{Change, ChangePage};
+use aicc_api::sync::{Change, ChangePage, Collection};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
@@ -11,13 +11,12 @@ use crate::error::Result;
 use crate::outbox::{self, OutboxEntry};
 use crate::{notifications, store};
 
-/// The applications collection's name in the sync cursors.
-pub const COLLECTION: &str = "applications";
-
 /// An application as the UI shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct ApplicationView {
     pub application: Application,
+    /// Only on this computer: the center has not given it an id yet.
+    pub local: bool,
     /// Set while a change to it is in the outbox.
     pub outbox: Option<OutboxEntry>,
     /// Whether its state lets the partner withdraw it (the center has not
@@ -29,6 +28,7 @@ impl ApplicationView {
     fn of(application: Application, outbox: Option<OutboxEntry>) -> Self {
         Self {
             may_withdraw: application.state.may_withdraw(),
+            local: crate::outbox::is_local(&application.id),
             application,
             outbox,
         }
@@ -42,7 +42,7 @@ pub fn apply_page(
     now: &str,
 ) -> Result<usize> {
     let tx = conn.transaction()?;
-    let first = store::first_sync(&tx, COLLECTION)?;
+    let first = store::first_sync(&tx, Collection::Applications)?;
     for change in &page.changes {
         let Change::Upsert { rev, item } = change else {
             continue;
@@ -56,10 +56,17 @@ pub fn apply_page(
             } else {
                 item.form.solution_name.clone()
             };
-            notifications::record(&tx, COLLECTION, &item.id, item.state.as_str(), &title, now)?;
+            notifications::record(
+                &tx,
+                Collection::Applications,
+                &item.id,
+                item.state.as_str(),
+                &title,
+                now,
+            )?;
         }
     }
-    store::set_cursor(&tx, COLLECTION, page.next, now)?;
+    store::set_cursor(&tx, Collection::Applications, page.next, now)?;
     tx.commit()?;
     Ok(page.changes.len())
 }

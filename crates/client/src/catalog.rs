@@ -4,16 +4,13 @@
 //! paging — online or not; favourites.
 
 use aicc_api::catalog::{Framework, Model};
-use aicc_api::sync::{Change, ChangePage};
+use aicc_api::sync::{Change, ChangePage, Collection};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 use crate::store::{self, Store};
-
-/// The catalog's collection name in the sync cursors.
-pub const COLLECTION: &str = "catalog";
 
 /// What a list row shows of a model.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
@@ -44,6 +41,11 @@ pub enum Sort {
     Updated,
     /// Most starred first.
     Stars,
+}
+
+impl Sort {
+    /// Every order the catalog can be shown in.
+    pub const ALL: [Sort; 4] = [Sort::Relevance, Sort::Name, Sort::Updated, Sort::Stars];
 }
 
 /// A search: words and filters; every filter left empty matches everything.
@@ -397,7 +399,7 @@ fn write_page(
     let (generation, relisting): (i64, bool) = tx
         .query_row(
             "SELECT generation, relisting FROM sync_cursors WHERE collection = ?1",
-            [COLLECTION],
+            [Collection::Catalog.as_str()],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?
@@ -537,10 +539,10 @@ fn write_page(
         }
         tx.execute(
             "UPDATE sync_cursors SET relisting = 0 WHERE collection = ?1",
-            [COLLECTION],
+            [Collection::Catalog.as_str()],
         )?;
     }
-    store::set_cursor(tx, COLLECTION, page.next, synced_at)?;
+    store::set_cursor(tx, Collection::Catalog, page.next, synced_at)?;
     Ok(search)
 }
 
@@ -605,7 +607,7 @@ fn filter_words(model: &Model) -> String {
 pub fn begin_relist(conn: &Connection) -> Result<()> {
     conn.execute(
         "UPDATE sync_cursors SET rev = 0, generation = generation + 1, relisting = 1 WHERE collection = ?1",
-        [COLLECTION],
+        [Collection::Catalog.as_str()],
     )?;
     Ok(())
 }
@@ -1551,7 +1553,9 @@ mod tests {
             .unwrap();
         assert_eq!(facets.hardware[0].count, 1);
         assert_eq!(
-            store.blocking(|c| store::cursor(c, COLLECTION)).unwrap(),
+            store
+                .blocking(|c| store::cursor(c, Collection::Catalog))
+                .unwrap(),
             Some((4, "t2".into()))
         );
         let found = |q: &str| {

@@ -4,7 +4,7 @@
 
 use aicc_api::jobs::{Job, JobState};
 use aicc_api::permissions::Action;
-use aicc_api::sync::{Change, ChangePage};
+use aicc_api::sync::{Change, ChangePage, Collection};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 
@@ -13,13 +13,12 @@ use crate::error::Result;
 use crate::outbox::{self, OutboxEntry};
 use crate::{center, notifications, store};
 
-/// The jobs collection's name in the sync cursors.
-pub const COLLECTION: &str = "jobs";
-
 /// A job as the UI shows it: as the center last said, or as waiting to be sent.
 #[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
 pub struct JobView {
     pub job: Job,
+    /// Only on this computer: the center has not given it an id yet.
+    pub local: bool,
     /// Set while the request (or its cancellation) is in the outbox.
     pub outbox: Option<OutboxEntry>,
     /// Whether the account's role lets it cancel this job (its own, or as
@@ -30,7 +29,7 @@ pub struct JobView {
 /// Applies a jobs feed page and its cursor in one transaction.
 pub fn apply_page(conn: &mut Connection, page: &ChangePage<Job>, now: &str) -> Result<usize> {
     let tx = conn.transaction()?;
-    let first = store::first_sync(&tx, COLLECTION)?;
+    let first = store::first_sync(&tx, Collection::Jobs)?;
     for change in &page.changes {
         let Change::Upsert { rev, item } = change else {
             continue;
@@ -39,7 +38,7 @@ pub fn apply_page(conn: &mut Connection, page: &ChangePage<Job>, now: &str) -> R
         if !first && item.state.is_final() && before != Some(item.state) {
             notifications::record(
                 &tx,
-                COLLECTION,
+                Collection::Jobs,
                 &item.id,
                 item.state.as_str(),
                 &item.request.name,
@@ -47,7 +46,7 @@ pub fn apply_page(conn: &mut Connection, page: &ChangePage<Job>, now: &str) -> R
             )?;
         }
     }
-    store::set_cursor(&tx, COLLECTION, page.next, now)?;
+    store::set_cursor(&tx, Collection::Jobs, page.next, now)?;
     tx.commit()?;
     Ok(page.changes.len())
 }
@@ -87,6 +86,7 @@ pub fn list(conn: &Connection, states: &[JobState]) -> Result<Vec<JobView>> {
                 .flatten();
             let may_cancel = may_cancel(standing.as_ref(), &job);
             views.push(JobView {
+                local: outbox::is_local(&job.id),
                 job,
                 outbox,
                 may_cancel,
@@ -111,6 +111,7 @@ pub fn get(conn: &Connection, id: &str) -> Result<Option<JobView>> {
         let job: Job = serde_json::from_str(&body)?;
         Ok(JobView {
             may_cancel: may_cancel(standing.as_ref(), &job),
+            local: outbox::is_local(&job.id),
             job,
             outbox: seq
                 .map(|seq| outbox::entry(conn, seq))

@@ -7,6 +7,8 @@
 //! as an OS notification ([`Notification::desktop`]) if the user wants
 //! that kind, in the words the inbox uses: both read the UI's catalogues.
 
+use aicc_api::sync::Collection;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use rusqlite::{Connection, params};
 use serde::Serialize;
 
@@ -19,9 +21,11 @@ use crate::words::words;
 pub struct Notification {
     #[ts(type = "number")]
     pub id: i64,
-    /// `jobs` or `applications`: which page opens on a click.
-    pub collection: String,
+    /// `jobs` or `applications`.
+    pub collection: Collection,
     pub item_id: String,
+    /// The page a click opens, e.g. `/jobs/job_…`: the item's own.
+    pub route: String,
     /// The state reached, e.g. `succeeded` or `changes_requested`.
     pub state: String,
     /// The job's or solution's name.
@@ -48,7 +52,7 @@ impl Notification {
     /// (`os_locale` when the user chose none), or `None` when the user
     /// does not want that kind shown.
     pub fn desktop(&self, preferences: &Preferences, os_locale: Option<&str>) -> Option<Desktop> {
-        let wanted = if self.collection == crate::jobs::COLLECTION {
+        let wanted = if self.collection == Collection::Jobs {
             preferences.notify_jobs
         } else {
             preferences.notify_applications
@@ -57,21 +61,37 @@ impl Notification {
             return None;
         }
         let language = preferences.speaks(os_locale);
-        let title = words(language, &["inbox", &self.collection, &self.state])
+        let title = words(language, &["inbox", self.collection.as_str(), &self.state])
             .map_or_else(|| self.state.clone(), str::to_owned);
         Some(Desktop {
             id: self.id,
             title,
             body: self.title.clone(),
-            route: format!("/{}/{}", self.collection, self.item_id),
+            route: self.route.clone(),
         })
     }
+}
+
+/// The app's page for an item: `/<collection>/<id>`, the id escaped as
+/// the UI's router expects (as `encodeURIComponent` does).
+fn route(collection: Collection, item_id: &str) -> String {
+    const ID: &AsciiSet = &NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'!')
+        .remove(b'~')
+        .remove(b'*')
+        .remove(b'\'')
+        .remove(b'(')
+        .remove(b')');
+    format!("/{collection}/{}", utf8_percent_encode(item_id, ID))
 }
 
 /// Records a transition worth telling; a repeat of the same one is ignored.
 pub fn record(
     conn: &Connection,
-    collection: &str,
+    collection: Collection,
     item_id: &str,
     state: &str,
     title: &str,
@@ -80,7 +100,7 @@ pub fn record(
     conn.execute(
         "INSERT OR IGNORE INTO notifications (collection, item_id, state, title, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![collection, item_id, state, title, now],
+        params![collection.as_str(), item_id, state, title, now],
     )?;
     Ok(())
 }
@@ -142,10 +162,19 @@ fn query<P: rusqlite::Params>(
     ))?;
     let rows = stmt
         .query_map(params, |r| {
+            let (name, item_id): (String, String) = (r.get(1)?, r.get(2)?);
+            let collection = Collection::parse(&name).ok_or_else(|| {
+                rusqlite::Error::FromSqlConversionFailure(
+                    1,
+                    rusqlite::types::Type::Text,
+                    format!("{name} is no collection").into(),
+                )
+            })?;
             Ok(Notification {
                 id: r.get(0)?,
-                collection: r.get(1)?,
-                item_id: r.get(2)?,
+                route: route(collection, &item_id),
+                collection,
+                item_id,
                 state: r.get(3)?,
                 title: r.get(4)?,
                 created_at: r.get(5)?,
@@ -163,11 +192,12 @@ mod tests {
 
     use super::*;
 
-    fn notification(collection: &str, state: &str) -> Notification {
+    fn notification(collection: Collection, state: &str) -> Notification {
         Notification {
             id: 1,
-            collection: collection.into(),
+            collection,
             item_id: "x".into(),
+            route: route(collection, "x"),
             state: state.into(),
             title: "Qwen3 LoRA".into(),
             created_at: "t".into(),
@@ -179,20 +209,30 @@ mod tests {
     fn every_state_a_notification_can_tell_has_words_in_both_languages() {
         let states = JobState::ALL
             .iter()
-            .map(|s| (crate::jobs::COLLECTION, s.as_str()))
+            .map(|s| (Collection::Jobs, s.as_str()))
             .chain(
                 ApplicationState::ALL
                     .iter()
-                    .map(|s| (crate::applications::COLLECTION, s.as_str())),
+                    .map(|s| (Collection::Applications, s.as_str())),
             );
         for (collection, state) in states {
             for language in crate::words::LANGUAGES {
                 assert!(
-                    crate::words::exactly(language, &["inbox", collection, state]).is_some(),
+                    crate::words::exactly(language, &["inbox", collection.as_str(), state])
+                        .is_some(),
                     "{language} has no inbox.{collection}.{state}"
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_notification_opens_its_own_item_whatever_its_id_holds() {
+        assert_eq!(route(Collection::Jobs, "job_01H-x.y"), "/jobs/job_01H-x.y");
+        assert_eq!(
+            route(Collection::Applications, "../settings?x=1#/"),
+            "/applications/..%2Fsettings%3Fx%3D1%23%2F"
+        );
     }
 
     #[test]
@@ -201,7 +241,7 @@ mod tests {
             language: language.into(),
             ..Preferences::default()
         };
-        let failed = notification(crate::jobs::COLLECTION, "failed");
+        let failed = notification(Collection::Jobs, "failed");
         assert_eq!(
             failed.desktop(&chosen("system"), Some("zh_CN.UTF-8")),
             Some(Desktop {
@@ -216,7 +256,7 @@ mod tests {
         };
         assert_eq!(shown(&failed, "en", Some("zh-CN")), "Training job failed");
         assert_eq!(shown(&failed, "system", None), "Training job failed");
-        let approved = notification(crate::applications::COLLECTION, "approved");
+        let approved = notification(Collection::Applications, "approved");
         assert_eq!(shown(&approved, "zh-CN", Some("en_GB")), "申请已通过");
         assert_eq!(
             approved.desktop(&chosen("en"), None).unwrap().route,
@@ -231,11 +271,11 @@ mod tests {
             ..Preferences::default()
         };
         assert_eq!(
-            notification(crate::jobs::COLLECTION, "succeeded").desktop(&quiet_jobs, None),
+            notification(Collection::Jobs, "succeeded").desktop(&quiet_jobs, None),
             None
         );
         assert!(
-            notification(crate::applications::COLLECTION, "approved")
+            notification(Collection::Applications, "approved")
                 .desktop(&quiet_jobs, None)
                 .is_some()
         );

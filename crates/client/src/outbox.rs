@@ -584,7 +584,7 @@ fn is_refusal(status: u16) -> bool {
 /// belongs to an item whose creation was refused.
 fn resolve(conn: &Connection, write: &Write) -> Result<Option<Write>> {
     let map = |id: &str| -> Result<Option<String>> {
-        if !id.starts_with("local-") {
+        if !is_local(id) {
             return Ok(Some(id.to_owned()));
         }
         Ok(conn
@@ -815,8 +815,17 @@ fn enqueue(conn: &Connection, write: &Write, content: Option<Vec<u8>>, now: &str
     Ok(conn.last_insert_rowid())
 }
 
+/// What starts the id of an item the center has not given one yet.
+const LOCAL_PREFIX: &str = "local-";
+
 fn local_id() -> String {
-    format!("local-{}", new_key())
+    format!("{LOCAL_PREFIX}{}", new_key())
+}
+
+/// Whether `id` is an item's id on this computer only: its creation waits
+/// in the outbox (or was refused), and the center has not given it one.
+pub fn is_local(id: &str) -> bool {
+    id.starts_with(LOCAL_PREFIX)
 }
 
 fn new_key() -> String {

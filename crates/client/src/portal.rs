@@ -14,7 +14,7 @@ use aicc_api::auth::{
 };
 use aicc_api::jobs::{Pool, Quota};
 use aicc_api::members::{Invitation, InvitationAcceptance, Member, MemberChange, NewInvitation};
-use aicc_api::sync::ChangePage;
+use aicc_api::sync::{ChangePage, Collection};
 use futures_util::StreamExt as _;
 use reqwest::header::{CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER};
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
@@ -268,7 +268,7 @@ impl PortalClient {
     pub async fn changes<T: DeserializeOwned>(
         &self,
         token: &str,
-        collection: &str,
+        collection: Collection,
         after: u64,
         limit: u32,
     ) -> Result<ChangePage<T>> {

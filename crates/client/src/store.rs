@@ -3,6 +3,7 @@
 //! and beside it the catalog's search index in a database of its own.
 //! Work runs on a blocking thread, never on the async runtime.
 
+use aicc_api::sync::Collection;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
@@ -247,7 +248,7 @@ fn attach_search(conn: &mut Connection, path: &Path) -> Result<()> {
     conn.pragma_update(Some("search"), "synchronous", "NORMAL")?;
     let version: i64 = conn.pragma_query_value(Some("search"), "user_version", |r| r.get(0))?;
     let current = version == SEARCH_VERSION
-        && search_cursor(conn)? == cursor(conn, crate::catalog::COLLECTION)?.map(|(rev, _)| rev);
+        && search_cursor(conn)? == cursor(conn, Collection::Catalog)?.map(|(rev, _)| rev);
     if !current {
         build_search(conn)?;
     }
@@ -273,7 +274,7 @@ pub fn build_search(conn: &mut Connection) -> Result<()> {
          INSERT INTO catalog_search_cursor (rev)
          SELECT rev FROM sync_cursors WHERE collection = '{}';
          PRAGMA search.user_version = {SEARCH_VERSION};",
-        crate::catalog::COLLECTION
+        Collection::Catalog.as_str()
     ))?;
     tx.commit()?;
     Ok(())
@@ -307,11 +308,11 @@ pub fn set_search_cursor(conn: &Connection, rev: u64) -> Result<()> {
 }
 
 /// The stored cursor of a collection's change feed, and when it was reached.
-pub fn cursor(conn: &Connection, collection: &str) -> Result<Option<(u64, String)>> {
+pub fn cursor(conn: &Connection, collection: Collection) -> Result<Option<(u64, String)>> {
     Ok(conn
         .query_row(
             "SELECT rev, synced_at FROM sync_cursors WHERE collection = ?1",
-            [collection],
+            [collection.as_str()],
             |row| Ok((row.get(0)?, row.get(1)?)),
         )
         .optional()?)
@@ -319,16 +320,21 @@ pub fn cursor(conn: &Connection, collection: &str) -> Result<Option<(u64, String
 
 /// Whether a collection was ever synced: on the very first sync, history
 /// raises no notification.
-pub fn first_sync(conn: &Connection, collection: &str) -> Result<bool> {
+pub fn first_sync(conn: &Connection, collection: Collection) -> Result<bool> {
     Ok(cursor(conn, collection)?.is_none())
 }
 
 /// Moves a collection's cursor; call inside the transaction that applied the page.
-pub fn set_cursor(conn: &Connection, collection: &str, rev: u64, synced_at: &str) -> Result<()> {
+pub fn set_cursor(
+    conn: &Connection,
+    collection: Collection,
+    rev: u64,
+    synced_at: &str,
+) -> Result<()> {
     conn.execute(
         "INSERT INTO sync_cursors (collection, rev, synced_at) VALUES (?1, ?2, ?3)
          ON CONFLICT (collection) DO UPDATE SET rev = excluded.rev, synced_at = excluded.synced_at",
-        params![collection, rev, synced_at],
+        params![collection.as_str(), rev, synced_at],
     )?;
     Ok(())
 }

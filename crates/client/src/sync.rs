@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use aicc_api::sync::ChangePage;
+use aicc_api::sync::{ChangePage, Collection};
 use futures_util::StreamExt as _;
 use rusqlite::Connection;
 use serde::Serialize;
@@ -182,7 +182,7 @@ async fn run(
     stop: CancellationToken,
 ) {
     let mut synced_at = store
-        .call(|c| store::cursor(c, catalog::COLLECTION))
+        .call(|c| store::cursor(c, Collection::Catalog))
         .await
         .ok()
         .flatten()
@@ -305,7 +305,7 @@ pub async fn cycle(
     pull(
         session,
         store,
-        catalog::COLLECTION,
+        Collection::Catalog,
         page_size,
         catalog::apply_feed_page(store),
         progress,
@@ -314,7 +314,7 @@ pub async fn cycle(
     pull(
         session,
         store,
-        jobs::COLLECTION,
+        Collection::Jobs,
         page_size,
         jobs::apply_page,
         |_, _| {},
@@ -323,7 +323,7 @@ pub async fn cycle(
     pull(
         session,
         store,
-        applications::COLLECTION,
+        Collection::Applications,
         page_size,
         applications::apply_page,
         |_, _| {},
@@ -351,7 +351,7 @@ pub async fn sync_catalog(
     pull(
         session,
         store,
-        catalog::COLLECTION,
+        Collection::Catalog,
         page_size,
         catalog::apply_feed_page(store),
         |received, _| progress(received),
@@ -364,7 +364,7 @@ pub async fn sync_catalog(
 async fn pull<T, A>(
     session: &Session,
     store: &Store,
-    collection: &'static str,
+    collection: Collection,
     page_size: u32,
     apply: A,
     mut progress: impl FnMut(u32, Option<u32>),
@@ -395,12 +395,12 @@ where
         .await;
         match pulled {
             Err(Error::CursorExpired(reason)) if !relisted => {
-                tracing::info!(collection, %reason, "the center's history ran out; listing again from 0");
+                tracing::info!(collection = collection.as_str(), %reason, "the center's history ran out; listing again from 0");
                 relisted = true;
                 after = 0;
                 store
                     .call(move |c| {
-                        if collection == catalog::COLLECTION {
+                        if collection == Collection::Catalog {
                             catalog::begin_relist(c)
                         } else {
                             store::set_cursor(c, collection, 0, &clock::now())
@@ -427,7 +427,7 @@ const PAGES_AHEAD: usize = 8;
 async fn pull_from<T, A>(
     session: &Session,
     store: &Store,
-    collection: &'static str,
+    collection: Collection,
     after: u64,
     page_size: u32,
     apply: A,
@@ -493,7 +493,7 @@ where
 /// One page of a collection's feed after `after`.
 async fn fetch<T: DeserializeOwned>(
     session: &Session,
-    collection: &str,
+    collection: Collection,
     after: u64,
     page_size: u32,
 ) -> Result<ChangePage<T>> {
@@ -745,7 +745,7 @@ pub(crate) mod tests {
                 Ok((
                     c.query_row("SELECT count(*) FROM catalog_search", [], |r| r.get(0))?,
                     c.query_row("SELECT rev FROM catalog_search_cursor", [], |r| r.get(0))?,
-                    store::cursor(c, catalog::COLLECTION)?.map(|(rev, _)| rev),
+                    store::cursor(c, Collection::Catalog)?.map(|(rev, _)| rev),
                 ))
             })
             .await
@@ -782,7 +782,7 @@ pub(crate) mod tests {
         let received = pull(
             &session,
             &store,
-            catalog::COLLECTION,
+            Collection::Catalog,
             10,
             slow_first,
             |_, _| {},
@@ -807,7 +807,7 @@ pub(crate) mod tests {
             "every change once"
         );
         let cursor = store
-            .call(|c| store::cursor(c, catalog::COLLECTION))
+            .call(|c| store::cursor(c, Collection::Catalog))
             .await
             .unwrap()
             .map(|(rev, _)| rev);
@@ -838,13 +838,13 @@ pub(crate) mod tests {
         let (_store_dir, store) = temp_store();
         let pulled = tokio::time::timeout(
             Duration::from_secs(30),
-            pull(&session, &store, catalog::COLLECTION, 5, failing, |_, _| {}),
+            pull(&session, &store, Collection::Catalog, 5, failing, |_, _| {}),
         )
         .await
         .expect("the pull stops instead of waiting for a queue nobody reads");
         assert!(matches!(pulled, Err(Error::Store(_))), "{pulled:?}");
         let cursor = store
-            .call(|c| store::cursor(c, catalog::COLLECTION))
+            .call(|c| store::cursor(c, Collection::Catalog))
             .await
             .unwrap();
         assert_eq!(cursor, None);
@@ -1149,7 +1149,7 @@ pub(crate) mod tests {
         cycle(&session, &store, 500, |_, _| {}, None).await.unwrap();
         let on_center: ChangePage<aicc_api::jobs::Job> = session
             .portal()
-            .changes(&token, "jobs", 0, 100)
+            .changes(&token, Collection::Jobs, 0, 100)
             .await
             .unwrap();
         assert_eq!(on_center.changes.len(), 3, "exactly three jobs, none twice");
@@ -1395,7 +1395,7 @@ pub(crate) mod tests {
         assert_eq!((last.sent_bytes, last.total_bytes), (size, size));
         assert_eq!(last.file_name, "licence.pdf");
         assert!(
-            !last.application_id.starts_with("local-"),
+            !outbox::is_local(&last.application_id),
             "reported under the center's id: {}",
             last.application_id
         );
@@ -1606,7 +1606,7 @@ pub(crate) mod tests {
             let token = session.access_token().await.unwrap();
             let page: ChangePage<aicc_api::jobs::Job> = session
                 .portal()
-                .changes(&token, "jobs", 0, 100)
+                .changes(&token, Collection::Jobs, 0, 100)
                 .await
                 .unwrap();
             let done = page.changes.iter().any(|c| match c {

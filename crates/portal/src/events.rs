@@ -10,7 +10,8 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use aicc_api::events::{Collection, EventHint};
+use aicc_api::events::EventHint;
+use aicc_api::sync::Collection;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use futures_util::Stream;

@@ -3,7 +3,7 @@
 //! cursors from the future (400), cursors older than the kept tombstones
 //! (410, the client re-lists from 0), and cutting a page with `more`.
 
-use aicc_api::sync::{Change, ChangePage, ChangesQuery, MAX_PAGE_SIZE};
+use aicc_api::sync::{Change, ChangePage, ChangesQuery, Collection, MAX_PAGE_SIZE};
 use rusqlite::{Connection, OptionalExtension};
 
 use crate::error::ApiError;
@@ -34,7 +34,7 @@ pub fn page_size(query: &ChangesQuery) -> Result<u32, ApiError> {
 pub fn check_cursor(
     conn: &Connection,
     after: u64,
-    collection: Option<&str>,
+    collection: Option<Collection>,
 ) -> Result<(), ApiError> {
     // Asked on every feed request: the statements are kept compiled.
     let head: u64 = conn
@@ -49,7 +49,7 @@ pub fn check_cursor(
     if let Some(collection) = collection {
         let floor: Option<u64> = conn
             .prepare_cached("SELECT rev FROM feed_floors WHERE collection = ?1")?
-            .query_row([collection], |r| r.get(0))
+            .query_row([collection.as_str()], |r| r.get(0))
             .optional()?;
         if let Some(floor) = floor
             && after > 0

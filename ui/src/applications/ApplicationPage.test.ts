@@ -33,6 +33,7 @@ function view(state: ApplicationState): ApplicationView {
       created_at: '2026-12-01T09:00:00Z',
       updated_at: '2026-12-01T09:00:00Z',
     },
+    local: false,
     outbox: null,
     may_withdraw: ['draft', 'submitted', 'under_review', 'changes_requested'].includes(state),
   };

@@ -1,13 +1,11 @@
 // The catalog's search and filters live in the route (#/?q=…&task=…), so
 // back and forward move through them and a restart can return to them.
-import type { CatalogQuery, Framework, Sort } from '../lib/bindings';
+import { FRAMEWORKS, SORTS, type CatalogQuery, type Framework, type Sort } from '../lib/bindings';
 import { EVERYTHING } from '../lib/api';
 
 export type View = 'list' | 'grid';
 
 const TEXT_FILTERS = ['task', 'domain', 'hardware', 'license'] as const;
-const SORTS: Sort[] = ['relevance', 'name', 'updated', 'stars'];
-const FRAMEWORKS: Framework[] = ['mindspore', 'pytorch_npu', 'tensorflow', 'paddlepaddle', 'onnx'];
 
 /** The query and view a route's query string describes. */
 export function fromSearch(search: string): { query: CatalogQuery; view: View } {

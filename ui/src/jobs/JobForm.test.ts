@@ -201,6 +201,7 @@ describe('JobForm', () => {
         created_at: '',
         updated_at: '',
       },
+      local: true,
       outbox: {
         seq: 4,
         write: { kind: 'create_job', local_id: 'local-7', request },

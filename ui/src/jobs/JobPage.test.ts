@@ -49,6 +49,7 @@ describe('JobPage', () => {
   let pages: LogPage[];
   let shown: Job;
   let mayCancel: boolean | null;
+  let local: boolean;
 
   beforeEach(() => {
     vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
@@ -56,9 +57,10 @@ describe('JobPage', () => {
     logRequests = [];
     shown = job;
     mayCancel = null;
+    local = false;
     mockIPC((command, args) => {
       if (command === 'get_job')
-        return { job: shown, outbox: null, may_cancel: mayCancel } satisfies JobView;
+        return { job: shown, local, outbox: null, may_cancel: mayCancel } satisfies JobView;
       if (command === 'job_metrics') return [];
       if (command === 'job_logs') {
         logRequests.push((args as { after: number }).after);
@@ -92,6 +94,17 @@ describe('JobPage', () => {
       'step=1\nstep=2\nstep=3\n',
     );
     expect(logRequests).toEqual([0, 2, 3]);
+  });
+
+  it('asks the center nothing about a job only on this computer', async () => {
+    pages = [];
+    local = true;
+    shown = { ...job, id: 'local-3', state: 'submitted', step: 0 };
+    component = mount(JobPage, { target: document.body, props: { params: { id: 'local-3' } } });
+    await settle();
+    vi.advanceTimersByTime(5000);
+    await settle();
+    expect(logRequests).toEqual([]);
   });
 
   it("says since when the cluster's state is unknown, and why a queued job waits", async () => {
@@ -135,6 +148,7 @@ describe('JobPage', () => {
             created_at: '2026-11-27T09:04:00Z',
           },
           may_cancel: null,
+          local: false,
         } satisfies JobView;
       if (command === 'job_metrics') return [];
       if (command === 'job_logs') return { lines: [], next: 0, open: false };

@@ -256,6 +256,8 @@ export type Priority = "low" | "normal" | "high";
 
 export type JobState = "submitted" | "rejected" | "queued" | "running" | "cancelling" | "succeeded" | "failed" | "cancelled";
 
+export type JobOutcome = "active" | "succeeded" | "failed";
+
 export type JobTransition = { state: JobState, at: string, reason: string | null, };
 
 export type Artifact = { name: string, size_bytes: number, uri: string, };
@@ -318,6 +320,10 @@ export type CenterInfo = { pools: Array<Pool>, quota: Quota | null,
 standing: Standing | null, fetched_at: string | null, };
 
 export type JobView = { job: Job, 
+/**
+ * Only on this computer: the center has not given it an id yet.
+ */
+local: boolean, 
 /**
  * Set while the request (or its cancellation) is in the outbox.
  */
@@ -382,6 +388,10 @@ media_type: string, size_bytes: number, sha256: string, };
 
 export type ApplicationView = { application: Application, 
 /**
+ * Only on this computer: the center has not given it an id yet.
+ */
+local: boolean, 
+/**
  * Set while a change to it is in the outbox.
  */
 outbox: OutboxEntry | null, 
@@ -403,11 +413,17 @@ export type OrganisationKind = "incubated_startup" | "isv" | "ihv" | "si" | "res
 
 export type ProgrammeTier = "registered" | "certified" | "premier";
 
+export type Collection = "catalog" | "jobs" | "applications";
+
 export type Notification = { id: number, 
 /**
- * `jobs` or `applications`: which page opens on a click.
+ * `jobs` or `applications`.
  */
-collection: string, item_id: string, 
+collection: Collection, item_id: string, 
+/**
+ * The page a click opens, e.g. `/jobs/job_…`: the item's own.
+ */
+route: string, 
 /**
  * The state reached, e.g. `succeeded` or `changes_requested`.
  */
@@ -430,3 +446,15 @@ export const MIN_PASSWORD_CHARS = 10;
 
 /** The states in which a job has ended (`JobState::is_final`). */
 export const FINAL_JOB_STATES: readonly JobState[] = ["rejected","succeeded","failed","cancelled"];
+
+/** The outcomes, in the order the jobs list offers them (`JobOutcome::ALL`). */
+export const JOB_OUTCOMES: readonly JobOutcome[] = ["active","succeeded","failed"];
+
+/** How each state stands or ended (`JobState::outcome`). */
+export const JOB_OUTCOME: Readonly<Record<JobState, JobOutcome>> = {"cancelled":"failed","cancelling":"active","failed":"failed","queued":"active","rejected":"failed","running":"active","submitted":"active","succeeded":"succeeded"};
+
+/** Every framework the catalog knows (`Framework::ALL`). */
+export const FRAMEWORKS: readonly Framework[] = ["mindspore","pytorch_npu","tensorflow","paddlepaddle","onnx"];
+
+/** Every order the catalog can be shown in (`Sort::ALL`). */
+export const SORTS: readonly Sort[] = ["relevance","name","updated","stars"];

@@ -11,7 +11,7 @@ use aicc_api::applications::{
     Application, ApplicationForm, ApplicationState, ApplicationTransition, Attachment,
     MAX_ATTACHMENT_BYTES, MAX_ATTACHMENTS, Review, ReviewAction, sniff_media_type,
 };
-use aicc_api::events::Collection;
+use aicc_api::sync::Collection;
 use aicc_api::sync::{ChangePage, ChangesQuery};
 use atomic_write_file::AtomicWriteFile;
 use axum::Json;

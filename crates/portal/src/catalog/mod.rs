@@ -5,7 +5,7 @@
 pub mod seed;
 
 use aicc_api::catalog::{Favourites, Model};
-use aicc_api::sync::{Change, ChangePage, ChangesQuery};
+use aicc_api::sync::{Change, ChangePage, ChangesQuery, Collection};
 use axum::Json;
 use axum::extract::State;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -148,7 +148,7 @@ fn changes_page(
     after: u64,
     limit: u32,
 ) -> Result<ChangePage<Box<RawValue>>, ApiError> {
-    feed::check_cursor(conn, after, Some(COLLECTION))?;
+    feed::check_cursor(conn, after, Some(Collection::Catalog))?;
     let mut stmt = conn.prepare_cached(
         "SELECT id, rev, retired, body FROM catalog_models WHERE rev > ?1 ORDER BY rev LIMIT ?2",
     )?;
@@ -181,9 +181,6 @@ fn changes_page(
     )
 }
 
-/// The catalog's name among the feeds.
-pub const COLLECTION: &str = "catalog";
-
 /// Deletes tombstones retired before `before_ms` and raises the feed's
 /// floor past them: older cursors then answer 410 and clients re-list.
 /// Returns how many were purged.
@@ -202,7 +199,7 @@ pub fn purge_tombstones(conn: &mut Connection, before_ms: i64) -> Result<usize, 
         tx.execute(
             "INSERT INTO feed_floors (collection, rev) VALUES (?1, ?2)
              ON CONFLICT (collection) DO UPDATE SET rev = max(rev, excluded.rev)",
-            params![COLLECTION, floor],
+            params![Collection::Catalog.as_str(), floor],
         )?;
     }
     tx.commit()?;

@@ -10,10 +10,10 @@ pub mod slurm;
 
 use std::collections::BTreeMap;
 
-use aicc_api::events::Collection;
 use aicc_api::jobs::{
     Artifact, Job, JobRequest, JobState, JobTransition, LogLine, LogPage, MetricSeries, Pool, Quota,
 };
+use aicc_api::sync::Collection;
 use aicc_api::sync::{ChangePage, ChangesQuery};
 use axum::Json;
 use axum::extract::State;

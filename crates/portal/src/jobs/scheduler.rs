@@ -42,8 +42,8 @@ use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::Duration;
 
-use aicc_api::events::Collection;
 use aicc_api::jobs::{JobRequest, JobState};
+use aicc_api::sync::Collection;
 use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension as _, params};
 use tokio::sync::Notify;
