@@ -22,9 +22,13 @@
 //!   connections the portal allows, a sign-in never waits for memory.
 //! - One person sends at most [`BODIES_PER_PERSON`] bodies at once, of
 //!   them [`UPLOADS_PER_PERSON`] attachments (429): whatever their token
-//!   may do, one person holds a small share of either pool.
+//!   may do, one person holds a small share of either pool. One
+//!   organisation, however many accounts it makes, holds at most
+//!   [`ORGANISATION_SHARE`] of each pool (429 once that is taken for
+//!   [`QUEUE_WAIT`]): the others always find room.
 
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use aicc_api::applications::MAX_ATTACHMENT_BYTES;
@@ -67,16 +71,49 @@ pub const BODIES_PER_PERSON: usize = 8;
 /// Attachments one person may be sending at once.
 pub const UPLOADS_PER_PERSON: usize = 2;
 
+/// The part of each pool one organisation's bodies may hold at once: an
+/// organisation that makes many accounts still leaves the rest to others.
+pub const ORGANISATION_SHARE: usize = 4;
+
 /// How long a body waits for memory to be read into.
 pub const QUEUE_WAIT: Duration = Duration::from_secs(5);
 
 /// The memory bodies are read into, and who is sending how many.
 #[derive(Debug, Clone)]
 pub struct Bodies {
-    json: Arc<Semaphore>,
-    uploads: Arc<Semaphore>,
+    json: Pool,
+    uploads: Pool,
     sending: PerKey<i64>,
     uploading: PerKey<i64>,
+}
+
+/// A pool of memory for bodies, and each organisation's share of it.
+#[derive(Debug, Clone)]
+struct Pool {
+    total: Arc<Semaphore>,
+    /// Each organisation's share, made when it first sends (one small
+    /// semaphore each, for the few hundred organisations of a center).
+    shares: Arc<Mutex<HashMap<i64, Arc<Semaphore>>>>,
+    share: usize,
+}
+
+impl Pool {
+    fn new(bytes: usize) -> Self {
+        Self {
+            total: Arc::new(Semaphore::new(bytes)),
+            shares: Arc::default(),
+            share: bytes / ORGANISATION_SHARE,
+        }
+    }
+
+    fn share_of(&self, organisation: i64) -> Arc<Semaphore> {
+        let mut shares = self.shares.lock().unwrap_or_else(PoisonError::into_inner);
+        Arc::clone(
+            shares
+                .entry(organisation)
+                .or_insert_with(|| Arc::new(Semaphore::new(self.share))),
+        )
+    }
 }
 
 impl Default for Bodies {
@@ -88,8 +125,8 @@ impl Default for Bodies {
 impl Bodies {
     fn with_memory(json: usize, uploads: usize) -> Self {
         Self {
-            json: Arc::new(Semaphore::new(json)),
-            uploads: Arc::new(Semaphore::new(uploads)),
+            json: Pool::new(json),
+            uploads: Pool::new(uploads),
             sending: PerKey::new(BODIES_PER_PERSON),
             uploading: PerKey::new(UPLOADS_PER_PERSON),
         }
@@ -133,7 +170,7 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
     let path = request.uri().path();
     let auth = path.starts_with("/v1/auth/");
     let caller = match request.extensions().get::<Resolved>() {
-        Some(Resolved(Some(caller))) => Some(caller.user_id),
+        Some(Resolved(Some(caller))) => Some((caller.user_id, caller.organisation_id)),
         _ => None,
     };
     if !writes || request.body().is_end_stream() || (caller.is_none() && !auth) {
@@ -168,12 +205,15 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
     if declared.is_some_and(|length| length > limit as u64) {
         return too_large();
     }
-    let _sending = match caller.map(|person| state.bodies.body_slot(person)) {
+    let _sending = match caller.map(|(person, _)| state.bodies.body_slot(person)) {
         Some(Err(refused)) => return refused.into_response(),
         Some(Ok(slot)) => Some(slot),
         None => None,
     };
-    let mut room = Room::new(pool.cloned());
+    let mut room = match (pool, caller) {
+        (Some(pool), Some((_, organisation))) => Room::new(Some((pool, organisation))),
+        _ => Room::new(None),
+    };
     let (parts, body) = request.into_parts();
     let expected = declared.map_or(limit, |length| length as usize);
     let read = read_whole(body, &mut room, expected, grace, deadline).await;
@@ -189,6 +229,15 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
         }
         .into_response(),
         Err(Unread::NoRoom) => ApiError::Busy {
+            retry_after_secs: QUEUE_WAIT.as_secs(),
+        }
+        .into_response(),
+        Err(Unread::OrganisationFull) => ApiError::TooManyAtOnce {
+            message: format!(
+                "your organisation is already sending {} MiB of such requests at once, \
+                 as much as one organisation may; send this one when some of them have arrived",
+                pool.map_or(0, |pool| pool.share / (1024 * 1024))
+            ),
             retry_after_secs: QUEUE_WAIT.as_secs(),
         }
         .into_response(),
@@ -209,45 +258,61 @@ enum Unread {
     TooSlow,
     /// Its pool had no room for it within [`QUEUE_WAIT`].
     NoRoom,
+    /// Its organisation's share of the pool stayed taken for [`QUEUE_WAIT`].
+    OrganisationFull,
     /// The client hung up, or the body was not valid HTTP.
     CutOff,
 }
 
-/// The memory one body holds of its pool, grown as the body arrives and
-/// given back when it is dropped (after the handler has answered).
+/// The memory one body holds of its pool and of its organisation's share,
+/// grown as the body arrives and given back when it is dropped (after the
+/// handler has answered).
 #[derive(Debug)]
 struct Room {
-    pool: Option<Arc<Semaphore>>,
-    held: Option<OwnedSemaphorePermit>,
+    /// The pool, and the share of it the body's organisation holds.
+    pool: Option<(Arc<Semaphore>, Arc<Semaphore>)>,
+    held: Option<(OwnedSemaphorePermit, OwnedSemaphorePermit)>,
 }
 
 impl Room {
-    fn new(pool: Option<Arc<Semaphore>>) -> Self {
-        Self { pool, held: None }
+    fn new(pool: Option<(&Pool, i64)>) -> Self {
+        Self {
+            pool: pool
+                .map(|(pool, organisation)| (Arc::clone(&pool.total), pool.share_of(organisation))),
+            held: None,
+        }
     }
 
     fn bytes(&self) -> usize {
         self.held
             .as_ref()
-            .map_or(0, OwnedSemaphorePermit::num_permits)
+            .map_or(0, |(total, _)| total.num_permits())
     }
 
-    /// Holds `bytes` in all, waiting at most [`QUEUE_WAIT`] for the pool.
+    /// Holds `bytes` in all, waiting at most [`QUEUE_WAIT`] for the
+    /// organisation's share, then as long for the pool.
     async fn grow_to(&mut self, bytes: usize) -> Result<(), Unread> {
-        let Some(pool) = &self.pool else {
+        let Some((total, share)) = &self.pool else {
             return Ok(());
         };
         let more = u32::try_from(bytes.saturating_sub(self.bytes())).map_err(|_| Unread::NoRoom)?;
         if more == 0 {
             return Ok(());
         }
-        let permit = tokio::time::timeout(QUEUE_WAIT, Arc::clone(pool).acquire_many_owned(more))
+        let ours = tokio::time::timeout(QUEUE_WAIT, Arc::clone(share).acquire_many_owned(more))
+            .await
+            .map_err(|_| Unread::OrganisationFull)?
+            .map_err(|_| Unread::OrganisationFull)?;
+        let pooled = tokio::time::timeout(QUEUE_WAIT, Arc::clone(total).acquire_many_owned(more))
             .await
             .map_err(|_| Unread::NoRoom)?
             .map_err(|_| Unread::NoRoom)?;
         match &mut self.held {
-            Some(held) => held.merge(permit),
-            None => self.held = Some(permit),
+            Some((held_total, held_share)) => {
+                held_total.merge(pooled);
+                held_share.merge(ours);
+            }
+            None => self.held = Some((pooled, ours)),
         }
         Ok(())
     }
@@ -331,12 +396,12 @@ mod tests {
 
     #[tokio::test]
     async fn a_body_holds_memory_for_what_it_has_sent_not_what_it_announced() {
-        let pool = Arc::new(Semaphore::new(4 * 1024 * 1024));
+        let pool = Pool::new(4 * 1024 * 1024);
         let (send, body) = body();
         let reading = {
-            let pool = Arc::clone(&pool);
+            let pool = pool.clone();
             tokio::spawn(async move {
-                let mut room = Room::new(Some(pool));
+                let mut room = Room::new(Some((&pool, 1)));
                 let read = read_whole(body, &mut room, 1024 * 1024, MINUTE, MINUTE).await;
                 (read.map(|bytes| bytes.len()), room.bytes())
             })
@@ -345,7 +410,7 @@ mod tests {
         tokio::task::yield_now().await;
         tokio::time::sleep(Duration::from_millis(50)).await;
         assert_eq!(
-            pool.available_permits(),
+            pool.total.available_permits(),
             4 * 1024 * 1024 - FIRST_ROOM,
             "a megabyte announced and eight bytes sent hold the first room only"
         );
@@ -357,24 +422,66 @@ mod tests {
             held < 2 * (200 * 1024 + 8),
             "{held} bytes held for a body of 200 KiB"
         );
+        assert_eq!(pool.total.available_permits(), 4 * 1024 * 1024);
+        assert_eq!(
+            pool.share_of(1).available_permits(),
+            pool.share,
+            "all given back"
+        );
     }
 
     #[tokio::test]
     async fn a_body_that_finds_its_pool_full_waits_then_gives_up_and_others_go_on() {
         tokio::time::pause();
-        let bodies = Bodies::with_memory(FIRST_ROOM, FIRST_ROOM);
-        let mut full = Room::new(Some(Arc::clone(&bodies.uploads)));
-        full.grow_to(FIRST_ROOM).await.unwrap();
+        let room = ORGANISATION_SHARE * FIRST_ROOM;
+        let bodies = Bodies::with_memory(room, room);
+        let mut full: Vec<Room> = Vec::new();
+        for organisation in 0..ORGANISATION_SHARE as i64 {
+            let mut taken = Room::new(Some((&bodies.uploads, organisation)));
+            taken.grow_to(FIRST_ROOM).await.unwrap();
+            full.push(taken);
+        }
         let (send, body) = body();
         send.send(vec![0; 10]).await.unwrap();
-        let mut waiting = Room::new(Some(Arc::clone(&bodies.uploads)));
+        let mut waiting = Room::new(Some((&bodies.uploads, 99)));
         let read = read_whole(body, &mut waiting, UPLOAD_BODY, MINUTE, MINUTE * 10).await;
         assert_eq!(read, Err(Unread::NoRoom));
         // The JSON pool is another.
-        let mut json = Room::new(Some(Arc::clone(&bodies.json)));
+        let mut json = Room::new(Some((&bodies.json, 99)));
         json.grow_to(FIRST_ROOM).await.unwrap();
         drop(full);
-        assert_eq!(bodies.uploads.available_permits(), FIRST_ROOM);
+        assert_eq!(bodies.uploads.total.available_permits(), room);
+    }
+
+    /// However many accounts an organisation makes, its bodies hold at most
+    /// its share of a pool; another organisation's body is read at once.
+    #[tokio::test]
+    async fn one_organisation_cannot_take_the_memory_every_other_sends_into() {
+        tokio::time::pause();
+        let bodies = Bodies::with_memory(8 * FIRST_ROOM, 8 * FIRST_ROOM);
+        let share = bodies.uploads.share;
+        let mut theirs = Room::new(Some((&bodies.uploads, 1)));
+        theirs.grow_to(share).await.unwrap();
+        let mut more_of_theirs = Room::new(Some((&bodies.uploads, 1)));
+        assert_eq!(
+            more_of_theirs.grow_to(FIRST_ROOM).await,
+            Err(Unread::OrganisationFull)
+        );
+        assert_eq!(
+            bodies.uploads.total.available_permits(),
+            8 * FIRST_ROOM - share,
+            "a refused body holds nothing"
+        );
+        let mut ours = Room::new(Some((&bodies.uploads, 2)));
+        let started = tokio::time::Instant::now();
+        ours.grow_to(share).await.unwrap();
+        assert_eq!(
+            started.elapsed(),
+            Duration::ZERO,
+            "no wait for someone else"
+        );
+        drop(theirs);
+        more_of_theirs.grow_to(FIRST_ROOM).await.unwrap();
     }
 
     #[test]

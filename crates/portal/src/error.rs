@@ -153,6 +153,11 @@ impl IntoResponse for ApiError {
         let message = if code == ErrorCode::StorageFull {
             tracing::error!(error = %self, "the portal's disk is full; free space in its data directory");
             "the center's storage is full: nothing was made; the app sends it again later, and it succeeds once the center's staff have freed space".to_owned()
+        } else if code == ErrorCode::Busy {
+            // Its own words: what happened and when to send again. A busy
+            // portal is load, not a fault: it is not logged as one.
+            tracing::debug!("a body found no memory to be read into");
+            self.to_string()
         } else if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
             "the portal failed to answer; try again later".to_owned()
@@ -293,6 +298,24 @@ mod tests {
         assert!(
             !body.to_string().contains("disk full"),
             "internals stay in the log"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_busy_portal_says_so_and_when_to_send_again() {
+        let (status, body, retry) = body_of(ApiError::Busy {
+            retry_after_secs: 5,
+        })
+        .await;
+        assert_eq!(
+            (status, retry.as_deref()),
+            (StatusCode::SERVICE_UNAVAILABLE, Some("5"))
+        );
+        assert_eq!(body["error"]["code"], "busy");
+        let message = body["error"]["message"].as_str().unwrap();
+        assert!(
+            message.contains("nothing was made: send it again in 5 s"),
+            "{message}"
         );
     }
 }

@@ -74,13 +74,11 @@ pub async fn middleware(request: Request, next: Next) -> Response {
         return next.run(request).await;
     };
     let (mut parts, body) = request.into_parts();
-    // `serving::bodies` has read the body already, within its route's limit.
+    // `bodies::middleware` has read the body whole already, within its
+    // route's limit: this takes it back out of memory, it cannot fail.
     let bytes = match to_bytes(body, usize::MAX).await {
         Ok(bytes) => bytes,
-        Err(_) => {
-            return ApiError::PayloadTooLarge("the request body is too large".into())
-                .into_response();
-        }
+        Err(e) => return ApiError::Io(std::io::Error::other(e)).into_response(),
     };
     let mut hasher = Sha256::new();
     // Each part is prefixed by its length: no two requests hash alike.
