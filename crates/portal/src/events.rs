@@ -19,6 +19,8 @@ use futures_util::StreamExt as _;
 use tokio::sync::broadcast;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_util::sync::CancellationToken;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::accounts::{Caller, caller_of};
@@ -147,6 +149,11 @@ pub fn since(
         }
     }
     Ok((notices, now))
+}
+
+/// The event stream's route.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(stream))
 }
 
 /// `GET /v1/events`: server-sent events, `event: change` with

@@ -3,9 +3,14 @@
 //! cursors from the future (400), cursors older than the kept tombstones
 //! (410, the client re-lists from 0), and cutting a page with `more`.
 
+use aicc_api::permissions::Action;
 use aicc_api::sync::{Change, ChangePage, ChangesQuery, Collection, MAX_PAGE_SIZE};
+use axum::Json;
 use rusqlite::{Connection, OptionalExtension};
+use serde::Deserialize;
 
+use crate::AppState;
+use crate::accounts::Caller;
 use crate::error::ApiError;
 
 /// Takes the next server-wide revision inside the caller's transaction, so a
@@ -89,17 +94,57 @@ pub fn page<R, T>(
     })
 }
 
-/// A page of an organisation's own collection (`jobs`, `applications`): its
-/// rows after `after` by revision, each loaded as the wire shows it.
-pub fn organisation_page<T>(
+/// Feed parameters, for the OpenAPI document.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ChangesParams {
+    /// The cursor: the `next` of the previous page, 0 for everything.
+    pub after: Option<u64>,
+    /// Page size, at most 1000.
+    pub limit: Option<u32>,
+}
+
+/// Answers `GET /v1/<collection>/changes` for a collection each
+/// organisation keeps its own of (jobs, applications): who may read their
+/// organisation's, a page of its rows after the cursor.
+pub async fn organisation_changes<T: Send + 'static>(
+    state: &AppState,
+    caller: Caller,
+    query: ChangesQuery,
+    collection: Collection,
+    load: fn(&Connection, &str) -> Result<T, ApiError>,
+) -> Result<Json<ChangePage<T>>, ApiError> {
+    caller.may(Action::ReadOrganisation)?;
+    let limit = page_size(&query)?;
+    let page = state
+        .db
+        .read(move |conn| {
+            organisation_page(
+                conn,
+                collection,
+                caller.organisation_id,
+                query.after,
+                limit,
+                load,
+            )
+        })
+        .await?;
+    Ok(Json(page))
+}
+
+/// A page of an organisation's own collection, kept in the table of its
+/// name: its rows after `after` by revision, each loaded as the wire
+/// shows it.
+fn organisation_page<T>(
     conn: &Connection,
-    table: &'static str,
+    collection: Collection,
     organisation_id: i64,
     after: u64,
     limit: u32,
     load: impl Fn(&Connection, &str) -> Result<T, ApiError>,
 ) -> Result<ChangePage<T>, ApiError> {
     check_cursor(conn, after, None)?;
+    let table = collection.as_str();
     let mut stmt = conn.prepare_cached(&format!(
         "SELECT id, rev FROM {table} WHERE organisation_id = ?1 AND rev > ?2 ORDER BY rev LIMIT ?3"
     ))?;

@@ -15,12 +15,24 @@ use axum::http::StatusCode;
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use rusqlite::{Connection, OptionalExtension, params};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::{Caller, Refresh, end_sessions, hash_password, issue, now, random_bytes, token_hash};
 use crate::AppState;
 use crate::clock::{new_id, rfc3339};
 use crate::error::{ApiError, ApiJson, ApiPath};
 use crate::permissions::Action;
+
+/// The members routes: an organisation's people and invitations.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list))
+        .routes(routes!(change))
+        .routes(routes!(invite, invitations))
+        .routes(routes!(withdraw))
+        .routes(routes!(accept))
+}
 
 /// `GET /v1/organisation/members`: everyone in the caller's organisation.
 #[utoipa::path(get, path = "/v1/organisation/members", tag = "members",

@@ -33,6 +33,8 @@ use rand::RngCore as _;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::clock::new_id;
@@ -202,6 +204,19 @@ fn credential(
         expires_at,
     };
     Ok(Some((caller, last_used)))
+}
+
+/// The accounts routes: signing in and out, the caller, personal access
+/// tokens, and the organisation's members.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(sign_in))
+        .routes(routes!(refresh))
+        .routes(routes!(revoke))
+        .routes(routes!(me))
+        .routes(routes!(create_personal_token, list_personal_tokens))
+        .routes(routes!(revoke_personal_token))
+        .merge(members::routes())
 }
 
 /// `POST /v1/auth/token`: e-mail and password for tokens. An unknown

@@ -22,14 +22,28 @@ use axum::response::{IntoResponse, Response};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::accounts::Caller;
 use crate::clock::{new_id, now_ms, rfc3339};
 use crate::error::{ApiBytes, ApiError, ApiJson, ApiPath, ApiQuery};
+use crate::feed::ChangesParams;
 use crate::idempotency::{Idempotency, Made};
-use crate::jobs::ChangesParams;
 use crate::permissions::Action;
 use crate::{AppState, feed};
+/// The applications routes but the attachment upload, which reads its body
+/// only once its sender may add it ([`before_upload`]).
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create))
+        .routes(routes!(changes))
+        .routes(routes!(get, update))
+        .routes(routes!(submit))
+        .routes(routes!(withdraw))
+        .routes(routes!(review))
+        .routes(routes!(download))
+}
 
 /// `POST /v1/applications`: starts a draft.
 #[utoipa::path(post, path = "/v1/applications", tag = "applications", request_body = ApplicationForm,
@@ -305,22 +319,7 @@ pub async fn changes(
     caller: Caller,
     ApiQuery(query): ApiQuery<ChangesQuery>,
 ) -> Result<Json<ChangePage<Application>>, ApiError> {
-    caller.may(Action::ReadOrganisation)?;
-    let limit = feed::page_size(&query)?;
-    let page = state
-        .db
-        .read(move |conn| {
-            feed::organisation_page(
-                conn,
-                "applications",
-                caller.organisation_id,
-                query.after,
-                limit,
-                load,
-            )
-        })
-        .await?;
-    Ok(Json(page))
+    feed::organisation_changes(&state, caller, query, Collection::Applications, load).await
 }
 
 /// Attachment upload parameters.

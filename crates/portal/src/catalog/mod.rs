@@ -10,12 +10,22 @@ use axum::Json;
 use axum::extract::State;
 use rusqlite::{Connection, OptionalExtension, params};
 use serde_json::value::RawValue;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use crate::accounts::Caller;
 use crate::error::{ApiError, ApiPath, ApiQuery};
-use crate::jobs::ChangesParams;
+use crate::feed::ChangesParams;
 use crate::permissions::Action;
 use crate::{AppState, clock, feed};
+/// The catalog routes: its change feed, a model, the caller's favourites.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(changes))
+        .routes(routes!(get))
+        .routes(routes!(favourites))
+        .routes(routes!(add_favourite, remove_favourite))
+}
 
 /// `GET /v1/catalog/changes?after=REV&limit=N`: any signed-in account may
 /// read the catalog.

@@ -21,14 +21,31 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 use serde::Deserialize;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
+use crate::AppState;
 use crate::accounts::Caller;
 use crate::clock::{new_id, now_ms, rfc3339};
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery};
+use crate::feed::{self, ChangesParams};
 use crate::idempotency::{Idempotency, Made};
 use crate::jobs::executor::PoolCapacity;
 use crate::permissions::Action;
-use crate::{AppState, feed};
+/// The jobs routes: a partner's training requests, their logs, metrics and
+/// artifacts, and the center's pools and the organisation's quota.
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create))
+        .routes(routes!(changes))
+        .routes(routes!(get))
+        .routes(routes!(cancel))
+        .routes(routes!(logs))
+        .routes(routes!(metrics))
+        .routes(routes!(artifacts))
+        .routes(routes!(pools))
+        .routes(routes!(quota))
+}
 
 /// `POST /v1/jobs`: asks for NPU time. Refused with the reason when the
 /// request is invalid or needs more NPU-hours than the organisation has left.
@@ -80,32 +97,7 @@ pub async fn changes(
     caller: Caller,
     ApiQuery(query): ApiQuery<ChangesQuery>,
 ) -> Result<Json<ChangePage<Job>>, ApiError> {
-    caller.may(Action::ReadOrganisation)?;
-    let limit = feed::page_size(&query)?;
-    let page = state
-        .db
-        .read(move |conn| {
-            feed::organisation_page(
-                conn,
-                "jobs",
-                caller.organisation_id,
-                query.after,
-                limit,
-                load,
-            )
-        })
-        .await?;
-    Ok(Json(page))
-}
-
-/// Feed parameters, for the OpenAPI document.
-#[derive(Debug, Deserialize, utoipa::IntoParams)]
-#[into_params(parameter_in = Query)]
-pub struct ChangesParams {
-    /// The cursor: the `next` of the previous page, 0 for everything.
-    pub after: Option<u64>,
-    /// Page size, at most 1000.
-    pub limit: Option<u32>,
+    feed::organisation_changes(&state, caller, query, Collection::Jobs, load).await
 }
 
 /// `GET /v1/jobs/{id}`.
