@@ -16,7 +16,8 @@ use crate::vault::CredentialStore;
 
 /// Who the signed-in account is at its center now, and what its role
 /// lets it do there: the UI offers only those actions.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Standing {
     pub account: Account,
     pub may: Vec<Action>,

@@ -12,7 +12,8 @@ use crate::outbox::{self, OutboxEntry};
 use crate::{notifications, store};
 
 /// An application as the UI shows it.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ApplicationView {
     pub application: Application,
     /// Only on this computer: the center has not given it an id yet.

@@ -13,7 +13,8 @@ use crate::error::Result;
 use crate::store::{self, Store};
 
 /// What a list row shows of a model.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ModelSummary {
     pub id: String,
     pub name: String,
@@ -21,16 +22,17 @@ pub struct ModelSummary {
     pub task: String,
     pub domain: String,
     pub framework: Framework,
-    #[ts(type = "number | null")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub parameters: Option<u64>,
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub stars: u64,
     pub updated_at: String,
     pub favourite: bool,
 }
 
 /// How results are ordered.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum Sort {
     /// Best match first (by name without a search).
@@ -49,7 +51,8 @@ impl Sort {
 }
 
 /// A search: words and filters; every filter left empty matches everything.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct CatalogQuery {
     pub text: String,
@@ -58,16 +61,17 @@ pub struct CatalogQuery {
     pub framework: Option<Framework>,
     pub hardware: Option<String>,
     pub license: Option<String>,
-    #[ts(type = "number | null")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub min_parameters: Option<u64>,
-    #[ts(type = "number | null")]
+    #[cfg_attr(feature = "ts", ts(type = "number | null"))]
     pub max_parameters: Option<u64>,
     pub favourites_only: bool,
     pub sort: Sort,
 }
 
 /// One page of search results.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SearchPage {
     /// How many models match in all.
     pub total: u32,
@@ -75,7 +79,8 @@ pub struct SearchPage {
 }
 
 /// How many of the matching models fall under each value of each filter.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Facets {
     pub task: Vec<FacetCount>,
     pub domain: Vec<FacetCount>,
@@ -85,7 +90,8 @@ pub struct Facets {
 }
 
 /// One value of a filter and how many models have it.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FacetCount {
     pub value: String,
     pub count: u32,

@@ -17,7 +17,8 @@ use crate::session::Session;
 use crate::store::Store;
 
 /// The pools, quota and standing, and when the center said so.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CenterInfo {
     pub pools: Vec<Pool>,
     pub quota: Option<Quota>,

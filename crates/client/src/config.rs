@@ -115,7 +115,8 @@ impl AppDirs {
 }
 
 /// A center and the account used on it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CenterAccount {
     /// The portal's address.
     pub url: String,
@@ -150,7 +151,8 @@ pub struct Settings {
 }
 
 /// How the user likes the app.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(default)]
 pub struct Preferences {
     /// `system` follows the OS; otherwise `en` or `zh-CN`.

@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::Result;
 
 /// What a draft is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum DraftKind {
     Application,
@@ -25,12 +26,13 @@ impl DraftKind {
 }
 
 /// A saved form.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Draft {
     pub id: String,
     pub kind: DraftKind,
     /// The form as typed, e.g. an `ApplicationForm` or a `JobRequest` in progress.
-    #[ts(type = "unknown")]
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub body: serde_json::Value,
     pub updated_at: String,
 }

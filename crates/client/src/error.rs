@@ -4,7 +4,8 @@
 use serde::Serialize;
 
 /// A stable, machine-readable kind of [`Error`], shown to the UI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// The center cannot be reached (network down, portal stopped, proxy).

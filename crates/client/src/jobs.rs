@@ -14,7 +14,8 @@ use crate::outbox::{self, OutboxEntry};
 use crate::{center, notifications, store};
 
 /// A job as the UI shows it: as the center last said, or as waiting to be sent.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct JobView {
     pub job: Job,
     /// Only on this computer: the center has not given it an id yet.

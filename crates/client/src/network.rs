@@ -15,7 +15,8 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 const READ_TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Which proxy to use.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "mode", rename_all = "snake_case")]
 pub enum ProxySetting {
     /// The platform's settings, and `HTTP(S)_PROXY` / `NO_PROXY`.
@@ -35,13 +36,14 @@ pub enum ProxySetting {
 }
 
 /// A center's network settings.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ts_rs::TS)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct NetworkSettings {
     #[serde(default)]
     pub proxy: ProxySetting,
     /// A PEM file of CA certificates to trust besides the system's.
     #[serde(default)]
-    #[ts(type = "string | null")]
+    #[cfg_attr(feature = "ts", ts(type = "string | null"))]
     pub ca_bundle: Option<PathBuf>,
     /// Accept any certificate. Unsafe; only for a center the user chose it for.
     #[serde(default)]

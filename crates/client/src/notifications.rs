@@ -17,9 +17,10 @@ use crate::error::Result;
 use crate::words::words;
 
 /// One entry of the inbox.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Notification {
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub id: i64,
     /// `jobs` or `applications`.
     pub collection: Collection,

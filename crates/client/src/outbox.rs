@@ -21,7 +21,8 @@ use crate::session::Session;
 use crate::store::Store;
 
 /// A change the user made, waiting for the center.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Write {
     CreateJob {
@@ -60,7 +61,8 @@ pub enum Write {
 }
 
 /// Why the center refused a write.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Refusal {
     pub code: Option<String>,
     pub message: String,
@@ -69,9 +71,10 @@ pub struct Refusal {
 }
 
 /// An outbox entry as the UI sees it.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct OutboxEntry {
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub seq: i64,
     pub write: Write,
     /// `None` while waiting to be sent.
@@ -431,14 +434,15 @@ impl Write {
 }
 
 /// An attachment on its way to the center.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Upload {
     /// The application's id on the center.
     pub application_id: String,
     pub file_name: String,
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub sent_bytes: u64,
-    #[ts(type = "number")]
+    #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub total_bytes: u64,
 }
 

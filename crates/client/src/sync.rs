@@ -27,7 +27,8 @@ use crate::store::{self, Store};
 use crate::{applications, catalog, center, clock, jobs, outbox};
 
 /// What the sync engine is doing, for the status bar.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum SyncStatus {
     /// Not started yet.
@@ -51,7 +52,8 @@ pub enum SyncStatus {
 }
 
 /// The status, how old the local catalog is, and what waits to be sent.
-#[derive(Debug, Clone, PartialEq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SyncReport {
     pub status: SyncStatus,
     /// When the catalog was last brought up to date (RFC 3339), if ever.

@@ -20,7 +20,8 @@ use crate::portal::PortalClient;
 use crate::{Error, Result, center, clock, drafts, notifications};
 
 /// A form field the center would refuse, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ts_rs::TS)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FieldProblem {
     pub field: String,
     pub message: String,
