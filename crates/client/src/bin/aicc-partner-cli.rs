@@ -5,14 +5,13 @@
 
 use std::io::{BufRead as _, Write as _};
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use aicc_client::accounts::PlainHttp;
-use aicc_client::config::{AppDirs, Settings};
+use aicc_client::config::AppDirs;
 use aicc_client::network::NetworkSettings;
-use aicc_client::session::{Credentials, Session};
-use aicc_client::store::Store;
-use aicc_client::vault::Keyring;
+use aicc_client::partner::{Keep, Partner};
+use aicc_client::session::Credentials;
+use aicc_client::sync::SyncStatus;
 use clap::{Parser, Subcommand};
 
 #[derive(Parser)]
@@ -67,75 +66,65 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
-    let dirs = AppDirs::from_system()?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let vault = Arc::new(Keyring::new());
-    match cli.command {
-        Command::SignIn {
-            center,
-            email,
-            allow_plain_http,
-        } => {
-            let mut password = String::new();
-            std::io::stdin().lock().read_line(&mut password)?;
-            let password = password.trim_end_matches(['\r', '\n']);
-            let (_, account) = runtime.block_on(aicc_client::accounts::sign_in(
-                &dirs,
-                vault,
-                &center,
-                &NetworkSettings::default(),
-                &Credentials::password(&email, password),
-                if allow_plain_http {
-                    PlainHttp::Allow
-                } else {
-                    PlainHttp::Refuse
-                },
-            ))?;
-            println!(
-                "signed in as {} ({}) at {center}",
-                account.email, account.organisation
-            );
-        }
-        Command::Sync { page_size } => {
-            let account = active(&dirs)?;
-            let store = Store::open(&dirs.store_file(&account))?;
-            runtime.block_on(async {
-                let session = Session::resume(account, vault).await?;
-                aicc_client::sync::cycle(
-                    &session,
-                    &store,
-                    page_size,
-                    |received, total| {
+    // The app's core, as the app opens it, without its background sync:
+    // each command does one thing and exits.
+    let partner = Partner::on_demand(AppDirs::from_system()?);
+    let done = runtime.block_on(async {
+        match cli.command {
+            Command::SignIn {
+                center,
+                email,
+                allow_plain_http,
+            } => {
+                let mut password = String::new();
+                std::io::stdin().lock().read_line(&mut password)?;
+                let password = password.trim_end_matches(['\r', '\n']);
+                let account = partner
+                    .sign_in(
+                        &center,
+                        &NetworkSettings::default(),
+                        None,
+                        &Credentials::password(&email, password),
+                        if allow_plain_http {
+                            PlainHttp::Allow
+                        } else {
+                            PlainHttp::Refuse
+                        },
+                        Keep::InKeyring,
+                    )
+                    .await?;
+                println!(
+                    "signed in as {} ({}) at {center}",
+                    account.email, account.organisation
+                );
+            }
+            Command::Sync { page_size } => {
+                partner
+                    .sync_once(page_size, |received, total| {
                         println!("page {received} of {}", total.unwrap_or(received));
                         let _ = std::io::stdout().flush();
-                    },
-                    None,
-                )
-                .await
-            })?;
-            println!("up to date");
+                    })
+                    .await?;
+                println!("up to date");
+            }
+            Command::SignOut => {
+                partner.sign_out().await?;
+                println!("signed out");
+            }
         }
-        Command::SignOut => {
-            let account = active(&dirs)?;
-            runtime.block_on(async {
-                let session = Session::resume(account, vault).await?;
-                aicc_client::accounts::sign_out(&dirs, &session).await
-            })?;
-            println!("signed out");
+        Ok::<_, Box<dyn std::error::Error>>(())
+    });
+    match done {
+        Err(e) if matches!(e.downcast_ref(), Some(aicc_client::Error::NotSignedIn)) => {
+            // Signed in, but the account could not be opened: say why.
+            match partner.sync_report().status {
+                SyncStatus::Error { message, .. } => Err(message.into()),
+                _ => Err("no account is signed in: run `aicc-partner-cli sign-in` first".into()),
+            }
         }
+        other => other,
     }
-    Ok(())
-}
-
-fn active(
-    dirs: &AppDirs,
-) -> Result<aicc_client::config::CenterAccount, Box<dyn std::error::Error>> {
-    let settings = Settings::load(&dirs.settings_file())?;
-    dirs.rename_earlier_stores(&settings.accounts)?;
-    settings
-        .active_account()
-        .cloned()
-        .ok_or_else(|| "no account is signed in: run `aicc-partner-cli sign-in` first".into())
 }

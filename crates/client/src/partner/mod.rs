@@ -53,7 +53,9 @@ pub struct Partner {
     accounts: Mutex<Accounts>,
     /// Set once the account shown at start has been reopened.
     resumed: OnceCell<()>,
-    options: SyncOptions,
+    /// How the engines pace themselves; `None` when none runs and
+    /// accounts sync only when asked ([`Partner::sync_once`]).
+    options: Option<SyncOptions>,
     report: watch::Sender<SyncReport>,
     listener: OnceLock<ReportListener>,
 }
@@ -85,7 +87,7 @@ struct Live {
     account: CenterAccount,
     session: Arc<Session>,
     store: Store,
-    engine: SyncEngine,
+    engine: Option<SyncEngine>,
     forwarding: CancellationToken,
 }
 
@@ -103,12 +105,26 @@ impl Partner {
         Self::with(dirs, Keyring::new(), SyncOptions::default())
     }
 
-    /// Secrets in `keyring`, engines paced by `options`: for tests and the
-    /// command line.
+    /// Secrets in `keyring`, engines paced by `options`: for tests.
     pub fn with(
         dirs: AppDirs,
         keyring: impl CredentialStore + 'static,
         options: SyncOptions,
+    ) -> Self {
+        Self::paced(dirs, keyring, Some(options))
+    }
+
+    /// Secrets in the OS keyring, no engine: an account syncs only when
+    /// asked ([`Partner::sync_once`]). For the command line, which does one
+    /// thing and exits.
+    pub fn on_demand(dirs: AppDirs) -> Self {
+        Self::paced(dirs, Keyring::new(), None)
+    }
+
+    fn paced(
+        dirs: AppDirs,
+        keyring: impl CredentialStore + 'static,
+        options: Option<SyncOptions>,
     ) -> Self {
         let (report, _) = watch::channel(SyncReport::idle());
         Self {
@@ -310,9 +326,29 @@ impl Partner {
 
     /// Syncs the shown account now.
     pub async fn sync_now(&self) {
-        if let Some(live) = self.accounts().await.shown() {
-            live.engine.sync_now();
+        if let Some(engine) = self
+            .accounts()
+            .await
+            .shown()
+            .and_then(|l| l.engine.as_ref())
+        {
+            engine.sync_now();
         }
+    }
+
+    /// Brings the shown account's store up to date now, sending what waits
+    /// in its outbox first; `progress` hears the catalog's counts.
+    pub async fn sync_once(
+        &self,
+        page_size: u32,
+        progress: impl FnMut(u32, Option<u32>),
+    ) -> Result<()> {
+        let (session, store) = {
+            let accounts = self.accounts().await;
+            let live = accounts.shown().ok_or(Error::NotSignedIn)?;
+            (Arc::clone(&live.session), live.store.clone())
+        };
+        crate::sync::cycle(&session, &store, page_size, progress, None).await
     }
 
     /// The shown account's latest sync report.
@@ -347,7 +383,9 @@ impl Partner {
         };
         for live in live {
             live.forwarding.cancel();
-            live.engine.stop().await;
+            if let Some(engine) = live.engine {
+                engine.stop().await;
+            }
         }
     }
 
@@ -355,14 +393,19 @@ impl Partner {
     /// account shown before stops syncing.
     async fn show(&self, account: CenterAccount, session: Session, store: Store) {
         let session = Arc::new(session);
-        let engine = SyncEngine::start(Arc::clone(&session), store.clone(), self.options.clone());
+        let engine = self
+            .options
+            .clone()
+            .map(|options| SyncEngine::start(Arc::clone(&session), store.clone(), options));
         let forwarding = CancellationToken::new();
-        tokio::spawn(forward(
-            engine.subscribe(),
-            self.report.clone(),
-            self.listener.get().cloned(),
-            forwarding.clone(),
-        ));
+        if let Some(engine) = &engine {
+            tokio::spawn(forward(
+                engine.subscribe(),
+                self.report.clone(),
+                self.listener.get().cloned(),
+                forwarding.clone(),
+            ));
+        }
         let key = account.key();
         let live = Live {
             account,
