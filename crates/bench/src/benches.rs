@@ -202,10 +202,10 @@ pub async fn full_sync(
 
 /// Removes a database with its log, and a store's search index beside it.
 fn remove_store(file: &Path) -> anyhow::Result<()> {
-    use aicc_client::store::{database_files, search_path};
+    use aicc_client::store::database_files;
     for path in database_files(file)
         .into_iter()
-        .chain(database_files(&search_path(file)))
+        .chain(database_files(&aicc_client::catalog::index::path(file)))
     {
         if path.exists() {
             std::fs::remove_file(path)?;
@@ -345,7 +345,7 @@ pub async fn incremental_sync(
         store.call(aicc_client::store::checkpoint).await?;
     }
     let after = store
-        .call(|c| aicc_client::store::cursor(c, aicc_api::sync::Collection::Catalog))
+        .call(|c| aicc_client::cursors::cursor(c, aicc_api::sync::Collection::Catalog))
         .await?
         .map_or(0, |(rev, _)| rev);
     let http = reqwest::Client::new();
@@ -453,7 +453,9 @@ pub async fn search(store: &Store, file: &Path, sizes: Sizes) -> anyhow::Result<
     let conn = Connection::open(file)?;
     conn.execute(
         "ATTACH DATABASE ?1 AS search",
-        [aicc_client::store::search_path(file).display().to_string()],
+        [aicc_client::catalog::index::path(file)
+            .display()
+            .to_string()],
     )?;
     let mut floors = Vec::new();
     for repeat in 0..=sizes.search_repeats {
@@ -510,7 +512,7 @@ pub async fn portal_load(
     sizes: Sizes,
 ) -> anyhow::Result<Figure> {
     let latest = store
-        .call(|c| aicc_client::store::cursor(c, aicc_api::sync::Collection::Catalog))
+        .call(|c| aicc_client::cursors::cursor(c, aicc_api::sync::Collection::Catalog))
         .await?
         .map_or(0, |(rev, _)| rev);
     let token = session.access_token().await?;

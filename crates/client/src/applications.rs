@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::error::Result;
 use crate::outbox::{self, OutboxEntry};
-use crate::{notifications, store};
+use crate::{cursors, notifications};
 
 /// An application as the UI shows it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -43,7 +43,7 @@ pub fn apply_page(
     now: &str,
 ) -> Result<usize> {
     let tx = conn.transaction()?;
-    let first = store::first_sync(&tx, Collection::Applications)?;
+    let first = cursors::first_sync(&tx, Collection::Applications)?;
     for change in &page.changes {
         let Change::Upsert { rev, item } = change else {
             continue;
@@ -67,7 +67,7 @@ pub fn apply_page(
             )?;
         }
     }
-    store::set_cursor(&tx, Collection::Applications, page.next, now)?;
+    cursors::set_cursor(&tx, Collection::Applications, page.next, now)?;
     tx.commit()?;
     Ok(page.changes.len())
 }

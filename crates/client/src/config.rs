@@ -94,12 +94,12 @@ impl AppDirs {
             if !earlier.exists() || now.exists() {
                 continue;
             }
-            let search = crate::store::search_path(&earlier);
+            let search = crate::catalog::index::path(&earlier);
             let moves = crate::store::database_files(&earlier)
                 .into_iter()
                 .zip(crate::store::database_files(&now))
                 .chain(crate::store::database_files(&search).into_iter().zip(
-                    crate::store::database_files(&crate::store::search_path(&now)),
+                    crate::store::database_files(&crate::catalog::index::path(&now)),
                 ));
             for (from, to) in moves {
                 if from.exists() {
@@ -346,7 +346,7 @@ mod tests {
         for account in [&alone, &dash] {
             let earlier = dirs.earlier_store_file(account);
             std::fs::write(&earlier, account.email.as_bytes()).unwrap();
-            std::fs::write(crate::store::search_path(&earlier), b"index").unwrap();
+            std::fs::write(crate::catalog::index::path(&earlier), b"index").unwrap();
         }
         let accounts = [alone.clone(), dash.clone(), underscore.clone()];
         dirs.rename_earlier_stores(&accounts).unwrap();
@@ -354,7 +354,7 @@ mod tests {
             std::fs::read(dirs.store_file(&alone)).unwrap(),
             b"zhao.lei@x.cn"
         );
-        assert!(crate::store::search_path(&dirs.store_file(&alone)).exists());
+        assert!(crate::catalog::index::path(&dirs.store_file(&alone)).exists());
         assert!(!dirs.earlier_store_file(&alone).exists());
         assert!(dirs.earlier_store_file(&dash).exists(), "left aside");
         assert!(!dirs.store_file(&dash).exists());

@@ -11,7 +11,7 @@ use serde::Serialize;
 use crate::accounts::Standing;
 use crate::error::Result;
 use crate::outbox::{self, OutboxEntry};
-use crate::{center, notifications, store};
+use crate::{center, cursors, notifications};
 
 /// A job as the UI shows it: as the center last said, or as waiting to be sent.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -30,7 +30,7 @@ pub struct JobView {
 /// Applies a jobs feed page and its cursor in one transaction.
 pub fn apply_page(conn: &mut Connection, page: &ChangePage<Job>, now: &str) -> Result<usize> {
     let tx = conn.transaction()?;
-    let first = store::first_sync(&tx, Collection::Jobs)?;
+    let first = cursors::first_sync(&tx, Collection::Jobs)?;
     for change in &page.changes {
         let Change::Upsert { rev, item } = change else {
             continue;
@@ -47,7 +47,7 @@ pub fn apply_page(conn: &mut Connection, page: &ChangePage<Job>, now: &str) -> R
             )?;
         }
     }
-    store::set_cursor(&tx, Collection::Jobs, page.next, now)?;
+    cursors::set_cursor(&tx, Collection::Jobs, page.next, now)?;
     tx.commit()?;
     Ok(page.changes.len())
 }

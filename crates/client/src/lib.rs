@@ -1,7 +1,7 @@
 //! What AICC Partner does that is not pixels: talking to a center's portal
 //! (`portal`, through a corporate `network`), keeping accounts and tokens
-//! (`accounts`, `session`, `vault`), the local store (`store`) with the
-//! catalog, the user's jobs and applications (`catalog`, `jobs`,
+//! (`accounts`, `session`, `vault`), the local store (`store`, each feed's
+//! place in `cursors`) with the catalog, the user's jobs and applications (`catalog`, `jobs`,
 //! `applications`), writes waiting for the center (`outbox`), what deserves
 //! a notification (`notifications`), the sync engine that ties them
 //! together (`sync`), and the app's settings and directories (`config`).
@@ -16,6 +16,7 @@ pub mod catalog;
 pub mod center;
 pub mod clock;
 pub mod config;
+pub mod cursors;
 pub mod drafts;
 pub mod error;
 pub mod jobs;

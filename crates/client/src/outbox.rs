@@ -7,6 +7,7 @@
 //! user's input stays in the entry until they revise or discard it.
 //! Nothing is ever silently dropped.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use aicc_api::applications::{Application, ApplicationForm, ApplicationState, Attachment};
@@ -360,6 +361,17 @@ pub fn entries(conn: &Connection) -> Result<Vec<OutboxEntry>> {
     seqs.into_iter()
         .filter_map(|seq| entry(conn, seq).transpose())
         .collect()
+}
+
+/// The models whose favourite mark is still waiting to reach the account.
+pub fn favourites_waiting(conn: &Connection) -> Result<HashSet<String>> {
+    Ok(entries(conn)?
+        .into_iter()
+        .filter_map(|e| match e.write {
+            Write::SetFavourite { model_id, .. } => Some(model_id),
+            _ => None,
+        })
+        .collect())
 }
 
 /// The writes about one job or application, found by its id on the center

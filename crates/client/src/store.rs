@@ -1,16 +1,16 @@
 //! The local store: one SQLite database per center and account, holding
 //! everything the app shows, so every screen works with the network off,
-//! and beside it the catalog's search index in a database of its own.
-//! Work runs on a blocking thread, never on the async runtime.
+//! and beside it the catalog's search index in a database of its own
+//! (`catalog::index`). Work runs on a blocking thread, never on the async
+//! runtime.
 
-use aicc_api::sync::Collection;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 pub use rusqlite::Connection;
-use rusqlite::{OptionalExtension, params};
 use rusqlite_migration::{M, MigrationDefinitionError, Migrations};
 
+use crate::catalog;
 use crate::error::{Error, Result};
 
 const MIGRATIONS: &[M<'static>] = &[
@@ -36,11 +36,6 @@ const MIGRATIONS: &[M<'static>] = &[
         "../migrations/0011_account_in_center_info.sql"
     )),
 ];
-
-/// The search index's own database, beside the store's (see `open_search`).
-/// A new version here builds it anew from the catalog.
-const SEARCH_VERSION: i64 = 1;
-const SEARCH_SCHEMA: &str = include_str!("../migrations/search.sql");
 
 /// A handle on one account's local database.
 #[derive(Debug, Clone)]
@@ -70,7 +65,7 @@ impl Beside {
 /// A store's writes beside end with it: the store may be opened again at
 /// once (signing in to the same account), and finds the index at rest. What
 /// they failed to write shows then as an index behind the catalog, and is
-/// built anew (`open_search`).
+/// built anew (`catalog::index::open`).
 impl Drop for Beside {
     fn drop(&mut self) {
         if let Err(e) = self.finish() {
@@ -113,9 +108,9 @@ impl Store {
             }
             Err(e) => return Err(e.into()),
         }
-        open_search(&mut conn, &search_path(path))?;
+        open_search(&mut conn, &catalog::index::path(path))?;
         // A first sync stopped before its end left them out.
-        crate::catalog::build_browse_indexes(&mut conn)?;
+        catalog::build_browse_indexes(&mut conn)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
             path: path.to_owned(),
@@ -136,7 +131,7 @@ impl Store {
         let mut beside = self.beside.lock().unwrap_or_else(|p| p.into_inner());
         let mut conn = match beside.finish()? {
             Some(conn) => conn,
-            None => open_indexer(&search_path(&self.path))?,
+            None => catalog::index::indexer(&catalog::index::path(&self.path))?,
         };
         beside.running = Some(std::thread::spawn(move || {
             let written = work(&mut conn);
@@ -195,38 +190,16 @@ pub fn checkpoint(conn: &mut Connection) -> Result<()> {
     Ok(())
 }
 
-/// A database's files: itself, its write-ahead log and the log's index.
-pub fn database_files(path: &Path) -> [PathBuf; 3] {
-    ["", "-wal", "-shm"].map(|suffix| PathBuf::from(format!("{}{suffix}", path.display())))
-}
-
-/// Where the search index of the store at `path` lives.
-pub fn search_path(path: &Path) -> PathBuf {
-    path.with_extension("search.sqlite3")
-}
-
-/// Attaches the search index's database as `search` (its table answers to
-/// `catalog_search`), and builds it from the catalog when it is new, of an
-/// older version, or not at the catalog's cursor: its writes run beside
-/// the catalog's and commit after them, so a crash between the two leaves
-/// it behind, and it is caught up here.
-///
-/// The index holds nothing the catalog does not: one that cannot be read
-/// (a damaged file) is removed and built anew rather than keeping the
-/// store from opening.
+/// Opens the catalog's search index beside the store's database. The
+/// index holds nothing the catalog does not: one that cannot be read (a
+/// damaged file) is removed and built anew rather than keeping the store
+/// from opening.
 fn open_search(conn: &mut Connection, path: &Path) -> Result<()> {
-    let Err(e) = attach_search(conn, path) else {
+    let Err(e) = catalog::index::open(conn, path) else {
         return Ok(());
     };
     tracing::warn!(error = %e, path = %path.display(), "the search index cannot be read; building it anew");
-    let attached: bool = conn.query_row(
-        "SELECT count(*) FROM pragma_database_list WHERE name = 'search'",
-        [],
-        |r| r.get(0),
-    )?;
-    if attached {
-        conn.execute("DETACH DATABASE search", [])?;
-    }
+    catalog::index::detach(conn)?;
     for file in database_files(path) {
         match std::fs::remove_file(&file) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
@@ -238,105 +211,12 @@ fn open_search(conn: &mut Connection, path: &Path) -> Result<()> {
             _ => {}
         }
     }
-    attach_search(conn, path)
+    catalog::index::open(conn, path)
 }
 
-fn attach_search(conn: &mut Connection, path: &Path) -> Result<()> {
-    conn.execute("ATTACH DATABASE ?1 AS search", [path.display().to_string()])?;
-    // As the store's own (`Store::open`): each attached database has its own.
-    conn.pragma_update(Some("search"), "journal_mode", "WAL")?;
-    conn.pragma_update(Some("search"), "synchronous", "NORMAL")?;
-    let version: i64 = conn.pragma_query_value(Some("search"), "user_version", |r| r.get(0))?;
-    let current = version == SEARCH_VERSION
-        && search_cursor(conn)? == cursor(conn, Collection::Catalog)?.map(|(rev, _)| rev);
-    if !current {
-        build_search(conn)?;
-    }
-    Ok(())
-}
-
-/// The search index's database anew, filled from the catalog.
-pub fn build_search(conn: &mut Connection) -> Result<()> {
-    let tx = conn.transaction()?;
-    tx.execute_batch(
-        "DROP TABLE IF EXISTS search.catalog_search;
-         DROP TABLE IF EXISTS search.catalog_search_cursor;",
-    )?;
-    tx.execute_batch(SEARCH_SCHEMA)?;
-    tx.execute_batch(&format!(
-        "INSERT INTO catalog_search (rowid, name, task, domain, provider, tags, filters)
-         SELECT rowid, name, task, domain, provider, tags,
-                concat_ws(' ', 't' || hex(task), 'd' || hex(domain), 'f' || hex(framework),
-                          'l' || hex(license),
-                          (SELECT group_concat('h' || hex(hardware), ' ')
-                           FROM catalog_hardware h WHERE h.model_rowid = m.rowid))
-         FROM catalog_models m;
-         INSERT INTO catalog_search_cursor (rev)
-         SELECT rev FROM sync_cursors WHERE collection = '{}';
-         PRAGMA search.user_version = {SEARCH_VERSION};",
-        Collection::Catalog.as_str()
-    ))?;
-    tx.commit()?;
-    Ok(())
-}
-
-/// A connection that writes the search index beside the store's.
-fn open_indexer(path: &Path) -> Result<Connection> {
-    let conn = Connection::open(path)?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.pragma_update(None, "cache_size", -INDEXER_CACHE_KIB)?;
-    Ok(conn)
-}
-
-/// The page cache of the connection writing the search index while a sync
-/// runs (it is closed after).
-const INDEXER_CACHE_KIB: i64 = 16_000;
-
-/// The catalog cursor the search index is at.
-fn search_cursor(conn: &Connection) -> Result<Option<u64>> {
-    Ok(conn
-        .query_row("SELECT rev FROM catalog_search_cursor", [], |r| r.get(0))
-        .optional()?)
-}
-
-/// Moves the search index's cursor; call inside the transaction that wrote
-/// the changes up to it.
-pub fn set_search_cursor(conn: &Connection, rev: u64) -> Result<()> {
-    conn.execute("DELETE FROM catalog_search_cursor", [])?;
-    conn.execute("INSERT INTO catalog_search_cursor (rev) VALUES (?1)", [rev])?;
-    Ok(())
-}
-
-/// The stored cursor of a collection's change feed, and when it was reached.
-pub fn cursor(conn: &Connection, collection: Collection) -> Result<Option<(u64, String)>> {
-    Ok(conn
-        .query_row(
-            "SELECT rev, synced_at FROM sync_cursors WHERE collection = ?1",
-            [collection.as_str()],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .optional()?)
-}
-
-/// Whether a collection was ever synced: on the very first sync, history
-/// raises no notification.
-pub fn first_sync(conn: &Connection, collection: Collection) -> Result<bool> {
-    Ok(cursor(conn, collection)?.is_none())
-}
-
-/// Moves a collection's cursor; call inside the transaction that applied the page.
-pub fn set_cursor(
-    conn: &Connection,
-    collection: Collection,
-    rev: u64,
-    synced_at: &str,
-) -> Result<()> {
-    conn.execute(
-        "INSERT INTO sync_cursors (collection, rev, synced_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (collection) DO UPDATE SET rev = excluded.rev, synced_at = excluded.synced_at",
-        params![collection.as_str(), rev, synced_at],
-    )?;
-    Ok(())
+/// A database's files: itself, its write-ahead log and the log's index.
+pub fn database_files(path: &Path) -> [PathBuf; 3] {
+    ["", "-wal", "-shm"].map(|suffix| PathBuf::from(format!("{}{suffix}", path.display())))
 }
 
 #[cfg(test)]
@@ -443,9 +323,9 @@ mod tests {
                 .blocking(|conn| {
                     let ok: String = conn.query_row("PRAGMA integrity_check", [], |r| r.get(0))?;
                     assert_eq!(ok, "ok", "from version {from}");
-                    let (model, _) = crate::catalog::model(conn, "qwen3-32b")?
+                    let page = crate::catalog::model(conn, "qwen3-32b")?
                         .unwrap_or_else(|| panic!("from version {from}: the model is gone"));
-                    assert_eq!(model.id, "qwen3-32b");
+                    assert_eq!(page.model.id, "qwen3-32b");
                     let query = crate::catalog::CatalogQuery {
                         text: "qwen".into(),
                         ..Default::default()

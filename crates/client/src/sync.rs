@@ -24,7 +24,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::outbox::{OnUpload, Upload};
 use crate::session::Session;
 use crate::store::{self, Store};
-use crate::{applications, catalog, center, clock, jobs, outbox};
+use crate::{applications, catalog, center, clock, cursors, jobs, outbox};
 
 /// What the sync engine is doing, for the status bar.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -78,6 +78,13 @@ impl SyncReport {
             live: false,
             upload: None,
         }
+    }
+
+    /// Whether the desktop notifications this report's cycle recorded are
+    /// due: a cycle that brought the account up to date has applied every
+    /// feed page, so its transitions are all in the store.
+    pub fn notifications_due(&self) -> bool {
+        matches!(self.status, SyncStatus::UpToDate { .. })
     }
 }
 
@@ -184,7 +191,7 @@ async fn run(
     stop: CancellationToken,
 ) {
     let mut synced_at = store
-        .call(|c| store::cursor(c, Collection::Catalog))
+        .call(|c| cursors::cursor(c, Collection::Catalog))
         .await
         .ok()
         .flatten()
@@ -309,7 +316,7 @@ pub async fn cycle(
         store,
         Collection::Catalog,
         page_size,
-        catalog::apply_feed_page(store),
+        apply_catalog_page(store),
         progress,
     )
     .await?;
@@ -355,12 +362,53 @@ pub async fn sync_catalog(
         store,
         Collection::Catalog,
         page_size,
-        catalog::apply_feed_page(store),
+        apply_catalog_page(store),
         |received, _| progress(received),
     )
     .await
 }
 
+/// Applies the catalog feed's pages for a sync. While more pages follow,
+/// a page's search index changes are written beside the next page's rows
+/// (`Store::index_beside`); the last page waits for them and is applied
+/// whole, so the sync ends with the index at the catalog's cursor.
+pub fn apply_catalog_page(
+    store: &Store,
+) -> impl Fn(&mut Connection, &ChangePage<catalog::IncomingModel>, &str) -> Result<usize>
++ Clone
++ Send
++ 'static {
+    let store = store.clone();
+    move |conn, page, synced_at| {
+        // Writes beside that failed left the index behind the catalog.
+        let caught_up = |conn: &mut Connection, written: Result<()>| match written {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                tracing::warn!(error = %e, "the search index fell behind; building it anew");
+                catalog::index::build(conn)
+            }
+        };
+        if page.more {
+            if catalog::is_empty(conn)? {
+                catalog::drop_browse_indexes(conn)?;
+            }
+            let (applied, search) = catalog::apply_rows(conn, page, synced_at)?;
+            let written = store.index_beside(move |conn| {
+                let tx = conn.transaction()?;
+                search.write(&tx)?;
+                tx.commit()?;
+                Ok(())
+            });
+            caught_up(conn, written)?;
+            return Ok(applied);
+        }
+        let written = store.indexed();
+        caught_up(conn, written)?;
+        let applied = catalog::apply_page(conn, page, synced_at)?;
+        catalog::build_browse_indexes(conn)?;
+        Ok(applied)
+    }
+}
 /// Pulls one collection's feed until nothing more is waiting. A 410 starts
 /// the collection over from 0, once.
 async fn pull<T, A>(
@@ -376,7 +424,7 @@ where
     A: Fn(&mut Connection, &ChangePage<T>, &str) -> Result<usize> + Clone + Send + 'static,
 {
     let mut after = store
-        .call(move |c| store::cursor(c, collection))
+        .call(move |c| cursors::cursor(c, collection))
         .await?
         .map_or(0, |(rev, _)| rev);
     let mut received = 0u32;
@@ -405,7 +453,7 @@ where
                         if collection == Collection::Catalog {
                             catalog::begin_relist(c)
                         } else {
-                            store::set_cursor(c, collection, 0, &clock::now())
+                            cursors::set_cursor(c, collection, 0, &clock::now())
                         }
                     })
                     .await?;
@@ -747,7 +795,7 @@ pub(crate) mod tests {
                 Ok((
                     c.query_row("SELECT count(*) FROM catalog_search", [], |r| r.get(0))?,
                     c.query_row("SELECT rev FROM catalog_search_cursor", [], |r| r.get(0))?,
-                    store::cursor(c, Collection::Catalog)?.map(|(rev, _)| rev),
+                    cursors::cursor(c, Collection::Catalog)?.map(|(rev, _)| rev),
                 ))
             })
             .await
@@ -809,7 +857,7 @@ pub(crate) mod tests {
             "every change once"
         );
         let cursor = store
-            .call(|c| store::cursor(c, Collection::Catalog))
+            .call(|c| cursors::cursor(c, Collection::Catalog))
             .await
             .unwrap()
             .map(|(rev, _)| rev);
@@ -846,7 +894,7 @@ pub(crate) mod tests {
         .expect("the pull stops instead of waiting for a queue nobody reads");
         assert!(matches!(pulled, Err(Error::Store(_))), "{pulled:?}");
         let cursor = store
-            .call(|c| store::cursor(c, Collection::Catalog))
+            .call(|c| cursors::cursor(c, Collection::Catalog))
             .await
             .unwrap();
         assert_eq!(cursor, None);
@@ -894,12 +942,12 @@ pub(crate) mod tests {
             .unwrap();
         assert!(found.models.iter().all(|m| m.id != "resnet50"));
         let id = changed[0].id.clone();
-        let (model, _) = store
+        let page = store
             .call(move |c| catalog::model(c, &id))
             .await
             .unwrap()
             .unwrap();
-        assert_eq!(model.stars, changed[0].stars);
+        assert_eq!(page.model.stars, changed[0].stars);
     }
 
     #[tokio::test]

@@ -152,7 +152,7 @@ fn a_sync_killed_between_pages_resumes_where_its_cursor_says_with_nothing_lost_o
     store
         .execute(
             "ATTACH DATABASE ?1 AS search",
-            [aicc_client::store::search_path(&home.store_file(&url))
+            [aicc_client::catalog::index::path(&home.store_file(&url))
                 .display()
                 .to_string()],
         )
