@@ -23,24 +23,23 @@ mod tests {
     use aicc_client::ErrorCode;
     use aicc_client::accounts::Standing;
     use aicc_client::applications::ApplicationView;
-    use aicc_client::catalog::{CatalogQuery, FacetCount, Facets, ModelSummary, SearchPage, Sort};
+    use aicc_client::catalog::{
+        CatalogQuery, FacetCount, Facets, ModelPage, ModelSummary, SearchPage, Sort,
+    };
     use aicc_client::center::CenterInfo;
     use aicc_client::config::{CenterAccount, Preferences};
     use aicc_client::drafts::{Draft, DraftKind};
     use aicc_client::jobs::JobView;
     use aicc_client::network::{NetworkSettings, ProxySetting};
-    use aicc_client::notifications::Notification;
+    use aicc_client::notifications::{Inbox, Notification};
     use aicc_client::outbox::{OutboxEntry, Refusal, Upload, Write};
     use aicc_client::sync::{SyncReport, SyncStatus};
     use ts_rs::TS;
 
-    use crate::commands::account::AccountList;
-    use crate::commands::catalog::ModelDetail;
-    use crate::commands::notifications::Inbox;
     use crate::desktop_notifications::{OPEN_ROUTE_EVENT, OpenRoute};
     use crate::error::CommandError;
     use crate::{COMMANDS, SYNC_REPORT_EVENT};
-    use aicc_client::partner::FieldProblem;
+    use aicc_client::partner::{AccountList, FieldProblem};
 
     fn typescript() -> String {
         let declarations = [
@@ -65,7 +64,7 @@ mod tests {
             ModelVersion::decl(),
             Metric::decl(),
             TrainingRecipe::decl(),
-            ModelDetail::decl(),
+            ModelPage::decl(),
             ModelSummary::decl(),
             Facets::decl(),
             FacetCount::decl(),
@@ -149,6 +148,16 @@ mod tests {
                 "How each state stands or ended (`JobState::outcome`).",
                 "JOB_OUTCOME: Readonly<Record<JobState, JobOutcome>>",
                 serde_json::to_string(&outcome_of),
+            ),
+            (
+                "The states in which a job may still be cancelled (`JobState::may_be_cancelled`).",
+                "CANCELLABLE_JOB_STATES: readonly JobState[]",
+                serde_json::to_string(
+                    &JobState::ALL
+                        .into_iter()
+                        .filter(|state| state.may_be_cancelled())
+                        .collect::<Vec<_>>(),
+                ),
             ),
             (
                 "Every framework the catalog knows (`Framework::ALL`).",

@@ -61,8 +61,6 @@ pub async fn show_pending(app: AppHandle) {
         .await
     {
         Ok(pending) => pending,
-        // Signed out since the report: nothing of theirs to show.
-        Err(aicc_client::Error::NotSignedIn) => return,
         Err(e) => return tracing::warn!(error = %e, "cannot read notifications"),
     };
     for desktop in pending {

@@ -58,10 +58,7 @@ pub fn run() {
                 if let Err(e) = handle.emit(SYNC_REPORT_EVENT, report) {
                     tracing::warn!("cannot send the sync status to the window: {e}");
                 }
-                if matches!(
-                    report.status,
-                    aicc_client::sync::SyncStatus::UpToDate { .. }
-                ) {
+                if report.notifications_due() {
                     tauri::async_runtime::spawn(desktop_notifications::show_pending(
                         handle.clone(),
                     ));

@@ -10,23 +10,24 @@ use tauri::tray::TrayIconBuilder;
 use tauri::{AppHandle, Manager as _, Window, WindowEvent, Wry};
 
 use aicc_client::partner::Partner;
-use aicc_client::words;
+use aicc_client::words::{Tray, TrayItem};
 
 /// Adds the tray icon and its menu.
 pub fn install(app: &AppHandle) -> tauri::Result<()> {
+    let words = words(app);
     let mut tray = TrayIconBuilder::with_id(TRAY)
-        .tooltip("AICC Partner")
-        .menu(&menu(app)?)
-        .on_menu_event(|app, event| match event.id().as_ref() {
-            "open" => show_window(app),
-            "sync" => {
+        .tooltip(words.tooltip)
+        .menu(&menu(app, &words)?)
+        .on_menu_event(|app, event| match TrayItem::from_id(event.id().as_ref()) {
+            Some(TrayItem::Open) => show_window(app),
+            Some(TrayItem::Sync) => {
                 let app = app.clone();
                 tauri::async_runtime::spawn(async move { app.state::<Partner>().sync_now().await });
             }
-            "quit" => {
+            Some(TrayItem::Quit) => {
                 tauri::async_runtime::spawn(quit(app.clone()));
             }
-            _ => {}
+            None => {}
         });
     if let Some(icon) = app.default_window_icon() {
         tray = tray.icon(icon.clone());
@@ -40,25 +41,35 @@ pub fn relabel(app: &AppHandle) {
     let Some(tray) = app.tray_by_id(TRAY) else {
         return;
     };
-    if let Err(e) = menu(app).and_then(|menu| tray.set_menu(Some(menu))) {
-        tracing::warn!(error = %e, "the tray's menu keeps its earlier language");
+    let words = words(app);
+    let relabelled = menu(app, &words)
+        .and_then(|menu| tray.set_menu(Some(menu)))
+        .and_then(|()| tray.set_tooltip(Some(words.tooltip)));
+    if let Err(e) = relabelled {
+        tracing::warn!(error = %e, "the tray keeps its earlier language");
     }
 }
 
 const TRAY: &str = "main";
 
-/// The tray's menu, in the user's language (`aicc_client::words`).
-fn menu(app: &AppHandle) -> tauri::Result<Menu<Wry>> {
-    let preferences = app
-        .state::<Partner>()
-        .settings()
-        .map(|s| s.preferences)
-        .unwrap_or_default();
-    let language = preferences.speaks(sys_locale::get_locale().as_deref());
-    let items = words::tray_menu(language)
-        .map(|(id, label)| MenuItem::with_id(app, id, label, true, None::<&str>));
-    let [open, sync, quit] = items;
-    Menu::with_items(app, &[&open?, &sync?, &quit?])
+/// The tray's words, in the language the app speaks.
+fn words(app: &AppHandle) -> Tray {
+    app.state::<Partner>()
+        .tray(sys_locale::get_locale().as_deref())
+}
+
+/// The tray's menu.
+fn menu(app: &AppHandle, words: &Tray) -> tauri::Result<Menu<Wry>> {
+    let items = words
+        .items
+        .iter()
+        .map(|(item, label)| MenuItem::with_id(app, item.id(), *label, true, None::<&str>))
+        .collect::<tauri::Result<Vec<_>>>()?;
+    let items: Vec<&dyn tauri::menu::IsMenuItem<Wry>> = items
+        .iter()
+        .map(|item| item as &dyn tauri::menu::IsMenuItem<Wry>)
+        .collect();
+    Menu::with_items(app, &items)
 }
 
 /// How long quitting waits for the sync engines to finish the cycle under

@@ -324,6 +324,10 @@ pub fn plain_file_name(name: &str) -> String {
         .collect()
 }
 
+/// The file name extensions of the kinds an attachment may be (PDF, PNG,
+/// JPEG), for a file picker; the content decides ([`sniff_media_type`]).
+pub const ATTACHMENT_EXTENSIONS: [&str; 4] = ["pdf", "png", "jpg", "jpeg"];
+
 /// The media type of an attachment's content, if it is one the portal takes.
 pub fn sniff_media_type(content: &[u8]) -> Option<&'static str> {
     if content.starts_with(b"%PDF-") {

@@ -284,6 +284,15 @@ impl JobState {
         )
     }
 
+    /// Whether the partner may still ask to cancel the job: before it has
+    /// ended and while it is not already being cancelled.
+    pub fn may_be_cancelled(self) -> bool {
+        matches!(
+            self,
+            JobState::Submitted | JobState::Queued | JobState::Running
+        )
+    }
+
     /// How the job stands or ended, as the jobs list groups them.
     pub fn outcome(self) -> JobOutcome {
         match self {

@@ -35,6 +35,10 @@ pub enum ProxySetting {
     },
 }
 
+/// The name endings of the files a CA bundle usually comes in (its content
+/// decides: PEM certificates).
+pub const CA_BUNDLE_EXTENSIONS: [&str; 3] = ["pem", "crt", "cer"];
+
 /// A center's network settings.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

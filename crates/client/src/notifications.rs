@@ -35,6 +35,17 @@ pub struct Notification {
     pub read: bool,
 }
 
+/// How many notifications the inbox shows.
+pub const INBOX_SIZE: u32 = 100;
+
+/// The inbox and how much of it is unread.
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Inbox {
+    pub notifications: Vec<Notification>,
+    pub unread: u32,
+}
+
 /// What an OS notification shows, and the route its click opens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Desktop {

@@ -51,6 +51,19 @@ impl std::fmt::Debug for Credentials {
 }
 
 impl Credentials {
+    /// What the sign-in form holds: an invitation code and the password the
+    /// invited person chooses (the e-mail is the invitation's), or else an
+    /// e-mail and password.
+    pub fn from_form(email: &str, password: &str, invitation_code: Option<String>) -> Self {
+        match invitation_code {
+            Some(code) => Self::Invitation {
+                code,
+                password: password.to_owned(),
+            },
+            None => Self::password(email, password),
+        }
+    }
+
     /// An e-mail and password.
     pub fn password(email: &str, password: &str) -> Self {
         Self::Password {

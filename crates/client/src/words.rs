@@ -1,5 +1,5 @@
-//! The app's words outside its window (desktop notifications, the tray's
-//! menu), read from the UI's message catalogues: each text is written once
+//! The app's words outside its window (desktop notifications, the tray,
+//! the OS file dialog's filters), read from the UI's message catalogues: each text is written once
 //! per language, where the translators keep the rest.
 
 use std::sync::LazyLock;
@@ -36,9 +36,91 @@ pub fn exactly(language: &str, path: &[&str]) -> Option<&'static str> {
         .as_str()
 }
 
-/// The tray menu's items in `language`: each item's id and label.
-pub fn tray_menu(language: &str) -> [(&'static str, &'static str); 3] {
-    ["open", "sync", "quit"].map(|id| (id, words(language, &["tray", id]).unwrap_or(id)))
+/// What the tray's menu offers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TrayItem {
+    /// Brings the window up.
+    Open,
+    /// Syncs now.
+    Sync,
+    /// Quits once the sync engines have stopped.
+    Quit,
+}
+
+impl TrayItem {
+    /// The menu's items, in order.
+    pub const ALL: [TrayItem; 3] = [TrayItem::Open, TrayItem::Sync, TrayItem::Quit];
+
+    /// The item's menu id, which is also its key in the catalogues' `tray`.
+    pub fn id(self) -> &'static str {
+        match self {
+            TrayItem::Open => "open",
+            TrayItem::Sync => "sync",
+            TrayItem::Quit => "quit",
+        }
+    }
+
+    /// The item a menu id names.
+    pub fn from_id(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|item| item.id() == id)
+    }
+}
+
+/// The tray icon's words in one language.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Tray {
+    /// Shown when the pointer rests on the icon: the app's name.
+    pub tooltip: &'static str,
+    /// Each item and its label.
+    pub items: [(TrayItem, &'static str); 3],
+}
+
+/// The tray's words in `language`.
+pub fn tray(language: &str) -> Tray {
+    Tray {
+        tooltip: words(language, &["app", "name"]).unwrap_or("AICC Partner"),
+        items: TrayItem::ALL.map(|item| {
+            (
+                item,
+                words(language, &["tray", item.id()]).unwrap_or(item.id()),
+            )
+        }),
+    }
+}
+
+/// The kinds of file the app asks the user to pick with the OS's dialog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileKind {
+    /// An attachment to a partner application.
+    Attachment,
+    /// A certificate authority's bundle for a corporate network.
+    CaBundle,
+}
+
+/// What the OS file dialog shows for a kind of file: a filter's name, in
+/// the user's language, and the name endings it lets through.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileFilter {
+    pub name: &'static str,
+    pub extensions: &'static [&'static str],
+}
+
+impl FileKind {
+    /// The dialog's filter for this kind, in `language`. The filter only
+    /// guides the pick: an attachment is taken by its content.
+    pub fn filter(self, language: &str) -> FileFilter {
+        let (key, extensions): (&str, &'static [&'static str]) = match self {
+            FileKind::Attachment => (
+                "attachments",
+                &aicc_api::applications::ATTACHMENT_EXTENSIONS,
+            ),
+            FileKind::CaBundle => ("caBundle", &crate::network::CA_BUNDLE_EXTENSIONS),
+        };
+        FileFilter {
+            name: words(language, &["files", key]).unwrap_or(key),
+            extensions,
+        }
+    }
 }
 
 #[cfg(test)]
@@ -47,12 +129,41 @@ mod tests {
 
     #[test]
     fn the_catalogues_parse_and_unknown_languages_fall_back_to_english() {
+        let chinese = tray("zh-CN");
+        assert_eq!(chinese.tooltip, "AICC 伙伴");
         assert_eq!(
-            tray_menu("zh-CN").map(|(_, label)| label),
+            chinese.items.map(|(_, label)| label),
             ["打开 AICC 伙伴", "立即同步", "退出"]
         );
-        assert_eq!(tray_menu("fr"), tray_menu("en"));
-        assert_eq!(tray_menu("en")[2], ("quit", "Quit"));
+        assert_eq!(tray("fr"), tray("en"));
+        assert_eq!(tray("en").items[2], (TrayItem::Quit, "Quit"));
         assert_eq!(words("en", &["no", "such", "key"]), None);
+    }
+
+    #[test]
+    fn tray_items_are_found_by_their_menu_ids() {
+        for item in TrayItem::ALL {
+            assert_eq!(TrayItem::from_id(item.id()), Some(item));
+        }
+        assert_eq!(TrayItem::from_id("format-disk"), None);
+    }
+
+    #[test]
+    fn file_dialogs_name_their_filters_in_the_users_language() {
+        let en = FileKind::Attachment.filter("en");
+        assert_eq!(en.name, "PDF, PNG or JPEG");
+        assert_eq!(en.extensions, ["pdf", "png", "jpg", "jpeg"]);
+        assert_eq!(
+            FileKind::Attachment.filter("zh-CN").name,
+            "PDF、PNG 或 JPEG"
+        );
+        assert_eq!(
+            FileKind::CaBundle.filter("zh-CN").name,
+            "证书（PEM、CRT、CER）"
+        );
+        assert_eq!(
+            FileKind::CaBundle.filter("en").extensions,
+            ["pem", "crt", "cer"]
+        );
     }
 }

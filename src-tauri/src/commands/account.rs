@@ -4,9 +4,8 @@ use aicc_api::auth::{Account, NewPersonalToken, PersonalToken};
 use aicc_client::accounts::PlainHttp;
 use aicc_client::config::CenterAccount;
 use aicc_client::network::NetworkSettings;
-use aicc_client::partner::{Keep, Partner};
+use aicc_client::partner::{AccountList, Keep, Partner};
 use aicc_client::session::Credentials;
-use serde::Serialize;
 use tauri::State;
 
 use crate::error::CommandResult;
@@ -30,10 +29,7 @@ pub async fn sign_in(
     allow_plain_http: Option<bool>,
     session_only: Option<bool>,
 ) -> CommandResult<Account> {
-    let credentials = match invitation_code {
-        Some(code) => Credentials::Invitation { code, password },
-        None => Credentials::password(&email, &password),
-    };
+    let credentials = Credentials::from_form(&email, &password, invitation_code);
     let plain_http = if allow_plain_http.unwrap_or(false) {
         PlainHttp::Allow
     } else {
@@ -68,21 +64,10 @@ pub async fn session_only(partner: State<'_, Partner>) -> CommandResult<bool> {
     Ok(partner.signed_in_for_this_session_only().await)
 }
 
-/// Every signed-in account and which one is shown.
-#[derive(Debug, Serialize, ts_rs::TS)]
-pub struct AccountList {
-    pub accounts: Vec<CenterAccount>,
-    pub active: Option<u32>,
-}
-
 /// The signed-in accounts.
 #[tauri::command]
 pub fn list_accounts(partner: State<'_, Partner>) -> CommandResult<AccountList> {
-    let settings = partner.settings()?;
-    Ok(AccountList {
-        active: settings.active.map(|i| i as u32),
-        accounts: settings.accounts,
-    })
+    Ok(partner.account_list()?)
 }
 
 /// Shows another signed-in account.

@@ -6,6 +6,7 @@ use aicc_api::applications::ApplicationForm;
 use aicc_client::applications::{self, ApplicationView};
 use aicc_client::drafts::{self, Draft};
 use aicc_client::partner::{FieldProblem, Partner};
+use aicc_client::words::FileKind;
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt as _;
 
@@ -77,10 +78,11 @@ pub async fn attach_file(
     title: String,
 ) -> CommandResult<Option<String>> {
     let (tx, rx) = tokio::sync::oneshot::channel();
+    let filter = partner.file_filter(FileKind::Attachment, sys_locale::get_locale().as_deref());
     app.dialog()
         .file()
         .set_title(title)
-        .add_filter("PDF, PNG, JPEG", &["pdf", "png", "jpg", "jpeg"])
+        .add_filter(filter.name, filter.extensions)
         .pick_file(move |path| {
             let _ = tx.send(path.and_then(|p| p.into_path().ok()));
         });

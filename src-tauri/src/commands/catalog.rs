@@ -1,8 +1,6 @@
 //! The model catalog, from the local store.
 
-use aicc_api::catalog::Model;
-use aicc_client::catalog::{self, CatalogQuery, Facets, SearchPage};
-use serde::Serialize;
+use aicc_client::catalog::{self, CatalogQuery, Facets, ModelPage, SearchPage};
 use tauri::State;
 
 use crate::error::CommandResult;
@@ -17,7 +15,7 @@ pub async fn catalog_search(
     limit: u32,
 ) -> CommandResult<SearchPage> {
     Ok(partner
-        .local(move |c| catalog::search(c, &query, offset, limit.min(500)))
+        .local(move |c| catalog::search(c, &query, offset, limit))
         .await?)
 }
 
@@ -30,21 +28,13 @@ pub async fn catalog_facets(
     Ok(partner.local(move |c| catalog::facets(c, &query)).await?)
 }
 
-/// A model's page.
-#[derive(Debug, Serialize, ts_rs::TS)]
-pub struct ModelDetail {
-    pub model: Model,
-    pub favourite: bool,
-}
-
-/// One model, if the local catalog has it.
+/// One model's page, if the local catalog has it.
 #[tauri::command]
 pub async fn catalog_model(
     partner: State<'_, Partner>,
     id: String,
-) -> CommandResult<Option<ModelDetail>> {
-    let found = partner.local(move |c| catalog::model(c, &id)).await?;
-    Ok(found.map(|(model, favourite)| ModelDetail { model, favourite }))
+) -> CommandResult<Option<ModelPage>> {
+    Ok(partner.local(move |c| catalog::model(c, &id)).await?)
 }
 
 /// Marks or unmarks a favourite, here at once and on the account when the

@@ -4,7 +4,7 @@
 use aicc_api::jobs::{JobRequest, JobState, LogPage, MetricSeries};
 use aicc_client::center::{self, CenterInfo};
 use aicc_client::jobs::{self, JobView};
-use aicc_client::outbox::{self, OutboxEntry};
+use aicc_client::outbox::OutboxEntry;
 use aicc_client::partner::{FieldProblem, Partner};
 use tauri::State;
 
@@ -60,12 +60,7 @@ pub async fn outbox_entries(
     partner: State<'_, Partner>,
     about: Option<String>,
 ) -> CommandResult<Vec<OutboxEntry>> {
-    Ok(partner
-        .local(move |c| match &about {
-            Some(id) => outbox::entries_about(c, id),
-            None => outbox::entries(c),
-        })
-        .await?)
+    Ok(partner.outbox(about).await?)
 }
 
 /// The user's jobs, newest first, optionally only in `states`.

@@ -1,30 +1,15 @@
 //! The in-app inbox.
 
-use aicc_client::notifications::{self, Notification};
-use serde::Serialize;
+use aicc_client::notifications::Inbox;
+use aicc_client::partner::Partner;
 use tauri::State;
 
 use crate::error::CommandResult;
-use aicc_client::partner::Partner;
 
-/// The inbox and how much of it is unread.
-#[derive(Debug, Serialize, ts_rs::TS)]
-pub struct Inbox {
-    pub notifications: Vec<Notification>,
-    pub unread: u32,
-}
-
-/// The latest notifications, newest first.
+/// The latest notifications, newest first, and how many are unread.
 #[tauri::command]
 pub async fn inbox(partner: State<'_, Partner>) -> CommandResult<Inbox> {
-    Ok(partner
-        .local(|c| {
-            Ok(Inbox {
-                notifications: notifications::inbox(c, 100)?,
-                unread: notifications::unread(c)?,
-            })
-        })
-        .await?)
+    Ok(partner.inbox().await?)
 }
 
 /// Marks one notification, or all of them, as read.

@@ -5,8 +5,10 @@ use aicc_client::network::NetworkSettings;
 use tauri::{AppHandle, State};
 use tauri_plugin_dialog::DialogExt as _;
 
-use crate::error::CommandResult;
 use aicc_client::partner::Partner;
+use aicc_client::words::FileKind;
+
+use crate::error::CommandResult;
 
 /// The user's preferences.
 #[tauri::command]
@@ -37,13 +39,20 @@ pub async fn set_network(
     Ok(partner.set_network(network, proxy_password).await?)
 }
 
-/// Lets the user pick a CA bundle (PEM) with the OS file dialog.
+/// Lets the user pick a CA bundle (PEM) with the OS file dialog, titled
+/// `title` in the user's language.
 #[tauri::command]
-pub async fn pick_ca_bundle(app: AppHandle) -> CommandResult<Option<String>> {
+pub async fn pick_ca_bundle(
+    app: AppHandle,
+    partner: State<'_, Partner>,
+    title: String,
+) -> CommandResult<Option<String>> {
     let (tx, rx) = tokio::sync::oneshot::channel();
+    let filter = partner.file_filter(FileKind::CaBundle, sys_locale::get_locale().as_deref());
     app.dialog()
         .file()
-        .add_filter("PEM", &["pem", "crt", "cer"])
+        .set_title(title)
+        .add_filter(filter.name, filter.extensions)
         .pick_file(move |path| {
             let _ = tx.send(path.map(|p| p.to_string()));
         });

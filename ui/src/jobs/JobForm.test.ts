@@ -10,7 +10,7 @@ import type {
   JobRequest,
   JobView,
   Model,
-  ModelDetail,
+  ModelPage,
 } from '../lib/bindings';
 import JobForm from './JobForm.svelte';
 
@@ -111,8 +111,8 @@ describe('JobForm', () => {
 
   it("shows the form only once the model's recommended cluster is filled in", async () => {
     await openAt('#/jobs/new?model=qwen3-32b');
-    let answer: (detail: ModelDetail) => void = () => {};
-    const detail = new Promise<ModelDetail>((resolve) => (answer = resolve));
+    let answer: (detail: ModelPage) => void = () => {};
+    const detail = new Promise<ModelPage>((resolve) => (answer = resolve));
     mockIPC((command) => {
       if (command === 'center_info') return info;
       if (command === 'get_draft') return null;

@@ -187,4 +187,44 @@ describe('JobPage', () => {
     await settle();
     expect(document.querySelector('[data-testid=cancel-job]')).not.toBeNull();
   });
+
+  it('offers a cancel in every state the center takes one in, never for a job only here', async () => {
+    pages = [];
+    mayCancel = true;
+    const offered = async (state: Job['state'], onlyHere = false) => {
+      shown = { ...job, state };
+      local = onlyHere;
+      component = mount(JobPage, { target: document.body, props: { params: { id: 'job_1' } } });
+      await settle();
+      const cancel = document.querySelector('[data-testid=cancel-job]') !== null;
+      unmount(component);
+      component = undefined;
+      return cancel;
+    };
+    expect(await offered('submitted')).toBe(true);
+    expect(await offered('queued')).toBe(true);
+    expect(await offered('running')).toBe(true);
+    expect(await offered('cancelling')).toBe(false);
+    expect(await offered('succeeded')).toBe(false);
+    expect(await offered('submitted', true)).toBe(false);
+  });
+
+  it('colours the state by how the job stands or ended, and names the state it is in', async () => {
+    pages = [];
+    for (const [state, tone] of [
+      ['queued', 'active'],
+      ['succeeded', 'succeeded'],
+      ['cancelled', 'failed'],
+    ] as const) {
+      shown = { ...job, state };
+      component = mount(JobPage, { target: document.body, props: { params: { id: 'job_1' } } });
+      await settle();
+      const badge = document.querySelector<HTMLElement>(
+        '[data-testid=job-page] [data-testid=job-state]',
+      );
+      expect([badge?.dataset.state, badge?.dataset.tone]).toEqual([state, tone]);
+      unmount(component);
+      component = undefined;
+    }
+  });
 });

@@ -26,7 +26,7 @@ import type {
   CenterAccount,
   CommandError,
   Facets,
-  ModelDetail,
+  ModelPage,
   NetworkSettings,
   NewInvitation,
   NewPersonalToken,
@@ -81,14 +81,14 @@ export const api = {
   catalogSearch: (query: CatalogQuery, offset: number, limit: number) =>
     invoke<SearchPage>('catalog_search', { query, offset, limit }),
   catalogFacets: (query: CatalogQuery) => invoke<Facets>('catalog_facets', { query }),
-  catalogModel: (id: string) => invoke<ModelDetail | null>('catalog_model', { id }),
+  catalogModel: (id: string) => invoke<ModelPage | null>('catalog_model', { id }),
   setFavourite: (id: string, favourite: boolean) =>
     invoke<null>('set_favourite', { id, favourite }),
   getPreferences: () => invoke<Preferences>('get_preferences'),
   setPreferences: (preferences: Preferences) => invoke<null>('set_preferences', { preferences }),
   setNetwork: (network: NetworkSettings, proxyPassword: string | null) =>
     invoke<null>('set_network', { network, proxyPassword }),
-  pickCaBundle: () => invoke<string | null>('pick_ca_bundle'),
+  pickCaBundle: (title: string) => invoke<string | null>('pick_ca_bundle', { title }),
   openExternal: (url: string) => invoke<null>('open_external', { url }),
   syncStatus: () => invoke<SyncReport>('sync_status'),
   syncNow: () => invoke<null>('sync_now'),

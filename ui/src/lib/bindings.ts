@@ -163,7 +163,7 @@ export type TrainingRecipe = { name: string, sequence_length: string | null, bac
  */
 certified: boolean, recipe_url: string | null, };
 
-export type ModelDetail = { model: Model, favourite: boolean, };
+export type ModelPage = { model: Model, favourite: boolean, };
 
 export type ModelSummary = { id: string, name: string, provider: string, task: string, domain: string, framework: Framework, parameters: number | null, stars: number, updated_at: string, favourite: boolean, };
 
@@ -452,6 +452,9 @@ export const JOB_OUTCOMES: readonly JobOutcome[] = ["active","succeeded","failed
 
 /** How each state stands or ended (`JobState::outcome`). */
 export const JOB_OUTCOME: Readonly<Record<JobState, JobOutcome>> = {"cancelled":"failed","cancelling":"active","failed":"failed","queued":"active","rejected":"failed","running":"active","submitted":"active","succeeded":"succeeded"};
+
+/** The states in which a job may still be cancelled (`JobState::may_be_cancelled`). */
+export const CANCELLABLE_JOB_STATES: readonly JobState[] = ["submitted","queued","running"];
 
 /** Every framework the catalog knows (`Framework::ALL`). */
 export const FRAMEWORKS: readonly Framework[] = ["mindspore","pytorch_npu","tensorflow","paddlepaddle","onnx"];

@@ -97,6 +97,28 @@ impl Partner {
             .await
     }
 
+    /// The latest [`INBOX_SIZE`](notifications::INBOX_SIZE) notifications,
+    /// newest first, and how many are unread.
+    pub async fn inbox(&self) -> Result<notifications::Inbox> {
+        self.local(|c| {
+            Ok(notifications::Inbox {
+                notifications: notifications::inbox(c, notifications::INBOX_SIZE)?,
+                unread: notifications::unread(c)?,
+            })
+        })
+        .await
+    }
+
+    /// The writes waiting for the center or refused by it: all of them, or
+    /// those `about` one job or application.
+    pub async fn outbox(&self, about: Option<String>) -> Result<Vec<outbox::OutboxEntry>> {
+        self.local(move |c| match &about {
+            Some(id) => outbox::entries_about(c, id),
+            None => outbox::entries(c),
+        })
+        .await
+    }
+
     /// Marks one notification, or all of them, as read.
     pub async fn mark_read(&self, id: Option<i64>) -> Result<()> {
         let now = clock::now();

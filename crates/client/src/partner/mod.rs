@@ -44,6 +44,14 @@ pub enum Keep {
     ThisSessionOnly,
 }
 
+/// Every signed-in account and which one is shown.
+#[derive(Debug, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct AccountList {
+    pub accounts: Vec<CenterAccount>,
+    pub active: Option<u32>,
+}
+
 /// The app: its directories, the keyring, the live accounts and the one
 /// shown. Every report of the shown account's engine is kept (for
 /// [`Partner::sync_report`]) and handed to the listener.
@@ -146,6 +154,15 @@ impl Partner {
     /// The app's settings as saved.
     pub fn settings(&self) -> Result<Settings> {
         Settings::load(&self.dirs.settings_file())
+    }
+
+    /// Every signed-in account and which one is shown.
+    pub fn account_list(&self) -> Result<AccountList> {
+        let settings = self.settings()?;
+        Ok(AccountList {
+            active: settings.active.map(|i| i as u32),
+            accounts: settings.accounts,
+        })
     }
 
     /// Saves the user's preferences.
@@ -359,19 +376,49 @@ impl Partner {
     /// The desktop notifications to show now, each once: every transition
     /// not yet offered to the OS, in the user's language, of the kinds the
     /// user wants (the inbox keeps them all).
+    /// Nothing when nobody is signed in (any more): the notifications of an
+    /// account signed out are not shown.
     pub async fn desktop_notifications(
         &self,
         os_locale: Option<String>,
     ) -> Result<Vec<crate::notifications::Desktop>> {
         let preferences = self.settings()?.preferences;
         let now = crate::clock::now();
-        let taken = self
+        let taken = match self
             .local(move |c| crate::notifications::take_unshown(c, &now))
-            .await?;
+            .await
+        {
+            Err(Error::NotSignedIn) => return Ok(Vec::new()),
+            taken => taken?,
+        };
         Ok(taken
             .iter()
             .filter_map(|n| n.desktop(&preferences, os_locale.as_deref()))
             .collect())
+    }
+
+    /// The language the app speaks outside its window: the user's choice,
+    /// or the OS's (`os_locale`); English when the settings cannot be read.
+    pub fn speaks(&self, os_locale: Option<&str>) -> &'static str {
+        self.settings()
+            .map(|s| s.preferences)
+            .unwrap_or_default()
+            .speaks(os_locale)
+    }
+
+    /// The tray's words in the language the app speaks.
+    pub fn tray(&self, os_locale: Option<&str>) -> crate::words::Tray {
+        crate::words::tray(self.speaks(os_locale))
+    }
+
+    /// The OS file dialog's filter for picking a `kind` of file, in the
+    /// language the app speaks.
+    pub fn file_filter(
+        &self,
+        kind: crate::words::FileKind,
+        os_locale: Option<&str>,
+    ) -> crate::words::FileFilter {
+        kind.filter(self.speaks(os_locale))
     }
 
     /// Stops every engine, each once its cycle under way has finished.

@@ -141,17 +141,17 @@ pub async fn cancel(
                     [&id],
                     |r| r.get(0),
                 )?;
-                let next = match current {
-                    // A job its executor holds must be stopped there first.
-                    JobState::Queued if released => JobState::Cancelling,
-                    JobState::Submitted | JobState::Queued => JobState::Cancelled,
-                    JobState::Running => JobState::Cancelling,
-                    other => {
-                        return Err(ApiError::Conflict(format!(
-                            "the job is {} and cannot be cancelled",
-                            other.as_str()
-                        )));
-                    }
+                if !current.may_be_cancelled() {
+                    return Err(ApiError::Conflict(format!(
+                        "the job is {} and cannot be cancelled",
+                        current.as_str()
+                    )));
+                }
+                // A job its executor holds must be stopped there first.
+                let next = if released || current == JobState::Running {
+                    JobState::Cancelling
+                } else {
+                    JobState::Cancelled
                 };
                 transition(&tx, &id, next, Some("cancelled by the partner"), now_ms())?;
                 Ok((load(&tx, &id)?, job_rev(&tx, &id)?))
@@ -557,11 +557,15 @@ pub fn quota_of(
         )
         .optional()?
         .unwrap_or(0.0);
+    // A job that has not ended keeps what it may still use reserved.
     let (used, reserved): (f64, f64) = conn.query_row(
-        "SELECT COALESCE(SUM(npu_hours_used), 0),
-                COALESCE(SUM(CASE WHEN state IN ('submitted', 'queued', 'running', 'cancelling')
-                                  THEN max(max_npu_hours - npu_hours_used, 0) ELSE 0 END), 0)
-         FROM jobs WHERE organisation_id = ?1",
+        &format!(
+            "SELECT COALESCE(SUM(npu_hours_used), 0),
+                    COALESCE(SUM(CASE WHEN state IN ({})
+                                      THEN max(max_npu_hours - npu_hours_used, 0) ELSE 0 END), 0)
+             FROM jobs WHERE organisation_id = ?1",
+            sql_states(JobState::ALL.into_iter().filter(|s| !s.is_final()))
+        ),
         [organisation_id],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
@@ -661,6 +665,27 @@ pub fn set_quota(conn: &Connection, organisation_id: i64, npu_hours: f64) -> Res
         params![organisation_id, npu_hours],
     )?;
     Ok(())
+}
+
+/// `states` as a list for SQL's `IN`: `'queued', 'running'`.
+fn sql_states(states: impl IntoIterator<Item = JobState>) -> String {
+    states
+        .into_iter()
+        .map(|s| format!("'{}'", s.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The state in column `i` of a jobs row.
+pub(crate) fn state_column(row: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<JobState> {
+    let name: String = row.get(i)?;
+    JobState::parse(&name).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            i,
+            rusqlite::types::Type::Text,
+            format!("no job state is called {name:?}").into(),
+        )
+    })
 }
 
 #[cfg(test)]

@@ -49,7 +49,7 @@ use rusqlite::{Connection, OptionalExtension as _, params};
 use tokio::sync::Notify;
 
 use super::executor::{Executor, ExecutorError, Observation, Observed, RunningJob};
-use super::transition;
+use super::{state_column, transition};
 use crate::clock::now_ms;
 use crate::db::Db;
 use crate::error::ApiError;
@@ -246,16 +246,16 @@ pub fn tick(
 /// Whether the job is still in the state, and at the log line, it was
 /// read in: only then does what the executor said about it apply.
 fn unchanged(conn: &Connection, held: &Released) -> Result<bool, ApiError> {
-    let (state, log_seq): (String, u64) = conn
+    let (state, log_seq): (JobState, u64) = conn
         .prepare_cached("SELECT state, log_seq FROM jobs WHERE id = ?1")?
-        .query_row([&held.job.id], |r| Ok((r.get(0)?, r.get(1)?)))?;
+        .query_row([&held.job.id], |r| Ok((state_column(r, 0)?, r.get(1)?)))?;
     Ok(state == held.state && log_seq == held.job.log_seq)
 }
 
 /// A job handed to the executor, with what the portal last recorded of it.
 struct Released {
     organisation_id: i64,
-    state: String,
+    state: JobState,
     reason: Option<String>,
     /// Whether its state is already marked unknown.
     unknown: bool,
@@ -274,7 +274,7 @@ fn released(conn: &Connection, filter: &str) -> Result<Vec<Released>, ApiError> 
             let request: String = r.get(5)?;
             Ok(Released {
                 organisation_id: r.get(0)?,
-                state: r.get(1)?,
+                state: state_column(r, 1)?,
                 reason: r.get(2)?,
                 unknown: r.get(3)?,
                 job: RunningJob {
@@ -394,7 +394,7 @@ fn record(
         used
     ])?;
     let next = match &seen.status {
-        Observed::Queued { reason: why } if state == "queued" => {
+        Observed::Queued { reason: why } if *state == JobState::Queued => {
             if reason.as_deref() == Some(why.as_str()) {
                 None
             } else {
@@ -404,7 +404,7 @@ fn record(
             }
         }
         Observed::Queued { reason } => Some((JobState::Queued, Some(reason.as_str()))),
-        Observed::Running if state == "queued" => Some((JobState::Running, None)),
+        Observed::Running if *state == JobState::Queued => Some((JobState::Running, None)),
         Observed::Running => None,
         Observed::Succeeded => Some((JobState::Succeeded, None)),
         Observed::Failed { reason } => Some((JobState::Failed, Some(reason.as_str()))),
@@ -621,15 +621,14 @@ fn release(db: &Db, executor: &dyn Executor, now: i64) -> Result<Vec<(i64, u64)>
         let tx = conn.transaction()?;
         let mut changed = Vec::new();
         for (job, answer) in answers {
-            let state: String = tx
+            let Some(state) = tx
                 .prepare_cached("SELECT state FROM jobs WHERE id = ?1 AND executor_id = ''")?
-                .query_row([&job.id], |r| r.get(0))
+                .query_row([&job.id], |r| state_column(r, 0))
                 .optional()?
-                .unwrap_or_default();
-            if state.is_empty() {
+            else {
                 continue;
-            }
-            let cancelled = state == "cancelling";
+            };
+            let cancelled = state == JobState::Cancelling;
             let rev = match answer {
                 Ok(submitted) => {
                     tx.prepare_cached("UPDATE jobs SET executor_id = ?2 WHERE id = ?1")?
