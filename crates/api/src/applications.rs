@@ -42,6 +42,12 @@ pub struct ApplicationForm {
 
 pub use crate::error::FieldError;
 
+/// The most industries, hardware or frameworks a form names, and the
+/// longest name of one: every field the center keeps has a bound, so no
+/// form can make the organisation's feed pages huge.
+pub const MAX_LIST_ITEMS: usize = 20;
+pub const MAX_LIST_ITEM_CHARS: usize = 100;
+
 impl ApplicationForm {
     /// Checks the fields that are filled in; empty ones are fine in a draft.
     pub fn check(&self) -> Result<(), FieldError> {
@@ -49,12 +55,33 @@ impl ApplicationForm {
         let lengths = [
             ("organisation_name", &self.organisation_name, 200),
             ("contact_name", &self.contact_name, 100),
+            ("contact_email", &self.contact_email, 254),
+            ("contact_phone", &self.contact_phone, 32),
             ("solution_name", &self.solution_name, 200),
             ("solution_description", &self.solution_description, 10_000),
         ];
         for (field, value, max) in lengths {
             if value.chars().count() > max {
                 return error(field, format!("at most {max} characters"));
+            }
+        }
+        let lists = [
+            ("industries", &self.industries),
+            ("target_hardware", &self.target_hardware),
+            ("frameworks", &self.frameworks),
+        ];
+        for (field, items) in lists {
+            if items.len() > MAX_LIST_ITEMS {
+                return error(field, format!("choose at most {MAX_LIST_ITEMS}"));
+            }
+            if items
+                .iter()
+                .any(|item| item.chars().count() > MAX_LIST_ITEM_CHARS)
+            {
+                return error(
+                    field,
+                    format!("each is at most {MAX_LIST_ITEM_CHARS} characters"),
+                );
             }
         }
         if !self.uscc.trim().is_empty()

@@ -13,6 +13,8 @@ pub const MAX_HYPERPARAMETER_TEXT: usize = 1024;
 /// The longest container image reference, in characters (a registry host,
 /// a repository path and a tag or digest).
 pub const MAX_IMAGE: usize = 512;
+/// The longest catalog model id or version a request names.
+pub const MAX_MODEL_REF: usize = 128;
 /// The longest dataset address, in characters.
 pub const MAX_DATASET_URI: usize = 2048;
 /// The longest note to the center's operators, in characters.
@@ -72,6 +74,18 @@ impl JobRequest {
             return error("name", "give the job a name of 1 to 100 characters".into());
         }
         match (&self.base_model, &self.custom_image) {
+            (Some(model), None)
+                if model.model_id.chars().count() > MAX_MODEL_REF
+                    || model
+                        .version
+                        .as_ref()
+                        .is_some_and(|v| v.chars().count() > MAX_MODEL_REF) =>
+            {
+                return error(
+                    "base_model",
+                    format!("a model id or version is at most {MAX_MODEL_REF} characters"),
+                );
+            }
             (Some(model), None) if !model.model_id.trim().is_empty() => {}
             (None, Some(image)) if image.chars().count() > MAX_IMAGE => {
                 return error(

@@ -213,6 +213,7 @@ impl Portal {
             tombstone_retention: Duration::from_secs(
                 u64::from(config.tombstone_retention_days) * 24 * 3600,
             ),
+            attachments_dir: self.state.attachments_dir.clone(),
             wake: Arc::clone(&self.state.scheduler_wake),
         }
     }

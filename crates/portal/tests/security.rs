@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use aicc_api::auth::Role;
 use aicc_portal::accounts;
 use aicc_portal::config::Config;
-use common::{PDF, Server, complete_form, config, job};
+use common::{PDF, Server, complete_form, config, job, wait_for};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -989,4 +989,137 @@ async fn expired_and_withdrawn_invitations_are_purged_and_accepted_ones_kept() {
             .unwrap()
     });
     assert_eq!(left, ["guest2@robotics.example.cn"]);
+}
+
+/// Sends an attachment over a raw connection and hangs up with a reset
+/// `wait` after its last byte, without reading the answer.
+async fn upload_and_hang_up(server: &Server, token: &str, id: &str, size: usize, wait: Duration) {
+    use tokio::io::AsyncWriteExt as _;
+
+    let mut content = PDF.to_vec();
+    content.resize(size, b' ');
+    let address = server.url.trim_start_matches("http://");
+    let mut stream = tokio::net::TcpStream::connect(address).await.unwrap();
+    let head = format!(
+        "POST /v1/applications/{id}/attachments?file_name=scan.pdf HTTP/1.1\r\n\
+         Host: {address}\r\nAuthorization: Bearer {token}\r\n\
+         Idempotency-Key: hang-up-{size}\r\n\
+         Content-Type: application/octet-stream\r\nContent-Length: {}\r\n\r\n",
+        content.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&content).await.unwrap();
+    tokio::time::sleep(wait).await;
+    stream.set_zero_linger().unwrap();
+}
+
+#[tokio::test]
+async fn an_upload_whose_sender_hangs_up_after_its_last_byte_is_recorded_with_its_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let admin = server.token("partner@demo.aicc").await;
+    let id = draft(&server, &admin).await;
+    let size = aicc_api::applications::MAX_ATTACHMENT_BYTES - 1024;
+    upload_and_hang_up(&server, &admin, &id, size, Duration::from_millis(50)).await;
+    let application = wait_for(&server, &admin, &format!("/v1/applications/{id}"), |a| {
+        a["attachments"].as_array().is_some_and(|a| !a.is_empty())
+    })
+    .await;
+    let sha256 = application["attachments"][0]["sha256"].as_str().unwrap();
+    let files: Vec<_> = std::fs::read_dir(dir.path().join("attachments"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    assert_eq!(files, [sha256], "one file, the one recorded");
+}
+
+#[tokio::test]
+async fn housekeeping_removes_old_attachment_files_nothing_refers_to_and_keeps_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let admin = server.token("partner@demo.aicc").await;
+    let id = draft(&server, &admin).await;
+    assert_eq!(upload(&server, &admin, &id, "kept.pdf").await.status(), 201);
+    let files = dir.path().join("attachments");
+    let recorded = std::fs::read_dir(&files)
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .path();
+    let long_ago = std::time::SystemTime::now() - 2 * aicc_portal::applications::UNRECORDED_GRACE;
+    let age = |path: &std::path::Path| {
+        std::fs::File::options()
+            .append(true)
+            .open(path)
+            .unwrap()
+            .set_modified(long_ago)
+            .unwrap();
+    };
+    age(&recorded);
+    let left_over = files.join("ab".repeat(32));
+    std::fs::write(&left_over, b"%PDF- refused at the last moment").unwrap();
+    age(&left_over);
+    let arriving = files.join("cd".repeat(32));
+    std::fs::write(&arriving, b"%PDF- about to be recorded").unwrap();
+    let not_ours = files.join("notes.txt");
+    std::fs::write(&not_ours, b"an operator's notes").unwrap();
+    age(&not_ours);
+
+    let sweep = dir.path().join("attachments");
+    let removed = server
+        .db
+        .call(move |conn| {
+            aicc_portal::applications::sweep_unrecorded(
+                conn,
+                &sweep,
+                aicc_portal::applications::UNRECORDED_GRACE,
+            )
+        })
+        .await
+        .unwrap();
+    assert_eq!(removed, 1);
+    assert!(!left_over.exists(), "an old file nothing refers to goes");
+    assert!(recorded.exists(), "a recorded file stays, however old");
+    assert!(arriving.exists(), "a fresh file may still be recorded");
+    assert!(
+        not_ours.exists(),
+        "only files named by a hash are the portal's"
+    );
+}
+
+#[tokio::test]
+async fn no_field_a_partner_sends_is_unbounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let admin = server.token("partner@demo.aicc").await;
+    let long = "v".repeat(1_000_000);
+    let mut request = job("atlas-800t-a2", 1, 8, 1.0);
+    request["base_model"]["version"] = json!(long);
+    let (status, body) = server
+        .call(Method::POST, "/v1/jobs", Some(&admin), Some(request))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "base_model", "{body}");
+    for (field, value) in [
+        ("industries", json!([long.clone()])),
+        ("frameworks", json!(vec!["MindSpore"; 1000])),
+        ("target_hardware", json!(["Atlas 800T A2", long.clone()])),
+        (
+            "contact_phone",
+            json!(format!("+86 311 8888 6666{}", " ".repeat(100_000))),
+        ),
+        (
+            "contact_email",
+            json!(format!("{}@example.cn", "a".repeat(100_000))),
+        ),
+    ] {
+        let mut form = complete_form();
+        form[field] = value;
+        let (status, body) = server
+            .call(Method::POST, "/v1/applications", Some(&admin), Some(form))
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{field}: {body}");
+        assert_eq!(body["error"]["field"], field, "{body}");
+    }
 }

@@ -415,13 +415,57 @@ pub async fn upload(
             "a file name cannot hold control or text-direction characters; rename the file",
         ));
     }
+    let upload = Upload {
+        id,
+        file_name,
+        media_type,
+        content,
+    };
+    // From here the upload runs to its end even when its sender hangs up:
+    // the file and its record go together, so no file stays on disk that
+    // nothing refers to (housekeeping removes what a refusal at the last
+    // moment or a crash left: `sweep_unrecorded`).
+    tokio::spawn(keep(state, caller, once, upload))
+        .await
+        .map_err(|_| ApiError::Io(std::io::Error::other("the storage task failed")))?
+}
+
+/// An attachment that arrived whole and passed its checks.
+struct Upload {
+    id: String,
+    file_name: String,
+    media_type: &'static str,
+    content: axum::body::Bytes,
+}
+
+/// Stores an upload's file under its hash and records it on its
+/// application, in the write's own transaction.
+async fn keep(
+    state: AppState,
+    caller: Caller,
+    once: Idempotency,
+    upload: Upload,
+) -> Result<Response, ApiError> {
+    let Upload {
+        id,
+        file_name,
+        media_type,
+        content,
+    } = upload;
     let sha256 = hex(&Sha256::digest(&content));
     let dir = state.attachments_dir.clone();
     let path = dir.join(&sha256);
     let bytes = content.clone();
     tokio::task::spawn_blocking(move || -> std::io::Result<()> {
         std::fs::create_dir_all(&dir)?;
-        if !path.exists() {
+        // A file already there is marked fresh, so that housekeeping,
+        // which removes only old files nothing refers to, keeps it until
+        // this upload has recorded it; one removed meanwhile is written.
+        let kept = std::fs::File::options()
+            .append(true)
+            .open(&path)
+            .and_then(|file| file.set_modified(std::time::SystemTime::now()));
+        if kept.is_err() {
             // Written beside, synced, renamed and the directory synced: the
             // file is on disk before the attachment is recorded, and a crash
             // never leaves a half file under its hash.
@@ -473,6 +517,47 @@ pub async fn upload(
         })
         .await?;
     Ok(announce(&state, made))
+}
+
+/// How long a file in the attachments directory may stay unrecorded before
+/// housekeeping removes it. An upload records its file a moment after
+/// writing it; an older one was left by an upload refused at the last
+/// moment (another took the application's last place) or cut off by a
+/// crash.
+pub const UNRECORDED_GRACE: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Removes the files in `dir` that no attachment refers to and that are
+/// older than `grace`; returns how many. Runs on the writer connection, so
+/// no upload records a file between the look and the removal.
+pub fn sweep_unrecorded(
+    conn: &Connection,
+    dir: &std::path::Path,
+    grace: std::time::Duration,
+) -> Result<usize, ApiError> {
+    let entries = match std::fs::read_dir(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        entries => entries?,
+    };
+    let recorded: std::collections::HashSet<String> = conn
+        .prepare("SELECT DISTINCT sha256 FROM attachments")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry?;
+        let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+            continue;
+        };
+        // Only files named as the portal names them: a hash.
+        let hashed = name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit());
+        let metadata = entry.metadata()?;
+        let old = metadata.modified()?.elapsed().is_ok_and(|age| age >= grace);
+        if hashed && metadata.is_file() && old && !recorded.contains(&name) {
+            std::fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
 }
 
 /// `GET /v1/applications/{id}/attachments/{attachment_id}`: the file, for

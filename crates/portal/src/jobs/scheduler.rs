@@ -67,12 +67,14 @@ pub struct Scheduler {
     pub tick: Duration,
     pub starvation_after: Duration,
     pub tombstone_retention: Duration,
+    /// Where attachments are kept, for removing files nothing refers to.
+    pub attachments_dir: std::path::PathBuf,
     /// Wakes the loop before the next tick, e.g. when a job was submitted.
     pub wake: Arc<Notify>,
 }
 
-/// How often housekeeping runs: purging old tombstones and dead tokens,
-/// forgetting idle callers.
+/// How often housekeeping runs: purging old tombstones, dead tokens and
+/// attachment files nothing refers to, forgetting idle callers.
 const HOUSEKEEPING_EVERY: Duration = Duration::from_secs(3600);
 
 impl Scheduler {
@@ -149,6 +151,22 @@ impl Scheduler {
             Ok(0) => {}
             Ok(purged) => tracing::info!(purged, "purged expired and revoked tokens"),
             Err(e) => tracing::error!(error = %e, "cannot purge old tokens"),
+        }
+        let dir = self.attachments_dir.clone();
+        match self
+            .db
+            .call(move |conn| {
+                crate::applications::sweep_unrecorded(
+                    conn,
+                    &dir,
+                    crate::applications::UNRECORDED_GRACE,
+                )
+            })
+            .await
+        {
+            Ok(0) => {}
+            Ok(removed) => tracing::info!(removed, "removed attachment files nothing refers to"),
+            Err(e) => tracing::error!(error = %e, "cannot sweep the attachments directory"),
         }
         match self.db.call(|conn| crate::idempotency::purge(conn)).await {
             Ok(0) => {}
