@@ -7,7 +7,7 @@ use aicc_api::permissions::Action;
 use aicc_api::sync::{Change, ChangePage, ChangesQuery, Collection, MAX_PAGE_SIZE};
 use axum::Json;
 use rusqlite::{Connection, OptionalExtension};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::AppState;
 use crate::accounts::Caller;
@@ -107,7 +107,7 @@ pub struct ChangesParams {
 /// Answers `GET /v1/<collection>/changes` for a collection each
 /// organisation keeps its own of (jobs, applications): who may read their
 /// organisation's, a page of its rows after the cursor.
-pub async fn organisation_changes<T: Send + 'static>(
+pub async fn organisation_changes<T: Serialize + Send + 'static>(
     state: &AppState,
     caller: Caller,
     query: ChangesQuery,
@@ -132,10 +132,16 @@ pub async fn organisation_changes<T: Send + 'static>(
     Ok(Json(page))
 }
 
+/// The most a page of an organisation's feed holds, in bytes of JSON: a
+/// page stops before the item that would take it past this (it holds one
+/// item at least), so however large an organisation's jobs and
+/// applications are, a page's memory is bounded.
+pub const MAX_PAGE_BYTES: usize = 4 * 1024 * 1024;
+
 /// A page of an organisation's own collection, kept in the table of its
 /// name: its rows after `after` by revision, each loaded as the wire
-/// shows it.
-fn organisation_page<T>(
+/// shows it, at most `limit` of them and [`MAX_PAGE_BYTES`].
+fn organisation_page<T: Serialize>(
     conn: &Connection,
     collection: Collection,
     organisation_id: i64,
@@ -153,22 +159,34 @@ fn organisation_page<T>(
             Ok((r.get(0)?, r.get(1)?))
         })?
         .collect::<rusqlite::Result<_>>()?;
-    page(
-        rows,
-        after,
-        limit,
-        |(id, rev)| {
-            Ok(Change::Upsert {
-                rev,
-                item: load(conn, &id)?,
-            })
-        },
-        |next| {
-            conn.query_row(
-                &format!("SELECT COUNT(*) FROM {table} WHERE organisation_id = ?1 AND rev > ?2"),
-                rusqlite::params![organisation_id, next],
-                |r| r.get(0),
-            )
-        },
-    )
+    let mut changes = Vec::new();
+    let mut bytes = 0;
+    let mut cut = false;
+    for (id, rev) in rows.iter().take(limit as usize) {
+        let item = load(conn, id)?;
+        let size = serde_json::to_vec(&item).map_or(0, |json| json.len());
+        if !changes.is_empty() && bytes + size > MAX_PAGE_BYTES {
+            cut = true;
+            break;
+        }
+        bytes += size;
+        changes.push(Change::Upsert { rev: *rev, item });
+    }
+    let more = cut || rows.len() > limit as usize;
+    let next = changes.last().map_or(after, Change::rev);
+    let remaining = if more {
+        conn.query_row(
+            &format!("SELECT COUNT(*) FROM {table} WHERE organisation_id = ?1 AND rev > ?2"),
+            rusqlite::params![organisation_id, next],
+            |r| r.get(0),
+        )?
+    } else {
+        0
+    };
+    Ok(ChangePage {
+        changes,
+        next,
+        more,
+        remaining,
+    })
 }

@@ -1123,3 +1123,65 @@ async fn no_field_a_partner_sends_is_unbounded() {
         assert_eq!(body["error"]["field"], field, "{body}");
     }
 }
+
+#[tokio::test]
+async fn a_page_of_an_organisations_feed_is_bounded_in_bytes_and_the_pages_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let admin = server.token("partner@demo.aicc").await;
+    let mut request = job("atlas-800t-a2", 1, 1, 0.1);
+    let text = "x".repeat(aicc_api::jobs::MAX_HYPERPARAMETER_TEXT);
+    request["hyperparameters"] = (0..aicc_api::jobs::MAX_HYPERPARAMETERS)
+        .map(|i| (format!("p{i}"), json!(text)))
+        .collect::<serde_json::Map<_, _>>()
+        .into();
+    let jobs = 70;
+    for _ in 0..jobs {
+        let (status, body) = server
+            .call(
+                Method::POST,
+                "/v1/jobs",
+                Some(&admin),
+                Some(request.clone()),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+    }
+    let mut after = 0;
+    let mut seen = std::collections::BTreeSet::new();
+    let mut pages = 0;
+    loop {
+        let response = server
+            .http
+            .get(format!(
+                "{}/v1/jobs/changes?after={after}&limit=1000",
+                server.url
+            ))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap();
+        let bytes = response.bytes().await.unwrap();
+        assert!(
+            bytes.len() <= aicc_portal::feed::MAX_PAGE_BYTES + 64 * 1024,
+            "a page of {} bytes",
+            bytes.len()
+        );
+        let page: Value = serde_json::from_slice(&bytes).unwrap();
+        pages += 1;
+        for change in page["changes"].as_array().unwrap() {
+            seen.insert(change["item"]["id"].as_str().unwrap().to_owned());
+        }
+        after = page["next"].as_u64().unwrap();
+        if !page["more"].as_bool().unwrap() {
+            break;
+        }
+        assert!(
+            page["remaining"].as_u64().unwrap() > 0,
+            "{}",
+            page["remaining"]
+        );
+    }
+    assert!(pages > 1, "the jobs were more than one page holds");
+    assert_eq!(seen.len(), jobs, "every job once, in one page or another");
+}
