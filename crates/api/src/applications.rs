@@ -336,6 +336,9 @@ pub struct Attachment {
 fn misleads(c: char) -> bool {
     c.is_control()
         || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+        // Invisible characters and line breaks that are not control
+        // characters, and path separators: a name is one visible line.
+        || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{2028}' | '\u{2029}' | '/' | '\\')
 }
 
 /// Whether an attachment's file name holds nothing that [`misleads`].

@@ -123,6 +123,9 @@ impl Scope {
 
 /// The longest a personal access token may live.
 pub const MAX_PERSONAL_TOKEN_DAYS: u32 = 366;
+/// The most personal access tokens one person keeps at once (revoke one to
+/// make another).
+pub const MAX_PERSONAL_TOKENS: usize = 20;
 
 /// `POST /v1/auth/personal-tokens`.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -90,7 +90,8 @@ pub fn set_active(conn: &mut Connection, email: &str, active: bool) -> Result<()
     let user_id = user_id(&tx, email)?;
     tx.execute(
         "UPDATE users SET deactivated_at = CASE WHEN ?2 THEN NULL
-             ELSE COALESCE(deactivated_at, unixepoch()) END
+             ELSE COALESCE(deactivated_at, unixepoch()) END,
+             deactivated_by_center = NOT ?2
          WHERE id = ?1",
         rusqlite::params![user_id, active],
     )?;

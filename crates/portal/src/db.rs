@@ -29,6 +29,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!(
         "../migrations/0013_idempotency_in_the_write.sql"
     )),
+    M::up(include_str!("../migrations/0014_center_deactivation.sql")),
 ];
 
 /// Errors of the database layer.

@@ -159,7 +159,11 @@ impl Portal {
             .layer(tower_http::timeout::RequestBodyTimeoutLayer::new(
                 Duration::from_secs(self.state.config.body_read_timeout_secs.max(1)),
             ))
-            .layer(tower_http::trace::TraceLayer::new_for_http())
+            // A failure is logged by what failed, in its own words
+            // (`ApiError`); a busy portal's 503 is load, not a fault.
+            .layer(tower_http::trace::TraceLayer::new_for_http().on_failure(
+                tower_http::trace::DefaultOnFailure::new().level(tracing::Level::DEBUG),
+            ))
             .with_state(self.state.clone())
     }
 

@@ -325,3 +325,59 @@ async fn an_admin_deactivated_while_their_request_was_arriving_changes_nothing()
         .unwrap();
     assert_eq!(engineer["active"], false, "the deactivation stands");
 }
+
+#[tokio::test]
+async fn a_person_the_center_deactivated_is_let_back_in_by_the_center_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let admin = server.token("partner@demo.aicc").await;
+    let id = id_of(&members(&server, &admin).await, "engineer@demo.aicc");
+    let at = format!("/v1/organisation/members/{id}");
+    let set_active_by_center = |active: bool| {
+        server
+            .db
+            .call(move |conn| aicc_portal::admin::set_active(conn, "engineer@demo.aicc", active))
+    };
+
+    set_active_by_center(false).await.unwrap();
+    let (status, refused) = server
+        .call(
+            Method::PATCH,
+            &at,
+            Some(&admin),
+            Some(json!({"active": true})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("center"),
+        "{refused}"
+    );
+    assert_eq!(
+        members(&server, &admin)
+            .await
+            .iter()
+            .find(|m| m["id"] == id.as_str())
+            .unwrap()["active"],
+        false
+    );
+
+    set_active_by_center(true).await.unwrap();
+    server.token("engineer@demo.aicc").await;
+    // What the organisation does itself, it may undo itself.
+    for active in [false, true] {
+        let (status, changed) = server
+            .call(
+                Method::PATCH,
+                &at,
+                Some(&admin),
+                Some(json!({"active": active})),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{changed}");
+    }
+    server.token("engineer@demo.aicc").await;
+}

@@ -906,6 +906,21 @@ async fn a_file_name_that_would_lie_about_itself_is_refused() {
     // "invoice", U+202E, "fdp.exe" shows as invoiceexe.pdf.
     let response = upload(&server, &admin, &id, "invoice%E2%80%AEfdp.exe").await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // A line separator, a zero-width space, a byte order mark, a path.
+    for name in [
+        "scan%E2%80%A8.pdf",
+        "sc%E2%80%8Ban.pdf",
+        "%EF%BB%BFscan.pdf",
+        "..%2Fscan.pdf",
+        "..%5Cscan.pdf",
+    ] {
+        let response = upload(&server, &admin, &id, name).await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{name}"
+        );
+    }
     let response = upload(
         &server,
         &admin,
@@ -1184,4 +1199,78 @@ async fn a_page_of_an_organisations_feed_is_bounded_in_bytes_and_the_pages_lose_
     }
     assert!(pages > 1, "the jobs were more than one page holds");
     assert_eq!(seen.len(), jobs, "every job once, in one page or another");
+}
+
+#[tokio::test]
+async fn a_person_keeps_a_bounded_number_of_personal_access_tokens() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let admin = server.token("partner@demo.aicc").await;
+    let make = || {
+        server.call(
+            Method::POST,
+            "/v1/auth/personal-tokens",
+            Some(&admin),
+            Some(json!({"name": "ci", "scopes": ["read"]})),
+        )
+    };
+    let mut first = None;
+    for _ in 0..aicc_api::auth::MAX_PERSONAL_TOKENS {
+        let (status, token) = make().await;
+        assert_eq!(status, StatusCode::CREATED, "{token}");
+        first.get_or_insert(token["id"].as_str().unwrap().to_owned());
+    }
+    let (status, refused) = make().await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    let first = first.unwrap();
+    let (status, _) = server
+        .call(
+            Method::DELETE,
+            &format!("/v1/auth/personal-tokens/{first}"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert!(status.is_success(), "{status}");
+    let (status, made) = make().await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "a revoked token frees its place: {made}"
+    );
+}
+
+#[tokio::test]
+async fn a_reviewers_comment_is_bounded() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let admin = server.token("partner@demo.aicc").await;
+    let id = draft(&server, &admin).await;
+    let (status, body) = server
+        .call(
+            Method::POST,
+            &format!("/v1/applications/{id}/submit"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert!(status.is_success(), "{body}");
+    let reviewer = server.token("reviewer@demo.aicc").await;
+    let at = format!("/v1/applications/{id}/review");
+    let review = |action: &str, comment: String| {
+        server.call(
+            Method::POST,
+            &at,
+            Some(&reviewer),
+            Some(json!({"action": action, "comment": comment})),
+        )
+    };
+    let (status, started) = review("start_review", String::new()).await;
+    assert!(status.is_success(), "{started}");
+    let long = "x".repeat(aicc_portal::applications::MAX_REVIEW_COMMENT + 1);
+    let (status, refused) = review("request_changes", long).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["error"]["field"], "comment");
+    let (status, asked) = review("request_changes", "Add the test report.".into()).await;
+    assert!(status.is_success(), "{asked}");
 }

@@ -80,6 +80,18 @@ pub async fn change(
                 return Ok(current);
             }
             let user_id = user_id_of(&id)?;
+            let by_center: bool = tx.query_row(
+                "SELECT deactivated_by_center FROM users WHERE id = ?1",
+                [user_id],
+                |r| r.get(0),
+            )?;
+            if active && !current.active && by_center {
+                return Err(ApiError::Forbidden(
+                    "the center deactivated this person: only the center's staff can let them \
+                     sign in again; ask them"
+                        .into(),
+                ));
+            }
             tx.execute(
                 "UPDATE users SET role = ?2,
                      deactivated_at = CASE WHEN ?3 THEN NULL ELSE COALESCE(deactivated_at, ?4) END

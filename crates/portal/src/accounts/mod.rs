@@ -16,8 +16,8 @@ pub mod members;
 use std::sync::LazyLock;
 
 use aicc_api::auth::{
-    Account, MAX_PERSONAL_TOKEN_DAYS, NewPersonalToken, PasswordSignIn, PersonalToken,
-    RefreshTokenBody, Role, Scope, TokenGrant,
+    Account, MAX_PERSONAL_TOKEN_DAYS, MAX_PERSONAL_TOKENS, NewPersonalToken, PasswordSignIn,
+    PersonalToken, RefreshTokenBody, Role, Scope, TokenGrant,
 };
 use argon2::Argon2;
 use argon2::password_hash::rand_core::OsRng;
@@ -447,6 +447,18 @@ pub async fn create_personal_token(
         .call(move |conn| {
             let caller = caller.now(conn)?;
             caller.may(Action::ManageOwnTokens)?;
+            let kept: usize = conn.query_row(
+                "SELECT COUNT(*) FROM personal_tokens
+                 WHERE user_id = ?1 AND revoked_at IS NULL AND expires_at > ?2",
+                params![caller.user_id, created],
+                |r| r.get(0),
+            )?;
+            if kept >= MAX_PERSONAL_TOKENS {
+                return Err(ApiError::Conflict(format!(
+                    "you keep {MAX_PERSONAL_TOKENS} personal access tokens, as many as one person \
+                     may; revoke one you no longer use first"
+                )));
+            }
             conn.execute(
                 "INSERT INTO personal_tokens (id, user_id, name, hash, created_at, expires_at, scopes)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",

@@ -276,6 +276,16 @@ pub fn apply_review(
     {
         return Err(ApiError::invalid("comment", "say which changes are needed"));
     }
+    if review
+        .comment
+        .as_deref()
+        .is_some_and(|c| c.chars().count() > MAX_REVIEW_COMMENT)
+    {
+        return Err(ApiError::invalid(
+            "comment",
+            format!("a comment is at most {MAX_REVIEW_COMMENT} characters"),
+        ));
+    }
     let rev = move_to(tx, id, current, next, actor, review.comment.as_deref())?;
     if next == ApplicationState::Certified {
         let year = rfc3339(now_ms()).get(..4).unwrap_or("0000").to_owned();
@@ -429,6 +439,9 @@ pub async fn upload(
         .await
         .map_err(|_| ApiError::Io(std::io::Error::other("the storage task failed")))?
 }
+
+/// The longest comment a reviewer writes on a decision, in characters.
+pub const MAX_REVIEW_COMMENT: usize = 4000;
 
 /// An attachment that arrived whole and passed its checks.
 struct Upload {
