@@ -23,6 +23,7 @@
 //! max_connections_per_address = 128
 //! trusted_proxies = []                   # e.g. ["10.0.0.5/32"]: the center's nginx
 //! editable_applications_per_organisation = 20
+//! attachment_storage_mib_per_organisation = 2048
 //!
 //! [tls]                                  # omit to serve plain HTTP
 //! certificate = "/etc/aicc-portal/portal.crt"   # PEM chain, leaf first
@@ -116,6 +117,10 @@ pub struct Config {
     /// Applications an organisation may have being edited at once (drafts,
     /// and those with changes requested).
     pub editable_applications_per_organisation: usize,
+    /// How much an organisation's attachments may take on the center's
+    /// disk in all, in MiB (withdrawn applications' included: their files
+    /// are kept).
+    pub attachment_storage_mib_per_organisation: u64,
     /// How long a connection with no request open stays open (at least
     /// `header_read_timeout_secs`).
     pub idle_timeout_secs: u64,
@@ -187,6 +192,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             editable_applications_per_organisation:
                 aicc_api::applications::MAX_EDITABLE_APPLICATIONS,
+            attachment_storage_mib_per_organisation: 2048,
             tls: None,
             executor: ExecutorConfig::default(),
         }

@@ -1274,3 +1274,51 @@ async fn a_reviewers_comment_is_bounded() {
     let (status, asked) = review("request_changes", "Add the test report.".into()).await;
     assert!(status.is_success(), "{asked}");
 }
+
+#[tokio::test]
+async fn an_organisations_attachments_take_no_more_room_than_the_center_keeps_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(Config {
+        attachment_storage_mib_per_organisation: 1,
+        ..config(&dir)
+    })
+    .await;
+    let admin = server.token("partner@demo.aicc").await;
+    let id = draft(&server, &admin).await;
+    let mut content = PDF.to_vec();
+    content.resize(400 * 1024, b' ');
+    let send_to = |id: String, name: &'static str| {
+        server
+            .http
+            .post(format!(
+                "{}/v1/applications/{id}/attachments?file_name={name}",
+                server.url
+            ))
+            .bearer_auth(&admin)
+            .body(content.clone())
+            .send()
+    };
+    let send = |name| send_to(id.clone(), name);
+    assert_eq!(send("one.pdf").await.unwrap().status(), 201);
+    assert_eq!(send("two.pdf").await.unwrap().status(), 201);
+    let refused = send("three.pdf").await.unwrap();
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    let body: Value = refused.json().await.unwrap();
+    assert!(
+        body["error"]["message"].as_str().unwrap().contains("1 MiB"),
+        "{body}"
+    );
+    // Withdrawing keeps the files: they still count.
+    let (status, _) = server
+        .call(
+            Method::POST,
+            &format!("/v1/applications/{id}/withdraw"),
+            Some(&admin),
+            None,
+        )
+        .await;
+    assert!(status.is_success());
+    let next = draft(&server, &admin).await;
+    let refused = send_to(next, "again.pdf").await.unwrap();
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+}

@@ -384,17 +384,19 @@ pub async fn upload(
     // nothing. An upload made before under this key is answered as it was
     // (its application may have no room left since).
     let (check_id, check_once) = (id.clone(), once.clone());
+    let storage = state.config.attachment_storage_mib_per_organisation * 1024 * 1024;
     let earlier = state
         .db
         .call(move |conn| {
             let caller = caller.now(conn)?;
-            let (current, _) = visible(conn, &caller, &check_id)?;
+            let (current, organisation) = visible(conn, &caller, &check_id)?;
             caller.may(Action::EditApplication)?;
             if let Some(replay) = check_once.earlier(conn)? {
                 return Ok(Some(replay));
             }
             editable(current)?;
             attachment_room(conn, &check_id)?;
+            storage_room(conn, organisation, 0, storage)?;
             Ok::<_, ApiError>(None)
         })
         .await?;
@@ -465,27 +467,23 @@ async fn keep(
         media_type,
         content,
     } = upload;
+    let storage = state.config.attachment_storage_mib_per_organisation * 1024 * 1024;
     let sha256 = hex(&Sha256::digest(&content));
     let dir = state.attachments_dir.clone();
     let path = dir.join(&sha256);
     let bytes = content.clone();
     tokio::task::spawn_blocking(move || -> std::io::Result<()> {
         std::fs::create_dir_all(&dir)?;
-        // A file already there is marked fresh, so that housekeeping,
-        // which removes only old files nothing refers to, keeps it until
-        // this upload has recorded it; one removed meanwhile is written.
-        let kept = std::fs::File::options()
-            .append(true)
-            .open(&path)
-            .and_then(|file| file.set_modified(std::time::SystemTime::now()));
-        if kept.is_err() {
-            // Written beside, synced, renamed and the directory synced: the
-            // file is on disk before the attachment is recorded, and a crash
-            // never leaves a half file under its hash.
-            let mut file = AtomicWriteFile::open(&path)?;
-            file.write_all(&bytes)?;
-            file.commit()?;
-        }
+        // Written beside, synced, renamed and the directory synced: the
+        // file is on disk before the attachment is recorded, and a crash
+        // never leaves a half file under its hash. A file already there
+        // (the same content from anyone) is written again all the same: so
+        // an upload takes as long whether or not another organisation sent
+        // that file, and the file is fresh, which housekeeping (removing
+        // only old files nothing refers to) leaves until it is recorded.
+        let mut file = AtomicWriteFile::open(&path)?;
+        file.write_all(&bytes)?;
+        file.commit()?;
         Ok(())
     })
     .await
@@ -501,6 +499,7 @@ async fn keep(
             let made = once.once(&tx, StatusCode::CREATED, || {
                 editable(current)?;
                 attachment_room(&tx, &id)?;
+                storage_room(&tx, organisation, size, storage)?;
                 let attachment = Attachment {
                     id: new_id("att"),
                     file_name,
@@ -690,6 +689,31 @@ fn room_for_another(conn: &Connection, organisation: i64, most: usize) -> Result
     if count >= most {
         return Err(ApiError::Conflict(format!(
             "the organisation has {most} applications being edited; submit or withdraw one first"
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses an attachment of `adding` bytes that would take the
+/// organisation's attachments beyond `most` bytes in all.
+fn storage_room(
+    conn: &Connection,
+    organisation: i64,
+    adding: u64,
+    most: u64,
+) -> Result<(), ApiError> {
+    let kept: u64 = conn.query_row(
+        "SELECT COALESCE(SUM(t.size_bytes), 0) FROM attachments t
+         JOIN applications a ON a.id = t.application_id WHERE a.organisation_id = ?1",
+        [organisation],
+        |r| r.get(0),
+    )?;
+    if kept.saturating_add(adding.max(1)) > most {
+        return Err(ApiError::Conflict(format!(
+            "your organisation's attachments take {} MiB of the {} MiB the center keeps for \
+             it; ask the center's staff for more room",
+            kept / (1024 * 1024),
+            most / (1024 * 1024)
         )));
     }
     Ok(())
