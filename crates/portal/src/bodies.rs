@@ -23,9 +23,11 @@
 //! - One person sends at most [`BODIES_PER_PERSON`] bodies at once, of
 //!   them [`UPLOADS_PER_PERSON`] attachments (429): whatever their token
 //!   may do, one person holds a small share of either pool. One
-//!   organisation, however many accounts it makes, holds at most
-//!   [`ORGANISATION_SHARE`] of each pool (429 once that is taken for
-//!   [`QUEUE_WAIT`]): the others always find room.
+//!   organisation, however many accounts it makes, holds at most a
+//!   [`ORGANISATION_SHARE`]th of each pool, or one whole body of the
+//!   largest its routes take if that is more (429 once that is taken for
+//!   [`QUEUE_WAIT`]): it takes a dozen organisations sending together to
+//!   fill a pool, not a few.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -71,9 +73,11 @@ pub const BODIES_PER_PERSON: usize = 8;
 /// Attachments one person may be sending at once.
 pub const UPLOADS_PER_PERSON: usize = 2;
 
-/// The part of each pool one organisation's bodies may hold at once: an
-/// organisation that makes many accounts still leaves the rest to others.
-pub const ORGANISATION_SHARE: usize = 4;
+/// The part of each pool one organisation's bodies may hold at once (at
+/// least one whole body of the largest): an organisation that makes many
+/// accounts still leaves the rest to others, and only many organisations
+/// together could fill a pool: 16 for JSON, 12 for attachments.
+pub const ORGANISATION_SHARE: usize = 16;
 
 /// How long a body waits for memory to be read into.
 pub const QUEUE_WAIT: Duration = Duration::from_secs(5);
@@ -98,11 +102,12 @@ struct Pool {
 }
 
 impl Pool {
-    fn new(bytes: usize) -> Self {
+    /// A pool of `bytes` for bodies of at most `whole` bytes each.
+    fn new(bytes: usize, whole: usize) -> Self {
         Self {
             total: Arc::new(Semaphore::new(bytes)),
             shares: Arc::default(),
-            share: bytes / ORGANISATION_SHARE,
+            share: (bytes / ORGANISATION_SHARE).max(whole).min(bytes),
         }
     }
 
@@ -118,15 +123,18 @@ impl Pool {
 
 impl Default for Bodies {
     fn default() -> Self {
-        Self::with_memory(JSON_MEMORY, UPLOAD_MEMORY)
+        Self::with_pools(
+            Pool::new(JSON_MEMORY, JSON_BODY),
+            Pool::new(UPLOAD_MEMORY, UPLOAD_BODY),
+        )
     }
 }
 
 impl Bodies {
-    fn with_memory(json: usize, uploads: usize) -> Self {
+    fn with_pools(json: Pool, uploads: Pool) -> Self {
         Self {
-            json: Pool::new(json),
-            uploads: Pool::new(uploads),
+            json,
+            uploads,
             sending: PerKey::new(BODIES_PER_PERSON),
             uploading: PerKey::new(UPLOADS_PER_PERSON),
         }
@@ -396,7 +404,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_body_holds_memory_for_what_it_has_sent_not_what_it_announced() {
-        let pool = Pool::new(4 * 1024 * 1024);
+        let pool = Pool::new(4 * 1024 * 1024, FIRST_ROOM);
         let (send, body) = body();
         let reading = {
             let pool = pool.clone();
@@ -434,7 +442,7 @@ mod tests {
     async fn a_body_that_finds_its_pool_full_waits_then_gives_up_and_others_go_on() {
         tokio::time::pause();
         let room = ORGANISATION_SHARE * FIRST_ROOM;
-        let bodies = Bodies::with_memory(room, room);
+        let bodies = Bodies::with_pools(Pool::new(room, FIRST_ROOM), Pool::new(room, FIRST_ROOM));
         let mut full: Vec<Room> = Vec::new();
         for organisation in 0..ORGANISATION_SHARE as i64 {
             let mut taken = Room::new(Some((&bodies.uploads, organisation)));
@@ -453,12 +461,35 @@ mod tests {
         assert_eq!(bodies.uploads.total.available_permits(), room);
     }
 
+    /// Four organisations holding all they may leave room for a fifth's
+    /// largest body, in either pool.
+    #[tokio::test]
+    async fn a_few_organisations_together_cannot_fill_a_pool() {
+        tokio::time::pause();
+        let bodies = Bodies::default();
+        for pool in [&bodies.json, &bodies.uploads] {
+            let mut held = Vec::new();
+            for organisation in 1..=4 {
+                let mut theirs = Room::new(Some((pool, organisation)));
+                theirs.grow_to(pool.share).await.unwrap();
+                held.push(theirs);
+            }
+            let mut ours = Room::new(Some((pool, 5)));
+            let started = tokio::time::Instant::now();
+            ours.grow_to(pool.share).await.unwrap();
+            assert_eq!(started.elapsed(), Duration::ZERO, "read at once");
+        }
+    }
+
     /// However many accounts an organisation makes, its bodies hold at most
     /// its share of a pool; another organisation's body is read at once.
     #[tokio::test]
     async fn one_organisation_cannot_take_the_memory_every_other_sends_into() {
         tokio::time::pause();
-        let bodies = Bodies::with_memory(8 * FIRST_ROOM, 8 * FIRST_ROOM);
+        let bodies = Bodies::with_pools(
+            Pool::new(8 * FIRST_ROOM, FIRST_ROOM),
+            Pool::new(8 * FIRST_ROOM, FIRST_ROOM),
+        );
         let share = bodies.uploads.share;
         let mut theirs = Room::new(Some((&bodies.uploads, 1)));
         theirs.grow_to(share).await.unwrap();
