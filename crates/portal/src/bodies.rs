@@ -29,13 +29,13 @@
 //!   [`QUEUE_WAIT`]): it takes a dozen organisations sending together to
 //!   fill a pool, not a few.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::Duration;
 
 use aicc_api::applications::MAX_ATTACHMENT_BYTES;
 use axum::body::Body;
-use axum::extract::{Request, State};
+use axum::extract::{MatchedPath, Request, State};
 use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse as _, Response};
@@ -82,13 +82,15 @@ pub const ORGANISATION_SHARE: usize = 16;
 /// How long a body waits for memory to be read into.
 pub const QUEUE_WAIT: Duration = Duration::from_secs(5);
 
-/// The memory bodies are read into, and who is sending how many.
+/// The memory bodies are read into, who is sending how many, and which
+/// routes take a body with which methods.
 #[derive(Debug, Clone)]
 pub struct Bodies {
     json: Pool,
     uploads: Pool,
     sending: PerKey<i64>,
     uploading: PerKey<i64>,
+    operations: Arc<OnceLock<HashSet<(Method, String)>>>,
 }
 
 /// A pool of memory for bodies, and each organisation's share of it.
@@ -137,7 +139,23 @@ impl Bodies {
             uploads,
             sending: PerKey::new(BODIES_PER_PERSON),
             uploading: PerKey::new(UPLOADS_PER_PERSON),
+            operations: Arc::default(),
         }
+    }
+
+    /// Learns the routes' operations (method and path template), from the
+    /// OpenAPI document the routes make: a body is read only for one of
+    /// them, so a method a route does not take is answered 405 unread.
+    pub fn know_operations(&self, operations: HashSet<(Method, String)>) {
+        let _ = self.operations.set(operations);
+    }
+
+    /// Whether `method` on the route `path` (its template) is one the
+    /// portal answers; every operation before they are known.
+    fn takes(&self, method: &Method, path: &str) -> bool {
+        self.operations
+            .get()
+            .is_none_or(|operations| operations.contains(&(method.clone(), path.to_owned())))
     }
 
     /// Leave for `person` to send one more attachment, while they send
@@ -181,7 +199,11 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
         Some(Resolved(Some(caller))) => Some((caller.user_id, caller.organisation_id)),
         _ => None,
     };
-    if !writes || request.body().is_end_stream() || (caller.is_none() && !auth) {
+    let answered = request
+        .extensions()
+        .get::<MatchedPath>()
+        .is_none_or(|route| state.bodies.takes(request.method(), route.as_str()));
+    if !writes || request.body().is_end_stream() || (caller.is_none() && !auth) || !answered {
         return next.run(request).await;
     }
     let upload = request.method() == Method::POST

@@ -138,9 +138,15 @@ impl Portal {
     /// The HTTP routes and the OpenAPI document that describes them.
     pub fn router(&self) -> Router {
         let (router, api) = api_routes(&self.state).split_for_parts();
+        self.state.bodies.know_operations(openapi::operations(&api));
         let document = Arc::new(api);
         let https = self.state.config.tls.is_some();
         router
+            .fallback(|| async {
+                error::ApiError::NotFound(
+                    "the portal has no such route; see /v1/openapi.json for the ones it has".into(),
+                )
+            })
             .route("/health", get(|| async { "ok" }))
             .route(
                 "/v1/openapi.json",

@@ -46,3 +46,28 @@ impl Modify for BearerAuth {
 pub fn document() -> utoipa::openapi::OpenApi {
     ApiDoc::openapi()
 }
+
+/// Every operation `document` describes, as method and path template
+/// (`/v1/jobs/{id}`, as axum's `MatchedPath` spells it).
+pub fn operations(
+    document: &utoipa::openapi::OpenApi,
+) -> std::collections::HashSet<(axum::http::Method, String)> {
+    use axum::http::Method;
+    document
+        .paths
+        .paths
+        .iter()
+        .flat_map(|(path, item)| {
+            [
+                (Method::GET, item.get.is_some()),
+                (Method::PUT, item.put.is_some()),
+                (Method::POST, item.post.is_some()),
+                (Method::DELETE, item.delete.is_some()),
+                (Method::PATCH, item.patch.is_some()),
+            ]
+            .into_iter()
+            .filter(|(_, described)| *described)
+            .map(|(method, _)| (method, path.clone()))
+        })
+        .collect()
+}

@@ -524,3 +524,36 @@ async fn a_correct_password_whose_client_hung_up_is_not_counted_as_wrong() {
     // Answered, not throttled: none of the hung-up attempts counted.
     server.sign_in("partner@demo.aicc").await;
 }
+
+/// A body sent with a method its route does not take is not read: the
+/// answer is 405 at once, whatever length the body announces.
+#[tokio::test]
+async fn a_method_a_route_does_not_take_is_answered_without_reading_the_body() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let admin = server.token("partner@demo.aicc").await;
+    let address = server.url.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    stream
+        .write_all(
+            format!(
+                "PUT /v1/jobs HTTP/1.1\r\nHost: portal\r\nAuthorization: Bearer {admin}\r\n\
+                 Content-Type: application/json\r\nContent-Length: 1000000\r\n\r\n{{"
+            )
+            .as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut answer = vec![0; 64];
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut answer))
+        .await
+        .expect("answered without waiting for the body");
+    let answer = String::from_utf8_lossy(&answer[..read.unwrap()]).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 405"), "{answer}");
+
+    let (status, body) = server
+        .call(Method::GET, "/v1/no-such-thing", Some(&admin), None)
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["code"], "not_found", "{body}");
+}
