@@ -84,6 +84,21 @@ impl ApplicationForm {
                 );
             }
         }
+        let names = [
+            ("organisation_name", &self.organisation_name),
+            ("contact_name", &self.contact_name),
+            ("contact_email", &self.contact_email),
+            ("contact_phone", &self.contact_phone),
+            ("solution_name", &self.solution_name),
+        ];
+        for (field, value) in names {
+            if !is_plain_line(value) {
+                return error(
+                    field,
+                    "write it on one line, without control or invisible characters".into(),
+                );
+            }
+        }
         if !self.uscc.trim().is_empty()
             && let Err(e) = crate::uscc::validate(&self.uscc)
         {
@@ -343,7 +358,13 @@ fn misleads(c: char) -> bool {
 
 /// Whether an attachment's file name holds nothing that [`misleads`].
 pub fn file_name_is_plain(name: &str) -> bool {
-    !name.chars().any(misleads)
+    is_plain_line(name)
+}
+
+/// Whether a name (a file's, a job's, an organisation's) is one visible
+/// line: nothing in it [`misleads`] about what it says.
+pub fn is_plain_line(text: &str) -> bool {
+    !text.chars().any(misleads)
 }
 
 /// The file name with each character that [`misleads`] replaced by `_`:

@@ -73,6 +73,12 @@ impl JobRequest {
         if self.name.trim().is_empty() || self.name.chars().count() > 100 {
             return error("name", "give the job a name of 1 to 100 characters".into());
         }
+        if !crate::applications::is_plain_line(&self.name) {
+            return error(
+                "name",
+                "write the name on one line, without control or invisible characters".into(),
+            );
+        }
         match (&self.base_model, &self.custom_image) {
             (Some(model), None)
                 if model.model_id.chars().count() > MAX_MODEL_REF

@@ -1116,6 +1116,13 @@ async fn no_field_a_partner_sends_is_unbounded() {
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert_eq!(body["error"]["field"], "base_model", "{body}");
+    let mut request = job("atlas-800t-a2", 1, 8, 1.0);
+    request["name"] = json!("lora\u{202e}\u{0}\nrm -rf");
+    let (status, body) = server
+        .call(Method::POST, "/v1/jobs", Some(&admin), Some(request))
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"]["field"], "name", "{body}");
     for (field, value) in [
         ("industries", json!([long.clone()])),
         ("frameworks", json!(vec!["MindSpore"; 1000])),
