@@ -49,7 +49,7 @@ use rusqlite::{Connection, OptionalExtension as _, params};
 use tokio::sync::Notify;
 
 use super::executor::{Executor, ExecutorError, Observation, Observed, RunningJob};
-use super::{state_column, transition};
+use super::store::{state_column, transition};
 use crate::clock::now_ms;
 use crate::db::Db;
 use crate::error::ApiError;

@@ -1,0 +1,263 @@
+//! What the applications handlers read and write: who may see an
+//! application, the rooms an organisation has (applications being edited,
+//! attachments, their storage), an application's moves and timeline, its
+//! rows as the wire shows them, and attachment files nothing refers to.
+
+use aicc_api::applications::{
+    Application, ApplicationState, ApplicationTransition, Attachment, MAX_ATTACHMENTS,
+};
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::accounts::Caller;
+use crate::clock::{now_ms, rfc3339};
+use crate::error::ApiError;
+use crate::feed;
+use crate::permissions::Action;
+
+/// The application's state and organisation, if the caller may see it.
+pub(super) fn visible(
+    conn: &Connection,
+    caller: &Caller,
+    id: &str,
+) -> Result<(ApplicationState, i64), ApiError> {
+    let found: Option<(String, i64)> = conn
+        .query_row(
+            "SELECT state, organisation_id FROM applications WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    match found {
+        Some((state, organisation))
+            if (organisation == caller.organisation_id && caller.can(Action::ReadOrganisation))
+                || caller.can(Action::ReadEveryApplication) =>
+        {
+            Ok((
+                ApplicationState::parse(&state).unwrap_or(ApplicationState::Draft),
+                organisation,
+            ))
+        }
+        _ => Err(ApiError::not_found("application")),
+    }
+}
+
+/// Refuses another application while the organisation has `most` being
+/// edited.
+pub(super) fn room_for_another(
+    conn: &Connection,
+    organisation: i64,
+    most: usize,
+) -> Result<(), ApiError> {
+    let count: usize = conn.query_row(
+        "SELECT COUNT(*) FROM applications
+         WHERE organisation_id = ?1 AND state IN ('draft', 'changes_requested')",
+        [organisation],
+        |r| r.get(0),
+    )?;
+    if count >= most {
+        return Err(ApiError::Conflict(format!(
+            "the organisation has {most} applications being edited; submit or withdraw one first"
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses an attachment of `adding` bytes that would take the
+/// organisation's attachments beyond `most` bytes in all.
+pub(super) fn storage_room(
+    conn: &Connection,
+    organisation: i64,
+    adding: u64,
+    most: u64,
+) -> Result<(), ApiError> {
+    let kept: u64 = conn.query_row(
+        "SELECT COALESCE(SUM(t.size_bytes), 0) FROM attachments t
+         JOIN applications a ON a.id = t.application_id WHERE a.organisation_id = ?1",
+        [organisation],
+        |r| r.get(0),
+    )?;
+    if kept.saturating_add(adding.max(1)) > most {
+        return Err(ApiError::Conflict(format!(
+            "your organisation's attachments take {} MiB of the {} MiB the center keeps for \
+             it; ask the center's staff for more room",
+            kept / (1024 * 1024),
+            most / (1024 * 1024)
+        )));
+    }
+    Ok(())
+}
+
+/// Refuses another attachment when the application has [`MAX_ATTACHMENTS`].
+pub(super) fn attachment_room(conn: &Connection, id: &str) -> Result<(), ApiError> {
+    let count: usize = conn.query_row(
+        "SELECT COUNT(*) FROM attachments WHERE application_id = ?1",
+        [id],
+        |r| r.get(0),
+    )?;
+    if count >= MAX_ATTACHMENTS {
+        return Err(ApiError::Conflict(format!(
+            "an application holds at most {MAX_ATTACHMENTS} attachments; put the documents together in one PDF"
+        )));
+    }
+    Ok(())
+}
+
+pub(super) fn state_of(conn: &Connection, id: &str) -> Result<Option<ApplicationState>, ApiError> {
+    Ok(conn
+        .query_row("SELECT state FROM applications WHERE id = ?1", [id], |r| {
+            r.get::<_, String>(0)
+        })
+        .optional()?
+        .and_then(|s| ApplicationState::parse(&s)))
+}
+
+pub(super) fn move_to(
+    conn: &Connection,
+    id: &str,
+    from: ApplicationState,
+    to: ApplicationState,
+    actor: i64,
+    comment: Option<&str>,
+) -> Result<u64, ApiError> {
+    let rev = feed::next_rev(conn)?;
+    let now = now_ms();
+    conn.execute(
+        "UPDATE applications SET state = ?2, rev = ?3, updated_at = ?4 WHERE id = ?1",
+        params![id, to.as_str(), rev, now],
+    )?;
+    record(conn, id, Some(from), to, actor, comment, now)?;
+    Ok(rev)
+}
+
+pub(super) fn record(
+    conn: &Connection,
+    id: &str,
+    from: Option<ApplicationState>,
+    to: ApplicationState,
+    actor: i64,
+    comment: Option<&str>,
+    at: i64,
+) -> Result<(), ApiError> {
+    conn.execute(
+        "INSERT INTO application_transitions (application_id, from_state, to_state, actor_user_id, at, comment)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![id, from.map(ApplicationState::as_str), to.as_str(), actor, at, comment],
+    )?;
+    Ok(())
+}
+
+/// An application as the wire shows it.
+pub fn load(conn: &Connection, id: &str) -> Result<Application, ApiError> {
+    let (form, state, certificate_id, created, updated) = conn.query_row(
+        "SELECT form, state, certificate_id, created_at, updated_at FROM applications WHERE id = ?1",
+        [id],
+        |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, Option<String>>(2)?,
+                r.get::<_, i64>(3)?,
+                r.get::<_, i64>(4)?,
+            ))
+        },
+    )?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT t.from_state, t.to_state, u.name || ' <' || u.email || '>', t.at, t.comment
+         FROM application_transitions t JOIN users u ON u.id = t.actor_user_id
+         WHERE t.application_id = ?1 ORDER BY t.seq",
+    )?;
+    let timeline = stmt
+        .query_map([id], |r| {
+            Ok(ApplicationTransition {
+                from: r
+                    .get::<_, Option<String>>(0)?
+                    .and_then(|s| ApplicationState::parse(&s)),
+                to: ApplicationState::parse(&r.get::<_, String>(1)?)
+                    .unwrap_or(ApplicationState::Draft),
+                actor: r.get(2)?,
+                at: rfc3339(r.get(3)?),
+                comment: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT id, file_name, media_type, size_bytes, sha256 FROM attachments
+         WHERE application_id = ?1 ORDER BY created_at, id",
+    )?;
+    let attachments = stmt
+        .query_map([id], |r| {
+            Ok(Attachment {
+                id: r.get(0)?,
+                file_name: r.get(1)?,
+                media_type: r.get(2)?,
+                size_bytes: r.get(3)?,
+                sha256: r.get(4)?,
+            })
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(Application {
+        id: id.to_owned(),
+        form: serde_json::from_str(&form)?,
+        state: ApplicationState::parse(&state).unwrap_or(ApplicationState::Draft),
+        attachments,
+        timeline,
+        certificate_id,
+        created_at: rfc3339(created),
+        updated_at: rfc3339(updated),
+    })
+}
+
+/// Every application with its organisation, newest first, for center staff.
+pub fn list_all(conn: &Connection) -> Result<Vec<(String, Application)>, ApiError> {
+    let mut stmt = conn.prepare(
+        "SELECT a.id, o.name FROM applications a JOIN organisations o ON o.id = a.organisation_id
+         ORDER BY a.updated_at DESC",
+    )?;
+    let rows: Vec<(String, String)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    rows.into_iter()
+        .map(|(id, organisation)| Ok((organisation, load(conn, &id)?)))
+        .collect()
+}
+
+/// How long a file in the attachments directory may stay unrecorded before
+/// housekeeping removes it. An upload records its file a moment after
+/// writing it; an older one was left by an upload refused at the last
+/// moment (another took the application's last place) or cut off by a
+/// crash.
+pub const UNRECORDED_GRACE: std::time::Duration = std::time::Duration::from_secs(3600);
+
+/// Removes the files in `dir` that no attachment refers to and that are
+/// older than `grace`; returns how many. Runs on the writer connection, so
+/// no upload records a file between the look and the removal.
+pub fn sweep_unrecorded(
+    conn: &Connection,
+    dir: &std::path::Path,
+    grace: std::time::Duration,
+) -> Result<usize, ApiError> {
+    let entries = match std::fs::read_dir(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        entries => entries?,
+    };
+    let recorded: std::collections::HashSet<String> = conn
+        .prepare("SELECT DISTINCT sha256 FROM attachments")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut removed = 0;
+    for entry in entries {
+        let entry = entry?;
+        let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+            continue;
+        };
+        // Only files named as the portal names them: a hash.
+        let hashed = name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit());
+        let metadata = entry.metadata()?;
+        let old = metadata.modified()?.elapsed().is_ok_and(|age| age >= grace);
+        if hashed && metadata.is_file() && old && !recorded.contains(&name) {
+            std::fs::remove_file(entry.path())?;
+            removed += 1;
+        }
+    }
+    Ok(removed)
+}
