@@ -1,0 +1,216 @@
+//! The app's core as one type, as the shell uses it: accounts signed in,
+//! switched and signed out against a real portal, and the questions the
+//! window asks, with nobody signed in too.
+
+#![allow(clippy::unwrap_used)] // a test that cannot do its job should stop
+
+mod common;
+
+use aicc_api::applications::MAX_ATTACHMENT_BYTES;
+use aicc_client::Error;
+use aicc_client::accounts::PlainHttp;
+use aicc_client::config::{AppDirs, CenterAccount, Settings};
+use aicc_client::network::NetworkSettings;
+use aicc_client::partner::{Keep, Partner};
+use aicc_client::session::Credentials;
+use aicc_client::sync::{SyncOptions, SyncStatus};
+use aicc_client::vault::MemoryStore;
+use common::{config, portal_on, request};
+
+fn dirs(dir: &tempfile::TempDir) -> AppDirs {
+    AppDirs {
+        config: dir.path().join("config"),
+        data: dir.path().join("data"),
+        logs: dir.path().join("logs"),
+    }
+}
+
+/// The account opens while the window loads; a question the window asks
+/// before that waits for it rather than finding nobody signed in.
+#[tokio::test]
+async fn the_windows_first_question_waits_for_the_account_to_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let dirs = dirs(&dir);
+    let account = CenterAccount {
+        url: "http://127.0.0.1:9/".into(),
+        email: "li.wei@example.cn".into(),
+        network: NetworkSettings::default(),
+    };
+    let settings = Settings {
+        accounts: vec![account.clone()],
+        active: Some(0),
+        ..Settings::default()
+    };
+    std::fs::create_dir_all(&dirs.config).unwrap();
+    settings.save(&dirs.settings_file()).unwrap();
+    let partner = Partner::with(dirs, MemoryStore::default(), SyncOptions::default());
+    let (first, resumed) = tokio::join!(partner.current_account(), partner.resumed());
+    assert_eq!((first, resumed), (Some(account.clone()), ()));
+    assert_eq!(partner.current_account().await, Some(account));
+    partner.shutdown().await;
+    assert_eq!(partner.current_account().await, None);
+}
+
+async fn sign_in(partner: &Partner, url: &str) {
+    partner
+        .sign_in(
+            url,
+            &NetworkSettings::default(),
+            None,
+            &Credentials::password("partner@demo.aicc", "demo-password"),
+            PlainHttp::Refuse,
+            Keep::InKeyring,
+        )
+        .await
+        .unwrap();
+}
+
+/// Waits until the shown account's engine has sent everything queued.
+async fn sent(partner: &Partner) {
+    for _ in 0..200 {
+        let report = partner.sync_report();
+        if matches!(report.status, SyncStatus::UpToDate { .. }) && report.outbox_pending == 0 {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    panic!("still not sent: {:?}", partner.sync_report());
+}
+
+/// The lifecycle the window drives, through the one type: sign in to
+/// two centers, ask one for NPU time, switch back and forth, sign out of
+/// both; each ask lands where the window shows, once.
+#[tokio::test]
+async fn accounts_sign_in_switch_and_sign_out_and_asks_reach_the_shown_center() {
+    let (a_dir, b_dir, dir) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let a = portal_on(config(&a_dir), "127.0.0.1:0").await;
+    let b = portal_on(config(&b_dir), "127.0.0.1:0").await;
+    let partner = Partner::with(dirs(&dir), MemoryStore::default(), SyncOptions::default());
+
+    sign_in(&partner, &a.url).await;
+    sent(&partner).await;
+    let job = partner
+        .create_job(request(1), "draft-1".into())
+        .await
+        .unwrap();
+    let mut found = Vec::new();
+    for _ in 0..200 {
+        found = partner
+            .local(|c| aicc_client::jobs::list(c, &[]))
+            .await
+            .unwrap();
+        if found.iter().any(|view| view.job.id != job) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(found.len(), 1, "sent once, shown once: {found:?}");
+    assert_ne!(
+        found[0].job.id, job,
+        "the center's id replaces the local one"
+    );
+
+    sign_in(&partner, &b.url).await;
+    sent(&partner).await;
+    let shown = partner.current_account().await.unwrap();
+    assert_eq!(shown.url.trim_end_matches('/'), b.url);
+    let at_b = partner
+        .local(|c| aicc_client::jobs::list(c, &[]))
+        .await
+        .unwrap();
+    assert!(at_b.is_empty(), "B's store has none of A's jobs: {at_b:?}");
+
+    partner.switch_account(0).await.unwrap();
+    let shown = partner.current_account().await.unwrap();
+    assert_eq!(shown.url.trim_end_matches('/'), a.url);
+    assert_eq!(
+        partner
+            .local(|c| aicc_client::jobs::list(c, &[]))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(matches!(
+        partner.switch_account(2).await,
+        Err(Error::InvalidInput(_))
+    ));
+
+    partner.sign_out().await.unwrap();
+    partner.sign_out().await.unwrap();
+    assert_eq!(partner.current_account().await, None);
+    assert!(matches!(
+        partner.create_job(request(1), "draft-2".into()).await,
+        Err(Error::NotSignedIn)
+    ));
+    partner.shutdown().await;
+}
+
+/// A file is judged before anything is queued: too large or of the
+/// wrong kind, the user is told which and the outbox is untouched.
+#[tokio::test]
+async fn an_attachment_is_refused_by_size_or_kind_before_it_is_queued() {
+    let (portal_dir, dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let portal = portal_on(config(&portal_dir), "127.0.0.1:0").await;
+    let partner = Partner::with(dirs(&dir), MemoryStore::default(), SyncOptions::default());
+    sign_in(&partner, &portal.url).await;
+    let big = dir.path().join("licence.pdf");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(MAX_ATTACHMENT_BYTES as u64 + 1)
+        .unwrap();
+    let text = dir.path().join("notes.pdf");
+    std::fs::write(&text, "not a pdf").unwrap();
+    let pdf = dir.path().join("business-licence.pdf");
+    std::fs::write(&pdf, b"%PDF-1.7\n%%EOF\n").unwrap();
+
+    for (path, says) in [
+        (&big, "larger than 20 MiB"),
+        (&text, "not a PDF, PNG or JPEG"),
+    ] {
+        match partner.attach_file("app_1".into(), path).await {
+            Err(Error::InvalidInput(message)) => assert!(message.contains(says), "{message}"),
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(matches!(
+        partner
+            .attach_file("app_1".into(), &dir.path().join("gone.pdf"))
+            .await,
+        Err(Error::File { .. })
+    ));
+    let queued = partner
+        .local(|c| aicc_client::outbox::entries(c))
+        .await
+        .unwrap();
+    assert!(queued.is_empty(), "{queued:?}");
+    assert_eq!(
+        partner.attach_file("app_1".into(), &pdf).await.unwrap(),
+        "business-licence.pdf"
+    );
+    partner.shutdown().await;
+}
+
+#[tokio::test]
+async fn with_nobody_signed_in_every_question_says_so_the_same_way() {
+    let dir = tempfile::tempdir().unwrap();
+    let partner = Partner::with(dirs(&dir), MemoryStore::default(), SyncOptions::default());
+    assert!(matches!(partner.session().await, Err(Error::NotSignedIn)));
+    assert!(matches!(
+        partner.local(|_| Ok(())).await,
+        Err(Error::NotSignedIn)
+    ));
+    assert!(matches!(partner.sign_out().await, Err(Error::NotSignedIn)));
+    assert!(matches!(
+        partner.set_network(NetworkSettings::default(), None).await,
+        Err(Error::NotSignedIn)
+    ));
+    assert_eq!(
+        Error::NotSignedIn.code(),
+        aicc_client::ErrorCode::NotSignedIn
+    );
+}
