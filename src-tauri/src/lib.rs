@@ -19,6 +19,7 @@ mod bindings;
 mod commands;
 mod desktop_notifications;
 mod error;
+mod file_dialog;
 mod logging;
 pub mod rendering;
 mod tray;

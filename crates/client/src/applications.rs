@@ -115,21 +115,7 @@ pub fn list(conn: &Connection) -> Result<Vec<ApplicationView>> {
 
 /// One application, also by the local id it had while waiting in the outbox.
 pub fn get(conn: &Connection, id: &str) -> Result<Option<ApplicationView>> {
-    let row: Option<(String, Option<i64>)> = conn
-        .query_row(
-            "SELECT body, outbox_seq FROM applications
-             WHERE id = coalesce((SELECT portal_id FROM local_ids WHERE local_id = ?1), ?1)",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
-    row.map(|(body, seq)| {
-        Ok(ApplicationView::of(
-            serde_json::from_str(&body)?,
-            seq.map(|seq| outbox::entry(conn, seq))
-                .transpose()?
-                .flatten(),
-        ))
-    })
-    .transpose()
+    outbox::kept(conn, Collection::Applications, id)?
+        .map(|(body, waiting)| Ok(ApplicationView::of(serde_json::from_str(&body)?, waiting)))
+        .transpose()
 }

@@ -99,28 +99,18 @@ pub fn list(conn: &Connection, states: &[JobState]) -> Result<Vec<JobView>> {
 
 /// One job, also by the local id it had while waiting in the outbox.
 pub fn get(conn: &Connection, id: &str) -> Result<Option<JobView>> {
-    let row: Option<(String, Option<i64>)> = conn
-        .query_row(
-            "SELECT body, outbox_seq FROM jobs
-             WHERE id = coalesce((SELECT portal_id FROM local_ids WHERE local_id = ?1), ?1)",
-            [id],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .optional()?;
     let standing = center::info(conn)?.standing;
-    row.map(|(body, seq)| {
-        let job: Job = serde_json::from_str(&body)?;
-        Ok(JobView {
-            may_cancel: may_cancel(standing.as_ref(), &job),
-            local: outbox::is_local(&job.id),
-            job,
-            outbox: seq
-                .map(|seq| outbox::entry(conn, seq))
-                .transpose()?
-                .flatten(),
+    outbox::kept(conn, Collection::Jobs, id)?
+        .map(|(body, waiting)| {
+            let job: Job = serde_json::from_str(&body)?;
+            Ok(JobView {
+                may_cancel: may_cancel(standing.as_ref(), &job),
+                local: outbox::is_local(&job.id),
+                job,
+                outbox: waiting,
+            })
         })
-    })
-    .transpose()
+        .transpose()
 }
 
 fn may_cancel(standing: Option<&Standing>, job: &Job) -> Option<bool> {

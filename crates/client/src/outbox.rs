@@ -363,6 +363,29 @@ pub fn entries(conn: &Connection) -> Result<Vec<OutboxEntry>> {
         .collect()
 }
 
+/// A job's or an application's row as stored (its JSON) and the write
+/// about it still waiting here, if any, found by its id on the center or
+/// the local id it had before the center had it.
+pub fn kept(
+    conn: &Connection,
+    collection: aicc_api::sync::Collection,
+    id: &str,
+) -> Result<Option<(String, Option<OutboxEntry>)>> {
+    let row: Option<(String, Option<i64>)> = conn
+        .prepare_cached(&format!(
+            "SELECT body, outbox_seq FROM {}
+             WHERE id = coalesce((SELECT portal_id FROM local_ids WHERE local_id = ?1), ?1)",
+            collection.as_str()
+        ))?
+        .query_row([id], |r| Ok((r.get(0)?, r.get(1)?)))
+        .optional()?;
+    row.map(|(body, seq)| {
+        let waiting = seq.map(|seq| entry(conn, seq)).transpose()?.flatten();
+        Ok((body, waiting))
+    })
+    .transpose()
+}
+
 /// The models whose favourite mark is still waiting to reach the account.
 pub fn favourites_waiting(conn: &Connection) -> Result<HashSet<String>> {
     Ok(entries(conn)?

@@ -161,28 +161,35 @@ impl Bodies {
     /// Leave for `person` to send one more attachment, while they send
     /// fewer than [`UPLOADS_PER_PERSON`].
     pub fn upload_slot(&self, person: i64) -> Result<Held<i64>, ApiError> {
-        self.uploading
-            .take(person)
-            .ok_or_else(|| ApiError::TooManyAtOnce {
-                message: format!(
-                    "this account is already sending {UPLOADS_PER_PERSON} attachments, \
+        slot(&self.uploading, person, || {
+            format!(
+                "this account is already sending {UPLOADS_PER_PERSON} attachments, \
                      as many as it may at once; send this one when one of them has arrived"
-                ),
-                retry_after_secs: QUEUE_WAIT.as_secs(),
-            })
+            )
+        })
     }
 
     fn body_slot(&self, person: i64) -> Result<Held<i64>, ApiError> {
-        self.sending
-            .take(person)
-            .ok_or_else(|| ApiError::TooManyAtOnce {
-                message: format!(
-                    "this account is already sending {BODIES_PER_PERSON} requests, \
+        slot(&self.sending, person, || {
+            format!(
+                "this account is already sending {BODIES_PER_PERSON} requests, \
                      as many as it may at once; send this one when one of them is answered"
-                ),
-                retry_after_secs: QUEUE_WAIT.as_secs(),
-            })
+            )
+        })
     }
+}
+
+/// One more of what `person` may hold so many of at once, or a 429 that
+/// says `why` and when to try again.
+fn slot(
+    held: &PerKey<i64>,
+    person: i64,
+    why: impl FnOnce() -> String,
+) -> Result<Held<i64>, ApiError> {
+    held.take(person).ok_or_else(|| ApiError::TooManyAtOnce {
+        message: why(),
+        retry_after_secs: QUEUE_WAIT.as_secs(),
+    })
 }
 
 /// The middleware, on every route: reads a write's whole body, within its

@@ -333,50 +333,34 @@ async fn a_person_the_center_deactivated_is_let_back_in_by_the_center_only() {
     let admin = server.token("partner@demo.aicc").await;
     let id = id_of(&members(&server, &admin).await, "engineer@demo.aicc");
     let at = format!("/v1/organisation/members/{id}");
-    let set_active_by_center = |active: bool| {
+    let by_center = |active: bool| {
         server
             .db
             .call(move |conn| aicc_portal::admin::set_active(conn, "engineer@demo.aicc", active))
     };
-
-    set_active_by_center(false).await.unwrap();
-    let (status, refused) = server
-        .call(
+    let by_admin = |active: bool| {
+        server.call(
             Method::PATCH,
             &at,
             Some(&admin),
-            Some(json!({"active": true})),
+            Some(json!({"active": active})),
         )
-        .await;
-    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
-    assert!(
-        refused["error"]["message"]
-            .as_str()
-            .unwrap()
-            .contains("center"),
-        "{refused}"
-    );
-    assert_eq!(
-        members(&server, &admin)
-            .await
-            .iter()
-            .find(|m| m["id"] == id.as_str())
-            .unwrap()["active"],
-        false
-    );
+    };
 
-    set_active_by_center(true).await.unwrap();
+    by_center(false).await.unwrap();
+    let (status, refused) = by_admin(true).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+    let says = refused["error"]["message"].as_str().unwrap();
+    assert!(says.contains("center"), "{refused}");
+    let listed = members(&server, &admin).await;
+    let engineer = listed.iter().find(|m| m["id"] == id.as_str()).unwrap();
+    assert_eq!(engineer["active"], false);
+
+    by_center(true).await.unwrap();
     server.token("engineer@demo.aicc").await;
     // What the organisation does itself, it may undo itself.
     for active in [false, true] {
-        let (status, changed) = server
-            .call(
-                Method::PATCH,
-                &at,
-                Some(&admin),
-                Some(json!({"active": active})),
-            )
-            .await;
+        let (status, changed) = by_admin(active).await;
         assert_eq!(status, StatusCode::OK, "{changed}");
     }
     server.token("engineer@demo.aicc").await;

@@ -55,6 +55,18 @@ async fn draft(server: &Server, token: &str) -> String {
     draft["id"].as_str().unwrap().to_owned()
 }
 
+/// Submits the application `id` for review, as `token`.
+async fn submit_application(server: &Server, token: &str, id: &str) -> (StatusCode, Value) {
+    server
+        .call(
+            Method::POST,
+            &format!("/v1/applications/{id}/submit"),
+            Some(token),
+            None,
+        )
+        .await
+}
+
 #[tokio::test]
 async fn a_partner_member_cancels_their_own_job_but_not_the_admins_and_is_told_whom_to_ask() {
     let dir = tempfile::tempdir().unwrap();
@@ -106,14 +118,7 @@ async fn a_partner_member_cancels_their_own_job_but_not_the_admins_and_is_told_w
 
     let id = &draft(&server, &admin).await;
     assert_eq!(upload(&server, &admin, id, "plan.pdf").await.status(), 201);
-    let (status, _) = server
-        .call(
-            Method::POST,
-            &format!("/v1/applications/{id}/submit"),
-            Some(&member),
-            None,
-        )
-        .await;
+    let (status, _) = submit_application(&server, &member, id).await;
     assert_eq!(
         status,
         StatusCode::FORBIDDEN,
@@ -882,14 +887,7 @@ async fn members_prepare_applications_admins_submit_and_withdraw_and_drafts_are_
     draft(&server, &member).await;
 
     // A submitted application can be withdrawn before the decision, not after.
-    let (status, _) = server
-        .call(
-            Method::POST,
-            &format!("/v1/applications/{first}/submit"),
-            Some(&admin),
-            None,
-        )
-        .await;
+    let (status, _) = submit_application(&server, &admin, &first).await;
     assert_eq!(status, StatusCode::OK);
     let (status, withdrawn) = withdraw(admin.clone(), first).await;
     assert_eq!(status, StatusCode::OK, "{withdrawn}");
@@ -1253,14 +1251,7 @@ async fn a_reviewers_comment_is_bounded() {
     let server = Server::start(config(&dir)).await;
     let admin = server.token("partner@demo.aicc").await;
     let id = draft(&server, &admin).await;
-    let (status, body) = server
-        .call(
-            Method::POST,
-            &format!("/v1/applications/{id}/submit"),
-            Some(&admin),
-            None,
-        )
-        .await;
+    let (status, body) = submit_application(&server, &admin, &id).await;
     assert!(status.is_success(), "{body}");
     let reviewer = server.token("reviewer@demo.aicc").await;
     let at = format!("/v1/applications/{id}/review");

@@ -8,9 +8,9 @@ use aicc_client::drafts::{self, Draft};
 use aicc_client::partner::{FieldProblem, Partner};
 use aicc_client::words::FileKind;
 use tauri::{AppHandle, State};
-use tauri_plugin_dialog::DialogExt as _;
 
 use crate::error::CommandResult;
+use crate::file_dialog;
 
 /// Checks a unified social credit code with the portal's rule; says which
 /// character is wrong when it can.
@@ -77,16 +77,7 @@ pub async fn attach_file(
     id: String,
     title: String,
 ) -> CommandResult<Option<String>> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let filter = partner.file_filter(FileKind::Attachment, sys_locale::get_locale().as_deref());
-    app.dialog()
-        .file()
-        .set_title(title)
-        .add_filter(filter.name, filter.extensions)
-        .pick_file(move |path| {
-            let _ = tx.send(path.and_then(|p| p.into_path().ok()));
-        });
-    let Some(path) = rx.await.ok().flatten() else {
+    let Some(path) = file_dialog::pick(&app, &partner, FileKind::Attachment, title).await else {
         return Ok(None);
     };
     Ok(Some(partner.attach_file(id, &path).await?))

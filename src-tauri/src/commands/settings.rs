@@ -3,12 +3,12 @@
 use aicc_client::config::Preferences;
 use aicc_client::network::NetworkSettings;
 use tauri::{AppHandle, State};
-use tauri_plugin_dialog::DialogExt as _;
 
 use aicc_client::partner::Partner;
 use aicc_client::words::FileKind;
 
 use crate::error::CommandResult;
+use crate::file_dialog;
 
 /// The user's preferences.
 #[tauri::command]
@@ -47,14 +47,6 @@ pub async fn pick_ca_bundle(
     partner: State<'_, Partner>,
     title: String,
 ) -> CommandResult<Option<String>> {
-    let (tx, rx) = tokio::sync::oneshot::channel();
-    let filter = partner.file_filter(FileKind::CaBundle, sys_locale::get_locale().as_deref());
-    app.dialog()
-        .file()
-        .set_title(title)
-        .add_filter(filter.name, filter.extensions)
-        .pick_file(move |path| {
-            let _ = tx.send(path.map(|p| p.to_string()));
-        });
-    Ok(rx.await.ok().flatten())
+    let picked = file_dialog::pick(&app, &partner, FileKind::CaBundle, title).await;
+    Ok(picked.map(|path| path.display().to_string()))
 }

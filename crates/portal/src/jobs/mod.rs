@@ -10,8 +10,6 @@ pub mod simulated;
 pub mod slurm;
 mod store;
 
-use std::collections::BTreeMap;
-
 use aicc_api::jobs::{
     Artifact, Job, JobRequest, JobState, LogLine, LogPage, MetricSeries, Pool, Quota,
 };
@@ -33,7 +31,7 @@ use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery};
 use crate::feed::{self, ChangesParams};
 use crate::idempotency::{Idempotency, Made};
 use crate::permissions::Action;
-use store::{admit, artifacts_of, insert, job_rev, visible};
+use store::{admit, artifacts_of, insert, job_rev, metrics_of, visible};
 pub use store::{list_pools, load, quota_of, record_capacity, set_quota, transition, upsert_pool};
 
 /// The jobs routes: a partner's training requests, their logs, metrics and
@@ -231,35 +229,7 @@ pub async fn metrics(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Vec<MetricSeries>>, ApiError> {
-    let series = state
-        .db
-        .read(move |conn| {
-            visible(conn, &caller, &id)?;
-            let mut stmt = conn.prepare_cached(
-                "SELECT name, step, value FROM job_metrics WHERE job_id = ?1 ORDER BY name, step",
-            )?;
-            let mut series: BTreeMap<String, MetricSeries> = BTreeMap::new();
-            let rows = stmt.query_map([&id], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, u32>(1)?,
-                    r.get::<_, f64>(2)?,
-                ))
-            })?;
-            for row in rows {
-                let (name, step, value) = row?;
-                let entry = series.entry(name.clone()).or_insert_with(|| MetricSeries {
-                    name,
-                    steps: Vec::new(),
-                    values: Vec::new(),
-                });
-                entry.steps.push(step);
-                entry.values.push(value);
-            }
-            Ok::<_, ApiError>(series.into_values().collect())
-        })
-        .await?;
-    Ok(Json(series))
+    about_job(&state, caller, id, metrics_of).await
 }
 
 /// `GET /v1/jobs/{id}/artifacts`: what a finished job produced.
@@ -270,14 +240,24 @@ pub async fn artifacts(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Vec<Artifact>>, ApiError> {
-    let list = state
+    about_job(&state, caller, id, artifacts_of).await
+}
+
+/// What `read` says about a job, for who may see it.
+async fn about_job<T: Send + 'static>(
+    state: &AppState,
+    caller: Caller,
+    id: String,
+    read: fn(&rusqlite::Connection, &str) -> Result<T, ApiError>,
+) -> Result<Json<T>, ApiError> {
+    let found = state
         .db
         .read(move |conn| {
             visible(conn, &caller, &id)?;
-            artifacts_of(conn, &id)
+            read(conn, &id)
         })
         .await?;
-    Ok(Json(list))
+    Ok(Json(found))
 }
 
 /// `GET /v1/pools`: the center's compute as partners may see it.

@@ -2,7 +2,11 @@
 //! admission and rows, its transitions (each with the next revision, its
 //! end time when `JobState::is_final`), the pools and the quota.
 
-use aicc_api::jobs::{Artifact, Job, JobRequest, JobState, JobTransition, Pool, Quota};
+use std::collections::BTreeMap;
+
+use aicc_api::jobs::{
+    Artifact, Job, JobRequest, JobState, JobTransition, MetricSeries, Pool, Quota,
+};
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
 use crate::accounts::Caller;
@@ -208,6 +212,32 @@ pub fn load(conn: &Connection, id: &str) -> Result<Job, ApiError> {
         created_at: rfc3339(created),
         updated_at: rfc3339(updated),
     })
+}
+
+/// A job's metric series over steps, each by name.
+pub(super) fn metrics_of(conn: &Connection, id: &str) -> Result<Vec<MetricSeries>, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT name, step, value FROM job_metrics WHERE job_id = ?1 ORDER BY name, step",
+    )?;
+    let mut series: BTreeMap<String, MetricSeries> = BTreeMap::new();
+    let rows = stmt.query_map([id], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, u32>(1)?,
+            r.get::<_, f64>(2)?,
+        ))
+    })?;
+    for row in rows {
+        let (name, step, value) = row?;
+        let entry = series.entry(name.clone()).or_insert_with(|| MetricSeries {
+            name,
+            steps: Vec::new(),
+            values: Vec::new(),
+        });
+        entry.steps.push(step);
+        entry.values.push(value);
+    }
+    Ok(series.into_values().collect())
 }
 
 pub(super) fn artifacts_of(conn: &Connection, id: &str) -> Result<Vec<Artifact>, ApiError> {
