@@ -345,33 +345,48 @@ pub struct Attachment {
     pub sha256: String,
 }
 
-/// Whether `c` could make a file name lie about itself where it is shown:
-/// control characters, and the marks that turn text's direction
-/// (`invoice\u{202E}fdp.exe` shows as `invoiceexe.pdf`).
+/// Whether `c` could make a name lie about itself where it is shown: a
+/// control or format character (those that turn text's direction, so that
+/// `invoice\u{202E}fdp.exe` shows as `invoiceexe.pdf`, zero-width and
+/// other invisible ones, tags, byte order marks), a line or paragraph
+/// separator, or a filler that shows as nothing (Hangul's).
 fn misleads(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{061C}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
-        // Invisible characters and line breaks that are not control
-        // characters, and path separators: a name is one visible line.
-        || matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}' | '\u{2028}' | '\u{2029}' | '/' | '\\')
+    use unicode_properties::{GeneralCategory, UnicodeGeneralCategory as _};
+    matches!(
+        c.general_category(),
+        GeneralCategory::Control
+            | GeneralCategory::Format
+            | GeneralCategory::LineSeparator
+            | GeneralCategory::ParagraphSeparator
+    ) || matches!(c, '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}')
 }
 
-/// Whether an attachment's file name holds nothing that [`misleads`].
+/// Whether `c` would make a file name look like a path.
+fn separates(c: char) -> bool {
+    matches!(
+        c,
+        '/' | '\\' | '\u{FF0F}' | '\u{FF3C}' | '\u{2215}' | '\u{29F8}'
+    )
+}
+
+/// Whether an attachment's file name is one visible line naming one file:
+/// nothing in it [`misleads`], and no path separator.
 pub fn file_name_is_plain(name: &str) -> bool {
-    is_plain_line(name)
+    is_plain_line(name) && !name.chars().any(separates)
 }
 
-/// Whether a name (a file's, a job's, an organisation's) is one visible
+/// Whether a name (a job's, an organisation's, a file's) is one visible
 /// line: nothing in it [`misleads`] about what it says.
 pub fn is_plain_line(text: &str) -> bool {
     !text.chars().any(misleads)
 }
 
-/// The file name with each character that [`misleads`] replaced by `_`:
-/// what the app sends for a file whose name the portal would refuse.
+/// The file name with each character that [`misleads`] or separates
+/// replaced by `_`: what the app sends for a file whose name the portal
+/// would refuse.
 pub fn plain_file_name(name: &str) -> String {
     name.chars()
-        .map(|c| if misleads(c) { '_' } else { c })
+        .map(|c| if misleads(c) || separates(c) { '_' } else { c })
         .collect()
 }
 
@@ -406,6 +421,34 @@ mod tests {
         assert!(file_name_is_plain(&plain_file_name(
             "x\u{2067}y\u{0007}.png"
         )));
+    }
+
+    #[test]
+    fn a_name_is_one_visible_line_and_a_file_name_no_path() {
+        for invisible in [
+            "report\u{E0020}\u{E0065}\u{E0078}\u{E0065}.pdf",
+            "inv\u{2061}oice\u{00AD}.pdf",
+            "\u{180E}\u{2064}",
+            "a\u{206A}b.pdf",
+            "\u{3164}\u{3164}",
+            "sc\u{200B}an.pdf",
+            "\u{FEFF}scan.pdf",
+            "scan\u{2028}.pdf",
+        ] {
+            assert!(!is_plain_line(invisible), "{invisible:?}");
+            assert!(is_plain_line(&plain_file_name(invisible)), "{invisible:?}");
+        }
+        for name in [
+            "北京视界科技有限公司 / Beijing Vision Tech Co., Ltd.",
+            "CV/NLP 一体机",
+            "qwen2.5-7b/sft-run-3",
+        ] {
+            assert!(is_plain_line(name), "{name}");
+        }
+        for path in ["../scan.pdf", "..\\scan.pdf", "evil\u{FF0F}..\u{FF0F}x.pdf"] {
+            assert!(!file_name_is_plain(path), "{path}");
+            assert!(file_name_is_plain(&plain_file_name(path)), "{path}");
+        }
     }
 
     #[test]

@@ -102,15 +102,31 @@ pub fn set_active(conn: &mut Connection, email: &str, active: bool) -> Result<()
     Ok(())
 }
 
-/// Whether the user with `email` has been deactivated.
-pub fn is_deactivated(conn: &Connection, email: &str) -> Result<bool, ApiError> {
-    conn.query_row(
-        "SELECT deactivated_at IS NOT NULL FROM users WHERE email = ?1",
-        [email],
-        |r| r.get(0),
-    )
-    .optional()?
-    .ok_or_else(|| ApiError::NotFound(format!("no user with the e-mail {email}")))
+/// Who deactivated a user.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeactivatedBy {
+    /// The center's staff (`admin deactivate-user`): only they let the
+    /// user in again.
+    Center,
+    /// A partner admin of the user's organisation.
+    Organisation,
+}
+
+/// Who deactivated the user with `email`, if anyone did.
+pub fn deactivated_by(conn: &Connection, email: &str) -> Result<Option<DeactivatedBy>, ApiError> {
+    let (deactivated, by_center): (bool, bool) = conn
+        .query_row(
+            "SELECT deactivated_at IS NOT NULL, deactivated_by_center FROM users WHERE email = ?1",
+            [email],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .ok_or_else(|| ApiError::NotFound(format!("no user with the e-mail {email}")))?;
+    Ok(deactivated.then_some(if by_center {
+        DeactivatedBy::Center
+    } else {
+        DeactivatedBy::Organisation
+    }))
 }
 
 /// The id of the user with `email`.

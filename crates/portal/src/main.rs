@@ -259,11 +259,16 @@ fn run_admin(db: &Db, command: AdminCommand) -> anyhow::Result<()> {
                 };
                 accounts::upsert_user(conn, org, &email, &name, role, password)?;
                 println!("user {email} ({}) in {organisation}", role.as_str());
-                if admin::is_deactivated(conn, &email)? {
-                    println!(
+                match admin::deactivated_by(conn, &email)? {
+                    Some(admin::DeactivatedBy::Organisation) => println!(
                         "{email} stays deactivated, as their organisation chose: a partner admin \
                          reactivates them in the app's Settings → Members"
-                    );
+                    ),
+                    Some(admin::DeactivatedBy::Center) => println!(
+                        "{email} stays deactivated, as the center chose: \
+                         `aicc-portal admin reactivate-user --email {email}` lets them in again"
+                    ),
+                    None => {}
                 }
             }
             AdminCommand::DeactivateUser { email } => {

@@ -276,6 +276,8 @@ fn the_center_deactivates_a_user_ending_their_tokens_and_reactivates_them() {
     );
     assert!(out.contains("sessions and tokens have ended"), "{out}");
     assert_eq!(state(), (true, true));
+    let out = make(&user, Some("another-long-password\n"));
+    assert!(out.contains("as the center chose"), "{out}");
     make(
         &["reactivate-user", "--email", "ops@railvision.example.cn"],
         None,

@@ -352,9 +352,25 @@ async fn a_person_the_center_deactivated_is_let_back_in_by_the_center_only() {
     assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
     let says = refused["error"]["message"].as_str().unwrap();
     assert!(says.contains("center"), "{refused}");
+    let (status, refused) = server
+        .call(
+            Method::PATCH,
+            &at,
+            Some(&admin),
+            Some(json!({"role": "partner_admin"})),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "nor made an admin meanwhile: {refused}"
+    );
     let listed = members(&server, &admin).await;
     let engineer = listed.iter().find(|m| m["id"] == id.as_str()).unwrap();
-    assert_eq!(engineer["active"], false);
+    assert_eq!(
+        (&engineer["active"], &engineer["role"]),
+        (&json!(false), &json!("partner_member"))
+    );
 
     by_center(true).await.unwrap();
     server.token("engineer@demo.aicc").await;

@@ -85,10 +85,10 @@ pub async fn change(
                 [user_id],
                 |r| r.get(0),
             )?;
-            if active && !current.active && by_center {
+            if by_center {
                 return Err(ApiError::Forbidden(
-                    "the center deactivated this person: only the center's staff can let them \
-                     sign in again; ask them"
+                    "the center deactivated this person: only the center's staff can change \
+                     them or let them sign in again; ask them"
                         .into(),
                 ));
             }

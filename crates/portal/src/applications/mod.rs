@@ -434,7 +434,7 @@ pub async fn upload(
     if !aicc_api::applications::file_name_is_plain(&file_name) {
         return Err(ApiError::invalid(
             "file_name",
-            "a file name cannot hold control or text-direction characters; rename the file",
+            "a file name is one visible line naming one file: no control, invisible or text-direction characters and no path separators; rename the file",
         ));
     }
     let upload = Upload {
