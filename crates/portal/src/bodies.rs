@@ -24,8 +24,8 @@
 //!   them [`UPLOADS_PER_PERSON`] attachments (429): whatever their token
 //!   may do, one person holds a small share of either pool. One
 //!   organisation, however many accounts it makes, holds at most a
-//!   [`ORGANISATION_SHARE`]th of each pool, or one whole body of the
-//!   largest its routes take if that is more (429 once that is taken for
+//!   [`ORGANISATION_SHARE`]th of each pool, or what one person may send at
+//!   once, whole, if that is more (429 once that is taken for
 //!   [`QUEUE_WAIT`]): it takes a dozen organisations sending together to
 //!   fill a pool, not a few.
 
@@ -60,8 +60,8 @@ pub const UPLOAD_BODY: usize = MAX_ATTACHMENT_BYTES;
 /// off: a body dribbled in holds its memory and its upload for no longer.
 pub const MIN_BODY_RATE: f64 = 32.0 * 1024.0;
 
-/// The memory for attachments being read: a dozen whole ones at once.
-pub const UPLOAD_MEMORY: usize = 240 * 1024 * 1024;
+/// The memory for attachments being read: two dozen whole ones at once.
+pub const UPLOAD_MEMORY: usize = 480 * 1024 * 1024;
 /// The memory for JSON bodies being read: hundreds of the usual few
 /// kilobytes, or 64 of the largest.
 pub const JSON_MEMORY: usize = 64 * 1024 * 1024;
@@ -74,9 +74,10 @@ pub const BODIES_PER_PERSON: usize = 8;
 pub const UPLOADS_PER_PERSON: usize = 2;
 
 /// The part of each pool one organisation's bodies may hold at once (at
-/// least one whole body of the largest): an organisation that makes many
-/// accounts still leaves the rest to others, and only many organisations
-/// together could fill a pool: 16 for JSON, 12 for attachments.
+/// least what one person may send at once, whole): an organisation that
+/// makes many accounts still leaves the rest to others, and only many
+/// organisations together could fill a pool: 16 for JSON, 12 for
+/// attachments.
 pub const ORGANISATION_SHARE: usize = 16;
 
 /// How long a body waits for memory to be read into.
@@ -127,7 +128,7 @@ impl Default for Bodies {
     fn default() -> Self {
         Self::with_pools(
             Pool::new(JSON_MEMORY, JSON_BODY),
-            Pool::new(UPLOAD_MEMORY, UPLOAD_BODY),
+            Pool::new(UPLOAD_MEMORY, UPLOADS_PER_PERSON * UPLOAD_BODY),
         )
     }
 }
@@ -488,6 +489,20 @@ mod tests {
         json.grow_to(FIRST_ROOM).await.unwrap();
         drop(full);
         assert_eq!(bodies.uploads.total.available_permits(), room);
+    }
+
+    /// A person's two attachments at once, each as large as may be, are
+    /// both read: an organisation's share holds them whole.
+    #[tokio::test]
+    async fn two_largest_attachments_of_one_organisation_are_read_together() {
+        tokio::time::pause();
+        let bodies = Bodies::default();
+        let mut first = Room::new(Some((&bodies.uploads, 1)));
+        first.grow_to(UPLOAD_BODY).await.unwrap();
+        let mut second = Room::new(Some((&bodies.uploads, 1)));
+        let started = tokio::time::Instant::now();
+        second.grow_to(UPLOAD_BODY).await.unwrap();
+        assert_eq!(started.elapsed(), Duration::ZERO, "read at once");
     }
 
     /// Four organisations holding all they may leave room for a fifth's
