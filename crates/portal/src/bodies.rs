@@ -243,7 +243,7 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
     if declared.is_some_and(|length| length > limit as u64) {
         return too_large();
     }
-    let _sending = match caller.map(|(person, _)| state.bodies.body_slot(person)) {
+    let sending = match caller.map(|(person, _)| state.bodies.body_slot(person)) {
         Some(Err(refused)) => return refused.into_response(),
         Some(Ok(slot)) => Some(slot),
         None => None,
@@ -252,11 +252,14 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
         (Some(pool), Some((_, organisation))) => Room::new(Some((pool, organisation))),
         _ => Room::new(None),
     };
-    let (parts, body) = request.into_parts();
+    let (mut parts, body) = request.into_parts();
     let expected = declared.map_or(limit, |length| length as usize);
     let read = read_whole(body, &mut room, expected, grace, deadline).await;
     match read {
         Ok(bytes) => {
+            parts.extensions.insert(BodyMemory {
+                _held: Arc::new((room, sending)),
+            });
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await
         }
@@ -286,6 +289,14 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
         }
         .into_response(),
     }
+}
+
+/// The memory a request's body was read into and its sender's place among
+/// the bodies they send at once: held while the request is handled, and
+/// by whatever its handler hands the body on to.
+#[derive(Debug, Clone)]
+pub struct BodyMemory {
+    _held: Arc<(Room, Option<Held<i64>>)>,
 }
 
 /// Why a body was not read.

@@ -100,6 +100,19 @@ pub async fn middleware(request: Request, next: Next) -> Response {
         .await
 }
 
+/// Whether an answer is kept for `user`'s write under `key`, whatever the
+/// write was.
+pub fn kept(conn: &Connection, user: i64, key: &str) -> Result<bool, ApiError> {
+    Ok(conn
+        .prepare_cached(
+            "SELECT EXISTS (SELECT 1 FROM idempotency_keys
+             WHERE user_id = ?1 AND key = ?2 AND created_at >= ?3)",
+        )?
+        .query_row(params![user, key, now_ms() - KEEP_DAYS * 86_400_000], |r| {
+            r.get(0)
+        })?)
+}
+
 /// A write's idempotency: its key, if the client sent one.
 #[derive(Debug, Clone)]
 pub struct Idempotency(Option<Claim>);

@@ -1071,7 +1071,7 @@ async fn housekeeping_removes_old_attachment_files_nothing_refers_to_and_keeps_t
     };
     age(&recorded);
     let left_over = files.join("ab".repeat(32));
-    std::fs::write(&left_over, b"%PDF- refused at the last moment").unwrap();
+    std::fs::write(&left_over, b"%PDF- recorded once, its record since gone").unwrap();
     age(&left_over);
     let arriving = files.join("cd".repeat(32));
     std::fs::write(&arriving, b"%PDF- about to be recorded").unwrap();
@@ -1079,20 +1079,29 @@ async fn housekeeping_removes_old_attachment_files_nothing_refers_to_and_keeps_t
     std::fs::write(&not_ours, b"an operator's notes").unwrap();
     age(&not_ours);
 
-    let sweep = dir.path().join("attachments");
-    let removed = server
-        .db
-        .call(move |conn| {
-            aicc_portal::applications::sweep_unrecorded(
-                conn,
-                &sweep,
-                aicc_portal::applications::UNRECORDED_GRACE,
-            )
-        })
-        .await
-        .unwrap();
-    assert_eq!(removed, 1);
+    let abandoned = files.join(format!("{}crashed", aicc_portal::applications::PENDING));
+    std::fs::write(&abandoned, b"%PDF- its upload's portal was killed").unwrap();
+    age(&abandoned);
+    let in_flight = files.join(format!("{}sending", aicc_portal::applications::PENDING));
+    std::fs::write(&in_flight, b"%PDF- waiting for the writer").unwrap();
+
+    let removed = aicc_portal::applications::sweep_unrecorded(
+        &server.db,
+        &files,
+        aicc_portal::applications::UNRECORDED_GRACE,
+    )
+    .await
+    .unwrap();
+    assert_eq!(removed, 2);
     assert!(!left_over.exists(), "an old file nothing refers to goes");
+    assert!(
+        !abandoned.exists(),
+        "an old upload's file that never got its record goes"
+    );
+    assert!(
+        in_flight.exists(),
+        "an upload's file still on its way stays"
+    );
     assert!(recorded.exists(), "a recorded file stays, however old");
     assert!(arriving.exists(), "a fresh file may still be recorded");
     assert!(
@@ -1283,31 +1292,48 @@ async fn an_organisations_attachments_take_no_more_room_than_the_center_keeps_fo
     .await;
     let admin = server.token("partner@demo.aicc").await;
     let id = draft(&server, &admin).await;
-    let mut content = PDF.to_vec();
-    content.resize(400 * 1024, b' ');
-    let send_to = |id: String, name: &'static str| {
+    // 400 KiB files, each its own content.
+    let content = |n: u8| {
+        let mut content = PDF.to_vec();
+        content.resize(400 * 1024, b'0' + n);
+        content
+    };
+    let send_to = |id: &str, n: u8, key: &str| {
         server
             .http
             .post(format!(
-                "{}/v1/applications/{id}/attachments?file_name={name}",
+                "{}/v1/applications/{id}/attachments?file_name=scan-{n}.pdf",
                 server.url
             ))
             .bearer_auth(&admin)
-            .body(content.clone())
+            .header("Idempotency-Key", key)
+            .body(content(n))
             .send()
     };
-    let send = |name| send_to(id.clone(), name);
-    assert_eq!(send("one.pdf").await.unwrap().status(), 201);
-    assert_eq!(send("two.pdf").await.unwrap().status(), 201);
-    let refused = send("three.pdf").await.unwrap();
+    let status = |sent: reqwest::Result<reqwest::Response>| sent.unwrap().status();
+    assert_eq!(status(send_to(&id, 1, "one").await), 201);
+    assert_eq!(status(send_to(&id, 2, "two").await), 201);
+    let refused = send_to(&id, 3, "three").await.unwrap();
     assert_eq!(refused.status(), StatusCode::CONFLICT);
     let body: Value = refused.json().await.unwrap();
     assert!(
         body["error"]["message"].as_str().unwrap().contains("1 MiB"),
         "{body}"
     );
+    let stored = || {
+        std::fs::read_dir(dir.path().join("attachments"))
+            .unwrap()
+            .count()
+    };
+    assert_eq!(stored(), 2, "a refused upload leaves no file");
+    // The same content again is the same file: it takes no more room.
+    assert_eq!(status(send_to(&id, 1, "one again").await), 201);
+    // An upload whose answer was lost is answered as it was, full or not.
+    assert_eq!(status(send_to(&id, 1, "one").await), 201);
+    assert_eq!(stored(), 2);
+
     // Withdrawing keeps the files: they still count.
-    let (status, _) = server
+    let (status_of_withdrawal, _) = server
         .call(
             Method::POST,
             &format!("/v1/applications/{id}/withdraw"),
@@ -1315,8 +1341,41 @@ async fn an_organisations_attachments_take_no_more_room_than_the_center_keeps_fo
             None,
         )
         .await;
-    assert!(status.is_success());
+    assert!(status_of_withdrawal.is_success());
     let next = draft(&server, &admin).await;
-    let refused = send_to(next, "again.pdf").await.unwrap();
-    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    assert_eq!(
+        status(send_to(&next, 4, "four").await),
+        StatusCode::CONFLICT
+    );
+
+    // Full to the byte, an upload is refused before its body is read.
+    let mut last = PDF.to_vec();
+    last.resize(224 * 1024, b'9');
+    let filled = server
+        .http
+        .post(format!(
+            "{}/v1/applications/{next}/attachments?file_name=last.pdf",
+            server.url
+        ))
+        .bearer_auth(&admin)
+        .body(last)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(filled.status(), 201);
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+    let address = server.url.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let head = format!(
+        "POST /v1/applications/{next}/attachments?file_name=big.pdf HTTP/1.1\r\n\
+         Host: portal\r\nAuthorization: Bearer {admin}\r\n\
+         Content-Type: application/octet-stream\r\nContent-Length: 20000000\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut answer = vec![0; 64];
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut answer))
+        .await
+        .expect("answered before the body");
+    let answer = String::from_utf8_lossy(&answer[..read.unwrap()]).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 409"), "{answer}");
 }

@@ -9,6 +9,7 @@
 mod store;
 
 use std::io::Write as _;
+use std::sync::Arc;
 
 use aicc_api::applications::{
     Application, ApplicationForm, ApplicationState, Attachment, MAX_ATTACHMENT_BYTES, Review,
@@ -16,7 +17,7 @@ use aicc_api::applications::{
 };
 use aicc_api::sync::Collection;
 use aicc_api::sync::{ChangePage, ChangesQuery};
-use atomic_write_file::AtomicWriteFile;
+use axum::Extension;
 use axum::Json;
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -29,13 +30,14 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::accounts::Caller;
+use crate::bodies::BodyMemory;
 use crate::clock::{new_id, now_ms, rfc3339};
 use crate::error::{ApiBytes, ApiError, ApiJson, ApiPath, ApiQuery};
 use crate::feed::ChangesParams;
 use crate::idempotency::{Idempotency, Made};
 use crate::permissions::Action;
 use crate::{AppState, feed};
-pub use store::{UNRECORDED_GRACE, list_all, load, sweep_unrecorded};
+pub use store::{PENDING, UNRECORDED_GRACE, list_all, load, sweep_unrecorded};
 use store::{attachment_room, move_to, record, room_for_another, state_of, storage_room, visible};
 /// The applications routes but the attachment upload, which reads its body
 /// only once its sender may add it ([`before_upload`]).
@@ -359,22 +361,50 @@ pub async fn before_upload(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<String>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
+    let key = request
+        .headers()
+        .get(crate::idempotency::HEADER)
+        .and_then(|key| key.to_str().ok())
+        .map(str::to_owned);
+    let storage = state.config.attachment_storage_mib_per_organisation * 1024 * 1024;
     let may = state
         .db
         .read(move |conn| {
             let caller = caller.now(conn)?;
-            visible(conn, &caller, &id)?;
-            caller.may(Action::EditApplication)
+            let (current, organisation) = visible(conn, &caller, &id)?;
+            caller.may(Action::EditApplication)?;
+            // An upload sent again after its answer was lost is answered as
+            // it was, room or not; any other is refused before its body is
+            // read when it would not fit.
+            if let Some(key) = key
+                && crate::idempotency::kept(conn, caller.user_id, &key)?
+            {
+                return Ok(());
+            }
+            editable(current)?;
+            attachment_room(conn, &id)?;
+            storage_room(conn, organisation, None, storage)
         })
         .await;
-    let sending = may.and_then(|()| state.bodies.upload_slot(caller.user_id));
-    match sending {
-        Ok(_sending) => next.run(request).await,
+    match may.and_then(|()| state.bodies.upload_slot(caller.user_id)) {
+        Ok(sending) => {
+            request.extensions_mut().insert(UploadSlot {
+                _held: Arc::new(sending),
+            });
+            next.run(request).await
+        }
         Err(refused) => refused.into_response(),
     }
+}
+
+/// A person's upload slot, held by the upload from its first byte until it
+/// is stored and recorded, also when its sender hangs up before.
+#[derive(Debug, Clone)]
+pub struct UploadSlot {
+    _held: Arc<crate::limits::Held<i64>>,
 }
 
 /// `POST /v1/applications/{id}/attachments?file_name=…`: the file as the
@@ -382,12 +412,15 @@ pub async fn before_upload(
 #[utoipa::path(post, path = "/v1/applications/{id}/attachments", tag = "applications",
     params(("id" = String, Path), UploadQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
     responses((status = 201, body = Attachment), (status = 413, body = aicc_api::ErrorBody), (status = 415, body = aicc_api::ErrorBody)))]
+#[allow(clippy::too_many_arguments)] // an axum handler: one extractor per part of the request
 pub async fn upload(
     State(state): State<AppState>,
     caller: Caller,
     ApiPath(id): ApiPath<String>,
     ApiQuery(query): ApiQuery<UploadQuery>,
     once: Idempotency,
+    slot: Option<Extension<UploadSlot>>,
+    memory: Option<Extension<BodyMemory>>,
     ApiBytes(content): ApiBytes,
 ) -> Result<Response, ApiError> {
     // Whose application it is comes first: another organisation learns
@@ -395,6 +428,9 @@ pub async fn upload(
     // (its application may have no room left since).
     let (check_id, check_once) = (id.clone(), once.clone());
     let storage = state.config.attachment_storage_mib_per_organisation * 1024 * 1024;
+    let size = content.len() as u64;
+    let check_hash = hex(&Sha256::digest(&content));
+    let hash = check_hash.clone();
     let earlier = state
         .db
         .call(move |conn| {
@@ -406,7 +442,7 @@ pub async fn upload(
             }
             editable(current)?;
             attachment_room(conn, &check_id)?;
-            storage_room(conn, organisation, 0, storage)?;
+            storage_room(conn, organisation, Some((&hash, size)), storage)?;
             Ok::<_, ApiError>(None)
         })
         .await?;
@@ -441,15 +477,20 @@ pub async fn upload(
         id,
         file_name,
         media_type,
+        sha256: check_hash,
         content,
     };
-    // From here the upload runs to its end even when its sender hangs up:
-    // the file and its record go together, so no file stays on disk that
-    // nothing refers to (housekeeping removes what a refusal at the last
-    // moment or a crash left: `sweep_unrecorded`).
-    tokio::spawn(keep(state, caller, once, upload))
-        .await
-        .map_err(|_| ApiError::Io(std::io::Error::other("the storage task failed")))?
+    // From here the upload runs to its end even when its sender hangs up,
+    // holding its sender's slot and its body's memory until then: the file
+    // is kept only with its record (what a crash leaves, housekeeping
+    // removes: `sweep_unrecorded`).
+    tokio::spawn(async move {
+        let kept = keep(state, caller, once, upload).await;
+        drop((slot, memory));
+        kept
+    })
+    .await
+    .map_err(|_| ApiError::Io(std::io::Error::other("the storage task failed")))?
 }
 
 /// The longest comment a reviewer writes on a decision, in characters.
@@ -460,11 +501,17 @@ struct Upload {
     id: String,
     file_name: String,
     media_type: &'static str,
+    /// The content's SHA-256, in hex: the file's name.
+    sha256: String,
     content: axum::body::Bytes,
 }
 
 /// Stores an upload's file under its hash and records it on its
-/// application, in the write's own transaction.
+/// application, in the write's own transaction. The file is written whole
+/// and synced under a name of its own first, and takes its hash's name
+/// only inside that transaction, once the write is accepted: a refused
+/// upload leaves nothing, and housekeeping, which removes files on the
+/// same connection, never finds one it would be wrong to remove.
 async fn keep(
     state: AppState,
     caller: Caller,
@@ -475,30 +522,24 @@ async fn keep(
         id,
         file_name,
         media_type,
+        sha256,
         content,
     } = upload;
     let storage = state.config.attachment_storage_mib_per_organisation * 1024 * 1024;
-    let sha256 = hex(&Sha256::digest(&content));
     let dir = state.attachments_dir.clone();
-    let path = dir.join(&sha256);
+    let pending = dir.join(format!("{PENDING}{}", new_id("upload")));
+    let written = pending.clone();
     let bytes = content.clone();
     tokio::task::spawn_blocking(move || -> std::io::Result<()> {
         std::fs::create_dir_all(&dir)?;
-        // Written beside, synced, renamed and the directory synced: the
-        // file is on disk before the attachment is recorded, and a crash
-        // never leaves a half file under its hash. A file already there
-        // (the same content from anyone) is written again all the same: so
-        // an upload takes as long whether or not another organisation sent
-        // that file, and the file is fresh, which housekeeping (removing
-        // only old files nothing refers to) leaves until it is recorded.
-        let mut file = AtomicWriteFile::open(&path)?;
+        let mut file = std::fs::File::create(&written)?;
         file.write_all(&bytes)?;
-        file.commit()?;
-        Ok(())
+        file.sync_all()
     })
     .await
     .map_err(|_| ApiError::Io(std::io::Error::other("the storage task failed")))??;
     let size = content.len() as u64;
+    let (dir, left) = (state.attachments_dir.clone(), pending.clone());
     let made = state
         .db
         .call(move |conn| {
@@ -509,7 +550,11 @@ async fn keep(
             let made = once.once(&tx, StatusCode::CREATED, || {
                 editable(current)?;
                 attachment_room(&tx, &id)?;
-                storage_room(&tx, organisation, size, storage)?;
+                storage_room(&tx, organisation, Some((&sha256, size)), storage)?;
+                // The same content from anyone is one file: taking its
+                // name again replaces it with the same bytes.
+                std::fs::rename(&pending, dir.join(&sha256))?;
+                std::fs::File::open(&dir)?.sync_all()?;
                 let attachment = Attachment {
                     id: new_id("att"),
                     file_name,
@@ -537,8 +582,14 @@ async fn keep(
             tx.commit()?;
             Ok::<_, ApiError>(made)
         })
-        .await?;
-    Ok(announce(&state, made))
+        .await;
+    // Refused, replayed, or failed: the file written for it goes.
+    if let Err(e) = std::fs::remove_file(&left)
+        && e.kind() != std::io::ErrorKind::NotFound
+    {
+        tracing::warn!(error = %e, file = %left.display(), "cannot remove an upload's unused file");
+    }
+    Ok(announce(&state, made?))
 }
 
 /// `GET /v1/applications/{id}/attachments/{attachment_id}`: the file, for

@@ -6,10 +6,13 @@
 use aicc_api::applications::{
     Application, ApplicationState, ApplicationTransition, Attachment, MAX_ATTACHMENTS,
 };
+use std::path::{Path, PathBuf};
+
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::accounts::Caller;
 use crate::clock::{now_ms, rfc3339};
+use crate::db::Db;
 use crate::error::ApiError;
 use crate::feed;
 use crate::permissions::Action;
@@ -62,21 +65,37 @@ pub(super) fn room_for_another(
     Ok(())
 }
 
-/// Refuses an attachment of `adding` bytes that would take the
-/// organisation's attachments beyond `most` bytes in all.
+/// Refuses an attachment (its hash and size, or any, not yet read) that
+/// would take the organisation's attachments beyond `most` bytes in all.
 pub(super) fn storage_room(
     conn: &Connection,
     organisation: i64,
-    adding: u64,
+    adding: Option<(&str, u64)>,
     most: u64,
 ) -> Result<(), ApiError> {
+    // What the organisation's files take: the same content attached twice
+    // is kept once, and takes no more room when attached again.
     let kept: u64 = conn.query_row(
-        "SELECT COALESCE(SUM(t.size_bytes), 0) FROM attachments t
-         JOIN applications a ON a.id = t.application_id WHERE a.organisation_id = ?1",
+        "SELECT COALESCE(SUM(size_bytes), 0) FROM (
+             SELECT DISTINCT t.sha256, t.size_bytes FROM attachments t
+             JOIN applications a ON a.id = t.application_id WHERE a.organisation_id = ?1)",
         [organisation],
         |r| r.get(0),
     )?;
-    if kept.saturating_add(adding.max(1)) > most {
+    let more = match adding {
+        None => 1,
+        Some((sha256, size)) => {
+            let known: bool = conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM attachments t
+                     JOIN applications a ON a.id = t.application_id
+                     WHERE a.organisation_id = ?1 AND t.sha256 = ?2)",
+                params![organisation, sha256],
+                |r| r.get(0),
+            )?;
+            if known { 0 } else { size }
+        }
+    };
+    if kept.saturating_add(more) > most {
         return Err(ApiError::Conflict(format!(
             "your organisation's attachments take {} MiB of the {} MiB the center keeps for \
              it; ask the center's staff for more room",
@@ -222,42 +241,89 @@ pub fn list_all(conn: &Connection) -> Result<Vec<(String, Application)>, ApiErro
 }
 
 /// How long a file in the attachments directory may stay unrecorded before
-/// housekeeping removes it. An upload records its file a moment after
-/// writing it; an older one was left by an upload refused at the last
-/// moment (another took the application's last place) or cut off by a
-/// crash.
+/// housekeeping removes it: an upload's file waiting for its record (named
+/// [`PENDING`]…) is written moments before, and one under its hash is
+/// recorded in the transaction that gives it that name; an older one was
+/// left by a crash.
 pub const UNRECORDED_GRACE: std::time::Duration = std::time::Duration::from_secs(3600);
 
+/// How an upload's file is named until its record takes it.
+pub const PENDING: &str = ".pending-";
+
+/// How many files housekeeping removes in one turn of the writer.
+const SWEEP_BATCH: usize = 500;
+
 /// Removes the files in `dir` that no attachment refers to and that are
-/// older than `grace`; returns how many. Runs on the writer connection, so
-/// no upload records a file between the look and the removal.
-pub fn sweep_unrecorded(
-    conn: &Connection,
-    dir: &std::path::Path,
+/// older than `grace`; returns how many. The directory is read beside the
+/// database; each file is removed on the writer connection, where uploads
+/// name and record theirs, after looking once more that nothing refers to
+/// it, a few hundred at a time so that writes go on between.
+pub async fn sweep_unrecorded(
+    db: &Db,
+    dir: &Path,
     grace: std::time::Duration,
 ) -> Result<usize, ApiError> {
+    let listed = dir.to_owned();
+    let candidates = tokio::task::spawn_blocking(move || old_files(&listed, grace))
+        .await
+        .map_err(|_| ApiError::Io(std::io::Error::other("the sweep's listing failed")))??;
+    let mut removed = 0;
+    for batch in candidates.chunks(SWEEP_BATCH) {
+        let batch = batch.to_vec();
+        removed += db
+            .call(move |conn| {
+                let mut recorded = conn.prepare_cached(
+                    "SELECT EXISTS (SELECT 1 FROM attachments WHERE sha256 = ?1)",
+                )?;
+                let mut removed = 0;
+                for (path, hash) in batch {
+                    if let Some(hash) = hash
+                        && recorded.query_row([hash], |r| r.get::<_, bool>(0))?
+                    {
+                        continue;
+                    }
+                    match std::fs::remove_file(&path) {
+                        Ok(()) => removed += 1,
+                        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+                Ok::<_, ApiError>(removed)
+            })
+            .await?;
+    }
+    Ok(removed)
+}
+
+/// The portal's files in `dir` older than `grace`: each path, with its
+/// hash when it is named by one (a pending upload's is not). A file gone
+/// while the directory is read is passed over.
+fn old_files(
+    dir: &Path,
+    grace: std::time::Duration,
+) -> std::io::Result<Vec<(PathBuf, Option<String>)>> {
     let entries = match std::fs::read_dir(dir) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         entries => entries?,
     };
-    let recorded: std::collections::HashSet<String> = conn
-        .prepare("SELECT DISTINCT sha256 FROM attachments")?
-        .query_map([], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut removed = 0;
+    let mut old = Vec::new();
     for entry in entries {
         let entry = entry?;
         let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
             continue;
         };
-        // Only files named as the portal names them: a hash.
         let hashed = name.len() == 64 && name.bytes().all(|b| b.is_ascii_hexdigit());
-        let metadata = entry.metadata()?;
-        let old = metadata.modified()?.elapsed().is_ok_and(|age| age >= grace);
-        if hashed && metadata.is_file() && old && !recorded.contains(&name) {
-            std::fs::remove_file(entry.path())?;
-            removed += 1;
+        if !hashed && !name.starts_with(PENDING) {
+            continue;
+        }
+        let metadata = match entry.metadata() {
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            metadata => metadata?,
+        };
+        let aged = metadata.modified()?.elapsed().is_ok_and(|age| age >= grace);
+        if metadata.is_file() && aged {
+            old.push((entry.path(), hashed.then_some(name)));
         }
     }
-    Ok(removed)
+    Ok(old)
 }

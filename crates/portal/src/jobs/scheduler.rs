@@ -152,17 +152,12 @@ impl Scheduler {
             Ok(purged) => tracing::info!(purged, "purged expired and revoked tokens"),
             Err(e) => tracing::error!(error = %e, "cannot purge old tokens"),
         }
-        let dir = self.attachments_dir.clone();
-        match self
-            .db
-            .call(move |conn| {
-                crate::applications::sweep_unrecorded(
-                    conn,
-                    &dir,
-                    crate::applications::UNRECORDED_GRACE,
-                )
-            })
-            .await
+        match crate::applications::sweep_unrecorded(
+            &self.db,
+            &self.attachments_dir,
+            crate::applications::UNRECORDED_GRACE,
+        )
+        .await
         {
             Ok(0) => {}
             Ok(removed) => tracing::info!(removed, "removed attachment files nothing refers to"),
