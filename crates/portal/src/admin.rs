@@ -83,6 +83,20 @@ pub fn organisation_id(conn: &Connection, name: &str) -> Result<i64, ApiError> {
     .ok_or_else(|| ApiError::NotFound(format!("no organisation named \"{name}\"")))
 }
 
+/// Gives an organisation's attachments `mib` MiB in all, or with `None`
+/// the config's `attachment_storage_mib_per_organisation` again.
+pub fn set_attachment_storage(
+    conn: &Connection,
+    organisation: i64,
+    mib: Option<u64>,
+) -> Result<(), ApiError> {
+    conn.execute(
+        "UPDATE organisations SET attachment_storage_mib = ?2 WHERE id = ?1",
+        rusqlite::params![organisation, mib],
+    )?;
+    Ok(())
+}
+
 /// Deactivates the user with `email` and ends their sessions, or lets
 /// them sign in again.
 pub fn set_active(conn: &mut Connection, email: &str, active: bool) -> Result<(), ApiError> {

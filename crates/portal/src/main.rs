@@ -105,6 +105,15 @@ enum AdminCommand {
         #[arg(long)]
         npu_hours: f64,
     },
+    /// Give an organisation's attachments more (or less) room than the
+    /// config's `attachment_storage_mib_per_organisation`; without
+    /// `--mib`, the config's again.
+    SetAttachmentStorage {
+        #[arg(long)]
+        organisation: String,
+        #[arg(long)]
+        mib: Option<u64>,
+    },
     /// Add a pool of NPU nodes, or resize one.
     SetPool {
         #[arg(long)]
@@ -287,6 +296,14 @@ fn run_admin(db: &Db, command: AdminCommand) -> anyhow::Result<()> {
                 let org = admin::organisation_id(conn, &organisation)?;
                 jobs::set_quota(conn, org, npu_hours)?;
                 println!("{organisation}: {npu_hours} NPU-hours");
+            }
+            AdminCommand::SetAttachmentStorage { organisation, mib } => {
+                let org = admin::organisation_id(conn, &organisation)?;
+                admin::set_attachment_storage(conn, org, mib)?;
+                match mib {
+                    Some(mib) => println!("{organisation}: {mib} MiB for attachments"),
+                    None => println!("{organisation}: the config's room for attachments"),
+                }
             }
             AdminCommand::SetPool {
                 id,

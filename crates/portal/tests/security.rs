@@ -1378,4 +1378,15 @@ async fn an_organisations_attachments_take_no_more_room_than_the_center_keeps_fo
         .expect("answered before the body");
     let answer = String::from_utf8_lossy(&answer[..read.unwrap()]).into_owned();
     assert!(answer.starts_with("HTTP/1.1 409"), "{answer}");
+
+    // The center gives this organisation more room.
+    server
+        .db
+        .call(|conn| {
+            let robotics = aicc_portal::admin::organisation_id(conn, "Demo Robotics")?;
+            aicc_portal::admin::set_attachment_storage(conn, robotics, Some(2))
+        })
+        .await
+        .unwrap();
+    assert_eq!(status(send_to(&next, 4, "four at last").await), 201);
 }

@@ -66,7 +66,8 @@ pub(super) fn room_for_another(
 }
 
 /// Refuses an attachment (its hash and size, or any, not yet read) that
-/// would take the organisation's attachments beyond `most` bytes in all.
+/// would take the organisation's attachments beyond the room the center
+/// gave it (`admin set-attachment-storage`), else `most` bytes in all.
 pub(super) fn storage_room(
     conn: &Connection,
     organisation: i64,
@@ -82,6 +83,15 @@ pub(super) fn storage_room(
         [organisation],
         |r| r.get(0),
     )?;
+    let most = conn
+        .query_row(
+            "SELECT attachment_storage_mib FROM organisations WHERE id = ?1",
+            [organisation],
+            |r| r.get::<_, Option<u64>>(0),
+        )
+        .optional()?
+        .flatten()
+        .map_or(most, |mib| mib * 1024 * 1024);
     let more = match adding {
         None => 1,
         Some((sha256, size)) => {
