@@ -349,7 +349,9 @@ pub struct Attachment {
 /// control or format character (those that turn text's direction, so that
 /// `invoice\u{202E}fdp.exe` shows as `invoiceexe.pdf`, zero-width and
 /// other invisible ones, tags, byte order marks), a line or paragraph
-/// separator, or a filler that shows as nothing (Hangul's).
+/// separator, a character Unicode does not assign or leaves private, or
+/// one shown as nothing (Hangul's fillers, the grapheme joiner, Khmer's
+/// and Mongolian's invisible marks).
 fn misleads(c: char) -> bool {
     use unicode_properties::{GeneralCategory, UnicodeGeneralCategory as _};
     matches!(
@@ -358,15 +360,62 @@ fn misleads(c: char) -> bool {
             | GeneralCategory::Format
             | GeneralCategory::LineSeparator
             | GeneralCategory::ParagraphSeparator
-    ) || matches!(c, '\u{115F}' | '\u{1160}' | '\u{3164}' | '\u{FFA0}')
+            | GeneralCategory::Unassigned
+            | GeneralCategory::PrivateUse
+            | GeneralCategory::Surrogate
+    ) || matches!(
+        c,
+        '\u{115F}'
+            | '\u{1160}'
+            | '\u{3164}'
+            | '\u{FFA0}'
+            | '\u{034F}'
+            | '\u{17B4}'
+            | '\u{17B5}'
+            | '\u{180B}'..='\u{180F}'
+    )
+}
+
+/// The joiners that a script or an emoji needs between two of its
+/// characters (Persian's zero-width non-joiner, an emoji sequence's
+/// zero-width joiner): plain there, misleading anywhere else.
+fn joins(c: char) -> bool {
+    matches!(c, '\u{200C}' | '\u{200D}')
+}
+
+/// Whether a character shows as blank: a name of nothing else says nothing.
+fn blank(c: char) -> bool {
+    c.is_whitespace() || matches!(c, '\u{2800}' | '\u{FE00}'..='\u{FE0F}') || misleads(c)
 }
 
 /// Whether `c` would make a file name look like a path.
 fn separates(c: char) -> bool {
     matches!(
         c,
-        '/' | '\\' | '\u{FF0F}' | '\u{FF3C}' | '\u{2215}' | '\u{29F8}'
+        '/' | '\\'
+            | '\u{FF0F}'
+            | '\u{FF3C}'
+            | '\u{2215}'
+            | '\u{29F8}'
+            | '\u{2044}'
+            | '\u{FE68}'
+            | '\u{29F5}'
+            | '\u{2216}'
     )
+}
+
+/// Each character of `text`, and whether it misleads where it stands.
+fn misleading(text: &str) -> impl Iterator<Item = (char, bool)> + '_ {
+    let chars: Vec<char> = text.chars().collect();
+    (0..chars.len()).map(move |i| {
+        let c = chars[i];
+        let between = |j: Option<usize>| {
+            j.and_then(|j| chars.get(j))
+                .is_some_and(|n| !blank(*n) && !joins(*n))
+        };
+        let joined = joins(c) && between(i.checked_sub(1)) && between(Some(i + 1));
+        (c, if joins(c) { !joined } else { misleads(c) })
+    })
 }
 
 /// Whether an attachment's file name is one visible line naming one file:
@@ -376,18 +425,23 @@ pub fn file_name_is_plain(name: &str) -> bool {
 }
 
 /// Whether a name (a job's, an organisation's, a file's) is one visible
-/// line: nothing in it [`misleads`] about what it says.
+/// line: nothing in it [`misleads`] about what it says, and not blank
+/// while it holds something.
 pub fn is_plain_line(text: &str) -> bool {
-    !text.chars().any(misleads)
+    !misleading(text).any(|(_, misleads)| misleads) && (text.is_empty() || !text.chars().all(blank))
 }
 
 /// The file name with each character that [`misleads`] or separates
 /// replaced by `_`: what the app sends for a file whose name the portal
 /// would refuse.
 pub fn plain_file_name(name: &str) -> String {
-    name.chars()
-        .map(|c| if misleads(c) || separates(c) { '_' } else { c })
-        .collect()
+    let plain: String = misleading(name)
+        .map(|(c, misleads)| if misleads || separates(c) { '_' } else { c })
+        .collect();
+    if !plain.is_empty() && plain.chars().all(blank) {
+        return "_".repeat(plain.chars().count());
+    }
+    plain
 }
 
 /// The file name extensions of the kinds an attachment may be (PDF, PNG,
@@ -434,6 +488,16 @@ mod tests {
             "sc\u{200B}an.pdf",
             "\u{FEFF}scan.pdf",
             "scan\u{2028}.pdf",
+            "\u{2800}\u{2800}",
+            "\u{3000}\u{3000}",
+            "\u{FE00}\u{FE01}",
+            "a\u{034F}b",
+            "a\u{17B4}b",
+            "a\u{180B}b",
+            "a\u{2065}b",
+            "a\u{E000}b",
+            "\u{200D}lead",
+            "trail\u{200C}",
         ] {
             assert!(!is_plain_line(invisible), "{invisible:?}");
             assert!(is_plain_line(&plain_file_name(invisible)), "{invisible:?}");
@@ -442,10 +506,19 @@ mod tests {
             "北京视界科技有限公司 / Beijing Vision Tech Co., Ltd.",
             "CV/NLP 一体机",
             "qwen2.5-7b/sft-run-3",
+            "👩\u{200D}💻 团队",
+            "می\u{200C}خواهم",
+            "❤\u{FE0F} Ａｃｍｅ　株式会社",
+            "O’Reilly & Müller",
         ] {
             assert!(is_plain_line(name), "{name}");
         }
-        for path in ["../scan.pdf", "..\\scan.pdf", "evil\u{FF0F}..\u{FF0F}x.pdf"] {
+        for path in [
+            "../scan.pdf",
+            "..\\scan.pdf",
+            "evil\u{FF0F}..\u{FF0F}x.pdf",
+            "..\u{2044}..\u{2044}etc\u{2044}passwd.pdf",
+        ] {
             assert!(!file_name_is_plain(path), "{path}");
             assert!(file_name_is_plain(&plain_file_name(path)), "{path}");
         }

@@ -200,6 +200,12 @@ impl Default for Config {
 }
 
 impl Config {
+    /// `attachment_storage_mib_per_organisation`, in bytes.
+    pub fn attachment_storage_bytes(&self) -> u64 {
+        self.attachment_storage_mib_per_organisation
+            .saturating_mul(1024 * 1024)
+    }
+
     /// Reads a TOML file; unknown keys are errors, missing ones defaults.
     pub fn load(path: &Path) -> anyhow::Result<Self> {
         let text = std::fs::read_to_string(path)

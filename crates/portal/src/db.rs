@@ -30,6 +30,7 @@ const MIGRATIONS: &[M<'static>] = &[
         "../migrations/0013_idempotency_in_the_write.sql"
     )),
     M::up(include_str!("../migrations/0014_center_deactivation.sql")),
+    M::up(include_str!("../migrations/0015_attachment_room.sql")),
 ];
 
 /// Errors of the database layer.

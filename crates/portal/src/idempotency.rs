@@ -48,6 +48,28 @@ struct Claim {
     user_id: i64,
     key: String,
     request_hash: Vec<u8>,
+    route_hash: Vec<u8>,
+}
+
+/// A fingerprint of `parts`, each prefixed by its length so that no two
+/// lists hash alike.
+fn fingerprint(parts: &[&[u8]]) -> Vec<u8> {
+    let mut hasher = Sha256::new();
+    for part in parts {
+        hasher.update((part.len() as u64).to_le_bytes());
+        hasher.update(part);
+    }
+    hasher.finalize().to_vec()
+}
+
+/// The fingerprint of a write's method, path and query, without its body:
+/// what is known of it before its body is read.
+pub fn route_hash(method: &Method, uri: &axum::http::Uri) -> Vec<u8> {
+    fingerprint(&[
+        method.as_str().as_bytes(),
+        uri.path().as_bytes(),
+        uri.query().unwrap_or_default().as_bytes(),
+    ])
 }
 
 /// The middleware: reads and checks the key, fingerprints the request and
@@ -80,37 +102,34 @@ pub async fn middleware(request: Request, next: Next) -> Response {
         Ok(bytes) => bytes,
         Err(e) => return ApiError::Io(std::io::Error::other(e)).into_response(),
     };
-    let mut hasher = Sha256::new();
-    // Each part is prefixed by its length: no two requests hash alike.
-    for part in [
-        parts.method.as_str().as_bytes(),
-        parts.uri.path().as_bytes(),
-        parts.uri.query().unwrap_or_default().as_bytes(),
-        &bytes,
-    ] {
-        hasher.update((part.len() as u64).to_le_bytes());
-        hasher.update(part);
-    }
     parts.extensions.insert(Claim {
         user_id: caller.user_id,
         key,
-        request_hash: hasher.finalize().to_vec(),
+        request_hash: fingerprint(&[
+            parts.method.as_str().as_bytes(),
+            parts.uri.path().as_bytes(),
+            parts.uri.query().unwrap_or_default().as_bytes(),
+            &bytes,
+        ]),
+        route_hash: route_hash(&parts.method, &parts.uri),
     });
     next.run(Request::from_parts(parts, Body::from(bytes)))
         .await
 }
 
-/// Whether an answer is kept for `user`'s write under `key`, whatever the
-/// write was.
-pub fn kept(conn: &Connection, user: i64, key: &str) -> Result<bool, ApiError> {
+/// Whether an answer is kept for `user`'s write under `key` to the same
+/// method, path and query (`route_hash`), whatever its body was.
+pub fn kept(conn: &Connection, user: i64, key: &str, route: &[u8]) -> Result<bool, ApiError> {
     Ok(conn
         .prepare_cached(
             "SELECT EXISTS (SELECT 1 FROM idempotency_keys
-             WHERE user_id = ?1 AND key = ?2 AND created_at >= ?3)",
+             WHERE user_id = ?1 AND key = ?2 AND created_at >= ?3
+                   AND (route_hash = ?4 OR route_hash IS NULL))",
         )?
-        .query_row(params![user, key, now_ms() - KEEP_DAYS * 86_400_000], |r| {
-            r.get(0)
-        })?)
+        .query_row(
+            params![user, key, now_ms() - KEEP_DAYS * 86_400_000, route],
+            |r| r.get(0),
+        )?)
 }
 
 /// A write's idempotency: its key, if the client sent one.
@@ -179,15 +198,16 @@ impl Idempotency {
         if let Some(claim) = &self.0 {
             tx.execute(
                 "INSERT OR REPLACE INTO idempotency_keys
-                     (user_id, key, request_hash, status, content_type, body, created_at)
-                 VALUES (?1, ?2, ?3, ?4, 'application/json', ?5, ?6)",
+                     (user_id, key, request_hash, status, content_type, body, created_at, route_hash)
+                 VALUES (?1, ?2, ?3, ?4, 'application/json', ?5, ?6, ?7)",
                 params![
                     claim.user_id,
                     claim.key,
                     claim.request_hash,
                     status.as_u16(),
                     serde_json::to_vec(&answer)?,
-                    now_ms()
+                    now_ms(),
+                    claim.route_hash
                 ],
             )?;
         }

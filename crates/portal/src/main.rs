@@ -111,7 +111,8 @@ enum AdminCommand {
     SetAttachmentStorage {
         #[arg(long)]
         organisation: String,
-        #[arg(long)]
+        /// 0 refuses every new attachment; at most 1048576 (1 TiB).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(..=1_048_576))]
         mib: Option<u64>,
     },
     /// Add a pool of NPU nodes, or resize one.

@@ -76,6 +76,11 @@ async fn a_full_disk_refuses_writes_clearly_keeps_everything_and_recovers() {
             .contains("storage is full"),
         "{refusal}"
     );
+    let attachments = disk.path().join("portal/attachments");
+    let left: Vec<_> = std::fs::read_dir(&attachments)
+        .map(|entries| entries.map(|e| e.unwrap().file_name()).collect())
+        .unwrap_or_default();
+    assert!(left.is_empty(), "a refused upload leaves nothing: {left:?}");
 
     // Jobs go on while the database has room left in its files, then are
     // refused the same way; never a plain failure.

@@ -47,6 +47,21 @@ async fn an_invited_person_joins_with_the_code_once_and_is_signed_in() {
     let (status, refused) = invite("not an address").await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(refused["error"]["field"], "email");
+    // A name shown to the center as who acted is one visible line.
+    let (status, refused) = server
+        .call(
+            Method::POST,
+            "/v1/organisation/invitations",
+            Some(&admin),
+            Some(json!({
+                "email": "spoof@demo.aicc",
+                "name": "Sun Hao <lead@demo.aicc>\u{2028}\u{202e}",
+                "role": "partner_member"
+            })),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["error"]["field"], "name");
     let (status, refused) = invite("engineer@demo.aicc").await;
     assert_eq!(status, StatusCode::CONFLICT, "{refused}");
     // Someone else's account answers as an unknown address would: a

@@ -1317,7 +1317,10 @@ async fn an_organisations_attachments_take_no_more_room_than_the_center_keeps_fo
     assert_eq!(refused.status(), StatusCode::CONFLICT);
     let body: Value = refused.json().await.unwrap();
     assert!(
-        body["error"]["message"].as_str().unwrap().contains("1 MiB"),
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("of the 1.0 MiB"),
         "{body}"
     );
     let stored = || {
@@ -1378,6 +1381,16 @@ async fn an_organisations_attachments_take_no_more_room_than_the_center_keeps_fo
         .expect("answered before the body");
     let answer = String::from_utf8_lossy(&answer[..read.unwrap()]).into_owned();
     assert!(answer.starts_with("HTTP/1.1 409"), "{answer}");
+    // A key kept for another write does not make this one a replay.
+    let mut stream = tokio::net::TcpStream::connect(&address).await.unwrap();
+    let keyed = head.replace("Content-Type:", "Idempotency-Key: one\r\nContent-Type:");
+    stream.write_all(keyed.as_bytes()).await.unwrap();
+    let mut answer = vec![0; 64];
+    let read = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut answer))
+        .await
+        .expect("answered before the body, key or not");
+    let answer = String::from_utf8_lossy(&answer[..read.unwrap()]).into_owned();
+    assert!(answer.starts_with("HTTP/1.1 409"), "{answer}");
 
     // The center gives this organisation more room.
     server
@@ -1389,4 +1402,38 @@ async fn an_organisations_attachments_take_no_more_room_than_the_center_keeps_fo
         .await
         .unwrap();
     assert_eq!(status(send_to(&next, 4, "four at last").await), 201);
+}
+
+#[tokio::test]
+async fn a_file_takes_at_least_a_disks_block_of_the_organisations_room() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(Config {
+        attachment_storage_mib_per_organisation: 1,
+        ..config(&dir)
+    })
+    .await;
+    let admin = server.token("partner@demo.aicc").await;
+    let id = draft(&server, &admin).await;
+    let send = |content: Vec<u8>, name: &str| {
+        server
+            .http
+            .post(format!(
+                "{}/v1/applications/{id}/attachments?file_name={name}",
+                server.url
+            ))
+            .bearer_auth(&admin)
+            .body(content)
+            .send()
+    };
+    let mut big = PDF.to_vec();
+    big.resize(1_046_000, b' ');
+    assert_eq!(send(big, "big.pdf").await.unwrap().status(), 201);
+    let mut tiny = PDF.to_vec();
+    tiny.push(b'1');
+    assert!(tiny.len() < 4096);
+    assert_eq!(
+        send(tiny, "tiny.pdf").await.unwrap().status(),
+        StatusCode::CONFLICT,
+        "1,046,000 bytes and a block of 4 KiB are more than 1 MiB"
+    );
 }

@@ -176,6 +176,12 @@ pub async fn invite(
             "enter the new member's name, 1 to 100 characters",
         ));
     }
+    if !aicc_api::applications::is_plain_line(&name) {
+        return Err(ApiError::invalid(
+            "name",
+            "write the name on one line, without control or invisible characters",
+        ));
+    }
     if !partner_role(body.role) {
         return Err(ApiError::invalid(
             "role",

@@ -699,6 +699,12 @@ pub fn upsert_user(
         )
         .optional()?
         .ok_or_else(|| ApiError::not_found("organisation"))?;
+    if name.trim().is_empty() || !aicc_api::applications::is_plain_line(name) {
+        return Err(ApiError::invalid(
+            "name",
+            "write the name on one line, without control or invisible characters",
+        ));
+    }
     let staff = matches!(role, Role::CenterReviewer | Role::CenterAdmin);
     if staff != (kind == "center") {
         return Err(ApiError::invalid(

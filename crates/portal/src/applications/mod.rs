@@ -369,7 +369,8 @@ pub async fn before_upload(
         .get(crate::idempotency::HEADER)
         .and_then(|key| key.to_str().ok())
         .map(str::to_owned);
-    let storage = state.config.attachment_storage_mib_per_organisation * 1024 * 1024;
+    let route = crate::idempotency::route_hash(request.method(), request.uri());
+    let storage = state.config.attachment_storage_bytes();
     let may = state
         .db
         .read(move |conn| {
@@ -380,7 +381,7 @@ pub async fn before_upload(
             // it was, room or not; any other is refused before its body is
             // read when it would not fit.
             if let Some(key) = key
-                && crate::idempotency::kept(conn, caller.user_id, &key)?
+                && crate::idempotency::kept(conn, caller.user_id, &key, &route)?
             {
                 return Ok(());
             }
@@ -427,7 +428,7 @@ pub async fn upload(
     // nothing. An upload made before under this key is answered as it was
     // (its application may have no room left since).
     let (check_id, check_once) = (id.clone(), once.clone());
-    let storage = state.config.attachment_storage_mib_per_organisation * 1024 * 1024;
+    let storage = state.config.attachment_storage_bytes();
     let size = content.len() as u64;
     let check_hash = hex(&Sha256::digest(&content));
     let hash = check_hash.clone();
@@ -525,10 +526,10 @@ async fn keep(
         sha256,
         content,
     } = upload;
-    let storage = state.config.attachment_storage_mib_per_organisation * 1024 * 1024;
+    let storage = state.config.attachment_storage_bytes();
     let dir = state.attachments_dir.clone();
-    let pending = dir.join(format!("{PENDING}{}", new_id("upload")));
-    let written = pending.clone();
+    let pending = Pending(dir.join(format!("{PENDING}{}", new_id("upload"))));
+    let written = pending.0.clone();
     let bytes = content.clone();
     tokio::task::spawn_blocking(move || -> std::io::Result<()> {
         std::fs::create_dir_all(&dir)?;
@@ -539,7 +540,8 @@ async fn keep(
     .await
     .map_err(|_| ApiError::Io(std::io::Error::other("the storage task failed")))??;
     let size = content.len() as u64;
-    let (dir, left) = (state.attachments_dir.clone(), pending.clone());
+    let dir = state.attachments_dir.clone();
+    let renamed = pending.0.clone();
     let made = state
         .db
         .call(move |conn| {
@@ -553,7 +555,7 @@ async fn keep(
                 storage_room(&tx, organisation, Some((&sha256, size)), storage)?;
                 // The same content from anyone is one file: taking its
                 // name again replaces it with the same bytes.
-                std::fs::rename(&pending, dir.join(&sha256))?;
+                std::fs::rename(&renamed, dir.join(&sha256))?;
                 std::fs::File::open(&dir)?.sync_all()?;
                 let attachment = Attachment {
                     id: new_id("att"),
@@ -583,13 +585,23 @@ async fn keep(
             Ok::<_, ApiError>(made)
         })
         .await;
-    // Refused, replayed, or failed: the file written for it goes.
-    if let Err(e) = std::fs::remove_file(&left)
-        && e.kind() != std::io::ErrorKind::NotFound
-    {
-        tracing::warn!(error = %e, file = %left.display(), "cannot remove an upload's unused file");
-    }
+    drop(pending);
     Ok(announce(&state, made?))
+}
+
+/// An upload's file under its pending name: removed when this is dropped,
+/// on every way out of [`keep`] (refused, replayed, failed while written),
+/// unless its record took it by renaming it first.
+struct Pending(std::path::PathBuf);
+
+impl Drop for Pending {
+    fn drop(&mut self) {
+        if let Err(e) = std::fs::remove_file(&self.0)
+            && e.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(error = %e, file = %self.0.display(), "cannot remove an upload's unused file");
+        }
+    }
 }
 
 /// `GET /v1/applications/{id}/attachments/{attachment_id}`: the file, for

@@ -77,9 +77,11 @@ pub(super) fn storage_room(
     // What the organisation's files take: the same content attached twice
     // is kept once, and takes no more room when attached again.
     let kept: u64 = conn.query_row(
-        "SELECT COALESCE(SUM(size_bytes), 0) FROM (
-             SELECT DISTINCT t.sha256, t.size_bytes FROM attachments t
-             JOIN applications a ON a.id = t.application_id WHERE a.organisation_id = ?1)",
+        &format!(
+            "SELECT COALESCE(SUM(max(size_bytes, {SMALLEST_FILE})), 0) FROM (
+                 SELECT DISTINCT t.sha256, t.size_bytes FROM attachments t
+                 JOIN applications a ON a.id = t.application_id WHERE a.organisation_id = ?1)"
+        ),
         [organisation],
         |r| r.get(0),
     )?;
@@ -91,7 +93,7 @@ pub(super) fn storage_room(
         )
         .optional()?
         .flatten()
-        .map_or(most, |mib| mib * 1024 * 1024);
+        .map_or(most, |mib| mib.saturating_mul(1024 * 1024));
     let more = match adding {
         None => 1,
         Some((sha256, size)) => {
@@ -102,15 +104,16 @@ pub(super) fn storage_room(
                 params![organisation, sha256],
                 |r| r.get(0),
             )?;
-            if known { 0 } else { size }
+            if known { 0 } else { size.max(SMALLEST_FILE) }
         }
     };
     if kept.saturating_add(more) > most {
+        let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
         return Err(ApiError::Conflict(format!(
-            "your organisation's attachments take {} MiB of the {} MiB the center keeps for \
-             it; ask the center's staff for more room",
-            kept / (1024 * 1024),
-            most / (1024 * 1024)
+            "your organisation's attachments take {:.1} MiB of the {:.1} MiB the center keeps \
+             for it; ask the center's staff for more room",
+            mib(kept),
+            mib(most)
         )));
     }
     Ok(())
@@ -257,6 +260,10 @@ pub fn list_all(conn: &Connection) -> Result<Vec<(String, Application)>, ApiErro
 /// left by a crash.
 pub const UNRECORDED_GRACE: std::time::Duration = std::time::Duration::from_secs(3600);
 
+/// The least room a file takes: a disk keeps even a tiny file in a block
+/// of its own, so many tiny files cost more than their bytes.
+const SMALLEST_FILE: u64 = 4096;
+
 /// How an upload's file is named until its record takes it.
 pub const PENDING: &str = ".pending-";
 
@@ -336,4 +343,32 @@ fn old_files(
         }
     }
     Ok(old)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Housekeeping asks about every old file: by the index, not by a scan
+    /// of every attachment.
+    #[test]
+    fn whether_a_file_is_recorded_is_asked_of_an_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("p.sqlite3")).unwrap();
+        let plan: Vec<String> = db.blocking(|conn| {
+            conn.prepare(
+                "EXPLAIN QUERY PLAN SELECT EXISTS (SELECT 1 FROM attachments WHERE sha256 = ?1)",
+            )
+            .unwrap()
+            .query_map(["ab"], |r| r.get(3))
+            .unwrap()
+            .collect::<rusqlite::Result<_>>()
+            .unwrap()
+        });
+        assert!(
+            plan.iter()
+                .any(|step| step.contains("attachments_by_sha256")),
+            "{plan:?}"
+        );
+    }
 }
