@@ -13,6 +13,8 @@
 
 #![allow(clippy::unwrap_used)] // a test helper that cannot do its job should stop the test
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::hash::{Hash as _, Hasher as _};
 use std::net::SocketAddr;
@@ -27,8 +29,8 @@ use aicc_client::store::Store;
 use aicc_client::vault::{CredentialStore as _, MemoryStore};
 use aicc_client::{outbox, sync};
 use aicc_e2e::fixtures::{PDF, application_form, small_job};
-use aicc_portal::Portal;
 use aicc_portal::config::{Config, ExecutorConfig};
+use common::TestPortal;
 use rand::rngs::StdRng;
 use rand::{Rng as _, SeedableRng as _};
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
@@ -498,51 +500,37 @@ async fn fill(client: &mut TcpStream, buffer: &mut Vec<u8>) -> Option<()> {
 
 /// A real portal on a loopback port, with the demo data.
 struct Center {
-    portal: Portal,
+    portal: TestPortal,
     address: SocketAddr,
     _dir: tempfile::TempDir,
-    stop: Option<tokio::sync::oneshot::Sender<()>>,
 }
 
 impl Center {
     async fn start() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let config = Config {
-            data_dir: dir.path().into(),
             requests_per_second: 100_000,
             // Short-lived access tokens: sessions refresh during the faults.
             access_token_ttl_secs: 2,
-            scheduler_tick_ms: 50,
             // Jobs stay queued or running: a cancel is never refused
             // because the job ended first.
             executor: ExecutorConfig::Simulated {
                 time_scale: 0.001,
                 failure_rate: 0.0,
             },
-            ..Config::default()
+            ..common::config(&dir)
         };
-        let portal = Portal::open(config, true).unwrap();
+        let portal = common::portal_on(config, "127.0.0.1:0").await;
         portal
+            .portal
             .db()
             .blocking(|conn| conn.execute("UPDATE quotas SET npu_hours_total = 1e9", []))
             .unwrap();
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let serving = portal.clone();
-        tokio::spawn(async move {
-            serving
-                .serve(listener, async {
-                    let _ = stopped.await;
-                })
-                .await
-                .unwrap();
-        });
+        let address = portal.url.trim_start_matches("http://").parse().unwrap();
         Self {
             portal,
             address,
             _dir: dir,
-            stop: Some(stop),
         }
     }
 
@@ -552,6 +540,7 @@ impl Center {
         row: impl Fn(&rusqlite::Row<'_>) -> rusqlite::Result<T> + Send + 'static,
     ) -> Vec<T> {
         self.portal
+            .portal
             .db()
             .blocking(move |conn| {
                 conn.prepare(sql)?
@@ -583,20 +572,13 @@ impl Center {
             .map(|m| serde_json::from_value(m).unwrap())
             .collect();
         self.portal
+            .portal
             .db()
             .blocking(move |conn| {
                 aicc_portal::catalog::upsert(conn, &models)?;
                 aicc_portal::catalog::retire(conn, &retired)
             })
             .unwrap();
-    }
-}
-
-impl Drop for Center {
-    fn drop(&mut self) {
-        if let Some(stop) = self.stop.take() {
-            let _ = stop.send(());
-        }
     }
 }
 

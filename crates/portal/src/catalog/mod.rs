@@ -87,23 +87,7 @@ pub async fn add_favourite(
     caller: Caller,
     ApiPath(model_id): ApiPath<String>,
 ) -> Result<Json<Favourites>, ApiError> {
-    caller.may(Action::KeepFavourites)?;
-    let favourites = state
-        .db
-        .call(move |conn| {
-            let caller = caller.now(conn)?;
-            caller.may(Action::KeepFavourites)?;
-            if live_model(conn, &model_id)?.is_none() {
-                return Err(ApiError::not_found("model"));
-            }
-            conn.execute(
-                "INSERT OR IGNORE INTO favourites (user_id, model_id, added_at) VALUES (?1, ?2, ?3)",
-                params![caller.user_id, model_id, clock::now_ms()],
-            )?;
-            favourites_of(conn, caller.user_id)
-        })
-        .await?;
-    Ok(Json(favourites))
+    mark_favourite(&state, caller, model_id, true).await
 }
 
 /// `DELETE /v1/me/favourites/{model_id}`: no longer a favourite (already
@@ -115,16 +99,37 @@ pub async fn remove_favourite(
     caller: Caller,
     ApiPath(model_id): ApiPath<String>,
 ) -> Result<Json<Favourites>, ApiError> {
+    mark_favourite(&state, caller, model_id, false).await
+}
+
+/// Keeps a model as the caller's favourite, or no longer; answers their
+/// favourites now. Only a model the catalog lists can become one.
+async fn mark_favourite(
+    state: &AppState,
+    caller: Caller,
+    model_id: String,
+    favourite: bool,
+) -> Result<Json<Favourites>, ApiError> {
     caller.may(Action::KeepFavourites)?;
     let favourites = state
         .db
         .call(move |conn| {
             let caller = caller.now(conn)?;
             caller.may(Action::KeepFavourites)?;
-            conn.execute(
-                "DELETE FROM favourites WHERE user_id = ?1 AND model_id = ?2",
-                params![caller.user_id, model_id],
-            )?;
+            if favourite {
+                if live_model(conn, &model_id)?.is_none() {
+                    return Err(ApiError::not_found("model"));
+                }
+                conn.execute(
+                    "INSERT OR IGNORE INTO favourites (user_id, model_id, added_at) VALUES (?1, ?2, ?3)",
+                    params![caller.user_id, model_id, clock::now_ms()],
+                )?;
+            } else {
+                conn.execute(
+                    "DELETE FROM favourites WHERE user_id = ?1 AND model_id = ?2",
+                    params![caller.user_id, model_id],
+                )?;
+            }
             favourites_of(conn, caller.user_id)
         })
         .await?;

@@ -110,14 +110,7 @@ pub async fn get(
     caller: Caller,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<Job>, ApiError> {
-    let job = state
-        .db
-        .read(move |conn| {
-            visible(conn, &caller, &id)?;
-            load(conn, &id)
-        })
-        .await?;
-    Ok(Json(job))
+    about_job(&state, caller, id, load).await
 }
 
 /// `POST /v1/jobs/{id}/cancel`: a queued job ends at once; a running one
