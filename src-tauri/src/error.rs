@@ -24,6 +24,18 @@ impl From<aicc_client::Error> for CommandError {
     }
 }
 
+impl CommandError {
+    /// A failure of the desktop itself (the OS would not do what was
+    /// asked), logged as one.
+    pub fn internal(message: String) -> Self {
+        tracing::error!(error = %message, "command failed");
+        Self {
+            code: ErrorCode::Internal,
+            message,
+        }
+    }
+}
+
 /// What every command returns.
 pub type CommandResult<T> = Result<T, CommandError>;
 

@@ -102,6 +102,19 @@ pub fn center_url(address: &str) -> Result<Url> {
     Ok(url)
 }
 
+/// A link the user may open in their browser (a model card's, a
+/// dataset's): a web address with a host, nothing else.
+pub fn web_link(address: &str) -> Result<Url> {
+    Url::parse(address.trim())
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
+        .ok_or_else(|| {
+            Error::InvalidInput(format!(
+                "only web links open in the browser, not \"{address}\""
+            ))
+        })
+}
+
 /// Whether talking to `url` would send passwords and tokens across a
 /// network unencrypted: `http://` to anything but this machine.
 pub fn is_plain_http_beyond_this_machine(url: &Url) -> bool {
@@ -507,6 +520,24 @@ mod tests {
             assert!(
                 matches!(client(bad), Err(Error::InvalidInput(_))),
                 "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn only_web_links_open_in_the_browser() {
+        assert!(web_link("https://huggingface.example/qwen").is_ok());
+        assert!(web_link(" http://10.0.0.8/docs ").is_ok());
+        for refused in [
+            "file:///etc/passwd",
+            "javascript:alert(1)",
+            "smb://fileserver/share",
+            "https://",
+            "not a link",
+        ] {
+            assert!(
+                matches!(web_link(refused), Err(Error::InvalidInput(_))),
+                "{refused}"
             );
         }
     }
