@@ -123,13 +123,14 @@ fn may_cancel(standing: Option<&Standing>, job: &Job) -> Option<bool> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use aicc_api::jobs::{JobRequest, Priority};
 
     use super::*;
     use crate::store::Store;
 
-    fn job(state: JobState) -> Job {
+    /// A job of the demo partner's, in `state`.
+    pub(crate) fn job(state: JobState) -> Job {
         Job {
             id: "job_1".into(),
             request: JobRequest {

@@ -778,10 +778,16 @@ fn accepted(
     Ok(())
 }
 
+/// Keeps a job as a write's answer shows it, unless what the feed brought
+/// is as new or newer: an answer given again for a retried write (or one
+/// that arrives late) is the job as it was then, and must not undo a later
+/// change already synced (a cancellation that has since ended).
 fn store_job(conn: &Connection, job: &Job) -> Result<()> {
     conn.execute(
         "INSERT INTO jobs (id, rev, state, body, created_at) VALUES (?1, 0, ?2, ?3, ?4)
-         ON CONFLICT (id) DO UPDATE SET state = excluded.state, body = excluded.body",
+         ON CONFLICT (id) DO UPDATE SET state = excluded.state, body = excluded.body
+         WHERE jobs.rev = 0
+            OR json_extract(excluded.body, '$.updated_at') > json_extract(jobs.body, '$.updated_at')",
         params![
             job.id,
             job.state.as_str(),
@@ -792,10 +798,13 @@ fn store_job(conn: &Connection, job: &Job) -> Result<()> {
     Ok(())
 }
 
+/// Keeps an application as a write's answer shows it, unless what the
+/// feed brought is as new or newer (as [`store_job`]).
 fn store_application(conn: &Connection, application: &Application) -> Result<()> {
     conn.execute(
         "INSERT INTO applications (id, rev, state, body, updated_at) VALUES (?1, 0, ?2, ?3, ?4)
-         ON CONFLICT (id) DO UPDATE SET state = excluded.state, body = excluded.body, updated_at = excluded.updated_at",
+         ON CONFLICT (id) DO UPDATE SET state = excluded.state, body = excluded.body, updated_at = excluded.updated_at
+         WHERE applications.rev = 0 OR excluded.updated_at > applications.updated_at",
         params![application.id, application.state.as_str(), serde_json::to_string(application)?, application.updated_at],
     )?;
     Ok(())
@@ -872,4 +881,42 @@ fn new_key() -> String {
     let mut bytes = [0u8; 16];
     rand::rng().fill_bytes(&mut bytes);
     bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobs::tests::job;
+
+    /// An answer given again for a retried write is the job as it was
+    /// then: it never undoes what the feed brought since.
+    #[test]
+    fn a_write_answered_again_does_not_undo_a_later_synced_change() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("store.sqlite3")).unwrap();
+        let state = |store: &Store| {
+            store
+                .blocking(|c| Ok(crate::jobs::get(c, "job_1")?.unwrap().job.state))
+                .unwrap()
+        };
+        let at = |state, time: &str| Job {
+            updated_at: time.into(),
+            ..job(state)
+        };
+        store
+            .blocking(|c| {
+                crate::jobs::upsert(c, 7, &at(JobState::Cancelled, "2026-12-01T08:00:05Z"))
+            })
+            .unwrap();
+        let earlier = at(JobState::Cancelling, "2026-12-01T08:00:02Z");
+        store.blocking(|c| store_job(c, &earlier)).unwrap();
+        assert_eq!(state(&store), JobState::Cancelled);
+        let later = at(JobState::Cancelling, "2026-12-01T08:00:09Z");
+        store.blocking(|c| store_job(c, &later)).unwrap();
+        assert_eq!(
+            state(&store),
+            JobState::Cancelling,
+            "a newer answer is taken"
+        );
+    }
 }

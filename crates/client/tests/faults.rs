@@ -534,6 +534,20 @@ impl Center {
         }
     }
 
+    /// Waits until no job of the center is still being cancelled.
+    async fn settled(&self) {
+        for _ in 0..200 {
+            let cancelling = self.query("SELECT id FROM jobs WHERE state = 'cancelling'", |r| {
+                r.get::<_, String>(0)
+            });
+            if cancelling.is_empty() {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        panic!("the center's cancellations never ended");
+    }
+
     fn query<T: Send + 'static>(
         &self,
         sql: &'static str,
@@ -774,6 +788,16 @@ async fn run_seed(seed: u64) -> Result<(), String> {
     }
     if let Some(e) = last {
         return Err(format!("the final sync failed: {e}\n{}", proxy.log()));
+    }
+    // The cancellations the final sync sent end on the center's next
+    // ticks: once they have, one more sync brings them, and the store is
+    // compared with the center as it then stays.
+    center.settled().await;
+    if let Err(e) = cycle(&session, &store).await {
+        return Err(format!(
+            "the sync after the center settled failed: {e}\n{}",
+            proxy.log()
+        ));
     }
     check(&center, &store, &queued)
         .await
