@@ -84,7 +84,7 @@ pub fn run(
         .arg("--hello-world")
         .arg(windows.join("aicc-hello-world"))
         .arg("--cli")
-        .arg(binaries.join("aicc-partner-cli"))
+        .arg(binaries.join("aicc"))
         .arg("--tauri-driver")
         .arg(tauri_driver)
         .envs(desktop.env())

@@ -65,18 +65,15 @@ pub fn run(port: u16, slurm: bool) -> anyhow::Result<()> {
 }
 
 fn sign_in_demo_partner(url: &str) -> anyhow::Result<()> {
-    let mut cli = Command::new(target_dir().join("debug/aicc-partner-cli"))
-        .args(["sign-in", "--center", url, "--email", DEMO_EMAIL])
+    let mut cli = Command::new(target_dir().join("debug/aicc"))
+        .args(["login", "--center", url, "--email", DEMO_EMAIL])
         .stdin(Stdio::piped())
         .spawn()
-        .context("cannot start aicc-partner-cli")?;
+        .context("cannot start aicc")?;
     if let Some(mut stdin) = cli.stdin.take() {
         writeln!(stdin, "{DEMO_PASSWORD}")?;
     }
     let status = cli.wait()?;
-    anyhow::ensure!(
-        status.success(),
-        "aicc-partner-cli sign-in failed ({status})"
-    );
+    anyhow::ensure!(status.success(), "aicc login failed ({status})");
     Ok(())
 }

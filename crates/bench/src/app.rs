@@ -6,7 +6,7 @@
 //! weighed alike.
 //!
 //! The app runs signed in to the benchmark's portal with the whole catalog
-//! already in its store (signed in and synced by `aicc-partner-cli`, as a
+//! already in its store (signed in and synced by `aicc`, as a
 //! partner's earlier session would have left it).
 
 use std::collections::HashMap;
@@ -160,22 +160,22 @@ fn prepare_store(portal_url: &str, binaries: &Binaries, home: &Path) -> anyhow::
         command
     };
     let mut sign_in = cli(&[
-        "sign-in",
+        "login",
         "--center",
         portal_url,
         "--email",
         "partner@demo.aicc",
     ])
     .spawn()
-    .context("cannot run aicc-partner-cli")?;
+    .context("cannot run aicc")?;
     if let Some(mut stdin) = sign_in.stdin.take() {
         writeln!(stdin, "demo-password")?;
     }
     if !sign_in.wait()?.success() {
-        bail!("aicc-partner-cli could not sign in to the benchmark's portal");
+        bail!("aicc could not sign in to the benchmark's portal");
     }
     if !cli(&["sync"]).status()?.success() {
-        bail!("aicc-partner-cli could not sync the catalog");
+        bail!("aicc could not sync the catalog");
     }
     Ok(())
 }

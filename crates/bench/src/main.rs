@@ -57,7 +57,7 @@ enum Task {
         /// A hello-world Tauri window built like `--app`.
         #[arg(long)]
         hello_world: Option<PathBuf>,
-        /// `aicc-partner-cli`, to sign the app in and fill its store.
+        /// `aicc`, to sign the app in and fill its store.
         #[arg(long)]
         cli: Option<PathBuf>,
         #[arg(long)]

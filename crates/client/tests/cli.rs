@@ -1,4 +1,4 @@
-//! The client core as a separate process (`aicc-partner-cli`), against a
+//! The client core as a separate process (`aicc`), against a
 //! real portal, with the real OS keyring (`cargo xtask test` runs a Secret
 //! Service): a sync killed between pages, a client killed again and again
 //! while it sends and syncs (`AICC_CLIENT_KILLS`, 50 unless told), and no
@@ -27,7 +27,7 @@ impl Home {
     }
 
     fn cli(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_aicc-partner-cli"));
+        let mut command = Command::new(env!("CARGO_BIN_EXE_aicc"));
         command
             .args(args)
             .env("XDG_CONFIG_HOME", self.dir.path().join("config"))
@@ -37,7 +37,7 @@ impl Home {
 
     fn sign_in(&self, url: &str) {
         let mut child = self
-            .cli(&["sign-in", "--center", url, "--email", "partner@demo.aicc"])
+            .cli(&["login", "--center", url, "--email", "partner@demo.aicc"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -98,12 +98,12 @@ fn a_sync_killed_between_pages_resumes_where_its_cursor_says_with_nothing_lost_o
 
     let mut sync = home
         .cli(&["sync", "--page-size", "20"])
-        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut lines = BufReader::new(sync.stdout.take().unwrap()).lines();
+    let mut lines = BufReader::new(sync.stderr.take().unwrap()).lines();
     let first = lines.next().unwrap().unwrap();
-    assert!(first.starts_with("page 20 of "), "{first}");
+    assert!(first.starts_with("catalog: 20 of "), "{first}");
     // SIGKILL: no chance to clean up.
     sync.kill().unwrap();
     sync.wait().unwrap();
@@ -224,7 +224,7 @@ fn no_token_is_ever_written_to_the_apps_files() {
         aicc_client::vault::CredentialStore::load(&aicc_client::vault::Keyring::new(), &key)
             .unwrap();
     assert!(stored.is_some_and(|t| t.starts_with("art_")));
-    let out = home.cli(&["sign-out"]).output().unwrap();
+    let out = home.cli(&["logout"]).output().unwrap();
     assert!(
         out.status.success(),
         "{}",
@@ -241,7 +241,7 @@ fn without_a_secret_service_sign_in_says_what_is_missing_and_stores_nothing_in_p
     let (url, _portal, _runtime) = serve(portal_dir.path());
     let home = Home::new();
     let mut child = home
-        .cli(&["sign-in", "--center", &url, "--email", "partner@demo.aicc"])
+        .cli(&["login", "--center", &url, "--email", "partner@demo.aicc"])
         .env(
             "DBUS_SESSION_BUS_ADDRESS",
             format!("unix:path={}", home.dir.path().join("no-bus").display()),
@@ -371,4 +371,155 @@ fn a_client_killed_again_and_again_while_it_syncs_and_sends_loses_and_doubles_no
         "{kills} kills during {} writes: each made exactly once, the session held, the store intact",
         queued.len()
     );
+}
+
+/// A training request as `aicc jobs submit -f` reads it: the training
+/// form's fields, in TOML.
+fn job_file(home: &Home, name: &str, max_hours: f64) -> PathBuf {
+    let path = home.dir.path().join(format!("{name}.toml"));
+    std::fs::write(
+        &path,
+        format!(
+            r#"name = "{name}"
+dataset_uri = "obs://demo-robotics/defects"
+pool_id = "atlas-800t-a2"
+nodes = 1
+npus_per_node = 1
+max_hours = {max_hours}
+priority = "normal"
+note = ""
+
+[base_model]
+model_id = "resnet50"
+
+[hyperparameters]
+lr = 0.001
+"#
+        ),
+    )
+    .unwrap();
+    path
+}
+
+impl Home {
+    /// Runs `aicc` with `args`; its stdout, or the test fails with its stderr.
+    fn run(&self, args: &[&str]) -> String {
+        let out = self.cli(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "aicc {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// Runs `aicc --json` with `args`; what it printed, parsed.
+    fn json(&self, args: &[&str]) -> serde_json::Value {
+        let out = self.run(&[&["--json"], args].concat());
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("aicc {args:?}: {e}: {out}"))
+    }
+}
+
+#[test]
+fn every_command_answers_in_a_table_and_in_the_apps_own_json() {
+    let portal_dir = tempfile::tempdir().unwrap();
+    let (url, _portal, _runtime) = serve(portal_dir.path());
+    let home = Home::new();
+    home.sign_in(&url);
+    assert_eq!(home.run(&["sync"]).trim(), "up to date");
+
+    let accounts = home.json(&["accounts"]);
+    assert_eq!(accounts["accounts"][0]["email"], "partner@demo.aicc");
+    assert_eq!(accounts["active"], 0);
+    assert!(
+        home.run(&["accounts"])
+            .starts_with("* 0  partner@demo.aicc")
+    );
+
+    let found = home.json(&["models", "search", "resnet", "--framework", "mindspore"]);
+    let models = found["models"].as_array().unwrap();
+    assert!(!models.is_empty() && found["total"].as_u64().unwrap() >= models.len() as u64);
+    assert!(
+        models.iter().all(|m| m["framework"] == "mindspore"),
+        "{found}"
+    );
+    let table = home.run(&["models", "search", "qwen"]);
+    assert!(table.lines().last().unwrap().ends_with("models"), "{table}");
+    let id = models[0]["id"].as_str().unwrap();
+    assert_eq!(home.json(&["models", "show", id])["model"]["id"], id);
+    assert!(home.run(&["models", "show", id]).contains(id));
+
+    let pools = home.json(&["pools"]);
+    assert!(
+        pools
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["id"] == "atlas-800t-a2")
+    );
+    assert!(home.json(&["quota"])["npu_hours_total"].as_f64().unwrap() > 0.0);
+    assert!(home.run(&["quota"]).contains("NPU-hours remaining"));
+
+    let file = job_file(&home, "nightly fine-tune", 0.1);
+    let submitted = home.json(&["jobs", "submit", "-f", file.to_str().unwrap()]);
+    let job = submitted["job"]["id"].as_str().unwrap().to_owned();
+    assert_eq!(submitted["local"], false, "sent at once: {submitted}");
+    let listed = home.json(&["jobs", "list"]);
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["job"]["id"] == job.as_str())
+    );
+    assert!(
+        home.run(&["jobs", "show", &job])
+            .contains("nightly fine-tune")
+    );
+    assert_eq!(home.json(&["applications", "list"]), serde_json::json!([]));
+
+    // Wrong input says what was wrong, on stderr, with a failing status.
+    let out = home
+        .cli(&["models", "search", "--framework", "caffe"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("mindspore"));
+    let out = home.cli(&["jobs", "show", "job_nothing"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("aicc jobs list"));
+}
+
+#[test]
+fn jobs_watch_exits_with_how_the_job_ended() {
+    let portal_dir = tempfile::tempdir().unwrap();
+    let (url, _portal, _runtime) = serve(portal_dir.path());
+    let home = Home::new();
+    home.sign_in(&url);
+    home.run(&["sync"]);
+
+    let quick = job_file(&home, "quick", 0.1);
+    let id = home.run(&["jobs", "submit", "-f", quick.to_str().unwrap()]);
+    let watched = home
+        .cli(&["jobs", "watch", id.trim(), "--every", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        watched.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&watched.stderr)
+    );
+    assert!(String::from_utf8_lossy(&watched.stdout).contains("succeeded"));
+
+    let long = job_file(&home, "long", 8.0);
+    let id = home.run(&["jobs", "submit", "-f", long.to_str().unwrap()]);
+    home.run(&["jobs", "cancel", id.trim()]);
+    let watched = home
+        .cli(&["--json", "jobs", "watch", id.trim(), "--every", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(watched.status.code(), Some(4), "cancelled");
+    let last: serde_json::Value = serde_json::from_slice(&watched.stdout).unwrap();
+    assert_eq!(last["job"]["state"], "cancelled");
 }

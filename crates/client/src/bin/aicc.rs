@@ -1,0 +1,571 @@
+//! `aicc`: AICC Partner from a terminal, for scripts and CI. It is the
+//! app's core with the app's settings, store, outbox and keyring entries:
+//! what it queues the app shows, and the other way round. Reads answer
+//! from the local store (`aicc sync` brings it up to date); writes are
+//! queued in the outbox and sent at once when the center is reachable.
+//! Every command prints a table for people, or with `--json` the core's
+//! own types, as the app's UI receives them.
+
+use std::io::{BufRead as _, IsTerminal as _, Write as _};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use aicc_api::catalog::Framework;
+use aicc_api::jobs::{JobRequest, JobState};
+use aicc_client::accounts::PlainHttp;
+use aicc_client::catalog::{self, CatalogQuery, Sort};
+use aicc_client::config::AppDirs;
+use aicc_client::jobs::{self, JobView};
+use aicc_client::network::NetworkSettings;
+use aicc_client::partner::{Keep, Partner};
+use aicc_client::session::Credentials;
+use aicc_client::sync::SyncStatus;
+use aicc_client::{Error, applications, center};
+use clap::{Parser, Subcommand};
+use serde::Serialize;
+
+/// What `aicc jobs watch` exits with when the job ends otherwise than
+/// succeeding (documented in `--help`).
+const FAILED: u8 = 3;
+const CANCELLED: u8 = 4;
+const REJECTED: u8 = 5;
+
+#[derive(Parser)]
+#[command(
+    name = "aicc",
+    version,
+    about = "AICC Partner from a terminal: the center's catalog, training jobs and applications",
+    after_help = "Exit codes: 0 done; 1 failed (the reason on stderr); 2 wrong arguments; \
+                  `jobs watch`: 0 the job succeeded, 3 it failed, 4 it was cancelled, 5 the center rejected it."
+)]
+struct Cli {
+    /// Print the result as JSON (the app's own types) instead of a table.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Sign in to a center. The password is asked for on a terminal, or
+    /// read from the first line of stdin.
+    Login {
+        /// The center's address, e.g. https://aicc.example.cn
+        #[arg(long)]
+        center: String,
+        #[arg(long)]
+        email: String,
+        /// Sign in to a plain http:// center beyond this machine, though the
+        /// password and data cross the network unencrypted.
+        #[arg(long)]
+        allow_plain_http: bool,
+    },
+    /// Sign the account in use out; others stay signed in.
+    Logout,
+    /// The signed-in accounts, and which one is in use.
+    Accounts {
+        /// Use the account with this number from now on.
+        #[arg(long = "use")]
+        switch_to: Option<u32>,
+    },
+    /// Bring the local store up to date, sending what waits in the outbox.
+    Sync {
+        #[arg(long, default_value_t = aicc_api::sync::DEFAULT_PAGE_SIZE)]
+        page_size: u32,
+    },
+    /// The center's model catalog, as last synced.
+    #[command(subcommand)]
+    Models(Models),
+    /// Training jobs.
+    #[command(subcommand)]
+    Jobs(Jobs),
+    /// The center's NPU pools, as last synced.
+    Pools,
+    /// The organisation's NPU-hour quota, as last synced.
+    Quota,
+    /// The organisation's partner applications.
+    #[command(subcommand)]
+    Applications(Applications),
+}
+
+#[derive(Subcommand)]
+enum Models {
+    /// Searches the catalog by words and filters.
+    Search {
+        /// Words the name, task, domain, provider or tags start with.
+        text: Option<String>,
+        #[arg(long)]
+        task: Option<String>,
+        #[arg(long)]
+        hardware: Option<String>,
+        /// mindspore, pytorch_npu, tensorflow, paddlepaddle or onnx.
+        #[arg(long, value_parser = parse_framework)]
+        framework: Option<Framework>,
+        /// relevance, name, updated or stars.
+        #[arg(long, value_parser = parse_sort, default_value = "relevance")]
+        sort: Sort,
+        #[arg(long, default_value_t = 20)]
+        limit: u32,
+    },
+    /// One model's page.
+    Show { id: String },
+}
+
+#[derive(Subcommand)]
+enum Jobs {
+    /// The account's jobs, newest first.
+    List {
+        /// Only jobs in this state (again for several).
+        #[arg(long, value_parser = parse_state)]
+        state: Vec<JobState>,
+    },
+    /// One job.
+    Show { id: String },
+    /// Queues a training request from a TOML file with the training form's
+    /// fields, checked as the center will; sends it now if the center is
+    /// reachable. Prints its id.
+    Submit {
+        #[arg(short, long)]
+        file: std::path::PathBuf,
+    },
+    /// Asks the center to cancel a job.
+    Cancel { id: String },
+    /// Syncs until the job has ended; exits with how it ended.
+    Watch {
+        id: String,
+        /// Seconds between syncs.
+        #[arg(long, default_value_t = 10)]
+        every: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum Applications {
+    /// The organisation's applications.
+    List,
+    /// One application.
+    Show { id: String },
+}
+
+fn parse_framework(s: &str) -> Result<Framework, String> {
+    Framework::parse(s).ok_or_else(|| {
+        let known: Vec<_> = Framework::ALL.iter().map(|f| f.as_str()).collect();
+        format!(
+            "no framework is called {s:?}; choose one of {}",
+            known.join(", ")
+        )
+    })
+}
+
+fn parse_sort(s: &str) -> Result<Sort, String> {
+    serde_json::from_value(serde_json::Value::from(s))
+        .map_err(|_| format!("no order is called {s:?}; choose relevance, name, updated or stars"))
+}
+
+fn parse_state(s: &str) -> Result<JobState, String> {
+    JobState::parse(s).ok_or_else(|| {
+        let known: Vec<_> = JobState::ALL.iter().map(|s| s.as_str()).collect();
+        format!(
+            "no job state is called {s:?}; choose one of {}",
+            known.join(", ")
+        )
+    })
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return failed(&e.to_string()),
+    };
+    let dirs = match AppDirs::from_system() {
+        Ok(dirs) => dirs,
+        Err(e) => return failed(&e.to_string()),
+    };
+    // The app's core, as the app opens it, without its background sync:
+    // each command does one thing and exits.
+    let partner = Partner::on_demand(dirs);
+    match runtime.block_on(run(&partner, cli)) {
+        Ok(code) => code,
+        Err(Error::NotSignedIn) => match partner.sync_report().status {
+            // Signed in, but the account could not be opened: say why.
+            SyncStatus::Error { message, .. } => failed(&message),
+            _ => failed("no account is signed in: run `aicc login` first"),
+        },
+        Err(e) => failed(&e.to_string()),
+    }
+}
+
+fn failed(why: &str) -> ExitCode {
+    eprintln!("aicc: {why}");
+    ExitCode::FAILURE
+}
+
+async fn run(partner: &Partner, cli: Cli) -> aicc_client::Result<ExitCode> {
+    let json = cli.json;
+    match cli.command {
+        Command::Login {
+            center,
+            email,
+            allow_plain_http,
+        } => {
+            let password = password()?;
+            let account = partner
+                .sign_in(
+                    &center,
+                    &NetworkSettings::default(),
+                    None,
+                    &Credentials::password(&email, &password),
+                    if allow_plain_http {
+                        PlainHttp::Allow
+                    } else {
+                        PlainHttp::Refuse
+                    },
+                    Keep::InKeyring,
+                )
+                .await?;
+            show(json, &account, || {
+                format!(
+                    "signed in as {} ({}) at {center}",
+                    account.email, account.organisation
+                )
+            });
+        }
+        Command::Logout => {
+            partner.sign_out().await?;
+            show(json, &"signed out", || "signed out".to_owned());
+        }
+        Command::Accounts { switch_to } => {
+            if let Some(index) = switch_to {
+                partner.switch_account(index as usize).await?;
+            }
+            let list = partner.account_list()?;
+            show(json, &list, || {
+                list.accounts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, a)| {
+                        let using = if list.active == Some(i as u32) {
+                            "*"
+                        } else {
+                            " "
+                        };
+                        format!("{using} {i}  {}  {}", a.email, a.url)
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        Command::Sync { page_size } => {
+            let terminal = std::io::stderr().is_terminal();
+            // Progress goes to stderr: on one line on a terminal, a line a
+            // page when piped; stdout holds the result only.
+            partner
+                .sync_once(page_size, |received, total| {
+                    let total = total.unwrap_or(received);
+                    if terminal {
+                        eprint!("\rcatalog: {received} of {total}");
+                    } else {
+                        eprintln!("catalog: {received} of {total}");
+                    }
+                    let _ = std::io::stderr().flush();
+                })
+                .await?;
+            if terminal {
+                eprintln!();
+            }
+            show(json, &"up to date", || "up to date".to_owned());
+        }
+        Command::Models(Models::Search {
+            text,
+            task,
+            hardware,
+            framework,
+            sort,
+            limit,
+        }) => {
+            let query = CatalogQuery {
+                text: text.unwrap_or_default(),
+                task,
+                hardware,
+                framework,
+                sort,
+                ..CatalogQuery::default()
+            };
+            let page = partner
+                .local(move |c| catalog::search(c, &query, 0, limit))
+                .await?;
+            show(json, &page, || {
+                let mut lines: Vec<String> = page
+                    .models
+                    .iter()
+                    .map(|m| {
+                        format!(
+                            "{:<28} {:<36} {:<24} {}",
+                            m.id,
+                            m.name,
+                            m.task,
+                            m.framework.as_str()
+                        )
+                    })
+                    .collect();
+                lines.push(format!("{} of {} models", page.models.len(), page.total));
+                lines.join("\n")
+            });
+        }
+        Command::Models(Models::Show { id }) => {
+            let wanted = id.clone();
+            let found = partner
+                .local(move |c| catalog::model(c, &wanted))
+                .await?
+                .ok_or_else(|| Error::InvalidInput(format!("the catalog has no model {id}")))?;
+            show(json, &found, || {
+                let m = &found.model;
+                format!(
+                    "{} ({})\n{} · {} · {} · {}\nhardware: {}\n\n{}",
+                    m.name,
+                    m.id,
+                    m.provider,
+                    m.task,
+                    m.framework.as_str(),
+                    m.license,
+                    m.hardware.join(", "),
+                    m.card
+                )
+            });
+        }
+        Command::Jobs(Jobs::List { state }) => {
+            let views = partner.local(move |c| jobs::list(c, &state)).await?;
+            show(json, &views, || {
+                views.iter().map(job_line).collect::<Vec<_>>().join("\n")
+            });
+        }
+        Command::Jobs(Jobs::Show { id }) => {
+            let view = job(partner, &id).await?;
+            show(json, &view, || {
+                let mut lines = vec![job_line(&view)];
+                for step in &view.job.timeline {
+                    let reason = step.reason.as_deref().unwrap_or_default();
+                    lines.push(format!(
+                        "  {}  {:<10} {reason}",
+                        step.at,
+                        step.state.as_str()
+                    ));
+                }
+                lines.join("\n")
+            });
+        }
+        Command::Jobs(Jobs::Submit { file }) => {
+            let text = std::fs::read_to_string(&file).map_err(|source| Error::File {
+                path: file.display().to_string(),
+                source,
+            })?;
+            let request: JobRequest = toml::from_str(&text).map_err(|e| {
+                Error::InvalidInput(format!("{} is not a training request: {e}", file.display()))
+            })?;
+            let id = partner.create_job(request, String::new()).await?;
+            let sent = partner
+                .sync_once(aicc_api::sync::DEFAULT_PAGE_SIZE, |_, _| {})
+                .await;
+            if let Err(e) = &sent {
+                eprintln!("aicc: queued, not sent yet ({e}); `aicc sync` sends it");
+            }
+            let view = job(partner, &id).await?;
+            show(json, &view, || view.job.id.clone());
+        }
+        Command::Jobs(Jobs::Cancel { id }) => {
+            partner.cancel_job(id.clone()).await?;
+            if let Err(e) = partner
+                .sync_once(aicc_api::sync::DEFAULT_PAGE_SIZE, |_, _| {})
+                .await
+            {
+                eprintln!("aicc: queued, not sent yet ({e}); `aicc sync` sends it");
+            }
+            let view = job(partner, &id).await?;
+            show(json, &view, || job_line(&view));
+        }
+        Command::Jobs(Jobs::Watch { id, every }) => return watch(partner, json, &id, every).await,
+        Command::Pools => {
+            let info = partner.local(|c| center::info(c)).await?;
+            show(json, &info.pools, || {
+                info.pools
+                    .iter()
+                    .map(|p| {
+                        format!(
+                            "{:<20} {:<28} {:<14} {:>4} of {:<4} NPUs free  {} queued",
+                            p.id, p.name, p.npu_kind, p.free_npus, p.total_npus, p.queued_jobs
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        Command::Quota => {
+            let info = partner.local(|c| center::info(c)).await?;
+            let quota = info.quota.ok_or_else(|| {
+                Error::InvalidInput("the quota is not known yet: run `aicc sync`".into())
+            })?;
+            show(json, &quota, || {
+                format!(
+                    "{:.1} NPU-hours remaining of {:.1} ({:.1} used, {:.1} reserved by jobs not ended)",
+                    quota.npu_hours_remaining,
+                    quota.npu_hours_total,
+                    quota.npu_hours_used,
+                    quota.npu_hours_reserved
+                )
+            });
+        }
+        Command::Applications(Applications::List) => {
+            let views = partner.local(|c| applications::list(c)).await?;
+            show(json, &views, || {
+                views
+                    .iter()
+                    .map(|v| {
+                        let a = &v.application;
+                        format!(
+                            "{:<28} {:<20} {}",
+                            a.id,
+                            a.state.as_str(),
+                            a.form.solution_name
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        Command::Applications(Applications::Show { id }) => {
+            let wanted = id.clone();
+            let view = partner
+                .local(move |c| applications::get(c, &wanted))
+                .await?
+                .ok_or_else(|| Error::InvalidInput(format!("there is no application {id}")))?;
+            show(json, &view, || {
+                let a = &view.application;
+                format!(
+                    "{} · {}\n{} ({})",
+                    a.id,
+                    a.state.as_str(),
+                    a.form.solution_name,
+                    a.form.organisation_name
+                )
+            });
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Syncs every `every` seconds until the job has ended, printing each
+/// state it reaches; the exit code says how it ended. A center that cannot
+/// be reached is said once a time and tried again.
+async fn watch(
+    partner: &Partner,
+    json: bool,
+    id: &str,
+    every: u64,
+) -> aicc_client::Result<ExitCode> {
+    let mut seen = None;
+    loop {
+        if let Err(e) = partner
+            .sync_once(aicc_api::sync::DEFAULT_PAGE_SIZE, |_, _| {})
+            .await
+        {
+            match e {
+                Error::Offline { .. } | Error::Portal { .. } => {
+                    eprintln!("aicc: {e}; trying again")
+                }
+                e => return Err(e),
+            }
+        }
+        let view = job(partner, id).await?;
+        let state = view.job.state;
+        if seen != Some(state) {
+            seen = Some(state);
+            if !json {
+                println!("{}", job_line(&view));
+            }
+        }
+        if state.is_final() {
+            if json {
+                show(true, &view, String::new);
+            }
+            return Ok(ExitCode::from(match state {
+                JobState::Succeeded => 0,
+                JobState::Cancelled => CANCELLED,
+                JobState::Rejected => REJECTED,
+                _ => FAILED,
+            }));
+        }
+        tokio::time::sleep(Duration::from_secs(every.max(1))).await;
+    }
+}
+
+/// One job from the local store, by its id or the local id it had.
+async fn job(partner: &Partner, id: &str) -> aicc_client::Result<JobView> {
+    let wanted = id.to_owned();
+    partner
+        .local(move |c| jobs::get(c, &wanted))
+        .await?
+        .ok_or_else(|| {
+            Error::InvalidInput(format!("there is no job {id}: `aicc jobs list` lists them"))
+        })
+}
+
+fn job_line(view: &JobView) -> String {
+    let job = &view.job;
+    let waiting = if view.outbox.is_some() {
+        " (waiting to be sent)"
+    } else {
+        ""
+    };
+    format!(
+        "{:<26} {:<10} {:<40} {} · {} × {} NPUs{waiting}",
+        job.id,
+        job.state.as_str(),
+        job.request.name,
+        job.request.pool_id,
+        job.request.nodes,
+        job.request.npus_per_node
+    )
+}
+
+/// Prints `value` as JSON, or `text` for people.
+fn show<T: Serialize + ?Sized>(json: bool, value: &T, text: impl FnOnce() -> String) {
+    if json {
+        match serde_json::to_string_pretty(value) {
+            Ok(out) => println!("{out}"),
+            Err(e) => eprintln!("aicc: {e}"),
+        }
+    } else {
+        println!("{}", text());
+    }
+}
+
+/// The password: asked for on a terminal, else the first line of stdin.
+fn password() -> aicc_client::Result<String> {
+    let stdin = std::io::stdin();
+    if stdin.is_terminal() {
+        return rpassword::prompt_password("password: ").map_err(|source| Error::File {
+            path: "the terminal".into(),
+            source,
+        });
+    }
+    let mut line = String::new();
+    stdin
+        .lock()
+        .read_line(&mut line)
+        .map_err(|source| Error::File {
+            path: "stdin".into(),
+            source,
+        })?;
+    Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+}
