@@ -17,7 +17,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::portal::{Progress, WriteBody};
+use crate::portal::{Answer, Progress, WriteBody};
 use crate::session::Session;
 use crate::store::Store;
 
@@ -604,7 +604,7 @@ async fn send(
     path: &str,
     body: &WriteBody,
     key: &str,
-) -> Result<serde_json::Value> {
+) -> Result<Answer> {
     session
         .authorized(|token| async move {
             session
@@ -731,12 +731,11 @@ fn request(
 }
 
 /// Records the center's answer in place of the optimistic row.
-fn accepted(
-    conn: &mut Connection,
-    seq: i64,
-    write: &Write,
-    answer: serde_json::Value,
-) -> Result<()> {
+fn accepted(conn: &mut Connection, seq: i64, write: &Write, answer: Answer) -> Result<()> {
+    let Answer {
+        body: answer,
+        replayed,
+    } = answer;
     let tx = conn.transaction()?;
     match write {
         Write::CreateJob { local_id, .. } => {
@@ -746,9 +745,9 @@ fn accepted(
                 "INSERT OR REPLACE INTO local_ids (local_id, portal_id) VALUES (?1, ?2)",
                 params![local_id, job.id],
             )?;
-            store_job(&tx, &job)?;
+            store_job(&tx, &job, replayed)?;
         }
-        Write::CancelJob { .. } => store_job(&tx, &serde_json::from_value(answer)?)?,
+        Write::CancelJob { .. } => store_job(&tx, &serde_json::from_value(answer)?, replayed)?,
         Write::CreateApplication { local_id, .. } => {
             let application: Application = serde_json::from_value(answer)?;
             // Later entries still name the local id; keep the row under it
@@ -758,12 +757,12 @@ fn accepted(
                 "INSERT OR REPLACE INTO local_ids (local_id, portal_id) VALUES (?1, ?2)",
                 params![local_id, application.id],
             )?;
-            store_application(&tx, &application)?;
+            store_application(&tx, &application, replayed)?;
         }
         Write::UpdateApplication { .. }
         | Write::SubmitApplication { .. }
         | Write::WithdrawApplication { .. } => {
-            store_application(&tx, &serde_json::from_value(answer)?)?;
+            store_application(&tx, &serde_json::from_value(answer)?, replayed)?;
         }
         Write::UploadAttachment { .. } | Write::SetFavourite { .. } => {}
     }
@@ -778,34 +777,34 @@ fn accepted(
     Ok(())
 }
 
-/// Keeps a job as a write's answer shows it, unless what the feed brought
-/// is as new or newer: an answer given again for a retried write (or one
-/// that arrives late) is the job as it was then, and must not undo a later
-/// change already synced (a cancellation that has since ended).
-fn store_job(conn: &Connection, job: &Job) -> Result<()> {
+/// Keeps a job as a write's answer shows it. An answer kept from an
+/// earlier attempt (`replayed`: the first was lost) is the job as it was
+/// then: it fills in a job the feed has not brought, and never undoes a
+/// change the feed brought since (a cancellation that has ended).
+fn store_job(conn: &Connection, job: &Job, replayed: bool) -> Result<()> {
     conn.execute(
         "INSERT INTO jobs (id, rev, state, body, created_at) VALUES (?1, 0, ?2, ?3, ?4)
          ON CONFLICT (id) DO UPDATE SET state = excluded.state, body = excluded.body
-         WHERE jobs.rev = 0
-            OR json_extract(excluded.body, '$.updated_at') > json_extract(jobs.body, '$.updated_at')",
+         WHERE NOT ?5 OR jobs.rev = 0",
         params![
             job.id,
             job.state.as_str(),
             serde_json::to_string(job)?,
-            job.created_at
+            job.created_at,
+            replayed
         ],
     )?;
     Ok(())
 }
 
-/// Keeps an application as a write's answer shows it, unless what the
-/// feed brought is as new or newer (as [`store_job`]).
-fn store_application(conn: &Connection, application: &Application) -> Result<()> {
+/// Keeps an application as a write's answer shows it; a replayed answer
+/// as [`store_job`] keeps one.
+fn store_application(conn: &Connection, application: &Application, replayed: bool) -> Result<()> {
     conn.execute(
         "INSERT INTO applications (id, rev, state, body, updated_at) VALUES (?1, 0, ?2, ?3, ?4)
          ON CONFLICT (id) DO UPDATE SET state = excluded.state, body = excluded.body, updated_at = excluded.updated_at
-         WHERE applications.rev = 0 OR excluded.updated_at > applications.updated_at",
-        params![application.id, application.state.as_str(), serde_json::to_string(application)?, application.updated_at],
+         WHERE NOT ?5 OR applications.rev = 0",
+        params![application.id, application.state.as_str(), serde_json::to_string(application)?, application.updated_at, replayed],
     )?;
     Ok(())
 }
@@ -899,24 +898,21 @@ mod tests {
                 .blocking(|c| Ok(crate::jobs::get(c, "job_1")?.unwrap().job.state))
                 .unwrap()
         };
-        let at = |state, time: &str| Job {
-            updated_at: time.into(),
-            ..job(state)
-        };
         store
-            .blocking(|c| {
-                crate::jobs::upsert(c, 7, &at(JobState::Cancelled, "2026-12-01T08:00:05Z"))
-            })
+            .blocking(|c| crate::jobs::upsert(c, 7, &job(JobState::Cancelled)))
             .unwrap();
-        let earlier = at(JobState::Cancelling, "2026-12-01T08:00:02Z");
-        store.blocking(|c| store_job(c, &earlier)).unwrap();
-        assert_eq!(state(&store), JobState::Cancelled);
-        let later = at(JobState::Cancelling, "2026-12-01T08:00:09Z");
-        store.blocking(|c| store_job(c, &later)).unwrap();
+        let then = job(JobState::Cancelling);
+        store.blocking(|c| store_job(c, &then, true)).unwrap();
+        assert_eq!(
+            state(&store),
+            JobState::Cancelled,
+            "a replayed answer is old"
+        );
+        store.blocking(|c| store_job(c, &then, false)).unwrap();
         assert_eq!(
             state(&store),
             JobState::Cancelling,
-            "a newer answer is taken"
+            "a fresh answer is taken"
         );
     }
 }

@@ -86,6 +86,15 @@ pub struct PortalClient {
     http: reqwest::Client,
 }
 
+/// The center's answer to a write.
+#[derive(Debug)]
+pub struct Answer {
+    pub body: serde_json::Value,
+    /// The answer kept from an earlier attempt of the same write (its
+    /// first answer was lost): what was true then, not now.
+    pub replayed: bool,
+}
+
 /// A center's address, checked and normalised (a trailing slash).
 pub fn center_url(address: &str) -> Result<Url> {
     let mut url = Url::parse(address.trim())
@@ -337,7 +346,8 @@ impl PortalClient {
             .await
     }
 
-    /// A write with its idempotency key; answers the portal's JSON.
+    /// A write with its idempotency key; answers the portal's JSON, and
+    /// whether it is the answer kept from an earlier attempt.
     pub async fn write(
         &self,
         token: &str,
@@ -345,24 +355,36 @@ impl PortalClient {
         path: &str,
         body: &WriteBody,
         idempotency_key: &str,
-    ) -> Result<serde_json::Value> {
+    ) -> Result<Answer> {
         let url = self.url(path);
-        self.send(|| {
-            let request = self
-                .http
-                .request(method.clone(), url.clone())
-                .bearer_auth(token)
-                .header("Idempotency-Key", idempotency_key);
-            match body {
-                WriteBody::None => request,
-                WriteBody::Json(json) => request.json(json),
-                WriteBody::Bytes { content, progress } => request
-                    .header(CONTENT_TYPE, "application/octet-stream")
-                    .header(CONTENT_LENGTH, content.len())
-                    .body(upload_body(content, progress.clone())),
-            }
-        })
-        .await
+        let response = self
+            .send_raw(|| {
+                let request = self
+                    .http
+                    .request(method.clone(), url.clone())
+                    .bearer_auth(token)
+                    .header("Idempotency-Key", idempotency_key);
+                match body {
+                    WriteBody::None => request,
+                    WriteBody::Json(json) => request.json(json),
+                    WriteBody::Bytes { content, progress } => request
+                        .header(CONTENT_TYPE, "application/octet-stream")
+                        .header(CONTENT_LENGTH, content.len())
+                        .body(upload_body(content, progress.clone())),
+                }
+            })
+            .await?;
+        if !response.status().is_success() {
+            return Err(self.status_error(response).await);
+        }
+        let replayed = response.headers().contains_key("idempotent-replay");
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|e| self.transport_error(&e))?;
+        let body = serde_json::from_slice(&bytes)
+            .map_err(|e| self.not_a_portal(format!("unexpected answer: {e}")))?;
+        Ok(Answer { body, replayed })
     }
 
     /// Opens the live event stream.

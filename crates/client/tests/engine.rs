@@ -823,7 +823,7 @@ async fn an_ended_job_is_notified_once_and_first_sync_history_never() {
         .write(&token, reqwest::Method::POST, "v1/jobs", &body, "history")
         .await
         .unwrap();
-    let old_id = old["id"].as_str().unwrap().to_owned();
+    let old_id = old.body["id"].as_str().unwrap().to_owned();
     wait_until_job(&session, &old_id, "succeeded").await;
     let (_store_dir, store) = temp_store();
     cycle(&session, &store, 500, |_, _| {}, None).await.unwrap();
@@ -841,7 +841,7 @@ async fn an_ended_job_is_notified_once_and_first_sync_history_never() {
         .write(&token, reqwest::Method::POST, "v1/jobs", &body, "news")
         .await
         .unwrap();
-    let new_id = new["id"].as_str().unwrap().to_owned();
+    let new_id = new.body["id"].as_str().unwrap().to_owned();
     cycle(&session, &store, 500, |_, _| {}, None).await.unwrap();
     wait_until_job(&session, &new_id, "succeeded").await;
     cycle(&session, &store, 500, |_, _| {}, None).await.unwrap();
