@@ -53,12 +53,7 @@ pub async fn sign_in(
     credentials: &Credentials,
     plain_http: PlainHttp,
 ) -> Result<(Session, Account)> {
-    let center = center_url(url)?;
-    if plain_http == PlainHttp::Refuse && is_plain_http_beyond_this_machine(&center) {
-        return Err(Error::PlainHttp {
-            url: center.to_string(),
-        });
-    }
+    refuse_plain_http(url, plain_http)?;
     let (session, who) = Session::sign_in(url, network, credentials, vault).await?;
     let settings_file = dirs.settings_file();
     let mut settings = Settings::load(&settings_file)?;
@@ -66,6 +61,18 @@ pub async fn sign_in(
     settings.save(&settings_file)?;
     tracing::info!(center = %session.account().url, "signed in");
     Ok((session, who))
+}
+
+/// Refuses a plain `http://` center beyond this machine unless the user
+/// said to go on, before any password or token is sent to it.
+pub fn refuse_plain_http(url: &str, plain_http: PlainHttp) -> Result<()> {
+    let center = center_url(url)?;
+    if plain_http == PlainHttp::Refuse && is_plain_http_beyond_this_machine(&center) {
+        return Err(Error::PlainHttp {
+            url: center.to_string(),
+        });
+    }
+    Ok(())
 }
 
 /// Signs an account out (the center revokes it, the keyring forgets it) and

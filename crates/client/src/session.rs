@@ -26,6 +26,9 @@ pub struct Session {
     // A tokio mutex: held across the refresh so that two callers never spend
     // the same rotating refresh token (the portal would end the session).
     access: Mutex<Option<(String, Instant)>>,
+    /// A personal access token the session was opened with (a script's,
+    /// from its environment): sent as it is, never refreshed, kept nowhere.
+    personal: Option<String>,
 }
 
 /// What a person signs in with.
@@ -98,6 +101,7 @@ impl Session {
             portal,
             vault,
             access: Mutex::new(None),
+            personal: None,
         };
         let who = grant.account.clone();
         let refresh = grant.refresh_token.clone();
@@ -120,7 +124,36 @@ impl Session {
             account,
             vault,
             access: Mutex::new(None),
+            personal: None,
         })
+    }
+
+    /// Opens a session with a personal access token, as a script in CI
+    /// does: who the token is for is asked of the center; the token is
+    /// sent as it is and kept nowhere, and nothing goes to the keyring.
+    pub async fn with_personal_token(
+        url: &str,
+        network: &NetworkSettings,
+        token: &str,
+        vault: Arc<dyn CredentialStore>,
+    ) -> Result<(Self, Account)> {
+        let portal = client(url, network, vault.as_ref()).await?;
+        let who = match portal.me(token).await {
+            Err(Error::Portal { status: 401, .. }) => return Err(Error::SessionEnded),
+            who => who?,
+        };
+        let session = Self {
+            account: CenterAccount {
+                url: portal.base().to_string(),
+                email: who.email.clone(),
+                network: network.clone(),
+            },
+            portal,
+            vault,
+            access: Mutex::new(None),
+            personal: Some(token.to_owned()),
+        };
+        Ok((session, who))
     }
 
     /// The center and account.
@@ -135,6 +168,9 @@ impl Session {
 
     /// A valid access token, refreshed through the keyring's refresh token if needed.
     pub async fn access_token(&self) -> Result<String> {
+        if let Some(token) = &self.personal {
+            return Ok(token.clone());
+        }
         let mut access = self.access.lock().await;
         if let Some((token, refresh_at)) = access.as_ref()
             && Instant::now() < *refresh_at
@@ -171,6 +207,11 @@ impl Session {
         R: Future<Output = Result<T>>,
     {
         match request(self.access_token().await?).await {
+            // A personal access token is not refreshed: refused, it has
+            // expired or been revoked.
+            Err(Error::Portal { status: 401, .. }) if self.personal.is_some() => {
+                Err(Error::SessionEnded)
+            }
             Err(Error::Portal { status: 401, .. }) => {
                 self.invalidate().await;
                 request(self.access_token().await?).await
@@ -183,6 +224,11 @@ impl Session {
     /// it. Offline, the keyring still forgets it (the center's tokens then
     /// expire on their own).
     pub async fn sign_out(&self) -> Result<()> {
+        if self.personal.is_some() {
+            return Err(Error::InvalidInput(
+                "a personal access token is not signed out: revoke it with `aicc tokens revoke`, or stop passing it".into(),
+            ));
+        }
         *self.access.lock().await = None;
         if let Some(refresh) = self.load_refresh().await? {
             match self.portal.revoke(&refresh).await {

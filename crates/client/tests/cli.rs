@@ -37,7 +37,7 @@ impl Home {
 
     fn sign_in(&self, url: &str) {
         let mut child = self
-            .cli(&["login", "--center", url, "--email", "partner@demo.aicc"])
+            .cli(&["--center", url, "login", "--email", "partner@demo.aicc"])
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -241,7 +241,7 @@ fn without_a_secret_service_sign_in_says_what_is_missing_and_stores_nothing_in_p
     let (url, _portal, _runtime) = serve(portal_dir.path());
     let home = Home::new();
     let mut child = home
-        .cli(&["login", "--center", &url, "--email", "partner@demo.aicc"])
+        .cli(&["--center", &url, "login", "--email", "partner@demo.aicc"])
         .env(
             "DBUS_SESSION_BUS_ADDRESS",
             format!("unix:path={}", home.dir.path().join("no-bus").display()),
@@ -423,7 +423,7 @@ impl Home {
 #[test]
 fn every_command_answers_in_a_table_and_in_the_apps_own_json() {
     let portal_dir = tempfile::tempdir().unwrap();
-    let (url, _portal, _runtime) = serve(portal_dir.path());
+    let (url, _portal, runtime) = serve(portal_dir.path());
     let home = Home::new();
     home.sign_in(&url);
     assert_eq!(home.run(&["sync"]).trim(), "up to date");
@@ -477,6 +477,29 @@ fn every_command_answers_in_a_table_and_in_the_apps_own_json() {
             .contains("nightly fine-tune")
     );
     assert_eq!(home.json(&["applications", "list"]), serde_json::json!([]));
+    home.run(&["jobs", "logs", &job]);
+
+    assert_eq!(home.json(&["models", "favourite", id])["favourite"], true);
+    assert_eq!(
+        home.json(&["models", "favourite", id, "--remove"])["favourite"],
+        false
+    );
+
+    let made = home.json(&["tokens", "create", "--name", "ci", "--scope", "read"]);
+    assert!(
+        made["token"].as_str().unwrap().starts_with("apt_"),
+        "{made}"
+    );
+    let token = made["id"].as_str().unwrap();
+    let listed = home.json(&["tokens", "list"]);
+    assert!(
+        listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["id"] == token && t.get("token").is_none())
+    );
+    home.run(&["tokens", "revoke", token]);
 
     // Wrong input says what was wrong, on stderr, with a failing status.
     let out = home
@@ -488,6 +511,19 @@ fn every_command_answers_in_a_table_and_in_the_apps_own_json() {
     let out = home.cli(&["jobs", "show", "job_nothing"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("aicc jobs list"));
+
+    // With the center gone, reads answer from this computer's copy and say so.
+    drop(runtime);
+    let out = home.cli(&["jobs", "list"]).output().unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("nightly fine-tune"));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("answering from this computer's copy"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = home.cli(&["--offline", "jobs", "list"]).output().unwrap();
+    assert!(out.status.success() && out.stderr.is_empty());
 }
 
 #[test]
@@ -522,4 +558,49 @@ fn jobs_watch_exits_with_how_the_job_ended() {
     assert_eq!(watched.status.code(), Some(4), "cancelled");
     let last: serde_json::Value = serde_json::from_slice(&watched.stdout).unwrap();
     assert_eq!(last["job"]["state"], "cancelled");
+}
+
+#[test]
+fn a_script_works_as_the_account_of_its_personal_access_token_and_keeps_it_nowhere() {
+    let portal_dir = tempfile::tempdir().unwrap();
+    let (url, _portal, _runtime) = serve(portal_dir.path());
+    let home = Home::new();
+    home.sign_in(&url);
+    let made = home.json(&["tokens", "create", "--name", "ci", "--scope", "read"]);
+    let token = made["token"].as_str().unwrap().to_owned();
+
+    // Another computer: nobody logged in, no keyring entry, the token in
+    // the environment.
+    let ci = Home::new();
+    let with_token = |args: &[&str]| {
+        let mut command = ci.cli(args);
+        command.env("AICC_CENTER", &url).env("AICC_TOKEN", &token);
+        command.output().unwrap()
+    };
+    let pools = with_token(&["--json", "pools"]);
+    assert!(
+        pools.status.success(),
+        "{}",
+        String::from_utf8_lossy(&pools.stderr)
+    );
+    let pools: serde_json::Value = serde_json::from_slice(&pools.stdout).unwrap();
+    assert!(!pools.as_array().unwrap().is_empty());
+
+    let file = job_file(&ci, "from ci", 0.1);
+    let refused = with_token(&["jobs", "submit", "-f", file.to_str().unwrap()]);
+    assert_eq!(refused.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(said.contains("refused") && said.contains("scope"), "{said}");
+    assert_eq!(with_token(&["logout"]).status.code(), Some(1));
+
+    let mut files = Vec::new();
+    collect(ci.dir.path(), &mut files);
+    for path in files {
+        let content = std::fs::read(&path).unwrap();
+        assert!(
+            !content.windows(token.len()).any(|w| w == token.as_bytes()),
+            "the token is in {}",
+            path.display()
+        );
+    }
 }

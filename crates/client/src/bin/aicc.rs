@@ -10,6 +10,7 @@ use std::io::{BufRead as _, IsTerminal as _, Write as _};
 use std::process::ExitCode;
 use std::time::Duration;
 
+use aicc_api::auth::{NewPersonalToken, Scope};
 use aicc_api::catalog::Framework;
 use aicc_api::jobs::{JobRequest, JobState};
 use aicc_client::accounts::PlainHttp;
@@ -42,24 +43,34 @@ struct Cli {
     /// Print the result as JSON (the app's own types) instead of a table.
     #[arg(long, global = true)]
     json: bool,
+    /// Answer from this computer's copy only, without asking the center
+    /// for what changed first.
+    #[arg(long, global = true)]
+    offline: bool,
+    /// The center: to log in to, or the one `--token` is for; e.g.
+    /// https://aicc.example.cn
+    #[arg(long, global = true, env = "AICC_CENTER")]
+    center: Option<String>,
+    /// Work as the account this personal access token is for, instead of
+    /// one signed in with `aicc login`: the way CI signs in (with
+    /// `--center`). The token is kept nowhere.
+    #[arg(long, global = true, env = "AICC_TOKEN", hide_env_values = true)]
+    token: Option<String>,
+    /// Talk to a plain http:// center beyond this machine, though passwords,
+    /// tokens and data cross the network unencrypted.
+    #[arg(long, global = true)]
+    allow_plain_http: bool,
     #[command(subcommand)]
     command: Command,
 }
 
 #[derive(Subcommand)]
 enum Command {
-    /// Sign in to a center. The password is asked for on a terminal, or
-    /// read from the first line of stdin.
+    /// Sign in to a center (`--center`). The password is asked for on a
+    /// terminal, or read from the first line of stdin.
     Login {
-        /// The center's address, e.g. https://aicc.example.cn
-        #[arg(long)]
-        center: String,
         #[arg(long)]
         email: String,
-        /// Sign in to a plain http:// center beyond this machine, though the
-        /// password and data cross the network unencrypted.
-        #[arg(long)]
-        allow_plain_http: bool,
     },
     /// Sign the account in use out; others stay signed in.
     Logout,
@@ -87,6 +98,9 @@ enum Command {
     /// The organisation's partner applications.
     #[command(subcommand)]
     Applications(Applications),
+    /// Personal access tokens, for scripts that sign in with one.
+    #[command(subcommand)]
+    Tokens(Tokens),
 }
 
 #[derive(Subcommand)]
@@ -110,6 +124,13 @@ enum Models {
     },
     /// One model's page.
     Show { id: String },
+    /// Keeps a model among the account's favourites (or, with
+    /// `--remove`, no longer).
+    Favourite {
+        id: String,
+        #[arg(long)]
+        remove: bool,
+    },
 }
 
 #[derive(Subcommand)]
@@ -131,6 +152,13 @@ enum Jobs {
     },
     /// Asks the center to cancel a job.
     Cancel { id: String },
+    /// The job's log, from the center; `--follow` keeps printing until the
+    /// job has ended.
+    Logs {
+        id: String,
+        #[arg(long)]
+        follow: bool,
+    },
     /// Syncs until the job has ended; exits with how it ended.
     Watch {
         id: String,
@@ -138,6 +166,26 @@ enum Jobs {
         #[arg(long, default_value_t = 10)]
         every: u64,
     },
+}
+
+#[derive(Subcommand)]
+enum Tokens {
+    /// The account's tokens (never their secrets).
+    List,
+    /// Makes a token; its secret is printed this once.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// read, jobs, applications or full (again for several); read when
+        /// not given.
+        #[arg(long, value_parser = parse_scope)]
+        scope: Vec<Scope>,
+        /// Days it lives: 1 to 366; 90 when not given.
+        #[arg(long)]
+        expires: Option<u32>,
+    },
+    /// Revokes a token at once.
+    Revoke { id: String },
 }
 
 #[derive(Subcommand)]
@@ -161,6 +209,11 @@ fn parse_framework(s: &str) -> Result<Framework, String> {
 fn parse_sort(s: &str) -> Result<Sort, String> {
     serde_json::from_value(serde_json::Value::from(s))
         .map_err(|_| format!("no order is called {s:?}; choose relevance, name, updated or stars"))
+}
+
+fn parse_scope(s: &str) -> Result<Scope, String> {
+    serde_json::from_value(serde_json::Value::from(s))
+        .map_err(|_| format!("no scope is called {s:?}; choose read, jobs, applications or full"))
 }
 
 fn parse_state(s: &str) -> Result<JobState, String> {
@@ -213,12 +266,47 @@ fn failed(why: &str) -> ExitCode {
 
 async fn run(partner: &Partner, cli: Cli) -> aicc_client::Result<ExitCode> {
     let json = cli.json;
+    let plain_http = if cli.allow_plain_http {
+        PlainHttp::Allow
+    } else {
+        PlainHttp::Refuse
+    };
+    if let Some(token) = &cli.token {
+        if matches!(
+            cli.command,
+            Command::Login { .. } | Command::Logout | Command::Accounts { .. }
+        ) {
+            return Err(Error::InvalidInput(
+                "with a personal access token there is no account to log in to, out of or switch; leave out --token (or AICC_TOKEN)".into(),
+            ));
+        }
+        let center = cli.center.as_deref().ok_or_else(|| {
+            Error::InvalidInput(
+                "say which center the token is for: --center (or AICC_CENTER)".into(),
+            )
+        })?;
+        partner
+            .open_with_personal_token(center, &NetworkSettings::default(), token, plain_http)
+            .await?;
+    }
+    let reads = matches!(
+        cli.command,
+        Command::Models(Models::Search { .. } | Models::Show { .. })
+            | Command::Jobs(Jobs::List { .. } | Jobs::Show { .. })
+            | Command::Pools
+            | Command::Quota
+            | Command::Applications(_)
+    );
+    if reads && !cli.offline {
+        catch_up(partner).await?;
+    }
     match cli.command {
-        Command::Login {
-            center,
-            email,
-            allow_plain_http,
-        } => {
+        Command::Login { email } => {
+            let center = cli.center.ok_or_else(|| {
+                Error::InvalidInput(
+                    "say which center to log in to: --center (or AICC_CENTER)".into(),
+                )
+            })?;
             let password = password()?;
             let account = partner
                 .sign_in(
@@ -226,11 +314,7 @@ async fn run(partner: &Partner, cli: Cli) -> aicc_client::Result<ExitCode> {
                     &NetworkSettings::default(),
                     None,
                     &Credentials::password(&email, &password),
-                    if allow_plain_http {
-                        PlainHttp::Allow
-                    } else {
-                        PlainHttp::Refuse
-                    },
+                    plain_http,
                     Keep::InKeyring,
                 )
                 .await?;
@@ -344,6 +428,84 @@ async fn run(partner: &Partner, cli: Cli) -> aicc_client::Result<ExitCode> {
                 )
             });
         }
+        Command::Models(Models::Favourite { id, remove }) => {
+            partner.set_favourite(id.clone(), !remove).await?;
+            send(partner).await;
+            let found = partner.local(move |c| catalog::model(c, &id)).await?;
+            show(json, &found, || {
+                let kept = if remove {
+                    "no longer a favourite"
+                } else {
+                    "a favourite"
+                };
+                format!(
+                    "{kept}: {}",
+                    found.as_ref().map_or("", |f| f.model.name.as_str())
+                )
+            });
+        }
+        Command::Jobs(Jobs::Logs { id, follow }) => {
+            let id = job(partner, &id).await?.job.id;
+            let mut after = 0;
+            loop {
+                let page = partner.job_logs(&id, after).await?;
+                for line in &page.lines {
+                    if json {
+                        show(true, line, String::new);
+                    } else {
+                        println!("{}  {}", line.at, line.text);
+                    }
+                }
+                after = page.next;
+                if !follow || (!page.open && page.lines.is_empty()) {
+                    break;
+                }
+                if page.lines.is_empty() {
+                    tokio::time::sleep(Duration::from_secs(2)).await;
+                }
+            }
+        }
+        Command::Tokens(Tokens::List) => {
+            let tokens = partner.personal_tokens().await?;
+            show(json, &tokens, || {
+                tokens
+                    .iter()
+                    .map(|t| {
+                        format!(
+                            "{:<24} {:<24} expires {}  last used {}",
+                            t.id,
+                            t.name,
+                            t.expires_at,
+                            t.last_used_at.as_deref().unwrap_or("never")
+                        )
+                    })
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            });
+        }
+        Command::Tokens(Tokens::Create {
+            name,
+            scope,
+            expires,
+        }) => {
+            let made = partner
+                .create_personal_token(&NewPersonalToken {
+                    name,
+                    expires_in_days: expires,
+                    scopes: (!scope.is_empty()).then_some(scope),
+                })
+                .await?;
+            show(json, &made, || {
+                format!(
+                    "{}\n(shown this once: keep it where your scripts read secrets)",
+                    made.token.as_deref().unwrap_or_default()
+                )
+            });
+        }
+        Command::Tokens(Tokens::Revoke { id }) => {
+            partner.revoke_personal_token(&id).await?;
+            show(json, &"revoked", || format!("{id} revoked"));
+        }
         Command::Jobs(Jobs::List { state }) => {
             let views = partner.local(move |c| jobs::list(c, &state)).await?;
             show(json, &views, || {
@@ -374,24 +536,20 @@ async fn run(partner: &Partner, cli: Cli) -> aicc_client::Result<ExitCode> {
                 Error::InvalidInput(format!("{} is not a training request: {e}", file.display()))
             })?;
             let id = partner.create_job(request, String::new()).await?;
-            let sent = partner
-                .sync_once(aicc_api::sync::DEFAULT_PAGE_SIZE, |_, _| {})
-                .await;
-            if let Err(e) = &sent {
-                eprintln!("aicc: queued, not sent yet ({e}); `aicc sync` sends it");
-            }
+            send(partner).await;
             let view = job(partner, &id).await?;
+            if let Some(refused) = refusal(&view) {
+                return Ok(refused);
+            }
             show(json, &view, || view.job.id.clone());
         }
         Command::Jobs(Jobs::Cancel { id }) => {
             partner.cancel_job(id.clone()).await?;
-            if let Err(e) = partner
-                .sync_once(aicc_api::sync::DEFAULT_PAGE_SIZE, |_, _| {})
-                .await
-            {
-                eprintln!("aicc: queued, not sent yet ({e}); `aicc sync` sends it");
-            }
+            send(partner).await;
             let view = job(partner, &id).await?;
+            if let Some(refused) = refusal(&view) {
+                return Ok(refused);
+            }
             show(json, &view, || job_line(&view));
         }
         Command::Jobs(Jobs::Watch { id, every }) => return watch(partner, json, &id, every).await,
@@ -464,6 +622,40 @@ async fn run(partner: &Partner, cli: Cli) -> aicc_client::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Brings the local store up to date before a read; a center that cannot
+/// be reached is said on stderr, and the read answers from this
+/// computer's copy.
+async fn catch_up(partner: &Partner) -> aicc_client::Result<()> {
+    match partner
+        .sync_once(aicc_api::sync::DEFAULT_PAGE_SIZE, |_, _| {})
+        .await
+    {
+        Err(e) if e.is_transient() => {
+            let since = partner
+                .local(|c| aicc_client::cursors::cursor(c, aicc_api::sync::Collection::Catalog))
+                .await?
+                .map_or_else(
+                    || "never synced".to_owned(),
+                    |(_, at)| format!("as of {at}"),
+                );
+            eprintln!("aicc: {e}; answering from this computer's copy ({since})");
+            Ok(())
+        }
+        done => done,
+    }
+}
+
+/// Sends what was just queued; when the center cannot be reached, says it
+/// waits in the outbox for the next `aicc sync`.
+async fn send(partner: &Partner) {
+    if let Err(e) = partner
+        .sync_once(aicc_api::sync::DEFAULT_PAGE_SIZE, |_, _| {})
+        .await
+    {
+        eprintln!("aicc: queued, not sent yet ({e}); `aicc sync` sends it");
+    }
+}
+
 /// Syncs every `every` seconds until the job has ended, printing each
 /// state it reaches; the exit code says how it ended. A center that cannot
 /// be reached is said once a time and tried again.
@@ -507,6 +699,17 @@ async fn watch(
         }
         tokio::time::sleep(Duration::from_secs(every.max(1))).await;
     }
+}
+
+/// The center's refusal of the write just sent about `view`, said on
+/// stderr, as a failure; the write stays in the outbox with its reason, as
+/// the app shows it.
+fn refusal(view: &JobView) -> Option<ExitCode> {
+    let refusal = view.outbox.as_ref()?.refusal.as_ref()?;
+    Some(failed(&format!(
+        "the center refused it: {} (it stays in the outbox: the app shows it to revise or discard)",
+        refusal.message
+    )))
 }
 
 /// One job from the local store, by its id or the local id it had.

@@ -249,6 +249,28 @@ impl Partner {
         Ok(who)
     }
 
+    /// Opens and shows the account a personal access token is for, as a
+    /// script in CI does with the token in its environment: the settings
+    /// and the keyring are left alone and nothing of the token is kept; the
+    /// account's store is the app's own.
+    pub async fn open_with_personal_token(
+        &self,
+        url: &str,
+        network: &NetworkSettings,
+        token: &str,
+        plain_http: PlainHttp,
+    ) -> Result<Account> {
+        // The account the settings name is not the one to show.
+        let _ = self.resumed.set(());
+        accounts::refuse_plain_http(url, plain_http)?;
+        let (session, who) =
+            Session::with_personal_token(url, network, token, self.vault.clone()).await?;
+        let account = session.account().clone();
+        let store = Store::open(&self.dirs.store_file(&account))?;
+        self.show(account, session, store).await;
+        Ok(who)
+    }
+
     /// Shows another signed-in account.
     pub async fn switch_account(&self, index: usize) -> Result<()> {
         self.resumed().await;
