@@ -146,15 +146,7 @@ pub fn set_favourite(
 /// Queues the cancellation of a job.
 pub fn cancel_job(conn: &mut Connection, job_id: &str, now: &str) -> Result<()> {
     let tx = conn.transaction()?;
-    let job_id = &current_id(&tx, job_id)?;
-    let seq = enqueue(
-        &tx,
-        &Write::CancelJob {
-            job_id: job_id.to_owned(),
-        },
-        None,
-        now,
-    )?;
+    let (job_id, seq) = enqueue_about(&tx, job_id, |job_id| Write::CancelJob { job_id }, now)?;
     tx.execute(
         "UPDATE jobs SET outbox_seq = ?2 WHERE id = ?1",
         params![job_id, seq],
@@ -225,22 +217,13 @@ pub fn save_application(
 /// Queues submitting an application for review.
 pub fn submit_application(conn: &mut Connection, id: &str, now: &str) -> Result<()> {
     let tx = conn.transaction()?;
-    let id = &current_id(&tx, id)?;
-    let seq = enqueue(
+    let (id, seq) = enqueue_about(
         &tx,
-        &Write::SubmitApplication {
-            application_id: id.to_owned(),
-        },
-        None,
+        id,
+        |application_id| Write::SubmitApplication { application_id },
         now,
     )?;
-    update_application_row(&tx, id, seq, |application| {
-        application.state = ApplicationState::Submitted
-    })?;
-    tx.execute(
-        "UPDATE applications SET state = 'submitted' WHERE id = ?1",
-        [id],
-    )?;
+    shown_as(&tx, &id, seq, ApplicationState::Submitted)?;
     tx.commit()?;
     Ok(())
 }
@@ -248,9 +231,14 @@ pub fn submit_application(conn: &mut Connection, id: &str, now: &str) -> Result<
 /// Queues withdrawing an application; it shows as withdrawn at once.
 pub fn withdraw_application(conn: &mut Connection, id: &str, now: &str) -> Result<()> {
     let tx = conn.transaction()?;
-    let id = &current_id(&tx, id)?;
+    let (id, seq) = enqueue_about(
+        &tx,
+        id,
+        |application_id| Write::WithdrawApplication { application_id },
+        now,
+    )?;
     let state: Option<String> = tx
-        .query_row("SELECT state FROM applications WHERE id = ?1", [id], |r| {
+        .query_row("SELECT state FROM applications WHERE id = ?1", [&id], |r| {
             r.get(0)
         })
         .optional()?;
@@ -260,22 +248,33 @@ pub fn withdraw_application(conn: &mut Connection, id: &str, now: &str) -> Resul
             "only an application the center has not decided on can be withdrawn".into(),
         ));
     }
-    let seq = enqueue(
-        &tx,
-        &Write::WithdrawApplication {
-            application_id: id.to_owned(),
-        },
-        None,
-        now,
-    )?;
-    update_application_row(&tx, id, seq, |application| {
-        application.state = ApplicationState::Withdrawn
-    })?;
-    tx.execute(
-        "UPDATE applications SET state = 'withdrawn' WHERE id = ?1",
-        [id],
-    )?;
+    shown_as(&tx, &id, seq, ApplicationState::Withdrawn)?;
     tx.commit()?;
+    Ok(())
+}
+
+/// Queues the write `about` makes of the item `id` (its id on the center,
+/// or the local one it had) inside `tx`; returns the id as the center knows
+/// it and the write's place in the queue.
+fn enqueue_about(
+    tx: &Connection,
+    id: &str,
+    about: impl FnOnce(String) -> Write,
+    now: &str,
+) -> Result<(String, i64)> {
+    let id = current_id(tx, id)?;
+    let seq = enqueue(tx, &about(id.clone()), None, now)?;
+    Ok((id, seq))
+}
+
+/// Shows the application `id` in `state` at once, while its write `seq`
+/// waits for the center.
+fn shown_as(tx: &Connection, id: &str, seq: i64, state: ApplicationState) -> Result<()> {
+    update_application_row(tx, id, seq, |application| application.state = state)?;
+    tx.execute(
+        "UPDATE applications SET state = ?2 WHERE id = ?1",
+        params![id, state.as_str()],
+    )?;
     Ok(())
 }
 

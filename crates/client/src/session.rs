@@ -96,13 +96,7 @@ impl Session {
             email: grant.account.email.clone(),
             network: network.clone(),
         };
-        let session = Self {
-            account,
-            portal,
-            vault,
-            access: Mutex::new(None),
-            personal: None,
-        };
+        let session = Self::of(account, portal, vault, None);
         let who = grant.account.clone();
         let refresh = grant.refresh_token.clone();
         let access = match session.keep(grant).await {
@@ -119,13 +113,25 @@ impl Session {
 
     /// Resumes an account signed in earlier; no network until a token is needed.
     pub async fn resume(account: CenterAccount, vault: Arc<dyn CredentialStore>) -> Result<Self> {
-        Ok(Self {
-            portal: client(&account.url, &account.network, vault.as_ref()).await?,
+        let portal = client(&account.url, &account.network, vault.as_ref()).await?;
+        Ok(Self::of(account, portal, vault, None))
+    }
+
+    /// A session on `portal` for `account`, with no access token yet, or
+    /// sending the `personal` access token it was opened with.
+    fn of(
+        account: CenterAccount,
+        portal: PortalClient,
+        vault: Arc<dyn CredentialStore>,
+        personal: Option<String>,
+    ) -> Self {
+        Self {
             account,
+            portal,
             vault,
             access: Mutex::new(None),
-            personal: None,
-        })
+            personal,
+        }
     }
 
     /// Opens a session with a personal access token, as a script in CI
@@ -142,18 +148,15 @@ impl Session {
             Err(Error::Portal { status: 401, .. }) => return Err(Error::SessionEnded),
             who => who?,
         };
-        let session = Self {
-            account: CenterAccount {
-                url: portal.base().to_string(),
-                email: who.email.clone(),
-                network: network.clone(),
-            },
-            portal,
-            vault,
-            access: Mutex::new(None),
-            personal: Some(token.to_owned()),
+        let account = CenterAccount {
+            url: portal.base().to_string(),
+            email: who.email.clone(),
+            network: network.clone(),
         };
-        Ok((session, who))
+        Ok((
+            Self::of(account, portal, vault, Some(token.to_owned())),
+            who,
+        ))
     }
 
     /// The center and account.

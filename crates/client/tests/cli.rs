@@ -35,16 +35,22 @@ impl Home {
         command
     }
 
-    fn sign_in(&self, url: &str) {
-        let mut child = self
-            .cli(&["--center", url, "login", "--email", "partner@demo.aicc"])
+    /// `aicc login` as the demo partner, the password on stdin.
+    fn login(&self, url: &str, command: impl FnOnce(&mut Command)) -> std::process::Output {
+        let mut login = self.cli(&["--center", url, "login", "--email", "partner@demo.aicc"]);
+        command(&mut login);
+        let mut child = login
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
         writeln!(child.stdin.take().unwrap(), "demo-password").unwrap();
-        let out = child.wait_with_output().unwrap();
+        child.wait_with_output().unwrap()
+    }
+
+    fn sign_in(&self, url: &str) {
+        let out = self.login(url, |_| {});
         assert!(
             out.status.success(),
             "{}",
@@ -72,6 +78,21 @@ impl Home {
     }
 }
 
+/// A demo portal in this process, and a home signed in to it.
+fn signed_in() -> (
+    tempfile::TempDir,
+    String,
+    Portal,
+    tokio::runtime::Runtime,
+    Home,
+) {
+    let portal_dir = tempfile::tempdir().unwrap();
+    let (url, portal, runtime) = serve(portal_dir.path());
+    let home = Home::new();
+    home.sign_in(&url);
+    (portal_dir, url, portal, runtime, home)
+}
+
 fn serve(portal_dir: &Path) -> (String, Portal, tokio::runtime::Runtime) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let config = Config {
@@ -91,10 +112,7 @@ fn serve(portal_dir: &Path) -> (String, Portal, tokio::runtime::Runtime) {
 
 #[test]
 fn a_sync_killed_between_pages_resumes_where_its_cursor_says_with_nothing_lost_or_repeated() {
-    let portal_dir = tempfile::tempdir().unwrap();
-    let (url, portal, _runtime) = serve(portal_dir.path());
-    let home = Home::new();
-    home.sign_in(&url);
+    let (_portal_dir, url, portal, _runtime, home) = signed_in();
 
     let mut sync = home
         .cli(&["sync", "--page-size", "20"])
@@ -173,10 +191,7 @@ fn a_sync_killed_between_pages_resumes_where_its_cursor_says_with_nothing_lost_o
 
 #[test]
 fn no_token_is_ever_written_to_the_apps_files() {
-    let portal_dir = tempfile::tempdir().unwrap();
-    let (url, _portal, _runtime) = serve(portal_dir.path());
-    let home = Home::new();
-    home.sign_in(&url);
+    let (_portal_dir, url, _portal, _runtime, home) = signed_in();
     let out = home
         .cli(&["sync"])
         .env("RUST_LOG", "trace")
@@ -240,19 +255,14 @@ fn without_a_secret_service_sign_in_says_what_is_missing_and_stores_nothing_in_p
     let portal_dir = tempfile::tempdir().unwrap();
     let (url, _portal, _runtime) = serve(portal_dir.path());
     let home = Home::new();
-    let mut child = home
-        .cli(&["--center", &url, "login", "--email", "partner@demo.aicc"])
-        .env(
-            "DBUS_SESSION_BUS_ADDRESS",
-            format!("unix:path={}", home.dir.path().join("no-bus").display()),
-        )
-        .env_remove("DISPLAY")
-        .stdin(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    writeln!(child.stdin.take().unwrap(), "demo-password").unwrap();
-    let out = child.wait_with_output().unwrap();
+    let out = home.login(&url, |command| {
+        command
+            .env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                format!("unix:path={}", home.dir.path().join("no-bus").display()),
+            )
+            .env_remove("DISPLAY");
+    });
     assert!(!out.status.success());
     let message = String::from_utf8_lossy(&out.stderr);
     assert!(message.contains("keyring"), "{message}");
@@ -304,10 +314,7 @@ fn a_client_killed_again_and_again_while_it_syncs_and_sends_loses_and_doubles_no
     let kills: usize = std::env::var("AICC_CLIENT_KILLS")
         .ok()
         .map_or(50, |n| n.parse().expect("AICC_CLIENT_KILLS is a number"));
-    let portal_dir = tempfile::tempdir().unwrap();
-    let (url, portal, _runtime) = serve(portal_dir.path());
-    let home = Home::new();
-    home.sign_in(&url);
+    let (_portal_dir, url, portal, _runtime, home) = signed_in();
     let store_file = home.store_file(&url);
     let mut rng = rand::rngs::StdRng::seed_from_u64(0x636c69);
     let mut queued = Vec::new();
@@ -420,12 +427,14 @@ impl Home {
     }
 }
 
+/// Whether the JSON list `list` holds an item that `is`.
+fn holds(list: &serde_json::Value, is: impl Fn(&serde_json::Value) -> bool) -> bool {
+    list.as_array().unwrap().iter().any(is)
+}
+
 #[test]
 fn every_command_answers_in_a_table_and_in_the_apps_own_json() {
-    let portal_dir = tempfile::tempdir().unwrap();
-    let (url, _portal, runtime) = serve(portal_dir.path());
-    let home = Home::new();
-    home.sign_in(&url);
+    let (_portal_dir, _url, _portal, runtime, home) = signed_in();
     assert_eq!(home.run(&["sync"]).trim(), "up to date");
 
     let accounts = home.json(&["accounts"]);
@@ -465,13 +474,7 @@ fn every_command_answers_in_a_table_and_in_the_apps_own_json() {
     let job = submitted["job"]["id"].as_str().unwrap().to_owned();
     assert_eq!(submitted["local"], false, "sent at once: {submitted}");
     let listed = home.json(&["jobs", "list"]);
-    assert!(
-        listed
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|v| v["job"]["id"] == job.as_str())
-    );
+    assert!(holds(&listed, |v| v["job"]["id"] == job.as_str()));
     assert!(
         home.run(&["jobs", "show", &job])
             .contains("nightly fine-tune")
@@ -492,13 +495,7 @@ fn every_command_answers_in_a_table_and_in_the_apps_own_json() {
     );
     let token = made["id"].as_str().unwrap();
     let listed = home.json(&["tokens", "list"]);
-    assert!(
-        listed
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|t| t["id"] == token && t.get("token").is_none())
-    );
+    assert!(holds(&listed, |t| t["id"] == token && t.get("token").is_none()));
     home.run(&["tokens", "revoke", token]);
 
     // Wrong input says what was wrong, on stderr, with a failing status.
@@ -528,10 +525,7 @@ fn every_command_answers_in_a_table_and_in_the_apps_own_json() {
 
 #[test]
 fn jobs_watch_exits_with_how_the_job_ended() {
-    let portal_dir = tempfile::tempdir().unwrap();
-    let (url, _portal, _runtime) = serve(portal_dir.path());
-    let home = Home::new();
-    home.sign_in(&url);
+    let (_portal_dir, _url, _portal, _runtime, home) = signed_in();
     home.run(&["sync"]);
 
     let quick = job_file(&home, "quick", 0.1);
@@ -562,10 +556,7 @@ fn jobs_watch_exits_with_how_the_job_ended() {
 
 #[test]
 fn a_script_works_as_the_account_of_its_personal_access_token_and_keeps_it_nowhere() {
-    let portal_dir = tempfile::tempdir().unwrap();
-    let (url, _portal, _runtime) = serve(portal_dir.path());
-    let home = Home::new();
-    home.sign_in(&url);
+    let (_portal_dir, url, _portal, _runtime, home) = signed_in();
     let made = home.json(&["tokens", "create", "--name", "ci", "--scope", "read"]);
     let token = made["token"].as_str().unwrap().to_owned();
 

@@ -114,10 +114,10 @@ enum Models {
         #[arg(long)]
         hardware: Option<String>,
         /// mindspore, pytorch_npu, tensorflow, paddlepaddle or onnx.
-        #[arg(long, value_parser = parse_framework)]
+        #[arg(long, value_parser = named("framework", &Framework::ALL))]
         framework: Option<Framework>,
         /// relevance, name, updated or stars.
-        #[arg(long, value_parser = parse_sort, default_value = "relevance")]
+        #[arg(long, value_parser = named("order", &Sort::ALL), default_value = "relevance")]
         sort: Sort,
         #[arg(long, default_value_t = 20)]
         limit: u32,
@@ -138,7 +138,7 @@ enum Jobs {
     /// The account's jobs, newest first.
     List {
         /// Only jobs in this state (again for several).
-        #[arg(long, value_parser = parse_state)]
+        #[arg(long, value_parser = named("job state", &JobState::ALL))]
         state: Vec<JobState>,
     },
     /// One job.
@@ -178,7 +178,7 @@ enum Tokens {
         name: String,
         /// read, jobs, applications or full (again for several); read when
         /// not given.
-        #[arg(long, value_parser = parse_scope)]
+        #[arg(long, value_parser = named("scope", &Scope::ALL))]
         scope: Vec<Scope>,
         /// Days it lives: 1 to 366; 90 when not given.
         #[arg(long)]
@@ -196,34 +196,27 @@ enum Applications {
     Show { id: String },
 }
 
-fn parse_framework(s: &str) -> Result<Framework, String> {
-    Framework::parse(s).ok_or_else(|| {
-        let known: Vec<_> = Framework::ALL.iter().map(|f| f.as_str()).collect();
-        format!(
-            "no framework is called {s:?}; choose one of {}",
-            known.join(", ")
-        )
-    })
-}
-
-fn parse_sort(s: &str) -> Result<Sort, String> {
-    serde_json::from_value(serde_json::Value::from(s))
-        .map_err(|_| format!("no order is called {s:?}; choose relevance, name, updated or stars"))
-}
-
-fn parse_scope(s: &str) -> Result<Scope, String> {
-    serde_json::from_value(serde_json::Value::from(s))
-        .map_err(|_| format!("no scope is called {s:?}; choose read, jobs, applications or full"))
-}
-
-fn parse_state(s: &str) -> Result<JobState, String> {
-    JobState::parse(s).ok_or_else(|| {
-        let known: Vec<_> = JobState::ALL.iter().map(|s| s.as_str()).collect();
-        format!(
-            "no job state is called {s:?}; choose one of {}",
-            known.join(", ")
-        )
-    })
+/// A value as the wire names it (`mindspore`, `running`, …), or an error
+/// that lists the names a `what` may take.
+fn named<T>(
+    what: &'static str,
+    all: &'static [T],
+) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static
+where
+    T: Serialize + serde::de::DeserializeOwned + Sync,
+{
+    move |s| {
+        serde_json::from_value(serde_json::Value::from(s)).map_err(|_| {
+            let names: Vec<String> = all
+                .iter()
+                .filter_map(|v| Some(serde_json::to_value(v).ok()?.as_str()?.to_owned()))
+                .collect();
+            format!(
+                "no {what} is called {s:?}; choose one of {}",
+                names.join(", ")
+            )
+        })
+    }
 }
 
 fn main() -> ExitCode {
@@ -390,43 +383,21 @@ async fn run(partner: &Partner, cli: Cli) -> aicc_client::Result<ExitCode> {
                 .local(move |c| catalog::search(c, &query, 0, limit))
                 .await?;
             show(json, &page, || {
-                let mut lines: Vec<String> = page
-                    .models
-                    .iter()
-                    .map(|m| {
-                        format!(
-                            "{:<28} {:<36} {:<24} {}",
-                            m.id,
-                            m.name,
-                            m.task,
-                            m.framework.as_str()
-                        )
-                    })
-                    .collect();
-                lines.push(format!("{} of {} models", page.models.len(), page.total));
-                lines.join("\n")
+                let table = rows(&page.models, |m| {
+                    format!(
+                        "{:<28} {:<36} {:<24} {}",
+                        m.id,
+                        m.name,
+                        m.task,
+                        m.framework.as_str()
+                    )
+                });
+                format!("{table}\n{} of {} models", page.models.len(), page.total)
             });
         }
         Command::Models(Models::Show { id }) => {
-            let wanted = id.clone();
-            let found = partner
-                .local(move |c| catalog::model(c, &wanted))
-                .await?
-                .ok_or_else(|| Error::InvalidInput(format!("the catalog has no model {id}")))?;
-            show(json, &found, || {
-                let m = &found.model;
-                format!(
-                    "{} ({})\n{} · {} · {} · {}\nhardware: {}\n\n{}",
-                    m.name,
-                    m.id,
-                    m.provider,
-                    m.task,
-                    m.framework.as_str(),
-                    m.license,
-                    m.hardware.join(", "),
-                    m.card
-                )
-            });
+            let found = one(partner, &id, catalog::model, "the catalog has no model").await?;
+            show(json, &found, || model_text(&found));
         }
         Command::Models(Models::Favourite { id, remove }) => {
             partner.set_favourite(id.clone(), !remove).await?;
@@ -468,19 +439,15 @@ async fn run(partner: &Partner, cli: Cli) -> aicc_client::Result<ExitCode> {
         Command::Tokens(Tokens::List) => {
             let tokens = partner.personal_tokens().await?;
             show(json, &tokens, || {
-                tokens
-                    .iter()
-                    .map(|t| {
-                        format!(
-                            "{:<24} {:<24} expires {}  last used {}",
-                            t.id,
-                            t.name,
-                            t.expires_at,
-                            t.last_used_at.as_deref().unwrap_or("never")
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n")
+                rows(&tokens, |t| {
+                    format!(
+                        "{:<24} {:<24} expires {}  last used {}",
+                        t.id,
+                        t.name,
+                        t.expires_at,
+                        t.last_used_at.as_deref().unwrap_or("never")
+                    )
+                })
             });
         }
         Command::Tokens(Tokens::Create {
@@ -508,9 +475,7 @@ async fn run(partner: &Partner, cli: Cli) -> aicc_client::Result<ExitCode> {
         }
         Command::Jobs(Jobs::List { state }) => {
             let views = partner.local(move |c| jobs::list(c, &state)).await?;
-            show(json, &views, || {
-                views.iter().map(job_line).collect::<Vec<_>>().join("\n")
-            });
+            show(json, &views, || rows(&views, job_line));
         }
         Command::Jobs(Jobs::Show { id }) => {
             let view = job(partner, &id).await?;
@@ -556,16 +521,12 @@ async fn run(partner: &Partner, cli: Cli) -> aicc_client::Result<ExitCode> {
         Command::Pools => {
             let info = partner.local(|c| center::info(c)).await?;
             show(json, &info.pools, || {
-                info.pools
-                    .iter()
-                    .map(|p| {
-                        format!(
-                            "{:<20} {:<28} {:<14} {:>4} of {:<4} NPUs free  {} queued",
-                            p.id, p.name, p.npu_kind, p.free_npus, p.total_npus, p.queued_jobs
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n")
+                rows(&info.pools, |p| {
+                    format!(
+                        "{:<20} {:<28} {:<14} {:>4} of {:<4} NPUs free  {} queued",
+                        p.id, p.name, p.npu_kind, p.free_npus, p.total_npus, p.queued_jobs
+                    )
+                })
             });
         }
         Command::Quota => {
@@ -586,37 +547,20 @@ async fn run(partner: &Partner, cli: Cli) -> aicc_client::Result<ExitCode> {
         Command::Applications(Applications::List) => {
             let views = partner.local(|c| applications::list(c)).await?;
             show(json, &views, || {
-                views
-                    .iter()
-                    .map(|v| {
-                        let a = &v.application;
-                        format!(
-                            "{:<28} {:<20} {}",
-                            a.id,
-                            a.state.as_str(),
-                            a.form.solution_name
-                        )
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n")
+                rows(&views, |v| {
+                    let a = &v.application;
+                    format!(
+                        "{:<28} {:<20} {}",
+                        a.id,
+                        a.state.as_str(),
+                        a.form.solution_name
+                    )
+                })
             });
         }
         Command::Applications(Applications::Show { id }) => {
-            let wanted = id.clone();
-            let view = partner
-                .local(move |c| applications::get(c, &wanted))
-                .await?
-                .ok_or_else(|| Error::InvalidInput(format!("there is no application {id}")))?;
-            show(json, &view, || {
-                let a = &view.application;
-                format!(
-                    "{} · {}\n{} ({})",
-                    a.id,
-                    a.state.as_str(),
-                    a.form.solution_name,
-                    a.form.organisation_name
-                )
-            });
+            let view = one(partner, &id, applications::get, "there is no application").await?;
+            show(json, &view, || application_text(&view));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -714,13 +658,56 @@ fn refusal(view: &JobView) -> Option<ExitCode> {
 
 /// One job from the local store, by its id or the local id it had.
 async fn job(partner: &Partner, id: &str) -> aicc_client::Result<JobView> {
+    one(
+        partner,
+        id,
+        jobs::get,
+        "`aicc jobs list` lists the jobs; there is no job",
+    )
+    .await
+}
+
+/// The item `id` as `get` finds it in the local store, or an error that
+/// says `missing` and the id.
+async fn one<T: Send + 'static>(
+    partner: &Partner,
+    id: &str,
+    get: fn(&aicc_client::store::Connection, &str) -> aicc_client::Result<Option<T>>,
+    missing: &'static str,
+) -> aicc_client::Result<T> {
     let wanted = id.to_owned();
     partner
-        .local(move |c| jobs::get(c, &wanted))
+        .local(move |c| get(c, &wanted))
         .await?
-        .ok_or_else(|| {
-            Error::InvalidInput(format!("there is no job {id}: `aicc jobs list` lists them"))
-        })
+        .ok_or_else(|| Error::InvalidInput(format!("{missing} {id}")))
+}
+
+/// A model's page as text: what it is, then its card.
+fn model_text(found: &aicc_client::catalog::ModelPage) -> String {
+    let m = &found.model;
+    format!(
+        "{} ({})\n{} · {} · {} · {}\nhardware: {}\n\n{}",
+        m.name,
+        m.id,
+        m.provider,
+        m.task,
+        m.framework.as_str(),
+        m.license,
+        m.hardware.join(", "),
+        m.card
+    )
+}
+
+/// An application as text: its id and state, its solution and applicant.
+fn application_text(view: &aicc_client::applications::ApplicationView) -> String {
+    let a = &view.application;
+    format!(
+        "{} · {}\n{} ({})",
+        a.id,
+        a.state.as_str(),
+        a.form.solution_name,
+        a.form.organisation_name
+    )
 }
 
 fn job_line(view: &JobView) -> String {
@@ -739,6 +726,11 @@ fn job_line(view: &JobView) -> String {
         job.request.nodes,
         job.request.npus_per_node
     )
+}
+
+/// A table's lines: one for each item.
+fn rows<T>(items: &[T], row: impl Fn(&T) -> String) -> String {
+    items.iter().map(row).collect::<Vec<_>>().join("\n")
 }
 
 /// Prints `value` as JSON, or `text` for people.
