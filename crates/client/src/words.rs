@@ -36,6 +36,22 @@ pub fn exactly(language: &str, path: &[&str]) -> Option<&'static str> {
         .as_str()
 }
 
+/// An error as the user reads it in `language`: the catalogues' words for
+/// its code (as the window shows them), with the detail where they have a
+/// place for it, else after them.
+pub fn error(language: &str, error: &crate::Error) -> String {
+    let detail = error.to_string();
+    let code = serde_json::to_value(error.code())
+        .ok()
+        .and_then(|code| code.as_str().map(str::to_owned))
+        .unwrap_or_default();
+    match words(language, &["errors", &code]) {
+        Some(text) if text.contains("{detail}") => text.replace("{detail}", &detail),
+        Some(text) => format!("{text} ({detail})"),
+        None => detail,
+    }
+}
+
 /// What the tray's menu offers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TrayItem {
@@ -138,6 +154,25 @@ mod tests {
         assert_eq!(tray("fr"), tray("en"));
         assert_eq!(tray("en").items[2], (TrayItem::Quit, "Quit"));
         assert_eq!(words("en", &["no", "such", "key"]), None);
+    }
+
+    #[test]
+    fn errors_read_in_the_users_language_with_their_detail() {
+        let refused = crate::Error::InvalidInput("there is no job job_7".into());
+        assert_eq!(
+            error("zh-CN", &refused),
+            "请检查输入：there is no job job_7"
+        );
+        let offline = crate::Error::Offline {
+            url: "https://aicc.example.cn/".into(),
+            reason: "connection refused".into(),
+        };
+        let english = error("en", &offline);
+        assert!(
+            english.starts_with("The center cannot be reached."),
+            "{english}"
+        );
+        assert!(english.ends_with("connection refused)"), "{english}");
     }
 
     #[test]

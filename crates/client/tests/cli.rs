@@ -508,6 +508,19 @@ fn every_command_answers_in_a_table_and_in_the_apps_own_json() {
     let out = home.cli(&["jobs", "show", "job_nothing"]).output().unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("aicc jobs list"));
+    // In the user's language, as the app says it.
+    let out = home
+        .cli(&["jobs", "show", "job_nothing"])
+        .env("LANG", "zh_CN.UTF-8")
+        .env_remove("LC_ALL")
+        .env_remove("LC_MESSAGES")
+        .output()
+        .unwrap();
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("请检查输入"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     // With the center gone, reads answer from this computer's copy and say so.
     drop(runtime);

@@ -21,7 +21,7 @@ use aicc_client::network::NetworkSettings;
 use aicc_client::partner::{Keep, Partner};
 use aicc_client::session::Credentials;
 use aicc_client::sync::SyncStatus;
-use aicc_client::{Error, applications, center};
+use aicc_client::{Error, applications, center, words};
 use clap::{Parser, Subcommand};
 use serde::Serialize;
 
@@ -246,10 +246,21 @@ fn main() -> ExitCode {
         Err(Error::NotSignedIn) => match partner.sync_report().status {
             // Signed in, but the account could not be opened: say why.
             SyncStatus::Error { message, .. } => failed(&message),
-            _ => failed("no account is signed in: run `aicc login` first"),
+            _ => failed(&format!(
+                "{}: `aicc --center URL login --email EMAIL`",
+                words::error(partner.speaks(os_locale().as_deref()), &Error::NotSignedIn)
+            )),
         },
-        Err(e) => failed(&e.to_string()),
+        Err(e) => failed(&words::error(partner.speaks(os_locale().as_deref()), &e)),
     }
+}
+
+/// The language the terminal is set to (`LC_ALL`, `LC_MESSAGES`, `LANG`),
+/// for errors in the user's language when they chose the system's.
+fn os_locale() -> Option<String> {
+    ["LC_ALL", "LC_MESSAGES", "LANG"]
+        .into_iter()
+        .find_map(|name| std::env::var(name).ok().filter(|value| !value.is_empty()))
 }
 
 fn failed(why: &str) -> ExitCode {
