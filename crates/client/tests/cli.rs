@@ -608,3 +608,21 @@ fn a_script_works_as_the_account_of_its_personal_access_token_and_keeps_it_nowhe
         );
     }
 }
+
+#[test]
+fn completions_and_the_manual_come_from_the_commands_themselves() {
+    let home = Home::new();
+    for shell in ["bash", "zsh", "fish", "powershell"] {
+        let script = home.run(&["completions", shell]);
+        assert!(
+            script.contains("aicc") && script.contains("watch"),
+            "{shell}"
+        );
+    }
+    let manual = home.run(&["man"]);
+    assert!(
+        manual.starts_with(".ie") || manual.contains(".TH aicc"),
+        "{manual}"
+    );
+    assert!(manual.contains("jobs"));
+}

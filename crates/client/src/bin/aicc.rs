@@ -22,7 +22,7 @@ use aicc_client::partner::{Keep, Partner};
 use aicc_client::session::Credentials;
 use aicc_client::sync::SyncStatus;
 use aicc_client::{Error, applications, center, words};
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, Parser, Subcommand};
 use serde::Serialize;
 
 /// What `aicc jobs watch` exits with when the job ends otherwise than
@@ -101,6 +101,11 @@ enum Command {
     /// Personal access tokens, for scripts that sign in with one.
     #[command(subcommand)]
     Tokens(Tokens),
+    /// Prints the completion script for a shell (bash, zsh, fish,
+    /// powershell, elvish), e.g. `aicc completions bash > /etc/bash_completion.d/aicc`.
+    Completions { shell: clap_complete::Shell },
+    /// Prints the manual page (roff), e.g. `aicc man > aicc.1`.
+    Man,
 }
 
 #[derive(Subcommand)]
@@ -275,7 +280,8 @@ async fn run(partner: &Partner, cli: Cli) -> aicc_client::Result<ExitCode> {
     } else {
         PlainHttp::Refuse
     };
-    if let Some(token) = &cli.token {
+    let needs_account = !matches!(cli.command, Command::Completions { .. } | Command::Man);
+    if let Some(token) = cli.token.as_ref().filter(|_| needs_account) {
         if matches!(
             cli.command,
             Command::Login { .. } | Command::Logout | Command::Accounts { .. }
@@ -305,6 +311,17 @@ async fn run(partner: &Partner, cli: Cli) -> aicc_client::Result<ExitCode> {
         catch_up(partner).await?;
     }
     match cli.command {
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "aicc", &mut std::io::stdout());
+        }
+        Command::Man => {
+            clap_mangen::Man::new(Cli::command())
+                .render(&mut std::io::stdout())
+                .map_err(|source| Error::File {
+                    path: "stdout".into(),
+                    source,
+                })?;
+        }
         Command::Login { email } => {
             let center = cli.center.ok_or_else(|| {
                 Error::InvalidInput(
