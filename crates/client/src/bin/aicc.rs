@@ -617,13 +617,10 @@ async fn catch_up(partner: &Partner) -> aicc_client::Result<()> {
     }
 }
 
-/// Sends what was just queued; when the center cannot be reached, says it
-/// waits in the outbox for the next `aicc sync`.
+/// Sends what was just queued, without a whole sync; when the center
+/// cannot be reached, says it waits in the outbox for the next `aicc sync`.
 async fn send(partner: &Partner) {
-    if let Err(e) = partner
-        .sync_once(aicc_api::sync::DEFAULT_PAGE_SIZE, |_, _| {})
-        .await
-    {
+    if let Err(e) = partner.send_queued().await {
         eprintln!("aicc: queued, not sent yet ({e}); `aicc sync` sends it");
     }
 }

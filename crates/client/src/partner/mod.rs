@@ -382,12 +382,23 @@ impl Partner {
         page_size: u32,
         progress: impl FnMut(u32, Option<u32>),
     ) -> Result<()> {
-        let (session, store) = {
-            let accounts = self.accounts().await;
-            let live = accounts.shown().ok_or(Error::NotSignedIn)?;
-            (Arc::clone(&live.session), live.store.clone())
-        };
+        let (session, store) = self.shown_live().await?;
         crate::sync::cycle(&session, &store, page_size, progress, None).await
+    }
+
+    /// Sends what waits in the shown account's outbox now, and nothing
+    /// more: each write keeps the center's answer; the feeds bring the rest
+    /// at the next sync. Returns how many were sent.
+    pub async fn send_queued(&self) -> Result<u32> {
+        let (session, store) = self.shown_live().await?;
+        crate::outbox::drain(&session, &store, None).await
+    }
+
+    /// The shown account's session and store.
+    async fn shown_live(&self) -> Result<(Arc<Session>, Store)> {
+        let accounts = self.accounts().await;
+        let live = accounts.shown().ok_or(Error::NotSignedIn)?;
+        Ok((Arc::clone(&live.session), live.store.clone()))
     }
 
     /// The shown account's latest sync report.
