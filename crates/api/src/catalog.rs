@@ -39,6 +39,17 @@ pub struct Model {
     pub updated_at: String,
 }
 
+impl Model {
+    /// The set-up a training request on this model starts from: the first
+    /// the center has certified, else the first it lists.
+    pub fn recipe_to_train_with(&self) -> Option<&TrainingRecipe> {
+        self.recipes
+            .iter()
+            .find(|r| r.certified)
+            .or_else(|| self.recipes.first())
+    }
+}
+
 /// The training framework a model is written for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -141,5 +152,31 @@ mod tests {
             assert_eq!(serde_json::to_value(framework).unwrap(), framework.as_str());
         }
         assert_eq!(Framework::parse("cobol"), None);
+    }
+
+    #[test]
+    fn training_starts_from_the_first_certified_recipe_else_the_first() {
+        let recipe = |name: &str, nodes, certified| TrainingRecipe {
+            name: name.into(),
+            sequence_length: None,
+            backend: None,
+            nodes,
+            npus_per_node: 8,
+            certified,
+            recipe_url: None,
+        };
+        let mut model: Model = serde_json::from_value(serde_json::json!({
+            "id": "m", "name": "M", "provider": "P", "task": "LLM", "domain": "Text",
+            "industries": [], "framework": "mindspore", "hardware": [], "parameters": null,
+            "license": "Apache-2.0", "versions": [], "metrics": [], "recipes": [],
+            "card": "", "source_url": null, "downloads": 0, "stars": 0,
+            "updated_at": "2026-01-01T00:00:00Z"
+        }))
+        .unwrap();
+        assert_eq!(model.recipe_to_train_with(), None);
+        model.recipes = vec![recipe("full", 4, false), recipe("lora", 2, true)];
+        assert_eq!(model.recipe_to_train_with().unwrap().name, "lora");
+        model.recipes[1].certified = false;
+        assert_eq!(model.recipe_to_train_with().unwrap().name, "full");
     }
 }

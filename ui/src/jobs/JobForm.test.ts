@@ -125,7 +125,7 @@ describe('JobForm', () => {
     await settle();
     expect(document.querySelector('input[name=nodes]')).toBeNull();
 
-    answer({ model: qwen, favourite: false });
+    answer({ model: qwen, favourite: false, recipe: qwen.recipes[0] });
     await settle();
     expect(document.querySelector<HTMLInputElement>('input[name=nodes]')?.value).toBe('2');
     expect(document.querySelector<HTMLInputElement>('input[name=name]')?.value).toContain(

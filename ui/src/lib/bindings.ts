@@ -163,7 +163,12 @@ export type TrainingRecipe = { name: string, sequence_length: string | null, bac
  */
 certified: boolean, recipe_url: string | null, };
 
-export type ModelPage = { model: Model, favourite: boolean, };
+export type ModelPage = { model: Model, favourite: boolean, 
+/**
+ * The nodes × NPUs a training request on the model starts with
+ * ([`Model::recipe_to_train_with`]).
+ */
+recipe: TrainingRecipe | null, };
 
 export type ModelSummary = { id: string, name: string, provider: string, task: string, domain: string, framework: Framework, parameters: number | null, stars: number, updated_at: string, favourite: boolean, };
 

@@ -4,7 +4,7 @@
 //! answers as the user types — full text, filters with counts, sort,
 //! paging — online or not in `query`, and favourites in `favourites`.
 
-use aicc_api::catalog::{Framework, Model};
+use aicc_api::catalog::{Framework, Model, TrainingRecipe};
 use serde::{Deserialize, Serialize};
 
 mod favourites;
@@ -27,6 +27,9 @@ pub use query::{MAX_SEARCH_PAGE, facets, model, search};
 pub struct ModelPage {
     pub model: Model,
     pub favourite: bool,
+    /// The nodes × NPUs a training request on the model starts with
+    /// ([`Model::recipe_to_train_with`]).
+    pub recipe: Option<TrainingRecipe>,
 }
 
 /// What a list row shows of a model.

@@ -2,7 +2,7 @@
 //! how they are ranked, and whether a page walks an index of its order or
 //! sorts the matches; the counts per filter value; one model's page.
 
-use aicc_api::catalog::Framework;
+use aicc_api::catalog::{Framework, Model};
 use rusqlite::types::Value;
 use rusqlite::{Connection, OptionalExtension, params_from_iter};
 
@@ -290,8 +290,10 @@ pub fn model(conn: &Connection, id: &str) -> Result<Option<ModelPage>> {
         )
         .optional()?;
     row.map(|(body, favourite)| {
+        let model: Model = serde_json::from_str(&body)?;
         Ok(ModelPage {
-            model: serde_json::from_str(&body)?,
+            recipe: model.recipe_to_train_with().cloned(),
+            model,
             favourite,
         })
     })
