@@ -61,6 +61,12 @@ impl Env {
         std::fs::create_dir_all(&env.out)?;
         Ok(env)
     }
+
+    /// `aicc`, built beside the app.
+    pub fn cli(&self) -> PathBuf {
+        self.app
+            .with_file_name(format!("aicc{}", std::env::consts::EXE_SUFFIX))
+    }
 }
 
 /// A portal process with the demo data.

@@ -133,3 +133,105 @@ async fn a_training_request_runs_and_its_end_is_notified_once() -> anyhow::Resul
     app.close().await?;
     Ok(())
 }
+
+/// `aicc` with `args` on the app's files under `home`; its output.
+fn aicc(env: &Env, home: &std::path::Path, args: &[&str]) -> anyhow::Result<std::process::Output> {
+    Ok(std::process::Command::new(env.cli())
+        .args(args)
+        .env("XDG_CONFIG_HOME", home.join("config"))
+        .env("XDG_DATA_HOME", home.join("data"))
+        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env_remove("AICC_CENTER")
+        .env_remove("AICC_TOKEN")
+        .stdin(std::process::Stdio::null())
+        .output()?)
+}
+
+#[tokio::test]
+async fn a_job_aicc_queued_offline_is_sent_once_and_the_app_shows_it() -> anyhow::Result<()> {
+    let _turn = aicc_e2e::one_app_at_a_time().await;
+    let env = Env::from_env()?;
+    let home = tempfile::tempdir()?;
+    let data = home.path().join("portal");
+    let mut portal = Portal::start_demo(&env, &data)?;
+    let login = {
+        use std::io::Write as _;
+        let mut child = std::process::Command::new(env.cli())
+            .args([
+                "--center",
+                &portal.url,
+                "login",
+                "--email",
+                "partner@demo.aicc",
+            ])
+            .env("XDG_CONFIG_HOME", home.path().join("config"))
+            .env("XDG_DATA_HOME", home.path().join("data"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()?;
+        writeln!(child.stdin.take().expect("piped"), "demo-password")?;
+        child.wait_with_output()?
+    };
+    assert!(
+        login.status.success(),
+        "{}",
+        String::from_utf8_lossy(&login.stderr)
+    );
+    assert!(aicc(&env, home.path(), &["sync"])?.status.success());
+
+    // The center goes away: the request is queued, and says so.
+    let address = portal.address().to_owned();
+    portal.stop()?;
+    let submit = [
+        "--json",
+        "jobs",
+        "submit",
+        "--name",
+        "from the terminal",
+        "--model",
+        "resnet50",
+        "--dataset",
+        "obs://demo-robotics/defects",
+        "--pool",
+        "atlas-800t-a2",
+        "--max-hours",
+        "0.1",
+    ];
+    let queued = aicc(&env, home.path(), &submit)?;
+    assert!(
+        queued.status.success(),
+        "{}",
+        String::from_utf8_lossy(&queued.stderr)
+    );
+    assert!(String::from_utf8_lossy(&queued.stderr).contains("aicc sync"));
+    let view: serde_json::Value = serde_json::from_slice(&queued.stdout)?;
+    assert!(view["outbox"].is_object(), "waiting in the outbox: {view}");
+
+    // Back: `aicc sync` sends it once, however often it runs.
+    let portal = Portal::start_on(&env, &data, &address)?;
+    for _ in 0..2 {
+        let synced = aicc(&env, home.path(), &["sync"])?;
+        assert!(
+            synced.status.success(),
+            "{}",
+            String::from_utf8_lossy(&synced.stderr)
+        );
+    }
+    assert_eq!(
+        portal.job_count().await?,
+        1,
+        "exactly one job reached the center"
+    );
+
+    // The app, opened on the same account, shows the job.
+    let driver = Driver::start(&env, home.path())?;
+    let app = driver.launch().await?;
+    open(&app, "/jobs").await?;
+    wait_for_text(&app, "[data-testid=job-list]", |t| {
+        t.contains("from the terminal")
+    })
+    .await?;
+    app.close().await?;
+    Ok(())
+}

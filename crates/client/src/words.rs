@@ -36,6 +36,17 @@ pub fn exactly(language: &str, path: &[&str]) -> Option<&'static str> {
         .as_str()
 }
 
+/// The catalogue's words at `path` in `language` with each `{name}` of
+/// `values` filled in; the path itself when no catalogue has it.
+pub fn say(language: &str, path: &[&str], values: &[(&str, &dyn std::fmt::Display)]) -> String {
+    let Some(text) = words(language, path) else {
+        return path.join(".");
+    };
+    values.iter().fold(text.to_owned(), |text, (name, value)| {
+        text.replace(&format!("{{{name}}}"), &value.to_string())
+    })
+}
+
 /// An error as the user reads it in `language`: the catalogues' words for
 /// its code (as the window shows them), with the detail where they have a
 /// place for it, else after them.
@@ -142,6 +153,17 @@ impl FileKind {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn say_fills_in_each_value_in_the_language_asked_for() {
+        let said = say("zh-CN", &["cli", "revoked"], &[("id", &"pat_1")]);
+        assert_eq!(said, "令牌 pat_1 已吊销。");
+        assert_eq!(
+            say("fr", &["cli", "models"], &[("shown", &2), ("total", &7)]),
+            "2 of 7 models"
+        );
+        assert_eq!(say("en", &["cli", "nothing"], &[]), "cli.nothing");
+    }
 
     #[test]
     fn the_catalogues_parse_and_unknown_languages_fall_back_to_english() {

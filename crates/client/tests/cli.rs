@@ -12,7 +12,7 @@ use std::process::{Command, Stdio};
 
 use aicc_client::config::{AppDirs, CenterAccount};
 use aicc_portal::Portal;
-use aicc_portal::config::Config;
+use aicc_portal::config::{Config, ExecutorConfig};
 use rusqlite::Connection;
 
 struct Home {
@@ -94,10 +94,18 @@ fn signed_in() -> (
 }
 
 fn serve(portal_dir: &Path) -> (String, Portal, tokio::runtime::Runtime) {
+    serve_with(portal_dir, ExecutorConfig::default())
+}
+
+fn serve_with(
+    portal_dir: &Path,
+    executor: ExecutorConfig,
+) -> (String, Portal, tokio::runtime::Runtime) {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let config = Config {
         data_dir: portal_dir.into(),
         requests_per_second: 10_000,
+        executor,
         ..Config::default()
     };
     let portal = Portal::open(config, true).unwrap();
@@ -435,14 +443,27 @@ fn holds(list: &serde_json::Value, is: impl Fn(&serde_json::Value) -> bool) -> b
 #[test]
 fn every_command_answers_in_a_table_and_in_the_apps_own_json() {
     let (_portal_dir, _url, _portal, runtime, home) = signed_in();
-    assert_eq!(home.run(&["sync"]).trim(), "up to date");
+    // Piped, the catalog's progress is a line a page on stderr.
+    let synced = home.cli(&["sync", "--page-size", "200"]).output().unwrap();
+    assert_eq!(
+        String::from_utf8_lossy(&synced.stdout).trim(),
+        "Up to date."
+    );
+    let progress = String::from_utf8_lossy(&synced.stderr);
+    assert!(
+        progress.lines().count() >= 2 && progress.lines().all(|l| l.starts_with("catalog: ")),
+        "{progress}"
+    );
 
     let accounts = home.json(&["accounts"]);
     assert_eq!(accounts["accounts"][0]["email"], "partner@demo.aicc");
     assert_eq!(accounts["active"], 0);
+    let table = home.run(&["accounts"]);
     assert!(
-        home.run(&["accounts"])
-            .starts_with("* 0  partner@demo.aicc")
+        table
+            .lines()
+            .any(|l| l.trim_start().starts_with('*') && l.contains("partner@demo.aicc")),
+        "{table}"
     );
 
     let found = home.json(&["models", "search", "resnet", "--framework", "mindspore"]);
@@ -528,7 +549,7 @@ fn every_command_answers_in_a_table_and_in_the_apps_own_json() {
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("nightly fine-tune"));
     assert!(
-        String::from_utf8_lossy(&out.stderr).contains("answering from this computer's copy"),
+        String::from_utf8_lossy(&out.stderr).contains("this computer’s copy"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -553,7 +574,7 @@ fn jobs_watch_exits_with_how_the_job_ended() {
         "{}",
         String::from_utf8_lossy(&watched.stderr)
     );
-    assert!(String::from_utf8_lossy(&watched.stdout).contains("succeeded"));
+    assert!(String::from_utf8_lossy(&watched.stdout).contains("Succeeded"));
 
     let long = job_file(&home, "long", 8.0);
     let id = home.run(&["jobs", "submit", "-f", long.to_str().unwrap()]);
@@ -565,6 +586,25 @@ fn jobs_watch_exits_with_how_the_job_ended() {
     assert_eq!(watched.status.code(), Some(4), "cancelled");
     let last: serde_json::Value = serde_json::from_slice(&watched.stdout).unwrap();
     assert_eq!(last["job"]["state"], "cancelled");
+
+    // At a center where every job fails.
+    let failing_dir = tempfile::tempdir().unwrap();
+    let (failing, _failing_portal, _failing_runtime) = serve_with(
+        failing_dir.path(),
+        ExecutorConfig::Simulated {
+            time_scale: 120.0,
+            failure_rate: 1.0,
+        },
+    );
+    home.sign_in(&failing);
+    home.run(&["sync"]);
+    let id = home.run(&["jobs", "submit", "-f", quick.to_str().unwrap()]);
+    let watched = home
+        .cli(&["jobs", "watch", id.trim(), "--every", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(watched.status.code(), Some(3), "failed");
+    assert!(String::from_utf8_lossy(&watched.stdout).contains("Failed"));
 }
 
 #[test]
@@ -625,4 +665,240 @@ fn completions_and_the_manual_come_from_the_commands_themselves() {
         "{manual}"
     );
     assert!(manual.contains("jobs"));
+}
+
+#[test]
+fn a_request_from_flags_takes_the_models_recipe_and_says_what_is_missing() {
+    let (_portal_dir, _url, _portal, _runtime, home) = signed_in();
+    home.run(&["sync"]);
+    let recipe = home.json(&["models", "show", "resnet50"])["recipe"].clone();
+    assert!(recipe["npus_per_node"].as_u64().unwrap() > 0, "{recipe}");
+
+    let flags = [
+        "jobs",
+        "submit",
+        "--name",
+        "defects v2",
+        "--model",
+        "resnet50",
+        "--dataset",
+        "obs://demo-robotics/defects",
+        "--pool",
+        "atlas-800t-a2",
+        "--max-hours",
+        "0.1",
+        "--priority",
+        "high",
+        "--param",
+        "lr=0.001",
+        "--param",
+        "epochs=3",
+        "--param",
+        "amp=true",
+        "--param",
+        "optimizer=adamw",
+    ];
+    let job = home.json(&flags);
+    let request = &job["job"]["request"];
+    assert_eq!(request["nodes"], recipe["nodes"]);
+    assert_eq!(request["npus_per_node"], recipe["npus_per_node"]);
+    assert_eq!(request["priority"], "high");
+    assert_eq!(
+        request["hyperparameters"],
+        serde_json::json!({ "lr": 0.001, "epochs": 3, "amp": true, "optimizer": "adamw" })
+    );
+
+    // Flags win over the file; what the file and flags leave out is named.
+    let file = job_file(&home, "from the file", 0.1);
+    let job = home.json(&[
+        "jobs",
+        "submit",
+        "-f",
+        file.to_str().unwrap(),
+        "--name",
+        "renamed",
+        "--nodes",
+        "1",
+    ]);
+    assert_eq!(job["job"]["request"]["name"], "renamed");
+    assert_eq!(
+        job["job"]["request"]["dataset_uri"],
+        "obs://demo-robotics/defects"
+    );
+    let out = home
+        .cli(&[
+            "jobs",
+            "submit",
+            "--name",
+            "n",
+            "--model",
+            "resnet50",
+            "--pool",
+            "atlas-800t-a2",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        said.contains("dataset_uri") && said.contains("--dataset"),
+        "{said}"
+    );
+    // Checked as the form checks it: nothing queued.
+    let out = home
+        .cli(&[&flags[..], &["--nodes", "999"]].concat())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("nodes"));
+    assert_eq!(
+        home.json(&["--offline", "jobs", "list"])
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+}
+
+#[test]
+fn center_picks_among_the_signed_in_accounts_for_one_command() {
+    let (_portal_dir, first, _portal, _runtime, home) = signed_in();
+    let second_dir = tempfile::tempdir().unwrap();
+    let (second, _second_portal, _second_runtime) = serve(second_dir.path());
+    home.sign_in(&second);
+    assert_eq!(home.json(&["accounts"])["active"], 1);
+
+    let file = job_file(&home, "at the first center", 0.1);
+    home.run(&["--center", &first, "sync"]);
+    let job = home.json(&[
+        "--center",
+        &first,
+        "jobs",
+        "submit",
+        "-f",
+        file.to_str().unwrap(),
+    ]);
+    let id = job["job"]["id"].as_str().unwrap();
+    let at = |center: &str| home.json(&["--center", center, "--offline", "jobs", "list"]);
+    assert!(holds(&at(&first), |v| v["job"]["id"] == id));
+    assert!(!holds(&at(&second), |v| v["job"]["id"] == id));
+    assert!(!holds(
+        &home.json(&["--offline", "jobs", "list"]),
+        |v| v["job"]["id"] == id
+    ));
+    assert_eq!(
+        home.json(&["accounts"])["active"],
+        1,
+        "the account in use is unchanged"
+    );
+
+    let out = home
+        .cli(&["--center", "https://aicc.elsewhere.example", "pools"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("aicc --center URL login"));
+}
+
+/// The key paths of a JSON value: `.a.b` for each object's keys, `[]` for
+/// an array's items, whatever the values.
+fn shape(value: &serde_json::Value, path: &str, paths: &mut std::collections::BTreeSet<String>) {
+    match value {
+        serde_json::Value::Object(fields) => {
+            for (key, value) in fields {
+                let path = format!("{path}.{key}");
+                paths.insert(path.clone());
+                shape(value, &path, paths);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            let path = format!("{path}[]");
+            for item in items {
+                shape(item, &path, paths);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Every command's `--json` shape, as `docs/cli-json.md` documents it for
+/// scripts: a field renamed, moved or dropped fails here; a new one is
+/// documented with `UPDATE_CLI_JSON=1`.
+#[test]
+fn the_json_of_every_command_keeps_its_documented_shape() {
+    let (_portal_dir, _url, _portal, _runtime, home) = signed_in();
+    home.run(&["sync"]);
+    let file = job_file(&home, "shape", 0.1);
+    let job = home.json(&["jobs", "submit", "-f", file.to_str().unwrap()]);
+    let id = job["job"]["id"].as_str().unwrap().to_owned();
+    let watched = home
+        .cli(&["jobs", "watch", &id, "--every", "1"])
+        .output()
+        .unwrap();
+    assert!(watched.status.success());
+    let token = home.json(&["tokens", "create", "--name", "shape"]);
+    let commands: Vec<Vec<&str>> = vec![
+        vec!["accounts"],
+        vec!["sync"],
+        vec!["models", "search", "resnet"],
+        vec!["models", "show", "resnet50"],
+        vec!["models", "favourite", "resnet50"],
+        vec!["pools"],
+        vec!["quota"],
+        vec!["jobs", "list"],
+        vec!["jobs", "show", &id],
+        vec!["jobs", "watch", &id],
+        vec!["jobs", "logs", &id],
+        vec!["applications", "list"],
+        vec!["tokens", "list"],
+    ];
+    let mut doc = String::from(
+        "# `aicc --json`: what each command prints\n\n\
+         Generated by `crates/client/tests/cli.rs` from a real run; a change here is a change \
+         scripts see. Each line is a key path (`[]` an array's items); the types are the app's \
+         own (`ui/src/lib/bindings.ts`). `jobs logs` prints one object a line.\n",
+    );
+    let mut section = |name: &str, value: &serde_json::Value| {
+        let mut paths = std::collections::BTreeSet::new();
+        shape(value, "", &mut paths);
+        let kind = match value {
+            serde_json::Value::Array(_) => "a list",
+            serde_json::Value::Object(_) => "an object",
+            _ => "a string",
+        };
+        doc.push_str(&format!("\n## `aicc {name}`\n\n{kind}\n"));
+        if !paths.is_empty() {
+            doc.push_str("\n```\n");
+            for path in paths {
+                doc.push_str(&format!("{path}\n"));
+            }
+            doc.push_str("```\n");
+        }
+    };
+    for args in &commands {
+        let name = args
+            .iter()
+            .map(|a| if *a == id { "ID" } else { a })
+            .collect::<Vec<_>>();
+        let value = if args.starts_with(&["jobs", "logs"]) {
+            let out = home.run(&[&["--json"], &args[..]].concat());
+            let first = out.lines().next().unwrap();
+            serde_json::from_str(first).unwrap()
+        } else {
+            home.json(args)
+        };
+        section(&name.join(" "), &value);
+    }
+    section("jobs submit", &job);
+    section("tokens create", &token);
+
+    let pinned = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/cli-json.md");
+    if std::env::var_os("UPDATE_CLI_JSON").is_some() {
+        std::fs::write(&pinned, &doc).unwrap();
+    }
+    assert_eq!(
+        std::fs::read_to_string(&pinned).unwrap_or_default(),
+        doc,
+        "aicc's JSON changed shape: if on purpose, run with UPDATE_CLI_JSON=1 and say so to script authors"
+    );
 }

@@ -284,6 +284,28 @@ impl Partner {
         Ok(())
     }
 
+    /// Shows the signed-in account at `url` for as long as this process
+    /// runs, leaving the one the app opens next as it was: a command line
+    /// run that names its center. Of several accounts at one center, the
+    /// one the app shows when it is among them, else the first.
+    pub async fn open_account_at(&self, url: &str) -> Result<CenterAccount> {
+        let _ = self.resumed.set(());
+        let settings = self.settings()?;
+        let wanted = crate::portal::center_url(url)?;
+        let at_center =
+            |a: &&CenterAccount| crate::portal::center_url(&a.url).is_ok_and(|u| u == wanted);
+        let account = settings
+            .active_account()
+            .filter(at_center)
+            .or_else(|| settings.accounts.iter().find(at_center))
+            .cloned()
+            .ok_or_else(|| Error::NotSignedIn)?;
+        let session = Session::resume(account.clone(), self.vault.clone()).await?;
+        let store = Store::open(&self.dirs.store_file(&account))?;
+        self.show(account.clone(), session, store).await;
+        Ok(account)
+    }
+
     /// Signs the shown account out; other accounts stay signed in.
     pub async fn sign_out(&self) -> Result<()> {
         let session = self.session().await?;

@@ -6,15 +6,18 @@
 //! Every command prints a table for people, or with `--json` the core's
 //! own types, as the app's UI receives them.
 
-use std::io::{BufRead as _, IsTerminal as _, Write as _};
+mod args;
+mod request;
+mod show;
+
+use std::io::{BufRead as _, IsTerminal as _};
 use std::process::ExitCode;
 use std::time::Duration;
 
-use aicc_api::auth::{NewPersonalToken, Scope};
-use aicc_api::catalog::Framework;
-use aicc_api::jobs::{JobRequest, JobState};
+use aicc_api::auth::NewPersonalToken;
+use aicc_api::jobs::JobState;
 use aicc_client::accounts::PlainHttp;
-use aicc_client::catalog::{self, CatalogQuery, Sort};
+use aicc_client::catalog::{self, CatalogQuery};
 use aicc_client::config::AppDirs;
 use aicc_client::jobs::{self, JobView};
 use aicc_client::network::NetworkSettings;
@@ -22,207 +25,10 @@ use aicc_client::partner::{Keep, Partner};
 use aicc_client::session::Credentials;
 use aicc_client::sync::SyncStatus;
 use aicc_client::{Error, applications, center, words};
-use clap::{CommandFactory as _, Parser, Subcommand};
-use serde::Serialize;
+use clap::{CommandFactory as _, Parser as _};
 
-/// What `aicc jobs watch` exits with when the job ends otherwise than
-/// succeeding (documented in `--help`).
-const FAILED: u8 = 3;
-const CANCELLED: u8 = 4;
-const REJECTED: u8 = 5;
-
-#[derive(Parser)]
-#[command(
-    name = "aicc",
-    version,
-    about = "AICC Partner from a terminal: the center's catalog, training jobs and applications",
-    after_help = "Exit codes: 0 done; 1 failed (the reason on stderr); 2 wrong arguments; \
-                  `jobs watch`: 0 the job succeeded, 3 it failed, 4 it was cancelled, 5 the center rejected it."
-)]
-struct Cli {
-    /// Print the result as JSON (the app's own types) instead of a table.
-    #[arg(long, global = true)]
-    json: bool,
-    /// Answer from this computer's copy only, without asking the center
-    /// for what changed first.
-    #[arg(long, global = true)]
-    offline: bool,
-    /// The center: to log in to, or the one `--token` is for; e.g.
-    /// https://aicc.example.cn
-    #[arg(long, global = true, env = "AICC_CENTER")]
-    center: Option<String>,
-    /// Work as the account this personal access token is for, instead of
-    /// one signed in with `aicc login`: the way CI signs in (with
-    /// `--center`). The token is kept nowhere.
-    #[arg(long, global = true, env = "AICC_TOKEN", hide_env_values = true)]
-    token: Option<String>,
-    /// Talk to a plain http:// center beyond this machine, though passwords,
-    /// tokens and data cross the network unencrypted.
-    #[arg(long, global = true)]
-    allow_plain_http: bool,
-    #[command(subcommand)]
-    command: Command,
-}
-
-#[derive(Subcommand)]
-enum Command {
-    /// Sign in to a center (`--center`). The password is asked for on a
-    /// terminal, or read from the first line of stdin.
-    Login {
-        #[arg(long)]
-        email: String,
-    },
-    /// Sign the account in use out; others stay signed in.
-    Logout,
-    /// The signed-in accounts, and which one is in use.
-    Accounts {
-        /// Use the account with this number from now on.
-        #[arg(long = "use")]
-        switch_to: Option<u32>,
-    },
-    /// Bring the local store up to date, sending what waits in the outbox.
-    Sync {
-        #[arg(long, default_value_t = aicc_api::sync::DEFAULT_PAGE_SIZE)]
-        page_size: u32,
-    },
-    /// The center's model catalog, as last synced.
-    #[command(subcommand)]
-    Models(Models),
-    /// Training jobs.
-    #[command(subcommand)]
-    Jobs(Jobs),
-    /// The center's NPU pools, as last synced.
-    Pools,
-    /// The organisation's NPU-hour quota, as last synced.
-    Quota,
-    /// The organisation's partner applications.
-    #[command(subcommand)]
-    Applications(Applications),
-    /// Personal access tokens, for scripts that sign in with one.
-    #[command(subcommand)]
-    Tokens(Tokens),
-    /// Prints the completion script for a shell (bash, zsh, fish,
-    /// powershell, elvish), e.g. `aicc completions bash > /etc/bash_completion.d/aicc`.
-    Completions { shell: clap_complete::Shell },
-    /// Prints the manual page (roff), e.g. `aicc man > aicc.1`.
-    Man,
-}
-
-#[derive(Subcommand)]
-enum Models {
-    /// Searches the catalog by words and filters.
-    Search {
-        /// Words the name, task, domain, provider or tags start with.
-        text: Option<String>,
-        #[arg(long)]
-        task: Option<String>,
-        #[arg(long)]
-        hardware: Option<String>,
-        /// mindspore, pytorch_npu, tensorflow, paddlepaddle or onnx.
-        #[arg(long, value_parser = named("framework", &Framework::ALL))]
-        framework: Option<Framework>,
-        /// relevance, name, updated or stars.
-        #[arg(long, value_parser = named("order", &Sort::ALL), default_value = "relevance")]
-        sort: Sort,
-        #[arg(long, default_value_t = 20)]
-        limit: u32,
-    },
-    /// One model's page.
-    Show { id: String },
-    /// Keeps a model among the account's favourites (or, with
-    /// `--remove`, no longer).
-    Favourite {
-        id: String,
-        #[arg(long)]
-        remove: bool,
-    },
-}
-
-#[derive(Subcommand)]
-enum Jobs {
-    /// The account's jobs, newest first.
-    List {
-        /// Only jobs in this state (again for several).
-        #[arg(long, value_parser = named("job state", &JobState::ALL))]
-        state: Vec<JobState>,
-    },
-    /// One job.
-    Show { id: String },
-    /// Queues a training request from a TOML file with the training form's
-    /// fields, checked as the center will; sends it now if the center is
-    /// reachable. Prints its id.
-    Submit {
-        #[arg(short, long)]
-        file: std::path::PathBuf,
-    },
-    /// Asks the center to cancel a job.
-    Cancel { id: String },
-    /// The job's log, from the center; `--follow` keeps printing until the
-    /// job has ended.
-    Logs {
-        id: String,
-        #[arg(long)]
-        follow: bool,
-    },
-    /// Syncs until the job has ended; exits with how it ended.
-    Watch {
-        id: String,
-        /// Seconds between syncs.
-        #[arg(long, default_value_t = 10)]
-        every: u64,
-    },
-}
-
-#[derive(Subcommand)]
-enum Tokens {
-    /// The account's tokens (never their secrets).
-    List,
-    /// Makes a token; its secret is printed this once.
-    Create {
-        #[arg(long)]
-        name: String,
-        /// read, jobs, applications or full (again for several); read when
-        /// not given.
-        #[arg(long, value_parser = named("scope", &Scope::ALL))]
-        scope: Vec<Scope>,
-        /// Days it lives: 1 to 366; 90 when not given.
-        #[arg(long)]
-        expires: Option<u32>,
-    },
-    /// Revokes a token at once.
-    Revoke { id: String },
-}
-
-#[derive(Subcommand)]
-enum Applications {
-    /// The organisation's applications.
-    List,
-    /// One application.
-    Show { id: String },
-}
-
-/// A value as the wire names it (`mindspore`, `running`, …), or an error
-/// that lists the names a `what` may take.
-fn named<T>(
-    what: &'static str,
-    all: &'static [T],
-) -> impl Fn(&str) -> Result<T, String> + Clone + Send + Sync + 'static
-where
-    T: Serialize + serde::de::DeserializeOwned + Sync,
-{
-    move |s| {
-        serde_json::from_value(serde_json::Value::from(s)).map_err(|_| {
-            let names: Vec<String> = all
-                .iter()
-                .filter_map(|v| Some(serde_json::to_value(v).ok()?.as_str()?.to_owned()))
-                .collect();
-            format!(
-                "no {what} is called {s:?}; choose one of {}",
-                names.join(", ")
-            )
-        })
-    }
-}
+use args::{Applications, CANCELLED, Cli, Command, FAILED, Jobs, Models, REJECTED, Tokens};
+use show::Out;
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
@@ -246,22 +52,27 @@ fn main() -> ExitCode {
     // The app's core, as the app opens it, without its background sync:
     // each command does one thing and exits.
     let partner = Partner::on_demand(dirs);
-    match runtime.block_on(run(&partner, cli)) {
+    let out = Out {
+        json: cli.json,
+        language: partner.speaks(os_locale().as_deref()),
+    };
+    match runtime.block_on(run(&partner, &out, cli)) {
         Ok(code) => code,
         Err(Error::NotSignedIn) => match partner.sync_report().status {
             // Signed in, but the account could not be opened: say why.
             SyncStatus::Error { message, .. } => failed(&message),
             _ => failed(&format!(
-                "{}: `aicc --center URL login --email EMAIL`",
-                words::error(partner.speaks(os_locale().as_deref()), &Error::NotSignedIn)
+                "{} {}",
+                words::error(out.language, &Error::NotSignedIn),
+                out.say("signInFirst", &[])
             )),
         },
-        Err(e) => failed(&words::error(partner.speaks(os_locale().as_deref()), &e)),
+        Err(e) => failed(&words::error(out.language, &e)),
     }
 }
 
 /// The language the terminal is set to (`LC_ALL`, `LC_MESSAGES`, `LANG`),
-/// for errors in the user's language when they chose the system's.
+/// for words in the user's language when they chose the system's.
 fn os_locale() -> Option<String> {
     ["LC_ALL", "LC_MESSAGES", "LANG"]
         .into_iter()
@@ -273,43 +84,47 @@ fn failed(why: &str) -> ExitCode {
     ExitCode::FAILURE
 }
 
-async fn run(partner: &Partner, cli: Cli) -> aicc_client::Result<ExitCode> {
-    let json = cli.json;
-    let plain_http = if cli.allow_plain_http {
-        PlainHttp::Allow
-    } else {
-        PlainHttp::Refuse
-    };
-    let needs_account = !matches!(cli.command, Command::Completions { .. } | Command::Man);
-    if let Some(token) = cli.token.as_ref().filter(|_| needs_account) {
-        if matches!(
-            cli.command,
-            Command::Login { .. } | Command::Logout | Command::Accounts { .. }
-        ) {
-            return Err(Error::InvalidInput(
-                "with a personal access token there is no account to log in to, out of or switch; leave out --token (or AICC_TOKEN)".into(),
-            ));
+/// Opens the account the command is for: the personal access token's, or
+/// the one signed in at `--center`, or else the one in use.
+async fn open(partner: &Partner, out: &Out, cli: &Cli) -> aicc_client::Result<()> {
+    let plain_http = plain_http(cli);
+    if let Some(token) = &cli.token {
+        if cli.command.about_accounts() {
+            return Err(Error::InvalidInput(out.say("tokenNoAccount", &[])));
         }
-        let center = cli.center.as_deref().ok_or_else(|| {
-            Error::InvalidInput(
-                "say which center the token is for: --center (or AICC_CENTER)".into(),
-            )
-        })?;
+        let center = cli
+            .center
+            .as_deref()
+            .ok_or_else(|| Error::InvalidInput(out.say("tokenWhere", &[])))?;
         partner
             .open_with_personal_token(center, &NetworkSettings::default(), token, plain_http)
             .await?;
+    } else if let Some(center) = cli
+        .center
+        .as_deref()
+        .filter(|_| !cli.command.about_accounts())
+    {
+        partner.open_account_at(center).await?;
     }
-    let reads = matches!(
-        cli.command,
-        Command::Models(Models::Search { .. } | Models::Show { .. })
-            | Command::Jobs(Jobs::List { .. } | Jobs::Show { .. })
-            | Command::Pools
-            | Command::Quota
-            | Command::Applications(_)
-    );
-    if reads && !cli.offline {
-        catch_up(partner).await?;
+    Ok(())
+}
+
+fn plain_http(cli: &Cli) -> PlainHttp {
+    if cli.allow_plain_http {
+        PlainHttp::Allow
+    } else {
+        PlainHttp::Refuse
     }
+}
+
+async fn run(partner: &Partner, out: &Out, cli: Cli) -> aicc_client::Result<ExitCode> {
+    if cli.command.needs_account() {
+        open(partner, out, &cli).await?;
+    }
+    if cli.command.reads() && !cli.offline {
+        catch_up(partner, out).await?;
+    }
+    let plain_http = plain_http(&cli);
     match cli.command {
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "aicc", &mut std::io::stdout());
@@ -323,15 +138,14 @@ async fn run(partner: &Partner, cli: Cli) -> aicc_client::Result<ExitCode> {
                 })?;
         }
         Command::Login { email } => {
-            let center = cli.center.ok_or_else(|| {
-                Error::InvalidInput(
-                    "say which center to log in to: --center (or AICC_CENTER)".into(),
-                )
-            })?;
-            let password = password()?;
+            let center = cli
+                .center
+                .as_deref()
+                .ok_or_else(|| Error::InvalidInput(out.say("loginWhere", &[])))?;
+            let password = password(out)?;
             let account = partner
                 .sign_in(
-                    &center,
+                    center,
                     &NetworkSettings::default(),
                     None,
                     &Credentials::password(&email, &password),
@@ -339,57 +153,53 @@ async fn run(partner: &Partner, cli: Cli) -> aicc_client::Result<ExitCode> {
                     Keep::InKeyring,
                 )
                 .await?;
-            show(json, &account, || {
-                format!(
-                    "signed in as {} ({}) at {center}",
-                    account.email, account.organisation
+            out.print(&account, || {
+                out.say(
+                    "signedIn",
+                    &[
+                        ("email", &account.email),
+                        ("organisation", &account.organisation),
+                        ("center", &center),
+                    ],
                 )
             });
         }
         Command::Logout => {
+            if let Some(center) = &cli.center {
+                partner.open_account_at(center).await?;
+            }
             partner.sign_out().await?;
-            show(json, &"signed out", || "signed out".to_owned());
+            out.print("signed out", || out.say("signedOut", &[]));
         }
         Command::Accounts { switch_to } => {
             if let Some(index) = switch_to {
                 partner.switch_account(index as usize).await?;
             }
             let list = partner.account_list()?;
-            show(json, &list, || {
-                list.accounts
-                    .iter()
-                    .enumerate()
-                    .map(|(i, a)| {
-                        let using = if list.active == Some(i as u32) {
-                            "*"
-                        } else {
-                            " "
-                        };
-                        format!("{using} {i}  {}  {}", a.email, a.url)
-                    })
-                    .collect::<Vec<_>>()
-                    .join("\n")
+            out.print(&list, || {
+                let numbered: Vec<_> = list.accounts.iter().enumerate().collect();
+                out.table(&["inUse", "id", "email", "center"], &numbered, |(i, a)| {
+                    let using = list.active == Some(*i as u32);
+                    vec![
+                        if using { "*" } else { "" }.to_owned(),
+                        i.to_string(),
+                        a.email.clone(),
+                        a.url.clone(),
+                    ]
+                })
             });
         }
         Command::Sync { page_size } => {
-            let terminal = std::io::stderr().is_terminal();
-            // Progress goes to stderr: on one line on a terminal, a line a
-            // page when piped; stdout holds the result only.
+            let bar = out.progress();
             partner
                 .sync_once(page_size, |received, total| {
-                    let total = total.unwrap_or(received);
-                    if terminal {
-                        eprint!("\rcatalog: {received} of {total}");
-                    } else {
-                        eprintln!("catalog: {received} of {total}");
-                    }
-                    let _ = std::io::stderr().flush();
+                    out.progressed(bar.as_ref(), received, total);
                 })
                 .await?;
-            if terminal {
-                eprintln!();
+            if let Some(bar) = bar {
+                bar.finish_and_clear();
             }
-            show(json, &"up to date", || "up to date".to_owned());
+            out.print("up to date", || out.say("upToDate", &[]));
         }
         Command::Models(Models::Search {
             text,
@@ -410,50 +220,49 @@ async fn run(partner: &Partner, cli: Cli) -> aicc_client::Result<ExitCode> {
             let page = partner
                 .local(move |c| catalog::search(c, &query, 0, limit))
                 .await?;
-            show(json, &page, || {
-                let table = rows(&page.models, |m| {
-                    format!(
-                        "{:<28} {:<36} {:<24} {}",
-                        m.id,
-                        m.name,
-                        m.task,
-                        m.framework.as_str()
-                    )
+            out.print(&page, || {
+                let table = out.table(&["id", "name", "task", "framework"], &page.models, |m| {
+                    vec![
+                        m.id.clone(),
+                        m.name.clone(),
+                        m.task.clone(),
+                        m.framework.as_str().to_owned(),
+                    ]
                 });
-                format!("{table}\n{} of {} models", page.models.len(), page.total)
+                let count = out.say(
+                    "models",
+                    &[("shown", &page.models.len()), ("total", &page.total)],
+                );
+                format!("{table}\n{count}")
             });
         }
         Command::Models(Models::Show { id }) => {
-            let found = one(partner, &id, catalog::model, "the catalog has no model").await?;
-            show(json, &found, || model_text(&found));
+            let found = one(
+                partner,
+                &id,
+                catalog::model,
+                out.say("noModel", &[("id", &id)]),
+            )
+            .await?;
+            out.print(&found, || out.model(&found));
         }
         Command::Models(Models::Favourite { id, remove }) => {
             partner.set_favourite(id.clone(), !remove).await?;
-            send(partner).await;
-            let found = partner.local(move |c| catalog::model(c, &id)).await?;
-            show(json, &found, || {
-                let kept = if remove {
-                    "no longer a favourite"
-                } else {
-                    "a favourite"
-                };
-                format!(
-                    "{kept}: {}",
-                    found.as_ref().map_or("", |f| f.model.name.as_str())
-                )
+            send(partner, out).await;
+            let missing = out.say("noModel", &[("id", &id)]);
+            let found = one(partner, &id, catalog::model, missing).await?;
+            out.print(&found, || {
+                let key = if remove { "notFavourite" } else { "favourite" };
+                out.say(key, &[("name", &found.model.name)])
             });
         }
         Command::Jobs(Jobs::Logs { id, follow }) => {
-            let id = job(partner, &id).await?.job.id;
+            let id = job(partner, out, &id).await?.job.id;
             let mut after = 0;
             loop {
                 let page = partner.job_logs(&id, after).await?;
                 for line in &page.lines {
-                    if json {
-                        show(true, line, String::new);
-                    } else {
-                        println!("{}  {}", line.at, line.text);
-                    }
+                    out.print_line(line, || format!("{}  {}", line.at, line.text));
                 }
                 after = page.next;
                 if !follow || (!page.open && page.lines.is_empty()) {
@@ -466,15 +275,15 @@ async fn run(partner: &Partner, cli: Cli) -> aicc_client::Result<ExitCode> {
         }
         Command::Tokens(Tokens::List) => {
             let tokens = partner.personal_tokens().await?;
-            show(json, &tokens, || {
-                rows(&tokens, |t| {
-                    format!(
-                        "{:<24} {:<24} expires {}  last used {}",
-                        t.id,
-                        t.name,
-                        t.expires_at,
-                        t.last_used_at.as_deref().unwrap_or("never")
-                    )
+            out.print(&tokens, || {
+                let never = out.say("never", &[]);
+                out.table(&["id", "name", "expires", "lastUsed"], &tokens, |t| {
+                    vec![
+                        t.id.clone(),
+                        t.name.clone(),
+                        t.expires_at.clone(),
+                        t.last_used_at.clone().unwrap_or_else(|| never.clone()),
+                    ]
                 })
             });
         }
@@ -490,105 +299,98 @@ async fn run(partner: &Partner, cli: Cli) -> aicc_client::Result<ExitCode> {
                     scopes: (!scope.is_empty()).then_some(scope),
                 })
                 .await?;
-            show(json, &made, || {
-                format!(
-                    "{}\n(shown this once: keep it where your scripts read secrets)",
-                    made.token.as_deref().unwrap_or_default()
-                )
-            });
+            if !out.json {
+                out.note("tokenOnce", &[]);
+            }
+            out.print(&made, || made.token.clone().unwrap_or_default());
         }
         Command::Tokens(Tokens::Revoke { id }) => {
             partner.revoke_personal_token(&id).await?;
-            show(json, &"revoked", || format!("{id} revoked"));
+            out.print("revoked", || out.say("revoked", &[("id", &id)]));
         }
         Command::Jobs(Jobs::List { state }) => {
             let views = partner.local(move |c| jobs::list(c, &state)).await?;
-            show(json, &views, || rows(&views, job_line));
+            out.print(&views, || out.jobs(&views));
         }
         Command::Jobs(Jobs::Show { id }) => {
-            let view = job(partner, &id).await?;
-            show(json, &view, || {
-                let mut lines = vec![job_line(&view)];
-                for step in &view.job.timeline {
-                    let reason = step.reason.as_deref().unwrap_or_default();
-                    lines.push(format!(
-                        "  {}  {:<10} {reason}",
-                        step.at,
-                        step.state.as_str()
-                    ));
-                }
-                lines.join("\n")
-            });
+            let view = job(partner, out, &id).await?;
+            out.print(&view, || out.job(&view));
         }
-        Command::Jobs(Jobs::Submit { file }) => {
-            let text = std::fs::read_to_string(&file).map_err(|source| Error::File {
-                path: file.display().to_string(),
-                source,
-            })?;
-            let request: JobRequest = toml::from_str(&text).map_err(|e| {
-                Error::InvalidInput(format!("{} is not a training request: {e}", file.display()))
-            })?;
+        Command::Jobs(Jobs::Submit(flags)) => {
+            let request = request::request(partner, *flags, out).await?;
             let id = partner.create_job(request, String::new()).await?;
-            send(partner).await;
-            let view = job(partner, &id).await?;
-            if let Some(refused) = refusal(&view) {
+            send(partner, out).await;
+            let view = job(partner, out, &id).await?;
+            if let Some(refused) = refusal(out, &view) {
                 return Ok(refused);
             }
-            show(json, &view, || view.job.id.clone());
+            out.print(&view, || view.job.id.clone());
         }
         Command::Jobs(Jobs::Cancel { id }) => {
             partner.cancel_job(id.clone()).await?;
-            send(partner).await;
-            let view = job(partner, &id).await?;
-            if let Some(refused) = refusal(&view) {
+            send(partner, out).await;
+            let view = job(partner, out, &id).await?;
+            if let Some(refused) = refusal(out, &view) {
                 return Ok(refused);
             }
-            show(json, &view, || job_line(&view));
+            out.print(&view, || out.jobs(std::slice::from_ref(&view)));
         }
-        Command::Jobs(Jobs::Watch { id, every }) => return watch(partner, json, &id, every).await,
+        Command::Jobs(Jobs::Watch { id, every }) => return watch(partner, out, &id, every).await,
         Command::Pools => {
             let info = partner.local(|c| center::info(c)).await?;
-            show(json, &info.pools, || {
-                rows(&info.pools, |p| {
-                    format!(
-                        "{:<20} {:<28} {:<14} {:>4} of {:<4} NPUs free  {} queued",
-                        p.id, p.name, p.npu_kind, p.free_npus, p.total_npus, p.queued_jobs
-                    )
+            out.print(&info.pools, || {
+                let columns = ["id", "name", "kind", "free", "total", "queued"];
+                out.table(&columns, &info.pools, |p| {
+                    vec![
+                        p.id.clone(),
+                        p.name.clone(),
+                        p.npu_kind.clone(),
+                        p.free_npus.to_string(),
+                        p.total_npus.to_string(),
+                        p.queued_jobs.to_string(),
+                    ]
                 })
             });
         }
         Command::Quota => {
             let info = partner.local(|c| center::info(c)).await?;
-            let quota = info.quota.ok_or_else(|| {
-                Error::InvalidInput("the quota is not known yet: run `aicc sync`".into())
-            })?;
-            show(json, &quota, || {
-                format!(
-                    "{:.1} NPU-hours remaining of {:.1} ({:.1} used, {:.1} reserved by jobs not ended)",
-                    quota.npu_hours_remaining,
-                    quota.npu_hours_total,
-                    quota.npu_hours_used,
-                    quota.npu_hours_reserved
+            let quota = info
+                .quota
+                .ok_or_else(|| Error::InvalidInput(out.say("quotaUnknown", &[])))?;
+            out.print(&quota, || {
+                let hours = |h: f64| format!("{h:.1}");
+                out.say(
+                    "quota",
+                    &[
+                        ("remaining", &hours(quota.npu_hours_remaining)),
+                        ("total", &hours(quota.npu_hours_total)),
+                        ("used", &hours(quota.npu_hours_used)),
+                        ("reserved", &hours(quota.npu_hours_reserved)),
+                    ],
                 )
             });
         }
         Command::Applications(Applications::List) => {
             let views = partner.local(|c| applications::list(c)).await?;
-            show(json, &views, || {
-                rows(&views, |v| {
+            out.print(&views, || {
+                out.table(&["id", "state", "solution"], &views, |v| {
                     let a = &v.application;
-                    format!(
-                        "{:<28} {:<20} {}",
-                        a.id,
-                        a.state.as_str(),
-                        a.form.solution_name
-                    )
+                    vec![
+                        a.id.clone(),
+                        words::say(
+                            out.language,
+                            &["applications", "states", a.state.as_str()],
+                            &[],
+                        ),
+                        a.form.solution_name.clone(),
+                    ]
                 })
             });
         }
         Command::Applications(Applications::Show { id }) => {
-            let view = one(partner, &id, applications::get, "there is no application").await?;
-            show(json, &view, || application_text(&view));
+            let missing = out.say("noApplication", &[("id", &id)]);
+            let view = one(partner, &id, applications::get, missing).await?;
+            out.print(&view, || out.application(&view));
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -597,7 +399,7 @@ async fn run(partner: &Partner, cli: Cli) -> aicc_client::Result<ExitCode> {
 /// Brings the local store up to date before a read; a center that cannot
 /// be reached is said on stderr, and the read answers from this
 /// computer's copy.
-async fn catch_up(partner: &Partner) -> aicc_client::Result<()> {
+async fn catch_up(partner: &Partner, out: &Out) -> aicc_client::Result<()> {
     match partner
         .sync_once(aicc_api::sync::DEFAULT_PAGE_SIZE, |_, _| {})
         .await
@@ -607,10 +409,11 @@ async fn catch_up(partner: &Partner) -> aicc_client::Result<()> {
                 .local(|c| aicc_client::cursors::cursor(c, aicc_api::sync::Collection::Catalog))
                 .await?
                 .map_or_else(
-                    || "never synced".to_owned(),
-                    |(_, at)| format!("as of {at}"),
+                    || out.say("neverSynced", &[]),
+                    |(_, at)| out.say("asOf", &[("time", &at)]),
                 );
-            eprintln!("aicc: {e}; answering from this computer's copy ({since})");
+            let error = words::error(out.language, &e);
+            out.note("fromThisComputer", &[("error", &error), ("since", &since)]);
             Ok(())
         }
         done => done,
@@ -619,9 +422,9 @@ async fn catch_up(partner: &Partner) -> aicc_client::Result<()> {
 
 /// Sends what was just queued, without a whole sync; when the center
 /// cannot be reached, says it waits in the outbox for the next `aicc sync`.
-async fn send(partner: &Partner) {
+async fn send(partner: &Partner, out: &Out) {
     if let Err(e) = partner.send_queued().await {
-        eprintln!("aicc: queued, not sent yet ({e}); `aicc sync` sends it");
+        out.note("queued", &[("error", &words::error(out.language, &e))]);
     }
 }
 
@@ -630,7 +433,7 @@ async fn send(partner: &Partner) {
 /// be reached is said once a time and tried again.
 async fn watch(
     partner: &Partner,
-    json: bool,
+    out: &Out,
     id: &str,
     every: u64,
 ) -> aicc_client::Result<ExitCode> {
@@ -640,24 +443,22 @@ async fn watch(
             .sync_once(aicc_api::sync::DEFAULT_PAGE_SIZE, |_, _| {})
             .await
         {
-            match e {
-                Error::Offline { .. } | Error::Portal { .. } => {
-                    eprintln!("aicc: {e}; trying again")
-                }
-                e => return Err(e),
+            if !e.is_transient() {
+                return Err(e);
             }
+            out.note("tryingAgain", &[("error", &words::error(out.language, &e))]);
         }
-        let view = job(partner, id).await?;
+        let view = job(partner, out, id).await?;
         let state = view.job.state;
         if seen != Some(state) {
             seen = Some(state);
-            if !json {
-                println!("{}", job_line(&view));
+            if !out.json {
+                println!("{}", out.job_row(&view).join("  "));
             }
         }
         if state.is_final() {
-            if json {
-                show(true, &view, String::new);
+            if out.json {
+                out.print(&view, String::new);
             }
             return Ok(ExitCode::from(match state {
                 JobState::Succeeded => 0,
@@ -673,108 +474,38 @@ async fn watch(
 /// The center's refusal of the write just sent about `view`, said on
 /// stderr, as a failure; the write stays in the outbox with its reason, as
 /// the app shows it.
-fn refusal(view: &JobView) -> Option<ExitCode> {
+fn refusal(out: &Out, view: &JobView) -> Option<ExitCode> {
     let refusal = view.outbox.as_ref()?.refusal.as_ref()?;
-    Some(failed(&format!(
-        "the center refused it: {} (it stays in the outbox: the app shows it to revise or discard)",
-        refusal.message
-    )))
+    out.note("refused", &[("reason", &refusal.message)]);
+    Some(ExitCode::FAILURE)
 }
 
 /// One job from the local store, by its id or the local id it had.
-async fn job(partner: &Partner, id: &str) -> aicc_client::Result<JobView> {
-    one(
-        partner,
-        id,
-        jobs::get,
-        "`aicc jobs list` lists the jobs; there is no job",
-    )
-    .await
+async fn job(partner: &Partner, out: &Out, id: &str) -> aicc_client::Result<JobView> {
+    one(partner, id, jobs::get, out.say("noJob", &[("id", &id)])).await
 }
 
 /// The item `id` as `get` finds it in the local store, or an error that
-/// says `missing` and the id.
+/// says it is `missing`.
 async fn one<T: Send + 'static>(
     partner: &Partner,
     id: &str,
     get: fn(&aicc_client::store::Connection, &str) -> aicc_client::Result<Option<T>>,
-    missing: &'static str,
+    missing: String,
 ) -> aicc_client::Result<T> {
     let wanted = id.to_owned();
     partner
         .local(move |c| get(c, &wanted))
         .await?
-        .ok_or_else(|| Error::InvalidInput(format!("{missing} {id}")))
-}
-
-/// A model's page as text: what it is, then its card.
-fn model_text(found: &aicc_client::catalog::ModelPage) -> String {
-    let m = &found.model;
-    format!(
-        "{} ({})\n{} · {} · {} · {}\nhardware: {}\n\n{}",
-        m.name,
-        m.id,
-        m.provider,
-        m.task,
-        m.framework.as_str(),
-        m.license,
-        m.hardware.join(", "),
-        m.card
-    )
-}
-
-/// An application as text: its id and state, its solution and applicant.
-fn application_text(view: &aicc_client::applications::ApplicationView) -> String {
-    let a = &view.application;
-    format!(
-        "{} · {}\n{} ({})",
-        a.id,
-        a.state.as_str(),
-        a.form.solution_name,
-        a.form.organisation_name
-    )
-}
-
-fn job_line(view: &JobView) -> String {
-    let job = &view.job;
-    let waiting = if view.outbox.is_some() {
-        " (waiting to be sent)"
-    } else {
-        ""
-    };
-    format!(
-        "{:<26} {:<10} {:<40} {} · {} × {} NPUs{waiting}",
-        job.id,
-        job.state.as_str(),
-        job.request.name,
-        job.request.pool_id,
-        job.request.nodes,
-        job.request.npus_per_node
-    )
-}
-
-/// A table's lines: one for each item.
-fn rows<T>(items: &[T], row: impl Fn(&T) -> String) -> String {
-    items.iter().map(row).collect::<Vec<_>>().join("\n")
-}
-
-/// Prints `value` as JSON, or `text` for people.
-fn show<T: Serialize + ?Sized>(json: bool, value: &T, text: impl FnOnce() -> String) {
-    if json {
-        match serde_json::to_string_pretty(value) {
-            Ok(out) => println!("{out}"),
-            Err(e) => eprintln!("aicc: {e}"),
-        }
-    } else {
-        println!("{}", text());
-    }
+        .ok_or(Error::InvalidInput(missing))
 }
 
 /// The password: asked for on a terminal, else the first line of stdin.
-fn password() -> aicc_client::Result<String> {
+fn password(out: &Out) -> aicc_client::Result<String> {
     let stdin = std::io::stdin();
     if stdin.is_terminal() {
-        return rpassword::prompt_password("password: ").map_err(|source| Error::File {
+        let prompt = words::say(out.language, &["signIn", "password"], &[]);
+        return rpassword::prompt_password(format!("{prompt}: ")).map_err(|source| Error::File {
             path: "the terminal".into(),
             source,
         });

@@ -1,0 +1,198 @@
+//! What `aicc` prints: the core's own types as JSON (`--json`), or for
+//! people tables and sentences in their language, from the app's message
+//! catalogues; notes and errors on stderr, progress on a terminal only.
+
+use std::io::{IsTerminal as _, Write as _};
+
+use aicc_api::jobs::JobState;
+use aicc_client::applications::ApplicationView;
+use aicc_client::catalog::ModelPage;
+use aicc_client::jobs::JobView;
+use aicc_client::words;
+use comfy_table::{ContentArrangement, Table, presets};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+/// How this run prints: as JSON or for people, in which language.
+pub struct Out {
+    pub json: bool,
+    pub language: &'static str,
+}
+
+impl Out {
+    /// The `cli` catalogue's words at `key`, `values` filled in.
+    pub fn say(&self, key: &str, values: &[(&str, &dyn std::fmt::Display)]) -> String {
+        words::say(self.language, &["cli", key], values)
+    }
+
+    /// A note for the person at the terminal, on stderr: stdout holds the
+    /// result only.
+    pub fn note(&self, key: &str, values: &[(&str, &dyn std::fmt::Display)]) {
+        eprintln!("aicc: {}", self.say(key, values));
+    }
+
+    /// Prints `value` as JSON, or `text` for people.
+    pub fn print<T: Serialize + ?Sized>(&self, value: &T, text: impl FnOnce() -> String) {
+        if self.json {
+            match serde_json::to_string_pretty(value) {
+                Ok(out) => println!("{out}"),
+                Err(e) => eprintln!("aicc: {e}"),
+            }
+        } else {
+            println!("{}", text());
+        }
+    }
+
+    /// Prints one item of a stream, as a line of JSON (JSON Lines) or
+    /// `text` for people.
+    pub fn print_line<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) {
+        if self.json {
+            match serde_json::to_string(value) {
+                Ok(out) => println!("{out}"),
+                Err(e) => eprintln!("aicc: {e}"),
+            }
+        } else {
+            println!("{}", text());
+        }
+    }
+
+    /// A table with the `cli.columns` named, a row for each item; wide
+    /// characters take their width, and a terminal's width is kept to.
+    pub fn table<T>(
+        &self,
+        columns: &[&str],
+        items: &[T],
+        row: impl Fn(&T) -> Vec<String>,
+    ) -> String {
+        let mut table = Table::new();
+        table
+            .load_preset(presets::NOTHING)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_header(
+                columns
+                    .iter()
+                    .map(|c| words::say(self.language, &["cli", "columns", c], &[])),
+            );
+        for item in items {
+            table.add_row(row(item));
+        }
+        for column in table.column_iter_mut() {
+            column.set_padding((0, 2));
+        }
+        table
+            .lines()
+            .map(|line| line.trim_end().to_owned())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+
+    /// A job's state in words.
+    pub fn job_state(&self, state: JobState) -> String {
+        words::say(self.language, &["jobs", "states", state.as_str()], &[])
+    }
+
+    /// A job as one row: id, state, name, pool, nodes × NPUs.
+    pub fn job_row(&self, view: &JobView) -> Vec<String> {
+        let job = &view.job;
+        let mut state = self.job_state(job.state);
+        if view.outbox.is_some() {
+            state = format!("{state} ({})", self.say("waiting", &[]));
+        }
+        vec![
+            job.id.clone(),
+            state,
+            job.request.name.clone(),
+            job.request.pool_id.clone(),
+            format!("{} × {}", job.request.nodes, job.request.npus_per_node),
+        ]
+    }
+
+    /// Jobs as a table.
+    pub fn jobs(&self, views: &[JobView]) -> String {
+        self.table(&["id", "state", "name", "pool", "npus"], views, |v| {
+            self.job_row(v)
+        })
+    }
+
+    /// A job and its timeline.
+    pub fn job(&self, view: &JobView) -> String {
+        let timeline = self.table(&["time", "state", "reason"], &view.job.timeline, |step| {
+            vec![
+                step.at.clone(),
+                self.job_state(step.state),
+                step.reason.clone().unwrap_or_default(),
+            ]
+        });
+        format!("{}\n\n{timeline}", self.jobs(std::slice::from_ref(view)))
+    }
+
+    /// A model's page: what it is, then its card.
+    pub fn model(&self, found: &ModelPage) -> String {
+        let m = &found.model;
+        let hardware = words::say(self.language, &["model", "hardware"], &[]);
+        format!(
+            "{} ({})\n{} · {} · {} · {}\n{hardware}: {}\n\n{}",
+            m.name,
+            m.id,
+            m.provider,
+            m.task,
+            m.framework.as_str(),
+            m.license,
+            m.hardware.join(", "),
+            m.card
+        )
+    }
+
+    /// An application: its id and state, its solution and applicant.
+    pub fn application(&self, view: &ApplicationView) -> String {
+        let a = &view.application;
+        format!(
+            "{} · {}\n{} ({})",
+            a.id,
+            words::say(
+                self.language,
+                &["applications", "states", a.state.as_str()],
+                &[]
+            ),
+            a.form.solution_name,
+            a.form.organisation_name
+        )
+    }
+
+    /// A bar for the catalog's pages on a terminal; `None` when stderr is
+    /// piped, where each page gets a line ([`Out::progressed`]).
+    pub fn progress(&self) -> Option<ProgressBar> {
+        if !std::io::stderr().is_terminal() {
+            return None;
+        }
+        let bar = ProgressBar::new(0);
+        if let Ok(style) = ProgressStyle::with_template("{msg} {wide_bar} {pos}/{len}") {
+            bar.set_style(style);
+        }
+        bar.set_message(words::say(self.language, &["nav", "catalog"], &[]));
+        Some(bar)
+    }
+
+    /// Shows `received` of `total` models on the bar, or on a line.
+    /// Nothing when the catalog had nothing new.
+    pub fn progressed(&self, bar: Option<&ProgressBar>, received: u32, total: Option<u32>) {
+        let total = total.unwrap_or(received).max(received);
+        if total == 0 {
+            return;
+        }
+        match bar {
+            Some(bar) => {
+                bar.set_length(total.into());
+                bar.set_position(received.into());
+            }
+            None => {
+                let line = self.say(
+                    "catalogProgress",
+                    &[("received", &received), ("total", &total)],
+                );
+                eprintln!("{line}");
+                let _ = std::io::stderr().flush();
+            }
+        }
+    }
+}
