@@ -39,7 +39,7 @@ mod tests {
     use crate::desktop_notifications::{OPEN_ROUTE_EVENT, OpenRoute};
     use crate::error::CommandError;
     use crate::{COMMANDS, SYNC_REPORT_EVENT};
-    use aicc_client::partner::{AccountList, FieldProblem};
+    use aicc_client::partner::{AccountList, CenterState, FieldProblem};
 
     fn typescript() -> String {
         let declarations = [
@@ -56,6 +56,7 @@ mod tests {
             Invitation::decl(),
             CenterAccount::decl(),
             AccountList::decl(),
+            CenterState::decl(),
             Preferences::decl(),
             NetworkSettings::decl(),
             ProxySetting::decl(),

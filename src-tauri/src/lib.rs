@@ -59,11 +59,10 @@ pub fn run() {
                 if let Err(e) = handle.emit(SYNC_REPORT_EVENT, report) {
                     tracing::warn!("cannot send the sync status to the window: {e}");
                 }
-                if report.notifications_due() {
-                    tauri::async_runtime::spawn(desktop_notifications::show_pending(
-                        handle.clone(),
-                    ));
-                }
+            });
+            let handle = app.handle().clone();
+            partner.on_notifications_due(move || {
+                tauri::async_runtime::spawn(desktop_notifications::show_pending(handle.clone()));
             });
             app.manage(partner);
             desktop_notifications::follow_clicks(app.handle());

@@ -235,3 +235,61 @@ async fn a_job_aicc_queued_offline_is_sent_once_and_the_app_shows_it() -> anyhow
     app.close().await?;
     Ok(())
 }
+
+#[tokio::test]
+async fn a_job_ending_at_the_center_not_shown_is_notified_naming_it_and_a_click_shows_it()
+-> anyhow::Result<()> {
+    let _turn = aicc_e2e::one_app_at_a_time().await;
+    let env = Env::from_env()?;
+    let recorder = NotificationRecorder::start().await?;
+    let home = tempfile::tempdir()?;
+    let first = Portal::start_demo(&env, &home.path().join("first"))?;
+    let second = Portal::start_demo(&env, &home.path().join("second"))?;
+    let driver = Driver::start(&env, home.path())?;
+    let app = driver.launch().await?;
+    sign_in(&app, &first.url, "partner@demo.aicc", "demo-password").await?;
+    find(&app, "[data-testid=sync-status][data-state=up_to_date]").await?;
+    aicc_e2e::choose(&app, "[data-testid=account-switcher]", "add").await?;
+    sign_in(&app, &second.url, "partner@demo.aicc", "demo-password").await?;
+    wait_for_text(&app, "[data-testid=account-switcher]", |t| {
+        t.contains(second.address())
+    })
+    .await?;
+    find(&app, "[data-testid=sync-status][data-state=up_to_date]").await?;
+
+    // A job at the first center, while the second is shown.
+    let _: serde_json::Value = first
+        .as_partner(
+            reqwest::Method::POST,
+            "/v1/jobs",
+            Some(aicc_e2e::fixtures::small_job(
+                "weld seams at the first center",
+            )),
+        )
+        .await?;
+    let sent = recorder
+        .wait_for("weld seams at the first center", Duration::from_secs(120))
+        .await?;
+    assert_eq!(sent.summary, "Training job succeeded");
+    assert!(
+        sent.body.contains(first.address()),
+        "names its center: {}",
+        sent.body
+    );
+    screenshot(&app, &env, "two-centers-en").await?;
+
+    // The click shows the first center, on the job.
+    recorder.click(&sent).await?;
+    wait_for_text(&app, "[data-testid=job-page] h2", |t| {
+        t == "weld seams at the first center"
+    })
+    .await?;
+    let shown = find(&app, "[data-testid=account-switcher]")
+        .await?
+        .prop("value")
+        .await?;
+    assert_eq!(shown.as_deref(), Some("0"));
+    assert_eq!(recorder.about("weld seams at the first center").len(), 1);
+    app.close().await?;
+    Ok(())
+}

@@ -127,6 +127,21 @@ pub struct CenterAccount {
 }
 
 impl CenterAccount {
+    /// The center's name as notifications and the account menu say it:
+    /// its address's host (and port, when not the scheme's own).
+    pub fn center_name(&self) -> String {
+        url::Url::parse(&self.url)
+            .ok()
+            .and_then(|u| {
+                let host = u.host_str()?.to_owned();
+                Some(match u.port() {
+                    Some(port) => format!("{host}:{port}"),
+                    None => host,
+                })
+            })
+            .unwrap_or_else(|| self.url.clone())
+    }
+
     /// Names the account in the keyring and on disk.
     pub fn key(&self) -> String {
         format!(

@@ -11,8 +11,9 @@ use aicc_api::sync::Collection;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use rusqlite::{Connection, params};
 use serde::Serialize;
+use sha2::{Digest as _, Sha256};
 
-use crate::config::Preferences;
+use crate::config::{CenterAccount, Preferences};
 use crate::error::Result;
 use crate::words::words;
 
@@ -46,24 +47,36 @@ pub struct Inbox {
     pub unread: u32,
 }
 
-/// What an OS notification shows, and the route its click opens.
+/// What an OS notification shows, the route its click opens and the
+/// account it belongs to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Desktop {
-    /// The inbox entry's id: a click on the notification marks it read.
+    /// The inbox entry's id in its account's store: a click on the
+    /// notification marks it read.
     pub id: i64,
+    /// The id the OS knows it by: unique across the accounts, whose inbox
+    /// ids overlap, so one center's notification never replaces another's.
+    pub os_id: i32,
     /// What happened, e.g. "Training job failed" or "训练任务失败".
     pub title: String,
-    /// The job's or solution's name.
+    /// The job's or solution's name, and the center's.
     pub body: String,
     /// The page it is about, e.g. `/jobs/job_…`.
     pub route: String,
+    /// The account it is about ([`CenterAccount::key`]): a click shows it.
+    pub account: String,
 }
 
 impl Notification {
-    /// The OS notification for it, in the language the app speaks
-    /// (`os_locale` when the user chose none), or `None` when the user
-    /// does not want that kind shown.
-    pub fn desktop(&self, preferences: &Preferences, os_locale: Option<&str>) -> Option<Desktop> {
+    /// The OS notification for it, from `account`'s center, in the
+    /// language the app speaks (`os_locale` when the user chose none), or
+    /// `None` when the user does not want that kind shown.
+    pub fn desktop(
+        &self,
+        preferences: &Preferences,
+        os_locale: Option<&str>,
+        account: &CenterAccount,
+    ) -> Option<Desktop> {
         let wanted = if self.collection == Collection::Jobs {
             preferences.notify_jobs
         } else {
@@ -75,11 +88,16 @@ impl Notification {
         let language = preferences.speaks(os_locale);
         let title = words(language, &["inbox", self.collection.as_str(), &self.state])
             .map_or_else(|| self.state.clone(), str::to_owned);
+        let key = account.key();
+        let digest = Sha256::digest(format!("{key}\n{}", self.id));
+        let os_id = i32::from_be_bytes([digest[0] & 0x7f, digest[1], digest[2], digest[3]]);
         Some(Desktop {
             id: self.id,
+            os_id,
             title,
-            body: self.title.clone(),
+            body: format!("{} · {}", self.title, account.center_name()),
             route: self.route.clone(),
+            account: key,
         })
     }
 }
@@ -247,33 +265,58 @@ mod tests {
         );
     }
 
+    fn at(url: &str) -> CenterAccount {
+        CenterAccount {
+            url: url.into(),
+            email: "li.wei@robotics.example.cn".into(),
+            network: Default::default(),
+        }
+    }
+
     #[test]
-    fn a_notification_speaks_the_users_language_and_opens_its_item() {
+    fn a_notification_speaks_the_users_language_names_its_center_and_opens_its_item() {
         let chosen = |language: &str| Preferences {
             language: language.into(),
             ..Preferences::default()
         };
         let failed = notification(Collection::Jobs, "failed");
-        assert_eq!(
-            failed.desktop(&chosen("system"), Some("zh_CN.UTF-8")),
-            Some(Desktop {
-                id: 1,
-                title: "训练任务失败".into(),
-                body: "Qwen3 LoRA".into(),
-                route: "/jobs/x".into(),
-            })
-        );
+        let center = at("https://aicc.jinghai.example.cn/");
+        let desktop = failed
+            .desktop(&chosen("system"), Some("zh_CN.UTF-8"), &center)
+            .unwrap();
+        assert_eq!(desktop.title, "训练任务失败");
+        assert_eq!(desktop.body, "Qwen3 LoRA · aicc.jinghai.example.cn");
+        assert_eq!(desktop.route, "/jobs/x");
+        assert_eq!(desktop.account, center.key());
         let shown = |n: &Notification, language: &str, os: Option<&str>| {
-            n.desktop(&chosen(language), os).unwrap().title
+            n.desktop(&chosen(language), os, &center).unwrap().title
         };
         assert_eq!(shown(&failed, "en", Some("zh-CN")), "Training job failed");
         assert_eq!(shown(&failed, "system", None), "Training job failed");
         let approved = notification(Collection::Applications, "approved");
         assert_eq!(shown(&approved, "zh-CN", Some("en_GB")), "申请已通过");
         assert_eq!(
-            approved.desktop(&chosen("en"), None).unwrap().route,
+            approved
+                .desktop(&chosen("en"), None, &center)
+                .unwrap()
+                .route,
             "/applications/x"
         );
+    }
+
+    #[test]
+    fn the_same_inbox_id_at_two_centers_is_two_notifications_to_the_os() {
+        let n = notification(Collection::Jobs, "succeeded");
+        let prefs = Preferences::default();
+        let one = n
+            .desktop(&prefs, None, &at("https://a.example.cn/"))
+            .unwrap();
+        let other = n
+            .desktop(&prefs, None, &at("https://b.example.cn/"))
+            .unwrap();
+        assert_eq!(one.id, other.id);
+        assert_ne!(one.os_id, other.os_id);
+        assert!(one.os_id >= 0 && other.os_id >= 0);
     }
 
     #[test]
@@ -282,13 +325,14 @@ mod tests {
             notify_jobs: false,
             ..Preferences::default()
         };
+        let center = at("https://aicc.example.cn/");
         assert_eq!(
-            notification(Collection::Jobs, "succeeded").desktop(&quiet_jobs, None),
+            notification(Collection::Jobs, "succeeded").desktop(&quiet_jobs, None, &center),
             None
         );
         assert!(
             notification(Collection::Applications, "approved")
-                .desktop(&quiet_jobs, None)
+                .desktop(&quiet_jobs, None, &center)
                 .is_some()
         );
     }

@@ -15,6 +15,10 @@ use aicc_client::partner::{Keep, Partner};
 use aicc_client::session::Credentials;
 use aicc_client::sync::{SyncOptions, SyncStatus};
 use aicc_client::vault::MemoryStore;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use aicc_portal::config::{Config, ExecutorConfig};
 use common::{config, portal_on, request};
 
 fn dirs(dir: &tempfile::TempDir) -> AppDirs {
@@ -147,6 +151,89 @@ async fn accounts_sign_in_switch_and_sign_out_and_asks_reach_the_shown_center() 
         partner.create_job(request(1), "draft-2".into()).await,
         Err(Error::NotSignedIn)
     ));
+    partner.shutdown().await;
+}
+
+/// Every signed-in center keeps syncing while another is shown: a job
+/// ending there is heard of, notified once naming its center, and a
+/// click on it shows that center; the account menu says how each stands.
+#[tokio::test]
+async fn a_job_ending_at_a_center_not_shown_is_notified_naming_it_and_shows_it() {
+    let (a_dir, b_dir, dir) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let fast = Config {
+        executor: ExecutorConfig::Simulated {
+            time_scale: 7200.0,
+            failure_rate: 0.0,
+        },
+        ..config(&a_dir)
+    };
+    let a = portal_on(fast, "127.0.0.1:0").await;
+    let b = portal_on(config(&b_dir), "127.0.0.1:0").await;
+    let partner = Partner::with(dirs(&dir), MemoryStore::default(), SyncOptions::default());
+    let due = Arc::new(AtomicUsize::new(0));
+    let heard = Arc::clone(&due);
+    partner.on_notifications_due(move || {
+        heard.fetch_add(1, Ordering::SeqCst);
+    });
+
+    sign_in(&partner, &a.url).await;
+    sent(&partner).await;
+    let at_a = partner.current_account().await.unwrap();
+    partner
+        .create_job(request(1), "draft-1".into())
+        .await
+        .unwrap();
+    sent(&partner).await;
+    sign_in(&partner, &b.url).await;
+    sent(&partner).await;
+
+    let mut ended = Vec::new();
+    for _ in 0..300 {
+        ended.extend(
+            partner
+                .desktop_notifications(Some("en".into()))
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|n| n.title == "Training job succeeded"),
+        );
+        if !ended.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let [ended] = &ended[..] else {
+        panic!("one notification of the job's end: {ended:?}")
+    };
+    assert_eq!(ended.account, at_a.key());
+    assert!(ended.body.ends_with(&at_a.center_name()), "{}", ended.body);
+    assert!(ended.route.starts_with("/jobs/"));
+    assert!(due.load(Ordering::SeqCst) > 0, "the notifier heard of it");
+    assert!(
+        partner
+            .desktop_notifications(None)
+            .await
+            .unwrap()
+            .is_empty(),
+        "each is shown once"
+    );
+
+    let centers = partner.centers().await.unwrap();
+    assert_eq!(centers.len(), 2);
+    assert!(!centers[0].shown && centers[1].shown);
+    assert!(centers[0].unread >= 1, "{centers:?}");
+    assert!(matches!(
+        centers[0].status,
+        Some(SyncStatus::UpToDate { .. })
+    ));
+
+    assert!(partner.show_account(&ended.account).await.unwrap());
+    assert_eq!(partner.current_account().await, Some(at_a.clone()));
+    assert!(!partner.show_account(&ended.account).await.unwrap());
     partner.shutdown().await;
 }
 

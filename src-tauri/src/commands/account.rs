@@ -4,7 +4,7 @@ use aicc_api::auth::{Account, NewPersonalToken, PersonalToken};
 use aicc_client::accounts::PlainHttp;
 use aicc_client::config::CenterAccount;
 use aicc_client::network::NetworkSettings;
-use aicc_client::partner::{AccountList, Keep, Partner};
+use aicc_client::partner::{AccountList, CenterState, Keep, Partner};
 use aicc_client::session::Credentials;
 use tauri::State;
 
@@ -68,6 +68,13 @@ pub async fn session_only(partner: State<'_, Partner>) -> CommandResult<bool> {
 #[tauri::command]
 pub fn list_accounts(partner: State<'_, Partner>) -> CommandResult<AccountList> {
     Ok(partner.account_list()?)
+}
+
+/// Every signed-in account with its center's state and unread count, for
+/// the account menu.
+#[tauri::command]
+pub async fn list_centers(partner: State<'_, Partner>) -> CommandResult<Vec<CenterState>> {
+    Ok(partner.centers().await?)
 }
 
 /// Shows another signed-in account.

@@ -12,6 +12,7 @@ macro_rules! with_commands {
             account::current_account,
             account::session_only,
             account::list_accounts,
+            account::list_centers,
             account::switch_account,
             account::sign_out,
             account::list_personal_tokens,

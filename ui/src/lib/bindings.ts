@@ -67,6 +67,21 @@ network: NetworkSettings, };
 
 export type AccountList = { accounts: Array<CenterAccount>, active: number | null, };
 
+export type CenterState = { 
+/**
+ * Its place in [`AccountList::accounts`], as [`Partner::switch_account`] takes it.
+ */
+index: number, account: CenterAccount, 
+/**
+ * The center's name (its address's host).
+ */
+center: string, shown: boolean, 
+/**
+ * How its sync stands; `None` when it is signed out (its sign-in is
+ * no longer in the keyring, or the center ended its session).
+ */
+status: SyncStatus | null, unread: number, };
+
 export type Preferences = { 
 /**
  * `system` follows the OS; otherwise `en` or `zh-CN`.
@@ -440,7 +455,7 @@ title: string, created_at: string, read: boolean, };
 
 export type Inbox = { notifications: Array<Notification>, unread: number, };
 
-export type OpenRoute = { route: string, notification: number, };
+export type OpenRoute = { route: string, notification: number, switched: boolean, };
 
 export type ErrorCode = "offline" | "wrong_credentials" | "session_ended" | "not_signed_in" | "not_a_portal" | "untrusted_certificate" | "plain_http" | "keyring_unavailable" | "invalid_input" | "portal" | "newer_store" | "disk_full" | "internal";
 

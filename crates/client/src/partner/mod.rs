@@ -4,10 +4,12 @@
 //! drive the app through a [`Partner`]: a command gets it, calls one
 //! function and maps the error.
 //!
-//! Accounts are kept live one by one ([`Live`]), so several can sync at
-//! once; today the window's account is the one kept live, and switching
-//! stops the other's engine. Engines stop by signal, never cut off: a
-//! cycle under way finishes first.
+//! Every signed-in account is kept live ([`Live`]): each syncs in the
+//! background whichever one the window shows, so a job ending at a center
+//! not on screen is still heard of and notified. The shown account's
+//! reports reach the window; every account's due notifications reach the
+//! notifier. Engines stop by signal, never cut off: a cycle under way
+//! finishes first.
 //!
 //! Whatever needs an account while nobody is signed in fails the same
 //! way: [`Error::NotSignedIn`].
@@ -33,6 +35,7 @@ use crate::vault::{CredentialStore, Keyring, Vault};
 use crate::{Error, Result};
 
 type ReportListener = Arc<dyn Fn(&SyncReport) + Send + Sync>;
+type Notifier = Arc<dyn Fn() + Send + Sync>;
 
 /// Where a sign-in is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -42,6 +45,23 @@ pub enum Keep {
     /// In memory until the app quits: the user's choice when no keyring
     /// can be used.
     ThisSessionOnly,
+}
+
+/// A signed-in account as the account menu shows it: its center, whether
+/// it syncs and how, and what it has unread.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CenterState {
+    /// Its place in [`AccountList::accounts`], as [`Partner::switch_account`] takes it.
+    pub index: u32,
+    pub account: CenterAccount,
+    /// The center's name (its address's host).
+    pub center: String,
+    pub shown: bool,
+    /// How its sync stands; `None` when it is signed out (its sign-in is
+    /// no longer in the keyring, or the center ended its session).
+    pub status: Option<SyncStatus>,
+    pub unread: u32,
 }
 
 /// Every signed-in account and which one is shown.
@@ -66,6 +86,9 @@ pub struct Partner {
     options: Option<SyncOptions>,
     report: watch::Sender<SyncReport>,
     listener: OnceLock<ReportListener>,
+    notifier: OnceLock<Notifier>,
+    /// The key of the account shown, for the tasks handing reports on.
+    shown: watch::Sender<Option<String>>,
 }
 
 impl std::fmt::Debug for Partner {
@@ -90,7 +113,7 @@ impl Accounts {
 }
 
 /// One account kept live: its session, its store and the engine filling
-/// it, and the task handing the engine's reports on while it is shown.
+/// it, and the task handing the engine's reports on.
 struct Live {
     account: CenterAccount,
     session: Arc<Session>,
@@ -135,6 +158,7 @@ impl Partner {
         options: Option<SyncOptions>,
     ) -> Self {
         let (report, _) = watch::channel(SyncReport::idle());
+        let (shown, _) = watch::channel(None);
         Self {
             dirs,
             vault: Arc::new(Vault::new(keyring)),
@@ -143,12 +167,20 @@ impl Partner {
             options,
             report,
             listener: OnceLock::new(),
+            notifier: OnceLock::new(),
+            shown,
         }
     }
 
     /// Calls `listener` with every new report of the shown account.
     pub fn on_report(&self, listener: impl Fn(&SyncReport) + Send + Sync + 'static) {
         let _ = self.listener.set(Arc::new(listener));
+    }
+
+    /// Calls `notifier` whenever any live account, shown or not, has
+    /// desktop notifications due ([`Partner::desktop_notifications`]).
+    pub fn on_notifications_due(&self, notifier: impl Fn() + Send + Sync + 'static) {
+        let _ = self.notifier.set(Arc::new(notifier));
     }
 
     /// The app's settings as saved.
@@ -187,9 +219,11 @@ impl Partner {
         self.accounts.lock().await
     }
 
-    /// Shows the account the settings name as active, reopening it from
-    /// the keyring and its store. Never touches the network: the window
-    /// shows the local catalog at once.
+    /// Keeps every signed-in account live, reopening each from the keyring
+    /// and its store, and shows the one the settings name as active. Never
+    /// touches the network: the window shows the local catalog at once.
+    /// An account that cannot be reopened stays in the menu as signed out;
+    /// accounts signed out elsewhere (by `aicc`) are closed.
     async fn show_active_account(&self) {
         let settings = match self.settings() {
             Ok(settings) => settings,
@@ -198,24 +232,39 @@ impl Partner {
         if let Err(e) = self.dirs.rename_earlier_stores(&settings.accounts) {
             return self.fail(&e);
         }
-        let Some(account) = settings.active_account().cloned() else {
-            self.close_all().await;
-            self.report.send_replace(SyncReport::idle());
-            return;
-        };
-        let opened = match Session::resume(account.clone(), self.vault.clone()).await {
-            Ok(session) => {
-                Store::open(&self.dirs.store_file(&account)).map(|store| (session, store))
+        let keys: Vec<String> = settings.accounts.iter().map(CenterAccount::key).collect();
+        let mut active_failed = None;
+        for account in &settings.accounts {
+            {
+                let mut accounts = self.accounts.lock().await;
+                accounts.live.retain(|key, _| keys.contains(key));
+                if accounts.live.contains_key(&account.key()) {
+                    continue;
+                }
             }
-            Err(e) => Err(e),
-        };
-        match opened {
-            Ok((session, store)) => self.show(account, session, store).await,
-            Err(e) => {
-                self.close_all().await;
-                self.fail(&e);
+            match self.reopen(account).await {
+                Ok((session, store)) => self.keep_live(account.clone(), session, store).await,
+                Err(e) if Some(account) == settings.active_account() => active_failed = Some(e),
+                Err(e) => {
+                    tracing::warn!(center = %account.url, error = %e, "an account stays signed out")
+                }
             }
         }
+        let shown = settings.active_account().map(CenterAccount::key);
+        let mut accounts = self.accounts.lock().await;
+        let shown = shown.filter(|key| accounts.live.contains_key(key));
+        self.set_shown(&mut accounts, shown);
+        drop(accounts);
+        if let Some(e) = active_failed {
+            self.fail(&e);
+        }
+    }
+
+    /// An account's session from the keyring and its store.
+    async fn reopen(&self, account: &CenterAccount) -> Result<(Session, Store)> {
+        let session = Session::resume(account.clone(), self.vault.clone()).await?;
+        let store = Store::open(&self.dirs.store_file(account))?;
+        Ok((session, store))
     }
 
     /// Signs in and shows the account; a manual proxy's password, when
@@ -310,8 +359,65 @@ impl Partner {
     pub async fn sign_out(&self) -> Result<()> {
         let session = self.session().await?;
         accounts::sign_out(&self.dirs, &session).await?;
+        self.close(&session.account().key()).await;
         self.show_active_account().await;
         Ok(())
+    }
+
+    /// Shows the signed-in account `key` ([`CenterAccount::key`]), as a
+    /// click on a notification from its center asks; whether it was
+    /// another than the one shown.
+    pub async fn show_account(&self, key: &str) -> Result<bool> {
+        if self.current_account().await.is_some_and(|a| a.key() == key) {
+            return Ok(false);
+        }
+        let index = self
+            .settings()?
+            .accounts
+            .iter()
+            .position(|a| a.key() == key)
+            .ok_or(Error::NotSignedIn)?;
+        self.switch_account(index).await?;
+        Ok(true)
+    }
+
+    /// Every signed-in account with its center, its sync's state and its
+    /// unread notifications, for the account menu.
+    pub async fn centers(&self) -> Result<Vec<CenterState>> {
+        let settings = self.settings()?;
+        let open: Vec<(String, Option<SyncStatus>, Store)> = {
+            let accounts = self.accounts().await;
+            accounts
+                .live
+                .iter()
+                .map(|(key, live)| {
+                    let status = live
+                        .engine
+                        .as_ref()
+                        .map(|e| e.subscribe().borrow().status.clone());
+                    (key.clone(), status, live.store.clone())
+                })
+                .collect()
+        };
+        let shown = self.shown.borrow().clone();
+        let mut centers = Vec::new();
+        for (index, account) in settings.accounts.into_iter().enumerate() {
+            let key = account.key();
+            let live = open.iter().find(|(k, _, _)| *k == key);
+            let unread = match live {
+                Some((_, _, store)) => store.call(|c| crate::notifications::unread(c)).await?,
+                None => 0,
+            };
+            centers.push(CenterState {
+                index: index as u32,
+                center: account.center_name(),
+                shown: shown.as_deref() == Some(key.as_str()),
+                status: live.map(|(_, status, _)| status.clone().unwrap_or(SyncStatus::Idle)),
+                unread,
+                account,
+            });
+        }
+        Ok(centers)
     }
 
     /// Changes how the shown account's center is reached and reconnects.
@@ -328,6 +434,7 @@ impl Partner {
         settings.set_network(&account, network);
         settings.save(&self.dirs.settings_file())?;
         // A new session, through the new network settings.
+        self.close(&account.key()).await;
         self.show_active_account().await;
         Ok(())
     }
@@ -429,27 +536,35 @@ impl Partner {
     }
 
     /// The desktop notifications to show now, each once: every transition
-    /// not yet offered to the OS, in the user's language, of the kinds the
-    /// user wants (the inbox keeps them all).
-    /// Nothing when nobody is signed in (any more): the notifications of an
-    /// account signed out are not shown.
+    /// not yet offered to the OS at any signed-in center, in the user's
+    /// language, of the kinds the user wants (the inbox keeps them all),
+    /// each naming its center. Nothing when nobody is signed in (any
+    /// more): the notifications of an account signed out are not shown.
     pub async fn desktop_notifications(
         &self,
         os_locale: Option<String>,
     ) -> Result<Vec<crate::notifications::Desktop>> {
         let preferences = self.settings()?.preferences;
-        let now = crate::clock::now();
-        let taken = match self
-            .local(move |c| crate::notifications::take_unshown(c, &now))
+        let open: Vec<(CenterAccount, Store)> = self
+            .accounts()
             .await
-        {
-            Err(Error::NotSignedIn) => return Ok(Vec::new()),
-            taken => taken?,
-        };
-        Ok(taken
-            .iter()
-            .filter_map(|n| n.desktop(&preferences, os_locale.as_deref()))
-            .collect())
+            .live
+            .values()
+            .map(|live| (live.account.clone(), live.store.clone()))
+            .collect();
+        let mut due = Vec::new();
+        for (account, store) in open {
+            let now = crate::clock::now();
+            let taken = store
+                .call(move |c| crate::notifications::take_unshown(c, &now))
+                .await?;
+            due.extend(
+                taken
+                    .iter()
+                    .filter_map(|n| n.desktop(&preferences, os_locale.as_deref(), &account)),
+            );
+        }
+        Ok(due)
     }
 
     /// The language the app speaks outside its window: the user's choice,
@@ -491,10 +606,20 @@ impl Partner {
         }
     }
 
-    /// Makes `account` the one shown, live with `session` and `store`; the
-    /// account shown before stops syncing.
+    /// Makes `account` the one shown, live with `session` and `store`.
     async fn show(&self, account: CenterAccount, session: Session, store: Store) {
+        let key = account.key();
+        self.keep_live(account, session, store).await;
+        let mut accounts = self.accounts.lock().await;
+        self.set_shown(&mut accounts, Some(key));
+    }
+
+    /// Keeps `account` live with `session` and `store`, its engine syncing
+    /// (when engines run) and its reports handed on; an earlier live of
+    /// the same account is closed.
+    async fn keep_live(&self, account: CenterAccount, session: Session, store: Store) {
         let session = Arc::new(session);
+        let key = account.key();
         let engine = self
             .options
             .clone()
@@ -502,13 +627,17 @@ impl Partner {
         let forwarding = CancellationToken::new();
         if let Some(engine) = &engine {
             tokio::spawn(forward(
+                key.clone(),
                 engine.subscribe(),
-                self.report.clone(),
-                self.listener.get().cloned(),
+                Listeners {
+                    report: self.report.clone(),
+                    listener: self.listener.get().cloned(),
+                    notifier: self.notifier.get().cloned(),
+                    shown: self.shown.subscribe(),
+                },
                 forwarding.clone(),
             ));
         }
-        let key = account.key();
         let live = Live {
             account,
             session,
@@ -517,18 +646,36 @@ impl Partner {
             forwarding,
         };
         let mut accounts = self.accounts.lock().await;
-        for (_, earlier) in accounts.live.drain() {
+        if let Some(earlier) = accounts.live.insert(key, live) {
             earlier.close();
         }
-        accounts.live.insert(key.clone(), live);
-        accounts.shown = Some(key);
     }
 
-    async fn close_all(&self) {
+    /// Shows the live account `key` (or none): the window hears its latest
+    /// report at once, then each new one.
+    fn set_shown(&self, accounts: &mut Accounts, key: Option<String>) {
+        accounts.shown = key.clone();
+        self.shown.send_replace(key);
+        let latest = accounts
+            .shown()
+            .and_then(|live| live.engine.as_ref())
+            .map_or_else(SyncReport::idle, |engine| {
+                engine.subscribe().borrow().clone()
+            });
+        if let Some(listener) = self.listener.get() {
+            listener(&latest);
+        }
+        self.report.send_replace(latest);
+    }
+
+    /// Stops keeping the account `key` live.
+    async fn close(&self, key: &str) {
         let mut accounts = self.accounts.lock().await;
-        accounts.shown = None;
-        for (_, live) in accounts.live.drain() {
+        if let Some(live) = accounts.live.remove(key) {
             live.close();
+        }
+        if accounts.shown.as_deref() == Some(key) {
+            self.set_shown(&mut accounts, None);
         }
     }
 
@@ -549,20 +696,41 @@ impl Partner {
     }
 }
 
-/// Hands each of an engine's reports to `report` and the listener until
-/// `until` is cancelled (its account is no longer shown) or the engine ends.
-async fn forward(
-    mut reports: watch::Receiver<SyncReport>,
+/// Where an engine's reports go.
+struct Listeners {
+    /// The shown account's latest report.
     report: watch::Sender<SyncReport>,
+    /// Hears the shown account's reports.
     listener: Option<ReportListener>,
+    /// Hears that notifications are due, from any account.
+    notifier: Option<Notifier>,
+    /// Which account is shown.
+    shown: watch::Receiver<Option<String>>,
+}
+
+/// Hands each of the account `key`'s reports on until `until` is
+/// cancelled (the account is closed) or its engine ends: to the window
+/// while it is shown, and to the notifier whenever its notifications are
+/// due.
+async fn forward(
+    key: String,
+    mut reports: watch::Receiver<SyncReport>,
+    to: Listeners,
     until: CancellationToken,
 ) {
     loop {
         let latest = reports.borrow_and_update().clone();
-        if let Some(listener) = &listener {
-            listener(&latest);
+        if to.shown.borrow().as_deref() == Some(key.as_str()) {
+            if let Some(listener) = &to.listener {
+                listener(&latest);
+            }
+            to.report.send_replace(latest.clone());
         }
-        report.send_replace(latest);
+        if latest.notifications_due()
+            && let Some(notifier) = &to.notifier
+        {
+            notifier();
+        }
         let next = until.run_until_cancelled(reports.changed()).await;
         if !matches!(next, Some(Ok(()))) {
             return;
