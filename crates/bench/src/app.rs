@@ -146,6 +146,82 @@ pub async fn figures(
     ])
 }
 
+/// How many centers the app is measured signed in to.
+const CENTERS: [usize; 3] = [1, 3, 5];
+
+/// The app left idle, signed in to 1, 3 and 5 centers at once (each live:
+/// its own session, store, engine and event stream): its memory 10 s after
+/// the start, and the CPU it uses over `sizes.idle` after that. The first
+/// center is the benchmark's portal with its catalog already synced in
+/// `home`; the others are demo portals with the seed catalog.
+pub async fn centers(binaries: &Binaries, dir: &Path, sizes: Sizes) -> anyhow::Result<Vec<Figure>> {
+    let home = dir.join("app-home");
+    let env = Env {
+        app: binaries.app.clone(),
+        portal: binaries.portal.clone(),
+        tauri_driver: binaries.tauri_driver.clone(),
+        out: dir.to_path_buf(),
+    };
+    let ticks_per_second = clock_ticks();
+    let mut others = Vec::new();
+    let mut measured = Vec::new();
+    for n in CENTERS {
+        while others.len() + 1 < n {
+            let portal = aicc_e2e::Portal::start_demo(
+                &env,
+                &dir.join(format!("center-{n}-{}", others.len())),
+            )?;
+            prepare_store(&portal.url, binaries, &home)?;
+            others.push(portal);
+        }
+        let driver = Driver::start(&env, &home)?;
+        let app = launch(&driver, CATALOG_SHOWN).await?.0;
+        tokio::time::sleep(SETTLE).await;
+        let memory = process_tree_pss(&binaries.app)?;
+        let (before, started) = (process_tree_ticks(&binaries.app)?, Instant::now());
+        tokio::time::sleep(sizes.idle).await;
+        let used = process_tree_ticks(&binaries.app)?.saturating_sub(before) as f64;
+        let cpu = 100.0 * used / ticks_per_second / started.elapsed().as_secs_f64();
+        app.close().await?;
+        drop(driver);
+        measured.push((n, memory, cpu));
+    }
+    let &(_, one_memory, one_cpu) = measured.first().context("no measure")?;
+    let mut figures = Vec::new();
+    for &(n, memory, cpu) in &measured[1..] {
+        figures.push(Figure {
+            name: format!("app memory idle, {n} centers signed in (PSS of the process tree)"),
+            unit: "MiB",
+            runs: 1,
+            median: memory,
+            low: memory,
+            high: memory,
+            floor_name: "the same app signed in to one center",
+            floor: Some(one_memory),
+            ratio: Some(memory / one_memory),
+            target: "<= 1.1× one center per center added",
+            met: memory <= one_memory * (1.0 + 0.1 * (n - 1) as f64),
+        });
+        figures.push(Figure {
+            name: format!(
+                "app CPU idle, {n} centers signed in, over {} s",
+                sizes.idle.as_secs()
+            ),
+            unit: "% of a core",
+            runs: 1,
+            median: cpu,
+            low: cpu,
+            high: cpu,
+            floor_name: "the same app signed in to one center",
+            floor: Some(one_cpu),
+            ratio: (one_cpu > 0.0).then(|| cpu / one_cpu),
+            target: "<= 1 % of a core",
+            met: cpu <= 1.0,
+        });
+    }
+    Ok(figures)
+}
+
 /// Signs the app's home in as the demo partner and syncs the catalog.
 fn prepare_store(portal_url: &str, binaries: &Binaries, home: &Path) -> anyhow::Result<()> {
     let cli = |args: &[&str]| {
@@ -257,8 +333,8 @@ async fn measures(app: &Client) -> anyhow::Result<Vec<f64>> {
         .collect())
 }
 
-/// PSS in MiB of the process running `binary` and every process under it.
-fn process_tree_pss(binary: &Path) -> anyhow::Result<f64> {
+/// The process running `binary` and every process under it.
+fn process_tree(binary: &Path) -> anyhow::Result<Vec<u32>> {
     let binary = binary.canonicalize()?;
     let mut parents: HashMap<u32, u32> = HashMap::new();
     let mut roots = Vec::new();
@@ -297,8 +373,17 @@ fn process_tree_pss(binary: &Path) -> anyhow::Result<f64> {
             _ => return false,
         }
     };
+    Ok(parents
+        .keys()
+        .copied()
+        .filter(|&pid| in_tree(pid))
+        .collect())
+}
+
+/// PSS in MiB of the process running `binary` and every process under it.
+fn process_tree_pss(binary: &Path) -> anyhow::Result<f64> {
     let mut kib = 0u64;
-    for &pid in parents.keys().filter(|&&pid| in_tree(pid)) {
+    for pid in process_tree(binary)? {
         let Ok(rollup) = std::fs::read_to_string(format!("/proc/{pid}/smaps_rollup")) else {
             continue;
         };
@@ -309,4 +394,38 @@ fn process_tree_pss(binary: &Path) -> anyhow::Result<f64> {
             .unwrap_or(0);
     }
     Ok(kib as f64 / 1024.0)
+}
+
+/// The CPU time, in clock ticks, the process tree running `binary` has
+/// used so far (user and system).
+fn process_tree_ticks(binary: &Path) -> anyhow::Result<u64> {
+    let mut ticks = 0;
+    for pid in process_tree(binary)? {
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // utime and stime: the 12th and 13th fields after the command.
+        let fields: Vec<&str> = stat
+            .rsplit_once(')')
+            .map(|(_, rest)| rest.split_whitespace().collect())
+            .unwrap_or_default();
+        ticks += fields
+            .get(11..13)
+            .into_iter()
+            .flatten()
+            .filter_map(|f| f.parse::<u64>().ok())
+            .sum::<u64>();
+    }
+    Ok(ticks)
+}
+
+/// Clock ticks per second, as the kernel counts CPU time in /proc.
+fn clock_ticks() -> f64 {
+    Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|out| String::from_utf8(out.stdout).ok())
+        .and_then(|text| text.trim().parse().ok())
+        .unwrap_or(100.0)
 }

@@ -51,6 +51,8 @@ pub struct Sizes {
     pub clients: usize,
     pub jobs: usize,
     pub pools: usize,
+    /// How long the app is watched idle.
+    pub idle: Duration,
 }
 
 impl Sizes {
@@ -63,6 +65,7 @@ impl Sizes {
         clients: 64,
         jobs: 10_000,
         pools: 100,
+        idle: Duration::from_secs(30),
     };
     /// Every benchmark at a tiny size, so none can rot unnoticed.
     pub const QUICK: Sizes = Sizes {
@@ -74,6 +77,7 @@ impl Sizes {
         clients: 8,
         jobs: 200,
         pools: 10,
+        idle: Duration::from_secs(3),
     };
 }
 

@@ -235,6 +235,10 @@ impl Partner {
         let keys: Vec<String> = settings.accounts.iter().map(CenterAccount::key).collect();
         let mut active_failed = None;
         for account in &settings.accounts {
+            // Without engines (the command line) only the shown one is used.
+            if self.options.is_none() && Some(account) != settings.active_account() {
+                continue;
+            }
             {
                 let mut accounts = self.accounts.lock().await;
                 accounts.live.retain(|key, _| keys.contains(key));
