@@ -449,6 +449,31 @@ pub struct Pool {
     pub queued_jobs: u32,
 }
 
+/// How a pool's free NPUs and queue moved over the last hours:
+/// `GET /v1/pools/history`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PoolHistory {
+    pub pool_id: String,
+    /// Oldest first.
+    pub samples: Vec<PoolSample>,
+}
+
+/// A pool as it stood at one moment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PoolSample {
+    /// RFC 3339.
+    pub at: String,
+    pub free_npus: u32,
+    pub queued_jobs: u32,
+}
+
+/// The most hours of history `GET /v1/pools/history` gives, and keeps.
+pub const POOL_HISTORY_HOURS: u32 = 48;
+
 /// The organisation's NPU-hour quota: `GET /v1/quota`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

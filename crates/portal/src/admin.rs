@@ -13,7 +13,8 @@ use crate::error::ApiError;
 use crate::{applications, catalog, jobs};
 
 /// The demo: organisations, the six accounts (password `demo-password`),
-/// two NPU pools, quotas, and the seed catalog if the catalog is empty.
+/// two NPU pools with a day of history, quotas, and the seed catalog if
+/// the catalog is empty.
 pub fn seed_demo(conn: &mut Connection) -> Result<(), ApiError> {
     let center = accounts::ensure_organisation(conn, "Demo AI Computing Center", "center")?;
     let robotics = accounts::ensure_organisation(conn, "Demo Robotics", "incubated_startup")?;
@@ -69,7 +70,7 @@ pub fn seed_demo(conn: &mut Connection) -> Result<(), ApiError> {
     if empty {
         catalog::upsert(conn, &catalog::seed::models())?;
     }
-    Ok(())
+    jobs::history::seed_demo(conn, crate::clock::now_ms())
 }
 
 /// The id of the organisation named `name`.

@@ -10,6 +10,7 @@
 //! access_token_ttl_secs = 900
 //! refresh_reuse_secs = 120
 //! scheduler_tick_ms = 1000
+//! pool_sample_secs = 300
 //! starvation_after_secs = 600
 //! requests_per_second = 50
 //! sign_ins_per_minute = 30
@@ -80,6 +81,9 @@ pub struct Config {
     pub refresh_reuse_secs: u64,
     /// How often the scheduler places queued jobs and observes running ones.
     pub scheduler_tick_ms: u64,
+    /// How often each pool's free NPUs and queue are kept for its history
+    /// (`GET /v1/pools/history`).
+    pub pool_sample_secs: u64,
     /// After waiting this long, a queued job holds its pool: nothing smaller
     /// starts before it (see `jobs::scheduler`).
     pub starvation_after_secs: u64,
@@ -178,6 +182,7 @@ impl Default for Config {
             access_token_ttl_secs: 15 * 60,
             refresh_reuse_secs: 120,
             scheduler_tick_ms: 1000,
+            pool_sample_secs: 300,
             starvation_after_secs: 600,
             requests_per_second: 50,
             sign_ins_per_minute: 30,

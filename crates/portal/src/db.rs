@@ -31,6 +31,7 @@ const MIGRATIONS: &[M<'static>] = &[
     )),
     M::up(include_str!("../migrations/0014_center_deactivation.sql")),
     M::up(include_str!("../migrations/0015_attachment_room.sql")),
+    M::up(include_str!("../migrations/0016_pool_history.sql")),
 ];
 
 /// Errors of the database layer.

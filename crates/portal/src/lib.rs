@@ -225,6 +225,7 @@ impl Portal {
             ),
             attachments_dir: self.state.attachments_dir.clone(),
             wake: Arc::clone(&self.state.scheduler_wake),
+            sample_every: Duration::from_secs(config.pool_sample_secs.max(1)),
         }
     }
 }

@@ -5,13 +5,15 @@
 //! and the executors.
 
 pub mod executor;
+pub mod history;
 pub mod scheduler;
 pub mod simulated;
 pub mod slurm;
 mod store;
 
 use aicc_api::jobs::{
-    Artifact, Job, JobRequest, JobState, LogLine, LogPage, MetricSeries, Pool, Quota,
+    Artifact, Job, JobRequest, JobState, LogLine, LogPage, MetricSeries, POOL_HISTORY_HOURS, Pool,
+    PoolHistory, Quota,
 };
 use aicc_api::sync::Collection;
 use aicc_api::sync::{ChangePage, ChangesQuery};
@@ -46,6 +48,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(metrics))
         .routes(routes!(artifacts))
         .routes(routes!(pools))
+        .routes(routes!(pool_history))
         .routes(routes!(quota))
 }
 
@@ -261,6 +264,40 @@ pub async fn pools(
 ) -> Result<Json<Vec<Pool>>, ApiError> {
     caller.may(Action::ReadCatalog)?;
     Ok(Json(state.db.read(list_pools).await?))
+}
+
+/// How many hours of history `GET /v1/pools/history` gives.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryQuery {
+    /// 1 to 48; 6 when not given.
+    pub hours: Option<u32>,
+}
+
+/// `GET /v1/pools/history?hours=N`: each pool's free NPUs and queue over
+/// the last hours, sampled every few minutes.
+#[utoipa::path(get, path = "/v1/pools/history", tag = "jobs", params(HistoryQuery),
+    responses((status = 200, body = Vec<PoolHistory>), (status = 422, body = aicc_api::ErrorBody)))]
+pub async fn pool_history(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<HistoryQuery>,
+) -> Result<Json<Vec<PoolHistory>>, ApiError> {
+    caller.may(Action::ReadCatalog)?;
+    let hours = query.hours.unwrap_or(6);
+    if !(1..=POOL_HISTORY_HOURS).contains(&hours) {
+        return Err(ApiError::invalid(
+            "hours",
+            format!("ask for 1 to {POOL_HISTORY_HOURS} hours of history"),
+        ));
+    }
+    let now = now_ms();
+    Ok(Json(
+        state
+            .db
+            .read(move |conn| history::since(conn, hours, now))
+            .await?,
+    ))
 }
 
 /// `GET /v1/quota`: the caller's organisation's NPU-hours.

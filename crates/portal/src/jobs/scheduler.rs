@@ -49,6 +49,7 @@ use rusqlite::{Connection, OptionalExtension as _, params};
 use tokio::sync::Notify;
 
 use super::executor::{Executor, ExecutorError, Observation, Observed, RunningJob};
+use super::history;
 use super::store::{state_column, transition};
 use crate::clock::now_ms;
 use crate::db::Db;
@@ -71,6 +72,8 @@ pub struct Scheduler {
     pub attachments_dir: std::path::PathBuf,
     /// Wakes the loop before the next tick, e.g. when a job was submitted.
     pub wake: Arc<Notify>,
+    /// How often each pool's state is kept for its history.
+    pub sample_every: Duration,
 }
 
 /// How often housekeeping runs: purging old tombstones, dead tokens and
@@ -81,6 +84,7 @@ impl Scheduler {
     /// Runs until `stop` is notified; a tick in progress finishes first.
     pub async fn run(self, stop: Arc<Notify>) {
         let mut last_housekeeping: Option<std::time::Instant> = None;
+        let mut last_sample: Option<std::time::Instant> = None;
         // Changes made by `aicc-portal admin` in another process reach the
         // event streams through this watermark.
         let mut watermark = self.db.call(events::head).await.unwrap_or(0);
@@ -104,6 +108,12 @@ impl Scheduler {
                     }
                 }
                 Err(e) => tracing::error!(error = %e, "scheduler tick failed"),
+            }
+            if last_sample.is_none_or(|t| t.elapsed() >= self.sample_every) {
+                last_sample = Some(std::time::Instant::now());
+                if let Err(e) = self.db.call(|conn| history::record(conn, now_ms())).await {
+                    tracing::error!(error = %e, "cannot keep the pools' history");
+                }
             }
             match self
                 .db
