@@ -15,7 +15,7 @@ mod tests {
     use aicc_api::catalog::{Framework, Metric, Model, ModelVersion, TrainingRecipe};
     use aicc_api::jobs::{
         Artifact, Job, JobOutcome, JobRequest, JobState, JobTransition, LogLine, LogPage,
-        MetricSeries, ModelRef, Pool, Priority, Quota,
+        MetricSeries, ModelRef, Pool, PoolHistory, PoolSample, Priority, Quota,
     };
     use aicc_api::members::{Invitation, Member, MemberChange, NewInvitation};
     use aicc_api::permissions::Action;
@@ -39,7 +39,7 @@ mod tests {
     use crate::desktop_notifications::{OPEN_ROUTE_EVENT, OpenRoute};
     use crate::error::CommandError;
     use crate::{COMMANDS, SYNC_REPORT_EVENT};
-    use aicc_client::partner::{AccountList, CenterState, FieldProblem};
+    use aicc_client::partner::{AccountList, CenterCompute, CenterState, FieldProblem};
 
     fn typescript() -> String {
         let declarations = [
@@ -57,6 +57,9 @@ mod tests {
             CenterAccount::decl(),
             AccountList::decl(),
             CenterState::decl(),
+            CenterCompute::decl(),
+            PoolHistory::decl(),
+            PoolSample::decl(),
             Preferences::decl(),
             NetworkSettings::decl(),
             ProxySetting::decl(),

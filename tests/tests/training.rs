@@ -290,6 +290,49 @@ async fn a_job_ending_at_the_center_not_shown_is_notified_naming_it_and_a_click_
         .await?;
     assert_eq!(shown.as_deref(), Some("0"));
     assert_eq!(recorder.about("weld seams at the first center").len(), 1);
+
+    // Both centers' compute side by side, live, each pool with its chart.
+    open(&app, "/compute").await?;
+    find(
+        &app,
+        "[data-testid=pool-chart]:not([data-points='0']) canvas",
+    )
+    .await?;
+    for _ in 0..100 {
+        let live = app
+            .find_all(fantoccini::Locator::Css(
+                "[data-testid=center-compute][data-live=true]",
+            ))
+            .await?;
+        if live.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let cards = app
+        .find_all(fantoccini::Locator::Css(
+            "[data-testid=center-compute][data-live=true]",
+        ))
+        .await?;
+    assert_eq!(cards.len(), 2, "both centers live");
+    for (language, theme) in [
+        ("en", "light"),
+        ("en", "dark"),
+        ("zh-CN", "light"),
+        ("zh-CN", "dark"),
+    ] {
+        open(&app, "/settings").await?;
+        aicc_e2e::choose(&app, "select[name=language]", language).await?;
+        aicc_e2e::choose(&app, "select[name=theme]", theme).await?;
+        find(
+            &app,
+            &format!("html[lang='{language}'][data-theme={theme}]"),
+        )
+        .await?;
+        open(&app, "/compute").await?;
+        find(&app, "[data-testid=pool-chart] canvas").await?;
+        screenshot(&app, &env, &format!("compute-{language}-{theme}")).await?;
+    }
     app.close().await?;
     Ok(())
 }

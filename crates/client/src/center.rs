@@ -1,12 +1,12 @@
 //! The center as the app last saw it: its pools (kind, free and total NPUs,
-//! queue), the organisation's NPU-hour quota and the account's standing
-//! (its role and what that may do), refreshed on every sync and kept for
-//! the screens to use offline; and a request's cost checked against them
-//! before it is sent.
+//! queue) and their last hours, the organisation's NPU-hour quota and the
+//! account's standing (its role and what that may do), refreshed on every
+//! sync and kept for the screens to use offline; and a request's cost
+//! checked against them before it is sent.
 
 use aicc_api::FieldError;
 use aicc_api::auth::Account;
-use aicc_api::jobs::{JobRequest, Pool, Quota};
+use aicc_api::jobs::{JobRequest, Pool, PoolHistory, Quota};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -39,6 +39,16 @@ pub async fn refresh(session: &Session, store: &Store, now: &str) -> Result<()> 
     let account = session
         .authorized(|token| async move { session.portal().me(&token).await })
         .await?;
+    // A portal from before the compute view has no history to give.
+    let history = match session
+        .authorized(
+            |token| async move { session.portal().pool_history(&token, HISTORY_HOURS).await },
+        )
+        .await
+    {
+        Err(crate::Error::Portal { status: 404, .. }) => Vec::new(),
+        history => history?,
+    };
     let now = now.to_owned();
     store
         .call(move |conn| {
@@ -47,6 +57,7 @@ pub async fn refresh(session: &Session, store: &Store, now: &str) -> Result<()> 
                 ("pools", serde_json::to_string(&pools)?),
                 ("quota", serde_json::to_string(&quota)?),
                 ("account", serde_json::to_string(&account)?),
+                ("pool_history", serde_json::to_string(&history)?),
             ] {
                 tx.execute(
                     "INSERT INTO center_info (key, body, fetched_at) VALUES (?1, ?2, ?3)
@@ -58,6 +69,16 @@ pub async fn refresh(session: &Session, store: &Store, now: &str) -> Result<()> 
             Ok(())
         })
         .await
+}
+
+/// The hours of each pool's history the app keeps.
+pub const HISTORY_HOURS: u32 = 6;
+
+/// Each pool's last [`HISTORY_HOURS`] as last synced.
+pub fn history(conn: &Connection) -> Result<Vec<PoolHistory>> {
+    Ok(read(conn, "pool_history")?
+        .map(|(history, _)| history)
+        .unwrap_or_default())
 }
 
 /// What the store knows.

@@ -306,6 +306,21 @@ impl PortalClient {
             .await
     }
 
+    /// Each pool's free NPUs and queue over the last `hours`.
+    pub async fn pool_history(
+        &self,
+        token: &str,
+        hours: u32,
+    ) -> Result<Vec<aicc_api::jobs::PoolHistory>> {
+        self.send(|| {
+            self.http
+                .get(self.url("v1/pools/history"))
+                .query(&[("hours", hours)])
+                .bearer_auth(token)
+        })
+        .await
+    }
+
     /// The account's favourite models.
     pub async fn favourites(&self, token: &str) -> Result<aicc_api::catalog::Favourites> {
         self.send(|| {

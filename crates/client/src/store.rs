@@ -35,6 +35,9 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!(
         "../migrations/0011_account_in_center_info.sql"
     )),
+    M::up(include_str!(
+        "../migrations/0012_pool_history_in_center_info.sql"
+    )),
 ];
 
 /// A handle on one account's local database.

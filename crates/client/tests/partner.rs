@@ -222,14 +222,28 @@ async fn a_job_ending_at_a_center_not_shown_is_notified_naming_it_and_shows_it()
         "each is shown once"
     );
 
+    let compute = partner.compute().await.unwrap();
+    assert_eq!(compute.len(), 2);
+    for center in &compute {
+        assert_eq!(center.info.pools.len(), 2, "{center:?}");
+        assert!(
+            center.history.iter().all(|h| h.samples.len() >= 36),
+            "the demo's last hours: {:?}",
+            center.history
+        );
+    }
     let centers = partner.centers().await.unwrap();
     assert_eq!(centers.len(), 2);
     assert!(!centers[0].shown && centers[1].shown);
     assert!(centers[0].unread >= 1, "{centers:?}");
-    assert!(matches!(
-        centers[0].status,
-        Some(SyncStatus::UpToDate { .. })
-    ));
+    assert!(
+        matches!(
+            centers[0].status,
+            Some(SyncStatus::UpToDate { .. } | SyncStatus::Syncing { .. })
+        ),
+        "syncing in the background: {:?}",
+        centers[0].status
+    );
 
     assert!(partner.show_account(&ended.account).await.unwrap());
     assert_eq!(partner.current_account().await, Some(at_a.clone()));

@@ -625,14 +625,22 @@ async fn each_pools_history_is_served_for_the_hours_asked_and_refuses_others() {
     .await;
     let token = server.token("engineer@demo.aicc").await;
     let (status, day) = server
-        .call(Method::GET, "/v1/pools/history?hours=24", Some(&token), None)
+        .call(
+            Method::GET,
+            "/v1/pools/history?hours=24",
+            Some(&token),
+            None,
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     let pools = day.as_array().unwrap();
     assert_eq!(pools.len(), 2, "{day}");
     for pool in pools {
         let samples = pool["samples"].as_array().unwrap();
-        assert!(samples.len() >= 24 * 6, "the demo's day and the scheduler's own: {pool}");
+        assert!(
+            samples.len() >= 24 * 6,
+            "the demo's day and the scheduler's own: {pool}"
+        );
         let times: Vec<&str> = samples.iter().map(|s| s["at"].as_str().unwrap()).collect();
         assert!(times.windows(2).all(|w| w[0] < w[1]), "oldest first");
     }
@@ -642,7 +650,12 @@ async fn each_pools_history_is_served_for_the_hours_asked_and_refuses_others() {
     assert!(hour[0]["samples"].as_array().unwrap().len() < 24 * 6);
     for hours in ["0", "49", "x"] {
         let (status, body) = server
-            .call(Method::GET, &format!("/v1/pools/history?hours={hours}"), Some(&token), None)
+            .call(
+                Method::GET,
+                &format!("/v1/pools/history?hours={hours}"),
+                Some(&token),
+                None,
+            )
             .await;
         assert!(status.is_client_error(), "{hours}: {status} {body}");
     }

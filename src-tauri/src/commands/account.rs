@@ -4,7 +4,7 @@ use aicc_api::auth::{Account, NewPersonalToken, PersonalToken};
 use aicc_client::accounts::PlainHttp;
 use aicc_client::config::CenterAccount;
 use aicc_client::network::NetworkSettings;
-use aicc_client::partner::{AccountList, CenterState, Keep, Partner};
+use aicc_client::partner::{AccountList, CenterCompute, CenterState, Keep, Partner};
 use aicc_client::session::Credentials;
 use tauri::State;
 
@@ -75,6 +75,12 @@ pub fn list_accounts(partner: State<'_, Partner>) -> CommandResult<AccountList> 
 #[tauri::command]
 pub async fn list_centers(partner: State<'_, Partner>) -> CommandResult<Vec<CenterState>> {
     Ok(partner.centers().await?)
+}
+
+/// Every signed-in center's pools, history and quota, side by side.
+#[tauri::command]
+pub async fn compute(partner: State<'_, Partner>) -> CommandResult<Vec<CenterCompute>> {
+    Ok(partner.compute().await?)
 }
 
 /// Shows another signed-in account.

@@ -13,6 +13,7 @@ macro_rules! with_commands {
             account::session_only,
             account::list_accounts,
             account::list_centers,
+            account::compute,
             account::switch_account,
             account::sign_out,
             account::list_personal_tokens,

@@ -82,6 +82,24 @@ center: string, shown: boolean,
  */
 status: SyncStatus | null, unread: number, };
 
+export type CenterCompute = { state: CenterState, 
+/**
+ * As of `info.fetched_at`.
+ */
+info: CenterInfo, history: Array<PoolHistory>, };
+
+export type PoolHistory = { pool_id: string, 
+/**
+ * Oldest first.
+ */
+samples: Array<PoolSample>, };
+
+export type PoolSample = { 
+/**
+ * RFC 3339.
+ */
+at: string, free_npus: number, queued_jobs: number, };
+
 export type Preferences = { 
 /**
  * `system` follows the OS; otherwise `en` or `zh-CN`.

@@ -64,6 +64,18 @@ pub struct CenterState {
     pub unread: u32,
 }
 
+/// A signed-in center's compute, as the compute view shows it beside the
+/// others': its pools and their last hours, the organisation's quota
+/// there, and whether that is live or as of the last sync.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct CenterCompute {
+    pub state: CenterState,
+    /// As of `info.fetched_at`.
+    pub info: crate::center::CenterInfo,
+    pub history: Vec<aicc_api::jobs::PoolHistory>,
+}
+
 /// Every signed-in account and which one is shown.
 #[derive(Debug, serde::Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -388,6 +400,38 @@ impl Partner {
     /// Every signed-in account with its center, its sync's state and its
     /// unread notifications, for the account menu.
     pub async fn centers(&self) -> Result<Vec<CenterState>> {
+        let mut centers = Vec::new();
+        for (state, _) in self.center_stores().await? {
+            centers.push(state);
+        }
+        Ok(centers)
+    }
+
+    /// Every signed-in center's compute, side by side, from each one's
+    /// local store: live while its sync is up to date, else as of when it
+    /// last was.
+    pub async fn compute(&self) -> Result<Vec<CenterCompute>> {
+        let mut compute = Vec::new();
+        for (state, store) in self.center_stores().await? {
+            let (info, history) = match store {
+                Some(store) => {
+                    store
+                        .call(|c| Ok((crate::center::info(c)?, crate::center::history(c)?)))
+                        .await?
+                }
+                None => Default::default(),
+            };
+            compute.push(CenterCompute {
+                state,
+                info,
+                history,
+            });
+        }
+        Ok(compute)
+    }
+
+    /// Every signed-in account's state, and its store while it is live.
+    async fn center_stores(&self) -> Result<Vec<(CenterState, Option<Store>)>> {
         let settings = self.settings()?;
         let open: Vec<(String, Option<SyncStatus>, Store)> = {
             let accounts = self.accounts().await;
@@ -412,14 +456,15 @@ impl Partner {
                 Some((_, _, store)) => store.call(|c| crate::notifications::unread(c)).await?,
                 None => 0,
             };
-            centers.push(CenterState {
+            let state = CenterState {
                 index: index as u32,
                 center: account.center_name(),
                 shown: shown.as_deref() == Some(key.as_str()),
                 status: live.map(|(_, status, _)| status.clone().unwrap_or(SyncStatus::Idle)),
                 unread,
                 account,
-            });
+            };
+            centers.push((state, live.map(|(_, _, store)| store.clone())));
         }
         Ok(centers)
     }

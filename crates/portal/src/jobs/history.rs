@@ -113,15 +113,21 @@ mod tests {
         let (_dir, db) = db();
         let hours = i64::from(POOL_HISTORY_HOURS);
         db.blocking(|conn| {
-        record(conn, HOUR_MS).unwrap();
-        record(conn, hours * HOUR_MS + 1).unwrap();
-        let history = since(conn, POOL_HISTORY_HOURS, hours * HOUR_MS + 1).unwrap();
-        let [pool] = &history[..] else { panic!("{history:?}") };
-        let at: Vec<_> = pool.samples.iter().map(|s| s.at.clone()).collect();
-        assert_eq!(at, [rfc3339(HOUR_MS), rfc3339(hours * HOUR_MS + 1)], "the first is gone");
-        assert_eq!(pool.samples[0].free_npus, 16);
-        let last_hour = since(conn, 1, hours * HOUR_MS + 1).unwrap();
-        assert_eq!(last_hour[0].samples.len(), 1);
+            record(conn, HOUR_MS).unwrap();
+            record(conn, hours * HOUR_MS + 1).unwrap();
+            let history = since(conn, POOL_HISTORY_HOURS, hours * HOUR_MS + 1).unwrap();
+            let [pool] = &history[..] else {
+                panic!("{history:?}")
+            };
+            let at: Vec<_> = pool.samples.iter().map(|s| s.at.clone()).collect();
+            assert_eq!(
+                at,
+                [rfc3339(HOUR_MS), rfc3339(hours * HOUR_MS + 1)],
+                "the first is gone"
+            );
+            assert_eq!(pool.samples[0].free_npus, 16);
+            let last_hour = since(conn, 1, hours * HOUR_MS + 1).unwrap();
+            assert_eq!(last_hour[0].samples.len(), 1);
         });
     }
 
@@ -129,15 +135,18 @@ mod tests {
     fn the_demo_history_is_a_day_seeded_once() {
         let (_dir, db) = db();
         db.blocking(|conn| {
-        conn.execute("DELETE FROM pool_samples", []).unwrap();
-        let now = 1_800_000_000_000;
-        seed_demo(conn, now).unwrap();
-        let day = since(conn, 24, now).unwrap();
-        assert_eq!(day[0].samples.len(), 24 * 6);
-        assert!(day[0].samples.iter().all(|s| s.free_npus <= 16));
-        record(conn, now + 1).unwrap();
-        seed_demo(conn, now + 2).unwrap();
-        assert_eq!(since(conn, 24, now + 2).unwrap()[0].samples.len(), 24 * 6 + 1);
+            conn.execute("DELETE FROM pool_samples", []).unwrap();
+            let now = 1_800_000_000_000;
+            seed_demo(conn, now).unwrap();
+            let day = since(conn, 24, now).unwrap();
+            assert_eq!(day[0].samples.len(), 24 * 6);
+            assert!(day[0].samples.iter().all(|s| s.free_npus <= 16));
+            record(conn, now + 1).unwrap();
+            seed_demo(conn, now + 2).unwrap();
+            assert_eq!(
+                since(conn, 24, now + 2).unwrap()[0].samples.len(),
+                24 * 6 + 1
+            );
         });
     }
 }
