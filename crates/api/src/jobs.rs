@@ -92,11 +92,31 @@ impl JobRequest {
                     format!("a model id or version is at most {MAX_MODEL_REF} characters"),
                 );
             }
+            (Some(model), None)
+                if !crate::applications::is_plain_line(&model.model_id)
+                    || model.version.as_ref().is_some_and(|v| {
+                        v.trim().is_empty() || !crate::applications::is_plain_line(v)
+                    }) =>
+            {
+                return error(
+                    "base_model",
+                    "write the model id and version on one line, without control or invisible characters; leave the version out for the latest".into(),
+                );
+            }
             (Some(model), None) if !model.model_id.trim().is_empty() => {}
             (None, Some(image)) if image.chars().count() > MAX_IMAGE => {
                 return error(
                     "custom_image",
                     format!("an image reference is at most {MAX_IMAGE} characters"),
+                );
+            }
+            (None, Some(image))
+                if !crate::applications::is_plain_line(image)
+                    || image.contains(char::is_whitespace) =>
+            {
+                return error(
+                    "custom_image",
+                    "an image reference is one word, e.g. swr.cn-north-4.myhuaweicloud.com/team/train:1.0".into(),
                 );
             }
             (None, Some(image)) if !image.trim().is_empty() => {}
@@ -576,6 +596,40 @@ mod tests {
                 .field,
             "hyperparameters"
         );
+    }
+
+    #[test]
+    fn a_model_version_or_image_is_one_plain_word() {
+        let pool = pool();
+        let request = |base_model: Option<ModelRef>, custom_image: Option<&str>| JobRequest {
+            name: "lora".into(),
+            base_model,
+            custom_image: custom_image.map(str::to_owned),
+            dataset_uri: "obs://demo/data".into(),
+            pool_id: "a2".into(),
+            nodes: 1,
+            npus_per_node: 8,
+            max_hours: 1.0,
+            hyperparameters: BTreeMap::new(),
+            priority: Priority::Normal,
+            note: String::new(),
+        };
+        let version = |v: &str| {
+            Some(ModelRef {
+                model_id: "resnet50".into(),
+                version: Some(v.into()),
+            })
+        };
+        let field = |r: JobRequest| r.check(&pool, MIN_JOB_HOURS, 720.0).map_err(|e| e.field);
+        assert_eq!(field(request(version("r1.8"), None)), Ok(()));
+        assert_eq!(field(request(version(""), None)), Err("base_model"));
+        assert_eq!(field(request(version("r1\u{1}"), None)), Err("base_model"));
+        assert_eq!(
+            field(request(None, Some("swr.example.cn/t/train:1.0"))),
+            Ok(())
+        );
+        assert_eq!(field(request(None, Some("bad image"))), Err("custom_image"));
+        assert_eq!(field(request(None, Some("bad\u{1}"))), Err("custom_image"));
     }
 
     #[test]

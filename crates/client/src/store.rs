@@ -77,6 +77,10 @@ impl Drop for Beside {
     }
 }
 
+/// How long a write waits for another process's (the app's, `aicc`'s) to
+/// end before it fails.
+pub const BUSY_PATIENCE: std::time::Duration = std::time::Duration::from_secs(30);
+
 impl Store {
     /// Opens (creating if needed) and migrates the database at `path`.
     pub fn open(path: &Path) -> Result<Self> {
@@ -87,6 +91,12 @@ impl Store {
             })?;
         }
         let mut conn = Connection::open(path)?;
+        // The app and `aicc` share the store: a write of one waits for the
+        // other's to end instead of failing, and a transaction holds the
+        // right to write from its start, so one that read before the other
+        // wrote is never refused its own write (SQLITE_BUSY_SNAPSHOT).
+        conn.busy_timeout(BUSY_PATIENCE)?;
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // FULL: what the user queued (a job, an application, a cancel) is
         // on disk when the app says so. The catalog sync commits once per
@@ -305,6 +315,35 @@ mod tests {
             _ => {}
         }
         Ok(())
+    }
+
+    /// The app and `aicc` write one store: a transaction that read before
+    /// the other process wrote must not fail when it writes in turn.
+    #[test]
+    fn two_processes_sharing_a_store_wait_for_each_other_instead_of_failing() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("shared.sqlite3");
+        let (app, cli) = (Store::open(&path).unwrap(), Store::open(&path).unwrap());
+        let draft = |c: &Connection, id: &str| {
+            c.execute(
+                "INSERT INTO drafts (id, kind, body, updated_at) VALUES (?1, 'job', '{}', '2026-12-06T09:00:00Z')",
+                [id],
+            )
+        };
+        let (read, go_on) = std::sync::mpsc::channel();
+        let reading_then_writing = std::thread::spawn(move || {
+            app.blocking(|c| {
+                let tx = c.transaction()?;
+                let _: i64 = tx.query_row("SELECT count(*) FROM drafts", [], |r| r.get(0))?;
+                read.send(()).unwrap();
+                std::thread::sleep(std::time::Duration::from_millis(300));
+                draft(&tx, "after reading")?;
+                Ok(tx.commit()?)
+            })
+        });
+        go_on.recv().unwrap();
+        cli.blocking(|c| Ok(draft(c, "meanwhile")?)).unwrap();
+        reading_then_writing.join().unwrap().unwrap();
     }
 
     #[test]

@@ -660,3 +660,39 @@ async fn each_pools_history_is_served_for_the_hours_asked_and_refuses_others() {
         assert!(status.is_client_error(), "{hours}: {status} {body}");
     }
 }
+
+#[tokio::test]
+async fn a_model_version_the_catalog_does_not_list_is_refused_naming_those_it_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let token = server.token("partner@demo.aicc").await;
+    let mut request = job("atlas-800t-a2", 1, 1, 0.5);
+    request["base_model"] = serde_json::json!({"model_id": "resnet50", "version": "9.9.9"});
+    let (status, refused) = server
+        .call(
+            Method::POST,
+            "/v1/jobs",
+            Some(&token),
+            Some(request.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("9.9.9") && message.contains("has"),
+        "{message}"
+    );
+    let (_, model) = server
+        .call(
+            Method::GET,
+            "/v1/catalog/models/resnet50",
+            Some(&token),
+            None,
+        )
+        .await;
+    request["base_model"]["version"] = model["versions"][0]["version"].clone();
+    let (status, made) = server
+        .call(Method::POST, "/v1/jobs", Some(&token), Some(request))
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+}

@@ -255,6 +255,7 @@ pub fn build(conn: &mut Connection) -> Result<()> {
 /// A connection that writes the search index beside the store's.
 pub fn indexer(path: &Path) -> Result<Connection> {
     let conn = Connection::open(path)?;
+    conn.busy_timeout(crate::store::BUSY_PATIENCE)?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "cache_size", -INDEXER_CACHE_KIB)?;
     Ok(conn)

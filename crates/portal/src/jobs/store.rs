@@ -26,16 +26,36 @@ pub(super) fn admit(
     hours: (f64, f64),
 ) -> Result<(), ApiError> {
     if let Some(model) = &request.base_model {
-        let exists: bool = conn.query_row(
-            "SELECT EXISTS (SELECT 1 FROM catalog_models WHERE id = ?1 AND retired = 0)",
-            [&model.model_id],
-            |r| r.get(0),
-        )?;
-        if !exists {
+        let body: Option<String> = conn
+            .query_row(
+                "SELECT body FROM catalog_models WHERE id = ?1 AND retired = 0",
+                [&model.model_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(body) = body else {
             return Err(ApiError::invalid(
                 "base_model",
                 format!("the catalog has no model \"{}\"", model.model_id),
             ));
+        };
+        if let Some(version) = &model.version {
+            let listed: aicc_api::catalog::Model = serde_json::from_str(&body)?;
+            if !listed.versions.iter().any(|v| &v.version == version) {
+                let known: Vec<&str> = listed.versions.iter().map(|v| v.version.as_str()).collect();
+                return Err(ApiError::invalid(
+                    "base_model",
+                    format!(
+                        "{} has no version \"{version}\"; it has {}",
+                        model.model_id,
+                        if known.is_empty() {
+                            "none listed: leave the version out".to_owned()
+                        } else {
+                            known.join(", ")
+                        }
+                    ),
+                ));
+            }
         }
     }
     let pool = list_pools(conn)?
