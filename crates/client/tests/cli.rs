@@ -555,6 +555,122 @@ fn every_command_answers_in_a_table_and_in_the_apps_own_json() {
     );
     let out = home.cli(&["--offline", "jobs", "list"]).output().unwrap();
     assert!(out.status.success() && out.stderr.is_empty());
+
+    // A write with the center gone waits in the outbox, and the exit code
+    // says it was not sent.
+    let file = job_file(&home, "while the center is away", 0.1);
+    let out = home
+        .cli(&["--offline", "jobs", "submit", "-f", file.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(6),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("aicc sync"));
+    assert!(
+        home.run(&["--offline", "jobs", "list"])
+            .contains("waiting to be sent")
+    );
+}
+
+#[test]
+fn a_reader_that_goes_away_ends_the_command_quietly() {
+    let (_portal_dir, _url, _portal, _runtime, home) = signed_in();
+    home.run(&["sync"]);
+    let mut reading = home
+        .cli(&["--json", "--offline", "models", "search", "--limit", "1000"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 1];
+    std::io::Read::read_exact(reading.stdout.as_mut().unwrap(), &mut first).unwrap();
+    drop(reading.stdout.take());
+    let out = reading.wait_with_output().unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn a_write_the_center_refused_is_shown_as_refused_and_can_be_given_up() {
+    let (_portal_dir, _url, _portal, _runtime, home) = signed_in();
+    home.run(&["sync"]);
+    // The app cannot know the catalog's versions of every model; the center can.
+    let refused = home
+        .cli(&[
+            "jobs",
+            "submit",
+            "--name",
+            "old weights",
+            "--model",
+            "resnet50",
+            "--model-version",
+            "9.9.9",
+            "--dataset",
+            "obs://demo-robotics/defects",
+            "--pool",
+            "atlas-800t-a2",
+            "--max-hours",
+            "0.1",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(refused.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&refused.stderr);
+    assert!(
+        said.contains("9.9.9") && said.contains("aicc outbox"),
+        "{said}"
+    );
+
+    let outbox = home.json(&["outbox", "list"]);
+    let [entry] = &outbox.as_array().unwrap()[..] else {
+        panic!("{outbox}")
+    };
+    assert!(
+        entry["refusal"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("9.9.9")
+    );
+    assert!(
+        home.run(&["--offline", "jobs", "list"])
+            .contains("refused by the center")
+    );
+    let local = home.json(&["--offline", "jobs", "list"])[0]["job"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let watched = home
+        .cli(&["jobs", "watch", &local, "--every", "1"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        watched.status.code(),
+        Some(5),
+        "a request never made never ends"
+    );
+    let synced = home.cli(&["sync"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&synced.stderr).contains("aicc outbox"));
+
+    let seq = entry["seq"].to_string();
+    home.run(&["outbox", "discard", &seq]);
+    assert_eq!(home.json(&["outbox", "list"]), serde_json::json!([]));
+    assert_eq!(
+        home.json(&["--offline", "jobs", "list"]),
+        serde_json::json!([])
+    );
 }
 
 #[test]
@@ -636,6 +752,15 @@ fn a_script_works_as_the_account_of_its_personal_access_token_and_keeps_it_nowhe
     let said = String::from_utf8_lossy(&refused.stderr);
     assert!(said.contains("refused") && said.contains("scope"), "{said}");
     assert_eq!(with_token(&["logout"]).status.code(), Some(1));
+    let mut bogus = ci.cli(&["pools"]);
+    let bogus = bogus
+        .env("AICC_CENTER", &url)
+        .env("AICC_TOKEN", "apt_not_a_token")
+        .output()
+        .unwrap();
+    assert_eq!(bogus.status.code(), Some(1));
+    let said = String::from_utf8_lossy(&bogus.stderr);
+    assert!(said.contains("aicc tokens create"), "{said}");
 
     let mut files = Vec::new();
     collect(ci.dir.path(), &mut files);
@@ -706,6 +831,44 @@ fn a_request_from_flags_takes_the_models_recipe_and_says_what_is_missing() {
     assert_eq!(
         request["hyperparameters"],
         serde_json::json!({ "lr": 0.001, "epochs": 3, "amp": true, "optimizer": "adamw" })
+    );
+
+    // A misspelt field, an unknown model, a version without a model: named.
+    let misspelt = home.dir.path().join("misspelt.toml");
+    std::fs::write(
+        &misspelt,
+        std::fs::read_to_string(job_file(&home, "misspelt", 0.1))
+            .unwrap()
+            .replace("priority = \"normal\"", "priorty = \"high\""),
+    )
+    .unwrap();
+    for (args, said) in [
+        (
+            vec!["jobs", "submit", "-f", misspelt.to_str().unwrap()],
+            "priorty",
+        ),
+        (
+            vec!["jobs", "submit", "--model", "no-such-model"],
+            "no-such-model",
+        ),
+        (
+            vec!["jobs", "submit", "--image", "x", "--model-version", "3"],
+            "--model",
+        ),
+        (
+            vec!["models", "favourite", "no-such-model"],
+            "no-such-model",
+        ),
+    ] {
+        let out = home.cli(&args).output().unwrap();
+        assert_ne!(out.status.code(), Some(0), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(said), "{args:?}: {stderr}");
+    }
+    assert_eq!(
+        home.json(&["outbox", "list"]),
+        serde_json::json!([]),
+        "nothing queued"
     );
 
     // Flags win over the file; what the file and flags leave out is named.
@@ -851,6 +1014,7 @@ fn the_json_of_every_command_keeps_its_documented_shape() {
         vec!["jobs", "logs", &id],
         vec!["applications", "list"],
         vec!["tokens", "list"],
+        vec!["outbox", "list"],
     ];
     let mut doc = String::from(
         "# `aicc --json`: what each command prints\n\n\

@@ -16,14 +16,18 @@ use serde::Serialize;
 pub const FAILED: u8 = 3;
 pub const CANCELLED: u8 = 4;
 pub const REJECTED: u8 = 5;
+/// What a write exits with when it waits in the outbox, not sent.
+pub const NOT_SENT: u8 = 6;
 
 #[derive(Parser)]
 #[command(
     name = "aicc",
     version,
     about = "AICC Partner from a terminal: the center's catalog, training jobs and applications",
-    after_help = "Exit codes: 0 done; 1 failed (the reason on stderr); 2 wrong arguments; \
-                  `jobs watch`: 0 the job succeeded, 3 it failed, 4 it was cancelled, 5 the center rejected it."
+    after_help = "Exit codes: 0 done; 1 failed (the reason on stderr); 2 arguments it could not \
+                  parse; 6 queued but not sent yet (the center cannot be reached: `aicc sync` \
+                  sends it); `jobs watch`: 0 the job succeeded, 3 it failed, 4 it was cancelled, \
+                  5 the center rejected it."
 )]
 pub struct Cli {
     /// Print the result as JSON (the app's own types) instead of a table.
@@ -55,10 +59,12 @@ pub enum Command {
     /// Sign in to a center (`--center`). The password is asked for on a
     /// terminal, or read from the first line of stdin.
     Login {
+        /// The account's e-mail address.
         #[arg(long)]
         email: String,
     },
-    /// Sign the account in use out; others stay signed in.
+    /// Sign the account in use (or the one at `--center`) out; others
+    /// stay signed in.
     Logout,
     /// The signed-in accounts, and which one is in use.
     Accounts {
@@ -68,7 +74,8 @@ pub enum Command {
     },
     /// Bring the local store up to date, sending what waits in the outbox.
     Sync {
-        #[arg(long, default_value_t = aicc_api::sync::DEFAULT_PAGE_SIZE)]
+        /// Models asked for at a time: 1 to 1000.
+        #[arg(long, default_value_t = aicc_api::sync::DEFAULT_PAGE_SIZE, value_parser = clap::value_parser!(u32).range(1..=1000))]
         page_size: u32,
     },
     /// The center's model catalog, as last synced.
@@ -87,6 +94,9 @@ pub enum Command {
     /// Personal access tokens, for scripts that sign in with one.
     #[command(subcommand)]
     Tokens(Tokens),
+    /// The writes waiting to be sent, and those the center refused.
+    #[command(subcommand)]
+    Outbox(Outbox),
     /// Prints the completion script for a shell (bash, zsh, fish,
     /// powershell, elvish), e.g. `aicc completions bash > /etc/bash_completion.d/aicc`.
     Completions { shell: clap_complete::Shell },
@@ -101,7 +111,9 @@ impl Command {
         matches!(
             self,
             Command::Models(Models::Search { .. } | Models::Show { .. })
-                | Command::Jobs(Jobs::List { .. } | Jobs::Show { .. })
+                | Command::Jobs(
+                    Jobs::List { .. } | Jobs::Show { .. } | Jobs::Logs { .. } | Jobs::Submit(_)
+                )
                 | Command::Pools
                 | Command::Quota
                 | Command::Applications(_)
@@ -129,8 +141,10 @@ pub enum Models {
     Search {
         /// Words the name, task, domain, provider or tags start with.
         text: Option<String>,
+        /// Only models for this task, e.g. "Object Detection".
         #[arg(long)]
         task: Option<String>,
+        /// Only models that run on this hardware, e.g. "Atlas 800T A2".
         #[arg(long)]
         hardware: Option<String>,
         /// mindspore, pytorch_npu, tensorflow, paddlepaddle or onnx.
@@ -139,6 +153,7 @@ pub enum Models {
         /// relevance, name, updated or stars.
         #[arg(long, value_parser = named("order", &Sort::ALL), default_value = "relevance")]
         sort: Sort,
+        /// At most this many models.
         #[arg(long, default_value_t = 20)]
         limit: u32,
     },
@@ -175,6 +190,7 @@ pub enum Jobs {
     /// job has ended. With `--json`, a line of JSON for each log line.
     Logs {
         id: String,
+        /// Keep printing new lines until the job has ended.
         #[arg(long)]
         follow: bool,
     },
@@ -194,6 +210,7 @@ pub struct RequestFlags {
     /// `pool_id = "…"`, `[base_model] model_id = "…"`, `[hyperparameters]`.
     #[arg(short, long)]
     pub file: Option<PathBuf>,
+    /// The job's name, 1 to 100 characters.
     #[arg(long)]
     pub name: Option<String>,
     /// The catalog model to start from, e.g. qwen3-32b.
@@ -211,8 +228,10 @@ pub struct RequestFlags {
     /// The NPU pool (`aicc pools` lists them).
     #[arg(long)]
     pub pool: Option<String>,
+    /// Whole nodes of the pool; the model's recipe when not given.
     #[arg(long)]
     pub nodes: Option<u32>,
+    /// NPUs on each node; the model's recipe when not given.
     #[arg(long)]
     pub npus_per_node: Option<u32>,
     /// The job is stopped after this many hours.
@@ -221,6 +240,7 @@ pub struct RequestFlags {
     /// low, normal or high; normal when not given.
     #[arg(long, value_parser = named("priority", &Priority::ALL))]
     pub priority: Option<Priority>,
+    /// A note for the center's staff.
     #[arg(long)]
     pub note: Option<String>,
     /// A hyperparameter, NAME=VALUE (again for several): a number, true or
@@ -247,6 +267,15 @@ pub enum Tokens {
     },
     /// Revokes a token at once.
     Revoke { id: String },
+}
+
+#[derive(Subcommand)]
+pub enum Outbox {
+    /// Each write, with why the center refused it if it did.
+    List,
+    /// Gives up a write (by its number in the list): a refused request to
+    /// correct and submit again, or one no longer wanted.
+    Discard { seq: i64 },
 }
 
 #[derive(Subcommand)]

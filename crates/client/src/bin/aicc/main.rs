@@ -21,19 +21,25 @@ use aicc_client::catalog::{self, CatalogQuery};
 use aicc_client::config::AppDirs;
 use aicc_client::jobs::{self, JobView};
 use aicc_client::network::NetworkSettings;
+use aicc_client::outbox::Write;
 use aicc_client::partner::{Keep, Partner};
 use aicc_client::session::Credentials;
 use aicc_client::sync::SyncStatus;
 use aicc_client::{Error, applications, center, words};
 use clap::{CommandFactory as _, Parser as _};
 
-use args::{Applications, CANCELLED, Cli, Command, FAILED, Jobs, Models, REJECTED, Tokens};
-use show::Out;
+use args::{
+    Applications, CANCELLED, Cli, Command, FAILED, Jobs, Models, NOT_SENT, Outbox, REJECTED, Tokens,
+};
+use show::{Out, put, put_line};
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+            // What goes wrong is said in the user's words; the log's own
+            // lines only when asked for (RUST_LOG).
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "error".into()),
         )
         .with_writer(std::io::stderr)
         .init();
@@ -56,8 +62,12 @@ fn main() -> ExitCode {
         json: cli.json,
         language: partner.speaks(os_locale().as_deref()),
     };
+    let with_token = cli.token.is_some();
     match runtime.block_on(run(&partner, &out, cli)) {
         Ok(code) => code,
+        Err(Error::SessionEnded | Error::WrongCredentials) if with_token => {
+            failed(&out.say("tokenRefused", &[]))
+        }
         Err(Error::NotSignedIn) => match partner.sync_report().status {
             // Signed in, but the account could not be opened: say why.
             SyncStatus::Error { message, .. } => failed(&message),
@@ -127,15 +137,19 @@ async fn run(partner: &Partner, out: &Out, cli: Cli) -> aicc_client::Result<Exit
     let plain_http = plain_http(&cli);
     match cli.command {
         Command::Completions { shell } => {
-            clap_complete::generate(shell, &mut Cli::command(), "aicc", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "aicc", &mut script);
+            put(&script);
         }
         Command::Man => {
+            let mut manual = Vec::new();
             clap_mangen::Man::new(Cli::command())
-                .render(&mut std::io::stdout())
+                .render(&mut manual)
                 .map_err(|source| Error::File {
-                    path: "stdout".into(),
+                    path: "the manual".into(),
                     source,
                 })?;
+            put(&manual);
         }
         Command::Login { email } => {
             let center = cli
@@ -199,6 +213,11 @@ async fn run(partner: &Partner, out: &Out, cli: Cli) -> aicc_client::Result<Exit
             if let Some(bar) = bar {
                 bar.finish_and_clear();
             }
+            let outbox = partner.outbox(None).await?;
+            let refused = outbox.iter().filter(|e| e.refusal.is_some()).count();
+            if refused > 0 {
+                out.note("refusedWaiting", &[("count", &refused)]);
+            }
             out.print("up to date", || out.say("upToDate", &[]));
         }
         Command::Models(Models::Search {
@@ -247,20 +266,32 @@ async fn run(partner: &Partner, out: &Out, cli: Cli) -> aicc_client::Result<Exit
             out.print(&found, || out.model(&found));
         }
         Command::Models(Models::Favourite { id, remove }) => {
-            partner.set_favourite(id.clone(), !remove).await?;
-            send(partner, out).await;
             let missing = out.say("noModel", &[("id", &id)]);
+            one(partner, &id, catalog::model, missing.clone()).await?;
+            partner.set_favourite(id.clone(), !remove).await?;
+            let sent = send(partner, out).await;
             let found = one(partner, &id, catalog::model, missing).await?;
             out.print(&found, || {
                 let key = if remove { "notFavourite" } else { "favourite" };
                 out.say(key, &[("name", &found.model.name)])
             });
+            if !sent {
+                return Ok(ExitCode::from(NOT_SENT));
+            }
         }
         Command::Jobs(Jobs::Logs { id, follow }) => {
             let id = job(partner, out, &id).await?.job.id;
             let mut after = 0;
             loop {
-                let page = partner.job_logs(&id, after).await?;
+                let page = match partner.job_logs(&id, after).await {
+                    Ok(page) => page,
+                    Err(e) if follow && e.is_transient() => {
+                        out.note("tryingAgain", &[("error", &words::error(out.language, &e))]);
+                        tokio::time::sleep(Duration::from_secs(5)).await;
+                        continue;
+                    }
+                    Err(e) => return Err(e),
+                };
                 for line in &page.lines {
                     out.print_line(line, || format!("{}  {}", line.at, line.text));
                 }
@@ -319,21 +350,27 @@ async fn run(partner: &Partner, out: &Out, cli: Cli) -> aicc_client::Result<Exit
         Command::Jobs(Jobs::Submit(flags)) => {
             let request = request::request(partner, *flags, out).await?;
             let id = partner.create_job(request, String::new()).await?;
-            send(partner, out).await;
+            let sent = send(partner, out).await;
             let view = job(partner, out, &id).await?;
             if let Some(refused) = refusal(out, &view) {
                 return Ok(refused);
             }
             out.print(&view, || view.job.id.clone());
+            if !sent {
+                return Ok(ExitCode::from(NOT_SENT));
+            }
         }
         Command::Jobs(Jobs::Cancel { id }) => {
             partner.cancel_job(id.clone()).await?;
-            send(partner, out).await;
+            let sent = send(partner, out).await;
             let view = job(partner, out, &id).await?;
             if let Some(refused) = refusal(out, &view) {
                 return Ok(refused);
             }
             out.print(&view, || out.jobs(std::slice::from_ref(&view)));
+            if !sent {
+                return Ok(ExitCode::from(NOT_SENT));
+            }
         }
         Command::Jobs(Jobs::Watch { id, every }) => return watch(partner, out, &id, every).await,
         Command::Pools => {
@@ -369,6 +406,14 @@ async fn run(partner: &Partner, out: &Out, cli: Cli) -> aicc_client::Result<Exit
                     ],
                 )
             });
+        }
+        Command::Outbox(Outbox::List) => {
+            let entries = partner.outbox(None).await?;
+            out.print(&entries, || out.outbox(&entries));
+        }
+        Command::Outbox(Outbox::Discard { seq }) => {
+            partner.discard_write(seq).await?;
+            out.print("discarded", || out.say("discarded", &[("seq", &seq)]));
         }
         Command::Applications(Applications::List) => {
             let views = partner.local(|c| applications::list(c)).await?;
@@ -421,10 +466,15 @@ async fn catch_up(partner: &Partner, out: &Out) -> aicc_client::Result<()> {
 }
 
 /// Sends what was just queued, without a whole sync; when the center
-/// cannot be reached, says it waits in the outbox for the next `aicc sync`.
-async fn send(partner: &Partner, out: &Out) {
-    if let Err(e) = partner.send_queued().await {
-        out.note("queued", &[("error", &words::error(out.language, &e))]);
+/// cannot be reached, says it waits in the outbox for the next `aicc sync`
+/// and returns false.
+async fn send(partner: &Partner, out: &Out) -> bool {
+    match partner.send_queued().await {
+        Ok(_) => true,
+        Err(e) => {
+            out.note("queued", &[("error", &words::error(out.language, &e))]);
+            false
+        }
     }
 }
 
@@ -449,11 +499,19 @@ async fn watch(
             out.note("tryingAgain", &[("error", &words::error(out.language, &e))]);
         }
         let view = job(partner, out, id).await?;
+        // A request the center refused before it became a job never ends.
+        let never_made = view
+            .outbox
+            .as_ref()
+            .is_some_and(|e| matches!(e.write, Write::CreateJob { .. }));
+        if never_made && refusal(out, &view).is_some() {
+            return Ok(ExitCode::from(REJECTED));
+        }
         let state = view.job.state;
         if seen != Some(state) {
             seen = Some(state);
             if !out.json {
-                println!("{}", out.job_row(&view).join("  "));
+                put_line(&out.job_row(&view).join("  "));
             }
         }
         if state.is_final() {

@@ -29,13 +29,17 @@ pub async fn request(partner: &Partner, flags: RequestFlags, out: &Out) -> Resul
     let not_a_request = |error: &dyn std::fmt::Display| {
         Error::InvalidInput(out.say("notARequest", &[("file", &source), ("error", error)]))
     };
+    if flags.model_version.is_some() && flags.model.is_none() {
+        return Err(Error::InvalidInput(out.say("versionWithoutModel", &[])));
+    }
     let mut fields = match &flags.file {
         Some(file) => {
-            let text = std::fs::read_to_string(file).map_err(|source| Error::File {
-                path: file.display().to_string(),
-                source,
+            let text = std::fs::read_to_string(file).map_err(|e| {
+                Error::InvalidInput(out.say("cannotRead", &[("file", &source), ("error", &e)]))
             })?;
-            toml::from_str::<toml::Table>(&text).map_err(|e| not_a_request(&e))?
+            let fields = toml::from_str::<toml::Table>(&text).map_err(|e| not_a_request(&e))?;
+            known_only(&fields, &source, out)?;
+            fields
         }
         None => toml::Table::new(),
     };
@@ -46,11 +50,13 @@ pub async fn request(partner: &Partner, flags: RequestFlags, out: &Out) -> Resul
         .and_then(|m| m.get("model_id"))
         .and_then(toml::Value::as_str)
         .map(str::to_owned);
-    if let Some(model_id) =
-        model_id.filter(|_| !fields.contains_key("nodes") || !fields.contains_key("npus_per_node"))
-    {
-        let page = partner.local(move |c| catalog::model(c, &model_id)).await?;
-        if let Some(recipe) = page.and_then(|p| p.recipe) {
+    if let Some(model_id) = model_id {
+        let wanted = model_id.clone();
+        let page = partner
+            .local(move |c| catalog::model(c, &wanted))
+            .await?
+            .ok_or_else(|| Error::InvalidInput(out.say("noModel", &[("id", &model_id)])))?;
+        if let Some(recipe) = page.recipe {
             fields
                 .entry("nodes")
                 .or_insert(toml::Value::Integer(recipe.nodes.into()));
@@ -68,6 +74,45 @@ pub async fn request(partner: &Partner, flags: RequestFlags, out: &Out) -> Resul
     toml::Value::Table(fields)
         .try_into()
         .map_err(|e| not_a_request(&e))
+}
+
+/// A request's fields, and a catalog model's.
+const FIELDS: [&str; 11] = [
+    "name",
+    "base_model",
+    "custom_image",
+    "dataset_uri",
+    "pool_id",
+    "nodes",
+    "npus_per_node",
+    "max_hours",
+    "hyperparameters",
+    "priority",
+    "note",
+];
+const MODEL_FIELDS: [&str; 2] = ["model_id", "version"];
+
+/// Refuses a file with a field no request has (a misspelt `priorty` would
+/// otherwise be dropped without a word).
+fn known_only(fields: &toml::Table, file: &str, out: &Out) -> Result<()> {
+    let model = fields.get("base_model").and_then(toml::Value::as_table);
+    let unknown = fields
+        .keys()
+        .find(|k| !FIELDS.contains(&k.as_str()))
+        .map(|k| (k.clone(), FIELDS.join(", ")))
+        .or_else(|| {
+            model?
+                .keys()
+                .find(|k| !MODEL_FIELDS.contains(&k.as_str()))
+                .map(|k| (format!("base_model.{k}"), MODEL_FIELDS.join(", ")))
+        });
+    match unknown {
+        Some((field, known)) => Err(Error::InvalidInput(out.say(
+            "unknownField",
+            &[("file", &file), ("field", &field), ("fields", &known)],
+        ))),
+        None => Ok(()),
+    }
 }
 
 /// Puts each flag given over the file's field of the same meaning; a

@@ -8,10 +8,29 @@ use aicc_api::jobs::JobState;
 use aicc_client::applications::ApplicationView;
 use aicc_client::catalog::ModelPage;
 use aicc_client::jobs::JobView;
+use aicc_client::outbox::OutboxEntry;
 use aicc_client::words;
 use comfy_table::{ContentArrangement, Table, presets};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
+
+/// Writes `bytes` to stdout. A reader that went away (`aicc … | head -1`)
+/// ends the command quietly, as it would a `cat`.
+pub fn put(bytes: &[u8]) {
+    let mut stdout = std::io::stdout().lock();
+    if let Err(e) = stdout.write_all(bytes).and_then(|()| stdout.flush()) {
+        if e.kind() == std::io::ErrorKind::BrokenPipe {
+            std::process::exit(0);
+        }
+        eprintln!("aicc: cannot write the answer: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// Writes a line to stdout, as [`put`] does.
+pub fn put_line(line: &str) {
+    put(format!("{line}\n").as_bytes());
+}
 
 /// How this run prints: as JSON or for people, in which language.
 pub struct Out {
@@ -35,11 +54,11 @@ impl Out {
     pub fn print<T: Serialize + ?Sized>(&self, value: &T, text: impl FnOnce() -> String) {
         if self.json {
             match serde_json::to_string_pretty(value) {
-                Ok(out) => println!("{out}"),
+                Ok(out) => put_line(&out),
                 Err(e) => eprintln!("aicc: {e}"),
             }
         } else {
-            println!("{}", text());
+            put_line(&text());
         }
     }
 
@@ -48,11 +67,11 @@ impl Out {
     pub fn print_line<T: Serialize>(&self, value: &T, text: impl FnOnce() -> String) {
         if self.json {
             match serde_json::to_string(value) {
-                Ok(out) => println!("{out}"),
+                Ok(out) => put_line(&out),
                 Err(e) => eprintln!("aicc: {e}"),
             }
         } else {
-            println!("{}", text());
+            put_line(&text());
         }
     }
 
@@ -95,8 +114,12 @@ impl Out {
     pub fn job_row(&self, view: &JobView) -> Vec<String> {
         let job = &view.job;
         let mut state = self.job_state(job.state);
-        if view.outbox.is_some() {
-            state = format!("{state} ({})", self.say("waiting", &[]));
+        match &view.outbox {
+            Some(entry) if entry.refusal.is_some() => {
+                state = self.say("refusedState", &[("state", &state)]);
+            }
+            Some(_) => state = self.say("waitingState", &[("state", &state)]),
+            None => {}
         }
         vec![
             job.id.clone(),
@@ -124,6 +147,21 @@ impl Out {
             ]
         });
         format!("{}\n\n{timeline}", self.jobs(std::slice::from_ref(view)))
+    }
+
+    /// The writes waiting in the outbox or refused by the center.
+    pub fn outbox(&self, entries: &[OutboxEntry]) -> String {
+        self.table(&["seq", "kind", "state", "time"], entries, |e| {
+            let kind = serde_json::to_value(&e.write)
+                .ok()
+                .and_then(|w| w.get("kind").and_then(|k| k.as_str()).map(str::to_owned))
+                .unwrap_or_default();
+            let state = match &e.refusal {
+                Some(refusal) => self.say("refusedBecause", &[("reason", &refusal.message)]),
+                None => self.say("waiting", &[]),
+            };
+            vec![e.seq.to_string(), kind, state, e.created_at.clone()]
+        })
     }
 
     /// A model's page: what it is, then its card.
@@ -191,7 +229,6 @@ impl Out {
                     &[("received", &received), ("total", &total)],
                 );
                 eprintln!("{line}");
-                let _ = std::io::stderr().flush();
             }
         }
     }
