@@ -388,6 +388,10 @@ pub struct Job {
     /// its cluster does not answer; absent while it can.
     #[serde(default)]
     pub unknown_since: Option<String>,
+    /// When the center expected it to start, as it said when the job was
+    /// submitted; absent for jobs from before estimates.
+    #[serde(default)]
+    pub estimated_start: Option<StartWindow>,
     pub submitted_by: String,
     /// Every state the job went through, oldest first.
     pub timeline: Vec<JobTransition>,
@@ -467,6 +471,65 @@ pub struct Pool {
     pub total_npus: u32,
     pub free_npus: u32,
     pub queued_jobs: u32,
+}
+
+/// When a job asked for now would start: `POST /v1/jobs/estimate`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StartEstimate {
+    /// Whether the center would take it now (the rules of submission).
+    pub admissible: bool,
+    /// Why not, when it would not: as submission would refuse it.
+    pub refusal: Option<NotAdmissible>,
+    /// When it would start, if it were sent now; `None` when refused.
+    pub start: Option<StartWindow>,
+    /// Queued jobs that would start before it.
+    pub jobs_ahead: u32,
+    /// What the estimate comes from, e.g. `replay` (the center's scheduler
+    /// replayed over its queue, jobs ending as its history says they do).
+    pub source: String,
+    /// RFC 3339.
+    pub estimated_at: String,
+}
+
+/// Why the center would not take a job now, as submission would say it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct NotAdmissible {
+    /// The error code submission would answer, e.g. `quota_exceeded`.
+    pub code: String,
+    /// The request's field at fault, if one is.
+    pub field: Option<String>,
+    pub message: String,
+}
+
+/// A start: as likely as not by `p50`, nine times in ten by `p90`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct StartWindow {
+    /// It would start at once.
+    pub now: bool,
+    /// RFC 3339.
+    pub p50: String,
+    /// RFC 3339.
+    pub p90: String,
+}
+
+/// How good a pool's estimates have been: `GET /v1/pools/{id}/estimates`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct EstimateCalibration {
+    pub pool_id: String,
+    /// Jobs given an estimate when submitted that have started since.
+    pub jobs: u32,
+    /// The share of them that started by their `p90`.
+    pub started_inside_p90: f64,
+    /// The median of |start − p50|, in seconds.
+    pub median_error_secs: f64,
 }
 
 /// How a pool's free NPUs and queue moved over the last hours:

@@ -152,6 +152,7 @@ pub(crate) mod tests {
             total_steps: 0,
             npu_hours_used: 0.0,
             unknown_since: None,
+            estimated_start: None,
             submitted_by: "partner@demo.aicc".into(),
             timeline: Vec::new(),
             artifacts: Vec::new(),

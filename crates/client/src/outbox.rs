@@ -106,6 +106,7 @@ pub fn create_job(conn: &mut Connection, request: JobRequest, now: &str) -> Resu
         total_steps: 0,
         npu_hours_used: 0.0,
         unknown_since: None,
+        estimated_start: None,
         submitted_by: String::new(),
         timeline: vec![JobTransition {
             state: JobState::Submitted,

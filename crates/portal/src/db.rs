@@ -32,6 +32,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0014_center_deactivation.sql")),
     M::up(include_str!("../migrations/0015_attachment_room.sql")),
     M::up(include_str!("../migrations/0016_pool_history.sql")),
+    M::up(include_str!("../migrations/0017_start_estimates.sql")),
 ];
 
 /// Errors of the database layer.

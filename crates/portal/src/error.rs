@@ -97,7 +97,7 @@ impl ApiError {
         }
     }
 
-    fn status_and_code(&self) -> (StatusCode, ErrorCode) {
+    pub(crate) fn status_and_code(&self) -> (StatusCode, ErrorCode) {
         match self {
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),

@@ -137,6 +137,7 @@ enum Owner {
 const OWN_ADMIN: &str = "partner@demo.aicc";
 const OTHER_ADMIN: &str = "lead@other.aicc";
 const MODEL: &str = "resnet50";
+const POOL: &str = "atlas-800t-a2";
 
 /// The objects a cell's path names.
 #[derive(Default)]
@@ -301,6 +302,8 @@ impl Matrixed {
                     &objects.member
                 } else if row.path.starts_with("/v1/organisation/invitations/") {
                     &objects.invitation
+                } else if row.path.starts_with("/v1/pools/") {
+                    POOL
                 } else {
                     MODEL
                 },

@@ -696,3 +696,78 @@ async fn a_model_version_the_catalog_does_not_list_is_refused_naming_those_it_do
         .await;
     assert_eq!(status, StatusCode::CREATED, "{made}");
 }
+
+#[tokio::test]
+async fn a_start_is_estimated_before_submission_kept_with_the_job_and_measured_after() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let token = server.token("partner@demo.aicc").await;
+    let (status, estimate) = server
+        .call(
+            Method::POST,
+            "/v1/jobs/estimate",
+            Some(&token),
+            Some(job("atlas-800t-a2", 1, 1, 0.5)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{estimate}");
+    assert_eq!(estimate["admissible"], true);
+    assert_eq!(estimate["start"]["now"], true, "an idle pool: {estimate}");
+    assert_eq!(estimate["source"], "replay");
+
+    // Refused as submission would refuse it, and nothing made.
+    let other = server.token("member@other.aicc").await;
+    let (status, refused) = server
+        .call(
+            Method::POST,
+            "/v1/jobs/estimate",
+            Some(&other),
+            Some(job("atlas-800t-a2", 8, 8, 10.0)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(refused["admissible"], false);
+    assert_eq!(refused["refusal"]["code"], "quota_exceeded", "{refused}");
+    assert!(refused["start"].is_null());
+    let (_, page) = server
+        .call(Method::GET, "/v1/jobs/changes", Some(&other), None)
+        .await;
+    assert_eq!(page["changes"], serde_json::json!([]));
+
+    let (status, made) = server
+        .call(
+            Method::POST,
+            "/v1/jobs",
+            Some(&token),
+            Some(job("atlas-800t-a2", 1, 1, 0.5)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(made["estimated_start"]["now"], true, "{made}");
+    let mut calibration = serde_json::Value::Null;
+    for _ in 0..100 {
+        (_, calibration) = server
+            .call(
+                Method::GET,
+                "/v1/pools/atlas-800t-a2/estimates",
+                Some(&token),
+                None,
+            )
+            .await;
+        if calibration["jobs"] == 1 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(calibration["jobs"], 1, "{calibration}");
+    assert_eq!(calibration["started_inside_p90"], 1.0);
+    let (status, _) = server
+        .call(
+            Method::GET,
+            "/v1/pools/nowhere/estimates",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

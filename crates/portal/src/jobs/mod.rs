@@ -4,6 +4,7 @@
 //! read and write in `store`; placement and execution live in `scheduler`
 //! and the executors.
 
+pub mod estimate;
 pub mod executor;
 pub mod history;
 pub mod scheduler;
@@ -12,8 +13,8 @@ pub mod slurm;
 mod store;
 
 use aicc_api::jobs::{
-    Artifact, Job, JobRequest, JobState, LogLine, LogPage, MetricSeries, POOL_HISTORY_HOURS, Pool,
-    PoolHistory, Quota,
+    Artifact, EstimateCalibration, Job, JobRequest, JobState, LogLine, LogPage, MetricSeries,
+    POOL_HISTORY_HOURS, Pool, PoolHistory, Quota, StartEstimate,
 };
 use aicc_api::sync::Collection;
 use aicc_api::sync::{ChangePage, ChangesQuery};
@@ -48,6 +49,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(metrics))
         .routes(routes!(artifacts))
         .routes(routes!(pools))
+        .routes(routes!(estimate_start))
+        .routes(routes!(estimate_calibration))
         .routes(routes!(pool_history))
         .routes(routes!(quota))
 }
@@ -64,6 +67,7 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     caller.may(Action::SubmitJob)?;
     let hours = (state.config.min_job_hours, state.config.max_job_hours);
+    let starvation_after = starvation_after_ms(&state);
     let made = state
         .db
         .call(move |conn| {
@@ -72,7 +76,23 @@ pub async fn create(
             caller.may(Action::SubmitJob)?;
             let made = once.once(&tx, StatusCode::CREATED, || {
                 admit(&tx, &caller, &request, hours)?;
+                // The start the center expects, kept beside the real one.
+                let now = now_ms();
+                let window = estimate::window(
+                    &tx,
+                    caller.organisation_id,
+                    &request,
+                    now,
+                    starvation_after,
+                    estimate::Ends::Likely,
+                )?;
                 let id = insert(&tx, &caller, &request)?;
+                if let Some((p50, p90, _)) = window {
+                    tx.execute(
+                        "UPDATE jobs SET estimated_p50 = ?2, estimated_p90 = ?3 WHERE id = ?1",
+                        params![id, p50, p90],
+                    )?;
+                }
                 Ok((load(&tx, &id)?, job_rev(&tx, &id)?))
             })?;
             tx.commit()?;
@@ -80,6 +100,54 @@ pub async fn create(
         })
         .await?;
     Ok(announce(&state, caller.organisation_id, made))
+}
+
+fn starvation_after_ms(state: &AppState) -> i64 {
+    i64::try_from(state.config.starvation_after_secs.saturating_mul(1000)).unwrap_or(i64::MAX)
+}
+
+/// `POST /v1/jobs/estimate`: whether the center would take this request
+/// now (the rules of submission, with the reason) and when it would start
+/// if sent now: its scheduler replayed over the jobs running and queued,
+/// each ending as the center's history says jobs like it end. Nothing is
+/// made.
+#[utoipa::path(post, path = "/v1/jobs/estimate", tag = "jobs", request_body = JobRequest,
+    responses((status = 200, body = StartEstimate)))]
+pub async fn estimate_start(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiJson(request): ApiJson<JobRequest>,
+) -> Result<Json<StartEstimate>, ApiError> {
+    caller.may(Action::ReadOrganisation)?;
+    let hours = (state.config.min_job_hours, state.config.max_job_hours);
+    let starvation_after = starvation_after_ms(&state);
+    Ok(Json(
+        state
+            .db
+            .read(move |conn| {
+                estimate::estimate(conn, &caller, &request, hours, now_ms(), starvation_after)
+            })
+            .await?,
+    ))
+}
+
+/// `GET /v1/pools/{id}/estimates`: how good the pool's start estimates
+/// have been: of the jobs estimated when submitted and started since, the
+/// share that started by their p90, and the median error of the p50.
+#[utoipa::path(get, path = "/v1/pools/{id}/estimates", tag = "jobs",
+    params(("id" = String, Path)), responses((status = 200, body = EstimateCalibration), (status = 404, body = aicc_api::ErrorBody)))]
+pub async fn estimate_calibration(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<EstimateCalibration>, ApiError> {
+    caller.may(Action::ReadCatalog)?;
+    Ok(Json(
+        state
+            .db
+            .read(move |conn| estimate::calibration(conn, &id))
+            .await?,
+    ))
 }
 
 /// Tells the organisation's apps and the scheduler about a job write made

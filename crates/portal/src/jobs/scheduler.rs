@@ -462,20 +462,189 @@ fn bump(conn: &Connection, id: &str, now: i64) -> Result<u64, ApiError> {
     Ok(rev)
 }
 
-struct Queued {
+/// A queued job as placement sees it.
+#[derive(Debug, Clone)]
+pub(super) struct Queued {
     /// Where the job was read: the last tiebreak, as the queue's order.
-    seq: usize,
-    id: String,
-    organisation_id: i64,
-    pool: usize,
-    npus: i64,
-    priority: i64,
-    queued_at: i64,
+    pub seq: usize,
+    pub id: String,
+    pub organisation_id: i64,
+    pub pool: usize,
+    pub npus: i64,
+    pub priority: i64,
+    pub queued_at: i64,
+    /// The hours it asked for: when it ends at the latest once started.
+    pub max_hours: f64,
 }
 
 /// Fewest NPUs running, longest since a start, highest priority, oldest,
 /// first read: the smallest starts first.
 type PlacementKey = (i64, i64, i64, i64, usize);
+
+/// What placement decides from: each pool's free NPUs, each organisation's
+/// running NPUs and last start, its queue in its own order, and the pools
+/// held by a job that waited too long. [`choose`] reads it from the
+/// database and places what fits now; the estimates replay it forward.
+#[derive(Debug, Clone)]
+pub(super) struct Queue {
+    pub pools: Vec<aicc_api::jobs::Pool>,
+    free: Vec<i64>,
+    running_npus: HashMap<i64, i64>,
+    last_start: HashMap<i64, i64>,
+    waiting: BTreeMap<i64, VecDeque<Queued>>,
+    held: Vec<Option<(i64, usize)>>,
+    next_seq: usize,
+}
+
+impl Queue {
+    /// The queue as the database holds it at `now`.
+    pub fn read(conn: &Connection, now: i64) -> Result<Self, ApiError> {
+        let pools = super::list_pools(conn)?;
+        let pool_index: HashMap<&str, usize> = pools
+            .iter()
+            .enumerate()
+            .map(|(i, pool)| (pool.id.as_str(), i))
+            .collect();
+        let free: Vec<i64> = pools.iter().map(|p| i64::from(p.free_npus)).collect();
+        let running_npus: HashMap<i64, i64> = conn
+            .prepare_cached(
+                "SELECT organisation_id, SUM(npus) FROM jobs
+                 WHERE state IN ('running', 'cancelling') OR (state = 'queued' AND executor_id IS NOT NULL)
+                 GROUP BY organisation_id",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let last_start: HashMap<i64, i64> = conn
+            .prepare_cached(
+                "SELECT organisation_id, MAX(started_at) FROM jobs WHERE started_at IS NOT NULL GROUP BY organisation_id",
+            )?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?;
+        let mut waiting: BTreeMap<i64, VecDeque<Queued>> = BTreeMap::new();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, organisation_id, pool_id, npus, priority, queued_at, max_npu_hours FROM jobs
+             WHERE state = 'queued' AND executor_id IS NULL",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut seq = 0;
+        while let Some(row) = rows.next()? {
+            let pool_id: String = row.get(2)?;
+            // A job on a pool that no longer exists waits for it to return.
+            let Some(&pool) = pool_index.get(pool_id.as_str()) else {
+                continue;
+            };
+            let organisation_id = row.get(1)?;
+            let npus: i64 = row.get(3)?;
+            let max_npu_hours: f64 = row.get(6)?;
+            waiting
+                .entry(organisation_id)
+                .or_default()
+                .push_back(Queued {
+                    seq,
+                    id: row.get(0)?,
+                    organisation_id,
+                    pool,
+                    npus,
+                    priority: row.get(4)?,
+                    queued_at: row.get::<_, Option<i64>>(5)?.unwrap_or(now),
+                    max_hours: max_npu_hours / npus.max(1) as f64,
+                });
+            seq += 1;
+        }
+        drop(rows);
+        // The job that starts is mostly near the front of its queue, where a
+        // deque removes it without moving the rest.
+        for jobs in waiting.values_mut() {
+            jobs.make_contiguous()
+                .sort_by_key(|q| (-q.priority, q.queued_at, q.seq));
+        }
+        let held = vec![None; pools.len()];
+        Ok(Self {
+            pools,
+            free,
+            running_npus,
+            last_start,
+            waiting,
+            held,
+            next_seq: seq,
+        })
+    }
+
+    /// Lets the jobs that have waited `starvation_after_ms` by `now` hold
+    /// their pools: only the longest waiting may start there.
+    pub fn hold_starving(&mut self, now: i64, starvation_after_ms: i64) {
+        self.held = vec![None; self.pools.len()];
+        for q in self.waiting.values().flatten() {
+            if now - q.queued_at >= starvation_after_ms {
+                let holder = &mut self.held[q.pool];
+                if holder.is_none_or(|(at, seq)| (q.queued_at, q.seq) < (at, seq)) {
+                    *holder = Some((q.queued_at, q.seq));
+                }
+            }
+        }
+    }
+
+    /// The job to start next at `now`, fairest first, taken off the queue
+    /// and counted as running; `None` when nothing waiting fits.
+    pub fn next(&mut self, now: i64) -> Option<Queued> {
+        let mut best: Option<(PlacementKey, i64, usize)> = None;
+        for (&organisation, jobs) in &self.waiting {
+            let fairness = (
+                self.running_npus.get(&organisation).copied().unwrap_or(0),
+                self.last_start
+                    .get(&organisation)
+                    .copied()
+                    .unwrap_or(i64::MIN),
+            );
+            if best.is_some_and(|(key, _, _)| (key.0, key.1) < fairness) {
+                continue;
+            }
+            let fits = jobs.iter().position(|q| {
+                self.free[q.pool] >= q.npus
+                    && self.held[q.pool].is_none_or(|(at, seq)| (at, seq) == (q.queued_at, q.seq))
+            });
+            if let Some(at) = fits {
+                let q = &jobs[at];
+                let key = (fairness.0, fairness.1, -q.priority, q.queued_at, q.seq);
+                if best.is_none_or(|(best, _, _)| key < best) {
+                    best = Some((key, organisation, at));
+                }
+            }
+        }
+        let (_, organisation, at) = best?;
+        let job = self.waiting.get_mut(&organisation)?.remove(at)?;
+        self.free[job.pool] -= job.npus;
+        *self.running_npus.entry(job.organisation_id).or_default() += job.npus;
+        self.last_start.insert(job.organisation_id, now);
+        self.held[job.pool] = None;
+        Some(job)
+    }
+
+    /// Adds a job to its organisation's queue, in that queue's order, read
+    /// after every other.
+    pub fn push(&mut self, mut job: Queued) {
+        job.seq = self.next_seq;
+        self.next_seq += 1;
+        let jobs = self.waiting.entry(job.organisation_id).or_default();
+        let at = jobs.partition_point(|q| {
+            (-q.priority, q.queued_at, q.seq) <= (-job.priority, job.queued_at, job.seq)
+        });
+        jobs.insert(at, job);
+    }
+
+    /// A job of `organisation` on `pool` ended: its NPUs are free again.
+    pub fn release(&mut self, pool: usize, npus: i64, organisation: i64) {
+        self.free[pool] += npus;
+        if let Some(running) = self.running_npus.get_mut(&organisation) {
+            *running -= npus;
+        }
+    }
+
+    /// The pool called `id`.
+    pub fn pool(&self, id: &str) -> Option<usize> {
+        self.pools.iter().position(|p| p.id == id)
+    }
+}
 
 /// Chooses every queued job that fits, fairest first: the organisation with
 /// the fewest NPUs running, then the one that started a job longest ago,
@@ -487,108 +656,11 @@ type PlacementKey = (i64, i64, i64, i64, usize);
 /// spoken for from then on) and handed over by [`release`] once the
 /// database is free again.
 fn choose(conn: &Connection, now: i64, starvation_after_ms: i64) -> Result<(), ApiError> {
-    let pools = super::list_pools(conn)?;
-    let pool_index: HashMap<&str, usize> = pools
-        .iter()
-        .enumerate()
-        .map(|(i, pool)| (pool.id.as_str(), i))
-        .collect();
-    let mut free: Vec<i64> = pools.iter().map(|p| i64::from(p.free_npus)).collect();
-    let mut running_npus: HashMap<i64, i64> = conn
-        .prepare_cached(
-            "SELECT organisation_id, SUM(npus) FROM jobs
-             WHERE state IN ('running', 'cancelling') OR (state = 'queued' AND executor_id IS NOT NULL)
-             GROUP BY organisation_id",
-        )?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut last_start: HashMap<i64, i64> = conn
-        .prepare_cached(
-            "SELECT organisation_id, MAX(started_at) FROM jobs WHERE started_at IS NOT NULL GROUP BY organisation_id",
-        )?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut waiting: BTreeMap<i64, VecDeque<Queued>> = BTreeMap::new();
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, organisation_id, pool_id, npus, priority, queued_at FROM jobs
-         WHERE state = 'queued' AND executor_id IS NULL",
-    )?;
-    let mut rows = stmt.query([])?;
-    let mut seq = 0;
-    while let Some(row) = rows.next()? {
-        let pool_id: String = row.get(2)?;
-        // A job on a pool that no longer exists waits for it to return.
-        let Some(&pool) = pool_index.get(pool_id.as_str()) else {
-            continue;
-        };
-        let organisation_id = row.get(1)?;
-        waiting
-            .entry(organisation_id)
-            .or_default()
-            .push_back(Queued {
-                seq,
-                id: row.get(0)?,
-                organisation_id,
-                pool,
-                npus: row.get(3)?,
-                priority: row.get(4)?,
-                queued_at: row.get::<_, Option<i64>>(5)?.unwrap_or(now),
-            });
-        seq += 1;
-    }
-    // The job that starts is mostly near the front of its queue, where a
-    // deque removes it without moving the rest.
-    for jobs in waiting.values_mut() {
-        jobs.make_contiguous()
-            .sort_by_key(|q| (-q.priority, q.queued_at, q.seq));
-    }
-    // Pools held by a job that waited too long: only that job may start there.
-    let mut held: Vec<Option<(i64, usize)>> = vec![None; pools.len()];
-    for q in waiting.values().flatten() {
-        if now - q.queued_at >= starvation_after_ms {
-            let holder = &mut held[q.pool];
-            if holder.is_none_or(|(at, seq)| (q.queued_at, q.seq) < (at, seq)) {
-                *holder = Some((q.queued_at, q.seq));
-            }
-        }
-    }
-    loop {
-        let mut best: Option<(PlacementKey, i64, usize)> = None;
-        for (&organisation, jobs) in &waiting {
-            let fairness = (
-                running_npus.get(&organisation).copied().unwrap_or(0),
-                last_start.get(&organisation).copied().unwrap_or(i64::MIN),
-            );
-            if best.is_some_and(|(key, _, _)| (key.0, key.1) < fairness) {
-                continue;
-            }
-            let fits = jobs.iter().position(|q| {
-                free[q.pool] >= q.npus
-                    && held[q.pool].is_none_or(|(at, seq)| (at, seq) == (q.queued_at, q.seq))
-            });
-            if let Some(at) = fits {
-                let q = &jobs[at];
-                let key = (fairness.0, fairness.1, -q.priority, q.queued_at, q.seq);
-                if best.is_none_or(|(best, _, _)| key < best) {
-                    best = Some((key, organisation, at));
-                }
-            }
-        }
-        let Some((_, organisation, at)) = best else {
-            break;
-        };
-        let Some(job) = waiting
-            .get_mut(&organisation)
-            .and_then(|jobs| jobs.remove(at))
-        else {
-            break;
-        };
+    let mut queue = Queue::read(conn, now)?;
+    queue.hold_starving(now, starvation_after_ms);
+    while let Some(job) = queue.next(now) {
         conn.prepare_cached("UPDATE jobs SET executor_id = '' WHERE id = ?1")?
             .execute([&job.id])?;
-        free[job.pool] -= job.npus;
-        *running_npus.entry(job.organisation_id).or_default() += job.npus;
-        last_start.insert(job.organisation_id, now);
-        held[job.pool] = None;
     }
     Ok(())
 }

@@ -195,6 +195,11 @@ pub fn load(conn: &Connection, id: &str) -> Result<Job, ApiError> {
                 ))
             },
         )?;
+    let estimated: (Option<i64>, Option<i64>) = conn.query_row(
+        "SELECT estimated_p50, estimated_p90 FROM jobs WHERE id = ?1",
+        [id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     let mut stmt = conn.prepare_cached(
         "SELECT state, at, reason FROM job_transitions WHERE job_id = ?1 ORDER BY seq",
     )?;
@@ -226,6 +231,14 @@ pub fn load(conn: &Connection, id: &str) -> Result<Job, ApiError> {
         total_steps,
         npu_hours_used: used,
         unknown_since: unknown_since.map(rfc3339),
+        estimated_start: match estimated {
+            (Some(p50), Some(p90)) => Some(aicc_api::jobs::StartWindow {
+                now: p50 <= created,
+                p50: rfc3339(p50),
+                p90: rfc3339(p90),
+            }),
+            _ => None,
+        },
         submitted_by: by,
         timeline,
         artifacts: artifacts_of(conn, id)?,

@@ -1,0 +1,511 @@
+//! When would a job start? The scheduler's own placement replayed forward
+//! from now over the jobs running and queued, with each job's likely end
+//! taken from the center's history: how long jobs of the organisation (or
+//! of its size, or any) really ran against the hours they asked for. Two
+//! replays give the window: one with the median share of the asked hours
+//! (p50), one with the 90th percentile (p90). A plain backfill estimate
+//! (every job runs to its limit) is [`Shares::LIMIT`].
+
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, HashMap};
+
+use aicc_api::jobs::{EstimateCalibration, JobRequest, NotAdmissible, StartEstimate, StartWindow};
+use rusqlite::Connection;
+
+use super::scheduler::{Queue, Queued};
+use crate::clock::rfc3339;
+use crate::error::ApiError;
+
+const HOUR_MS: f64 = 3_600_000.0;
+/// Fewer finished jobs than this say too little: a wider circle is asked.
+const ENOUGH: usize = 5;
+
+/// The shares of their asked hours that finished jobs really ran, sorted.
+#[derive(Debug, Clone, Default)]
+pub struct Shares(Vec<f64>);
+
+impl Shares {
+    /// Every job runs to its limit: a plain backfill's assumption.
+    pub const LIMIT: f64 = 1.0;
+
+    /// The `q` quantile of the shares above `at_least` (a running job has
+    /// already run that share), or the limit when none are.
+    fn quantile(&self, q: f64, at_least: f64) -> f64 {
+        let above: Vec<f64> = self.0.iter().copied().filter(|s| *s > at_least).collect();
+        if above.is_empty() {
+            return Self::LIMIT;
+        }
+        let i = ((above.len() - 1) as f64 * q).round() as usize;
+        above[i.min(above.len() - 1)]
+    }
+}
+
+/// How long jobs really ran against what they asked, by organisation and
+/// by size.
+#[derive(Debug, Default)]
+pub struct History {
+    by_organisation: HashMap<i64, Shares>,
+    by_npus: HashMap<i64, Shares>,
+    all: Shares,
+}
+
+impl History {
+    /// The last 1000 jobs that ran and ended.
+    pub fn read(conn: &Connection) -> Result<Self, ApiError> {
+        let mut history = History::default();
+        let mut stmt = conn.prepare_cached(
+            "SELECT organisation_id, npus, (ended_at - started_at) / (max_npu_hours / npus * 3600000.0)
+             FROM jobs WHERE started_at IS NOT NULL AND ended_at IS NOT NULL
+               AND max_npu_hours > 0 AND npus > 0
+             ORDER BY ended_at DESC LIMIT 1000",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, f64>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (organisation, npus, share) = row?;
+            let share = share.clamp(0.0, 1.0);
+            history
+                .by_organisation
+                .entry(organisation)
+                .or_default()
+                .0
+                .push(share);
+            history.by_npus.entry(npus).or_default().0.push(share);
+            history.all.0.push(share);
+        }
+        for shares in history
+            .by_organisation
+            .values_mut()
+            .chain(history.by_npus.values_mut())
+        {
+            shares.0.sort_by(f64::total_cmp);
+        }
+        history.all.0.sort_by(f64::total_cmp);
+        Ok(history)
+    }
+
+    /// The shares a job of `organisation` on `npus` NPUs is judged by.
+    fn of(&self, organisation: i64, npus: i64) -> &Shares {
+        [
+            self.by_organisation.get(&organisation),
+            self.by_npus.get(&npus),
+        ]
+        .into_iter()
+        .flatten()
+        .find(|s| s.0.len() >= ENOUGH)
+        .unwrap_or(&self.all)
+    }
+}
+
+/// A job running now, and when it likely ends.
+struct Running {
+    pool: usize,
+    npus: i64,
+    organisation: i64,
+    started_at: i64,
+    max_hours: f64,
+}
+
+/// When the job would start: the placement replayed with each job's
+/// ending at the `q` quantile of its history's shares (1.0 for the limit).
+/// Returns the start and how many queued jobs start before it; `None`
+/// when nothing running or queued would ever make room.
+fn replay(
+    mut queue: Queue,
+    running: &[Running],
+    history: &History,
+    candidate: Queued,
+    q: Option<f64>,
+    now: i64,
+    starvation_after_ms: i64,
+) -> Option<(i64, u32)> {
+    let share = |organisation: i64, npus: i64, ran: f64| match q {
+        Some(q) => history.of(organisation, npus).quantile(q, ran),
+        None => Shares::LIMIT,
+    };
+    let mut ends: BinaryHeap<Reverse<(i64, usize, i64, i64)>> = running
+        .iter()
+        .map(|r| {
+            let limit = r.max_hours * HOUR_MS;
+            let ran = ((now - r.started_at) as f64 / limit).clamp(0.0, 1.0);
+            let end = r.started_at + (share(r.organisation, r.npus, ran) * limit) as i64;
+            Reverse((end.max(now), r.pool, r.npus, r.organisation))
+        })
+        .collect();
+    let id = candidate.id.clone();
+    queue.push(candidate);
+    let mut at = now;
+    let mut ahead = 0;
+    loop {
+        queue.hold_starving(at, starvation_after_ms);
+        while let Some(job) = queue.next(at) {
+            if job.id == id {
+                return Some((at, ahead));
+            }
+            ahead += 1;
+            let lasts = share(job.organisation_id, job.npus, 0.0) * job.max_hours * HOUR_MS;
+            ends.push(Reverse((
+                at + (lasts as i64).max(1),
+                job.pool,
+                job.npus,
+                job.organisation_id,
+            )));
+        }
+        let Reverse((end, pool, npus, organisation)) = ends.pop()?;
+        at = at.max(end);
+        queue.release(pool, npus, organisation);
+    }
+}
+
+/// The jobs holding NPUs now: running, being cancelled, or handed to the
+/// cluster and not yet started there (as placement counts them).
+fn running(conn: &Connection, queue: &Queue, now: i64) -> Result<Vec<Running>, ApiError> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT pool_id, npus, organisation_id, started_at, max_npu_hours FROM jobs
+         WHERE state IN ('running', 'cancelling') OR (state = 'queued' AND executor_id IS NOT NULL)",
+    )?;
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, i64>(1)?,
+            r.get::<_, i64>(2)?,
+            r.get::<_, Option<i64>>(3)?,
+            r.get::<_, f64>(4)?,
+        ))
+    })?;
+    let mut running = Vec::new();
+    for row in rows {
+        let (pool, npus, organisation, started_at, max_npu_hours) = row?;
+        if let Some(pool) = queue.pool(&pool) {
+            running.push(Running {
+                pool,
+                npus,
+                organisation,
+                started_at: started_at.unwrap_or(now),
+                max_hours: max_npu_hours / npus.max(1) as f64,
+            });
+        }
+    }
+    Ok(running)
+}
+
+/// How the estimate treats jobs' ends.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Ends {
+    /// As the center's history says jobs end: the median and 90th
+    /// percentile of the share of their hours they ran.
+    Likely,
+    /// At their limits, as a plain backfill assumes.
+    AtTheirLimits,
+}
+
+/// When `request`, sent by `organisation` now, would start: the replayed
+/// window and the jobs ahead of it; `None` when it never would.
+pub fn window(
+    conn: &Connection,
+    organisation: i64,
+    request: &JobRequest,
+    now: i64,
+    starvation_after_ms: i64,
+    ends: Ends,
+) -> Result<Option<(i64, i64, u32)>, ApiError> {
+    let queue = Queue::read(conn, now)?;
+    let Some(pool) = queue.pool(&request.pool_id) else {
+        return Ok(None);
+    };
+    let running = running(conn, &queue, now)?;
+    let history = History::read(conn)?;
+    let candidate = Queued {
+        seq: 0,
+        id: String::new(),
+        organisation_id: organisation,
+        pool,
+        npus: i64::from(request.npus()),
+        priority: request.priority as i64,
+        queued_at: now,
+        max_hours: request.max_hours,
+    };
+    let (likely, late) = match ends {
+        Ends::Likely => (Some(0.5), Some(0.9)),
+        Ends::AtTheirLimits => (None, None),
+    };
+    let replayed = |q| {
+        replay(
+            queue.clone(),
+            &running,
+            &history,
+            candidate.clone(),
+            q,
+            now,
+            starvation_after_ms,
+        )
+    };
+    Ok(match (replayed(likely), replayed(late)) {
+        (Some((p50, ahead)), Some((p90, _))) => Some((p50, p90.max(p50), ahead)),
+        _ => None,
+    })
+}
+
+/// The estimate the center gives for `request` by `caller` at `now`:
+/// refused as submission would refuse it, or when it would start.
+pub fn estimate(
+    conn: &Connection,
+    caller: &crate::accounts::Caller,
+    request: &JobRequest,
+    hours: (f64, f64),
+    now: i64,
+    starvation_after_ms: i64,
+) -> Result<StartEstimate, ApiError> {
+    let refused = |e: ApiError| {
+        let (_, code) = e.status_and_code();
+        let field = match &e {
+            ApiError::InvalidInput { field, .. } => Some(field.clone()),
+            _ => None,
+        };
+        NotAdmissible {
+            code: serde_json::to_value(code)
+                .ok()
+                .and_then(|c| c.as_str().map(str::to_owned))
+                .unwrap_or_default(),
+            field,
+            message: e.to_string(),
+        }
+    };
+    let mut estimate = StartEstimate {
+        admissible: false,
+        refusal: None,
+        start: None,
+        jobs_ahead: 0,
+        source: "replay".into(),
+        estimated_at: rfc3339(now),
+    };
+    match super::store::admit(conn, caller, request, hours) {
+        Ok(()) => {}
+        Err(e @ (ApiError::InvalidInput { .. } | ApiError::QuotaExceeded(_))) => {
+            estimate.refusal = Some(refused(e));
+            return Ok(estimate);
+        }
+        Err(e) => return Err(e),
+    }
+    estimate.admissible = true;
+    if let Some((p50, p90, ahead)) = window(
+        conn,
+        caller.organisation_id,
+        request,
+        now,
+        starvation_after_ms,
+        Ends::Likely,
+    )? {
+        estimate.start = Some(StartWindow {
+            now: p50 <= now,
+            p50: rfc3339(p50),
+            p90: rfc3339(p90),
+        });
+        estimate.jobs_ahead = ahead;
+    }
+    Ok(estimate)
+}
+
+/// A start counts as inside its window up to this late: the scheduler
+/// places jobs on its ticks, not at the instant the window names.
+const GRACE_MS: i64 = 60_000;
+
+/// How good the pool's estimates have been; a pool that does not exist is
+/// not found.
+pub fn calibration(conn: &Connection, pool_id: &str) -> Result<EstimateCalibration, ApiError> {
+    let exists: bool = conn.query_row(
+        "SELECT EXISTS (SELECT 1 FROM pools WHERE id = ?1)",
+        [pool_id],
+        |r| r.get(0),
+    )?;
+    if !exists {
+        return Err(ApiError::NotFound(format!(
+            "there is no pool \"{pool_id}\""
+        )));
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT started_at, estimated_p50, estimated_p90 FROM jobs
+         WHERE pool_id = ?1 AND started_at IS NOT NULL AND estimated_p50 IS NOT NULL
+           AND estimated_p90 IS NOT NULL",
+    )?;
+    let starts = stmt
+        .query_map([pool_id], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
+        })?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let inside = starts
+        .iter()
+        .filter(|(at, _, p90)| *at <= p90 + GRACE_MS)
+        .count();
+    let mut errors: Vec<f64> = starts
+        .iter()
+        .map(|(at, p50, _)| (at - p50).abs() as f64 / 1000.0)
+        .collect();
+    errors.sort_by(f64::total_cmp);
+    Ok(EstimateCalibration {
+        pool_id: pool_id.to_owned(),
+        jobs: starts.len() as u32,
+        started_inside_p90: if starts.is_empty() {
+            0.0
+        } else {
+            inside as f64 / starts.len() as f64
+        },
+        median_error_secs: errors.get(errors.len() / 2).copied().unwrap_or(0.0),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Db;
+
+    const HOUR: i64 = 3_600_000;
+    const NOW: i64 = 1_800_000_000_000;
+
+    /// The demo's organisations and a pool of one 8-NPU node.
+    fn center() -> (tempfile::TempDir, Db, i64, i64) {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("p.sqlite3")).unwrap();
+        let (robotics, vision) = db
+            .blocking(|conn| {
+                crate::admin::seed_demo(conn)?;
+                super::super::upsert_pool(conn, "tiny", "One node", "Ascend 910B", 8, 1)?;
+                Ok::<_, ApiError>((
+                    crate::admin::organisation_id(conn, "Demo Robotics")?,
+                    crate::admin::organisation_id(conn, "Other Vision")?,
+                ))
+            })
+            .unwrap();
+        (dir, db, robotics, vision)
+    }
+
+    /// A job of `organisation` on the tiny pool, in `state`.
+    fn job(
+        db: &Db,
+        organisation: i64,
+        npus: i64,
+        state: &str,
+        started: Option<i64>,
+        ended: Option<i64>,
+        queued: i64,
+    ) {
+        db.blocking(|conn| {
+            let rev = crate::feed::next_rev(conn)?;
+            let user: i64 = conn.query_row(
+                "SELECT id FROM users WHERE organisation_id = ?1 LIMIT 1",
+                [organisation],
+                |r| r.get(0),
+            )?;
+            conn.execute(
+                "INSERT INTO jobs (id, organisation_id, user_id, rev, pool_id, request, npus,
+                     max_npu_hours, priority, state, created_at, updated_at, queued_at, started_at,
+                     ended_at, executor_id)
+                 VALUES (?1, ?2, ?3, ?4, 'tiny', '{}', ?5, ?6, 1, ?7, ?8, ?8, ?8, ?9, ?10, ?11)",
+                rusqlite::params![
+                    format!("job_{rev}"),
+                    organisation,
+                    user,
+                    rev as i64,
+                    npus,
+                    npus as f64,
+                    state,
+                    queued,
+                    started,
+                    ended,
+                    started.map(|_| "sim")
+                ],
+            )?;
+            Ok::<_, ApiError>(())
+        })
+        .unwrap();
+    }
+
+    fn asked(npus: u32) -> JobRequest {
+        serde_json::from_value(serde_json::json!({
+            "name": "estimate me", "base_model": {"model_id": "resnet50", "version": null},
+            "custom_image": null, "dataset_uri": "obs://demo/d", "pool_id": "tiny",
+            "nodes": 1, "npus_per_node": npus, "max_hours": 1.0,
+        }))
+        .unwrap()
+    }
+
+    fn when(db: &Db, organisation: i64, npus: u32, ends: Ends) -> Option<(i64, i64, u32)> {
+        db.blocking(|conn| window(conn, organisation, &asked(npus), NOW, 10 * HOUR, ends))
+            .unwrap()
+    }
+
+    #[test]
+    fn a_free_pool_starts_a_job_now() {
+        let (_dir, db, robotics, _) = center();
+        assert_eq!(when(&db, robotics, 4, Ends::Likely), Some((NOW, NOW, 0)));
+    }
+
+    #[test]
+    fn a_full_pool_starts_it_when_the_running_job_likely_ends() {
+        let (_dir, db, robotics, _) = center();
+        job(
+            &db,
+            robotics,
+            8,
+            "running",
+            Some(NOW - HOUR / 2),
+            None,
+            NOW - HOUR,
+        );
+        // At its limit (1 h, started half an hour ago): in half an hour.
+        assert_eq!(
+            when(&db, robotics, 4, Ends::AtTheirLimits),
+            Some((NOW + HOUR / 2, NOW + HOUR / 2, 0))
+        );
+        // The organisation's jobs of this size have run three quarters of
+        // their hours: the likely end is a quarter of an hour from now.
+        for i in 0..5 {
+            let started = NOW - 10 * HOUR + i * HOUR;
+            job(
+                &db,
+                robotics,
+                8,
+                "succeeded",
+                Some(started),
+                Some(started + 3 * HOUR / 4),
+                started,
+            );
+        }
+        let (p50, p90, _) = when(&db, robotics, 4, Ends::Likely).unwrap();
+        assert_eq!(p50, NOW + HOUR / 4);
+        assert!(p90 >= p50 && p90 <= NOW + HOUR / 2);
+    }
+
+    #[test]
+    fn the_estimate_is_as_fair_across_organisations_as_placement() {
+        let (_dir, db, robotics, vision) = center();
+        // Robotics runs 4 NPUs and has another 4-NPU job waiting; 4 are free.
+        job(
+            &db,
+            robotics,
+            4,
+            "running",
+            Some(NOW - HOUR / 2),
+            None,
+            NOW - HOUR,
+        );
+        job(&db, robotics, 4, "queued", None, None, NOW - HOUR / 4);
+        // Vision runs nothing: its job goes first, ahead of Robotics' own.
+        assert_eq!(
+            when(&db, vision, 4, Ends::AtTheirLimits),
+            Some((NOW, NOW, 0))
+        );
+        // Robotics' new job waits behind its own earlier one.
+        let (p50, _, ahead) = when(&db, robotics, 4, Ends::AtTheirLimits).unwrap();
+        assert_eq!((p50, ahead), (NOW + HOUR / 2, 1));
+    }
+}
