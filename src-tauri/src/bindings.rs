@@ -15,7 +15,7 @@ mod tests {
     use aicc_api::catalog::{Framework, Metric, Model, ModelVersion, TrainingRecipe};
     use aicc_api::jobs::{
         Artifact, Job, JobOutcome, JobRequest, JobState, JobTransition, LogLine, LogPage,
-        MetricSeries, ModelRef, Pool, PoolHistory, PoolSample, Priority, Quota,
+        MetricSeries, ModelRef, Pool, PoolHistory, PoolSample, Priority, Quota, StartWindow,
     };
     use aicc_api::members::{Invitation, Member, MemberChange, NewInvitation};
     use aicc_api::permissions::Action;
@@ -60,6 +60,7 @@ mod tests {
             CenterCompute::decl(),
             PoolHistory::decl(),
             PoolSample::decl(),
+            StartWindow::decl(),
             Preferences::decl(),
             NetworkSettings::decl(),
             ProxySetting::decl(),

@@ -12,7 +12,7 @@ use aicc_api::ErrorBody;
 use aicc_api::auth::{
     Account, NewPersonalToken, PasswordSignIn, PersonalToken, RefreshTokenBody, TokenGrant,
 };
-use aicc_api::jobs::{Pool, Quota};
+use aicc_api::jobs::{JobRequest, Pool, Quota};
 use aicc_api::members::{Invitation, InvitationAcceptance, Member, MemberChange, NewInvitation};
 use aicc_api::sync::{ChangePage, Collection};
 use futures_util::StreamExt as _;
@@ -303,6 +303,18 @@ impl PortalClient {
     /// The pools and what is free on them.
     pub async fn pools(&self, token: &str) -> Result<Vec<Pool>> {
         self.send(|| self.http.get(self.url("v1/pools")).bearer_auth(token))
+            .await
+    }
+
+    /// Whether the center would take `request` now and when it would
+    /// start; nothing is made.
+    pub async fn estimate_start(
+        &self,
+        token: &str,
+        request: &JobRequest,
+    ) -> Result<aicc_api::jobs::StartEstimate> {
+        let url = self.url("v1/jobs/estimate");
+        self.send(|| self.http.post(url.clone()).bearer_auth(token).json(request))
             .await
     }
 

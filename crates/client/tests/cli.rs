@@ -1066,3 +1066,97 @@ fn the_json_of_every_command_keeps_its_documented_shape() {
         "aicc's JSON changed shape: if on purpose, run with UPDATE_CLI_JSON=1 and say so to script authors"
     );
 }
+
+#[test]
+fn an_estimate_asks_every_center_and_suggests_the_one_that_starts_soonest() {
+    let (_portal_dir, busy, _portal, _runtime, home) = signed_in();
+    let idle_dir = tempfile::tempdir().unwrap();
+    let (idle, _idle_portal, _idle_runtime) = serve(idle_dir.path());
+    home.sign_in(&idle);
+    home.run(&["--center", &idle, "sync"]);
+    // The first center's big pool fills with long jobs.
+    let fill = [
+        "--center",
+        &busy,
+        "jobs",
+        "submit",
+        "--name",
+        "long pretraining",
+        "--model",
+        "resnet50",
+        "--dataset",
+        "obs://demo-robotics/defects",
+        "--pool",
+        "atlas-800t-a2",
+        "--nodes",
+        "8",
+        "--npus-per-node",
+        "8",
+        "--max-hours",
+        "8",
+    ];
+    home.run(&fill);
+    let ask = [
+        "--center",
+        &busy,
+        "jobs",
+        "estimate",
+        "--name",
+        "next fine-tune",
+        "--model",
+        "resnet50",
+        "--dataset",
+        "obs://demo-robotics/defects",
+        "--pool",
+        "atlas-800t-a2",
+        "--nodes",
+        "1",
+        "--npus-per-node",
+        "8",
+        "--max-hours",
+        "1",
+    ];
+    let mut answers = serde_json::Value::Null;
+    for _ in 0..50 {
+        answers = home.json(&ask);
+        let started = answers[0]["estimate"]["start"]["now"] == false;
+        if started {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let list = answers.as_array().unwrap();
+    assert_eq!(list.len(), 2, "{answers}");
+    let at = |url: &str| {
+        list.iter()
+            .find(|a| {
+                a["state"]["account"]["url"]
+                    .as_str()
+                    .unwrap()
+                    .starts_with(url)
+            })
+            .unwrap()
+    };
+    let (busy_answer, idle_answer) = (at(&busy), at(&idle));
+    assert_eq!(busy_answer["estimate"]["admissible"], true);
+    assert_eq!(
+        busy_answer["estimate"]["start"]["now"], false,
+        "{busy_answer}"
+    );
+    assert_eq!(
+        idle_answer["estimate"]["start"]["now"], true,
+        "{idle_answer}"
+    );
+    assert_eq!(idle_answer["suggested"], true);
+    assert_eq!(busy_answer["suggested"], false);
+    // Nothing was sent to either.
+    assert_eq!(
+        home.json(&["--center", &idle, "--offline", "jobs", "list"]),
+        serde_json::json!([])
+    );
+    let table = home.run(&ask);
+    assert!(
+        table.lines().any(|l| l.trim_start().starts_with('*')),
+        "{table}"
+    );
+}

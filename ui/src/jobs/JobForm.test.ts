@@ -195,6 +195,7 @@ describe('JobForm', () => {
         total_steps: 0,
         npu_hours_used: 0,
         unknown_since: null,
+        estimated_start: null,
         submitted_by: '',
         timeline: [],
         artifacts: [],

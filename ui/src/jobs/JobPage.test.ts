@@ -36,6 +36,7 @@ const job: Job = {
   total_steps: 200,
   npu_hours_used: 0.1,
   unknown_since: null,
+  estimated_start: null,
   submitted_by: 'partner@demo.aicc',
   timeline: [],
   artifacts: [],
@@ -160,6 +161,28 @@ describe('JobPage', () => {
     expect(shownRefusal).toContain('你在本组织中的角色不允许此操作');
     expect(shownRefusal).toContain('计算中心原文');
     expect(shownRefusal).toContain("may not cancel another member's job");
+  });
+
+  it('shows the start the center estimated beside the start that happened', async () => {
+    pages = [];
+    shown = {
+      ...job,
+      state: 'queued',
+      estimated_start: { now: false, p50: '2026-11-27T10:00:00Z', p90: '2026-11-27T11:30:00Z' },
+    };
+    component = mount(JobPage, { target: document.body, props: { params: { id: 'job_1' } } });
+    await settle();
+    const estimate = () => document.querySelector('[data-testid=estimated-start]')?.textContent;
+    expect(estimate()).toMatch(/^\s*Estimated to start between .+ and .+\.\s*$/);
+    unmount(component);
+    shown = {
+      ...shown,
+      state: 'running',
+      timeline: [{ state: 'running', at: '2026-11-27T10:20:00Z', reason: null }],
+    };
+    component = mount(JobPage, { target: document.body, props: { params: { id: 'job_1' } } });
+    await settle();
+    expect(estimate()).toMatch(/; started .+\./);
   });
 
   it('shows no unknown state once the job has ended', async () => {

@@ -100,6 +100,20 @@ export type PoolSample = {
  */
 at: string, free_npus: number, queued_jobs: number, };
 
+export type StartWindow = { 
+/**
+ * It would start at once.
+ */
+now: boolean, 
+/**
+ * RFC 3339.
+ */
+p50: string, 
+/**
+ * RFC 3339.
+ */
+p90: string, };
+
 export type Preferences = { 
 /**
  * `system` follows the OS; otherwise `en` or `zh-CN`.
@@ -256,7 +270,12 @@ npu_hours_used: number,
  * RFC 3339: since when the center cannot tell the job's state because
  * its cluster does not answer; absent while it can.
  */
-unknown_since: string | null, submitted_by: string, 
+unknown_since: string | null, 
+/**
+ * When the center expected it to start, as it said when the job was
+ * submitted; absent for jobs from before estimates.
+ */
+estimated_start: StartWindow | null, submitted_by: string, 
 /**
  * Every state the job went through, oldest first.
  */

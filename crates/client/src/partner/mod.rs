@@ -15,8 +15,10 @@
 //! way: [`Error::NotSignedIn`].
 
 mod asks;
+mod estimates;
 
 pub use asks::FieldProblem;
+pub use estimates::CenterEstimate;
 
 use std::collections::HashMap;
 use std::sync::{Arc, OnceLock};
@@ -276,6 +278,25 @@ impl Partner {
         }
     }
 
+    /// Opens every signed-in account not live yet: the command line opens
+    /// only the one it uses, unless it asks them all (an estimate). One
+    /// that cannot be opened stays signed out.
+    pub async fn open_every_account(&self) -> Result<()> {
+        self.resumed().await;
+        for account in self.settings()?.accounts {
+            if self.accounts.lock().await.live.contains_key(&account.key()) {
+                continue;
+            }
+            match self.reopen(&account).await {
+                Ok((session, store)) => self.keep_live(account, session, store).await,
+                Err(e) => {
+                    tracing::warn!(center = %account.url, error = %e, "an account stays signed out")
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// An account's session from the keyring and its store.
     async fn reopen(&self, account: &CenterAccount) -> Result<(Session, Store)> {
         let session = Session::resume(account.clone(), self.vault.clone()).await?;
@@ -428,6 +449,15 @@ impl Partner {
             });
         }
         Ok(compute)
+    }
+
+    /// The session of the live account `key`, if it is live.
+    async fn session_of(&self, key: &str) -> Option<Arc<Session>> {
+        self.accounts()
+            .await
+            .live
+            .get(key)
+            .map(|live| Arc::clone(&live.session))
     }
 
     /// Every signed-in account's state, and its store while it is live.

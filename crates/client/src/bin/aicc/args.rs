@@ -112,7 +112,11 @@ impl Command {
             self,
             Command::Models(Models::Search { .. } | Models::Show { .. })
                 | Command::Jobs(
-                    Jobs::List { .. } | Jobs::Show { .. } | Jobs::Logs { .. } | Jobs::Submit(_)
+                    Jobs::List { .. }
+                        | Jobs::Show { .. }
+                        | Jobs::Logs { .. }
+                        | Jobs::Submit(_)
+                        | Jobs::Estimate(_)
                 )
                 | Command::Pools
                 | Command::Quota
@@ -184,6 +188,9 @@ pub enum Jobs {
     /// the center will, then sent now if the center is reachable. Prints
     /// the job's id.
     Submit(Box<RequestFlags>),
+    /// When the request would start at each signed-in center that can run
+    /// it (same flags as `submit`); nothing is sent. The soonest is marked.
+    Estimate(Box<RequestFlags>),
     /// Asks the center to cancel a job.
     Cancel { id: String },
     /// The job's log, from the center; `--follow` keeps printing until the

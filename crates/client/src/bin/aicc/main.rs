@@ -360,6 +360,12 @@ async fn run(partner: &Partner, out: &Out, cli: Cli) -> aicc_client::Result<Exit
                 return Ok(ExitCode::from(NOT_SENT));
             }
         }
+        Command::Jobs(Jobs::Estimate(flags)) => {
+            let request = request::request(partner, *flags, out).await?;
+            partner.open_every_account().await?;
+            let answers = partner.estimate_everywhere(request).await?;
+            out.print(&answers, || out.estimates(&answers));
+        }
         Command::Jobs(Jobs::Cancel { id }) => {
             partner.cancel_job(id.clone()).await?;
             let sent = send(partner, out).await;

@@ -9,6 +9,7 @@ use aicc_client::applications::ApplicationView;
 use aicc_client::catalog::ModelPage;
 use aicc_client::jobs::JobView;
 use aicc_client::outbox::OutboxEntry;
+use aicc_client::partner::CenterEstimate;
 use aicc_client::words;
 use comfy_table::{ContentArrangement, Table, presets};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -147,6 +148,38 @@ impl Out {
             ]
         });
         format!("{}\n\n{timeline}", self.jobs(std::slice::from_ref(view)))
+    }
+
+    /// Each center's estimate for a request, the suggested one marked.
+    pub fn estimates(&self, answers: &[CenterEstimate]) -> String {
+        let columns = ["suggested", "center", "pool", "start", "ahead", "left"];
+        self.table(&columns, answers, |a| {
+            let start = match (&a.pool, &a.estimate, &a.error) {
+                (None, _, _) => self.say("noFittingPool", &[]),
+                (_, Some(e), _) if !e.admissible => {
+                    let why = e.refusal.as_ref().map_or("", |r| r.message.as_str());
+                    self.say("notAdmissible", &[("reason", &why)])
+                }
+                (_, Some(e), _) => match &e.start {
+                    Some(w) if w.now => self.say("startsNow", &[]),
+                    Some(w) => self.say("startsBetween", &[("p50", &w.p50), ("p90", &w.p90)]),
+                    None => self.say("neverStarts", &[]),
+                },
+                (_, None, Some(error)) => error.clone(),
+                (_, None, None) => self.say("notAsked", &[]),
+            };
+            vec![
+                if a.suggested { "*" } else { "" }.to_owned(),
+                a.state.center.clone(),
+                a.pool.as_ref().map_or_else(String::new, |p| p.id.clone()),
+                start,
+                a.estimate
+                    .as_ref()
+                    .map_or_else(String::new, |e| e.jobs_ahead.to_string()),
+                a.npu_hours_left
+                    .map_or_else(String::new, |h| format!("{h:.1}")),
+            ]
+        })
     }
 
     /// The writes waiting in the outbox or refused by the center.
