@@ -15,7 +15,8 @@ mod tests {
     use aicc_api::catalog::{Framework, Metric, Model, ModelVersion, TrainingRecipe};
     use aicc_api::jobs::{
         Artifact, Job, JobOutcome, JobRequest, JobState, JobTransition, LogLine, LogPage,
-        MetricSeries, ModelRef, Pool, PoolHistory, PoolSample, Priority, Quota, StartWindow,
+        MetricSeries, ModelRef, NotAdmissible, Pool, PoolHistory, PoolSample, Priority, Quota,
+        StartEstimate, StartWindow,
     };
     use aicc_api::members::{Invitation, Member, MemberChange, NewInvitation};
     use aicc_api::permissions::Action;
@@ -39,7 +40,9 @@ mod tests {
     use crate::desktop_notifications::{OPEN_ROUTE_EVENT, OpenRoute};
     use crate::error::CommandError;
     use crate::{COMMANDS, SYNC_REPORT_EVENT};
-    use aicc_client::partner::{AccountList, CenterCompute, CenterState, FieldProblem};
+    use aicc_client::partner::{
+        AccountList, CenterCompute, CenterEstimate, CenterState, FieldProblem,
+    };
 
     fn typescript() -> String {
         let declarations = [
@@ -61,6 +64,9 @@ mod tests {
             PoolHistory::decl(),
             PoolSample::decl(),
             StartWindow::decl(),
+            StartEstimate::decl(),
+            NotAdmissible::decl(),
+            CenterEstimate::decl(),
             Preferences::decl(),
             NetworkSettings::decl(),
             ProxySetting::decl(),

@@ -315,3 +315,85 @@ async fn with_nobody_signed_in_every_question_says_so_the_same_way() {
         aicc_client::ErrorCode::NotSignedIn
     );
 }
+
+/// A request the user sends to another center, where it starts sooner, is
+/// queued and sent there, once; the form's draft here goes, and that center
+/// is shown. Estimates come from every center that can run it.
+#[tokio::test]
+async fn a_request_sent_where_it_starts_sooner_is_queued_there_and_that_center_shown() {
+    let (a_dir, b_dir, dir) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let a = portal_on(config(&a_dir), "127.0.0.1:0").await;
+    let b = portal_on(config(&b_dir), "127.0.0.1:0").await;
+    let partner = Partner::with(dirs(&dir), MemoryStore::default(), SyncOptions::default());
+    sign_in(&partner, &a.url).await;
+    sent(&partner).await;
+    sign_in(&partner, &b.url).await;
+    sent(&partner).await;
+
+    let answers = partner.estimate_everywhere(request(1)).await.unwrap();
+    assert_eq!(answers.len(), 2, "{answers:?}");
+    assert!(answers.iter().all(|a| {
+        a.estimate
+            .as_ref()
+            .is_some_and(|e| e.admissible && e.start.as_ref().is_some_and(|w| w.now))
+    }));
+    assert_eq!(answers.iter().filter(|a| a.suggested).count(), 1);
+
+    let draft = aicc_client::drafts::Draft {
+        id: "job-new-qwen3-32b".into(),
+        kind: aicc_client::drafts::DraftKind::Job,
+        body: serde_json::json!({"name": "half typed"}),
+        updated_at: "2026-12-06T09:00:00Z".into(),
+    };
+    partner
+        .local(move |c| aicc_client::drafts::save(c, &draft))
+        .await
+        .unwrap();
+    let id = partner
+        .create_job_at(0, request(1), "job-new-qwen3-32b".into())
+        .await
+        .unwrap();
+    let shown = partner.current_account().await.unwrap();
+    assert_eq!(
+        shown.url.trim_end_matches('/'),
+        a.url,
+        "the first center is shown"
+    );
+    let mut jobs = Vec::new();
+    for _ in 0..200 {
+        jobs = partner
+            .local(|c| aicc_client::jobs::list(c, &[]))
+            .await
+            .unwrap();
+        if jobs.iter().any(|view| view.job.id != id) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(jobs.len(), 1, "{jobs:?}");
+    assert_ne!(
+        jobs[0].job.id, id,
+        "sent: the center's id replaced the local one"
+    );
+    partner.switch_account(1).await.unwrap();
+    assert!(
+        partner
+            .local(|c| aicc_client::drafts::get(c, "job-new-qwen3-32b"))
+            .await
+            .unwrap()
+            .is_none(),
+        "the draft at the second center is gone"
+    );
+    assert!(
+        partner
+            .local(|c| aicc_client::jobs::list(c, &[]))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    partner.shutdown().await;
+}

@@ -5,7 +5,7 @@ use aicc_api::jobs::{JobRequest, JobState, LogPage, MetricSeries};
 use aicc_client::center::{self, CenterInfo};
 use aicc_client::jobs::{self, JobView};
 use aicc_client::outbox::OutboxEntry;
-use aicc_client::partner::{FieldProblem, Partner};
+use aicc_client::partner::{CenterEstimate, FieldProblem, Partner};
 use tauri::State;
 
 use crate::error::CommandResult;
@@ -34,6 +34,28 @@ pub async fn create_job(
     draft_id: String,
 ) -> CommandResult<String> {
     Ok(partner.create_job(request, draft_id).await?)
+}
+
+/// Queues the request at another signed-in center instead, and shows it.
+#[tauri::command]
+pub async fn create_job_at(
+    partner: State<'_, Partner>,
+    index: u32,
+    request: JobRequest,
+    draft_id: String,
+) -> CommandResult<String> {
+    Ok(partner
+        .create_job_at(index as usize, request, draft_id)
+        .await?)
+}
+
+/// When the request would start at each signed-in center that can run it.
+#[tauri::command]
+pub async fn estimate_everywhere(
+    partner: State<'_, Partner>,
+    request: JobRequest,
+) -> CommandResult<Vec<CenterEstimate>> {
+    Ok(partner.estimate_everywhere(request).await?)
 }
 
 /// Replaces a refused request with the corrected one and sends it again.

@@ -39,6 +39,8 @@ macro_rules! with_commands {
             jobs::center_info,
             jobs::check_job_request,
             jobs::create_job,
+            jobs::create_job_at,
+            jobs::estimate_everywhere,
             jobs::revise_job,
             jobs::discard_write,
             jobs::outbox_entries,

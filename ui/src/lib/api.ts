@@ -25,6 +25,7 @@ import type {
   CatalogQuery,
   CenterAccount,
   CenterCompute,
+  CenterEstimate,
   CenterState,
   CommandError,
   Facets,
@@ -101,6 +102,10 @@ export const api = {
     invoke<FieldProblem | null>('check_job_request', { request }),
   createJob: (request: JobRequest, draftId: string) =>
     invoke<string>('create_job', { request, draftId }),
+  createJobAt: (index: number, request: JobRequest, draftId: string) =>
+    invoke<string>('create_job_at', { index, request, draftId }),
+  estimateEverywhere: (request: JobRequest) =>
+    invoke<CenterEstimate[]>('estimate_everywhere', { request }),
   reviseJob: (seq: number, localId: string, request: JobRequest) =>
     invoke<null>('revise_job', { seq, localId, request }),
   discardWrite: (seq: number) => invoke<null>('discard_write', { seq }),

@@ -114,6 +114,63 @@ p50: string,
  */
 p90: string, };
 
+export type StartEstimate = { 
+/**
+ * Whether the center would take it now (the rules of submission).
+ */
+admissible: boolean, 
+/**
+ * Why not, when it would not: as submission would refuse it.
+ */
+refusal: NotAdmissible | null, 
+/**
+ * When it would start, if it were sent now; `None` when refused.
+ */
+start: StartWindow | null, 
+/**
+ * Queued jobs that would start before it.
+ */
+jobs_ahead: number, 
+/**
+ * What the estimate comes from, e.g. `replay` (the center's scheduler
+ * replayed over its queue, jobs ending as its history says they do).
+ */
+source: string, 
+/**
+ * RFC 3339.
+ */
+estimated_at: string, };
+
+export type NotAdmissible = { 
+/**
+ * The error code submission would answer, e.g. `quota_exceeded`.
+ */
+code: string, 
+/**
+ * The request's field at fault, if one is.
+ */
+field: string | null, message: string, };
+
+export type CenterEstimate = { state: CenterState, 
+/**
+ * The pool there the request would run on; `None` when the center
+ * has none that fits, or not the model.
+ */
+pool: Pool | null, 
+/**
+ * The center's answer; `None` when it was not asked (no pool, or it
+ * cannot be reached) or could not answer (`error`).
+ */
+estimate: StartEstimate | null, error: string | null, 
+/**
+ * The organisation's NPU-hours left there, as last synced.
+ */
+npu_hours_left: number | null, 
+/**
+ * The admissible one that would start soonest.
+ */
+suggested: boolean, };
+
 export type Preferences = { 
 /**
  * `system` follows the OS; otherwise `en` or `zh-CN`.

@@ -72,6 +72,38 @@ impl Partner {
         .await
     }
 
+    /// Queues a training request at another signed-in center (the one
+    /// with `index` in the account list), where it would start sooner,
+    /// checked against that center's pools and quota; drops the form's
+    /// draft here and shows that center. Returns the job's local id there.
+    pub async fn create_job_at(
+        &self,
+        index: usize,
+        request: JobRequest,
+        draft_id: String,
+    ) -> Result<String> {
+        let key = self
+            .settings()?
+            .accounts
+            .get(index)
+            .map(crate::config::CenterAccount::key)
+            .ok_or_else(|| Error::InvalidInput(format!("there is no account {index}")))?;
+        let there = self.store_of(&key).await.ok_or(Error::NotSignedIn)?;
+        let now = clock::now();
+        let id = there
+            .call(move |c| {
+                let info = center::info(c)?;
+                center::check_request(&info, &request)
+                    .map_err(|e| Error::InvalidInput(format!("{}: {}", e.field, e.message)))?;
+                outbox::create_job(c, request, &now)
+            })
+            .await?;
+        self.local(move |c| drafts::delete(c, &draft_id)).await?;
+        self.switch_account(index).await?;
+        self.sync_now().await;
+        Ok(id)
+    }
+
     /// Replaces a refused request with the corrected one and sends it again.
     pub async fn revise_job(&self, seq: i64, local_id: String, request: JobRequest) -> Result<()> {
         self.queue(move |c| outbox::revise(c, seq, &Write::CreateJob { local_id, request }))

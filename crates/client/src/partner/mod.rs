@@ -451,6 +451,15 @@ impl Partner {
         Ok(compute)
     }
 
+    /// The store of the live account `key`, if it is live.
+    async fn store_of(&self, key: &str) -> Option<Store> {
+        self.accounts()
+            .await
+            .live
+            .get(key)
+            .map(|live| live.store.clone())
+    }
+
     /// The session of the live account `key`, if it is live.
     async fn session_of(&self, key: &str) -> Option<Arc<Session>> {
         self.accounts()
