@@ -337,3 +337,82 @@ async fn a_job_ending_at_the_center_not_shown_is_notified_naming_it_and_a_click_
     app.close().await?;
     Ok(())
 }
+
+#[tokio::test]
+async fn the_form_suggests_the_idle_center_and_the_job_runs_there() -> anyhow::Result<()> {
+    let _turn = aicc_e2e::one_app_at_a_time().await;
+    let env = Env::from_env()?;
+    let home = tempfile::tempdir()?;
+    let busy = Portal::start_demo(&env, &home.path().join("busy"))?;
+    let idle = Portal::start_demo(&env, &home.path().join("idle"))?;
+    let driver = Driver::start(&env, home.path())?;
+    let app = driver.launch().await?;
+    sign_in(&app, &idle.url, "partner@demo.aicc", "demo-password").await?;
+    find(&app, "[data-testid=sync-status][data-state=up_to_date]").await?;
+    aicc_e2e::choose(&app, "[data-testid=account-switcher]", "add").await?;
+    sign_in(&app, &busy.url, "partner@demo.aicc", "demo-password").await?;
+    wait_for_text(&app, "[data-testid=account-switcher]", |t| {
+        t.contains(busy.address())
+    })
+    .await?;
+    find(&app, "[data-testid=sync-status][data-state=up_to_date]").await?;
+    // The busy center's big pool is full for hours.
+    let mut filler = aicc_e2e::fixtures::small_job("pretraining that fills the pool");
+    filler["nodes"] = 8.into();
+    filler["npus_per_node"] = 8.into();
+    filler["max_hours"] = 8.0.into();
+    let _: serde_json::Value = busy
+        .as_partner(reqwest::Method::POST, "/v1/jobs", Some(filler))
+        .await?;
+
+    open(&app, "/jobs/new?model=resnet50").await?;
+    find(&app, "[data-testid=job-form]").await?;
+    type_into(&app, "input[name=name]", "defects at the idle center").await?;
+    type_into(&app, "input[name=dataset]", "obs://demo-robotics/defects").await?;
+    type_into(&app, "input[name=max-hours]", "0.2").await?;
+    let suggested = format!(
+        "[data-testid=where-to-run] tr[data-suggested=true][data-center='{}']",
+        idle.address()
+    );
+    find_within(&app, &suggested, Duration::from_secs(60)).await?;
+    let show_table = "document.querySelector('[data-testid=where-to-run]').scrollIntoView()";
+    app.execute(show_table, vec![]).await?;
+    screenshot(&app, &env, "where-to-run-en-light").await?;
+    // In Chinese and dark, the form comes back as typed (its draft).
+    open(&app, "/settings").await?;
+    aicc_e2e::choose(&app, "select[name=language]", "zh-CN").await?;
+    aicc_e2e::choose(&app, "select[name=theme]", "dark").await?;
+    find(&app, "html[lang='zh-CN'][data-theme=dark]").await?;
+    open(&app, "/jobs/new?model=resnet50").await?;
+    find_within(&app, &suggested, Duration::from_secs(60)).await?;
+    app.execute(show_table, vec![]).await?;
+    screenshot(&app, &env, "where-to-run-zh-CN-dark").await?;
+
+    find(&app, &format!("{suggested} [data-testid=send-there]"))
+        .await?
+        .click()
+        .await?;
+    wait_for_text(&app, "[data-testid=job-page] h2", |t| {
+        t == "defects at the idle center"
+    })
+    .await?;
+    find_within(
+        &app,
+        "[data-testid=job-state][data-state=succeeded]",
+        Duration::from_secs(150),
+    )
+    .await?;
+    let shown = find(&app, "[data-testid=account-switcher]")
+        .await?
+        .prop("value")
+        .await?;
+    assert_eq!(shown.as_deref(), Some("0"), "the idle center is shown");
+    assert_eq!(idle.job_count().await?, 1, "sent once, to the idle center");
+    assert_eq!(
+        busy.job_count().await?,
+        1,
+        "only the filler at the busy one"
+    );
+    app.close().await?;
+    Ok(())
+}
