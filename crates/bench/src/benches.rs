@@ -53,6 +53,8 @@ pub struct Sizes {
     pub pools: usize,
     /// How long the app is watched idle.
     pub idle: Duration,
+    /// Jobs in the workload the start estimates are measured on.
+    pub workload: usize,
 }
 
 impl Sizes {
@@ -66,6 +68,7 @@ impl Sizes {
         jobs: 10_000,
         pools: 100,
         idle: Duration::from_secs(30),
+        workload: 400,
     };
     /// Every benchmark at a tiny size, so none can rot unnoticed.
     pub const QUICK: Sizes = Sizes {
@@ -78,6 +81,7 @@ impl Sizes {
         jobs: 200,
         pools: 10,
         idle: Duration::from_secs(3),
+        workload: 60,
     };
 }
 
@@ -812,6 +816,211 @@ pub fn scheduler(dir: &Path, sizes: Sizes) -> anyhow::Result<Figure> {
         "<= 100 ms",
         |median, _| median <= 100.0,
     ))
+}
+
+/// Start estimates on a generated workload: jobs of three organisations
+/// (1 to 4 nodes, 1 to 8 hours asked, runtimes drawn below their limits by
+/// the simulated executor) arrive over time at a 64-NPU pool kept about
+/// nine tenths busy; each is estimated as it arrives, with the center's
+/// history and as a plain backfill would (every job to its limit), then
+/// the scheduler runs in simulated time and the real starts are compared.
+/// The first quarter of the jobs, before there is history, is not counted.
+pub fn estimates(dir: &Path, sizes: Sizes) -> anyhow::Result<Vec<Figure>> {
+    use aicc_portal::jobs::estimate::{Ends, window};
+    use aicc_portal::jobs::{scheduler, simulated::Simulated, upsert_pool};
+    const MINUTE: i64 = 60_000;
+    const STARVATION_MS: i64 = 600_000;
+    let executor = Simulated {
+        time_scale: 1.0,
+        failure_rate: 0.0,
+    };
+    let db = aicc_portal::db::Db::open(&dir.join("estimates.sqlite3"))?;
+    let users: Vec<(i64, i64)> = db.blocking(|conn| -> anyhow::Result<_> {
+        aicc_portal::admin::seed_demo(conn)?;
+        upsert_pool(conn, "bench-a2", "Atlas 800T A2", "Ascend 910B", 8, 8)?;
+        Ok(conn
+            .prepare("SELECT MIN(id), organisation_id FROM users GROUP BY organisation_id")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?)
+    })?;
+    // A deterministic draw in [0, 1) for job `n`, draw `k`.
+    let draw = |n: usize, k: u64| {
+        let mut z =
+            (n as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) ^ k.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 31)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        (z >> 11) as f64 / (1u64 << 53) as f64
+    };
+    let start = 1_800_000_000_000_i64;
+    let mut arrivals = Vec::new();
+    let mut at = start;
+    for n in 0..sizes.workload {
+        // About 33 NPU-hours a job on 64 NPUs: one every ~35 minutes keeps
+        // the pool some nine tenths busy.
+        at += ((-draw(n, 1).max(1e-9).ln()) * 35.0 * MINUTE as f64) as i64 / MINUTE * MINUTE;
+        let nodes = 1 + (draw(n, 2) * 4.0) as u32;
+        let max_hours = [1.0, 2.0, 4.0, 8.0][(draw(n, 3) * 4.0) as usize % 4];
+        arrivals.push((at, n, nodes, max_hours));
+    }
+    // (id, p50, p90, naive p50) for each job, and its real start.
+    let mut predicted: Vec<(String, i64, i64, i64)> = Vec::new();
+    let mut now = start;
+    let mut next = 0;
+    let deadline = at + 400 * 60 * MINUTE;
+    while now <= deadline {
+        while next < arrivals.len() && arrivals[next].0 <= now {
+            let (_, n, nodes, max_hours) = arrivals[next];
+            let (user, organisation) = users[n % users.len()];
+            let request = JobRequest {
+                name: format!("workload job {n}"),
+                base_model: Some(ModelRef {
+                    model_id: "resnet50".into(),
+                    version: None,
+                }),
+                custom_image: None,
+                dataset_uri: "obs://bench/data".into(),
+                pool_id: "bench-a2".into(),
+                nodes,
+                npus_per_node: 8,
+                max_hours,
+                hyperparameters: Default::default(),
+                priority: Priority::Normal,
+                note: String::new(),
+            };
+            let id = format!("job_w{n:05}");
+            db.blocking(|conn| -> anyhow::Result<()> {
+                let likely = window(
+                    conn,
+                    organisation,
+                    &request,
+                    now,
+                    STARVATION_MS,
+                    Ends::Likely,
+                )?;
+                let naive = window(
+                    conn,
+                    organisation,
+                    &request,
+                    now,
+                    STARVATION_MS,
+                    Ends::AtTheirLimits,
+                )?;
+                let rev = aicc_portal::feed::next_rev(conn)?;
+                conn.execute(
+                    "INSERT INTO jobs (id, organisation_id, user_id, rev, pool_id, request, npus,
+                         max_npu_hours, priority, state, created_at, updated_at, queued_at)
+                     VALUES (?1, ?2, ?3, ?4, 'bench-a2', ?5, ?6, ?7, 1, 'queued', ?8, ?8, ?8)",
+                    params![
+                        id,
+                        organisation,
+                        user,
+                        rev,
+                        serde_json::to_string(&request)?,
+                        request.npus(),
+                        request.max_npu_hours(),
+                        now
+                    ],
+                )?;
+                if let (Some((p50, p90, _)), Some((naive, _, _))) = (likely, naive) {
+                    predicted.push((id.clone(), p50, p90, naive));
+                }
+                Ok(())
+            })?;
+            next += 1;
+        }
+        scheduler::tick(&db, &executor, now, STARVATION_MS)?;
+        let all_started = next == arrivals.len()
+            && db.blocking(|conn| {
+                conn.query_row(
+                    "SELECT NOT EXISTS (SELECT 1 FROM jobs WHERE started_at IS NULL AND id LIKE 'job_w%')",
+                    [],
+                    |r| r.get::<_, bool>(0),
+                )
+            })?;
+        if all_started {
+            break;
+        }
+        now += MINUTE;
+    }
+    let starts: HashMap<String, i64> = db.blocking(|conn| -> anyhow::Result<_> {
+        Ok(conn
+            .prepare("SELECT id, started_at FROM jobs WHERE started_at IS NOT NULL")?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?)
+    })?;
+    let counted: Vec<(i64, i64, i64, i64)> = predicted
+        .iter()
+        .skip(sizes.workload / 4)
+        .filter_map(|(id, p50, p90, naive)| Some((*starts.get(id)?, *p50, *p90, *naive)))
+        .collect();
+    anyhow::ensure!(!counted.is_empty(), "no job of the workload started");
+    // Minutes as the samples' durations, their median back in minutes.
+    let median_minutes = |errors: Vec<f64>| {
+        Samples::new(
+            errors
+                .into_iter()
+                .map(|m| Duration::from_secs_f64(m * 60.0)),
+        )
+        .median()
+            / 60_000.0
+    };
+    let inside = counted
+        .iter()
+        .filter(|(at, _, p90, _)| *at <= p90 + MINUTE)
+        .count() as f64
+        / counted.len() as f64;
+    let naive_inside = counted
+        .iter()
+        .filter(|(at, _, _, naive)| *at <= naive + MINUTE)
+        .count() as f64
+        / counted.len() as f64;
+    let ours = median_minutes(
+        counted
+            .iter()
+            .map(|(at, p50, _, _)| (at - p50).abs() as f64 / MINUTE as f64)
+            .collect(),
+    );
+    let theirs = median_minutes(
+        counted
+            .iter()
+            .map(|(at, _, _, naive)| (at - naive).abs() as f64 / MINUTE as f64)
+            .collect(),
+    );
+    Ok(vec![
+        Figure {
+            name: format!(
+                "start estimates: starts by the p90 given on arrival, {} jobs of {}",
+                counted.len(),
+                sizes.workload
+            ),
+            unit: "%",
+            runs: counted.len(),
+            median: 100.0 * inside,
+            low: 100.0 * inside,
+            high: 100.0 * inside,
+            floor_name: "a plain backfill's estimate (every job to its limit)",
+            floor: Some(100.0 * naive_inside),
+            ratio: None,
+            target: ">= 85 %",
+            met: inside >= 0.85,
+        },
+        Figure {
+            name: format!(
+                "start estimates: median distance of the start from p50, {} jobs of {}",
+                counted.len(),
+                sizes.workload
+            ),
+            unit: "min",
+            runs: counted.len(),
+            median: ours,
+            low: ours,
+            high: ours,
+            floor_name: "a plain backfill's estimate (every job to its limit)",
+            floor: Some(theirs),
+            ratio: (theirs > 0.0).then(|| ours / theirs),
+            target: "<= 0.5× the plain backfill's",
+            met: ours <= 0.5 * theirs,
+        },
+    ])
 }
 
 /// The release `.deb` beside a hello-world Tauri window's, built alike.

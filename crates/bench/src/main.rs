@@ -154,6 +154,8 @@ fn run(
     })?;
     eprintln!("scheduler…");
     figures.push(benches::scheduler(dir.path(), sizes)?);
+    eprintln!("start estimates on a generated workload…");
+    figures.extend(benches::estimates(dir.path(), sizes)?);
     if let Some((app, floor)) = installers {
         figures.push(benches::installer_size(&app, &floor)?);
     }

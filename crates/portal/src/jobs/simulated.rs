@@ -15,8 +15,9 @@ use super::executor::{Executor, ExecutorError, Observation, Observed, RunningJob
 const TOTAL_STEPS: u32 = 200;
 /// A log line every this many steps.
 const LOG_EVERY: u32 = 10;
-/// A simulated run uses this share of the hours it asked for.
-const SHARE_OF_MAX_HOURS: f64 = 0.5;
+/// The share of its hours a job runs, drawn per job between these: real
+/// jobs end before their limits, by how much varies.
+const SHARE_OF_MAX_HOURS: (f64, f64) = (0.2, 0.95);
 
 /// Simulated execution.
 #[derive(Debug, Clone)]
@@ -33,7 +34,9 @@ impl Simulated {
         let fails = unit(seed, 0) < self.failure_rate;
         Plan {
             seed,
-            hours: job.request.max_hours * SHARE_OF_MAX_HOURS,
+            hours: job.request.max_hours
+                * (SHARE_OF_MAX_HOURS.0
+                    + (SHARE_OF_MAX_HOURS.1 - SHARE_OF_MAX_HOURS.0) * unit(seed, 3)),
             fail_at: fails.then_some(TOTAL_STEPS * 3 / 5),
         }
     }
@@ -243,19 +246,34 @@ mod tests {
     }
 
     #[test]
-    fn a_two_hour_job_finishes_within_a_minute_at_the_demo_scale() {
+    fn a_two_hour_job_finishes_within_a_minute_at_the_demo_scale_before_its_limit() {
         let sim = Simulated {
             time_scale: 120.0,
             failure_rate: 0.0,
         };
-        let job = job("job_a", 2.0);
-        let halfway = sim.observe(&job, 15_000).unwrap();
-        assert_eq!(halfway.status, Observed::Running);
-        assert_eq!(halfway.step, 100);
-        let done = sim.observe(&job, 60_000).unwrap();
-        assert_eq!(done.status, Observed::Succeeded);
-        assert_eq!(done.artifacts.len(), 2);
-        assert!((done.elapsed_hours - 1.0).abs() < 1e-9);
+        let mut ran = Vec::new();
+        for id in ["job_a", "job_b", "job_c", "job_d", "job_e", "job_f"] {
+            let job = job(id, 2.0);
+            let plan = sim.plan(&job);
+            let (low, high) = SHARE_OF_MAX_HOURS;
+            assert!(
+                plan.hours >= 2.0 * low && plan.hours <= 2.0 * high,
+                "{}",
+                plan.hours
+            );
+            // Halfway through its run, and at a minute (two simulated hours).
+            let halfway_ms = (plan.hours / 2.0 * 3600.0 / 120.0 * 1000.0).ceil() as i64 + 1;
+            let halfway = sim.observe(&job, halfway_ms).unwrap();
+            assert_eq!(halfway.status, Observed::Running);
+            assert_eq!(halfway.step, 100);
+            let done = sim.observe(&job, 60_000).unwrap();
+            assert_eq!(done.status, Observed::Succeeded);
+            assert_eq!(done.artifacts.len(), 2);
+            assert!((done.elapsed_hours - plan.hours).abs() < 1e-9);
+            ran.push(plan.hours);
+        }
+        ran.dedup_by(|a, b| (*a - *b).abs() < 1e-9);
+        assert!(ran.len() > 1, "runtimes differ from job to job: {ran:?}");
     }
 
     #[test]
