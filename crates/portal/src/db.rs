@@ -33,6 +33,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0015_attachment_room.sql")),
     M::up(include_str!("../migrations/0016_pool_history.sql")),
     M::up(include_str!("../migrations/0017_start_estimates.sql")),
+    M::up(include_str!("../migrations/0018_jobs_by_end.sql")),
 ];
 
 /// Errors of the database layer.

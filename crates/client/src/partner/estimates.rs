@@ -125,7 +125,11 @@ fn suggest(mut answers: Vec<CenterEstimate>) -> Vec<CenterEstimate> {
         .enumerate()
         .filter_map(|(i, a)| {
             let estimate = a.estimate.as_ref().filter(|e| e.admissible)?;
-            Some((estimate.start.as_ref()?.p50.clone(), i))
+            let p50 = &estimate.start.as_ref()?.p50;
+            let at =
+                time::OffsetDateTime::parse(p50, &time::format_description::well_known::Rfc3339)
+                    .ok()?;
+            Some((at, i))
         })
         .min();
     if let Some((_, i)) = soonest {

@@ -103,6 +103,10 @@ pub struct Partner {
     notifier: OnceLock<Notifier>,
     /// The key of the account shown, for the tasks handing reports on.
     shown: watch::Sender<Option<String>>,
+    /// Held while the shown account changes and while a report is handed
+    /// on, so that no report of the account shown before arrives after
+    /// the new one's.
+    handing_on: Arc<std::sync::Mutex<()>>,
 }
 
 impl std::fmt::Debug for Partner {
@@ -183,6 +187,7 @@ impl Partner {
             listener: OnceLock::new(),
             notifier: OnceLock::new(),
             shown,
+            handing_on: Arc::default(),
         }
     }
 
@@ -247,18 +252,30 @@ impl Partner {
             return self.fail(&e);
         }
         let keys: Vec<String> = settings.accounts.iter().map(CenterAccount::key).collect();
+        // Accounts signed out elsewhere (by `aicc`) stop here too.
+        let gone: Vec<Live> = {
+            let mut accounts = self.accounts.lock().await;
+            let gone: Vec<String> = accounts
+                .live
+                .keys()
+                .filter(|key| !keys.contains(key))
+                .cloned()
+                .collect();
+            gone.iter()
+                .filter_map(|key| accounts.live.remove(key))
+                .collect()
+        };
+        for live in gone {
+            live.close();
+        }
         let mut active_failed = None;
         for account in &settings.accounts {
             // Without engines (the command line) only the shown one is used.
             if self.options.is_none() && Some(account) != settings.active_account() {
                 continue;
             }
-            {
-                let mut accounts = self.accounts.lock().await;
-                accounts.live.retain(|key, _| keys.contains(key));
-                if accounts.live.contains_key(&account.key()) {
-                    continue;
-                }
+            if self.accounts.lock().await.live.contains_key(&account.key()) {
+                continue;
             }
             match self.reopen(account).await {
                 Ok((session, store)) => self.keep_live(account.clone(), session, store).await,
@@ -722,6 +739,7 @@ impl Partner {
                     listener: self.listener.get().cloned(),
                     notifier: self.notifier.get().cloned(),
                     shown: self.shown.subscribe(),
+                    handing_on: Arc::clone(&self.handing_on),
                 },
                 forwarding.clone(),
             ));
@@ -742,6 +760,10 @@ impl Partner {
     /// Shows the live account `key` (or none): the window hears its latest
     /// report at once, then each new one.
     fn set_shown(&self, accounts: &mut Accounts, key: Option<String>) {
+        let _handing_on = self
+            .handing_on
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         accounts.shown = key.clone();
         self.shown.send_replace(key);
         let latest = accounts
@@ -794,6 +816,7 @@ struct Listeners {
     notifier: Option<Notifier>,
     /// Which account is shown.
     shown: watch::Receiver<Option<String>>,
+    handing_on: Arc<std::sync::Mutex<()>>,
 }
 
 /// Hands each of the account `key`'s reports on until `until` is
@@ -808,11 +831,17 @@ async fn forward(
 ) {
     loop {
         let latest = reports.borrow_and_update().clone();
-        if to.shown.borrow().as_deref() == Some(key.as_str()) {
-            if let Some(listener) = &to.listener {
-                listener(&latest);
+        {
+            let _handing_on = to
+                .handing_on
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            if to.shown.borrow().as_deref() == Some(key.as_str()) {
+                if let Some(listener) = &to.listener {
+                    listener(&latest);
+                }
+                to.report.send_replace(latest.clone());
             }
-            to.report.send_replace(latest.clone());
         }
         if latest.notifications_due()
             && let Some(notifier) = &to.notifier

@@ -19,6 +19,14 @@ use crate::error::ApiError;
 const HOUR_MS: f64 = 3_600_000.0;
 /// Fewer finished jobs than this say too little: a wider circle is asked.
 const ENOUGH: usize = 5;
+/// The most jobs a replay starts or ends, and the longest it may take: a
+/// queue deeper than that gets no estimate rather than holding a
+/// connection (a partner may queue thousands of small jobs).
+const MOST_EVENTS: u32 = 2_000;
+const MOST_TIME: std::time::Duration = std::time::Duration::from_millis(250);
+/// Estimates name times to the next five minutes: finer would tell one
+/// organisation when another's jobs started and what they asked for.
+const ROUND_MS: i64 = 5 * 60_000;
 
 /// The shares of their asked hours that finished jobs really ran, sorted.
 #[derive(Debug, Clone, Default)]
@@ -141,11 +149,16 @@ fn replay(
     queue.push(candidate);
     let mut at = now;
     let mut ahead = 0;
+    let (mut events, started) = (0, std::time::Instant::now());
     loop {
         queue.hold_starving(at, starvation_after_ms);
         while let Some(job) = queue.next(at) {
             if job.id == id {
                 return Some((at, ahead));
+            }
+            events += 1;
+            if events > MOST_EVENTS || started.elapsed() > MOST_TIME {
+                return None;
             }
             ahead += 1;
             let lasts = share(job.organisation_id, job.npus, 0.0) * job.max_hours * HOUR_MS;
@@ -157,6 +170,10 @@ fn replay(
             )));
         }
         let Reverse((end, pool, npus, organisation)) = ends.pop()?;
+        events += 1;
+        if events > MOST_EVENTS || started.elapsed() > MOST_TIME {
+            return None;
+        }
         at = at.max(end);
         queue.release(pool, npus, organisation);
     }
@@ -245,8 +262,16 @@ pub fn window(
             starvation_after_ms,
         )
     };
+    // Now stays now; a later time is named to the next five minutes.
+    let round = |at: i64| {
+        if at <= now {
+            now
+        } else {
+            (at + ROUND_MS - 1) / ROUND_MS * ROUND_MS
+        }
+    };
     Ok(match (replayed(likely), replayed(late)) {
-        (Some((p50, ahead)), Some((p90, _))) => Some((p50, p90.max(p50), ahead)),
+        (Some((p50, ahead)), Some((p90, _))) => Some((round(p50), round(p90.max(p50)), ahead)),
         _ => None,
     })
 }
@@ -284,9 +309,16 @@ pub fn estimate(
         source: "replay".into(),
         estimated_at: rfc3339(now),
     };
-    match super::store::admit(conn, caller, request, hours) {
+    match caller
+        .may(crate::permissions::Action::SubmitJob)
+        .and_then(|()| super::store::admit(conn, caller, request, hours))
+    {
         Ok(()) => {}
-        Err(e @ (ApiError::InvalidInput { .. } | ApiError::QuotaExceeded(_))) => {
+        Err(
+            e @ (ApiError::InvalidInput { .. }
+            | ApiError::QuotaExceeded(_)
+            | ApiError::Forbidden(_)),
+        ) => {
             estimate.refusal = Some(refused(e));
             return Ok(estimate);
         }
@@ -507,5 +539,26 @@ mod tests {
         // Robotics' new job waits behind its own earlier one.
         let (p50, _, ahead) = when(&db, robotics, 4, Ends::AtTheirLimits).unwrap();
         assert_eq!((p50, ahead), (NOW + HOUR / 2, 1));
+    }
+
+    #[test]
+    fn a_queue_too_deep_to_replay_gets_no_estimate_rather_than_a_slow_one() {
+        let (_dir, db, robotics, vision) = center();
+        job(
+            &db,
+            robotics,
+            8,
+            "running",
+            Some(NOW - HOUR / 2),
+            None,
+            NOW - HOUR,
+        );
+        for i in 0..(MOST_EVENTS as i64 + 100) {
+            job(&db, robotics, 1, "queued", None, None, NOW - HOUR + i);
+        }
+        // Behind its own thousands of jobs: more than a replay may do.
+        assert_eq!(when(&db, robotics, 8, Ends::Likely), None);
+        // Another organisation goes first, as placement would have it.
+        assert!(when(&db, vision, 8, Ends::Likely).is_some());
     }
 }

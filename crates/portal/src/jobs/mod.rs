@@ -68,6 +68,23 @@ pub async fn create(
     caller.may(Action::SubmitJob)?;
     let hours = (state.config.min_job_hours, state.config.max_job_hours);
     let starvation_after = starvation_after_ms(&state);
+    // The start the center expects, kept beside the real one: replayed on
+    // a read connection first, so the writer is never held by a replay.
+    let asked = request.clone();
+    let organisation = caller.organisation_id;
+    let window = state
+        .db
+        .read(move |conn| {
+            estimate::window(
+                conn,
+                organisation,
+                &asked,
+                now_ms(),
+                starvation_after,
+                estimate::Ends::Likely,
+            )
+        })
+        .await?;
     let made = state
         .db
         .call(move |conn| {
@@ -76,16 +93,6 @@ pub async fn create(
             caller.may(Action::SubmitJob)?;
             let made = once.once(&tx, StatusCode::CREATED, || {
                 admit(&tx, &caller, &request, hours)?;
-                // The start the center expects, kept beside the real one.
-                let now = now_ms();
-                let window = estimate::window(
-                    &tx,
-                    caller.organisation_id,
-                    &request,
-                    now,
-                    starvation_after,
-                    estimate::Ends::Likely,
-                )?;
                 let id = insert(&tx, &caller, &request)?;
                 if let Some((p50, p90, _)) = window {
                     tx.execute(

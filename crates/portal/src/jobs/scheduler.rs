@@ -587,6 +587,10 @@ impl Queue {
     /// The job to start next at `now`, fairest first, taken off the queue
     /// and counted as running; `None` when nothing waiting fits.
     pub fn next(&mut self, now: i64) -> Option<Queued> {
+        // Nothing starts on full pools: no queue need be looked through.
+        if self.free.iter().all(|&free| free <= 0) {
+            return None;
+        }
         let mut best: Option<(PlacementKey, i64, usize)> = None;
         for (&organisation, jobs) in &self.waiting {
             let fairness = (
