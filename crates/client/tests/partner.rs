@@ -81,6 +81,27 @@ async fn sent(partner: &Partner) {
     panic!("still not sent: {:?}", partner.sync_report());
 }
 
+/// Waits until the shown account's one job, queued as `local`, was sent:
+/// the center's id has replaced the local one, and there is no other.
+async fn sent_once(partner: &Partner, local: &str) {
+    let mut found = Vec::new();
+    for _ in 0..200 {
+        found = partner
+            .local(|c| aicc_client::jobs::list(c, &[]))
+            .await
+            .unwrap();
+        if found.iter().any(|view| view.job.id != local) {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(found.len(), 1, "sent once, shown once: {found:?}");
+    assert_ne!(
+        found[0].job.id, local,
+        "the center's id replaces the local one"
+    );
+}
+
 /// The lifecycle the window drives, through the one type: sign in to
 /// two centers, ask one for NPU time, switch back and forth, sign out of
 /// both; each ask lands where the window shows, once.
@@ -101,22 +122,7 @@ async fn accounts_sign_in_switch_and_sign_out_and_asks_reach_the_shown_center() 
         .create_job(request(1), "draft-1".into())
         .await
         .unwrap();
-    let mut found = Vec::new();
-    for _ in 0..200 {
-        found = partner
-            .local(|c| aicc_client::jobs::list(c, &[]))
-            .await
-            .unwrap();
-        if found.iter().any(|view| view.job.id != job) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert_eq!(found.len(), 1, "sent once, shown once: {found:?}");
-    assert_ne!(
-        found[0].job.id, job,
-        "the center's id replaces the local one"
-    );
+    sent_once(&partner, &job).await;
 
     sign_in(&partner, &b.url).await;
     sent(&partner).await;
@@ -363,22 +369,7 @@ async fn a_request_sent_where_it_starts_sooner_is_queued_there_and_that_center_s
         a.url,
         "the first center is shown"
     );
-    let mut jobs = Vec::new();
-    for _ in 0..200 {
-        jobs = partner
-            .local(|c| aicc_client::jobs::list(c, &[]))
-            .await
-            .unwrap();
-        if jobs.iter().any(|view| view.job.id != id) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert_eq!(jobs.len(), 1, "{jobs:?}");
-    assert_ne!(
-        jobs[0].job.id, id,
-        "sent: the center's id replaced the local one"
-    );
+    sent_once(&partner, &id).await;
     partner.switch_account(1).await.unwrap();
     assert!(
         partner
