@@ -388,3 +388,62 @@ async fn a_request_sent_where_it_starts_sooner_is_queued_there_and_that_center_s
     );
     partner.shutdown().await;
 }
+
+/// An account signed out elsewhere (`aicc logout`, which edits the same
+/// settings) stops being live here at the next look at them, even when the
+/// last one left is then signed out here: nothing of it is notified.
+#[tokio::test]
+async fn an_account_signed_out_elsewhere_stops_being_live_here() {
+    let (a_dir, b_dir, dir) = (
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+        tempfile::tempdir().unwrap(),
+    );
+    let a = portal_on(config(&a_dir), "127.0.0.1:0").await;
+    let fast = Config {
+        executor: ExecutorConfig::Simulated {
+            time_scale: 7200.0,
+            failure_rate: 0.0,
+        },
+        ..config(&b_dir)
+    };
+    let b = portal_on(fast, "127.0.0.1:0").await;
+    let dirs = dirs(&dir);
+    let partner = Partner::with(dirs.clone(), MemoryStore::default(), SyncOptions::default());
+    sign_in(&partner, &a.url).await;
+    sign_in(&partner, &b.url).await;
+    sent(&partner).await;
+    // A job at B ends; its notification waits to be shown.
+    partner
+        .create_job(request(1), "draft-1".into())
+        .await
+        .unwrap();
+    for _ in 0..300 {
+        let ended = partner
+            .local(|c| aicc_client::jobs::list(c, &[]))
+            .await
+            .unwrap()
+            .iter()
+            .any(|v| v.job.state.is_final());
+        if ended {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+
+    // Elsewhere, B is signed out; here, A is then signed out too.
+    let mut settings = Settings::load(&dirs.settings_file()).unwrap();
+    settings.accounts.remove(1);
+    settings.active = Some(0);
+    settings.save(&dirs.settings_file()).unwrap();
+    partner.switch_account(0).await.unwrap();
+    partner.sign_out().await.unwrap();
+
+    assert!(partner.centers().await.unwrap().is_empty());
+    assert_eq!(
+        partner.desktop_notifications(None).await.unwrap(),
+        vec![],
+        "nothing of an account signed out is notified"
+    );
+    partner.shutdown().await;
+}
