@@ -14,9 +14,9 @@ mod tests {
     use aicc_api::auth::{Account, NewPersonalToken, PersonalToken, Role, Scope};
     use aicc_api::catalog::{Framework, Metric, Model, ModelVersion, TrainingRecipe};
     use aicc_api::jobs::{
-        Artifact, Job, JobOutcome, JobRequest, JobState, JobTransition, LogLine, LogPage,
-        MetricSeries, ModelRef, NotAdmissible, Pool, PoolHistory, PoolSample, Priority, Quota,
-        StartEstimate, StartWindow,
+        Artifact, EstimateSource, Job, JobOutcome, JobRequest, JobState, JobTransition, LogLine,
+        LogPage, MetricSeries, ModelRef, NotAdmissible, Pool, PoolHistory, PoolSample, Priority,
+        Quota, StartEstimate, StartWindow,
     };
     use aicc_api::members::{Invitation, Member, MemberChange, NewInvitation};
     use aicc_api::permissions::Action;
@@ -65,6 +65,7 @@ mod tests {
             PoolSample::decl(),
             StartWindow::decl(),
             StartEstimate::decl(),
+            EstimateSource::decl(),
             NotAdmissible::decl(),
             CenterEstimate::decl(),
             Preferences::decl(),

@@ -486,11 +486,28 @@ pub struct StartEstimate {
     pub start: Option<StartWindow>,
     /// Queued jobs that would start before it.
     pub jobs_ahead: u32,
-    /// What the estimate comes from, e.g. `replay` (the center's scheduler
-    /// replayed over its queue, jobs ending as its history says they do).
-    pub source: String,
+    /// What the start comes from.
+    pub source: EstimateSource,
     /// RFC 3339.
     pub estimated_at: String,
+}
+
+/// What a start estimate comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum EstimateSource {
+    /// The center's scheduler replayed over its queue, jobs ending as its
+    /// history says they do.
+    Replay,
+    /// The cluster's own answer (Slurm's `sbatch --test-only`): the replay
+    /// saw nothing of the portal's that would make room, and the cluster's
+    /// other work will end by then.
+    Cluster,
+    /// Both: the replay's window, moved later where the cluster says it
+    /// could not start the job before.
+    ReplayAndCluster,
 }
 
 /// Why the center would not take a job now, as submission would say it.

@@ -826,7 +826,7 @@ pub fn scheduler(dir: &Path, sizes: Sizes) -> anyhow::Result<Figure> {
 /// the scheduler runs in simulated time and the real starts are compared.
 /// The first quarter of the jobs, before there is history, is not counted.
 pub fn estimates(dir: &Path, sizes: Sizes) -> anyhow::Result<Vec<Figure>> {
-    use aicc_portal::jobs::estimate::{Ends, window};
+    use aicc_portal::jobs::estimate::{Ends, Replayed, window};
     use aicc_portal::jobs::{scheduler, simulated::Simulated, upsert_pool};
     const MINUTE: i64 = 60_000;
     const STARVATION_MS: i64 = 600_000;
@@ -920,8 +920,8 @@ pub fn estimates(dir: &Path, sizes: Sizes) -> anyhow::Result<Vec<Figure>> {
                         now
                     ],
                 )?;
-                if let (Some((p50, p90, _)), Some((naive, _, _))) = (likely, naive) {
-                    predicted.push((id.clone(), p50, p90, naive));
+                if let (Replayed::Starts(likely), Replayed::Starts(naive)) = (likely, naive) {
+                    predicted.push((id.clone(), likely.p50, likely.p90, naive.p50));
                 }
                 Ok(())
             })?;

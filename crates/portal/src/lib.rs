@@ -69,13 +69,14 @@ pub struct AppState {
     pub scheduler_wake: Arc<Notify>,
     /// Where attachment files are kept, by content hash.
     pub attachments_dir: PathBuf,
+    /// Runs the jobs; asked for its own start estimates too.
+    pub executor: Arc<dyn Executor>,
 }
 
 /// An opened portal, ready to serve.
 #[derive(Debug, Clone)]
 pub struct Portal {
     state: AppState,
-    executor: Arc<dyn Executor>,
 }
 
 impl Portal {
@@ -120,8 +121,8 @@ impl Portal {
                 events: Events::default(),
                 streams: Streams::default(),
                 scheduler_wake: Arc::new(Notify::new()),
+                executor,
             },
-            executor,
         })
     }
 
@@ -215,7 +216,7 @@ impl Portal {
         let config = &self.state.config;
         Scheduler {
             db: self.state.db.clone(),
-            executor: Arc::clone(&self.executor),
+            executor: Arc::clone(&self.state.executor),
             events: self.state.events.clone(),
             limiter: self.state.limiter.clone(),
             tick: Duration::from_millis(config.scheduler_tick_ms.max(10)),

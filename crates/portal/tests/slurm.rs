@@ -428,3 +428,79 @@ fn a_slurm_id_that_now_names_another_job_is_not_mistaken_for_it() {
         .status()
         .unwrap();
 }
+
+/// A job of another of the cluster's users, cancelled when dropped.
+struct SomeoneElses(String);
+
+impl SomeoneElses {
+    /// Holds every NPU of the node for up to half an hour.
+    fn holding_the_node(dir: &Path) -> Self {
+        let script = dir.join("someone-else.sh");
+        std::fs::write(&script, "#!/bin/sh\nsleep 1800\n").unwrap();
+        let out = Command::new("sbatch")
+            .args([
+                "--parsable",
+                "--job-name=someone-else",
+                "--partition=npu",
+                "--gres=npu:8",
+                "--time=30",
+            ])
+            .arg(format!(
+                "--output={}",
+                dir.join("someone-else.log").display()
+            ))
+            .arg(&script)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{out:?}");
+        Self(String::from_utf8_lossy(&out.stdout).trim().to_owned())
+    }
+
+    fn running(&self) -> bool {
+        let out = Command::new("squeue")
+            .args(["-h", "-o", "%T", "-j", &self.0])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).trim() == "RUNNING"
+    }
+}
+
+impl Drop for SomeoneElses {
+    fn drop(&mut self) {
+        let _ = Command::new("scancel").arg(&self.0).status();
+    }
+}
+
+fn unix_ms(rfc3339: &str) -> i64 {
+    let at = time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
+        .unwrap();
+    (at.unix_timestamp_nanos() / 1_000_000) as i64
+}
+
+#[test]
+fn when_the_clusters_other_users_hold_the_npus_the_estimate_is_slurms_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let portal = Portal::start(dir.path(), &config(dir.path(), SlurmInterface::Commands));
+    let other = SomeoneElses::holding_the_node(dir.path());
+    let deadline = Instant::now() + 3 * MINUTE;
+    while !(other.running() && portal.get("/v1/pools")[0]["free_npus"] == 0) {
+        assert!(Instant::now() < deadline, "the other user's job never ran");
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let asked_at = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
+    let (status, estimate) = portal.call(
+        reqwest::Method::POST,
+        "/v1/jobs/estimate",
+        Some(request(2, 1.0, json!({}))),
+    );
+    assert_eq!(status, StatusCode::OK, "{estimate}");
+    // Nothing the portal runs would free the node: the replay alone had no
+    // start to give. Slurm plans the job after the other's half hour.
+    assert_eq!(estimate["admissible"], true, "{estimate}");
+    assert_eq!(estimate["source"], "cluster", "{estimate}");
+    let p50 = unix_ms(estimate["start"]["p50"].as_str().unwrap());
+    assert!(
+        p50 >= asked_at + 25 * 60_000 && p50 <= asked_at + 3 * 3_600_000,
+        "Slurm's plan is after the half hour the node is held: {estimate}"
+    );
+}

@@ -42,7 +42,7 @@ const answers: CenterEstimate[] = [
     state: state(1, 'aicc.binhai.example.cn', false),
     pool: { ...pool, id: 'a2-east', free_npus: 64 },
     estimate: {
-      ...{ admissible: true, refusal: null, jobs_ahead: 0, source: 'replay' },
+      ...{ admissible: true, refusal: null, jobs_ahead: 0, source: 'replay_and_cluster' },
       start: { now: true, p50: '2026-12-06T08:00:00Z', p90: '2026-12-06T08:00:00Z' },
       estimated_at: '2026-12-06T08:00:00Z',
     },
@@ -84,6 +84,10 @@ describe('WhereToRun', () => {
     expect(rows[0].querySelector('[data-testid=would-start]')?.textContent).toMatch(/^between /);
     expect(rows[1].querySelector('[data-testid=would-start]')?.textContent).toBe('at once');
     expect(rows[1].getAttribute('data-suggested')).toBe('true');
+    // Which source gave each answer.
+    expect(
+      rows.map((r) => r.querySelector('[data-testid=estimate-source]')?.textContent?.trim()),
+    ).toEqual(["by the center's queue, replayed", "by the center's queue and the cluster's plan"]);
     expect(rows[0].querySelector('[data-testid=send-there]')).toBeNull();
     rows[1].querySelector<HTMLButtonElement>('[data-testid=send-there]')?.click();
     expect(chosen.map((a) => a.state.index)).toEqual([1]);

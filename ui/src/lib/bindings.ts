@@ -132,14 +132,15 @@ start: StartWindow | null,
  */
 jobs_ahead: number, 
 /**
- * What the estimate comes from, e.g. `replay` (the center's scheduler
- * replayed over its queue, jobs ending as its history says they do).
+ * What the start comes from.
  */
-source: string, 
+source: EstimateSource, 
 /**
  * RFC 3339.
  */
 estimated_at: string, };
+
+export type EstimateSource = "replay" | "cluster" | "replay_and_cluster";
 
 export type NotAdmissible = { 
 /**

@@ -5,11 +5,20 @@
 //! replays give the window: one with the median share of the asked hours
 //! (p50), one with the 90th percentile (p90). A plain backfill estimate
 //! (every job runs to its limit) is [`Shares::LIMIT`].
+//!
+//! A cluster that can say when it would start a job (Slurm's
+//! `sbatch --test-only`) is asked as well, with the database free, and the
+//! two are combined ([`combine`]): the replay knows the portal's queue and
+//! how long its jobs really run; the cluster knows its other users' work,
+//! its reservations and how free NPUs are spread over nodes, and plans with
+//! every job at its limit.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
 
-use aicc_api::jobs::{EstimateCalibration, JobRequest, NotAdmissible, StartEstimate, StartWindow};
+use aicc_api::jobs::{
+    EstimateCalibration, EstimateSource, JobRequest, NotAdmissible, StartEstimate, StartWindow,
+};
 use rusqlite::Connection;
 
 use super::scheduler::{Queue, Queued};
@@ -119,10 +128,18 @@ struct Running {
     max_hours: f64,
 }
 
+/// Why a replay gave no start.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Stalled {
+    /// Nothing running or queued at the portal would ever make room.
+    Never,
+    /// More to replay than [`MOST_EVENTS`] or [`MOST_TIME`] allow.
+    TooDeep,
+}
+
 /// When the job would start: the placement replayed with each job's
 /// ending at the `q` quantile of its history's shares (1.0 for the limit).
-/// Returns the start and how many queued jobs start before it; `None`
-/// when nothing running or queued would ever make room.
+/// Returns the start and how many queued jobs start before it.
 fn replay(
     mut queue: Queue,
     running: &[Running],
@@ -131,7 +148,7 @@ fn replay(
     q: Option<f64>,
     now: i64,
     starvation_after_ms: i64,
-) -> Option<(i64, u32)> {
+) -> Result<(i64, u32), Stalled> {
     let share = |organisation: i64, npus: i64, ran: f64| match q {
         Some(q) => history.of(organisation, npus).quantile(q, ran),
         None => Shares::LIMIT,
@@ -154,11 +171,11 @@ fn replay(
         queue.hold_starving(at, starvation_after_ms);
         while let Some(job) = queue.next(at) {
             if job.id == id {
-                return Some((at, ahead));
+                return Ok((at, ahead));
             }
             events += 1;
             if events > MOST_EVENTS || started.elapsed() > MOST_TIME {
-                return None;
+                return Err(Stalled::TooDeep);
             }
             ahead += 1;
             let lasts = share(job.organisation_id, job.npus, 0.0) * job.max_hours * HOUR_MS;
@@ -169,10 +186,10 @@ fn replay(
                 job.organisation_id,
             )));
         }
-        let Reverse((end, pool, npus, organisation)) = ends.pop()?;
+        let Reverse((end, pool, npus, organisation)) = ends.pop().ok_or(Stalled::Never)?;
         events += 1;
         if events > MOST_EVENTS || started.elapsed() > MOST_TIME {
-            return None;
+            return Err(Stalled::TooDeep);
         }
         at = at.max(end);
         queue.release(pool, npus, organisation);
@@ -221,8 +238,37 @@ pub enum Ends {
     AtTheirLimits,
 }
 
-/// When `request`, sent by `organisation` now, would start: the replayed
-/// window and the jobs ahead of it; `None` when it never would.
+/// When a job would start, unix ms, each named to the next five minutes.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Window {
+    pub p50: i64,
+    pub p90: i64,
+    /// Queued jobs that start before it.
+    pub ahead: u32,
+}
+
+/// What replaying the portal's queue found.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Replayed {
+    Starts(Window),
+    /// Nothing the portal runs or queues would ever make room: the pool's
+    /// NPUs are held by work it does not know (the cluster's other users).
+    Never,
+    /// The queue is too deep to replay in time: no estimate.
+    TooDeep,
+}
+
+/// Now stays now; a later time is named to the next five minutes.
+fn rounded(at: i64, now: i64) -> i64 {
+    if at <= now {
+        now
+    } else {
+        (at + ROUND_MS - 1) / ROUND_MS * ROUND_MS
+    }
+}
+
+/// When `request`, sent by `organisation` now, would start by the
+/// portal's own queue: the replayed window and the jobs ahead of it.
 pub fn window(
     conn: &Connection,
     organisation: i64,
@@ -230,10 +276,10 @@ pub fn window(
     now: i64,
     starvation_after_ms: i64,
     ends: Ends,
-) -> Result<Option<(i64, i64, u32)>, ApiError> {
+) -> Result<Replayed, ApiError> {
     let queue = Queue::read(conn, now)?;
     let Some(pool) = queue.pool(&request.pool_id) else {
-        return Ok(None);
+        return Ok(Replayed::Never);
     };
     let running = running(conn, &queue, now)?;
     let history = History::read(conn)?;
@@ -262,85 +308,117 @@ pub fn window(
             starvation_after_ms,
         )
     };
-    // Now stays now; a later time is named to the next five minutes.
-    let round = |at: i64| {
-        if at <= now {
-            now
-        } else {
-            (at + ROUND_MS - 1) / ROUND_MS * ROUND_MS
-        }
-    };
     Ok(match (replayed(likely), replayed(late)) {
-        (Some((p50, ahead)), Some((p90, _))) => Some((round(p50), round(p90.max(p50)), ahead)),
-        _ => None,
+        (Ok((p50, ahead)), Ok((p90, _))) => Replayed::Starts(Window {
+            p50: rounded(p50, now),
+            p90: rounded(p90.max(p50), now),
+            ahead,
+        }),
+        (Err(Stalled::TooDeep), _) | (_, Err(Stalled::TooDeep)) => Replayed::TooDeep,
+        _ => Replayed::Never,
     })
 }
 
-/// The estimate the center gives for `request` by `caller` at `now`:
-/// refused as submission would refuse it, or when it would start.
-pub fn estimate(
+/// The replay's answer and the cluster's (`cluster`: when it would start
+/// the job if handed it now, every job there at its limit), as one window:
+///
+/// - the replay alone when the cluster has no answer, or the queue was too
+///   deep to replay (the cluster does not see the portal's queue, so its
+///   answer alone would be too early);
+/// - the cluster's time alone when nothing the portal knows would make room:
+///   its NPUs are held by the cluster's other work, which ends by then;
+/// - otherwise the replay's window, where a job the portal would release at
+///   once starts when the cluster says, and the p90 is no earlier than the
+///   cluster's time (which assumes limits, so it bounds the late end).
+pub fn combine(
+    replayed: Replayed,
+    cluster: Option<i64>,
+    now: i64,
+) -> (Option<Window>, EstimateSource) {
+    let cluster = cluster.map(|at| rounded(at, now));
+    match (replayed, cluster) {
+        (Replayed::Starts(window), None) => (Some(window), EstimateSource::Replay),
+        (Replayed::Never | Replayed::TooDeep, None) | (Replayed::TooDeep, Some(_)) => {
+            (None, EstimateSource::Replay)
+        }
+        (Replayed::Never, Some(at)) => (
+            Some(Window {
+                p50: at,
+                p90: at,
+                ahead: 0,
+            }),
+            EstimateSource::Cluster,
+        ),
+        (Replayed::Starts(window), Some(at)) => {
+            let p50 = if window.p50 <= now { at } else { window.p50 };
+            (
+                Some(Window {
+                    p50,
+                    p90: window.p90.max(at).max(p50),
+                    ahead: window.ahead,
+                }),
+                EstimateSource::ReplayAndCluster,
+            )
+        }
+    }
+}
+
+/// Why the center would refuse `request` from `caller`, as submission
+/// would refuse it; `None` when it would take it.
+pub fn refusal(
     conn: &Connection,
     caller: &crate::accounts::Caller,
     request: &JobRequest,
     hours: (f64, f64),
-    now: i64,
-    starvation_after_ms: i64,
-) -> Result<StartEstimate, ApiError> {
-    let refused = |e: ApiError| {
-        let (_, code) = e.status_and_code();
-        let field = match &e {
-            ApiError::InvalidInput { field, .. } => Some(field.clone()),
-            _ => None,
-        };
-        NotAdmissible {
-            code: serde_json::to_value(code)
-                .ok()
-                .and_then(|c| c.as_str().map(str::to_owned))
-                .unwrap_or_default(),
-            field,
-            message: e.to_string(),
-        }
-    };
-    let mut estimate = StartEstimate {
-        admissible: false,
-        refusal: None,
-        start: None,
-        jobs_ahead: 0,
-        source: "replay".into(),
-        estimated_at: rfc3339(now),
-    };
+) -> Result<Option<NotAdmissible>, ApiError> {
     match caller
         .may(crate::permissions::Action::SubmitJob)
         .and_then(|()| super::store::admit(conn, caller, request, hours))
     {
-        Ok(()) => {}
+        Ok(()) => Ok(None),
         Err(
             e @ (ApiError::InvalidInput { .. }
             | ApiError::QuotaExceeded(_)
             | ApiError::Forbidden(_)),
         ) => {
-            estimate.refusal = Some(refused(e));
-            return Ok(estimate);
+            let (_, code) = e.status_and_code();
+            let field = match &e {
+                ApiError::InvalidInput { field, .. } => Some(field.clone()),
+                _ => None,
+            };
+            Ok(Some(NotAdmissible {
+                code: serde_json::to_value(code)
+                    .ok()
+                    .and_then(|c| c.as_str().map(str::to_owned))
+                    .unwrap_or_default(),
+                field,
+                message: e.to_string(),
+            }))
         }
-        Err(e) => return Err(e),
+        Err(e) => Err(e),
     }
-    estimate.admissible = true;
-    if let Some((p50, p90, ahead)) = window(
-        conn,
-        caller.organisation_id,
-        request,
-        now,
-        starvation_after_ms,
-        Ends::Likely,
-    )? {
-        estimate.start = Some(StartWindow {
-            now: p50 <= now,
-            p50: rfc3339(p50),
-            p90: rfc3339(p90),
-        });
-        estimate.jobs_ahead = ahead;
+}
+
+/// The answer to `POST /v1/jobs/estimate` made at `now`.
+pub fn answer(
+    refusal: Option<NotAdmissible>,
+    (window, source): (Option<Window>, EstimateSource),
+    now: i64,
+) -> StartEstimate {
+    let admissible = refusal.is_none();
+    let window = window.filter(|_| admissible);
+    StartEstimate {
+        admissible,
+        refusal,
+        start: window.map(|w| StartWindow {
+            now: w.p50 <= now,
+            p50: rfc3339(w.p50),
+            p90: rfc3339(w.p90),
+        }),
+        jobs_ahead: window.map_or(0, |w| w.ahead),
+        source,
+        estimated_at: rfc3339(now),
     }
-    Ok(estimate)
 }
 
 /// A start counts as inside its window up to this late: the scheduler
@@ -471,8 +549,13 @@ mod tests {
     }
 
     fn when(db: &Db, organisation: i64, npus: u32, ends: Ends) -> Option<(i64, i64, u32)> {
-        db.blocking(|conn| window(conn, organisation, &asked(npus), NOW, 10 * HOUR, ends))
+        match db
+            .blocking(|conn| window(conn, organisation, &asked(npus), NOW, 10 * HOUR, ends))
             .unwrap()
+        {
+            Replayed::Starts(w) => Some((w.p50, w.p90, w.ahead)),
+            Replayed::Never | Replayed::TooDeep => None,
+        }
     }
 
     #[test]
@@ -557,8 +640,67 @@ mod tests {
             job(&db, robotics, 1, "queued", None, None, NOW - HOUR + i);
         }
         // Behind its own thousands of jobs: more than a replay may do.
-        assert_eq!(when(&db, robotics, 8, Ends::Likely), None);
+        let replayed = db
+            .blocking(|conn| window(conn, robotics, &asked(8), NOW, 10 * HOUR, Ends::Likely))
+            .unwrap();
+        assert_eq!(replayed, Replayed::TooDeep);
+        // The cluster does not see the portal's queue: its word alone is
+        // not taken for it.
+        assert_eq!(
+            combine(replayed, Some(NOW), NOW),
+            (None, EstimateSource::Replay)
+        );
         // Another organisation goes first, as placement would have it.
         assert!(when(&db, vision, 8, Ends::Likely).is_some());
+    }
+
+    #[test]
+    fn the_clusters_word_moves_a_start_later_and_stands_alone_only_when_the_replay_sees_no_end() {
+        let starts = |p50, p90| Replayed::Starts(Window { p50, p90, ahead: 2 });
+        // Without the cluster's word, the replay's window.
+        assert_eq!(
+            combine(starts(NOW + HOUR, NOW + 2 * HOUR), None, NOW),
+            (
+                Some(Window {
+                    p50: NOW + HOUR,
+                    p90: NOW + 2 * HOUR,
+                    ahead: 2
+                }),
+                EstimateSource::Replay
+            )
+        );
+        // Released at once, but the cluster's other users hold the NPUs
+        // for half an hour: it starts when the cluster says.
+        let (window, source) = combine(starts(NOW, NOW), Some(NOW + HOUR / 2), NOW);
+        assert_eq!(
+            (window.map(|w| (w.p50, w.p90)), source),
+            (
+                Some((NOW + HOUR / 2, NOW + HOUR / 2)),
+                EstimateSource::ReplayAndCluster
+            )
+        );
+        // Behind the portal's own queue: the replay's likely start stands,
+        // the late end is no earlier than the cluster's plan (at limits).
+        let (window, _) = combine(
+            starts(NOW + HOUR, NOW + 2 * HOUR),
+            Some(NOW + 3 * HOUR),
+            NOW,
+        );
+        assert_eq!(
+            window.map(|w| (w.p50, w.p90)),
+            Some((NOW + HOUR, NOW + 3 * HOUR))
+        );
+        // Nothing of the portal's ends: only the cluster can say.
+        let (window, source) = combine(Replayed::Never, Some(NOW + HOUR + 1), NOW);
+        assert_eq!(source, EstimateSource::Cluster);
+        assert_eq!(
+            window.map(|w| (w.p50, w.p90, w.ahead)),
+            Some((NOW + HOUR + ROUND_MS, NOW + HOUR + ROUND_MS, 0)),
+            "named to the next five minutes"
+        );
+        assert_eq!(
+            combine(Replayed::Never, None, NOW),
+            (None, EstimateSource::Replay)
+        );
     }
 }

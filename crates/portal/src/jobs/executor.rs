@@ -111,6 +111,15 @@ pub trait Executor: Send + Sync + std::fmt::Debug {
     fn capacity(&self) -> Result<Option<Vec<PoolCapacity>>, ExecutorError> {
         Ok(None)
     }
+    /// When the cluster, as it stands now, would start `request` if it were
+    /// handed over now (unix ms), every job there running to its limit;
+    /// `None` when the executor has no such answer. It sees what the
+    /// portal does not (the cluster's other users, reservations, nodes
+    /// down, how NPUs are spread over nodes) and not what the portal holds
+    /// back (its own queue).
+    fn earliest_start(&self, _request: &JobRequest) -> Result<Option<i64>, ExecutorError> {
+        Ok(None)
+    }
     /// Starts a job, or finds the one an earlier attempt started.
     fn submit(&self, job: &RunningJob) -> Result<Submitted, ExecutorError>;
     /// Reports a released job's state and progress at `now_ms`.

@@ -13,8 +13,8 @@ pub mod slurm;
 mod store;
 
 use aicc_api::jobs::{
-    Artifact, EstimateCalibration, Job, JobRequest, JobState, LogLine, LogPage, MetricSeries,
-    POOL_HISTORY_HOURS, Pool, PoolHistory, Quota, StartEstimate,
+    Artifact, EstimateCalibration, EstimateSource, Job, JobRequest, JobState, LogLine, LogPage,
+    MetricSeries, POOL_HISTORY_HOURS, Pool, PoolHistory, Quota, StartEstimate,
 };
 use aicc_api::sync::Collection;
 use aicc_api::sync::{ChangePage, ChangesQuery};
@@ -67,24 +67,9 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     caller.may(Action::SubmitJob)?;
     let hours = (state.config.min_job_hours, state.config.max_job_hours);
-    let starvation_after = starvation_after_ms(&state);
-    // The start the center expects, kept beside the real one: replayed on
-    // a read connection first, so the writer is never held by a replay.
-    let asked = request.clone();
-    let organisation = caller.organisation_id;
-    let window = state
-        .db
-        .read(move |conn| {
-            estimate::window(
-                conn,
-                organisation,
-                &asked,
-                now_ms(),
-                starvation_after,
-                estimate::Ends::Likely,
-            )
-        })
-        .await?;
+    // The start the center expects, kept beside the real one: worked out
+    // before the write transaction, so the writer is never held by it.
+    let (window, _) = expected_start(&state, caller.organisation_id, request.clone()).await?;
     let made = state
         .db
         .call(move |conn| {
@@ -94,10 +79,10 @@ pub async fn create(
             let made = once.once(&tx, StatusCode::CREATED, || {
                 admit(&tx, &caller, &request, hours)?;
                 let id = insert(&tx, &caller, &request)?;
-                if let Some((p50, p90, _)) = window {
+                if let Some(window) = window {
                     tx.execute(
                         "UPDATE jobs SET estimated_p50 = ?2, estimated_p90 = ?3 WHERE id = ?1",
-                        params![id, p50, p90],
+                        params![id, window.p50, window.p90],
                     )?;
                 }
                 Ok((load(&tx, &id)?, job_rev(&tx, &id)?))
@@ -127,15 +112,58 @@ pub async fn estimate_start(
 ) -> Result<Json<StartEstimate>, ApiError> {
     caller.may(Action::ReadOrganisation)?;
     let hours = (state.config.min_job_hours, state.config.max_job_hours);
-    let starvation_after = starvation_after_ms(&state);
-    Ok(Json(
-        state
-            .db
-            .read(move |conn| {
-                estimate::estimate(conn, &caller, &request, hours, now_ms(), starvation_after)
-            })
-            .await?,
-    ))
+    let organisation = caller.organisation_id;
+    let asked = request.clone();
+    let refusal = state
+        .db
+        .read(move |conn| estimate::refusal(conn, &caller, &asked, hours))
+        .await?;
+    let expected = if refusal.is_none() {
+        expected_start(&state, organisation, request).await?
+    } else {
+        (None, EstimateSource::Replay)
+    };
+    Ok(Json(estimate::answer(refusal, expected, now_ms())))
+}
+
+/// When `request`, sent by `organisation` now, would start: the portal's
+/// queue replayed on a read connection, and the cluster's own plan asked
+/// with the database free; combined as [`estimate::combine`] says.
+async fn expected_start(
+    state: &AppState,
+    organisation: i64,
+    request: JobRequest,
+) -> Result<(Option<estimate::Window>, EstimateSource), ApiError> {
+    let starvation_after = starvation_after_ms(state);
+    let now = now_ms();
+    let asked = request.clone();
+    let replayed = state
+        .db
+        .read(move |conn| {
+            estimate::window(
+                conn,
+                organisation,
+                &asked,
+                now,
+                starvation_after,
+                estimate::Ends::Likely,
+            )
+        })
+        .await?;
+    let cluster = if replayed == estimate::Replayed::TooDeep {
+        None
+    } else {
+        let executor = std::sync::Arc::clone(&state.executor);
+        match tokio::task::spawn_blocking(move || executor.earliest_start(&request)).await {
+            Ok(Ok(at)) => at,
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "the cluster gave no start estimate; the replay's stands");
+                None
+            }
+            Err(_) => return Err(ApiError::Db(crate::db::DbError::TaskPanicked)),
+        }
+    };
+    Ok(estimate::combine(replayed, cluster, now))
 }
 
 /// `GET /v1/pools/{id}/estimates`: how good the pool's start estimates

@@ -4,15 +4,21 @@
 
 use std::io::Write as _;
 use std::process::{Command, Output, Stdio};
+use std::sync::Mutex;
 use std::time::Duration;
 
 use process_control::{ChildExt as _, Control as _};
 
-use super::{Controller, ExitStatus, Node, SlurmJob, Submission};
+use super::{Controller, ExitStatus, Node, Shape, SlurmJob, Submission};
 use crate::jobs::executor::ExecutorError;
 
 #[derive(Debug)]
-pub(super) struct Cli;
+pub(super) struct Cli {
+    /// Held while `sbatch --test-only` runs: one estimate asks Slurm at a
+    /// time, and one asked meanwhile is given without Slurm's word rather
+    /// than a queue of commands at the controller.
+    asking: Mutex<()>,
+}
 
 impl Cli {
     /// Checks the commands are there and the controller answers.
@@ -27,7 +33,9 @@ impl Cli {
         }
         run(Command::new("scontrol").arg("ping"))
             .map_err(|e| anyhow::anyhow!("the Slurm controller does not answer: {e}"))?;
-        Ok(Self)
+        Ok(Self {
+            asking: Mutex::new(()),
+        })
     }
 }
 
@@ -35,6 +43,10 @@ impl Cli {
 /// the controller's own `MessageTimeout` (10 s unless the center sets
 /// another), so only a command that truly hangs is cut off.
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The longest `sbatch --test-only` may take: someone is waiting for the
+/// estimate, and without Slurm's word it is still given.
+const ESTIMATE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// Runs a Slurm command; its error output becomes the error's text.
 fn run(command: &mut Command) -> Result<String, ExecutorError> {
@@ -106,6 +118,31 @@ fn failure(command: &Command, output: &Output) -> ExecutorError {
     }
 }
 
+/// `--partition`, `--nodes`, `--gres` and `--time` for a job of `shape`.
+fn shaped<'a>(command: &'a mut Command, shape: &Shape) -> &'a mut Command {
+    command
+        .arg(format!("--partition={}", shape.partition))
+        .arg(format!("--nodes={}", shape.nodes))
+        .arg(format!("--gres={}", shape.gres))
+        .arg(format!("--time={}", shape.time_limit_minutes))
+}
+
+/// The start in `sbatch --test-only`'s answer, e.g. `sbatch: Job 7 to start
+/// at 2026-12-06T16:25:03 using 1 processors on nodes n1 in partition npu`,
+/// printed in UTC (the command runs with `TZ=UTC`), as unix ms.
+fn start_in(answer: &str) -> Option<i64> {
+    let at = answer
+        .split(" to start at ")
+        .nth(1)?
+        .split_whitespace()
+        .next()?;
+    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");
+    let at = time::PrimitiveDateTime::parse(at, format)
+        .ok()?
+        .assume_utc();
+    i64::try_from(at.unix_timestamp_nanos() / 1_000_000).ok()
+}
+
 /// `Key=Value` words of one `scontrol show … -o` line.
 fn fields(line: &str) -> impl Iterator<Item = (&str, &str)> {
     line.split_whitespace().filter_map(|w| w.split_once('='))
@@ -157,16 +194,15 @@ impl Controller for Cli {
 
     fn submit(&self, submission: &Submission) -> Result<String, ExecutorError> {
         let mut command = Command::new("sbatch");
-        command
-            .arg("--parsable")
-            .arg(format!("--job-name={}", submission.name))
-            .arg(format!("--partition={}", submission.partition))
-            .arg(format!("--nodes={}", submission.nodes))
-            .arg(format!("--gres={}", submission.gres))
-            .arg(format!("--time={}", submission.time_limit_minutes))
-            .arg(format!("--output={}", submission.output.display()))
-            .arg(format!("--chdir={}", submission.workdir.display()))
-            .arg("--no-requeue");
+        shaped(
+            command
+                .arg("--parsable")
+                .arg(format!("--job-name={}", submission.name)),
+            &submission.shape,
+        )
+        .arg(format!("--output={}", submission.output.display()))
+        .arg(format!("--chdir={}", submission.workdir.display()))
+        .arg("--no-requeue");
         let output = finish(&mut command, Some(&submission.script), COMMAND_TIMEOUT)?;
         if !output.status.success() {
             return Err(failure(&command, &output));
@@ -179,6 +215,25 @@ impl Controller for Cli {
             .filter(|id| id.parse::<u64>().is_ok())
             .map(str::to_owned)
             .ok_or_else(|| ExecutorError::Unavailable(format!("sbatch printed no job id: {out}")))
+    }
+
+    /// Slurm's plan for the job, by `sbatch --test-only`: nothing is
+    /// submitted.
+    fn will_start(&self, shape: &Shape) -> Result<Option<i64>, ExecutorError> {
+        let Ok(_asking) = self.asking.try_lock() else {
+            return Ok(None);
+        };
+        let mut command = Command::new("sbatch");
+        shaped(command.arg("--test-only").env("TZ", "UTC"), shape);
+        let output = finish(&mut command, Some("#!/bin/sh\ntrue\n"), ESTIMATE_TIMEOUT)?;
+        if !output.status.success() {
+            return Err(failure(&command, &output));
+        }
+        // The answer is on standard error.
+        let answer = String::from_utf8_lossy(&output.stderr);
+        start_in(&answer).map(Some).ok_or_else(|| {
+            ExecutorError::Unavailable(format!("sbatch --test-only gave no start: {answer}"))
+        })
     }
 
     fn job(&self, id: &str) -> Result<Option<SlurmJob>, ExecutorError> {
@@ -249,6 +304,24 @@ mod tests {
         .unwrap();
         assert!(output.status.success());
         assert_eq!(output.stdout, b"#!/bin/bash\n");
+    }
+
+    #[test]
+    fn the_start_in_a_test_only_answer_is_read_as_utc() {
+        assert_eq!(
+            start_in(
+                "sbatch: Job 2 to start at 2026-12-06T16:25:03 using 1 processors on nodes vm in partition npu\n"
+            ),
+            Some(1_796_574_303_000)
+        );
+        assert_eq!(
+            start_in("sbatch: error: invalid partition specified: nope"),
+            None
+        );
+        assert_eq!(
+            start_in("sbatch: Job 2 to start at soon using 1 processors"),
+            None
+        );
     }
 
     #[test]

@@ -55,6 +55,7 @@ mod rest;
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 
+use aicc_api::jobs::JobRequest;
 use serde::Deserialize;
 
 use super::executor::{
@@ -116,15 +117,21 @@ struct Node {
     state: String,
 }
 
-/// What is sent to Slurm for one job.
+/// What a job asks Slurm for.
 #[derive(Debug, Clone, PartialEq)]
-struct Submission {
-    name: String,
+struct Shape {
     partition: String,
     nodes: u32,
     /// `npu:N`, per node.
     gres: String,
     time_limit_minutes: u64,
+}
+
+/// What is sent to Slurm for one job.
+#[derive(Debug, Clone, PartialEq)]
+struct Submission {
+    name: String,
+    shape: Shape,
     output: PathBuf,
     workdir: PathBuf,
     script: String,
@@ -168,6 +175,9 @@ trait Controller: Send + Sync + std::fmt::Debug {
     /// The id of the job named `name`, in any state Slurm still remembers.
     fn find(&self, name: &str) -> Result<Option<String>, ExecutorError>;
     fn submit(&self, submission: &Submission) -> Result<String, ExecutorError>;
+    /// When Slurm would start a job of this shape submitted now (unix
+    /// ms); `None` when the interface cannot ask.
+    fn will_start(&self, shape: &Shape) -> Result<Option<i64>, ExecutorError>;
     /// `None` when Slurm does not know the id (any more).
     fn job(&self, id: &str) -> Result<Option<SlurmJob>, ExecutorError>;
     fn cancel(&self, id: &str) -> Result<(), ExecutorError>;
@@ -244,6 +254,15 @@ impl Slurm {
 
     /// What is sent for a job. A partition gone since admission is
     /// Slurm's to refuse, with its reason.
+    fn shape(&self, request: &JobRequest) -> Shape {
+        Shape {
+            partition: request.pool_id.clone(),
+            nodes: request.nodes,
+            gres: format!("{}:{}", self.config.gres, request.npus_per_node),
+            time_limit_minutes: request.limit_minutes(),
+        }
+    }
+
     fn submission(&self, job: &RunningJob) -> Result<Submission, ExecutorError> {
         let request = &job.request;
         let directory = self.directory_of(job);
@@ -262,10 +281,7 @@ impl Slurm {
         }
         Ok(Submission {
             name: Self::name_of(job),
-            partition: request.pool_id.clone(),
-            nodes: request.nodes,
-            gres: format!("{}:{}", self.config.gres, request.npus_per_node),
-            time_limit_minutes: request.limit_minutes(),
+            shape: self.shape(request),
             output: self.output_of(job),
             workdir: directory,
             script: output::script(job, &self.config.train_command)?,
@@ -281,6 +297,10 @@ impl Executor for Slurm {
             &self.config.gres,
             &self.config.pools,
         )))
+    }
+
+    fn earliest_start(&self, request: &JobRequest) -> Result<Option<i64>, ExecutorError> {
+        self.controller.will_start(&self.shape(request))
     }
 
     fn submit(&self, job: &RunningJob) -> Result<Submitted, ExecutorError> {

@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::{Controller, ExitStatus, Node, RestConfig, SlurmJob, Submission};
+use super::{Controller, ExitStatus, Node, RestConfig, Shape, SlurmJob, Submission};
 use crate::jobs::executor::ExecutorError;
 
 /// The REST API versions this portal speaks.
@@ -282,10 +282,10 @@ impl Controller for Rest {
             "script": submission.script,
             "job": {
                 "name": submission.name,
-                "partition": submission.partition,
-                "nodes": [submission.nodes, submission.nodes],
-                "gres": submission.gres,
-                "time_limit": submission.time_limit_minutes,
+                "partition": submission.shape.partition,
+                "nodes": [submission.shape.nodes, submission.shape.nodes],
+                "gres": submission.shape.gres,
+                "time_limit": submission.shape.time_limit_minutes,
                 "current_working_directory": submission.workdir,
                 "standard_output": submission.output,
                 "standard_error": submission.output,
@@ -298,6 +298,12 @@ impl Controller for Rest {
             .as_u64()
             .map(|id| id.to_string())
             .ok_or_else(|| ExecutorError::Unavailable("slurmrestd returned no job id".into()))
+    }
+
+    /// The REST API this portal speaks (v0.0.38) has no test-only
+    /// submission: Slurm is not asked.
+    fn will_start(&self, _shape: &Shape) -> Result<Option<i64>, ExecutorError> {
+        Ok(None)
     }
 
     fn job(&self, id: &str) -> Result<Option<SlurmJob>, ExecutorError> {
