@@ -44,6 +44,10 @@ enum Task {
         /// Another catalog size than the run's, e.g. to profile one figure.
         #[arg(long)]
         models: Option<usize>,
+        /// Another number of jobs for the start-estimate workload than the
+        /// run's, e.g. the full 400 beside an otherwise quick run.
+        #[arg(long)]
+        workload: Option<usize>,
         /// The app's release .deb, to weigh against `--deb-floor`.
         #[arg(long, requires = "deb_floor")]
         deb: Option<PathBuf>,
@@ -87,6 +91,7 @@ fn main() -> anyhow::Result<()> {
             quick,
             portal,
             models,
+            workload,
             deb,
             deb_floor,
             app,
@@ -107,7 +112,13 @@ fn main() -> anyhow::Result<()> {
                 }
                 _ => None,
             };
-            run(quick, &portal, models, deb.zip(deb_floor), binaries, &out)
+            let sized = if quick { Sizes::QUICK } else { Sizes::FULL };
+            let sizes = Sizes {
+                models: models.unwrap_or(sized.models),
+                workload: workload.unwrap_or(sized.workload),
+                ..sized
+            };
+            run(quick, &portal, sizes, deb.zip(deb_floor), binaries, &out)
         }
     }
 }
@@ -115,15 +126,11 @@ fn main() -> anyhow::Result<()> {
 fn run(
     quick: bool,
     portal_binary: &std::path::Path,
-    models: Option<usize>,
+    sizes: Sizes,
     installers: Option<(PathBuf, PathBuf)>,
     binaries: Option<app::Binaries>,
     out: &std::path::Path,
 ) -> anyhow::Result<()> {
-    let mut sizes = if quick { Sizes::QUICK } else { Sizes::FULL };
-    if let Some(models) = models {
-        sizes.models = models;
-    }
     let dir = tempfile::tempdir()?;
     eprintln!("generating {} models…", sizes.models);
     let models = generate::catalog(sizes.models, 42);
