@@ -9,6 +9,7 @@
 pub mod applications;
 pub mod auth;
 pub mod catalog;
+pub mod center;
 pub mod error;
 pub mod events;
 pub mod jobs;

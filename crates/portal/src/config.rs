@@ -26,6 +26,12 @@
 //! editable_applications_per_organisation = 20
 //! attachment_storage_mib_per_organisation = 2048
 //!
+//! [center]                               # what the app calls the center
+//! name = "Demo AI Computing Center"
+//! name_zh = "演示人工智能计算中心"
+//! description = "Ascend NPUs for partners and incubated startups."
+//! description_zh = "为合作伙伴和孵化企业提供昇腾算力。"
+//!
 //! [tls]                                  # omit to serve plain HTTP
 //! certificate = "/etc/aicc-portal/portal.crt"   # PEM chain, leaf first
 //! key = "/etc/aicc-portal/portal.key"           # PEM private key
@@ -131,7 +137,43 @@ pub struct Config {
     /// Serve HTTPS with this certificate; without, plain HTTP, for loopback
     /// or behind the center's TLS proxy.
     pub tls: Option<TlsConfig>,
+    /// Who the center is (`GET /v1/center`); without it the app names the
+    /// center by its address (and `--demo` gives the demo's name).
+    pub center: Option<CenterConfig>,
     pub executor: ExecutorConfig,
+}
+
+/// `[center]`: the center's name and description in English and Chinese.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CenterConfig {
+    pub name: String,
+    pub name_zh: String,
+    pub description: String,
+    pub description_zh: String,
+}
+
+impl CenterConfig {
+    /// The invented center of the demo data.
+    pub fn demo() -> Self {
+        Self {
+            name: "Demo AI Computing Center".into(),
+            name_zh: "演示人工智能计算中心".into(),
+            description: "An invented computing center with Ascend NPU pools, for trying AICC Partner."
+                .into(),
+            description_zh: "一个虚构的计算中心，提供昇腾 NPU 资源池，用于试用 AICC Partner。".into(),
+        }
+    }
+
+    /// As the API says it.
+    pub fn identity(&self) -> aicc_api::center::CenterIdentity {
+        aicc_api::center::CenterIdentity {
+            name: self.name.clone(),
+            name_zh: self.name_zh.clone(),
+            description: self.description.clone(),
+            description_zh: self.description_zh.clone(),
+        }
+    }
 }
 
 /// The portal's certificate chain and private key, PEM files.
@@ -199,6 +241,7 @@ impl Default for Config {
                 aicc_api::applications::MAX_EDITABLE_APPLICATIONS,
             attachment_storage_mib_per_organisation: 2048,
             tls: None,
+            center: None,
             executor: ExecutorConfig::default(),
         }
     }

@@ -18,6 +18,7 @@ pub mod admin;
 pub mod applications;
 pub mod bodies;
 pub mod catalog;
+pub mod center;
 pub mod clock;
 pub mod config;
 pub mod db;
@@ -90,8 +91,10 @@ impl Portal {
         })?;
         let db = Db::open(&config.data_dir.join("portal.sqlite3"))?;
         db.blocking(|conn| accounts::ensure_rotation_key(conn))?;
+        let mut config = config;
         if demo {
             db.blocking(admin::seed_demo)?;
+            config.center.get_or_insert_with(config::CenterConfig::demo);
         }
         let executor: Arc<dyn Executor> = match &config.executor {
             ExecutorConfig::Simulated {
@@ -252,6 +255,7 @@ pub fn api_routes(state: &AppState) -> OpenApiRouter<AppState> {
         .layer(DefaultBodyLimit::max(bodies::UPLOAD_BODY));
     OpenApiRouter::with_openapi(openapi::document())
         .merge(accounts::routes())
+        .merge(center::routes())
         .merge(catalog::routes())
         .merge(applications::routes())
         .merge(jobs::routes())

@@ -20,6 +20,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
     security(("bearer" = [])),
     components(schemas(aicc_api::ErrorBody, aicc_api::ErrorCode)),
     tags(
+        (name = "center", description = "Who the center is"),
         (name = "accounts", description = "Sign-in, tokens, who asks"),
         (name = "members", description = "An organisation's members, managed by its partner admins"),
         (name = "catalog", description = "The model catalog"),

@@ -782,3 +782,42 @@ async fn a_start_is_estimated_before_submission_kept_with_the_job_and_measured_a
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn anyone_may_ask_who_the_center_is_in_both_languages() {
+    let dir = tempfile::tempdir().unwrap();
+    let demo = Server::start(config(&dir)).await;
+    let answer: Value = demo
+        .http
+        .get(format!("{}/v1/center", demo.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["name"], "Demo AI Computing Center", "{answer}");
+    assert_eq!(answer["name_zh"], "演示人工智能计算中心", "{answer}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let configured = Server::start(Config {
+        center: Some(aicc_portal::config::CenterConfig {
+            name: "Binhai AI Computing Center".into(),
+            name_zh: "滨海人工智能计算中心".into(),
+            ..Default::default()
+        }),
+        ..config(&dir)
+    })
+    .await;
+    let answer: Value = configured
+        .http
+        .get(format!("{}/v1/center", configured.url))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(answer["name"], "Binhai AI Computing Center", "{answer}");
+    assert_eq!(answer["description"], "", "{answer}");
+}
