@@ -87,6 +87,25 @@ impl Portal {
         Self::spawn(&env.portal, data_dir, listen, None)
     }
 
+    /// Starts the demo portal as a center named `name` (English) and
+    /// `name_zh`, as two centers side by side are.
+    pub fn start_named(
+        env: &Env,
+        data_dir: &Path,
+        name: &str,
+        name_zh: &str,
+    ) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(data_dir)?;
+        let config = data_dir.join("center.toml");
+        let mut identity = toml::Table::new();
+        identity.insert("name".into(), name.into());
+        identity.insert("name_zh".into(), name_zh.into());
+        let mut file = toml::Table::new();
+        file.insert("center".into(), identity.into());
+        std::fs::write(&config, toml::to_string(&file)?)?;
+        Self::spawn(&env.portal, data_dir, "127.0.0.1:0", Some(&config))
+    }
+
     /// Starts the demo portal `binary` with a config file, e.g. another executor.
     pub fn start_configured(binary: &Path, data_dir: &Path, config: &Path) -> anyhow::Result<Self> {
         Self::spawn(binary, data_dir, "127.0.0.1:0", Some(config))

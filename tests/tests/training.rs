@@ -244,16 +244,27 @@ async fn a_job_ending_at_the_center_not_shown_is_notified_naming_it_and_a_click_
     let env = Env::from_env()?;
     let recorder = NotificationRecorder::start().await?;
     let home = tempfile::tempdir()?;
-    let first = Portal::start_demo(&env, &home.path().join("first"))?;
-    let second = Portal::start_demo(&env, &home.path().join("second"))?;
+    let first = Portal::start_named(
+        &env,
+        &home.path().join("first"),
+        "Jinghai AI Computing Center",
+        "静海人工智能计算中心",
+    )?;
+    let second = Portal::start_named(
+        &env,
+        &home.path().join("second"),
+        "Binhai AI Computing Center",
+        "滨海人工智能计算中心",
+    )?;
     let driver = Driver::start(&env, home.path())?;
     let app = driver.launch().await?;
     sign_in(&app, &first.url, "partner@demo.aicc", "demo-password").await?;
     find(&app, "[data-testid=sync-status][data-state=up_to_date]").await?;
     aicc_e2e::choose(&app, "[data-testid=account-switcher]", "add").await?;
     sign_in(&app, &second.url, "partner@demo.aicc", "demo-password").await?;
+    // Each center named as it names itself.
     wait_for_text(&app, "[data-testid=account-switcher]", |t| {
-        t.contains(second.address())
+        t.contains("Binhai AI Computing Center") && t.contains("Jinghai AI Computing Center")
     })
     .await?;
     find(&app, "[data-testid=sync-status][data-state=up_to_date]").await?;
@@ -273,7 +284,7 @@ async fn a_job_ending_at_the_center_not_shown_is_notified_naming_it_and_a_click_
         .await?;
     assert_eq!(sent.summary, "Training job succeeded");
     assert!(
-        sent.body.contains(first.address()),
+        sent.body.ends_with(" · Jinghai AI Computing Center"),
         "names its center: {}",
         sent.body
     );
@@ -343,8 +354,18 @@ async fn the_form_suggests_the_idle_center_and_the_job_runs_there() -> anyhow::R
     let _turn = aicc_e2e::one_app_at_a_time().await;
     let env = Env::from_env()?;
     let home = tempfile::tempdir()?;
-    let busy = Portal::start_demo(&env, &home.path().join("busy"))?;
-    let idle = Portal::start_demo(&env, &home.path().join("idle"))?;
+    let busy = Portal::start_named(
+        &env,
+        &home.path().join("busy"),
+        "Binhai AI Computing Center",
+        "滨海人工智能计算中心",
+    )?;
+    let idle = Portal::start_named(
+        &env,
+        &home.path().join("idle"),
+        "Jinghai AI Computing Center",
+        "静海人工智能计算中心",
+    )?;
     let driver = Driver::start(&env, home.path())?;
     let app = driver.launch().await?;
     sign_in(&app, &idle.url, "partner@demo.aicc", "demo-password").await?;
@@ -352,7 +373,7 @@ async fn the_form_suggests_the_idle_center_and_the_job_runs_there() -> anyhow::R
     aicc_e2e::choose(&app, "[data-testid=account-switcher]", "add").await?;
     sign_in(&app, &busy.url, "partner@demo.aicc", "demo-password").await?;
     wait_for_text(&app, "[data-testid=account-switcher]", |t| {
-        t.contains(busy.address())
+        t.contains("Binhai AI Computing Center")
     })
     .await?;
     find(&app, "[data-testid=sync-status][data-state=up_to_date]").await?;

@@ -53,7 +53,10 @@ mod tests {
             name_zh: " ".into(),
             ..CenterIdentity::default()
         };
-        assert_eq!(english_only.name_in("zh-CN"), Some("Demo AI Computing Center"));
+        assert_eq!(
+            english_only.name_in("zh-CN"),
+            Some("Demo AI Computing Center")
+        );
         assert_eq!(CenterIdentity::default().name_in("en"), None);
     }
 }

@@ -1,11 +1,12 @@
-//! The center as the app last saw it: its pools (kind, free and total NPUs,
-//! queue) and their last hours, the organisation's NPU-hour quota and the
+//! The center as the app last saw it: who it is (its name), its pools
+//! (kind, free and total NPUs, queue) and their last hours, the organisation's NPU-hour quota and the
 //! account's standing (its role and what that may do), refreshed on every
 //! sync and kept for the screens to use offline; and a request's cost
 //! checked against them before it is sent.
 
 use aicc_api::FieldError;
 use aicc_api::auth::Account;
+use aicc_api::center::CenterIdentity;
 use aicc_api::jobs::{JobRequest, Pool, PoolHistory, Quota};
 use rusqlite::{Connection, OptionalExtension, params};
 use serde::Serialize;
@@ -49,6 +50,11 @@ pub async fn refresh(session: &Session, store: &Store, now: &str) -> Result<()> 
         Err(crate::Error::Portal { status: 404, .. }) => Vec::new(),
         history => history?,
     };
+    // Nor one from before the center's name.
+    let identity = match session.portal().center().await {
+        Err(crate::Error::Portal { status: 404, .. }) => CenterIdentity::default(),
+        identity => identity?,
+    };
     let now = now.to_owned();
     store
         .call(move |conn| {
@@ -58,6 +64,7 @@ pub async fn refresh(session: &Session, store: &Store, now: &str) -> Result<()> 
                 ("quota", serde_json::to_string(&quota)?),
                 ("account", serde_json::to_string(&account)?),
                 ("pool_history", serde_json::to_string(&history)?),
+                ("center", serde_json::to_string(&identity)?),
             ] {
                 tx.execute(
                     "INSERT INTO center_info (key, body, fetched_at) VALUES (?1, ?2, ?3)
@@ -79,6 +86,11 @@ pub fn history(conn: &Connection) -> Result<Vec<PoolHistory>> {
     Ok(read(conn, "pool_history")?
         .map(|(history, _)| history)
         .unwrap_or_default())
+}
+
+/// Who the center said it is at the last sync; `None` before the first.
+pub fn identity(conn: &Connection) -> Result<Option<CenterIdentity>> {
+    Ok(read(conn, "center")?.map(|(identity, _)| identity))
 }
 
 /// What the store knows.

@@ -127,9 +127,9 @@ pub struct CenterAccount {
 }
 
 impl CenterAccount {
-    /// The center's name as notifications and the account menu say it:
-    /// its address's host (and port, when not the scheme's own).
-    pub fn center_name(&self) -> String {
+    /// The center's address as people read it: its host (and port, when
+    /// not the scheme's own); it names the center that gives no name.
+    pub fn address(&self) -> String {
         url::Url::parse(&self.url)
             .ok()
             .and_then(|u| {

@@ -68,14 +68,16 @@ pub struct Desktop {
 }
 
 impl Notification {
-    /// The OS notification for it, from `account`'s center, in the
-    /// language the app speaks (`os_locale` when the user chose none), or
-    /// `None` when the user does not want that kind shown.
+    /// The OS notification for it, from `account`'s center (named as it
+    /// names itself, `identity`, else by its address), in the language the
+    /// app speaks (`os_locale` when the user chose none), or `None` when
+    /// the user does not want that kind shown.
     pub fn desktop(
         &self,
         preferences: &Preferences,
         os_locale: Option<&str>,
         account: &CenterAccount,
+        identity: Option<&aicc_api::center::CenterIdentity>,
     ) -> Option<Desktop> {
         let wanted = if self.collection == Collection::Jobs {
             preferences.notify_jobs
@@ -95,7 +97,13 @@ impl Notification {
             id: self.id,
             os_id,
             title,
-            body: format!("{} · {}", self.title, account.center_name()),
+            body: format!(
+                "{} · {}",
+                self.title,
+                identity
+                    .and_then(|i| i.name_in(language))
+                    .map_or_else(|| account.address(), str::to_owned)
+            ),
             route: self.route.clone(),
             account: key,
         })
@@ -282,14 +290,16 @@ mod tests {
         let failed = notification(Collection::Jobs, "failed");
         let center = at("https://aicc.jinghai.example.cn/");
         let desktop = failed
-            .desktop(&chosen("system"), Some("zh_CN.UTF-8"), &center)
+            .desktop(&chosen("system"), Some("zh_CN.UTF-8"), &center, None)
             .unwrap();
         assert_eq!(desktop.title, "训练任务失败");
         assert_eq!(desktop.body, "Qwen3 LoRA · aicc.jinghai.example.cn");
         assert_eq!(desktop.route, "/jobs/x");
         assert_eq!(desktop.account, center.key());
         let shown = |n: &Notification, language: &str, os: Option<&str>| {
-            n.desktop(&chosen(language), os, &center).unwrap().title
+            n.desktop(&chosen(language), os, &center, None)
+                .unwrap()
+                .title
         };
         assert_eq!(shown(&failed, "en", Some("zh-CN")), "Training job failed");
         assert_eq!(shown(&failed, "system", None), "Training job failed");
@@ -297,11 +307,25 @@ mod tests {
         assert_eq!(shown(&approved, "zh-CN", Some("en_GB")), "申请已通过");
         assert_eq!(
             approved
-                .desktop(&chosen("en"), None, &center)
+                .desktop(&chosen("en"), None, &center, None)
                 .unwrap()
                 .route,
             "/applications/x"
         );
+        // A center that says its name is named by it, in the user's language.
+        let named = aicc_api::center::CenterIdentity {
+            name: "Demo AI Computing Center".into(),
+            name_zh: "演示人工智能计算中心".into(),
+            ..Default::default()
+        };
+        let body = |language: &str| {
+            failed
+                .desktop(&chosen(language), None, &center, Some(&named))
+                .unwrap()
+                .body
+        };
+        assert_eq!(body("zh-CN"), "Qwen3 LoRA · 演示人工智能计算中心");
+        assert_eq!(body("en"), "Qwen3 LoRA · Demo AI Computing Center");
     }
 
     #[test]
@@ -309,10 +333,10 @@ mod tests {
         let n = notification(Collection::Jobs, "succeeded");
         let prefs = Preferences::default();
         let one = n
-            .desktop(&prefs, None, &at("https://a.example.cn/"))
+            .desktop(&prefs, None, &at("https://a.example.cn/"), None)
             .unwrap();
         let other = n
-            .desktop(&prefs, None, &at("https://b.example.cn/"))
+            .desktop(&prefs, None, &at("https://b.example.cn/"), None)
             .unwrap();
         assert_eq!(one.id, other.id);
         assert_ne!(one.os_id, other.os_id);
@@ -327,12 +351,12 @@ mod tests {
         };
         let center = at("https://aicc.example.cn/");
         assert_eq!(
-            notification(Collection::Jobs, "succeeded").desktop(&quiet_jobs, None, &center),
+            notification(Collection::Jobs, "succeeded").desktop(&quiet_jobs, None, &center, None),
             None
         );
         assert!(
             notification(Collection::Applications, "approved")
-                .desktop(&quiet_jobs, None, &center)
+                .desktop(&quiet_jobs, None, &center, None)
                 .is_some()
         );
     }

@@ -236,6 +236,12 @@ impl PortalClient {
     }
 
     /// Who the token belongs to, as the center knows them now.
+    /// Who the center is; asked of anyone.
+    pub async fn center(&self) -> Result<aicc_api::center::CenterIdentity> {
+        let url = self.url("v1/center");
+        self.send(|| self.http.get(url.clone())).await
+    }
+
     pub async fn me(&self, token: &str) -> Result<Account> {
         let url = self.url("v1/me");
         self.send(|| self.http.get(url.clone()).bearer_auth(token))

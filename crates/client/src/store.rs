@@ -38,6 +38,9 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!(
         "../migrations/0012_pool_history_in_center_info.sql"
     )),
+    M::up(include_str!(
+        "../migrations/0013_center_identity_in_center_info.sql"
+    )),
 ];
 
 /// A handle on one account's local database.

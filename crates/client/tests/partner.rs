@@ -175,6 +175,11 @@ async fn a_job_ending_at_a_center_not_shown_is_notified_naming_it_and_shows_it()
             time_scale: 7200.0,
             failure_rate: 0.0,
         },
+        center: Some(aicc_portal::config::CenterConfig {
+            name: "Jinghai AI Computing Center".into(),
+            name_zh: "静海人工智能计算中心".into(),
+            ..Default::default()
+        }),
         ..config(&a_dir)
     };
     let a = portal_on(fast, "127.0.0.1:0").await;
@@ -216,7 +221,11 @@ async fn a_job_ending_at_a_center_not_shown_is_notified_naming_it_and_shows_it()
         panic!("one notification of the job's end: {ended:?}")
     };
     assert_eq!(ended.account, at_a.key());
-    assert!(ended.body.ends_with(&at_a.center_name()), "{}", ended.body);
+    assert!(
+        ended.body.ends_with(" · Jinghai AI Computing Center"),
+        "named as the center names itself: {}",
+        ended.body
+    );
     assert!(ended.route.starts_with("/jobs/"));
     assert!(due.load(Ordering::SeqCst) > 0, "the notifier heard of it");
     assert!(
@@ -242,6 +251,11 @@ async fn a_job_ending_at_a_center_not_shown_is_notified_naming_it_and_shows_it()
     assert_eq!(centers.len(), 2);
     assert!(!centers[0].shown && centers[1].shown);
     assert!(centers[0].unread >= 1, "{centers:?}");
+    // Each named as it names itself (the demo's invented center for b).
+    assert_eq!(
+        [centers[0].name_zh.as_str(), centers[1].name_en.as_str()],
+        ["静海人工智能计算中心", "Demo AI Computing Center"]
+    );
     assert!(
         matches!(
             centers[0].status,

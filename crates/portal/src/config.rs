@@ -159,9 +159,11 @@ impl CenterConfig {
         Self {
             name: "Demo AI Computing Center".into(),
             name_zh: "演示人工智能计算中心".into(),
-            description: "An invented computing center with Ascend NPU pools, for trying AICC Partner."
+            description:
+                "An invented computing center with Ascend NPU pools, for trying AICC Partner."
+                    .into(),
+            description_zh: "一个虚构的计算中心，提供昇腾 NPU 资源池，用于试用 AICC Partner。"
                 .into(),
-            description_zh: "一个虚构的计算中心，提供昇腾 NPU 资源池，用于试用 AICC Partner。".into(),
         }
     }
 

@@ -15,14 +15,17 @@ const at = (host: string): CenterAccount => ({
 const centers: CenterState[] = [
   {
     ...{ index: 0, account: at('aicc.jinghai.example.cn'), center: 'aicc.jinghai.example.cn' },
+    ...{ name_en: 'Jinghai AI Computing Center', name_zh: '静海人工智能计算中心' },
     ...{ shown: false, status: { state: 'offline', since: '2026-12-01T08:00:00Z' }, unread: 3 },
   } as CenterState,
   {
     ...{ index: 1, account: at('aicc.binhai.example.cn'), center: 'aicc.binhai.example.cn' },
+    ...{ name_en: 'aicc.binhai.example.cn', name_zh: 'aicc.binhai.example.cn' },
     ...{ shown: true, status: { state: 'up_to_date', at: '2026-12-06T08:00:00Z' }, unread: 0 },
   },
   {
     ...{ index: 2, account: at('aicc.old.example.cn'), center: 'aicc.old.example.cn' },
+    ...{ name_en: 'aicc.old.example.cn', name_zh: 'aicc.old.example.cn' },
     ...{ shown: false, status: null, unread: 0 },
   },
 ];
@@ -66,7 +69,8 @@ describe('AccountSwitcher', () => {
     });
     await settle();
     const [offline, shown, signedOut] = options();
-    expect(offline).toMatch(/aicc\.jinghai\.example\.cn — offline since .+ · 3 unread$/);
+    // Named as the center names itself, else by its address.
+    expect(offline).toMatch(/· Jinghai AI Computing Center — offline since .+ · 3 unread$/);
     expect(shown).toBe('li.wei@robotics.example.cn · aicc.binhai.example.cn — up to date');
     expect(signedOut).toMatch(/signed out$/);
     expect(document.querySelector<HTMLSelectElement>('select')?.value).toBe('1');
@@ -85,7 +89,7 @@ describe('AccountSwitcher', () => {
       props: { account: at('aicc.binhai.example.cn'), onChanged() {}, onAddAccount() {} },
     });
     await settle();
-    expect(options()[0]).toMatch(/自 .+ 起离线 · 3 条未读$/);
+    expect(options()[0]).toMatch(/· 静海人工智能计算中心 — 自 .+ 起离线 · 3 条未读$/);
     expect(options()[2]).toMatch(/已退出登录$/);
   });
 });

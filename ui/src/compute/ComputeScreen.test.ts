@@ -23,6 +23,10 @@ const state = (index: number, host: string, status: CenterState['status']): Cent
     network: { proxy: { mode: 'system' }, ca_bundle: null, accept_invalid_certificates: false },
   },
   center: host,
+  // The first center names itself; the others are named by their address.
+  ...(index === 0
+    ? { name_en: 'Jinghai AI Computing Center', name_zh: '静海人工智能计算中心' }
+    : { name_en: host, name_zh: host }),
   shown: index === 0,
   status,
   unread: 0,
@@ -98,6 +102,8 @@ describe('ComputeScreen', () => {
     component = mount(ComputeScreen, { target: document.body });
     await settle();
     const [live, offline, signedOut] = cards();
+    expect(live.querySelector('h3')?.textContent?.trim()).toBe('Jinghai AI Computing Center');
+    expect(offline.querySelector('h3')?.textContent?.trim()).toBe('aicc.binhai.example.cn');
     expect(live.dataset.live).toBe('true');
     expect(live.querySelector('[data-testid=freshness]')?.textContent?.trim()).toBe('Live');
     expect(live.querySelector('[data-testid=free]')?.textContent?.trim()).toBe(
@@ -119,6 +125,7 @@ describe('ComputeScreen', () => {
     component = mount(ComputeScreen, { target: document.body });
     await settle();
     const [live, offline] = cards();
+    expect(live.querySelector('h3')?.textContent?.trim()).toBe('静海人工智能计算中心');
     expect(live.querySelector('[data-testid=freshness]')?.textContent?.trim()).toBe('实时');
     expect(live.querySelector('[data-testid=free]')?.textContent?.trim()).toBe(
       '空闲 24 / 64 个 NPU',

@@ -19,7 +19,8 @@ const state = (index: number, center: string, shown: boolean): CenterState => ({
     ...{ url: `https://${center}/`, email: 'li.wei@robotics.example.cn' },
     network: { proxy: { mode: 'system' }, ca_bundle: null, accept_invalid_certificates: false },
   },
-  ...{ center, shown, status: { state: 'up_to_date', at: '2026-12-06T08:00:00Z' }, unread: 0 },
+  ...{ center, name_en: center, name_zh: center, shown },
+  ...{ status: { state: 'up_to_date', at: '2026-12-06T08:00:00Z' }, unread: 0 },
 });
 
 const pool: Pool = {

@@ -73,9 +73,16 @@ export type CenterState = {
  */
 index: number, account: CenterAccount, 
 /**
- * The center's name (its address's host).
+ * The center's address as people read it: host, and port when not
+ * the scheme's own.
  */
-center: string, shown: boolean, 
+center: string, 
+/**
+ * The center's name in English and in Chinese as it gives them
+ * (`GET /v1/center`), each else in the other language, else its
+ * address.
+ */
+name_en: string, name_zh: string, shown: boolean, 
 /**
  * How its sync stands; `None` when it is signed out (its sign-in is
  * no longer in the keyring, or the center ended its session).

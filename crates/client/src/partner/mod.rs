@@ -57,8 +57,14 @@ pub struct CenterState {
     /// Its place in [`AccountList::accounts`], as [`Partner::switch_account`] takes it.
     pub index: u32,
     pub account: CenterAccount,
-    /// The center's name (its address's host).
+    /// The center's address as people read it: host, and port when not
+    /// the scheme's own.
     pub center: String,
+    /// The center's name in English and in Chinese as it gives them
+    /// (`GET /v1/center`), each else in the other language, else its
+    /// address.
+    pub name_en: String,
+    pub name_zh: String,
     pub shown: bool,
     /// How its sync stands; `None` when it is signed out (its sign-in is
     /// no longer in the keyring, or the center ended its session).
@@ -508,13 +514,31 @@ impl Partner {
         for (index, account) in settings.accounts.into_iter().enumerate() {
             let key = account.key();
             let live = open.iter().find(|(k, _, _)| *k == key);
-            let unread = match live {
-                Some((_, _, store)) => store.call(|c| crate::notifications::unread(c)).await?,
-                None => 0,
+            let (unread, identity) = match live {
+                Some((_, _, store)) => {
+                    store
+                        .call(|c| {
+                            Ok::<_, Error>((
+                                crate::notifications::unread(c)?,
+                                crate::center::identity(c)?,
+                            ))
+                        })
+                        .await?
+                }
+                None => (0, None),
+            };
+            let address = account.address();
+            let name = |language: &str| {
+                identity
+                    .as_ref()
+                    .and_then(|i| i.name_in(language))
+                    .map_or_else(|| address.clone(), str::to_owned)
             };
             let state = CenterState {
                 index: index as u32,
-                center: account.center_name(),
+                name_en: name("en"),
+                name_zh: name("zh-CN"),
+                center: address.clone(),
                 shown: shown.as_deref() == Some(key.as_str()),
                 status: live.map(|(_, status, _)| status.clone().unwrap_or(SyncStatus::Idle)),
                 unread,
@@ -660,14 +684,22 @@ impl Partner {
         let mut due = Vec::new();
         for (account, store) in open {
             let now = crate::clock::now();
-            let taken = store
-                .call(move |c| crate::notifications::take_unshown(c, &now))
+            let (taken, identity) = store
+                .call(move |c| {
+                    Ok::<_, Error>((
+                        crate::notifications::take_unshown(c, &now)?,
+                        crate::center::identity(c)?,
+                    ))
+                })
                 .await?;
-            due.extend(
-                taken
-                    .iter()
-                    .filter_map(|n| n.desktop(&preferences, os_locale.as_deref(), &account)),
-            );
+            due.extend(taken.iter().filter_map(|n| {
+                n.desktop(
+                    &preferences,
+                    os_locale.as_deref(),
+                    &account,
+                    identity.as_ref(),
+                )
+            }));
         }
         Ok(due)
     }
