@@ -501,13 +501,15 @@ pub enum EstimateSource {
     /// The center's scheduler replayed over its queue, jobs ending as its
     /// history says they do.
     Replay,
-    /// The cluster's own answer (Slurm's `sbatch --test-only`): the replay
-    /// saw nothing of the portal's that would make room, and the cluster's
-    /// other work will end by then.
+    /// The cluster's own answer (Slurm's `sbatch --test-only`): it cannot
+    /// place the job as things stand (e.g. a reservation holds the nodes).
     Cluster,
-    /// Both: the replay's window, moved later where the cluster says it
-    /// could not start the job before.
+    /// Both: the replay, with the cluster's other users' work ending when
+    /// the cluster says, and the start no earlier than the cluster allows.
     ReplayAndCluster,
+    /// A source this client does not know (a newer center's).
+    #[serde(other)]
+    Other,
 }
 
 /// Why the center would not take a job now, as submission would say it.

@@ -895,6 +895,7 @@ pub fn estimates(dir: &Path, sizes: Sizes) -> anyhow::Result<Vec<Figure>> {
                     now,
                     STARVATION_MS,
                     Ends::Likely,
+                    None,
                 )?;
                 let naive = window(
                     conn,
@@ -903,6 +904,7 @@ pub fn estimates(dir: &Path, sizes: Sizes) -> anyhow::Result<Vec<Figure>> {
                     now,
                     STARVATION_MS,
                     Ends::AtTheirLimits,
+                    None,
                 )?;
                 let rev = aicc_portal::feed::next_rev(conn)?;
                 conn.execute(

@@ -478,7 +478,7 @@ fn unix_ms(rfc3339: &str) -> i64 {
 }
 
 #[test]
-fn when_the_clusters_other_users_hold_the_npus_the_estimate_is_slurms_plan() {
+fn when_the_clusters_other_users_hold_the_npus_the_estimate_waits_for_them_and_the_queue_ahead() {
     let dir = tempfile::tempdir().unwrap();
     let portal = Portal::start(dir.path(), &config(dir.path(), SlurmInterface::Commands));
     let other = SomeoneElses::holding_the_node(dir.path());
@@ -487,20 +487,48 @@ fn when_the_clusters_other_users_hold_the_npus_the_estimate_is_slurms_plan() {
         assert!(Instant::now() < deadline, "the other user's job never ran");
         std::thread::sleep(Duration::from_millis(200));
     }
+    let estimate = |npus: u32, max_hours: f64| {
+        let (status, estimate) = portal.call(
+            reqwest::Method::POST,
+            "/v1/jobs/estimate",
+            Some(request(npus, max_hours, json!({}))),
+        );
+        assert_eq!(status, StatusCode::OK, "{estimate}");
+        assert_eq!(estimate["admissible"], true, "{estimate}");
+        assert_eq!(estimate["source"], "replay_and_cluster", "{estimate}");
+        estimate
+    };
+    let p50 = |estimate: &Value| unix_ms(estimate["start"]["p50"].as_str().unwrap());
     let asked_at = (time::OffsetDateTime::now_utc().unix_timestamp_nanos() / 1_000_000) as i64;
-    let (status, estimate) = portal.call(
-        reqwest::Method::POST,
-        "/v1/jobs/estimate",
-        Some(request(2, 1.0, json!({}))),
-    );
-    assert_eq!(status, StatusCode::OK, "{estimate}");
-    // Nothing the portal runs would free the node: the replay alone had no
-    // start to give. Slurm plans the job after the other's half hour.
-    assert_eq!(estimate["admissible"], true, "{estimate}");
-    assert_eq!(estimate["source"], "cluster", "{estimate}");
-    let p50 = unix_ms(estimate["start"]["p50"].as_str().unwrap());
+    // Nothing the portal runs would free the node: Slurm says when the
+    // other's half hour ends.
+    let first = estimate(8, 1.0);
     assert!(
-        p50 >= asked_at + 25 * 60_000 && p50 <= asked_at + 3 * 3_600_000,
-        "Slurm's plan is after the half hour the node is held: {estimate}"
+        p50(&first) >= asked_at + 25 * 60_000 && p50(&first) <= asked_at + 40 * 60_000,
+        "after the half hour the node is held: {first}"
+    );
+    // Sent as estimated, it goes first, and runs its hour (the center has
+    // no history yet): the next waits for both.
+    let (status, queued) = portal.call(
+        reqwest::Method::POST,
+        "/v1/jobs",
+        Some(request(8, 1.0, json!({}))),
+    );
+    assert_eq!(status, StatusCode::CREATED, "{queued}");
+    let behind = estimate(2, 1.0);
+    assert!(
+        p50(&behind) >= p50(&first) + 55 * 60_000,
+        "behind the portal's own queue too: {behind}"
+    );
+    assert_eq!(behind["jobs_ahead"], 1, "{behind}");
+    // The job queued recorded the start the form was just given.
+    assert_eq!(
+        queued["estimated_start"]["p50"], first["start"]["p50"],
+        "{queued}"
+    );
+    portal.call(
+        reqwest::Method::POST,
+        &format!("/v1/jobs/{}/cancel", queued["id"].as_str().unwrap()),
+        None,
     );
 }

@@ -49,6 +49,15 @@ const answers: CenterEstimate[] = [
     },
     ...{ error: null, npu_hours_left: 300, suggested: true },
   },
+  {
+    state: state(2, 'aicc.reserved.example.cn', false),
+    pool,
+    estimate: {
+      ...{ admissible: true, refusal: null, jobs_ahead: 0, source: 'cluster', start: null },
+      estimated_at: '2026-12-06T08:00:00Z',
+    },
+    ...{ error: null, npu_hours_left: 800, suggested: false },
+  },
 ];
 
 describe('WhereToRun', () => {
@@ -81,14 +90,21 @@ describe('WhereToRun', () => {
     await settle();
     expect(asked).toHaveLength(1);
     const rows = [...document.querySelectorAll('tbody tr')];
-    expect(rows).toHaveLength(2);
+    expect(rows).toHaveLength(3);
     expect(rows[0].querySelector('[data-testid=would-start]')?.textContent).toMatch(/^between /);
     expect(rows[1].querySelector('[data-testid=would-start]')?.textContent).toBe('at once');
+    expect(rows[2].querySelector('[data-testid=would-start]')?.textContent).toBe(
+      'The cluster cannot place it as things stand',
+    );
     expect(rows[1].getAttribute('data-suggested')).toBe('true');
     // Which source gave each answer.
     expect(
       rows.map((r) => r.querySelector('[data-testid=estimate-source]')?.textContent?.trim()),
-    ).toEqual(["by the center's queue, replayed", "by the center's queue and the cluster's plan"]);
+    ).toEqual([
+      "by the center's queue, replayed",
+      "by the center's queue and the cluster's plan",
+      undefined,
+    ]);
     expect(rows[0].querySelector('[data-testid=send-there]')).toBeNull();
     rows[1].querySelector<HTMLButtonElement>('[data-testid=send-there]')?.click();
     expect(chosen.map((a) => a.state.index)).toEqual([1]);

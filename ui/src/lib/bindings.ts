@@ -147,7 +147,7 @@ source: EstimateSource,
  */
 estimated_at: string, };
 
-export type EstimateSource = "replay" | "cluster" | "replay_and_cluster";
+export type EstimateSource = "replay" | "cluster" | "replay_and_cluster" | "other";
 
 export type NotAdmissible = { 
 /**

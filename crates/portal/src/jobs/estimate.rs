@@ -8,10 +8,12 @@
 //!
 //! A cluster that can say when it would start a job (Slurm's
 //! `sbatch --test-only`) is asked as well, with the database free, and the
-//! two are combined ([`combine`]): the replay knows the portal's queue and
-//! how long its jobs really run; the cluster knows its other users' work,
-//! its reservations and how free NPUs are spread over nodes, and plans with
-//! every job at its limit.
+//! two are combined: the replay knows the portal's queue and how long its
+//! jobs really run; the cluster knows its other users' work, its
+//! reservations and how free NPUs are spread over nodes, and plans with
+//! every job at its limit. The replay takes the other users' work to end
+//! when the cluster says (see [`window`]); [`combine`] then moves the start
+//! no earlier than the cluster allows.
 
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, HashMap};
@@ -21,6 +23,7 @@ use aicc_api::jobs::{
 };
 use rusqlite::Connection;
 
+use super::executor::ClusterPlan;
 use super::scheduler::{Queue, Queued};
 use crate::clock::rfc3339;
 use crate::error::ApiError;
@@ -119,19 +122,33 @@ impl History {
     }
 }
 
-/// A job running now, and when it likely ends.
+/// NPUs held now, and by what.
 struct Running {
     pool: usize,
     npus: i64,
-    organisation: i64,
-    started_at: i64,
-    max_hours: f64,
+    holder: Holder,
 }
+
+enum Holder {
+    /// A job of the portal's, which likely ends as its history says.
+    Job {
+        organisation: i64,
+        started_at: i64,
+        max_hours: f64,
+    },
+    /// Work the portal does not know (the cluster's other users'), taken
+    /// to end when the cluster says it could start the job asked about.
+    Others { until: i64 },
+}
+
+/// NPUs a replay frees: when, in which pool, how many, and whose (`None`:
+/// the cluster's other users').
+type End = (i64, usize, i64, Option<i64>);
 
 /// Why a replay gave no start.
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Stalled {
-    /// Nothing running or queued at the portal would ever make room.
+    /// Nothing running or queued would ever make room.
     Never,
     /// More to replay than [`MOST_EVENTS`] or [`MOST_TIME`] allow.
     TooDeep,
@@ -153,13 +170,20 @@ fn replay(
         Some(q) => history.of(organisation, npus).quantile(q, ran),
         None => Shares::LIMIT,
     };
-    let mut ends: BinaryHeap<Reverse<(i64, usize, i64, i64)>> = running
+    let mut ends: BinaryHeap<Reverse<End>> = running
         .iter()
-        .map(|r| {
-            let limit = r.max_hours * HOUR_MS;
-            let ran = ((now - r.started_at) as f64 / limit).clamp(0.0, 1.0);
-            let end = r.started_at + (share(r.organisation, r.npus, ran) * limit) as i64;
-            Reverse((end.max(now), r.pool, r.npus, r.organisation))
+        .map(|r| match r.holder {
+            Holder::Job {
+                organisation,
+                started_at,
+                max_hours,
+            } => {
+                let limit = max_hours * HOUR_MS;
+                let ran = ((now - started_at) as f64 / limit).clamp(0.0, 1.0);
+                let end = started_at + (share(organisation, r.npus, ran) * limit) as i64;
+                Reverse((end.max(now), r.pool, r.npus, Some(organisation)))
+            }
+            Holder::Others { until } => Reverse((until.max(now), r.pool, r.npus, None)),
         })
         .collect();
     let id = candidate.id.clone();
@@ -183,7 +207,7 @@ fn replay(
                 at + (lasts as i64).max(1),
                 job.pool,
                 job.npus,
-                job.organisation_id,
+                Some(job.organisation_id),
             )));
         }
         let Reverse((end, pool, npus, organisation)) = ends.pop().ok_or(Stalled::Never)?;
@@ -219,9 +243,11 @@ fn running(conn: &Connection, queue: &Queue, now: i64) -> Result<Vec<Running>, A
             running.push(Running {
                 pool,
                 npus,
-                organisation,
-                started_at: started_at.unwrap_or(now),
-                max_hours: max_npu_hours / npus.max(1) as f64,
+                holder: Holder::Job {
+                    organisation,
+                    started_at: started_at.unwrap_or(now),
+                    max_hours: max_npu_hours / npus.max(1) as f64,
+                },
             });
         }
     }
@@ -251,8 +277,8 @@ pub struct Window {
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Replayed {
     Starts(Window),
-    /// Nothing the portal runs or queues would ever make room: the pool's
-    /// NPUs are held by work it does not know (the cluster's other users).
+    /// Nothing known to end would ever make room (or there is no such
+    /// pool).
     Never,
     /// The queue is too deep to replay in time: no estimate.
     TooDeep,
@@ -268,7 +294,9 @@ fn rounded(at: i64, now: i64) -> i64 {
 }
 
 /// When `request`, sent by `organisation` now, would start by the
-/// portal's own queue: the replayed window and the jobs ahead of it.
+/// portal's own queue: the replayed window and the jobs ahead of it. With
+/// the cluster's plan (`cluster`), the pool's NPUs held by work the portal
+/// does not know are free from the time the cluster names.
 pub fn window(
     conn: &Connection,
     organisation: i64,
@@ -276,12 +304,29 @@ pub fn window(
     now: i64,
     starvation_after_ms: i64,
     ends: Ends,
+    cluster: Option<&ClusterPlan>,
 ) -> Result<Replayed, ApiError> {
     let queue = Queue::read(conn, now)?;
     let Some(pool) = queue.pool(&request.pool_id) else {
         return Ok(Replayed::Never);
     };
-    let running = running(conn, &queue, now)?;
+    let mut running = running(conn, &queue, now)?;
+    if let Some(ClusterPlan::At(until)) = cluster {
+        let held: i64 = running
+            .iter()
+            .filter(|r| r.pool == pool)
+            .map(|r| r.npus)
+            .sum();
+        let described = &queue.pools[pool];
+        let others = i64::from(described.total_npus) - i64::from(described.free_npus) - held;
+        if others > 0 {
+            running.push(Running {
+                pool,
+                npus: others,
+                holder: Holder::Others { until: *until },
+            });
+        }
+    }
     let history = History::read(conn)?;
     let candidate = Queued {
         seq: 0,
@@ -319,46 +364,45 @@ pub fn window(
     })
 }
 
-/// The replay's answer and the cluster's (`cluster`: when it would start
-/// the job if handed it now, every job there at its limit), as one window:
+/// A cluster's start this close to now is now: its answer comes a moment
+/// after the replay's, in whole seconds.
+const CLUSTER_NOW_MS: i64 = 60_000;
+
+/// The replay's answer (made with the cluster's plan, see [`window`]) and
+/// the cluster's plan itself, as one window and the source it comes from:
 ///
-/// - the replay alone when the cluster has no answer, or the queue was too
-///   deep to replay (the cluster does not see the portal's queue, so its
-///   answer alone would be too early);
-/// - the cluster's time alone when nothing the portal knows would make room:
-///   its NPUs are held by the cluster's other work, which ends by then;
-/// - otherwise the replay's window, where a job the portal would release at
-///   once starts when the cluster says, and the p90 is no earlier than the
-///   cluster's time (which assumes limits, so it bounds the late end).
+/// - without the cluster's word, the replay's window;
+/// - when the cluster cannot place the job as things stand, no start;
+/// - otherwise the replay's window, where a job the portal would release
+///   at once starts when the cluster says, and the late end is no earlier
+///   than the cluster's plan (which has every job at its limit).
 pub fn combine(
     replayed: Replayed,
-    cluster: Option<i64>,
+    cluster: Option<&ClusterPlan>,
     now: i64,
 ) -> (Option<Window>, EstimateSource) {
-    let cluster = cluster.map(|at| rounded(at, now));
-    match (replayed, cluster) {
-        (Replayed::Starts(window), None) => (Some(window), EstimateSource::Replay),
-        (Replayed::Never | Replayed::TooDeep, None) | (Replayed::TooDeep, Some(_)) => {
-            (None, EstimateSource::Replay)
-        }
-        (Replayed::Never, Some(at)) => (
-            Some(Window {
-                p50: at,
-                p90: at,
-                ahead: 0,
-            }),
-            EstimateSource::Cluster,
-        ),
-        (Replayed::Starts(window), Some(at)) => {
-            let p50 = if window.p50 <= now { at } else { window.p50 };
-            (
-                Some(Window {
+    let window = match replayed {
+        Replayed::Starts(window) => Some(window),
+        Replayed::Never | Replayed::TooDeep => None,
+    };
+    match cluster {
+        None => (window, EstimateSource::Replay),
+        Some(ClusterPlan::CannotPlan(_)) => (None, EstimateSource::Cluster),
+        Some(ClusterPlan::At(at)) => {
+            let at = if *at <= now + CLUSTER_NOW_MS {
+                now
+            } else {
+                rounded(*at, now)
+            };
+            let window = window.map(|w| {
+                let p50 = if w.p50 <= now { at } else { w.p50 };
+                Window {
                     p50,
-                    p90: window.p90.max(at).max(p50),
-                    ahead: window.ahead,
-                }),
-                EstimateSource::ReplayAndCluster,
-            )
+                    p90: w.p90.max(at).max(p50),
+                    ahead: w.ahead,
+                }
+            });
+            (window, EstimateSource::ReplayAndCluster)
         }
     }
 }
@@ -550,7 +594,7 @@ mod tests {
 
     fn when(db: &Db, organisation: i64, npus: u32, ends: Ends) -> Option<(i64, i64, u32)> {
         match db
-            .blocking(|conn| window(conn, organisation, &asked(npus), NOW, 10 * HOUR, ends))
+            .blocking(|conn| window(conn, organisation, &asked(npus), NOW, 10 * HOUR, ends, None))
             .unwrap()
         {
             Replayed::Starts(w) => Some((w.p50, w.p90, w.ahead)),
@@ -641,22 +685,30 @@ mod tests {
         }
         // Behind its own thousands of jobs: more than a replay may do.
         let replayed = db
-            .blocking(|conn| window(conn, robotics, &asked(8), NOW, 10 * HOUR, Ends::Likely))
+            .blocking(|conn| {
+                window(
+                    conn,
+                    robotics,
+                    &asked(8),
+                    NOW,
+                    10 * HOUR,
+                    Ends::Likely,
+                    None,
+                )
+            })
             .unwrap();
         assert_eq!(replayed, Replayed::TooDeep);
         // The cluster does not see the portal's queue: its word alone is
         // not taken for it.
-        assert_eq!(
-            combine(replayed, Some(NOW), NOW),
-            (None, EstimateSource::Replay)
-        );
+        assert_eq!(combine(replayed, Some(&ClusterPlan::At(NOW)), NOW).0, None);
         // Another organisation goes first, as placement would have it.
         assert!(when(&db, vision, 8, Ends::Likely).is_some());
     }
 
     #[test]
-    fn the_clusters_word_moves_a_start_later_and_stands_alone_only_when_the_replay_sees_no_end() {
+    fn the_clusters_word_moves_a_start_later_and_says_when_it_cannot_place_the_job() {
         let starts = |p50, p90| Replayed::Starts(Window { p50, p90, ahead: 2 });
+        let at = |t| Some(ClusterPlan::At(t));
         // Without the cluster's word, the replay's window.
         assert_eq!(
             combine(starts(NOW + HOUR, NOW + 2 * HOUR), None, NOW),
@@ -669,38 +721,78 @@ mod tests {
                 EstimateSource::Replay
             )
         );
-        // Released at once, but the cluster's other users hold the NPUs
-        // for half an hour: it starts when the cluster says.
-        let (window, source) = combine(starts(NOW, NOW), Some(NOW + HOUR / 2), NOW);
+        // Released at once, but the cluster cannot place it for half an
+        // hour (nodes spread, a reservation): it starts when the cluster says.
+        let (window, source) = combine(starts(NOW, NOW), at(NOW + HOUR / 2 + 1).as_ref(), NOW);
         assert_eq!(
             (window.map(|w| (w.p50, w.p90)), source),
             (
-                Some((NOW + HOUR / 2, NOW + HOUR / 2)),
+                Some((NOW + HOUR / 2 + ROUND_MS, NOW + HOUR / 2 + ROUND_MS)),
                 EstimateSource::ReplayAndCluster
-            )
+            ),
+            "named to the next five minutes"
         );
+        // The cluster answers a moment after the replay, in whole seconds:
+        // a start within the minute is now, not the next five minutes.
+        let (window, _) = combine(starts(NOW, NOW), at(NOW + 2_000).as_ref(), NOW);
+        assert_eq!(window.map(|w| (w.p50, w.p90)), Some((NOW, NOW)));
         // Behind the portal's own queue: the replay's likely start stands,
         // the late end is no earlier than the cluster's plan (at limits).
         let (window, _) = combine(
             starts(NOW + HOUR, NOW + 2 * HOUR),
-            Some(NOW + 3 * HOUR),
+            at(NOW + 3 * HOUR).as_ref(),
             NOW,
         );
         assert_eq!(
             window.map(|w| (w.p50, w.p90)),
             Some((NOW + HOUR, NOW + 3 * HOUR))
         );
-        // Nothing of the portal's ends: only the cluster can say.
-        let (window, source) = combine(Replayed::Never, Some(NOW + HOUR + 1), NOW);
-        assert_eq!(source, EstimateSource::Cluster);
+        // The cluster cannot place it as things stand: no start, and not
+        // "at once".
+        assert_eq!(
+            combine(
+                starts(NOW, NOW),
+                Some(&ClusterPlan::CannotPlan(
+                    "Requested node configuration is not available".into()
+                )),
+                NOW
+            ),
+            (None, EstimateSource::Cluster)
+        );
+    }
+
+    #[test]
+    fn work_the_portal_does_not_know_ends_when_the_cluster_says_and_the_portals_queue_goes_first() {
+        let (_dir, db, robotics, vision) = center();
+        // The cluster's other users hold the pool's eight NPUs; Demo
+        // Robotics already waits for all eight.
+        db.blocking(|conn| conn.execute("UPDATE pools SET free_npus = 0 WHERE id = 'tiny'", []))
+            .unwrap();
+        job(&db, robotics, 8, "queued", None, None, NOW - HOUR);
+        let replayed = |cluster: Option<ClusterPlan>| {
+            db.blocking(|conn| {
+                window(
+                    conn,
+                    vision,
+                    &asked(8),
+                    NOW,
+                    10 * HOUR,
+                    Ends::Likely,
+                    cluster.as_ref(),
+                )
+            })
+            .unwrap()
+        };
+        // Nothing the portal knows ends: no start without the cluster.
+        assert_eq!(replayed(None), Replayed::Never);
+        // The others' work ends in an hour; Demo Robotics' job goes first
+        // and runs its hour (no history: to its limit); then this one.
+        let cluster = ClusterPlan::At(NOW + HOUR);
+        let (window, source) = combine(replayed(Some(cluster.clone())), Some(&cluster), NOW);
+        assert_eq!(source, EstimateSource::ReplayAndCluster);
         assert_eq!(
             window.map(|w| (w.p50, w.p90, w.ahead)),
-            Some((NOW + HOUR + ROUND_MS, NOW + HOUR + ROUND_MS, 0)),
-            "named to the next five minutes"
-        );
-        assert_eq!(
-            combine(Replayed::Never, None, NOW),
-            (None, EstimateSource::Replay)
+            Some((NOW + 2 * HOUR, NOW + 2 * HOUR, 1))
         );
     }
 }

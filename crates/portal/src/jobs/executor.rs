@@ -92,6 +92,16 @@ pub struct PoolCapacity {
     pub free_npus: u32,
 }
 
+/// What the cluster says of a job asked for now.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ClusterPlan {
+    /// It would start it then (unix ms).
+    At(i64),
+    /// It cannot place it as things stand (e.g. a reservation holds the
+    /// nodes), in its words.
+    CannotPlan(String),
+}
+
 /// Why an executor could not do what was asked.
 #[derive(Debug, thiserror::Error)]
 pub enum ExecutorError {
@@ -112,13 +122,15 @@ pub trait Executor: Send + Sync + std::fmt::Debug {
         Ok(None)
     }
     /// When the cluster, as it stands now, would start `request` if it were
-    /// handed over now (unix ms), every job there running to its limit;
-    /// `None` when the executor has no such answer. It sees what the
-    /// portal does not (the cluster's other users, reservations, nodes
-    /// down, how NPUs are spread over nodes) and not what the portal holds
-    /// back (its own queue).
-    fn earliest_start(&self, _request: &JobRequest) -> Result<Option<i64>, ExecutorError> {
-        Ok(None)
+    /// handed over now, every job there running to its limit; `None` when
+    /// the executor has no answer (it cannot ask, or the cluster did not
+    /// answer). It sees what the portal does not (the cluster's other
+    /// users, reservations, nodes down, how NPUs are spread over nodes) and
+    /// not what the portal holds back (its own queue). With `ask` false
+    /// only an answer already at hand is given: nothing waits on the
+    /// cluster.
+    fn planned_start(&self, _request: &JobRequest, _ask: bool) -> Option<ClusterPlan> {
+        None
     }
     /// Starts a job, or finds the one an earlier attempt started.
     fn submit(&self, job: &RunningJob) -> Result<Submitted, ExecutorError>;

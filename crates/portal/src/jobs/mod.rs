@@ -69,7 +69,11 @@ pub async fn create(
     let hours = (state.config.min_job_hours, state.config.max_job_hours);
     // The start the center expects, kept beside the real one: worked out
     // before the write transaction, so the writer is never held by it.
-    let (window, _) = expected_start(&state, caller.organisation_id, request.clone()).await?;
+    // The cluster is not asked here (a sick controller would hold every
+    // submission): its plan is used when one is at hand, as it is after
+    // the form asked for an estimate.
+    let (window, _) =
+        expected_start(&state, caller.organisation_id, request.clone(), false).await?;
     let made = state
         .db
         .call(move |conn| {
@@ -119,51 +123,50 @@ pub async fn estimate_start(
         .read(move |conn| estimate::refusal(conn, &caller, &asked, hours))
         .await?;
     let expected = if refusal.is_none() {
-        expected_start(&state, organisation, request).await?
+        expected_start(&state, organisation, request, true).await?
     } else {
         (None, EstimateSource::Replay)
     };
     Ok(Json(estimate::answer(refusal, expected, now_ms())))
 }
 
-/// When `request`, sent by `organisation` now, would start: the portal's
-/// queue replayed on a read connection, and the cluster's own plan asked
-/// with the database free; combined as [`estimate::combine`] says.
+/// When `request`, sent by `organisation` now, would start: the cluster's
+/// own plan (asked with the database free when `ask`, else only one at
+/// hand), then the portal's queue replayed on a read connection with it;
+/// combined as [`estimate::combine`] says.
 async fn expected_start(
     state: &AppState,
     organisation: i64,
     request: JobRequest,
+    ask: bool,
 ) -> Result<(Option<estimate::Window>, EstimateSource), ApiError> {
     let starvation_after = starvation_after_ms(state);
-    let now = now_ms();
+    let executor = std::sync::Arc::clone(&state.executor);
     let asked = request.clone();
+    let cluster = if ask {
+        tokio::task::spawn_blocking(move || executor.planned_start(&asked, true))
+            .await
+            .unwrap_or_default()
+    } else {
+        executor.planned_start(&asked, false)
+    };
+    let now = now_ms();
+    let plan = cluster.clone();
     let replayed = state
         .db
         .read(move |conn| {
             estimate::window(
                 conn,
                 organisation,
-                &asked,
+                &request,
                 now,
                 starvation_after,
                 estimate::Ends::Likely,
+                plan.as_ref(),
             )
         })
         .await?;
-    let cluster = if replayed == estimate::Replayed::TooDeep {
-        None
-    } else {
-        let executor = std::sync::Arc::clone(&state.executor);
-        match tokio::task::spawn_blocking(move || executor.earliest_start(&request)).await {
-            Ok(Ok(at)) => at,
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "the cluster gave no start estimate; the replay's stands");
-                None
-            }
-            Err(_) => return Err(ApiError::Db(crate::db::DbError::TaskPanicked)),
-        }
-    };
-    Ok(estimate::combine(replayed, cluster, now))
+    Ok(estimate::combine(replayed, cluster.as_ref(), now))
 }
 
 /// `GET /v1/pools/{id}/estimates`: how good the pool's start estimates

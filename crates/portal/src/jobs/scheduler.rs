@@ -636,10 +636,11 @@ impl Queue {
         jobs.insert(at, job);
     }
 
-    /// A job of `organisation` on `pool` ended: its NPUs are free again.
-    pub fn release(&mut self, pool: usize, npus: i64, organisation: i64) {
+    /// A job of `organisation` on `pool` ended (`None`: work the portal
+    /// does not know, the cluster's other users'): its NPUs are free again.
+    pub fn release(&mut self, pool: usize, npus: i64, organisation: Option<i64>) {
         self.free[pool] += npus;
-        if let Some(running) = self.running_npus.get_mut(&organisation) {
+        if let Some(running) = organisation.and_then(|o| self.running_npus.get_mut(&o)) {
             *running -= npus;
         }
     }

@@ -4,7 +4,6 @@
 
 use std::io::Write as _;
 use std::process::{Command, Output, Stdio};
-use std::sync::Mutex;
 use std::time::Duration;
 
 use process_control::{ChildExt as _, Control as _};
@@ -13,12 +12,7 @@ use super::{Controller, ExitStatus, Node, Shape, SlurmJob, Submission};
 use crate::jobs::executor::ExecutorError;
 
 #[derive(Debug)]
-pub(super) struct Cli {
-    /// Held while `sbatch --test-only` runs: one estimate asks Slurm at a
-    /// time, and one asked meanwhile is given without Slurm's word rather
-    /// than a queue of commands at the controller.
-    asking: Mutex<()>,
-}
+pub(super) struct Cli;
 
 impl Cli {
     /// Checks the commands are there and the controller answers.
@@ -33,9 +27,7 @@ impl Cli {
         }
         run(Command::new("scontrol").arg("ping"))
             .map_err(|e| anyhow::anyhow!("the Slurm controller does not answer: {e}"))?;
-        Ok(Self {
-            asking: Mutex::new(()),
-        })
+        Ok(Self)
     }
 }
 
@@ -217,14 +209,18 @@ impl Controller for Cli {
             .ok_or_else(|| ExecutorError::Unavailable(format!("sbatch printed no job id: {out}")))
     }
 
-    /// Slurm's plan for the job, by `sbatch --test-only`: nothing is
-    /// submitted.
+    /// Slurm's plan for the job, by `sbatch --test-only`: no job is queued
+    /// (Slurm still spends a job id on the question). The script is never
+    /// run; sbatch only needs one.
     fn will_start(&self, shape: &Shape) -> Result<Option<i64>, ExecutorError> {
-        let Ok(_asking) = self.asking.try_lock() else {
-            return Ok(None);
-        };
         let mut command = Command::new("sbatch");
-        shaped(command.arg("--test-only").env("TZ", "UTC"), shape);
+        shaped(
+            command
+                .arg("--test-only")
+                .env("TZ", "UTC")
+                .env("SLURM_TIME_FORMAT", "standard"),
+            shape,
+        );
         let output = finish(&mut command, Some("#!/bin/sh\ntrue\n"), ESTIMATE_TIMEOUT)?;
         if !output.status.success() {
             return Err(failure(&command, &output));

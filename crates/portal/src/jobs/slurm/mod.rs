@@ -52,14 +52,17 @@ mod cli;
 mod output;
 mod rest;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
+use std::sync::{Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
 use aicc_api::jobs::JobRequest;
 use serde::Deserialize;
 
 use super::executor::{
-    Executor, ExecutorError, Observation, Observed, PoolCapacity, RunningJob, Submitted,
+    ClusterPlan, Executor, ExecutorError, Observation, Observed, PoolCapacity, RunningJob,
+    Submitted,
 };
 
 /// `[executor]` with `kind = "slurm"`.
@@ -118,7 +121,7 @@ struct Node {
 }
 
 /// What a job asks Slurm for.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct Shape {
     partition: String,
     nodes: u32,
@@ -188,7 +191,18 @@ trait Controller: Send + Sync + std::fmt::Debug {
 pub struct Slurm {
     config: SlurmConfig,
     controller: Box<dyn Controller>,
+    /// Slurm's recent plans by shape (see [`Executor::planned_start`]).
+    plans: Mutex<HashMap<Shape, (Instant, Option<ClusterPlan>)>>,
+    /// Held while Slurm is asked for a plan: one question at a time.
+    asking: Mutex<()>,
 }
+
+/// How long Slurm's plan for a shape is used before it is asked again; a
+/// cluster that did not answer is not asked again before then either.
+const PLAN_KEPT: Duration = Duration::from_secs(30);
+/// Plans are asked for time limits rounded up to this: fewer questions,
+/// and the cluster's reservations cannot be read off to the minute.
+const PLAN_LIMIT_STEP_MINUTES: u64 = 15;
 
 impl Slurm {
     /// Connects, checks the interface works (and the REST API version is
@@ -210,7 +224,12 @@ impl Slurm {
             Some(rest) => Box::new(rest::Rest::connect(rest)?),
             None => Box::new(cli::Cli::connect()?),
         };
-        let slurm = Self { config, controller };
+        let slurm = Self {
+            config,
+            controller,
+            plans: Mutex::default(),
+            asking: Mutex::default(),
+        };
         let pools = slurm
             .capacity()
             .map_err(|e| anyhow::anyhow!("cannot read the cluster's partitions: {e}"))?
@@ -252,8 +271,6 @@ impl Slurm {
         self.directory_of(job).join(format!("{}.log", job.id))
     }
 
-    /// What is sent for a job. A partition gone since admission is
-    /// Slurm's to refuse, with its reason.
     fn shape(&self, request: &JobRequest) -> Shape {
         Shape {
             partition: request.pool_id.clone(),
@@ -263,6 +280,8 @@ impl Slurm {
         }
     }
 
+    /// What is sent for a job. A partition gone since admission is
+    /// Slurm's to refuse, with its reason.
     fn submission(&self, job: &RunningJob) -> Result<Submission, ExecutorError> {
         let request = &job.request;
         let directory = self.directory_of(job);
@@ -299,8 +318,43 @@ impl Executor for Slurm {
         )))
     }
 
-    fn earliest_start(&self, request: &JobRequest) -> Result<Option<i64>, ExecutorError> {
-        self.controller.will_start(&self.shape(request))
+    /// Slurm's plan for the request's shape (its time limit rounded up to
+    /// a quarter hour), asked once at a time and kept for [`PLAN_KEPT`]:
+    /// whoever asks meanwhile gets the same answer, so a partner asking
+    /// in a loop neither floods the controller nor changes anyone's
+    /// answer.
+    fn planned_start(&self, request: &JobRequest, ask: bool) -> Option<ClusterPlan> {
+        let mut shape = self.shape(request);
+        shape.time_limit_minutes = shape
+            .time_limit_minutes
+            .div_ceil(PLAN_LIMIT_STEP_MINUTES)
+            .max(1)
+            * PLAN_LIMIT_STEP_MINUTES;
+        let known = || {
+            let mut plans = self.plans.lock().unwrap_or_else(PoisonError::into_inner);
+            plans.retain(|_, (at, _)| at.elapsed() < PLAN_KEPT);
+            plans.get(&shape).map(|(_, plan)| plan.clone())
+        };
+        if !ask {
+            return known().flatten();
+        }
+        let _asking = self.asking.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(plan) = known() {
+            return plan;
+        }
+        let plan = match self.controller.will_start(&shape) {
+            Ok(at) => at.map(ClusterPlan::At),
+            Err(ExecutorError::Refused(why)) => Some(ClusterPlan::CannotPlan(why)),
+            Err(ExecutorError::Unavailable(why)) => {
+                tracing::warn!(error = %why, "Slurm gave no plan; estimates use the replay alone for now");
+                None
+            }
+        };
+        self.plans
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(shape, (Instant::now(), plan.clone()));
+        plan
     }
 
     fn submit(&self, job: &RunningJob) -> Result<Submitted, ExecutorError> {
@@ -372,5 +426,126 @@ impl Executor for Slurm {
             return Ok(());
         }
         self.controller.cancel(&job.executor_id)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use aicc_api::jobs::{ModelRef, Priority};
+
+    use super::*;
+
+    /// A controller whose plans are scripted, keeping the time limits it
+    /// was asked about.
+    #[derive(Debug)]
+    struct Planning {
+        answer: fn(&Shape) -> Result<Option<i64>, ExecutorError>,
+        asked: Arc<Mutex<Vec<u64>>>,
+    }
+
+    impl Controller for Planning {
+        fn nodes(&self) -> Result<Vec<Node>, ExecutorError> {
+            Ok(Vec::new())
+        }
+        fn find(&self, _name: &str) -> Result<Option<String>, ExecutorError> {
+            Ok(None)
+        }
+        fn submit(&self, _submission: &Submission) -> Result<String, ExecutorError> {
+            Ok("1".into())
+        }
+        fn will_start(&self, shape: &Shape) -> Result<Option<i64>, ExecutorError> {
+            self.asked.lock().unwrap().push(shape.time_limit_minutes);
+            (self.answer)(shape)
+        }
+        fn job(&self, _id: &str) -> Result<Option<SlurmJob>, ExecutorError> {
+            Ok(None)
+        }
+        fn cancel(&self, _id: &str) -> Result<(), ExecutorError> {
+            Ok(())
+        }
+    }
+
+    type Asked = Arc<Mutex<Vec<u64>>>;
+
+    fn slurm(answer: fn(&Shape) -> Result<Option<i64>, ExecutorError>) -> (Slurm, Asked) {
+        let asked = Asked::default();
+        let slurm = Slurm {
+            config: SlurmConfig {
+                rest: None,
+                output_dir: PathBuf::from("/nonexistent"),
+                train_command: PathBuf::from("/nonexistent"),
+                gres: default_gres(),
+                pools: BTreeMap::new(),
+            },
+            controller: Box::new(Planning {
+                answer,
+                asked: Arc::clone(&asked),
+            }),
+            plans: Mutex::default(),
+            asking: Mutex::default(),
+        };
+        (slurm, asked)
+    }
+
+    fn request(max_hours: f64) -> JobRequest {
+        JobRequest {
+            name: "plan me".into(),
+            base_model: Some(ModelRef {
+                model_id: "resnet50".into(),
+                version: None,
+            }),
+            custom_image: None,
+            dataset_uri: "obs://demo/d".into(),
+            pool_id: "npu".into(),
+            nodes: 1,
+            npus_per_node: 2,
+            max_hours,
+            hyperparameters: Default::default(),
+            priority: Priority::Normal,
+            note: String::new(),
+        }
+    }
+
+    #[test]
+    fn slurms_plan_is_asked_once_a_while_per_shape_and_a_refusal_is_its_word() {
+        let (planned, asked) = slurm(|_| Ok(Some(1_800_000_000_000)));
+        // Nothing at hand, and not asked: nothing.
+        assert_eq!(planned.planned_start(&request(1.0), false), None);
+        assert_eq!(
+            planned.planned_start(&request(1.0), true),
+            Some(ClusterPlan::At(1_800_000_000_000))
+        );
+        // 50 minutes asks as an hour: the same shape, the plan at hand.
+        assert_eq!(
+            planned.planned_start(&request(50.0 / 60.0), false),
+            Some(ClusterPlan::At(1_800_000_000_000))
+        );
+        assert_eq!(
+            planned.planned_start(&request(50.0 / 60.0), true),
+            Some(ClusterPlan::At(1_800_000_000_000))
+        );
+        assert_eq!(
+            *asked.lock().unwrap(),
+            [60],
+            "asked once, for whole quarters"
+        );
+
+        let (refusing, _) = slurm(|_| {
+            Err(ExecutorError::Refused(
+                "sbatch failed: Requested node configuration is not available".into(),
+            ))
+        });
+        assert!(matches!(
+            refusing.planned_start(&request(1.0), true),
+            Some(ClusterPlan::CannotPlan(why)) if why.contains("not available")
+        ));
+
+        // A cluster that does not answer is not asked again at once.
+        let (silent, asked) = slurm(|_| Err(ExecutorError::Unavailable("Socket timed out".into())));
+        assert_eq!(silent.planned_start(&request(1.0), true), None);
+        assert_eq!(silent.planned_start(&request(1.0), true), None);
+        assert_eq!(asked.lock().unwrap().len(), 1);
     }
 }
