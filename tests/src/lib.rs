@@ -453,6 +453,45 @@ pub async fn wait_for_text(
     bail!("`{css}` still reads {last:?} after {PATIENCE:?}")
 }
 
+/// Waits until the canvas `css` shows a line drawn in the theme's colour
+/// `colour` (a CSS variable such as `--accent`): a chart whose canvas is
+/// there but blank fails.
+pub async fn drawn(app: &Client, css: &str, colour: &str) -> anyhow::Result<()> {
+    const COUNT: &str = r#"
+        const [css, colour] = arguments;
+        const canvas = document.querySelector(css);
+        if (!canvas || canvas.width === 0) return 0;
+        const probe = document.createElement('span');
+        probe.style.color = getComputedStyle(document.documentElement).getPropertyValue(colour);
+        document.body.appendChild(probe);
+        const [r, g, b] = getComputedStyle(probe).color.match(/\d+/g).map(Number);
+        probe.remove();
+        const { data } = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height);
+        let painted = 0;
+        for (let i = 0; i < data.length; i += 4) {
+            const near = Math.abs(data[i] - r) + Math.abs(data[i + 1] - g) + Math.abs(data[i + 2] - b);
+            if (data[i + 3] > 200 && near < 60) painted++;
+        }
+        return painted;
+    "#;
+    let deadline = Instant::now() + PATIENCE;
+    let mut painted = 0;
+    while Instant::now() < deadline {
+        painted = app
+            .execute(COUNT, vec![css.into(), colour.into()])
+            .await?
+            .as_u64()
+            .unwrap_or(0);
+        // A line across a chart is hundreds of pixels; a legend's swatch
+        // or a stray tick is a few.
+        if painted >= 150 {
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    bail!("`{css}` shows {painted} pixels of {colour} after {PATIENCE:?}: nothing drawn")
+}
+
 /// Waits until nothing matches `css`.
 pub async fn find_gone(app: &Client, css: &str) -> anyhow::Result<()> {
     let deadline = Instant::now() + PATIENCE;

@@ -93,9 +93,10 @@ async fn a_training_request_runs_and_its_end_is_notified_once() -> anyhow::Resul
     )
     .await?;
     screenshot(&app, &env, "job-done-en").await?;
-    find(
+    aicc_e2e::drawn(
         &app,
         "[data-testid=metrics-chart]:not([data-points='0']) canvas",
+        "--accent",
     )
     .await?;
     assert_eq!(
@@ -305,9 +306,10 @@ async fn a_job_ending_at_the_center_not_shown_is_notified_naming_it_and_a_click_
 
     // Both centers' compute side by side, live, each pool with its chart.
     open(&app, "/compute").await?;
-    find(
+    aicc_e2e::drawn(
         &app,
         "[data-testid=pool-chart]:not([data-points='0']) canvas",
+        "--accent",
     )
     .await?;
     for _ in 0..100 {
