@@ -785,22 +785,25 @@ async fn a_start_is_estimated_before_submission_kept_with_the_job_and_measured_a
 
 #[tokio::test]
 async fn anyone_may_ask_who_the_center_is_in_both_languages() {
+    async fn asked_anonymously(config: Config) -> Value {
+        let server = Server::start(config).await;
+        server
+            .http
+            .get(format!("{}/v1/center", server.url))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
     let dir = tempfile::tempdir().unwrap();
-    let demo = Server::start(config(&dir)).await;
-    let answer: Value = demo
-        .http
-        .get(format!("{}/v1/center", demo.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(answer["name"], "Demo AI Computing Center", "{answer}");
-    assert_eq!(answer["name_zh"], "演示人工智能计算中心", "{answer}");
+    let demo = asked_anonymously(config(&dir)).await;
+    assert_eq!(demo["name"], "Demo AI Computing Center", "{demo}");
+    assert_eq!(demo["name_zh"], "演示人工智能计算中心", "{demo}");
 
     let dir = tempfile::tempdir().unwrap();
-    let configured = Server::start(Config {
+    let configured = asked_anonymously(Config {
         center: Some(aicc_portal::config::CenterConfig {
             name: "Binhai AI Computing Center".into(),
             name_zh: "滨海人工智能计算中心".into(),
@@ -809,15 +812,9 @@ async fn anyone_may_ask_who_the_center_is_in_both_languages() {
         ..config(&dir)
     })
     .await;
-    let answer: Value = configured
-        .http
-        .get(format!("{}/v1/center", configured.url))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(answer["name"], "Binhai AI Computing Center", "{answer}");
-    assert_eq!(answer["description"], "", "{answer}");
+    assert_eq!(
+        configured["name"], "Binhai AI Computing Center",
+        "{configured}"
+    );
+    assert_eq!(configured["description"], "", "{configured}");
 }
