@@ -172,6 +172,12 @@ impl ExitStatus {
     }
 }
 
+fn plan_questions() -> governor::DefaultDirectRateLimiter {
+    governor::RateLimiter::direct(governor::Quota::per_second(
+        std::num::NonZeroU32::new(PLANS_PER_SECOND).unwrap_or(std::num::NonZeroU32::MIN),
+    ))
+}
+
 /// The two ways of talking to Slurm.
 trait Controller: Send + Sync + std::fmt::Debug {
     fn nodes(&self) -> Result<Vec<Node>, ExecutorError>;
@@ -193,16 +199,24 @@ pub struct Slurm {
     controller: Box<dyn Controller>,
     /// Slurm's recent plans by shape (see [`Executor::planned_start`]).
     plans: Mutex<HashMap<Shape, (Instant, Option<ClusterPlan>)>>,
-    /// Held while Slurm is asked for a plan: one question at a time.
+    /// Held while Slurm is asked for a plan: one question at a time, and
+    /// an estimate asked meanwhile does without (nothing queues for it).
     asking: Mutex<()>,
+    /// Until when Slurm is not asked, after it did not answer.
+    silent_until: Mutex<Option<Instant>>,
+    /// At most [`PLANS_PER_SECOND`] questions, whoever asks.
+    questions: governor::DefaultDirectRateLimiter,
+    /// The pools' capacity last read: when it changes, the plans kept are
+    /// dropped (a job ended, the cluster's answer is stale).
+    capacity_seen: Mutex<Vec<PoolCapacity>>,
 }
 
 /// How long Slurm's plan for a shape is used before it is asked again; a
 /// cluster that did not answer is not asked again before then either.
 const PLAN_KEPT: Duration = Duration::from_secs(30);
-/// Plans are asked for time limits rounded up to this: fewer questions,
-/// and the cluster's reservations cannot be read off to the minute.
-const PLAN_LIMIT_STEP_MINUTES: u64 = 15;
+/// Questions to Slurm each second at most: each spends a job id and a
+/// controller call.
+const PLANS_PER_SECOND: u32 = 2;
 
 impl Slurm {
     /// Connects, checks the interface works (and the REST API version is
@@ -229,6 +243,9 @@ impl Slurm {
             controller,
             plans: Mutex::default(),
             asking: Mutex::default(),
+            silent_until: Mutex::default(),
+            questions: plan_questions(),
+            capacity_seen: Mutex::default(),
         };
         let pools = slurm
             .capacity()
@@ -271,6 +288,16 @@ impl Slurm {
         self.directory_of(job).join(format!("{}.log", job.id))
     }
 
+    /// Whether Slurm may be asked now: not after it fell silent, and not
+    /// more often than [`PLANS_PER_SECOND`].
+    fn may_ask(&self) -> bool {
+        let silent = *self
+            .silent_until
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        silent.is_none_or(|until| Instant::now() >= until) && self.questions.check().is_ok()
+    }
+
     fn shape(&self, request: &JobRequest) -> Shape {
         Shape {
             partition: request.pool_id.clone(),
@@ -311,43 +338,56 @@ impl Slurm {
 impl Executor for Slurm {
     fn capacity(&self) -> Result<Option<Vec<PoolCapacity>>, ExecutorError> {
         let nodes = self.controller.nodes()?;
-        Ok(Some(output::pools(
-            &nodes,
-            &self.config.gres,
-            &self.config.pools,
-        )))
+        let pools = output::pools(&nodes, &self.config.gres, &self.config.pools);
+        let mut seen = self
+            .capacity_seen
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        if *seen != pools {
+            self.plans
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clear();
+            seen.clone_from(&pools);
+        }
+        Ok(Some(pools))
     }
 
-    /// Slurm's plan for the request's shape (its time limit rounded up to
-    /// a quarter hour), asked once at a time and kept for [`PLAN_KEPT`]:
-    /// whoever asks meanwhile gets the same answer, so a partner asking
-    /// in a loop neither floods the controller nor changes anyone's
-    /// answer.
+    /// Slurm's plan for the request's shape, kept for [`PLAN_KEPT`] (or
+    /// until the pools' capacity changes) and shared by whoever asks
+    /// meanwhile. Asked one question at a time, at most
+    /// [`PLANS_PER_SECOND`], and not for [`PLAN_KEPT`] after Slurm did not
+    /// answer: an estimate that cannot ask does without Slurm's word
+    /// rather than wait, so a partner asking in a loop holds up no one.
     fn planned_start(&self, request: &JobRequest, ask: bool) -> Option<ClusterPlan> {
-        let mut shape = self.shape(request);
-        shape.time_limit_minutes = shape
-            .time_limit_minutes
-            .div_ceil(PLAN_LIMIT_STEP_MINUTES)
-            .max(1)
-            * PLAN_LIMIT_STEP_MINUTES;
+        let shape = self.shape(request);
         let known = || {
             let mut plans = self.plans.lock().unwrap_or_else(PoisonError::into_inner);
             plans.retain(|_, (at, _)| at.elapsed() < PLAN_KEPT);
             plans.get(&shape).map(|(_, plan)| plan.clone())
         };
-        if !ask {
-            return known().flatten();
-        }
-        let _asking = self.asking.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(plan) = known() {
             return plan;
+        }
+        if !ask {
+            return None;
+        }
+        let Ok(_asking) = self.asking.try_lock() else {
+            return None;
+        };
+        if !self.may_ask() {
+            return None;
         }
         let plan = match self.controller.will_start(&shape) {
             Ok(at) => at.map(ClusterPlan::At),
             Err(ExecutorError::Refused(why)) => Some(ClusterPlan::CannotPlan(why)),
             Err(ExecutorError::Unavailable(why)) => {
                 tracing::warn!(error = %why, "Slurm gave no plan; estimates use the replay alone for now");
-                None
+                *self
+                    .silent_until
+                    .lock()
+                    .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now() + PLAN_KEPT);
+                return None;
             }
         };
         self.plans
@@ -485,6 +525,9 @@ mod tests {
             }),
             plans: Mutex::default(),
             asking: Mutex::default(),
+            silent_until: Mutex::default(),
+            questions: plan_questions(),
+            capacity_seen: Mutex::default(),
         };
         (slurm, asked)
     }
@@ -517,20 +560,25 @@ mod tests {
             planned.planned_start(&request(1.0), true),
             Some(ClusterPlan::At(1_800_000_000_000))
         );
-        // 50 minutes asks as an hour: the same shape, the plan at hand.
-        assert_eq!(
-            planned.planned_start(&request(50.0 / 60.0), false),
-            Some(ClusterPlan::At(1_800_000_000_000))
-        );
-        assert_eq!(
-            planned.planned_start(&request(50.0 / 60.0), true),
-            Some(ClusterPlan::At(1_800_000_000_000))
-        );
-        assert_eq!(
-            *asked.lock().unwrap(),
-            [60],
-            "asked once, for whole quarters"
-        );
+        // The same shape: the plan at hand, asked or not.
+        for ask in [false, true] {
+            assert_eq!(
+                planned.planned_start(&request(1.0), ask),
+                Some(ClusterPlan::At(1_800_000_000_000))
+            );
+        }
+        assert_eq!(*asked.lock().unwrap(), [60], "asked once");
+        // A job ended (the capacity changed): the plan is asked again.
+        *planned.capacity_seen.lock().unwrap() = vec![PoolCapacity {
+            id: "npu".into(),
+            name: "npu".into(),
+            npu_kind: "Ascend".into(),
+            nodes: 1,
+            npus_per_node: 8,
+            free_npus: 8,
+        }];
+        planned.capacity().unwrap();
+        assert_eq!(planned.planned_start(&request(1.0), false), None);
 
         let (refusing, _) = slurm(|_| {
             Err(ExecutorError::Refused(
@@ -542,10 +590,32 @@ mod tests {
             Some(ClusterPlan::CannotPlan(why)) if why.contains("not available")
         ));
 
-        // A cluster that does not answer is not asked again at once.
+        // A cluster that does not answer is not asked again for a while,
+        // about any shape.
         let (silent, asked) = slurm(|_| Err(ExecutorError::Unavailable("Socket timed out".into())));
         assert_eq!(silent.planned_start(&request(1.0), true), None);
-        assert_eq!(silent.planned_start(&request(1.0), true), None);
+        assert_eq!(silent.planned_start(&request(2.0), true), None);
         assert_eq!(asked.lock().unwrap().len(), 1);
+    }
+
+    #[test]
+    fn an_estimate_asked_while_slurm_is_being_asked_does_without_rather_than_wait() {
+        let (planned, asked) = slurm(|_| Ok(Some(1_800_000_000_000)));
+        let asking = planned.asking.lock().unwrap();
+        assert_eq!(planned.planned_start(&request(1.0), true), None);
+        drop(asking);
+        assert!(asked.lock().unwrap().is_empty());
+        // Nor more than a few questions a second, whoever asks.
+        let answered = (1..=10)
+            .filter(|hours| {
+                planned
+                    .planned_start(&request(f64::from(*hours)), true)
+                    .is_some()
+            })
+            .count();
+        assert!(
+            answered <= PLANS_PER_SECOND as usize + 1,
+            "{answered} asked"
+        );
     }
 }
