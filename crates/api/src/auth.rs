@@ -95,7 +95,8 @@ pub enum Scope {
     Read,
     /// Also submit and cancel jobs.
     Jobs,
-    /// Also edit and submit the organisation's applications.
+    /// Also edit and submit the organisation's applications and its
+    /// incubation milestones.
     Applications,
     /// Everything the account may do, but create other tokens.
     Full,

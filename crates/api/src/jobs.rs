@@ -507,9 +507,6 @@ pub enum EstimateSource {
     /// Both: the replay, with the cluster's other users' work ending when
     /// the cluster says, and the start no earlier than the cluster allows.
     ReplayAndCluster,
-    /// A source this client does not know (a newer center's).
-    #[serde(other)]
-    Other,
 }
 
 /// Why the center would not take a job now, as submission would say it.

@@ -12,6 +12,7 @@ pub mod catalog;
 pub mod center;
 pub mod error;
 pub mod events;
+pub mod incubation;
 pub mod jobs;
 pub mod members;
 pub mod permissions;

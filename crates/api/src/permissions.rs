@@ -40,6 +40,10 @@ pub enum Action {
     ManageMembers,
     /// List and revoke one's own personal access tokens.
     ManageOwnTokens,
+    /// Send the startup's evidence for a milestone of its plan.
+    SubmitMilestone,
+    /// Read every startup's milestones and accept them or ask for changes.
+    ReviewMilestone,
 }
 
 use Action::*;
@@ -73,6 +77,8 @@ const TABLE: &[(Action, &[Role])] = &[
         ManageOwnTokens,
         &[PartnerMember, PartnerAdmin, CenterReviewer, CenterAdmin],
     ),
+    (SubmitMilestone, &[PartnerMember, PartnerAdmin]),
+    (ReviewMilestone, &[CenterReviewer, CenterAdmin]),
 ];
 
 impl Action {
@@ -88,9 +94,8 @@ impl Action {
         match self {
             ReadCatalog | ReadOrganisation | ReadEveryApplication => Scope::Read,
             SubmitJob | CancelOwnJob | CancelOrganisationJob => Scope::Jobs,
-            EditApplication | SubmitApplication | WithdrawApplication | ReviewApplication => {
-                Scope::Applications
-            }
+            EditApplication | SubmitApplication | WithdrawApplication | ReviewApplication
+            | SubmitMilestone | ReviewMilestone => Scope::Applications,
             KeepFavourites | ManageMembers | ManageOwnTokens => Scope::Full,
         }
     }
@@ -149,6 +154,7 @@ mod tests {
                 SubmitApplication,
                 WithdrawApplication,
                 ManageMembers,
+                SubmitMilestone,
             ] {
                 assert!(!action.allowed_for(role), "{role:?} {action:?}");
             }

@@ -22,14 +22,17 @@ pub enum Collection {
     Catalog,
     Jobs,
     Applications,
+    /// An incubated startup's milestones.
+    Milestones,
 }
 
 impl Collection {
     /// Every collection, in the order a sync cycle pulls them.
-    pub const ALL: [Collection; 3] = [
+    pub const ALL: [Collection; 4] = [
         Collection::Catalog,
         Collection::Jobs,
         Collection::Applications,
+        Collection::Milestones,
     ];
 
     /// The name in feed paths, stores and routes.
@@ -38,6 +41,7 @@ impl Collection {
             Collection::Catalog => "catalog",
             Collection::Jobs => "jobs",
             Collection::Applications => "applications",
+            Collection::Milestones => "milestones",
         }
     }
 

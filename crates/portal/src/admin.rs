@@ -10,7 +10,7 @@ use rusqlite::{Connection, OptionalExtension};
 
 use crate::accounts::{self, DEMO_PASSWORD};
 use crate::error::ApiError;
-use crate::{applications, catalog, jobs};
+use crate::{applications, catalog, incubation, jobs};
 
 /// The demo: organisations, the six accounts (password `demo-password`),
 /// two NPU pools with a day of history, quotas, and the seed catalog if
@@ -70,7 +70,107 @@ pub fn seed_demo(conn: &mut Connection) -> Result<(), ApiError> {
     if empty {
         catalog::upsert(conn, &catalog::seed::models())?;
     }
+    seed_incubation(conn, robotics)?;
     jobs::history::seed_demo(conn, crate::clock::now_ms())
+}
+
+/// Demo Robotics in the 2026 cohort of the incubation programme, with a
+/// plan: one milestone accepted, one sent for review, two ahead.
+fn seed_incubation(conn: &Connection, robotics: i64) -> Result<(), ApiError> {
+    use aicc_api::incubation::{Evidence, MilestoneDecision, MilestoneReview, MilestoneState};
+    use incubation::store::{self, Plan};
+    let cohort = store::ensure_cohort(
+        conn,
+        "Ascend Application Incubation Programme",
+        "Twelve months for startups to bring an AI product to Ascend: compute granted by the \
+         center, mentors from its engineering team, and a demo day with the industry partners.",
+        &["reviewer@demo.aicc"],
+        "2026 cohort",
+        ("2026-09-01", "2027-08-31"),
+    )?;
+    if store::enrolment(conn, robotics)?.is_some() {
+        return Ok(());
+    }
+    store::enrol(conn, robotics, &cohort)?;
+    let user = |email: &str| -> Result<i64, ApiError> {
+        Ok(
+            conn.query_row("SELECT id FROM users WHERE email = ?1", [email], |r| {
+                r.get(0)
+            })?,
+        )
+    };
+    let (staff, startup) = (user("reviewer@demo.aicc")?, user("partner@demo.aicc")?);
+    let plans = [
+        Plan {
+            title: "Weld-seam inspection on Atlas 300I Duo",
+            description: "Convert the weld-seam inspection model to run on Atlas 300I Duo with \
+                          CANN and keep its accuracy within one point of the GPU build.",
+            deliverable: "Inference at 25 frames per second or more per camera stream on one \
+                          Atlas 300I Duo card, with the conversion notes",
+            due_on: "2026-10-15",
+        },
+        Plan {
+            title: "95% defect recall on the center's test set",
+            description: "Fine-tune on the center's NPUs until the model finds 95% of the \
+                          defects in the 4,000-image weld test set.",
+            deliverable: "The evaluation report, with recall and false alarms per defect class",
+            due_on: "2026-11-30",
+        },
+        Plan {
+            title: "Pilot on two weld lines",
+            description: "Four weeks on two lines of a partner factory, inspecting every seam.",
+            deliverable: "The pilot report signed by the factory's quality manager",
+            due_on: "2027-01-31",
+        },
+        Plan {
+            title: "Demo day",
+            description: "Present the product and the pilot's figures to the center's industry \
+                          partners.",
+            deliverable: "The slides and a three-minute video",
+            due_on: "2027-03-20",
+        },
+    ];
+    let ids = [
+        "ms_demo_adapt",
+        "ms_demo_recall",
+        "ms_demo_pilot",
+        "ms_demo_day",
+    ];
+    for (id, plan) in ids.iter().zip(&plans) {
+        store::add_milestone(conn, robotics, Some(id), plan, staff)?;
+    }
+    store::submit(
+        conn,
+        ids[0],
+        MilestoneState::Planned,
+        &Evidence {
+            text: "Converted with ATC; 31 FPS per stream on one card, mAP 0.6 points below the \
+                   GPU build. Notes and benchmark log attached to the shared folder."
+                .into(),
+        },
+        startup,
+    )?;
+    store::review(
+        conn,
+        ids[0],
+        &MilestoneReview {
+            decision: MilestoneDecision::Accept,
+            comment: Some("Reproduced on our card: 30.4 FPS. Well done.".into()),
+        },
+        staff,
+    )?;
+    store::submit(
+        conn,
+        ids[1],
+        MilestoneState::Planned,
+        &Evidence {
+            text: "Recall 95.8% on the test set after LoRA fine-tuning (job on Atlas 800T A2); \
+                   false alarms 2.1%. Report attached."
+                .into(),
+        },
+        startup,
+    )?;
+    Ok(())
 }
 
 /// The id of the organisation named `name`.
@@ -160,7 +260,17 @@ pub fn review(
     actor_email: &str,
     review: &Review,
 ) -> Result<Application, ApiError> {
-    let actor = user_id(conn, actor_email)?;
+    let actor = staff(conn, actor_email, "review applications")?;
+    let tx = conn.transaction()?;
+    let (application, _) = applications::apply_review(&tx, application_id, actor, review)?;
+    tx.commit()?;
+    Ok(application)
+}
+
+/// The id of `email`, one of the center's reviewers or admins, who may do
+/// `what`.
+fn staff(conn: &Connection, email: &str, what: &str) -> Result<i64, ApiError> {
+    let actor = user_id(conn, email)?;
     let role: String = conn.query_row("SELECT role FROM users WHERE id = ?1", [actor], |r| {
         r.get(0)
     })?;
@@ -169,13 +279,41 @@ pub fn review(
         Some(Role::CenterReviewer | Role::CenterAdmin)
     ) {
         return Err(ApiError::Forbidden(format!(
-            "{actor_email} is not center staff; only reviewers and admins review applications"
+            "{email} is not center staff; only reviewers and admins {what}"
         )));
     }
+    Ok(actor)
+}
+
+/// Adds a milestone to an enrolled startup's plan, as `actor_email` (center
+/// staff); returns its id.
+pub fn add_milestone(
+    conn: &mut Connection,
+    organisation: &str,
+    actor_email: &str,
+    plan: &incubation::store::Plan<'_>,
+) -> Result<String, ApiError> {
+    let actor = staff(conn, actor_email, "plan milestones")?;
+    let organisation = organisation_id(conn, organisation)?;
     let tx = conn.transaction()?;
-    let (application, _) = applications::apply_review(&tx, application_id, actor, review)?;
+    let (id, _) = incubation::store::add_milestone(&tx, organisation, None, plan, actor)?;
     tx.commit()?;
-    Ok(application)
+    Ok(id)
+}
+
+/// Accepts a milestone's evidence or asks for changes, as `actor_email`.
+pub fn review_milestone(
+    conn: &mut Connection,
+    id: &str,
+    actor_email: &str,
+    review: &aicc_api::incubation::MilestoneReview,
+) -> Result<aicc_api::incubation::Milestone, ApiError> {
+    let actor = staff(conn, actor_email, "review milestones")?;
+    let tx = conn.transaction()?;
+    incubation::store::review(&tx, id, review, actor)?;
+    let milestone = incubation::store::load(&tx, id)?;
+    tx.commit()?;
+    Ok(milestone)
 }
 
 /// Adds or updates the models in a JSON file (an array of models).

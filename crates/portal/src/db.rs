@@ -34,6 +34,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0016_pool_history.sql")),
     M::up(include_str!("../migrations/0017_start_estimates.sql")),
     M::up(include_str!("../migrations/0018_jobs_by_end.sql")),
+    M::up(include_str!("../migrations/0019_incubation.sql")),
 ];
 
 /// Errors of the database layer.

@@ -26,6 +26,7 @@ pub mod error;
 pub mod events;
 pub mod feed;
 pub mod idempotency;
+pub mod incubation;
 pub mod jobs;
 pub mod limits;
 pub mod openapi;
@@ -259,6 +260,7 @@ pub fn api_routes(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(catalog::routes())
         .merge(applications::routes())
         .merge(jobs::routes())
+        .merge(incubation::routes())
         .merge(events::routes())
         .route_layer(read_bodies())
         .layer(DefaultBodyLimit::max(bodies::JSON_BODY))

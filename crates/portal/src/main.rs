@@ -9,10 +9,11 @@ use std::path::PathBuf;
 
 use aicc_api::applications::{Review, ReviewAction};
 use aicc_api::auth::Role;
+use aicc_api::incubation::{MilestoneDecision, MilestoneReview};
 use aicc_api::members::MIN_PASSWORD_CHARS;
 use aicc_portal::config::{Config, TlsConfig};
 use aicc_portal::db::Db;
-use aicc_portal::{Portal, accounts, admin, applications, catalog, jobs};
+use aicc_portal::{Portal, accounts, admin, applications, catalog, incubation, jobs};
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use tokio::net::TcpListener;
@@ -147,10 +148,77 @@ enum AdminCommand {
         #[arg(long = "as")]
         reviewer: String,
     },
+    /// Make an incubation programme's cohort (and the programme, if new).
+    CreateCohort {
+        #[arg(long)]
+        programme: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// The center staff running the programme (e-mail; repeat).
+        #[arg(long = "staff")]
+        staff: Vec<String>,
+        #[arg(long)]
+        cohort: String,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        starts_on: String,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        ends_on: String,
+    },
+    /// Enrol an incubated startup in a cohort (or move it to another).
+    Enrol {
+        #[arg(long)]
+        organisation: String,
+        #[arg(long)]
+        programme: String,
+        #[arg(long)]
+        cohort: String,
+    },
+    /// Add a milestone to an enrolled startup's plan.
+    AddMilestone {
+        #[arg(long)]
+        organisation: String,
+        #[arg(long)]
+        title: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// What the center expects to see.
+        #[arg(long)]
+        deliverable: String,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        due_on: String,
+        /// The staff member planning it, recorded in the timeline.
+        #[arg(long = "as")]
+        staff: String,
+    },
+    /// List every startup's milestones.
+    ListMilestones,
+    /// Accept a milestone's evidence or ask for changes.
+    ReviewMilestone {
+        /// The milestone's id (`ms_…`).
+        #[arg(long)]
+        id: String,
+        #[arg(long, value_enum)]
+        decision: DecisionArg,
+        /// Required when asking for changes: what to change.
+        #[arg(long)]
+        comment: Option<String>,
+        /// The reviewer's e-mail, recorded in the timeline.
+        #[arg(long = "as")]
+        reviewer: String,
+    },
     /// Add or update catalog models from a JSON file (an array of models).
     ImportModels { file: PathBuf },
     /// Retire a catalog model; apps see it removed.
     RetireModel { id: String },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum DecisionArg {
+    Accept,
+    RequestChanges,
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -361,6 +429,82 @@ fn run_admin(db: &Db, command: AdminCommand) -> anyhow::Result<()> {
                 if let Some(certificate) = application.certificate_id {
                     println!("certificate {certificate}");
                 }
+            }
+            AdminCommand::CreateCohort {
+                programme,
+                description,
+                staff,
+                cohort,
+                starts_on,
+                ends_on,
+            } => {
+                let staff: Vec<&str> = staff.iter().map(String::as_str).collect();
+                let id = incubation::store::ensure_cohort(
+                    conn,
+                    &programme,
+                    &description,
+                    &staff,
+                    &cohort,
+                    (&starts_on, &ends_on),
+                )?;
+                println!("cohort {id}: {programme} · {cohort} ({starts_on} – {ends_on})");
+            }
+            AdminCommand::Enrol {
+                organisation,
+                programme,
+                cohort,
+            } => {
+                let org = admin::organisation_id(conn, &organisation)?;
+                let cohort_id = incubation::store::cohort_id(conn, &programme, &cohort)?;
+                incubation::store::enrol(conn, org, &cohort_id)?;
+                println!("{organisation} is enrolled in {programme} · {cohort}");
+            }
+            AdminCommand::AddMilestone {
+                organisation,
+                title,
+                description,
+                deliverable,
+                due_on,
+                staff,
+            } => {
+                let plan = incubation::store::Plan {
+                    title: &title,
+                    description: &description,
+                    deliverable: &deliverable,
+                    due_on: &due_on,
+                };
+                let id = admin::add_milestone(conn, &organisation, &staff, &plan)?;
+                println!("milestone {id}: {title}, due {due_on}");
+            }
+            AdminCommand::ListMilestones => {
+                for (organisation, milestone) in incubation::store::list(conn)? {
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}",
+                        milestone.id,
+                        milestone.state.as_str(),
+                        organisation,
+                        milestone.due_on,
+                        milestone.title
+                    );
+                }
+            }
+            AdminCommand::ReviewMilestone {
+                id,
+                decision,
+                comment,
+                reviewer,
+            } => {
+                let decision = match decision {
+                    DecisionArg::Accept => MilestoneDecision::Accept,
+                    DecisionArg::RequestChanges => MilestoneDecision::RequestChanges,
+                };
+                let milestone = admin::review_milestone(
+                    conn,
+                    &id,
+                    &reviewer,
+                    &MilestoneReview { decision, comment },
+                )?;
+                println!("{id}: {}", milestone.state.as_str());
             }
             AdminCommand::ImportModels { file } => {
                 let json = std::fs::read_to_string(&file)

@@ -26,6 +26,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         (name = "catalog", description = "The model catalog"),
         (name = "applications", description = "Partner onboarding and review"),
         (name = "jobs", description = "Training jobs, pools and quota"),
+        (name = "incubation", description = "An incubated startup's programme and milestones"),
         (name = "sync", description = "Live change hints"),
     )
 )]

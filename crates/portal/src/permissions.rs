@@ -35,6 +35,8 @@ fn described(action: Action) -> &'static str {
         ReviewApplication => "review applications",
         ManageMembers => "manage the organisation's members",
         ManageOwnTokens => "manage personal access tokens",
+        SubmitMilestone => "send the startup's milestone evidence",
+        ReviewMilestone => "review incubation milestones",
     }
 }
 
@@ -45,7 +47,10 @@ fn whom_to_ask(role: Role, action: Action) -> &'static str {
         SubmitJob | CancelOwnJob | CancelOrganisationJob if staff => {
             "center staff do not run partners' jobs"
         }
-        EditApplication | SubmitApplication | WithdrawApplication | ManageMembers if staff => {
+        EditApplication | SubmitApplication | WithdrawApplication | ManageMembers
+        | SubmitMilestone
+            if staff =>
+        {
             "center staff read and review; a partner's content is theirs to write"
         }
         CancelOrganisationJob
@@ -54,8 +59,11 @@ fn whom_to_ask(role: Role, action: Action) -> &'static str {
         | WithdrawApplication
         | ManageMembers
         | SubmitJob
-        | CancelOwnJob => "ask a partner admin of your organisation",
-        ReadEveryApplication | ReviewApplication => "this is for the center's reviewers",
+        | CancelOwnJob
+        | SubmitMilestone => "ask a partner admin of your organisation",
+        ReadEveryApplication | ReviewApplication | ReviewMilestone => {
+            "this is for the center's reviewers"
+        }
         ReadCatalog | KeepFavourites | ReadOrganisation | ManageOwnTokens => {
             "ask the center's administrators"
         }

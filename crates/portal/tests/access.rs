@@ -46,6 +46,9 @@ struct Row {
     /// The state the application the route is about is put in first.
     #[serde(default)]
     application: Stage,
+    /// The state the milestone the route is about is put in first.
+    #[serde(default)]
+    milestone: MilestoneStage,
     /// For routes about no object of an organisation.
     any: Option<Cells>,
     /// About an object of Demo Robotics (or the caller's own).
@@ -59,6 +62,14 @@ struct Row {
 enum Stage {
     #[default]
     Draft,
+    Submitted,
+}
+
+#[derive(Debug, Default, Clone, Copy, Deserialize)]
+#[serde(rename_all = "snake_case")]
+enum MilestoneStage {
+    #[default]
+    Planned,
     Submitted,
 }
 
@@ -148,6 +159,59 @@ struct Objects {
     personal_token: String,
     member: String,
     invitation: String,
+    milestone: String,
+}
+
+/// A new milestone of `organisation` (enrolled in the demo's cohort as an
+/// incubated startup if it is not yet), sent by `maker` if `submitted`.
+fn milestone_of(
+    conn: &mut rusqlite::Connection,
+    organisation: &str,
+    maker: &str,
+    submitted: bool,
+) -> String {
+    use aicc_portal::incubation::store;
+    let id = aicc_portal::admin::organisation_id(conn, organisation).unwrap();
+    conn.execute(
+        "UPDATE organisations SET kind = 'incubated_startup' WHERE id = ?1",
+        [id],
+    )
+    .unwrap();
+    let cohort = store::cohort_id(
+        conn,
+        "Ascend Application Incubation Programme",
+        "2026 cohort",
+    )
+    .unwrap();
+    store::enrol(conn, id, &cohort).unwrap();
+    let user = |email: &str| -> i64 {
+        conn.query_row("SELECT id FROM users WHERE email = ?1", [email], |r| {
+            r.get(0)
+        })
+        .unwrap()
+    };
+    let (staff, maker) = (user("reviewer@demo.aicc"), user(maker));
+    let plan = store::Plan {
+        title: "Matrix milestone",
+        description: "",
+        deliverable: "A report",
+        due_on: "2027-01-31",
+    };
+    let (milestone, _) = store::add_milestone(conn, id, None, &plan, staff).unwrap();
+    if submitted {
+        let evidence = aicc_api::incubation::Evidence {
+            text: "Done".into(),
+        };
+        store::submit(
+            conn,
+            &milestone,
+            aicc_api::incubation::MilestoneState::Planned,
+            &evidence,
+            maker,
+        )
+        .unwrap();
+    }
+    milestone
 }
 
 struct Matrixed {
@@ -240,6 +304,17 @@ impl Matrixed {
                 .await;
             }
         }
+        if row.path.contains("/v1/milestones/{id}") {
+            let (organisation, maker) = match owner {
+                Owner::Other => ("Other Vision", OTHER_ADMIN),
+                Owner::Own | Owner::Any => ("Demo Robotics", OWN_ADMIN),
+            };
+            let submitted = matches!(row.milestone, MilestoneStage::Submitted);
+            objects.milestone = self
+                .server
+                .db
+                .blocking(|conn| milestone_of(conn, organisation, maker, submitted));
+        }
         if row.path.contains("/personal-tokens/{id}") {
             // Own: the caller's own token; other: another user's.
             let holder = match (owner, caller.email()) {
@@ -302,6 +377,8 @@ impl Matrixed {
                     &objects.member
                 } else if row.path.starts_with("/v1/organisation/invitations/") {
                     &objects.invitation
+                } else if row.path.starts_with("/v1/milestones/") {
+                    &objects.milestone
                 } else if row.path.starts_with("/v1/pools/") {
                     POOL
                 } else {

@@ -23,7 +23,7 @@ export type PersonalToken = { id: string, name: string, token?: string, scopes: 
  */
 last_used_at: string | null, };
 
-export type Action = "read_catalog" | "keep_favourites" | "read_organisation" | "submit_job" | "cancel_own_job" | "cancel_organisation_job" | "edit_application" | "submit_application" | "withdraw_application" | "read_every_application" | "review_application" | "manage_members" | "manage_own_tokens";
+export type Action = "read_catalog" | "keep_favourites" | "read_organisation" | "submit_job" | "cancel_own_job" | "cancel_organisation_job" | "edit_application" | "submit_application" | "withdraw_application" | "read_every_application" | "review_application" | "manage_members" | "manage_own_tokens" | "submit_milestone" | "review_milestone";
 
 export type Standing = { account: Account, may: Array<Action>, };
 
@@ -147,7 +147,7 @@ source: EstimateSource,
  */
 estimated_at: string, };
 
-export type EstimateSource = "replay" | "cluster" | "replay_and_cluster" | "other";
+export type EstimateSource = "replay" | "cluster" | "replay_and_cluster";
 
 export type NotAdmissible = { 
 /**
@@ -535,7 +535,7 @@ export type OrganisationKind = "incubated_startup" | "isv" | "ihv" | "si" | "res
 
 export type ProgrammeTier = "registered" | "certified" | "premier";
 
-export type Collection = "catalog" | "jobs" | "applications";
+export type Collection = "catalog" | "jobs" | "applications" | "milestones";
 
 export type Notification = { id: number, 
 /**

@@ -1,0 +1,241 @@
+//! Incubation: the center's application-innovation incubation platform. An
+//! incubated startup is enrolled in a cohort of a programme, with a plan of
+//! milestones it shows progress on; center staff review each milestone.
+//!
+//! A milestone goes `planned → submitted → accepted`, or `submitted →
+//! changes_requested → submitted …` until it is accepted.
+
+use serde::{Deserialize, Serialize};
+
+/// A programme the center runs, e.g. its Ascend application incubation
+/// programme.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Programme {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    /// The center staff running it, as "Name <e-mail>".
+    pub staff: Vec<String>,
+}
+
+/// One intake of a programme.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Cohort {
+    pub id: String,
+    pub name: String,
+    /// ISO dates, e.g. `2026-09-01`.
+    pub starts_on: String,
+    pub ends_on: String,
+}
+
+/// `GET /v1/incubation`: the caller's organisation's enrolment, if it is
+/// enrolled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Incubation {
+    pub enrolment: Option<Enrolment>,
+}
+
+/// An organisation's place in a cohort.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Enrolment {
+    pub programme: Programme,
+    pub cohort: Cohort,
+    /// RFC 3339.
+    pub enrolled_at: String,
+}
+
+/// Where a milestone is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MilestoneState {
+    Planned,
+    Submitted,
+    Accepted,
+    ChangesRequested,
+}
+
+impl MilestoneState {
+    pub const ALL: [MilestoneState; 4] = [
+        MilestoneState::Planned,
+        MilestoneState::Submitted,
+        MilestoneState::Accepted,
+        MilestoneState::ChangesRequested,
+    ];
+
+    /// The name stored and sent on the wire.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MilestoneState::Planned => "planned",
+            MilestoneState::Submitted => "submitted",
+            MilestoneState::Accepted => "accepted",
+            MilestoneState::ChangesRequested => "changes_requested",
+        }
+    }
+
+    /// The inverse of [`MilestoneState::as_str`].
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|state| state.as_str() == s)
+    }
+
+    /// Whether the startup may send its evidence now: before the first
+    /// review, or when the reviewer asked for changes.
+    pub fn may_submit(self) -> bool {
+        matches!(
+            self,
+            MilestoneState::Planned | MilestoneState::ChangesRequested
+        )
+    }
+}
+
+/// What a reviewer decides on submitted evidence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum MilestoneDecision {
+    Accept,
+    RequestChanges,
+}
+
+impl MilestoneDecision {
+    /// The state the decision leads to from `from`, if it may be made there.
+    pub fn apply(self, from: MilestoneState) -> Option<MilestoneState> {
+        match (self, from) {
+            (MilestoneDecision::Accept, MilestoneState::Submitted) => {
+                Some(MilestoneState::Accepted)
+            }
+            (MilestoneDecision::RequestChanges, MilestoneState::Submitted) => {
+                Some(MilestoneState::ChangesRequested)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// The longest evidence text the center keeps.
+pub const MAX_EVIDENCE_CHARS: usize = 20_000;
+
+/// `POST /v1/milestones/{id}/submit`: what the startup shows.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Evidence {
+    /// What was done and where to see it.
+    pub text: String,
+}
+
+impl Evidence {
+    /// Refuses evidence that says nothing or more than the center keeps.
+    pub fn check(&self) -> Result<(), crate::FieldError> {
+        let error = |message: String| {
+            Err(crate::FieldError {
+                field: "text",
+                message,
+            })
+        };
+        if self.text.trim().is_empty() {
+            return error("say what was done and where the reviewer can see it".into());
+        }
+        if self.text.chars().count() > MAX_EVIDENCE_CHARS {
+            return error(format!("at most {MAX_EVIDENCE_CHARS} characters"));
+        }
+        Ok(())
+    }
+}
+
+/// `POST /v1/milestones/{id}/review`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MilestoneReview {
+    pub decision: MilestoneDecision,
+    /// Required when asking for changes: what to change.
+    #[serde(default)]
+    pub comment: Option<String>,
+}
+
+/// A milestone of a startup's plan.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Milestone {
+    pub id: String,
+    pub title: String,
+    pub description: String,
+    /// What the center expects to see, e.g. "inference at ≥ 25 FPS per
+    /// stream on Atlas 300I Duo, with the conversion notes".
+    pub deliverable: String,
+    /// ISO date.
+    pub due_on: String,
+    pub state: MilestoneState,
+    /// The evidence last sent, if any.
+    pub evidence: Option<Evidence>,
+    /// The reviewer's last comment, if any.
+    pub review_comment: Option<String>,
+    /// Every transition, oldest first.
+    pub timeline: Vec<MilestoneTransition>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+/// One transition of a milestone, with who made it and why.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MilestoneTransition {
+    pub from: Option<MilestoneState>,
+    pub to: MilestoneState,
+    pub actor: String,
+    pub at: String,
+    pub comment: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_milestone_is_sent_until_it_is_accepted() {
+        use MilestoneDecision::*;
+        use MilestoneState::*;
+        assert!(Planned.may_submit() && ChangesRequested.may_submit());
+        assert!(!Submitted.may_submit() && !Accepted.may_submit());
+        assert_eq!(Accept.apply(Submitted), Some(Accepted));
+        assert_eq!(RequestChanges.apply(Submitted), Some(ChangesRequested));
+        for from in [Planned, Accepted, ChangesRequested] {
+            assert_eq!(Accept.apply(from), None, "{from:?}");
+            assert_eq!(RequestChanges.apply(from), None, "{from:?}");
+        }
+        for state in MilestoneState::ALL {
+            assert_eq!(MilestoneState::parse(state.as_str()), Some(state));
+        }
+    }
+
+    #[test]
+    fn evidence_says_something_and_not_too_much() {
+        assert!(Evidence { text: "  ".into() }.check().is_err());
+        assert!(
+            Evidence {
+                text: "x".repeat(MAX_EVIDENCE_CHARS + 1)
+            }
+            .check()
+            .is_err()
+        );
+        assert!(
+            Evidence {
+                text: "Benchmark report in the pilot folder".into()
+            }
+            .check()
+            .is_ok()
+        );
+    }
+}

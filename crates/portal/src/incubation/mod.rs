@@ -1,0 +1,178 @@
+//! The application-innovation incubation platform: an incubated startup's
+//! enrolment (its programme and cohort) and its plan of milestones, each
+//! sent with evidence by the startup and accepted or sent back by the
+//! center's reviewers. The handlers are here; what they and `aicc-portal
+//! admin` read and write is in `store`.
+
+pub mod store;
+
+use aicc_api::incubation::{Evidence, Incubation, Milestone, MilestoneReview};
+use aicc_api::sync::{ChangePage, ChangesQuery, Collection};
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::accounts::Caller;
+use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery};
+use crate::feed::{self, ChangesParams};
+use crate::idempotency::{Idempotency, Made};
+use crate::permissions::Action;
+use store::{load, visible};
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(incubation))
+        .routes(routes!(changes))
+        .routes(routes!(get))
+        .routes(routes!(submit))
+        .routes(routes!(review))
+}
+
+/// `GET /v1/incubation`: the caller's organisation's programme and cohort,
+/// or no enrolment.
+#[utoipa::path(get, path = "/v1/incubation", tag = "incubation",
+    responses((status = 200, body = Incubation)))]
+pub async fn incubation(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Incubation>, ApiError> {
+    caller.may(Action::ReadOrganisation)?;
+    let organisation = caller.organisation_id;
+    Ok(Json(Incubation {
+        enrolment: state
+            .db
+            .read(move |conn| store::enrolment(conn, organisation))
+            .await?,
+    }))
+}
+
+/// `GET /v1/milestones/changes`: the caller's organisation's milestones.
+#[utoipa::path(get, path = "/v1/milestones/changes", tag = "incubation", params(ChangesParams),
+    responses((status = 200, body = ChangePage<Milestone>)))]
+pub async fn changes(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<ChangesQuery>,
+) -> Result<Json<ChangePage<Milestone>>, ApiError> {
+    feed::organisation_changes(&state, caller, query, Collection::Milestones, load).await
+}
+
+/// `GET /v1/milestones/{id}`.
+#[utoipa::path(get, path = "/v1/milestones/{id}", tag = "incubation",
+    params(("id" = String, Path)),
+    responses((status = 200, body = Milestone), (status = 404, body = aicc_api::ErrorBody)))]
+pub async fn get(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Json<Milestone>, ApiError> {
+    Ok(Json(
+        state
+            .db
+            .read(move |conn| {
+                visible(conn, &caller, &id)?;
+                load(conn, &id)
+            })
+            .await?,
+    ))
+}
+
+/// `POST /v1/milestones/{id}/submit`: the startup sends its evidence, while
+/// the milestone is planned or changes were asked for.
+#[utoipa::path(post, path = "/v1/milestones/{id}/submit", tag = "incubation",
+    params(("id" = String, Path)), request_body = Evidence,
+    responses((status = 200, body = Milestone), (status = 409, body = aicc_api::ErrorBody)))]
+pub async fn submit(
+    State(state): State<AppState>,
+    caller: Caller,
+    once: Idempotency,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(evidence): ApiJson<Evidence>,
+) -> Result<Response, ApiError> {
+    evidence
+        .check()
+        .map_err(|e| ApiError::invalid(e.field, e.message))?;
+    change(
+        &state,
+        caller,
+        once,
+        id,
+        Action::SubmitMilestone,
+        move |tx, caller, id, current| store::submit(tx, id, current, &evidence, caller.user_id),
+    )
+    .await
+}
+
+/// `POST /v1/milestones/{id}/review`: a reviewer accepts the evidence or
+/// asks for changes (saying what).
+#[utoipa::path(post, path = "/v1/milestones/{id}/review", tag = "incubation",
+    params(("id" = String, Path)), request_body = MilestoneReview,
+    responses((status = 200, body = Milestone), (status = 409, body = aicc_api::ErrorBody)))]
+pub async fn review(
+    State(state): State<AppState>,
+    caller: Caller,
+    once: Idempotency,
+    ApiPath(id): ApiPath<String>,
+    ApiJson(decision): ApiJson<MilestoneReview>,
+) -> Result<Response, ApiError> {
+    change(
+        &state,
+        caller,
+        once,
+        id,
+        Action::ReviewMilestone,
+        move |tx, caller, id, _| {
+            store::review(tx, id, &decision, caller.user_id).map(|(_, rev)| rev)
+        },
+    )
+    .await
+}
+
+/// A change to a milestone: who asks, as they are now, must see it and may
+/// `act`; then `make` moves it inside the write's transaction, which keeps
+/// the answer for its idempotency key, and the organisation's apps are told.
+async fn change(
+    state: &AppState,
+    caller: Caller,
+    once: Idempotency,
+    id: String,
+    act: Action,
+    make: impl FnOnce(
+        &rusqlite::Transaction<'_>,
+        &Caller,
+        &str,
+        aicc_api::incubation::MilestoneState,
+    ) -> Result<u64, ApiError>
+    + Send
+    + 'static,
+) -> Result<Response, ApiError> {
+    let made = state
+        .db
+        .call(move |conn| {
+            let tx = conn.transaction()?;
+            let caller = caller.now(&tx)?;
+            let (current, organisation) = visible(&tx, &caller, &id)?;
+            caller.may(act)?;
+            let made = once.once(&tx, StatusCode::OK, || {
+                let rev = make(&tx, &caller, &id, current)?;
+                Ok((load(&tx, &id)?, (rev, organisation)))
+            })?;
+            tx.commit()?;
+            Ok::<_, ApiError>(made)
+        })
+        .await?;
+    Ok(announce(state, made))
+}
+
+fn announce<T: serde::Serialize>(state: &AppState, made: Made<T, (u64, i64)>) -> Response {
+    if let Some((rev, organisation)) = made.then() {
+        state
+            .events
+            .publish(Collection::Milestones, *rev, Some(*organisation));
+    }
+    made.answer()
+}

@@ -1,0 +1,279 @@
+//! Incubation through the HTTP API: the demo startup's enrolment and plan,
+//! a milestone sent, sent back, sent again and accepted, with who may do
+//! each, and a retried submission made once.
+
+#![allow(clippy::unwrap_used)] // a test helper that cannot do its job should stop the test
+
+mod common;
+
+use common::{Server, config};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+async fn submit_once(
+    server: &Server,
+    token: &str,
+    id: &str,
+    key: &str,
+    text: &str,
+) -> (StatusCode, Value) {
+    let response = server
+        .http
+        .post(format!("{}/v1/milestones/{id}/submit", server.url))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key)
+        .json(&json!({ "text": text }))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn the_demo_startup_sees_its_programme_and_plan() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let partner = server.token("partner@demo.aicc").await;
+    let (status, incubation) = server
+        .call(Method::GET, "/v1/incubation", Some(&partner), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let enrolment = &incubation["enrolment"];
+    assert_eq!(
+        enrolment["programme"]["name"],
+        "Ascend Application Incubation Programme"
+    );
+    assert_eq!(enrolment["cohort"]["name"], "2026 cohort");
+    assert_eq!(
+        enrolment["programme"]["staff"],
+        json!(["Wang Fang <reviewer@demo.aicc>"])
+    );
+    let (_, page) = server
+        .call(
+            Method::GET,
+            "/v1/milestones/changes?after=0",
+            Some(&partner),
+            None,
+        )
+        .await;
+    let states: Vec<(&str, &str)> = page["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["item"]["id"].as_str().unwrap(),
+                c["item"]["state"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let mut states = states;
+    states.sort_unstable();
+    assert_eq!(
+        states,
+        [
+            ("ms_demo_adapt", "accepted"),
+            ("ms_demo_day", "planned"),
+            ("ms_demo_pilot", "planned"),
+            ("ms_demo_recall", "submitted"),
+        ]
+    );
+
+    // Another organisation, not enrolled, sees no enrolment and none of it.
+    let outsider = server.token("member@other.aicc").await;
+    let (_, theirs) = server
+        .call(Method::GET, "/v1/incubation", Some(&outsider), None)
+        .await;
+    assert_eq!(theirs["enrolment"], Value::Null);
+    let (status, _) = server
+        .call(
+            Method::GET,
+            "/v1/milestones/ms_demo_pilot",
+            Some(&outsider),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, page) = server
+        .call(
+            Method::GET,
+            "/v1/milestones/changes?after=0",
+            Some(&outsider),
+            None,
+        )
+        .await;
+    assert_eq!(page["changes"], json!([]));
+}
+
+#[tokio::test]
+async fn a_milestone_is_sent_sent_back_sent_again_and_accepted_by_whom_may() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let engineer = server.token("engineer@demo.aicc").await;
+    let reviewer = server.token("reviewer@demo.aicc").await;
+    let pilot = "ms_demo_pilot";
+
+    // Evidence that says nothing is refused, and nothing moves.
+    let (status, body) = submit_once(&server, &engineer, pilot, "k-empty", "  ").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+
+    // Sent, and a retry of the same request is the same answer, made once.
+    let text = "Two weld lines, four weeks: 38,412 seams inspected, report signed";
+    let (status, sent) = submit_once(&server, &engineer, pilot, "k-pilot-1", text).await;
+    assert_eq!(status, StatusCode::OK, "{sent}");
+    assert_eq!(sent["state"], "submitted");
+    let (status, again) = submit_once(&server, &engineer, pilot, "k-pilot-1", text).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(again, sent);
+    // A new request while it waits for review is refused.
+    let (status, body) = submit_once(&server, &engineer, pilot, "k-pilot-2", text).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{body}");
+
+    // The startup cannot review its own; a reviewer asking for changes
+    // says what.
+    let review = |decision: &str, comment: Option<&str>| {
+        Some(json!({ "decision": decision, "comment": comment }))
+    };
+    let path = format!("/v1/milestones/{pilot}/review");
+    let (status, _) = server
+        .call(Method::POST, &path, Some(&engineer), review("accept", None))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, body) = server
+        .call(
+            Method::POST,
+            &path,
+            Some(&reviewer),
+            review("request_changes", None),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    let asked = "Add the false-alarm rate per line";
+    let (status, back) = server
+        .call(
+            Method::POST,
+            &path,
+            Some(&reviewer),
+            review("request_changes", Some(asked)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{back}");
+    assert_eq!(back["state"], "changes_requested");
+    assert_eq!(back["review_comment"], asked);
+
+    let (status, _) = submit_once(
+        &server,
+        &engineer,
+        pilot,
+        "k-pilot-3",
+        "Rates per line added",
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, accepted) = server
+        .call(Method::POST, &path, Some(&reviewer), review("accept", None))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{accepted}");
+    assert_eq!(accepted["state"], "accepted");
+    assert_eq!(accepted["evidence"]["text"], "Rates per line added");
+    let timeline: Vec<(&str, &str)> = accepted["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| (t["to"].as_str().unwrap(), t["actor"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        timeline,
+        [
+            ("planned", "Wang Fang <reviewer@demo.aicc>"),
+            ("submitted", "Zhao Lei <engineer@demo.aicc>"),
+            ("changes_requested", "Wang Fang <reviewer@demo.aicc>"),
+            ("submitted", "Zhao Lei <engineer@demo.aicc>"),
+            ("accepted", "Wang Fang <reviewer@demo.aicc>"),
+        ]
+    );
+    // Accepted is the end: no more evidence, no second decision.
+    let (status, _) = submit_once(&server, &engineer, pilot, "k-pilot-4", "More").await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, _) = server
+        .call(
+            Method::POST,
+            &path,
+            Some(&reviewer),
+            review("request_changes", Some("x")),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn staff_plan_and_review_milestones_from_the_command_line_and_partners_cannot() {
+    use aicc_portal::incubation::store::Plan;
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let plan = Plan {
+        title: "Second pilot site",
+        description: "",
+        deliverable: "The site's report",
+        due_on: "2027-05-31",
+    };
+    let added = server.db.blocking(|conn| {
+        aicc_portal::admin::add_milestone(conn, "Demo Robotics", "admin@demo.aicc", &plan)
+    });
+    let id = added.unwrap();
+    let by_partner = server.db.blocking(|conn| {
+        aicc_portal::admin::add_milestone(conn, "Demo Robotics", "partner@demo.aicc", &plan)
+    });
+    assert!(
+        by_partner.is_err(),
+        "a partner does not plan its own milestones"
+    );
+    let not_enrolled = server.db.blocking(|conn| {
+        aicc_portal::admin::add_milestone(conn, "Other Vision", "admin@demo.aicc", &plan)
+    });
+    assert!(
+        not_enrolled
+            .unwrap_err()
+            .to_string()
+            .contains("not enrolled"),
+    );
+    let bad_date = server.db.blocking(|conn| {
+        aicc_portal::admin::add_milestone(
+            conn,
+            "Demo Robotics",
+            "admin@demo.aicc",
+            &Plan {
+                due_on: "31/05/2027",
+                ..plan.clone()
+            },
+        )
+    });
+    assert!(bad_date.unwrap_err().to_string().contains("YYYY-MM-DD"));
+
+    // The startup's apps hear of the new milestone in its feed.
+    let partner = server.token("partner@demo.aicc").await;
+    let (_, milestone) = server
+        .call(
+            Method::GET,
+            &format!("/v1/milestones/{id}"),
+            Some(&partner),
+            None,
+        )
+        .await;
+    assert_eq!(milestone["state"], "planned");
+    assert_eq!(milestone["due_on"], "2027-05-31");
+
+    let reviewed = server.db.blocking(|conn| {
+        aicc_portal::admin::review_milestone(
+            conn,
+            "ms_demo_recall",
+            "reviewer@demo.aicc",
+            &aicc_api::incubation::MilestoneReview {
+                decision: aicc_api::incubation::MilestoneDecision::Accept,
+                comment: None,
+            },
+        )
+    });
+    assert_eq!(reviewed.unwrap().state.as_str(), "accepted");
+}
