@@ -50,6 +50,14 @@ pub async fn refresh(session: &Session, store: &Store, now: &str) -> Result<()> 
         Err(crate::Error::Portal { status: 404, .. }) => Vec::new(),
         history => history?,
     };
+    // Nor one from before incubation: no enrolment there.
+    let incubation = match session
+        .authorized(|token| async move { session.portal().incubation(&token).await })
+        .await
+    {
+        Err(crate::Error::Portal { status: 404, .. }) => None,
+        incubation => incubation?.enrolment,
+    };
     // Nor one from before the center's name.
     let identity = match session.portal().center().await {
         Err(crate::Error::Portal { status: 404, .. }) => CenterIdentity::default(),
@@ -65,6 +73,7 @@ pub async fn refresh(session: &Session, store: &Store, now: &str) -> Result<()> 
                 ("account", serde_json::to_string(&account)?),
                 ("pool_history", serde_json::to_string(&history)?),
                 ("center", serde_json::to_string(&identity)?),
+                ("incubation", serde_json::to_string(&incubation)?),
             ] {
                 tx.execute(
                     "INSERT INTO center_info (key, body, fetched_at) VALUES (?1, ?2, ?3)

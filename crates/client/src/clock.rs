@@ -11,6 +11,11 @@ pub fn now() -> String {
     after(Duration::ZERO)
 }
 
+/// Today's date, `YYYY-MM-DD` (in UTC, as every stored time).
+pub fn today() -> String {
+    now().chars().take(10).collect()
+}
+
 /// Now plus `wait`, as RFC 3339: when a retry is due.
 pub fn after(wait: Duration) -> String {
     (OffsetDateTime::now_utc() + wait)

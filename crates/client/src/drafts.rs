@@ -14,6 +14,8 @@ use crate::error::Result;
 pub enum DraftKind {
     Application,
     Job,
+    /// A milestone's evidence.
+    Milestone,
 }
 
 impl DraftKind {
@@ -21,6 +23,7 @@ impl DraftKind {
         match self {
             DraftKind::Application => "application",
             DraftKind::Job => "job",
+            DraftKind::Milestone => "milestone",
         }
     }
 }
@@ -59,10 +62,10 @@ pub fn get(conn: &Connection, id: &str) -> Result<Option<Draft>> {
     row.map(|(kind, body, updated_at)| {
         Ok(Draft {
             id: id.to_owned(),
-            kind: if kind == "job" {
-                DraftKind::Job
-            } else {
-                DraftKind::Application
+            kind: match kind.as_str() {
+                "job" => DraftKind::Job,
+                "milestone" => DraftKind::Milestone,
+                _ => DraftKind::Application,
             },
             body: serde_json::from_str(&body)?,
             updated_at,

@@ -19,6 +19,7 @@ pub mod config;
 pub mod cursors;
 pub mod drafts;
 pub mod error;
+pub mod incubation;
 pub mod jobs;
 pub mod network;
 pub mod notifications;

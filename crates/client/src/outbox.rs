@@ -59,6 +59,11 @@ pub enum Write {
         model_id: String,
         favourite: bool,
     },
+    /// Sends an incubated startup's evidence for a milestone.
+    SubmitMilestone {
+        milestone_id: String,
+        evidence: aicc_api::incubation::Evidence,
+    },
 }
 
 /// Why the center refused a write.
@@ -82,6 +87,56 @@ pub struct OutboxEntry {
     pub refusal: Option<Refusal>,
     pub attempts: u32,
     pub created_at: String,
+}
+
+/// The tables whose rows note the write waiting about them.
+const OUTBOX_TABLES: [&str; 3] = ["jobs", "applications", "milestones"];
+
+/// Queues a milestone's evidence; the milestone shows it waiting at once.
+/// Refused here, as the center would, when it says nothing or the
+/// milestone is not waiting for evidence.
+pub fn submit_milestone(
+    conn: &mut Connection,
+    id: &str,
+    evidence: aicc_api::incubation::Evidence,
+    now: &str,
+) -> Result<()> {
+    evidence
+        .check()
+        .map_err(|e| Error::InvalidInput(format!("{}: {}", e.field, e.message)))?;
+    let tx = conn.transaction()?;
+    let state: Option<String> = tx
+        .query_row("SELECT state FROM milestones WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let Some(state) = state
+        .as_deref()
+        .and_then(aicc_api::incubation::MilestoneState::parse)
+    else {
+        return Err(Error::InvalidInput(format!("there is no milestone {id}")));
+    };
+    if !state.may_submit() {
+        return Err(Error::InvalidInput(format!(
+            "the milestone is {}; evidence is sent while it is planned or changes were asked for",
+            state.as_str()
+        )));
+    }
+    let seq = enqueue(
+        &tx,
+        &Write::SubmitMilestone {
+            milestone_id: id.to_owned(),
+            evidence,
+        },
+        None,
+        now,
+    )?;
+    tx.execute(
+        "UPDATE milestones SET outbox_seq = ?2 WHERE id = ?1",
+        params![id, seq],
+    )?;
+    tx.commit()?;
+    Ok(())
 }
 
 /// Queues a new training request; returns its local id.
@@ -340,7 +395,7 @@ pub fn discard(conn: &mut Connection, seq: i64) -> Result<()> {
             }
             _ => {}
         }
-        for table in ["jobs", "applications"] {
+        for table in OUTBOX_TABLES {
             tx.execute(
                 &format!("UPDATE {table} SET outbox_seq = NULL WHERE outbox_seq = ?1"),
                 [seq],
@@ -464,6 +519,7 @@ impl Write {
             | Write::WithdrawApplication { application_id }
             | Write::UploadAttachment { application_id, .. } => application_id,
             Write::SetFavourite { model_id, .. } => model_id,
+            Write::SubmitMilestone { milestone_id, .. } => milestone_id,
         }
     }
 }
@@ -635,9 +691,10 @@ fn resolve(conn: &Connection, write: &Write) -> Result<Option<Write>> {
             .optional()?)
     };
     Ok(match write {
-        Write::CreateJob { .. } | Write::CreateApplication { .. } | Write::SetFavourite { .. } => {
-            Some(write.clone())
-        }
+        Write::CreateJob { .. }
+        | Write::CreateApplication { .. }
+        | Write::SetFavourite { .. }
+        | Write::SubmitMilestone { .. } => Some(write.clone()),
         Write::CancelJob { job_id } => map(job_id)?.map(|job_id| Write::CancelJob { job_id }),
         Write::UpdateApplication {
             application_id,
@@ -713,6 +770,14 @@ fn request(
             };
             (method, format!("v1/me/favourites/{id}"), WriteBody::None)
         }
+        Write::SubmitMilestone {
+            milestone_id,
+            evidence,
+        } => (
+            Method::POST,
+            format!("v1/milestones/{milestone_id}/submit"),
+            WriteBody::Json(serde_json::to_value(&evidence)?),
+        ),
         Write::UploadAttachment {
             application_id,
             file_name,
@@ -764,10 +829,25 @@ fn accepted(conn: &mut Connection, seq: i64, write: &Write, answer: Answer) -> R
         | Write::WithdrawApplication { .. } => {
             store_application(&tx, &serde_json::from_value(answer)?, replayed)?;
         }
+        Write::SubmitMilestone { .. } => {
+            let milestone: aicc_api::incubation::Milestone = serde_json::from_value(answer)?;
+            // A replayed answer is the milestone as it was then; the feed
+            // brings what happened since.
+            if !replayed {
+                tx.execute(
+                    "UPDATE milestones SET body = ?2, state = ?3 WHERE id = ?1",
+                    params![
+                        milestone.id,
+                        serde_json::to_string(&milestone)?,
+                        milestone.state.as_str()
+                    ],
+                )?;
+            }
+        }
         Write::UploadAttachment { .. } | Write::SetFavourite { .. } => {}
     }
     tx.execute("DELETE FROM outbox WHERE seq = ?1", [seq])?;
-    for table in ["jobs", "applications"] {
+    for table in OUTBOX_TABLES {
         tx.execute(
             &format!("UPDATE {table} SET outbox_seq = NULL WHERE outbox_seq = ?1"),
             [seq],

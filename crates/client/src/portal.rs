@@ -236,6 +236,13 @@ impl PortalClient {
     }
 
     /// Who the token belongs to, as the center knows them now.
+    /// The organisation's incubation programme and cohort, if enrolled.
+    pub async fn incubation(&self, token: &str) -> Result<aicc_api::incubation::Incubation> {
+        let url = self.url("v1/incubation");
+        self.send(|| self.http.get(url.clone()).bearer_auth(token))
+            .await
+    }
+
     /// Who the center is; asked of anyone.
     pub async fn center(&self) -> Result<aicc_api::center::CenterIdentity> {
         let url = self.url("v1/center");

@@ -41,6 +41,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!(
         "../migrations/0013_center_identity_in_center_info.sql"
     )),
+    M::up(include_str!("../migrations/0014_incubation.sql")),
 ];
 
 /// A handle on one account's local database.

@@ -24,7 +24,7 @@ use crate::error::{Error, ErrorCode, Result};
 use crate::outbox::{OnUpload, Upload};
 use crate::session::Session;
 use crate::store::{self, Store};
-use crate::{applications, catalog, center, clock, cursors, jobs, outbox};
+use crate::{applications, catalog, center, clock, cursors, incubation, jobs, outbox};
 
 /// What the sync engine is doing, for the status bar.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -338,6 +338,20 @@ pub async fn cycle(
         |_, _| {},
     )
     .await?;
+    // A center from before incubation has no milestones to give.
+    match pull(
+        session,
+        store,
+        Collection::Milestones,
+        page_size,
+        incubation::apply_page,
+        |_, _| {},
+    )
+    .await
+    {
+        Err(crate::Error::Portal { status: 404, .. }) => 0,
+        pulled => pulled?,
+    };
     center::refresh(session, store, &clock::now()).await?;
     let favourites = session
         .authorized(|token| async move { session.portal().favourites(&token).await })

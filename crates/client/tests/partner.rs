@@ -461,3 +461,110 @@ async fn an_account_signed_out_elsewhere_stops_being_live_here() {
     );
     partner.shutdown().await;
 }
+
+/// The demo startup's plan arrives with its programme; evidence sent from
+/// the app goes once, shows on its way meanwhile, and the reviewer's
+/// acceptance comes back as a notification, in the user's language.
+#[tokio::test]
+async fn a_startups_milestone_evidence_goes_once_and_its_acceptance_is_notified() {
+    let (portal_dir, dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let portal = portal_on(config(&portal_dir), "127.0.0.1:0").await;
+    let partner = Partner::with(dirs(&dir), MemoryStore::default(), SyncOptions::default());
+    sign_in(&partner, &portal.url).await;
+    sent(&partner).await;
+
+    let plan = partner.incubation().await.unwrap();
+    let enrolment = plan.enrolment.expect("Demo Robotics is enrolled");
+    assert_eq!(enrolment.cohort.name, "2026 cohort");
+    let titles: Vec<(&str, &str)> = plan
+        .milestones
+        .iter()
+        .map(|m| (m.milestone.id.as_str(), m.milestone.state.as_str()))
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            ("ms_demo_adapt", "accepted"),
+            ("ms_demo_recall", "submitted"),
+            ("ms_demo_pilot", "planned"),
+            ("ms_demo_day", "planned"),
+        ],
+        "by due date"
+    );
+    let pilot = "ms_demo_pilot".to_owned();
+    assert!(plan.milestones[2].may_submit && !plan.milestones[1].may_submit);
+
+    // Evidence that says nothing is refused here, before anything is queued.
+    let empty = aicc_api::incubation::Evidence { text: " ".into() };
+    assert!(matches!(
+        partner
+            .submit_milestone(pilot.clone(), empty, "draft-ms".into())
+            .await,
+        Err(Error::InvalidInput(_))
+    ));
+    let evidence = aicc_api::incubation::Evidence {
+        text: "Four weeks on two lines: 38,412 seams, report signed".into(),
+    };
+    partner
+        .submit_milestone(pilot.clone(), evidence.clone(), "draft-ms".into())
+        .await
+        .unwrap();
+    let waiting = partner.milestone(pilot.clone()).await.unwrap().unwrap();
+    assert!(
+        !waiting.may_submit,
+        "not twice while one is on its way: {waiting:?}"
+    );
+    sent(&partner).await;
+    let submitted = partner.milestone(pilot.clone()).await.unwrap().unwrap();
+    assert_eq!(submitted.milestone.state.as_str(), "submitted");
+    assert_eq!(submitted.milestone.evidence, Some(evidence));
+    assert!(submitted.outbox.is_none());
+    let sent_once = portal.portal.db().blocking(|conn| {
+        conn.query_row(
+            "SELECT COUNT(*) FROM milestone_transitions WHERE milestone_id = 'ms_demo_pilot' AND to_state = 'submitted'",
+            [],
+            |r| r.get::<_, i64>(0),
+        )
+    });
+    assert_eq!(sent_once.unwrap(), 1);
+
+    // The reviewer accepts it at the center; the app hears of it once.
+    portal
+        .portal
+        .db()
+        .blocking(|conn| {
+            aicc_portal::admin::review_milestone(
+                conn,
+                "ms_demo_pilot",
+                "reviewer@demo.aicc",
+                &aicc_api::incubation::MilestoneReview {
+                    decision: aicc_api::incubation::MilestoneDecision::Accept,
+                    comment: Some("Good pilot".into()),
+                },
+            )
+        })
+        .unwrap();
+    let mut told = Vec::new();
+    for _ in 0..200 {
+        partner.sync_now().await;
+        told.extend(
+            partner
+                .desktop_notifications(Some("zh-CN".into()))
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|n| n.route == "/milestones/ms_demo_pilot"),
+        );
+        if !told.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let [told] = &told[..] else {
+        panic!("one notification of the acceptance: {told:?}")
+    };
+    assert_eq!(told.title, "里程碑已通过");
+    let accepted = partner.milestone(pilot).await.unwrap().unwrap();
+    assert_eq!(accepted.milestone.state.as_str(), "accepted");
+    partner.shutdown().await;
+}

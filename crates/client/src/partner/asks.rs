@@ -104,6 +104,36 @@ impl Partner {
         Ok(id)
     }
 
+    /// Queues a milestone's evidence and forgets its draft: the milestone
+    /// shows it on its way at once, and it goes once the center answers.
+    pub async fn submit_milestone(
+        &self,
+        id: String,
+        evidence: aicc_api::incubation::Evidence,
+        draft_id: String,
+    ) -> Result<()> {
+        let now = clock::now();
+        self.queue(move |c| {
+            crate::outbox::submit_milestone(c, &id, evidence, &now)?;
+            drafts::delete(c, &draft_id)
+        })
+        .await
+    }
+
+    /// The organisation's incubation programme and plan, as last synced.
+    pub async fn incubation(&self) -> Result<crate::incubation::IncubationView> {
+        let today = clock::today();
+        self.local(move |c| crate::incubation::view(c, &today))
+            .await
+    }
+
+    /// One milestone, as last synced.
+    pub async fn milestone(&self, id: String) -> Result<Option<crate::incubation::MilestoneView>> {
+        let today = clock::today();
+        self.local(move |c| crate::incubation::get(c, &id, &today))
+            .await
+    }
+
     /// Replaces a refused request with the corrected one and sends it again.
     pub async fn revise_job(&self, seq: i64, local_id: String, request: JobRequest) -> Result<()> {
         self.queue(move |c| outbox::revise(c, seq, &Write::CreateJob { local_id, request }))

@@ -1,0 +1,231 @@
+//! An incubated startup's programme and plan as its center last sent them:
+//! its enrolment (kept with the center's pools, see `center`) and its
+//! milestones, each with whether it is done, overdue or due soon, and the
+//! evidence waiting in the outbox.
+
+use aicc_api::incubation::{Enrolment, Milestone, MilestoneState};
+use aicc_api::sync::{Change, ChangePage, Collection};
+use rusqlite::{Connection, OptionalExtension, params};
+use serde::Serialize;
+
+use crate::error::Result;
+use crate::outbox::OutboxEntry;
+use crate::{cursors, notifications};
+
+/// Within this many days a milestone is due soon.
+pub const SOON_DAYS: i64 = 14;
+
+/// How a milestone stands against its due date.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum Due {
+    /// Accepted: nothing is due.
+    Done,
+    /// Past its date and not accepted.
+    Overdue,
+    /// Within [`SOON_DAYS`].
+    Soon,
+    Later,
+}
+
+impl Due {
+    /// How `milestone` stands on `today` (`YYYY-MM-DD`).
+    pub fn of(milestone: &Milestone, today: &str) -> Self {
+        if milestone.state == MilestoneState::Accepted {
+            return Due::Done;
+        }
+        let format = time::macros::format_description!("[year]-[month]-[day]");
+        let (Ok(due), Ok(today)) = (
+            time::Date::parse(&milestone.due_on, format),
+            time::Date::parse(today, format),
+        ) else {
+            return Due::Later;
+        };
+        let days = (due - today).whole_days();
+        if days < 0 {
+            Due::Overdue
+        } else if days <= SOON_DAYS {
+            Due::Soon
+        } else {
+            Due::Later
+        }
+    }
+}
+
+/// A milestone as the UI shows it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct MilestoneView {
+    pub milestone: Milestone,
+    pub due: Due,
+    /// Whether the startup may send evidence now: the state allows it and
+    /// none is on its way (who may is the permission table's to say).
+    pub may_submit: bool,
+    /// Set while its evidence waits in the outbox (or was refused).
+    pub outbox: Option<OutboxEntry>,
+}
+
+/// The startup's programme and plan, for the incubation screen.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct IncubationView {
+    /// `None` when the organisation is not enrolled (or before the first
+    /// sync): the app shows no incubation section.
+    pub enrolment: Option<Enrolment>,
+    /// By due date.
+    pub milestones: Vec<MilestoneView>,
+}
+
+/// Applies a milestones feed page and its cursor in one transaction; a
+/// milestone the center accepted or sent back is a notification (not on
+/// the first sync, which only fills the store).
+pub fn apply_page(conn: &mut Connection, page: &ChangePage<Milestone>, now: &str) -> Result<usize> {
+    let tx = conn.transaction()?;
+    let first = cursors::first_sync(&tx, Collection::Milestones)?;
+    for change in &page.changes {
+        let Change::Upsert { rev, item } = change else {
+            continue;
+        };
+        let before = upsert(&tx, *rev, item)?;
+        let decided = matches!(
+            item.state,
+            MilestoneState::Accepted | MilestoneState::ChangesRequested
+        );
+        if !first && decided && before != Some(item.state) {
+            notifications::record(
+                &tx,
+                Collection::Milestones,
+                &item.id,
+                item.state.as_str(),
+                &item.title,
+                now,
+            )?;
+        }
+    }
+    cursors::set_cursor(&tx, Collection::Milestones, page.next, now)?;
+    tx.commit()?;
+    Ok(page.changes.len())
+}
+
+/// Stores a milestone as the center sent it (evidence waiting in the
+/// outbox stays noted beside it); returns its state before.
+pub fn upsert(
+    conn: &Connection,
+    rev: u64,
+    milestone: &Milestone,
+) -> Result<Option<MilestoneState>> {
+    let before: Option<String> = conn
+        .query_row(
+            "SELECT state FROM milestones WHERE id = ?1",
+            [&milestone.id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    conn.execute(
+        "INSERT INTO milestones (id, rev, state, due_on, body, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+         ON CONFLICT (id) DO UPDATE SET rev = excluded.rev, state = excluded.state,
+             due_on = excluded.due_on, body = excluded.body, updated_at = excluded.updated_at
+         WHERE excluded.rev >= milestones.rev",
+        params![
+            milestone.id,
+            rev,
+            milestone.state.as_str(),
+            milestone.due_on,
+            serde_json::to_string(milestone)?,
+            milestone.updated_at
+        ],
+    )?;
+    Ok(before.and_then(|s| MilestoneState::parse(&s)))
+}
+
+/// The programme and plan as last synced, judged on `today`.
+pub fn view(conn: &Connection, today: &str) -> Result<IncubationView> {
+    let ids: Vec<String> = conn
+        .prepare_cached("SELECT id FROM milestones ORDER BY due_on, id")?
+        .query_map([], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    Ok(IncubationView {
+        enrolment: enrolment(conn)?,
+        milestones: ids
+            .iter()
+            .filter_map(|id| get(conn, id, today).transpose())
+            .collect::<Result<_>>()?,
+    })
+}
+
+/// One milestone, judged on `today`.
+pub fn get(conn: &Connection, id: &str, today: &str) -> Result<Option<MilestoneView>> {
+    crate::outbox::kept(conn, Collection::Milestones, id)?
+        .map(|(body, outbox)| {
+            let milestone: Milestone = serde_json::from_str(&body)?;
+            Ok(MilestoneView {
+                due: Due::of(&milestone, today),
+                may_submit: milestone.state.may_submit()
+                    && outbox.as_ref().is_none_or(|entry| entry.refusal.is_some()),
+                milestone,
+                outbox,
+            })
+        })
+        .transpose()
+}
+
+/// The organisation's enrolment as last synced.
+pub fn enrolment(conn: &Connection) -> Result<Option<Enrolment>> {
+    let body: Option<String> = conn
+        .query_row(
+            "SELECT body FROM center_info WHERE key = 'incubation'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?;
+    Ok(body
+        .map(|body| serde_json::from_str::<Option<Enrolment>>(&body))
+        .transpose()?
+        .flatten())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn milestone(state: MilestoneState, due_on: &str) -> Milestone {
+        Milestone {
+            id: "ms_1".into(),
+            title: "Pilot on two weld lines".into(),
+            description: String::new(),
+            deliverable: "The pilot report".into(),
+            due_on: due_on.into(),
+            state,
+            evidence: None,
+            review_comment: None,
+            timeline: Vec::new(),
+            created_at: "2026-09-01T00:00:00Z".into(),
+            updated_at: "2026-09-01T00:00:00Z".into(),
+        }
+    }
+
+    #[test]
+    fn a_milestone_is_overdue_after_its_date_soon_within_two_weeks_and_done_once_accepted() {
+        use MilestoneState::*;
+        let today = "2026-12-06";
+        assert_eq!(
+            Due::of(&milestone(Planned, "2026-11-30"), today),
+            Due::Overdue
+        );
+        assert_eq!(
+            Due::of(&milestone(Submitted, "2026-11-30"), today),
+            Due::Overdue
+        );
+        assert_eq!(
+            Due::of(&milestone(Accepted, "2026-11-30"), today),
+            Due::Done
+        );
+        assert_eq!(Due::of(&milestone(Planned, "2026-12-06"), today), Due::Soon);
+        assert_eq!(Due::of(&milestone(Planned, "2026-12-20"), today), Due::Soon);
+        assert_eq!(
+            Due::of(&milestone(Planned, "2026-12-21"), today),
+            Due::Later
+        );
+    }
+}
