@@ -13,6 +13,9 @@ mod tests {
     };
     use aicc_api::auth::{Account, NewPersonalToken, PersonalToken, Role, Scope};
     use aicc_api::catalog::{Framework, Metric, Model, ModelVersion, TrainingRecipe};
+    use aicc_api::incubation::{
+        Cohort, Enrolment, Evidence, Milestone, MilestoneState, MilestoneTransition, Programme,
+    };
     use aicc_api::jobs::{
         Artifact, EstimateSource, Job, JobOutcome, JobRequest, JobState, JobTransition, LogLine,
         LogPage, MetricSeries, ModelRef, NotAdmissible, Pool, PoolHistory, PoolSample, Priority,
@@ -30,6 +33,7 @@ mod tests {
     use aicc_client::center::CenterInfo;
     use aicc_client::config::{CenterAccount, Preferences};
     use aicc_client::drafts::{Draft, DraftKind};
+    use aicc_client::incubation::{Due, IncubationView, MilestoneView};
     use aicc_client::jobs::JobView;
     use aicc_client::network::{NetworkSettings, ProxySetting};
     use aicc_client::notifications::{Inbox, Notification};
@@ -65,6 +69,16 @@ mod tests {
             PoolSample::decl(),
             StartWindow::decl(),
             StartEstimate::decl(),
+            Programme::decl(),
+            Cohort::decl(),
+            Enrolment::decl(),
+            Milestone::decl(),
+            MilestoneState::decl(),
+            MilestoneTransition::decl(),
+            Evidence::decl(),
+            IncubationView::decl(),
+            MilestoneView::decl(),
+            Due::decl(),
             EstimateSource::decl(),
             NotAdmissible::decl(),
             CenterEstimate::decl(),

@@ -61,6 +61,9 @@ macro_rules! with_commands {
             applications::attach_file,
             applications::list_applications,
             applications::get_application,
+            incubation::incubation,
+            incubation::get_milestone,
+            incubation::submit_milestone,
         }
     };
 }

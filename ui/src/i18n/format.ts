@@ -11,6 +11,18 @@ export function formatTime(iso: string, locale: string, now: Date = new Date()):
   return new Intl.DateTimeFormat(locale, options).format(date);
 }
 
+/** A date without a time, `YYYY-MM-DD`: "Oct 15, 2026", "2026年10月15日". */
+export function formatDate(isoDate: string, locale: string): string {
+  const date = new Date(`${isoDate}T00:00:00Z`);
+  if (Number.isNaN(date.getTime())) return isoDate;
+  return new Intl.DateTimeFormat(locale, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    timeZone: 'UTC',
+  }).format(date);
+}
+
 /** A parameter count: "25.6M", "2560万", "32B", "320亿". */
 export function formatCount(value: number, locale: string): string {
   return new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 }).format(

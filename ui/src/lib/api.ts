@@ -10,6 +10,9 @@ import type {
   ApplicationView,
   CenterInfo,
   Draft,
+  Evidence,
+  IncubationView,
+  MilestoneView,
   OpenRoute,
   FieldProblem,
   Inbox,
@@ -131,6 +134,10 @@ export const api = {
   attachFile: (id: string, title: string) => invoke<string | null>('attach_file', { id, title }),
   listApplications: () => invoke<ApplicationView[]>('list_applications'),
   getApplication: (id: string) => invoke<ApplicationView | null>('get_application', { id }),
+  incubation: () => invoke<IncubationView>('incubation'),
+  getMilestone: (id: string) => invoke<MilestoneView | null>('get_milestone', { id }),
+  submitMilestone: (id: string, evidence: Evidence, draftId: string) =>
+    invoke<null>('submit_milestone', { id, evidence, draftId }),
   onSyncReport: (handler: (report: SyncReport) => void): Promise<UnlistenFn> =>
     listen<SyncReport>(SYNC_REPORT_EVENT, (event) => handler(event.payload)),
   onOpenRoute: (handler: (open: OpenRoute) => void): Promise<UnlistenFn> =>

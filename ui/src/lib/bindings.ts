@@ -147,6 +147,81 @@ source: EstimateSource,
  */
 estimated_at: string, };
 
+export type Programme = { id: string, name: string, description: string, 
+/**
+ * The center staff running it, as "Name <e-mail>".
+ */
+staff: Array<string>, };
+
+export type Cohort = { id: string, name: string, 
+/**
+ * ISO dates, e.g. `2026-09-01`.
+ */
+starts_on: string, ends_on: string, };
+
+export type Enrolment = { programme: Programme, cohort: Cohort, 
+/**
+ * RFC 3339.
+ */
+enrolled_at: string, };
+
+export type Milestone = { id: string, title: string, description: string, 
+/**
+ * What the center expects to see, e.g. "inference at ≥ 25 FPS per
+ * stream on Atlas 300I Duo, with the conversion notes".
+ */
+deliverable: string, 
+/**
+ * ISO date.
+ */
+due_on: string, state: MilestoneState, 
+/**
+ * The evidence last sent, if any.
+ */
+evidence: Evidence | null, 
+/**
+ * The reviewer's last comment, if any.
+ */
+review_comment: string | null, 
+/**
+ * Every transition, oldest first.
+ */
+timeline: Array<MilestoneTransition>, created_at: string, updated_at: string, };
+
+export type MilestoneState = "planned" | "submitted" | "accepted" | "changes_requested";
+
+export type MilestoneTransition = { from: MilestoneState | null, to: MilestoneState, actor: string, at: string, comment: string | null, };
+
+export type Evidence = { 
+/**
+ * What was done and where to see it.
+ */
+text: string, };
+
+export type IncubationView = { 
+/**
+ * `None` when the organisation is not enrolled (or before the first
+ * sync): the app shows no incubation section.
+ */
+enrolment: Enrolment | null, 
+/**
+ * By due date.
+ */
+milestones: Array<MilestoneView>, };
+
+export type MilestoneView = { milestone: Milestone, due: Due, 
+/**
+ * Whether the startup may send evidence now: the state allows it and
+ * none is on its way (who may is the permission table's to say).
+ */
+may_submit: boolean, 
+/**
+ * Set while its evidence waits in the outbox (or was refused).
+ */
+outbox: OutboxEntry | null, };
+
+export type Due = "done" | "overdue" | "soon" | "later";
+
 export type EstimateSource = "replay" | "cluster" | "replay_and_cluster";
 
 export type NotAdmissible = { 
@@ -468,7 +543,7 @@ export type Upload = {
  */
 application_id: string, file_name: string, sent_bytes: number, total_bytes: number, };
 
-export type Write = { "kind": "create_job", local_id: string, request: JobRequest, } | { "kind": "cancel_job", job_id: string, } | { "kind": "create_application", local_id: string, form: ApplicationForm, } | { "kind": "update_application", application_id: string, form: ApplicationForm, } | { "kind": "submit_application", application_id: string, } | { "kind": "withdraw_application", application_id: string, } | { "kind": "upload_attachment", application_id: string, file_name: string, } | { "kind": "set_favourite", model_id: string, favourite: boolean, };
+export type Write = { "kind": "create_job", local_id: string, request: JobRequest, } | { "kind": "cancel_job", job_id: string, } | { "kind": "create_application", local_id: string, form: ApplicationForm, } | { "kind": "update_application", application_id: string, form: ApplicationForm, } | { "kind": "submit_application", application_id: string, } | { "kind": "withdraw_application", application_id: string, } | { "kind": "upload_attachment", application_id: string, file_name: string, } | { "kind": "set_favourite", model_id: string, favourite: boolean, } | { "kind": "submit_milestone", milestone_id: string, evidence: Evidence, };
 
 export type Refusal = { code: string | null, message: string, 
 /**
@@ -529,7 +604,7 @@ export type Draft = { id: string, kind: DraftKind,
  */
 body: unknown, updated_at: string, };
 
-export type DraftKind = "application" | "job";
+export type DraftKind = "application" | "job" | "milestone";
 
 export type OrganisationKind = "incubated_startup" | "isv" | "ihv" | "si" | "research_institute" | "university";
 

@@ -1,0 +1,191 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { mount, unmount } from 'svelte';
+import { settle } from '../lib/testing';
+import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
+import { setupI18n } from '../i18n';
+import type {
+  Action,
+  CenterInfo,
+  Draft,
+  Due,
+  IncubationView,
+  MilestoneState,
+  MilestoneView,
+} from '../lib/bindings';
+import IncubationScreen from './IncubationScreen.svelte';
+import MilestonePage from './MilestonePage.svelte';
+
+function milestone(id: string, state: MilestoneState, due: Due, due_on: string): MilestoneView {
+  return {
+    milestone: {
+      id,
+      title: `Milestone ${id}`,
+      description: 'Four weeks on two weld lines.',
+      deliverable: 'The pilot report',
+      due_on,
+      state,
+      evidence: null,
+      review_comment: state === 'changes_requested' ? 'Add the false alarms per line' : null,
+      timeline: [],
+      created_at: '2026-09-01T00:00:00Z',
+      updated_at: '2026-09-01T00:00:00Z',
+    },
+    due,
+    may_submit: state === 'planned' || state === 'changes_requested',
+    outbox: null,
+  };
+}
+
+const plan: IncubationView = {
+  enrolment: {
+    programme: {
+      id: 'prg_1',
+      name: 'Ascend Application Incubation Programme',
+      description: 'Twelve months to bring a product to Ascend.',
+      staff: ['Wang Fang <reviewer@demo.aicc>'],
+    },
+    cohort: { id: 'coh_1', name: '2026 cohort', starts_on: '2026-09-01', ends_on: '2027-08-31' },
+    enrolled_at: '2026-09-01T00:00:00Z',
+  },
+  milestones: [
+    milestone('ms_adapt', 'accepted', 'done', '2026-10-15'),
+    milestone('ms_recall', 'submitted', 'overdue', '2026-11-30'),
+    milestone('ms_pilot', 'changes_requested', 'soon', '2026-12-12'),
+  ],
+};
+
+describe('incubation', () => {
+  let component: ReturnType<typeof mount> | undefined;
+  let may: Action[] | null;
+  let drafts: Map<string, Draft>;
+  let submitted: unknown[];
+
+  beforeEach(() => {
+    may = ['read_organisation', 'submit_milestone'];
+    drafts = new Map();
+    submitted = [];
+    mockIPC((command, args) => {
+      const a = args as Record<string, unknown>;
+      switch (command) {
+        case 'incubation':
+          return plan;
+        case 'get_milestone':
+          return plan.milestones.find((m) => m.milestone.id === a.id) ?? null;
+        case 'center_info':
+          return {
+            pools: [],
+            quota: null,
+            fetched_at: null,
+            standing: may
+              ? {
+                  account: {
+                    email: 'engineer@demo.aicc',
+                    name: 'Zhao Lei',
+                    organisation: 'Demo Robotics',
+                    role: 'partner_member',
+                  },
+                  may,
+                }
+              : null,
+          } satisfies CenterInfo;
+        case 'get_draft':
+          return drafts.get(a.id as string) ?? null;
+        case 'save_draft':
+          drafts.set((a.draft as Draft).id, a.draft as Draft);
+          return null;
+        case 'submit_milestone':
+          submitted.push({ id: a.id, evidence: a.evidence, draftId: a.draftId });
+          return null;
+        default:
+          throw new Error(`unexpected command ${command}`);
+      }
+    });
+  });
+
+  afterEach(() => {
+    if (component) unmount(component);
+    component = undefined;
+    clearMocks();
+    document.body.innerHTML = '';
+  });
+
+  it('shows the programme and the plan by due date, overdue and due soon marked, in both languages', async () => {
+    setupI18n('en');
+    component = mount(IncubationScreen, { target: document.body });
+    await settle();
+    const text = document.querySelector('[data-testid=incubation]')?.textContent ?? '';
+    expect(text).toContain('Ascend Application Incubation Programme');
+    expect(text).toContain('2026 cohort, Sep 1, 2026 – Aug 31, 2027');
+    const rows = [...document.querySelectorAll('[data-testid=milestone-list] li')];
+    expect(rows.map((r) => r.getAttribute('data-due'))).toEqual(['done', 'overdue', 'soon']);
+    expect(rows[1].textContent).toContain('Overdue');
+    expect(rows[2].textContent).toContain('Due soon');
+    expect(rows[2].textContent).toContain('Changes asked for');
+    unmount(component);
+
+    setupI18n('zh-CN');
+    component = mount(IncubationScreen, { target: document.body });
+    await settle();
+    const zh = document.querySelector('[data-testid=milestone-list]')?.textContent ?? '';
+    expect(zh).toContain('已逾期');
+    expect(zh).toContain('需要修改');
+    expect(zh).toContain('2026年12月12日');
+  });
+
+  it('keeps the evidence as typed and sends it with its draft, showing what the reviewer asked', async () => {
+    setupI18n('en');
+    drafts.set('milestone-ms_pilot', {
+      id: 'milestone-ms_pilot',
+      kind: 'milestone',
+      body: { text: 'Rates per line: 1.9% and 2.3%' },
+      updated_at: '2026-12-05T10:00:00Z',
+    });
+    component = mount(MilestonePage, {
+      target: document.body,
+      props: { params: { id: 'ms_pilot' } },
+    });
+    await settle();
+    expect(document.querySelector('[data-testid=review-comment]')?.textContent).toContain(
+      'Add the false alarms per line',
+    );
+    const area = document.querySelector<HTMLTextAreaElement>('textarea[name=evidence]')!;
+    expect(area.value).toBe('Rates per line: 1.9% and 2.3%');
+    area.value = 'Rates per line: 1.9% and 2.3%; report in the shared folder';
+    area.dispatchEvent(new Event('input', { bubbles: true }));
+    await settle();
+    expect((drafts.get('milestone-ms_pilot')?.body as { text: string }).text).toContain(
+      'shared folder',
+    );
+    document.querySelector<HTMLButtonElement>('[data-testid=submit-evidence]')?.click();
+    await settle();
+    expect(submitted).toEqual([
+      {
+        id: 'ms_pilot',
+        evidence: { text: 'Rates per line: 1.9% and 2.3%; report in the shared folder' },
+        draftId: 'milestone-ms_pilot',
+      },
+    ]);
+  });
+
+  it('offers no evidence form to whom may not send it, nor for a milestone under review', async () => {
+    setupI18n('en');
+    may = ['read_organisation'];
+    component = mount(MilestonePage, {
+      target: document.body,
+      props: { params: { id: 'ms_pilot' } },
+    });
+    await settle();
+    expect(document.querySelector('textarea[name=evidence]')).toBeNull();
+    unmount(component);
+    may = ['read_organisation', 'submit_milestone'];
+    component = mount(MilestonePage, {
+      target: document.body,
+      props: { params: { id: 'ms_recall' } },
+    });
+    await settle();
+    expect(document.querySelector('textarea[name=evidence]')).toBeNull();
+    expect(document.querySelector('[data-testid=milestone-state]')?.textContent).toContain(
+      'Sent for review',
+    );
+  });
+});
