@@ -22,6 +22,8 @@ pub const SOON_DAYS: i64 = 14;
 pub enum Due {
     /// Accepted: nothing is due.
     Done,
+    /// Sent and waiting for the reviewer: nothing is due from the startup.
+    WithReviewer,
     /// Past its date and not accepted.
     Overdue,
     /// Within [`SOON_DAYS`].
@@ -32,8 +34,10 @@ pub enum Due {
 impl Due {
     /// How `milestone` stands on `today` (`YYYY-MM-DD`).
     pub fn of(milestone: &Milestone, today: &str) -> Self {
-        if milestone.state == MilestoneState::Accepted {
-            return Due::Done;
+        match milestone.state {
+            MilestoneState::Accepted => return Due::Done,
+            MilestoneState::Submitted => return Due::WithReviewer,
+            MilestoneState::Planned | MilestoneState::ChangesRequested => {}
         }
         let format = time::macros::format_description!("[year]-[month]-[day]");
         let (Ok(due), Ok(today)) = (
@@ -206,7 +210,8 @@ mod tests {
     }
 
     #[test]
-    fn a_milestone_is_overdue_after_its_date_soon_within_two_weeks_and_done_once_accepted() {
+    fn a_milestone_is_overdue_after_its_date_soon_within_two_weeks_and_not_the_startups_while_reviewed()
+     {
         use MilestoneState::*;
         let today = "2026-12-06";
         assert_eq!(
@@ -215,6 +220,11 @@ mod tests {
         );
         assert_eq!(
             Due::of(&milestone(Submitted, "2026-11-30"), today),
+            Due::WithReviewer,
+            "sent in time or not, it is the reviewer's now"
+        );
+        assert_eq!(
+            Due::of(&milestone(ChangesRequested, "2026-11-30"), today),
             Due::Overdue
         );
         assert_eq!(

@@ -135,6 +135,7 @@ pub fn since(
     for (table, collection) in [
         ("jobs", Collection::Jobs),
         ("applications", Collection::Applications),
+        ("milestones", Collection::Milestones),
     ] {
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT organisation_id, MAX(rev) FROM {table} WHERE rev > ?1 GROUP BY organisation_id"

@@ -264,6 +264,10 @@ async fn staff_plan_and_review_milestones_from_the_command_line_and_partners_can
     assert_eq!(milestone["state"], "planned");
     assert_eq!(milestone["due_on"], "2027-05-31");
 
+    let before = server
+        .db
+        .blocking(|conn| aicc_portal::events::head(conn))
+        .unwrap();
     let reviewed = server.db.blocking(|conn| {
         aicc_portal::admin::review_milestone(
             conn,
@@ -276,4 +280,17 @@ async fn staff_plan_and_review_milestones_from_the_command_line_and_partners_can
         )
     });
     assert_eq!(reviewed.unwrap().state.as_str(), "accepted");
+    // Written by another process, it still reaches the startup's apps: the
+    // portal turns the new revision into a hint for its organisation.
+    let (notices, _) = server
+        .db
+        .blocking(|conn| aicc_portal::events::since(conn, before))
+        .unwrap();
+    assert!(
+        notices.iter().any(
+            |n| n.hint.collection == aicc_api::sync::Collection::Milestones
+                && n.organisation_id.is_some()
+        ),
+        "{notices:?}"
+    );
 }

@@ -49,8 +49,9 @@ const plan: IncubationView = {
   },
   milestones: [
     milestone('ms_adapt', 'accepted', 'done', '2026-10-15'),
-    milestone('ms_recall', 'submitted', 'overdue', '2026-11-30'),
+    milestone('ms_recall', 'submitted', 'with_reviewer', '2026-11-30'),
     milestone('ms_pilot', 'changes_requested', 'soon', '2026-12-12'),
+    milestone('ms_video', 'planned', 'overdue', '2026-12-01'),
   ],
 };
 
@@ -117,8 +118,14 @@ describe('incubation', () => {
     expect(text).toContain('Ascend Application Incubation Programme');
     expect(text).toContain('2026 cohort, Sep 1, 2026 – Aug 31, 2027');
     const rows = [...document.querySelectorAll('[data-testid=milestone-list] li')];
-    expect(rows.map((r) => r.getAttribute('data-due'))).toEqual(['done', 'overdue', 'soon']);
-    expect(rows[1].textContent).toContain('Overdue');
+    expect(rows.map((r) => r.getAttribute('data-due'))).toEqual([
+      'done',
+      'with_reviewer',
+      'soon',
+      'overdue',
+    ]);
+    expect(rows[1].textContent).not.toContain('Overdue');
+    expect(rows[3].textContent).toContain('Overdue');
     expect(rows[2].textContent).toContain('Due soon');
     expect(rows[2].textContent).toContain('Changes asked for');
     unmount(component);

@@ -220,7 +220,7 @@ may_submit: boolean,
  */
 outbox: OutboxEntry | null, };
 
-export type Due = "done" | "overdue" | "soon" | "later";
+export type Due = "done" | "with_reviewer" | "overdue" | "soon" | "later";
 
 export type EstimateSource = "replay" | "cluster" | "replay_and_cluster";
 
