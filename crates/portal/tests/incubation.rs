@@ -264,10 +264,7 @@ async fn staff_plan_and_review_milestones_from_the_command_line_and_partners_can
     assert_eq!(milestone["state"], "planned");
     assert_eq!(milestone["due_on"], "2027-05-31");
 
-    let before = server
-        .db
-        .blocking(|conn| aicc_portal::events::head(conn))
-        .unwrap();
+    let before = server.db.blocking(aicc_portal::events::head).unwrap();
     let reviewed = server.db.blocking(|conn| {
         aicc_portal::admin::review_milestone(
             conn,
