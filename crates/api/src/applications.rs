@@ -431,6 +431,14 @@ pub fn is_plain_line(text: &str) -> bool {
     !misleading(text).any(|(_, misleads)| misleads) && (text.is_empty() || !text.chars().all(blank))
 }
 
+/// Whether a text of lines (evidence, a reviewer's comment) holds nothing
+/// that [`misleads`] beside its line breaks and tabs, and something visible.
+pub fn is_plain_text(text: &str) -> bool {
+    text.split(['\n', '\r', '\t'])
+        .all(|part| !misleading(part).any(|(_, misleads)| misleads))
+        && !text.chars().all(blank)
+}
+
 /// The file name with each character that [`misleads`] or separates
 /// replaced by `_`: what the app sends for a file whose name the portal
 /// would refuse.

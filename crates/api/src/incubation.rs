@@ -143,8 +143,13 @@ impl Evidence {
                 message,
             })
         };
-        if self.text.trim().is_empty() {
+        if self.text.trim().is_empty() || self.text.chars().all(char::is_whitespace) {
             return error("say what was done and where the reviewer can see it".into());
+        }
+        if !crate::applications::is_plain_text(&self.text) {
+            return error(
+                "write it as plain text: no control, invisible or text-direction characters".into(),
+            );
         }
         if self.text.chars().count() > MAX_EVIDENCE_CHARS {
             return error(format!("at most {MAX_EVIDENCE_CHARS} characters"));
@@ -222,7 +227,29 @@ mod tests {
 
     #[test]
     fn evidence_says_something_and_not_too_much() {
-        assert!(Evidence { text: "  ".into() }.check().is_err());
+        for blank in ["  ", "\u{200b}", "\u{0}", "\n\t"] {
+            assert!(
+                Evidence { text: blank.into() }.check().is_err(),
+                "{blank:?}"
+            );
+        }
+        for hostile in ["done\u{1b}[2J", "report.\u{202e}fdp", "a\u{0}b"] {
+            assert!(
+                Evidence {
+                    text: hostile.into()
+                }
+                .check()
+                .is_err(),
+                "{hostile:?}"
+            );
+        }
+        assert!(
+            Evidence {
+                text: "Line one\n\tline two: 95.8% recall".into()
+            }
+            .check()
+            .is_ok()
+        );
         assert!(
             Evidence {
                 text: "x".repeat(MAX_EVIDENCE_CHARS + 1)

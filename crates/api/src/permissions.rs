@@ -32,7 +32,7 @@ pub enum Action {
     SubmitApplication,
     /// Take the organisation's application back before the center decides.
     WithdrawApplication,
-    /// Read every organisation's applications and attachments.
+    /// Read every organisation's applications, attachments and milestones.
     ReadEveryApplication,
     /// Move applications through review.
     ReviewApplication,

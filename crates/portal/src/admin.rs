@@ -79,14 +79,20 @@ pub fn seed_demo(conn: &mut Connection) -> Result<(), ApiError> {
 fn seed_incubation(conn: &Connection, robotics: i64) -> Result<(), ApiError> {
     use aicc_api::incubation::{Evidence, MilestoneDecision, MilestoneReview, MilestoneState};
     use incubation::store::{self, Plan};
-    let cohort = store::ensure_cohort(
+    let (cohort, _) = store::ensure_cohort(
         conn,
-        "Ascend Application Incubation Programme",
-        "Twelve months for startups to bring an AI product to Ascend: compute granted by the \
-         center, mentors from its engineering team, and a demo day with the industry partners.",
-        &["reviewer@demo.aicc"],
-        "2026 cohort",
-        ("2026-09-01", "2027-08-31"),
+        &store::CohortPlan {
+            programme: "Ascend Application Incubation Programme",
+            description: Some(
+                "Twelve months for startups to bring an AI product to Ascend: compute granted by \
+                 the center, mentors from its engineering team, and a demo day with the industry \
+                 partners.",
+            ),
+            staff: &["reviewer@demo.aicc"],
+            cohort: "2026 cohort",
+            starts_on: "2026-09-01",
+            ends_on: "2027-08-31",
+        },
     )?;
     if store::enrolment(conn, robotics)?.is_some() {
         return Ok(());
@@ -271,15 +277,22 @@ pub fn review(
 /// `what`.
 fn staff(conn: &Connection, email: &str, what: &str) -> Result<i64, ApiError> {
     let actor = user_id(conn, email)?;
-    let role: String = conn.query_row("SELECT role FROM users WHERE id = ?1", [actor], |r| {
-        r.get(0)
-    })?;
+    let (role, deactivated): (String, bool) = conn.query_row(
+        "SELECT role, deactivated_at IS NOT NULL FROM users WHERE id = ?1",
+        [actor],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     if !matches!(
         Role::parse(&role),
         Some(Role::CenterReviewer | Role::CenterAdmin)
     ) {
         return Err(ApiError::Forbidden(format!(
             "{email} is not center staff; only reviewers and admins {what}"
+        )));
+    }
+    if deactivated {
+        return Err(ApiError::Forbidden(format!(
+            "{email} is deactivated; act as one of the center's active staff"
         )));
     }
     Ok(actor)

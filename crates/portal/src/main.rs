@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use aicc_api::applications::{Review, ReviewAction};
 use aicc_api::auth::Role;
-use aicc_api::incubation::{MilestoneDecision, MilestoneReview};
+use aicc_api::incubation::{MilestoneDecision, MilestoneReview, MilestoneState};
 use aicc_api::members::MIN_PASSWORD_CHARS;
 use aicc_portal::config::{Config, TlsConfig};
 use aicc_portal::db::Db;
@@ -152,8 +152,9 @@ enum AdminCommand {
     CreateCohort {
         #[arg(long)]
         programme: String,
-        #[arg(long, default_value = "")]
-        description: String,
+        /// Replaces the programme's description (kept when not given).
+        #[arg(long)]
+        description: Option<String>,
         /// The center staff running the programme (e-mail; repeat).
         #[arg(long = "staff")]
         staff: Vec<String>,
@@ -193,8 +194,17 @@ enum AdminCommand {
         #[arg(long = "as")]
         staff: String,
     },
-    /// List every startup's milestones.
-    ListMilestones,
+    /// List every startup's milestones (those in one state with --state).
+    ListMilestones {
+        /// e.g. submitted: what waits for a reviewer.
+        #[arg(long)]
+        state: Option<String>,
+    },
+    /// Show a milestone whole: what was asked, the evidence, the timeline.
+    ShowMilestone {
+        #[arg(long)]
+        id: String,
+    },
     /// Accept a milestone's evidence or ask for changes.
     ReviewMilestone {
         /// The milestone's id (`ms_…`).
@@ -306,6 +316,20 @@ async fn serve(config: Config, demo: bool) -> anyhow::Result<()> {
     portal.serve(listener, shutdown_signal()).await?;
     tracing::info!("portal stopped");
     Ok(())
+}
+
+/// A partner's or staff member's text as a terminal may print it: control
+/// characters (which could move the cursor or retitle the window) escaped.
+fn shown(text: &str) -> String {
+    text.chars()
+        .flat_map(|c| {
+            if c.is_control() && c != '\n' {
+                c.escape_default().collect::<Vec<_>>()
+            } else {
+                vec![c]
+            }
+        })
+        .collect()
 }
 
 fn run_admin(db: &Db, command: AdminCommand) -> anyhow::Result<()> {
@@ -439,15 +463,21 @@ fn run_admin(db: &Db, command: AdminCommand) -> anyhow::Result<()> {
                 ends_on,
             } => {
                 let staff: Vec<&str> = staff.iter().map(String::as_str).collect();
-                let id = incubation::store::ensure_cohort(
-                    conn,
-                    &programme,
-                    &description,
-                    &staff,
-                    &cohort,
-                    (&starts_on, &ends_on),
+                let tx = conn.transaction()?;
+                let (id, created) = incubation::store::ensure_cohort(
+                    &tx,
+                    &incubation::store::CohortPlan {
+                        programme: &programme,
+                        description: description.as_deref(),
+                        staff: &staff,
+                        cohort: &cohort,
+                        starts_on: &starts_on,
+                        ends_on: &ends_on,
+                    },
                 )?;
-                println!("cohort {id}: {programme} · {cohort} ({starts_on} – {ends_on})");
+                tx.commit()?;
+                let what = if created { "created" } else { "updated" };
+                println!("cohort {id} {what}: {programme} · {cohort} ({starts_on} – {ends_on})");
             }
             AdminCommand::Enrol {
                 organisation,
@@ -476,15 +506,53 @@ fn run_admin(db: &Db, command: AdminCommand) -> anyhow::Result<()> {
                 let id = admin::add_milestone(conn, &organisation, &staff, &plan)?;
                 println!("milestone {id}: {title}, due {due_on}");
             }
-            AdminCommand::ListMilestones => {
+            AdminCommand::ListMilestones { state } => {
+                let wanted = match state.as_deref() {
+                    Some(name) => Some(MilestoneState::parse(name).with_context(|| {
+                        format!(
+                            "no milestone state \"{name}\"; say planned, submitted, accepted or changes_requested"
+                        )
+                    })?),
+                    None => None,
+                };
                 for (organisation, milestone) in incubation::store::list(conn)? {
+                    if wanted.is_some_and(|state| state != milestone.state) {
+                        continue;
+                    }
                     println!(
                         "{}\t{}\t{}\t{}\t{}",
                         milestone.id,
                         milestone.state.as_str(),
-                        organisation,
+                        shown(&organisation),
                         milestone.due_on,
-                        milestone.title
+                        shown(&milestone.title)
+                    );
+                }
+            }
+            AdminCommand::ShowMilestone { id } => {
+                let (organisation, milestone) = incubation::store::list(conn)?
+                    .into_iter()
+                    .find(|(_, m)| m.id == id)
+                    .with_context(|| format!("no milestone \"{id}\"; list-milestones shows them"))?;
+                println!("{} · {}", shown(&milestone.title), shown(&organisation));
+                println!("state: {}, due {}", milestone.state.as_str(), milestone.due_on);
+                println!("expected: {}", shown(&milestone.deliverable));
+                if let Some(evidence) = &milestone.evidence {
+                    println!("evidence:\n{}", shown(&evidence.text));
+                }
+                if let Some(comment) = &milestone.review_comment {
+                    println!("review comment: {}", shown(comment));
+                }
+                for t in &milestone.timeline {
+                    println!(
+                        "{}\t{}\t{}{}",
+                        t.at,
+                        t.to.as_str(),
+                        shown(&t.actor),
+                        t.comment
+                            .as_deref()
+                            .map(|c| format!("\t{}", shown(c)))
+                            .unwrap_or_default()
                     );
                 }
             }

@@ -31,7 +31,7 @@ fn described(action: Action) -> &'static str {
         EditApplication => "edit the organisation's applications",
         SubmitApplication => "submit the organisation's applications",
         WithdrawApplication => "withdraw the organisation's applications",
-        ReadEveryApplication => "read other organisations' applications",
+        ReadEveryApplication => "read other organisations' applications and milestones",
         ReviewApplication => "review applications",
         ManageMembers => "manage the organisation's members",
         ManageOwnTokens => "manage personal access tokens",

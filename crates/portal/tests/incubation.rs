@@ -291,3 +291,127 @@ async fn staff_plan_and_review_milestones_from_the_command_line_and_partners_can
         "{notices:?}"
     );
 }
+
+#[tokio::test]
+async fn a_reviewers_read_only_token_reads_milestones_and_is_told_what_reviewing_needs() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let reviewer = server.token("reviewer@demo.aicc").await;
+    let (status, made) = server
+        .call(
+            Method::POST,
+            "/v1/auth/personal-tokens",
+            Some(&reviewer),
+            Some(json!({"name": "reading", "scopes": ["read"]})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let read_only = made["token"].as_str().unwrap().to_owned();
+    let (status, milestone) = server
+        .call(
+            Method::GET,
+            "/v1/milestones/ms_demo_recall",
+            Some(&read_only),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{milestone}");
+    let (status, refused) = server
+        .call(
+            Method::POST,
+            "/v1/milestones/ms_demo_recall/review",
+            Some(&read_only),
+            Some(json!({"decision": "accept", "comment": null})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+    assert!(
+        refused.to_string().contains("applications"),
+        "names the scope: {refused}"
+    );
+}
+
+#[tokio::test]
+async fn text_that_could_lie_on_a_screen_or_a_terminal_is_refused_and_staff_act_only_while_active()
+{
+    use aicc_portal::incubation::store::{self, CohortPlan, Plan};
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let engineer = server.token("engineer@demo.aicc").await;
+    for text in [
+        "\u{200b}",
+        "done\u{1b}]0;owned\u{7}",
+        "report\u{202e}fdp.exe",
+    ] {
+        let (status, body) = submit_once(
+            &server,
+            &engineer,
+            "ms_demo_pilot",
+            &format!("k-{text:?}"),
+            text,
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{text:?}: {body}");
+    }
+    let plan = Plan {
+        title: "Pilot\u{1b}[2J",
+        description: "",
+        deliverable: "A report",
+        due_on: "2027-05-31",
+    };
+    let titled = server.db.blocking(|conn| {
+        aicc_portal::admin::add_milestone(conn, "Demo Robotics", "admin@demo.aicc", &plan)
+    });
+    assert!(titled.unwrap_err().to_string().contains("one line"));
+
+    // A cohort that ends before it starts, and a year nobody means.
+    let cohort = |starts_on, ends_on| CohortPlan {
+        programme: "Ascend Application Incubation Programme",
+        description: None,
+        staff: &[],
+        cohort: "2027 cohort",
+        starts_on,
+        ends_on,
+    };
+    for (starts, ends) in [("2027-09-01", "2026-01-01"), ("0000-01-01", "2027-01-01")] {
+        let made = server
+            .db
+            .blocking(|conn| store::ensure_cohort(conn, &cohort(starts, ends)));
+        assert!(made.is_err(), "{starts} – {ends}");
+    }
+    // A new cohort keeps the programme's description when none is given.
+    let (_, created) = server
+        .db
+        .blocking(|conn| store::ensure_cohort(conn, &cohort("2027-09-01", "2028-08-31")))
+        .unwrap();
+    assert!(created);
+    let partner = server.token("partner@demo.aicc").await;
+    let (_, incubation) = server
+        .call(Method::GET, "/v1/incubation", Some(&partner), None)
+        .await;
+    assert!(
+        incubation["enrolment"]["programme"]["description"]
+            .as_str()
+            .unwrap()
+            .starts_with("Twelve months"),
+        "{incubation}"
+    );
+
+    // A deactivated reviewer no longer acts, nor is listed as staff.
+    server
+        .db
+        .blocking(|conn| aicc_portal::admin::set_active(conn, "reviewer@demo.aicc", false))
+        .unwrap();
+    let review = aicc_api::incubation::MilestoneReview {
+        decision: aicc_api::incubation::MilestoneDecision::Accept,
+        comment: None,
+    };
+    let reviewed = server.db.blocking(|conn| {
+        aicc_portal::admin::review_milestone(conn, "ms_demo_recall", "reviewer@demo.aicc", &review)
+    });
+    assert!(reviewed.unwrap_err().to_string().contains("deactivated"));
+    let (_, incubation) = server
+        .call(Method::GET, "/v1/incubation", Some(&partner), None)
+        .await;
+    assert_eq!(incubation["enrolment"]["programme"]["staff"], json!([]));
+}

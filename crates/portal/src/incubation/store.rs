@@ -15,7 +15,8 @@ use crate::feed;
 use crate::permissions::Action;
 
 /// The milestone's state and organisation, if the caller may see it: its
-/// own organisation's, or any for the center's reviewers.
+/// own organisation's, or any for the center's staff (who read every
+/// organisation's applications and milestones).
 pub fn visible(
     conn: &Connection,
     caller: &Caller,
@@ -31,7 +32,7 @@ pub fn visible(
     match found {
         Some((state, organisation))
             if (organisation == caller.organisation_id && caller.can(Action::ReadOrganisation))
-                || caller.can(Action::ReviewMilestone) =>
+                || caller.can(Action::ReadEveryApplication) =>
         {
             Ok((
                 MilestoneState::parse(&state).unwrap_or(MilestoneState::Planned),
@@ -76,7 +77,8 @@ pub fn enrolment(conn: &Connection, organisation: i64) -> Result<Option<Enrolmen
     programme.staff = conn
         .prepare_cached(
             "SELECT u.name || ' <' || u.email || '>' FROM programme_staff s
-             JOIN users u ON u.id = s.user_id WHERE s.programme_id = ?1 ORDER BY u.name",
+             JOIN users u ON u.id = s.user_id
+             WHERE s.programme_id = ?1 AND u.deactivated_at IS NULL ORDER BY u.name",
         )?
         .query_map([&programme.id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
@@ -87,56 +89,101 @@ pub fn enrolment(conn: &Connection, organisation: i64) -> Result<Option<Enrolmen
     }))
 }
 
-/// Makes the programme called `name` (or finds it), with its staff (by
-/// e-mail), and its cohort called `cohort`; returns the cohort's id.
-pub fn ensure_cohort(
-    conn: &Connection,
-    programme: &str,
-    description: &str,
-    staff: &[&str],
-    cohort: &str,
-    (starts_on, ends_on): (&str, &str),
-) -> Result<String, ApiError> {
-    for date in [starts_on, ends_on] {
-        iso_date(date, "starts_on / ends_on")?;
+/// A programme's cohort as staff describe it.
+#[derive(Debug, Clone)]
+pub struct CohortPlan<'a> {
+    pub programme: &'a str,
+    /// Replaces the programme's description when given.
+    pub description: Option<&'a str>,
+    /// The center staff running the programme (e-mail), added to it.
+    pub staff: &'a [&'a str],
+    pub cohort: &'a str,
+    pub starts_on: &'a str,
+    pub ends_on: &'a str,
+}
+
+/// Makes the programme (or finds it) and its cohort (or redates it), in
+/// the caller's transaction; returns the cohort's id and whether it is new.
+pub fn ensure_cohort(conn: &Connection, plan: &CohortPlan<'_>) -> Result<(String, bool), ApiError> {
+    name(plan.programme, "programme", 200)?;
+    name(plan.cohort, "cohort", 100)?;
+    let starts = iso_date(plan.starts_on, "starts_on")?;
+    let ends = iso_date(plan.ends_on, "ends_on")?;
+    if ends < starts {
+        return Err(ApiError::invalid(
+            "ends_on",
+            format!(
+                "the cohort ends ({}) before it starts ({})",
+                plan.ends_on, plan.starts_on
+            ),
+        ));
     }
+    if let Some(description) = plan.description {
+        text(description, "description", 4000)?;
+    }
+    let staff = plan
+        .staff
+        .iter()
+        .map(|email| active_staff(conn, email))
+        .collect::<Result<Vec<i64>, ApiError>>()?;
     conn.execute(
-        "INSERT INTO programmes (id, name, description) VALUES (?1, ?2, ?3)
-         ON CONFLICT (name) DO UPDATE SET description = excluded.description",
-        params![new_id("prg"), programme, description],
+        "INSERT INTO programmes (id, name, description) VALUES (?1, ?2, coalesce(?3, ''))
+         ON CONFLICT (name) DO UPDATE SET description = coalesce(?3, description)",
+        params![new_id("prg"), plan.programme, plan.description],
     )?;
     let programme_id: String = conn.query_row(
         "SELECT id FROM programmes WHERE name = ?1",
-        [programme],
+        [plan.programme],
         |r| r.get(0),
     )?;
-    for email in staff {
-        let user: i64 = conn
-            .query_row(
-                "SELECT u.id FROM users u JOIN organisations o ON o.id = u.organisation_id
-                 WHERE u.email = ?1 AND o.kind = 'center'",
-                [email.to_lowercase()],
-                |r| r.get(0),
-            )
-            .optional()?
-            .ok_or_else(|| {
-                ApiError::invalid("staff", format!("{email} is not one of the center's staff"))
-            })?;
+    for user in staff {
         conn.execute(
             "INSERT OR IGNORE INTO programme_staff (programme_id, user_id) VALUES (?1, ?2)",
             params![programme_id, user],
         )?;
     }
-    conn.execute(
-        "INSERT INTO cohorts (id, programme_id, name, starts_on, ends_on) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT (programme_id, name) DO UPDATE SET starts_on = excluded.starts_on, ends_on = excluded.ends_on",
-        params![new_id("coh"), programme_id, cohort, starts_on, ends_on],
-    )?;
-    Ok(conn.query_row(
-        "SELECT id FROM cohorts WHERE programme_id = ?1 AND name = ?2",
-        params![programme_id, cohort],
+    let existing: Option<String> = conn
+        .query_row(
+            "SELECT id FROM cohorts WHERE programme_id = ?1 AND name = ?2",
+            params![programme_id, plan.cohort],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match existing {
+        Some(id) => {
+            conn.execute(
+                "UPDATE cohorts SET starts_on = ?2, ends_on = ?3 WHERE id = ?1",
+                params![id, plan.starts_on, plan.ends_on],
+            )?;
+            Ok((id, false))
+        }
+        None => {
+            let id = new_id("coh");
+            conn.execute(
+                "INSERT INTO cohorts (id, programme_id, name, starts_on, ends_on) VALUES (?1, ?2, ?3, ?4, ?5)",
+                params![id, programme_id, plan.cohort, plan.starts_on, plan.ends_on],
+            )?;
+            Ok((id, true))
+        }
+    }
+}
+
+/// The id of `email`, one of the center's staff who has not been
+/// deactivated.
+pub fn active_staff(conn: &Connection, email: &str) -> Result<i64, ApiError> {
+    conn.query_row(
+        "SELECT u.id FROM users u JOIN organisations o ON o.id = u.organisation_id
+         WHERE u.email = ?1 AND o.kind = 'center' AND u.deactivated_at IS NULL",
+        [email.to_lowercase()],
         |r| r.get(0),
-    )?)
+    )
+    .optional()?
+    .ok_or_else(|| {
+        ApiError::invalid(
+            "staff",
+            format!("{email} is not one of the center's active staff"),
+        )
+    })
 }
 
 /// The id of the cohort `cohort` of the programme `programme`.
@@ -204,12 +251,9 @@ pub fn add_milestone(
         ));
     }
     iso_date(plan.due_on, "due_on")?;
-    if plan.title.trim().is_empty() {
-        return Err(ApiError::invalid(
-            "title",
-            "a milestone needs a title".to_owned(),
-        ));
-    }
+    name(plan.title, "title", 200)?;
+    text(plan.description, "description", 4000)?;
+    text(plan.deliverable, "deliverable", 1000)?;
     let id = id.map_or_else(|| new_id("ms"), str::to_owned);
     let rev = feed::next_rev(conn)?;
     let now = now_ms();
@@ -301,11 +345,8 @@ pub fn review(
             "say what to change when asking for changes".to_owned(),
         ));
     }
-    if comment.is_some_and(|c| c.chars().count() > 10_000) {
-        return Err(ApiError::invalid(
-            "comment",
-            "at most 10000 characters".to_owned(),
-        ));
+    if let Some(comment) = comment {
+        text(comment, "comment", 10_000)?;
     }
     let rev = feed::next_rev(conn)?;
     let now = now_ms();
@@ -426,13 +467,51 @@ pub fn list(conn: &Connection) -> Result<Vec<(String, Milestone)>, ApiError> {
         .collect()
 }
 
-/// Refuses a date that is not `YYYY-MM-DD`.
-fn iso_date(text: &str, field: &str) -> Result<(), ApiError> {
+/// Refuses a date that is not `YYYY-MM-DD` between 2000 and 2100.
+fn iso_date(text: &str, field: &str) -> Result<time::Date, ApiError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
-    time::Date::parse(text, format).map(|_| ()).map_err(|_| {
-        ApiError::invalid(
+    time::Date::parse(text, format)
+        .ok()
+        .filter(|date| (2000..=2100).contains(&date.year()))
+        .ok_or_else(|| {
+            ApiError::invalid(
+                field,
+                format!(
+                    "\"{text}\" is not a date between 2000 and 2100; write it as YYYY-MM-DD, e.g. 2027-03-20"
+                ),
+            )
+        })
+}
+
+/// Refuses a name that is not one plain line of 1 to `most` characters.
+fn name(value: &str, field: &str, most: usize) -> Result<(), ApiError> {
+    if value.trim().is_empty()
+        || value.chars().count() > most
+        || !aicc_api::applications::is_plain_line(value)
+    {
+        return Err(ApiError::invalid(
             field,
-            format!("\"{text}\" is not a date; write it as YYYY-MM-DD, e.g. 2027-03-20"),
-        )
-    })
+            format!(
+                "write the {field} on one line of 1 to {most} characters, without control, invisible or text-direction characters"
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Refuses a text over `most` characters, or one holding control,
+/// invisible or text-direction characters; an empty one is fine.
+fn text(value: &str, field: &str, most: usize) -> Result<(), ApiError> {
+    if value.is_empty() {
+        return Ok(());
+    }
+    if value.chars().count() > most || !aicc_api::applications::is_plain_text(value) {
+        return Err(ApiError::invalid(
+            field,
+            format!(
+                "write the {field} as plain text of at most {most} characters, without control, invisible or text-direction characters"
+            ),
+        ));
+    }
+    Ok(())
 }
