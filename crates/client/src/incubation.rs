@@ -96,7 +96,11 @@ pub fn apply_page(conn: &mut Connection, page: &ChangePage<Milestone>, now: &str
             item.state,
             MilestoneState::Accepted | MilestoneState::ChangesRequested
         );
-        if !first && decided && before != Some(item.state) {
+        // A decision is news when the state moved, or when the same state
+        // came again (sent back, sent again and sent back between syncs).
+        let moved =
+            before.is_none_or(|(state, steps)| state != item.state || item.timeline.len() > steps);
+        if !first && decided && moved {
             notifications::record(
                 &tx,
                 Collection::Milestones,
@@ -113,19 +117,24 @@ pub fn apply_page(conn: &mut Connection, page: &ChangePage<Milestone>, now: &str
 }
 
 /// Stores a milestone as the center sent it (evidence waiting in the
-/// outbox stays noted beside it); returns its state before.
-pub fn upsert(
+/// outbox stays noted beside it); returns its state and the length of its
+/// timeline before.
+fn upsert(
     conn: &Connection,
     rev: u64,
     milestone: &Milestone,
-) -> Result<Option<MilestoneState>> {
+) -> Result<Option<(MilestoneState, usize)>> {
     let before: Option<String> = conn
         .query_row(
-            "SELECT state FROM milestones WHERE id = ?1",
+            "SELECT body FROM milestones WHERE id = ?1",
             [&milestone.id],
             |r| r.get(0),
         )
         .optional()?;
+    let before = before
+        .map(|body| serde_json::from_str::<Milestone>(&body))
+        .transpose()?
+        .map(|m| (m.state, m.timeline.len()));
     conn.execute(
         "INSERT INTO milestones (id, rev, state, due_on, body, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
          ON CONFLICT (id) DO UPDATE SET rev = excluded.rev, state = excluded.state,
@@ -140,7 +149,7 @@ pub fn upsert(
             milestone.updated_at
         ],
     )?;
-    Ok(before.and_then(|s| MilestoneState::parse(&s)))
+    Ok(before)
 }
 
 /// The programme and plan as last synced, judged on `today`.

@@ -94,7 +94,9 @@ const OUTBOX_TABLES: [&str; 3] = ["jobs", "applications", "milestones"];
 
 /// Queues a milestone's evidence; the milestone shows it waiting at once.
 /// Refused here, as the center would, when it says nothing or the
-/// milestone is not waiting for evidence.
+/// milestone is not waiting for evidence, and while evidence is already on
+/// its way; evidence the center refused is replaced by this (sent again
+/// under a new key), so nothing refused is left behind.
 pub fn submit_milestone(
     conn: &mut Connection,
     id: &str,
@@ -105,36 +107,43 @@ pub fn submit_milestone(
         .check()
         .map_err(|e| Error::InvalidInput(format!("{}: {}", e.field, e.message)))?;
     let tx = conn.transaction()?;
-    let state: Option<String> = tx
-        .query_row("SELECT state FROM milestones WHERE id = ?1", [id], |r| {
-            r.get(0)
-        })
+    let row: Option<(String, Option<i64>)> = tx
+        .query_row(
+            "SELECT state, outbox_seq FROM milestones WHERE id = ?1",
+            [id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
         .optional()?;
-    let Some(state) = state
-        .as_deref()
-        .and_then(aicc_api::incubation::MilestoneState::parse)
-    else {
+    let Some((state, waiting)) = row else {
         return Err(Error::InvalidInput(format!("there is no milestone {id}")));
     };
-    if !state.may_submit() {
-        return Err(Error::InvalidInput(format!(
-            "the milestone is {}; evidence is sent while it is planned or changes were asked for",
-            state.as_str()
-        )));
+    let state = aicc_api::incubation::MilestoneState::parse(&state)
+        .unwrap_or(aicc_api::incubation::MilestoneState::Planned);
+    let write = Write::SubmitMilestone {
+        milestone_id: id.to_owned(),
+        evidence,
+    };
+    match waiting.map(|seq| entry(&tx, seq)).transpose()?.flatten() {
+        Some(refused) if refused.refusal.is_some() => revise(&tx, refused.seq, &write)?,
+        Some(_) => {
+            return Err(Error::InvalidInput(
+                "evidence for this milestone is already on its way to the center".into(),
+            ));
+        }
+        None if !state.may_submit() => {
+            return Err(Error::InvalidInput(format!(
+                "the milestone is {}; evidence is sent while it is planned or changes were asked for",
+                state.as_str()
+            )));
+        }
+        None => {
+            let seq = enqueue(&tx, &write, None, now)?;
+            tx.execute(
+                "UPDATE milestones SET outbox_seq = ?2 WHERE id = ?1",
+                params![id, seq],
+            )?;
+        }
     }
-    let seq = enqueue(
-        &tx,
-        &Write::SubmitMilestone {
-            milestone_id: id.to_owned(),
-            evidence,
-        },
-        None,
-        now,
-    )?;
-    tx.execute(
-        "UPDATE milestones SET outbox_seq = ?2 WHERE id = ?1",
-        params![id, seq],
-    )?;
     tx.commit()?;
     Ok(())
 }

@@ -235,7 +235,6 @@ impl PortalClient {
             .await
     }
 
-    /// Who the token belongs to, as the center knows them now.
     /// The organisation's incubation programme and cohort, if enrolled.
     pub async fn incubation(&self, token: &str) -> Result<aicc_api::incubation::Incubation> {
         let url = self.url("v1/incubation");
@@ -249,6 +248,7 @@ impl PortalClient {
         self.send(|| self.http.get(url.clone())).await
     }
 
+    /// Who the token belongs to, as the center knows them now.
     pub async fn me(&self, token: &str) -> Result<Account> {
         let url = self.url("v1/me");
         self.send(|| self.http.get(url.clone()).bearer_auth(token))

@@ -568,3 +568,126 @@ async fn a_startups_milestone_evidence_goes_once_and_its_acceptance_is_notified(
     assert_eq!(accepted.milestone.state.as_str(), "accepted");
     partner.shutdown().await;
 }
+
+/// Evidence the center refused (a teammate sent theirs first) stays on the
+/// milestone with its text until it is sent again or given up: sending
+/// again replaces it, and nothing refused is left behind.
+#[tokio::test]
+async fn refused_milestone_evidence_is_sent_again_in_its_place_and_never_queued_twice() {
+    let (portal_dir, dir) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let portal = portal_on(config(&portal_dir), "127.0.0.1:0").await;
+    let partner = Partner::with(dirs(&dir), MemoryStore::default(), SyncOptions::default());
+    sign_in(&partner, &portal.url).await;
+    sent(&partner).await;
+    let evidence = |text: &str| aicc_api::incubation::Evidence { text: text.into() };
+
+    // Two at once from this app: the second is refused before it is queued.
+    let twice = partner
+        .local(move |c| {
+            let now = aicc_client::clock::now();
+            aicc_client::outbox::submit_milestone(c, "ms_demo_day", evidence("Slides"), &now)?;
+            aicc_client::outbox::submit_milestone(c, "ms_demo_day", evidence("Slides"), &now)
+        })
+        .await;
+    assert!(
+        matches!(&twice, Err(Error::InvalidInput(why)) if why.contains("already on its way")),
+        "{twice:?}"
+    );
+    sent(&partner).await;
+
+    // A teammate's evidence reaches the center first; this app's is refused.
+    let engineer = reqwest::Client::new()
+        .post(format!("{}/v1/auth/token", portal.url))
+        .json(&serde_json::json!({"email": "engineer@demo.aicc", "password": "demo-password"}))
+        .send()
+        .await
+        .unwrap()
+        .json::<serde_json::Value>()
+        .await
+        .unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let response = reqwest::Client::new()
+        .post(format!("{}/v1/milestones/ms_demo_pilot/submit", portal.url))
+        .bearer_auth(&engineer)
+        .header("Idempotency-Key", "teammate-1")
+        .json(&serde_json::json!({"text": "The teammate's report"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    partner
+        .submit_milestone("ms_demo_pilot".into(), evidence("Mine"), "d".into())
+        .await
+        .unwrap();
+    let mut view = None;
+    for _ in 0..200 {
+        let v = partner
+            .milestone("ms_demo_pilot".into())
+            .await
+            .unwrap()
+            .unwrap();
+        if v.outbox.as_ref().is_some_and(|o| o.refusal.is_some()) {
+            view = Some(v);
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let refused = view.expect("refused by the center");
+    assert!(
+        !refused.may_submit,
+        "not while the teammate's waits for review"
+    );
+    assert!(matches!(
+        &refused.outbox.as_ref().unwrap().write,
+        aicc_client::outbox::Write::SubmitMilestone { evidence, .. } if evidence.text == "Mine"
+    ));
+
+    // The reviewer sends the teammate's back; this app sends again.
+    portal
+        .portal
+        .db()
+        .blocking(|conn| {
+            aicc_portal::admin::review_milestone(
+                conn,
+                "ms_demo_pilot",
+                "reviewer@demo.aicc",
+                &aicc_api::incubation::MilestoneReview {
+                    decision: aicc_api::incubation::MilestoneDecision::RequestChanges,
+                    comment: Some("Add the false alarms".into()),
+                },
+            )
+        })
+        .unwrap();
+    partner.sync_now().await;
+    sent(&partner).await;
+    partner
+        .submit_milestone(
+            "ms_demo_pilot".into(),
+            evidence("Mine, with false alarms"),
+            "d".into(),
+        )
+        .await
+        .unwrap();
+    sent(&partner).await;
+    let resent = partner
+        .milestone("ms_demo_pilot".into())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(resent.milestone.state.as_str(), "submitted");
+    assert_eq!(
+        resent.milestone.evidence.unwrap().text,
+        "Mine, with false alarms"
+    );
+    assert!(
+        partner
+            .local(|c| aicc_client::outbox::entries(c))
+            .await
+            .unwrap()
+            .is_empty(),
+        "nothing refused left behind"
+    );
+    partner.shutdown().await;
+}

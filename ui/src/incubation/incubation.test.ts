@@ -60,11 +60,13 @@ describe('incubation', () => {
   let may: Action[] | null;
   let drafts: Map<string, Draft>;
   let submitted: unknown[];
+  let discarded: number[];
 
   beforeEach(() => {
     may = ['read_organisation', 'submit_milestone'];
     drafts = new Map();
     submitted = [];
+    discarded = [];
     mockIPC((command, args) => {
       const a = args as Record<string, unknown>;
       switch (command) {
@@ -96,6 +98,9 @@ describe('incubation', () => {
           return null;
         case 'submit_milestone':
           submitted.push({ id: a.id, evidence: a.evidence, draftId: a.draftId });
+          return null;
+        case 'discard_write':
+          discarded.push(a.seq as number);
           return null;
         default:
           throw new Error(`unexpected command ${command}`);
@@ -194,5 +199,37 @@ describe('incubation', () => {
     expect(document.querySelector('[data-testid=milestone-state]')?.textContent).toContain(
       'Sent for review',
     );
+  });
+
+  it('shows evidence the center refused with its text, to write again from or give up', async () => {
+    setupI18n('en');
+    const refused = plan.milestones[2];
+    refused.outbox = {
+      seq: 7,
+      write: {
+        kind: 'submit_milestone',
+        milestone_id: 'ms_pilot',
+        evidence: { text: 'Our first pilot report' },
+      },
+      refusal: {
+        code: 'conflict',
+        field: null,
+        message:
+          'the milestone is submitted; evidence is sent while it is planned or changes were asked for',
+      },
+      attempts: 1,
+      created_at: '2026-12-05T10:00:00Z',
+    };
+    component = mount(MilestonePage, {
+      target: document.body,
+      props: { params: { id: 'ms_pilot' } },
+    });
+    await settle();
+    const box = document.querySelector('[data-testid=refused-evidence]');
+    expect(box?.textContent).toContain('Our first pilot report');
+    document.querySelector<HTMLButtonElement>('[data-testid=discard-evidence]')?.click();
+    await settle();
+    expect(discarded).toEqual([7]);
+    refused.outbox = null;
   });
 });
