@@ -19,7 +19,7 @@ mod tests {
     use aicc_api::jobs::{
         Artifact, EstimateSource, Job, JobOutcome, JobRequest, JobState, JobTransition, LogLine,
         LogPage, MetricSeries, ModelRef, NotAdmissible, Pool, PoolHistory, PoolSample, Priority,
-        Quota, StartEstimate, StartWindow,
+        Quota, ReasonCode, StartEstimate, StartWindow,
     };
     use aicc_api::members::{Invitation, Member, MemberChange, NewInvitation};
     use aicc_api::permissions::Action;
@@ -69,6 +69,7 @@ mod tests {
             PoolSample::decl(),
             StartWindow::decl(),
             StartEstimate::decl(),
+            ReasonCode::decl(),
             Programme::decl(),
             Cohort::decl(),
             Enrolment::decl(),

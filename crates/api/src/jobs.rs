@@ -377,8 +377,11 @@ pub struct Job {
     pub id: String,
     pub request: JobRequest,
     pub state: JobState,
-    /// Why the job is in its state: the queue reason, the failure cause.
+    /// Why the job is in its state: the queue reason, the failure cause,
+    /// in the center's English words.
     pub reason: Option<String>,
+    /// The same reason as a code the app words in its user's language.
+    pub reason_code: Option<ReasonCode>,
     /// Training progress, when running or ended.
     pub step: u32,
     pub total_steps: u32,
@@ -409,6 +412,19 @@ pub struct JobTransition {
     pub state: JobState,
     pub at: String,
     pub reason: Option<String>,
+    pub reason_code: Option<ReasonCode>,
+}
+
+/// Why a job is where it is, as a code and the values its words need, e.g.
+/// `exit_code` with `{"code": "3"}`; a client that does not know the code
+/// shows the reason's text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ReasonCode {
+    pub code: String,
+    #[serde(default)]
+    pub params: std::collections::BTreeMap<String, String>,
 }
 
 /// A file a finished job produced.

@@ -148,6 +148,7 @@ pub(crate) mod tests {
             },
             state,
             reason: None,
+            reason_code: None,
             step: 0,
             total_steps: 0,
             npu_hours_used: 0.0,

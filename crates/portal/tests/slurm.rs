@@ -249,6 +249,11 @@ fn a_job_whose_script_exits_3_fails_with_exit_code_3() {
     );
     let failed = portal.wait_state(&id, "failed", MINUTE);
     assert_eq!(failed["reason"], "the training exited with code 3");
+    // The same reason as a code the app words in its user's language.
+    assert_eq!(
+        failed["reason_code"],
+        json!({"code": "exit_code", "params": {"code": "3"}})
+    );
     let logs = portal.logs(&id);
     assert!(
         logs.last()

@@ -191,6 +191,7 @@ describe('JobForm', () => {
         request,
         state: 'submitted',
         reason: null,
+        reason_code: null,
         step: 0,
         total_steps: 0,
         npu_hours_used: 0,

@@ -32,6 +32,7 @@ const job: Job = {
   },
   state: 'succeeded',
   reason: null,
+  reason_code: null,
   step: 200,
   total_steps: 200,
   npu_hours_used: 0.1,
@@ -114,6 +115,7 @@ describe('JobPage', () => {
       ...job,
       state: 'queued',
       reason: 'waiting for NPUs on the cluster (Slurm: Resources)',
+      reason_code: { code: 'cluster_resources', params: { slurm: 'Resources' } },
       step: 0,
       unknown_since: '2026-11-27T09:03:00Z',
     };
@@ -124,6 +126,27 @@ describe('JobPage', () => {
     expect(unknown).not.toContain('{time}');
     expect(document.querySelector('[data-testid=queue-reason]')?.textContent?.trim()).toBe(
       'Waiting: waiting for NPUs on the cluster (Slurm: Resources)',
+    );
+    unmount(component);
+
+    // In Chinese, the center's reason is worded from its code; a code this
+    // app does not know shows the center's words, marked as such.
+    setupI18n('zh-CN');
+    component = mount(JobPage, { target: document.body, props: { params: { id: 'job_1' } } });
+    await settle();
+    const worded = document.querySelector('[data-testid=queue-reason]')?.textContent ?? '';
+    expect(worded).toContain('正在等待集群上的 NPU（Slurm：Resources）');
+    expect(worded).not.toContain('waiting for NPUs');
+    unmount(component);
+    shown = {
+      ...shown,
+      reason: 'held for maintenance',
+      reason_code: { code: 'a_code_from_a_newer_center', params: {} },
+    };
+    component = mount(JobPage, { target: document.body, props: { params: { id: 'job_1' } } });
+    await settle();
+    expect(document.querySelector('[data-testid=queue-reason]')?.textContent).toContain(
+      'held for maintenance（计算中心原文）',
     );
   });
 
@@ -178,7 +201,7 @@ describe('JobPage', () => {
     shown = {
       ...shown,
       state: 'running',
-      timeline: [{ state: 'running', at: '2026-11-27T10:20:00Z', reason: null }],
+      timeline: [{ state: 'running', at: '2026-11-27T10:20:00Z', reason: null, reason_code: null }],
     };
     component = mount(JobPage, { target: document.body, props: { params: { id: 'job_1' } } });
     await settle();

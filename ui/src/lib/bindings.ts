@@ -147,6 +147,8 @@ source: EstimateSource,
  */
 estimated_at: string, };
 
+export type ReasonCode = { code: string, params: { [key in string]?: string }, };
+
 export type Programme = { id: string, name: string, description: string, 
 /**
  * The center staff running it, as "Name <e-mail>".
@@ -395,9 +397,14 @@ upload: Upload | null, };
 
 export type Job = { id: string, request: JobRequest, state: JobState, 
 /**
- * Why the job is in its state: the queue reason, the failure cause.
+ * Why the job is in its state: the queue reason, the failure cause,
+ * in the center's English words.
  */
 reason: string | null, 
+/**
+ * The same reason as a code the app words in its user's language.
+ */
+reason_code: ReasonCode | null, 
 /**
  * Training progress, when running or ended.
  */
@@ -455,7 +462,7 @@ export type JobState = "submitted" | "rejected" | "queued" | "running" | "cancel
 
 export type JobOutcome = "active" | "succeeded" | "failed";
 
-export type JobTransition = { state: JobState, at: string, reason: string | null, };
+export type JobTransition = { state: JobState, at: string, reason: string | null, reason_code: ReasonCode | null, };
 
 export type Artifact = { name: string, size_bytes: number, uri: string, };
 

@@ -10,6 +10,8 @@
 
 use aicc_api::jobs::{Artifact, JobRequest};
 
+pub use super::reason::Reason;
+
 /// A job as an executor needs to know it.
 #[derive(Debug, Clone)]
 pub struct RunningJob {
@@ -67,16 +69,16 @@ pub struct Observation {
 pub enum Observed {
     /// Accepted but not started; the reason is the executor's.
     Queued {
-        reason: String,
+        reason: Reason,
     },
     Running,
     Succeeded,
     Failed {
-        reason: String,
+        reason: Reason,
     },
     /// Stopped by someone other than the portal (e.g. the cluster's admin).
     Cancelled {
-        reason: String,
+        reason: Reason,
     },
 }
 

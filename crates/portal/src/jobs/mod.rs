@@ -7,6 +7,7 @@
 pub mod estimate;
 pub mod executor;
 pub mod history;
+pub mod reason;
 pub mod scheduler;
 pub mod simulated;
 pub mod slurm;
@@ -35,7 +36,9 @@ use crate::feed::{self, ChangesParams};
 use crate::idempotency::{Idempotency, Made};
 use crate::permissions::Action;
 use store::{admit, artifacts_of, insert, job_rev, metrics_of, visible};
-pub use store::{list_pools, load, quota_of, record_capacity, set_quota, transition, upsert_pool};
+pub use store::{
+    list_pools, load, quota_of, record_capacity, set_quota, set_reason, transition, upsert_pool,
+};
 
 /// The jobs routes: a partner's training requests, their logs, metrics and
 /// artifacts, and the center's pools and the organisation's quota.
@@ -257,7 +260,13 @@ pub async fn cancel(
                 } else {
                     JobState::Cancelled
                 };
-                transition(&tx, &id, next, Some("cancelled by the partner"), now_ms())?;
+                transition(
+                    &tx,
+                    &id,
+                    next,
+                    Some(&reason::Reason::cancelled_by_partner()),
+                    now_ms(),
+                )?;
                 Ok((load(&tx, &id)?, job_rev(&tx, &id)?))
             })?;
             tx.commit()?;

@@ -48,7 +48,7 @@ use rusqlite::types::Type;
 use rusqlite::{Connection, OptionalExtension as _, params};
 use tokio::sync::Notify;
 
-use super::executor::{Executor, ExecutorError, Observation, Observed, RunningJob};
+use super::executor::{Executor, ExecutorError, Observation, Observed, Reason, RunningJob};
 use super::history;
 use super::store::{state_column, transition};
 use crate::clock::now_ms;
@@ -241,7 +241,7 @@ pub fn tick(
                     &tx,
                     &held.job.id,
                     JobState::Cancelled,
-                    Some("cancelled by the partner"),
+                    Some(&Reason::cancelled_by_partner()),
                     now,
                 )?),
                 Err(e) => {
@@ -418,20 +418,19 @@ fn record(
     ])?;
     let next = match &seen.status {
         Observed::Queued { reason: why } if *state == JobState::Queued => {
-            if reason.as_deref() == Some(why.as_str()) {
+            if reason.as_deref() == Some(why.text.as_str()) {
                 None
             } else {
-                conn.prepare_cached("UPDATE jobs SET reason = ?2 WHERE id = ?1")?
-                    .execute(params![job.id, why])?;
+                super::set_reason(conn, &job.id, why)?;
                 return bump(conn, &job.id, now).map(Some);
             }
         }
-        Observed::Queued { reason } => Some((JobState::Queued, Some(reason.as_str()))),
+        Observed::Queued { reason } => Some((JobState::Queued, Some(reason))),
         Observed::Running if *state == JobState::Queued => Some((JobState::Running, None)),
         Observed::Running => None,
         Observed::Succeeded => Some((JobState::Succeeded, None)),
-        Observed::Failed { reason } => Some((JobState::Failed, Some(reason.as_str()))),
-        Observed::Cancelled { reason } => Some((JobState::Cancelled, Some(reason.as_str()))),
+        Observed::Failed { reason } => Some((JobState::Failed, Some(reason))),
+        Observed::Cancelled { reason } => Some((JobState::Cancelled, Some(reason))),
     };
     if let Some((state, reason)) = next {
         let mut insert_artifact = conn.prepare_cached(
@@ -738,11 +737,7 @@ fn release(db: &Db, executor: &dyn Executor, now: i64) -> Result<Vec<(i64, u64)>
                     } else if submitted.running {
                         transition(&tx, &job.id, JobState::Running, None, now)?
                     } else {
-                        tx.prepare_cached("UPDATE jobs SET reason = ?2 WHERE id = ?1")?
-                            .execute(params![
-                                job.id,
-                                "released to the cluster, waiting for it to start"
-                            ])?;
+                        super::set_reason(&tx, &job.id, &Reason::released_to_cluster())?;
                         bump(&tx, &job.id, now)?
                     }
                 }
@@ -753,11 +748,17 @@ fn release(db: &Db, executor: &dyn Executor, now: i64) -> Result<Vec<(i64, u64)>
                             &tx,
                             &job.id,
                             JobState::Cancelled,
-                            Some("cancelled by the partner"),
+                            Some(&Reason::cancelled_by_partner()),
                             now,
                         )?
                     } else {
-                        transition(&tx, &job.id, JobState::Failed, Some(&why.to_string()), now)?
+                        transition(
+                            &tx,
+                            &job.id,
+                            JobState::Failed,
+                            Some(&Reason::cluster_refused(&why.to_string())),
+                            now,
+                        )?
                     }
                 }
             };

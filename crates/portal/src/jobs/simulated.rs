@@ -9,7 +9,9 @@
 
 use aicc_api::jobs::Artifact;
 
-use super::executor::{Executor, ExecutorError, Observation, Observed, RunningJob, Submitted};
+use super::executor::{
+    Executor, ExecutorError, Observation, Observed, Reason, RunningJob, Submitted,
+};
 
 /// Steps in every simulated run.
 const TOTAL_STEPS: u32 = 200;
@@ -119,9 +121,14 @@ impl Executor for Simulated {
             Some(at) if step >= at => {
                 step = at;
                 Observed::Failed {
-                    reason: "process exited with code 1: NPU out of memory (HBM) at step \
-                             120; lower the batch size or use more NPUs"
-                        .to_owned(),
+                    reason: Reason::new(
+                        "npu_out_of_memory",
+                        &[("step", at.to_string())],
+                        format!(
+                            "process exited with code 1: NPU out of memory (HBM) at step {at}; \
+                             lower the batch size or use more NPUs"
+                        ),
+                    ),
                 }
             }
             _ if step >= TOTAL_STEPS => Observed::Succeeded,

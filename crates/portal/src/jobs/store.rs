@@ -9,6 +9,7 @@ use aicc_api::jobs::{
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
+use super::reason::Reason;
 use crate::accounts::Caller;
 use crate::clock::{new_id, now_ms, rfc3339};
 use crate::error::ApiError;
@@ -112,7 +113,13 @@ pub(super) fn insert(
         "INSERT INTO job_transitions (job_id, state, at) VALUES (?1, 'submitted', ?2)",
         params![id, now],
     )?;
-    transition(tx, &id, JobState::Queued, Some("waiting for NPUs"), now)?;
+    transition(
+        tx,
+        &id,
+        JobState::Queued,
+        Some(&Reason::waiting_for_npus()),
+        now,
+    )?;
     Ok(id)
 }
 
@@ -122,12 +129,16 @@ pub fn transition(
     conn: &Connection,
     id: &str,
     state: JobState,
-    reason: Option<&str>,
+    reason: Option<&Reason>,
     now: i64,
 ) -> Result<u64, ApiError> {
     let rev = feed::next_rev(conn)?;
+    let (text, code) = (
+        reason.map(|r| r.text.as_str()),
+        reason.map(Reason::code_json),
+    );
     conn.prepare_cached(
-        "UPDATE jobs SET state = ?2, reason = ?3, rev = ?4, updated_at = ?5, unknown_since = NULL,
+        "UPDATE jobs SET state = ?2, reason = ?3, reason_code = ?7, rev = ?4, updated_at = ?5, unknown_since = NULL,
              queued_at = CASE WHEN ?2 = 'queued' THEN ?5 ELSE queued_at END,
              started_at = CASE WHEN ?2 = 'running' THEN ?5 ELSE started_at END,
              ended_at = CASE WHEN ?6 THEN ?5 ELSE ended_at END
@@ -136,16 +147,24 @@ pub fn transition(
     .execute(params![
         id,
         state.as_str(),
-        reason,
+        text,
         rev,
         now,
-        state.is_final()
+        state.is_final(),
+        code
     ])?;
     conn.prepare_cached(
-        "INSERT INTO job_transitions (job_id, state, at, reason) VALUES (?1, ?2, ?3, ?4)",
+        "INSERT INTO job_transitions (job_id, state, at, reason, reason_code) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
-    .execute(params![id, state.as_str(), now, reason])?;
+    .execute(params![id, state.as_str(), now, text, code])?;
     Ok(rev)
+}
+
+/// Says why a job stays in its state now, without a transition.
+pub fn set_reason(conn: &Connection, id: &str, reason: &Reason) -> Result<(), ApiError> {
+    conn.prepare_cached("UPDATE jobs SET reason = ?2, reason_code = ?3 WHERE id = ?1")?
+        .execute(params![id, reason.text, reason.code_json()])?;
+    Ok(())
 }
 
 /// The job's state and who submitted it, if the caller's organisation owns
@@ -195,13 +214,13 @@ pub fn load(conn: &Connection, id: &str) -> Result<Job, ApiError> {
                 ))
             },
         )?;
-    let estimated: (Option<i64>, Option<i64>) = conn.query_row(
-        "SELECT estimated_p50, estimated_p90 FROM jobs WHERE id = ?1",
+    let (estimated, reason_code): ((Option<i64>, Option<i64>), Option<String>) = conn.query_row(
+        "SELECT estimated_p50, estimated_p90, reason_code FROM jobs WHERE id = ?1",
         [id],
-        |r| Ok((r.get(0)?, r.get(1)?)),
+        |r| Ok(((r.get(0)?, r.get(1)?), r.get(2)?)),
     )?;
     let mut stmt = conn.prepare_cached(
-        "SELECT state, at, reason FROM job_transitions WHERE job_id = ?1 ORDER BY seq",
+        "SELECT state, at, reason, reason_code FROM job_transitions WHERE job_id = ?1 ORDER BY seq",
     )?;
     let timeline = stmt
         .query_map([id], |r| {
@@ -209,14 +228,16 @@ pub fn load(conn: &Connection, id: &str) -> Result<Job, ApiError> {
                 r.get::<_, String>(0)?,
                 r.get::<_, i64>(1)?,
                 r.get::<_, Option<String>>(2)?,
+                r.get::<_, Option<String>>(3)?,
             ))
         })?
         .filter_map(|row| match row {
-            Ok((s, at, reason)) => JobState::parse(&s).map(|state| {
+            Ok((s, at, reason, code)) => JobState::parse(&s).map(|state| {
                 Ok(JobTransition {
                     state,
                     at: rfc3339(at),
                     reason,
+                    reason_code: super::reason::stored(code),
                 })
             }),
             Err(e) => Some(Err(e)),
@@ -227,6 +248,7 @@ pub fn load(conn: &Connection, id: &str) -> Result<Job, ApiError> {
         request: serde_json::from_str(&request)?,
         state: JobState::parse(&state).unwrap_or(JobState::Failed),
         reason,
+        reason_code: super::reason::stored(reason_code),
         step,
         total_steps,
         npu_hours_used: used,

@@ -61,7 +61,7 @@ use aicc_api::jobs::JobRequest;
 use serde::Deserialize;
 
 use super::executor::{
-    ClusterPlan, Executor, ExecutorError, Observation, Observed, PoolCapacity, RunningJob,
+    ClusterPlan, Executor, ExecutorError, Observation, Observed, PoolCapacity, Reason, RunningJob,
     Submitted,
 };
 
@@ -429,10 +429,14 @@ impl Executor for Slurm {
             // longer than that. What the job wrote is still read.
             None => (
                 Observed::Failed {
-                    reason: format!(
-                        "Slurm no longer knows job {} (the portal lost track of it while it was stopped); its output is in {}",
-                        job.executor_id,
-                        self.output_of(job).display()
+                    reason: Reason::new(
+                        "cluster_forgot",
+                        &[("slurm_job", job.executor_id.clone())],
+                        format!(
+                            "Slurm no longer knows job {} (the portal lost track of it while it was stopped); its output is in {}",
+                            job.executor_id,
+                            self.output_of(job).display()
+                        ),
                     ),
                 },
                 0,

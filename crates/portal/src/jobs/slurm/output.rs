@@ -9,7 +9,7 @@ use std::path::Path;
 use aicc_api::jobs::JobRequest;
 
 use super::{Node, PoolLabel, SlurmJob};
-use crate::jobs::executor::{ExecutorError, Observed, PoolCapacity, RunningJob};
+use crate::jobs::executor::{ExecutorError, Observed, PoolCapacity, Reason, RunningJob};
 
 /// The most log read in one observation; the rest comes on the next tick.
 const READ_AT_MOST: u64 = 1024 * 1024;
@@ -157,55 +157,85 @@ pub(super) fn pools(
         .collect()
 }
 
-/// Slurm's state mapped onto the portal's, with the reason kept.
+/// Slurm's state mapped onto the portal's, with the reason kept: a code
+/// the app words (with Slurm's own word as `slurm`) and the English text.
 pub(super) fn status(job: &SlurmJob, request: &JobRequest) -> Observed {
-    let slurm = |what: &str| format!("{what} (Slurm: {})", job.state);
+    let state = job.state.clone();
+    let slurm = |code: &str, what: &str| {
+        Reason::new(
+            code,
+            &[("slurm", state.clone())],
+            format!("{what} (Slurm: {state})"),
+        )
+    };
     match job.state.as_str() {
         "PENDING" | "REQUEUED" | "REQUEUE_HOLD" | "REQUEUE_FED" | "RESV_DEL_HOLD" => {
-            let why = match job.reason.as_str() {
-                "Resources" => "waiting for NPUs on the cluster",
-                "Priority" => "other jobs on the cluster go first",
-                "None" | "" => "the cluster is about to start it",
-                "BeginTime" => "waiting for its start time",
-                "JobHeldAdmin" | "JobHeldUser" => "held on the cluster",
-                "PartitionDown" | "PartitionInactive" => "the partition is not taking jobs",
-                "ReqNodeNotAvail" | "NodeDown" => "the nodes it needs are not available",
-                _ => "held back by the cluster",
+            let (code, why) = match job.reason.as_str() {
+                "Resources" => ("cluster_resources", "waiting for NPUs on the cluster"),
+                "Priority" => ("cluster_priority", "other jobs on the cluster go first"),
+                "None" | "" => ("cluster_starting", "the cluster is about to start it"),
+                "BeginTime" => ("cluster_begin_time", "waiting for its start time"),
+                "JobHeldAdmin" | "JobHeldUser" => ("cluster_held", "held on the cluster"),
+                "PartitionDown" | "PartitionInactive" => {
+                    ("cluster_partition_down", "the partition is not taking jobs")
+                }
+                "ReqNodeNotAvail" | "NodeDown" => (
+                    "cluster_nodes_unavailable",
+                    "the nodes it needs are not available",
+                ),
+                _ => ("cluster_held_back", "held back by the cluster"),
             };
+            let slurm_reason = non_empty(&job.reason, "None");
             Observed::Queued {
-                reason: format!("{why} (Slurm: {})", non_empty(&job.reason, "None")),
+                reason: Reason::new(
+                    code,
+                    &[("slurm", slurm_reason.to_owned())],
+                    format!("{why} (Slurm: {slurm_reason})"),
+                ),
             }
         }
         "COMPLETED" => Observed::Succeeded,
         "CANCELLED" => Observed::Cancelled {
-            reason: slurm("cancelled on the cluster"),
+            reason: slurm("cluster_cancelled", "cancelled on the cluster"),
         },
         "FAILED" => Observed::Failed {
             reason: match job.exit {
-                e if e.signal != 0 => format!("the training was killed by signal {}", e.signal),
-                e => format!("the training exited with code {}", e.code),
+                e if e.signal != 0 => Reason::new(
+                    "exit_signal",
+                    &[("signal", e.signal.to_string())],
+                    format!("the training was killed by signal {}", e.signal),
+                ),
+                e => Reason::new(
+                    "exit_code",
+                    &[("code", e.code.to_string())],
+                    format!("the training exited with code {}", e.code),
+                ),
             },
         },
         "TIMEOUT" => Observed::Failed {
-            reason: slurm(&format!(
-                "timeout: the job reached its limit of {} hours",
-                request.max_hours
-            )),
+            reason: Reason::new(
+                "time_limit",
+                &[("hours", request.max_hours.to_string())],
+                format!(
+                    "timeout: the job reached its limit of {} hours (Slurm: {state})",
+                    request.max_hours
+                ),
+            ),
         },
         "OUT_OF_MEMORY" => Observed::Failed {
-            reason: slurm("the job ran out of memory"),
+            reason: slurm("out_of_memory", "the job ran out of memory"),
         },
         "NODE_FAIL" => Observed::Failed {
-            reason: slurm("a node of the job failed"),
+            reason: slurm("node_failed", "a node of the job failed"),
         },
         "BOOT_FAIL" => Observed::Failed {
-            reason: slurm("a node could not boot for the job"),
+            reason: slurm("boot_failed", "a node could not boot for the job"),
         },
         "DEADLINE" => Observed::Failed {
-            reason: slurm("the job missed its deadline"),
+            reason: slurm("deadline", "the job missed its deadline"),
         },
         "PREEMPTED" => Observed::Failed {
-            reason: slurm("the cluster preempted the job"),
+            reason: slurm("preempted", "the cluster preempted the job"),
         },
         // RUNNING, CONFIGURING, COMPLETING, SUSPENDED, STAGE_OUT, SIGNALING,
         // RESIZING: the job holds its NPUs.
@@ -506,41 +536,65 @@ mod tests {
             )
         };
         let ok = ExitStatus { code: 0, signal: 0 };
+        // The code the app words, its values, and the portal's own words.
+        let said = |observed: Observed| match observed {
+            Observed::Queued { reason }
+            | Observed::Failed { reason }
+            | Observed::Cancelled { reason } => Some((
+                reason.code.code,
+                reason.code.params.into_iter().collect::<Vec<_>>(),
+                reason.text,
+            )),
+            Observed::Running | Observed::Succeeded => None,
+        };
+        let param = |name: &str, value: &str| vec![(name.to_owned(), value.to_owned())];
         assert_eq!(
-            of("PENDING", "Resources", ok),
-            Observed::Queued {
-                reason: "waiting for NPUs on the cluster (Slurm: Resources)".into()
-            }
+            said(of("PENDING", "Resources", ok)),
+            Some((
+                "cluster_resources".into(),
+                param("slurm", "Resources"),
+                "waiting for NPUs on the cluster (Slurm: Resources)".into()
+            ))
         );
         assert_eq!(of("RUNNING", "None", ok), Observed::Running);
         assert_eq!(of("COMPLETING", "None", ok), Observed::Running);
         assert_eq!(of("COMPLETED", "None", ok), Observed::Succeeded);
         assert_eq!(
-            of(
+            said(of(
                 "FAILED",
                 "NonZeroExitCode",
                 ExitStatus::from_wait_status(768)
-            ),
-            Observed::Failed {
-                reason: "the training exited with code 3".into()
-            }
+            )),
+            Some((
+                "exit_code".into(),
+                param("code", "3"),
+                "the training exited with code 3".into()
+            ))
         );
         assert_eq!(
-            of("FAILED", "", ExitStatus::from_wait_status(9)),
-            Observed::Failed {
-                reason: "the training was killed by signal 9".into()
-            }
+            said(of("FAILED", "", ExitStatus::from_wait_status(9))),
+            Some((
+                "exit_signal".into(),
+                param("signal", "9"),
+                "the training was killed by signal 9".into()
+            ))
+        );
+        let (code, params, text) = said(of("TIMEOUT", "TimeLimit", ok)).unwrap();
+        assert_eq!(
+            (code.as_str(), params),
+            ("time_limit", param("hours", "1.5"))
         );
         assert!(
-            matches!(of("TIMEOUT", "TimeLimit", ok), Observed::Failed { reason } if reason.starts_with("timeout: ") && reason.contains("1.5 hours"))
+            text.starts_with("timeout: ") && text.contains("1.5 hours"),
+            "{text}"
         );
-        assert!(matches!(
-            of("CANCELLED", "", ok),
-            Observed::Cancelled { .. }
-        ));
-        assert!(
-            matches!(of("OUT_OF_MEMORY", "", ok), Observed::Failed { reason } if reason.contains("OUT_OF_MEMORY"))
+        assert_eq!(
+            said(of("CANCELLED", "", ok)).map(|(code, ..)| code),
+            Some("cluster_cancelled".into())
         );
+        let (code, _, text) = said(of("OUT_OF_MEMORY", "", ok)).unwrap();
+        assert_eq!(code, "out_of_memory");
+        assert!(text.contains("OUT_OF_MEMORY"), "{text}");
     }
 
     #[test]
