@@ -47,6 +47,28 @@ pub fn say(language: &str, path: &[&str], values: &[(&str, &dyn std::fmt::Displa
     })
 }
 
+/// Why a job is where it is, in `language`: the center's reason code
+/// worded from the catalogues (as the window words it), else the center's
+/// own words, marked as such.
+pub fn reason(
+    language: &str,
+    code: Option<&aicc_api::jobs::ReasonCode>,
+    text: Option<&str>,
+) -> Option<String> {
+    if let Some(code) = code
+        && let Some(words) = words(language, &["reasons", &code.code])
+    {
+        return Some(
+            code.params
+                .iter()
+                .fold(words.to_owned(), |words, (name, value)| {
+                    words.replace(&format!("{{{name}}}"), value)
+                }),
+        );
+    }
+    text.map(|text| say(language, &["reasons", "centersWords"], &[("text", &text)]))
+}
+
 /// An error as the user reads it in `language`: the catalogues' words for
 /// its code (as the window shows them), with the detail where they have a
 /// place for it, else after them.
@@ -222,5 +244,31 @@ mod tests {
             FileKind::CaBundle.filter("en").extensions,
             ["pem", "crt", "cer"]
         );
+    }
+
+    #[test]
+    fn a_jobs_reason_is_worded_from_its_code_else_marked_as_the_centers() {
+        let code = aicc_api::jobs::ReasonCode {
+            code: "exit_code".into(),
+            params: [("code".to_owned(), "3".to_owned())].into(),
+        };
+        assert_eq!(
+            reason(
+                "zh-CN",
+                Some(&code),
+                Some("the training exited with code 3")
+            )
+            .as_deref(),
+            Some("训练进程以退出码 3 结束")
+        );
+        let unknown = aicc_api::jobs::ReasonCode {
+            code: "from_a_newer_center".into(),
+            params: Default::default(),
+        };
+        assert_eq!(
+            reason("en", Some(&unknown), Some("held for maintenance")).as_deref(),
+            Some("held for maintenance (the center's words)")
+        );
+        assert_eq!(reason("en", None, None), None);
     }
 }

@@ -144,7 +144,12 @@ impl Out {
             vec![
                 step.at.clone(),
                 self.job_state(step.state),
-                step.reason.clone().unwrap_or_default(),
+                words::reason(
+                    self.language,
+                    step.reason_code.as_ref(),
+                    step.reason.as_deref(),
+                )
+                .unwrap_or_default(),
             ]
         });
         format!("{}\n\n{timeline}", self.jobs(std::slice::from_ref(view)))
