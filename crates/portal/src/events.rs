@@ -51,6 +51,20 @@ impl Default for Events {
 }
 
 impl Events {
+    /// The answer to a write of an organisation's item in `collection`;
+    /// a write made now (not an answer kept for its idempotency key) first
+    /// tells the organisation's streams that the collection moved.
+    pub fn announced<T: serde::Serialize>(
+        &self,
+        collection: Collection,
+        made: crate::idempotency::Made<T, (u64, i64)>,
+    ) -> axum::response::Response {
+        if let Some((rev, organisation)) = made.then() {
+            self.publish(collection, *rev, Some(*organisation));
+        }
+        made.answer()
+    }
+
     /// Tells the streams that `collection` moved to `rev`.
     pub fn publish(&self, collection: Collection, rev: u64, organisation_id: Option<i64>) {
         // No open stream is not an error.

@@ -34,7 +34,7 @@ use crate::bodies::BodyMemory;
 use crate::clock::{new_id, now_ms, rfc3339};
 use crate::error::{ApiBytes, ApiError, ApiJson, ApiPath, ApiQuery};
 use crate::feed::ChangesParams;
-use crate::idempotency::{Idempotency, Made};
+use crate::idempotency::Idempotency;
 use crate::permissions::Action;
 use crate::{AppState, feed};
 pub use store::{PENDING, UNRECORDED_GRACE, list_all, load, sweep_unrecorded};
@@ -87,18 +87,7 @@ pub async fn create(
             Ok::<_, ApiError>(made)
         })
         .await?;
-    Ok(announce(&state, made))
-}
-
-/// Tells the organisation's apps about an application write made now
-/// (revision, organisation; a replay changed nothing), and answers it.
-fn announce<T: serde::Serialize>(state: &AppState, made: Made<T, (u64, i64)>) -> Response {
-    if let Some((rev, organisation)) = made.then() {
-        state
-            .events
-            .publish(Collection::Applications, *rev, Some(*organisation));
-    }
-    made.answer()
+    Ok(state.events.announced(Collection::Applications, made))
 }
 
 /// `PUT /v1/applications/{id}`: saves the form; only a draft or an
@@ -261,7 +250,7 @@ async fn change(
             Ok::<_, ApiError>(made)
         })
         .await?;
-    Ok(announce(state, made))
+    Ok(state.events.announced(Collection::Applications, made))
 }
 
 /// Applies a review action for `actor` inside `tx`; used by the route and
@@ -586,7 +575,7 @@ async fn keep(
         })
         .await;
     drop(pending);
-    Ok(announce(&state, made?))
+    Ok(state.events.announced(Collection::Applications, made?))
 }
 
 /// An upload's file under its pending name: removed when this is dropped,

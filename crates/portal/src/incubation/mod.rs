@@ -19,7 +19,7 @@ use crate::AppState;
 use crate::accounts::Caller;
 use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery};
 use crate::feed::{self, ChangesParams};
-use crate::idempotency::{Idempotency, Made};
+use crate::idempotency::Idempotency;
 use crate::permissions::Action;
 use store::{load, visible};
 
@@ -165,14 +165,5 @@ async fn change(
             Ok::<_, ApiError>(made)
         })
         .await?;
-    Ok(announce(state, made))
-}
-
-fn announce<T: serde::Serialize>(state: &AppState, made: Made<T, (u64, i64)>) -> Response {
-    if let Some((rev, organisation)) = made.then() {
-        state
-            .events
-            .publish(Collection::Milestones, *rev, Some(*organisation));
-    }
-    made.answer()
+    Ok(state.events.announced(Collection::Milestones, made))
 }
