@@ -28,7 +28,9 @@ const VARIANTS: &[&str] = &[
 
 /// `count` models, the same for the same `seed`.
 pub fn catalog(count: usize, seed: u64) -> Vec<Model> {
-    let base = aicc_portal::catalog::seed::models();
+    // Seeded at a fixed time, so that the same seed gives the same models
+    // whenever it runs.
+    let base = aicc_portal::catalog::seed::models_at("2026-11-27T12:00:00Z");
     let mut rng = StdRng::seed_from_u64(seed);
     (0..count)
         .map(|i| {
