@@ -592,11 +592,30 @@ mod tests {
         .unwrap()
     }
 
+    /// The replay for `npus` NPUs asked by `organisation` at `NOW`.
+    fn replayed(
+        db: &Db,
+        organisation: i64,
+        npus: u32,
+        ends: Ends,
+        cluster: Option<&ClusterPlan>,
+    ) -> Replayed {
+        db.blocking(|conn| {
+            window(
+                conn,
+                organisation,
+                &asked(npus),
+                NOW,
+                10 * HOUR,
+                ends,
+                cluster,
+            )
+        })
+        .unwrap()
+    }
+
     fn when(db: &Db, organisation: i64, npus: u32, ends: Ends) -> Option<(i64, i64, u32)> {
-        match db
-            .blocking(|conn| window(conn, organisation, &asked(npus), NOW, 10 * HOUR, ends, None))
-            .unwrap()
-        {
+        match replayed(db, organisation, npus, ends, None) {
             Replayed::Starts(w) => Some((w.p50, w.p90, w.ahead)),
             Replayed::Never | Replayed::TooDeep => None,
         }
@@ -684,23 +703,11 @@ mod tests {
             job(&db, robotics, 1, "queued", None, None, NOW - HOUR + i);
         }
         // Behind its own thousands of jobs: more than a replay may do.
-        let replayed = db
-            .blocking(|conn| {
-                window(
-                    conn,
-                    robotics,
-                    &asked(8),
-                    NOW,
-                    10 * HOUR,
-                    Ends::Likely,
-                    None,
-                )
-            })
-            .unwrap();
-        assert_eq!(replayed, Replayed::TooDeep);
+        let deep = replayed(&db, robotics, 8, Ends::Likely, None);
+        assert_eq!(deep, Replayed::TooDeep);
         // The cluster does not see the portal's queue: its word alone is
         // not taken for it.
-        assert_eq!(combine(replayed, Some(&ClusterPlan::At(NOW)), NOW).0, None);
+        assert_eq!(combine(deep, Some(&ClusterPlan::At(NOW)), NOW).0, None);
         // Another organisation goes first, as placement would have it.
         assert!(when(&db, vision, 8, Ends::Likely).is_some());
     }
@@ -769,26 +776,14 @@ mod tests {
         db.blocking(|conn| conn.execute("UPDATE pools SET free_npus = 0 WHERE id = 'tiny'", []))
             .unwrap();
         job(&db, robotics, 8, "queued", None, None, NOW - HOUR);
-        let replayed = |cluster: Option<ClusterPlan>| {
-            db.blocking(|conn| {
-                window(
-                    conn,
-                    vision,
-                    &asked(8),
-                    NOW,
-                    10 * HOUR,
-                    Ends::Likely,
-                    cluster.as_ref(),
-                )
-            })
-            .unwrap()
-        };
+        let asked_by_vision =
+            |cluster: Option<&ClusterPlan>| replayed(&db, vision, 8, Ends::Likely, cluster);
         // Nothing the portal knows ends: no start without the cluster.
-        assert_eq!(replayed(None), Replayed::Never);
+        assert_eq!(asked_by_vision(None), Replayed::Never);
         // The others' work ends in an hour; Demo Robotics' job goes first
         // and runs its hour (no history: to its limit); then this one.
         let cluster = ClusterPlan::At(NOW + HOUR);
-        let (window, source) = combine(replayed(Some(cluster.clone())), Some(&cluster), NOW);
+        let (window, source) = combine(asked_by_vision(Some(&cluster)), Some(&cluster), NOW);
         assert_eq!(source, EstimateSource::ReplayAndCluster);
         assert_eq!(
             window.map(|w| (w.p50, w.p90, w.ahead)),
