@@ -72,8 +72,19 @@ async fn sign_in(partner: &Partner, url: &str) {
 /// Waits until the shown account's engine has sent everything queued.
 async fn sent(partner: &Partner) {
     for _ in 0..200 {
+        // The report may still be the one from before the write was
+        // queued: the store says whether anything waits.
+        let waiting = partner
+            .local(|c| aicc_client::outbox::entries(c))
+            .await
+            .unwrap()
+            .into_iter()
+            .any(|entry| entry.refusal.is_none());
         let report = partner.sync_report();
-        if matches!(report.status, SyncStatus::UpToDate { .. }) && report.outbox_pending == 0 {
+        if !waiting
+            && matches!(report.status, SyncStatus::UpToDate { .. })
+            && report.outbox_pending == 0
+        {
             return;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
@@ -593,6 +604,7 @@ async fn refused_milestone_evidence_is_sent_again_in_its_place_and_never_queued_
         matches!(&twice, Err(Error::InvalidInput(why)) if why.contains("already on its way")),
         "{twice:?}"
     );
+    partner.sync_now().await;
     sent(&partner).await;
 
     // A teammate's evidence reaches the center first; this app's is refused.
