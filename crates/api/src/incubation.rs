@@ -204,6 +204,37 @@ pub struct MilestoneTransition {
     pub comment: Option<String>,
 }
 
+/// NPU-hours the center granted an organisation (an incubated startup)
+/// for a reason, until an instant: kept apart from its purchased quota,
+/// spent before it (the soonest-expiring grant first), and worth nothing
+/// from `expires_at` on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Credit {
+    pub id: String,
+    pub npu_hours: f64,
+    /// Why the center granted them, e.g. "Adapting the inspection model".
+    pub reason: String,
+    pub granted_at: String,
+    pub expires_at: String,
+    /// Spent by jobs so far.
+    pub npu_hours_used: f64,
+    /// What jobs spent of it, by job and hour, oldest first.
+    pub usage: Vec<CreditUsage>,
+}
+
+/// What one job spent of a grant in one hour.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreditUsage {
+    pub job_id: String,
+    /// The start of the hour.
+    pub hour: String,
+    pub npu_hours: f64,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -387,6 +387,10 @@ pub struct Job {
     pub total_steps: u32,
     /// NPU-hours charged so far.
     pub npu_hours_used: f64,
+    /// The part of `npu_hours_used` paid by granted credits, by grant;
+    /// the rest came from the quota.
+    #[serde(default)]
+    pub credits_used: Vec<CreditCharge>,
     /// RFC 3339: since when the center cannot tell the job's state because
     /// its cluster does not answer; absent while it can.
     #[serde(default)]
@@ -589,6 +593,15 @@ pub struct PoolSample {
 /// The most hours of history `GET /v1/pools/history` gives, and keeps.
 pub const POOL_HISTORY_HOURS: u32 = 48;
 
+/// NPU-hours a job spent of one credit grant.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CreditCharge {
+    pub credit_id: String,
+    pub npu_hours: f64,
+}
+
 /// The organisation's NPU-hour quota: `GET /v1/quota`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -606,6 +619,24 @@ pub struct Quota {
     /// The shortest a job may ask to run.
     #[serde(default = "min_job_hours")]
     pub min_job_hours: f64,
+    /// Granted credits (`incubation::Credit`) not expired, not spent and
+    /// not held for jobs not ended: spent before the quota.
+    #[serde(default)]
+    pub credit_npu_hours_left: f64,
+}
+
+impl Quota {
+    /// What a new request may use: the credits left, then the quota's.
+    pub fn available(&self) -> f64 {
+        self.credit_npu_hours_left.max(0.0) + self.npu_hours_remaining.max(0.0)
+    }
+
+    /// How a request that may use `needed` NPU-hours would be paid:
+    /// `(from credits, from the quota)`.
+    pub fn split(&self, needed: f64) -> (f64, f64) {
+        let credits = needed.min(self.credit_npu_hours_left.max(0.0));
+        (credits, needed - credits)
+    }
 }
 
 fn min_job_hours() -> f64 {

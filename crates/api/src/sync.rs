@@ -24,15 +24,18 @@ pub enum Collection {
     Applications,
     /// An incubated startup's milestones.
     Milestones,
+    /// The compute credits granted to an organisation.
+    Credits,
 }
 
 impl Collection {
     /// Every collection, in the order a sync cycle pulls them.
-    pub const ALL: [Collection; 4] = [
+    pub const ALL: [Collection; 5] = [
         Collection::Catalog,
         Collection::Jobs,
         Collection::Applications,
         Collection::Milestones,
+        Collection::Credits,
     ];
 
     /// The name in feed paths, stores and routes.
@@ -42,6 +45,7 @@ impl Collection {
             Collection::Jobs => "jobs",
             Collection::Applications => "applications",
             Collection::Milestones => "milestones",
+            Collection::Credits => "credits",
         }
     }
 

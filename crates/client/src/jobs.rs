@@ -152,6 +152,7 @@ pub(crate) mod tests {
             step: 0,
             total_steps: 0,
             npu_hours_used: 0.0,
+            credits_used: Vec::new(),
             unknown_since: None,
             estimated_start: None,
             submitted_by: "partner@demo.aicc".into(),

@@ -170,6 +170,7 @@ pub fn create_job(conn: &mut Connection, request: JobRequest, now: &str) -> Resu
         step: 0,
         total_steps: 0,
         npu_hours_used: 0.0,
+        credits_used: Vec::new(),
         unknown_since: None,
         estimated_start: None,
         submitted_by: String::new(),

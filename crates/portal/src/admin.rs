@@ -75,7 +75,8 @@ pub fn seed_demo(conn: &mut Connection) -> Result<(), ApiError> {
 }
 
 /// Demo Robotics in the 2026 cohort of the incubation programme, with a
-/// plan: one milestone accepted, one sent for review, two ahead.
+/// plan (one milestone accepted, one sent for review, two ahead) and
+/// credits.
 fn seed_incubation(conn: &Connection, robotics: i64) -> Result<(), ApiError> {
     use aicc_api::incubation::{Evidence, MilestoneDecision, MilestoneReview, MilestoneState};
     use incubation::store::{self, Plan};
@@ -176,6 +177,31 @@ fn seed_incubation(conn: &Connection, robotics: i64) -> Result<(), ApiError> {
         },
         startup,
     )?;
+    // Credits granted with the enrolment, and a smaller grant for the
+    // pilot that runs out within the week.
+    let now = crate::clock::now_ms();
+    let day = 86_400_000;
+    for (npu_hours, reason, granted, expires) in [
+        (
+            300.0,
+            "Adapting the weld-seam inspection model to Ascend",
+            now - 60 * day,
+            now + 120 * day,
+        ),
+        (
+            40.0,
+            "Pilot inference runs for the factory lines",
+            now - 10 * day,
+            now + 5 * day,
+        ),
+    ] {
+        let grant = incubation::credits::Grant {
+            npu_hours,
+            reason,
+            expires_at: expires,
+        };
+        incubation::credits::grant(conn, robotics, &grant, staff, granted)?;
+    }
     Ok(())
 }
 
@@ -310,6 +336,22 @@ pub fn add_milestone(
     let organisation = organisation_id(conn, organisation)?;
     let tx = conn.transaction()?;
     let (id, _) = incubation::store::add_milestone(&tx, organisation, None, plan, actor)?;
+    tx.commit()?;
+    Ok(id)
+}
+
+/// Grants credits to an organisation, as `actor_email` (center staff);
+/// returns the grant's id.
+pub fn grant_credits(
+    conn: &mut Connection,
+    organisation: &str,
+    actor_email: &str,
+    grant: &incubation::credits::Grant<'_>,
+) -> Result<String, ApiError> {
+    let actor = staff(conn, actor_email, "grant credits")?;
+    let organisation = organisation_id(conn, organisation)?;
+    let tx = conn.transaction()?;
+    let id = incubation::credits::grant(&tx, organisation, grant, actor, crate::clock::now_ms())?;
     tx.commit()?;
     Ok(id)
 }

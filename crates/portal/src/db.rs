@@ -36,6 +36,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0018_jobs_by_end.sql")),
     M::up(include_str!("../migrations/0019_incubation.sql")),
     M::up(include_str!("../migrations/0020_reason_codes.sql")),
+    M::up(include_str!("../migrations/0021_credits.sql")),
 ];
 
 /// Errors of the database layer.

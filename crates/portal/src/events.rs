@@ -150,6 +150,7 @@ pub fn since(
         ("jobs", Collection::Jobs),
         ("applications", Collection::Applications),
         ("milestones", Collection::Milestones),
+        ("credits", Collection::Credits),
     ] {
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT organisation_id, MAX(rev) FROM {table} WHERE rev > ?1 GROUP BY organisation_id"

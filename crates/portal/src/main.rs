@@ -219,6 +219,29 @@ enum AdminCommand {
         #[arg(long = "as")]
         reviewer: String,
     },
+    /// Grant an organisation NPU-hours of compute credits, spent before its
+    /// quota until they expire.
+    GrantCredits {
+        #[arg(long)]
+        organisation: String,
+        #[arg(long)]
+        npu_hours: f64,
+        /// Why, as the startup will read it.
+        #[arg(long)]
+        reason: String,
+        /// YYYY-MM-DD (through that day in UTC) or an RFC 3339 instant.
+        #[arg(long)]
+        expires: String,
+        /// The staff member granting them.
+        #[arg(long = "as")]
+        staff: String,
+    },
+    /// List the credits granted (one organisation's with --organisation):
+    /// granted, used, left and expiry.
+    ListCredits {
+        #[arg(long)]
+        organisation: Option<String>,
+    },
     /// Add or update catalog models from a JSON file (an array of models).
     ImportModels { file: PathBuf },
     /// Retire a catalog model; apps see it removed.
@@ -488,6 +511,42 @@ fn run_admin(db: &Db, command: AdminCommand) -> anyhow::Result<()> {
                 let cohort_id = incubation::store::cohort_id(conn, &programme, &cohort)?;
                 incubation::store::enrol(conn, org, &cohort_id)?;
                 println!("{organisation} is enrolled in {programme} · {cohort}");
+            }
+            AdminCommand::GrantCredits {
+                organisation,
+                npu_hours,
+                reason,
+                expires,
+                staff,
+            } => {
+                let grant = incubation::credits::Grant {
+                    npu_hours,
+                    reason: &reason,
+                    expires_at: incubation::credits::expiry(&expires)?,
+                };
+                let id = admin::grant_credits(conn, &organisation, &staff, &grant)?;
+                let credit = incubation::credits::load(conn, &id)?;
+                println!(
+                    "credits {id}: {npu_hours} NPU-hours for {organisation}, until {}",
+                    credit.expires_at
+                );
+            }
+            AdminCommand::ListCredits { organisation } => {
+                let organisation = organisation
+                    .map(|name| admin::organisation_id(conn, &name))
+                    .transpose()?;
+                for (id, name) in incubation::credits::list(conn, organisation)? {
+                    let credit = incubation::credits::load(conn, &id)?;
+                    println!(
+                        "{id}\t{}\t{:.1} granted\t{:.1} used\t{:.1} left\tuntil {}\t{}",
+                        shown(&name),
+                        credit.npu_hours,
+                        credit.npu_hours_used,
+                        credit.npu_hours - credit.npu_hours_used,
+                        credit.expires_at,
+                        shown(&credit.reason)
+                    );
+                }
             }
             AdminCommand::AddMilestone {
                 organisation,

@@ -415,3 +415,127 @@ async fn text_that_could_lie_on_a_screen_or_a_terminal_is_refused_and_staff_act_
         .await;
     assert_eq!(incubation["enrolment"]["programme"]["staff"], json!([]));
 }
+
+/// `aicc-portal admin` beside the serving portal in `dir`.
+fn admin(dir: &tempfile::TempDir, args: &[&str]) -> (bool, String) {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_aicc-portal"))
+        .arg("--data-dir")
+        .arg(dir.path())
+        .arg("admin")
+        .args(args)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(if out.status.success() {
+        &out.stdout
+    } else {
+        &out.stderr
+    });
+    (out.status.success(), text.into_owned())
+}
+
+#[tokio::test]
+async fn credits_granted_by_staff_pay_before_the_quota_and_each_organisation_sees_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let (partner, other) = (
+        server.token("partner@demo.aicc").await,
+        server.token("member@other.aicc").await,
+    );
+    let grant = |expires: &str, staff: &str| {
+        admin(
+            &dir,
+            &[
+                "grant-credits",
+                "--organisation",
+                "Demo Robotics",
+                "--npu-hours",
+                "16",
+                "--reason",
+                "Hackathon compute",
+                "--expires",
+                expires,
+                "--as",
+                staff,
+            ],
+        )
+    };
+    let (ok, said) = grant("2020-01-01", "reviewer@demo.aicc");
+    assert!(!ok && said.contains("has passed"), "{said}");
+    let (ok, said) = grant("2099-01-01", "partner@demo.aicc");
+    assert!(!ok && said.contains("not center staff"), "{said}");
+    let (ok, said) = grant("next week", "reviewer@demo.aicc");
+    assert!(!ok && said.contains("YYYY-MM-DD"), "{said}");
+    let (ok, said) = grant("2099-01-01", "reviewer@demo.aicc");
+    assert!(ok && said.contains("until 2099-01-02T00:00:00Z"), "{said}");
+    let (ok, listed) = admin(&dir, &["list-credits", "--organisation", "Demo Robotics"]);
+    assert!(ok && listed.lines().count() == 3, "{listed}");
+    assert!(listed.contains("Hackathon compute"), "{listed}");
+
+    // Each organisation's feed holds its own grants only.
+    let reasons = |page: &Value| -> Vec<String> {
+        page["changes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["item"]["reason"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let (status, page) = server
+        .call(
+            Method::GET,
+            "/v1/credits/changes?after=0",
+            Some(&partner),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(reasons(&page).len(), 3, "{page}");
+    let (_, page) = server
+        .call(
+            Method::GET,
+            "/v1/credits/changes?after=0",
+            Some(&other),
+            None,
+        )
+        .await;
+    assert!(reasons(&page).is_empty(), "{page}");
+
+    // With no quota left, the credits (300 + 40 + 16) pay.
+    server.db.blocking(|conn| {
+        let robotics = aicc_portal::admin::organisation_id(conn, "Demo Robotics").unwrap();
+        aicc_portal::jobs::set_quota(conn, robotics, 0.0).unwrap();
+    });
+    let (_, quota) = server
+        .call(Method::GET, "/v1/quota", Some(&partner), None)
+        .await;
+    assert_eq!(quota["credit_npu_hours_left"], 356.0, "{quota}");
+    assert_eq!(quota["npu_hours_remaining"], 0.0, "{quota}");
+    let (status, made) = server
+        .call(
+            Method::POST,
+            "/v1/jobs",
+            Some(&partner),
+            Some(common::job("atlas-800t-a2", 1, 8, 1.0)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let (_, quota) = server
+        .call(Method::GET, "/v1/quota", Some(&partner), None)
+        .await;
+    assert_eq!(
+        quota["credit_npu_hours_left"], 348.0,
+        "the job holds 8 of the credits: {quota}"
+    );
+    let (status, refused) = server
+        .call(
+            Method::POST,
+            "/v1/jobs",
+            Some(&partner),
+            Some(common::job("atlas-800t-a2", 8, 8, 6.0)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    assert_eq!(refused["error"]["code"], "quota_exceeded");
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(message.contains("348.0 of granted credits"), "{message}");
+}

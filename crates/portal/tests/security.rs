@@ -586,10 +586,11 @@ async fn an_application_takes_a_bounded_number_of_attachments() {
 async fn a_tiny_job_cannot_slip_under_the_quota_and_hours_are_reserved_by_the_minute() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(config(&dir)).await;
-    let admin = server.token("partner@demo.aicc").await;
+    // Other Vision has no credits: its quota alone pays.
+    let admin = server.token("lead@other.aicc").await;
     server.db.blocking(|conn| {
-        let robotics = aicc_portal::admin::organisation_id(conn, "Demo Robotics").unwrap();
-        aicc_portal::jobs::set_quota(conn, robotics, 0.5).unwrap();
+        let vision = aicc_portal::admin::organisation_id(conn, "Other Vision").unwrap();
+        aicc_portal::jobs::set_quota(conn, vision, 0.5).unwrap();
     });
     let submit = |nodes: u32, max_hours: f64| {
         let (server, admin) = (&server, admin.clone());

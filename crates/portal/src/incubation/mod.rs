@@ -1,12 +1,14 @@
 //! The application-innovation incubation platform: an incubated startup's
-//! enrolment (its programme and cohort) and its plan of milestones, each
+//! enrolment (its programme and cohort), its plan of milestones, each
 //! sent with evidence by the startup and accepted or sent back by the
-//! center's reviewers. The handlers are here; what they and `aicc-portal
-//! admin` read and write is in `store`.
+//! center's reviewers, and the compute credits granted to it. The
+//! handlers are here; what they and `aicc-portal admin` read and write is
+//! in `store` and `credits`.
 
+pub mod credits;
 pub mod store;
 
-use aicc_api::incubation::{Evidence, Incubation, Milestone, MilestoneReview};
+use aicc_api::incubation::{Credit, Evidence, Incubation, Milestone, MilestoneReview};
 use aicc_api::sync::{ChangePage, ChangesQuery, Collection};
 use axum::Json;
 use axum::extract::State;
@@ -27,6 +29,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(incubation))
         .routes(routes!(changes))
+        .routes(routes!(credit_changes))
         .routes(routes!(get))
         .routes(routes!(submit))
         .routes(routes!(review))
@@ -59,6 +62,18 @@ pub async fn changes(
     ApiQuery(query): ApiQuery<ChangesQuery>,
 ) -> Result<Json<ChangePage<Milestone>>, ApiError> {
     feed::organisation_changes(&state, caller, query, Collection::Milestones, load).await
+}
+
+/// `GET /v1/credits/changes`: the compute credits granted to the caller's
+/// organisation, each with what its jobs spent of it.
+#[utoipa::path(get, path = "/v1/credits/changes", tag = "incubation", params(ChangesParams),
+    responses((status = 200, body = ChangePage<Credit>)))]
+pub async fn credit_changes(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<ChangesQuery>,
+) -> Result<Json<ChangePage<Credit>>, ApiError> {
+    feed::organisation_changes(&state, caller, query, Collection::Credits, credits::load).await
 }
 
 /// `GET /v1/milestones/{id}`.

@@ -484,7 +484,7 @@ fn iso_date(text: &str, field: &str) -> Result<time::Date, ApiError> {
 }
 
 /// Refuses a name that is not one plain line of 1 to `most` characters.
-fn name(value: &str, field: &str, most: usize) -> Result<(), ApiError> {
+pub(super) fn name(value: &str, field: &str, most: usize) -> Result<(), ApiError> {
     if value.trim().is_empty()
         || value.chars().count() > most
         || !aicc_api::applications::is_plain_line(value)

@@ -423,7 +423,7 @@ pub async fn quota(State(state): State<AppState>, caller: Caller) -> Result<Json
     Ok(Json(
         state
             .db
-            .read(move |conn| quota_of(conn, caller.organisation_id, hours))
+            .read(move |conn| quota_of(conn, caller.organisation_id, hours, crate::clock::now_ms()))
             .await?,
     ))
 }

@@ -401,8 +401,21 @@ fn record(
     for (step, name, value) in &seen.metrics {
         insert_metric.execute(params![job.id, name, step, value])?;
     }
-    // Charged hours never go down, e.g. when the executor forgot the job.
+    // Charged hours never go down, e.g. when the executor forgot the job;
+    // what they grew by is paid from credits first.
     let used = f64::from(job.request.npus()) * seen.elapsed_hours;
+    let before: f64 = conn
+        .prepare_cached("SELECT npu_hours_used FROM jobs WHERE id = ?1")?
+        .query_row([&job.id], |r| r.get(0))?;
+    if used > before {
+        crate::incubation::credits::charge(
+            conn,
+            held.organisation_id,
+            &job.id,
+            used - before,
+            now,
+        )?;
+    }
     conn.prepare_cached(
         "UPDATE jobs SET log_seq = log_seq + ?2, log_offset = ?3, step = ?4, total_steps = ?5,
              npu_hours_used = max(npu_hours_used, ?6), unknown_since = NULL
@@ -962,6 +975,41 @@ mod tests {
     }
 
     #[test]
+    fn a_running_job_is_paid_from_credits_before_the_quota() {
+        let mut w = world();
+        let executor = Manual::default();
+        let vision = w.vision;
+        let grant =
+            w.db.blocking(|conn| {
+                let staff = admin::user_id(conn, "reviewer@demo.aicc")?;
+                let grant = crate::incubation::credits::Grant {
+                    npu_hours: 0.5,
+                    reason: "Porting to Ascend",
+                    expires_at: 1_000_000,
+                };
+                crate::incubation::credits::grant(conn, vision.organisation_id, &grant, staff, 0)
+            })
+            .unwrap();
+        let id = submit(&mut w, vision, 8, 0);
+        tick(&w.db, &executor, 10, TEN_MINUTES).unwrap();
+        tick(&w.db, &executor, 20, TEN_MINUTES).unwrap();
+        let (quota, job) =
+            w.db.blocking(|conn| {
+                Ok::<_, ApiError>((
+                    super::super::quota_of(conn, vision.organisation_id, (0.1, 720.0), 30)?,
+                    super::super::load(conn, &id)?,
+                ))
+            })
+            .unwrap();
+        assert!((job.npu_hours_used - 0.8).abs() < 1e-9, "{job:?}");
+        assert_eq!(job.credits_used.len(), 1);
+        assert_eq!(job.credits_used[0].credit_id, grant);
+        assert!((job.credits_used[0].npu_hours - 0.5).abs() < 1e-9);
+        assert!((quota.npu_hours_used - 0.3).abs() < 1e-9, "{quota:?}");
+        assert_eq!(quota.credit_npu_hours_left, 0.0);
+    }
+
+    #[test]
     fn cancelling_a_running_job_ends_it_on_the_next_tick_and_charges_what_it_used() {
         let mut w = world();
         let executor = Manual::default();
@@ -973,9 +1021,10 @@ mod tests {
             .unwrap();
         tick(&w.db, &executor, 40, TEN_MINUTES).unwrap();
         assert_eq!(state(&w, &id), "cancelled");
-        let quota = w
-            .db
-            .blocking(|conn| super::super::quota_of(conn, robotics.organisation_id, (0.1, 720.0)))
+        let quota =
+            w.db.blocking(|conn| {
+                super::super::quota_of(conn, robotics.organisation_id, (0.1, 720.0), now_ms())
+            })
             .unwrap();
         assert!((quota.npu_hours_used - 0.8).abs() < 1e-9, "{quota:?}");
         assert_eq!(quota.npu_hours_reserved, 0.0);

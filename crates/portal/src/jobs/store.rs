@@ -14,6 +14,7 @@ use crate::accounts::Caller;
 use crate::clock::{new_id, now_ms, rfc3339};
 use crate::error::ApiError;
 use crate::feed;
+use crate::incubation::credits;
 use crate::jobs::executor::PoolCapacity;
 use crate::permissions::Action;
 
@@ -71,14 +72,23 @@ pub(super) fn admit(
     request
         .check(&pool, hours.0, hours.1)
         .map_err(|e| ApiError::invalid(e.field, e.message))?;
-    let quota = quota_of(conn, caller.organisation_id, hours)?;
+    let quota = quota_of(conn, caller.organisation_id, hours, now_ms())?;
     let needed = request.max_npu_hours();
-    if needed > quota.npu_hours_remaining + 1e-9 {
+    if needed > quota.available() + 1e-9 {
         return Err(ApiError::QuotaExceeded(format!(
-            "this job may use {needed:.1} NPU-hours ({} NPUs × {} h); your organisation has {:.1} NPU-hours left",
+            "this job may use {needed:.1} NPU-hours ({} NPUs × {} h); your organisation has {:.1} NPU-hours left{}",
             request.npus(),
             request.max_hours,
-            quota.npu_hours_remaining.max(0.0)
+            quota.available(),
+            if quota.credit_npu_hours_left > 1e-9 {
+                format!(
+                    " ({:.1} of granted credits, {:.1} of its quota)",
+                    quota.credit_npu_hours_left,
+                    quota.npu_hours_remaining.max(0.0)
+                )
+            } else {
+                String::new()
+            }
         )));
     }
     Ok(())
@@ -252,6 +262,7 @@ pub fn load(conn: &Connection, id: &str) -> Result<Job, ApiError> {
         step,
         total_steps,
         npu_hours_used: used,
+        credits_used: credits::of_job(conn, id)?,
         unknown_since: unknown_since.map(rfc3339),
         estimated_start: match estimated {
             (Some(p50), Some(p90)) => Some(aicc_api::jobs::StartWindow {
@@ -348,12 +359,14 @@ pub fn list_pools(conn: &Connection) -> Result<Vec<Pool>, ApiError> {
     Ok(pools)
 }
 
-/// An organisation's NPU-hours: total, charged, held for live jobs, left.
-/// The organisation's quota, and the shortest and longest job (`hours`).
+/// An organisation's NPU-hours at `now`: its quota's total, charged, held
+/// for live jobs and left, and its credits left (which pay first), with
+/// the shortest and longest job (`hours`).
 pub fn quota_of(
     conn: &Connection,
     organisation_id: i64,
     hours: (f64, f64),
+    now: i64,
 ) -> Result<Quota, ApiError> {
     let total: f64 = conn
         .query_row(
@@ -375,6 +388,11 @@ pub fn quota_of(
         [organisation_id],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
+    // Credits pay first: for what ran, and for what jobs not ended hold.
+    let used = used - credits::spent(conn, organisation_id)?;
+    let credits_left = credits::left(conn, organisation_id, now)?;
+    let held_by_credits = reserved.min(credits_left);
+    let reserved = reserved - held_by_credits;
     Ok(Quota {
         npu_hours_total: total,
         npu_hours_used: used,
@@ -382,6 +400,7 @@ pub fn quota_of(
         npu_hours_remaining: total - used - reserved,
         min_job_hours: hours.0.max(aicc_api::jobs::SHORTEST_JOB_HOURS),
         max_job_hours: hours.1,
+        credit_npu_hours_left: credits_left - held_by_credits,
     })
 }
 
