@@ -14,12 +14,13 @@ mod tests {
     use aicc_api::auth::{Account, NewPersonalToken, PersonalToken, Role, Scope};
     use aicc_api::catalog::{Framework, Metric, Model, ModelVersion, TrainingRecipe};
     use aicc_api::incubation::{
-        Cohort, Enrolment, Evidence, Milestone, MilestoneState, MilestoneTransition, Programme,
+        Cohort, Credit, CreditUsage, Enrolment, Evidence, Milestone, MilestoneState,
+        MilestoneTransition, Programme,
     };
     use aicc_api::jobs::{
-        Artifact, EstimateSource, Job, JobOutcome, JobRequest, JobState, JobTransition, LogLine,
-        LogPage, MetricSeries, ModelRef, NotAdmissible, Pool, PoolHistory, PoolSample, Priority,
-        Quota, ReasonCode, StartEstimate, StartWindow,
+        Artifact, CreditCharge, EstimateSource, Job, JobOutcome, JobRequest, JobState,
+        JobTransition, LogLine, LogPage, MetricSeries, ModelRef, NotAdmissible, Pool, PoolHistory,
+        PoolSample, Priority, Quota, ReasonCode, StartEstimate, StartWindow,
     };
     use aicc_api::members::{Invitation, Member, MemberChange, NewInvitation};
     use aicc_api::permissions::Action;
@@ -32,6 +33,7 @@ mod tests {
     };
     use aicc_client::center::CenterInfo;
     use aicc_client::config::{CenterAccount, Preferences};
+    use aicc_client::credits::{BurnPoint, CreditView, CreditsView};
     use aicc_client::drafts::{Draft, DraftKind};
     use aicc_client::incubation::{Due, IncubationView, MilestoneView};
     use aicc_client::jobs::JobView;
@@ -80,6 +82,12 @@ mod tests {
             IncubationView::decl(),
             MilestoneView::decl(),
             Due::decl(),
+            Credit::decl(),
+            CreditUsage::decl(),
+            CreditCharge::decl(),
+            CreditView::decl(),
+            CreditsView::decl(),
+            BurnPoint::decl(),
             EstimateSource::decl(),
             NotAdmissible::decl(),
             CenterEstimate::decl(),

@@ -136,12 +136,12 @@ pub fn check_request(
     request.check(pool, min_hours, max_hours)?;
     if let Some(quota) = &info.quota {
         let needed = request.max_npu_hours();
-        if needed > quota.npu_hours_remaining + 1e-9 {
+        if needed > quota.available() + 1e-9 {
             return Err(FieldError {
                 field: "max_hours",
                 message: format!(
-                    "this job may use {needed:.1} NPU-hours; your organisation has {:.1} left",
-                    quota.npu_hours_remaining.max(0.0)
+                    "this job may use {needed:.1} NPU-hours; your organisation has {:.1} left, credits included",
+                    quota.available()
                 ),
             });
         }
@@ -159,4 +159,46 @@ fn read<T: DeserializeOwned>(conn: &Connection, key: &str) -> Result<Option<(T, 
         .optional()?;
     row.map(|(body, at)| Ok((serde_json::from_str(&body)?, at)))
         .transpose()
+}
+
+#[cfg(test)]
+mod tests {
+    use aicc_api::jobs::{JobState, Pool, Quota};
+
+    use super::*;
+
+    #[test]
+    fn a_request_the_credits_cover_passes_though_the_quota_is_spent() {
+        let info = CenterInfo {
+            pools: vec![Pool {
+                id: "atlas-800t-a2".into(),
+                name: "Atlas 800T A2".into(),
+                npu_kind: "Ascend 910B".into(),
+                npus_per_node: 8,
+                total_npus: 64,
+                free_npus: 64,
+                queued_jobs: 0,
+            }],
+            quota: Some(Quota {
+                npu_hours_total: 100.0,
+                npu_hours_used: 100.0,
+                npu_hours_reserved: 0.0,
+                npu_hours_remaining: 0.0,
+                max_job_hours: 720.0,
+                min_job_hours: 0.1,
+                credit_npu_hours_left: 10.0,
+            }),
+            standing: None,
+            fetched_at: None,
+        };
+        let mut request = crate::jobs::tests::job(JobState::Queued).request;
+        request.npus_per_node = 8;
+        assert!(
+            check_request(&info, &request).is_ok(),
+            "8 of the 10 credits"
+        );
+        request.max_hours = 2.0;
+        let refused = check_request(&info, &request).unwrap_err();
+        assert!(refused.message.contains("10.0 left"), "{}", refused.message);
+    }
 }

@@ -176,7 +176,7 @@ pub struct Preferences {
     pub theme: String,
     /// Closing the window leaves the app syncing in the tray.
     pub keep_running_in_tray: bool,
-    /// Desktop notifications when a job ends.
+    /// Desktop notifications when a job ends or credits expire soon.
     pub notify_jobs: bool,
     /// Desktop notifications when an application changes state.
     pub notify_applications: bool,

@@ -16,6 +16,7 @@ pub mod catalog;
 pub mod center;
 pub mod clock;
 pub mod config;
+pub mod credits;
 pub mod cursors;
 pub mod drafts;
 pub mod error;

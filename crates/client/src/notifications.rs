@@ -23,7 +23,7 @@ use crate::words::words;
 pub struct Notification {
     #[cfg_attr(feature = "ts", ts(type = "number"))]
     pub id: i64,
-    /// `jobs` or `applications`.
+    /// What it is about: `jobs`, `applications`, `milestones` or `credits`.
     pub collection: Collection,
     pub item_id: String,
     /// The page a click opens, e.g. `/jobs/job_…`: the item's own.
@@ -79,7 +79,8 @@ impl Notification {
         account: &CenterAccount,
         identity: Option<&aicc_api::center::CenterIdentity>,
     ) -> Option<Desktop> {
-        let wanted = if self.collection == Collection::Jobs {
+        // Credits are compute, as jobs are.
+        let wanted = if matches!(self.collection, Collection::Jobs | Collection::Credits) {
             preferences.notify_jobs
         } else {
             preferences.notify_applications

@@ -42,6 +42,7 @@ const MIGRATIONS: &[M<'static>] = &[
         "../migrations/0013_center_identity_in_center_info.sql"
     )),
     M::up(include_str!("../migrations/0014_incubation.sql")),
+    M::up(include_str!("../migrations/0015_credits.sql")),
 ];
 
 /// A handle on one account's local database.

@@ -338,13 +338,26 @@ pub async fn cycle(
         |_, _| {},
     )
     .await?;
-    // A center from before incubation has no milestones to give.
+    // A center from before incubation has no milestones or credits to give.
     match pull(
         session,
         store,
         Collection::Milestones,
         page_size,
         incubation::apply_page,
+        |_, _| {},
+    )
+    .await
+    {
+        Err(crate::Error::Portal { status: 404, .. }) => 0,
+        pulled => pulled?,
+    };
+    match pull(
+        session,
+        store,
+        Collection::Credits,
+        page_size,
+        crate::credits::apply_page,
         |_, _| {},
     )
     .await

@@ -488,7 +488,12 @@ fn every_command_answers_in_a_table_and_in_the_apps_own_json() {
             .any(|p| p["id"] == "atlas-800t-a2")
     );
     assert!(home.json(&["quota"])["npu_hours_total"].as_f64().unwrap() > 0.0);
-    assert!(home.run(&["quota"]).contains("NPU-hours remaining"));
+    let quota = home.run(&["quota"]);
+    assert!(quota.contains("NPU-hours remaining"), "{quota}");
+    assert!(
+        quota.contains("340.0 NPU-hours of compute credits"),
+        "the demo startup's credits: {quota}"
+    );
 
     let file = job_file(&home, "nightly fine-tune", 0.1);
     let submitted = home.json(&["jobs", "submit", "-f", file.to_str().unwrap()]);

@@ -1,7 +1,8 @@
-//! Incubation: the startup's programme and plan as last synced, and a
-//! milestone's evidence sent through the outbox.
+//! Incubation: the startup's programme, plan and credits as last synced,
+//! and a milestone's evidence sent through the outbox.
 
 use aicc_api::incubation::Evidence;
+use aicc_client::credits::CreditsView;
 use aicc_client::incubation::{IncubationView, MilestoneView};
 use aicc_client::partner::Partner;
 use tauri::State;
@@ -12,6 +13,12 @@ use crate::error::CommandResult;
 #[tauri::command]
 pub async fn incubation(partner: State<'_, Partner>) -> CommandResult<IncubationView> {
     Ok(partner.incubation().await?)
+}
+
+/// The compute credits granted to the organisation.
+#[tauri::command]
+pub async fn credits(partner: State<'_, Partner>) -> CommandResult<CreditsView> {
+    Ok(partner.credits().await?)
 }
 
 /// One milestone.

@@ -62,6 +62,7 @@ macro_rules! with_commands {
             applications::list_applications,
             applications::get_application,
             incubation::incubation,
+            incubation::credits,
             incubation::get_milestone,
             incubation::submit_milestone,
         }

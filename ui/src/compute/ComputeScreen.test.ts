@@ -45,7 +45,8 @@ const centers: CenterCompute[] = [
       quota: {
         ...{ npu_hours_total: 2000, npu_hours_used: 500, npu_hours_reserved: 100 },
         ...{ npu_hours_remaining: 1400, min_job_hours: 0.1, max_job_hours: 48 },
-      } as CenterCompute['info']['quota'],
+        credit_npu_hours_left: 256.5,
+      },
       standing: null,
       fetched_at: '2026-12-06T08:00:00Z',
     },
@@ -110,9 +111,9 @@ describe('ComputeScreen', () => {
       '24 of 64 NPUs free',
     );
     expect(live.textContent).toContain('3 jobs queued');
-    expect(live.querySelector('[data-testid=quota]')?.textContent?.trim()).toBe(
-      '1,400 of 2,000 NPU-hours left here',
-    );
+    expect(
+      live.querySelector('[data-testid=quota]')?.textContent?.replace(/\s+/g, ' ').trim(),
+    ).toBe('1,400 of 2,000 NPU-hours left here · 256.5 NPU-hours of compute credits');
     expect(live.querySelector('[data-testid=pool-chart]')?.getAttribute('data-points')).toBe('3');
     expect(offline.dataset.live).toBe('false');
     expect(offline.querySelector('[data-testid=freshness]')?.textContent).toMatch(/^As of /);

@@ -23,6 +23,24 @@ export function formatDate(isoDate: string, locale: string): string {
   }).format(date);
 }
 
+/** An instant with its year, in the user's time zone: "Apr 1, 2027, 08:00". */
+export function formatMoment(iso: string, locale: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  return new Intl.DateTimeFormat(locale, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+  }).format(date);
+}
+
+/** NPU-hours to a tenth: "1,234.5", "0.8". */
+export function formatHours(value: number, locale: string): string {
+  return value.toLocaleString(locale, { maximumFractionDigits: 1 });
+}
+
 /** A parameter count: "25.6M", "2560万", "32B", "320亿". */
 export function formatCount(value: number, locale: string): string {
   return new Intl.NumberFormat(locale, { notation: 'compact', maximumFractionDigits: 1 }).format(

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { mount, unmount } from 'svelte';
 import { settle } from '../lib/testing';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
@@ -6,6 +6,7 @@ import { setupI18n } from '../i18n';
 import type {
   Action,
   CenterInfo,
+  CreditsView,
   Draft,
   Due,
   IncubationView,
@@ -55,6 +56,59 @@ const plan: IncubationView = {
   ],
 };
 
+// jsdom has no canvas: the chart library draws nothing here (the end-to-end
+// test sees the real chart).
+vi.mock('uplot', () => ({
+  default: class {
+    setData(): void {}
+    destroy(): void {}
+  },
+}));
+
+function credit(id: string, npu_hours: number, used: number, expires_at: string) {
+  return {
+    id,
+    npu_hours,
+    reason: `Grant ${id}`,
+    granted_at: '2026-10-01T00:00:00Z',
+    expires_at,
+    npu_hours_used: used,
+    usage: [],
+  };
+}
+
+const credits: CreditsView = {
+  credits: [
+    {
+      credit: credit('cr_pilot', 40, 0, '2026-12-10T00:00:00Z'),
+      npu_hours_left: 40,
+      expired: false,
+      expiring_soon: true,
+    },
+    {
+      credit: credit('cr_adapt', 300, 42.5, '2027-04-01T00:00:00Z'),
+      npu_hours_left: 257.5,
+      expired: false,
+      expiring_soon: false,
+    },
+    {
+      credit: credit('cr_old', 20, 5, '2026-11-01T00:00:00Z'),
+      npu_hours_left: 0,
+      expired: true,
+      expiring_soon: false,
+    },
+  ],
+  npu_hours_granted: 340,
+  npu_hours_used: 42.5,
+  npu_hours_left: 297.5,
+  npu_hours_expiring_soon: 40,
+  burn_down: [
+    { at: '2026-10-01T00:00:00Z', npu_hours_left: 0 },
+    { at: '2026-10-01T00:00:00Z', npu_hours_left: 340 },
+    { at: '2026-12-06T12:00:00Z', npu_hours_left: 297.5 },
+  ],
+};
+
 describe('incubation', () => {
   let component: ReturnType<typeof mount> | undefined;
   let may: Action[] | null;
@@ -72,6 +126,8 @@ describe('incubation', () => {
       switch (command) {
         case 'incubation':
           return plan;
+        case 'credits':
+          return credits;
         case 'get_milestone':
           return plan.milestones.find((m) => m.milestone.id === a.id) ?? null;
         case 'center_info':
@@ -142,6 +198,47 @@ describe('incubation', () => {
     expect(zh).toContain('已逾期');
     expect(zh).toContain('需要修改');
     expect(zh).toContain('2026年12月12日');
+  });
+
+  it('shows the credits left, those expiring soon, their burn-down and each grant, in both languages', async () => {
+    setupI18n('en');
+    component = mount(IncubationScreen, { target: document.body });
+    await settle();
+    const section = () => document.querySelector('[data-testid=credits]');
+    expect(section()?.querySelector('[data-testid=credits-summary]')?.textContent?.trim()).toBe(
+      '297.5 NPU-hours left of 340 granted · 42.5 used',
+    );
+    expect(section()?.querySelector('[data-testid=credits-expiring]')?.textContent).toContain(
+      '40 NPU-hours expire within a week',
+    );
+    expect(
+      section()?.querySelector('[data-testid=credit-chart]')?.getAttribute('data-points'),
+    ).toBe('3');
+    const rows = [...(section()?.querySelectorAll('[data-testid=credit-list] tbody tr') ?? [])];
+    expect(rows.map((r) => r.getAttribute('data-credit'))).toEqual([
+      'cr_pilot',
+      'cr_adapt',
+      'cr_old',
+    ]);
+    expect(rows[0].textContent).toContain('Expires soon');
+    expect(rows[1].textContent).toContain('257.5');
+    expect(rows[2].textContent).toContain('Expired');
+    unmount(component);
+
+    // A notification's click: the grant it is about, in view (jsdom lays
+    // nothing out, so scrolling is only seen asked for).
+    const scrolled = vi.fn();
+    Element.prototype.scrollIntoView = scrolled;
+    setupI18n('zh-CN');
+    component = mount(IncubationScreen, {
+      target: document.body,
+      props: { params: { id: 'cr_adapt' } },
+    });
+    await settle();
+    expect(section()?.textContent).toContain('算力券');
+    expect(section()?.textContent).toContain('即将到期');
+    expect(document.querySelector('tr.focused')?.getAttribute('data-credit')).toBe('cr_adapt');
+    expect(scrolled).toHaveBeenCalled();
   });
 
   it('keeps the evidence as typed and sends it with its draft, showing what the reviewer asked', async () => {

@@ -62,10 +62,12 @@ describe('JobForm', () => {
   let created: { request: JobRequest; draftId: string }[];
   let revised: { seq: number; localId: string; request: JobRequest }[];
   let job: JobView | null;
+  let center: CenterInfo;
 
   beforeEach(async () => {
     setupI18n('en');
     await openAt('#/jobs/new');
+    center = info;
     drafts = new Map();
     created = [];
     revised = [];
@@ -74,7 +76,7 @@ describe('JobForm', () => {
       const a = args as Record<string, unknown>;
       switch (command) {
         case 'center_info':
-          return info;
+          return center;
         case 'get_draft':
           return drafts.get(a.id as string) ?? null;
         case 'save_draft':
@@ -156,6 +158,30 @@ describe('JobForm', () => {
     expect(document.querySelector<HTMLButtonElement>('button[type=submit]')?.disabled).toBe(true);
   });
 
+  it('says whether compute credits pay for the request, and warns when they would not cover it', async () => {
+    center = {
+      ...info,
+      quota: {
+        ...{ npu_hours_total: 500, npu_hours_used: 400, npu_hours_reserved: 0 },
+        ...{ npu_hours_remaining: 100, min_job_hours: 0.1, max_job_hours: 48 },
+        credit_npu_hours_left: 20,
+      },
+    };
+    component = mount(JobForm, { target: document.body });
+    await settle();
+    const cost = () => document.querySelector('[data-testid=job-cost]');
+    expect(cost()?.textContent?.trim()).toBe(
+      'This request may use 16 NPU-hours, all from compute credits (20 left).',
+    );
+    expect(cost()?.classList.contains('warn')).toBe(false);
+    typeInto('input[name=nodes]', '2');
+    await settle();
+    expect(cost()?.textContent?.trim()).toBe(
+      "This request may use 32 NPU-hours: more than the 20 left in compute credits, so 12 would come from your organisation's quota (100 left).",
+    );
+    expect(cost()?.classList.contains('warn')).toBe(true);
+  });
+
   it('keeps what was typed as a draft, restores it, and drops it once sent', async () => {
     component = mount(JobForm, { target: document.body });
     await settle();
@@ -195,6 +221,7 @@ describe('JobForm', () => {
         step: 0,
         total_steps: 0,
         npu_hours_used: 0,
+        credits_used: [],
         unknown_since: null,
         estimated_start: null,
         submitted_by: '',

@@ -36,6 +36,7 @@ const job: Job = {
   step: 200,
   total_steps: 200,
   npu_hours_used: 0.1,
+  credits_used: [{ credit_id: 'cr_1', npu_hours: 0.1 }],
   unknown_since: null,
   estimated_start: null,
   submitted_by: 'partner@demo.aicc',
@@ -206,6 +207,22 @@ describe('JobPage', () => {
     component = mount(JobPage, { target: document.body, props: { params: { id: 'job_1' } } });
     await settle();
     expect(estimate()).toMatch(/; started .+\./);
+  });
+
+  it('says how many NPU-hours the job used and how many of them credits paid', async () => {
+    pages = [];
+    shown = { ...job, npu_hours_used: 2.5, credits_used: [{ credit_id: 'cr_1', npu_hours: 2 }] };
+    component = mount(JobPage, { target: document.body, props: { params: { id: 'job_1' } } });
+    await settle();
+    const used = () => document.querySelector('[data-testid=npu-hours-used]')?.textContent;
+    expect(used()?.replace(/\s+/g, ' ').trim()).toBe(
+      'Used 2.5 NPU-hours · 2 of them paid by compute credits',
+    );
+    unmount(component);
+    shown = { ...job, npu_hours_used: 2.5, credits_used: [] };
+    component = mount(JobPage, { target: document.body, props: { params: { id: 'job_1' } } });
+    await settle();
+    expect(used()?.trim()).toBe('Used 2.5 NPU-hours');
   });
 
   it('shows no unknown state once the job has ended', async () => {

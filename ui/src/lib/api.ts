@@ -12,6 +12,7 @@ import type {
   Draft,
   Evidence,
   IncubationView,
+  CreditsView,
   MilestoneView,
   OpenRoute,
   FieldProblem,
@@ -135,6 +136,7 @@ export const api = {
   listApplications: () => invoke<ApplicationView[]>('list_applications'),
   getApplication: (id: string) => invoke<ApplicationView | null>('get_application', { id }),
   incubation: () => invoke<IncubationView>('incubation'),
+  credits: () => invoke<CreditsView>('credits'),
   getMilestone: (id: string) => invoke<MilestoneView | null>('get_milestone', { id }),
   submitMilestone: (id: string, evidence: Evidence, draftId: string) =>
     invoke<null>('submit_milestone', { id, evidence, draftId }),

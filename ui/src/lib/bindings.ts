@@ -224,6 +224,59 @@ outbox: OutboxEntry | null, };
 
 export type Due = "done" | "with_reviewer" | "overdue" | "soon" | "later";
 
+export type Credit = { id: string, npu_hours: number, 
+/**
+ * Why the center granted them, e.g. "Adapting the inspection model".
+ */
+reason: string, granted_at: string, expires_at: string, 
+/**
+ * Spent by jobs so far.
+ */
+npu_hours_used: number, 
+/**
+ * What jobs spent of it, by job and hour, oldest first.
+ */
+usage: Array<CreditUsage>, };
+
+export type CreditUsage = { job_id: string, 
+/**
+ * The start of the hour.
+ */
+hour: string, npu_hours: number, };
+
+export type CreditCharge = { credit_id: string, npu_hours: number, };
+
+export type CreditView = { credit: Credit, 
+/**
+ * Not spent; nothing once expired.
+ */
+npu_hours_left: number, expired: boolean, 
+/**
+ * Hours left and expiring within [`WARN_DAYS`].
+ */
+expiring_soon: boolean, };
+
+export type CreditsView = { 
+/**
+ * Those worth something first, the soonest-expiring first (the order
+ * jobs spend them in); then the expired and spent, newest first.
+ */
+credits: Array<CreditView>, 
+/**
+ * Of the grants not expired.
+ */
+npu_hours_granted: number, npu_hours_used: number, npu_hours_left: number, 
+/**
+ * Left on grants expiring soon.
+ */
+npu_hours_expiring_soon: number, 
+/**
+ * From the first grant to now, oldest first.
+ */
+burn_down: Array<BurnPoint>, };
+
+export type BurnPoint = { at: string, npu_hours_left: number, };
+
 export type EstimateSource = "replay" | "cluster" | "replay_and_cluster";
 
 export type NotAdmissible = { 
@@ -270,7 +323,7 @@ theme: string,
  */
 keep_running_in_tray: boolean, 
 /**
- * Desktop notifications when a job ends.
+ * Desktop notifications when a job ends or credits expire soon.
  */
 notify_jobs: boolean, 
 /**
@@ -414,6 +467,11 @@ step: number, total_steps: number,
  */
 npu_hours_used: number, 
 /**
+ * The part of `npu_hours_used` paid by granted credits, by grant;
+ * the rest came from the quota.
+ */
+credits_used: Array<CreditCharge>, 
+/**
  * RFC 3339: since when the center cannot tell the job's state because
  * its cluster does not answer; absent while it can.
  */
@@ -514,7 +572,12 @@ max_job_hours: number,
 /**
  * The shortest a job may ask to run.
  */
-min_job_hours: number, };
+min_job_hours: number, 
+/**
+ * Granted credits (`incubation::Credit`) not expired, not spent and
+ * not held for jobs not ended: spent before the quota.
+ */
+credit_npu_hours_left: number, };
 
 export type CenterInfo = { pools: Array<Pool>, quota: Quota | null, 
 /**
@@ -617,11 +680,11 @@ export type OrganisationKind = "incubated_startup" | "isv" | "ihv" | "si" | "res
 
 export type ProgrammeTier = "registered" | "certified" | "premier";
 
-export type Collection = "catalog" | "jobs" | "applications" | "milestones";
+export type Collection = "catalog" | "jobs" | "applications" | "milestones" | "credits";
 
 export type Notification = { id: number, 
 /**
- * `jobs` or `applications`.
+ * What it is about: `jobs`, `applications`, `milestones` or `credits`.
  */
 collection: Collection, item_id: string, 
 /**

@@ -127,6 +127,12 @@ impl Partner {
             .await
     }
 
+    /// The credits granted to the organisation, as last synced.
+    pub async fn credits(&self) -> Result<crate::credits::CreditsView> {
+        let now = clock::now();
+        self.local(move |c| crate::credits::view(c, &now)).await
+    }
+
     /// One milestone, as last synced.
     pub async fn milestone(&self, id: String) -> Result<Option<crate::incubation::MilestoneView>> {
         let today = clock::today();

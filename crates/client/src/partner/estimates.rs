@@ -66,7 +66,7 @@ impl Partner {
             }
             .filter(|_| has_model)
             .cloned();
-            let left = info.quota.as_ref().map(|q| q.npu_hours_remaining);
+            let left = info.quota.as_ref().map(aicc_api::jobs::Quota::available);
             let session = self.session_of(&state.account.key()).await;
             asks.push((state, pool, left, session));
         }

@@ -402,7 +402,7 @@ async fn run(partner: &Partner, out: &Out, cli: Cli) -> aicc_client::Result<Exit
                 .ok_or_else(|| Error::InvalidInput(out.say("quotaUnknown", &[])))?;
             out.print(&quota, || {
                 let hours = |h: f64| format!("{h:.1}");
-                out.say(
+                let mut said = out.say(
                     "quota",
                     &[
                         ("remaining", &hours(quota.npu_hours_remaining)),
@@ -410,7 +410,15 @@ async fn run(partner: &Partner, out: &Out, cli: Cli) -> aicc_client::Result<Exit
                         ("used", &hours(quota.npu_hours_used)),
                         ("reserved", &hours(quota.npu_hours_reserved)),
                     ],
-                )
+                );
+                if quota.credit_npu_hours_left > 0.0 {
+                    said.push('\n');
+                    said.push_str(&out.say(
+                        "credits",
+                        &[("credits", &hours(quota.credit_npu_hours_left))],
+                    ));
+                }
+                said
             });
         }
         Command::Outbox(Outbox::List) => {
