@@ -2,7 +2,9 @@
 //! appears for the enrolled organisation, evidence written with the center
 //! down waits in the outbox and goes once the center is back, staff accept
 //! it from `aicc-portal admin`, and the acceptance reaches the app and the
-//! desktop once. Screenshots of both screens in both languages and themes.
+//! desktop once. Credits granted by staff are told before they expire and
+//! pay for a training request before the quota. Screenshots of each screen
+//! in both languages and themes.
 
 use std::time::Duration;
 
@@ -118,6 +120,169 @@ async fn milestone_evidence_sent_offline_goes_once_and_its_acceptance_is_notifie
         open(&app, "/milestones/ms_demo_day").await?;
         find(&app, "textarea[name=evidence]").await?;
         screenshot(&app, &env, &format!("milestone-{language}-{theme}")).await?;
+    }
+    app.close().await?;
+    Ok(())
+}
+
+/// `YYYY-MM-DD` `days` from today, in UTC.
+fn date_in(days: i64) -> String {
+    let day = time::OffsetDateTime::now_utc() + time::Duration::days(days);
+    format!(
+        "{:04}-{:02}-{:02}",
+        day.year(),
+        u8::from(day.month()),
+        day.day()
+    )
+}
+
+#[tokio::test]
+async fn credits_about_to_expire_are_told_and_pay_for_a_training_request_first()
+-> anyhow::Result<()> {
+    let _turn = aicc_e2e::one_app_at_a_time().await;
+    let env = Env::from_env()?;
+    let recorder = NotificationRecorder::start().await?;
+    let home = tempfile::tempdir()?;
+    let data = home.path().join("portal");
+    let portal = Portal::start_demo(&env, &data)?;
+    // Staff grant hackathon credits that run out in three days.
+    Portal::admin(
+        &env,
+        &data,
+        &[
+            "grant-credits",
+            "--organisation",
+            "Demo Robotics",
+            "--npu-hours",
+            "12",
+            "--reason",
+            "Hackathon compute",
+            "--expires",
+            &date_in(3),
+            "--as",
+            "reviewer@demo.aicc",
+        ],
+    )?;
+    let quota_before: serde_json::Value = portal
+        .as_partner(reqwest::Method::GET, "/v1/quota", None)
+        .await?;
+    let driver = Driver::start(&env, home.path())?;
+    let app = driver.launch().await?;
+    sign_in(&app, &portal.url, "partner@demo.aicc", "demo-password").await?;
+    find(&app, "[data-testid=sync-status][data-state=up_to_date]").await?;
+
+    // Told once that they expire; the click shows that grant.
+    let told = recorder
+        .wait_for("Hackathon compute", Duration::from_secs(30))
+        .await?;
+    assert_eq!(told.summary, "Compute credits expire within a week");
+    recorder.click(&told).await?;
+    let focused = find(&app, "[data-testid=credit-list] tr.focused")
+        .await?
+        .text()
+        .await?;
+    assert!(focused.contains("Hackathon compute"), "{focused}");
+    wait_for_text(&app, "[data-testid=credits-summary]", |t| {
+        t == "352 NPU-hours left of 352 granted · 0 used"
+    })
+    .await?;
+    find(&app, "[data-testid=credits-expiring]").await?;
+    aicc_e2e::drawn(&app, "[data-testid=credit-chart] canvas", "--accent").await?;
+    let chart_left = || async {
+        let last = find(&app, "[data-testid=credit-chart]")
+            .await?
+            .attr("data-last")
+            .await?
+            .unwrap_or_default();
+        anyhow::Ok(last.parse::<f64>()?)
+    };
+    let left_before = chart_left().await?;
+    assert_eq!(left_before, 352.0);
+
+    // The form says the credits pay; the job runs on them.
+    open(&app, "/jobs/new?model=resnet50").await?;
+    find(&app, "[data-testid=job-form]").await?;
+    type_into(&app, "input[name=name]", "defects on credits").await?;
+    type_into(&app, "input[name=dataset]", "obs://demo-robotics/defects").await?;
+    type_into(&app, "input[name=nodes]", "1").await?;
+    type_into(&app, "input[name=npus-per-node]", "8").await?;
+    type_into(&app, "input[name=max-hours]", "0.2").await?;
+    wait_for_text(&app, "[data-testid=job-cost]", |t| {
+        t.contains("all from compute credits")
+    })
+    .await?;
+    click(&app, "button[type=submit]:not([disabled])").await?;
+    find_within(
+        &app,
+        "[data-testid=job-state][data-state=succeeded]",
+        Duration::from_secs(150),
+    )
+    .await?;
+    wait_for_text(&app, "[data-testid=npu-hours-used]", |t| {
+        t.contains("paid by compute credits")
+    })
+    .await?;
+
+    // The soonest-expiring grant paid; the chart moved; the quota did not.
+    open(&app, "/incubation").await?;
+    wait_for_text(&app, "[data-testid=credits-summary]", |t| {
+        !t.ends_with("· 0 used")
+    })
+    .await?;
+    let first = find(&app, "[data-testid=credit-list] tbody tr:first-child")
+        .await?
+        .text()
+        .await?;
+    let left: f64 = find(
+        &app,
+        "[data-testid=credit-list] tbody tr:first-child [data-testid=credit-left]",
+    )
+    .await?
+    .text()
+    .await?
+    .trim()
+    .parse()?;
+    assert!(
+        first.contains("Hackathon compute") && left < 12.0,
+        "the soonest-expiring grant pays first: {first}"
+    );
+    let left_after = chart_left().await?;
+    assert!(
+        left_after < left_before,
+        "the burn-down ends lower: {left_before} → {left_after}"
+    );
+    aicc_e2e::drawn(&app, "[data-testid=credit-chart] canvas", "--accent").await?;
+    let quota_after: serde_json::Value = portal
+        .as_partner(reqwest::Method::GET, "/v1/quota", None)
+        .await?;
+    assert_eq!(
+        quota_after["npu_hours_used"], quota_before["npu_hours_used"],
+        "the credits paid, not the quota"
+    );
+    assert_eq!(recorder.about("Hackathon compute").len(), 1, "told once");
+
+    for (language, theme) in [
+        ("en", "light"),
+        ("en", "dark"),
+        ("zh-CN", "light"),
+        ("zh-CN", "dark"),
+    ] {
+        open(&app, "/settings").await?;
+        choose(&app, "select[name=language]", language).await?;
+        choose(&app, "select[name=theme]", theme).await?;
+        find(
+            &app,
+            &format!("html[lang='{language}'][data-theme={theme}]"),
+        )
+        .await?;
+        open(&app, "/incubation").await?;
+        find(&app, "[data-testid=credit-chart] canvas").await?;
+        app.execute(
+            "document.querySelector('[data-testid=credits]').scrollIntoView()",
+            vec![],
+        )
+        .await?;
+        screenshot(&app, &env, &format!("credits-{language}-{theme}")).await?;
     }
     app.close().await?;
     Ok(())

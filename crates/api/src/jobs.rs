@@ -593,6 +593,12 @@ pub struct PoolSample {
 /// The most hours of history `GET /v1/pools/history` gives, and keeps.
 pub const POOL_HISTORY_HOURS: u32 = 48;
 
+/// NPU-hours added up: 0 when there are none (an `f64` sum of nothing is
+/// −0, which the UI would write "-0").
+pub fn total_npu_hours(hours: impl IntoIterator<Item = f64>) -> f64 {
+    hours.into_iter().fold(0.0, |total, h| total + h)
+}
+
 /// NPU-hours a job spent of one credit grant.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

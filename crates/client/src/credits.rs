@@ -4,6 +4,7 @@
 //! left is a notification, once.
 
 use aicc_api::incubation::Credit;
+use aicc_api::jobs::total_npu_hours;
 use aicc_api::sync::{Change, ChangePage, Collection};
 use rusqlite::{Connection, params};
 use serde::Serialize;
@@ -125,21 +126,21 @@ pub fn view(conn: &Connection, now: &str) -> Result<CreditsView> {
     views[spendable..].reverse();
     let live = || views.iter().filter(|v| !v.expired);
     Ok(CreditsView {
-        npu_hours_granted: live().map(|v| v.credit.npu_hours).sum(),
-        npu_hours_used: live().map(|v| v.credit.npu_hours_used).sum(),
-        npu_hours_left: live().map(|v| v.npu_hours_left).sum(),
-        npu_hours_expiring_soon: live()
-            .filter(|v| v.expiring_soon)
-            .map(|v| v.npu_hours_left)
-            .sum(),
+        npu_hours_granted: total_npu_hours(live().map(|v| v.credit.npu_hours)),
+        npu_hours_used: total_npu_hours(live().map(|v| v.credit.npu_hours_used)),
+        npu_hours_left: total_npu_hours(live().map(|v| v.npu_hours_left)),
+        npu_hours_expiring_soon: total_npu_hours(
+            live().filter(|v| v.expiring_soon).map(|v| v.npu_hours_left),
+        ),
         burn_down: burn_down(&views, now),
         credits: views,
     })
 }
 
-/// The credits worth something over time: each grant adds its hours when
-/// granted, jobs take what they spent over the hour they spent it in, and
-/// a grant that expired takes what was left of it with it.
+/// The credits worth something over time, as steps: each grant adds its
+/// hours when granted, jobs take what they spent at the end of the hour
+/// they spent it in (or now, for this hour), and a grant that expired
+/// takes what was left of it with it.
 fn burn_down(views: &[CreditView], now: OffsetDateTime) -> Vec<BurnPoint> {
     // (from, to, change): what happened between two instants.
     let mut steps: std::collections::BTreeMap<(OffsetDateTime, OffsetDateTime), f64> =
@@ -152,12 +153,8 @@ fn burn_down(views: &[CreditView], now: OffsetDateTime) -> Vec<BurnPoint> {
         let granted = instant(&credit.granted_at);
         add(granted, granted, credit.npu_hours);
         for usage in &credit.usage {
-            let hour = instant(&usage.hour);
-            add(
-                hour,
-                (hour + time::Duration::HOUR).min(now),
-                -usage.npu_hours,
-            );
+            let spent = (instant(&usage.hour) + time::Duration::HOUR).min(now);
+            add(spent, spent, -usage.npu_hours);
         }
         if view.expired {
             let expired = instant(&credit.expires_at);
@@ -275,6 +272,17 @@ mod tests {
     }
 
     #[test]
+    fn nothing_used_is_zero_not_minus_zero() {
+        let (_dir, store) = store(&[credit("new", 12.0, 0.0, "2027-03-01T00:00:00Z")]);
+        let view = store.blocking(|c| view(c, "2026-12-06T12:00:00Z")).unwrap();
+        assert!(
+            view.npu_hours_used.is_sign_positive(),
+            "shown as \"-0\" otherwise"
+        );
+        assert!(view.npu_hours_expiring_soon.is_sign_positive());
+    }
+
+    #[test]
     fn a_grant_expiring_within_a_week_is_notified_once() {
         let (_dir, store) = store(&[
             credit("soon", 40.0, 0.0, "2026-12-10T00:00:00Z"),
@@ -327,7 +335,7 @@ mod tests {
             [
                 ("2026-11-01T00", 0.0),
                 ("2026-11-01T00", 150.0),
-                ("2026-11-20T08", 150.0),
+                ("2026-11-20T09", 150.0),
                 ("2026-11-20T09", 100.0),
                 ("2026-12-01T00", 100.0),
                 ("2026-12-01T00", 70.0),

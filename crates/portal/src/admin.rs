@@ -178,7 +178,8 @@ fn seed_incubation(conn: &Connection, robotics: i64) -> Result<(), ApiError> {
         startup,
     )?;
     // Credits granted with the enrolment, and a smaller grant for the
-    // pilot that runs out within the week.
+    // pilot that runs out in under a fortnight (a week before, the app
+    // warns).
     let now = crate::clock::now_ms();
     let day = 86_400_000;
     for (npu_hours, reason, granted, expires) in [
@@ -192,7 +193,7 @@ fn seed_incubation(conn: &Connection, robotics: i64) -> Result<(), ApiError> {
             40.0,
             "Pilot inference runs for the factory lines",
             now - 10 * day,
-            now + 5 * day,
+            now + 12 * day,
         ),
     ] {
         let grant = incubation::credits::Grant {

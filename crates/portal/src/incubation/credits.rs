@@ -5,7 +5,7 @@
 //! that the startup sees where its credits went.
 
 use aicc_api::incubation::{Credit, CreditUsage};
-use aicc_api::jobs::CreditCharge;
+use aicc_api::jobs::{CreditCharge, total_npu_hours};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::store::name;
@@ -125,7 +125,7 @@ pub fn load(conn: &Connection, id: &str) -> Result<Credit, ApiError> {
         reason,
         granted_at: rfc3339(granted_at),
         expires_at: rfc3339(expires_at),
-        npu_hours_used: usage.iter().map(|u| u.npu_hours).sum(),
+        npu_hours_used: total_npu_hours(usage.iter().map(|u| u.npu_hours)),
         usage,
     })
 }
@@ -168,10 +168,11 @@ fn spendable(
 
 /// What is left of the organisation's grants at `now`, in all.
 pub fn left(conn: &Connection, organisation: i64, now: i64) -> Result<f64, ApiError> {
-    Ok(spendable(conn, organisation, now)?
-        .iter()
-        .map(|(_, left)| left)
-        .sum())
+    Ok(total_npu_hours(
+        spendable(conn, organisation, now)?
+            .iter()
+            .map(|(_, left)| *left),
+    ))
 }
 
 /// What the organisation's jobs spent of grants, in all: the part of their
@@ -308,6 +309,15 @@ mod tests {
             "what the credits could not pay falls to the quota: {quota:?}"
         );
         assert_eq!(quota.credit_npu_hours_left, 0.0);
+    }
+
+    #[test]
+    fn a_grant_nothing_spent_says_zero_used_not_minus_zero() {
+        let (_dir, db, vision, staff, _job) = world();
+        let grant = give(&db, vision, staff, 5.0, 1_000);
+        assert!(used(&db, &grant).is_sign_positive());
+        let none = db.blocking(|conn| left(conn, vision, 1_000)).unwrap();
+        assert!(none.is_sign_positive());
     }
 
     #[test]
