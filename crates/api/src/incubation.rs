@@ -235,6 +235,76 @@ pub struct CreditUsage {
     pub npu_hours: f64,
 }
 
+/// What kind of event a cohort holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum EventKind {
+    DemoDay,
+    Training,
+    Hackathon,
+    Workshop,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 4] = [
+        EventKind::DemoDay,
+        EventKind::Training,
+        EventKind::Hackathon,
+        EventKind::Workshop,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::DemoDay => "demo_day",
+            EventKind::Training => "training",
+            EventKind::Hackathon => "hackathon",
+            EventKind::Workshop => "workshop",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+/// An event of a cohort — a demo day, a training, a hackathon — with its
+/// seats: the first to register take them, the rest wait in the order
+/// they registered and move up as others cancel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CohortEvent {
+    pub id: String,
+    pub kind: EventKind,
+    pub title: String,
+    pub description: String,
+    pub starts_at: String,
+    pub ends_at: String,
+    /// A room or an address; empty for an event held online only.
+    pub place: String,
+    /// Where to join online, if it can be.
+    pub link: Option<String>,
+    pub seats: u32,
+    /// Seats taken.
+    pub registered: u32,
+    /// Waiting for a seat.
+    pub waitlisted: u32,
+    /// The caller's own registration, if any.
+    pub mine: Option<Registration>,
+}
+
+/// Someone's registration for an event.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Registration {
+    pub registered_at: String,
+    /// `None` with a seat; else the place on the waitlist, from 1.
+    pub waitlist_position: Option<u32>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

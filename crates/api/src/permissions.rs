@@ -44,6 +44,8 @@ pub enum Action {
     SubmitMilestone,
     /// Read every startup's milestones and accept them or ask for changes.
     ReviewMilestone,
+    /// Take or give up a seat at one of the cohort's events.
+    RegisterForEvents,
 }
 
 use Action::*;
@@ -79,6 +81,7 @@ const TABLE: &[(Action, &[Role])] = &[
     ),
     (SubmitMilestone, &[PartnerMember, PartnerAdmin]),
     (ReviewMilestone, &[CenterReviewer, CenterAdmin]),
+    (RegisterForEvents, &[PartnerMember, PartnerAdmin]),
 ];
 
 impl Action {
@@ -95,7 +98,7 @@ impl Action {
             ReadCatalog | ReadOrganisation | ReadEveryApplication => Scope::Read,
             SubmitJob | CancelOwnJob | CancelOrganisationJob => Scope::Jobs,
             EditApplication | SubmitApplication | WithdrawApplication | ReviewApplication
-            | SubmitMilestone | ReviewMilestone => Scope::Applications,
+            | SubmitMilestone | ReviewMilestone | RegisterForEvents => Scope::Applications,
             KeepFavourites | ManageMembers | ManageOwnTokens => Scope::Full,
         }
     }

@@ -26,16 +26,19 @@ pub enum Collection {
     Milestones,
     /// The compute credits granted to an organisation.
     Credits,
+    /// The events of the organisation's cohort.
+    CohortEvents,
 }
 
 impl Collection {
     /// Every collection, in the order a sync cycle pulls them.
-    pub const ALL: [Collection; 5] = [
+    pub const ALL: [Collection; 6] = [
         Collection::Catalog,
         Collection::Jobs,
         Collection::Applications,
         Collection::Milestones,
         Collection::Credits,
+        Collection::CohortEvents,
     ];
 
     /// The name in feed paths, stores and routes.
@@ -46,6 +49,7 @@ impl Collection {
             Collection::Applications => "applications",
             Collection::Milestones => "milestones",
             Collection::Credits => "credits",
+            Collection::CohortEvents => "cohort_events",
         }
     }
 

@@ -75,8 +75,8 @@ pub fn seed_demo(conn: &mut Connection) -> Result<(), ApiError> {
 }
 
 /// Demo Robotics in the 2026 cohort of the incubation programme, with a
-/// plan (one milestone accepted, one sent for review, two ahead) and
-/// credits.
+/// plan (one milestone accepted, one sent for review, two ahead), credits
+/// and the cohort's events.
 fn seed_incubation(conn: &Connection, robotics: i64) -> Result<(), ApiError> {
     use aicc_api::incubation::{Evidence, MilestoneDecision, MilestoneReview, MilestoneState};
     use incubation::store::{self, Plan};
@@ -203,6 +203,51 @@ fn seed_incubation(conn: &Connection, robotics: i64) -> Result<(), ApiError> {
         };
         incubation::credits::grant(conn, robotics, &grant, staff, granted)?;
     }
+    // The cohort's events: the demo day, a training soon, and a lab with
+    // one bench, taken, so a second registration waits.
+    let day_start = now - now.rem_euclid(day);
+    let hour = 3_600_000;
+    let at = |text: &str| incubation::events::instant(text, "starts_at");
+    let events = [
+        incubation::events::Plan {
+            kind: aicc_api::incubation::EventKind::DemoDay,
+            title: "2026 cohort demo day",
+            description: "Each startup presents its product and pilot figures to the center's \
+                          industry partners; ten minutes each, then questions.",
+            starts_at: at("2027-03-20T09:00:00+08:00")?,
+            ends_at: at("2027-03-20T17:00:00+08:00")?,
+            place: "Demo AI Computing Center, auditorium, 2nd floor",
+            link: None,
+            seats: 120,
+        },
+        incubation::events::Plan {
+            kind: aicc_api::incubation::EventKind::Training,
+            title: "LoRA fine-tuning with MindSpore on Atlas 800T A2",
+            description: "A morning with the center's engineers: data preparation, a LoRA run on \
+                          eight NPUs, and reading its metrics.",
+            starts_at: day_start + 9 * day + hour + hour / 2,
+            ends_at: day_start + 9 * day + 4 * hour + hour / 2,
+            place: "Training room 3",
+            link: Some("https://meeting.demo-aicc.example.cn/j/552190"),
+            seats: 30,
+        },
+        incubation::events::Plan {
+            kind: aicc_api::incubation::EventKind::Workshop,
+            title: "Hands-on lab: converting a model with ATC",
+            description: "One bench with an Atlas 300I Duo card for an afternoon.",
+            starts_at: day_start + 16 * day + 6 * hour,
+            ends_at: day_start + 16 * day + 9 * hour,
+            place: "Lab B, bench 2",
+            link: None,
+            seats: 1,
+        },
+    ];
+    let mut lab = String::new();
+    for plan in &events {
+        lab = incubation::events::add(conn, &cohort, plan, now - 20 * day)?;
+    }
+    let engineer = user("engineer@demo.aicc")?;
+    incubation::events::register(conn, &lab, events[2].starts_at, engineer, now - day)?;
     Ok(())
 }
 

@@ -37,6 +37,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0019_incubation.sql")),
     M::up(include_str!("../migrations/0020_reason_codes.sql")),
     M::up(include_str!("../migrations/0021_credits.sql")),
+    M::up(include_str!("../migrations/0022_cohort_events.sql")),
 ];
 
 /// Errors of the database layer.

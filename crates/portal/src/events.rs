@@ -164,6 +164,23 @@ pub fn since(
             });
         }
     }
+    // An event concerns every organisation of its cohort.
+    let mut stmt = conn.prepare_cached(
+        "SELECT n.organisation_id, MAX(e.rev) FROM cohort_events e
+         JOIN enrolments n ON n.cohort_id = e.cohort_id
+         WHERE e.rev > ?1 GROUP BY n.organisation_id",
+    )?;
+    let rows = stmt.query_map([after], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, u64>(1)?)))?;
+    for row in rows {
+        let (organisation_id, rev) = row?;
+        notices.push(Notice {
+            hint: EventHint {
+                collection: Collection::CohortEvents,
+                rev,
+            },
+            organisation_id: Some(organisation_id),
+        });
+    }
     Ok((notices, now))
 }
 

@@ -242,10 +242,62 @@ enum AdminCommand {
         #[arg(long)]
         organisation: Option<String>,
     },
+    /// Plan an event of a cohort: a demo day, a training, a hackathon.
+    AddEvent {
+        #[arg(long)]
+        programme: String,
+        #[arg(long)]
+        cohort: String,
+        #[arg(long, value_enum)]
+        kind: EventKindArg,
+        #[arg(long)]
+        title: String,
+        #[arg(long, default_value = "")]
+        description: String,
+        /// With its offset, e.g. 2027-03-20T09:00:00+08:00.
+        #[arg(long)]
+        starts_at: String,
+        #[arg(long)]
+        ends_at: String,
+        /// A room or an address (or leave it out for an event online only).
+        #[arg(long, default_value = "")]
+        place: String,
+        /// An https link to join online.
+        #[arg(long)]
+        link: Option<String>,
+        #[arg(long)]
+        seats: u32,
+    },
+    /// List every cohort's events with their seats and waitlists.
+    ListEvents,
+    /// Show who registered for an event, in order: seats, then the waitlist.
+    ShowEvent {
+        #[arg(long)]
+        id: String,
+    },
     /// Add or update catalog models from a JSON file (an array of models).
     ImportModels { file: PathBuf },
     /// Retire a catalog model; apps see it removed.
     RetireModel { id: String },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum EventKindArg {
+    DemoDay,
+    Training,
+    Hackathon,
+    Workshop,
+}
+
+impl From<EventKindArg> for aicc_api::incubation::EventKind {
+    fn from(kind: EventKindArg) -> Self {
+        match kind {
+            EventKindArg::DemoDay => Self::DemoDay,
+            EventKindArg::Training => Self::Training,
+            EventKindArg::Hackathon => Self::Hackathon,
+            EventKindArg::Workshop => Self::Workshop,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -546,6 +598,60 @@ fn run_admin(db: &Db, command: AdminCommand) -> anyhow::Result<()> {
                         credit.expires_at,
                         shown(&credit.reason)
                     );
+                }
+            }
+            AdminCommand::AddEvent {
+                programme,
+                cohort,
+                kind,
+                title,
+                description,
+                starts_at,
+                ends_at,
+                place,
+                link,
+                seats,
+            } => {
+                let cohort_id = incubation::store::cohort_id(conn, &programme, &cohort)?;
+                let plan = incubation::events::Plan {
+                    kind: kind.into(),
+                    title: &title,
+                    description: &description,
+                    starts_at: incubation::events::instant(&starts_at, "starts_at")?,
+                    ends_at: incubation::events::instant(&ends_at, "ends_at")?,
+                    place: &place,
+                    link: link.as_deref(),
+                    seats,
+                };
+                let tx = conn.transaction()?;
+                let id = incubation::events::add(&tx, &cohort_id, &plan, aicc_portal::clock::now_ms())?;
+                tx.commit()?;
+                println!("event {id}: {title}, {seats} seats");
+            }
+            AdminCommand::ListEvents => {
+                for (id, cohort) in incubation::events::list(conn)? {
+                    let event = incubation::events::load(conn, &id, 0)?;
+                    println!(
+                        "{id}\t{}\t{}\t{}\t{}/{} seats, {} waiting\t{}",
+                        shown(&cohort),
+                        event.kind.as_str(),
+                        event.starts_at,
+                        event.registered,
+                        event.seats,
+                        event.waitlisted,
+                        shown(&event.title)
+                    );
+                }
+            }
+            AdminCommand::ShowEvent { id } => {
+                let event = incubation::events::load(conn, &id, 0)?;
+                println!("{}\n{} – {}", shown(&event.title), event.starts_at, event.ends_at);
+                for (place, (email, seated)) in incubation::events::attendees(conn, &id)?
+                    .into_iter()
+                    .enumerate()
+                {
+                    let standing = if seated { "seat" } else { "waiting" };
+                    println!("{}\t{standing}\t{}", place + 1, shown(&email));
                 }
             }
             AdminCommand::AddMilestone {

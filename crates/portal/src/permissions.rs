@@ -37,6 +37,7 @@ fn described(action: Action) -> &'static str {
         ManageOwnTokens => "manage personal access tokens",
         SubmitMilestone => "send the startup's milestone evidence",
         ReviewMilestone => "review incubation milestones",
+        RegisterForEvents => "register for the cohort's events",
     }
 }
 
@@ -61,6 +62,7 @@ fn whom_to_ask(role: Role, action: Action) -> &'static str {
         | SubmitJob
         | CancelOwnJob
         | SubmitMilestone => "ask a partner admin of your organisation",
+        RegisterForEvents => "events are for the startups of the cohort",
         ReadEveryApplication | ReviewApplication | ReviewMilestone => {
             "this is for the center's reviewers"
         }

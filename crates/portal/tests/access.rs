@@ -160,6 +160,55 @@ struct Objects {
     member: String,
     invitation: String,
     milestone: String,
+    event: String,
+}
+
+/// A new event of `organisation`'s cohort: Demo Robotics's is the demo's
+/// 2026 cohort, Other Vision is moved to a 2027 cohort of its own, so
+/// neither sees the other's events.
+fn event_of(conn: &mut rusqlite::Connection, organisation: &str) -> String {
+    use aicc_portal::incubation::{events, store};
+    let vision = aicc_portal::admin::organisation_id(conn, "Other Vision").unwrap();
+    conn.execute(
+        "UPDATE organisations SET kind = 'incubated_startup' WHERE id = ?1",
+        [vision],
+    )
+    .unwrap();
+    let (later, _) = store::ensure_cohort(
+        conn,
+        &store::CohortPlan {
+            programme: "Ascend Application Incubation Programme",
+            description: None,
+            staff: &[],
+            cohort: "2027 cohort",
+            starts_on: "2027-09-01",
+            ends_on: "2028-08-31",
+        },
+    )
+    .unwrap();
+    store::enrol(conn, vision, &later).unwrap();
+    let cohort = if organisation == "Other Vision" {
+        later
+    } else {
+        store::cohort_id(
+            conn,
+            "Ascend Application Incubation Programme",
+            "2026 cohort",
+        )
+        .unwrap()
+    };
+    let now = aicc_portal::clock::now_ms();
+    let plan = events::Plan {
+        kind: aicc_api::incubation::EventKind::Training,
+        title: "Matrix training",
+        description: "",
+        starts_at: now + 86_400_000,
+        ends_at: now + 90_000_000,
+        place: "Training room 3",
+        link: None,
+        seats: 10,
+    };
+    events::add(conn, &cohort, &plan, now).unwrap()
 }
 
 /// A new milestone of `organisation` (enrolled in the demo's cohort as an
@@ -315,6 +364,13 @@ impl Matrixed {
                 .db
                 .blocking(|conn| milestone_of(conn, organisation, maker, submitted));
         }
+        if row.path.contains("/v1/cohort_events/{id}") {
+            let organisation = match owner {
+                Owner::Other => "Other Vision",
+                Owner::Own | Owner::Any => "Demo Robotics",
+            };
+            objects.event = self.server.db.blocking(|conn| event_of(conn, organisation));
+        }
         if row.path.contains("/personal-tokens/{id}") {
             // Own: the caller's own token; other: another user's.
             let holder = match (owner, caller.email()) {
@@ -379,6 +435,8 @@ impl Matrixed {
                     &objects.invitation
                 } else if row.path.starts_with("/v1/milestones/") {
                     &objects.milestone
+                } else if row.path.starts_with("/v1/cohort_events/") {
+                    &objects.event
                 } else if row.path.starts_with("/v1/pools/") {
                     POOL
                 } else {

@@ -539,3 +539,94 @@ async fn credits_granted_by_staff_pay_before_the_quota_and_each_organisation_see
     let message = refused["error"]["message"].as_str().unwrap();
     assert!(message.contains("348.0 of granted credits"), "{message}");
 }
+
+#[tokio::test]
+async fn a_full_event_waitlists_in_order_and_a_cancellation_gives_the_seat_to_the_first_waiting() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let (partner, engineer) = (
+        server.token("partner@demo.aicc").await,
+        server.token("engineer@demo.aicc").await,
+    );
+    let (status, page) = server
+        .call(
+            Method::GET,
+            "/v1/cohort_events/changes?after=0",
+            Some(&partner),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let events = page["changes"].as_array().unwrap();
+    assert_eq!(events.len(), 3, "{page}");
+    let lab = events
+        .iter()
+        .map(|c| &c["item"])
+        .find(|e| e["seats"] == 1)
+        .unwrap();
+    let lab_id = lab["id"].as_str().unwrap().to_owned();
+    assert_eq!(lab["registered"], 1, "the engineer has the bench: {lab}");
+    assert!(lab["mine"].is_null());
+
+    // The partner waits; sent twice with one key, registered once.
+    let register = |token: String, key: &'static str, action: &'static str| {
+        let (server, lab_id) = (&server, lab_id.clone());
+        async move {
+            let response = server
+                .http
+                .post(format!("{}/v1/cohort_events/{lab_id}/{action}", server.url))
+                .bearer_auth(token)
+                .header("Idempotency-Key", key)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            (status, response.json::<Value>().await.unwrap())
+        }
+    };
+    for _ in 0..2 {
+        let (status, event) = register(partner.clone(), "lab-1", "register").await;
+        assert_eq!(status, StatusCode::OK, "{event}");
+        assert_eq!(event["mine"]["waitlist_position"], 1, "{event}");
+        assert_eq!(event["waitlisted"], 1);
+    }
+    let (status, refused) = register(partner.clone(), "lab-2", "register").await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+
+    // The engineer gives the bench up: the partner has it.
+    let (status, _) = register(engineer.clone(), "lab-3", "cancel").await;
+    assert_eq!(status, StatusCode::OK);
+    let (_, page) = server
+        .call(
+            Method::GET,
+            &format!("/v1/cohort_events/changes?after={}", page["next"]),
+            Some(&partner),
+            None,
+        )
+        .await;
+    let lab = &page["changes"][0]["item"];
+    assert_eq!(lab["id"], lab_id.as_str());
+    assert!(lab["mine"]["waitlist_position"].is_null(), "{lab}");
+    assert_eq!(
+        (lab["registered"].clone(), lab["waitlisted"].clone()),
+        (json!(1), json!(0))
+    );
+
+    // Another organisation does not see the cohort's events; staff do, and
+    // take no seat.
+    let outsider = server.token("member@other.aicc").await;
+    let (_, page) = server
+        .call(
+            Method::GET,
+            "/v1/cohort_events/changes?after=0",
+            Some(&outsider),
+            None,
+        )
+        .await;
+    assert!(page["changes"].as_array().unwrap().is_empty(), "{page}");
+    let (status, _) = register(outsider, "lab-4", "register").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let reviewer = server.token("reviewer@demo.aicc").await;
+    let (status, refused) = register(reviewer, "lab-5", "register").await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+}

@@ -6,9 +6,10 @@
 //! in `store` and `credits`.
 
 pub mod credits;
+pub mod events;
 pub mod store;
 
-use aicc_api::incubation::{Credit, Evidence, Incubation, Milestone, MilestoneReview};
+use aicc_api::incubation::{CohortEvent, Credit, Evidence, Incubation, Milestone, MilestoneReview};
 use aicc_api::sync::{ChangePage, ChangesQuery, Collection};
 use axum::Json;
 use axum::extract::State;
@@ -30,6 +31,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(incubation))
         .routes(routes!(changes))
         .routes(routes!(credit_changes))
+        .routes(routes!(event_changes))
+        .routes(routes!(register))
+        .routes(routes!(cancel_registration))
         .routes(routes!(get))
         .routes(routes!(submit))
         .routes(routes!(review))
@@ -74,6 +78,85 @@ pub async fn credit_changes(
     ApiQuery(query): ApiQuery<ChangesQuery>,
 ) -> Result<Json<ChangePage<Credit>>, ApiError> {
     feed::organisation_changes(&state, caller, query, Collection::Credits, credits::load).await
+}
+
+/// `GET /v1/cohort_events/changes`: the events of the caller's cohort
+/// (every cohort's for the center's staff), each with the caller's own
+/// registration.
+#[utoipa::path(get, path = "/v1/cohort_events/changes", tag = "incubation", params(ChangesParams),
+    responses((status = 200, body = ChangePage<CohortEvent>)))]
+pub async fn event_changes(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<ChangesQuery>,
+) -> Result<Json<ChangePage<CohortEvent>>, ApiError> {
+    caller.may(Action::ReadOrganisation)?;
+    let limit = feed::page_size(&query)?;
+    Ok(Json(
+        state
+            .db
+            .read(move |conn| events::page(conn, &caller, query.after, limit))
+            .await?,
+    ))
+}
+
+/// `POST /v1/cohort_events/{id}/register`: a seat for the caller, or the
+/// end of the waitlist when the seats are taken.
+#[utoipa::path(post, path = "/v1/cohort_events/{id}/register", tag = "incubation",
+    params(("id" = String, Path)),
+    responses((status = 200, body = CohortEvent), (status = 409, body = aicc_api::ErrorBody)))]
+pub async fn register(
+    State(state): State<AppState>,
+    caller: Caller,
+    once: Idempotency,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    registration(&state, caller, once, id, events::register).await
+}
+
+/// `POST /v1/cohort_events/{id}/cancel`: gives up the caller's seat (the
+/// first waiting takes it) or place on the waitlist.
+#[utoipa::path(post, path = "/v1/cohort_events/{id}/cancel", tag = "incubation",
+    params(("id" = String, Path)),
+    responses((status = 200, body = CohortEvent), (status = 409, body = aicc_api::ErrorBody)))]
+pub async fn cancel_registration(
+    State(state): State<AppState>,
+    caller: Caller,
+    once: Idempotency,
+    ApiPath(id): ApiPath<String>,
+) -> Result<Response, ApiError> {
+    registration(&state, caller, once, id, events::cancel).await
+}
+
+/// A change to the caller's registration: they must see the event and may
+/// register; `make` changes it inside the write's transaction, which keeps
+/// the answer for its idempotency key.
+async fn registration(
+    state: &AppState,
+    caller: Caller,
+    once: Idempotency,
+    id: String,
+    make: fn(&rusqlite::Connection, &str, i64, i64, i64) -> Result<u64, ApiError>,
+) -> Result<Response, ApiError> {
+    let made = state
+        .db
+        .call(move |conn| {
+            let tx = conn.transaction()?;
+            let caller = caller.now(&tx)?;
+            let (_, starts_at) = events::visible(&tx, &caller, &id)?;
+            caller.may(Action::RegisterForEvents)?;
+            let made = once.once(&tx, StatusCode::OK, || {
+                let rev = make(&tx, &id, starts_at, caller.user_id, crate::clock::now_ms())?;
+                Ok((
+                    events::load(&tx, &id, caller.user_id)?,
+                    (rev, caller.organisation_id),
+                ))
+            })?;
+            tx.commit()?;
+            Ok::<_, ApiError>(made)
+        })
+        .await?;
+    Ok(state.events.announced(Collection::CohortEvents, made))
 }
 
 /// `GET /v1/milestones/{id}`.

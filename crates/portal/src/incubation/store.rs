@@ -501,7 +501,7 @@ pub(super) fn name(value: &str, field: &str, most: usize) -> Result<(), ApiError
 
 /// Refuses a text over `most` characters, or one holding control,
 /// invisible or text-direction characters; an empty one is fine.
-fn text(value: &str, field: &str, most: usize) -> Result<(), ApiError> {
+pub(super) fn text(value: &str, field: &str, most: usize) -> Result<(), ApiError> {
     if value.is_empty() {
         return Ok(());
     }
