@@ -14,8 +14,8 @@ mod tests {
     use aicc_api::auth::{Account, NewPersonalToken, PersonalToken, Role, Scope};
     use aicc_api::catalog::{Framework, Metric, Model, ModelVersion, TrainingRecipe};
     use aicc_api::incubation::{
-        Cohort, Credit, CreditUsage, Enrolment, Evidence, Milestone, MilestoneState,
-        MilestoneTransition, Programme,
+        Cohort, CohortEvent, Credit, CreditUsage, Enrolment, EventKind, Evidence, Milestone,
+        MilestoneState, MilestoneTransition, Programme, Registration,
     };
     use aicc_api::jobs::{
         Artifact, CreditCharge, EstimateSource, Job, JobOutcome, JobRequest, JobState,
@@ -32,6 +32,7 @@ mod tests {
         CatalogQuery, FacetCount, Facets, ModelPage, ModelSummary, SearchPage, Sort,
     };
     use aicc_client::center::CenterInfo;
+    use aicc_client::cohort_events::EventView;
     use aicc_client::config::{CenterAccount, Preferences};
     use aicc_client::credits::{BurnPoint, CreditView, CreditsView};
     use aicc_client::drafts::{Draft, DraftKind};
@@ -88,6 +89,10 @@ mod tests {
             CreditView::decl(),
             CreditsView::decl(),
             BurnPoint::decl(),
+            CohortEvent::decl(),
+            EventKind::decl(),
+            Registration::decl(),
+            EventView::decl(),
             EstimateSource::decl(),
             NotAdmissible::decl(),
             CenterEstimate::decl(),

@@ -25,6 +25,17 @@ pub fn after(wait: Duration) -> String {
         .unwrap_or_default()
 }
 
+/// A stored or received RFC 3339 time; the epoch for one that is not
+/// (the center's and the store's times always are).
+pub fn instant(text: &str) -> OffsetDateTime {
+    OffsetDateTime::parse(text, &Rfc3339).unwrap_or(OffsetDateTime::UNIX_EPOCH)
+}
+
+/// An instant as stored: RFC 3339.
+pub fn written(at: OffsetDateTime) -> String {
+    at.format(&Rfc3339).unwrap_or_default()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -9,8 +9,8 @@ use aicc_api::sync::{Change, ChangePage, Collection};
 use rusqlite::{Connection, params};
 use serde::Serialize;
 use time::OffsetDateTime;
-use time::format_description::well_known::Rfc3339;
 
+use crate::clock::{instant, written};
 use crate::error::Result;
 use crate::{cursors, notifications};
 
@@ -190,15 +190,9 @@ fn burn_down(views: &[CreditView], now: OffsetDateTime) -> Vec<BurnPoint> {
 
 fn point(at: OffsetDateTime, npu_hours_left: f64) -> BurnPoint {
     BurnPoint {
-        at: at.format(&Rfc3339).unwrap_or_default(),
+        at: written(at),
         npu_hours_left,
     }
-}
-
-/// An RFC 3339 time; the epoch for one that is not (the center's times
-/// always are).
-fn instant(text: &str) -> OffsetDateTime {
-    OffsetDateTime::parse(text, &Rfc3339).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 #[cfg(test)]

@@ -15,6 +15,7 @@ pub mod applications;
 pub mod catalog;
 pub mod center;
 pub mod clock;
+pub mod cohort_events;
 pub mod config;
 pub mod credits;
 pub mod cursors;

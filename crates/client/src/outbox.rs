@@ -64,6 +64,15 @@ pub enum Write {
         milestone_id: String,
         evidence: aicc_api::incubation::Evidence,
     },
+    /// Takes a seat at one of the cohort's events, or a place on its
+    /// waitlist.
+    RegisterForEvent {
+        event_id: String,
+    },
+    /// Gives up the user's seat or place on the waitlist.
+    CancelEventRegistration {
+        event_id: String,
+    },
 }
 
 /// Why the center refused a write.
@@ -90,7 +99,7 @@ pub struct OutboxEntry {
 }
 
 /// The tables whose rows note the write waiting about them.
-const OUTBOX_TABLES: [&str; 3] = ["jobs", "applications", "milestones"];
+const OUTBOX_TABLES: [&str; 4] = ["jobs", "applications", "milestones", "cohort_events"];
 
 /// Queues a milestone's evidence; the milestone shows it waiting at once.
 /// Refused here, as the center would, when it says nothing or the
@@ -140,6 +149,62 @@ pub fn submit_milestone(
             let seq = enqueue(&tx, &write, None, now)?;
             tx.execute(
                 "UPDATE milestones SET outbox_seq = ?2 WHERE id = ?1",
+                params![id, seq],
+            )?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Queues the user's registration for an event (`register`) or its
+/// cancelling; the event shows it waiting at once. Refused here, as the
+/// center would, when it has begun or the user already is (or is not)
+/// registered, and while another change to it is on its way; one the
+/// center refused is replaced by this, so nothing refused is left behind.
+pub fn register_for_event(
+    conn: &mut Connection,
+    id: &str,
+    register: bool,
+    now: &str,
+) -> Result<()> {
+    let tx = conn.transaction()?;
+    let Some(view) = crate::cohort_events::get(&tx, id, now)? else {
+        return Err(Error::InvalidInput(format!("there is no event {id}")));
+    };
+    let write = if register {
+        Write::RegisterForEvent {
+            event_id: id.to_owned(),
+        }
+    } else {
+        Write::CancelEventRegistration {
+            event_id: id.to_owned(),
+        }
+    };
+    match view.outbox {
+        Some(refused) if refused.refusal.is_some() => revise(&tx, refused.seq, &write)?,
+        Some(_) => {
+            return Err(Error::InvalidInput(
+                "a change to your registration for this event is already on its way to the center"
+                    .into(),
+            ));
+        }
+        None if view.begun => {
+            return Err(Error::InvalidInput(
+                "the event has begun; registration is closed".into(),
+            ));
+        }
+        None if register == view.event.mine.is_some() => {
+            return Err(Error::InvalidInput(if register {
+                "you are registered for this event already".into()
+            } else {
+                "you are not registered for this event".into()
+            }));
+        }
+        None => {
+            let seq = enqueue(&tx, &write, None, now)?;
+            tx.execute(
+                "UPDATE cohort_events SET outbox_seq = ?2 WHERE id = ?1",
                 params![id, seq],
             )?;
         }
@@ -532,6 +597,9 @@ impl Write {
             | Write::UploadAttachment { application_id, .. } => application_id,
             Write::SetFavourite { model_id, .. } => model_id,
             Write::SubmitMilestone { milestone_id, .. } => milestone_id,
+            Write::RegisterForEvent { event_id } | Write::CancelEventRegistration { event_id } => {
+                event_id
+            }
         }
     }
 }
@@ -706,7 +774,9 @@ fn resolve(conn: &Connection, write: &Write) -> Result<Option<Write>> {
         Write::CreateJob { .. }
         | Write::CreateApplication { .. }
         | Write::SetFavourite { .. }
-        | Write::SubmitMilestone { .. } => Some(write.clone()),
+        | Write::SubmitMilestone { .. }
+        | Write::RegisterForEvent { .. }
+        | Write::CancelEventRegistration { .. } => Some(write.clone()),
         Write::CancelJob { job_id } => map(job_id)?.map(|job_id| Write::CancelJob { job_id }),
         Write::UpdateApplication {
             application_id,
@@ -790,6 +860,16 @@ fn request(
             format!("v1/milestones/{milestone_id}/submit"),
             WriteBody::Json(serde_json::to_value(&evidence)?),
         ),
+        Write::RegisterForEvent { event_id } => (
+            Method::POST,
+            format!("v1/cohort_events/{event_id}/register"),
+            WriteBody::None,
+        ),
+        Write::CancelEventRegistration { event_id } => (
+            Method::POST,
+            format!("v1/cohort_events/{event_id}/cancel"),
+            WriteBody::None,
+        ),
         Write::UploadAttachment {
             application_id,
             file_name,
@@ -853,6 +933,17 @@ fn accepted(conn: &mut Connection, seq: i64, write: &Write, answer: Answer) -> R
                         serde_json::to_string(&milestone)?,
                         milestone.state.as_str()
                     ],
+                )?;
+            }
+        }
+        Write::RegisterForEvent { .. } | Write::CancelEventRegistration { .. } => {
+            // A replayed answer is the event as it was then; the feed
+            // brings what happened since.
+            if !replayed {
+                let event: aicc_api::incubation::CohortEvent = serde_json::from_value(answer)?;
+                tx.execute(
+                    "UPDATE cohort_events SET body = ?2 WHERE id = ?1",
+                    params![event.id, serde_json::to_string(&event)?],
                 )?;
             }
         }

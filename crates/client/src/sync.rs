@@ -338,7 +338,8 @@ pub async fn cycle(
         |_, _| {},
     )
     .await?;
-    // A center from before incubation has no milestones or credits to give.
+    // A center from before incubation has no milestones, credits or events
+    // to give.
     match pull(
         session,
         store,
@@ -358,6 +359,19 @@ pub async fn cycle(
         Collection::Credits,
         page_size,
         crate::credits::apply_page,
+        |_, _| {},
+    )
+    .await
+    {
+        Err(crate::Error::Portal { status: 404, .. }) => 0,
+        pulled => pulled?,
+    };
+    match pull(
+        session,
+        store,
+        Collection::CohortEvents,
+        page_size,
+        crate::cohort_events::apply_page,
         |_, _| {},
     )
     .await

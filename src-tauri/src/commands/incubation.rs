@@ -1,7 +1,9 @@
-//! Incubation: the startup's programme, plan and credits as last synced,
-//! and a milestone's evidence sent through the outbox.
+//! Incubation: the startup's programme, plan, credits and cohort events as
+//! last synced; a milestone's evidence and event registrations sent
+//! through the outbox.
 
 use aicc_api::incubation::Evidence;
+use aicc_client::cohort_events::EventView;
 use aicc_client::credits::CreditsView;
 use aicc_client::incubation::{IncubationView, MilestoneView};
 use aicc_client::partner::Partner;
@@ -19,6 +21,22 @@ pub async fn incubation(partner: State<'_, Partner>) -> CommandResult<Incubation
 #[tauri::command]
 pub async fn credits(partner: State<'_, Partner>) -> CommandResult<CreditsView> {
     Ok(partner.credits().await?)
+}
+
+/// The cohort's events.
+#[tauri::command]
+pub async fn cohort_events(partner: State<'_, Partner>) -> CommandResult<Vec<EventView>> {
+    Ok(partner.cohort_events().await?)
+}
+
+/// Queues the user's registration for an event, or its cancelling.
+#[tauri::command]
+pub async fn register_for_event(
+    partner: State<'_, Partner>,
+    id: String,
+    register: bool,
+) -> CommandResult<()> {
+    Ok(partner.register_for_event(id, register).await?)
 }
 
 /// One milestone.

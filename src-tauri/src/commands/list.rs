@@ -63,6 +63,8 @@ macro_rules! with_commands {
             applications::get_application,
             incubation::incubation,
             incubation::credits,
+            incubation::cohort_events,
+            incubation::register_for_event,
             incubation::get_milestone,
             incubation::submit_milestone,
         }

@@ -8,6 +8,7 @@ import type {
   CenterInfo,
   CreditsView,
   Draft,
+  EventView,
   Due,
   IncubationView,
   MilestoneState,
@@ -109,14 +110,54 @@ const credits: CreditsView = {
   ],
 };
 
+function event(
+  id: string,
+  seats: number,
+  registered: number,
+  mine: number | null | undefined,
+  begun = false,
+): EventView {
+  return {
+    event: {
+      id,
+      kind: 'workshop',
+      title: `Event ${id}`,
+      description: '',
+      starts_at: begun ? '2026-12-01T06:00:00Z' : '2026-12-22T06:00:00Z',
+      ends_at: begun ? '2026-12-01T09:00:00Z' : '2026-12-22T09:00:00Z',
+      place: 'Lab B',
+      link: id === 'ev_training' ? 'https://meeting.demo-aicc.example.cn/j/552190' : null,
+      seats,
+      registered,
+      waitlisted: mine ? mine : 0,
+      mine:
+        mine === undefined
+          ? null
+          : { registered_at: '2026-12-01T00:00:00Z', waitlist_position: mine },
+    },
+    begun,
+    outbox: null,
+  };
+}
+
+const events: EventView[] = [
+  event('ev_training', 30, 4, undefined),
+  event('ev_lab', 1, 1, 2),
+  event('ev_seat', 10, 3, null),
+  event('ev_full', 1, 1, undefined),
+  event('ev_past', 10, 3, undefined, true),
+];
+
 describe('incubation', () => {
   let component: ReturnType<typeof mount> | undefined;
   let may: Action[] | null;
   let drafts: Map<string, Draft>;
   let submitted: unknown[];
   let discarded: number[];
+  let registrations: unknown[];
 
   beforeEach(() => {
+    registrations = [];
     may = ['read_organisation', 'submit_milestone'];
     drafts = new Map();
     submitted = [];
@@ -128,6 +169,13 @@ describe('incubation', () => {
           return plan;
         case 'credits':
           return credits;
+        case 'cohort_events':
+          return events;
+        case 'register_for_event':
+          registrations.push({ id: a.id, register: a.register });
+          return null;
+        case 'open_external':
+          return null;
         case 'get_milestone':
           return plan.milestones.find((m) => m.milestone.id === a.id) ?? null;
         case 'center_info':
@@ -229,6 +277,10 @@ describe('incubation', () => {
     // nothing out, so scrolling is only seen asked for).
     const scrolled = vi.fn();
     Element.prototype.scrollIntoView = scrolled;
+    await new Promise((resolve) => {
+      window.addEventListener('hashchange', resolve, { once: true });
+      window.location.hash = '#/credits/cr_adapt';
+    });
     setupI18n('zh-CN');
     component = mount(IncubationScreen, {
       target: document.body,
@@ -239,6 +291,51 @@ describe('incubation', () => {
     expect(section()?.textContent).toContain('即将到期');
     expect(document.querySelector('tr.focused')?.getAttribute('data-credit')).toBe('cr_adapt');
     expect(scrolled).toHaveBeenCalled();
+  });
+
+  it("shows the cohort's events with seats, the waitlist and the user's place, and registers", async () => {
+    may = ['read_organisation', 'register_for_events'];
+    setupI18n('en');
+    component = mount(IncubationScreen, { target: document.body });
+    await settle();
+    const row = (id: string) => document.querySelector(`[data-event=${id}]`);
+    const action = (id: string) =>
+      row(id)
+        ?.querySelector('[data-testid=event-action]')
+        ?.textContent?.replace(/\s+/g, ' ')
+        .trim();
+    expect(action('ev_training')).toBe('Register');
+    expect(action('ev_lab')).toBe('On the waitlist, number 2 Give up my place');
+    expect(row('ev_lab')?.querySelector('[data-testid=event-seats]')?.textContent).toContain(
+      '1 of 1 seats taken · 2 waiting',
+    );
+    expect(action('ev_seat')).toBe('You have a seat Give up my place');
+    expect(action('ev_full')).toBe('Join the waitlist');
+    expect(action('ev_past')).toBe('Registration closed');
+    row('ev_full')?.querySelector<HTMLButtonElement>('[data-testid=event-register]')?.click();
+    row('ev_seat')?.querySelector<HTMLButtonElement>('[data-testid=event-cancel]')?.click();
+    await settle();
+    expect(registrations).toEqual([
+      { id: 'ev_full', register: true },
+      { id: 'ev_seat', register: false },
+    ]);
+    unmount(component);
+
+    setupI18n('zh-CN');
+    component = mount(IncubationScreen, { target: document.body });
+    await settle();
+    expect(action('ev_lab')).toBe('候补第 2 位 取消报名');
+    expect(action('ev_full')).toBe('加入候补');
+    expect(row('ev_training')?.textContent).toContain('工作坊');
+  });
+
+  it('offers no registration to whom the role does not let register', async () => {
+    may = ['read_organisation'];
+    setupI18n('en');
+    component = mount(IncubationScreen, { target: document.body });
+    await settle();
+    expect(document.querySelector('[data-testid=event-register]')).toBeNull();
+    expect(document.querySelector('[data-testid=event-cancel]')).toBeNull();
   });
 
   it('keeps the evidence as typed and sends it with its draft, showing what the reviewer asked', async () => {

@@ -13,6 +13,7 @@ import type {
   Evidence,
   IncubationView,
   CreditsView,
+  EventView,
   MilestoneView,
   OpenRoute,
   FieldProblem,
@@ -137,6 +138,9 @@ export const api = {
   getApplication: (id: string) => invoke<ApplicationView | null>('get_application', { id }),
   incubation: () => invoke<IncubationView>('incubation'),
   credits: () => invoke<CreditsView>('credits'),
+  cohortEvents: () => invoke<EventView[]>('cohort_events'),
+  registerForEvent: (id: string, register: boolean) =>
+    invoke<null>('register_for_event', { id, register }),
   getMilestone: (id: string) => invoke<MilestoneView | null>('get_milestone', { id }),
   submitMilestone: (id: string, evidence: Evidence, draftId: string) =>
     invoke<null>('submit_milestone', { id, evidence, draftId }),

@@ -23,7 +23,7 @@ export type PersonalToken = { id: string, name: string, token?: string, scopes: 
  */
 last_used_at: string | null, };
 
-export type Action = "read_catalog" | "keep_favourites" | "read_organisation" | "submit_job" | "cancel_own_job" | "cancel_organisation_job" | "edit_application" | "submit_application" | "withdraw_application" | "read_every_application" | "review_application" | "manage_members" | "manage_own_tokens" | "submit_milestone" | "review_milestone";
+export type Action = "read_catalog" | "keep_favourites" | "read_organisation" | "submit_job" | "cancel_own_job" | "cancel_organisation_job" | "edit_application" | "submit_application" | "withdraw_application" | "read_every_application" | "review_application" | "manage_members" | "manage_own_tokens" | "submit_milestone" | "review_milestone" | "register_for_events";
 
 export type Standing = { account: Account, may: Array<Action>, };
 
@@ -276,6 +276,47 @@ npu_hours_expiring_soon: number,
 burn_down: Array<BurnPoint>, };
 
 export type BurnPoint = { at: string, npu_hours_left: number, };
+
+export type CohortEvent = { id: string, kind: EventKind, title: string, description: string, starts_at: string, ends_at: string, 
+/**
+ * A room or an address; empty for an event held online only.
+ */
+place: string, 
+/**
+ * Where to join online, if it can be.
+ */
+link: string | null, seats: number, 
+/**
+ * Seats taken.
+ */
+registered: number, 
+/**
+ * Waiting for a seat.
+ */
+waitlisted: number, 
+/**
+ * The caller's own registration, if any.
+ */
+mine: Registration | null, };
+
+export type EventKind = "demo_day" | "training" | "hackathon" | "workshop";
+
+export type Registration = { registered_at: string, 
+/**
+ * `None` with a seat; else the place on the waitlist, from 1.
+ */
+waitlist_position: number | null, };
+
+export type EventView = { event: CohortEvent, 
+/**
+ * Begun: registration is closed.
+ */
+begun: boolean, 
+/**
+ * Set while a registration or its cancelling waits in the outbox (or
+ * was refused).
+ */
+outbox: OutboxEntry | null, };
 
 export type EstimateSource = "replay" | "cluster" | "replay_and_cluster";
 
@@ -613,7 +654,7 @@ export type Upload = {
  */
 application_id: string, file_name: string, sent_bytes: number, total_bytes: number, };
 
-export type Write = { "kind": "create_job", local_id: string, request: JobRequest, } | { "kind": "cancel_job", job_id: string, } | { "kind": "create_application", local_id: string, form: ApplicationForm, } | { "kind": "update_application", application_id: string, form: ApplicationForm, } | { "kind": "submit_application", application_id: string, } | { "kind": "withdraw_application", application_id: string, } | { "kind": "upload_attachment", application_id: string, file_name: string, } | { "kind": "set_favourite", model_id: string, favourite: boolean, } | { "kind": "submit_milestone", milestone_id: string, evidence: Evidence, };
+export type Write = { "kind": "create_job", local_id: string, request: JobRequest, } | { "kind": "cancel_job", job_id: string, } | { "kind": "create_application", local_id: string, form: ApplicationForm, } | { "kind": "update_application", application_id: string, form: ApplicationForm, } | { "kind": "submit_application", application_id: string, } | { "kind": "withdraw_application", application_id: string, } | { "kind": "upload_attachment", application_id: string, file_name: string, } | { "kind": "set_favourite", model_id: string, favourite: boolean, } | { "kind": "submit_milestone", milestone_id: string, evidence: Evidence, } | { "kind": "register_for_event", event_id: string, } | { "kind": "cancel_event_registration", event_id: string, };
 
 export type Refusal = { code: string | null, message: string, 
 /**
@@ -680,7 +721,7 @@ export type OrganisationKind = "incubated_startup" | "isv" | "ihv" | "si" | "res
 
 export type ProgrammeTier = "registered" | "certified" | "premier";
 
-export type Collection = "catalog" | "jobs" | "applications" | "milestones" | "credits";
+export type Collection = "catalog" | "jobs" | "applications" | "milestones" | "credits" | "cohort_events";
 
 export type Notification = { id: number, 
 /**

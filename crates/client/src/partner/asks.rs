@@ -133,6 +133,21 @@ impl Partner {
         self.local(move |c| crate::credits::view(c, &now)).await
     }
 
+    /// The cohort's events, as last synced.
+    pub async fn cohort_events(&self) -> Result<Vec<crate::cohort_events::EventView>> {
+        let now = clock::now();
+        self.local(move |c| crate::cohort_events::view(c, &now))
+            .await
+    }
+
+    /// Takes a seat at an event (or a place on its waitlist), or gives it
+    /// up; sent now, or when the center is reachable.
+    pub async fn register_for_event(&self, id: String, register: bool) -> Result<()> {
+        let now = clock::now();
+        self.queue(move |c| outbox::register_for_event(c, &id, register, &now))
+            .await
+    }
+
     /// One milestone, as last synced.
     pub async fn milestone(&self, id: String) -> Result<Option<crate::incubation::MilestoneView>> {
         let today = clock::today();
