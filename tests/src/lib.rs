@@ -511,11 +511,14 @@ pub async fn click(app: &Client, css: &str) -> anyhow::Result<()> {
     let deadline = Instant::now() + PATIENCE;
     loop {
         let attempt = async {
-            find(app, css)
-                .await?
-                .click()
-                .await
-                .map_err(anyhow::Error::from)
+            let element = find(app, css).await?;
+            // In the middle of the window, not under the status bar.
+            app.execute(
+                "arguments[0].scrollIntoView({block: 'center'})",
+                vec![serde_json::to_value(&element)?],
+            )
+            .await?;
+            element.click().await.map_err(anyhow::Error::from)
         };
         match attempt.await {
             Ok(()) => return Ok(()),

@@ -287,3 +287,110 @@ async fn credits_about_to_expire_are_told_and_pay_for_a_training_request_first()
     app.close().await?;
     Ok(())
 }
+
+#[tokio::test]
+async fn a_registration_made_offline_waits_for_a_seat_and_the_freed_seat_is_told_once()
+-> anyhow::Result<()> {
+    let _turn = aicc_e2e::one_app_at_a_time().await;
+    let env = Env::from_env()?;
+    let recorder = NotificationRecorder::start().await?;
+    let home = tempfile::tempdir()?;
+    let data = home.path().join("portal");
+    let mut portal = Portal::start_demo(&env, &data)?;
+    // The demo's lab has one bench, which the engineer has taken.
+    let page: serde_json::Value = portal
+        .as_partner(
+            reqwest::Method::GET,
+            "/v1/cohort_events/changes?after=0",
+            None,
+        )
+        .await?;
+    let lab = page["changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| &c["item"])
+        .find(|e| e["seats"] == 1)
+        .ok_or_else(|| anyhow::anyhow!("no lab in {page}"))?;
+    let lab_id = lab["id"].as_str().unwrap_or_default().to_owned();
+    let title = lab["title"].as_str().unwrap_or_default().to_owned();
+    let driver = Driver::start(&env, home.path())?;
+    let app = driver.launch().await?;
+    sign_in(&app, &portal.url, "partner@demo.aicc", "demo-password").await?;
+    find(&app, "[data-testid=sync-status][data-state=up_to_date]").await?;
+    click(&app, "[data-testid=nav-incubation]").await?;
+    let row = format!("[data-testid=cohort-events] [data-event={lab_id}]");
+    wait_for_text(&app, &format!("{row} [data-testid=event-action]"), |t| {
+        t == "Join the waitlist"
+    })
+    .await?;
+
+    // Offline, the registration waits; back online, it is on the waitlist.
+    let address = portal.address().to_owned();
+    portal.stop()?;
+    find(&app, "[data-testid=sync-status][data-state=offline]").await?;
+    click(&app, &format!("{row} [data-testid=event-register]")).await?;
+    wait_for_text(&app, &format!("{row} [data-testid=event-action]"), |t| {
+        t == "Waiting to send"
+    })
+    .await?;
+    let portal = Portal::start_on(&env, &data, &address)?;
+    find_within(
+        &app,
+        &format!("{row} .badge[data-state=waiting]"),
+        Duration::from_secs(60),
+    )
+    .await?;
+    wait_for_text(&app, &format!("{row} [data-testid=event-action]"), |t| {
+        t.starts_with("On the waitlist, number 1")
+    })
+    .await?;
+
+    // The engineer gives the bench up: the startup's partner has it, told once.
+    let http = reqwest::Client::new();
+    let grant: serde_json::Value = http
+        .post(format!("{}/v1/auth/token", portal.url))
+        .json(&serde_json::json!({"email": "engineer@demo.aicc", "password": "demo-password"}))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let cancelled = http
+        .post(format!("{}/v1/cohort_events/{lab_id}/cancel", portal.url))
+        .bearer_auth(grant["access_token"].as_str().unwrap_or_default())
+        .header("Idempotency-Key", "engineer-gives-up-the-bench")
+        .send()
+        .await?;
+    anyhow::ensure!(cancelled.status().is_success(), "{}", cancelled.status());
+    find_within(
+        &app,
+        &format!("{row} .badge[data-state=seat]"),
+        Duration::from_secs(60),
+    )
+    .await?;
+    let told = recorder.wait_for(&title, Duration::from_secs(30)).await?;
+    assert_eq!(told.summary, "A seat came free for you");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(recorder.about(&title).len(), 1, "told once");
+
+    for (language, theme) in [
+        ("en", "light"),
+        ("en", "dark"),
+        ("zh-CN", "light"),
+        ("zh-CN", "dark"),
+    ] {
+        open(&app, "/settings").await?;
+        choose(&app, "select[name=language]", language).await?;
+        choose(&app, "select[name=theme]", theme).await?;
+        find(
+            &app,
+            &format!("html[lang='{language}'][data-theme={theme}]"),
+        )
+        .await?;
+        open(&app, &format!("/cohort_events/{lab_id}")).await?;
+        find(&app, &format!("{row}.focused")).await?;
+        screenshot(&app, &env, &format!("events-{language}-{theme}")).await?;
+    }
+    app.close().await?;
+    Ok(())
+}
