@@ -593,6 +593,10 @@ pub struct PoolSample {
 /// The most hours of history `GET /v1/pools/history` gives, and keeps.
 pub const POOL_HISTORY_HOURS: u32 = 48;
 
+/// NPU-hours below this are none: a grant spent by many small charges
+/// adds up to a hair under what it gave.
+pub const NEGLIGIBLE_NPU_HOURS: f64 = 1e-6;
+
 /// NPU-hours added up: 0 when there are none (an `f64` sum of nothing is
 /// −0, which the UI would write "-0").
 pub fn total_npu_hours(hours: impl IntoIterator<Item = f64>) -> f64 {
@@ -614,11 +618,14 @@ pub struct CreditCharge {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Quota {
     pub npu_hours_total: f64,
-    /// Charged for jobs that ran.
+    /// Charged to the quota for jobs that ran (what credits paid is not).
     pub npu_hours_used: f64,
-    /// Held for queued and running jobs at their maximum.
+    /// Held from the quota for queued and running jobs at their maximum,
+    /// beyond what credits hold for them.
     pub npu_hours_reserved: f64,
-    /// What a new request may still use.
+    /// The quota's own NPU-hours left. Below zero when it is overdrawn:
+    /// hours a job ran after the credits paying for it expired fall to the
+    /// quota, which may not have had them.
     pub npu_hours_remaining: f64,
     /// The longest a job may run.
     pub max_job_hours: f64,
@@ -635,13 +642,6 @@ impl Quota {
     /// What a new request may use: the credits left, then the quota's.
     pub fn available(&self) -> f64 {
         self.credit_npu_hours_left.max(0.0) + self.npu_hours_remaining.max(0.0)
-    }
-
-    /// How a request that may use `needed` NPU-hours would be paid:
-    /// `(from credits, from the quota)`.
-    pub fn split(&self, needed: f64) -> (f64, f64) {
-        let credits = needed.min(self.credit_npu_hours_left.max(0.0));
-        (credits, needed - credits)
     }
 }
 

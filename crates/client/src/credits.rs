@@ -4,7 +4,7 @@
 //! left is a notification, once.
 
 use aicc_api::incubation::Credit;
-use aicc_api::jobs::total_npu_hours;
+use aicc_api::jobs::{NEGLIGIBLE_NPU_HOURS, total_npu_hours};
 use aicc_api::sync::{Change, ChangePage, Collection};
 use rusqlite::{Connection, params};
 use serde::Serialize;
@@ -43,7 +43,8 @@ pub struct BurnPoint {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct CreditsView {
     /// Those worth something first, the soonest-expiring first (the order
-    /// jobs spend them in); then the expired and spent, newest first.
+    /// jobs spend them in); then the expired and spent, the latest to
+    /// expire first.
     pub credits: Vec<CreditView>,
     /// Of the grants not expired.
     pub npu_hours_granted: f64,
@@ -110,8 +111,14 @@ pub fn view(conn: &Connection, now: &str) -> Result<CreditsView> {
         .map(|credit| {
             let expires = instant(&credit.expires_at);
             let expired = expires <= now;
-            let unspent = (credit.npu_hours - credit.npu_hours_used).max(0.0);
-            let npu_hours_left = if expired { 0.0 } else { unspent };
+            let unspent = credit.npu_hours - credit.npu_hours_used;
+            // A grant spent by many small charges adds up to a hair under
+            // what it gave: spent, as the center counts it.
+            let npu_hours_left = if expired || unspent <= NEGLIGIBLE_NPU_HOURS {
+                0.0
+            } else {
+                unspent
+            };
             CreditView {
                 expiring_soon: npu_hours_left > 0.0 && expires <= soon,
                 npu_hours_left,
@@ -120,7 +127,8 @@ pub fn view(conn: &Connection, now: &str) -> Result<CreditsView> {
             }
         })
         .collect();
-    // Spendable first, in spending order; then the rest, newest first.
+    // Spendable first, in spending order; then the rest, the latest to
+    // expire first.
     views.sort_by_key(|v| v.npu_hours_left <= 0.0);
     let spendable = views.iter().filter(|v| v.npu_hours_left > 0.0).count();
     views[spendable..].reverse();
@@ -263,6 +271,22 @@ mod tests {
             (140.0, 10.0, 130.0)
         );
         assert_eq!(view.npu_hours_expiring_soon, 40.0);
+    }
+
+    #[test]
+    fn a_grant_spent_by_many_small_charges_is_spent_not_expiring() {
+        let (_dir, store) = store(&[credit(
+            "drift",
+            40.0,
+            39.999_999_999_999_99,
+            "2026-12-10T00:00:00Z",
+        )]);
+        let view = store.blocking(|c| view(c, "2026-12-06T12:00:00Z")).unwrap();
+        assert_eq!(view.credits[0].npu_hours_left, 0.0);
+        assert!(!view.credits[0].expiring_soon);
+        assert_eq!(view.npu_hours_expiring_soon, 0.0);
+        let told = store.blocking(|c| notifications::inbox(c, 10)).unwrap();
+        assert!(told.is_empty(), "{told:?}");
     }
 
     #[test]

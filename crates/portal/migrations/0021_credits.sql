@@ -9,7 +9,10 @@ CREATE TABLE credits (
     reason          TEXT NOT NULL,
     granted_by      INTEGER NOT NULL REFERENCES users(id),
     granted_at      INTEGER NOT NULL,
-    expires_at      INTEGER NOT NULL CHECK (expires_at > granted_at)
+    expires_at      INTEGER NOT NULL CHECK (expires_at > granted_at),
+    -- When jobs' charges last gave it a new revision: at most once a
+    -- minute while they run, and once more when each ends.
+    announced_at    INTEGER
 );
 CREATE INDEX credits_by_organisation_rev ON credits(organisation_id, rev);
 CREATE INDEX credits_by_organisation_expiry ON credits(organisation_id, expires_at);

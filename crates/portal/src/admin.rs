@@ -402,6 +402,16 @@ pub fn grant_credits(
     Ok(id)
 }
 
+/// Ends a grant of credits now, as `actor_email` (center staff): what was
+/// spent stays spent.
+pub fn revoke_credits(conn: &mut Connection, id: &str, actor_email: &str) -> Result<(), ApiError> {
+    staff(conn, actor_email, "end credits")?;
+    let tx = conn.transaction()?;
+    incubation::credits::revoke(&tx, id, crate::clock::now_ms())?;
+    tx.commit()?;
+    Ok(())
+}
+
 /// Accepts a milestone's evidence or asks for changes, as `actor_email`.
 pub fn review_milestone(
     conn: &mut Connection,

@@ -242,6 +242,16 @@ enum AdminCommand {
         #[arg(long)]
         organisation: Option<String>,
     },
+    /// End a grant of credits now (one given by mistake): what jobs spent
+    /// of it stays spent; the rest counts for nothing from now on.
+    RevokeCredits {
+        /// The grant's id (`cr_…`), as list-credits shows it.
+        #[arg(long)]
+        id: String,
+        /// The staff member ending it.
+        #[arg(long = "as")]
+        staff: String,
+    },
     /// Plan an event of a cohort: a demo day, a training, a hackathon.
     AddEvent {
         #[arg(long)]
@@ -579,26 +589,38 @@ fn run_admin(db: &Db, command: AdminCommand) -> anyhow::Result<()> {
                 let id = admin::grant_credits(conn, &organisation, &staff, &grant)?;
                 let credit = incubation::credits::load(conn, &id)?;
                 println!(
-                    "credits {id}: {npu_hours} NPU-hours for {organisation}, until {}",
-                    credit.expires_at
+                    "credits {id}: {:.1} NPU-hours for {organisation}, until {}",
+                    credit.npu_hours, credit.expires_at
                 );
             }
             AdminCommand::ListCredits { organisation } => {
                 let organisation = organisation
                     .map(|name| admin::organisation_id(conn, &name))
                     .transpose()?;
+                let now = aicc_portal::clock::rfc3339(aicc_portal::clock::now_ms());
                 for (id, name) in incubation::credits::list(conn, organisation)? {
                     let credit = incubation::credits::load(conn, &id)?;
+                    let left = if credit.expires_at <= now {
+                        "expired".to_owned()
+                    } else {
+                        format!(
+                            "{:.1} left",
+                            (credit.npu_hours - credit.npu_hours_used).max(0.0)
+                        )
+                    };
                     println!(
-                        "{id}\t{}\t{:.1} granted\t{:.1} used\t{:.1} left\tuntil {}\t{}",
+                        "{id}\t{}\t{:.1} granted\t{:.1} used\t{left}\tuntil {}\t{}",
                         shown(&name),
                         credit.npu_hours,
                         credit.npu_hours_used,
-                        credit.npu_hours - credit.npu_hours_used,
                         credit.expires_at,
                         shown(&credit.reason)
                     );
                 }
+            }
+            AdminCommand::RevokeCredits { id, staff } => {
+                admin::revoke_credits(conn, &id, &staff)?;
+                println!("credits {id} ended: what was spent stays spent");
             }
             AdminCommand::AddEvent {
                 programme,

@@ -630,3 +630,50 @@ async fn a_full_event_waitlists_in_order_and_a_cancellation_gives_the_seat_to_th
     let (status, refused) = register(reviewer, "lab-5", "register").await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
 }
+
+#[tokio::test]
+async fn credits_that_expire_before_a_job_could_end_do_not_count_for_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let lead = server.token("lead@other.aicc").await;
+    // Other Vision: no quota, 20 NPU-hours expiring within the hour.
+    server.db.blocking(|conn| {
+        let vision = aicc_portal::admin::organisation_id(conn, "Other Vision").unwrap();
+        aicc_portal::jobs::set_quota(conn, vision, 0.0).unwrap();
+        let staff = aicc_portal::admin::user_id(conn, "reviewer@demo.aicc").unwrap();
+        let now = aicc_portal::clock::now_ms();
+        let grant = aicc_portal::incubation::credits::Grant {
+            npu_hours: 20.0,
+            reason: "Hackathon compute",
+            expires_at: now + 3_600_000,
+        };
+        aicc_portal::incubation::credits::grant(conn, vision, &grant, staff, now).unwrap();
+    });
+    let (status, refused) = server
+        .call(
+            Method::POST,
+            "/v1/jobs",
+            Some(&lead),
+            Some(common::job("atlas-800t-a2", 1, 8, 2.0)),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    let message = refused["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains("0.0 of granted credits lasting that long"),
+        "{message}"
+    );
+    let (status, made) = server
+        .call(
+            Method::POST,
+            "/v1/jobs",
+            Some(&lead),
+            Some(common::job("atlas-800t-a2", 1, 8, 0.5)),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::CREATED,
+        "half an hour ends before they do: {made}"
+    );
+}

@@ -121,6 +121,31 @@ describe('ComputeScreen', () => {
     expect(signedOut.querySelector('[data-testid=freshness]')?.textContent).toMatch(/Signed out/);
   });
 
+  it('says a quota overdrawn by hours run after credits expired as overdrawn', async () => {
+    const [live] = centers;
+    const overdrawn = {
+      ...live,
+      info: {
+        ...live.info,
+        quota: live.info.quota && {
+          ...live.info.quota,
+          npu_hours_remaining: -29.5,
+          credit_npu_hours_left: 0,
+        },
+      },
+    };
+    mockIPC((command) => {
+      if (command === 'compute') return [overdrawn];
+      throw new Error(`unexpected command ${command}`);
+    });
+    setupI18n('en');
+    component = mount(ComputeScreen, { target: document.body });
+    await settle();
+    expect(cards()[0].querySelector('[data-testid=quota]')?.textContent?.trim()).toBe(
+      '29.5 NPU-hours over the quota of 2,000: hours run after credits expired',
+    );
+  });
+
   it('speaks Chinese', async () => {
     setupI18n('zh-CN');
     component = mount(ComputeScreen, { target: document.body });

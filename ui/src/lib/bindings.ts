@@ -259,7 +259,8 @@ expiring_soon: boolean, };
 export type CreditsView = { 
 /**
  * Those worth something first, the soonest-expiring first (the order
- * jobs spend them in); then the expired and spent, newest first.
+ * jobs spend them in); then the expired and spent, the latest to
+ * expire first.
  */
 credits: Array<CreditView>, 
 /**
@@ -595,15 +596,18 @@ npus_per_node: number, total_npus: number, free_npus: number, queued_jobs: numbe
 
 export type Quota = { npu_hours_total: number, 
 /**
- * Charged for jobs that ran.
+ * Charged to the quota for jobs that ran (what credits paid is not).
  */
 npu_hours_used: number, 
 /**
- * Held for queued and running jobs at their maximum.
+ * Held from the quota for queued and running jobs at their maximum,
+ * beyond what credits hold for them.
  */
 npu_hours_reserved: number, 
 /**
- * What a new request may still use.
+ * The quota's own NPU-hours left. Below zero when it is overdrawn:
+ * hours a job ran after the credits paying for it expired fall to the
+ * quota, which may not have had them.
  */
 npu_hours_remaining: number, 
 /**

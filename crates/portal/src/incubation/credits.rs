@@ -5,7 +5,7 @@
 //! that the startup sees where its credits went.
 
 use aicc_api::incubation::{Credit, CreditUsage};
-use aicc_api::jobs::{CreditCharge, total_npu_hours};
+use aicc_api::jobs::{CreditCharge, NEGLIGIBLE_NPU_HOURS, total_npu_hours};
 use rusqlite::{Connection, OptionalExtension, params};
 
 use super::store::name;
@@ -13,8 +13,13 @@ use crate::clock::{new_id, rfc3339};
 use crate::error::ApiError;
 use crate::feed;
 
-/// The most one grant may give.
+/// The least and the most one grant may give.
+pub const FEWEST_NPU_HOURS: f64 = 0.1;
 pub const MOST_NPU_HOURS: f64 = 1_000_000.0;
+
+/// While jobs spend a grant, it gets a new revision (and the apps fetch
+/// it again) at most this often; once more when each job ends.
+const ANNOUNCE_EVERY_MS: i64 = 60_000;
 
 const HOUR_MS: i64 = 3_600_000;
 
@@ -35,11 +40,23 @@ pub fn grant(
     actor: i64,
     now: i64,
 ) -> Result<String, ApiError> {
-    if !(grant.npu_hours.is_finite() && grant.npu_hours > 0.0 && grant.npu_hours <= MOST_NPU_HOURS)
+    if !(grant.npu_hours.is_finite()
+        && (FEWEST_NPU_HOURS..=MOST_NPU_HOURS).contains(&grant.npu_hours))
     {
         return Err(ApiError::invalid(
             "npu_hours",
-            format!("grant more than 0 and at most {MOST_NPU_HOURS} NPU-hours"),
+            format!("grant from {FEWEST_NPU_HOURS} to {MOST_NPU_HOURS} NPU-hours"),
+        ));
+    }
+    let kind: String = conn.query_row(
+        "SELECT kind FROM organisations WHERE id = ?1",
+        [organisation],
+        |r| r.get(0),
+    )?;
+    if kind == "center" {
+        return Err(ApiError::invalid(
+            "organisation",
+            "credits are for partners and startups, not the center's own staff".to_owned(),
         ));
     }
     name(grant.reason, "reason", 200)?;
@@ -76,15 +93,17 @@ pub fn grant(
 pub fn expiry(text: &str) -> Result<i64, ApiError> {
     use time::format_description::well_known::Rfc3339;
     let date = time::macros::format_description!("[year]-[month]-[day]");
+    let years = 2000..=2100;
     let at = time::OffsetDateTime::parse(text, &Rfc3339)
         .ok()
+        .filter(|at| years.contains(&at.year()))
         .or_else(|| {
             time::Date::parse(text, date)
                 .ok()
+                .filter(|day| years.contains(&day.year()))
                 .and_then(|day| day.next_day())
                 .map(|day| day.midnight().assume_utc())
         })
-        .filter(|at| (2000..=2100).contains(&at.year()))
         .ok_or_else(|| {
             ApiError::invalid(
                 "expires",
@@ -146,32 +165,47 @@ pub fn list(
 }
 
 /// The organisation's grants worth something at `now` (granted, not
-/// expired, not spent) with what is left of each, the soonest-expiring
-/// first: the order they are spent in.
+/// expired, not spent) with what is left of each and when it expires, the
+/// soonest-expiring first: the order they are spent in.
 fn spendable(
     conn: &Connection,
     organisation: i64,
     now: i64,
-) -> Result<Vec<(String, f64)>, ApiError> {
+) -> Result<Vec<(String, f64, i64)>, ApiError> {
     Ok(conn
         .prepare_cached(
             "SELECT c.id, c.npu_hours - COALESCE(
-                 (SELECT SUM(npu_hours) FROM credit_charges WHERE credit_id = c.id), 0)
+                 (SELECT SUM(npu_hours) FROM credit_charges WHERE credit_id = c.id), 0),
+                 c.expires_at
              FROM credits c
              WHERE c.organisation_id = ?1 AND c.granted_at <= ?2 AND c.expires_at > ?2
              ORDER BY c.expires_at, c.id",
         )?
-        .query_map(params![organisation, now], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .filter(|row| !matches!(row, Ok((_, left)) if *left <= 1e-9))
+        .query_map(params![organisation, now], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?
+        .filter(|row| !matches!(row, Ok((_, left, _)) if *left <= NEGLIGIBLE_NPU_HOURS))
         .collect::<rusqlite::Result<_>>()?)
 }
 
 /// What is left of the organisation's grants at `now`, in all.
 pub fn left(conn: &Connection, organisation: i64, now: i64) -> Result<f64, ApiError> {
+    lasting(conn, organisation, now, now)
+}
+
+/// What is left at `now` of the grants that still count at `until`: what
+/// a job that may run until then can count on.
+pub fn lasting(
+    conn: &Connection,
+    organisation: i64,
+    now: i64,
+    until: i64,
+) -> Result<f64, ApiError> {
     Ok(total_npu_hours(
         spendable(conn, organisation, now)?
             .iter()
-            .map(|(_, left)| *left),
+            .filter(|(_, _, expires_at)| *expires_at > until)
+            .map(|(_, left, _)| *left),
     ))
 }
 
@@ -188,19 +222,17 @@ pub fn spent(conn: &Connection, organisation: i64) -> Result<f64, ApiError> {
 
 /// Pays `npu_hours` more that a job of `organisation` used by `now`: from
 /// its grants, the soonest-expiring first, never taking one below zero;
-/// what they cannot pay falls to the quota. Returns the revisions of the
-/// grants it touched.
+/// what they cannot pay falls to the quota.
 pub fn charge(
     conn: &Connection,
     organisation: i64,
     job_id: &str,
     npu_hours: f64,
     now: i64,
-) -> Result<Vec<u64>, ApiError> {
+) -> Result<(), ApiError> {
     let mut owed = npu_hours;
-    let mut revs = Vec::new();
-    for (credit, left) in spendable(conn, organisation, now)? {
-        if owed <= 1e-12 {
+    for (credit, left, _) in spendable(conn, organisation, now)? {
+        if owed <= 0.0 {
             break;
         }
         let paid = owed.min(left);
@@ -209,13 +241,48 @@ pub fn charge(
              ON CONFLICT (credit_id, job_id, hour) DO UPDATE SET npu_hours = npu_hours + excluded.npu_hours",
         )?
         .execute(params![credit, job_id, now - now.rem_euclid(HOUR_MS), paid])?;
-        let rev = feed::next_rev(conn)?;
-        conn.prepare_cached("UPDATE credits SET rev = ?2 WHERE id = ?1")?
-            .execute(params![credit, rev])?;
-        revs.push(rev);
+        let due: bool = conn
+            .prepare_cached(
+                "SELECT announced_at IS NULL OR announced_at <= ?2 - ?3 FROM credits WHERE id = ?1",
+            )?
+            .query_row(params![credit, now, ANNOUNCE_EVERY_MS], |r| r.get(0))?;
+        if due {
+            conn.prepare_cached("UPDATE credits SET rev = ?2, announced_at = ?3 WHERE id = ?1")?
+                .execute(params![credit, feed::next_rev(conn)?, now])?;
+        }
         owed -= paid;
     }
-    Ok(revs)
+    Ok(())
+}
+
+/// Gives the grants a job spent a new revision once it has ended, so the
+/// apps see the last of what it spent.
+pub fn settle(conn: &Connection, job_id: &str) -> Result<(), ApiError> {
+    let credits: Vec<String> = conn
+        .prepare_cached("SELECT DISTINCT credit_id FROM credit_charges WHERE job_id = ?1")?
+        .query_map([job_id], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for credit in credits {
+        conn.prepare_cached("UPDATE credits SET rev = ?2 WHERE id = ?1")?
+            .execute(params![credit, feed::next_rev(conn)?])?;
+    }
+    Ok(())
+}
+
+/// Ends a grant at `now`: what was spent stays spent, the rest counts for
+/// nothing from then on.
+pub fn revoke(conn: &Connection, id: &str, now: i64) -> Result<(), ApiError> {
+    let changed = conn.execute(
+        "UPDATE credits SET expires_at = max(?2, granted_at + 1), rev = ?3
+         WHERE id = ?1 AND expires_at > ?2",
+        params![id, now, feed::next_rev(conn)?],
+    )?;
+    if changed == 0 {
+        return Err(ApiError::Conflict(format!(
+            "there is no grant {id} still to end; `list-credits` shows them"
+        )));
+    }
+    Ok(())
 }
 
 /// What a job spent of each grant.
@@ -326,11 +393,9 @@ mod tests {
         let grant = give(&db, vision, staff, 5.0, 1_000);
         let left = |at| db.blocking(|conn| left(conn, vision, at)).unwrap();
         assert_eq!((left(999), left(1_000)), (5.0, 0.0));
-        let paid = db
-            .blocking(|conn| charge(conn, vision, &job, 1.0, 1_000))
+        db.blocking(|conn| charge(conn, vision, &job, 1.0, 1_000))
             .unwrap();
-        assert!(paid.is_empty(), "an expired grant pays nothing");
-        assert_eq!(used(&db, &grant), 0.0);
+        assert_eq!(used(&db, &grant), 0.0, "an expired grant pays nothing");
         let quota = db
             .blocking(|conn| quota_of(conn, vision, HOURS, 1_000))
             .unwrap();
@@ -351,13 +416,81 @@ mod tests {
             (0.0, 500.0)
         );
         assert_eq!(quota.available(), 512.0);
-        assert_eq!(quota.split(30.0), (12.0, 18.0));
-        assert_eq!(quota.split(4.0), (4.0, 0.0));
+    }
+
+    fn rev(db: &Db, id: &str) -> u64 {
+        db.blocking(|conn| {
+            conn.query_row("SELECT rev FROM credits WHERE id = ?1", [id], |r| r.get(0))
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_grant_being_spent_is_announced_once_a_minute_and_when_the_job_ends() {
+        let (_dir, db, vision, staff, job) = world();
+        let grant = give(&db, vision, staff, 10.0, i64::MAX);
+        let first = rev(&db, &grant);
+        db.blocking(|conn| charge(conn, vision, &job, 0.1, 1_000))
+            .unwrap();
+        let announced = rev(&db, &grant);
+        assert!(announced > first);
+        db.blocking(|conn| charge(conn, vision, &job, 0.1, 30_000))
+            .unwrap();
+        assert_eq!(rev(&db, &grant), announced, "not again within the minute");
+        assert!((used(&db, &grant) - 0.2).abs() < 1e-9, "though charged");
+        db.blocking(|conn| charge(conn, vision, &job, 0.1, 62_000))
+            .unwrap();
+        let later = rev(&db, &grant);
+        assert!(later > announced, "a minute on");
+        db.blocking(|conn| settle(conn, &job)).unwrap();
+        assert!(rev(&db, &grant) > later, "the job's end");
+    }
+
+    #[test]
+    fn a_revoked_grant_keeps_what_was_spent_and_counts_for_nothing_after() {
+        let (_dir, db, vision, staff, job) = world();
+        let grant = give(&db, vision, staff, 10.0, i64::MAX);
+        db.blocking(|conn| charge(conn, vision, &job, 4.0, 1_000))
+            .unwrap();
+        db.blocking(|conn| revoke(conn, &grant, 2_000)).unwrap();
+        assert_eq!(used(&db, &grant), 4.0);
+        assert_eq!(db.blocking(|conn| left(conn, vision, 2_000)).unwrap(), 0.0);
+        let again = db.blocking(|conn| revoke(conn, &grant, 3_000)).unwrap_err();
+        assert!(again.to_string().contains("no grant"), "{again}");
+    }
+
+    #[test]
+    fn only_grants_that_outlast_a_job_count_for_it() {
+        let (_dir, db, vision, staff, _job) = world();
+        give(&db, vision, staff, 10.0, 5_000);
+        give(&db, vision, staff, 3.0, 50_000);
+        let lasting = |until| {
+            db.blocking(|conn| lasting(conn, vision, 1_000, until))
+                .unwrap()
+        };
+        assert_eq!(lasting(1_000), 13.0);
+        assert_eq!(lasting(5_000), 3.0, "the first is gone by then");
+        assert_eq!(lasting(50_000), 0.0);
     }
 
     #[test]
     fn a_grant_says_what_is_wrong_with_it() {
         let (_dir, db, vision, staff, _job) = world();
+        let center = db
+            .blocking(|conn| {
+                let center = crate::admin::organisation_id(conn, "Demo AI Computing Center")?;
+                let grant = Grant {
+                    npu_hours: 5.0,
+                    reason: "Porting",
+                    expires_at: 2_000,
+                };
+                super::grant(conn, center, &grant, staff, 1_000)
+            })
+            .unwrap_err();
+        assert!(
+            center.to_string().contains("not the center's own"),
+            "{center}"
+        );
         let refused = |npu_hours: f64, reason: &str, expires_at: i64| {
             db.blocking(|conn| {
                 let grant = Grant {
@@ -370,8 +503,12 @@ mod tests {
             .unwrap_err()
             .to_string()
         };
-        assert!(refused(0.0, "Porting", 2_000).contains("more than 0"));
-        assert!(refused(f64::NAN, "Porting", 2_000).contains("more than 0"));
+        for hours in [0.0, 1e-10, f64::NAN, f64::INFINITY, -5.0, 2e6] {
+            assert!(
+                refused(hours, "Porting", 2_000).contains("grant from 0.1"),
+                "{hours}"
+            );
+        }
         assert!(refused(5.0, "", 2_000).contains("reason"));
         assert!(refused(5.0, "Porting\u{202e}", 2_000).contains("text-direction"));
         assert!(refused(5.0, "Porting", 1_000).contains("has passed"));
@@ -384,7 +521,8 @@ mod tests {
             expiry("2027-03-31T18:00:00+08:00").unwrap(),
             expiry("2027-03-31T10:00:00Z").unwrap()
         );
-        for bad in ["31/03/2027", "1899-12-31", "2100-12-31", "tomorrow", ""] {
+        assert!(expiry("2100-12-31").is_ok(), "the last day said");
+        for bad in ["31/03/2027", "1899-12-31", "2101-01-01", "tomorrow", ""] {
             assert!(
                 expiry(bad).unwrap_err().to_string().contains("YYYY-MM-DD"),
                 "{bad}"

@@ -446,6 +446,9 @@ fn record(
         Observed::Cancelled { reason } => Some((JobState::Cancelled, Some(reason))),
     };
     if let Some((state, reason)) = next {
+        if state.is_final() {
+            crate::incubation::credits::settle(conn, &job.id)?;
+        }
         let mut insert_artifact = conn.prepare_cached(
             "INSERT OR REPLACE INTO job_artifacts (job_id, name, size_bytes, uri) VALUES (?1, ?2, ?3, ?4)",
         )?;

@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 
 use aicc_api::jobs::{
-    Artifact, Job, JobRequest, JobState, JobTransition, MetricSeries, Pool, Quota,
+    Artifact, Job, JobRequest, JobState, JobTransition, MetricSeries, NEGLIGIBLE_NPU_HOURS, Pool,
+    Quota,
 };
 use rusqlite::{Connection, OptionalExtension, Transaction, params};
 
@@ -72,18 +73,23 @@ pub(super) fn admit(
     request
         .check(&pool, hours.0, hours.1)
         .map_err(|e| ApiError::invalid(e.field, e.message))?;
-    let quota = quota_of(conn, caller.organisation_id, hours, now_ms())?;
+    let now = now_ms();
+    let quota = quota_of(conn, caller.organisation_id, hours, now)?;
     let needed = request.max_npu_hours();
-    if needed > quota.available() + 1e-9 {
+    // Credits that expire before the job could end at its limit do not
+    // count for it: what it ran after would fall to the quota.
+    let until = now + (request.max_hours * 3_600_000.0) as i64;
+    let lasting = credits::lasting(conn, caller.organisation_id, now, until)?;
+    let credits = quota.credit_npu_hours_left.min(lasting).max(0.0);
+    let left = credits + quota.npu_hours_remaining.max(0.0);
+    if needed > left + 1e-9 {
         return Err(ApiError::QuotaExceeded(format!(
-            "this job may use {needed:.1} NPU-hours ({} NPUs × {} h); your organisation has {:.1} NPU-hours left{}",
+            "this job may use {needed:.1} NPU-hours ({} NPUs × {} h); your organisation has {left:.1} NPU-hours left for it{}",
             request.npus(),
             request.max_hours,
-            quota.available(),
-            if quota.credit_npu_hours_left > 1e-9 {
+            if quota.credit_npu_hours_left > NEGLIGIBLE_NPU_HOURS {
                 format!(
-                    " ({:.1} of granted credits, {:.1} of its quota)",
-                    quota.credit_npu_hours_left,
+                    " ({credits:.1} of granted credits lasting that long, {:.1} of its quota)",
                     quota.npu_hours_remaining.max(0.0)
                 )
             } else {
@@ -389,7 +395,7 @@ pub fn quota_of(
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     // Credits pay first: for what ran, and for what jobs not ended hold.
-    let used = used - credits::spent(conn, organisation_id)?;
+    let used = (used - credits::spent(conn, organisation_id)?).max(0.0);
     let credits_left = credits::left(conn, organisation_id, now)?;
     let held_by_credits = reserved.min(credits_left);
     let reserved = reserved - held_by_credits;

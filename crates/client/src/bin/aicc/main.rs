@@ -402,15 +402,26 @@ async fn run(partner: &Partner, out: &Out, cli: Cli) -> aicc_client::Result<Exit
                 .ok_or_else(|| Error::InvalidInput(out.say("quotaUnknown", &[])))?;
             out.print(&quota, || {
                 let hours = |h: f64| format!("{h:.1}");
-                let mut said = out.say(
-                    "quota",
-                    &[
-                        ("remaining", &hours(quota.npu_hours_remaining)),
-                        ("total", &hours(quota.npu_hours_total)),
-                        ("used", &hours(quota.npu_hours_used)),
-                        ("reserved", &hours(quota.npu_hours_reserved)),
-                    ],
-                );
+                let mut said = if quota.npu_hours_remaining < 0.0 {
+                    out.say(
+                        "quotaOverdrawn",
+                        &[
+                            ("over", &hours(-quota.npu_hours_remaining)),
+                            ("total", &hours(quota.npu_hours_total)),
+                            ("reserved", &hours(quota.npu_hours_reserved)),
+                        ],
+                    )
+                } else {
+                    out.say(
+                        "quota",
+                        &[
+                            ("remaining", &hours(quota.npu_hours_remaining)),
+                            ("total", &hours(quota.npu_hours_total)),
+                            ("used", &hours(quota.npu_hours_used)),
+                            ("reserved", &hours(quota.npu_hours_reserved)),
+                        ],
+                    )
+                };
                 if quota.credit_npu_hours_left > 0.0 {
                     said.push('\n');
                     said.push_str(&out.say(
