@@ -305,6 +305,132 @@ pub struct Registration {
     pub waitlist_position: Option<u32>,
 }
 
+/// A mentor the center assigned to the startup: an engineer or expert of
+/// the center's network who gives office hours.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Mentor {
+    pub id: String,
+    pub name: String,
+    /// What they know, e.g. "MindSpore training, model conversion with ATC".
+    pub expertise: String,
+    /// The languages they hold office hours in, as tags: `zh-CN`, `en`.
+    pub languages: Vec<String>,
+}
+
+/// `GET /v1/mentors`: the caller's organisation's mentors.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Mentors {
+    pub mentors: Vec<Mentor>,
+}
+
+/// The most slots one request for office hours proposes.
+pub const MOST_SLOTS: usize = 3;
+
+/// `POST /v1/office_hours`: a startup asks a mentor for office hours.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OfficeHoursRequest {
+    pub mentor_id: String,
+    /// What the startup wants to talk about.
+    pub topic: String,
+    /// One to [`MOST_SLOTS`] start times (RFC 3339) the mentor may choose
+    /// from; each an hour long.
+    pub slots: Vec<String>,
+}
+
+impl OfficeHoursRequest {
+    /// The rules the app and the center share; the center also checks that
+    /// the slots are ahead and the mentor is the startup's.
+    pub fn check(&self) -> Result<(), crate::FieldError> {
+        let topic = self.topic.trim();
+        if topic.is_empty()
+            || topic.chars().count() > 1000
+            || !crate::applications::is_plain_text(topic)
+        {
+            return Err(crate::FieldError {
+                field: "topic",
+                message: "say what you want to talk about in 1 to 1000 characters of plain text"
+                    .into(),
+            });
+        }
+        if self.slots.is_empty() || self.slots.len() > MOST_SLOTS {
+            return Err(crate::FieldError {
+                field: "slots",
+                message: format!("propose 1 to {MOST_SLOTS} times"),
+            });
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for slot in &self.slots {
+            let parsed =
+                time::OffsetDateTime::parse(slot, &time::format_description::well_known::Rfc3339)
+                    .map_err(|_| crate::FieldError {
+                    field: "slots",
+                    message: format!("\"{slot}\" is not a time; pick it again"),
+                })?;
+            if !seen.insert(parsed) {
+                return Err(crate::FieldError {
+                    field: "slots",
+                    message: "the same time is proposed twice; propose different ones".into(),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Where a request for office hours stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum OfficeHoursState {
+    /// Waiting for the mentor's answer.
+    Requested,
+    /// The mentor took one of the slots.
+    Accepted,
+    /// The mentor cannot, and said why.
+    Declined,
+}
+
+impl OfficeHoursState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OfficeHoursState::Requested => "requested",
+            OfficeHoursState::Accepted => "accepted",
+            OfficeHoursState::Declined => "declined",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Requested, Self::Accepted, Self::Declined]
+            .into_iter()
+            .find(|state| state.as_str() == s)
+    }
+}
+
+/// A request for office hours and the mentor's answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OfficeHours {
+    pub id: String,
+    pub mentor: Mentor,
+    pub topic: String,
+    pub slots: Vec<String>,
+    pub state: OfficeHoursState,
+    /// The slot the mentor took, when accepted.
+    pub chosen_slot: Option<String>,
+    /// The mentor's note: where to meet, or why not.
+    pub note: Option<String>,
+    pub requested_by: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -46,6 +46,8 @@ pub enum Action {
     ReviewMilestone,
     /// Take or give up a seat at one of the cohort's events.
     RegisterForEvents,
+    /// Ask the startup's mentors for office hours.
+    RequestOfficeHours,
 }
 
 use Action::*;
@@ -82,6 +84,7 @@ const TABLE: &[(Action, &[Role])] = &[
     (SubmitMilestone, &[PartnerMember, PartnerAdmin]),
     (ReviewMilestone, &[CenterReviewer, CenterAdmin]),
     (RegisterForEvents, &[PartnerMember, PartnerAdmin]),
+    (RequestOfficeHours, &[PartnerMember, PartnerAdmin]),
 ];
 
 impl Action {
@@ -98,7 +101,9 @@ impl Action {
             ReadCatalog | ReadOrganisation | ReadEveryApplication => Scope::Read,
             SubmitJob | CancelOwnJob | CancelOrganisationJob => Scope::Jobs,
             EditApplication | SubmitApplication | WithdrawApplication | ReviewApplication
-            | SubmitMilestone | ReviewMilestone | RegisterForEvents => Scope::Applications,
+            | SubmitMilestone | ReviewMilestone | RegisterForEvents | RequestOfficeHours => {
+                Scope::Applications
+            }
             KeepFavourites | ManageMembers | ManageOwnTokens => Scope::Full,
         }
     }

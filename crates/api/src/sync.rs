@@ -28,17 +28,20 @@ pub enum Collection {
     Credits,
     /// The events of the organisation's cohort.
     CohortEvents,
+    /// The startup's requests for office hours with its mentors.
+    OfficeHours,
 }
 
 impl Collection {
     /// Every collection, in the order a sync cycle pulls them.
-    pub const ALL: [Collection; 6] = [
+    pub const ALL: [Collection; 7] = [
         Collection::Catalog,
         Collection::Jobs,
         Collection::Applications,
         Collection::Milestones,
         Collection::Credits,
         Collection::CohortEvents,
+        Collection::OfficeHours,
     ];
 
     /// The name in feed paths, stores and routes.
@@ -50,6 +53,7 @@ impl Collection {
             Collection::Milestones => "milestones",
             Collection::Credits => "credits",
             Collection::CohortEvents => "cohort_events",
+            Collection::OfficeHours => "office_hours",
         }
     }
 

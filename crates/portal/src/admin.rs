@@ -75,8 +75,8 @@ pub fn seed_demo(conn: &mut Connection) -> Result<(), ApiError> {
 }
 
 /// Demo Robotics in the 2026 cohort of the incubation programme, with a
-/// plan (one milestone accepted, one sent for review, two ahead), credits
-/// and the cohort's events.
+/// plan (one milestone accepted, one sent for review, two ahead), credits,
+/// the cohort's events and two mentors.
 fn seed_incubation(conn: &Connection, robotics: i64) -> Result<(), ApiError> {
     use aicc_api::incubation::{Evidence, MilestoneDecision, MilestoneReview, MilestoneState};
     use incubation::store::{self, Plan};
@@ -248,6 +248,40 @@ fn seed_incubation(conn: &Connection, robotics: i64) -> Result<(), ApiError> {
     }
     let engineer = user("engineer@demo.aicc")?;
     incubation::events::register(conn, &lab, events[2].starts_at, engineer, now - day)?;
+    // Two mentors of the center's network, and office hours asked of one
+    // and taken.
+    let conversion = incubation::mentors::add(
+        conn,
+        "Gao Min",
+        "Model conversion with ATC, Ascend C operators",
+        &["zh-CN".into(), "en".into()],
+    )?;
+    let vision = incubation::mentors::add(
+        conn,
+        "Liu Yang",
+        "Industrial vision in production: lighting, cameras, line integration",
+        &["zh-CN".into()],
+    )?;
+    for mentor in [&conversion, &vision] {
+        incubation::mentors::assign(conn, mentor, robotics)?;
+    }
+    let asked = aicc_api::incubation::OfficeHoursRequest {
+        mentor_id: conversion,
+        topic: "A custom layer of the weld-seam model that ATC does not convert".into(),
+        slots: vec![
+            crate::clock::rfc3339(day_start + 3 * day + 2 * hour),
+            crate::clock::rfc3339(day_start + 4 * day + 6 * hour),
+        ],
+    };
+    let (office_hours, _) =
+        incubation::mentors::request(conn, robotics, startup, &asked, now - 2 * day)?;
+    incubation::mentors::answer(
+        conn,
+        &office_hours,
+        Some(2),
+        Some("Lab B; bring the ONNX export and the layer's reference output."),
+        now - day,
+    )?;
     Ok(())
 }
 

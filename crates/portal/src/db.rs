@@ -38,6 +38,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0020_reason_codes.sql")),
     M::up(include_str!("../migrations/0021_credits.sql")),
     M::up(include_str!("../migrations/0022_cohort_events.sql")),
+    M::up(include_str!("../migrations/0023_mentors.sql")),
 ];
 
 /// Errors of the database layer.

@@ -151,6 +151,7 @@ pub fn since(
         ("applications", Collection::Applications),
         ("milestones", Collection::Milestones),
         ("credits", Collection::Credits),
+        ("office_hours", Collection::OfficeHours),
     ] {
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT organisation_id, MAX(rev) FROM {table} WHERE rev > ?1 GROUP BY organisation_id"

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use aicc_api::applications::{Review, ReviewAction};
 use aicc_api::auth::Role;
-use aicc_api::incubation::{MilestoneDecision, MilestoneReview, MilestoneState};
+use aicc_api::incubation::{MilestoneDecision, MilestoneReview, MilestoneState, OfficeHoursState};
 use aicc_api::members::MIN_PASSWORD_CHARS;
 use aicc_portal::config::{Config, TlsConfig};
 use aicc_portal::db::Db;
@@ -284,6 +284,47 @@ enum AdminCommand {
     ShowEvent {
         #[arg(long)]
         id: String,
+    },
+    /// Add a mentor of the center's network.
+    AddMentor {
+        #[arg(long)]
+        name: String,
+        /// What they know, e.g. "MindSpore training, model conversion".
+        #[arg(long)]
+        expertise: String,
+        /// The languages they hold office hours in: zh-CN, en (repeat).
+        #[arg(long = "language", required = true)]
+        languages: Vec<String>,
+    },
+    /// Assign a mentor to a startup.
+    AssignMentor {
+        /// The mentor's id (`mtr_…`), as list-mentors shows it.
+        #[arg(long)]
+        mentor: String,
+        #[arg(long)]
+        organisation: String,
+    },
+    /// List the mentors and the startups each is assigned to.
+    ListMentors,
+    /// List the requests for office hours (those in one state with --state).
+    ListOfficeHours {
+        /// requested: what waits for a mentor's answer.
+        #[arg(long)]
+        state: Option<String>,
+    },
+    /// Give a mentor's answer to a request for office hours: take one of
+    /// its slots (--slot N, from 1), or decline with a note.
+    AnswerOfficeHours {
+        /// The request's id (`oh_…`).
+        #[arg(long)]
+        id: String,
+        #[arg(long, conflicts_with = "decline")]
+        slot: Option<usize>,
+        #[arg(long)]
+        decline: bool,
+        /// Where to meet, or why not (required when declining).
+        #[arg(long)]
+        note: Option<String>,
     },
     /// Add or update catalog models from a JSON file (an array of models).
     ImportModels { file: PathBuf },
@@ -675,6 +716,80 @@ fn run_admin(db: &Db, command: AdminCommand) -> anyhow::Result<()> {
                     let standing = if seated { "seat" } else { "waiting" };
                     println!("{}\t{standing}\t{}", place + 1, shown(&email));
                 }
+            }
+            AdminCommand::AddMentor {
+                name,
+                expertise,
+                languages,
+            } => {
+                let id = incubation::mentors::add(conn, &name, &expertise, &languages)?;
+                println!("mentor {id}: {name}");
+            }
+            AdminCommand::AssignMentor {
+                mentor,
+                organisation,
+            } => {
+                let org = admin::organisation_id(conn, &organisation)?;
+                incubation::mentors::assign(conn, &mentor, org)?;
+                println!("{mentor} mentors {organisation}");
+            }
+            AdminCommand::ListMentors => {
+                for (mentor, startups) in incubation::mentors::list(conn)? {
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}",
+                        mentor.id,
+                        shown(&mentor.name),
+                        shown(&mentor.expertise),
+                        mentor.languages.join(" "),
+                        shown(&startups.join(", "))
+                    );
+                }
+            }
+            AdminCommand::ListOfficeHours { state } => {
+                let wanted = match state.as_deref() {
+                    Some(name) => Some(OfficeHoursState::parse(name).with_context(|| {
+                        format!("no state \"{name}\"; say requested, accepted or declined")
+                    })?),
+                    None => None,
+                };
+                for (organisation, asked) in incubation::mentors::list_requests(conn, wanted)? {
+                    println!(
+                        "{}\t{}\t{}\t{}\t{}\t{}",
+                        asked.id,
+                        shown(&organisation),
+                        shown(&asked.mentor.name),
+                        asked.state.as_str(),
+                        asked
+                            .slots
+                            .iter()
+                            .enumerate()
+                            .map(|(i, s)| format!("{}) {s}", i + 1))
+                            .collect::<Vec<_>>()
+                            .join(" "),
+                        shown(&asked.topic)
+                    );
+                }
+            }
+            AdminCommand::AnswerOfficeHours {
+                id,
+                slot,
+                decline,
+                note,
+            } => {
+                if slot.is_none() && !decline {
+                    anyhow::bail!("say --slot N to take a slot, or --decline with a --note");
+                }
+                let tx = conn.transaction()?;
+                incubation::mentors::answer(
+                    &tx,
+                    &id,
+                    slot,
+                    note.as_deref(),
+                    aicc_portal::clock::now_ms(),
+                )?;
+                let answered = incubation::mentors::load(&tx, &id)?;
+                tx.commit()?;
+                println!("{id} {}", answered.state.as_str());
             }
             AdminCommand::AddMilestone {
                 organisation,

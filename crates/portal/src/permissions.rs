@@ -38,6 +38,7 @@ fn described(action: Action) -> &'static str {
         SubmitMilestone => "send the startup's milestone evidence",
         ReviewMilestone => "review incubation milestones",
         RegisterForEvents => "register for the cohort's events",
+        RequestOfficeHours => "ask the startup's mentors for office hours",
     }
 }
 
@@ -62,7 +63,7 @@ fn whom_to_ask(role: Role, action: Action) -> &'static str {
         | SubmitJob
         | CancelOwnJob
         | SubmitMilestone => "ask a partner admin of your organisation",
-        RegisterForEvents => "events are for the startups of the cohort",
+        RegisterForEvents | RequestOfficeHours => "this is for the startups the center incubates",
         ReadEveryApplication | ReviewApplication | ReviewMilestone => {
             "this is for the center's reviewers"
         }

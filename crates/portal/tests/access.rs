@@ -469,6 +469,27 @@ impl Matrixed {
             Some("@invite") => request.json(&json!({
                 "email": self.new_email(), "name": "Wang Fang", "role": "partner_member"
             })),
+            Some("@office_hours") => {
+                // One of Demo Robotics's mentors, a week ahead.
+                let mentor: String = self
+                    .server
+                    .db
+                    .blocking(|conn| {
+                        conn.query_row(
+                            "SELECT a.mentor_id FROM mentor_assignments a
+                             JOIN organisations o ON o.id = a.organisation_id
+                             WHERE o.name = 'Demo Robotics' LIMIT 1",
+                            [],
+                            |r| r.get(0),
+                        )
+                    })
+                    .unwrap();
+                let slot =
+                    aicc_portal::clock::rfc3339(aicc_portal::clock::now_ms() + 7 * 86_400_000);
+                request.json(&json!({
+                    "mentor_id": mentor, "topic": "Converting a custom layer", "slots": [slot]
+                }))
+            }
             Some("@refresh") => {
                 let refresh = self.server.sign_in(own_email).await["refresh_token"].clone();
                 request.json(&json!({"refresh_token": refresh}))

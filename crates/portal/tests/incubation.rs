@@ -677,3 +677,97 @@ async fn credits_that_expire_before_a_job_could_end_do_not_count_for_it() {
         "half an hour ends before they do: {made}"
     );
 }
+
+#[tokio::test]
+async fn office_hours_asked_once_are_answered_by_the_mentor_through_admin() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let partner = server.token("partner@demo.aicc").await;
+    let (status, mentors) = server
+        .call(Method::GET, "/v1/mentors", Some(&partner), None)
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let names: Vec<&str> = mentors["mentors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Gao Min", "Liu Yang"]);
+    let mentor = mentors["mentors"][1]["id"].as_str().unwrap().to_owned();
+    let slot = aicc_portal::clock::rfc3339(aicc_portal::clock::now_ms() + 5 * 86_400_000);
+    let ask = || {
+        server
+            .http
+            .post(format!("{}/v1/office_hours", server.url))
+            .bearer_auth(&partner)
+            .header("Idempotency-Key", "ask-liu-1")
+            .json(
+                &json!({"mentor_id": mentor, "topic": "Glare on polished seams", "slots": [slot]}),
+            )
+            .send()
+    };
+    let first: Value = ask().await.unwrap().json().await.unwrap();
+    let again = ask().await.unwrap();
+    assert_eq!(again.status(), StatusCode::CREATED);
+    let again: Value = again.json().await.unwrap();
+    assert_eq!(first["id"], again["id"], "sent twice, asked once");
+    let id = first["id"].as_str().unwrap();
+
+    // The other organisation sees neither the mentors nor the request.
+    let outsider = server.token("member@other.aicc").await;
+    let (_, theirs) = server
+        .call(Method::GET, "/v1/mentors", Some(&outsider), None)
+        .await;
+    assert!(theirs["mentors"].as_array().unwrap().is_empty());
+    let (_, page) = server
+        .call(
+            Method::GET,
+            "/v1/office_hours/changes?after=0",
+            Some(&outsider),
+            None,
+        )
+        .await;
+    assert!(page["changes"].as_array().unwrap().is_empty(), "{page}");
+
+    let (ok, said) = admin(&dir, &["answer-office-hours", "--id", id]);
+    assert!(!ok && said.contains("--slot N"), "{said}");
+    let (ok, said) = admin(&dir, &["answer-office-hours", "--id", id, "--decline"]);
+    assert!(!ok && said.contains("say why"), "{said}");
+    let (ok, listed) = admin(&dir, &["list-office-hours", "--state", "requested"]);
+    assert!(
+        ok && listed.contains(id) && listed.contains("Glare on polished seams"),
+        "{listed}"
+    );
+    let (ok, said) = admin(
+        &dir,
+        &[
+            "answer-office-hours",
+            "--id",
+            id,
+            "--slot",
+            "1",
+            "--note",
+            "Line 2, bring the camera",
+        ],
+    );
+    assert!(ok, "{said}");
+    let (_, page) = server
+        .call(
+            Method::GET,
+            "/v1/office_hours/changes?after=0",
+            Some(&partner),
+            None,
+        )
+        .await;
+    let answered = page["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| &c["item"])
+        .find(|h| h["id"] == id)
+        .unwrap();
+    assert_eq!(answered["state"], "accepted");
+    assert_eq!(answered["chosen_slot"], slot.as_str());
+    assert_eq!(answered["note"], "Line 2, bring the camera");
+}

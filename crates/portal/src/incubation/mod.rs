@@ -7,9 +7,13 @@
 
 pub mod credits;
 pub mod events;
+pub mod mentors;
 pub mod store;
 
-use aicc_api::incubation::{CohortEvent, Credit, Evidence, Incubation, Milestone, MilestoneReview};
+use aicc_api::incubation::{
+    CohortEvent, Credit, Evidence, Incubation, Mentors, Milestone, MilestoneReview, OfficeHours,
+    OfficeHoursRequest,
+};
 use aicc_api::sync::{ChangePage, ChangesQuery, Collection};
 use axum::Json;
 use axum::extract::State;
@@ -34,6 +38,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(event_changes))
         .routes(routes!(register))
         .routes(routes!(cancel_registration))
+        .routes(routes!(mentor_list))
+        .routes(routes!(office_hours_changes))
+        .routes(routes!(request_office_hours))
         .routes(routes!(get))
         .routes(routes!(submit))
         .routes(routes!(review))
@@ -157,6 +164,79 @@ async fn registration(
         })
         .await?;
     Ok(state.events.announced(Collection::CohortEvents, made))
+}
+
+/// `GET /v1/mentors`: the mentors assigned to the caller's organisation.
+#[utoipa::path(get, path = "/v1/mentors", tag = "incubation",
+    responses((status = 200, body = Mentors)))]
+pub async fn mentor_list(
+    State(state): State<AppState>,
+    caller: Caller,
+) -> Result<Json<Mentors>, ApiError> {
+    caller.may(Action::ReadOrganisation)?;
+    let organisation = caller.organisation_id;
+    Ok(Json(Mentors {
+        mentors: state
+            .db
+            .read(move |conn| mentors::of(conn, organisation))
+            .await?,
+    }))
+}
+
+/// `GET /v1/office_hours/changes`: the caller's organisation's requests
+/// for office hours, with the mentors' answers.
+#[utoipa::path(get, path = "/v1/office_hours/changes", tag = "incubation", params(ChangesParams),
+    responses((status = 200, body = ChangePage<OfficeHours>)))]
+pub async fn office_hours_changes(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiQuery(query): ApiQuery<ChangesQuery>,
+) -> Result<Json<ChangePage<OfficeHours>>, ApiError> {
+    feed::organisation_changes(
+        &state,
+        caller,
+        query,
+        Collection::OfficeHours,
+        mentors::load,
+    )
+    .await
+}
+
+/// `POST /v1/office_hours`: asks one of the organisation's mentors for
+/// office hours, proposing slots and a topic.
+#[utoipa::path(post, path = "/v1/office_hours", tag = "incubation", request_body = OfficeHoursRequest,
+    responses((status = 201, body = OfficeHours), (status = 422, body = aicc_api::ErrorBody)))]
+pub async fn request_office_hours(
+    State(state): State<AppState>,
+    caller: Caller,
+    once: Idempotency,
+    ApiJson(asked): ApiJson<OfficeHoursRequest>,
+) -> Result<Response, ApiError> {
+    caller.may(Action::RequestOfficeHours)?;
+    asked
+        .check()
+        .map_err(|e| ApiError::invalid(e.field, e.message))?;
+    let made = state
+        .db
+        .call(move |conn| {
+            let tx = conn.transaction()?;
+            let caller = caller.now(&tx)?;
+            caller.may(Action::RequestOfficeHours)?;
+            let made = once.once(&tx, StatusCode::CREATED, || {
+                let (id, rev) = mentors::request(
+                    &tx,
+                    caller.organisation_id,
+                    caller.user_id,
+                    &asked,
+                    crate::clock::now_ms(),
+                )?;
+                Ok((mentors::load(&tx, &id)?, (rev, caller.organisation_id)))
+            })?;
+            tx.commit()?;
+            Ok::<_, ApiError>(made)
+        })
+        .await?;
+    Ok(state.events.announced(Collection::OfficeHours, made))
 }
 
 /// `GET /v1/milestones/{id}`.
