@@ -14,8 +14,9 @@ mod tests {
     use aicc_api::auth::{Account, NewPersonalToken, PersonalToken, Role, Scope};
     use aicc_api::catalog::{Framework, Metric, Model, ModelVersion, TrainingRecipe};
     use aicc_api::incubation::{
-        Cohort, CohortEvent, Credit, CreditUsage, Enrolment, EventKind, Evidence, Milestone,
-        MilestoneState, MilestoneTransition, Programme, Registration,
+        Cohort, CohortEvent, Credit, CreditUsage, Enrolment, EventKind, Evidence, Mentor,
+        Milestone, MilestoneState, MilestoneTransition, OfficeHours, OfficeHoursRequest,
+        OfficeHoursState, Programme, Registration,
     };
     use aicc_api::jobs::{
         Artifact, CreditCharge, EstimateSource, Job, JobOutcome, JobRequest, JobState,
@@ -38,6 +39,7 @@ mod tests {
     use aicc_client::drafts::{Draft, DraftKind};
     use aicc_client::incubation::{Due, IncubationView, MilestoneView};
     use aicc_client::jobs::JobView;
+    use aicc_client::mentors::{MentorsView, OfficeHoursView};
     use aicc_client::network::{NetworkSettings, ProxySetting};
     use aicc_client::notifications::{Inbox, Notification};
     use aicc_client::outbox::{OutboxEntry, Refusal, Upload, Write};
@@ -93,6 +95,12 @@ mod tests {
             EventKind::decl(),
             Registration::decl(),
             EventView::decl(),
+            Mentor::decl(),
+            OfficeHours::decl(),
+            OfficeHoursRequest::decl(),
+            OfficeHoursState::decl(),
+            OfficeHoursView::decl(),
+            MentorsView::decl(),
             EstimateSource::decl(),
             NotAdmissible::decl(),
             CenterEstimate::decl(),

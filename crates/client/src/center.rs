@@ -29,7 +29,8 @@ pub struct CenterInfo {
     pub fetched_at: Option<String>,
 }
 
-/// Asks the center for its pools, quota and who the account is, and keeps them.
+/// Asks the center for its pools, quota, who the account is and the
+/// startup's mentors, and keeps them.
 pub async fn refresh(session: &Session, store: &Store, now: &str) -> Result<()> {
     let pools = session
         .authorized(|token| async move { session.portal().pools(&token).await })
@@ -58,6 +59,13 @@ pub async fn refresh(session: &Session, store: &Store, now: &str) -> Result<()> 
         Err(crate::Error::Portal { status: 404, .. }) => None,
         incubation => incubation?.enrolment,
     };
+    let mentors = match session
+        .authorized(|token| async move { session.portal().mentors(&token).await })
+        .await
+    {
+        Err(crate::Error::Portal { status: 404, .. }) => Vec::new(),
+        mentors => mentors?.mentors,
+    };
     // Nor one from before the center's name.
     let identity = match session.portal().center().await {
         Err(crate::Error::Portal { status: 404, .. }) => CenterIdentity::default(),
@@ -81,6 +89,7 @@ pub async fn refresh(session: &Session, store: &Store, now: &str) -> Result<()> 
                     params![key, body, now],
                 )?;
             }
+            crate::mentors::keep(&tx, &mentors)?;
             tx.commit()?;
             Ok(())
         })

@@ -23,6 +23,7 @@ pub mod drafts;
 pub mod error;
 pub mod incubation;
 pub mod jobs;
+pub mod mentors;
 pub mod network;
 pub mod notifications;
 pub mod outbox;

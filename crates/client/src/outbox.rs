@@ -73,6 +73,11 @@ pub enum Write {
     CancelEventRegistration {
         event_id: String,
     },
+    /// Asks one of the startup's mentors for office hours.
+    RequestOfficeHours {
+        local_id: String,
+        request: aicc_api::incubation::OfficeHoursRequest,
+    },
 }
 
 /// Why the center refused a write.
@@ -99,7 +104,13 @@ pub struct OutboxEntry {
 }
 
 /// The tables whose rows note the write waiting about them.
-const OUTBOX_TABLES: [&str; 4] = ["jobs", "applications", "milestones", "cohort_events"];
+const OUTBOX_TABLES: [&str; 5] = [
+    "jobs",
+    "applications",
+    "milestones",
+    "cohort_events",
+    "office_hours",
+];
 
 /// Queues a milestone's evidence; the milestone shows it waiting at once.
 /// Refused here, as the center would, when it says nothing or the
@@ -211,6 +222,35 @@ pub fn register_for_event(
     }
     tx.commit()?;
     Ok(())
+}
+
+/// Queues a request for office hours; it shows at once, waiting. Refused
+/// here, as the center would, when it says nothing, proposes no time or
+/// names a mentor who is not the startup's. Returns its local id.
+pub fn request_office_hours(
+    conn: &mut Connection,
+    request: aicc_api::incubation::OfficeHoursRequest,
+    now: &str,
+) -> Result<String> {
+    let local_id = local_id();
+    let tx = conn.transaction()?;
+    let shown = crate::mentors::waiting(&tx, &local_id, &request, now)?;
+    let seq = enqueue(
+        &tx,
+        &Write::RequestOfficeHours {
+            local_id: local_id.clone(),
+            request,
+        },
+        None,
+        now,
+    )?;
+    tx.execute(
+        "INSERT INTO office_hours (id, rev, state, body, created_at, outbox_seq)
+         VALUES (?1, 0, 'requested', ?2, ?3, ?4)",
+        params![local_id, serde_json::to_string(&shown)?, now, seq],
+    )?;
+    tx.commit()?;
+    Ok(local_id)
 }
 
 /// Queues a new training request; returns its local id.
@@ -470,6 +510,9 @@ pub fn discard(conn: &mut Connection, seq: i64) -> Result<()> {
             Write::CreateApplication { local_id, .. } => {
                 tx.execute("DELETE FROM applications WHERE id = ?1", [local_id])?;
             }
+            Write::RequestOfficeHours { local_id, .. } => {
+                tx.execute("DELETE FROM office_hours WHERE id = ?1", [local_id])?;
+            }
             _ => {}
         }
         for table in OUTBOX_TABLES {
@@ -587,9 +630,9 @@ impl Write {
     /// The id of the job or application the write is about.
     pub fn item_id(&self) -> &str {
         match self {
-            Write::CreateJob { local_id, .. } | Write::CreateApplication { local_id, .. } => {
-                local_id
-            }
+            Write::CreateJob { local_id, .. }
+            | Write::CreateApplication { local_id, .. }
+            | Write::RequestOfficeHours { local_id, .. } => local_id,
             Write::CancelJob { job_id } => job_id,
             Write::UpdateApplication { application_id, .. }
             | Write::SubmitApplication { application_id }
@@ -776,7 +819,8 @@ fn resolve(conn: &Connection, write: &Write) -> Result<Option<Write>> {
         | Write::SetFavourite { .. }
         | Write::SubmitMilestone { .. }
         | Write::RegisterForEvent { .. }
-        | Write::CancelEventRegistration { .. } => Some(write.clone()),
+        | Write::CancelEventRegistration { .. }
+        | Write::RequestOfficeHours { .. } => Some(write.clone()),
         Write::CancelJob { job_id } => map(job_id)?.map(|job_id| Write::CancelJob { job_id }),
         Write::UpdateApplication {
             application_id,
@@ -870,6 +914,11 @@ fn request(
             format!("v1/cohort_events/{event_id}/cancel"),
             WriteBody::None,
         ),
+        Write::RequestOfficeHours { request, .. } => (
+            Method::POST,
+            "v1/office_hours".to_owned(),
+            WriteBody::Json(serde_json::to_value(&request)?),
+        ),
         Write::UploadAttachment {
             application_id,
             file_name,
@@ -946,6 +995,25 @@ fn accepted(conn: &mut Connection, seq: i64, write: &Write, answer: Answer) -> R
                     params![event.id, serde_json::to_string(&event)?],
                 )?;
             }
+        }
+        Write::RequestOfficeHours { local_id, .. } => {
+            let asked: aicc_api::incubation::OfficeHours = serde_json::from_value(answer)?;
+            tx.execute("DELETE FROM office_hours WHERE id = ?1", [local_id])?;
+            tx.execute(
+                "INSERT OR REPLACE INTO local_ids (local_id, portal_id) VALUES (?1, ?2)",
+                params![local_id, asked.id],
+            )?;
+            // Kept at revision 0: the feed's, whatever it holds, comes after.
+            tx.execute(
+                "INSERT OR IGNORE INTO office_hours (id, rev, state, body, created_at)
+                 VALUES (?1, 0, ?2, ?3, ?4)",
+                params![
+                    asked.id,
+                    asked.state.as_str(),
+                    serde_json::to_string(&asked)?,
+                    asked.created_at
+                ],
+            )?;
         }
         Write::UploadAttachment { .. } | Write::SetFavourite { .. } => {}
     }

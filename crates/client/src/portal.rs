@@ -242,6 +242,13 @@ impl PortalClient {
             .await
     }
 
+    /// The organisation's mentors.
+    pub async fn mentors(&self, token: &str) -> Result<aicc_api::incubation::Mentors> {
+        let url = self.url("v1/mentors");
+        self.send(|| self.http.get(url.clone()).bearer_auth(token))
+            .await
+    }
+
     /// Who the center is; asked of anyone.
     pub async fn center(&self) -> Result<aicc_api::center::CenterIdentity> {
         let url = self.url("v1/center");

@@ -44,6 +44,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0014_incubation.sql")),
     M::up(include_str!("../migrations/0015_credits.sql")),
     M::up(include_str!("../migrations/0016_cohort_events.sql")),
+    M::up(include_str!("../migrations/0017_mentors.sql")),
 ];
 
 /// A handle on one account's local database.

@@ -338,8 +338,8 @@ pub async fn cycle(
         |_, _| {},
     )
     .await?;
-    // A center from before incubation has no milestones, credits or events
-    // to give.
+    // A center from before incubation has no milestones, credits, events or
+    // office hours to give.
     match pull(
         session,
         store,
@@ -372,6 +372,19 @@ pub async fn cycle(
         Collection::CohortEvents,
         page_size,
         crate::cohort_events::apply_page,
+        |_, _| {},
+    )
+    .await
+    {
+        Err(crate::Error::Portal { status: 404, .. }) => 0,
+        pulled => pulled?,
+    };
+    match pull(
+        session,
+        store,
+        Collection::OfficeHours,
+        page_size,
+        crate::mentors::apply_page,
         |_, _| {},
     )
     .await

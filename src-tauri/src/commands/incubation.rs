@@ -1,11 +1,12 @@
-//! Incubation: the startup's programme, plan, credits and cohort events as
-//! last synced; a milestone's evidence and event registrations sent
-//! through the outbox.
+//! Incubation: the startup's programme, plan, credits, cohort events and
+//! mentors as last synced; a milestone's evidence, event registrations and
+//! requests for office hours sent through the outbox.
 
-use aicc_api::incubation::Evidence;
+use aicc_api::incubation::{Evidence, OfficeHoursRequest};
 use aicc_client::cohort_events::EventView;
 use aicc_client::credits::CreditsView;
 use aicc_client::incubation::{IncubationView, MilestoneView};
+use aicc_client::mentors::MentorsView;
 use aicc_client::partner::Partner;
 use tauri::State;
 
@@ -37,6 +38,21 @@ pub async fn register_for_event(
     register: bool,
 ) -> CommandResult<()> {
     Ok(partner.register_for_event(id, register).await?)
+}
+
+/// The startup's mentors and its requests for office hours.
+#[tauri::command]
+pub async fn mentors(partner: State<'_, Partner>) -> CommandResult<MentorsView> {
+    Ok(partner.mentors().await?)
+}
+
+/// Queues a request for office hours; returns its local id.
+#[tauri::command]
+pub async fn request_office_hours(
+    partner: State<'_, Partner>,
+    request: OfficeHoursRequest,
+) -> CommandResult<String> {
+    Ok(partner.request_office_hours(request).await?)
 }
 
 /// One milestone.

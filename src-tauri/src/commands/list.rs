@@ -65,6 +65,8 @@ macro_rules! with_commands {
             incubation::credits,
             incubation::cohort_events,
             incubation::register_for_event,
+            incubation::mentors,
+            incubation::request_office_hours,
             incubation::get_milestone,
             incubation::submit_milestone,
         }

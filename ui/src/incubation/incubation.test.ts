@@ -9,6 +9,7 @@ import type {
   CreditsView,
   Draft,
   EventView,
+  MentorsView,
   Due,
   IncubationView,
   MilestoneState,
@@ -148,6 +149,35 @@ const events: EventView[] = [
   event('ev_past', 10, 3, undefined, true),
 ];
 
+const mentors: MentorsView = {
+  mentors: [
+    {
+      id: 'mtr_gao',
+      name: 'Gao Min',
+      expertise: 'Model conversion with ATC',
+      languages: ['zh-CN', 'en'],
+    },
+    { id: 'mtr_liu', name: 'Liu Yang', expertise: 'Industrial vision', languages: ['zh-CN'] },
+  ],
+  office_hours: [
+    {
+      office_hours: {
+        id: 'oh_1',
+        mentor: { id: 'mtr_gao', name: 'Gao Min', expertise: '', languages: ['en'] },
+        topic: 'A custom layer ATC does not convert',
+        slots: ['2026-12-09T02:00:00Z', '2026-12-10T06:00:00Z'],
+        state: 'accepted',
+        chosen_slot: '2026-12-10T06:00:00Z',
+        note: 'Lab B; bring the ONNX export',
+        requested_by: 'partner@demo.aicc',
+        created_at: '2026-12-04T00:00:00Z',
+        updated_at: '2026-12-05T00:00:00Z',
+      },
+      outbox: null,
+    },
+  ],
+};
+
 describe('incubation', () => {
   let component: ReturnType<typeof mount> | undefined;
   let may: Action[] | null;
@@ -155,9 +185,11 @@ describe('incubation', () => {
   let submitted: unknown[];
   let discarded: number[];
   let registrations: unknown[];
+  let officeHours: unknown[];
 
   beforeEach(() => {
     registrations = [];
+    officeHours = [];
     may = ['read_organisation', 'submit_milestone'];
     drafts = new Map();
     submitted = [];
@@ -171,6 +203,11 @@ describe('incubation', () => {
           return credits;
         case 'cohort_events':
           return events;
+        case 'mentors':
+          return mentors;
+        case 'request_office_hours':
+          officeHours.push(a.request);
+          return 'local-oh';
         case 'register_for_event':
           registrations.push({ id: a.id, register: a.register });
           return null;
@@ -329,13 +366,64 @@ describe('incubation', () => {
     expect(row('ev_training')?.textContent).toContain('工作坊');
   });
 
-  it('offers no registration to whom the role does not let register', async () => {
+  it('shows the mentors and the answers, and asks for office hours with the times chosen', async () => {
+    may = ['read_organisation', 'request_office_hours'];
+    setupI18n('en');
+    component = mount(IncubationScreen, { target: document.body });
+    await settle();
+    const section = document.querySelector('[data-testid=mentors]');
+    expect(section?.querySelector('[data-mentor=mtr_gao]')?.textContent).toContain(
+      'Speaks Chinese, English',
+    );
+    const answered = section?.querySelector('[data-office-hours=oh_1]')?.textContent ?? '';
+    expect(answered).toContain('Accepted');
+    expect(answered).toContain("The mentor's note: Lab B; bring the ONNX export");
+    const form = section?.querySelector<HTMLFormElement>('[data-testid=office-hours-form]');
+    const select = form?.querySelector<HTMLSelectElement>('select[name=mentor]');
+    if (select) {
+      select.value = 'mtr_liu';
+      select.dispatchEvent(new Event('change'));
+    }
+    const type = (name: string, value: string) => {
+      const field = form?.querySelector<HTMLInputElement | HTMLTextAreaElement>(`[name=${name}]`);
+      if (!field) throw new Error(`no ${name}`);
+      field.value = value;
+      field.dispatchEvent(new Event('input'));
+    };
+    type('topic', 'Glare on polished seams');
+    type('slot-1', '2026-12-20T10:00');
+    type('slot-3', '2026-12-21T15:30');
+    form?.querySelector<HTMLButtonElement>('[data-testid=office-hours-send]')?.click();
+    await settle();
+    expect(officeHours).toEqual([
+      {
+        mentor_id: 'mtr_liu',
+        topic: 'Glare on polished seams',
+        slots: [
+          new Date('2026-12-20T10:00').toISOString(),
+          new Date('2026-12-21T15:30').toISOString(),
+        ],
+      },
+    ]);
+    unmount(component);
+
+    setupI18n('zh-CN');
+    component = mount(IncubationScreen, { target: document.body });
+    await settle();
+    const zh = document.querySelector('[data-testid=mentors]')?.textContent ?? '';
+    expect(zh).toContain('导师与答疑时段');
+    expect(zh).toContain('授课语言：中文, 英文');
+    expect(zh).toContain('已接受');
+  });
+
+  it('offers no registration nor office hours to whom the role does not let ask', async () => {
     may = ['read_organisation'];
     setupI18n('en');
     component = mount(IncubationScreen, { target: document.body });
     await settle();
     expect(document.querySelector('[data-testid=event-register]')).toBeNull();
     expect(document.querySelector('[data-testid=event-cancel]')).toBeNull();
+    expect(document.querySelector('[data-testid=office-hours-form]')).toBeNull();
   });
 
   it('keeps the evidence as typed and sends it with its draft, showing what the reviewer asked', async () => {

@@ -14,6 +14,8 @@ import type {
   IncubationView,
   CreditsView,
   EventView,
+  MentorsView,
+  OfficeHoursRequest,
   MilestoneView,
   OpenRoute,
   FieldProblem,
@@ -141,6 +143,9 @@ export const api = {
   cohortEvents: () => invoke<EventView[]>('cohort_events'),
   registerForEvent: (id: string, register: boolean) =>
     invoke<null>('register_for_event', { id, register }),
+  mentors: () => invoke<MentorsView>('mentors'),
+  requestOfficeHours: (request: OfficeHoursRequest) =>
+    invoke<string>('request_office_hours', { request }),
   getMilestone: (id: string) => invoke<MilestoneView | null>('get_milestone', { id }),
   submitMilestone: (id: string, evidence: Evidence, draftId: string) =>
     invoke<null>('submit_milestone', { id, evidence, draftId }),

@@ -23,7 +23,7 @@ export type PersonalToken = { id: string, name: string, token?: string, scopes: 
  */
 last_used_at: string | null, };
 
-export type Action = "read_catalog" | "keep_favourites" | "read_organisation" | "submit_job" | "cancel_own_job" | "cancel_organisation_job" | "edit_application" | "submit_application" | "withdraw_application" | "read_every_application" | "review_application" | "manage_members" | "manage_own_tokens" | "submit_milestone" | "review_milestone" | "register_for_events";
+export type Action = "read_catalog" | "keep_favourites" | "read_organisation" | "submit_job" | "cancel_own_job" | "cancel_organisation_job" | "edit_application" | "submit_application" | "withdraw_application" | "read_every_application" | "review_application" | "manage_members" | "manage_own_tokens" | "submit_milestone" | "review_milestone" | "register_for_events" | "request_office_hours";
 
 export type Standing = { account: Account, may: Array<Action>, };
 
@@ -318,6 +318,47 @@ begun: boolean,
  * was refused).
  */
 outbox: OutboxEntry | null, };
+
+export type Mentor = { id: string, name: string, 
+/**
+ * What they know, e.g. "MindSpore training, model conversion with ATC".
+ */
+expertise: string, 
+/**
+ * The languages they hold office hours in, as tags: `zh-CN`, `en`.
+ */
+languages: Array<string>, };
+
+export type OfficeHours = { id: string, mentor: Mentor, topic: string, slots: Array<string>, state: OfficeHoursState, 
+/**
+ * The slot the mentor took, when accepted.
+ */
+chosen_slot: string | null, 
+/**
+ * The mentor's note: where to meet, or why not.
+ */
+note: string | null, requested_by: string, created_at: string, updated_at: string, };
+
+export type OfficeHoursRequest = { mentor_id: string, 
+/**
+ * What the startup wants to talk about.
+ */
+topic: string, 
+/**
+ * One to [`MOST_SLOTS`] start times (RFC 3339) the mentor may choose
+ * from; each an hour long.
+ */
+slots: Array<string>, };
+
+export type OfficeHoursState = "requested" | "accepted" | "declined";
+
+export type OfficeHoursView = { office_hours: OfficeHours, 
+/**
+ * Set while it waits in the outbox (or was refused).
+ */
+outbox: OutboxEntry | null, };
+
+export type MentorsView = { mentors: Array<Mentor>, office_hours: Array<OfficeHoursView>, };
 
 export type EstimateSource = "replay" | "cluster" | "replay_and_cluster";
 
@@ -658,7 +699,7 @@ export type Upload = {
  */
 application_id: string, file_name: string, sent_bytes: number, total_bytes: number, };
 
-export type Write = { "kind": "create_job", local_id: string, request: JobRequest, } | { "kind": "cancel_job", job_id: string, } | { "kind": "create_application", local_id: string, form: ApplicationForm, } | { "kind": "update_application", application_id: string, form: ApplicationForm, } | { "kind": "submit_application", application_id: string, } | { "kind": "withdraw_application", application_id: string, } | { "kind": "upload_attachment", application_id: string, file_name: string, } | { "kind": "set_favourite", model_id: string, favourite: boolean, } | { "kind": "submit_milestone", milestone_id: string, evidence: Evidence, } | { "kind": "register_for_event", event_id: string, } | { "kind": "cancel_event_registration", event_id: string, };
+export type Write = { "kind": "create_job", local_id: string, request: JobRequest, } | { "kind": "cancel_job", job_id: string, } | { "kind": "create_application", local_id: string, form: ApplicationForm, } | { "kind": "update_application", application_id: string, form: ApplicationForm, } | { "kind": "submit_application", application_id: string, } | { "kind": "withdraw_application", application_id: string, } | { "kind": "upload_attachment", application_id: string, file_name: string, } | { "kind": "set_favourite", model_id: string, favourite: boolean, } | { "kind": "submit_milestone", milestone_id: string, evidence: Evidence, } | { "kind": "register_for_event", event_id: string, } | { "kind": "cancel_event_registration", event_id: string, } | { "kind": "request_office_hours", local_id: string, request: OfficeHoursRequest, };
 
 export type Refusal = { code: string | null, message: string, 
 /**
@@ -725,7 +766,7 @@ export type OrganisationKind = "incubated_startup" | "isv" | "ihv" | "si" | "res
 
 export type ProgrammeTier = "registered" | "certified" | "premier";
 
-export type Collection = "catalog" | "jobs" | "applications" | "milestones" | "credits" | "cohort_events";
+export type Collection = "catalog" | "jobs" | "applications" | "milestones" | "credits" | "cohort_events" | "office_hours";
 
 export type Notification = { id: number, 
 /**

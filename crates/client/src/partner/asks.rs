@@ -148,6 +148,23 @@ impl Partner {
             .await
     }
 
+    /// The startup's mentors and its requests for office hours, as last
+    /// synced.
+    pub async fn mentors(&self) -> Result<crate::mentors::MentorsView> {
+        self.local(|c| crate::mentors::view(c)).await
+    }
+
+    /// Asks a mentor for office hours; sent now, or when the center is
+    /// reachable. Returns the request's local id.
+    pub async fn request_office_hours(
+        &self,
+        request: aicc_api::incubation::OfficeHoursRequest,
+    ) -> Result<String> {
+        let now = clock::now();
+        self.queue(move |c| outbox::request_office_hours(c, request, &now))
+            .await
+    }
+
     /// One milestone, as last synced.
     pub async fn milestone(&self, id: String) -> Result<Option<crate::incubation::MilestoneView>> {
         let today = clock::today();
