@@ -394,3 +394,126 @@ async fn a_registration_made_offline_waits_for_a_seat_and_the_freed_seat_is_told
     app.close().await?;
     Ok(())
 }
+
+#[tokio::test]
+async fn office_hours_asked_in_the_app_are_answered_and_the_answer_is_told_once()
+-> anyhow::Result<()> {
+    let _turn = aicc_e2e::one_app_at_a_time().await;
+    let env = Env::from_env()?;
+    let recorder = NotificationRecorder::start().await?;
+    let home = tempfile::tempdir()?;
+    let data = home.path().join("portal");
+    let portal = Portal::start_demo(&env, &data)?;
+    let driver = Driver::start(&env, home.path())?;
+    let app = driver.launch().await?;
+    sign_in(&app, &portal.url, "partner@demo.aicc", "demo-password").await?;
+    find(&app, "[data-testid=sync-status][data-state=up_to_date]").await?;
+    click(&app, "[data-testid=nav-incubation]").await?;
+    find(&app, "[data-testid=mentors] [data-office-hours]").await?;
+
+    // Liu Yang, an evening next week.
+    let mentors: serde_json::Value = portal
+        .as_partner(reqwest::Method::GET, "/v1/mentors", None)
+        .await?;
+    let liu = mentors["mentors"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|m| m["name"] == "Liu Yang")
+        .and_then(|m| m["id"].as_str())
+        .ok_or_else(|| anyhow::anyhow!("no Liu Yang in {mentors}"))?
+        .to_owned();
+    let form = "[data-testid=office-hours-form]";
+    choose(&app, &format!("{form} select[name=mentor]"), &liu).await?;
+    type_into(
+        &app,
+        &format!("{form} textarea[name=topic]"),
+        "Glare on polished seams at line 2",
+    )
+    .await?;
+    let next_week = time::OffsetDateTime::now_utc() + time::Duration::days(7);
+    let slot = format!(
+        "{:04}-{:02}-{:02}T18:30",
+        next_week.year(),
+        u8::from(next_week.month()),
+        next_week.day()
+    );
+    app.execute(
+        "const input = document.querySelector(arguments[0]);
+         input.value = arguments[1];
+         input.dispatchEvent(new Event('input', { bubbles: true }));",
+        vec![
+            serde_json::json!(format!("{form} input[name=slot-1]")),
+            serde_json::json!(slot),
+        ],
+    )
+    .await?;
+    click(&app, "[data-testid=office-hours-send]").await?;
+    let asked = "[data-testid=office-hours] li:first-child";
+    wait_for_text(
+        &app,
+        &format!("{asked} [data-testid=office-hours-state]"),
+        |t| t == "Waiting for the mentor",
+    )
+    .await?;
+
+    // Staff give Liu Yang's answer.
+    let listed = std::process::Command::new(&env.portal)
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["admin", "list-office-hours", "--state", "requested"])
+        .output()?;
+    let listed = String::from_utf8_lossy(&listed.stdout).into_owned();
+    let id = listed
+        .lines()
+        .find(|l| l.contains("Glare on polished seams"))
+        .and_then(|l| l.split('\t').next())
+        .ok_or_else(|| anyhow::anyhow!("not listed: {listed}"))?
+        .to_owned();
+    Portal::admin(
+        &env,
+        &data,
+        &[
+            "answer-office-hours",
+            "--id",
+            &id,
+            "--slot",
+            "1",
+            "--note",
+            "Line 2, by the polishing station",
+        ],
+    )?;
+    wait_for_text(
+        &app,
+        &format!("{asked} [data-testid=office-hours-state]"),
+        |t| t == "Accepted",
+    )
+    .await?;
+    let told = recorder
+        .wait_for("Your mentor accepted", Duration::from_secs(30))
+        .await?;
+    assert!(told.body.starts_with("Liu Yang"), "{told:?}");
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(recorder.about("Your mentor").len(), 1, "told once");
+
+    for (language, theme) in [
+        ("en", "light"),
+        ("en", "dark"),
+        ("zh-CN", "light"),
+        ("zh-CN", "dark"),
+    ] {
+        open(&app, "/settings").await?;
+        choose(&app, "select[name=language]", language).await?;
+        choose(&app, "select[name=theme]", theme).await?;
+        find(
+            &app,
+            &format!("html[lang='{language}'][data-theme={theme}]"),
+        )
+        .await?;
+        open(&app, &format!("/office_hours/{id}")).await?;
+        find(&app, "[data-testid=office-hours] li.focused").await?;
+        screenshot(&app, &env, &format!("mentors-{language}-{theme}")).await?;
+    }
+    app.close().await?;
+    Ok(())
+}
