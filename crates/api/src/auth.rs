@@ -95,8 +95,9 @@ pub enum Scope {
     Read,
     /// Also submit and cancel jobs.
     Jobs,
-    /// Also edit and submit the organisation's applications and its
-    /// incubation milestones.
+    /// Also edit and submit the organisation's applications, and what an
+    /// incubated startup writes: milestone evidence, event registrations
+    /// and requests for office hours.
     Applications,
     /// Everything the account may do, but create other tokens.
     Full,

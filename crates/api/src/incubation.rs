@@ -277,6 +277,8 @@ impl EventKind {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CohortEvent {
     pub id: String,
+    /// The cohort it is for.
+    pub cohort_id: String,
     pub kind: EventKind,
     pub title: String,
     pub description: String,
@@ -287,8 +289,7 @@ pub struct CohortEvent {
     /// Where to join online, if it can be.
     pub link: Option<String>,
     pub seats: u32,
-    /// Seats taken.
-    pub registered: u32,
+    pub seats_taken: u32,
     /// Waiting for a seat.
     pub waitlisted: u32,
     /// The caller's own registration, if any.

@@ -125,14 +125,22 @@ pub fn view(conn: &Connection, now: &str) -> Result<Vec<EventView>> {
     list(conn, instant(now))
 }
 
+/// The events of the organisation's cohort as last synced: those of a
+/// cohort it was moved from stay in the store, not on screen.
 fn list(conn: &Connection, now: OffsetDateTime) -> Result<Vec<EventView>> {
+    let cohort = crate::incubation::enrolment(conn)?.map(|e| e.cohort.id);
     let ids: Vec<String> = conn
         .prepare_cached("SELECT id FROM cohort_events ORDER BY starts_at, id")?
         .query_map([], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
-    ids.iter()
+    let views: Vec<EventView> = ids
+        .iter()
         .filter_map(|id| get_at(conn, id, now).transpose())
-        .collect()
+        .collect::<Result<_>>()?;
+    Ok(views
+        .into_iter()
+        .filter(|view| cohort.as_ref().is_none_or(|c| *c == view.event.cohort_id))
+        .collect())
 }
 
 /// One event, judged at `now` (RFC 3339).
@@ -163,6 +171,7 @@ mod tests {
     fn event(starts_at: &str, mine: Option<Option<u32>>) -> CohortEvent {
         CohortEvent {
             id: "ev_lab".into(),
+            cohort_id: "coh_2026".into(),
             kind: EventKind::Workshop,
             title: "Hands-on lab: converting a model with ATC".into(),
             description: String::new(),
@@ -171,7 +180,7 @@ mod tests {
             place: "Lab B".into(),
             link: None,
             seats: 1,
-            registered: 1,
+            seats_taken: 1,
             waitlisted: u32::from(matches!(mine, Some(Some(_)))),
             mine: mine.map(|waitlist_position| Registration {
                 registered_at: "2026-12-01T00:00:00Z".into(),
@@ -235,6 +244,36 @@ mod tests {
         begun.id = "ev_begun".into();
         apply(&store, 2, begun, "2026-12-06T12:00:00Z");
         assert!(told(&store).is_empty());
+    }
+
+    #[test]
+    fn events_of_a_cohort_the_startup_left_are_not_shown() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("store.sqlite3")).unwrap();
+        let now = "2026-12-06T12:00:00Z";
+        apply(&store, 1, event("2026-12-20T06:00:00Z", None), now);
+        let shown = |store: &Store| store.blocking(|c| view(c, now)).unwrap().len();
+        assert_eq!(shown(&store), 1, "no enrolment known yet: all");
+        let enrolled = |cohort: &str| {
+            serde_json::json!({
+                "programme": {"id": "prg_1", "name": "Ascend Application Incubation Programme",
+                              "description": "", "staff": []},
+                "cohort": {"id": cohort, "name": "2027 cohort", "starts_on": "2027-09-01",
+                           "ends_on": "2028-08-31"},
+                "enrolled_at": now
+            })
+            .to_string()
+        };
+        store
+            .blocking(|c| {
+                c.execute(
+                    "INSERT INTO center_info (key, body, fetched_at) VALUES ('incubation', ?1, ?2)",
+                    params![enrolled("coh_2027"), now],
+                )?;
+                Ok(())
+            })
+            .unwrap();
+        assert_eq!(shown(&store), 0, "moved to the 2027 cohort");
     }
 
     #[test]

@@ -192,26 +192,27 @@ pub fn register_for_event(
             event_id: id.to_owned(),
         }
     };
+    let pending = view.outbox.as_ref().filter(|e| e.refusal.is_none());
+    if pending.is_some() {
+        return Err(Error::InvalidInput(
+            "a change to your registration for this event is already on its way to the center"
+                .into(),
+        ));
+    }
+    if view.begun {
+        return Err(Error::InvalidInput(
+            "the event has begun; registration is closed".into(),
+        ));
+    }
+    if register == view.event.mine.is_some() {
+        return Err(Error::InvalidInput(if register {
+            "you are registered for this event already".into()
+        } else {
+            "you are not registered for this event".into()
+        }));
+    }
     match view.outbox {
-        Some(refused) if refused.refusal.is_some() => revise(&tx, refused.seq, &write)?,
-        Some(_) => {
-            return Err(Error::InvalidInput(
-                "a change to your registration for this event is already on its way to the center"
-                    .into(),
-            ));
-        }
-        None if view.begun => {
-            return Err(Error::InvalidInput(
-                "the event has begun; registration is closed".into(),
-            ));
-        }
-        None if register == view.event.mine.is_some() => {
-            return Err(Error::InvalidInput(if register {
-                "you are registered for this event already".into()
-            } else {
-                "you are not registered for this event".into()
-            }));
-        }
+        Some(refused) => revise(&tx, refused.seq, &write)?,
         None => {
             let seq = enqueue(&tx, &write, None, now)?;
             tx.execute(

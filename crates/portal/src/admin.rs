@@ -203,19 +203,19 @@ fn seed_incubation(conn: &Connection, robotics: i64) -> Result<(), ApiError> {
         };
         incubation::credits::grant(conn, robotics, &grant, staff, granted)?;
     }
-    // The cohort's events: the demo day, a training soon, and a lab with
-    // one bench, taken, so a second registration waits.
+    // The cohort's events, ahead of whenever the demo starts: the demo day
+    // (09:00 to 17:00 in Beijing), a training soon, and a lab with one
+    // bench, taken, so a second registration waits.
     let day_start = now - now.rem_euclid(day);
     let hour = 3_600_000;
-    let at = |text: &str| incubation::events::instant(text, "starts_at");
     let events = [
         incubation::events::Plan {
             kind: aicc_api::incubation::EventKind::DemoDay,
             title: "2026 cohort demo day",
             description: "Each startup presents its product and pilot figures to the center's \
                           industry partners; ten minutes each, then questions.",
-            starts_at: at("2027-03-20T09:00:00+08:00")?,
-            ends_at: at("2027-03-20T17:00:00+08:00")?,
+            starts_at: day_start + 104 * day + hour,
+            ends_at: day_start + 104 * day + 9 * hour,
             place: "Demo AI Computing Center, auditorium, 2nd floor",
             link: None,
             seats: 120,
@@ -324,6 +324,7 @@ pub fn set_active(conn: &mut Connection, email: &str, active: bool) -> Result<()
     )?;
     if !active {
         crate::accounts::end_sessions(&tx, user_id)?;
+        incubation::events::withdraw_user(&tx, user_id, crate::clock::now_ms())?;
     }
     tx.commit()?;
     Ok(())

@@ -699,7 +699,7 @@ fn run_admin(db: &Db, command: AdminCommand) -> anyhow::Result<()> {
                         shown(&cohort),
                         event.kind.as_str(),
                         event.starts_at,
-                        event.registered,
+                        event.seats_taken,
                         event.seats,
                         event.waitlisted,
                         shown(&event.title)

@@ -565,7 +565,7 @@ async fn a_full_event_waitlists_in_order_and_a_cancellation_gives_the_seat_to_th
         .find(|e| e["seats"] == 1)
         .unwrap();
     let lab_id = lab["id"].as_str().unwrap().to_owned();
-    assert_eq!(lab["registered"], 1, "the engineer has the bench: {lab}");
+    assert_eq!(lab["seats_taken"], 1, "the engineer has the bench: {lab}");
     assert!(lab["mine"].is_null());
 
     // The partner waits; sent twice with one key, registered once.
@@ -608,7 +608,7 @@ async fn a_full_event_waitlists_in_order_and_a_cancellation_gives_the_seat_to_th
     assert_eq!(lab["id"], lab_id.as_str());
     assert!(lab["mine"]["waitlist_position"].is_null(), "{lab}");
     assert_eq!(
-        (lab["registered"].clone(), lab["waitlisted"].clone()),
+        (lab["seats_taken"].clone(), lab["waitlisted"].clone()),
         (json!(1), json!(0))
     );
 

@@ -114,13 +114,14 @@ const credits: CreditsView = {
 function event(
   id: string,
   seats: number,
-  registered: number,
+  seatsTaken: number,
   mine: number | null | undefined,
   begun = false,
 ): EventView {
   return {
     event: {
       id,
+      cohort_id: 'coh_1',
       kind: 'workshop',
       title: `Event ${id}`,
       description: '',
@@ -129,7 +130,7 @@ function event(
       place: 'Lab B',
       link: id === 'ev_training' ? 'https://meeting.demo-aicc.example.cn/j/552190' : null,
       seats,
-      registered,
+      seats_taken: seatsTaken,
       waitlisted: mine ? mine : 0,
       mine:
         mine === undefined

@@ -278,7 +278,11 @@ burn_down: Array<BurnPoint>, };
 
 export type BurnPoint = { at: string, npu_hours_left: number, };
 
-export type CohortEvent = { id: string, kind: EventKind, title: string, description: string, starts_at: string, ends_at: string, 
+export type CohortEvent = { id: string, 
+/**
+ * The cohort it is for.
+ */
+cohort_id: string, kind: EventKind, title: string, description: string, starts_at: string, ends_at: string, 
 /**
  * A room or an address; empty for an event held online only.
  */
@@ -286,11 +290,7 @@ place: string,
 /**
  * Where to join online, if it can be.
  */
-link: string | null, seats: number, 
-/**
- * Seats taken.
- */
-registered: number, 
+link: string | null, seats: number, seats_taken: number, 
 /**
  * Waiting for a seat.
  */

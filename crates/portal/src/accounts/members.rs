@@ -112,6 +112,9 @@ pub async fn change(
                 ));
             }
             end_sessions(&tx, user_id)?;
+            if !active {
+                crate::incubation::events::withdraw_user(&tx, user_id, crate::clock::now_ms())?;
+            }
             let changed = member(&tx, caller.organisation_id, &id)?;
             tx.commit()?;
             Ok(changed)

@@ -14,6 +14,14 @@ use crate::error::ApiError;
 use crate::feed;
 use crate::permissions::Action;
 
+/// The registrations for event `?1` that count: not given up, by someone
+/// still active whose organisation is still in the event's cohort.
+const LIVE: &str = "r.event_id = ?1 AND r.cancelled_at IS NULL
+    AND EXISTS (SELECT 1 FROM users u
+                JOIN enrolments n ON n.organisation_id = u.organisation_id
+                JOIN cohort_events e ON e.cohort_id = n.cohort_id
+                WHERE u.id = r.user_id AND u.deactivated_at IS NULL AND e.id = r.event_id)";
+
 /// The most seats an event may have.
 pub const MOST_SEATS: u32 = 10_000;
 
@@ -38,19 +46,23 @@ pub fn add(
     plan: &Plan<'_>,
     now: i64,
 ) -> Result<String, ApiError> {
-    name(plan.title, "title", 200)?;
+    name(plan.title.trim(), "title", 200)?;
     text(plan.description, "description", 4000)?;
-    text(plan.place, "place", 300)?;
-    if plan.place.contains('\n') {
+    let place = plan.place.trim();
+    if !place.is_empty() {
+        name(place, "place", 300)?;
+    }
+    let link = plan.link.map(web_link).transpose()?;
+    if plan.starts_at <= now {
         return Err(ApiError::invalid(
-            "place",
-            "write the place on one line".to_owned(),
+            "starts_at",
+            format!(
+                "the event would have begun ({}); registration would be closed from the start",
+                rfc3339(plan.starts_at)
+            ),
         ));
     }
-    if let Some(link) = plan.link {
-        web_link(link)?;
-    }
-    if plan.place.trim().is_empty() && plan.link.is_none() {
+    if place.is_empty() && link.is_none() {
         return Err(ApiError::invalid(
             "place",
             "say where the event is: a place, a link to join online, or both".to_owned(),
@@ -82,12 +94,12 @@ pub fn add(
             cohort_id,
             feed::next_rev(conn)?,
             plan.kind.as_str(),
-            plan.title,
+            plan.title.trim(),
             plan.description,
             plan.starts_at,
             plan.ends_at,
-            plan.place.trim(),
-            plan.link,
+            place,
+            link,
             plan.seats,
             now
         ],
@@ -101,7 +113,7 @@ pub fn instant(text: &str, field: &str) -> Result<i64, ApiError> {
     use time::format_description::well_known::Rfc3339;
     time::OffsetDateTime::parse(text, &Rfc3339)
         .ok()
-        .filter(|at| (2000..=2100).contains(&at.year()))
+        .filter(|at| (2000..=2100).contains(&at.to_offset(time::UtcOffset::UTC).year()))
         .map(|at| (at.unix_timestamp_nanos() / 1_000_000) as i64)
         .ok_or_else(|| {
             ApiError::invalid(
@@ -113,27 +125,37 @@ pub fn instant(text: &str, field: &str) -> Result<i64, ApiError> {
         })
 }
 
-/// Refuses a link that is not a plain https address.
-fn web_link(link: &str) -> Result<(), ApiError> {
-    let parsed = url::Url::parse(link).ok();
-    if link.len() > 500
-        || !aicc_api::applications::is_plain_line(link)
-        || parsed.is_none_or(|url| url.scheme() != "https" || url.host().is_none())
-    {
-        return Err(ApiError::invalid(
+/// A link as it is kept: a plain https address, without a user name or
+/// password to make another host look like the meeting's.
+fn web_link(link: &str) -> Result<String, ApiError> {
+    let parsed = url::Url::parse(link).ok().filter(|url| {
+        url.scheme() == "https"
+            && url.host().is_some()
+            && url.username().is_empty()
+            && url.password().is_none()
+    });
+    match parsed {
+        Some(url)
+            if link.len() <= 500
+                && aicc_api::applications::is_plain_line(link)
+                && !link.contains(char::is_whitespace)
+                && !link.contains('\\') =>
+        {
+            Ok(url.as_str().to_owned())
+        }
+        _ => Err(ApiError::invalid(
             "link",
             format!(
-                "\"{}\" is not an https address; give the meeting's link, e.g. https://meeting.example.cn/j/123",
+                "\"{}\" is not a plain https address; give the meeting's link, e.g. https://meeting.example.cn/j/123",
                 link.chars().take(80).collect::<String>()
             ),
-        ));
+        )),
     }
-    Ok(())
 }
 
-/// The event's cohort, if the caller may see it: an event of their own
+/// When the event starts, if the caller may see it: an event of their own
 /// organisation's cohort, or any for the center's staff.
-pub fn visible(conn: &Connection, caller: &Caller, id: &str) -> Result<(String, i64), ApiError> {
+pub fn visible(conn: &Connection, caller: &Caller, id: &str) -> Result<i64, ApiError> {
     let found: Option<(String, i64)> = conn
         .query_row(
             "SELECT cohort_id, starts_at FROM cohort_events WHERE id = ?1",
@@ -153,7 +175,7 @@ pub fn visible(conn: &Connection, caller: &Caller, id: &str) -> Result<(String, 
             if (caller.can(Action::ReadOrganisation) && own(&cohort)?)
                 || caller.can(Action::ReadEveryApplication) =>
         {
-            Ok((cohort, starts_at))
+            Ok(starts_at)
         }
         _ => Err(ApiError::not_found("event")),
     }
@@ -166,15 +188,16 @@ pub fn load(conn: &Connection, id: &str, user: i64) -> Result<CohortEvent, ApiEr
         String,
         String,
         String,
+        String,
         i64,
         i64,
         String,
         Option<String>,
         u32,
     );
-    let (kind, title, description, starts_at, ends_at, place, link, seats): Row = conn
+    let (cohort_id, kind, title, description, starts_at, ends_at, place, link, seats): Row = conn
         .prepare_cached(
-            "SELECT kind, title, description, starts_at, ends_at, place, link, seats
+            "SELECT cohort_id, kind, title, description, starts_at, ends_at, place, link, seats
              FROM cohort_events WHERE id = ?1",
         )?
         .query_row([id], |r| {
@@ -187,15 +210,15 @@ pub fn load(conn: &Connection, id: &str, user: i64) -> Result<CohortEvent, ApiEr
                 r.get(5)?,
                 r.get(6)?,
                 r.get(7)?,
+                r.get(8)?,
             ))
         })
         .optional()?
         .ok_or_else(|| ApiError::not_found("event"))?;
     let live: Vec<(i64, i64)> = conn
-        .prepare_cached(
-            "SELECT user_id, registered_at FROM event_registrations
-             WHERE event_id = ?1 AND cancelled_at IS NULL ORDER BY seq",
-        )?
+        .prepare_cached(&format!(
+            "SELECT r.user_id, r.registered_at FROM event_registrations r WHERE {LIVE} ORDER BY r.seq"
+        ))?
         .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
     let taken = live.len().min(seats as usize);
@@ -208,6 +231,7 @@ pub fn load(conn: &Connection, id: &str, user: i64) -> Result<CohortEvent, ApiEr
         });
     Ok(CohortEvent {
         id: id.to_owned(),
+        cohort_id,
         kind: EventKind::parse(&kind).unwrap_or(EventKind::Workshop),
         title,
         description,
@@ -216,7 +240,7 @@ pub fn load(conn: &Connection, id: &str, user: i64) -> Result<CohortEvent, ApiEr
         place,
         link,
         seats,
-        registered: taken as u32,
+        seats_taken: taken as u32,
         waitlisted: (live.len() - taken) as u32,
         mine,
     })
@@ -322,6 +346,45 @@ pub fn cancel(
     bump(conn, id)
 }
 
+/// Gives every event of `cohorts` a new revision: who may come changed
+/// (a startup moved cohorts), so the seats may have, and the apps of the
+/// cohorts' startups hear of it.
+pub fn touch_cohorts(conn: &Connection, cohorts: &[&str]) -> Result<(), ApiError> {
+    for cohort in cohorts {
+        let ids: Vec<String> = conn
+            .prepare_cached("SELECT id FROM cohort_events WHERE cohort_id = ?1")?
+            .query_map([cohort], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for id in ids {
+            bump(conn, &id)?;
+        }
+    }
+    Ok(())
+}
+
+/// Gives up a deactivated user's registrations for events not begun at
+/// `now`: their seats go to the first waiting, and a reactivation does not
+/// take them back.
+pub fn withdraw_user(conn: &Connection, user: i64, now: i64) -> Result<(), ApiError> {
+    let ids: Vec<String> = conn
+        .prepare_cached(
+            "SELECT r.event_id FROM event_registrations r
+             JOIN cohort_events e ON e.id = r.event_id
+             WHERE r.user_id = ?1 AND r.cancelled_at IS NULL AND e.starts_at > ?2",
+        )?
+        .query_map(params![user, now], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    for id in ids {
+        conn.execute(
+            "UPDATE event_registrations SET cancelled_at = ?3
+             WHERE event_id = ?1 AND user_id = ?2 AND cancelled_at IS NULL",
+            params![id, user, now],
+        )?;
+        bump(conn, &id)?;
+    }
+    Ok(())
+}
+
 fn bump(conn: &Connection, id: &str) -> Result<u64, ApiError> {
     let rev = feed::next_rev(conn)?;
     conn.execute(
@@ -353,10 +416,10 @@ pub fn attendees(conn: &Connection, id: &str) -> Result<Vec<(String, bool)>, Api
         .optional()?
         .ok_or_else(|| ApiError::not_found("event"))?;
     let emails: Vec<String> = conn
-        .prepare_cached(
+        .prepare_cached(&format!(
             "SELECT u.email FROM event_registrations r JOIN users u ON u.id = r.user_id
-             WHERE r.event_id = ?1 AND r.cancelled_at IS NULL ORDER BY r.seq",
-        )?
+             WHERE {LIVE} ORDER BY r.seq"
+        ))?
         .query_map([id], |r| r.get(0))?
         .collect::<rusqlite::Result<_>>()?;
     Ok(emails
@@ -374,7 +437,7 @@ mod tests {
     const HOUR: i64 = 3_600_000;
 
     /// The demo, an event of its cohort with `seats` starting at `starts_at`,
-    /// and three startup members' user ids.
+    /// and three of the startup's members' user ids.
     fn world(seats: u32, starts_at: i64) -> (tempfile::TempDir, Db, String, [i64; 3]) {
         let dir = tempfile::tempdir().unwrap();
         let db = Db::open(&dir.path().join("p.sqlite3")).unwrap();
@@ -400,11 +463,19 @@ mod tests {
             let user = |email| crate::admin::user_id(conn, email).unwrap();
             (
                 id,
-                [
-                    user("partner@demo.aicc"),
-                    user("engineer@demo.aicc"),
-                    user("lead@other.aicc"),
-                ],
+                [user("partner@demo.aicc"), user("engineer@demo.aicc"), {
+                    let robotics = crate::admin::organisation_id(conn, "Demo Robotics").unwrap();
+                    crate::accounts::upsert_user(
+                        conn,
+                        robotics,
+                        "intern@demo.aicc",
+                        "Qian Yu",
+                        aicc_api::auth::Role::PartnerMember,
+                        crate::accounts::DEMO_PASSWORD,
+                    )
+                    .unwrap();
+                    user("intern@demo.aicc")
+                }],
             )
         });
         (dir, db, id, users)
@@ -428,7 +499,7 @@ mod tests {
         assert_eq!(standing(&db, &id, b), Some(Some(1)));
         assert_eq!(standing(&db, &id, c), Some(Some(2)));
         let event = db.blocking(|conn| load(conn, &id, a)).unwrap();
-        assert_eq!((event.registered, event.waitlisted), (1, 2));
+        assert_eq!((event.seats_taken, event.waitlisted), (1, 2));
 
         // The seat holder gives it up: the first waiting takes it.
         db.blocking(|conn| cancel(conn, &id, 100 * HOUR, a, 4))
@@ -440,6 +511,73 @@ mod tests {
         db.blocking(|conn| register(conn, &id, 100 * HOUR, a, 5))
             .unwrap();
         assert_eq!(standing(&db, &id, a), Some(Some(2)));
+    }
+
+    #[test]
+    fn a_deactivated_members_seat_goes_to_the_first_waiting_and_stays_there() {
+        let (_dir, db, id, [a, b, _]) = world(1, 100 * HOUR);
+        for (user, at) in [(a, 1), (b, 2)] {
+            db.blocking(|conn| register(conn, &id, 100 * HOUR, user, at))
+                .unwrap();
+        }
+        // Deactivated by hand, without giving anything up: it no longer counts.
+        db.blocking(|conn| conn.execute("UPDATE users SET deactivated_at = 5 WHERE id = ?1", [a]))
+            .unwrap();
+        assert_eq!(standing(&db, &id, b), Some(None));
+        // As deactivation does it: given up, and the apps are told.
+        let rev = |db: &Db| {
+            db.blocking(|conn| {
+                conn.query_row("SELECT rev FROM cohort_events WHERE id = ?1", [&id], |r| {
+                    r.get::<_, u64>(0)
+                })
+            })
+            .unwrap()
+        };
+        let before = rev(&db);
+        db.blocking(|conn| withdraw_user(conn, a, 6)).unwrap();
+        assert!(rev(&db) > before);
+        db.blocking(|conn| {
+            conn.execute("UPDATE users SET deactivated_at = NULL WHERE id = ?1", [a])
+        })
+        .unwrap();
+        assert_eq!(standing(&db, &id, a), None, "reactivated, not back in");
+        assert_eq!(standing(&db, &id, b), Some(None));
+    }
+
+    #[test]
+    fn a_startup_moved_to_another_cohort_gives_up_its_seats_and_hears_of_both() {
+        let (_dir, db, id, [a, b, _]) = world(1, 100 * HOUR);
+        for (user, at) in [(a, 1), (b, 2)] {
+            db.blocking(|conn| register(conn, &id, 100 * HOUR, user, at))
+                .unwrap();
+        }
+        let rev = |conn: &Connection| -> rusqlite::Result<u64> {
+            conn.query_row("SELECT rev FROM cohort_events WHERE id = ?1", [&id], |r| {
+                r.get(0)
+            })
+        };
+        let (before, after) = db.blocking(|conn| {
+            let before = rev(conn).unwrap();
+            let robotics = crate::admin::organisation_id(conn, "Demo Robotics").unwrap();
+            let (later, _) = crate::incubation::store::ensure_cohort(
+                conn,
+                &crate::incubation::store::CohortPlan {
+                    programme: "Ascend Application Incubation Programme",
+                    description: None,
+                    staff: &[],
+                    cohort: "2027 cohort",
+                    starts_on: "2027-09-01",
+                    ends_on: "2028-08-31",
+                },
+            )
+            .unwrap();
+            crate::incubation::store::enrol(conn, robotics, &later).unwrap();
+            (before, rev(conn).unwrap())
+        });
+        assert!(after > before, "the old cohort's events are news");
+        let event = db.blocking(|conn| load(conn, &id, a)).unwrap();
+        assert_eq!((event.seats_taken, event.waitlisted), (0, 0));
+        assert_eq!(event.mine, None);
     }
 
     #[test]
@@ -524,6 +662,38 @@ mod tests {
                 ..plan.clone()
             })
             .contains("title")
+        );
+        assert!(
+            refused(Plan {
+                place: "Room 1\rInjected",
+                ..plan.clone()
+            })
+            .contains("place")
+        );
+        assert!(
+            refused(Plan {
+                starts_at: -HOUR,
+                ..plan.clone()
+            })
+            .contains("have begun")
+        );
+        for link in [
+            "https://meeting.demo-aicc.example.cn@evil.example/j/1",
+            "https:\\\\evil.example\\j",
+            "https://a.example/ x",
+        ] {
+            assert!(
+                refused(Plan {
+                    link: Some(link),
+                    ..plan.clone()
+                })
+                .contains("https address"),
+                "{link}"
+            );
+        }
+        assert!(
+            instant("2100-12-31T23:00:00-08:00", "starts_at").is_err(),
+            "2101 in UTC"
         );
         assert!(instant("2027-03-20 09:00", "starts_at").is_err());
         assert_eq!(

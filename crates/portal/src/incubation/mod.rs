@@ -150,7 +150,7 @@ async fn registration(
         .call(move |conn| {
             let tx = conn.transaction()?;
             let caller = caller.now(&tx)?;
-            let (_, starts_at) = events::visible(&tx, &caller, &id)?;
+            let starts_at = events::visible(&tx, &caller, &id)?;
             caller.may(Action::RegisterForEvents)?;
             let made = once.once(&tx, StatusCode::OK, || {
                 let rev = make(&tx, &id, starts_at, caller.user_id, crate::clock::now_ms())?;

@@ -218,11 +218,30 @@ pub fn enrol(conn: &Connection, organisation: i64, cohort_id: &str) -> Result<()
             ),
         ));
     }
+    let before: Option<String> = conn
+        .query_row(
+            "SELECT cohort_id FROM enrolments WHERE organisation_id = ?1",
+            [organisation],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if before.as_deref() == Some(cohort_id) {
+        return Ok(());
+    }
     conn.execute(
         "INSERT INTO enrolments (organisation_id, cohort_id, enrolled_at) VALUES (?1, ?2, ?3)
-         ON CONFLICT (organisation_id) DO UPDATE SET cohort_id = excluded.cohort_id",
+         ON CONFLICT (organisation_id) DO UPDATE SET cohort_id = excluded.cohort_id,
+             enrolled_at = excluded.enrolled_at",
         params![organisation, cohort_id, now_ms()],
     )?;
+    // A startup moved to another cohort: its registrations there no
+    // longer count, and its apps learn of the new cohort's events.
+    let cohorts: Vec<&str> = before
+        .iter()
+        .map(String::as_str)
+        .chain([cohort_id])
+        .collect();
+    super::events::touch_cohorts(conn, &cohorts)?;
     Ok(())
 }
 
