@@ -1,6 +1,7 @@
 //! An incubated startup works through its plan: the incubation section
 //! appears for the enrolled organisation, evidence written with the center
-//! down waits in the outbox and goes once the center is back, staff accept
+//! down (a PDF with it) waits in the outbox and goes once the center is
+//! back, staff accept
 //! it from `aicc-portal admin`, and the acceptance reaches the app and the
 //! desktop once. Credits granted by staff are told before they expire and
 //! pay for a training request before the quota. Screenshots of each screen
@@ -9,8 +10,8 @@
 use std::time::Duration;
 
 use aicc_e2e::{
-    Driver, Env, NotificationRecorder, Portal, choose, click, find, find_within, open, screenshot,
-    sign_in, type_into, wait_for_text,
+    Driver, Env, NotificationRecorder, Portal, choose, choose_file_in_dialog, click, find,
+    find_within, open, screenshot, sign_in, type_into, wait_for_text,
 };
 
 #[tokio::test]
@@ -40,6 +41,15 @@ async fn milestone_evidence_sent_offline_goes_once_and_its_acceptance_is_notifie
     portal.stop()?;
     find(&app, "[data-testid=sync-status][data-state=offline]").await?;
     open(&app, "/milestones/ms_demo_pilot").await?;
+    // The signed pilot report, through the OS file dialog, offline.
+    let report = home.path().join("pilot-report.pdf");
+    let mut pdf = b"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\n".to_vec();
+    pdf.resize(120 * 1024, b' ');
+    pdf.extend_from_slice(b"\n%%EOF\n");
+    std::fs::write(&report, pdf)?;
+    click(&app, "[data-testid=attach-evidence]").await?;
+    choose_file_in_dialog("Attach a file to the evidence", &report).await?;
+    find(&app, "[data-testid=evidence-files] li[data-state=waiting]").await?;
     type_into(
         &app,
         "textarea[name=evidence]",
@@ -58,6 +68,12 @@ async fn milestone_evidence_sent_offline_goes_once_and_its_acceptance_is_notifie
         Duration::from_secs(60),
     )
     .await?;
+    // The file went first, once: the center has it with the evidence.
+    wait_for_text(&app, "[data-testid=evidence-files]", |t| {
+        t.contains("pilot-report.pdf")
+    })
+    .await?;
+    find(&app, "[data-testid=evidence-files] li[data-state=sent]").await?;
 
     // The center's reviewer accepts it.
     Portal::admin(

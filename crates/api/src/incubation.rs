@@ -184,6 +184,10 @@ pub struct Milestone {
     pub state: MilestoneState,
     /// The evidence last sent, if any.
     pub evidence: Option<Evidence>,
+    /// The files of the evidence (the report, the benchmark log), added
+    /// while the milestone is planned or changes were asked for.
+    #[serde(default)]
+    pub attachments: Vec<crate::applications::Attachment>,
     /// The reviewer's last comment, if any.
     pub review_comment: Option<String>,
     /// Every transition, oldest first.

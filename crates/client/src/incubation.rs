@@ -68,6 +68,8 @@ pub struct MilestoneView {
     pub may_submit: bool,
     /// Set while its evidence waits in the outbox (or was refused).
     pub outbox: Option<OutboxEntry>,
+    /// Files of the evidence waiting in the outbox (or refused).
+    pub uploads: Vec<OutboxEntry>,
 }
 
 /// The startup's programme and plan, for the incubation screen.
@@ -172,7 +174,12 @@ pub fn get(conn: &Connection, id: &str, today: &str) -> Result<Option<MilestoneV
     crate::outbox::kept(conn, Collection::Milestones, id)?
         .map(|(body, outbox)| {
             let milestone: Milestone = serde_json::from_str(&body)?;
+            let uploads = crate::outbox::entries_about(conn, id)?
+                .into_iter()
+                .filter(|e| matches!(e.write, crate::outbox::Write::UploadEvidence { .. }))
+                .collect();
             Ok(MilestoneView {
+                uploads,
                 due: Due::of(&milestone, today),
                 may_submit: milestone.state.may_submit()
                     && outbox.as_ref().is_none_or(|entry| entry.refusal.is_some()),
@@ -211,6 +218,7 @@ mod tests {
             due_on: due_on.into(),
             state,
             evidence: None,
+            attachments: Vec::new(),
             review_comment: None,
             timeline: Vec::new(),
             created_at: "2026-09-01T00:00:00Z".into(),
@@ -246,5 +254,74 @@ mod tests {
             Due::of(&milestone(Planned, "2026-12-21"), today),
             Due::Later
         );
+    }
+
+    #[test]
+    fn files_of_the_evidence_wait_in_order_before_the_evidence_and_only_while_it_is_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(&dir.path().join("store.sqlite3")).unwrap();
+        let mut accepted = milestone(MilestoneState::Accepted, "2026-10-15");
+        accepted.id = "ms_done".into();
+        let page = ChangePage {
+            changes: vec![
+                Change::Upsert {
+                    rev: 1,
+                    item: milestone(MilestoneState::Planned, "2027-01-31"),
+                },
+                Change::Upsert {
+                    rev: 2,
+                    item: accepted,
+                },
+            ],
+            next: 2,
+            more: false,
+            remaining: 0,
+        };
+        let now = "2026-12-06T12:00:00Z";
+        store.blocking(|c| apply_page(c, &page, now)).unwrap();
+        let pdf = pdf();
+        let attach = |id: &str, content: Vec<u8>| {
+            store.blocking(|c| crate::outbox::upload_evidence(c, id, "report.pdf", content, now))
+        };
+        let script = attach("ms_1", b"#!/bin/sh\n".to_vec())
+            .unwrap_err()
+            .to_string();
+        assert!(script.contains("not a PDF"), "{script}");
+        let late = attach("ms_done", pdf.clone()).unwrap_err().to_string();
+        assert!(late.contains("accepted"), "{late}");
+        attach("ms_1", pdf).unwrap();
+        store
+            .blocking(|c| {
+                crate::outbox::submit_milestone(
+                    c,
+                    "ms_1",
+                    aicc_api::incubation::Evidence {
+                        text: "The pilot report, signed".into(),
+                    },
+                    now,
+                )
+            })
+            .unwrap();
+        let view = store
+            .blocking(|c| get(c, "ms_1", "2026-12-06"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(view.uploads.len(), 1);
+        let kinds: Vec<&str> = store
+            .blocking(|c| crate::outbox::entries(c))
+            .unwrap()
+            .iter()
+            .map(|e| match e.write {
+                crate::outbox::Write::UploadEvidence { .. } => "file",
+                crate::outbox::Write::SubmitMilestone { .. } => "evidence",
+                _ => "other",
+            })
+            .collect();
+        assert_eq!(kinds, ["file", "evidence"], "the file goes first");
+    }
+
+    /// The smallest file the center takes as a PDF.
+    fn pdf() -> Vec<u8> {
+        b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".to_vec()
     }
 }

@@ -73,6 +73,12 @@ pub enum Write {
     CancelEventRegistration {
         event_id: String,
     },
+    /// A file of a milestone's evidence; its bytes are kept beside the
+    /// entry, as an application's attachment's are.
+    UploadEvidence {
+        milestone_id: String,
+        file_name: String,
+    },
     /// Asks one of the startup's mentors for office hours.
     RequestOfficeHours {
         local_id: String,
@@ -452,14 +458,9 @@ fn shown_as(tx: &Connection, id: &str, seq: i64, state: ApplicationState) -> Res
     Ok(())
 }
 
-/// Queues an attachment upload; the file is checked like the portal does.
-pub fn upload_attachment(
-    conn: &mut Connection,
-    id: &str,
-    file_name: &str,
-    content: Vec<u8>,
-    now: &str,
-) -> Result<()> {
+/// Refuses a file the center would refuse: over 20 MiB, or not a PDF, PNG
+/// or JPEG by its content.
+fn check_file(file_name: &str, content: &[u8]) -> Result<()> {
     let limit = aicc_api::applications::MAX_ATTACHMENT_BYTES;
     if content.len() > limit {
         return Err(Error::InvalidInput(format!(
@@ -468,11 +469,58 @@ pub fn upload_attachment(
             limit / 1024 / 1024
         )));
     }
-    if aicc_api::applications::sniff_media_type(&content).is_none() {
+    if aicc_api::applications::sniff_media_type(content).is_none() {
         return Err(Error::InvalidInput(format!(
             "{file_name} is not a PDF, PNG or JPEG file"
         )));
     }
+    Ok(())
+}
+
+/// Queues a file of a milestone's evidence, while the milestone takes
+/// evidence; the file is checked like the portal does. It goes before
+/// evidence sent after it: the outbox keeps its order.
+pub fn upload_evidence(
+    conn: &mut Connection,
+    id: &str,
+    file_name: &str,
+    content: Vec<u8>,
+    now: &str,
+) -> Result<()> {
+    check_file(file_name, &content)?;
+    let tx = conn.transaction()?;
+    let state: Option<String> = tx
+        .query_row("SELECT state FROM milestones WHERE id = ?1", [id], |r| {
+            r.get(0)
+        })
+        .optional()?;
+    let Some(state) = state.and_then(|s| aicc_api::incubation::MilestoneState::parse(&s)) else {
+        return Err(Error::InvalidInput(format!("there is no milestone {id}")));
+    };
+    if !state.may_submit() {
+        return Err(Error::InvalidInput(format!(
+            "the milestone is {}; files are added while it is planned or changes were asked for",
+            state.as_str()
+        )));
+    }
+    let write = Write::UploadEvidence {
+        milestone_id: id.to_owned(),
+        file_name: aicc_api::applications::plain_file_name(file_name),
+    };
+    enqueue(&tx, &write, Some(content), now)?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Queues an attachment upload; the file is checked like the portal does.
+pub fn upload_attachment(
+    conn: &mut Connection,
+    id: &str,
+    file_name: &str,
+    content: Vec<u8>,
+    now: &str,
+) -> Result<()> {
+    check_file(file_name, &content)?;
     let tx = conn.transaction()?;
     let id = &current_id(&tx, id)?;
     let write = Write::UploadAttachment {
@@ -640,7 +688,8 @@ impl Write {
             | Write::WithdrawApplication { application_id }
             | Write::UploadAttachment { application_id, .. } => application_id,
             Write::SetFavourite { model_id, .. } => model_id,
-            Write::SubmitMilestone { milestone_id, .. } => milestone_id,
+            Write::SubmitMilestone { milestone_id, .. }
+            | Write::UploadEvidence { milestone_id, .. } => milestone_id,
             Write::RegisterForEvent { event_id } | Write::CancelEventRegistration { event_id } => {
                 event_id
             }
@@ -821,7 +870,8 @@ fn resolve(conn: &Connection, write: &Write) -> Result<Option<Write>> {
         | Write::SubmitMilestone { .. }
         | Write::RegisterForEvent { .. }
         | Write::CancelEventRegistration { .. }
-        | Write::RequestOfficeHours { .. } => Some(write.clone()),
+        | Write::RequestOfficeHours { .. }
+        | Write::UploadEvidence { .. } => Some(write.clone()),
         Write::CancelJob { job_id } => map(job_id)?.map(|job_id| Write::CancelJob { job_id }),
         Write::UpdateApplication {
             application_id,
@@ -915,6 +965,20 @@ fn request(
             format!("v1/cohort_events/{event_id}/cancel"),
             WriteBody::None,
         ),
+        Write::UploadEvidence {
+            milestone_id,
+            file_name,
+        } => {
+            let name: String = url::form_urlencoded::byte_serialize(file_name.as_bytes()).collect();
+            (
+                Method::POST,
+                format!("v1/milestones/{milestone_id}/attachments?file_name={name}"),
+                WriteBody::Bytes {
+                    content: content.unwrap_or_default().into(),
+                    progress,
+                },
+            )
+        }
         Write::RequestOfficeHours { request, .. } => (
             Method::POST,
             "v1/office_hours".to_owned(),
@@ -1016,7 +1080,10 @@ fn accepted(conn: &mut Connection, seq: i64, write: &Write, answer: Answer) -> R
                 ],
             )?;
         }
-        Write::UploadAttachment { .. } | Write::SetFavourite { .. } => {}
+        // The feed brings the holder with its new file.
+        Write::UploadAttachment { .. }
+        | Write::UploadEvidence { .. }
+        | Write::SetFavourite { .. } => {}
     }
     tx.execute("DELETE FROM outbox WHERE seq = ?1", [seq])?;
     for table in OUTBOX_TABLES {

@@ -39,6 +39,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0021_credits.sql")),
     M::up(include_str!("../migrations/0022_cohort_events.sql")),
     M::up(include_str!("../migrations/0023_mentors.sql")),
+    M::up(include_str!("../migrations/0024_evidence_attachments.sql")),
 ];
 
 /// Errors of the database layer.

@@ -16,6 +16,7 @@
 pub mod accounts;
 pub mod admin;
 pub mod applications;
+pub mod attachments;
 pub mod bodies;
 pub mod catalog;
 pub mod center;
@@ -253,6 +254,15 @@ pub fn api_routes(state: &AppState) -> OpenApiRouter<AppState> {
             state.clone(),
             applications::before_upload,
         ))
+        .merge(
+            OpenApiRouter::new()
+                .routes(routes!(incubation::upload_evidence))
+                .route_layer(read_bodies())
+                .route_layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    incubation::before_evidence_upload,
+                )),
+        )
         .layer(DefaultBodyLimit::max(bodies::UPLOAD_BODY));
     OpenApiRouter::with_openapi(openapi::document())
         .merge(accounts::routes())

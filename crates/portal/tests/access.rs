@@ -363,6 +363,23 @@ impl Matrixed {
                 .server
                 .db
                 .blocking(|conn| milestone_of(conn, organisation, maker, submitted));
+            if row.path.contains("{attachment_id}") {
+                let response = self
+                    .server
+                    .http
+                    .post(format!(
+                        "{}/v1/milestones/{}/attachments?file_name=report.pdf",
+                        self.server.url, objects.milestone
+                    ))
+                    .bearer_auth(&maker_token)
+                    .body(PDF)
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(response.status(), StatusCode::CREATED);
+                let attachment: Value = response.json().await.unwrap();
+                objects.attachment = attachment["id"].as_str().unwrap().to_owned();
+            }
         }
         if row.path.contains("/v1/cohort_events/{id}") {
             let organisation = match owner {

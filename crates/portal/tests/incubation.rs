@@ -771,3 +771,89 @@ async fn office_hours_asked_once_are_answered_by_the_mentor_through_admin() {
     assert_eq!(answered["chosen_slot"], slot.as_str());
     assert_eq!(answered["note"], "Line 2, bring the camera");
 }
+
+#[tokio::test]
+async fn evidence_takes_files_while_it_is_open_through_the_checked_upload_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let partner = server.token("partner@demo.aicc").await;
+    let upload = |id: &'static str, token: String, body: &'static [u8], key: &'static str| {
+        let server = &server;
+        async move {
+            let response = server
+                .http
+                .post(format!(
+                    "{}/v1/milestones/{id}/attachments?file_name=pilot-report.pdf",
+                    server.url
+                ))
+                .bearer_auth(token)
+                .header("Idempotency-Key", key)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            let status = response.status();
+            (
+                status,
+                response.json::<Value>().await.unwrap_or(Value::Null),
+            )
+        }
+    };
+    let (status, made) = upload("ms_demo_pilot", partner.clone(), common::PDF, "pdf-1").await;
+    assert_eq!(status, StatusCode::CREATED, "{made}");
+    let (status, again) = upload("ms_demo_pilot", partner.clone(), common::PDF, "pdf-1").await;
+    assert_eq!(
+        (status, &again["id"]),
+        (StatusCode::CREATED, &made["id"]),
+        "once"
+    );
+    let (_, milestone) = server
+        .call(
+            Method::GET,
+            "/v1/milestones/ms_demo_pilot",
+            Some(&partner),
+            None,
+        )
+        .await;
+    let files: Vec<&str> = milestone["attachments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["file_name"].as_str().unwrap())
+        .collect();
+    assert_eq!(files, ["pilot-report.pdf"]);
+
+    // Not a PDF, PNG or JPEG; an accepted milestone; another organisation.
+    let (status, _) = upload("ms_demo_pilot", partner.clone(), b"#!/bin/sh\n", "sh").await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let (status, refused) = upload("ms_demo_adapt", partner.clone(), common::PDF, "late").await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    let outsider = server.token("lead@other.aicc").await;
+    let (status, _) = upload("ms_demo_pilot", outsider.clone(), common::PDF, "theirs").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // The reviewer reads the file; the other organisation does not.
+    let path = format!(
+        "{}/v1/milestones/ms_demo_pilot/attachments/{}",
+        server.url,
+        made["id"].as_str().unwrap()
+    );
+    let reviewer = server.token("reviewer@demo.aicc").await;
+    let read = server
+        .http
+        .get(&path)
+        .bearer_auth(&reviewer)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), StatusCode::OK);
+    assert_eq!(read.bytes().await.unwrap().as_ref(), common::PDF);
+    let read = server
+        .http
+        .get(&path)
+        .bearer_auth(&outsider)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(read.status(), StatusCode::NOT_FOUND);
+}

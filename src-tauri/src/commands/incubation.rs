@@ -8,9 +8,11 @@ use aicc_client::credits::CreditsView;
 use aicc_client::incubation::{IncubationView, MilestoneView};
 use aicc_client::mentors::MentorsView;
 use aicc_client::partner::Partner;
-use tauri::State;
+use aicc_client::words::FileKind;
+use tauri::{AppHandle, State};
 
 use crate::error::CommandResult;
+use crate::file_dialog;
 
 /// The organisation's programme, cohort and milestones.
 #[tauri::command]
@@ -62,6 +64,22 @@ pub async fn get_milestone(
     id: String,
 ) -> CommandResult<Option<MilestoneView>> {
     Ok(partner.milestone(id).await?)
+}
+
+/// Picks a PDF, PNG or JPEG with the OS file dialog (titled `title`, in the
+/// user's language) and queues it as a file of the milestone's evidence.
+/// Returns its name, or none when the user cancelled.
+#[tauri::command]
+pub async fn attach_evidence(
+    app: AppHandle,
+    partner: State<'_, Partner>,
+    id: String,
+    title: String,
+) -> CommandResult<Option<String>> {
+    let Some(path) = file_dialog::pick(&app, &partner, FileKind::Attachment, title).await else {
+        return Ok(None);
+    };
+    Ok(Some(partner.attach_evidence(id, &path).await?))
 }
 
 /// Queues the milestone's evidence and forgets its draft.

@@ -69,6 +69,7 @@ macro_rules! with_commands {
             incubation::request_office_hours,
             incubation::get_milestone,
             incubation::submit_milestone,
+            incubation::attach_evidence,
         }
     };
 }

@@ -28,6 +28,7 @@ function milestone(id: string, state: MilestoneState, due: Due, due_on: string):
       due_on,
       state,
       evidence: null,
+      attachments: [],
       review_comment: state === 'changes_requested' ? 'Add the false alarms per line' : null,
       timeline: [],
       created_at: '2026-09-01T00:00:00Z',
@@ -36,6 +37,7 @@ function milestone(id: string, state: MilestoneState, due: Due, due_on: string):
     due,
     may_submit: state === 'planned' || state === 'changes_requested',
     outbox: null,
+    uploads: [],
   };
 }
 
@@ -187,8 +189,12 @@ describe('incubation', () => {
   let discarded: number[];
   let registrations: unknown[];
   let officeHours: unknown[];
+  let attached: unknown[];
+  let shownMilestone: MilestoneView | null;
 
   beforeEach(() => {
+    attached = [];
+    shownMilestone = null;
     registrations = [];
     officeHours = [];
     may = ['read_organisation', 'submit_milestone'];
@@ -215,7 +221,10 @@ describe('incubation', () => {
         case 'open_external':
           return null;
         case 'get_milestone':
-          return plan.milestones.find((m) => m.milestone.id === a.id) ?? null;
+          return shownMilestone ?? plan.milestones.find((m) => m.milestone.id === a.id) ?? null;
+        case 'attach_evidence':
+          attached.push({ id: a.id, title: a.title });
+          return 'pilot-report.pdf';
         case 'center_info':
           return {
             pools: [],
@@ -425,6 +434,51 @@ describe('incubation', () => {
     expect(document.querySelector('[data-testid=event-register]')).toBeNull();
     expect(document.querySelector('[data-testid=event-cancel]')).toBeNull();
     expect(document.querySelector('[data-testid=office-hours-form]')).toBeNull();
+  });
+
+  it("lists the evidence's files, sent and waiting, and attaches another through the dialog", async () => {
+    setupI18n('en');
+    const pilot = milestone('ms_pilot', 'changes_requested', 'soon', '2026-12-12');
+    shownMilestone = {
+      ...pilot,
+      milestone: {
+        ...pilot.milestone,
+        attachments: [
+          {
+            id: 'att_1',
+            file_name: 'line-1.pdf',
+            media_type: 'application/pdf',
+            size_bytes: 2048,
+            sha256: 'ab',
+          },
+        ],
+      },
+      uploads: [
+        {
+          seq: 7,
+          write: { kind: 'upload_evidence', milestone_id: 'ms_pilot', file_name: 'line-2.pdf' },
+          refusal: null,
+          attempts: 0,
+          created_at: '2026-12-06T08:00:00Z',
+        },
+      ],
+    };
+    component = mount(MilestonePage, {
+      target: document.body,
+      props: { params: { id: 'ms_pilot' } },
+    });
+    await settle();
+    const rows = [...document.querySelectorAll('[data-testid=evidence-files] li')].map((li) => [
+      li.getAttribute('data-state'),
+      li.querySelector('.name')?.textContent,
+    ]);
+    expect(rows).toEqual([
+      ['sent', 'line-1.pdf'],
+      ['waiting', 'line-2.pdf'],
+    ]);
+    document.querySelector<HTMLButtonElement>('[data-testid=attach-evidence]')?.click();
+    await settle();
+    expect(attached).toEqual([{ id: 'ms_pilot', title: 'Attach a file to the evidence' }]);
   });
 
   it('keeps the evidence as typed and sends it with its draft, showing what the reviewer asked', async () => {

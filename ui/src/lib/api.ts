@@ -147,6 +147,8 @@ export const api = {
   requestOfficeHours: (request: OfficeHoursRequest) =>
     invoke<string>('request_office_hours', { request }),
   getMilestone: (id: string) => invoke<MilestoneView | null>('get_milestone', { id }),
+  attachEvidence: (id: string, title: string) =>
+    invoke<string | null>('attach_evidence', { id, title }),
   submitMilestone: (id: string, evidence: Evidence, draftId: string) =>
     invoke<null>('submit_milestone', { id, evidence, draftId }),
   onSyncReport: (handler: (report: SyncReport) => void): Promise<UnlistenFn> =>

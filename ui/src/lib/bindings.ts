@@ -182,6 +182,11 @@ due_on: string, state: MilestoneState,
  */
 evidence: Evidence | null, 
 /**
+ * The files of the evidence (the report, the benchmark log), added
+ * while the milestone is planned or changes were asked for.
+ */
+attachments: Array<Attachment>, 
+/**
  * The reviewer's last comment, if any.
  */
 review_comment: string | null, 
@@ -220,7 +225,11 @@ may_submit: boolean,
 /**
  * Set while its evidence waits in the outbox (or was refused).
  */
-outbox: OutboxEntry | null, };
+outbox: OutboxEntry | null, 
+/**
+ * Files of the evidence waiting in the outbox (or refused).
+ */
+uploads: Array<OutboxEntry>, };
 
 export type Due = "done" | "with_reviewer" | "overdue" | "soon" | "later";
 
@@ -699,7 +708,7 @@ export type Upload = {
  */
 application_id: string, file_name: string, sent_bytes: number, total_bytes: number, };
 
-export type Write = { "kind": "create_job", local_id: string, request: JobRequest, } | { "kind": "cancel_job", job_id: string, } | { "kind": "create_application", local_id: string, form: ApplicationForm, } | { "kind": "update_application", application_id: string, form: ApplicationForm, } | { "kind": "submit_application", application_id: string, } | { "kind": "withdraw_application", application_id: string, } | { "kind": "upload_attachment", application_id: string, file_name: string, } | { "kind": "set_favourite", model_id: string, favourite: boolean, } | { "kind": "submit_milestone", milestone_id: string, evidence: Evidence, } | { "kind": "register_for_event", event_id: string, } | { "kind": "cancel_event_registration", event_id: string, } | { "kind": "request_office_hours", local_id: string, request: OfficeHoursRequest, };
+export type Write = { "kind": "create_job", local_id: string, request: JobRequest, } | { "kind": "cancel_job", job_id: string, } | { "kind": "create_application", local_id: string, form: ApplicationForm, } | { "kind": "update_application", application_id: string, form: ApplicationForm, } | { "kind": "submit_application", application_id: string, } | { "kind": "withdraw_application", application_id: string, } | { "kind": "upload_attachment", application_id: string, file_name: string, } | { "kind": "set_favourite", model_id: string, favourite: boolean, } | { "kind": "submit_milestone", milestone_id: string, evidence: Evidence, } | { "kind": "register_for_event", event_id: string, } | { "kind": "cancel_event_registration", event_id: string, } | { "kind": "upload_evidence", milestone_id: string, file_name: string, } | { "kind": "request_office_hours", local_id: string, request: OfficeHoursRequest, };
 
 export type Refusal = { code: string | null, message: string, 
 /**

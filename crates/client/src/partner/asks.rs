@@ -165,6 +165,18 @@ impl Partner {
             .await
     }
 
+    /// Queues the file at `path` as part of a milestone's evidence, once it
+    /// is known to be a PDF, PNG or JPEG of at most 20 MiB; returns its
+    /// name.
+    pub async fn attach_evidence(&self, milestone_id: String, path: &Path) -> Result<String> {
+        let (name, content) = read_attachment(path)?;
+        let now = clock::now();
+        let file_name = name.clone();
+        self.queue(move |c| outbox::upload_evidence(c, &milestone_id, &file_name, content, &now))
+            .await?;
+        Ok(name)
+    }
+
     /// One milestone, as last synced.
     pub async fn milestone(&self, id: String) -> Result<Option<crate::incubation::MilestoneView>> {
         let today = clock::today();
@@ -272,26 +284,7 @@ impl Partner {
     /// known to be a PDF, PNG or JPEG (by its content) of at most 20 MiB;
     /// returns its name.
     pub async fn attach_file(&self, application_id: String, path: &Path) -> Result<String> {
-        let name = path
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        let unreadable = |source| Error::File {
-            path: path.display().to_string(),
-            source,
-        };
-        let size = std::fs::metadata(path).map_err(unreadable)?.len();
-        if size > MAX_ATTACHMENT_BYTES as u64 {
-            return Err(Error::InvalidInput(format!(
-                "{name} is larger than 20 MiB; attach a smaller file"
-            )));
-        }
-        let content = std::fs::read(path).map_err(unreadable)?;
-        if sniff_media_type(&content).is_none() {
-            return Err(Error::InvalidInput(format!(
-                "{name} is not a PDF, PNG or JPEG file"
-            )));
-        }
+        let (name, content) = read_attachment(path)?;
         let now = clock::now();
         let file_name = name.clone();
         self.queue(move |c| {
@@ -382,4 +375,30 @@ impl Partner {
         self.ask(|portal, token| async move { portal.job_metrics(&token, id).await })
             .await
     }
+}
+
+/// The file at `path`, its name and content, once it is known to be a
+/// PDF, PNG or JPEG (by its content) of at most 20 MiB.
+fn read_attachment(path: &Path) -> Result<(String, Vec<u8>)> {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let unreadable = |source| Error::File {
+        path: path.display().to_string(),
+        source,
+    };
+    let size = std::fs::metadata(path).map_err(unreadable)?.len();
+    if size > MAX_ATTACHMENT_BYTES as u64 {
+        return Err(Error::InvalidInput(format!(
+            "{name} is larger than 20 MiB; attach a smaller file"
+        )));
+    }
+    let content = std::fs::read(path).map_err(unreadable)?;
+    if sniff_media_type(&content).is_none() {
+        return Err(Error::InvalidInput(format!(
+            "{name} is not a PDF, PNG or JPEG file"
+        )));
+    }
+    Ok((name, content))
 }

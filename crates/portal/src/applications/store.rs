@@ -1,11 +1,9 @@
 //! What the applications handlers read and write: who may see an
-//! application, the rooms an organisation has (applications being edited,
-//! attachments, their storage), an application's moves and timeline, its
-//! rows as the wire shows them, and attachment files nothing refers to.
+//! application, the room an organisation has for applications being
+//! edited, an application's moves and timeline, its rows as the wire shows
+//! them, and attachment files nothing refers to.
 
-use aicc_api::applications::{
-    Application, ApplicationState, ApplicationTransition, Attachment, MAX_ATTACHMENTS,
-};
+use aicc_api::applications::{Application, ApplicationState, ApplicationTransition};
 use std::path::{Path, PathBuf};
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -18,7 +16,7 @@ use crate::feed;
 use crate::permissions::Action;
 
 /// The application's state and organisation, if the caller may see it.
-pub(super) fn visible(
+pub(crate) fn visible(
     conn: &Connection,
     caller: &Caller,
     id: &str,
@@ -60,75 +58,6 @@ pub(super) fn room_for_another(
     if count >= most {
         return Err(ApiError::Conflict(format!(
             "the organisation has {most} applications being edited; submit or withdraw one first"
-        )));
-    }
-    Ok(())
-}
-
-/// Refuses an attachment (its hash and size, or any, not yet read) that
-/// would take the organisation's attachments beyond the room the center
-/// gave it (`admin set-attachment-storage`), else `most` bytes in all.
-pub(super) fn storage_room(
-    conn: &Connection,
-    organisation: i64,
-    adding: Option<(&str, u64)>,
-    most: u64,
-) -> Result<(), ApiError> {
-    // What the organisation's files take: the same content attached twice
-    // is kept once, and takes no more room when attached again.
-    let kept: u64 = conn.query_row(
-        &format!(
-            "SELECT COALESCE(SUM(max(size_bytes, {SMALLEST_FILE})), 0) FROM (
-                 SELECT DISTINCT t.sha256, t.size_bytes FROM attachments t
-                 JOIN applications a ON a.id = t.application_id WHERE a.organisation_id = ?1)"
-        ),
-        [organisation],
-        |r| r.get(0),
-    )?;
-    let most = conn
-        .query_row(
-            "SELECT attachment_storage_mib FROM organisations WHERE id = ?1",
-            [organisation],
-            |r| r.get::<_, Option<u64>>(0),
-        )
-        .optional()?
-        .flatten()
-        .map_or(most, |mib| mib.saturating_mul(1024 * 1024));
-    let more = match adding {
-        None => 1,
-        Some((sha256, size)) => {
-            let known: bool = conn.query_row(
-                "SELECT EXISTS (SELECT 1 FROM attachments t
-                     JOIN applications a ON a.id = t.application_id
-                     WHERE a.organisation_id = ?1 AND t.sha256 = ?2)",
-                params![organisation, sha256],
-                |r| r.get(0),
-            )?;
-            if known { 0 } else { size.max(SMALLEST_FILE) }
-        }
-    };
-    if kept.saturating_add(more) > most {
-        let mib = |bytes: u64| bytes as f64 / (1024.0 * 1024.0);
-        return Err(ApiError::Conflict(format!(
-            "your organisation's attachments take {:.1} MiB of the {:.1} MiB the center keeps \
-             for it; ask the center's staff for more room",
-            mib(kept),
-            mib(most)
-        )));
-    }
-    Ok(())
-}
-
-/// Refuses another attachment when the application has [`MAX_ATTACHMENTS`].
-pub(super) fn attachment_room(conn: &Connection, id: &str) -> Result<(), ApiError> {
-    let count: usize = conn.query_row(
-        "SELECT COUNT(*) FROM attachments WHERE application_id = ?1",
-        [id],
-        |r| r.get(0),
-    )?;
-    if count >= MAX_ATTACHMENTS {
-        return Err(ApiError::Conflict(format!(
-            "an application holds at most {MAX_ATTACHMENTS} attachments; put the documents together in one PDF"
         )));
     }
     Ok(())
@@ -212,21 +141,10 @@ pub fn load(conn: &Connection, id: &str) -> Result<Application, ApiError> {
             })
         })?
         .collect::<rusqlite::Result<_>>()?;
-    let mut stmt = conn.prepare_cached(
-        "SELECT id, file_name, media_type, size_bytes, sha256 FROM attachments
-         WHERE application_id = ?1 ORDER BY created_at, id",
+    let attachments = crate::attachments::of(
+        conn,
+        &crate::attachments::Holder::Application(id.to_owned()),
     )?;
-    let attachments = stmt
-        .query_map([id], |r| {
-            Ok(Attachment {
-                id: r.get(0)?,
-                file_name: r.get(1)?,
-                media_type: r.get(2)?,
-                size_bytes: r.get(3)?,
-                sha256: r.get(4)?,
-            })
-        })?
-        .collect::<rusqlite::Result<_>>()?;
     Ok(Application {
         id: id.to_owned(),
         form: serde_json::from_str(&form)?,
@@ -259,10 +177,6 @@ pub fn list_all(conn: &Connection) -> Result<Vec<(String, Application)>, ApiErro
 /// recorded in the transaction that gives it that name; an older one was
 /// left by a crash.
 pub const UNRECORDED_GRACE: std::time::Duration = std::time::Duration::from_secs(3600);
-
-/// The least room a file takes: a disk keeps even a tiny file in a block
-/// of its own, so many tiny files cost more than their bytes.
-const SMALLEST_FILE: u64 = 4096;
 
 /// How an upload's file is named until its record takes it.
 pub const PENDING: &str = ".pending-";

@@ -10,21 +10,24 @@ pub mod events;
 pub mod mentors;
 pub mod store;
 
+use aicc_api::applications::Attachment;
 use aicc_api::incubation::{
     CohortEvent, Credit, Evidence, Incubation, Mentors, Milestone, MilestoneReview, OfficeHours,
     OfficeHoursRequest,
 };
 use aicc_api::sync::{ChangePage, ChangesQuery, Collection};
-use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
+use axum::{Extension, Json};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
 use crate::accounts::Caller;
-use crate::error::{ApiError, ApiJson, ApiPath, ApiQuery};
+use crate::attachments::{self, Holder, UploadQuery, UploadSlot};
+use crate::bodies::BodyMemory;
+use crate::error::{ApiBytes, ApiError, ApiJson, ApiPath, ApiQuery};
 use crate::feed::{self, ChangesParams};
 use crate::idempotency::Idempotency;
 use crate::permissions::Action;
@@ -44,6 +47,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(get))
         .routes(routes!(submit))
         .routes(routes!(review))
+        .routes(routes!(download_evidence))
 }
 
 /// `GET /v1/incubation`: the caller's organisation's programme and cohort,
@@ -237,6 +241,61 @@ pub async fn request_office_hours(
         })
         .await?;
     Ok(state.events.announced(Collection::OfficeHours, made))
+}
+
+/// Before a milestone's file is read: see [`attachments::before`].
+pub async fn before_evidence_upload(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> Response {
+    attachments::before(state, caller, Holder::Milestone(id), request, next).await
+}
+
+/// `POST /v1/milestones/{id}/attachments?file_name=…`: a file of the
+/// milestone's evidence as the body, while it is planned or changes were
+/// asked for; PDF, PNG or JPEG by content, at most 20 MiB.
+#[utoipa::path(post, path = "/v1/milestones/{id}/attachments", tag = "incubation",
+    params(("id" = String, Path), UploadQuery), request_body(content = Vec<u8>, content_type = "application/octet-stream"),
+    responses((status = 201, body = Attachment), (status = 413, body = aicc_api::ErrorBody), (status = 415, body = aicc_api::ErrorBody)))]
+#[allow(clippy::too_many_arguments)] // an axum handler: one extractor per part of the request
+pub async fn upload_evidence(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(query): ApiQuery<UploadQuery>,
+    once: Idempotency,
+    slot: Option<Extension<UploadSlot>>,
+    memory: Option<Extension<BodyMemory>>,
+    ApiBytes(content): ApiBytes,
+) -> Result<Response, ApiError> {
+    let holder = Holder::Milestone(id);
+    attachments::receive(
+        state,
+        caller,
+        holder,
+        query.file_name,
+        once,
+        slot,
+        memory,
+        content,
+    )
+    .await
+}
+
+/// `GET /v1/milestones/{id}/attachments/{attachment_id}`: a file of the
+/// evidence, for its organisation and center staff only.
+#[utoipa::path(get, path = "/v1/milestones/{id}/attachments/{attachment_id}", tag = "incubation",
+    params(("id" = String, Path), ("attachment_id" = String, Path)),
+    responses((status = 200, content_type = "application/octet-stream", body = Vec<u8>), (status = 404, body = aicc_api::ErrorBody)))]
+pub async fn download_evidence(
+    State(state): State<AppState>,
+    caller: Caller,
+    ApiPath((id, attachment_id)): ApiPath<(String, String)>,
+) -> Result<Response, ApiError> {
+    attachments::send(state, caller, Holder::Milestone(id), attachment_id).await
 }
 
 /// `GET /v1/milestones/{id}`.

@@ -465,6 +465,10 @@ pub fn load(conn: &Connection, id: &str) -> Result<Milestone, ApiError> {
         evidence: evidence
             .map(|json| serde_json::from_str(&json))
             .transpose()?,
+        attachments: crate::attachments::of(
+            conn,
+            &crate::attachments::Holder::Milestone(id.to_owned()),
+        )?,
         review_comment,
         timeline,
         created_at: rfc3339(created),
