@@ -150,7 +150,16 @@ pub fn submit_milestone(
         evidence,
     };
     match waiting.map(|seq| entry(&tx, seq)).transpose()?.flatten() {
-        Some(refused) if refused.refusal.is_some() => revise(&tx, refused.seq, &write)?,
+        // Sent again after the files attached since the refusal: a new
+        // place at the end of the outbox, not the refused one's.
+        Some(refused) if refused.refusal.is_some() => {
+            tx.execute("DELETE FROM outbox WHERE seq = ?1", [refused.seq])?;
+            let seq = enqueue(&tx, &write, None, now)?;
+            tx.execute(
+                "UPDATE milestones SET outbox_seq = ?2 WHERE id = ?1",
+                params![id, seq],
+            )?;
+        }
         Some(_) => {
             return Err(Error::InvalidInput(
                 "evidence for this milestone is already on its way to the center".into(),
@@ -503,6 +512,18 @@ pub fn upload_evidence(
             state.as_str()
         )));
     }
+    let evidence_waiting: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM milestones m JOIN outbox o ON o.seq = m.outbox_seq
+             WHERE m.id = ?1 AND o.state = 'pending')",
+        [id],
+        |r| r.get(0),
+    )?;
+    if evidence_waiting {
+        return Err(Error::InvalidInput(
+            "the evidence is on its way to the center; files go with evidence sent after them"
+                .into(),
+        ));
+    }
     let write = Write::UploadEvidence {
         milestone_id: id.to_owned(),
         file_name: aicc_api::applications::plain_file_name(file_name),
@@ -534,6 +555,26 @@ pub fn upload_attachment(
     )?;
     tx.commit()?;
     Ok(())
+}
+
+/// Why a milestone's evidence (entry `seq`) waits: a file of it queued
+/// before it was refused, and the evidence would reach the center without
+/// it. `None` for any other write.
+fn held_back(conn: &Connection, seq: i64, write: &Write) -> Result<Option<Refusal>> {
+    let Write::SubmitMilestone { milestone_id, .. } = write else {
+        return Ok(None);
+    };
+    let refused_file = entries_about(conn, milestone_id)?.into_iter().find(|e| {
+        e.seq < seq && e.refusal.is_some() && matches!(e.write, Write::UploadEvidence { .. })
+    });
+    Ok(refused_file.map(|file| Refusal {
+        code: Some("conflict".into()),
+        message: format!(
+            "a file of this evidence was refused ({}); give it up or attach it again, then send the evidence again",
+            file.refusal.map(|r| r.message).unwrap_or_default()
+        ),
+        field: None,
+    }))
 }
 
 /// Replaces a refused write with the user's corrected one and queues it
@@ -775,6 +816,12 @@ pub async fn drain(session: &Session, store: &Store, on_upload: Option<&OnUpload
                     });
                 }))
             });
+        // Evidence is not sent without a file of it the center refused.
+        let write = entry.write.clone();
+        if let Some(refusal) = store.call(move |conn| held_back(conn, seq, &write)).await? {
+            store.call(move |conn| refuse(conn, seq, &refusal)).await?;
+            continue;
+        }
         let Some((method, path, body)) = resolved
             .map(|r| request(r, content, progress))
             .transpose()?
@@ -1205,6 +1252,102 @@ fn new_key() -> String {
 mod tests {
     use super::*;
     use crate::jobs::tests::job;
+
+    #[test]
+    fn evidence_waits_behind_a_refused_file_of_it_and_goes_after_files_attached_since() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("store.sqlite3")).unwrap();
+        let now = "2026-12-06T12:00:00Z";
+        let planned = aicc_api::incubation::Milestone {
+            id: "ms_1".into(),
+            title: "Pilot on two weld lines".into(),
+            description: String::new(),
+            deliverable: "The pilot report".into(),
+            due_on: "2027-01-31".into(),
+            state: aicc_api::incubation::MilestoneState::Planned,
+            evidence: None,
+            attachments: Vec::new(),
+            review_comment: None,
+            timeline: Vec::new(),
+            created_at: now.into(),
+            updated_at: now.into(),
+        };
+        let page = aicc_api::sync::ChangePage {
+            changes: vec![aicc_api::sync::Change::Upsert {
+                rev: 1,
+                item: planned,
+            }],
+            next: 1,
+            more: false,
+            remaining: 0,
+        };
+        store
+            .blocking(|c| crate::incubation::apply_page(c, &page, now))
+            .unwrap();
+        let pdf = b"%PDF-1.7\n1 0 obj << >> endobj\ntrailer << >>\n%%EOF\n".to_vec();
+        let attach = |store: &Store| {
+            store.blocking(|c| upload_evidence(c, "ms_1", "report.pdf", pdf.clone(), now))
+        };
+        let send = |store: &Store| {
+            store.blocking(|c| {
+                submit_milestone(
+                    c,
+                    "ms_1",
+                    aicc_api::incubation::Evidence {
+                        text: "The pilot report, signed".into(),
+                    },
+                    now,
+                )
+            })
+        };
+        let refusal = Refusal {
+            code: Some("conflict".into()),
+            message: "no room".into(),
+            field: None,
+        };
+        attach(&store).unwrap();
+        send(&store).unwrap();
+        let waiting = attach(&store).unwrap_err().to_string();
+        assert!(waiting.contains("on its way"), "{waiting}");
+        let seqs = |store: &Store| -> Vec<(i64, &'static str)> {
+            store
+                .blocking(|c| entries(c))
+                .unwrap()
+                .iter()
+                .map(|e| {
+                    let kind = if matches!(e.write, Write::UploadEvidence { .. }) {
+                        "file"
+                    } else {
+                        "evidence"
+                    };
+                    (e.seq, kind)
+                })
+                .collect()
+        };
+        let (file, evidence) = (seqs(&store)[0].0, seqs(&store)[1].0);
+        store.blocking(|c| refuse(c, file, &refusal)).unwrap();
+        let write = store
+            .blocking(|c| entry(c, evidence))
+            .unwrap()
+            .unwrap()
+            .write;
+        let held = store.blocking(|c| held_back(c, evidence, &write)).unwrap();
+        assert!(
+            held.is_some_and(|r| r.message.contains("a file of this evidence was refused")),
+            "not sent without its file"
+        );
+
+        // Refused too; a file attached again, then the evidence again.
+        store.blocking(|c| refuse(c, evidence, &refusal)).unwrap();
+        attach(&store).unwrap();
+        send(&store).unwrap();
+        let kinds: Vec<&str> = seqs(&store).into_iter().map(|(_, kind)| kind).collect();
+        assert_eq!(
+            kinds,
+            ["file", "file", "evidence"],
+            "the evidence goes last"
+        );
+    }
 
     /// An answer given again for a retried write is the job as it was
     /// then: it never undoes what the feed brought since.

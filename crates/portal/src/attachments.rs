@@ -86,9 +86,9 @@ impl Holder {
     fn open(&self, conn: &Connection) -> Result<(), ApiError> {
         match self {
             Holder::Application(id) => {
-                let (state,) =
+                let state: String =
                     conn.query_row("SELECT state FROM applications WHERE id = ?1", [id], |r| {
-                        Ok((r.get::<_, String>(0)?,))
+                        r.get(0)
                     })?;
                 applications::editable(
                     aicc_api::applications::ApplicationState::parse(&state)
@@ -117,8 +117,12 @@ impl Holder {
             |r| r.get(0),
         )?;
         if count >= MAX_ATTACHMENTS {
+            let holder = match self {
+                Holder::Application(_) => "an application",
+                Holder::Milestone(_) => "a milestone's evidence",
+            };
             return Err(ApiError::Conflict(format!(
-                "at most {MAX_ATTACHMENTS} files are attached to one; put the documents together in one PDF"
+                "{holder} holds at most {MAX_ATTACHMENTS} files; put the documents together in one PDF"
             )));
         }
         Ok(())
@@ -217,8 +221,8 @@ pub struct UploadQuery {
 /// Before an attachment's body is read: it is sent to a holder its sender
 /// may add to, and they are sending fewer than
 /// [`UPLOADS_PER_PERSON`](crate::bodies::UPLOADS_PER_PERSON) already.
-/// Refused here, 20 MiB are never read; [`receive`] asks again, in its
-/// transaction, once they have arrived.
+/// Refused here, 20 MiB are never read; [`receive`] asks again once they
+/// have arrived, and once more in the transaction that records the file.
 pub async fn before(
     state: AppState,
     caller: Caller,

@@ -214,9 +214,17 @@ pub async fn middleware(State(state): State<AppState>, request: Request, next: N
     if !writes || request.body().is_end_stream() || (caller.is_none() && !auth) || !answered {
         return next.run(request).await;
     }
+    // The two routes that take a file: an application's and a milestone's.
     let upload = request.method() == Method::POST
-        && path.starts_with("/v1/applications/")
-        && path.ends_with("/attachments");
+        && request
+            .extensions()
+            .get::<MatchedPath>()
+            .is_some_and(|route| {
+                matches!(
+                    route.as_str(),
+                    "/v1/applications/{id}/attachments" | "/v1/milestones/{id}/attachments"
+                )
+            });
     let grace = Duration::from_secs(state.config.body_read_timeout_secs.max(1));
     let (limit, deadline, pool) = if auth {
         (AUTH_BODY, grace, None)

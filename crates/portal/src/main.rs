@@ -766,7 +766,7 @@ fn run_admin(db: &Db, command: AdminCommand) -> anyhow::Result<()> {
                             .map(|(i, s)| format!("{}) {s}", i + 1))
                             .collect::<Vec<_>>()
                             .join(" "),
-                        shown(&asked.topic)
+                        shown(&asked.topic).replace('\n', "\\n")
                     );
                 }
             }

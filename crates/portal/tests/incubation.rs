@@ -823,6 +823,15 @@ async fn evidence_takes_files_while_it_is_open_through_the_checked_upload_path()
         .collect();
     assert_eq!(files, ["pilot-report.pdf"]);
 
+    // A report of a few MiB goes as an application's would (uploads are
+    // read as uploads, not as JSON bodies).
+    let mut report = b"%PDF-1.7\n1 0 obj << >> endobj\n".to_vec();
+    report.resize(3 * 1024 * 1024, b' ');
+    report.extend_from_slice(b"\ntrailer << >>\n%%EOF\n");
+    let large: &'static [u8] = Box::leak(report.into_boxed_slice());
+    let (status, made_large) = upload("ms_demo_pilot", partner.clone(), large, "large").await;
+    assert_eq!(status, StatusCode::CREATED, "{made_large}");
+
     // Not a PDF, PNG or JPEG; an accepted milestone; another organisation.
     let (status, _) = upload("ms_demo_pilot", partner.clone(), b"#!/bin/sh\n", "sh").await;
     assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);

@@ -35,13 +35,30 @@ pub fn add(
     Ok(id)
 }
 
-/// Assigns a mentor to an organisation (again is no change).
+/// The most days ahead a slot may be proposed.
+pub const SLOTS_WITHIN_DAYS: i64 = 90;
+
+/// Assigns a mentor to a startup enrolled in a cohort (again is no
+/// change).
 pub fn assign(conn: &Connection, mentor_id: &str, organisation: i64) -> Result<(), ApiError> {
     load_mentor(conn, mentor_id)?;
+    enrolled(conn, organisation)?;
     conn.execute(
         "INSERT OR IGNORE INTO mentor_assignments (mentor_id, organisation_id) VALUES (?1, ?2)",
         params![mentor_id, organisation],
     )?;
+    Ok(())
+}
+
+/// Refuses an organisation not enrolled in a cohort: mentors are for the
+/// startups the center incubates.
+fn enrolled(conn: &Connection, organisation: i64) -> Result<(), ApiError> {
+    if super::store::enrolment(conn, organisation)?.is_none() {
+        return Err(ApiError::invalid(
+            "organisation",
+            "mentors are for the startups enrolled in a cohort; enrol it first".to_owned(),
+        ));
+    }
     Ok(())
 }
 
@@ -109,6 +126,7 @@ pub fn request(
         .check()
         .map_err(|e| ApiError::invalid(e.field, e.message))?;
     text(asked.topic.trim(), "topic", 1000)?;
+    enrolled(conn, organisation)?;
     let assigned: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM mentor_assignments WHERE mentor_id = ?1 AND organisation_id = ?2)",
         params![asked.mentor_id, organisation],
@@ -127,6 +145,15 @@ pub fn request(
             return Err(ApiError::invalid(
                 "slots",
                 format!("{} has passed; propose times ahead", rfc3339(at)),
+            ));
+        }
+        if at > now + SLOTS_WITHIN_DAYS * 86_400_000 {
+            return Err(ApiError::invalid(
+                "slots",
+                format!(
+                    "{} is more than {SLOTS_WITHIN_DAYS} days ahead; propose times within them",
+                    rfc3339(at)
+                ),
             ));
         }
         slots.push(rfc3339(at));
@@ -187,6 +214,12 @@ pub fn answer(
                     format!("choose one of the {} slots proposed, from 1", slots.len()),
                 )
             })?;
+            if super::events::instant(chosen, "slot")? <= now {
+                return Err(ApiError::invalid(
+                    "slot",
+                    format!("{chosen} has passed; take a later slot, or decline and say why"),
+                ));
+            }
             (OfficeHoursState::Accepted, Some(chosen.clone()))
         }
         None if note.is_none_or(|n| n.trim().is_empty()) => {
@@ -315,7 +348,26 @@ mod tests {
                 .unwrap_err()
                 .to_string()
         };
-        assert!(refused(vision, &[now + DAY]).contains("not one of your organisation's"));
+        assert!(refused(vision, &[now + DAY]).contains("enrolled in a cohort"));
+        assert!(refused(robotics, &[now + 91 * DAY]).contains("90 days"));
+        let not_enrolled = db
+            .blocking(|conn| assign(conn, &mentor, vision))
+            .unwrap_err();
+        assert!(
+            not_enrolled.to_string().contains("enrol it first"),
+            "{not_enrolled}"
+        );
+        let stranger = db
+            .blocking(|conn| {
+                let other = add(conn, "Zhou Yi", "Data pipelines", &["zh-CN".into()])?;
+                request(conn, robotics, partner, &asked(&other, &[now + DAY]), now)
+            })
+            .unwrap_err();
+        assert!(
+            stranger
+                .to_string()
+                .contains("not one of your organisation's")
+        );
         assert!(refused(robotics, &[now - DAY]).contains("has passed"));
         assert!(refused(robotics, &[now + DAY, now + DAY]).contains("twice"));
         assert!(refused(robotics, &[]).contains("propose 1 to 3"));
@@ -348,6 +400,10 @@ mod tests {
                 .contains("from 1")
         );
         assert!(answer_with(&first, Some(0), None).is_err());
+        let passed = db
+            .blocking(|conn| answer(conn, &first, Some(1), None, now + DAY + 1))
+            .unwrap_err();
+        assert!(passed.to_string().contains("has passed"), "{passed}");
         answer_with(&first, Some(2), Some("Lab B")).unwrap();
         let taken = db.blocking(|conn| load(conn, &first)).unwrap();
         assert_eq!(taken.state, OfficeHoursState::Accepted);
