@@ -572,6 +572,24 @@ pub async fn sign_in(app: &Client, url: &str, email: &str, password: &str) -> an
     Ok(())
 }
 
+/// The looks every screen is seen in: each language in each theme.
+pub const LOOKS: [(&str, &str); 4] = [
+    ("en", "light"),
+    ("en", "dark"),
+    ("zh-CN", "light"),
+    ("zh-CN", "dark"),
+];
+
+/// Shows the app in `language` and `theme`, set as a person sets them in
+/// Settings.
+pub async fn look(app: &Client, language: &str, theme: &str) -> anyhow::Result<()> {
+    open(app, "/settings").await?;
+    choose(app, "select[name=language]", language).await?;
+    choose(app, "select[name=theme]", theme).await?;
+    find(app, &format!("html[lang='{language}'][data-theme={theme}]")).await?;
+    Ok(())
+}
+
 /// Chooses `value` in the `<select>` matching `css`.
 pub async fn choose(app: &Client, css: &str, value: &str) -> anyhow::Result<()> {
     find(app, css).await?;

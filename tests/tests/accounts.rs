@@ -4,18 +4,9 @@
 //! in for this session only and says so, instead of failing.
 
 use aicc_e2e::{
-    BusWithoutKeyring, Driver, Env, Portal, choose, click, find, find_gone, open, screenshot,
+    BusWithoutKeyring, Driver, Env, Portal, choose, click, find, find_gone, look, open, screenshot,
     sign_in, type_into, wait_for_text,
 };
-
-/// Shows the app in `language` and `theme`.
-async fn look(app: &fantoccini::Client, language: &str, theme: &str) -> anyhow::Result<()> {
-    open(app, "/settings").await?;
-    choose(app, "select[name=language]", language).await?;
-    choose(app, "select[name=theme]", theme).await?;
-    find(app, &format!("html[lang='{language}'][data-theme={theme}]")).await?;
-    Ok(())
-}
 
 async fn scroll_to(app: &fantoccini::Client, css: &str) -> anyhow::Result<()> {
     app.execute(

@@ -116,20 +116,8 @@ async fn milestone_evidence_sent_offline_goes_once_and_its_acceptance_is_notifie
         "sent once: {timeline}"
     );
 
-    for (language, theme) in [
-        ("en", "light"),
-        ("en", "dark"),
-        ("zh-CN", "light"),
-        ("zh-CN", "dark"),
-    ] {
-        open(&app, "/settings").await?;
-        choose(&app, "select[name=language]", language).await?;
-        choose(&app, "select[name=theme]", theme).await?;
-        find(
-            &app,
-            &format!("html[lang='{language}'][data-theme={theme}]"),
-        )
-        .await?;
+    for (language, theme) in aicc_e2e::LOOKS {
+        aicc_e2e::look(&app, language, theme).await?;
         open(&app, "/incubation").await?;
         find(&app, "[data-testid=milestone-list]").await?;
         screenshot(&app, &env, &format!("incubation-{language}-{theme}")).await?;
@@ -277,20 +265,8 @@ async fn credits_about_to_expire_are_told_and_pay_for_a_training_request_first()
     );
     assert_eq!(recorder.about("Hackathon compute").len(), 1, "told once");
 
-    for (language, theme) in [
-        ("en", "light"),
-        ("en", "dark"),
-        ("zh-CN", "light"),
-        ("zh-CN", "dark"),
-    ] {
-        open(&app, "/settings").await?;
-        choose(&app, "select[name=language]", language).await?;
-        choose(&app, "select[name=theme]", theme).await?;
-        find(
-            &app,
-            &format!("html[lang='{language}'][data-theme={theme}]"),
-        )
-        .await?;
+    for (language, theme) in aicc_e2e::LOOKS {
+        aicc_e2e::look(&app, language, theme).await?;
         open(&app, "/incubation").await?;
         find(&app, "[data-testid=credit-chart] canvas").await?;
         app.execute(
@@ -389,20 +365,8 @@ async fn a_registration_made_offline_waits_for_a_seat_and_the_freed_seat_is_told
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(recorder.about(&title).len(), 1, "told once");
 
-    for (language, theme) in [
-        ("en", "light"),
-        ("en", "dark"),
-        ("zh-CN", "light"),
-        ("zh-CN", "dark"),
-    ] {
-        open(&app, "/settings").await?;
-        choose(&app, "select[name=language]", language).await?;
-        choose(&app, "select[name=theme]", theme).await?;
-        find(
-            &app,
-            &format!("html[lang='{language}'][data-theme={theme}]"),
-        )
-        .await?;
+    for (language, theme) in aicc_e2e::LOOKS {
+        aicc_e2e::look(&app, language, theme).await?;
         open(&app, &format!("/cohort_events/{lab_id}")).await?;
         find(&app, &format!("{row}.focused")).await?;
         screenshot(&app, &env, &format!("events-{language}-{theme}")).await?;
@@ -512,20 +476,8 @@ async fn office_hours_asked_in_the_app_are_answered_and_the_answer_is_told_once(
     tokio::time::sleep(Duration::from_secs(2)).await;
     assert_eq!(recorder.about("Your mentor").len(), 1, "told once");
 
-    for (language, theme) in [
-        ("en", "light"),
-        ("en", "dark"),
-        ("zh-CN", "light"),
-        ("zh-CN", "dark"),
-    ] {
-        open(&app, "/settings").await?;
-        choose(&app, "select[name=language]", language).await?;
-        choose(&app, "select[name=theme]", theme).await?;
-        find(
-            &app,
-            &format!("html[lang='{language}'][data-theme={theme}]"),
-        )
-        .await?;
+    for (language, theme) in aicc_e2e::LOOKS {
+        aicc_e2e::look(&app, language, theme).await?;
         open(&app, &format!("/office_hours/{id}")).await?;
         find(&app, "[data-testid=office-hours] li.focused").await?;
         screenshot(&app, &env, &format!("mentors-{language}-{theme}")).await?;

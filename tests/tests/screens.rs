@@ -2,8 +2,7 @@
 //! demo portal: the screenshots the README and reviewers look at.
 
 use aicc_e2e::{
-    Driver, Env, Portal, choose, click, find, open, rounded_scrolling_areas, screenshot, sign_in,
-    type_into,
+    Driver, Env, Portal, click, find, open, rounded_scrolling_areas, screenshot, sign_in, type_into,
 };
 use reqwest::Method;
 use serde_json::json;
@@ -145,14 +144,7 @@ async fn every_screen_in_both_languages_and_both_themes() -> anyhow::Result<()> 
         ("zh-CN", "light", false),
         ("zh-CN", "dark", true),
     ] {
-        open(&app, "/settings").await?;
-        choose(&app, "select[name=language]", language).await?;
-        choose(&app, "select[name=theme]", theme).await?;
-        find(
-            &app,
-            &format!("html[lang='{language}'][data-theme={theme}]"),
-        )
-        .await?;
+        aicc_e2e::look(&app, language, theme).await?;
         for (name, route, ready) in screens(&job, &application) {
             if !every_screen && !matches!(name, "catalog" | "model") {
                 continue;

@@ -329,20 +329,8 @@ async fn a_job_ending_at_the_center_not_shown_is_notified_naming_it_and_a_click_
         ))
         .await?;
     assert_eq!(cards.len(), 2, "both centers live");
-    for (language, theme) in [
-        ("en", "light"),
-        ("en", "dark"),
-        ("zh-CN", "light"),
-        ("zh-CN", "dark"),
-    ] {
-        open(&app, "/settings").await?;
-        aicc_e2e::choose(&app, "select[name=language]", language).await?;
-        aicc_e2e::choose(&app, "select[name=theme]", theme).await?;
-        find(
-            &app,
-            &format!("html[lang='{language}'][data-theme={theme}]"),
-        )
-        .await?;
+    for (language, theme) in aicc_e2e::LOOKS {
+        aicc_e2e::look(&app, language, theme).await?;
         open(&app, "/compute").await?;
         find(&app, "[data-testid=pool-chart] canvas").await?;
         screenshot(&app, &env, &format!("compute-{language}-{theme}")).await?;

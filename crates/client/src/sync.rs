@@ -338,60 +338,38 @@ pub async fn cycle(
         |_, _| {},
     )
     .await?;
-    // A center from before incubation has no milestones, credits, events or
-    // office hours to give.
-    match pull(
+    pull_offered(
         session,
         store,
         Collection::Milestones,
         page_size,
         incubation::apply_page,
-        |_, _| {},
     )
-    .await
-    {
-        Err(crate::Error::Portal { status: 404, .. }) => 0,
-        pulled => pulled?,
-    };
-    match pull(
+    .await?;
+    pull_offered(
         session,
         store,
         Collection::Credits,
         page_size,
         crate::credits::apply_page,
-        |_, _| {},
     )
-    .await
-    {
-        Err(crate::Error::Portal { status: 404, .. }) => 0,
-        pulled => pulled?,
-    };
-    match pull(
+    .await?;
+    pull_offered(
         session,
         store,
         Collection::CohortEvents,
         page_size,
         crate::cohort_events::apply_page,
-        |_, _| {},
     )
-    .await
-    {
-        Err(crate::Error::Portal { status: 404, .. }) => 0,
-        pulled => pulled?,
-    };
-    match pull(
+    .await?;
+    pull_offered(
         session,
         store,
         Collection::OfficeHours,
         page_size,
         crate::mentors::apply_page,
-        |_, _| {},
     )
-    .await
-    {
-        Err(crate::Error::Portal { status: 404, .. }) => 0,
-        pulled => pulled?,
-    };
+    .await?;
     center::refresh(session, store, &clock::now()).await?;
     let favourites = session
         .authorized(|token| async move { session.portal().favourites(&token).await })
@@ -401,6 +379,25 @@ pub async fn cycle(
         .call(move |c| catalog::apply_favourites(c, &favourites.model_ids, &now))
         .await?;
     Ok(())
+}
+
+/// Pulls a collection of the incubation platform: a center from before it
+/// has none to give (404), which is no error.
+async fn pull_offered<T, A>(
+    session: &Session,
+    store: &Store,
+    collection: Collection,
+    page_size: u32,
+    apply: A,
+) -> Result<u32>
+where
+    T: DeserializeOwned + Send + Sync + 'static,
+    A: Fn(&mut Connection, &ChangePage<T>, &str) -> Result<usize> + Clone + Send + 'static,
+{
+    match pull(session, store, collection, page_size, apply, |_, _| {}).await {
+        Err(crate::Error::Portal { status: 404, .. }) => Ok(0),
+        pulled => pulled,
+    }
 }
 
 /// Pulls the catalog's change feed until nothing more is waiting. Returns
