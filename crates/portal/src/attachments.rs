@@ -273,7 +273,11 @@ pub struct UploadSlot {
 }
 
 /// Receives an upload's body for `holder`: checked, stored and recorded,
-/// or refused; the answer to a key already answered is that answer.
+/// or refused; the answer to a key already answered is that answer. Once
+/// the body has arrived whole, the upload runs to its end even when its
+/// sender hangs up, holding its sender's slot and its body's memory until
+/// then: the file is kept only with its record (what a crash leaves,
+/// housekeeping removes: `sweep_unrecorded`).
 #[allow(clippy::too_many_arguments)] // an upload's request, taken apart by its handler
 pub async fn receive(
     state: AppState,
@@ -283,6 +287,24 @@ pub async fn receive(
     once: crate::idempotency::Idempotency,
     slot: Option<Extension<UploadSlot>>,
     memory: Option<Extension<BodyMemory>>,
+    content: axum::body::Bytes,
+) -> Result<Response, ApiError> {
+    tokio::spawn(async move {
+        let kept = accept(state, caller, holder, file_name, once, content).await;
+        drop((slot, memory));
+        kept
+    })
+    .await
+    .map_err(|_| ApiError::Io(std::io::Error::other("the storage task failed")))?
+}
+
+/// Checks an upload that arrived whole and keeps it, or refuses it.
+async fn accept(
+    state: AppState,
+    caller: Caller,
+    holder: Holder,
+    file_name: Option<String>,
+    once: crate::idempotency::Idempotency,
     content: axum::body::Bytes,
 ) -> Result<Response, ApiError> {
     // Whose holder it is comes first: another organisation learns
@@ -340,17 +362,7 @@ pub async fn receive(
         sha256: check_hash,
         content,
     };
-    // From here the upload runs to its end even when its sender hangs up,
-    // holding its sender's slot and its body's memory until then: the file
-    // is kept only with its record (what a crash leaves, housekeeping
-    // removes: `sweep_unrecorded`).
-    tokio::spawn(async move {
-        let kept = keep(state, caller, once, upload).await;
-        drop((slot, memory));
-        kept
-    })
-    .await
-    .map_err(|_| ApiError::Io(std::io::Error::other("the storage task failed")))?
+    keep(state, caller, once, upload).await
 }
 
 /// An attachment that arrived whole and passed its checks.

@@ -1007,7 +1007,16 @@ async fn expired_and_withdrawn_invitations_are_purged_and_accepted_ones_kept() {
 
 /// Sends an attachment over a raw connection and hangs up with a reset
 /// `wait` after its last byte, without reading the answer.
-async fn upload_and_hang_up(server: &Server, token: &str, id: &str, size: usize, wait: Duration) {
+/// Sends an upload of `size` bytes and hangs up (a reset, without reading
+/// the answer) as soon as the portal has the whole body: once a file of it
+/// shows in `files`.
+async fn upload_and_hang_up(
+    server: &Server,
+    token: &str,
+    id: &str,
+    size: usize,
+    files: &std::path::Path,
+) {
     use tokio::io::AsyncWriteExt as _;
 
     let mut content = PDF.to_vec();
@@ -1023,7 +1032,17 @@ async fn upload_and_hang_up(server: &Server, token: &str, id: &str, size: usize,
     );
     stream.write_all(head.as_bytes()).await.unwrap();
     stream.write_all(&content).await.unwrap();
-    tokio::time::sleep(wait).await;
+    // A reset throws away what the portal has not read yet: hanging up
+    // before it read the last byte is another test's case (a slow machine
+    // made this one that case).
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while std::fs::read_dir(files).map_or(true, |mut d| d.next().is_none()) {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "the upload never arrived"
+        );
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     stream.set_zero_linger().unwrap();
 }
 
@@ -1034,7 +1053,7 @@ async fn an_upload_whose_sender_hangs_up_after_its_last_byte_is_recorded_with_it
     let admin = server.token("partner@demo.aicc").await;
     let id = draft(&server, &admin).await;
     let size = aicc_api::applications::MAX_ATTACHMENT_BYTES - 1024;
-    upload_and_hang_up(&server, &admin, &id, size, Duration::from_millis(50)).await;
+    upload_and_hang_up(&server, &admin, &id, size, &dir.path().join("attachments")).await;
     let application = wait_for(&server, &admin, &format!("/v1/applications/{id}"), |a| {
         a["attachments"].as_array().is_some_and(|a| !a.is_empty())
     })
