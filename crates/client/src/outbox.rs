@@ -118,6 +118,23 @@ const OUTBOX_TABLES: [&str; 5] = [
     "office_hours",
 ];
 
+/// Queues `write` about the row `id` of `table` (one of
+/// [`OUTBOX_TABLES`]) and notes it there, so the row shows it waiting.
+fn enqueue_about_row(
+    conn: &Connection,
+    table: &str,
+    id: &str,
+    write: &Write,
+    now: &str,
+) -> Result<()> {
+    let seq = enqueue(conn, write, None, now)?;
+    conn.execute(
+        &format!("UPDATE {table} SET outbox_seq = ?2 WHERE id = ?1"),
+        params![id, seq],
+    )?;
+    Ok(())
+}
+
 /// Queues a milestone's evidence; the milestone shows it waiting at once.
 /// Refused here, as the center would, when it says nothing or the
 /// milestone is not waiting for evidence, and while evidence is already on
@@ -154,11 +171,7 @@ pub fn submit_milestone(
         // place at the end of the outbox, not the refused one's.
         Some(refused) if refused.refusal.is_some() => {
             tx.execute("DELETE FROM outbox WHERE seq = ?1", [refused.seq])?;
-            let seq = enqueue(&tx, &write, None, now)?;
-            tx.execute(
-                "UPDATE milestones SET outbox_seq = ?2 WHERE id = ?1",
-                params![id, seq],
-            )?;
+            enqueue_about_row(&tx, "milestones", id, &write, now)?;
         }
         Some(_) => {
             return Err(Error::InvalidInput(
@@ -172,11 +185,7 @@ pub fn submit_milestone(
             )));
         }
         None => {
-            let seq = enqueue(&tx, &write, None, now)?;
-            tx.execute(
-                "UPDATE milestones SET outbox_seq = ?2 WHERE id = ?1",
-                params![id, seq],
-            )?;
+            enqueue_about_row(&tx, "milestones", id, &write, now)?;
         }
     }
     tx.commit()?;
@@ -229,11 +238,7 @@ pub fn register_for_event(
     match view.outbox {
         Some(refused) => revise(&tx, refused.seq, &write)?,
         None => {
-            let seq = enqueue(&tx, &write, None, now)?;
-            tx.execute(
-                "UPDATE cohort_events SET outbox_seq = ?2 WHERE id = ?1",
-                params![id, seq],
-            )?;
+            enqueue_about_row(&tx, "cohort_events", id, &write, now)?;
         }
     }
     tx.commit()?;
