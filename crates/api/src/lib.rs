@@ -10,6 +10,7 @@ pub mod applications;
 pub mod auth;
 pub mod catalog;
 pub mod center;
+pub mod directory;
 pub mod error;
 pub mod events;
 pub mod incubation;

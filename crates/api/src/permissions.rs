@@ -48,6 +48,16 @@ pub enum Action {
     RegisterForEvents,
     /// Ask the startup's mentors for office hours.
     RequestOfficeHours,
+    /// Search the directory of certified solutions and check certificates.
+    ReadDirectory,
+    /// Choose what the directory shows of the organisation's solutions.
+    EditDirectory,
+    /// Read the organisation's cooperations with other partners.
+    ReadCooperation,
+    /// Ask another partner to cooperate on its solution.
+    AskCooperation,
+    /// Accept or decline another partner's request to cooperate.
+    AnswerCooperation,
 }
 
 use Action::*;
@@ -85,6 +95,14 @@ const TABLE: &[(Action, &[Role])] = &[
     (ReviewMilestone, &[CenterReviewer, CenterAdmin]),
     (RegisterForEvents, &[PartnerMember, PartnerAdmin]),
     (RequestOfficeHours, &[PartnerMember, PartnerAdmin]),
+    (
+        ReadDirectory,
+        &[PartnerMember, PartnerAdmin, CenterReviewer, CenterAdmin],
+    ),
+    (EditDirectory, &[PartnerAdmin]),
+    (ReadCooperation, &[PartnerMember, PartnerAdmin]),
+    (AskCooperation, &[PartnerMember, PartnerAdmin]),
+    (AnswerCooperation, &[PartnerAdmin]),
 ];
 
 impl Action {
@@ -98,12 +116,12 @@ impl Action {
     /// The scope a personal access token needs for it; every scope reads.
     pub fn scope(self) -> Scope {
         match self {
-            ReadCatalog | ReadOrganisation | ReadEveryApplication => Scope::Read,
+            ReadCatalog | ReadOrganisation | ReadEveryApplication | ReadDirectory
+            | ReadCooperation => Scope::Read,
             SubmitJob | CancelOwnJob | CancelOrganisationJob => Scope::Jobs,
             EditApplication | SubmitApplication | WithdrawApplication | ReviewApplication
-            | SubmitMilestone | ReviewMilestone | RegisterForEvents | RequestOfficeHours => {
-                Scope::Applications
-            }
+            | SubmitMilestone | ReviewMilestone | RegisterForEvents | RequestOfficeHours
+            | EditDirectory | AskCooperation | AnswerCooperation => Scope::Applications,
             KeepFavourites | ManageMembers | ManageOwnTokens => Scope::Full,
         }
     }
@@ -163,6 +181,10 @@ mod tests {
                 WithdrawApplication,
                 ManageMembers,
                 SubmitMilestone,
+                EditDirectory,
+                ReadCooperation,
+                AskCooperation,
+                AnswerCooperation,
             ] {
                 assert!(!action.allowed_for(role), "{role:?} {action:?}");
             }

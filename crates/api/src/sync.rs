@@ -30,11 +30,15 @@ pub enum Collection {
     CohortEvents,
     /// The startup's requests for office hours with its mentors.
     OfficeHours,
+    /// The certified solutions every partner can find.
+    Directory,
+    /// The cooperations the organisation asked for or was asked for.
+    Cooperation,
 }
 
 impl Collection {
     /// Every collection, in the order a sync cycle pulls them.
-    pub const ALL: [Collection; 7] = [
+    pub const ALL: [Collection; 9] = [
         Collection::Catalog,
         Collection::Jobs,
         Collection::Applications,
@@ -42,6 +46,8 @@ impl Collection {
         Collection::Credits,
         Collection::CohortEvents,
         Collection::OfficeHours,
+        Collection::Directory,
+        Collection::Cooperation,
     ];
 
     /// The name in feed paths, stores and routes.
@@ -54,6 +60,8 @@ impl Collection {
             Collection::Credits => "credits",
             Collection::CohortEvents => "cohort_events",
             Collection::OfficeHours => "office_hours",
+            Collection::Directory => "directory",
+            Collection::Cooperation => "cooperation",
         }
     }
 

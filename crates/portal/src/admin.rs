@@ -71,6 +71,8 @@ pub fn seed_demo(conn: &mut Connection) -> Result<(), ApiError> {
         catalog::upsert(conn, &catalog::seed::models())?;
     }
     seed_incubation(conn, robotics)?;
+    let reviewer = user_id(conn, "reviewer@demo.aicc")?;
+    crate::directory::seed::seed(conn, reviewer, crate::clock::now_ms())?;
     jobs::history::seed_demo(conn, crate::clock::now_ms())
 }
 
@@ -443,6 +445,26 @@ pub fn revoke_credits(conn: &mut Connection, id: &str, actor_email: &str) -> Res
     staff(conn, actor_email, "end credits")?;
     let tx = conn.transaction()?;
     incubation::credits::revoke(&tx, id, crate::clock::now_ms())?;
+    tx.commit()?;
+    Ok(())
+}
+
+/// Revokes a certificate as `actor_email` (center staff).
+pub fn revoke_certificate(
+    conn: &mut Connection,
+    certificate: &str,
+    reason: &str,
+    actor_email: &str,
+) -> Result<(), ApiError> {
+    staff(conn, actor_email, "revoke certificates")?;
+    if reason.trim().is_empty() {
+        return Err(ApiError::invalid(
+            "reason",
+            "say why the certificate is revoked; checks of it will show this",
+        ));
+    }
+    let tx = conn.transaction()?;
+    crate::directory::store::revoke(&tx, certificate, reason, crate::clock::now_ms())?;
     tx.commit()?;
     Ok(())
 }

@@ -40,6 +40,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0022_cohort_events.sql")),
     M::up(include_str!("../migrations/0023_mentors.sql")),
     M::up(include_str!("../migrations/0024_evidence_attachments.sql")),
+    M::up(include_str!("../migrations/0025_directory.sql")),
 ];
 
 /// Errors of the database layer.
@@ -288,6 +289,23 @@ mod tests {
                             ('app_migrated', 'draft', 'submitted', 1, ?1)",
                     [at],
                 )?;
+                let certified = ApplicationForm {
+                    organisation_name: "Lanting Robotics".into(),
+                    solution_name: "Weld seam grading".into(),
+                    industries: vec!["weld-seam inspection".into()],
+                    target_hardware: vec!["Atlas 300I Duo".into()],
+                    ..Default::default()
+                };
+                conn.execute(
+                    "INSERT INTO applications (id, organisation_id, rev, state, form, certificate_id, created_at, updated_at)
+                     VALUES ('app_certified', 2, 4, 'certified', ?1, 'AICC-ASC-2025-000001', ?2, ?2)",
+                    rusqlite::params![serde_json::to_string(&certified).expect("json"), at],
+                )?;
+                conn.execute(
+                    "INSERT INTO application_transitions (application_id, from_state, to_state, actor_user_id, at)
+                     VALUES ('app_certified', 'adapting', 'certified', 1, ?1)",
+                    [at],
+                )?;
                 conn.execute(
                     "INSERT INTO attachments (id, application_id, file_name, media_type, size_bytes, sha256, created_at)
                      VALUES ('att_migrated', 'app_migrated', '营业执照.pdf', 'application/pdf', 2048,
@@ -400,6 +418,31 @@ mod tests {
                     );
                     assert_eq!(application.attachments[0].file_name, "营业执照.pdf");
                     assert_eq!(application.timeline.len(), 2);
+                    let listed = crate::directory::store::load(conn, "app_certified")
+                        .unwrap()
+                        .unwrap_or_else(|| {
+                            panic!("from version {from}: the certified solution is listed")
+                        });
+                    assert_eq!(listed.name, "Weld seam grading");
+                    assert_eq!(listed.hardware, ["Atlas 300I Duo"]);
+                    assert_eq!(
+                        listed.certified_at,
+                        crate::clock::rfc3339(1_764_000_000_000)
+                    );
+                    let head: u64 = conn
+                        .query_row("SELECT rev FROM revision WHERE id = 1", [], |r| r.get(0))
+                        .unwrap();
+                    let rev: u64 = conn
+                        .query_row(
+                            "SELECT rev FROM directory_solutions WHERE id = 'app_certified'",
+                            [],
+                            |r| r.get(0),
+                        )
+                        .unwrap();
+                    assert!(
+                        rev <= head && rev > 10,
+                        "from version {from}: rev {rev} of {head}"
+                    );
                 }
                 let count = |table: &str| -> i64 {
                     conn.query_row(&format!("SELECT COUNT(*) FROM {table}"), [], |r| r.get(0))

@@ -165,6 +165,39 @@ pub fn since(
             });
         }
     }
+    let directory: Option<u64> = conn.query_row(
+        "SELECT MAX(rev) FROM directory_solutions WHERE rev > ?1",
+        [after],
+        |r| r.get(0),
+    )?;
+    if let Some(rev) = directory {
+        notices.push(Notice {
+            hint: EventHint {
+                collection: Collection::Directory,
+                rev,
+            },
+            organisation_id: None,
+        });
+    }
+    // A cooperation concerns both its organisations.
+    let mut stmt = conn.prepare_cached(
+        "SELECT organisation_id, MAX(rev) FROM (
+             SELECT from_organisation AS organisation_id, rev FROM cooperations WHERE rev > ?1
+             UNION ALL
+             SELECT to_organisation, rev FROM cooperations WHERE rev > ?1)
+         GROUP BY organisation_id",
+    )?;
+    let rows = stmt.query_map([after], |r| Ok((r.get::<_, i64>(0)?, r.get::<_, u64>(1)?)))?;
+    for row in rows {
+        let (organisation_id, rev) = row?;
+        notices.push(Notice {
+            hint: EventHint {
+                collection: Collection::Cooperation,
+                rev,
+            },
+            organisation_id: Some(organisation_id),
+        });
+    }
     // An event concerns every organisation of its cohort.
     let mut stmt = conn.prepare_cached(
         "SELECT n.organisation_id, MAX(e.rev) FROM cohort_events e

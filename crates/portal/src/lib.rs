@@ -23,6 +23,7 @@ pub mod center;
 pub mod clock;
 pub mod config;
 pub mod db;
+pub mod directory;
 pub mod error;
 pub mod events;
 pub mod feed;
@@ -271,6 +272,7 @@ pub fn api_routes(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(applications::routes())
         .merge(jobs::routes())
         .merge(incubation::routes())
+        .merge(directory::routes())
         .merge(events::routes())
         .route_layer(read_bodies())
         .layer(DefaultBodyLimit::max(bodies::JSON_BODY))

@@ -326,6 +326,22 @@ enum AdminCommand {
         #[arg(long)]
         note: Option<String>,
     },
+    /// Revoke a solution's certificate: its solution leaves the directory
+    /// and checks of the certificate say revoked, with the reason.
+    RevokeCertificate {
+        /// e.g. AICC-ASC-2026-000042.
+        #[arg(long)]
+        certificate: String,
+        /// Why, as checks of the certificate will say.
+        #[arg(long)]
+        reason: String,
+        /// The staff member revoking it.
+        #[arg(long = "as")]
+        staff: String,
+    },
+    /// How many requests to cooperate each pair of partners made and how
+    /// many were accepted (what they wrote is theirs: never shown here).
+    ListCooperation,
     /// Add or update catalog models from a JSON file (an array of models).
     ImportModels { file: PathBuf },
     /// Retire a catalog model; apps see it removed.
@@ -657,6 +673,23 @@ fn run_admin(db: &Db, command: AdminCommand) -> anyhow::Result<()> {
                         credit.expires_at,
                         shown(&credit.reason)
                     );
+                }
+            }
+            AdminCommand::RevokeCertificate {
+                certificate,
+                reason,
+                staff,
+            } => {
+                let certificate = aicc_api::directory::certificate_id(&certificate)
+                    .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+                admin::revoke_certificate(conn, &certificate, &reason, &staff)?;
+                println!("{certificate} revoked: its solution left the directory");
+            }
+            AdminCommand::ListCooperation => {
+                for (from, to, asked, accepted) in
+                    aicc_portal::directory::store::cooperation_counts(conn)?
+                {
+                    println!("{}\t{}\t{asked} asked\t{accepted} accepted", shown(&from), shown(&to));
                 }
             }
             AdminCommand::RevokeCredits { id, staff } => {

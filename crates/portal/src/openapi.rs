@@ -27,6 +27,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         (name = "applications", description = "Partner onboarding and review"),
         (name = "jobs", description = "Training jobs, pools and quota"),
         (name = "incubation", description = "An incubated startup's programme and milestones"),
+        (name = "directory", description = "Certified solutions, certificate checks and cooperation between partners"),
         (name = "sync", description = "Live change hints"),
     )
 )]

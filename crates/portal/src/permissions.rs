@@ -39,6 +39,11 @@ fn described(action: Action) -> &'static str {
         ReviewMilestone => "review incubation milestones",
         RegisterForEvents => "register for the cohort's events",
         RequestOfficeHours => "ask the startup's mentors for office hours",
+        ReadDirectory => "read the directory of certified solutions",
+        EditDirectory => "choose what the directory shows of the organisation's solutions",
+        ReadCooperation => "read the organisation's cooperations with other partners",
+        AskCooperation => "ask another partner to cooperate",
+        AnswerCooperation => "answer another partner's request to cooperate",
     }
 }
 
@@ -50,7 +55,7 @@ fn whom_to_ask(role: Role, action: Action) -> &'static str {
             "center staff do not run partners' jobs"
         }
         EditApplication | SubmitApplication | WithdrawApplication | ManageMembers
-        | SubmitMilestone
+        | SubmitMilestone | EditDirectory | AskCooperation | AnswerCooperation
             if staff =>
         {
             "center staff read and review; a partner's content is theirs to write"
@@ -62,14 +67,19 @@ fn whom_to_ask(role: Role, action: Action) -> &'static str {
         | ManageMembers
         | SubmitJob
         | CancelOwnJob
-        | SubmitMilestone => "ask a partner admin of your organisation",
+        | SubmitMilestone
+        | EditDirectory
+        | AskCooperation
+        | AnswerCooperation => "ask a partner admin of your organisation",
+        ReadCooperation if staff => {
+            "cooperation between partners is theirs; the center sees only that it happens"
+        }
         RegisterForEvents | RequestOfficeHours => "this is for the startups the center incubates",
         ReadEveryApplication | ReviewApplication | ReviewMilestone => {
             "this is for the center's reviewers"
         }
-        ReadCatalog | KeepFavourites | ReadOrganisation | ManageOwnTokens => {
-            "ask the center's administrators"
-        }
+        ReadCatalog | KeepFavourites | ReadOrganisation | ManageOwnTokens | ReadDirectory
+        | ReadCooperation => "ask the center's administrators",
     }
 }
 

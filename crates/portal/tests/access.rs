@@ -161,6 +161,48 @@ struct Objects {
     invitation: String,
     milestone: String,
     event: String,
+    solution: String,
+    cooperation: String,
+    certificate: String,
+}
+
+/// The first listed solution of `organisation` in the demo's directory.
+fn solution_of(conn: &rusqlite::Connection, organisation: &str) -> String {
+    conn.query_row(
+        "SELECT d.id FROM directory_solutions d JOIN organisations o ON o.id = d.organisation_id
+         WHERE o.name = ?1 AND d.listed = 1 AND d.revoked_at IS NULL ORDER BY d.id LIMIT 1",
+        [organisation],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
+/// A new request to cooperate on `owner`'s solution, asked by `asker`'s
+/// partner admin (earlier requests of the pair declined first, so that it
+/// may ask again).
+fn cooperation_of(conn: &mut rusqlite::Connection, owner: &str, asker: &str) -> String {
+    let solution = solution_of(conn, owner);
+    let organisation = aicc_portal::admin::organisation_id(conn, asker).unwrap();
+    let admin = if asker == "Other Vision" {
+        OTHER_ADMIN
+    } else {
+        OWN_ADMIN
+    };
+    let user = aicc_portal::admin::user_id(conn, admin).unwrap();
+    conn.execute(
+        "UPDATE cooperations SET state = 'declined' WHERE solution_id = ?1 AND from_organisation = ?2",
+        rusqlite::params![solution, organisation],
+    )
+    .unwrap();
+    let asked = aicc_api::directory::CooperationAsk {
+        solution_id: solution,
+        message: "A joint bid for the provincial rail line".into(),
+        offers: vec![aicc_api::directory::CooperationOffer::Data],
+    };
+    let now = aicc_portal::clock::now_ms();
+    aicc_portal::directory::store::ask(conn, organisation, user, &asked, now)
+        .unwrap()
+        .0
 }
 
 /// A new event of `organisation`'s cohort: Demo Robotics's is the demo's
@@ -388,6 +430,39 @@ impl Matrixed {
             };
             objects.event = self.server.db.blocking(|conn| event_of(conn, organisation));
         }
+        let organisation = match owner {
+            Owner::Other => "Other Vision",
+            Owner::Own | Owner::Any => "Demo Robotics",
+        };
+        if row.path.contains("/v1/directory/solutions/{id}") {
+            objects.solution = self
+                .server
+                .db
+                .blocking(|conn| solution_of(conn, organisation));
+        }
+        if row.path.contains("/v1/certificates/{id}") {
+            objects.certificate = self.server.db.blocking(|conn| {
+                conn.query_row(
+                    "SELECT a.certificate_id FROM applications a JOIN organisations o
+                     ON o.id = a.organisation_id WHERE o.name = ?1 AND a.certificate_id IS NOT NULL
+                     ORDER BY a.id LIMIT 1",
+                    [organisation],
+                    |r| r.get(0),
+                )
+                .unwrap()
+            });
+        }
+        if row.path.contains("/v1/cooperation/{id}") {
+            // Own: asked of Demo Robotics by Other Vision; other: the reverse.
+            let asker = match owner {
+                Owner::Other => "Demo Robotics",
+                Owner::Own | Owner::Any => "Other Vision",
+            };
+            objects.cooperation = self
+                .server
+                .db
+                .blocking(|conn| cooperation_of(conn, organisation, asker));
+        }
         if row.path.contains("/personal-tokens/{id}") {
             // Own: the caller's own token; other: another user's.
             let holder = match (owner, caller.email()) {
@@ -454,6 +529,12 @@ impl Matrixed {
                     &objects.milestone
                 } else if row.path.starts_with("/v1/cohort_events/") {
                     &objects.event
+                } else if row.path.starts_with("/v1/directory/solutions/") {
+                    &objects.solution
+                } else if row.path.starts_with("/v1/certificates/") {
+                    &objects.certificate
+                } else if row.path.starts_with("/v1/cooperation/") {
+                    &objects.cooperation
                 } else if row.path.starts_with("/v1/pools/") {
                     POOL
                 } else {
@@ -505,6 +586,30 @@ impl Matrixed {
                     aicc_portal::clock::rfc3339(aicc_portal::clock::now_ms() + 7 * 86_400_000);
                 request.json(&json!({
                     "mentor_id": mentor, "topic": "Converting a custom layer", "slots": [slot]
+                }))
+            }
+            Some("@cooperation") => {
+                // A listed solution of another organisation that the
+                // caller's has not asked about yet.
+                let email = own_email.to_owned();
+                let solution: String = self
+                    .server
+                    .db
+                    .blocking(move |conn| {
+                        conn.query_row(
+                            "SELECT d.id FROM directory_solutions d
+                             WHERE d.listed = 1 AND d.revoked_at IS NULL
+                               AND d.organisation_id != (SELECT organisation_id FROM users WHERE email = ?1)
+                               AND NOT EXISTS (SELECT 1 FROM cooperations c WHERE c.solution_id = d.id
+                                   AND c.from_organisation = (SELECT organisation_id FROM users WHERE email = ?1))
+                             ORDER BY d.id LIMIT 1",
+                            [email],
+                            |r| r.get(0),
+                        )
+                    })
+                    .unwrap();
+                request.json(&json!({
+                    "solution_id": solution, "message": "Shall we bid together?", "offers": ["data"]
                 }))
             }
             Some("@refresh") => {

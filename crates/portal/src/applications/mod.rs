@@ -286,15 +286,19 @@ pub fn apply_review(
     let rev = move_to(tx, id, current, next, actor, review.comment.as_deref())?;
     if next == ApplicationState::Certified {
         let year = rfc3339(now_ms()).get(..4).unwrap_or("0000").to_owned();
-        let count: i64 = tx.query_row(
-            "SELECT COUNT(*) FROM applications WHERE certificate_id IS NOT NULL",
-            [],
+        // The year's next number: counting certificates would give a
+        // number again once one was given out of turn (the demo's are).
+        let last: i64 = tx.query_row(
+            "SELECT coalesce(max(CAST(substr(certificate_id, -6) AS INTEGER)), 0)
+             FROM applications WHERE certificate_id LIKE 'AICC-ASC-' || ?1 || '-%'",
+            [&year],
             |r| r.get(0),
         )?;
         tx.execute(
             "UPDATE applications SET certificate_id = ?2 WHERE id = ?1",
-            params![id, format!("AICC-ASC-{year}-{:06}", count + 1)],
+            params![id, format!("AICC-ASC-{year}-{:06}", last + 1)],
         )?;
+        crate::directory::store::publish(tx, id, now_ms())?;
     }
     Ok((load(tx, id)?, rev))
 }

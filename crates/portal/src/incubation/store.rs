@@ -507,7 +507,7 @@ fn iso_date(text: &str, field: &str) -> Result<time::Date, ApiError> {
 }
 
 /// Refuses a name that is not one plain line of 1 to `most` characters.
-pub(super) fn name(value: &str, field: &str, most: usize) -> Result<(), ApiError> {
+pub(crate) fn name(value: &str, field: &str, most: usize) -> Result<(), ApiError> {
     if value.trim().is_empty()
         || value.chars().count() > most
         || !aicc_api::applications::is_plain_line(value)
@@ -524,7 +524,7 @@ pub(super) fn name(value: &str, field: &str, most: usize) -> Result<(), ApiError
 
 /// Refuses a text over `most` characters, or one holding control,
 /// invisible or text-direction characters; an empty one is fine.
-pub(super) fn text(value: &str, field: &str, most: usize) -> Result<(), ApiError> {
+pub(crate) fn text(value: &str, field: &str, most: usize) -> Result<(), ApiError> {
     if value.is_empty() {
         return Ok(());
     }

@@ -1,0 +1,449 @@
+//! The directory of certified solutions (the industry aggregation
+//! platform): what a partner's solution shows once the center certified
+//! it, the check of a certificate, and cooperation between partners.
+//!
+//! A solution is listed when its application is certified, with what the
+//! partner chose to show ([`SolutionProfile`]); the partner can change it
+//! or take it off the directory, and the center unlists it when it
+//! revokes the certificate. Every signed-in partner reads the directory
+//! (`GET /v1/directory/changes`, a tombstone when a solution leaves it).
+
+use serde::{Deserialize, Serialize};
+
+use crate::FieldError;
+use crate::applications::{
+    MAX_LIST_ITEM_CHARS, MAX_LIST_ITEMS, OrganisationKind, is_plain_line, is_plain_text,
+};
+
+/// How long a certificate is valid from the day it is given, in days
+/// (three years).
+pub const CERTIFICATE_VALID_DAYS: i64 = 3 * 365;
+
+/// A certified solution as the directory shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Solution {
+    /// The id of the application it was certified through.
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub industries: Vec<String>,
+    /// e.g. "Atlas 800T A2", "Atlas 300I Duo".
+    pub hardware: Vec<String>,
+    pub frameworks: Vec<String>,
+    pub certificate_id: String,
+    /// When the center certified it (RFC 3339).
+    pub certified_at: String,
+    /// When its certificate ends (RFC 3339), [`CERTIFICATE_VALID_DAYS`]
+    /// after it was given.
+    pub expires_at: String,
+    pub partner: Partner,
+    pub updated_at: String,
+}
+
+/// The organisation behind a solution, as the directory shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Partner {
+    /// The organisation's id at the center.
+    pub id: String,
+    pub name: String,
+    pub kind: OrganisationKind,
+    /// How others reach it, when it chose to say.
+    pub contact: Option<PublicContact>,
+}
+
+/// A partner's public contact: whom to write to about its solutions.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(default)]
+pub struct PublicContact {
+    pub name: String,
+    pub email: String,
+    /// An `https://` address.
+    pub website: String,
+}
+
+impl PublicContact {
+    /// The rules the app and the center share: a name and an e-mail
+    /// address, a website only over HTTPS.
+    pub fn check(&self) -> Result<(), FieldError> {
+        let error = |field, message: &str| {
+            Err(FieldError {
+                field,
+                message: message.into(),
+            })
+        };
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 100 || !is_plain_line(name) {
+            return error(
+                "contact_name",
+                "write a name of 1 to 100 characters on one line",
+            );
+        }
+        let email = self.email.trim();
+        if email.chars().count() > 254 || !crate::applications::looks_like_email(email) {
+            return error(
+                "contact_email",
+                "write an e-mail address others may use, e.g. solutions@example.cn",
+            );
+        }
+        let website = self.website.trim();
+        if !website.is_empty() {
+            let https = website
+                .strip_prefix("https://")
+                .is_some_and(|rest| !rest.is_empty() && !rest.contains('@'));
+            if !https || website.chars().count() > 300 || !is_plain_line(website) {
+                return error(
+                    "website",
+                    "write the website as https://… (at most 300 characters), or leave it empty",
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a partner shows of a certified solution: `PUT
+/// /v1/directory/solutions/{id}`. `listed: false` takes it off the
+/// directory (its certificate still checks).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct SolutionProfile {
+    pub name: String,
+    pub description: String,
+    pub industries: Vec<String>,
+    pub hardware: Vec<String>,
+    pub frameworks: Vec<String>,
+    pub listed: bool,
+}
+
+impl SolutionProfile {
+    /// The rules the app and the center share.
+    pub fn check(&self) -> Result<(), FieldError> {
+        let error = |field, message: String| Err(FieldError { field, message });
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 200 || !is_plain_line(name) {
+            return error(
+                "name",
+                "name the solution in 1 to 200 characters on one line".into(),
+            );
+        }
+        let description = self.description.trim();
+        if description.chars().count() > 10_000
+            || (!description.is_empty() && !is_plain_text(description))
+        {
+            return error(
+                "description",
+                "describe it in at most 10,000 characters of plain text".into(),
+            );
+        }
+        for (field, items) in [
+            ("industries", &self.industries),
+            ("hardware", &self.hardware),
+            ("frameworks", &self.frameworks),
+        ] {
+            if items.len() > MAX_LIST_ITEMS
+                || items.iter().any(|item| {
+                    item.trim().is_empty()
+                        || item.chars().count() > MAX_LIST_ITEM_CHARS
+                        || !is_plain_line(item)
+                })
+            {
+                return error(
+                    field,
+                    format!(
+                        "name at most {MAX_LIST_ITEMS}, each in 1 to {MAX_LIST_ITEM_CHARS} characters on one line"
+                    ),
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a certificate check finds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CertificateStatus {
+    Valid,
+    /// Past its `expires_at`.
+    Expired,
+    /// The center withdrew it.
+    Revoked,
+    /// No certificate of that id.
+    Unknown,
+}
+
+/// `GET /v1/certificates/{id}`: what the center says of a certificate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CertificateCheck {
+    pub certificate_id: String,
+    pub status: CertificateStatus,
+    /// The organisation holding it; none when unknown.
+    pub holder: Option<String>,
+    pub solution_name: Option<String>,
+    /// The solution's id when the directory lists it.
+    pub solution_id: Option<String>,
+    pub certified_at: Option<String>,
+    pub expires_at: Option<String>,
+    pub revoked_at: Option<String>,
+    /// Why the center revoked it.
+    pub revoked_reason: Option<String>,
+}
+
+/// The shape of a certificate id: `AICC-ASC-YYYY-NNNNNN`. Typed ids are
+/// upper-cased and trimmed before they are checked.
+pub fn certificate_id(typed: &str) -> Result<String, FieldError> {
+    let id = typed.trim().to_uppercase();
+    let parts: Vec<&str> = id.split('-').collect();
+    let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
+    if parts.len() == 4
+        && parts[0] == "AICC"
+        && parts[1] == "ASC"
+        && digits(parts[2], 4)
+        && digits(parts[3], 6)
+    {
+        Ok(id)
+    } else {
+        Err(FieldError {
+            field: "certificate_id",
+            message: "a certificate id looks like AICC-ASC-2026-000042".into(),
+        })
+    }
+}
+
+/// What one partner offers another when asking to cooperate.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CooperationOffer {
+    /// Data to train or test on.
+    Data,
+    /// Its own product to build in.
+    Integration,
+    /// Customers, sales channels.
+    Channel,
+    /// Knowledge of an industry's work.
+    DomainExpertise,
+    /// Hardware, sites, deployments.
+    Deployment,
+}
+
+/// `POST /v1/cooperation`: one partner asks the owner of a solution to
+/// cooperate.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CooperationAsk {
+    pub solution_id: String,
+    pub message: String,
+    pub offers: Vec<CooperationOffer>,
+}
+
+/// The longest message or answer of a cooperation, in characters.
+pub const MAX_COOPERATION_TEXT: usize = 2000;
+
+impl CooperationAsk {
+    /// The rules the app and the center share; the center also checks
+    /// that the solution is listed and not the asker's own.
+    pub fn check(&self) -> Result<(), FieldError> {
+        cooperation_text("message", &self.message)?;
+        if self.offers.is_empty() {
+            return Err(FieldError {
+                field: "offers",
+                message: "say what you offer: choose at least one".into(),
+            });
+        }
+        let mut offers = self.offers.clone();
+        offers.sort();
+        offers.dedup();
+        if offers.len() != self.offers.len() {
+            return Err(FieldError {
+                field: "offers",
+                message: "an offer is chosen twice; choose each once".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn cooperation_text(field: &'static str, text: &str) -> Result<(), FieldError> {
+    let text = text.trim();
+    if text.is_empty() || text.chars().count() > MAX_COOPERATION_TEXT || !is_plain_text(text) {
+        return Err(FieldError {
+            field,
+            message: format!("write 1 to {MAX_COOPERATION_TEXT} characters of plain text"),
+        });
+    }
+    Ok(())
+}
+
+/// `POST /v1/cooperation/{id}/answer`: the owner accepts or declines,
+/// with a note.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct CooperationAnswer {
+    pub accept: bool,
+    pub note: String,
+}
+
+impl CooperationAnswer {
+    pub fn check(&self) -> Result<(), FieldError> {
+        cooperation_text("note", &self.note)
+    }
+}
+
+/// Where a cooperation stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum CooperationState {
+    Asked,
+    Accepted,
+    Declined,
+}
+
+impl CooperationState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CooperationState::Asked => "asked",
+            CooperationState::Accepted => "accepted",
+            CooperationState::Declined => "declined",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Asked, Self::Accepted, Self::Declined]
+            .into_iter()
+            .find(|state| state.as_str() == s)
+    }
+}
+
+/// Whether the caller's organisation asked or was asked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    Sent,
+    Received,
+}
+
+/// A cooperation as the two organisations see it: the request and its
+/// answer. Only they read it; the center knows that it happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Cooperation {
+    pub id: String,
+    pub direction: Direction,
+    pub solution_id: String,
+    pub solution_name: String,
+    /// The organisation that asked.
+    pub from_partner: String,
+    /// The solution's owner.
+    pub to_partner: String,
+    /// Who asked: their name and e-mail address, for the owner to reply.
+    pub asked_by: String,
+    pub message: String,
+    pub offers: Vec<CooperationOffer>,
+    pub state: CooperationState,
+    pub note: Option<String>,
+    pub answered_by: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_certificate_id_is_read_as_typed_and_refused_in_any_other_shape() {
+        assert_eq!(
+            certificate_id("  aicc-asc-2026-000042 ").unwrap(),
+            "AICC-ASC-2026-000042"
+        );
+        for bad in [
+            "",
+            "AICC-ASC-2026-42",
+            "AICC-ASC-26-000042",
+            "AICC-ASC-2026-000042-1",
+            "AICC ASC 2026 000042",
+            "' OR 1=1 --",
+        ] {
+            assert_eq!(certificate_id(bad).unwrap_err().field, "certificate_id");
+        }
+    }
+
+    #[test]
+    fn a_public_website_is_https_without_user_info() {
+        let contact = |website: &str| PublicContact {
+            name: "Solutions desk".into(),
+            email: "solutions@example.cn".into(),
+            website: website.into(),
+        };
+        assert!(contact("").check().is_ok());
+        assert!(contact("https://example.cn/rail").check().is_ok());
+        for bad in [
+            "http://example.cn",
+            "https://",
+            "https://user@evil.cn",
+            "javascript:alert(1)",
+        ] {
+            assert_eq!(contact(bad).check().unwrap_err().field, "website", "{bad}");
+        }
+        let nameless = PublicContact {
+            name: " ".into(),
+            ..contact("")
+        };
+        assert_eq!(nameless.check().unwrap_err().field, "contact_name");
+    }
+
+    #[test]
+    fn a_request_offers_something_once_and_says_why() {
+        let ask = |message: &str, offers: Vec<CooperationOffer>| CooperationAsk {
+            solution_id: "app-1".into(),
+            message: message.into(),
+            offers,
+        };
+        assert!(
+            ask("Joint bid", vec![CooperationOffer::Data])
+                .check()
+                .is_ok()
+        );
+        assert_eq!(
+            ask("", vec![CooperationOffer::Data])
+                .check()
+                .unwrap_err()
+                .field,
+            "message"
+        );
+        assert_eq!(
+            ask("Joint bid", vec![]).check().unwrap_err().field,
+            "offers"
+        );
+        assert_eq!(
+            ask(
+                "Joint bid",
+                vec![CooperationOffer::Data, CooperationOffer::Data]
+            )
+            .check()
+            .unwrap_err()
+            .field,
+            "offers"
+        );
+    }
+}

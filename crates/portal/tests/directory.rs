@@ -1,0 +1,463 @@
+//! The directory through the HTTP API: a solution listed when certified
+//! and gone when its certificate is revoked, the partner's choices, the
+//! certificate check, and cooperation that only its two organisations
+//! read, each write made once however often it is sent.
+
+#![allow(clippy::unwrap_used)] // a test helper that cannot do its job should stop the test
+
+mod common;
+
+use common::{Server, complete_form, config};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+/// The directory's feed from `after`, as `token` reads it: the listed
+/// solutions' ids and names, and the tombstones' ids.
+async fn directory(
+    server: &Server,
+    token: &str,
+    after: u64,
+) -> (Vec<(String, String)>, Vec<String>, u64) {
+    let (status, page) = server
+        .call(
+            Method::GET,
+            &format!("/v1/directory/changes?after={after}&limit=1000"),
+            Some(token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    let mut listed = Vec::new();
+    let mut gone = Vec::new();
+    for change in page["changes"].as_array().unwrap() {
+        match change["op"].as_str().unwrap() {
+            "upsert" => listed.push((
+                change["item"]["id"].as_str().unwrap().to_owned(),
+                change["item"]["name"].as_str().unwrap().to_owned(),
+            )),
+            _ => gone.push(change["id"].as_str().unwrap().to_owned()),
+        }
+    }
+    (listed, gone, page["next"].as_u64().unwrap())
+}
+
+/// Demo Robotics's complete application taken to `certified` by the
+/// reviewer; its id.
+async fn certified(server: &Server) -> String {
+    let partner = server.token("partner@demo.aicc").await;
+    let reviewer = server.token("reviewer@demo.aicc").await;
+    let (_, made) = server
+        .call(
+            Method::POST,
+            "/v1/applications",
+            Some(&partner),
+            Some(complete_form()),
+        )
+        .await;
+    let id = made["id"].as_str().unwrap().to_owned();
+    server
+        .call(
+            Method::POST,
+            &format!("/v1/applications/{id}/submit"),
+            Some(&partner),
+            None,
+        )
+        .await;
+    for action in ["start_review", "approve", "start_adapting", "certify"] {
+        let (status, body) = server
+            .call(
+                Method::POST,
+                &format!("/v1/applications/{id}/review"),
+                Some(&reviewer),
+                Some(json!({ "action": action })),
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{action}: {body}");
+    }
+    id
+}
+
+#[tokio::test]
+async fn a_certified_solution_is_listed_and_leaves_when_its_certificate_is_revoked() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let outsider = server.token("member@other.aicc").await;
+    let (demo, _, cursor) = directory(&server, &outsider, 0).await;
+    assert!(
+        demo.len() >= 30,
+        "the demo lists its solutions: {}",
+        demo.len()
+    );
+    assert!(demo.iter().any(|(_, name)| name.contains("轨道巡检")));
+
+    let id = certified(&server).await;
+    let (listed, _, cursor) = directory(&server, &outsider, cursor).await;
+    let form = complete_form();
+    assert_eq!(
+        listed,
+        [(
+            id.clone(),
+            form["solution_name"].as_str().unwrap().to_owned()
+        )],
+        "another partner finds it at once"
+    );
+    let partner = server.token("partner@demo.aicc").await;
+    let (_, application) = server
+        .call(
+            Method::GET,
+            &format!("/v1/applications/{id}"),
+            Some(&partner),
+            None,
+        )
+        .await;
+    let certificate = application["certificate_id"].as_str().unwrap().to_owned();
+    let (status, check) = server
+        .call(
+            Method::GET,
+            &format!("/v1/certificates/{}", certificate.to_lowercase()),
+            Some(&outsider),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{check}");
+    assert_eq!(check["status"], "valid");
+    assert_eq!(check["holder"], "Demo Robotics");
+    assert_eq!(check["solution_id"], json!(id));
+
+    let revoke = std::process::Command::new(env!("CARGO_BIN_EXE_aicc-portal"))
+        .args(["admin", "--data-dir"])
+        .arg(dir.path())
+        .args(["revoke-certificate", "--certificate", &certificate])
+        .args(["--reason", "The adapted build no longer runs on CANN 8"])
+        .args(["--as", "reviewer@demo.aicc"])
+        .output()
+        .unwrap();
+    assert!(
+        revoke.status.success(),
+        "{}",
+        String::from_utf8_lossy(&revoke.stderr)
+    );
+    let (listed, gone, _) = directory(&server, &outsider, cursor).await;
+    assert!(listed.is_empty());
+    assert_eq!(gone, [id.clone()]);
+    let (_, check) = server
+        .call(
+            Method::GET,
+            &format!("/v1/certificates/{certificate}"),
+            Some(&outsider),
+            None,
+        )
+        .await;
+    assert_eq!(check["status"], "revoked");
+    assert_eq!(
+        check["revoked_reason"],
+        "The adapted build no longer runs on CANN 8"
+    );
+    assert_eq!(check["solution_id"], Value::Null);
+
+    let (_, unknown) = server
+        .call(
+            Method::GET,
+            "/v1/certificates/AICC-ASC-2019-999999",
+            Some(&outsider),
+            None,
+        )
+        .await;
+    assert_eq!(unknown["status"], "unknown");
+    assert_eq!(unknown["holder"], Value::Null);
+    let (status, refused) = server
+        .call(
+            Method::GET,
+            "/v1/certificates/not-a-certificate",
+            Some(&outsider),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("AICC-ASC-2026-000042")
+    );
+    let expired: String = server.db.blocking(|conn| {
+        conn.query_row(
+            "SELECT a.certificate_id FROM applications a WHERE a.form LIKE '%Cattle Health Watch%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    });
+    let (_, check) = server
+        .call(
+            Method::GET,
+            &format!("/v1/certificates/{expired}"),
+            Some(&outsider),
+            None,
+        )
+        .await;
+    assert_eq!(
+        check["status"], "expired",
+        "certified more than three years ago"
+    );
+}
+
+#[tokio::test]
+async fn a_partner_admin_chooses_what_the_directory_shows() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let partner = server.token("partner@demo.aicc").await;
+    let outsider = server.token("member@other.aicc").await;
+    let (_, _, cursor) = directory(&server, &outsider, 0).await;
+    let id = certified(&server).await;
+    let (_, _, cursor) = directory(&server, &outsider, cursor).await;
+    let profile = json!({
+        "name": "Weld Seam Grader 焊缝分级", "description": "Grades X-ray images of weld seams.",
+        "industries": ["weld-seam inspection"], "hardware": ["Atlas 300I Duo"],
+        "frameworks": ["MindSpore"], "listed": true
+    });
+    let (status, shown) = server
+        .call(
+            Method::PUT,
+            &format!("/v1/directory/solutions/{id}"),
+            Some(&partner),
+            Some(profile.clone()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{shown}");
+    assert_eq!(shown["name"], "Weld Seam Grader 焊缝分级");
+    let (listed, _, cursor) = directory(&server, &outsider, cursor).await;
+    assert_eq!(
+        listed,
+        [(id.clone(), "Weld Seam Grader 焊缝分级".to_owned())]
+    );
+
+    let mut bad = profile.clone();
+    bad["name"] = json!("Grader\u{202E}gpj.exe");
+    let (status, refused) = server
+        .call(
+            Method::PUT,
+            &format!("/v1/directory/solutions/{id}"),
+            Some(&partner),
+            Some(bad),
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused["error"]["field"], "name");
+
+    let contact = json!({"name": "Solutions desk", "email": "solutions@robotics.example.cn", "website": "https://robotics.example.cn"});
+    let (status, _) = server
+        .call(
+            Method::PUT,
+            "/v1/directory/contact",
+            Some(&partner),
+            Some(contact),
+        )
+        .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (listed, _, cursor) = directory(&server, &outsider, cursor).await;
+    assert!(
+        listed.iter().any(|(listed, _)| *listed == id),
+        "each of the partner's solutions carries the contact, so each moves"
+    );
+
+    let mut hidden = profile;
+    hidden["listed"] = json!(false);
+    server
+        .call(
+            Method::PUT,
+            &format!("/v1/directory/solutions/{id}"),
+            Some(&partner),
+            Some(hidden),
+        )
+        .await;
+    let (listed, gone, _) = directory(&server, &outsider, cursor).await;
+    assert!(listed.is_empty());
+    assert_eq!(gone, [id.clone()]);
+    let (_, application) = server
+        .call(
+            Method::GET,
+            &format!("/v1/applications/{id}"),
+            Some(&partner),
+            None,
+        )
+        .await;
+    let certificate = application["certificate_id"].as_str().unwrap();
+    let (_, check) = server
+        .call(
+            Method::GET,
+            &format!("/v1/certificates/{certificate}"),
+            Some(&outsider),
+            None,
+        )
+        .await;
+    assert_eq!(check["status"], "valid", "unlisted, it still checks");
+    assert_eq!(check["solution_id"], Value::Null);
+
+    let lead = server.token("lead@other.aicc").await;
+    let (status, _) = server
+        .call(
+            Method::PUT,
+            &format!("/v1/directory/solutions/{id}"),
+            Some(&lead),
+            Some(json!({"name": "Taken over", "description": "", "industries": [], "hardware": [], "frameworks": [], "listed": true})),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "another organisation's solution"
+    );
+}
+
+async fn ask(server: &Server, token: &str, key: &str, body: &Value) -> (StatusCode, Value) {
+    let response = server
+        .http
+        .post(format!("{}/v1/cooperation", server.url))
+        .bearer_auth(token)
+        .header("Idempotency-Key", key)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+/// `token`'s organisation's cooperations as its feed shows them.
+async fn cooperations(server: &Server, token: &str) -> Vec<Value> {
+    let (status, page) = server
+        .call(
+            Method::GET,
+            "/v1/cooperation/changes?after=0",
+            Some(token),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    page["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["item"].clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn cooperation_is_asked_once_answered_once_and_read_only_by_its_two_partners() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let engineer = server.token("engineer@demo.aicc").await;
+    let lead = server.token("lead@other.aicc").await;
+    let other_member = server.token("member@other.aicc").await;
+    let partner = server.token("partner@demo.aicc").await;
+    let reviewer = server.token("reviewer@demo.aicc").await;
+    let (vision, robotics): (String, String) = server.db.blocking(|conn| {
+        let of = |name: &str| -> String {
+            conn.query_row(
+                "SELECT d.id FROM directory_solutions d JOIN organisations o ON o.id = d.organisation_id
+                 WHERE o.name = ?1 ORDER BY d.id LIMIT 1",
+                [name],
+                |r| r.get(0),
+            )
+            .unwrap()
+        };
+        (of("Other Vision"), of("Demo Robotics"))
+    });
+    let body = json!({
+        "solution_id": vision,
+        "message": "We have 40,000 labelled track images and a pilot line; shall we bid together?",
+        "offers": ["data", "deployment"]
+    });
+    let (status, first) = ask(&server, &engineer, "coop-1", &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{first}");
+    let (status, again) = ask(&server, &engineer, "coop-1", &body).await;
+    assert_eq!(status, StatusCode::CREATED);
+    assert_eq!(again["id"], first["id"], "a retry is the same request");
+    let (status, refused) = ask(&server, &engineer, "coop-2", &body).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("wait for the owner's answer")
+    );
+    let own = json!({"solution_id": robotics, "message": "Hello", "offers": ["data"]});
+    let (status, refused) = ask(&server, &engineer, "coop-3", &own).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("your organisation's own")
+    );
+    let (status, _) = ask(
+        &server,
+        &engineer,
+        "coop-4",
+        &json!({"solution_id": "app_nowhere", "message": "Hi", "offers": ["data"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    let received = cooperations(&server, &other_member).await;
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0]["direction"], "received");
+    assert_eq!(received[0]["from_partner"], "Demo Robotics");
+    assert_eq!(received[0]["asked_by"], "Zhao Lei <engineer@demo.aicc>");
+    assert_eq!(received[0]["offers"], json!(["data", "deployment"]));
+    let sent = cooperations(&server, &partner).await;
+    assert_eq!(sent[0]["direction"], "sent");
+    let (status, _) = server
+        .call(
+            Method::GET,
+            "/v1/cooperation/changes?after=0",
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::FORBIDDEN,
+        "the center sees that it happens, not what was said"
+    );
+
+    let id = first["id"].as_str().unwrap();
+    let answer = json!({"accept": true, "note": "Yes: our team can meet on Tuesday"});
+    let at = format!("/v1/cooperation/{id}/answer");
+    let (status, _) = server
+        .call(Method::POST, &at, Some(&other_member), Some(answer.clone()))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a partner admin answers");
+    let (status, _) = server
+        .call(Method::POST, &at, Some(&partner), Some(answer.clone()))
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::NOT_FOUND,
+        "the asker does not answer its own request"
+    );
+    let (status, answered) = server
+        .call(Method::POST, &at, Some(&lead), Some(answer.clone()))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{answered}");
+    assert_eq!(answered["state"], "accepted");
+    assert_eq!(answered["answered_by"], "Sun Hao");
+    let (status, _) = server
+        .call(Method::POST, &at, Some(&lead), Some(answer))
+        .await;
+    assert_eq!(status, StatusCode::CONFLICT, "answered once");
+    let sent = cooperations(&server, &engineer).await;
+    assert_eq!(sent[0]["state"], "accepted");
+    assert_eq!(sent[0]["note"], "Yes: our team can meet on Tuesday");
+
+    let counts = std::process::Command::new(env!("CARGO_BIN_EXE_aicc-portal"))
+        .args(["admin", "--data-dir"])
+        .arg(dir.path())
+        .arg("list-cooperation")
+        .output()
+        .unwrap();
+    let counts = String::from_utf8(counts.stdout).unwrap();
+    assert_eq!(counts, "Demo Robotics\tOther Vision\t1 asked\t1 accepted\n");
+    assert!(!counts.contains("40,000"), "never what they wrote");
+}
