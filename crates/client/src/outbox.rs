@@ -11,6 +11,9 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use aicc_api::applications::{Application, ApplicationForm, ApplicationState, Attachment};
+use aicc_api::directory::{
+    Cooperation, CooperationAnswer, CooperationAsk, PublicContact, SolutionProfile,
+};
 use aicc_api::jobs::{Job, JobRequest, JobState, JobTransition};
 use reqwest::Method;
 use rusqlite::{Connection, OptionalExtension, params};
@@ -84,7 +87,29 @@ pub enum Write {
         local_id: String,
         request: aicc_api::incubation::OfficeHoursRequest,
     },
+    /// Asks the owner of a solution in the directory to cooperate.
+    AskCooperation {
+        local_id: String,
+        ask: CooperationAsk,
+    },
+    /// Accepts or declines another partner's request to cooperate.
+    AnswerCooperation {
+        cooperation_id: String,
+        answer: CooperationAnswer,
+    },
+    /// What the directory shows of one of the organisation's solutions.
+    EditDirectorySolution {
+        solution_id: String,
+        profile: SolutionProfile,
+    },
+    /// How other partners reach the organisation; `None` shows none.
+    SetDirectoryContact {
+        contact: Option<PublicContact>,
+    },
 }
+
+/// What [`Write::item_id`] names for the organisation's public contact.
+pub const DIRECTORY_CONTACT: &str = "directory-contact";
 
 /// Why the center refused a write.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -110,12 +135,13 @@ pub struct OutboxEntry {
 }
 
 /// The tables whose rows note the write waiting about them.
-const OUTBOX_TABLES: [&str; 5] = [
+const OUTBOX_TABLES: [&str; 6] = [
     "jobs",
     "applications",
     "milestones",
     "cohort_events",
     "office_hours",
+    "cooperation",
 ];
 
 /// Queues `write` about the row `id` of `table` (one of
@@ -272,6 +298,84 @@ pub fn request_office_hours(
     )?;
     tx.commit()?;
     Ok(local_id)
+}
+
+/// Queues a request to cooperate on a solution of the directory; it shows
+/// at once, waiting. Refused here as [`crate::cooperation::waiting`] says.
+/// Returns its local id.
+pub fn ask_cooperation(conn: &mut Connection, ask: CooperationAsk, now: &str) -> Result<String> {
+    let local_id = local_id();
+    let tx = conn.transaction()?;
+    let own = crate::center::info(&tx)?
+        .standing
+        .map(|s| s.account.organisation);
+    let shown = crate::cooperation::waiting(&tx, &local_id, &ask, own.as_deref(), now)?;
+    let seq = enqueue(
+        &tx,
+        &Write::AskCooperation {
+            local_id: local_id.clone(),
+            ask,
+        },
+        None,
+        now,
+    )?;
+    tx.execute(
+        "INSERT INTO cooperation (id, rev, state, body, created_at, outbox_seq)
+         VALUES (?1, 0, 'asked', ?2, ?3, ?4)",
+        params![local_id, serde_json::to_string(&shown)?, now, seq],
+    )?;
+    tx.commit()?;
+    Ok(local_id)
+}
+
+/// Queues the answer to a request received; the request shows it waiting.
+/// An answer the center refused is replaced by this one.
+pub fn answer_cooperation(
+    conn: &mut Connection,
+    id: &str,
+    answer: CooperationAnswer,
+    now: &str,
+) -> Result<()> {
+    let tx = conn.transaction()?;
+    crate::cooperation::check_answer(&tx, id, &answer)?;
+    let write = Write::AnswerCooperation {
+        cooperation_id: id.to_owned(),
+        answer,
+    };
+    match crate::cooperation::get(&tx, id)?.and_then(|v| v.outbox) {
+        Some(refused) => revise(&tx, refused.seq, &write)?,
+        None => enqueue_about_row(&tx, "cooperation", id, &write, now)?,
+    }
+    tx.commit()?;
+    Ok(())
+}
+
+/// Queues a change to what the directory shows of one of the
+/// organisation's solutions, or to its public contact; checked here as
+/// the center will.
+pub fn edit_directory(conn: &mut Connection, write: Write, now: &str) -> Result<()> {
+    let checked = match &write {
+        Write::EditDirectorySolution { profile, .. } => profile.check(),
+        Write::SetDirectoryContact { contact } => {
+            contact.as_ref().map_or(Ok(()), PublicContact::check)
+        }
+        _ => return Err(Error::InvalidInput("not a change to the directory".into())),
+    };
+    checked.map_err(|e| Error::InvalidInput(format!("{}: {}", e.field, e.message)))?;
+    let tx = conn.transaction()?;
+    // A refused choice is replaced by this one; one on its way is
+    // followed by it (a choice sent twice is the same choice).
+    let refused = entries_about(&tx, write.item_id())?.into_iter().find(|e| {
+        e.refusal.is_some() && std::mem::discriminant(&e.write) == std::mem::discriminant(&write)
+    });
+    match refused {
+        Some(entry) => revise(&tx, entry.seq, &write)?,
+        None => {
+            enqueue(&tx, &write, None, now)?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
 }
 
 /// Queues a new training request; returns its local id.
@@ -608,6 +712,9 @@ pub fn discard(conn: &mut Connection, seq: i64) -> Result<()> {
             Write::RequestOfficeHours { local_id, .. } => {
                 tx.execute("DELETE FROM office_hours WHERE id = ?1", [local_id])?;
             }
+            Write::AskCooperation { local_id, .. } => {
+                tx.execute("DELETE FROM cooperation WHERE id = ?1", [local_id])?;
+            }
             _ => {}
         }
         for table in OUTBOX_TABLES {
@@ -727,7 +834,11 @@ impl Write {
         match self {
             Write::CreateJob { local_id, .. }
             | Write::CreateApplication { local_id, .. }
-            | Write::RequestOfficeHours { local_id, .. } => local_id,
+            | Write::RequestOfficeHours { local_id, .. }
+            | Write::AskCooperation { local_id, .. } => local_id,
+            Write::AnswerCooperation { cooperation_id, .. } => cooperation_id,
+            Write::EditDirectorySolution { solution_id, .. } => solution_id,
+            Write::SetDirectoryContact { .. } => DIRECTORY_CONTACT,
             Write::CancelJob { job_id } => job_id,
             Write::UpdateApplication { application_id, .. }
             | Write::SubmitApplication { application_id }
@@ -923,7 +1034,11 @@ fn resolve(conn: &Connection, write: &Write) -> Result<Option<Write>> {
         | Write::RegisterForEvent { .. }
         | Write::CancelEventRegistration { .. }
         | Write::RequestOfficeHours { .. }
-        | Write::UploadEvidence { .. } => Some(write.clone()),
+        | Write::UploadEvidence { .. }
+        | Write::AskCooperation { .. }
+        | Write::AnswerCooperation { .. }
+        | Write::EditDirectorySolution { .. }
+        | Write::SetDirectoryContact { .. } => Some(write.clone()),
         Write::CancelJob { job_id } => map(job_id)?.map(|job_id| Write::CancelJob { job_id }),
         Write::UpdateApplication {
             application_id,
@@ -1036,6 +1151,32 @@ fn request(
             "v1/office_hours".to_owned(),
             WriteBody::Json(serde_json::to_value(&request)?),
         ),
+        Write::AskCooperation { ask, .. } => (
+            Method::POST,
+            "v1/cooperation".to_owned(),
+            WriteBody::Json(serde_json::to_value(&ask)?),
+        ),
+        Write::AnswerCooperation {
+            cooperation_id,
+            answer,
+        } => (
+            Method::POST,
+            format!("v1/cooperation/{}/answer", path_segment(&cooperation_id)),
+            WriteBody::Json(serde_json::to_value(&answer)?),
+        ),
+        Write::EditDirectorySolution {
+            solution_id,
+            profile,
+        } => (
+            Method::PUT,
+            format!("v1/directory/solutions/{}", path_segment(&solution_id)),
+            WriteBody::Json(serde_json::to_value(&profile)?),
+        ),
+        Write::SetDirectoryContact { contact } => (
+            Method::PUT,
+            "v1/directory/contact".to_owned(),
+            WriteBody::Json(serde_json::to_value(&contact)?),
+        ),
         Write::UploadAttachment {
             application_id,
             file_name,
@@ -1132,10 +1273,47 @@ fn accepted(conn: &mut Connection, seq: i64, write: &Write, answer: Answer) -> R
                 ],
             )?;
         }
-        // The feed brings the holder with its new file.
+        Write::AskCooperation { local_id, .. } => {
+            let asked: Cooperation = serde_json::from_value(answer)?;
+            tx.execute("DELETE FROM cooperation WHERE id = ?1", [local_id])?;
+            tx.execute(
+                "INSERT OR REPLACE INTO local_ids (local_id, portal_id) VALUES (?1, ?2)",
+                params![local_id, asked.id],
+            )?;
+            // Kept at revision 0: the feed's, whatever it holds, comes after.
+            tx.execute(
+                "INSERT OR IGNORE INTO cooperation (id, rev, state, body, created_at)
+                 VALUES (?1, 0, ?2, ?3, ?4)",
+                params![
+                    asked.id,
+                    asked.state.as_str(),
+                    serde_json::to_string(&asked)?,
+                    asked.created_at
+                ],
+            )?;
+        }
+        Write::AnswerCooperation { .. } => {
+            // A replayed answer is the request as it was then; the feed
+            // brings what happened since.
+            if !replayed {
+                let answered: Cooperation = serde_json::from_value(answer)?;
+                tx.execute(
+                    "UPDATE cooperation SET body = ?2, state = ?3 WHERE id = ?1",
+                    params![
+                        answered.id,
+                        serde_json::to_string(&answered)?,
+                        answered.state.as_str()
+                    ],
+                )?;
+            }
+        }
+        // The feed brings the holder with its new file, and the directory
+        // as the center now shows it.
         Write::UploadAttachment { .. }
         | Write::UploadEvidence { .. }
-        | Write::SetFavourite { .. } => {}
+        | Write::SetFavourite { .. }
+        | Write::EditDirectorySolution { .. }
+        | Write::SetDirectoryContact { .. } => {}
     }
     tx.execute("DELETE FROM outbox WHERE seq = ?1", [seq])?;
     for table in OUTBOX_TABLES {
@@ -1231,6 +1409,11 @@ fn enqueue(conn: &Connection, write: &Write, content: Option<Vec<u8>>, now: &str
         params![serde_json::to_string(write)?, content, new_key(), now],
     )?;
     Ok(conn.last_insert_rowid())
+}
+
+/// An id as one segment of a path.
+fn path_segment(id: &str) -> String {
+    url::form_urlencoded::byte_serialize(id.as_bytes()).collect()
 }
 
 /// What starts the id of an item the center has not given one yet.

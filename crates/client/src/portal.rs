@@ -249,6 +249,18 @@ impl PortalClient {
             .await
     }
 
+    /// What the center says of a certificate (its id checked for shape
+    /// first: `aicc_api::directory::certificate_id`).
+    pub async fn certificate(
+        &self,
+        token: &str,
+        id: &str,
+    ) -> Result<aicc_api::directory::CertificateCheck> {
+        let url = self.url(&format!("v1/certificates/{id}"));
+        self.send(|| self.http.get(url.clone()).bearer_auth(token))
+            .await
+    }
+
     /// Who the center is; asked of anyone.
     pub async fn center(&self) -> Result<aicc_api::center::CenterIdentity> {
         let url = self.url("v1/center");

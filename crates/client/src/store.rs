@@ -45,6 +45,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0015_credits.sql")),
     M::up(include_str!("../migrations/0016_cohort_events.sql")),
     M::up(include_str!("../migrations/0017_mentors.sql")),
+    M::up(include_str!("../migrations/0018_directory.sql")),
 ];
 
 /// A handle on one account's local database.

@@ -370,6 +370,22 @@ pub async fn cycle(
         crate::mentors::apply_page,
     )
     .await?;
+    pull_offered(
+        session,
+        store,
+        Collection::Directory,
+        page_size,
+        crate::searchable::apply_page::<aicc_api::directory::Solution>,
+    )
+    .await?;
+    pull_offered(
+        session,
+        store,
+        Collection::Cooperation,
+        page_size,
+        crate::cooperation::apply_page,
+    )
+    .await?;
     center::refresh(session, store, &clock::now()).await?;
     let favourites = session
         .authorized(|token| async move { session.portal().favourites(&token).await })
@@ -381,8 +397,9 @@ pub async fn cycle(
     Ok(())
 }
 
-/// Pulls a collection of the incubation platform: a center from before it
-/// has none to give (404), which is no error.
+/// Pulls a collection a center from before it has none to give (404), or
+/// the account's role may not read (403: center staff read no partners'
+/// cooperation), which is no error.
 async fn pull_offered<T, A>(
     session: &Session,
     store: &Store,
@@ -395,7 +412,9 @@ where
     A: Fn(&mut Connection, &ChangePage<T>, &str) -> Result<usize> + Clone + Send + 'static,
 {
     match pull(session, store, collection, page_size, apply, |_, _| {}).await {
-        Err(crate::Error::Portal { status: 404, .. }) => Ok(0),
+        Err(crate::Error::Portal {
+            status: 403 | 404, ..
+        }) => Ok(0),
         pulled => pulled,
     }
 }

@@ -39,7 +39,7 @@ impl From<aicc_api::FieldError> for FieldProblem {
 impl Partner {
     /// Runs `work` on the shown account's store, then wakes its engine to
     /// send what `work` queued.
-    async fn queue<T: Send + 'static>(
+    pub(super) async fn queue<T: Send + 'static>(
         &self,
         work: impl FnOnce(&mut crate::store::Connection) -> Result<T> + Send + 'static,
     ) -> Result<T> {
@@ -295,7 +295,7 @@ impl Partner {
     }
 
     /// Asks the shown account's center, with a valid access token.
-    async fn ask<T, F, R>(&self, request: F) -> Result<T>
+    pub(super) async fn ask<T, F, R>(&self, request: F) -> Result<T>
     where
         F: Fn(PortalClient, String) -> R,
         R: Future<Output = Result<T>>,

@@ -15,6 +15,7 @@
 //! way: [`Error::NotSignedIn`].
 
 mod asks;
+mod directory;
 mod estimates;
 
 pub use asks::FieldProblem;
