@@ -13,6 +13,11 @@ mod tests {
     };
     use aicc_api::auth::{Account, NewPersonalToken, PersonalToken, Role, Scope};
     use aicc_api::catalog::{Framework, Metric, Model, ModelVersion, TrainingRecipe};
+    use aicc_api::directory::{
+        CertificateCheck, CertificateStatus, Cooperation, CooperationAnswer, CooperationAsk,
+        CooperationOffer, CooperationState, Direction, Partner as DirectoryPartner, PublicContact,
+        Solution, SolutionProfile,
+    };
     use aicc_api::incubation::{
         Cohort, CohortEvent, Credit, CreditUsage, Enrolment, EventKind, Evidence, Mentor,
         Milestone, MilestoneState, MilestoneTransition, OfficeHours, OfficeHoursRequest,
@@ -35,7 +40,9 @@ mod tests {
     use aicc_client::center::CenterInfo;
     use aicc_client::cohort_events::EventView;
     use aicc_client::config::{CenterAccount, Preferences};
+    use aicc_client::cooperation::CooperationView;
     use aicc_client::credits::{BurnPoint, CreditView, CreditsView};
+    use aicc_client::directory::{CheckedCertificate, DirectoryPage, DirectoryQuery};
     use aicc_client::drafts::{Draft, DraftKind};
     use aicc_client::incubation::{Due, IncubationView, MilestoneView};
     use aicc_client::jobs::JobView;
@@ -43,6 +50,7 @@ mod tests {
     use aicc_client::network::{NetworkSettings, ProxySetting};
     use aicc_client::notifications::{Inbox, Notification};
     use aicc_client::outbox::{OutboxEntry, Refusal, Upload, Write};
+    use aicc_client::searchable::{FacetCounts, Found, ValueCount};
     use aicc_client::sync::{SyncReport, SyncStatus};
     use ts_rs::TS;
 
@@ -101,6 +109,25 @@ mod tests {
             OfficeHoursState::decl(),
             OfficeHoursView::decl(),
             MentorsView::decl(),
+            Solution::decl(),
+            DirectoryPartner::decl(),
+            PublicContact::decl(),
+            SolutionProfile::decl(),
+            CertificateStatus::decl(),
+            CertificateCheck::decl(),
+            CheckedCertificate::decl(),
+            CooperationOffer::decl(),
+            CooperationAsk::decl(),
+            CooperationAnswer::decl(),
+            CooperationState::decl(),
+            Direction::decl(),
+            Cooperation::decl(),
+            CooperationView::decl(),
+            DirectoryQuery::decl(),
+            DirectoryPage::decl(),
+            Found::<Solution>::decl(),
+            FacetCounts::decl(),
+            ValueCount::decl(),
             EstimateSource::decl(),
             NotAdmissible::decl(),
             CenterEstimate::decl(),

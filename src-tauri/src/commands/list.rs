@@ -70,6 +70,16 @@ macro_rules! with_commands {
             incubation::get_milestone,
             incubation::submit_milestone,
             incubation::attach_evidence,
+            directory::directory_search,
+            directory::directory_solution,
+            directory::partner_solutions,
+            directory::check_certificate,
+            directory::list_cooperation,
+            directory::get_cooperation,
+            directory::ask_cooperation,
+            directory::answer_cooperation,
+            directory::edit_solution,
+            directory::set_directory_contact,
         }
     };
 }

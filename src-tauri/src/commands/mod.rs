@@ -3,6 +3,7 @@
 pub mod account;
 pub mod applications;
 pub mod catalog;
+pub mod directory;
 pub mod incubation;
 pub mod jobs;
 pub mod members;

@@ -16,6 +16,15 @@ import type {
   EventView,
   MentorsView,
   OfficeHoursRequest,
+  CheckedCertificate,
+  CooperationAnswer,
+  CooperationAsk,
+  CooperationView,
+  DirectoryPage,
+  DirectoryQuery,
+  PublicContact,
+  Solution,
+  SolutionProfile,
   MilestoneView,
   OpenRoute,
   FieldProblem,
@@ -151,6 +160,22 @@ export const api = {
     invoke<string | null>('attach_evidence', { id, title }),
   submitMilestone: (id: string, evidence: Evidence, draftId: string) =>
     invoke<null>('submit_milestone', { id, evidence, draftId }),
+  directorySearch: (query: DirectoryQuery) =>
+    invoke<DirectoryPage>('directory_search', { query }),
+  directorySolution: (id: string) => invoke<Solution | null>('directory_solution', { id }),
+  partnerSolutions: (partnerId: string) =>
+    invoke<Solution[]>('partner_solutions', { partnerId }),
+  checkCertificate: (certificateId: string) =>
+    invoke<CheckedCertificate>('check_certificate', { certificateId }),
+  listCooperation: () => invoke<CooperationView[]>('list_cooperation'),
+  getCooperation: (id: string) => invoke<CooperationView | null>('get_cooperation', { id }),
+  askCooperation: (ask: CooperationAsk) => invoke<string>('ask_cooperation', { ask }),
+  answerCooperation: (id: string, answer: CooperationAnswer) =>
+    invoke<null>('answer_cooperation', { id, answer }),
+  editSolution: (id: string, profile: SolutionProfile) =>
+    invoke<null>('edit_solution', { id, profile }),
+  setDirectoryContact: (contact: PublicContact | null) =>
+    invoke<null>('set_directory_contact', { contact }),
   onSyncReport: (handler: (report: SyncReport) => void): Promise<UnlistenFn> =>
     listen<SyncReport>(SYNC_REPORT_EVENT, (event) => handler(event.payload)),
   onOpenRoute: (handler: (open: OpenRoute) => void): Promise<UnlistenFn> =>

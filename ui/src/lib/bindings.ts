@@ -23,7 +23,7 @@ export type PersonalToken = { id: string, name: string, token?: string, scopes: 
  */
 last_used_at: string | null, };
 
-export type Action = "read_catalog" | "keep_favourites" | "read_organisation" | "submit_job" | "cancel_own_job" | "cancel_organisation_job" | "edit_application" | "submit_application" | "withdraw_application" | "read_every_application" | "review_application" | "manage_members" | "manage_own_tokens" | "submit_milestone" | "review_milestone" | "register_for_events" | "request_office_hours";
+export type Action = "read_catalog" | "keep_favourites" | "read_organisation" | "submit_job" | "cancel_own_job" | "cancel_organisation_job" | "edit_application" | "submit_application" | "withdraw_application" | "read_every_application" | "review_application" | "manage_members" | "manage_own_tokens" | "submit_milestone" | "review_milestone" | "register_for_events" | "request_office_hours" | "read_directory" | "edit_directory" | "read_cooperation" | "ask_cooperation" | "answer_cooperation";
 
 export type Standing = { account: Account, may: Array<Action>, };
 
@@ -369,6 +369,110 @@ outbox: OutboxEntry | null, };
 
 export type MentorsView = { mentors: Array<Mentor>, office_hours: Array<OfficeHoursView>, };
 
+export type Solution = { 
+/**
+ * The id of the application it was certified through.
+ */
+id: string, name: string, description: string, industries: Array<string>, 
+/**
+ * e.g. "Atlas 800T A2", "Atlas 300I Duo".
+ */
+hardware: Array<string>, frameworks: Array<string>, certificate_id: string, 
+/**
+ * When the center certified it (RFC 3339).
+ */
+certified_at: string, 
+/**
+ * When its certificate ends (RFC 3339), [`CERTIFICATE_VALID_DAYS`]
+ * after it was given.
+ */
+expires_at: string, partner: Partner, updated_at: string, };
+
+export type Partner = { 
+/**
+ * The organisation's id at the center.
+ */
+id: string, name: string, kind: OrganisationKind, 
+/**
+ * How others reach it, when it chose to say.
+ */
+contact: PublicContact | null, };
+
+export type PublicContact = { name: string, email: string, 
+/**
+ * An `https://` address.
+ */
+website: string, };
+
+export type SolutionProfile = { name: string, description: string, industries: Array<string>, hardware: Array<string>, frameworks: Array<string>, listed: boolean, };
+
+export type CertificateStatus = "valid" | "expired" | "revoked" | "unknown";
+
+export type CertificateCheck = { certificate_id: string, status: CertificateStatus, 
+/**
+ * The organisation holding it; none when unknown.
+ */
+holder: string | null, solution_name: string | null, 
+/**
+ * The solution's id when the directory lists it.
+ */
+solution_id: string | null, certified_at: string | null, expires_at: string | null, revoked_at: string | null, 
+/**
+ * Why the center revoked it.
+ */
+revoked_reason: string | null, };
+
+export type CheckedCertificate = { check: CertificateCheck, 
+/**
+ * Set when the answer is the local directory's, as synced then: it
+ * may be out of date (a revocation since is not in it).
+ */
+from_copy_synced_at: string | null, };
+
+export type CooperationOffer = "data" | "integration" | "channel" | "domain_expertise" | "deployment";
+
+export type CooperationAsk = { solution_id: string, message: string, offers: Array<CooperationOffer>, };
+
+export type CooperationAnswer = { accept: boolean, note: string, };
+
+export type CooperationState = "asked" | "accepted" | "declined";
+
+export type Direction = "sent" | "received";
+
+export type Cooperation = { id: string, direction: Direction, solution_id: string, solution_name: string, 
+/**
+ * The organisation that asked.
+ */
+from_partner: string, 
+/**
+ * The solution's owner.
+ */
+to_partner: string, 
+/**
+ * Who asked: their name and e-mail address, for the owner to reply.
+ */
+asked_by: string, message: string, offers: Array<CooperationOffer>, state: CooperationState, note: string | null, answered_by: string | null, created_at: string, updated_at: string, };
+
+export type CooperationView = { cooperation: Cooperation, 
+/**
+ * Set while a write about it waits in the outbox (or was refused).
+ */
+outbox: OutboxEntry | null, };
+
+export type DirectoryQuery = { text: string, industry: string | null, hardware: string | null, framework: string | null, kind: OrganisationKind | null, offset: number, limit: number, };
+
+export type DirectoryPage = { found: Found<Solution>, facets: Array<FacetCounts>, 
+/**
+ * When the directory was last synced; `None` before its first sync.
+ */
+synced_at: string | null, };
+
+export type Found<T> = { total: number, items: Array<T>, };
+
+export type FacetCounts = { facet: string, values: Array<ValueCount>, };
+
+export type ValueCount = { value: string, count: number, };
+
 export type EstimateSource = "replay" | "cluster" | "replay_and_cluster";
 
 export type NotAdmissible = { 
@@ -708,7 +812,7 @@ export type Upload = {
  */
 application_id: string, file_name: string, sent_bytes: number, total_bytes: number, };
 
-export type Write = { "kind": "create_job", local_id: string, request: JobRequest, } | { "kind": "cancel_job", job_id: string, } | { "kind": "create_application", local_id: string, form: ApplicationForm, } | { "kind": "update_application", application_id: string, form: ApplicationForm, } | { "kind": "submit_application", application_id: string, } | { "kind": "withdraw_application", application_id: string, } | { "kind": "upload_attachment", application_id: string, file_name: string, } | { "kind": "set_favourite", model_id: string, favourite: boolean, } | { "kind": "submit_milestone", milestone_id: string, evidence: Evidence, } | { "kind": "register_for_event", event_id: string, } | { "kind": "cancel_event_registration", event_id: string, } | { "kind": "upload_evidence", milestone_id: string, file_name: string, } | { "kind": "request_office_hours", local_id: string, request: OfficeHoursRequest, };
+export type Write = { "kind": "create_job", local_id: string, request: JobRequest, } | { "kind": "cancel_job", job_id: string, } | { "kind": "create_application", local_id: string, form: ApplicationForm, } | { "kind": "update_application", application_id: string, form: ApplicationForm, } | { "kind": "submit_application", application_id: string, } | { "kind": "withdraw_application", application_id: string, } | { "kind": "upload_attachment", application_id: string, file_name: string, } | { "kind": "set_favourite", model_id: string, favourite: boolean, } | { "kind": "submit_milestone", milestone_id: string, evidence: Evidence, } | { "kind": "register_for_event", event_id: string, } | { "kind": "cancel_event_registration", event_id: string, } | { "kind": "upload_evidence", milestone_id: string, file_name: string, } | { "kind": "request_office_hours", local_id: string, request: OfficeHoursRequest, } | { "kind": "ask_cooperation", local_id: string, ask: CooperationAsk, } | { "kind": "answer_cooperation", cooperation_id: string, answer: CooperationAnswer, } | { "kind": "edit_directory_solution", solution_id: string, profile: SolutionProfile, } | { "kind": "set_directory_contact", contact: PublicContact | null, };
 
 export type Refusal = { code: string | null, message: string, 
 /**
@@ -775,7 +879,7 @@ export type OrganisationKind = "incubated_startup" | "isv" | "ihv" | "si" | "res
 
 export type ProgrammeTier = "registered" | "certified" | "premier";
 
-export type Collection = "catalog" | "jobs" | "applications" | "milestones" | "credits" | "cohort_events" | "office_hours";
+export type Collection = "catalog" | "jobs" | "applications" | "milestones" | "credits" | "cohort_events" | "office_hours" | "directory" | "cooperation";
 
 export type Notification = { id: number, 
 /**
