@@ -919,3 +919,47 @@ async fn the_event_stream_wakes_the_engine_when_the_center_changes() {
         "the new model arrived long before the hourly poll"
     );
 }
+
+#[tokio::test]
+async fn the_directory_syncs_and_is_found_by_any_part_of_a_chinese_name_offline() {
+    use aicc_client::directory::{self, DirectoryQuery};
+    let dir = tempfile::tempdir().unwrap();
+    let portal = portal_on(config(&dir), "127.0.0.1:0").await;
+    let (session, _) = signed_in(&portal.url).await;
+    let (_store_dir, store) = temp_store();
+    cycle(&session, &store, 10, |_, _| {}, None).await.unwrap();
+    portal.stop().await;
+    let search = |text: &str, industry: Option<&str>| {
+        let query = DirectoryQuery {
+            text: text.into(),
+            industry: industry.map(str::to_owned),
+            limit: 50,
+            ..DirectoryQuery::default()
+        };
+        let store = store.clone();
+        async move {
+            store
+                .call(move |c| directory::search(c, &query))
+                .await
+                .unwrap()
+                .found
+                .items
+                .into_iter()
+                .map(|s| s.name)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(
+        search("轨道", None).await,
+        ["RailEye 轨道巡检 3.0", "RailScan 轨道几何异常检测"]
+    );
+    assert_eq!(
+        search("轨道", Some("rail inspection")).await,
+        ["RailEye 轨道巡检 3.0", "RailScan 轨道几何异常检测"]
+    );
+    assert_eq!(
+        search("", None).await.len(),
+        31,
+        "synced over several pages"
+    );
+}
