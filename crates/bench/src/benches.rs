@@ -9,9 +9,11 @@ use std::time::{Duration, Instant};
 
 use aicc_api::catalog::Model;
 use aicc_api::jobs::{JobRequest, ModelRef, Priority};
-use aicc_api::sync::{ChangePage, DEFAULT_PAGE_SIZE};
+use aicc_api::sync::{Change, ChangePage, DEFAULT_PAGE_SIZE};
 use aicc_client::catalog::{self, CatalogQuery, Sort};
+use aicc_client::directory::{self, DirectoryQuery};
 use aicc_client::network::NetworkSettings;
+use aicc_client::searchable;
 use aicc_client::session::{Credentials, Session};
 use aicc_client::store::Store;
 use aicc_client::vault::CredentialStore;
@@ -44,6 +46,8 @@ pub struct Figure {
 #[derive(Debug, Clone, Copy)]
 pub struct Sizes {
     pub models: usize,
+    /// Certified solutions in the directory searched locally.
+    pub solutions: usize,
     pub runs: usize,
     pub changed: usize,
     pub search_repeats: usize,
@@ -60,6 +64,7 @@ pub struct Sizes {
 impl Sizes {
     pub const FULL: Sizes = Sizes {
         models: 100_000,
+        solutions: 50_000,
         runs: 5,
         changed: 100,
         search_repeats: 10,
@@ -73,6 +78,7 @@ impl Sizes {
     /// Every benchmark at a tiny size, so none can rot unnoticed.
     pub const QUICK: Sizes = Sizes {
         models: 2_000,
+        solutions: 2_000,
         runs: 2,
         changed: 20,
         search_repeats: 2,
@@ -510,6 +516,149 @@ pub async fn search(store: &Store, file: &Path, sizes: Sizes) -> anyhow::Result<
         target: "p95 <= 5 ms",
         met: p95 <= 5.0,
     })
+}
+
+/// Searches of the directory as the screen asks them: words typed in
+/// English and Chinese, filters, both, nothing.
+fn directory_searches() -> Vec<DirectoryQuery> {
+    let query = |text: &str, industry: Option<&str>, hardware: Option<&str>| DirectoryQuery {
+        text: text.into(),
+        industry: industry.map(str::to_owned),
+        hardware: hardware.map(str::to_owned),
+        limit: 50,
+        ..DirectoryQuery::default()
+    };
+    vec![
+        query("", None, None),
+        query("r", None, None),
+        query("rail", None, None),
+        query("轨道", None, None),
+        query("巡检", None, None),
+        query("seam 焊缝", None, None),
+        query("grid guard", None, None),
+        query("partner 0001", None, None),
+        query("AICC-ASC-2025-0012", None, None),
+        query("", Some("rail inspection"), None),
+        query("", Some("energy"), Some("Atlas 300I Duo")),
+        query("edge", Some("manufacturing"), None),
+    ]
+}
+
+/// The directory of `sizes.solutions` certified solutions, synced into a
+/// store a page at a time as the feed brings it, then searched (the page
+/// of results with its count) and counted by filter, each beside the bare
+/// FTS5 query of the same words.
+pub fn directory_search(dir: &Path, sizes: Sizes) -> anyhow::Result<Vec<Figure>> {
+    let file = dir.join("directory-bench.sqlite3");
+    let store = Store::open(&file)?;
+    let solutions = generate::directory(sizes.solutions, 7);
+    for (n, chunk) in solutions.chunks(DEFAULT_PAGE_SIZE as usize).enumerate() {
+        let page = ChangePage {
+            changes: chunk
+                .iter()
+                .enumerate()
+                .map(|(i, item)| Change::Upsert {
+                    rev: (n * DEFAULT_PAGE_SIZE as usize + i + 1) as u64,
+                    item: item.clone(),
+                })
+                .collect(),
+            next: ((n + 1) * DEFAULT_PAGE_SIZE as usize) as u64,
+            more: true,
+            remaining: 0,
+        };
+        store.blocking(move |c| searchable::apply_page(c, &page, "2026-12-06T00:00:00Z"))?;
+    }
+    let queries = directory_searches();
+    let (mut searches, mut counts) = (Vec::new(), Vec::new());
+    for repeat in 0..=sizes.search_repeats {
+        for query in &queries {
+            let query = query.clone();
+            let (searched, counted) = store.blocking(move |c| {
+                let started = Instant::now();
+                let found = directory::search(c, &query)?;
+                let searched = started.elapsed();
+                let started = Instant::now();
+                directory::facets(c, &query)?;
+                assert!(
+                    found.found.items.len() <= 50,
+                    "a page holds at most its limit"
+                );
+                Ok((searched, started.elapsed()))
+            })?;
+            if repeat > 0 {
+                searches.push(searched);
+                counts.push(counted);
+            }
+        }
+    }
+    let conn = Connection::open(&file)?;
+    let mut floors = Vec::new();
+    for repeat in 0..=sizes.search_repeats {
+        for query in &queries {
+            let words: Vec<String> = query
+                .text
+                .split_whitespace()
+                .map(|w| format!("\"{w}\"*"))
+                .collect();
+            let started = Instant::now();
+            if words.is_empty() {
+                let _: Vec<i64> = conn
+                    .prepare_cached(
+                        "SELECT rowid FROM searchable WHERE collection = 'directory' ORDER BY name LIMIT 50",
+                    )?
+                    .query_map([], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+            } else {
+                let _: Vec<i64> = conn
+                    .prepare_cached(
+                        "SELECT rowid FROM searchable_words WHERE searchable_words MATCH ?1 LIMIT 50",
+                    )?
+                    .query_map([words.join(" AND ")], |r| r.get(0))?
+                    .collect::<rusqlite::Result<_>>()?;
+            }
+            if repeat > 0 {
+                floors.push(started.elapsed());
+            }
+        }
+    }
+    let floors = Samples::new(floors);
+    let floor = floors.percentile(95.0);
+    let figure = |name: String, samples: Vec<Duration>, target: &'static str, most: f64| {
+        let samples = Samples::new(samples);
+        let p95 = samples.percentile(95.0);
+        let (low, high) = samples.spread();
+        Figure {
+            name,
+            unit: "ms",
+            runs: samples.len(),
+            median: p95,
+            low,
+            high,
+            floor_name: "the same FTS5 query in bare SQLite (p95)",
+            floor: Some(floor),
+            ratio: Some(p95 / floor),
+            target,
+            met: p95 <= most,
+        }
+    };
+    Ok(vec![
+        figure(
+            format!(
+                "directory search p95, {} solutions, {} queries",
+                sizes.solutions,
+                queries.len()
+            ),
+            searches,
+            "p95 <= 5 ms",
+            5.0,
+        ),
+        figure(
+            format!("directory filter counts p95, {} solutions", sizes.solutions),
+            counts,
+            "p95 <= 50 ms (asked once typing pauses)",
+            50.0,
+        ),
+    ])
 }
 
 /// The change feed under many clients at once, beside a static route.

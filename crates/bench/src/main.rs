@@ -44,6 +44,10 @@ enum Task {
         /// Another catalog size than the run's, e.g. to profile one figure.
         #[arg(long)]
         models: Option<usize>,
+        /// Another directory size than the run's, e.g. the full 50,000
+        /// beside an otherwise quick run.
+        #[arg(long)]
+        solutions: Option<usize>,
         /// Another number of jobs for the start-estimate workload than the
         /// run's, e.g. the full 400 beside an otherwise quick run.
         #[arg(long)]
@@ -91,6 +95,7 @@ fn main() -> anyhow::Result<()> {
             quick,
             portal,
             models,
+            solutions,
             workload,
             deb,
             deb_floor,
@@ -115,6 +120,7 @@ fn main() -> anyhow::Result<()> {
             let sized = if quick { Sizes::QUICK } else { Sizes::FULL };
             let sizes = Sizes {
                 models: models.unwrap_or(sized.models),
+                solutions: solutions.unwrap_or(sized.solutions),
                 workload: workload.unwrap_or(sized.workload),
                 ..sized
             };
@@ -159,6 +165,8 @@ fn run(
         .await?;
         Ok::<_, anyhow::Error>(vec![full, incremental, search, load, hanging])
     })?;
+    eprintln!("directory search…");
+    figures.extend(benches::directory_search(dir.path(), sizes)?);
     eprintln!("scheduler…");
     figures.push(benches::scheduler(dir.path(), sizes)?);
     eprintln!("start estimates on a generated workload…");

@@ -1,17 +1,28 @@
 -- Synced collections searched as the user types (`searchable.rs`): each
--- item's JSON under its collection, the name it is sorted by, the values
--- of its filters, and the words it is found by (contentless FTS5, rowids
--- of `searchable`; Chinese is written a character to a word, so any part
--- of a name is found).
+-- item's id and the name it is sorted by (small rows, so that the many a
+-- search matches are read fast), its JSON apart, the values of its
+-- filters, and the words it is found by (contentless FTS5, rowids of
+-- `searchable`, its collection a column of its own; Chinese is written a
+-- character to a word, so any part of a name is found).
 CREATE TABLE searchable (
     rowid      INTEGER PRIMARY KEY,
     collection TEXT NOT NULL,
     id         TEXT NOT NULL,
     name       TEXT NOT NULL COLLATE NOCASE,
-    body       TEXT NOT NULL,
     UNIQUE (collection, id)
 );
 CREATE INDEX searchable_by_name ON searchable(collection, name, rowid);
+
+-- How many items each collection holds: a search asks it every time.
+CREATE TABLE searchable_sizes (
+    collection TEXT PRIMARY KEY,
+    items      INTEGER NOT NULL
+);
+
+CREATE TABLE searchable_bodies (
+    rowid INTEGER PRIMARY KEY,
+    body  TEXT NOT NULL
+);
 
 CREATE TABLE searchable_facets (
     collection TEXT NOT NULL,
@@ -23,6 +34,7 @@ CREATE TABLE searchable_facets (
 CREATE INDEX searchable_facets_by_item ON searchable_facets(item);
 
 CREATE VIRTUAL TABLE searchable_words USING fts5(
+    collection,
     words,
     content = '',
     contentless_delete = 1,

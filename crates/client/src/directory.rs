@@ -117,25 +117,28 @@ impl DirectoryQuery {
     }
 }
 
-/// A page of the directory: the solutions matching, how many match, and
-/// how many of those hold each value of each filter.
+/// A page of the directory: the solutions matching and how many match.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct DirectoryPage {
     pub found: Found<Solution>,
-    pub facets: Vec<FacetCounts>,
     /// When the directory was last synced; `None` before its first sync.
     pub synced_at: Option<String>,
 }
 
-/// The solutions matching `query`, by name, with the counts of its filters.
+/// The solutions matching `query`, by name.
 pub fn search(conn: &Connection, query: &DirectoryQuery) -> Result<DirectoryPage> {
-    let search = query.search();
     Ok(DirectoryPage {
-        found: searchable::search(conn, &search)?,
-        facets: searchable::facets::<Solution>(conn, &search)?,
+        found: searchable::search(conn, &query.search())?,
         synced_at: synced_at(conn)?,
     })
+}
+
+/// How many solutions matching `query` hold each value of each filter:
+/// the slower question at tens of thousands of solutions, asked once
+/// typing pauses.
+pub fn facets(conn: &Connection, query: &DirectoryQuery) -> Result<Vec<FacetCounts>> {
+    searchable::facets::<Solution>(conn, &query.search())
 }
 
 fn synced_at(conn: &Connection) -> Result<Option<String>> {
@@ -316,10 +319,13 @@ pub(crate) mod tests {
 
         let all = found("");
         assert_eq!(all.found.total, 3);
-        let industries = &all.facets[0];
+        let all = store
+            .blocking(|c| facets(c, &DirectoryQuery::default()))
+            .unwrap();
+        let industries = &all[0];
         assert_eq!(industries.facet, "industry");
         assert_eq!(industries.values.len(), 3);
-        let kinds = &all.facets[3];
+        let kinds = &all[3];
         assert_eq!(
             (kinds.values[0].value.as_str(), kinds.values[0].count),
             ("isv", 3)
@@ -332,7 +338,8 @@ pub(crate) mod tests {
         };
         let energy = store.blocking(|c| search(c, &query)).unwrap();
         assert_eq!(names(&energy), ["Grid Guard 输电线路巡检"]);
-        assert_eq!(energy.facets[0].values.len(), 1, "counts within the filter");
+        let counted = store.blocking(|c| facets(c, &query)).unwrap();
+        assert_eq!(counted[0].values.len(), 1, "counts within the filter");
 
         let of_partner = store.blocking(|c| of_partner(c, "8")).unwrap();
         assert_eq!(of_partner.len(), 2);
@@ -359,5 +366,48 @@ pub(crate) mod tests {
             check.from_copy_synced_at.as_deref(),
             Some("2026-12-06T12:00:00Z")
         );
+    }
+
+    #[test]
+    fn pages_are_in_name_order_whether_the_matches_are_many_or_few() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("store.sqlite3")).unwrap();
+        // 40 solutions: every one matches "inspect", a tenth "weld".
+        let changes = (0..40)
+            .map(|n| {
+                let industry = if n % 10 == 0 {
+                    "weld-seam inspection"
+                } else {
+                    "rail inspection"
+                };
+                Change::Upsert {
+                    rev: n as u64 + 1,
+                    item: solution(n, &format!("Inspector {:02}", (n * 7) % 40), industry, "7"),
+                }
+            })
+            .collect();
+        apply(&store, changes);
+        let page = |text: &str, offset: u32, limit: u32| {
+            let query = DirectoryQuery {
+                text: text.into(),
+                offset,
+                limit,
+                ..DirectoryQuery::default()
+            };
+            store.blocking(|c| search(c, &query)).unwrap()
+        };
+        let many = page("inspect", 5, 3);
+        assert_eq!(many.found.total, 40);
+        assert_eq!(
+            names(&many),
+            ["Inspector 05", "Inspector 06", "Inspector 07"]
+        );
+        let few = page("weld", 1, 2);
+        assert_eq!(few.found.total, 4);
+        let all_few = page("weld", 0, 10);
+        let mut sorted = names(&all_few);
+        sorted.sort();
+        assert_eq!(names(&all_few), sorted, "sorted by name");
+        assert_eq!(names(&few), names(&all_few)[1..3]);
     }
 }

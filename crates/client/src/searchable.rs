@@ -13,11 +13,12 @@
 //! written to the index as a word of its own, and what is typed is asked
 //! as a phrase of them, so any part of a Chinese name finds it.
 
-use std::collections::BTreeMap;
+use std::collections::HashMap;
+use std::rc::Rc;
 
 use aicc_api::sync::{Change, ChangePage, Collection};
 use rusqlite::types::Value;
-use rusqlite::{Connection, OptionalExtension, params, params_from_iter};
+use rusqlite::{Connection, OptionalExtension, params};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
@@ -111,11 +112,12 @@ fn remove(conn: &Connection, collection: Collection, id: &str) -> Result<()> {
         .query_row(params![collection.as_str(), id], |r| r.get(0))
         .optional()?;
     if let Some(rowid) = rowid {
-        conn.prepare_cached("DELETE FROM searchable_words WHERE rowid = ?1")?
-            .execute([rowid])?;
+        resize(conn, collection, -1)?;
+        for table in ["searchable_words", "searchable_bodies", "searchable"] {
+            conn.prepare_cached(&format!("DELETE FROM {table} WHERE rowid = ?1"))?
+                .execute([rowid])?;
+        }
         conn.prepare_cached("DELETE FROM searchable_facets WHERE item = ?1")?
-            .execute([rowid])?;
-        conn.prepare_cached("DELETE FROM searchable WHERE rowid = ?1")?
             .execute([rowid])?;
     }
     Ok(())
@@ -123,25 +125,32 @@ fn remove(conn: &Connection, collection: Collection, id: &str) -> Result<()> {
 
 fn insert<T: Searchable>(conn: &Connection, item: &T) -> Result<()> {
     let collection = T::COLLECTION.as_str();
-    conn.prepare_cached(
-        "INSERT INTO searchable (collection, id, name, body) VALUES (?1, ?2, ?3, ?4)",
-    )?
-    .execute(params![
-        collection,
-        item.id(),
-        item.name(),
-        serde_json::to_string(item)?
-    ])?;
+    conn.prepare_cached("INSERT INTO searchable (collection, id, name) VALUES (?1, ?2, ?3)")?
+        .execute(params![collection, item.id(), item.name()])?;
     let rowid = conn.last_insert_rowid();
+    resize(conn, T::COLLECTION, 1)?;
+    conn.prepare_cached("INSERT INTO searchable_bodies (rowid, body) VALUES (?1, ?2)")?
+        .execute(params![rowid, serde_json::to_string(item)?])?;
     let words: Vec<String> = item.words().into_iter().map(spaced).collect();
-    conn.prepare_cached("INSERT INTO searchable_words (rowid, words) VALUES (?1, ?2)")?
-        .execute(params![rowid, words.join(" ")])?;
+    conn.prepare_cached(
+        "INSERT INTO searchable_words (rowid, collection, words) VALUES (?1, ?2, ?3)",
+    )?
+    .execute(params![rowid, collection, words.join(" ")])?;
     let mut facet = conn.prepare_cached(
         "INSERT OR IGNORE INTO searchable_facets (collection, facet, value, item) VALUES (?1, ?2, ?3, ?4)",
     )?;
     for (name, value) in item.facets() {
         facet.execute(params![collection, name, value, rowid])?;
     }
+    Ok(())
+}
+
+fn resize(conn: &Connection, collection: Collection, by: i64) -> Result<()> {
+    conn.prepare_cached(
+        "INSERT INTO searchable_sizes (collection, items) VALUES (?1, ?2)
+         ON CONFLICT (collection) DO UPDATE SET items = items + excluded.items",
+    )?
+    .execute(params![collection.as_str(), by])?;
     Ok(())
 }
 
@@ -187,106 +196,220 @@ fn expression(text: &str) -> Option<String> {
     (!phrases.is_empty()).then(|| phrases.join(" AND "))
 }
 
-/// The conditions on `searchable s` that select what a search matches,
-/// and their values.
-fn matching(collection: Collection, text: &str, filters: &[Filter]) -> (String, Vec<Value>) {
-    let mut clauses = vec!["s.collection = ?".to_owned()];
-    let mut values = vec![Value::Text(collection.as_str().to_owned())];
-    if let Some(expression) = expression(text) {
-        clauses.push(
-            "s.rowid IN (SELECT rowid FROM searchable_words WHERE searchable_words MATCH ?)"
-                .to_owned(),
+/// The items of `collection` a search matches, by rowid in ascending
+/// order; `None` when it asks for nothing, so every item matches. Each
+/// part is read in rowid order through its own index (the words, each
+/// filter's values) and the lists are merged here: asked in one
+/// statement, SQLite looks each match of one part up in the others.
+fn matching(
+    conn: &Connection,
+    collection: Collection,
+    search: &Search,
+) -> Result<Option<Vec<i64>>> {
+    let mut lists: Vec<Vec<i64>> = Vec::new();
+    if let Some(expression) = expression(&search.text) {
+        let scoped = format!(
+            "collection : \"{}\" AND words : ({expression})",
+            collection.as_str()
         );
-        values.push(Value::Text(expression));
-    }
-    for filter in filters {
-        clauses.push(
-            "s.rowid IN (SELECT item FROM searchable_facets
-                         WHERE collection = ? AND facet = ? AND value = ?)"
-                .to_owned(),
+        lists.push(
+            conn.prepare_cached(
+                "SELECT rowid FROM searchable_words WHERE searchable_words MATCH ?1 ORDER BY rowid",
+            )?
+            .query_map([scoped], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?,
         );
-        values.extend([
-            Value::Text(collection.as_str().to_owned()),
-            Value::Text(filter.facet.clone()),
-            Value::Text(filter.value.clone()),
-        ]);
     }
-    (clauses.join(" AND "), values)
+    for filter in &search.filters {
+        lists.push(
+            conn.prepare_cached(
+                "SELECT item FROM searchable_facets
+                 WHERE collection = ?1 AND facet = ?2 AND value = ?3 ORDER BY item",
+            )?
+            .query_map(
+                params![collection.as_str(), filter.facet, filter.value],
+                |r| r.get(0),
+            )?
+            .collect::<rusqlite::Result<_>>()?,
+        );
+    }
+    lists.sort_by_key(Vec::len);
+    let mut lists = lists.into_iter();
+    Ok(lists.next().map(|shortest| {
+        lists.fold(shortest, |kept, other| {
+            kept.into_iter()
+                .filter(|rowid| other.binary_search(rowid).is_ok())
+                .collect()
+        })
+    }))
 }
+
+/// The rowids as a table SQLite reads (`rarray(?)`).
+fn as_table(rowids: &[i64]) -> Rc<Vec<Value>> {
+    Rc::new(rowids.iter().copied().map(Value::from).collect())
+}
+
+/// A page is read by walking the name index and keeping the matches when
+/// at least one item in this many matches; fewer matches are sorted by
+/// SQLite, which then costs less than stepping over the rest.
+const WALK_WHEN_ONE_IN: usize = 8;
 
 /// A page of `T`s matching `search`, by name.
 pub fn search<T: Searchable>(conn: &Connection, search: &Search) -> Result<Found<T>> {
-    let (clause, values) = matching(T::COLLECTION, &search.text, &search.filters);
-    let total: u32 = conn
-        .prepare_cached(&format!("SELECT count(*) FROM searchable s WHERE {clause}"))?
-        .query_row(params_from_iter(values.iter()), |r| r.get(0))?;
-    let limit = search.limit.clamp(1, MAX_PAGE);
-    let mut page_values = values;
-    page_values.extend([
-        Value::Integer(i64::from(limit)),
-        Value::Integer(i64::from(search.offset)),
-    ]);
-    let items = conn
-        .prepare_cached(&format!(
-            "SELECT s.body FROM searchable s WHERE {clause} ORDER BY s.name, s.rowid LIMIT ? OFFSET ?"
-        ))?
-        .query_map(params_from_iter(page_values.iter()), |r| r.get::<_, String>(0))?
-        .map(|body| Ok(serde_json::from_str(&body?)?))
+    let collection = T::COLLECTION.as_str();
+    let limit = i64::from(search.limit.clamp(1, MAX_PAGE));
+    let offset = i64::from(search.offset);
+    let size = count(conn, T::COLLECTION)? as usize;
+    let (total, rowids): (usize, Vec<i64>) = match matching(conn, T::COLLECTION, search)? {
+        None => {
+            let rowids = conn
+                .prepare_cached(
+                    "SELECT rowid FROM searchable WHERE collection = ?1
+                     ORDER BY name, rowid LIMIT ?2 OFFSET ?3",
+                )?
+                .query_map(params![collection, limit, offset], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            (size, rowids)
+        }
+        Some(matches) if matches.len() * WALK_WHEN_ONE_IN >= size => {
+            let mut walk = conn.prepare_cached(
+                "SELECT rowid FROM searchable WHERE collection = ?1 ORDER BY name, rowid",
+            )?;
+            let mut rows = walk.query([collection])?;
+            let mut page = Vec::new();
+            let mut skipped = 0;
+            while (page.len() as i64) < limit {
+                let Some(row) = rows.next()? else { break };
+                let rowid: i64 = row.get(0)?;
+                if matches.binary_search(&rowid).is_err() {
+                    continue;
+                }
+                if skipped < offset {
+                    skipped += 1;
+                } else {
+                    page.push(rowid);
+                }
+            }
+            (matches.len(), page)
+        }
+        Some(matches) => {
+            let page = conn
+                .prepare_cached(
+                    "SELECT rowid FROM searchable WHERE rowid IN rarray(?1)
+                     ORDER BY name, rowid LIMIT ?2 OFFSET ?3",
+                )?
+                .query_map(params![as_table(&matches), limit, offset], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            (matches.len(), page)
+        }
+    };
+    let bodies = conn
+        .prepare_cached("SELECT rowid, body FROM searchable_bodies WHERE rowid IN rarray(?1)")?
+        .query_map([as_table(&rowids)], |r| {
+            Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
+        })?
+        .collect::<rusqlite::Result<HashMap<i64, String>>>()?;
+    let items = rowids
+        .iter()
+        .filter_map(|rowid| bodies.get(rowid))
+        .map(|body| Ok(serde_json::from_str(body)?))
         .collect::<Result<_>>()?;
-    Ok(Found { total, items })
+    Ok(Found {
+        total: total as u32,
+        items,
+    })
 }
+
+/// Matches this many or fewer have their filters' values looked up one by
+/// one; more, and each filter's values are read whole and counted.
+const COUNT_BY_ITEM_UP_TO: usize = 5_000;
 
 /// How many items matching `search` hold each value of each of `T`'s
 /// filters (the search's own filters applied, its paging not).
 pub fn facets<T: Searchable>(conn: &Connection, search: &Search) -> Result<Vec<FacetCounts>> {
-    let (clause, mut values) = matching(T::COLLECTION, &search.text, &search.filters);
-    values.insert(0, Value::Text(T::COLLECTION.as_str().to_owned()));
-    let rows: Vec<(String, String, u32)> = conn
-        .prepare_cached(&format!(
-            "SELECT f.facet, f.value, count(*) FROM searchable_facets f
-             WHERE f.collection = ? AND f.item IN (SELECT s.rowid FROM searchable s WHERE {clause})
-             GROUP BY f.facet, f.value"
-        ))?
-        .query_map(params_from_iter(values.iter()), |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut by_facet: BTreeMap<String, Vec<ValueCount>> = BTreeMap::new();
-    for (facet, value, count) in rows {
-        by_facet
-            .entry(facet)
-            .or_default()
-            .push(ValueCount { value, count });
-    }
-    Ok(T::FACETS
-        .iter()
-        .map(|facet| {
-            let mut values = by_facet.remove(*facet).unwrap_or_default();
-            values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-            FacetCounts {
-                facet: (*facet).to_owned(),
-                values,
+    let collection = T::COLLECTION.as_str();
+    let matches = matching(conn, T::COLLECTION, search)?;
+    let mut counted: Vec<FacetCounts> = Vec::new();
+    for facet in T::FACETS {
+        let mut values: Vec<ValueCount> = match &matches {
+            Some(matches) if matches.len() <= COUNT_BY_ITEM_UP_TO => conn
+                .prepare_cached(
+                    "SELECT value, count(*) FROM searchable_facets
+                     WHERE item IN rarray(?1) AND collection = ?2 AND facet = ?3 GROUP BY value",
+                )?
+                .query_map(params![as_table(matches), collection, facet], |r| {
+                    Ok(ValueCount {
+                        value: r.get(0)?,
+                        count: r.get(1)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?,
+            Some(matches) => {
+                let mut values: HashMap<String, u32> = HashMap::new();
+                let mut read = conn.prepare_cached(
+                    "SELECT value, item FROM searchable_facets WHERE collection = ?1 AND facet = ?2",
+                )?;
+                let mut rows = read.query(params![collection, facet])?;
+                while let Some(row) = rows.next()? {
+                    if matches.binary_search(&row.get::<_, i64>(1)?).is_err() {
+                        continue;
+                    }
+                    let value = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
+                    match values.get_mut(value) {
+                        Some(count) => *count += 1,
+                        None => {
+                            values.insert(value.to_owned(), 1);
+                        }
+                    }
+                }
+                values
+                    .into_iter()
+                    .map(|(value, count)| ValueCount { value, count })
+                    .collect()
             }
-        })
-        .collect())
+            None => conn
+                .prepare_cached(
+                    "SELECT value, count(*) FROM searchable_facets
+                     WHERE collection = ?1 AND facet = ?2 GROUP BY value",
+                )?
+                .query_map(params![collection, facet], |r| {
+                    Ok(ValueCount {
+                        value: r.get(0)?,
+                        count: r.get(1)?,
+                    })
+                })?
+                .collect::<rusqlite::Result<_>>()?,
+        };
+        values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+        counted.push(FacetCounts {
+            facet: (*facet).to_owned(),
+            values,
+        });
+    }
+    Ok(counted)
 }
 
 /// One item, if the collection holds it.
 pub fn get<T: Searchable>(conn: &Connection, id: &str) -> Result<Option<T>> {
-    conn.prepare_cached("SELECT body FROM searchable WHERE collection = ?1 AND id = ?2")?
-        .query_row(params![T::COLLECTION.as_str(), id], |r| {
-            r.get::<_, String>(0)
-        })
-        .optional()?
-        .map(|body| Ok(serde_json::from_str(&body)?))
-        .transpose()
+    conn.prepare_cached(
+        "SELECT b.body FROM searchable s JOIN searchable_bodies b ON b.rowid = s.rowid
+         WHERE s.collection = ?1 AND s.id = ?2",
+    )?
+    .query_row(params![T::COLLECTION.as_str(), id], |r| {
+        r.get::<_, String>(0)
+    })
+    .optional()?
+    .map(|body| Ok(serde_json::from_str(&body)?))
+    .transpose()
 }
 
 /// How many items the collection holds.
 pub fn count(conn: &Connection, collection: Collection) -> Result<u32> {
     Ok(conn
-        .prepare_cached("SELECT count(*) FROM searchable WHERE collection = ?1")?
-        .query_row([collection.as_str()], |r| r.get(0))?)
+        .prepare_cached("SELECT items FROM searchable_sizes WHERE collection = ?1")?
+        .query_row([collection.as_str()], |r| r.get(0))
+        .optional()?
+        .unwrap_or(0))
 }
 
 #[cfg(test)]

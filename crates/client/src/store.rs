@@ -112,6 +112,9 @@ impl Store {
         // rebuilt from the catalog when lost, stays NORMAL.
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // `rarray(?)`: a set of rowids read once, passed back as a table
+        // (`searchable.rs`).
+        rusqlite::vtab::array::load_module(&conn)?;
         // Copying the log back into the database is left to `checkpoint`,
         // which the sync engine runs once a cycle is done, instead of to
         // whichever write crosses 1,000 pages: that made an incremental sync

@@ -9,17 +9,27 @@ use aicc_api::directory::{
 use aicc_client::cooperation::CooperationView;
 use aicc_client::directory::{CheckedCertificate, DirectoryPage, DirectoryQuery};
 use aicc_client::partner::Partner;
+use aicc_client::searchable::FacetCounts;
 use tauri::State;
 
 use crate::error::CommandResult;
 
-/// The solutions matching a search, with the counts of its filters.
+/// The solutions matching a search.
 #[tauri::command]
 pub async fn directory_search(
     partner: State<'_, Partner>,
     query: DirectoryQuery,
 ) -> CommandResult<DirectoryPage> {
     Ok(partner.directory(query).await?)
+}
+
+/// How many solutions matching a search hold each value of each filter.
+#[tauri::command]
+pub async fn directory_facets(
+    partner: State<'_, Partner>,
+    query: DirectoryQuery,
+) -> CommandResult<Vec<FacetCounts>> {
+    Ok(partner.directory_facets(query).await?)
 }
 
 /// One listed solution.

@@ -71,6 +71,7 @@ macro_rules! with_commands {
             incubation::submit_milestone,
             incubation::attach_evidence,
             directory::directory_search,
+            directory::directory_facets,
             directory::directory_solution,
             directory::partner_solutions,
             directory::check_certificate,

@@ -4,7 +4,8 @@ import { settle, typeInto } from '../lib/testing';
 import { clearMocks, mockIPC } from '@tauri-apps/api/mocks';
 import { setupI18n } from '../i18n';
 import type { CatalogQuery, Facets, SearchPage } from '../lib/bindings';
-import CatalogScreen, { FACETS_AFTER_MS } from './CatalogScreen.svelte';
+import CatalogScreen from './CatalogScreen.svelte';
+import { FACETS_AFTER_MS } from '../lib/timing';
 import { askEarly } from '../lib/early';
 import { catalog } from '../sync/reports.svelte';
 

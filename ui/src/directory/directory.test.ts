@@ -9,12 +9,14 @@ import type {
   CooperationView,
   DirectoryPage,
   DirectoryQuery,
+  FacetCounts,
   Solution,
 } from '../lib/bindings';
 import DirectoryScreen from './DirectoryScreen.svelte';
 import SolutionPage from './SolutionPage.svelte';
 import CooperationScreen from './CooperationScreen.svelte';
 import { expired, fromSearch, toSearch } from './query';
+import { FACETS_AFTER_MS } from '../lib/timing';
 
 function solution(
   id: string,
@@ -47,16 +49,16 @@ const old = solution('app_02', 'Cattle Health Watch', 'Heshan Agritech', '2025-0
 const ours = solution('app_03', 'Inspection Robot Navigation', 'Demo Robotics');
 
 function page(items: Solution[]): DirectoryPage {
-  return {
-    found: { total: items.length, items },
-    facets: [
-      { facet: 'industry', values: [{ value: 'rail inspection', count: items.length }] },
-      { facet: 'hardware', values: [{ value: 'Atlas 300I Duo', count: items.length }] },
-      { facet: 'framework', values: [] },
-      { facet: 'kind', values: [{ value: 'isv', count: items.length }] },
-    ],
-    synced_at: '2026-12-06T08:00:00Z',
-  };
+  return { found: { total: items.length, items }, synced_at: '2026-12-06T08:00:00Z' };
+}
+
+function facets(count: number): FacetCounts[] {
+  return [
+    { facet: 'industry', values: [{ value: 'rail inspection', count }] },
+    { facet: 'hardware', values: [{ value: 'Atlas 300I Duo', count }] },
+    { facet: 'framework', values: [] },
+    { facet: 'kind', values: [{ value: 'isv', count }] },
+  ];
 }
 
 const received: CooperationView = {
@@ -78,6 +80,13 @@ const received: CooperationView = {
   },
   outbox: null,
 };
+
+/** Lets the search answer, typing pause and the filters be counted. */
+async function facetsCounted(): Promise<void> {
+  await settle();
+  await new Promise((resolve) => setTimeout(resolve, FACETS_AFTER_MS + 20));
+  await settle();
+}
 
 describe('directory', () => {
   let component: ReturnType<typeof mount> | undefined;
@@ -113,6 +122,8 @@ describe('directory', () => {
           queries.push(query);
           return page(query.text === '巡检' ? [rail] : [old, rail]);
         }
+        case 'directory_facets':
+          return facets((a.query as DirectoryQuery).text === '巡检' ? 1 : 2);
         case 'directory_solution':
           return [rail, old, ours].find((s) => s.id === a.id) ?? null;
         case 'check_certificate':
@@ -172,6 +183,10 @@ describe('directory', () => {
     expect(rows()[0].textContent).toContain('Certificate expired');
     expect(rows()[1].textContent).toContain('Certified');
     expect(document.body.textContent).toContain('Software vendor (ISV)');
+    await facetsCounted();
+    expect(
+      document.querySelector('[data-facet=industry][data-value="rail inspection"]')?.textContent,
+    ).toBe('rail inspection2');
     typeInto('input[name=directory-search]', '巡检');
     await settle();
     expect(queries.at(-1)?.text).toBe('巡检');
@@ -180,7 +195,7 @@ describe('directory', () => {
 
     setupI18n('zh-CN');
     component = mount(DirectoryScreen, { target: document.body });
-    await settle();
+    await facetsCounted();
     expect(document.body.textContent).toContain('认证解决方案名录');
     expect(document.body.textContent).toContain('行业');
   });

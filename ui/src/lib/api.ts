@@ -21,6 +21,7 @@ import type {
   CooperationAsk,
   CooperationView,
   DirectoryPage,
+  FacetCounts,
   DirectoryQuery,
   PublicContact,
   Solution,
@@ -160,11 +161,10 @@ export const api = {
     invoke<string | null>('attach_evidence', { id, title }),
   submitMilestone: (id: string, evidence: Evidence, draftId: string) =>
     invoke<null>('submit_milestone', { id, evidence, draftId }),
-  directorySearch: (query: DirectoryQuery) =>
-    invoke<DirectoryPage>('directory_search', { query }),
+  directorySearch: (query: DirectoryQuery) => invoke<DirectoryPage>('directory_search', { query }),
+  directoryFacets: (query: DirectoryQuery) => invoke<FacetCounts[]>('directory_facets', { query }),
   directorySolution: (id: string) => invoke<Solution | null>('directory_solution', { id }),
-  partnerSolutions: (partnerId: string) =>
-    invoke<Solution[]>('partner_solutions', { partnerId }),
+  partnerSolutions: (partnerId: string) => invoke<Solution[]>('partner_solutions', { partnerId }),
   checkCertificate: (certificateId: string) =>
     invoke<CheckedCertificate>('check_certificate', { certificateId }),
   listCooperation: () => invoke<CooperationView[]>('list_cooperation'),

@@ -461,7 +461,7 @@ outbox: OutboxEntry | null, };
 
 export type DirectoryQuery = { text: string, industry: string | null, hardware: string | null, framework: string | null, kind: OrganisationKind | null, offset: number, limit: number, };
 
-export type DirectoryPage = { found: Found<Solution>, facets: Array<FacetCounts>, 
+export type DirectoryPage = { found: Found<Solution>, 
 /**
  * When the directory was last synced; `None` before its first sync.
  */

@@ -12,12 +12,19 @@ use super::Partner;
 use crate::cooperation::CooperationView;
 use crate::directory::{CheckedCertificate, DirectoryPage, DirectoryQuery};
 use crate::outbox::{self, Write};
+use crate::searchable::FacetCounts;
 use crate::{Error, Result, clock};
 
 impl Partner {
-    /// The solutions matching `query`, with the counts of its filters.
+    /// The solutions matching `query`.
     pub async fn directory(&self, query: DirectoryQuery) -> Result<DirectoryPage> {
         self.local(move |c| crate::directory::search(c, &query))
+            .await
+    }
+
+    /// How many solutions matching `query` hold each value of each filter.
+    pub async fn directory_facets(&self, query: DirectoryQuery) -> Result<Vec<FacetCounts>> {
+        self.local(move |c| crate::directory::facets(c, &query))
             .await
     }
 
