@@ -655,8 +655,8 @@ pub fn directory_search(dir: &Path, sizes: Sizes) -> anyhow::Result<Vec<Figure>>
         figure(
             format!("directory filter counts p95, {} solutions", sizes.solutions),
             counts,
-            "p95 <= 50 ms (asked once typing pauses)",
-            50.0,
+            "p95 <= 100 ms (asked once typing pauses)",
+            100.0,
         ),
     ])
 }

@@ -1,9 +1,9 @@
 -- Synced collections searched as the user types (`searchable.rs`): each
--- item's id and the name it is sorted by (small rows, so that the many a
--- search matches are read fast), its JSON apart, the values of its
--- filters, and the words it is found by (contentless FTS5, rowids of
--- `searchable`, its collection a column of its own; Chinese is written a
--- character to a word, so any part of a name is found).
+-- item's id and the name it is sorted by, under a rowid that puts it in
+-- its collection's name order; its JSON apart, the values of its filters,
+-- and the words it is found by (contentless FTS5, rowids of `searchable`;
+-- Chinese is written a character to a word, so any part of a name is
+-- found).
 CREATE TABLE searchable (
     rowid      INTEGER PRIMARY KEY,
     collection TEXT NOT NULL,
@@ -11,7 +11,7 @@ CREATE TABLE searchable (
     name       TEXT NOT NULL COLLATE NOCASE,
     UNIQUE (collection, id)
 );
-CREATE INDEX searchable_by_name ON searchable(collection, name, rowid);
+CREATE INDEX searchable_by_name ON searchable(collection, name, id);
 
 -- How many items each collection holds: a search asks it every time.
 CREATE TABLE searchable_sizes (
@@ -34,7 +34,6 @@ CREATE TABLE searchable_facets (
 CREATE INDEX searchable_facets_by_item ON searchable_facets(item);
 
 CREATE VIRTUAL TABLE searchable_words USING fts5(
-    collection,
     words,
     content = '',
     contentless_delete = 1,

@@ -340,6 +340,19 @@ pub(crate) mod tests {
         assert_eq!(names(&energy), ["Grid Guard 输电线路巡检"]);
         let counted = store.blocking(|c| facets(c, &query)).unwrap();
         assert_eq!(counted[0].values.len(), 1, "counts within the filter");
+        // Two of three match: counted as all less the one that does not.
+        let most = DirectoryQuery {
+            text: "巡检".into(),
+            ..DirectoryQuery::default()
+        };
+        let counted = store.blocking(|c| facets(c, &most)).unwrap();
+        let industries: Vec<(&str, u32)> = counted[0]
+            .values
+            .iter()
+            .map(|v| (v.value.as_str(), v.count))
+            .collect();
+        assert_eq!(industries, [("energy", 1), ("rail inspection", 1)]);
+        assert_eq!(counted[3].values[0].count, 2, "both are ISVs'");
 
         let of_partner = store.blocking(|c| of_partner(c, "8")).unwrap();
         assert_eq!(of_partner.len(), 2);

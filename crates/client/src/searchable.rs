@@ -9,6 +9,11 @@
 //! models a first sync writes its index on a second thread beside the
 //! rows; a collection of tens of thousands needs none of that.
 //!
+//! An item's rowid puts it in its collection's name order (`place`): its
+//! collection's own range of rowids, with room between neighbours, so a
+//! search reads its page as the first matches by rowid, straight from the
+//! full-text index or a filter's, instead of sorting every match.
+//!
 //! Chinese has no spaces between its words: each Han character is
 //! written to the index as a word of its own, and what is typed is asked
 //! as a phrase of them, so any part of a Chinese name finds it.
@@ -124,23 +129,96 @@ fn remove(conn: &Connection, collection: Collection, id: &str) -> Result<()> {
 }
 
 fn insert<T: Searchable>(conn: &Connection, item: &T) -> Result<()> {
+    match place(conn, T::COLLECTION, item.name(), item.id())? {
+        Some(rowid) => insert_at(conn, item, rowid),
+        None => {
+            renumber::<T>(conn)?;
+            let rowid = place(conn, T::COLLECTION, item.name(), item.id())?
+                .ok_or_else(|| crate::Error::InvalidInput("no room in the search index".into()))?;
+            insert_at(conn, item, rowid)
+        }
+    }
+}
+
+fn insert_at<T: Searchable>(conn: &Connection, item: &T, rowid: i64) -> Result<()> {
     let collection = T::COLLECTION.as_str();
-    conn.prepare_cached("INSERT INTO searchable (collection, id, name) VALUES (?1, ?2, ?3)")?
-        .execute(params![collection, item.id(), item.name()])?;
-    let rowid = conn.last_insert_rowid();
+    conn.prepare_cached(
+        "INSERT INTO searchable (rowid, collection, id, name) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![rowid, collection, item.id(), item.name()])?;
     resize(conn, T::COLLECTION, 1)?;
     conn.prepare_cached("INSERT INTO searchable_bodies (rowid, body) VALUES (?1, ?2)")?
         .execute(params![rowid, serde_json::to_string(item)?])?;
     let words: Vec<String> = item.words().into_iter().map(spaced).collect();
-    conn.prepare_cached(
-        "INSERT INTO searchable_words (rowid, collection, words) VALUES (?1, ?2, ?3)",
-    )?
-    .execute(params![rowid, collection, words.join(" ")])?;
+    conn.prepare_cached("INSERT INTO searchable_words (rowid, words) VALUES (?1, ?2)")?
+        .execute(params![rowid, words.join(" ")])?;
     let mut facet = conn.prepare_cached(
         "INSERT OR IGNORE INTO searchable_facets (collection, facet, value, item) VALUES (?1, ?2, ?3, ?4)",
     )?;
     for (name, value) in item.facets() {
         facet.execute(params![collection, name, value, rowid])?;
+    }
+    Ok(())
+}
+
+/// The room left between neighbours when a collection is numbered anew,
+/// and after its last item.
+const GAP: i64 = 1 << 20;
+
+/// The rowids of `collection`: a range of its own (2^56 wide), after the
+/// one for collections that do not exist yet.
+fn range(collection: Collection) -> (i64, i64) {
+    let n = Collection::ALL
+        .iter()
+        .position(|c| *c == collection)
+        .unwrap_or(0) as i64;
+    ((n + 1) << 56, (n + 2) << 56)
+}
+
+/// The rowid that puts an item named `name` (and `id`, between equal
+/// names) in its collection's name order, as the name index orders it;
+/// `None` when its neighbours leave no room between them.
+fn place(conn: &Connection, collection: Collection, name: &str, id: &str) -> Result<Option<i64>> {
+    let (low, high) = range(collection);
+    let before: Option<i64> = conn
+        .prepare_cached(
+            "SELECT rowid FROM searchable WHERE collection = ?1 AND (name < ?2 OR (name = ?2 AND id < ?3))
+             ORDER BY name DESC, id DESC LIMIT 1",
+        )?
+        .query_row(params![collection.as_str(), name, id], |r| r.get(0))
+        .optional()?;
+    let after: Option<i64> = conn
+        .prepare_cached(
+            "SELECT rowid FROM searchable WHERE collection = ?1 AND (name > ?2 OR (name = ?2 AND id > ?3))
+             ORDER BY name, id LIMIT 1",
+        )?
+        .query_row(params![collection.as_str(), name, id], |r| r.get(0))
+        .optional()?;
+    let (before, after) = (before.unwrap_or(low), after.unwrap_or(high));
+    Ok(if after == high && before + GAP < high {
+        Some(before + GAP)
+    } else {
+        (after - before >= 2).then(|| before + (after - before) / 2)
+    })
+}
+
+/// Numbers a collection's items anew in name order, `GAP` apart: when
+/// items kept arriving between the same two neighbours.
+fn renumber<T: Searchable>(conn: &Connection) -> Result<()> {
+    let ids: Vec<String> = conn
+        .prepare_cached("SELECT id FROM searchable WHERE collection = ?1 ORDER BY name, id")?
+        .query_map([T::COLLECTION.as_str()], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut items = Vec::with_capacity(ids.len());
+    for id in &ids {
+        if let Some(item) = get::<T>(conn, id)? {
+            items.push(item);
+        }
+        remove(conn, T::COLLECTION, id)?;
+    }
+    let (low, _) = range(T::COLLECTION);
+    for (n, item) in items.iter().enumerate() {
+        insert_at(conn, item, low + (n as i64 + 1) * GAP)?;
     }
     Ok(())
 }
@@ -208,15 +286,13 @@ fn matching(
 ) -> Result<Option<Vec<i64>>> {
     let mut lists: Vec<Vec<i64>> = Vec::new();
     if let Some(expression) = expression(&search.text) {
-        let scoped = format!(
-            "collection : \"{}\" AND words : ({expression})",
-            collection.as_str()
-        );
+        let (low, high) = range(collection);
         lists.push(
             conn.prepare_cached(
-                "SELECT rowid FROM searchable_words WHERE searchable_words MATCH ?1 ORDER BY rowid",
+                "SELECT rowid FROM searchable_words
+                 WHERE searchable_words MATCH ?1 AND rowid > ?2 AND rowid < ?3 ORDER BY rowid",
             )?
-            .query_map([scoped], |r| r.get(0))?
+            .query_map(params![expression, low, high], |r| r.get(0))?
             .collect::<rusqlite::Result<_>>()?,
         );
     }
@@ -249,58 +325,96 @@ fn as_table(rowids: &[i64]) -> Rc<Vec<Value>> {
     Rc::new(rowids.iter().copied().map(Value::from).collect())
 }
 
-/// A page is read by walking the name index and keeping the matches when
-/// at least one item in this many matches; fewer matches are sorted by
-/// SQLite, which then costs less than stepping over the rest.
-const WALK_WHEN_ONE_IN: usize = 8;
+/// Matches of the words typed read at once: fewer, and the read has
+/// counted them too; as many, and they are counted apart (the full-text
+/// index then has many to step over, the first page being at hand).
+const FIRST_READ: i64 = 1_000;
 
-/// A page of `T`s matching `search`, by name.
+/// A page of `T`s matching `search`, by name: the first matches by
+/// rowid, which is name order.
 pub fn search<T: Searchable>(conn: &Connection, search: &Search) -> Result<Found<T>> {
-    let collection = T::COLLECTION.as_str();
+    let (low, high) = range(T::COLLECTION);
     let limit = i64::from(search.limit.clamp(1, MAX_PAGE));
     let offset = i64::from(search.offset);
-    let size = count(conn, T::COLLECTION)? as usize;
-    let (total, rowids): (usize, Vec<i64>) = match matching(conn, T::COLLECTION, search)? {
-        None => {
+    let expression = expression(&search.text);
+    let (total, rowids): (u32, Vec<i64>) = match (&expression, search.filters.is_empty()) {
+        (None, true) => {
             let rowids = conn
                 .prepare_cached(
-                    "SELECT rowid FROM searchable WHERE collection = ?1
-                     ORDER BY name, rowid LIMIT ?2 OFFSET ?3",
+                    "SELECT rowid FROM searchable WHERE rowid > ?1 AND rowid < ?2
+                     ORDER BY rowid LIMIT ?3 OFFSET ?4",
                 )?
-                .query_map(params![collection, limit, offset], |r| r.get(0))?
+                .query_map(params![low, high, limit, offset], |r| r.get(0))?
                 .collect::<rusqlite::Result<_>>()?;
-            (size, rowids)
+            (count(conn, T::COLLECTION)?, rowids)
         }
-        Some(matches) if matches.len() * WALK_WHEN_ONE_IN >= size => {
-            let mut walk = conn.prepare_cached(
-                "SELECT rowid FROM searchable WHERE collection = ?1 ORDER BY name, rowid",
-            )?;
-            let mut rows = walk.query([collection])?;
-            let mut page = Vec::new();
-            let mut skipped = 0;
-            while (page.len() as i64) < limit {
-                let Some(row) = rows.next()? else { break };
-                let rowid: i64 = row.get(0)?;
-                if matches.binary_search(&rowid).is_err() {
-                    continue;
-                }
-                if skipped < offset {
-                    skipped += 1;
-                } else {
-                    page.push(rowid);
-                }
-            }
-            (matches.len(), page)
-        }
-        Some(matches) => {
-            let page = conn
+        (Some(expression), true) => {
+            // Up to FIRST_READ matches are read in one pass, which then
+            // also says how many there are; more are counted apart.
+            let first: Vec<i64> = conn
                 .prepare_cached(
-                    "SELECT rowid FROM searchable WHERE rowid IN rarray(?1)
-                     ORDER BY name, rowid LIMIT ?2 OFFSET ?3",
+                    "SELECT rowid FROM searchable_words
+                     WHERE searchable_words MATCH ?1 AND rowid > ?2 AND rowid < ?3
+                     ORDER BY rowid LIMIT ?4",
                 )?
-                .query_map(params![as_table(&matches), limit, offset], |r| r.get(0))?
+                .query_map(
+                    params![expression, low, high, FIRST_READ.max(offset + limit)],
+                    |r| r.get(0),
+                )?
                 .collect::<rusqlite::Result<_>>()?;
-            (matches.len(), page)
+            let total = if (first.len() as i64) < FIRST_READ.max(offset + limit) {
+                first.len() as u32
+            } else {
+                conn.prepare_cached(
+                    "SELECT count(*) FROM searchable_words
+                     WHERE searchable_words MATCH ?1 AND rowid > ?2 AND rowid < ?3",
+                )?
+                .query_row(params![expression, low, high], |r| r.get(0))?
+            };
+            let page = first
+                .into_iter()
+                .skip(offset as usize)
+                .take(limit as usize)
+                .collect();
+            (total, page)
+        }
+        (None, false) if search.filters.len() == 1 => {
+            let filter = &search.filters[0];
+            let key = params![T::COLLECTION.as_str(), filter.facet, filter.value];
+            let total = conn
+                .prepare_cached(
+                    "SELECT count(*) FROM searchable_facets
+                     WHERE collection = ?1 AND facet = ?2 AND value = ?3",
+                )?
+                .query_row(key, |r| r.get(0))?;
+            let rowids = conn
+                .prepare_cached(
+                    "SELECT item FROM searchable_facets
+                     WHERE collection = ?1 AND facet = ?2 AND value = ?3
+                     ORDER BY item LIMIT ?4 OFFSET ?5",
+                )?
+                .query_map(
+                    params![
+                        T::COLLECTION.as_str(),
+                        filter.facet,
+                        filter.value,
+                        limit,
+                        offset
+                    ],
+                    |r| r.get(0),
+                )?
+                .collect::<rusqlite::Result<_>>()?;
+            (total, rowids)
+        }
+        (_, false) => {
+            let matches = matching(conn, T::COLLECTION, search)?.unwrap_or_default();
+            let page = matches
+                .iter()
+                .skip(offset as usize)
+                .take(limit as usize)
+                .copied()
+                .collect();
+            (matches.len() as u32, page)
         }
     };
     let bodies = conn
@@ -314,72 +428,75 @@ pub fn search<T: Searchable>(conn: &Connection, search: &Search) -> Result<Found
         .filter_map(|rowid| bodies.get(rowid))
         .map(|body| Ok(serde_json::from_str(body)?))
         .collect::<Result<_>>()?;
-    Ok(Found {
-        total: total as u32,
-        items,
-    })
+    Ok(Found { total, items })
 }
 
-/// Matches this many or fewer have their filters' values looked up one by
-/// one; more, and each filter's values are read whole and counted.
-const COUNT_BY_ITEM_UP_TO: usize = 5_000;
-
 /// How many items matching `search` hold each value of each of `T`'s
-/// filters (the search's own filters applied, its paging not).
+/// filters (the search's own filters applied, its paging not). Counted
+/// by SQLite over the fewer of the matches and the rest: the counts of
+/// many matches are those of the whole collection less the rest's.
 pub fn facets<T: Searchable>(conn: &Connection, search: &Search) -> Result<Vec<FacetCounts>> {
     let collection = T::COLLECTION.as_str();
+    let (low, high) = range(T::COLLECTION);
     let matches = matching(conn, T::COLLECTION, search)?;
-    let mut counted: Vec<FacetCounts> = Vec::new();
-    for facet in T::FACETS {
-        let mut values: Vec<ValueCount> = match &matches {
-            Some(matches) if matches.len() <= COUNT_BY_ITEM_UP_TO => conn
+    let size = count(conn, T::COLLECTION)? as usize;
+    let all = |facet: &str| -> Result<HashMap<String, u32>> {
+        Ok(conn
+            .prepare_cached(
+                "SELECT value, count(*) FROM searchable_facets
+                 WHERE collection = ?1 AND facet = ?2 GROUP BY value",
+            )?
+            .query_map(params![collection, facet], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<rusqlite::Result<_>>()?)
+    };
+    let among = |facet: &str, items: &[i64]| -> Result<HashMap<String, u32>> {
+        Ok(conn
+            .prepare_cached(
+                "SELECT value, count(*) FROM searchable_facets
+                 WHERE item IN rarray(?1) AND collection = ?2 AND facet = ?3 GROUP BY value",
+            )?
+            .query_map(params![as_table(items), collection, facet], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect::<rusqlite::Result<_>>()?)
+    };
+    let rest = match &matches {
+        Some(matches) if matches.len() * 2 > size => {
+            let every: Vec<i64> = conn
                 .prepare_cached(
-                    "SELECT value, count(*) FROM searchable_facets
-                     WHERE item IN rarray(?1) AND collection = ?2 AND facet = ?3 GROUP BY value",
+                    "SELECT rowid FROM searchable WHERE rowid > ?1 AND rowid < ?2 ORDER BY rowid",
                 )?
-                .query_map(params![as_table(matches), collection, facet], |r| {
-                    Ok(ValueCount {
-                        value: r.get(0)?,
-                        count: r.get(1)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<_>>()?,
-            Some(matches) => {
-                let mut values: HashMap<String, u32> = HashMap::new();
-                let mut read = conn.prepare_cached(
-                    "SELECT value, item FROM searchable_facets WHERE collection = ?1 AND facet = ?2",
-                )?;
-                let mut rows = read.query(params![collection, facet])?;
-                while let Some(row) = rows.next()? {
-                    if matches.binary_search(&row.get::<_, i64>(1)?).is_err() {
-                        continue;
-                    }
-                    let value = row.get_ref(0)?.as_str().map_err(rusqlite::Error::from)?;
-                    match values.get_mut(value) {
-                        Some(count) => *count += 1,
-                        None => {
-                            values.insert(value.to_owned(), 1);
-                        }
+                .query_map(params![low, high], |r| r.get(0))?
+                .collect::<rusqlite::Result<_>>()?;
+            Some(
+                every
+                    .into_iter()
+                    .filter(|rowid| matches.binary_search(rowid).is_err())
+                    .collect::<Vec<i64>>(),
+            )
+        }
+        _ => None,
+    };
+    let mut counted = Vec::with_capacity(T::FACETS.len());
+    for facet in T::FACETS {
+        let values = match (&matches, &rest) {
+            (None, _) => all(facet)?,
+            (Some(_), Some(rest)) => {
+                let mut values = all(facet)?;
+                for (value, less) in among(facet, rest)? {
+                    if let Some(count) = values.get_mut(&value) {
+                        *count -= less;
                     }
                 }
+                values.retain(|_, count| *count > 0);
                 values
-                    .into_iter()
-                    .map(|(value, count)| ValueCount { value, count })
-                    .collect()
             }
-            None => conn
-                .prepare_cached(
-                    "SELECT value, count(*) FROM searchable_facets
-                     WHERE collection = ?1 AND facet = ?2 GROUP BY value",
-                )?
-                .query_map(params![collection, facet], |r| {
-                    Ok(ValueCount {
-                        value: r.get(0)?,
-                        count: r.get(1)?,
-                    })
-                })?
-                .collect::<rusqlite::Result<_>>()?,
+            (Some(matches), None) => among(facet, matches)?,
         };
+        let mut values: Vec<ValueCount> = values
+            .into_iter()
+            .map(|(value, count)| ValueCount { value, count })
+            .collect();
         values.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
         counted.push(FacetCounts {
             facet: (*facet).to_owned(),
@@ -425,5 +542,62 @@ mod tests {
             Some("\"rail\"* AND \"weld\"* AND \"OR\"*")
         );
         assert_eq!(expression(" \" ( ) "), None);
+    }
+
+    #[test]
+    fn items_arriving_between_the_same_neighbours_keep_name_order() {
+        use aicc_api::directory::Solution;
+        let dir = tempfile::tempdir().unwrap();
+        let store = crate::store::Store::open(&dir.path().join("store.sqlite3")).unwrap();
+        let named = |n: usize, name: &str| {
+            crate::directory::tests::solution(n, name, "rail inspection", "7")
+        };
+        // "B 99", "B 98", … each lands just after "A": the room there halves
+        // every time until the collection is numbered anew.
+        let mut changes = vec![
+            Change::Upsert {
+                rev: 1,
+                item: named(1, "A"),
+            },
+            Change::Upsert {
+                rev: 2,
+                item: named(2, "C"),
+            },
+        ];
+        for n in 0..40 {
+            changes.push(Change::Upsert {
+                rev: 3 + n as u64,
+                item: named(3 + n, &format!("B {:02}", 99 - n)),
+            });
+        }
+        let page = ChangePage {
+            changes,
+            next: 42,
+            more: false,
+            remaining: 0,
+        };
+        store
+            .blocking(move |c| apply_page(c, &page, "2026-12-06T12:00:00Z"))
+            .unwrap();
+        let all = Search {
+            limit: MAX_PAGE,
+            ..Search::default()
+        };
+        let found: Found<Solution> = store.blocking(move |c| search(c, &all)).unwrap();
+        let names: Vec<String> = found.items.into_iter().map(|s| s.name).collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(found.total, 42);
+        assert_eq!(names, sorted);
+        let words = Search {
+            text: "B".into(),
+            offset: 10,
+            limit: 3,
+            ..Search::default()
+        };
+        let found: Found<Solution> = store.blocking(move |c| search(c, &words)).unwrap();
+        assert_eq!(found.total, 40);
+        let names: Vec<String> = found.items.into_iter().map(|s| s.name).collect();
+        assert_eq!(names, ["B 70", "B 71", "B 72"]);
     }
 }
