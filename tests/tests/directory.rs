@@ -57,6 +57,7 @@ async fn a_cooperation_asked_offline_goes_once_and_its_acceptance_is_told_once()
     let data = home.path().join("portal");
     let mut portal = Portal::start_demo(&env, &data)?;
     let railscan = listed(&portal, "RailScan").await?;
+    let ours = listed(&portal, "Inspection Robot Navigation").await?;
     let certificate = railscan["certificate_id"]
         .as_str()
         .unwrap_or_default()
@@ -179,6 +180,16 @@ async fn a_cooperation_asked_offline_goes_once_and_its_acceptance_is_told_once()
         .await?;
         find(&app, "[data-testid=solution-certificate]").await?;
         screenshot(&app, &env, &format!("solution-{language}-{theme}")).await?;
+        open(
+            &app,
+            &format!(
+                "/directory/solutions/{}",
+                ours["id"].as_str().unwrap_or_default()
+            ),
+        )
+        .await?;
+        find(&app, "[data-testid=listing-form]").await?;
+        screenshot(&app, &env, &format!("own-solution-{language}-{theme}")).await?;
         open(&app, "/cooperation").await?;
         find(&app, "[data-testid=cooperation-list]").await?;
         screenshot(&app, &env, &format!("cooperation-{language}-{theme}")).await?;

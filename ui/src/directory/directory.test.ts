@@ -93,12 +93,14 @@ describe('directory', () => {
   let queries: DirectoryQuery[];
   let asked: unknown[];
   let answered: unknown[];
+  let edited: unknown[];
   let check: CheckedCertificate;
 
   beforeEach(() => {
     queries = [];
     asked = [];
     answered = [];
+    edited = [];
     window.location.hash = '#/directory';
     check = {
       check: {
@@ -133,6 +135,14 @@ describe('directory', () => {
           return 'local-coop';
         case 'list_cooperation':
           return [received];
+        case 'edit_solution':
+          edited.push({ id: a.id, profile: a.profile });
+          return null;
+        case 'set_directory_contact':
+          edited.push({ contact: a.contact });
+          return null;
+        case 'get_application':
+          return null;
         case 'answer_cooperation':
           answered.push({ id: a.id, answer: a.answer });
           return null;
@@ -148,7 +158,7 @@ describe('directory', () => {
                 organisation: 'Demo Robotics',
                 role: 'partner_admin',
               },
-              may: ['read_directory', 'ask_cooperation', 'answer_cooperation'],
+              may: ['read_directory', 'ask_cooperation', 'answer_cooperation', 'edit_directory'],
             },
           } satisfies CenterInfo;
         default:
@@ -245,6 +255,38 @@ describe('directory', () => {
     await settle();
     expect(document.querySelector('[data-testid=cooperation-form]')).toBeNull();
     expect(document.body.textContent).toContain("This is your organisation's solution");
+  });
+
+  it("lets a partner admin choose what the directory shows of the organisation's solution", async () => {
+    setupI18n('en');
+    component = mount(SolutionPage, { target: document.body, props: { params: { id: 'app_03' } } });
+    await settle();
+    typeInto('input[name=industries]', 'robotics， energy, rail inspection');
+    document.querySelector<HTMLInputElement>('input[name=listed]')?.click();
+    await settle();
+    document.querySelector<HTMLFormElement>('[data-testid=listing-form]')?.requestSubmit();
+    await settle();
+    expect(edited).toEqual([
+      {
+        id: 'app_03',
+        profile: {
+          name: 'Inspection Robot Navigation',
+          description: 'Finds loose fasteners in line-scan images of track.',
+          industries: ['robotics', 'energy', 'rail inspection'],
+          hardware: ['Atlas 300I Duo'],
+          frameworks: ['MindSpore'],
+          listed: false,
+        },
+      },
+      {
+        contact: {
+          name: 'Solutions desk',
+          email: 'solutions@qinglan-rail.example.cn',
+          website: '',
+        },
+      },
+    ]);
+    expect(document.body.textContent).toContain('Your changes are on their way');
   });
 
   it('answers a request received with a note', async () => {
