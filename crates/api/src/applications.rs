@@ -83,6 +83,24 @@ impl ApplicationForm {
                     format!("each is at most {MAX_LIST_ITEM_CHARS} characters"),
                 );
             }
+            // Certified, they are shown to every partner in the directory.
+            if items
+                .iter()
+                .any(|item| item.trim().is_empty() || !is_plain_line(item))
+            {
+                return error(
+                    field,
+                    "write each on one line, without control, invisible or text-direction characters, and none empty".into(),
+                );
+            }
+        }
+        let description = self.solution_description.trim();
+        if !description.is_empty() && !is_plain_text(description) {
+            return error(
+                "solution_description",
+                "write the description without control, invisible or text-direction characters"
+                    .into(),
+            );
         }
         let names = [
             ("organisation_name", &self.organisation_name),
@@ -472,6 +490,32 @@ pub fn sniff_media_type(content: &[u8]) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn what_the_directory_will_show_is_plain() {
+        let form = |industries: Vec<&str>, description: &str| ApplicationForm {
+            industries: industries.into_iter().map(str::to_owned).collect(),
+            solution_description: description.into(),
+            ..ApplicationForm::default()
+        };
+        assert!(
+            form(vec!["rail inspection"], "Line 1\nLine 2")
+                .check()
+                .is_ok()
+        );
+        assert_eq!(
+            form(vec!["rail\u{202e}inspection"], "")
+                .check()
+                .unwrap_err()
+                .field,
+            "industries"
+        );
+        assert_eq!(form(vec![" "], "").check().unwrap_err().field, "industries");
+        assert_eq!(
+            form(vec![], "Safe \u{202e}evil").check().unwrap_err().field,
+            "solution_description"
+        );
+    }
 
     #[test]
     fn file_names_that_would_lie_about_themselves_are_made_plain() {

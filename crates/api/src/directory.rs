@@ -2,24 +2,26 @@
 //! platform): what a partner's solution shows once the center certified
 //! it, the check of a certificate, and cooperation between partners.
 //!
-//! A solution is listed when its application is certified, with what the
-//! partner chose to show ([`SolutionProfile`]); the partner can change it
-//! or take it off the directory, and the center unlists it when it
-//! revokes the certificate. Every signed-in partner reads the directory
-//! (`GET /v1/directory/changes`, a tombstone when a solution leaves it).
+//! A solution is listed when its application is certified, as the center
+//! certified it: its name, description, industries, hardware and
+//! frameworks are the application's at that moment, and nobody changes
+//! them after. The partner chooses which of them the directory shows and
+//! whether it is listed at all ([`SolutionProfile`]), and its public
+//! contact; a solution leaves the directory when its certificate is
+//! revoked or expires. Every signed-in partner reads the directory (`GET
+//! /v1/directory/changes`, a tombstone when a solution leaves it).
 
 use serde::{Deserialize, Serialize};
 
 use crate::FieldError;
-use crate::applications::{
-    MAX_LIST_ITEM_CHARS, MAX_LIST_ITEMS, OrganisationKind, is_plain_line, is_plain_text,
-};
+use crate::applications::{OrganisationKind, is_plain_line, is_plain_text};
 
 /// How long a certificate is valid from the day it is given, in days
 /// (three years).
 pub const CERTIFICATE_VALID_DAYS: i64 = 3 * 365;
 
-/// A certified solution as the directory shows it.
+/// A certified solution as the directory shows it: what its partner
+/// chose not to show is empty.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -68,8 +70,8 @@ pub struct PublicContact {
 }
 
 impl PublicContact {
-    /// The rules the app and the center share: a name and an e-mail
-    /// address, a website only over HTTPS.
+    /// The rules the app and the center share: a name and a plain e-mail
+    /// address, a website only over HTTPS to a named host.
     pub fn check(&self) -> Result<(), FieldError> {
         let error = |field, message: &str| {
             Err(FieldError {
@@ -81,89 +83,83 @@ impl PublicContact {
         if name.is_empty() || name.chars().count() > 100 || !is_plain_line(name) {
             return error(
                 "contact_name",
-                "write a name of 1 to 100 characters on one line",
+                "write a name of 1 to 100 characters on one line, without control or invisible characters",
             );
         }
         let email = self.email.trim();
-        if email.chars().count() > 254 || !crate::applications::looks_like_email(email) {
+        if email.chars().count() > 254
+            || !is_plain_line(email)
+            || !crate::applications::looks_like_email(email)
+            || email.contains(['?', '<', '>', '"', '\\', '&', '%', '/'])
+        {
             return error(
                 "contact_email",
                 "write an e-mail address others may use, e.g. solutions@example.cn",
             );
         }
         let website = self.website.trim();
-        if !website.is_empty() {
-            let https = website
-                .strip_prefix("https://")
-                .is_some_and(|rest| !rest.is_empty() && !rest.contains('@'));
-            if !https || website.chars().count() > 300 || !is_plain_line(website) {
-                return error(
-                    "website",
-                    "write the website as https://… (at most 300 characters), or leave it empty",
-                );
-            }
+        if !website.is_empty() && !is_web_address(website) {
+            return error(
+                "website",
+                "write the website as https://host/… (at most 300 characters), or leave it empty",
+            );
         }
         Ok(())
     }
 }
 
-/// What a partner shows of a certified solution: `PUT
-/// /v1/directory/solutions/{id}`. `listed: false` takes it off the
+/// Whether `text` is an `https://` address to a named host: letters,
+/// digits, dots and hyphens up to an optional port, then a path of
+/// printable characters that cannot end an attribute or start markup.
+fn is_web_address(text: &str) -> bool {
+    let Some(rest) = text.strip_prefix("https://") else {
+        return false;
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let (host, port) = match authority.split_once(':') {
+        Some((host, port)) => (host, Some(port)),
+        None => (authority, None),
+    };
+    let label_ok = |label: &str| {
+        !label.is_empty()
+            && !label.starts_with('-')
+            && !label.ends_with('-')
+            && label.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    };
+    text.chars().count() <= 300
+        && host.contains('.')
+        && host.split('.').all(label_ok)
+        && port
+            .is_none_or(|p| !p.is_empty() && p.len() <= 5 && p.bytes().all(|b| b.is_ascii_digit()))
+        && path
+            .chars()
+            .all(|c| c.is_ascii_graphic() && !matches!(c, '"' | '<' | '>' | '\\' | '`'))
+}
+
+/// What a partner shows of one of its certified solutions: `PUT
+/// /v1/directory/solutions/{id}`. Its name, certificate and partner are
+/// always shown when it is listed; `listed: false` takes it off the
 /// directory (its certificate still checks).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SolutionProfile {
-    pub name: String,
-    pub description: String,
-    pub industries: Vec<String>,
-    pub hardware: Vec<String>,
-    pub frameworks: Vec<String>,
     pub listed: bool,
+    pub show_description: bool,
+    pub show_industries: bool,
+    pub show_hardware: bool,
+    pub show_frameworks: bool,
 }
 
 impl SolutionProfile {
-    /// The rules the app and the center share.
-    pub fn check(&self) -> Result<(), FieldError> {
-        let error = |field, message: String| Err(FieldError { field, message });
-        let name = self.name.trim();
-        if name.is_empty() || name.chars().count() > 200 || !is_plain_line(name) {
-            return error(
-                "name",
-                "name the solution in 1 to 200 characters on one line".into(),
-            );
-        }
-        let description = self.description.trim();
-        if description.chars().count() > 10_000
-            || (!description.is_empty() && !is_plain_text(description))
-        {
-            return error(
-                "description",
-                "describe it in at most 10,000 characters of plain text".into(),
-            );
-        }
-        for (field, items) in [
-            ("industries", &self.industries),
-            ("hardware", &self.hardware),
-            ("frameworks", &self.frameworks),
-        ] {
-            if items.len() > MAX_LIST_ITEMS
-                || items.iter().any(|item| {
-                    item.trim().is_empty()
-                        || item.chars().count() > MAX_LIST_ITEM_CHARS
-                        || !is_plain_line(item)
-                })
-            {
-                return error(
-                    field,
-                    format!(
-                        "name at most {MAX_LIST_ITEMS}, each in 1 to {MAX_LIST_ITEM_CHARS} characters on one line"
-                    ),
-                );
-            }
-        }
-        Ok(())
-    }
+    /// Everything shown: what a solution starts with when it is certified.
+    pub const EVERYTHING: SolutionProfile = SolutionProfile {
+        listed: true,
+        show_description: true,
+        show_industries: true,
+        show_hardware: true,
+        show_frameworks: true,
+    };
 }
 
 /// What a certificate check finds.
@@ -282,7 +278,9 @@ fn cooperation_text(field: &'static str, text: &str) -> Result<(), FieldError> {
     if text.is_empty() || text.chars().count() > MAX_COOPERATION_TEXT || !is_plain_text(text) {
         return Err(FieldError {
             field,
-            message: format!("write 1 to {MAX_COOPERATION_TEXT} characters of plain text"),
+            message: format!(
+                "write 1 to {MAX_COOPERATION_TEXT} characters, without control, invisible or text-direction characters"
+            ),
         });
     }
     Ok(())
@@ -389,25 +387,53 @@ mod tests {
     }
 
     #[test]
-    fn a_public_website_is_https_without_user_info() {
-        let contact = |website: &str| PublicContact {
+    fn a_public_contact_is_plain_and_its_website_https_to_a_named_host() {
+        let contact = |email: &str, website: &str| PublicContact {
             name: "Solutions desk".into(),
-            email: "solutions@example.cn".into(),
+            email: email.into(),
             website: website.into(),
         };
-        assert!(contact("").check().is_ok());
-        assert!(contact("https://example.cn/rail").check().is_ok());
+        let ok = "solutions@example.cn";
+        assert!(contact(ok, "").check().is_ok());
+        assert!(
+            contact(ok, "https://example.cn/rail?lang=zh")
+                .check()
+                .is_ok()
+        );
+        assert!(contact(ok, "https://rail.example.cn:8443").check().is_ok());
         for bad in [
             "http://example.cn",
             "https://",
             "https://user@evil.cn",
+            "https:///evil.cn",
+            "https://good.cn%40evil.cn",
+            "https:// javascript:alert(1)",
+            "https://x.cn/\"><script>",
             "javascript:alert(1)",
+            "https://localhost",
+            "https://x.cn:99999999",
         ] {
-            assert_eq!(contact(bad).check().unwrap_err().field, "website", "{bad}");
+            assert_eq!(
+                contact(ok, bad).check().unwrap_err().field,
+                "website",
+                "{bad}"
+            );
+        }
+        for bad in [
+            "a\u{202e}@b.cn",
+            "a\u{7}@b.cn",
+            "\"><svg/onload=alert(1)>@x.cn",
+            "a@b.cn?subject=Invoice&body=pay-now",
+        ] {
+            assert_eq!(
+                contact(bad, "").check().unwrap_err().field,
+                "contact_email",
+                "{bad}"
+            );
         }
         let nameless = PublicContact {
             name: " ".into(),
-            ..contact("")
+            ..contact(ok, "")
         };
         assert_eq!(nameless.check().unwrap_err().field, "contact_name");
     }

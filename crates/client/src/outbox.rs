@@ -354,14 +354,14 @@ pub fn answer_cooperation(
 /// organisation's solutions, or to its public contact; checked here as
 /// the center will.
 pub fn edit_directory(conn: &mut Connection, write: Write, now: &str) -> Result<()> {
-    let checked = match &write {
-        Write::EditDirectorySolution { profile, .. } => profile.check(),
-        Write::SetDirectoryContact { contact } => {
-            contact.as_ref().map_or(Ok(()), PublicContact::check)
-        }
+    match &write {
+        Write::EditDirectorySolution { .. } => {}
+        Write::SetDirectoryContact { contact } => contact
+            .as_ref()
+            .map_or(Ok(()), PublicContact::check)
+            .map_err(|e| Error::InvalidInput(format!("{}: {}", e.field, e.message)))?,
         _ => return Err(Error::InvalidInput("not a change to the directory".into())),
-    };
-    checked.map_err(|e| Error::InvalidInput(format!("{}: {}", e.field, e.message)))?;
+    }
     let tx = conn.transaction()?;
     // A refused choice is replaced by this one; one on its way is
     // followed by it (a choice sent twice is the same choice).
@@ -1170,7 +1170,7 @@ fn request(
         } => (
             Method::PUT,
             format!("v1/directory/solutions/{}", path_segment(&solution_id)),
-            WriteBody::Json(serde_json::to_value(&profile)?),
+            WriteBody::Json(serde_json::to_value(profile)?),
         ),
         Write::SetDirectoryContact { contact } => (
             Method::PUT,

@@ -5,11 +5,16 @@ CREATE TABLE directory_solutions (
     id              TEXT PRIMARY KEY REFERENCES applications(id),
     organisation_id INTEGER NOT NULL REFERENCES organisations(id),
     rev             INTEGER NOT NULL UNIQUE,
-    -- JSON: name, description, industries, hardware, frameworks.
-    profile         TEXT NOT NULL,
-    -- Whether the partner shows it; a revoked one is never shown.
+    -- JSON: the name, description, industries, hardware and frameworks
+    -- the center certified, as the application said then.
+    certified       TEXT NOT NULL,
+    -- JSON: what the partner chose to show (SolutionProfile).
+    shows           TEXT NOT NULL,
+    -- Whether the partner lists it; a revoked or expired one is never shown.
     listed          INTEGER NOT NULL,
     certified_at    INTEGER NOT NULL,
+    -- Set when its expiry was announced in the feed.
+    expired_at      INTEGER,
     revoked_at      INTEGER,
     revoked_reason  TEXT,
     updated_at      INTEGER NOT NULL
@@ -42,17 +47,21 @@ CREATE TABLE cooperations (
 CREATE INDEX cooperations_from ON cooperations(from_organisation, rev);
 CREATE INDEX cooperations_to ON cooperations(to_organisation, rev);
 
--- Solutions certified before the directory was: listed as their forms
--- say, certified when their last transition says.
-INSERT INTO directory_solutions (id, organisation_id, rev, profile, listed, certified_at, updated_at)
+-- Solutions certified before the directory was: listed with everything
+-- shown, certified when their last transition says. Their texts are
+-- checked when shown (`directory::store::load`).
+INSERT INTO directory_solutions (id, organisation_id, rev, certified, shows, listed, certified_at, updated_at)
 SELECT a.id, a.organisation_id,
        (SELECT rev FROM revision WHERE id = 1) + ROW_NUMBER() OVER (ORDER BY a.id),
        json_object(
-           'name', json_extract(a.form, '$.solution_name'),
-           'description', json_extract(a.form, '$.solution_description'),
+           'name', coalesce(json_extract(a.form, '$.solution_name'), ''),
+           'description', coalesce(json_extract(a.form, '$.solution_description'), ''),
            'industries', json(coalesce(json_extract(a.form, '$.industries'), '[]')),
            'hardware', json(coalesce(json_extract(a.form, '$.target_hardware'), '[]')),
            'frameworks', json(coalesce(json_extract(a.form, '$.frameworks'), '[]'))),
+       json_object('listed', json('true'), 'show_description', json('true'),
+                   'show_industries', json('true'), 'show_hardware', json('true'),
+                   'show_frameworks', json('true')),
        1,
        coalesce((SELECT max(at) FROM application_transitions t
                  WHERE t.application_id = a.id AND t.to_state = 'certified'), a.updated_at),

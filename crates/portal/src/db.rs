@@ -418,11 +418,12 @@ mod tests {
                     );
                     assert_eq!(application.attachments[0].file_name, "营业执照.pdf");
                     assert_eq!(application.timeline.len(), 2);
-                    let listed = crate::directory::store::load(conn, "app_certified")
-                        .unwrap()
-                        .unwrap_or_else(|| {
-                            panic!("from version {from}: the certified solution is listed")
-                        });
+                    let listed =
+                        crate::directory::store::load(conn, "app_certified", 1_764_086_400_000)
+                            .unwrap()
+                            .unwrap_or_else(|| {
+                                panic!("from version {from}: the certified solution is listed")
+                            });
                     assert_eq!(listed.name, "Weld seam grading");
                     assert_eq!(listed.hardware, ["Atlas 300I Duo"]);
                     assert_eq!(

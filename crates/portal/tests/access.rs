@@ -178,7 +178,7 @@ fn solution_of(conn: &rusqlite::Connection, organisation: &str) -> String {
 }
 
 /// A new request to cooperate on `owner`'s solution, asked by `asker`'s
-/// partner admin (earlier requests of the pair declined first, so that it
+/// partner admin (earlier requests of the pair answered first, so that it
 /// may ask again).
 fn cooperation_of(conn: &mut rusqlite::Connection, owner: &str, asker: &str) -> String {
     let solution = solution_of(conn, owner);
@@ -190,7 +190,7 @@ fn cooperation_of(conn: &mut rusqlite::Connection, owner: &str, asker: &str) -> 
     };
     let user = aicc_portal::admin::user_id(conn, admin).unwrap();
     conn.execute(
-        "UPDATE cooperations SET state = 'declined' WHERE solution_id = ?1 AND from_organisation = ?2",
+        "UPDATE cooperations SET state = 'accepted' WHERE solution_id = ?1 AND from_organisation = ?2",
         rusqlite::params![solution, organisation],
     )
     .unwrap();

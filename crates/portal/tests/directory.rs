@@ -139,7 +139,7 @@ async fn a_certified_solution_is_listed_and_leaves_when_its_certificate_is_revok
     );
     let (listed, gone, _) = directory(&server, &outsider, cursor).await;
     assert!(listed.is_empty());
-    assert_eq!(gone, [id.clone()]);
+    assert_eq!(gone, std::slice::from_ref(&id));
     let (_, check) = server
         .call(
             Method::GET,
@@ -203,7 +203,7 @@ async fn a_certified_solution_is_listed_and_leaves_when_its_certificate_is_revok
 }
 
 #[tokio::test]
-async fn a_partner_admin_chooses_what_the_directory_shows() {
+async fn a_partner_admin_chooses_what_is_shown_but_never_what_was_certified() {
     let dir = tempfile::tempdir().unwrap();
     let server = Server::start(config(&dir)).await;
     let partner = server.token("partner@demo.aicc").await;
@@ -211,40 +211,73 @@ async fn a_partner_admin_chooses_what_the_directory_shows() {
     let (_, _, cursor) = directory(&server, &outsider, 0).await;
     let id = certified(&server).await;
     let (_, _, cursor) = directory(&server, &outsider, cursor).await;
-    let profile = json!({
-        "name": "Weld Seam Grader 焊缝分级", "description": "Grades X-ray images of weld seams.",
-        "industries": ["weld-seam inspection"], "hardware": ["Atlas 300I Duo"],
-        "frameworks": ["MindSpore"], "listed": true
-    });
-    let (status, shown) = server
+    let choose = |listed: bool, hardware: bool| {
+        json!({
+            "listed": listed, "show_description": false, "show_industries": true,
+            "show_hardware": hardware, "show_frameworks": true
+        })
+    };
+    let at = format!("/v1/directory/solutions/{id}");
+    // Sent twice (a retry), it is the same choice.
+    for _ in 0..2 {
+        let (status, kept) = server
+            .call(Method::PUT, &at, Some(&partner), Some(choose(true, false)))
+            .await;
+        assert_eq!(status, StatusCode::OK, "{kept}");
+        assert_eq!(kept, choose(true, false));
+    }
+    let (_, page) = server
         .call(
-            Method::PUT,
-            &format!("/v1/directory/solutions/{id}"),
-            Some(&partner),
-            Some(profile.clone()),
+            Method::GET,
+            &format!("/v1/directory/changes?after={cursor}"),
+            Some(&outsider),
+            None,
         )
         .await;
-    assert_eq!(status, StatusCode::OK, "{shown}");
-    assert_eq!(shown["name"], "Weld Seam Grader 焊缝分级");
-    let (listed, _, cursor) = directory(&server, &outsider, cursor).await;
+    let shown = &page["changes"].as_array().unwrap().last().unwrap()["item"];
     assert_eq!(
-        listed,
-        [(id.clone(), "Weld Seam Grader 焊缝分级".to_owned())]
+        shown["name"],
+        complete_form()["solution_name"],
+        "as certified"
     );
+    assert_eq!(shown["description"], "", "not shown");
+    assert_eq!(shown["hardware"], json!([]), "not shown");
+    assert_eq!(shown["industries"], complete_form()["industries"]);
+    let (_, _, cursor) = directory(&server, &outsider, cursor).await;
 
-    let mut bad = profile.clone();
-    bad["name"] = json!("Grader\u{202E}gpj.exe");
-    let (status, refused) = server
+    // Names and hardware are the center's: a body that tries to set them
+    // is refused, not half taken.
+    let (status, _) = server
         .call(
             Method::PUT,
-            &format!("/v1/directory/solutions/{id}"),
+            &at,
             Some(&partner),
-            Some(bad),
+            Some(json!({"name": "RailEye 轨道巡检 3.0", "hardware": ["Atlas 900 SuperPoD"], "listed": true})),
         )
         .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(refused["error"]["field"], "name");
 
+    for (contact, field) in [
+        (
+            json!({"name": "Desk", "email": "a\u{202e}@b.cn", "website": ""}),
+            "contact_email",
+        ),
+        (
+            json!({"name": "Desk", "email": "desk@robotics.example.cn", "website": "https://good.cn%40evil.cn"}),
+            "website",
+        ),
+    ] {
+        let (status, refused) = server
+            .call(
+                Method::PUT,
+                "/v1/directory/contact",
+                Some(&partner),
+                Some(contact),
+            )
+            .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(refused["error"]["field"], field);
+    }
     let contact = json!({"name": "Solutions desk", "email": "solutions@robotics.example.cn", "website": "https://robotics.example.cn"});
     let (status, _) = server
         .call(
@@ -261,19 +294,12 @@ async fn a_partner_admin_chooses_what_the_directory_shows() {
         "each of the partner's solutions carries the contact, so each moves"
     );
 
-    let mut hidden = profile;
-    hidden["listed"] = json!(false);
     server
-        .call(
-            Method::PUT,
-            &format!("/v1/directory/solutions/{id}"),
-            Some(&partner),
-            Some(hidden),
-        )
+        .call(Method::PUT, &at, Some(&partner), Some(choose(false, true)))
         .await;
     let (listed, gone, _) = directory(&server, &outsider, cursor).await;
     assert!(listed.is_empty());
-    assert_eq!(gone, [id.clone()]);
+    assert_eq!(gone, std::slice::from_ref(&id));
     let (_, application) = server
         .call(
             Method::GET,
@@ -292,22 +318,70 @@ async fn a_partner_admin_chooses_what_the_directory_shows() {
         )
         .await;
     assert_eq!(check["status"], "valid", "unlisted, it still checks");
+    assert_eq!(check["holder"], "Demo Robotics");
+    assert_eq!(
+        check["solution_name"],
+        Value::Null,
+        "an unlisted solution is not named"
+    );
     assert_eq!(check["solution_id"], Value::Null);
 
     let lead = server.token("lead@other.aicc").await;
     let (status, _) = server
-        .call(
-            Method::PUT,
-            &format!("/v1/directory/solutions/{id}"),
-            Some(&lead),
-            Some(json!({"name": "Taken over", "description": "", "industries": [], "hardware": [], "frameworks": [], "listed": true})),
-        )
+        .call(Method::PUT, &at, Some(&lead), Some(choose(true, true)))
         .await;
     assert_eq!(
         status,
         StatusCode::NOT_FOUND,
         "another organisation's solution"
     );
+}
+
+#[tokio::test]
+async fn a_certificate_that_expired_leaves_the_directory_and_takes_no_requests() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = Server::start(config(&dir)).await;
+    let outsider = server.token("member@other.aicc").await;
+    let (listed, _, _) = directory(&server, &outsider, 0).await;
+    assert!(
+        !listed.iter().any(|(_, name)| name == "Cattle Health Watch"),
+        "certified more than three years ago"
+    );
+    let expired: String = server.db.blocking(|conn| {
+        conn.query_row(
+            "SELECT id FROM applications WHERE form LIKE '%Cattle Health Watch%'",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    });
+    let (status, refused) = ask(
+        &server,
+        &outsider,
+        "ask-expired",
+        &json!({"solution_id": expired, "message": "Still selling it?", "offers": ["channel"]}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    // Housekeeping, first thing when the portal starts, announces it in
+    // the feed so that apps synced before drop it.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    let announced = loop {
+        let expired = expired.clone();
+        let announced: bool = server.db.blocking(move |conn| {
+            conn.query_row(
+                "SELECT expired_at IS NOT NULL FROM directory_solutions WHERE id = ?1",
+                [&expired],
+                |r| r.get(0),
+            )
+            .unwrap()
+        });
+        if announced || tokio::time::Instant::now() > deadline {
+            break announced;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    };
+    assert!(announced);
 }
 
 async fn ask(server: &Server, token: &str, key: &str, body: &Value) -> (StatusCode, Value) {
@@ -429,13 +503,19 @@ async fn cooperation_is_asked_once_answered_once_and_read_only_by_its_two_partne
         .call(Method::POST, &at, Some(&other_member), Some(answer.clone()))
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "a partner admin answers");
-    let (status, _) = server
+    let (status, refused) = server
         .call(Method::POST, &at, Some(&partner), Some(answer.clone()))
         .await;
     assert_eq!(
         status,
-        StatusCode::NOT_FOUND,
+        StatusCode::FORBIDDEN,
         "the asker does not answer its own request"
+    );
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("owner answers")
     );
     let (status, answered) = server
         .call(Method::POST, &at, Some(&lead), Some(answer.clone()))
@@ -451,6 +531,28 @@ async fn cooperation_is_asked_once_answered_once_and_read_only_by_its_two_partne
     assert_eq!(sent[0]["state"], "accepted");
     assert_eq!(sent[0]["note"], "Yes: our team can meet on Tuesday");
 
+    // Asked again and declined: not again for thirty days.
+    let (status, second) = ask(&server, &engineer, "coop-5", &body).await;
+    assert_eq!(status, StatusCode::CREATED, "{second}");
+    let decline = json!({"accept": false, "note": "Not this year"});
+    let (status, _) = server
+        .call(
+            Method::POST,
+            &format!("/v1/cooperation/{}/answer", second["id"].as_str().unwrap()),
+            Some(&lead),
+            Some(decline),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, refused) = ask(&server, &engineer, "coop-6", &body).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{refused}");
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("you may ask again from")
+    );
+
     let counts = std::process::Command::new(env!("CARGO_BIN_EXE_aicc-portal"))
         .args(["admin", "--data-dir"])
         .arg(dir.path())
@@ -458,6 +560,6 @@ async fn cooperation_is_asked_once_answered_once_and_read_only_by_its_two_partne
         .output()
         .unwrap();
     let counts = String::from_utf8(counts.stdout).unwrap();
-    assert_eq!(counts, "Demo Robotics\tOther Vision\t1 asked\t1 accepted\n");
+    assert_eq!(counts, "Demo Robotics\tOther Vision\t2 asked\t1 accepted\n");
     assert!(!counts.contains("40,000"), "never what they wrote");
 }

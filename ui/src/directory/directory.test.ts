@@ -261,8 +261,7 @@ describe('directory', () => {
     setupI18n('en');
     component = mount(SolutionPage, { target: document.body, props: { params: { id: 'app_03' } } });
     await settle();
-    typeInto('input[name=industries]', 'robotics， energy, rail inspection');
-    document.querySelector<HTMLInputElement>('input[name=listed]')?.click();
+    document.querySelector<HTMLInputElement>('input[name=show_hardware]')?.click();
     await settle();
     document.querySelector<HTMLFormElement>('[data-testid=listing-form]')?.requestSubmit();
     await settle();
@@ -270,12 +269,11 @@ describe('directory', () => {
       {
         id: 'app_03',
         profile: {
-          name: 'Inspection Robot Navigation',
-          description: 'Finds loose fasteners in line-scan images of track.',
-          industries: ['robotics', 'energy', 'rail inspection'],
-          hardware: ['Atlas 300I Duo'],
-          frameworks: ['MindSpore'],
-          listed: false,
+          listed: true,
+          show_description: true,
+          show_industries: true,
+          show_hardware: false,
+          show_frameworks: true,
         },
       },
       {

@@ -404,7 +404,7 @@ export type PublicContact = { name: string, email: string,
  */
 website: string, };
 
-export type SolutionProfile = { name: string, description: string, industries: Array<string>, hardware: Array<string>, frameworks: Array<string>, listed: boolean, };
+export type SolutionProfile = { listed: boolean, show_description: boolean, show_industries: boolean, show_hardware: boolean, show_frameworks: boolean, };
 
 export type CertificateStatus = "valid" | "expired" | "revoked" | "unknown";
 

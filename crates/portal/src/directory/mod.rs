@@ -9,8 +9,8 @@ pub mod seed;
 pub mod store;
 
 use aicc_api::directory::{
-    CertificateCheck, Cooperation, CooperationAnswer, CooperationAsk, PublicContact, Solution,
-    SolutionProfile,
+    CertificateCheck, Cooperation, CooperationAnswer, CooperationAsk, Direction, PublicContact,
+    Solution, SolutionProfile,
 };
 use aicc_api::sync::{ChangePage, ChangesQuery, Collection};
 use axum::Json;
@@ -42,7 +42,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 /// `GET /v1/directory/changes`: the certified solutions, for every
 /// signed-in account; a solution taken off the directory is a tombstone.
 #[utoipa::path(get, path = "/v1/directory/changes", tag = "directory", params(ChangesParams),
-    responses((status = 200, body = ChangePage<Solution>)))]
+    responses((status = 200, body = ChangePage<Solution>), (status = 422, body = aicc_api::ErrorBody)))]
 pub async fn changes(
     State(state): State<AppState>,
     caller: Caller,
@@ -52,75 +52,68 @@ pub async fn changes(
     let limit = feed::page_size(&query)?;
     let page = state
         .db
-        .read(move |conn| store::changes_page(conn, query.after, limit))
+        .read(move |conn| store::changes_page(conn, query.after, limit, now_ms()))
         .await?;
     Ok(Json(page))
 }
 
 /// `PUT /v1/directory/solutions/{id}`: what the directory shows of one of
 /// the organisation's certified solutions, or `listed: false` to take it
-/// off.
+/// off; answers the choices kept. A choice sent twice is the same choice.
 #[utoipa::path(put, path = "/v1/directory/solutions/{id}", tag = "directory",
     params(("id" = String, Path)), request_body = SolutionProfile,
-    responses((status = 200, body = Option<Solution>), (status = 404, body = aicc_api::ErrorBody)))]
+    responses((status = 200, body = SolutionProfile), (status = 403, body = aicc_api::ErrorBody),
+        (status = 404, body = aicc_api::ErrorBody), (status = 409, body = aicc_api::ErrorBody)))]
 pub async fn edit_solution(
     State(state): State<AppState>,
     caller: Caller,
-    once: Idempotency,
     ApiPath(id): ApiPath<String>,
     ApiJson(profile): ApiJson<SolutionProfile>,
-) -> Result<Response, ApiError> {
+) -> Result<Json<SolutionProfile>, ApiError> {
     caller.may(Action::EditDirectory)?;
-    let made = state
+    let (rev, kept) = state
         .db
         .call(move |conn| {
             let tx = conn.transaction()?;
             let caller = caller.now(&tx)?;
             caller.may(Action::EditDirectory)?;
-            let made = once.once(&tx, StatusCode::OK, || {
-                let rev = store::edit(&tx, caller.organisation_id, &id, &profile, now_ms())?;
-                Ok((store::load(&tx, &id)?, rev))
-            })?;
+            let rev = store::edit(&tx, caller.organisation_id, &id, &profile, now_ms())?;
+            let kept = store::choices(&tx, caller.organisation_id, &id)?;
             tx.commit()?;
-            Ok::<_, ApiError>(made)
+            Ok::<_, ApiError>((rev, kept))
         })
         .await?;
-    if let Some(rev) = made.then() {
-        state.events.publish(Collection::Directory, *rev, None);
-    }
-    Ok(made.answer())
+    state.events.publish(Collection::Directory, rev, None);
+    Ok(Json(kept))
 }
 
 /// `PUT /v1/directory/contact`: how other partners reach the
-/// organisation about its solutions; `null` shows none.
+/// organisation about its solutions; `null` shows none. Sent twice, it is
+/// the same contact.
 #[utoipa::path(put, path = "/v1/directory/contact", tag = "directory",
-    request_body = Option<PublicContact>, responses((status = 204)))]
+    request_body = Option<PublicContact>,
+    responses((status = 204), (status = 403, body = aicc_api::ErrorBody), (status = 422, body = aicc_api::ErrorBody)))]
 pub async fn set_contact(
     State(state): State<AppState>,
     caller: Caller,
-    once: Idempotency,
     ApiJson(contact): ApiJson<Option<PublicContact>>,
-) -> Result<Response, ApiError> {
+) -> Result<StatusCode, ApiError> {
     caller.may(Action::EditDirectory)?;
-    let made = state
+    let rev = state
         .db
         .call(move |conn| {
             let tx = conn.transaction()?;
             let caller = caller.now(&tx)?;
             caller.may(Action::EditDirectory)?;
-            let made = once.once(&tx, StatusCode::NO_CONTENT, || {
-                let rev =
-                    store::set_contact(&tx, caller.organisation_id, contact.as_ref(), now_ms())?;
-                Ok(((), rev))
-            })?;
+            let rev = store::set_contact(&tx, caller.organisation_id, contact.as_ref(), now_ms())?;
             tx.commit()?;
-            Ok::<_, ApiError>(made)
+            Ok::<_, ApiError>(rev)
         })
         .await?;
-    if let Some(Some(rev)) = made.then() {
-        state.events.publish(Collection::Directory, *rev, None);
+    if let Some(rev) = rev {
+        state.events.publish(Collection::Directory, rev, None);
     }
-    Ok(made.answer())
+    Ok(StatusCode::NO_CONTENT)
 }
 
 /// `GET /v1/certificates/{id}`: whether a certificate is valid, expired,
@@ -165,7 +158,8 @@ pub async fn cooperation_changes(
 /// `POST /v1/cooperation`: asks the owner of a listed solution to
 /// cooperate.
 #[utoipa::path(post, path = "/v1/cooperation", tag = "directory", request_body = CooperationAsk,
-    responses((status = 201, body = Cooperation), (status = 409, body = aicc_api::ErrorBody), (status = 422, body = aicc_api::ErrorBody)))]
+    responses((status = 201, body = Cooperation), (status = 403, body = aicc_api::ErrorBody),
+        (status = 409, body = aicc_api::ErrorBody), (status = 422, body = aicc_api::ErrorBody)))]
 pub async fn ask(
     State(state): State<AppState>,
     caller: Caller,
@@ -194,14 +188,16 @@ pub async fn ask(
             Ok::<_, ApiError>(made)
         })
         .await?;
-    Ok(announced(&state, made))
+    Ok(announced_to_both(&state, made))
 }
 
 /// `POST /v1/cooperation/{id}/answer`: the solution's owner accepts or
 /// declines, with a note.
 #[utoipa::path(post, path = "/v1/cooperation/{id}/answer", tag = "directory",
     params(("id" = String, Path)), request_body = CooperationAnswer,
-    responses((status = 200, body = Cooperation), (status = 404, body = aicc_api::ErrorBody), (status = 409, body = aicc_api::ErrorBody)))]
+    responses((status = 200, body = Cooperation), (status = 403, body = aicc_api::ErrorBody),
+        (status = 404, body = aicc_api::ErrorBody), (status = 409, body = aicc_api::ErrorBody),
+        (status = 422, body = aicc_api::ErrorBody)))]
 pub async fn answer(
     State(state): State<AppState>,
     caller: Caller,
@@ -216,8 +212,13 @@ pub async fn answer(
             let tx = conn.transaction()?;
             let caller = caller.now(&tx)?;
             // Another organisation's request is as if it did not exist,
-            // whoever asks.
-            store::load_cooperation(&tx, caller.organisation_id, &id)?;
+            // whoever asks; the one that asked does not answer it.
+            let asked = store::load_cooperation(&tx, caller.organisation_id, &id)?;
+            if asked.direction == Direction::Sent {
+                return Err(ApiError::Forbidden(
+                    "your organisation asked this; the solution's owner answers it".into(),
+                ));
+            }
             caller.may(Action::AnswerCooperation)?;
             let made = once.once(&tx, StatusCode::OK, || {
                 let (rev, asker) = store::answer(
@@ -235,12 +236,12 @@ pub async fn answer(
             Ok::<_, ApiError>(made)
         })
         .await?;
-    Ok(announced(&state, made))
+    Ok(announced_to_both(&state, made))
 }
 
 /// The answer to a cooperation's write; a write made now tells both
-/// organisations' streams.
-fn announced(
+/// organisations' streams (`Events::announced` tells one).
+fn announced_to_both(
     state: &AppState,
     made: crate::idempotency::Made<Cooperation, (u64, [i64; 2])>,
 ) -> Response {

@@ -3,7 +3,10 @@
 //! choices, revocation, the certificate check, the feed, and cooperation
 //! between two partners.
 
-use aicc_api::applications::{ApplicationForm, OrganisationKind};
+use aicc_api::applications::{
+    ApplicationForm, MAX_LIST_ITEM_CHARS, MAX_LIST_ITEMS, OrganisationKind, is_plain_line,
+    is_plain_text,
+};
 use aicc_api::directory::{
     CERTIFICATE_VALID_DAYS, CertificateCheck, CertificateStatus, Cooperation, CooperationAnswer,
     CooperationAsk, CooperationOffer, CooperationState, Direction, Partner, PublicContact,
@@ -17,9 +20,10 @@ use crate::clock::{new_id, rfc3339};
 use crate::error::ApiError;
 use crate::feed;
 
-/// What the directory keeps of a solution's profile beside `listed`.
+/// What the center certified of a solution: the application's words at
+/// that moment, kept apart from what its partner chooses to show.
 #[derive(Debug, Clone, Serialize, Deserialize)]
-struct Shown {
+struct Certified {
     name: String,
     description: String,
     industries: Vec<String>,
@@ -27,11 +31,48 @@ struct Shown {
     frameworks: Vec<String>,
 }
 
+impl Certified {
+    /// As the application's form says, cleaned as the directory shows
+    /// every text: trimmed, each item once, nothing that is not plain
+    /// (forms sent before the form's check covered these kept them).
+    fn of(form: &ApplicationForm) -> Self {
+        let list = |items: &[String]| {
+            let mut kept: Vec<String> = Vec::new();
+            for item in items.iter().map(|i| i.trim()) {
+                if !item.is_empty()
+                    && item.chars().count() <= MAX_LIST_ITEM_CHARS
+                    && is_plain_line(item)
+                    && !kept.iter().any(|k| k == item)
+                {
+                    kept.push(item.to_owned());
+                }
+            }
+            kept.truncate(MAX_LIST_ITEMS);
+            kept
+        };
+        let description = form.solution_description.trim();
+        Certified {
+            name: form.solution_name.trim().to_owned(),
+            description: if is_plain_text(description) {
+                description.to_owned()
+            } else {
+                String::new()
+            },
+            industries: list(&form.industries),
+            hardware: list(&form.target_hardware),
+            frameworks: list(&form.frameworks),
+        }
+    }
+}
+
 const DAY_MS: i64 = 86_400_000;
 
+/// How long a certificate holds, in milliseconds.
+const VALID_MS: i64 = CERTIFICATE_VALID_DAYS * DAY_MS;
+
 /// Lists the solution of an application certified at `now`, as its form
-/// describes it; call in the transaction that certifies it. Returns the
-/// revision taken.
+/// describes it, everything shown; call in the transaction that
+/// certifies it. Returns the revision taken.
 pub fn publish(conn: &Connection, application_id: &str, now: i64) -> Result<u64, ApiError> {
     let (organisation, form): (i64, String) = conn.query_row(
         "SELECT organisation_id, form FROM applications WHERE id = ?1",
@@ -39,18 +80,19 @@ pub fn publish(conn: &Connection, application_id: &str, now: i64) -> Result<u64,
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
     let form: ApplicationForm = serde_json::from_str(&form)?;
-    let shown = Shown {
-        name: form.solution_name.trim().to_owned(),
-        description: form.solution_description.trim().to_owned(),
-        industries: form.industries,
-        hardware: form.target_hardware,
-        frameworks: form.frameworks,
-    };
     let rev = feed::next_rev(conn)?;
     conn.execute(
-        "INSERT INTO directory_solutions (id, organisation_id, rev, profile, listed, certified_at, updated_at)
-         VALUES (?1, ?2, ?3, ?4, 1, ?5, ?5)",
-        params![application_id, organisation, rev, serde_json::to_string(&shown)?, now],
+        "INSERT INTO directory_solutions
+             (id, organisation_id, rev, certified, shows, listed, certified_at, updated_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, 1, ?6, ?6)",
+        params![
+            application_id,
+            organisation,
+            rev,
+            serde_json::to_string(&Certified::of(&form))?,
+            serde_json::to_string(&SolutionProfile::EVERYTHING)?,
+            now
+        ],
     )?;
     Ok(rev)
 }
@@ -64,38 +106,38 @@ pub fn edit(
     profile: &SolutionProfile,
     now: i64,
 ) -> Result<u64, ApiError> {
-    profile
-        .check()
-        .map_err(|e| ApiError::invalid(e.field, e.message))?;
-    let revoked: Option<Option<i64>> = conn
+    let found: Option<(Option<i64>, i64)> = conn
         .query_row(
-            "SELECT revoked_at FROM directory_solutions WHERE id = ?1 AND organisation_id = ?2",
+            "SELECT revoked_at, certified_at FROM directory_solutions WHERE id = ?1 AND organisation_id = ?2",
             params![id, organisation],
-            |r| r.get(0),
+            |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?;
-    match revoked {
+    match found {
         None => return Err(ApiError::not_found("certified solution")),
-        Some(Some(_)) => {
+        Some((Some(_), _)) => {
             return Err(ApiError::Conflict(
                 "the center revoked this solution's certificate; it is not listed again".into(),
             ));
         }
-        Some(None) => {}
+        Some((None, certified_at)) if certified_at + VALID_MS <= now => {
+            return Err(ApiError::Conflict(
+                "this solution's certificate has expired; certify it again to list it".into(),
+            ));
+        }
+        Some((None, _)) => {}
     }
-    let trimmed = |items: &[String]| items.iter().map(|i| i.trim().to_owned()).collect();
-    let shown = Shown {
-        name: profile.name.trim().to_owned(),
-        description: profile.description.trim().to_owned(),
-        industries: trimmed(&profile.industries),
-        hardware: trimmed(&profile.hardware),
-        frameworks: trimmed(&profile.frameworks),
-    };
     let rev = feed::next_rev(conn)?;
     conn.execute(
-        "UPDATE directory_solutions SET profile = ?2, listed = ?3, rev = ?4, updated_at = ?5
+        "UPDATE directory_solutions SET shows = ?2, listed = ?3, rev = ?4, updated_at = ?5
          WHERE id = ?1",
-        params![id, serde_json::to_string(&shown)?, profile.listed, rev, now],
+        params![
+            id,
+            serde_json::to_string(profile)?,
+            profile.listed,
+            rev,
+            now
+        ],
     )?;
     Ok(rev)
 }
@@ -160,7 +202,13 @@ pub fn revoke(
     reason: &str,
     now: i64,
 ) -> Result<u64, ApiError> {
-    super::super::incubation::store::text(reason.trim(), "reason", 1000)?;
+    if reason.trim().is_empty() {
+        return Err(ApiError::invalid(
+            "reason",
+            "say why the certificate is revoked; checks of it will show this",
+        ));
+    }
+    crate::incubation::store::text(reason.trim(), "reason", 1000)?;
     let found: Option<(String, Option<i64>)> = conn
         .query_row(
             "SELECT d.id, d.revoked_at FROM directory_solutions d
@@ -186,23 +234,25 @@ pub fn revoke(
     Ok(rev)
 }
 
-/// Whether a solution is in the directory: listed by its partner and its
-/// certificate not revoked.
-const SHOWN: &str = "listed = 1 AND revoked_at IS NULL";
+/// Whether a solution is in the directory at `:now`: listed by its
+/// partner, its certificate neither revoked nor expired (`VALID_MS`
+/// after it was given, written out).
+const SHOWN: &str = "listed = 1 AND revoked_at IS NULL AND certified_at + 94608000000 > :now";
 
-/// A listed solution as the wire shows it; `None` when it is not listed.
-pub fn load(conn: &Connection, id: &str) -> Result<Option<Solution>, ApiError> {
-    type Row = (i64, String, i64, i64, String, String, String);
+/// A listed solution as the wire shows it at `now`; `None` when it is not
+/// in the directory.
+pub fn load(conn: &Connection, id: &str, now: i64) -> Result<Option<Solution>, ApiError> {
+    type Row = (i64, String, String, i64, i64, String, String, String);
     let row: Option<Row> = conn
         .prepare_cached(&format!(
-            "SELECT d.organisation_id, d.profile, d.certified_at, d.updated_at, a.certificate_id,
-                    o.name, o.kind
+            "SELECT d.organisation_id, d.certified, d.shows, d.certified_at, d.updated_at,
+                    a.certificate_id, o.name, o.kind
              FROM directory_solutions d
              JOIN applications a ON a.id = d.id
              JOIN organisations o ON o.id = d.organisation_id
-             WHERE d.id = ?1 AND {SHOWN}"
+             WHERE d.id = :id AND {SHOWN}"
         ))?
-        .query_row([id], |r| {
+        .query_row(rusqlite::named_params! {":id": id, ":now": now}, |r| {
             Ok((
                 r.get(0)?,
                 r.get(1)?,
@@ -211,37 +261,94 @@ pub fn load(conn: &Connection, id: &str) -> Result<Option<Solution>, ApiError> {
                 r.get(4)?,
                 r.get(5)?,
                 r.get(6)?,
+                r.get(7)?,
             ))
         })
         .optional()?;
-    let Some((organisation, shown, certified_at, updated_at, certificate_id, name, kind)) = row
+    let Some((
+        organisation,
+        certified,
+        shows,
+        certified_at,
+        updated_at,
+        certificate_id,
+        name,
+        kind,
+    )) = row
     else {
         return Ok(None);
     };
-    let shown: Shown = serde_json::from_str(&shown)?;
+    let certified: Certified = serde_json::from_str(&certified)?;
+    let shows: SolutionProfile = serde_json::from_str(&shows)?;
+    let shown = |show: bool, items: Vec<String>| if show { items } else { Vec::new() };
     Ok(Some(Solution {
         id: id.to_owned(),
-        name: shown.name,
-        description: shown.description,
-        industries: shown.industries,
-        hardware: shown.hardware,
-        frameworks: shown.frameworks,
+        name: certified.name,
+        description: if shows.show_description {
+            certified.description
+        } else {
+            String::new()
+        },
+        industries: shown(shows.show_industries, certified.industries),
+        hardware: shown(shows.show_hardware, certified.hardware),
+        frameworks: shown(shows.show_frameworks, certified.frameworks),
         certificate_id,
         certified_at: rfc3339(certified_at),
-        expires_at: rfc3339(certified_at + CERTIFICATE_VALID_DAYS * DAY_MS),
+        expires_at: rfc3339(certified_at + VALID_MS),
         partner: Partner {
             id: organisation.to_string(),
             name,
-            kind: organisation_kind(&kind),
+            kind: organisation_kind(&kind)?,
             contact: contact(conn, organisation)?,
         },
         updated_at: rfc3339(updated_at),
     }))
 }
 
-fn organisation_kind(kind: &str) -> OrganisationKind {
-    serde_json::from_value(serde_json::Value::String(kind.to_owned()))
-        .unwrap_or(OrganisationKind::Isv)
+/// What one's own solution shows, listed or not: the partner's choices.
+pub fn choices(
+    conn: &Connection,
+    organisation: i64,
+    id: &str,
+) -> Result<SolutionProfile, ApiError> {
+    let shows: String = conn
+        .query_row(
+            "SELECT shows FROM directory_solutions WHERE id = ?1 AND organisation_id = ?2",
+            params![id, organisation],
+            |r| r.get(0),
+        )
+        .optional()?
+        .ok_or_else(|| ApiError::not_found("certified solution"))?;
+    Ok(serde_json::from_str(&shows)?)
+}
+
+/// Announces in the feed each solution whose certificate expired by
+/// `now`: it leaves every app's directory. Returns the last revision
+/// taken, if any.
+pub fn expire(conn: &Connection, now: i64) -> Result<Option<u64>, ApiError> {
+    let ids: Vec<String> = conn
+        .prepare_cached(
+            "SELECT id FROM directory_solutions
+             WHERE expired_at IS NULL AND certified_at + ?1 <= ?2 ORDER BY id",
+        )?
+        .query_map(params![VALID_MS, now], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    let mut last = None;
+    for id in ids {
+        let rev = feed::next_rev(conn)?;
+        conn.execute(
+            "UPDATE directory_solutions SET expired_at = ?2, rev = ?3, updated_at = ?2 WHERE id = ?1",
+            params![id, now, rev],
+        )?;
+        last = Some(rev);
+    }
+    Ok(last)
+}
+
+fn organisation_kind(kind: &str) -> Result<OrganisationKind, ApiError> {
+    Ok(serde_json::from_value(serde_json::Value::String(
+        kind.to_owned(),
+    ))?)
 }
 
 fn contact(conn: &Connection, organisation: i64) -> Result<Option<PublicContact>, ApiError> {
@@ -259,12 +366,14 @@ fn contact(conn: &Connection, organisation: i64) -> Result<Option<PublicContact>
         .optional()?)
 }
 
-/// A page of the directory's feed after `after`: listed solutions as
-/// upserts, those taken off it as tombstones.
+/// A page of the directory's feed after `after` at `now`: listed
+/// solutions as upserts, those taken off it as tombstones; at most `limit`
+/// of them and [`feed::MAX_PAGE_BYTES`] of JSON.
 pub fn changes_page(
     conn: &Connection,
     after: u64,
     limit: u32,
+    now: i64,
 ) -> Result<ChangePage<Solution>, ApiError> {
     feed::check_cursor(conn, after, None)?;
     let rows: Vec<(String, u64)> = conn
@@ -273,24 +382,42 @@ pub fn changes_page(
         )?
         .query_map(params![after, limit + 1], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    feed::page(
-        rows,
-        after,
-        limit,
-        |(id, rev)| {
-            Ok(match load(conn, &id)? {
-                Some(item) => Change::Upsert { rev, item },
-                None => Change::Tombstone { rev, id },
-            })
-        },
-        |next| {
-            conn.query_row(
-                "SELECT count(*) FROM directory_solutions WHERE rev > ?1",
-                [next],
-                |r| r.get(0),
-            )
-        },
-    )
+    let mut changes = Vec::new();
+    let mut bytes = 0;
+    let mut cut = false;
+    for (id, rev) in rows.iter().take(limit as usize) {
+        let change = match load(conn, id, now)? {
+            Some(item) => Change::Upsert { rev: *rev, item },
+            None => Change::Tombstone {
+                rev: *rev,
+                id: id.clone(),
+            },
+        };
+        let size = serde_json::to_vec(&change).map_or(0, |json| json.len());
+        if !changes.is_empty() && bytes + size > feed::MAX_PAGE_BYTES {
+            cut = true;
+            break;
+        }
+        bytes += size;
+        changes.push(change);
+    }
+    let more = cut || rows.len() > limit as usize;
+    let next = changes.last().map_or(after, Change::rev);
+    let remaining = if more {
+        conn.query_row(
+            "SELECT count(*) FROM directory_solutions WHERE rev > ?1",
+            [next],
+            |r| r.get(0),
+        )?
+    } else {
+        0
+    };
+    Ok(ChangePage {
+        changes,
+        next,
+        more,
+        remaining,
+    })
 }
 
 /// What the center says of `certificate_id` at `now`.
@@ -310,7 +437,7 @@ pub fn check(
     );
     let row: Option<Row> = conn
         .prepare_cached(
-            "SELECT d.id, d.certified_at, d.revoked_at, d.revoked_reason, d.listed, d.profile, o.name
+            "SELECT d.id, d.certified_at, d.revoked_at, d.revoked_reason, d.listed, d.certified, o.name
              FROM applications a
              JOIN directory_solutions d ON d.id = a.id
              JOIN organisations o ON o.id = d.organisation_id
@@ -328,7 +455,8 @@ pub fn check(
             ))
         })
         .optional()?;
-    let Some((id, certified_at, revoked_at, revoked_reason, listed, shown, holder)) = row else {
+    let Some((id, certified_at, revoked_at, revoked_reason, listed, certified, holder)) = row
+    else {
         return Ok(CertificateCheck {
             certificate_id: certificate_id.to_owned(),
             status: CertificateStatus::Unknown,
@@ -341,8 +469,8 @@ pub fn check(
             revoked_reason: None,
         });
     };
-    let shown: Shown = serde_json::from_str(&shown)?;
-    let expires_at = certified_at + CERTIFICATE_VALID_DAYS * DAY_MS;
+    let certified: Certified = serde_json::from_str(&certified)?;
+    let expires_at = certified_at + VALID_MS;
     let status = if revoked_at.is_some() {
         CertificateStatus::Revoked
     } else if now >= expires_at {
@@ -354,8 +482,11 @@ pub fn check(
         certificate_id: certificate_id.to_owned(),
         status,
         holder: Some(holder),
-        solution_name: Some(shown.name),
-        solution_id: (listed && revoked_at.is_none()).then_some(id),
+        // A solution its partner keeps off the directory is not named to
+        // whoever checks: the holder and the dates are the certificate's.
+        solution_name: listed.then_some(certified.name),
+        solution_id: (listed && revoked_at.is_none() && status == CertificateStatus::Valid)
+            .then_some(id),
         certified_at: Some(rfc3339(certified_at)),
         expires_at: Some(rfc3339(expires_at)),
         revoked_at: revoked_at.map(rfc3339),
@@ -377,8 +508,8 @@ pub fn ask(
         .map_err(|e| ApiError::invalid(e.field, e.message))?;
     let owner: Option<i64> = conn
         .query_row(
-            &format!("SELECT organisation_id FROM directory_solutions WHERE id = ?1 AND {SHOWN}"),
-            [&asked.solution_id],
+            &format!("SELECT organisation_id FROM directory_solutions WHERE id = :id AND {SHOWN}"),
+            rusqlite::named_params! {":id": asked.solution_id, ":now": now},
             |r| r.get(0),
         )
         .optional()?;
@@ -406,6 +537,19 @@ pub fn ask(
                 .into(),
         ));
     }
+    let declined: Option<i64> = conn.query_row(
+        "SELECT max(updated_at) FROM cooperations
+         WHERE solution_id = ?1 AND from_organisation = ?2 AND state = 'declined'",
+        params![asked.solution_id, organisation],
+        |r| r.get(0),
+    )?;
+    if let Some(declined) = declined.filter(|at| now < at + ASK_AGAIN_AFTER_MS) {
+        return Err(ApiError::Conflict(format!(
+            "the owner declined your organisation's request on {}; you may ask again from {}",
+            &rfc3339(declined)[..10],
+            &rfc3339(declined + ASK_AGAIN_AFTER_MS)[..10]
+        )));
+    }
     let id = new_id("coop");
     let rev = feed::next_rev(conn)?;
     let offers: Vec<&str> = asked.offers.iter().map(|o| offer_name(*o)).collect();
@@ -427,6 +571,10 @@ pub fn ask(
     )?;
     Ok((id, rev, owner))
 }
+
+/// How long after the owner declined an organisation may ask again about
+/// the same solution: thirty days.
+pub const ASK_AGAIN_AFTER_MS: i64 = 30 * DAY_MS;
 
 fn offer_name(offer: CooperationOffer) -> &'static str {
     match offer {
@@ -544,7 +692,7 @@ pub fn load_cooperation(
         updated,
     ) = row;
     let solution_name: String = conn.query_row(
-        "SELECT json_extract(profile, '$.name') FROM directory_solutions WHERE id = ?1",
+        "SELECT json_extract(certified, '$.name') FROM directory_solutions WHERE id = ?1",
         [&solution_id],
         |r| r.get(0),
     )?;
@@ -563,9 +711,13 @@ pub fn load_cooperation(
         message,
         offers: offers
             .split_whitespace()
-            .filter_map(|o| serde_json::from_value(serde_json::Value::String(o.to_owned())).ok())
-            .collect(),
-        state: CooperationState::parse(&state).unwrap_or(CooperationState::Asked),
+            .map(|o| serde_json::from_value(serde_json::Value::String(o.to_owned())))
+            .collect::<Result<_, _>>()?,
+        state: CooperationState::parse(&state).ok_or_else(|| {
+            ApiError::Corrupt(serde::de::Error::custom(format!(
+                "a cooperation in the unknown state {state}"
+            )))
+        })?,
         note,
         answered_by,
         created_at: rfc3339(created),
@@ -625,4 +777,36 @@ pub fn cooperation_counts(conn: &Connection) -> Result<Vec<(String, String, u32,
         )?
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
         .collect::<rusqlite::Result<_>>()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_is_certified_is_shown_plain_whatever_an_old_form_held() {
+        let form = ApplicationForm {
+            solution_name: " Weld grader ".into(),
+            solution_description: "Safe text \u{202e}evil\u{7}".into(),
+            industries: vec![
+                "rail\u{202e}inspection".into(),
+                "\u{200b}".into(),
+                "  ".into(),
+                " welding ".into(),
+                "welding".into(),
+            ],
+            target_hardware: vec!["Atlas\u{2066} 300I\u{2069}".into(), "Atlas 300I Duo".into()],
+            ..ApplicationForm::default()
+        };
+        let certified = Certified::of(&form);
+        assert_eq!(certified.name, "Weld grader");
+        assert_eq!(certified.description, "");
+        assert_eq!(certified.industries, ["welding"]);
+        assert_eq!(certified.hardware, ["Atlas 300I Duo"]);
+    }
+
+    #[test]
+    fn the_directory_shows_a_certificate_for_as_long_as_it_holds() {
+        assert!(SHOWN.contains(&format!("certified_at + {VALID_MS} > :now")));
+    }
 }

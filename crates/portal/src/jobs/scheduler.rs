@@ -143,6 +143,17 @@ impl Scheduler {
 
     async fn housekeeping(&self) {
         self.limiter.forget_idle();
+        match self
+            .db
+            .call(|conn| crate::directory::store::expire(conn, now_ms()))
+            .await
+        {
+            Ok(None) => {}
+            Ok(Some(rev)) => self.events.publish(Collection::Directory, rev, None),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot take expired certificates off the directory")
+            }
+        }
         let before = now_ms() - self.tombstone_retention.as_millis() as i64;
         match self
             .db
