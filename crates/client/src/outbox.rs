@@ -1256,41 +1256,23 @@ fn accepted(conn: &mut Connection, seq: i64, write: &Write, answer: Answer) -> R
         }
         Write::RequestOfficeHours { local_id, .. } => {
             let asked: aicc_api::incubation::OfficeHours = serde_json::from_value(answer)?;
-            tx.execute("DELETE FROM office_hours WHERE id = ?1", [local_id])?;
-            tx.execute(
-                "INSERT OR REPLACE INTO local_ids (local_id, portal_id) VALUES (?1, ?2)",
-                params![local_id, asked.id],
-            )?;
-            // Kept at revision 0: the feed's, whatever it holds, comes after.
-            tx.execute(
-                "INSERT OR IGNORE INTO office_hours (id, rev, state, body, created_at)
-                 VALUES (?1, 0, ?2, ?3, ?4)",
-                params![
-                    asked.id,
-                    asked.state.as_str(),
-                    serde_json::to_string(&asked)?,
-                    asked.created_at
-                ],
-            )?;
+            let made = Made {
+                id: &asked.id,
+                state: asked.state.as_str(),
+                body: serde_json::to_string(&asked)?,
+                created_at: &asked.created_at,
+            };
+            made.in_place_of(&tx, "office_hours", local_id)?;
         }
         Write::AskCooperation { local_id, .. } => {
             let asked: Cooperation = serde_json::from_value(answer)?;
-            tx.execute("DELETE FROM cooperation WHERE id = ?1", [local_id])?;
-            tx.execute(
-                "INSERT OR REPLACE INTO local_ids (local_id, portal_id) VALUES (?1, ?2)",
-                params![local_id, asked.id],
-            )?;
-            // Kept at revision 0: the feed's, whatever it holds, comes after.
-            tx.execute(
-                "INSERT OR IGNORE INTO cooperation (id, rev, state, body, created_at)
-                 VALUES (?1, 0, ?2, ?3, ?4)",
-                params![
-                    asked.id,
-                    asked.state.as_str(),
-                    serde_json::to_string(&asked)?,
-                    asked.created_at
-                ],
-            )?;
+            let made = Made {
+                id: &asked.id,
+                state: asked.state.as_str(),
+                body: serde_json::to_string(&asked)?,
+                created_at: &asked.created_at,
+            };
+            made.in_place_of(&tx, "cooperation", local_id)?;
         }
         Write::AnswerCooperation { .. } => {
             // A replayed answer is the request as it was then; the feed
@@ -1324,6 +1306,35 @@ fn accepted(conn: &mut Connection, seq: i64, write: &Write, answer: Answer) -> R
     }
     tx.commit()?;
     Ok(())
+}
+
+/// An item the center made of a write sent under a local id.
+struct Made<'a> {
+    id: &'a str,
+    state: &'a str,
+    body: String,
+    created_at: &'a str,
+}
+
+impl Made<'_> {
+    /// Keeps it in `table` in place of its local row: later entries still
+    /// naming the local id find it through `local_ids`, and it is kept at
+    /// revision 0, so the feed's, whatever it holds, comes after.
+    fn in_place_of(&self, conn: &Connection, table: &str, local_id: &str) -> Result<()> {
+        conn.execute(&format!("DELETE FROM {table} WHERE id = ?1"), [local_id])?;
+        conn.execute(
+            "INSERT OR REPLACE INTO local_ids (local_id, portal_id) VALUES (?1, ?2)",
+            params![local_id, self.id],
+        )?;
+        conn.execute(
+            &format!(
+                "INSERT OR IGNORE INTO {table} (id, rev, state, body, created_at)
+                 VALUES (?1, 0, ?2, ?3, ?4)"
+            ),
+            params![self.id, self.state, self.body, self.created_at],
+        )?;
+        Ok(())
+    }
 }
 
 /// Keeps a job as a write's answer shows it. An answer kept from an

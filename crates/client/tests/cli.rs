@@ -505,7 +505,16 @@ fn every_command_answers_in_a_table_and_in_the_apps_own_json() {
         home.run(&["jobs", "show", &job])
             .contains("nightly fine-tune")
     );
-    assert_eq!(home.json(&["applications", "list"]), serde_json::json!([]));
+    // The demo startup's one application is the solution the center
+    // certified (it is in the directory).
+    let applications = home.json(&["applications", "list"]);
+    let states: Vec<&str> = applications
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["application"]["state"].as_str().unwrap())
+        .collect();
+    assert_eq!(states, ["certified"], "{applications}");
     home.run(&["jobs", "logs", &job]);
 
     assert_eq!(home.json(&["models", "favourite", id])["favourite"], true);

@@ -184,14 +184,20 @@ pub fn set_contact(
         .collect::<rusqlite::Result<_>>()?;
     let mut last = None;
     for id in ids {
-        let rev = feed::next_rev(conn)?;
-        conn.execute(
-            "UPDATE directory_solutions SET rev = ?2, updated_at = ?3 WHERE id = ?1",
-            params![id, rev, now],
-        )?;
-        last = Some(rev);
+        last = Some(moved(conn, &id, now)?);
     }
     Ok(last)
+}
+
+/// Gives a solution the next revision, so that the feed carries it (or
+/// its tombstone) again. Returns the revision.
+fn moved(conn: &Connection, id: &str, now: i64) -> Result<u64, ApiError> {
+    let rev = feed::next_rev(conn)?;
+    conn.execute(
+        "UPDATE directory_solutions SET rev = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, rev, now],
+    )?;
+    Ok(rev)
 }
 
 /// The center withdraws a certificate: its solution leaves the directory
@@ -335,12 +341,11 @@ pub fn expire(conn: &Connection, now: i64) -> Result<Option<u64>, ApiError> {
         .collect::<rusqlite::Result<_>>()?;
     let mut last = None;
     for id in ids {
-        let rev = feed::next_rev(conn)?;
         conn.execute(
-            "UPDATE directory_solutions SET expired_at = ?2, rev = ?3, updated_at = ?2 WHERE id = ?1",
-            params![id, now, rev],
+            "UPDATE directory_solutions SET expired_at = ?2 WHERE id = ?1",
+            params![id, now],
         )?;
-        last = Some(rev);
+        last = Some(moved(conn, &id, now)?);
     }
     Ok(last)
 }
