@@ -196,6 +196,23 @@ pub struct CertificateCheck {
     pub revoked_reason: Option<String>,
 }
 
+impl CertificateCheck {
+    /// What is said of an id no certificate has.
+    pub fn unknown(certificate_id: &str) -> Self {
+        CertificateCheck {
+            certificate_id: certificate_id.to_owned(),
+            status: CertificateStatus::Unknown,
+            holder: None,
+            solution_name: None,
+            solution_id: None,
+            certified_at: None,
+            expires_at: None,
+            revoked_at: None,
+            revoked_reason: None,
+        }
+    }
+}
+
 /// The shape of a certificate id: `AICC-ASC-YYYY-NNNNNN`. Typed ids are
 /// upper-cased and trimmed before they are checked.
 pub fn certificate_id(typed: &str) -> Result<String, FieldError> {

@@ -207,17 +207,7 @@ pub fn check_locally(
             revoked_at: None,
             revoked_reason: None,
         },
-        None => CertificateCheck {
-            certificate_id: certificate_id.to_owned(),
-            status: CertificateStatus::Unknown,
-            holder: None,
-            solution_name: None,
-            solution_id: None,
-            certified_at: None,
-            expires_at: None,
-            revoked_at: None,
-            revoked_reason: None,
-        },
+        None => CertificateCheck::unknown(certificate_id),
     };
     Ok(CheckedCertificate {
         check,

@@ -351,27 +351,47 @@ pub fn answer_cooperation(
 }
 
 /// Queues a change to what the directory shows of one of the
-/// organisation's solutions, or to its public contact; checked here as
+/// organisation's solutions.
+pub fn edit_solution(
+    conn: &mut Connection,
+    solution_id: &str,
+    profile: SolutionProfile,
+    now: &str,
+) -> Result<()> {
+    let write = Write::EditDirectorySolution {
+        solution_id: solution_id.to_owned(),
+        profile,
+    };
+    queue_choice(conn, &write, now)
+}
+
+/// Queues the organisation's public contact (or none), checked here as
 /// the center will.
-pub fn edit_directory(conn: &mut Connection, write: Write, now: &str) -> Result<()> {
-    match &write {
-        Write::EditDirectorySolution { .. } => {}
-        Write::SetDirectoryContact { contact } => contact
-            .as_ref()
-            .map_or(Ok(()), PublicContact::check)
-            .map_err(|e| Error::InvalidInput(format!("{}: {}", e.field, e.message)))?,
-        _ => return Err(Error::InvalidInput("not a change to the directory".into())),
+pub fn set_directory_contact(
+    conn: &mut Connection,
+    contact: Option<PublicContact>,
+    now: &str,
+) -> Result<()> {
+    if let Some(contact) = &contact {
+        contact
+            .check()
+            .map_err(|e| Error::InvalidInput(format!("{}: {}", e.field, e.message)))?;
     }
+    queue_choice(conn, &Write::SetDirectoryContact { contact }, now)
+}
+
+/// Queues one of the organisation's directory choices: a refused one of
+/// the same kind is replaced by it; one on its way is followed by it (a
+/// choice sent twice is the same choice).
+fn queue_choice(conn: &mut Connection, write: &Write, now: &str) -> Result<()> {
     let tx = conn.transaction()?;
-    // A refused choice is replaced by this one; one on its way is
-    // followed by it (a choice sent twice is the same choice).
     let refused = entries_about(&tx, write.item_id())?.into_iter().find(|e| {
-        e.refusal.is_some() && std::mem::discriminant(&e.write) == std::mem::discriminant(&write)
+        e.refusal.is_some() && std::mem::discriminant(&e.write) == std::mem::discriminant(write)
     });
     match refused {
-        Some(entry) => revise(&tx, entry.seq, &write)?,
+        Some(entry) => revise(&tx, entry.seq, write)?,
         None => {
-            enqueue(&tx, &write, None, now)?;
+            enqueue(&tx, write, None, now)?;
         }
     }
     tx.commit()?;
@@ -1451,6 +1471,65 @@ fn new_key() -> String {
 mod tests {
     use super::*;
     use crate::jobs::tests::job;
+
+    #[test]
+    fn a_directory_choice_follows_one_on_its_way_and_replaces_one_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("store.sqlite3")).unwrap();
+        let hidden = SolutionProfile {
+            show_hardware: false,
+            ..SolutionProfile::EVERYTHING
+        };
+        let choices = |store: &Store| {
+            store
+                .blocking(|c| entries(c))
+                .unwrap()
+                .into_iter()
+                .map(|e| (e.seq, e.write, e.refusal.is_some()))
+                .collect::<Vec<_>>()
+        };
+        store
+            .blocking(move |c| edit_solution(c, "app_1", hidden, "t"))
+            .unwrap();
+        store
+            .blocking(|c| edit_solution(c, "app_1", SolutionProfile::EVERYTHING, "t"))
+            .unwrap();
+        let queued = choices(&store);
+        assert_eq!(queued.len(), 2, "the second follows the first");
+        let refusal = Refusal {
+            code: Some("forbidden".into()),
+            message: "ask a partner admin".into(),
+            field: None,
+        };
+        let (first, second) = (queued[0].0, queued[1].0);
+        store
+            .blocking(move |c| {
+                refuse(c, first, &refusal)?;
+                refuse(c, second, &refusal)
+            })
+            .unwrap();
+        store
+            .blocking(move |c| edit_solution(c, "app_1", hidden, "t"))
+            .unwrap();
+        let after = choices(&store);
+        assert_eq!(after.len(), 2, "a refused choice is replaced, not added to");
+        assert!(after.iter().any(|(_, write, refused)| !refused
+            && *write
+                == Write::EditDirectorySolution {
+                    solution_id: "app_1".into(),
+                    profile: hidden,
+                }));
+        let bad = PublicContact {
+            name: "Desk".into(),
+            email: "a\u{202e}@b.cn".into(),
+            website: String::new(),
+        };
+        let refused = store
+            .blocking(move |c| set_directory_contact(c, Some(bad), "t"))
+            .unwrap_err();
+        assert!(refused.to_string().contains("contact_email"), "{refused}");
+        assert_eq!(choices(&store).len(), 2, "nothing queued");
+    }
 
     #[test]
     fn evidence_waits_behind_a_refused_file_of_it_and_goes_after_files_attached_since() {

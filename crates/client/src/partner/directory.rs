@@ -11,7 +11,7 @@ use aicc_api::directory::{
 use super::Partner;
 use crate::cooperation::CooperationView;
 use crate::directory::{CheckedCertificate, DirectoryPage, DirectoryQuery};
-use crate::outbox::{self, Write};
+use crate::outbox;
 use crate::searchable::FacetCounts;
 use crate::{Error, Result, clock};
 
@@ -97,19 +97,14 @@ impl Partner {
     /// solutions.
     pub async fn edit_solution(&self, id: String, profile: SolutionProfile) -> Result<()> {
         let now = clock::now();
-        let write = Write::EditDirectorySolution {
-            solution_id: id,
-            profile,
-        };
-        self.queue(move |c| outbox::edit_directory(c, write, &now))
+        self.queue(move |c| outbox::edit_solution(c, &id, profile, &now))
             .await
     }
 
     /// Sets how other partners reach the organisation, or shows none.
     pub async fn set_directory_contact(&self, contact: Option<PublicContact>) -> Result<()> {
         let now = clock::now();
-        let write = Write::SetDirectoryContact { contact };
-        self.queue(move |c| outbox::edit_directory(c, write, &now))
+        self.queue(move |c| outbox::set_directory_contact(c, contact, &now))
             .await
     }
 }

@@ -462,17 +462,7 @@ pub fn check(
         .optional()?;
     let Some((id, certified_at, revoked_at, revoked_reason, listed, certified, holder)) = row
     else {
-        return Ok(CertificateCheck {
-            certificate_id: certificate_id.to_owned(),
-            status: CertificateStatus::Unknown,
-            holder: None,
-            solution_name: None,
-            solution_id: None,
-            certified_at: None,
-            expires_at: None,
-            revoked_at: None,
-            revoked_reason: None,
-        });
+        return Ok(CertificateCheck::unknown(certificate_id));
     };
     let certified: Certified = serde_json::from_str(&certified)?;
     let expires_at = certified_at + VALID_MS;
