@@ -147,9 +147,14 @@ fn cargo_tool(name: &str, version: &str) -> anyhow::Result<PathBuf> {
 /// `cargo` with the flags every build of the app shares, so that clippy,
 /// tests and the end-to-end binaries reuse one set of compiled dependencies.
 /// `tauri/custom-protocol` makes the app serve the built UI, not a dev server.
+/// In CI, which builds a clean clone once, incremental state is only disk:
+/// it is left out (it more than doubled the target directory).
 fn cargo(args: &[&str]) -> Command {
     let mut command = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     command.current_dir(root()).args(args);
+    if std::env::var_os("CI").is_some() && std::env::var_os("CARGO_INCREMENTAL").is_none() {
+        command.env("CARGO_INCREMENTAL", "0");
+    }
     command
 }
 

@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod members;
 pub mod permissions;
 pub mod sync;
+pub mod talent;
 pub mod uscc;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail, FieldError};

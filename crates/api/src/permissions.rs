@@ -58,6 +58,11 @@ pub enum Action {
     AskCooperation,
     /// Accept or decline another partner's request to cooperate.
     AnswerCooperation,
+    ReadCourses,
+    EnrolInCourses,
+    EnrolMembers,
+    ReadCertifications,
+    ReadOrganisationSkills,
 }
 
 use Action::*;
@@ -103,6 +108,17 @@ const TABLE: &[(Action, &[Role])] = &[
     (ReadCooperation, &[PartnerMember, PartnerAdmin]),
     (AskCooperation, &[PartnerMember, PartnerAdmin]),
     (AnswerCooperation, &[PartnerAdmin]),
+    (
+        ReadCourses,
+        &[PartnerMember, PartnerAdmin, CenterReviewer, CenterAdmin],
+    ),
+    (EnrolInCourses, &[PartnerMember, PartnerAdmin]),
+    (EnrolMembers, &[PartnerAdmin]),
+    (ReadCertifications, &[PartnerMember, PartnerAdmin]),
+    (
+        ReadOrganisationSkills,
+        &[PartnerAdmin, CenterReviewer, CenterAdmin],
+    ),
 ];
 
 impl Action {
@@ -116,12 +132,19 @@ impl Action {
     /// The scope a personal access token needs for it; every scope reads.
     pub fn scope(self) -> Scope {
         match self {
-            ReadCatalog | ReadOrganisation | ReadEveryApplication | ReadDirectory
-            | ReadCooperation => Scope::Read,
+            ReadCatalog
+            | ReadOrganisation
+            | ReadEveryApplication
+            | ReadDirectory
+            | ReadCooperation
+            | ReadCourses
+            | ReadCertifications
+            | ReadOrganisationSkills => Scope::Read,
             SubmitJob | CancelOwnJob | CancelOrganisationJob => Scope::Jobs,
             EditApplication | SubmitApplication | WithdrawApplication | ReviewApplication
             | SubmitMilestone | ReviewMilestone | RegisterForEvents | RequestOfficeHours
-            | EditDirectory | AskCooperation | AnswerCooperation => Scope::Applications,
+            | EditDirectory | AskCooperation | AnswerCooperation | EnrolInCourses
+            | EnrolMembers => Scope::Applications,
             KeepFavourites | ManageMembers | ManageOwnTokens => Scope::Full,
         }
     }
@@ -185,6 +208,8 @@ mod tests {
                 ReadCooperation,
                 AskCooperation,
                 AnswerCooperation,
+                EnrolInCourses,
+                EnrolMembers,
             ] {
                 assert!(!action.allowed_for(role), "{role:?} {action:?}");
             }

@@ -34,11 +34,16 @@ pub enum Collection {
     Directory,
     /// The cooperations the organisation asked for or was asked for.
     Cooperation,
+    /// The center's courses and their sessions.
+    Courses,
+    /// Engineers' certifications: the caller's own, or their
+    /// organisation's for its partner admin.
+    Certifications,
 }
 
 impl Collection {
     /// Every collection, in the order a sync cycle pulls them.
-    pub const ALL: [Collection; 9] = [
+    pub const ALL: [Collection; 11] = [
         Collection::Catalog,
         Collection::Jobs,
         Collection::Applications,
@@ -48,6 +53,8 @@ impl Collection {
         Collection::OfficeHours,
         Collection::Directory,
         Collection::Cooperation,
+        Collection::Courses,
+        Collection::Certifications,
     ];
 
     /// The name in feed paths, stores and routes.
@@ -62,6 +69,8 @@ impl Collection {
             Collection::OfficeHours => "office_hours",
             Collection::Directory => "directory",
             Collection::Cooperation => "cooperation",
+            Collection::Courses => "courses",
+            Collection::Certifications => "certifications",
         }
     }
 

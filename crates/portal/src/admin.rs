@@ -73,6 +73,7 @@ pub fn seed_demo(conn: &mut Connection) -> Result<(), ApiError> {
     seed_incubation(conn, robotics)?;
     let reviewer = user_id(conn, "reviewer@demo.aicc")?;
     crate::directory::seed::seed(conn, reviewer, crate::clock::now_ms())?;
+    crate::talent::seed::seed(conn, "reviewer@demo.aicc", crate::clock::now_ms())?;
     jobs::history::seed_demo(conn, crate::clock::now_ms())
 }
 
@@ -327,6 +328,7 @@ pub fn set_active(conn: &mut Connection, email: &str, active: bool) -> Result<()
     if !active {
         crate::accounts::end_sessions(&tx, user_id)?;
         incubation::events::withdraw_user(&tx, user_id, crate::clock::now_ms())?;
+        crate::talent::store::withdraw_user(&tx, user_id, crate::clock::now_ms())?;
     }
     tx.commit()?;
     Ok(())
@@ -380,6 +382,19 @@ pub fn review(
     let (application, _) = applications::apply_review(&tx, application_id, actor, review)?;
     tx.commit()?;
     Ok(application)
+}
+
+/// Records an engineer's certification as the staff member who says so;
+/// returns its id.
+pub fn record_certification(
+    conn: &mut Connection,
+    recorded: &crate::talent::store::Recorded<'_>,
+) -> Result<String, ApiError> {
+    staff(conn, recorded.staff, "record certifications")?;
+    let tx = conn.transaction()?;
+    let (id, _) = crate::talent::store::record(&tx, recorded, crate::clock::now_ms())?;
+    tx.commit()?;
+    Ok(id)
 }
 
 /// The id of `email`, one of the center's reviewers or admins, who may do

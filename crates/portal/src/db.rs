@@ -41,6 +41,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0023_mentors.sql")),
     M::up(include_str!("../migrations/0024_evidence_attachments.sql")),
     M::up(include_str!("../migrations/0025_directory.sql")),
+    M::up(include_str!("../migrations/0026_talent.sql")),
 ];
 
 /// Errors of the database layer.

@@ -152,6 +152,7 @@ pub fn since(
         ("milestones", Collection::Milestones),
         ("credits", Collection::Credits),
         ("office_hours", Collection::OfficeHours),
+        ("certifications", Collection::Certifications),
     ] {
         let mut stmt = conn.prepare_cached(&format!(
             "SELECT organisation_id, MAX(rev) FROM {table} WHERE rev > ?1 GROUP BY organisation_id"
@@ -174,6 +175,20 @@ pub fn since(
         notices.push(Notice {
             hint: EventHint {
                 collection: Collection::Directory,
+                rev,
+            },
+            organisation_id: None,
+        });
+    }
+    let courses: Option<u64> = conn.query_row(
+        "SELECT MAX(rev) FROM courses WHERE rev > ?1",
+        [after],
+        |r| r.get(0),
+    )?;
+    if let Some(rev) = courses {
+        notices.push(Notice {
+            hint: EventHint {
+                collection: Collection::Courses,
                 rev,
             },
             organisation_id: None,

@@ -27,6 +27,7 @@ pub mod directory;
 pub mod error;
 pub mod events;
 pub mod feed;
+pub mod gathering;
 pub mod idempotency;
 pub mod incubation;
 pub mod jobs;
@@ -34,6 +35,7 @@ pub mod limits;
 pub mod openapi;
 pub mod permissions;
 pub mod serving;
+pub mod talent;
 
 use std::future::Future;
 use std::path::PathBuf;
@@ -273,6 +275,7 @@ pub fn api_routes(state: &AppState) -> OpenApiRouter<AppState> {
         .merge(jobs::routes())
         .merge(incubation::routes())
         .merge(directory::routes())
+        .merge(talent::routes())
         .merge(events::routes())
         .route_layer(read_bodies())
         .layer(DefaultBodyLimit::max(bodies::JSON_BODY))

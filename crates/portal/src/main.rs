@@ -13,7 +13,7 @@ use aicc_api::incubation::{MilestoneDecision, MilestoneReview, MilestoneState, O
 use aicc_api::members::MIN_PASSWORD_CHARS;
 use aicc_portal::config::{Config, TlsConfig};
 use aicc_portal::db::Db;
-use aicc_portal::{Portal, accounts, admin, applications, catalog, incubation, jobs};
+use aicc_portal::{Portal, accounts, admin, applications, catalog, incubation, jobs, talent};
 use anyhow::Context as _;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use tokio::net::TcpListener;
@@ -342,10 +342,112 @@ enum AdminCommand {
     /// How many requests to cooperate each pair of partners made and how
     /// many were accepted (what they wrote is theirs: never shown here).
     ListCooperation,
+    /// Add a course of the talent platform.
+    AddCourse {
+        #[arg(long)]
+        title: String,
+        #[arg(long, default_value = "")]
+        summary: String,
+        #[arg(long, value_enum)]
+        level: CourseLevelArg,
+        /// zh-CN or en.
+        #[arg(long)]
+        language: String,
+        /// Teaching hours in all.
+        #[arg(long)]
+        hours: u32,
+        /// e.g. "Ascend C" (repeat).
+        #[arg(long = "topic")]
+        topics: Vec<String>,
+        /// What an engineer should know first (repeat).
+        #[arg(long = "prerequisite")]
+        prerequisites: Vec<String>,
+    },
+    /// Plan a session of a course.
+    AddSession {
+        /// The course's id (`crs_…`), as list-courses shows it.
+        #[arg(long)]
+        course: String,
+        /// With its offset, e.g. 2027-03-20T09:00:00+08:00.
+        #[arg(long)]
+        starts_at: String,
+        #[arg(long)]
+        ends_at: String,
+        /// A room or an address (or leave it out for a session online only).
+        #[arg(long, default_value = "")]
+        place: String,
+        /// An https link to join online.
+        #[arg(long)]
+        link: Option<String>,
+        #[arg(long)]
+        seats: u32,
+    },
+    /// List the courses and their sessions with seats and waitlists.
+    ListCourses,
+    /// Show who enrolled in a session, in order: seats, then the waitlist.
+    ShowSession {
+        #[arg(long)]
+        id: String,
+    },
+    /// Record an engineer's certification; it holds three years unless
+    /// --expires says otherwise.
+    RecordCertification {
+        /// The engineer's e-mail.
+        #[arg(long)]
+        email: String,
+        /// e.g. "Ascend C Operator Developer".
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        level: CertificationLevelArg,
+        /// YYYY-MM-DD.
+        #[arg(long)]
+        issued: String,
+        /// YYYY-MM-DD, the last day it holds.
+        #[arg(long)]
+        expires: Option<String>,
+        /// The staff member recording it.
+        #[arg(long = "as")]
+        staff: String,
+    },
     /// Add or update catalog models from a JSON file (an array of models).
     ImportModels { file: PathBuf },
     /// Retire a catalog model; apps see it removed.
     RetireModel { id: String },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CourseLevelArg {
+    Foundation,
+    Intermediate,
+    Advanced,
+}
+
+impl From<CourseLevelArg> for aicc_api::talent::CourseLevel {
+    fn from(level: CourseLevelArg) -> Self {
+        match level {
+            CourseLevelArg::Foundation => Self::Foundation,
+            CourseLevelArg::Intermediate => Self::Intermediate,
+            CourseLevelArg::Advanced => Self::Advanced,
+        }
+    }
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum CertificationLevelArg {
+    Associate,
+    Professional,
+    Expert,
+}
+
+impl From<CertificationLevelArg> for aicc_api::talent::CertificationLevel {
+    fn from(level: CertificationLevelArg) -> Self {
+        match level {
+            CertificationLevelArg::Associate => Self::Associate,
+            CertificationLevelArg::Professional => Self::Professional,
+            CertificationLevelArg::Expert => Self::Expert,
+        }
+    }
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -692,6 +794,92 @@ fn run_admin(db: &Db, command: AdminCommand) -> anyhow::Result<()> {
                     println!("{}\t{}\t{asked} asked\t{accepted} accepted", shown(&from), shown(&to));
                 }
             }
+            AdminCommand::AddCourse {
+                title,
+                summary,
+                level,
+                language,
+                hours,
+                topics,
+                prerequisites,
+            } => {
+                let plan = talent::store::CoursePlan {
+                    title: &title,
+                    summary: &summary,
+                    level: level.into(),
+                    language: &language,
+                    duration_hours: hours,
+                    topics: &topics,
+                    prerequisites: &prerequisites,
+                };
+                let id = talent::store::add_course(conn, &plan, aicc_portal::clock::now_ms())?;
+                println!("course {id}: {title}");
+            }
+            AdminCommand::AddSession {
+                course,
+                starts_at,
+                ends_at,
+                place,
+                link,
+                seats,
+            } => {
+                let occasion = aicc_portal::gathering::Occasion {
+                    starts_at: aicc_portal::gathering::instant(&starts_at, "starts_at")?,
+                    ends_at: aicc_portal::gathering::instant(&ends_at, "ends_at")?,
+                    place: &place,
+                    link: link.as_deref(),
+                    seats,
+                };
+                let tx = conn.transaction()?;
+                let id = talent::store::add_session(&tx, &course, &occasion, aicc_portal::clock::now_ms())?;
+                tx.commit()?;
+                println!("session {id}: {seats} seats");
+            }
+            AdminCommand::ListCourses => {
+                for (id, _) in talent::store::list(conn)? {
+                    let course = talent::store::load(conn, &id, 0, 0)?;
+                    println!(
+                        "{id}\t{}\t{}\t{}\t{} h",
+                        course.level.as_str(),
+                        course.language,
+                        shown(&course.title),
+                        course.duration_hours
+                    );
+                    for session in &course.sessions {
+                        println!(
+                            "  {}\t{}\t{}/{} seats, {} waiting",
+                            session.id, session.starts_at, session.seats_taken, session.seats, session.waitlisted
+                        );
+                    }
+                }
+            }
+            AdminCommand::ShowSession { id } => {
+                for (place, (email, organisation, seated)) in
+                    talent::store::attendees(conn, &id)?.into_iter().enumerate()
+                {
+                    let standing = if seated { "seat" } else { "waiting" };
+                    println!("{}\t{standing}\t{}\t{}", place + 1, shown(&email), shown(&organisation));
+                }
+            }
+            AdminCommand::RecordCertification {
+                email,
+                name,
+                level,
+                issued,
+                expires,
+                staff,
+            } => {
+                let recorded = talent::store::Recorded {
+                    email: &email,
+                    name: &name,
+                    level: level.into(),
+                    issued_on: &issued,
+                    expires_on: expires.as_deref(),
+                    staff: &staff,
+                };
+                let id = admin::record_certification(conn, &recorded)?;
+                println!("certification {id} recorded for {}", shown(&email));
+            }
             AdminCommand::RevokeCredits { id, staff } => {
                 admin::revoke_credits(conn, &id, &staff)?;
                 println!("credits {id} ended: what was spent stays spent");
@@ -713,8 +901,8 @@ fn run_admin(db: &Db, command: AdminCommand) -> anyhow::Result<()> {
                     kind: kind.into(),
                     title: &title,
                     description: &description,
-                    starts_at: incubation::events::instant(&starts_at, "starts_at")?,
-                    ends_at: incubation::events::instant(&ends_at, "ends_at")?,
+                    starts_at: aicc_portal::gathering::instant(&starts_at, "starts_at")?,
+                    ends_at: aicc_portal::gathering::instant(&ends_at, "ends_at")?,
                     place: &place,
                     link: link.as_deref(),
                     seats,

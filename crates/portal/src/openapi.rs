@@ -28,6 +28,7 @@ use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
         (name = "jobs", description = "Training jobs, pools and quota"),
         (name = "incubation", description = "An incubated startup's programme and milestones"),
         (name = "directory", description = "Certified solutions, certificate checks and cooperation between partners"),
+        (name = "talent", description = "The center's courses, enrolment in their sessions, and engineers' certifications"),
         (name = "sync", description = "Live change hints"),
     )
 )]

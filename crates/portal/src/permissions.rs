@@ -44,6 +44,13 @@ fn described(action: Action) -> &'static str {
         ReadCooperation => "read the organisation's cooperations with other partners",
         AskCooperation => "ask another partner to cooperate",
         AnswerCooperation => "answer another partner's request to cooperate",
+        ReadCourses => "read the center's courses and their sessions",
+        EnrolInCourses => "enrol themself in a course session",
+        EnrolMembers => "enrol the organisation's members in course sessions",
+        ReadCertifications => "read their own certifications",
+        ReadOrganisationSkills => {
+            "read the organisation's skills (every member's certifications; every organisation's for staff)"
+        }
     }
 }
 
@@ -71,6 +78,10 @@ fn whom_to_ask(role: Role, action: Action) -> &'static str {
         | EditDirectory
         | AskCooperation
         | AnswerCooperation => "ask a partner admin of your organisation",
+        EnrolInCourses | EnrolMembers | ReadCertifications if staff => {
+            "center staff teach the courses and record certifications; partners' engineers enrol"
+        }
+        EnrolMembers | ReadOrganisationSkills => "ask a partner admin of your organisation",
         ReadCooperation if staff => {
             "cooperation between partners is theirs; the center sees only that it happens"
         }
@@ -79,7 +90,9 @@ fn whom_to_ask(role: Role, action: Action) -> &'static str {
             "this is for the center's reviewers"
         }
         ReadCatalog | KeepFavourites | ReadOrganisation | ManageOwnTokens | ReadDirectory
-        | ReadCooperation => "ask the center's administrators",
+        | ReadCooperation | ReadCourses | EnrolInCourses | ReadCertifications => {
+            "ask the center's administrators"
+        }
     }
 }
 

@@ -147,6 +147,8 @@ enum Owner {
 
 const OWN_ADMIN: &str = "partner@demo.aicc";
 const OTHER_ADMIN: &str = "lead@other.aicc";
+/// Demo Robotics's partner member.
+const OWN_MEMBER: &str = "engineer@demo.aicc";
 const MODEL: &str = "resnet50";
 const POOL: &str = "atlas-800t-a2";
 
@@ -164,6 +166,7 @@ struct Objects {
     solution: String,
     cooperation: String,
     certificate: String,
+    session: String,
 }
 
 /// The first listed solution of `organisation` in the demo's directory.
@@ -251,6 +254,31 @@ fn event_of(conn: &mut rusqlite::Connection, organisation: &str) -> String {
         seats: 10,
     };
     events::add(conn, &cohort, &plan, now).unwrap()
+}
+
+/// A new session of one of the demo's courses, with `enrolled` enrolled
+/// in it.
+fn session_of(conn: &mut rusqlite::Connection, enrolled: Option<&str>) -> String {
+    use aicc_portal::talent::store;
+    let course: String = conn
+        .query_row("SELECT id FROM courses ORDER BY id LIMIT 1", [], |r| {
+            r.get(0)
+        })
+        .unwrap();
+    let now = aicc_portal::clock::now_ms();
+    let occasion = aicc_portal::gathering::Occasion {
+        starts_at: now + 86_400_000,
+        ends_at: now + 90_000_000,
+        place: "Training room 3",
+        link: None,
+        seats: 10,
+    };
+    let session = store::add_session(conn, &course, &occasion, now).unwrap();
+    if let Some(email) = enrolled {
+        let user = aicc_portal::admin::user_id(conn, email).unwrap();
+        store::enrol(conn, &session, user, None, now).unwrap();
+    }
+    session
 }
 
 /// A new milestone of `organisation` (enrolled in the demo's cohort as an
@@ -463,6 +491,13 @@ impl Matrixed {
                 .db
                 .blocking(|conn| cooperation_of(conn, organisation, asker));
         }
+        if row.path.contains("/v1/course_sessions/{id}") {
+            let enrolled = row.path.ends_with("/cancel");
+            objects.session = self
+                .server
+                .db
+                .blocking(|conn| session_of(conn, enrolled.then_some(OWN_MEMBER)));
+        }
         if row.path.contains("/personal-tokens/{id}") {
             // Own: the caller's own token; other: another user's.
             let holder = match (owner, caller.email()) {
@@ -535,6 +570,8 @@ impl Matrixed {
                     &objects.certificate
                 } else if row.path.starts_with("/v1/cooperation/") {
                     &objects.cooperation
+                } else if row.path.starts_with("/v1/course_sessions/") {
+                    &objects.session
                 } else if row.path.starts_with("/v1/pools/") {
                     POOL
                 } else {

@@ -114,6 +114,7 @@ pub async fn change(
             end_sessions(&tx, user_id)?;
             if !active {
                 crate::incubation::events::withdraw_user(&tx, user_id, crate::clock::now_ms())?;
+                crate::talent::store::withdraw_user(&tx, user_id, crate::clock::now_ms())?;
             }
             let changed = member(&tx, caller.organisation_id, &id)?;
             tx.commit()?;

@@ -12,6 +12,7 @@ use crate::accounts::Caller;
 use crate::clock::{new_id, rfc3339};
 use crate::error::ApiError;
 use crate::feed;
+use crate::gathering::{self, Occasion};
 use crate::permissions::Action;
 
 /// The registrations for event `?1` that count: not given up, by someone
@@ -21,9 +22,6 @@ const LIVE: &str = "r.event_id = ?1 AND r.cancelled_at IS NULL
                 JOIN enrolments n ON n.organisation_id = u.organisation_id
                 JOIN cohort_events e ON e.cohort_id = n.cohort_id
                 WHERE u.id = r.user_id AND u.deactivated_at IS NULL AND e.id = r.event_id)";
-
-/// The most seats an event may have.
-pub const MOST_SEATS: u32 = 10_000;
 
 /// An event as staff plan it.
 #[derive(Debug, Clone)]
@@ -48,42 +46,16 @@ pub fn add(
 ) -> Result<String, ApiError> {
     name(plan.title.trim(), "title", 200)?;
     text(plan.description, "description", 4000)?;
-    let place = plan.place.trim();
-    if !place.is_empty() {
-        name(place, "place", 300)?;
-    }
-    let link = plan.link.map(web_link).transpose()?;
-    if plan.starts_at <= now {
-        return Err(ApiError::invalid(
-            "starts_at",
-            format!(
-                "the event would have begun ({}); registration would be closed from the start",
-                rfc3339(plan.starts_at)
-            ),
-        ));
-    }
-    if place.is_empty() && link.is_none() {
-        return Err(ApiError::invalid(
-            "place",
-            "say where the event is: a place, a link to join online, or both".to_owned(),
-        ));
-    }
-    if plan.ends_at <= plan.starts_at {
-        return Err(ApiError::invalid(
-            "ends_at",
-            format!(
-                "the event ends ({}) before it starts ({})",
-                rfc3339(plan.ends_at),
-                rfc3339(plan.starts_at)
-            ),
-        ));
-    }
-    if plan.seats == 0 || plan.seats > MOST_SEATS {
-        return Err(ApiError::invalid(
-            "seats",
-            format!("give the event 1 to {MOST_SEATS} seats"),
-        ));
-    }
+    let (place, link) = gathering::check(
+        &Occasion {
+            starts_at: plan.starts_at,
+            ends_at: plan.ends_at,
+            place: plan.place,
+            link: plan.link,
+            seats: plan.seats,
+        },
+        now,
+    )?;
     let id = new_id("ev");
     conn.execute(
         "INSERT INTO cohort_events (id, cohort_id, rev, kind, title, description, starts_at,
@@ -105,52 +77,6 @@ pub fn add(
         ],
     )?;
     Ok(id)
-}
-
-/// An instant as staff write it: RFC 3339 with its offset, e.g.
-/// 2027-03-20T09:00:00+08:00.
-pub fn instant(text: &str, field: &str) -> Result<i64, ApiError> {
-    use time::format_description::well_known::Rfc3339;
-    time::OffsetDateTime::parse(text, &Rfc3339)
-        .ok()
-        .filter(|at| (2000..=2100).contains(&at.to_offset(time::UtcOffset::UTC).year()))
-        .map(|at| (at.unix_timestamp_nanos() / 1_000_000) as i64)
-        .ok_or_else(|| {
-            ApiError::invalid(
-                field,
-                format!(
-                    "\"{text}\" is not a time with its offset between 2000 and 2100; write it as e.g. 2027-03-20T09:00:00+08:00"
-                ),
-            )
-        })
-}
-
-/// A link as it is kept: a plain https address, without a user name or
-/// password to make another host look like the meeting's.
-fn web_link(link: &str) -> Result<String, ApiError> {
-    let parsed = url::Url::parse(link).ok().filter(|url| {
-        url.scheme() == "https"
-            && url.host().is_some()
-            && url.username().is_empty()
-            && url.password().is_none()
-    });
-    match parsed {
-        Some(url)
-            if link.len() <= 500
-                && aicc_api::applications::is_plain_line(link)
-                && !link.contains(char::is_whitespace)
-                && !link.contains('\\') =>
-        {
-            Ok(url.as_str().to_owned())
-        }
-        _ => Err(ApiError::invalid(
-            "link",
-            format!(
-                "\"{}\" is not a plain https address; give the meeting's link, e.g. https://meeting.example.cn/j/123",
-                link.chars().take(80).collect::<String>()
-            ),
-        )),
-    }
 }
 
 /// When the event starts, if the caller may see it: an event of their own
@@ -221,13 +147,13 @@ pub fn load(conn: &Connection, id: &str, user: i64) -> Result<CohortEvent, ApiEr
         ))?
         .query_map([id], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<rusqlite::Result<_>>()?;
-    let taken = live.len().min(seats as usize);
+    let line = gathering::Line::of(live.len(), seats);
     let mine = live
         .iter()
         .position(|(who, _)| *who == user)
         .map(|place| Registration {
             registered_at: rfc3339(live[place].1),
-            waitlist_position: (place >= taken).then(|| (place - taken + 1) as u32),
+            waitlist_position: line.waitlist_position(place),
         });
     Ok(CohortEvent {
         id: id.to_owned(),
@@ -240,8 +166,8 @@ pub fn load(conn: &Connection, id: &str, user: i64) -> Result<CohortEvent, ApiEr
         place,
         link,
         seats,
-        seats_taken: taken as u32,
-        waitlisted: (live.len() - taken) as u32,
+        seats_taken: line.taken,
+        waitlisted: line.waiting,
         mine,
     })
 }
@@ -433,6 +359,7 @@ pub fn attendees(conn: &Connection, id: &str) -> Result<Vec<(String, bool)>, Api
 mod tests {
     use super::*;
     use crate::db::Db;
+    use crate::gathering::instant;
 
     const HOUR: i64 = 3_600_000;
 

@@ -140,7 +140,7 @@ pub fn request(
     }
     let mut slots = Vec::with_capacity(asked.slots.len());
     for slot in &asked.slots {
-        let at = super::events::instant(slot, "slots")?;
+        let at = crate::gathering::instant(slot, "slots")?;
         if at <= now {
             return Err(ApiError::invalid(
                 "slots",
@@ -214,7 +214,7 @@ pub fn answer(
                     format!("choose one of the {} slots proposed, from 1", slots.len()),
                 )
             })?;
-            if super::events::instant(chosen, "slot")? <= now {
+            if crate::gathering::instant(chosen, "slot")? <= now {
                 return Err(ApiError::invalid(
                     "slot",
                     format!("{chosen} has passed; take a later slot, or decline and say why"),

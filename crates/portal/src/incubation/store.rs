@@ -491,7 +491,7 @@ pub fn list(conn: &Connection) -> Result<Vec<(String, Milestone)>, ApiError> {
 }
 
 /// Refuses a date that is not `YYYY-MM-DD` between 2000 and 2100.
-fn iso_date(text: &str, field: &str) -> Result<time::Date, ApiError> {
+pub(crate) fn iso_date(text: &str, field: &str) -> Result<time::Date, ApiError> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     time::Date::parse(text, format)
         .ok()
