@@ -35,6 +35,7 @@ pub mod searchable;
 pub mod session;
 pub mod store;
 pub mod sync;
+pub mod talent;
 pub mod vault;
 pub mod words;
 

@@ -106,6 +106,17 @@ pub enum Write {
     SetDirectoryContact {
         contact: Option<PublicContact>,
     },
+    /// Enrols the user (`email: None`) or, from a partner admin, a member
+    /// in a course session: a seat, or a place on its waitlist.
+    Enrol {
+        session_id: String,
+        email: Option<String>,
+    },
+    /// Gives up an enrolment in a course session.
+    CancelEnrolment {
+        session_id: String,
+        email: Option<String>,
+    },
 }
 
 /// What [`Write::item_id`] names for the organisation's public contact.
@@ -378,6 +389,29 @@ pub fn set_directory_contact(
             .map_err(|e| Error::InvalidInput(format!("{}: {}", e.field, e.message)))?;
     }
     queue_choice(conn, &Write::SetDirectoryContact { contact }, now)
+}
+
+/// Queues an enrolment in a course session (`enrolling`) or its
+/// cancelling, for the user (`email: None`) or a member; the session shows
+/// it waiting at once. Refused here as [`crate::talent::check_enrolment`]
+/// says; one the center refused is replaced by this.
+pub fn enrol(
+    conn: &mut Connection,
+    session_id: &str,
+    email: Option<&str>,
+    enrolling: bool,
+    now: &str,
+) -> Result<()> {
+    let tx = conn.transaction()?;
+    let (write, refused) = crate::talent::check_enrolment(&tx, session_id, email, enrolling, now)?;
+    match refused {
+        Some(seq) => revise(&tx, seq, &write)?,
+        None => {
+            enqueue(&tx, &write, None, now)?;
+        }
+    }
+    tx.commit()?;
+    Ok(())
 }
 
 /// Queues one of the organisation's directory choices: a refused one of
@@ -859,6 +893,9 @@ impl Write {
             Write::AnswerCooperation { cooperation_id, .. } => cooperation_id,
             Write::EditDirectorySolution { solution_id, .. } => solution_id,
             Write::SetDirectoryContact { .. } => DIRECTORY_CONTACT,
+            Write::Enrol { session_id, .. } | Write::CancelEnrolment { session_id, .. } => {
+                session_id
+            }
             Write::CancelJob { job_id } => job_id,
             Write::UpdateApplication { application_id, .. }
             | Write::SubmitApplication { application_id }
@@ -1058,7 +1095,9 @@ fn resolve(conn: &Connection, write: &Write) -> Result<Option<Write>> {
         | Write::AskCooperation { .. }
         | Write::AnswerCooperation { .. }
         | Write::EditDirectorySolution { .. }
-        | Write::SetDirectoryContact { .. } => Some(write.clone()),
+        | Write::SetDirectoryContact { .. }
+        | Write::Enrol { .. }
+        | Write::CancelEnrolment { .. } => Some(write.clone()),
         Write::CancelJob { job_id } => map(job_id)?.map(|job_id| Write::CancelJob { job_id }),
         Write::UpdateApplication {
             application_id,
@@ -1197,6 +1236,16 @@ fn request(
             "v1/directory/contact".to_owned(),
             WriteBody::Json(serde_json::to_value(&contact)?),
         ),
+        Write::Enrol { session_id, email } => (
+            Method::POST,
+            format!("v1/course_sessions/{}/enrol", path_segment(&session_id)),
+            WriteBody::Json(serde_json::to_value(aicc_api::talent::Enrolment { email })?),
+        ),
+        Write::CancelEnrolment { session_id, email } => (
+            Method::POST,
+            format!("v1/course_sessions/{}/cancel", path_segment(&session_id)),
+            WriteBody::Json(serde_json::to_value(aicc_api::talent::Enrolment { email })?),
+        ),
         Write::UploadAttachment {
             application_id,
             file_name,
@@ -1307,6 +1356,14 @@ fn accepted(conn: &mut Connection, seq: i64, write: &Write, answer: Answer) -> R
                         answered.state.as_str()
                     ],
                 )?;
+            }
+        }
+        Write::Enrol { .. } | Write::CancelEnrolment { .. } => {
+            // A replayed answer is the course as it was then; the feed
+            // brings what happened since.
+            if !replayed {
+                let course: aicc_api::talent::Course = serde_json::from_value(answer)?;
+                crate::talent::answered(&tx, &course, &crate::clock::now())?;
             }
         }
         // The feed brings the holder with its new file, and the directory

@@ -97,18 +97,28 @@ pub fn apply_page<T: Searchable>(
     synced_at: &str,
 ) -> Result<usize> {
     let tx = conn.transaction()?;
-    for change in &page.changes {
-        match change {
-            Change::Upsert { item, .. } => {
-                remove(&tx, T::COLLECTION, item.id())?;
-                insert(&tx, item)?;
-            }
-            Change::Tombstone { id, .. } => remove(&tx, T::COLLECTION, id)?,
-        }
-    }
+    apply_changes(&tx, &page.changes)?;
     cursors::set_cursor(&tx, T::COLLECTION, page.next, synced_at)?;
     tx.commit()?;
     Ok(page.changes.len())
+}
+
+/// Applies changes of `T`'s feed, for a collection that does more with
+/// its pages (notifications) in the same transaction.
+pub fn apply_changes<T: Searchable>(conn: &Connection, changes: &[Change<T>]) -> Result<()> {
+    for change in changes {
+        match change {
+            Change::Upsert { item, .. } => put(conn, item)?,
+            Change::Tombstone { id, .. } => remove(conn, T::COLLECTION, id)?,
+        }
+    }
+    Ok(())
+}
+
+/// Keeps `item` as the center sent it, in place of what was kept of it.
+pub fn put<T: Searchable>(conn: &Connection, item: &T) -> Result<()> {
+    remove(conn, T::COLLECTION, item.id())?;
+    insert(conn, item)
 }
 
 fn remove(conn: &Connection, collection: Collection, id: &str) -> Result<()> {
@@ -518,6 +528,21 @@ pub fn get<T: Searchable>(conn: &Connection, id: &str) -> Result<Option<T>> {
     .optional()?
     .map(|body| Ok(serde_json::from_str(&body)?))
     .transpose()
+}
+
+/// Every item of the collection, by name.
+pub fn every<T: Searchable>(conn: &Connection) -> Result<Vec<T>> {
+    let (low, high) = range(T::COLLECTION);
+    let bodies: Vec<String> = conn
+        .prepare_cached(
+            "SELECT body FROM searchable_bodies WHERE rowid > ?1 AND rowid < ?2 ORDER BY rowid",
+        )?
+        .query_map(params![low, high], |r| r.get(0))?
+        .collect::<rusqlite::Result<_>>()?;
+    bodies
+        .iter()
+        .map(|body| Ok(serde_json::from_str(body)?))
+        .collect()
 }
 
 /// How many items the collection holds.

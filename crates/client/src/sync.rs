@@ -386,6 +386,22 @@ pub async fn cycle(
         crate::cooperation::apply_page,
     )
     .await?;
+    pull_offered(
+        session,
+        store,
+        Collection::Courses,
+        page_size,
+        crate::talent::apply_page,
+    )
+    .await?;
+    pull_offered(
+        session,
+        store,
+        Collection::Certifications,
+        page_size,
+        crate::searchable::apply_page::<aicc_api::talent::Certification>,
+    )
+    .await?;
     center::refresh(session, store, &clock::now()).await?;
     let favourites = session
         .authorized(|token| async move { session.portal().favourites(&token).await })

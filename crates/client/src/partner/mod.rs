@@ -17,6 +17,7 @@
 mod asks;
 mod directory;
 mod estimates;
+mod talent;
 
 pub use asks::FieldProblem;
 pub use estimates::CenterEstimate;
