@@ -31,6 +31,9 @@ mod tests {
     use aicc_api::members::{Invitation, Member, MemberChange, NewInvitation};
     use aicc_api::permissions::Action;
     use aicc_api::sync::Collection;
+    use aicc_api::talent::{
+        Certification, CertificationLevel, Course, CourseLevel, CourseSession, Enrolled, Holder,
+    };
     use aicc_client::ErrorCode;
     use aicc_client::accounts::Standing;
     use aicc_client::applications::ApplicationView;
@@ -52,6 +55,10 @@ mod tests {
     use aicc_client::outbox::{OutboxEntry, Refusal, Upload, Write};
     use aicc_client::searchable::{FacetCounts, Found, ValueCount};
     use aicc_client::sync::{SyncReport, SyncStatus};
+    use aicc_client::talent::{
+        CertificationStanding, CourseQuery, CourseView, HeldCertification, HolderSkills,
+        SessionView, Skills,
+    };
     use ts_rs::TS;
 
     use crate::desktop_notifications::{OPEN_ROUTE_EVENT, OpenRoute};
@@ -126,6 +133,20 @@ mod tests {
             DirectoryQuery::decl(),
             DirectoryPage::decl(),
             Found::<Solution>::decl(),
+            CourseLevel::decl(),
+            Course::decl(),
+            CourseSession::decl(),
+            Enrolled::decl(),
+            CourseQuery::decl(),
+            CourseView::decl(),
+            SessionView::decl(),
+            CertificationLevel::decl(),
+            Certification::decl(),
+            Holder::decl(),
+            CertificationStanding::decl(),
+            HeldCertification::decl(),
+            HolderSkills::decl(),
+            Skills::decl(),
             FacetCounts::decl(),
             ValueCount::decl(),
             EstimateSource::decl(),

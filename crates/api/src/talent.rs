@@ -108,7 +108,7 @@ pub struct Enrolled {
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct Enrolment {
+pub struct SessionEnrolment {
     pub email: Option<String>,
 }
 

@@ -253,6 +253,11 @@ mod tests {
                 ApplicationState::ALL
                     .iter()
                     .map(|s| (Collection::Applications, s.as_str())),
+            )
+            .chain(
+                crate::talent::TOLD
+                    .iter()
+                    .map(|s| (Collection::Courses, *s)),
             );
         for (collection, state) in states {
             for language in crate::words::LANGUAGES {

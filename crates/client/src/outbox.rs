@@ -1239,12 +1239,16 @@ fn request(
         Write::Enrol { session_id, email } => (
             Method::POST,
             format!("v1/course_sessions/{}/enrol", path_segment(&session_id)),
-            WriteBody::Json(serde_json::to_value(aicc_api::talent::Enrolment { email })?),
+            WriteBody::Json(serde_json::to_value(aicc_api::talent::SessionEnrolment {
+                email,
+            })?),
         ),
         Write::CancelEnrolment { session_id, email } => (
             Method::POST,
             format!("v1/course_sessions/{}/cancel", path_segment(&session_id)),
-            WriteBody::Json(serde_json::to_value(aicc_api::talent::Enrolment { email })?),
+            WriteBody::Json(serde_json::to_value(aicc_api::talent::SessionEnrolment {
+                email,
+            })?),
         ),
         Write::UploadAttachment {
             application_id,

@@ -85,6 +85,14 @@ impl Searchable for Certification {
     }
 }
 
+/// What the user is told about their enrolments, as the inbox names it.
+pub const ENROLLED: &str = "enrolled";
+pub const WAITLISTED: &str = "waitlisted";
+/// A seat came free for them on the waitlist.
+pub const SEAT: &str = "seat";
+pub const STARTS_SOON: &str = "starts_soon";
+pub const TOLD: [&str; 4] = [ENROLLED, WAITLISTED, SEAT, STARTS_SOON];
+
 /// A session the user holds a seat at is recalled this long before it.
 pub const REMIND_BEFORE: time::Duration = time::Duration::DAY;
 
@@ -237,9 +245,9 @@ fn tell(conn: &Connection, course: &Course, now: &str) -> Result<()> {
             .and_then(yours)
             .map(|e| e.waitlist_position.is_some());
         let state = match (was, mine.waitlist_position.is_some()) {
-            (None, false) => "enrolled",
-            (None, true) => "waitlisted",
-            (Some(true), false) => "seat",
+            (None, false) => ENROLLED,
+            (None, true) => WAITLISTED,
+            (Some(true), false) => SEAT,
             _ => continue,
         };
         notifications::record(
@@ -271,7 +279,7 @@ fn remind(conn: &Connection, now: &str) -> Result<()> {
                     conn,
                     Collection::Courses,
                     &session.id,
-                    "starts_soon",
+                    STARTS_SOON,
                     &course.title,
                     &written(at),
                 )?;

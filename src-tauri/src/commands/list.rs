@@ -81,6 +81,11 @@ macro_rules! with_commands {
             directory::answer_cooperation,
             directory::edit_solution,
             directory::set_directory_contact,
+            talent::search_courses,
+            talent::course_facets,
+            talent::get_course,
+            talent::enrol_in_session,
+            talent::skills,
         }
     };
 }

@@ -11,3 +11,4 @@ pub mod notifications;
 pub mod settings;
 pub mod sync;
 pub mod system;
+pub mod talent;

@@ -55,6 +55,11 @@ import type {
   SearchPage,
   Standing,
   SyncReport,
+  Course,
+  CourseQuery,
+  CourseView,
+  Found,
+  Skills,
 } from './bindings';
 
 export const SYNC_REPORT_EVENT = 'sync-report';
@@ -176,6 +181,12 @@ export const api = {
     invoke<null>('edit_solution', { id, profile }),
   setDirectoryContact: (contact: PublicContact | null) =>
     invoke<null>('set_directory_contact', { contact }),
+  searchCourses: (query: CourseQuery) => invoke<Found<Course>>('search_courses', { query }),
+  courseFacets: (query: CourseQuery) => invoke<FacetCounts[]>('course_facets', { query }),
+  getCourse: (id: string) => invoke<CourseView | null>('get_course', { id }),
+  enrolInSession: (sessionId: string, email: string | null, enrolling: boolean) =>
+    invoke<null>('enrol_in_session', { sessionId, email, enrolling }),
+  skills: () => invoke<Skills>('skills'),
   onSyncReport: (handler: (report: SyncReport) => void): Promise<UnlistenFn> =>
     listen<SyncReport>(SYNC_REPORT_EVENT, (event) => handler(event.payload)),
   onOpenRoute: (handler: (open: OpenRoute) => void): Promise<UnlistenFn> =>

@@ -23,7 +23,7 @@ export type PersonalToken = { id: string, name: string, token?: string, scopes: 
  */
 last_used_at: string | null, };
 
-export type Action = "read_catalog" | "keep_favourites" | "read_organisation" | "submit_job" | "cancel_own_job" | "cancel_organisation_job" | "edit_application" | "submit_application" | "withdraw_application" | "read_every_application" | "review_application" | "manage_members" | "manage_own_tokens" | "submit_milestone" | "review_milestone" | "register_for_events" | "request_office_hours" | "read_directory" | "edit_directory" | "read_cooperation" | "ask_cooperation" | "answer_cooperation";
+export type Action = "read_catalog" | "keep_favourites" | "read_organisation" | "submit_job" | "cancel_own_job" | "cancel_organisation_job" | "edit_application" | "submit_application" | "withdraw_application" | "read_every_application" | "review_application" | "manage_members" | "manage_own_tokens" | "submit_milestone" | "review_milestone" | "register_for_events" | "request_office_hours" | "read_directory" | "edit_directory" | "read_cooperation" | "ask_cooperation" | "answer_cooperation" | "read_courses" | "enrol_in_courses" | "enrol_members" | "read_certifications" | "read_organisation_skills";
 
 export type Standing = { account: Account, may: Array<Action>, };
 
@@ -469,6 +469,119 @@ synced_at: string | null, };
 
 export type Found<T> = { total: number, items: Array<T>, };
 
+export type CourseLevel = "foundation" | "intermediate" | "advanced";
+
+export type Course = { id: string, title: string, summary: string, level: CourseLevel, 
+/**
+ * The language it is taught in, as a tag: `zh-CN`, `en`.
+ */
+language: string, 
+/**
+ * Teaching hours in all.
+ */
+duration_hours: number, 
+/**
+ * e.g. "Ascend C", "CANN", "MindSpore".
+ */
+topics: Array<string>, 
+/**
+ * What an engineer should know first, in words.
+ */
+prerequisites: Array<string>, 
+/**
+ * Its sessions, soonest first.
+ */
+sessions: Array<CourseSession>, };
+
+export type CourseSession = { id: string, starts_at: string, ends_at: string, 
+/**
+ * A room or an address; empty for a session held online only.
+ */
+place: string, 
+/**
+ * Where to join online, if it can be.
+ */
+link: string | null, seats: number, seats_taken: number, 
+/**
+ * Waiting for a seat.
+ */
+waitlisted: number, 
+/**
+ * The caller's organisation's engineers enrolled or waiting, in the
+ * order they came.
+ */
+enrolled: Array<Enrolled>, };
+
+export type Enrolled = { email: string, name: string, 
+/**
+ * The caller themself.
+ */
+you: boolean, enrolled_at: string, 
+/**
+ * Who enrolled them, when it was not themself (their partner admin).
+ */
+enrolled_by: string | null, 
+/**
+ * `None` with a seat; else the place on the waitlist, from 1.
+ */
+waitlist_position: number | null, };
+
+export type CourseQuery = { text: string, level: CourseLevel | null, 
+/**
+ * `zh-CN` or `en`.
+ */
+language: string | null, topic: string | null, offset: number, limit: number, };
+
+export type CourseView = { course: Course, sessions: Array<SessionView>, };
+
+export type SessionView = { session: CourseSession, 
+/**
+ * Begun: enrolment is closed.
+ */
+begun: boolean, 
+/**
+ * Enrolments and cancellings waiting in the outbox (or refused).
+ */
+outbox: Array<OutboxEntry>, };
+
+export type CertificationLevel = "associate" | "professional" | "expert";
+
+export type Certification = { 
+/**
+ * e.g. AICC-ENG-2026-000042.
+ */
+id: string, 
+/**
+ * e.g. "Ascend C Operator Developer".
+ */
+name: string, level: CertificationLevel, holder: Holder, 
+/**
+ * The day it was given (YYYY-MM-DD).
+ */
+issued_on: string, 
+/**
+ * The last day it holds (YYYY-MM-DD).
+ */
+expires_on: string, };
+
+export type Holder = { email: string, name: string, };
+
+export type CertificationStanding = "valid" | "expires_soon" | "expired";
+
+export type HeldCertification = { certification: Certification, standing: CertificationStanding, };
+
+export type HolderSkills = { email: string, name: string, certifications: Array<HeldCertification>, };
+
+export type Skills = { holders: Array<HolderSkills>, 
+/**
+ * How many certifications expire within [`EXPIRES_SOON_DAYS`].
+ */
+expiring_soon: number, 
+/**
+ * When they were last synced; `None` before the first sync.
+ */
+synced_at: string | null, };
+
 export type FacetCounts = { facet: string, values: Array<ValueCount>, };
 
 export type ValueCount = { value: string, count: number, };
@@ -812,7 +925,7 @@ export type Upload = {
  */
 application_id: string, file_name: string, sent_bytes: number, total_bytes: number, };
 
-export type Write = { "kind": "create_job", local_id: string, request: JobRequest, } | { "kind": "cancel_job", job_id: string, } | { "kind": "create_application", local_id: string, form: ApplicationForm, } | { "kind": "update_application", application_id: string, form: ApplicationForm, } | { "kind": "submit_application", application_id: string, } | { "kind": "withdraw_application", application_id: string, } | { "kind": "upload_attachment", application_id: string, file_name: string, } | { "kind": "set_favourite", model_id: string, favourite: boolean, } | { "kind": "submit_milestone", milestone_id: string, evidence: Evidence, } | { "kind": "register_for_event", event_id: string, } | { "kind": "cancel_event_registration", event_id: string, } | { "kind": "upload_evidence", milestone_id: string, file_name: string, } | { "kind": "request_office_hours", local_id: string, request: OfficeHoursRequest, } | { "kind": "ask_cooperation", local_id: string, ask: CooperationAsk, } | { "kind": "answer_cooperation", cooperation_id: string, answer: CooperationAnswer, } | { "kind": "edit_directory_solution", solution_id: string, profile: SolutionProfile, } | { "kind": "set_directory_contact", contact: PublicContact | null, };
+export type Write = { "kind": "create_job", local_id: string, request: JobRequest, } | { "kind": "cancel_job", job_id: string, } | { "kind": "create_application", local_id: string, form: ApplicationForm, } | { "kind": "update_application", application_id: string, form: ApplicationForm, } | { "kind": "submit_application", application_id: string, } | { "kind": "withdraw_application", application_id: string, } | { "kind": "upload_attachment", application_id: string, file_name: string, } | { "kind": "set_favourite", model_id: string, favourite: boolean, } | { "kind": "submit_milestone", milestone_id: string, evidence: Evidence, } | { "kind": "register_for_event", event_id: string, } | { "kind": "cancel_event_registration", event_id: string, } | { "kind": "upload_evidence", milestone_id: string, file_name: string, } | { "kind": "request_office_hours", local_id: string, request: OfficeHoursRequest, } | { "kind": "ask_cooperation", local_id: string, ask: CooperationAsk, } | { "kind": "answer_cooperation", cooperation_id: string, answer: CooperationAnswer, } | { "kind": "edit_directory_solution", solution_id: string, profile: SolutionProfile, } | { "kind": "set_directory_contact", contact: PublicContact | null, } | { "kind": "enrol", session_id: string, email: string | null, } | { "kind": "cancel_enrolment", session_id: string, email: string | null, };
 
 export type Refusal = { code: string | null, message: string, 
 /**
@@ -879,7 +992,7 @@ export type OrganisationKind = "incubated_startup" | "isv" | "ihv" | "si" | "res
 
 export type ProgrammeTier = "registered" | "certified" | "premier";
 
-export type Collection = "catalog" | "jobs" | "applications" | "milestones" | "credits" | "cohort_events" | "office_hours" | "directory" | "cooperation";
+export type Collection = "catalog" | "jobs" | "applications" | "milestones" | "credits" | "cohort_events" | "office_hours" | "directory" | "cooperation" | "courses" | "certifications";
 
 export type Notification = { id: number, 
 /**

@@ -10,7 +10,7 @@ pub mod seed;
 pub mod store;
 
 use aicc_api::sync::{ChangePage, ChangesQuery, Collection};
-use aicc_api::talent::{Certification, Course, Enrolment};
+use aicc_api::talent::{Certification, Course, SessionEnrolment};
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -57,7 +57,7 @@ pub async fn changes(
 /// a partner admin, for the member named), or the end of the waitlist
 /// when the seats are taken. Answers the course.
 #[utoipa::path(post, path = "/v1/course_sessions/{id}/enrol", tag = "talent",
-    params(("id" = String, Path)), request_body = Enrolment,
+    params(("id" = String, Path)), request_body = SessionEnrolment,
     responses((status = 200, body = Course), (status = 403, body = aicc_api::ErrorBody),
         (status = 404, body = aicc_api::ErrorBody), (status = 409, body = aicc_api::ErrorBody)))]
 pub async fn enrol(
@@ -65,7 +65,7 @@ pub async fn enrol(
     caller: Caller,
     once: Idempotency,
     ApiPath(id): ApiPath<String>,
-    ApiJson(enrolment): ApiJson<Enrolment>,
+    ApiJson(enrolment): ApiJson<SessionEnrolment>,
 ) -> Result<Response, ApiError> {
     changed(&state, caller, once, id, enrolment, true).await
 }
@@ -73,7 +73,7 @@ pub async fn enrol(
 /// `POST /v1/course_sessions/{id}/cancel`: gives up an enrolment (the
 /// first waiting takes the seat). Answers the course.
 #[utoipa::path(post, path = "/v1/course_sessions/{id}/cancel", tag = "talent",
-    params(("id" = String, Path)), request_body = Enrolment,
+    params(("id" = String, Path)), request_body = SessionEnrolment,
     responses((status = 200, body = Course), (status = 403, body = aicc_api::ErrorBody),
         (status = 404, body = aicc_api::ErrorBody), (status = 409, body = aicc_api::ErrorBody)))]
 pub async fn cancel(
@@ -81,7 +81,7 @@ pub async fn cancel(
     caller: Caller,
     once: Idempotency,
     ApiPath(id): ApiPath<String>,
-    ApiJson(enrolment): ApiJson<Enrolment>,
+    ApiJson(enrolment): ApiJson<SessionEnrolment>,
 ) -> Result<Response, ApiError> {
     changed(&state, caller, once, id, enrolment, false).await
 }
@@ -93,7 +93,7 @@ async fn changed(
     caller: Caller,
     once: Idempotency,
     session: String,
-    enrolment: Enrolment,
+    enrolment: SessionEnrolment,
     enrolling: bool,
 ) -> Result<Response, ApiError> {
     caller.may(Action::EnrolInCourses)?;
