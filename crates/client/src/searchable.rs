@@ -3,7 +3,8 @@
 //! it is sorted by, the words it is found by, the values it is filtered
 //! by), and this module keeps its feed pages, searches it, counts its
 //! filters and reads its items — the directory of certified solutions
-//! (`directory.rs`) is one.
+//! (`directory.rs`), the center's courses and the engineers'
+//! certifications (`talent.rs`) are.
 //!
 //! The catalog keeps its own tables and index (`catalog/`): at 100,000
 //! models a first sync writes its index on a second thread beside the
