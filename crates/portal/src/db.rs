@@ -10,7 +10,7 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 
 use r2d2_sqlite::SqliteConnectionManager;
-use rusqlite::{Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use rusqlite_migration::{M, Migrations};
 
 const MIGRATIONS: &[M<'static>] = &[
@@ -86,6 +86,11 @@ impl Db {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // A write transaction takes the write lock as it begins, waiting
+        // (the busy timeout) while `aicc-portal admin` writes from another
+        // process: one begun as a read would fail at its first write once
+        // the other process had committed, the wait notwithstanding.
+        conn.set_transaction_behavior(TransactionBehavior::Immediate);
         // Every request and scheduler tick shares this one connection; its
         // cached statements (about forty) should all stay compiled.
         conn.set_prepared_statement_cache_capacity(64);
@@ -160,6 +165,36 @@ impl Db {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn two_processes_writing_at_once_both_wait_their_turn() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("portal.sqlite3");
+        Db::open(&path).unwrap();
+        // The portal and `aicc-portal admin`: each reads, then writes.
+        let writers: Vec<_> = (0..2)
+            .map(|_| {
+                let db = Db::open(&path).unwrap();
+                std::thread::spawn(move || {
+                    for _ in 0..200 {
+                        db.blocking(|conn| {
+                            let tx = conn.transaction()?;
+                            let _: u64 =
+                                tx.query_row("SELECT rev FROM revision WHERE id = 1", [], |r| {
+                                    r.get(0)
+                                })?;
+                            crate::feed::next_rev(&tx)?;
+                            tx.commit()
+                        })?;
+                    }
+                    Ok::<_, rusqlite::Error>(())
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer.join().unwrap().unwrap();
+        }
+    }
 
     #[test]
     fn migrations_are_valid() {
