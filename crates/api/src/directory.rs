@@ -216,24 +216,22 @@ impl CertificateCheck {
 /// The shape of a certificate id: `AICC-ASC-YYYY-NNNNNN`. Typed ids are
 /// upper-cased and trimmed before they are checked.
 pub fn certificate_id(typed: &str) -> Result<String, FieldError> {
-    numbered(typed, "ASC").ok_or_else(|| FieldError {
-        field: "certificate_id",
-        message: "a certificate id looks like AICC-ASC-2026-000042".into(),
-    })
-}
-
-/// A number the center gives in `series` (AICC-SERIES-YEAR-NNNNNN), from
-/// what was typed: spaces around and lower case forgiven.
-pub(crate) fn numbered(typed: &str, series: &str) -> Option<String> {
     let id = typed.trim().to_uppercase();
     let parts: Vec<&str> = id.split('-').collect();
     let digits = |s: &str, n: usize| s.len() == n && s.bytes().all(|b| b.is_ascii_digit());
-    (parts.len() == 4
+    if parts.len() == 4
         && parts[0] == "AICC"
-        && parts[1] == series
+        && parts[1] == "ASC"
         && digits(parts[2], 4)
-        && digits(parts[3], 6))
-    .then_some(id)
+        && digits(parts[3], 6)
+    {
+        Ok(id)
+    } else {
+        Err(FieldError {
+            field: "certificate_id",
+            message: "a certificate id looks like AICC-ASC-2026-000042".into(),
+        })
+    }
 }
 
 /// What one partner offers another when asking to cooperate.

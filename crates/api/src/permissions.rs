@@ -58,11 +58,18 @@ pub enum Action {
     AskCooperation,
     /// Accept or decline another partner's request to cooperate.
     AnswerCooperation,
+    /// Read the center's courses and their sessions' seats.
     ReadCourses,
+    /// Enrol oneself in a course session, or give the place up.
     EnrolInCourses,
+    /// Enrol the organisation's members in course sessions, or cancel it.
     EnrolMembers,
+    /// Read one's own certifications.
     ReadCertifications,
+    /// Read every member's certifications: the organisation's skills.
     ReadOrganisationSkills,
+    /// Read every organisation's engineers' certifications.
+    ReadEveryCertification,
 }
 
 use Action::*;
@@ -115,10 +122,8 @@ const TABLE: &[(Action, &[Role])] = &[
     (EnrolInCourses, &[PartnerMember, PartnerAdmin]),
     (EnrolMembers, &[PartnerAdmin]),
     (ReadCertifications, &[PartnerMember, PartnerAdmin]),
-    (
-        ReadOrganisationSkills,
-        &[PartnerAdmin, CenterReviewer, CenterAdmin],
-    ),
+    (ReadOrganisationSkills, &[PartnerAdmin]),
+    (ReadEveryCertification, &[CenterReviewer, CenterAdmin]),
 ];
 
 impl Action {
@@ -139,7 +144,8 @@ impl Action {
             | ReadCooperation
             | ReadCourses
             | ReadCertifications
-            | ReadOrganisationSkills => Scope::Read,
+            | ReadOrganisationSkills
+            | ReadEveryCertification => Scope::Read,
             SubmitJob | CancelOwnJob | CancelOrganisationJob => Scope::Jobs,
             EditApplication | SubmitApplication | WithdrawApplication | ReviewApplication
             | SubmitMilestone | ReviewMilestone | RegisterForEvents | RequestOfficeHours

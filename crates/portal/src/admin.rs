@@ -390,9 +390,17 @@ pub fn record_certification(
     conn: &mut Connection,
     recorded: &crate::talent::store::Recorded<'_>,
 ) -> Result<String, ApiError> {
-    staff(conn, recorded.staff, "record certifications")?;
+    let staff_id = staff(conn, recorded.staff, "record certifications")?;
+    let staff_email: String =
+        conn.query_row("SELECT email FROM users WHERE id = ?1", [staff_id], |r| {
+            r.get(0)
+        })?;
+    let recorded = crate::talent::store::Recorded {
+        staff: &staff_email,
+        ..recorded.clone()
+    };
     let tx = conn.transaction()?;
-    let (id, _) = crate::talent::store::record(&tx, recorded, crate::clock::now_ms())?;
+    let (id, _) = crate::talent::store::record(&tx, &recorded, crate::clock::now_ms())?;
     tx.commit()?;
     Ok(id)
 }

@@ -878,7 +878,7 @@ fn run_admin(db: &Db, command: AdminCommand) -> anyhow::Result<()> {
                     staff: &staff,
                 };
                 let id = admin::record_certification(conn, &recorded)?;
-                println!("certification {id} recorded for {}", shown(&email));
+                println!("certification {id} recorded for {}", shown(email.trim()));
             }
             AdminCommand::RevokeCredits { id, staff } => {
                 admin::revoke_credits(conn, &id, &staff)?;

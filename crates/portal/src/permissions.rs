@@ -48,9 +48,8 @@ fn described(action: Action) -> &'static str {
         EnrolInCourses => "enrol themself in a course session",
         EnrolMembers => "enrol the organisation's members in course sessions",
         ReadCertifications => "read their own certifications",
-        ReadOrganisationSkills => {
-            "read the organisation's skills (every member's certifications; every organisation's for staff)"
-        }
+        ReadOrganisationSkills => "read the organisation's skills (every member's certifications)",
+        ReadEveryCertification => "read every organisation's engineers' certifications",
     }
 }
 
@@ -78,7 +77,7 @@ fn whom_to_ask(role: Role, action: Action) -> &'static str {
         | EditDirectory
         | AskCooperation
         | AnswerCooperation => "ask a partner admin of your organisation",
-        EnrolInCourses | EnrolMembers | ReadCertifications if staff => {
+        EnrolInCourses | EnrolMembers | ReadCertifications | ReadOrganisationSkills if staff => {
             "center staff teach the courses and record certifications; partners' engineers enrol"
         }
         EnrolMembers | ReadOrganisationSkills => "ask a partner admin of your organisation",
@@ -86,7 +85,7 @@ fn whom_to_ask(role: Role, action: Action) -> &'static str {
             "cooperation between partners is theirs; the center sees only that it happens"
         }
         RegisterForEvents | RequestOfficeHours => "this is for the startups the center incubates",
-        ReadEveryApplication | ReviewApplication | ReviewMilestone => {
+        ReadEveryApplication | ReviewApplication | ReviewMilestone | ReadEveryCertification => {
             "this is for the center's reviewers"
         }
         ReadCatalog | KeepFavourites | ReadOrganisation | ManageOwnTokens | ReadDirectory

@@ -188,7 +188,7 @@ async fn a_partner_admin_enrols_its_members_and_nobody_else() {
     )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
-    assert!(!body.to_string().contains("Zhang"), "{body}");
+    assert!(!body.to_string().contains("Zhao"), "{body}");
     let (status, _) = post(&server, &reviewer, &enrol, "r-1", json!({})).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, body) = post(
@@ -200,6 +200,15 @@ async fn a_partner_admin_enrols_its_members_and_nobody_else() {
     )
     .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+
+    // A body the portal does not understand is refused, not read as "me".
+    for (key, body) in [
+        ("typo-1", json!({"Email": "engineer@demo.aicc"})),
+        ("typo-2", json!({"email": " "})),
+    ] {
+        let (status, refused) = post(&server, &admin, &cancel, key, body).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{refused}");
+    }
 
     // The admin cancels for the member; the other organisation sees the
     // seat count, never who.
@@ -218,6 +227,56 @@ async fn a_partner_admin_enrols_its_members_and_nobody_else() {
     let theirs = session(&server, &other_admin, &id).await;
     assert_eq!(theirs["seats_taken"], 1);
     assert_eq!(theirs["enrolled"], json!([]));
+
+    // Moved to another organisation by the center: that organisation sees
+    // its new member's seat, never who of the old one enrolled them.
+    let (status, _) = post(&server, &engineer, &cancel, "m-4", json!({})).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = post(
+        &server,
+        &admin,
+        &enrol,
+        "a-3",
+        json!({"email": "engineer@demo.aicc"}),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let ours = session(&server, &admin, &id).await;
+    assert!(
+        ours["enrolled"][0]["enrolled_by"].as_str().is_some(),
+        "{ours}"
+    );
+    server.db.blocking(|conn| {
+        let vision = aicc_portal::admin::organisation_id(conn, "Other Vision").unwrap();
+        aicc_portal::accounts::upsert_user(
+            conn,
+            vision,
+            "engineer@demo.aicc",
+            "Zhao Lei",
+            aicc_api::auth::Role::PartnerMember,
+            aicc_portal::accounts::DEMO_PASSWORD,
+        )
+        .unwrap();
+    });
+    let theirs = session(&server, &other_admin, &id).await;
+    assert_eq!(theirs["enrolled"][0]["email"], "engineer@demo.aicc");
+    assert_eq!(
+        theirs["enrolled"][0]["enrolled_by"],
+        Value::Null,
+        "{theirs}"
+    );
+    server.db.blocking(|conn| {
+        let robotics = aicc_portal::admin::organisation_id(conn, "Demo Robotics").unwrap();
+        aicc_portal::accounts::upsert_user(
+            conn,
+            robotics,
+            "engineer@demo.aicc",
+            "Zhao Lei",
+            aicc_api::auth::Role::PartnerMember,
+            aicc_portal::accounts::DEMO_PASSWORD,
+        )
+        .unwrap();
+    });
 
     // A deactivated member's seat is given up.
     let user: i64 = server
@@ -285,31 +344,64 @@ async fn certifications_are_their_holders_their_organisations_and_the_centers() 
             .contains(&"member@other.aicc".to_owned())
     );
 
-    // Recorded by staff only, numbered in its year, three years by default.
-    let recorded = |staff: &'static str, issued: &'static str| {
+    // Recorded by staff only, for a partner's active engineer, on a day
+    // gone by; numbered in its year, three years by default.
+    let recorded = |email: &'static str, staff: &'static str, issued: &'static str, expires| {
         server.db.blocking(move |conn| {
             aicc_portal::admin::record_certification(
                 conn,
                 &aicc_portal::talent::store::Recorded {
-                    email: "engineer@demo.aicc",
+                    email,
                     name: "MindSpeed-LLM Fine-tuning Engineer",
                     level: aicc_api::talent::CertificationLevel::Expert,
                     issued_on: issued,
-                    expires_on: None,
+                    expires_on: expires,
                     staff,
                 },
             )
         })
     };
-    let refused = recorded("partner@demo.aicc", "2026-02-28")
-        .unwrap_err()
-        .to_string();
-    assert!(refused.contains("not center staff"), "{refused}");
-    let first = recorded("reviewer@demo.aicc", "2028-02-29").unwrap();
-    let second = recorded("reviewer@demo.aicc", "2028-03-01").unwrap();
+    let engineer_at =
+        |staff, issued, expires| recorded("engineer@demo.aicc", staff, issued, expires);
+    for (refused, why) in [
+        (
+            engineer_at("partner@demo.aicc", "2026-02-28", None),
+            "not center staff",
+        ),
+        (
+            engineer_at("reviewer@demo.aicc", "2100-12-31", None),
+            "still to come",
+        ),
+        (
+            engineer_at("reviewer@demo.aicc", "2026-05-01", Some("2026-05-01")),
+            "expires after that day",
+        ),
+        (
+            recorded("admin@demo.aicc", "reviewer@demo.aicc", "2026-05-01", None),
+            "no active partner engineer",
+        ),
+    ] {
+        let refused = refused.unwrap_err().to_string();
+        assert!(refused.contains(why), "{refused}");
+    }
+    let first = engineer_at("REVIEWER@demo.aicc", "2024-02-29", None).unwrap();
+    let second = engineer_at("reviewer@demo.aicc", "2024-03-01", None).unwrap();
+    let number = |id: &str| {
+        assert!(id.starts_with("AICC-ENG-2024-"), "{id}");
+        id[14..].parse::<u32>().unwrap()
+    };
+    assert_eq!(number(&second), number(&first) + 1, "the year's next");
+    let by: String = server.db.blocking(|conn| {
+        conn.query_row(
+            "SELECT recorded_by FROM certifications WHERE id = ?1",
+            [&first],
+            |r| r.get(0),
+        )
+        .unwrap()
+    });
     assert_eq!(
-        (first.as_str(), second.as_str()),
-        ("AICC-ENG-2028-000001", "AICC-ENG-2028-000002")
+        by, "reviewer@demo.aicc",
+        "the staff member as the center knows them"
     );
     let engineer = server.token("engineer@demo.aicc").await;
     let (_, page) = server
@@ -326,5 +418,5 @@ async fn certifications_are_their_holders_their_organisations_and_the_centers() 
         .iter()
         .find(|c| c["item"]["id"] == first.as_str())
         .unwrap();
-    assert_eq!(leap["item"]["expires_on"], "2031-02-28");
+    assert_eq!(leap["item"]["expires_on"], "2027-02-28");
 }

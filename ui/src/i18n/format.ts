@@ -36,6 +36,14 @@ export function formatMoment(iso: string, locale: string): string {
   }).format(date);
 }
 
+/** When something ends: a time on the day it starts, else with its date. */
+export function formatUntil(starts: string, ends: string, locale: string): string {
+  const sameDay = new Date(starts).toDateString() === new Date(ends).toDateString();
+  return sameDay
+    ? new Intl.DateTimeFormat(locale, { hour: '2-digit', minute: '2-digit' }).format(new Date(ends))
+    : formatMoment(ends, locale);
+}
+
 /** NPU-hours to a tenth: "1,234.5", "0.8". */
 export function formatHours(value: number, locale: string): string {
   return value.toLocaleString(locale, { maximumFractionDigits: 1 });

@@ -23,7 +23,7 @@ export type PersonalToken = { id: string, name: string, token?: string, scopes: 
  */
 last_used_at: string | null, };
 
-export type Action = "read_catalog" | "keep_favourites" | "read_organisation" | "submit_job" | "cancel_own_job" | "cancel_organisation_job" | "edit_application" | "submit_application" | "withdraw_application" | "read_every_application" | "review_application" | "manage_members" | "manage_own_tokens" | "submit_milestone" | "review_milestone" | "register_for_events" | "request_office_hours" | "read_directory" | "edit_directory" | "read_cooperation" | "ask_cooperation" | "answer_cooperation" | "read_courses" | "enrol_in_courses" | "enrol_members" | "read_certifications" | "read_organisation_skills";
+export type Action = "read_catalog" | "keep_favourites" | "read_organisation" | "submit_job" | "cancel_own_job" | "cancel_organisation_job" | "edit_application" | "submit_application" | "withdraw_application" | "read_every_application" | "review_application" | "manage_members" | "manage_own_tokens" | "submit_milestone" | "review_milestone" | "register_for_events" | "request_office_hours" | "read_directory" | "edit_directory" | "read_cooperation" | "ask_cooperation" | "answer_cooperation" | "read_courses" | "enrol_in_courses" | "enrol_members" | "read_certifications" | "read_organisation_skills" | "read_every_certification";
 
 export type Standing = { account: Account, may: Array<Action>, };
 
@@ -489,7 +489,7 @@ topics: Array<string>,
  */
 prerequisites: Array<string>, 
 /**
- * Its sessions, soonest first.
+ * Its sessions, past and to come, soonest first.
  */
 sessions: Array<CourseSession>, };
 

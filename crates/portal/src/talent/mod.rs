@@ -102,9 +102,11 @@ async fn changed(
         .call(move |conn| {
             let tx = conn.transaction()?;
             let caller = caller.now(&tx)?;
-            let (course, _) = store::session(&tx, &session)?;
-            let user = store::whom(&tx, &caller, enrolment.email.as_deref())?;
+            // Inside `once`: a write sent again is answered as it was,
+            // whatever changed since (a member deactivated, a session gone).
             let made = once.once(&tx, StatusCode::OK, || {
+                let (course, _) = store::session(&tx, &session)?;
+                let user = store::whom(&tx, &caller, enrolment.email.as_deref())?;
                 let now = now_ms();
                 let rev = if enrolling {
                     store::enrol(&tx, &session, user, Some(caller.user_id), now)?
@@ -136,7 +138,9 @@ pub async fn certification_changes(
     caller: Caller,
     ApiQuery(query): ApiQuery<ChangesQuery>,
 ) -> Result<Json<ChangePage<Certification>>, ApiError> {
-    if !caller.can(Action::ReadOrganisationSkills) {
+    // Staff and partner admins read more than their own; anyone else
+    // needs at least that.
+    if !caller.can(Action::ReadEveryCertification) && !caller.can(Action::ReadOrganisationSkills) {
         caller.may(Action::ReadCertifications)?;
     }
     let limit = feed::page_size(&query)?;

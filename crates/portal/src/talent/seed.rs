@@ -11,8 +11,11 @@ use super::store::{self, CoursePlan, Recorded};
 use crate::error::ApiError;
 use crate::gathering::Occasion;
 
-/// A course and its sessions: (days from today, hour of the day in UTC
-/// it starts, hours long, place, link, seats).
+/// A session of a demo course: days from today, the hour of the day in
+/// UTC it starts, hours long, place, link, seats.
+type DemoSession = (i64, i64, i64, &'static str, Option<&'static str>, u32);
+
+/// A course and its sessions.
 struct DemoCourse {
     title: &'static str,
     summary: &'static str,
@@ -21,7 +24,7 @@ struct DemoCourse {
     duration_hours: u32,
     topics: &'static [&'static str],
     prerequisites: &'static [&'static str],
-    sessions: &'static [(i64, i64, i64, &'static str, Option<&'static str>, u32)],
+    sessions: &'static [DemoSession],
 }
 
 const ROOM: &str = "Demo AI Computing Center, training room 3";

@@ -17,10 +17,10 @@ use crate::gathering::{self, Line, Occasion};
 use crate::incubation::store::{iso_date, name, text};
 use crate::permissions::Action;
 
-/// The enrolments of session `?1` that count: not given up, by someone
-/// still active.
-const LIVE: &str = "e.session_id = ?1 AND e.cancelled_at IS NULL
-    AND EXISTS (SELECT 1 FROM users u WHERE u.id = e.user_id AND u.deactivated_at IS NULL)";
+/// The enrolments of session `?1` that count: not given up. A member
+/// deactivated gives up those of sessions not begun (`withdraw_user`);
+/// once a session has begun, who holds its seats no longer changes.
+const LIVE: &str = "e.session_id = ?1 AND e.cancelled_at IS NULL";
 
 /// The most topics or prerequisites a course lists.
 const MOST_ITEMS: usize = 12;
@@ -46,7 +46,7 @@ pub fn add_course(conn: &Connection, plan: &CoursePlan<'_>, now: i64) -> Result<
         return Err(ApiError::invalid(
             "language",
             format!(
-                "\"{}\" is not a language courses are taught in; give zh-CN or en",
+                "{:?} is not a language courses are taught in; give zh-CN or en",
                 plan.language.chars().take(20).collect::<String>()
             ),
         ));
@@ -110,7 +110,7 @@ pub fn add_session(
     )?;
     if !known {
         return Err(ApiError::NotFound(format!(
-            "no course \"{course}\"; aicc-portal admin list-courses shows their ids"
+            "no course {course:?}; aicc-portal admin list-courses shows their ids"
         )));
     }
     let (place, link) = gathering::check(occasion, now)?;
@@ -223,7 +223,8 @@ fn enrolled(
     let live: Vec<Row> = conn
         .prepare_cached(&format!(
             "SELECT e.user_id, u.organisation_id, u.email, u.name, e.enrolled_at,
-                    (SELECT b.name FROM users b WHERE b.id = e.enrolled_by)
+                    (SELECT b.name FROM users b
+                     WHERE b.id = e.enrolled_by AND b.organisation_id = u.organisation_id)
              FROM course_enrolments e JOIN users u ON u.id = e.user_id
              WHERE {LIVE} ORDER BY e.seq"
         ))?
@@ -298,12 +299,20 @@ pub fn session(conn: &Connection, id: &str) -> Result<(String, i64), ApiError> {
 
 /// Whom the caller enrols or cancels for: themself (`None`, or their own
 /// e-mail), or — for a partner admin — an active member of their
-/// organisation. Anyone else is as if they did not exist.
+/// organisation. Anyone else is as if they did not exist. `caller` is as
+/// the write's transaction found them (`Caller::now`): their role is asked
+/// again here.
 pub fn whom(conn: &Connection, caller: &Caller, email: Option<&str>) -> Result<i64, ApiError> {
     let Some(email) = email.map(str::trim) else {
         caller.may(Action::EnrolInCourses)?;
         return Ok(caller.user_id);
     };
+    if email.is_empty() {
+        return Err(ApiError::invalid(
+            "email",
+            "name the member by their e-mail, or send no e-mail to enrol yourself".to_owned(),
+        ));
+    }
     let found: Option<i64> = conn
         .query_row(
             "SELECT id FROM users WHERE email = ?1 COLLATE NOCASE AND organisation_id = ?2
@@ -463,13 +472,27 @@ pub fn record(
     name(recorded.name, "name", 200)?;
     let (user, organisation): (i64, i64) = conn
         .query_row(
-            "SELECT id, organisation_id FROM users WHERE email = ?1 COLLATE NOCASE",
+            "SELECT id, organisation_id FROM users WHERE email = ?1 COLLATE NOCASE
+                 AND role IN ('partner_member', 'partner_admin') AND deactivated_at IS NULL",
             [recorded.email.trim()],
             |r| Ok((r.get(0)?, r.get(1)?)),
         )
         .optional()?
-        .ok_or_else(|| ApiError::NotFound(format!("no user with e-mail \"{}\"", recorded.email)))?;
+        .ok_or_else(|| {
+            ApiError::NotFound(format!(
+                "no active partner engineer has the e-mail {:?}; certifications are a partner's engineers'",
+                recorded.email.trim()
+            ))
+        })?;
     let issued = iso_date(recorded.issued_on, "issued_on")?;
+    let today = time::OffsetDateTime::from_unix_timestamp(now.div_euclid(1000))
+        .map_or(issued, |at| at.date());
+    if issued > today {
+        return Err(ApiError::invalid(
+            "issued_on",
+            format!("{issued} is still to come; record a certification once it is given"),
+        ));
+    }
     let expires = match recorded.expires_on {
         Some(day) => iso_date(day, "expires_on")?,
         None => years_later(issued, CERTIFICATION_VALID_YEARS),
@@ -477,7 +500,7 @@ pub fn record(
     if expires <= issued {
         return Err(ApiError::invalid(
             "expires_on",
-            format!("it would expire ({expires}) before it was given ({issued})"),
+            format!("a certification given on {issued} expires after that day, not on {expires}"),
         ));
     }
     let year = issued.year();
@@ -527,7 +550,7 @@ pub fn certification_page(
     limit: u32,
 ) -> Result<ChangePage<Certification>, ApiError> {
     feed::check_cursor(conn, after, None)?;
-    let every = caller.can(Action::ReadEveryApplication);
+    let every = caller.can(Action::ReadEveryCertification);
     let organisation = caller.can(Action::ReadOrganisationSkills);
     let filter = "(?1 OR (?2 AND c.organisation_id = ?3) OR c.user_id = ?4) AND c.rev > ?5";
     let rows: Vec<(Certification, u64)> = conn
@@ -583,4 +606,64 @@ pub fn certification_page(
             )
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Db;
+
+    #[test]
+    fn once_a_session_has_begun_its_seats_no_longer_change_hands() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = Db::open(&dir.path().join("p.sqlite3")).unwrap();
+        db.blocking(crate::admin::seed_demo).unwrap();
+        db.blocking(|conn| {
+            let course: String = conn
+                .query_row("SELECT id FROM courses LIMIT 1", [], |r| r.get(0))
+                .unwrap();
+            // Planned long ago for a day long ago: it has begun.
+            let occasion = Occasion {
+                starts_at: 10_000,
+                ends_at: 20_000,
+                place: "Lab B",
+                link: None,
+                seats: 1,
+            };
+            let session = add_session(conn, &course, &occasion, 0).unwrap();
+            let user = |email| crate::admin::user_id(conn, email).unwrap();
+            let (a, b) = (user("engineer@demo.aicc"), user("member@other.aicc"));
+            enrol(conn, &session, a, None, 1).unwrap();
+            enrol(conn, &session, b, None, 2).unwrap();
+            conn.execute("UPDATE users SET deactivated_at = 3 WHERE id = ?1", [a])
+                .unwrap();
+            withdraw_user(conn, a, 30_000).unwrap();
+        });
+        let line = db.blocking(|conn| {
+            let session: String = conn
+                .query_row(
+                    "SELECT id FROM course_sessions WHERE starts_at = 10000",
+                    [],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            attendees(conn, &session).unwrap()
+        });
+        assert_eq!(
+            line,
+            [
+                (
+                    "engineer@demo.aicc".to_owned(),
+                    "Demo Robotics".to_owned(),
+                    true
+                ),
+                (
+                    "member@other.aicc".to_owned(),
+                    "Other Vision".to_owned(),
+                    false
+                ),
+            ],
+            "the seat stays with who held it when the session began"
+        );
+    }
 }
