@@ -140,17 +140,22 @@ impl Portal {
         }
     }
 
-    /// An access token of the demo partner.
-    async fn partner_token(&self) -> anyhow::Result<String> {
+    /// An access token of the demo account `email`.
+    pub async fn token(&self, email: &str) -> anyhow::Result<String> {
         let grant: aicc_api::auth::TokenGrant = reqwest::Client::new()
             .post(format!("{}/v1/auth/token", self.url))
-            .json(&serde_json::json!({ "email": "partner@demo.aicc", "password": "demo-password" }))
+            .json(&serde_json::json!({ "email": email, "password": "demo-password" }))
             .send()
             .await?
             .error_for_status()?
             .json()
             .await?;
         Ok(grant.access_token)
+    }
+
+    /// An access token of the demo partner.
+    async fn partner_token(&self) -> anyhow::Result<String> {
+        self.token("partner@demo.aicc").await
     }
 
     /// Calls the portal's API as the demo partner, e.g. to set up a scene

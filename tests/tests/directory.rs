@@ -32,21 +32,6 @@ async fn listed(portal: &Portal, name: &str) -> anyhow::Result<Value> {
         .ok_or_else(|| anyhow::anyhow!("no {name} in {page}"))
 }
 
-async fn token(portal: &Portal, email: &str) -> anyhow::Result<String> {
-    let grant: Value = reqwest::Client::new()
-        .post(format!("{}/v1/auth/token", portal.url))
-        .json(&json!({"email": email, "password": "demo-password"}))
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
-    Ok(grant["access_token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned())
-}
-
 #[tokio::test]
 async fn a_cooperation_asked_offline_goes_once_and_its_acceptance_is_told_once()
 -> anyhow::Result<()> {
@@ -128,7 +113,7 @@ async fn a_cooperation_asked_offline_goes_once_and_its_acceptance_is_told_once()
         Duration::from_secs(60),
     )
     .await?;
-    let lead = token(&portal, "lead@other.aicc").await?;
+    let lead = portal.token("lead@other.aicc").await?;
     let http = reqwest::Client::new();
     let received: Value = http
         .get(format!("{}/v1/cooperation/changes?after=0", portal.url))

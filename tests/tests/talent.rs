@@ -34,21 +34,6 @@ async fn courses(portal: &Portal, token: &str) -> anyhow::Result<Vec<Value>> {
         .collect())
 }
 
-async fn token(portal: &Portal, email: &str) -> anyhow::Result<String> {
-    let grant: Value = reqwest::Client::new()
-        .post(format!("{}/v1/auth/token", portal.url))
-        .json(&json!({"email": email, "password": "demo-password"}))
-        .send()
-        .await?
-        .error_for_status()?
-        .json()
-        .await?;
-    Ok(grant["access_token"]
-        .as_str()
-        .unwrap_or_default()
-        .to_owned())
-}
-
 #[tokio::test]
 async fn a_full_session_waitlists_and_a_seat_freed_is_told_once() -> anyhow::Result<()> {
     let _turn = aicc_e2e::one_app_at_a_time().await;
@@ -57,7 +42,7 @@ async fn a_full_session_waitlists_and_a_seat_freed_is_told_once() -> anyhow::Res
     let home = tempfile::tempdir()?;
     let data = home.path().join("portal");
     let portal = Portal::start_demo(&env, &data)?;
-    let other = token(&portal, "member@other.aicc").await?;
+    let other = portal.token("member@other.aicc").await?;
     let lab = courses(&portal, &other)
         .await?
         .into_iter()
@@ -196,7 +181,7 @@ async fn a_partner_admin_enrols_a_member_offline_once_and_sees_the_organisations
         Duration::from_secs(60),
     )
     .await?;
-    let engineer = token(&portal, "engineer@demo.aicc").await?;
+    let engineer = portal.token("engineer@demo.aicc").await?;
     let enrolled: Vec<Value> = courses(&portal, &engineer)
         .await?
         .into_iter()
