@@ -4,6 +4,8 @@
 //! still live take the seats and the others wait in the order they came,
 //! so a cancellation moves the first waiting up with nothing else written.
 
+use rusqlite::{Connection, params};
+
 use crate::clock::rfc3339;
 use crate::error::ApiError;
 use crate::incubation::store::name;
@@ -86,6 +88,125 @@ impl Line {
     /// `None` holds a seat, else its place on the waitlist, from 1.
     pub fn waitlist_position(self, place: usize) -> Option<u32> {
         (place >= self.taken as usize).then(|| (place - self.taken as usize + 1) as u32)
+    }
+}
+
+/// Where one kind of occasion keeps who registered: a table of `seq`,
+/// the occasion's id, `user_id`, when they registered and `cancelled_at`.
+#[derive(Debug, Clone, Copy)]
+pub struct Registrations {
+    pub table: &'static str,
+    /// The column naming the occasion, e.g. `event_id`.
+    pub occasion: &'static str,
+    /// The table of the occasions, with `id` and `starts_at`.
+    pub occasions: &'static str,
+    /// The column of when they registered.
+    pub at: &'static str,
+    /// What an occasion is, as refusals say it: "event", "session".
+    pub what: &'static str,
+}
+
+impl Registrations {
+    /// Registers `user` at `now` for occasion `id`, which starts at
+    /// `starts_at`: a seat if one is free, else the end of the waitlist.
+    /// Returns the registration's `seq`.
+    pub fn take(
+        &self,
+        conn: &Connection,
+        id: &str,
+        starts_at: i64,
+        user: i64,
+        now: i64,
+    ) -> Result<i64, ApiError> {
+        let what = self.what;
+        if starts_at <= now {
+            return Err(ApiError::Conflict(format!(
+                "the {what} has begun; registration is closed"
+            )));
+        }
+        let live: bool = conn.query_row(
+            &format!(
+                "SELECT EXISTS (SELECT 1 FROM {} WHERE {} = ?1 AND user_id = ?2 AND cancelled_at IS NULL)",
+                self.table, self.occasion
+            ),
+            params![id, user],
+            |r| r.get(0),
+        )?;
+        if live {
+            return Err(ApiError::Conflict(format!(
+                "registered for this {what} already (with a seat or on its waitlist)"
+            )));
+        }
+        Ok(conn.query_row(
+            &format!(
+                "INSERT INTO {} ({}, user_id, {}) VALUES (?1, ?2, ?3) RETURNING seq",
+                self.table, self.occasion, self.at
+            ),
+            params![id, user, now],
+            |r| r.get(0),
+        )?)
+    }
+
+    /// Gives up `user`'s registration for occasion `id` at `now`: their
+    /// seat goes to the first waiting.
+    pub fn give_up(
+        &self,
+        conn: &Connection,
+        id: &str,
+        starts_at: i64,
+        user: i64,
+        now: i64,
+    ) -> Result<(), ApiError> {
+        let what = self.what;
+        if starts_at <= now {
+            return Err(ApiError::Conflict(format!(
+                "the {what} has begun; a registration can no longer be given up"
+            )));
+        }
+        let cancelled = conn.execute(
+            &format!(
+                "UPDATE {} SET cancelled_at = ?3 WHERE {} = ?1 AND user_id = ?2 AND cancelled_at IS NULL",
+                self.table, self.occasion
+            ),
+            params![id, user, now],
+        )?;
+        if cancelled == 0 {
+            return Err(ApiError::Conflict(format!(
+                "not registered for this {what}"
+            )));
+        }
+        Ok(())
+    }
+
+    /// Gives up a deactivated user's registrations for occasions not begun
+    /// at `now` (their seats go to the first waiting; a reactivation does
+    /// not take them back). Returns the occasions they left.
+    pub fn withdraw(
+        &self,
+        conn: &Connection,
+        user: i64,
+        now: i64,
+    ) -> Result<Vec<String>, ApiError> {
+        let ids: Vec<String> = conn
+            .prepare_cached(&format!(
+                "SELECT r.{occasion} FROM {table} r JOIN {occasions} o ON o.id = r.{occasion}
+                 WHERE r.user_id = ?1 AND r.cancelled_at IS NULL AND o.starts_at > ?2",
+                occasion = self.occasion,
+                table = self.table,
+                occasions = self.occasions
+            ))?
+            .query_map(params![user, now], |r| r.get(0))?
+            .collect::<rusqlite::Result<_>>()?;
+        for id in &ids {
+            conn.execute(
+                &format!(
+                    "UPDATE {} SET cancelled_at = ?3 WHERE {} = ?1 AND user_id = ?2 AND cancelled_at IS NULL",
+                    self.table, self.occasion
+                ),
+                params![id, user, now],
+            )?;
+        }
+        Ok(ids)
     }
 }
 

@@ -12,7 +12,7 @@ use crate::accounts::Caller;
 use crate::clock::{new_id, rfc3339};
 use crate::error::ApiError;
 use crate::feed;
-use crate::gathering::{self, Occasion};
+use crate::gathering::{self, Occasion, Registrations};
 use crate::permissions::Action;
 
 /// The registrations for event `?1` that count: not given up, by someone
@@ -22,6 +22,14 @@ const LIVE: &str = "r.event_id = ?1 AND r.cancelled_at IS NULL
                 JOIN enrolments n ON n.organisation_id = u.organisation_id
                 JOIN cohort_events e ON e.cohort_id = n.cohort_id
                 WHERE u.id = r.user_id AND u.deactivated_at IS NULL AND e.id = r.event_id)";
+
+const REGISTRATIONS: Registrations = Registrations {
+    table: "event_registrations",
+    occasion: "event_id",
+    occasions: "cohort_events",
+    at: "registered_at",
+    what: "event",
+};
 
 /// An event as staff plan it.
 #[derive(Debug, Clone)]
@@ -222,26 +230,7 @@ pub fn register(
     user: i64,
     now: i64,
 ) -> Result<u64, ApiError> {
-    if starts_at <= now {
-        return Err(ApiError::Conflict(
-            "the event has begun; registration is closed".to_owned(),
-        ));
-    }
-    let live: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM event_registrations
-             WHERE event_id = ?1 AND user_id = ?2 AND cancelled_at IS NULL)",
-        params![id, user],
-        |r| r.get(0),
-    )?;
-    if live {
-        return Err(ApiError::Conflict(
-            "you are registered for this event already".to_owned(),
-        ));
-    }
-    conn.execute(
-        "INSERT INTO event_registrations (event_id, user_id, registered_at) VALUES (?1, ?2, ?3)",
-        params![id, user, now],
-    )?;
+    REGISTRATIONS.take(conn, id, starts_at, user, now)?;
     bump(conn, id)
 }
 
@@ -254,21 +243,7 @@ pub fn cancel(
     user: i64,
     now: i64,
 ) -> Result<u64, ApiError> {
-    if starts_at <= now {
-        return Err(ApiError::Conflict(
-            "the event has begun; a registration can no longer be given up".to_owned(),
-        ));
-    }
-    let cancelled = conn.execute(
-        "UPDATE event_registrations SET cancelled_at = ?3
-         WHERE event_id = ?1 AND user_id = ?2 AND cancelled_at IS NULL",
-        params![id, user, now],
-    )?;
-    if cancelled == 0 {
-        return Err(ApiError::Conflict(
-            "you are not registered for this event".to_owned(),
-        ));
-    }
+    REGISTRATIONS.give_up(conn, id, starts_at, user, now)?;
     bump(conn, id)
 }
 
@@ -292,20 +267,7 @@ pub fn touch_cohorts(conn: &Connection, cohorts: &[&str]) -> Result<(), ApiError
 /// `now`: their seats go to the first waiting, and a reactivation does not
 /// take them back.
 pub fn withdraw_user(conn: &Connection, user: i64, now: i64) -> Result<(), ApiError> {
-    let ids: Vec<String> = conn
-        .prepare_cached(
-            "SELECT r.event_id FROM event_registrations r
-             JOIN cohort_events e ON e.id = r.event_id
-             WHERE r.user_id = ?1 AND r.cancelled_at IS NULL AND e.starts_at > ?2",
-        )?
-        .query_map(params![user, now], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    for id in ids {
-        conn.execute(
-            "UPDATE event_registrations SET cancelled_at = ?3
-             WHERE event_id = ?1 AND user_id = ?2 AND cancelled_at IS NULL",
-            params![id, user, now],
-        )?;
+    for id in REGISTRATIONS.withdraw(conn, user, now)? {
         bump(conn, &id)?;
     }
     Ok(())

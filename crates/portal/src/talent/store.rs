@@ -13,7 +13,7 @@ use crate::accounts::Caller;
 use crate::clock::{new_id, rfc3339};
 use crate::error::ApiError;
 use crate::feed;
-use crate::gathering::{self, Line, Occasion};
+use crate::gathering::{self, Line, Occasion, Registrations};
 use crate::incubation::store::{iso_date, name, text};
 use crate::permissions::Action;
 
@@ -21,6 +21,14 @@ use crate::permissions::Action;
 /// deactivated gives up those of sessions not begun (`withdraw_user`);
 /// once a session has begun, who holds its seats no longer changes.
 const LIVE: &str = "e.session_id = ?1 AND e.cancelled_at IS NULL";
+
+const ENROLMENTS: Registrations = Registrations {
+    table: "course_enrolments",
+    occasion: "session_id",
+    occasions: "course_sessions",
+    at: "enrolled_at",
+    what: "session",
+};
 
 /// The most topics or prerequisites a course lists.
 const MOST_ITEMS: usize = 12;
@@ -347,27 +355,13 @@ pub fn enrol(
     now: i64,
 ) -> Result<u64, ApiError> {
     let (course, starts_at) = self::session(conn, session)?;
-    if starts_at <= now {
-        return Err(ApiError::Conflict(
-            "the session has begun; enrolment is closed".to_owned(),
-        ));
+    let seq = ENROLMENTS.take(conn, session, starts_at, user, now)?;
+    if let Some(by) = by.filter(|by| *by != user) {
+        conn.execute(
+            "UPDATE course_enrolments SET enrolled_by = ?2 WHERE seq = ?1",
+            params![seq, by],
+        )?;
     }
-    let live: bool = conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM course_enrolments
-             WHERE session_id = ?1 AND user_id = ?2 AND cancelled_at IS NULL)",
-        params![session, user],
-        |r| r.get(0),
-    )?;
-    if live {
-        return Err(ApiError::Conflict(
-            "enrolled in this session already (with a seat or on its waitlist)".to_owned(),
-        ));
-    }
-    conn.execute(
-        "INSERT INTO course_enrolments (session_id, user_id, enrolled_by, enrolled_at)
-         VALUES (?1, ?2, ?3, ?4)",
-        params![session, user, by.filter(|by| *by != user), now],
-    )?;
     bump(conn, &course)
 }
 
@@ -375,37 +369,16 @@ pub fn enrol(
 /// waiting. Returns the course's new revision.
 pub fn cancel(conn: &Connection, session: &str, user: i64, now: i64) -> Result<u64, ApiError> {
     let (course, starts_at) = self::session(conn, session)?;
-    if starts_at <= now {
-        return Err(ApiError::Conflict(
-            "the session has begun; an enrolment can no longer be given up".to_owned(),
-        ));
-    }
-    let cancelled = conn.execute(
-        "UPDATE course_enrolments SET cancelled_at = ?3
-         WHERE session_id = ?1 AND user_id = ?2 AND cancelled_at IS NULL",
-        params![session, user, now],
-    )?;
-    if cancelled == 0 {
-        return Err(ApiError::Conflict(
-            "not enrolled in this session".to_owned(),
-        ));
-    }
+    ENROLMENTS.give_up(conn, session, starts_at, user, now)?;
     bump(conn, &course)
 }
 
 /// Gives up a deactivated user's enrolments in sessions not begun at
 /// `now`: their seats go to the first waiting.
 pub fn withdraw_user(conn: &Connection, user: i64, now: i64) -> Result<(), ApiError> {
-    let sessions: Vec<String> = conn
-        .prepare_cached(
-            "SELECT e.session_id FROM course_enrolments e
-             JOIN course_sessions s ON s.id = e.session_id
-             WHERE e.user_id = ?1 AND e.cancelled_at IS NULL AND s.starts_at > ?2",
-        )?
-        .query_map(params![user, now], |r| r.get(0))?
-        .collect::<rusqlite::Result<_>>()?;
-    for session in sessions {
-        cancel(conn, &session, user, now)?;
+    for session in ENROLMENTS.withdraw(conn, user, now)? {
+        let (course, _) = self::session(conn, &session)?;
+        bump(conn, &course)?;
     }
     Ok(())
 }
