@@ -168,6 +168,8 @@ pub struct Certification {
 pub struct Holder {
     pub email: String,
     pub name: String,
+    /// The organisation they were at when it was recorded.
+    pub organisation: String,
 }
 
 /// How many years a certification holds unless staff say otherwise.

@@ -383,6 +383,7 @@ pub struct Skills {
 pub struct HolderSkills {
     pub email: String,
     pub name: String,
+    pub organisation: String,
     pub certifications: Vec<HeldCertification>,
 }
 
@@ -403,8 +404,9 @@ pub enum CertificationStanding {
     Expired,
 }
 
-/// The certifications the account reads — its own, or its organisation's
-/// for a partner admin — by engineer, as of `today` (YYYY-MM-DD).
+/// The certifications the account reads — its own, its organisation's
+/// for a partner admin, every partner's for the center's staff — by
+/// organisation and engineer, as of `today` (YYYY-MM-DD).
 pub fn skills(conn: &Connection, today: &str) -> Result<Skills> {
     let today = day(today);
     let soon = today + time::Duration::days(EXPIRES_SOON_DAYS);
@@ -432,10 +434,13 @@ pub fn skills(conn: &Connection, today: &str) -> Result<Skills> {
             None => holders.push(HolderSkills {
                 email: held.certification.holder.email.clone(),
                 name: held.certification.holder.name.clone(),
+                organisation: held.certification.holder.organisation.clone(),
                 certifications: vec![held],
             }),
         }
     }
+    // The center's staff read every partner's: by organisation first.
+    holders.sort_by(|a, b| (&a.organisation, &a.name).cmp(&(&b.organisation, &b.name)));
     for holder in &mut holders {
         holder
             .certifications
@@ -653,6 +658,7 @@ mod tests {
             holder: Holder {
                 email: format!("{}@demo.aicc", holder.to_lowercase()),
                 name: holder.into(),
+                organisation: "Demo Robotics".into(),
             },
             issued_on: "2024-01-01".into(),
             expires_on: expires_on.into(),

@@ -339,10 +339,26 @@ async fn certifications_are_their_holders_their_organisations_and_the_centers() 
     );
     let reviewer = server.token("reviewer@demo.aicc").await;
     assert!(
-        holders(reviewer)
+        holders(reviewer.clone())
             .await
             .contains(&"member@other.aicc".to_owned())
     );
+    // Staff see whose engineer each is.
+    let (_, page) = server
+        .call(
+            Method::GET,
+            "/v1/certifications/changes?after=0",
+            Some(&reviewer),
+            None,
+        )
+        .await;
+    let other = page["changes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["item"]["holder"]["email"] == "member@other.aicc")
+        .unwrap();
+    assert_eq!(other["item"]["holder"]["organisation"], "Other Vision");
 
     // Recorded by staff only, for a partner's active engineer, on a day
     // gone by; numbered in its year, three years by default.

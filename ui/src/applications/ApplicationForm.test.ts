@@ -9,6 +9,7 @@ import type {
   ApplicationView,
   CenterInfo,
   Draft,
+  Skills,
 } from '../lib/bindings';
 import ApplicationForm from './ApplicationForm.svelte';
 
@@ -71,6 +72,25 @@ describe('ApplicationForm', () => {
         case 'submit_application':
           submitted.push(a.id as string | null);
           return 'local-app';
+        case 'skills':
+          return {
+            holders: [
+              {
+                email: 'engineer@demo.aicc',
+                name: 'Zhao Lei',
+                organisation: 'Demo Robotics',
+                certifications: [],
+              },
+              {
+                email: 'partner@demo.aicc',
+                name: 'Li Na',
+                organisation: 'Demo Robotics',
+                certifications: [],
+              },
+            ],
+            expiring_soon: 0,
+            synced_at: '2026-12-06T08:00:00Z',
+          } satisfies Skills;
         default:
           throw new Error(`unexpected command ${command}`);
       }
@@ -168,5 +188,30 @@ describe('ApplicationForm', () => {
     await settle();
     expect(saved).toEqual([null]);
     expect(submitted).toEqual([]);
+  });
+
+  it('tells a partner admin choosing a higher tier that reviewers see its skills', async () => {
+    may = ['submit_application', 'read_organisation_skills'];
+    component = mount(ApplicationForm, { target: document.body });
+    await settle();
+    for (let i = 0; i < 2; i++) {
+      click('[data-testid=next]');
+      await settle();
+    }
+    const tier = document.querySelector<HTMLSelectElement>('select[name=tier]');
+    if (tier) {
+      tier.value = 'registered';
+      tier.dispatchEvent(new Event('change'));
+    }
+    await settle();
+    expect(document.querySelector('[data-testid=tier-skills]')).toBeNull();
+    if (tier) {
+      tier.value = 'premier';
+      tier.dispatchEvent(new Event('change'));
+    }
+    await settle();
+    expect(document.querySelector('[data-testid=tier-skills]')?.textContent).toContain(
+      '2 engineers hold 0',
+    );
   });
 });

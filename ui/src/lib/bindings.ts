@@ -564,13 +564,17 @@ issued_on: string,
  */
 expires_on: string, };
 
-export type Holder = { email: string, name: string, };
+export type Holder = { email: string, name: string, 
+/**
+ * The organisation they were at when it was recorded.
+ */
+organisation: string, };
 
 export type CertificationStanding = "valid" | "expires_soon" | "expired";
 
 export type HeldCertification = { certification: Certification, standing: CertificationStanding, };
 
-export type HolderSkills = { email: string, name: string, certifications: Array<HeldCertification>, };
+export type HolderSkills = { email: string, name: string, organisation: string, certifications: Array<HeldCertification>, };
 
 export type Skills = { holders: Array<HolderSkills>, 
 /**

@@ -101,13 +101,14 @@ const skills: Skills = {
     {
       email: 'partner@demo.aicc',
       name: 'Li Na',
+      organisation: 'Demo Robotics',
       certifications: [
         {
           certification: {
             id: 'AICC-ENG-2024-000003',
             name: 'MindSpore Model Developer',
             level: 'professional',
-            holder: { email: 'partner@demo.aicc', name: 'Li Na' },
+            holder: { email: 'partner@demo.aicc', name: 'Li Na', organisation: 'Demo Robotics' },
             issued_on: '2024-01-10',
             expires_on: '2027-01-10',
           },
@@ -124,7 +125,7 @@ describe('talent', () => {
   let component: ReturnType<typeof mount> | undefined;
   let queries: CourseQuery[];
   let enrolments: unknown[];
-  let role: 'partner_admin' | 'partner_member';
+  let role: 'partner_admin' | 'partner_member' | 'center_reviewer';
 
   beforeEach(() => {
     queries = [];
@@ -183,7 +184,9 @@ describe('talent', () => {
                       'enrol_members',
                       'read_organisation_skills',
                     ]
-                  : ['read_courses', 'enrol_in_courses', 'read_certifications'],
+                  : role === 'center_reviewer'
+                    ? ['read_courses', 'read_every_certification']
+                    : ['read_courses', 'enrol_in_courses', 'read_certifications'],
             },
           } satisfies CenterInfo;
         default:
@@ -300,5 +303,19 @@ describe('talent', () => {
     const row = document.querySelector('[data-certification=AICC-ENG-2024-000003]');
     expect(row?.getAttribute('data-standing')).toBe('expires_soon');
     expect(row?.textContent).toContain('Expires soon');
+  });
+
+  it("shows the center's staff whose engineer each is", async () => {
+    role = 'center_reviewer';
+    setupI18n('zh-CN');
+    component = mount(SkillsScreen, { target: document.body });
+    await settle();
+    expect(document.querySelector('h2')?.textContent).toContain('合作伙伴工程师认证');
+    expect(document.querySelector('[data-testid=skills-table] thead')?.textContent).toContain(
+      '单位',
+    );
+    expect(document.querySelector('[data-testid=skills-table] tbody')?.textContent).toContain(
+      'Demo Robotics',
+    );
   });
 });

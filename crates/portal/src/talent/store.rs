@@ -528,8 +528,10 @@ pub fn certification_page(
     let filter = "(?1 OR (?2 AND c.organisation_id = ?3) OR c.user_id = ?4) AND c.rev > ?5";
     let rows: Vec<(Certification, u64)> = conn
         .prepare_cached(&format!(
-            "SELECT c.id, c.name, c.level, u.email, u.name, c.issued_on, c.expires_on, c.rev
+            "SELECT c.id, c.name, c.level, u.email, u.name, o.name, c.issued_on, c.expires_on,
+                    c.rev
              FROM certifications c JOIN users u ON u.id = c.user_id
+             JOIN organisations o ON o.id = c.organisation_id
              WHERE {filter} ORDER BY c.rev LIMIT ?6"
         ))?
         .query_map(
@@ -551,11 +553,12 @@ pub fn certification_page(
                         holder: Holder {
                             email: r.get(3)?,
                             name: r.get(4)?,
+                            organisation: r.get(5)?,
                         },
-                        issued_on: r.get(5)?,
-                        expires_on: r.get(6)?,
+                        issued_on: r.get(6)?,
+                        expires_on: r.get(7)?,
                     },
-                    r.get(7)?,
+                    r.get(8)?,
                 ))
             },
         )?
