@@ -703,5 +703,22 @@ mod tests {
         );
         assert_eq!(skills.expiring_soon, 1);
         assert_eq!(skills.synced_at.as_deref(), Some("2026-12-06T12:00:00Z"));
+
+        // Withdrawn by the center: gone from the skills.
+        let page: ChangePage<Certification> = ChangePage {
+            changes: vec![Change::Tombstone {
+                rev: 4,
+                id: "AICC-ENG-2026-000002".into(),
+            }],
+            next: 4,
+            more: false,
+            remaining: 0,
+        };
+        store
+            .blocking(|c| searchable::apply_page(c, &page, "2026-12-07T12:00:00Z"))
+            .unwrap();
+        let skills = store.blocking(|c| super::skills(c, "2026-12-07")).unwrap();
+        assert_eq!(skills.expiring_soon, 0);
+        assert_eq!(skills.holders[0].certifications.len(), 1);
     }
 }

@@ -54,7 +54,12 @@ CREATE TABLE certifications (
     issued_on       TEXT NOT NULL,
     expires_on      TEXT NOT NULL CHECK (expires_on > issued_on),
     recorded_by     TEXT NOT NULL,
-    recorded_at     INTEGER NOT NULL
+    recorded_at     INTEGER NOT NULL,
+    -- Set when staff withdrew it (recorded in error): the feed then
+    -- carries its tombstone.
+    withdrawn_at    INTEGER,
+    withdrawn_by    TEXT,
+    withdrawn_reason TEXT
 );
 CREATE INDEX certifications_by_organisation ON certifications(organisation_id, rev);
 CREATE INDEX certifications_by_user ON certifications(user_id, rev);

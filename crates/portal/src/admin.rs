@@ -405,6 +405,25 @@ pub fn record_certification(
     Ok(id)
 }
 
+/// Withdraws a certification recorded in error, as the staff member who
+/// says so, saying why.
+pub fn withdraw_certification(
+    conn: &mut Connection,
+    id: &str,
+    reason: &str,
+    staff_email: &str,
+) -> Result<(), ApiError> {
+    let staff_id = staff(conn, staff_email, "withdraw certifications")?;
+    let staff_email: String =
+        conn.query_row("SELECT email FROM users WHERE id = ?1", [staff_id], |r| {
+            r.get(0)
+        })?;
+    let tx = conn.transaction()?;
+    crate::talent::store::withdraw(&tx, id, reason, &staff_email, crate::clock::now_ms())?;
+    tx.commit()?;
+    Ok(())
+}
+
 /// The id of `email`, one of the center's reviewers or admins, who may do
 /// `what`.
 fn staff(conn: &Connection, email: &str, what: &str) -> Result<i64, ApiError> {

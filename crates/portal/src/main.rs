@@ -389,6 +389,19 @@ enum AdminCommand {
         #[arg(long)]
         id: String,
     },
+    /// Withdraw a certification recorded in error; the apps that hold it
+    /// see it removed.
+    WithdrawCertification {
+        /// e.g. AICC-ENG-2026-000042.
+        #[arg(long)]
+        id: String,
+        /// Why, e.g. "recorded for the wrong engineer".
+        #[arg(long)]
+        reason: String,
+        /// The staff member withdrawing it.
+        #[arg(long = "as")]
+        staff: String,
+    },
     /// Record an engineer's certification; it holds three years unless
     /// --expires says otherwise.
     RecordCertification {
@@ -879,6 +892,11 @@ fn run_admin(db: &Db, command: AdminCommand) -> anyhow::Result<()> {
                 };
                 let id = admin::record_certification(conn, &recorded)?;
                 println!("certification {id} recorded for {}", shown(email.trim()));
+            }
+            AdminCommand::WithdrawCertification { id, reason, staff } => {
+                let id = id.trim().to_uppercase();
+                admin::withdraw_certification(conn, &id, &reason, &staff)?;
+                println!("certification {} withdrawn", shown(&id));
             }
             AdminCommand::RevokeCredits { id, staff } => {
                 admin::revoke_credits(conn, &id, &staff)?;

@@ -435,4 +435,35 @@ async fn certifications_are_their_holders_their_organisations_and_the_centers() 
         .find(|c| c["item"]["id"] == first.as_str())
         .unwrap();
     assert_eq!(leap["item"]["expires_on"], "2027-02-28");
+
+    // Withdrawn, by staff only: the feed carries its tombstone from then.
+    let next = page["next"].as_u64().unwrap();
+    let withdraw = |staff: &'static str| {
+        let id = second.clone();
+        server.db.blocking(move |conn| {
+            aicc_portal::admin::withdraw_certification(
+                conn,
+                &id,
+                "recorded for the wrong engineer",
+                staff,
+            )
+        })
+    };
+    assert!(withdraw("partner@demo.aicc").is_err());
+    withdraw("admin@demo.aicc").unwrap();
+    let again = withdraw("admin@demo.aicc").unwrap_err().to_string();
+    assert!(again.contains("already"), "{again}");
+    let (_, page) = server
+        .call(
+            Method::GET,
+            &format!("/v1/certifications/changes?after={next}"),
+            Some(&engineer),
+            None,
+        )
+        .await;
+    assert_eq!(
+        page["changes"],
+        json!([{"op": "tombstone", "rev": page["next"], "id": second}]),
+        "{page}"
+    );
 }

@@ -505,6 +505,40 @@ pub fn record(
     Ok((id, rev))
 }
 
+/// Withdraws a certification recorded in error, as the staff member
+/// `staff` (their e-mail as the center knows it), saying why; the apps
+/// that hold it see it removed. Returns the revision taken.
+pub fn withdraw(
+    conn: &Connection,
+    id: &str,
+    reason: &str,
+    staff: &str,
+    now: i64,
+) -> Result<u64, ApiError> {
+    name(reason, "reason", 500)?;
+    let withdrawn: Option<bool> = conn
+        .query_row(
+            "SELECT withdrawn_at IS NOT NULL FROM certifications WHERE id = ?1",
+            [id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match withdrawn {
+        None => Err(ApiError::NotFound(format!("no certification {id:?}"))),
+        Some(true) => Err(ApiError::Conflict(format!("{id} was withdrawn already"))),
+        Some(false) => {
+            let rev = feed::next_rev(conn)?;
+            conn.execute(
+                "UPDATE certifications SET rev = ?2, withdrawn_at = ?3, withdrawn_by = ?4,
+                     withdrawn_reason = ?5
+                 WHERE id = ?1",
+                params![id, rev, now, staff, reason.trim()],
+            )?;
+            Ok(rev)
+        }
+    }
+}
+
 /// The same day `years` later (the 28th for a 29 February).
 fn years_later(day: time::Date, years: i32) -> time::Date {
     let year = day.year() + years;
@@ -526,10 +560,10 @@ pub fn certification_page(
     let every = caller.can(Action::ReadEveryCertification);
     let organisation = caller.can(Action::ReadOrganisationSkills);
     let filter = "(?1 OR (?2 AND c.organisation_id = ?3) OR c.user_id = ?4) AND c.rev > ?5";
-    let rows: Vec<(Certification, u64)> = conn
+    let rows: Vec<(Certification, u64, bool)> = conn
         .prepare_cached(&format!(
             "SELECT c.id, c.name, c.level, u.email, u.name, o.name, c.issued_on, c.expires_on,
-                    c.rev
+                    c.rev, c.withdrawn_at IS NOT NULL
              FROM certifications c JOIN users u ON u.id = c.user_id
              JOIN organisations o ON o.id = c.organisation_id
              WHERE {filter} ORDER BY c.rev LIMIT ?6"
@@ -559,6 +593,7 @@ pub fn certification_page(
                         expires_on: r.get(7)?,
                     },
                     r.get(8)?,
+                    r.get(9)?,
                 ))
             },
         )?
@@ -567,7 +602,13 @@ pub fn certification_page(
         rows,
         after,
         limit,
-        |(item, rev)| Ok(Change::Upsert { rev, item }),
+        |(item, rev, withdrawn)| {
+            Ok(if withdrawn {
+                Change::Tombstone { rev, id: item.id }
+            } else {
+                Change::Upsert { rev, item }
+            })
+        },
         |next| {
             conn.query_row(
                 &format!("SELECT COUNT(*) FROM certifications c WHERE {filter}"),
