@@ -1,0 +1,127 @@
+//! Every screen, in both languages and both themes, checked with axe-core
+//! (the npm package, injected into the real app over WebDriver): no
+//! serious or critical finding — contrast, names of controls, roles,
+//! labels. A new screen joins the list below.
+
+use std::time::Duration;
+
+use aicc_e2e::{Driver, Env, Portal, find, open, sign_in};
+use serde_json::Value;
+
+/// The demo partner's first item of a feed, by `field`.
+async fn first(portal: &Portal, feed: &str, field: &str) -> anyhow::Result<String> {
+    let page: Value = portal
+        .as_partner(
+            reqwest::Method::GET,
+            &format!("/v1/{feed}/changes?after=0&limit=1000"),
+            None,
+        )
+        .await?;
+    page["changes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find_map(|c| c["item"].pointer(field).and_then(Value::as_str))
+        .map(str::to_owned)
+        .ok_or_else(|| anyhow::anyhow!("no {field} in the {feed} feed"))
+}
+
+/// What axe-core finds serious or critical on the page as it is now: a
+/// line per rule, with a few of the elements it found.
+async fn findings(app: &fantoccini::Client, axe: &str) -> anyhow::Result<Vec<String>> {
+    app.execute(axe, vec![]).await?;
+    let found = app
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, { resultTypes: ['violations'] })
+               .then((r) => done(r.violations
+                 .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+                 .map((v) => `${v.impact} ${v.id} (${v.nodes.length}): ${v.help} — ` +
+                   v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | '))))
+               .catch((e) => done([`axe failed: ${e}`]));",
+            vec![],
+        )
+        .await?;
+    Ok(serde_json::from_value(found)?)
+}
+
+#[tokio::test]
+async fn no_screen_has_a_serious_accessibility_finding_in_either_language_or_theme()
+-> anyhow::Result<()> {
+    let _turn = aicc_e2e::one_app_at_a_time().await;
+    let env = Env::from_env()?;
+    let axe = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../ui/node_modules/axe-core/axe.min.js"),
+    )?;
+    let home = tempfile::tempdir()?;
+    let data = home.path().join("portal");
+    let portal = Portal::start_demo(&env, &data)?;
+    let driver = Driver::start(&env, home.path())?;
+    let app = driver.launch().await?;
+    let mut report = Vec::new();
+    find(&app, "input[name=center]").await?;
+    for finding in findings(&app, &axe).await? {
+        report.push(format!("sign-in: {finding}"));
+    }
+    sign_in(&app, &portal.url, "partner@demo.aicc", "demo-password").await?;
+    find(&app, "[data-testid=sync-status][data-state=up_to_date]").await?;
+
+    let made: Value = portal
+        .as_partner(
+            reqwest::Method::POST,
+            "/v1/jobs",
+            Some(aicc_e2e::fixtures::small_job("ResNet-50 defects")),
+        )
+        .await?;
+    let job = made["id"].as_str().unwrap_or_default().to_owned();
+    let made: Value = portal
+        .as_partner(
+            reqwest::Method::POST,
+            "/v1/applications",
+            Some(aicc_e2e::fixtures::application_form()),
+        )
+        .await?;
+    let application = made["id"].as_str().unwrap_or_default().to_owned();
+    let milestone = first(&portal, "milestones", "/id").await?;
+    let solution = first(&portal, "directory", "/id").await?;
+    let partner = first(&portal, "directory", "/partner/id").await?;
+    let course = first(&portal, "courses", "/id").await?;
+    let screens = [
+        "/".to_owned(),
+        "/models/resnet50".to_owned(),
+        "/jobs".to_owned(),
+        "/jobs/new".to_owned(),
+        format!("/jobs/{job}"),
+        "/compute".to_owned(),
+        "/applications".to_owned(),
+        "/applications/new".to_owned(),
+        format!("/applications/{application}"),
+        "/incubation".to_owned(),
+        format!("/milestones/{milestone}"),
+        "/directory".to_owned(),
+        format!("/directory/solutions/{solution}"),
+        format!("/directory/partners/{partner}"),
+        "/cooperation".to_owned(),
+        "/courses".to_owned(),
+        format!("/courses/{course}"),
+        "/skills".to_owned(),
+        "/settings".to_owned(),
+    ];
+    for (language, theme) in aicc_e2e::LOOKS {
+        aicc_e2e::look(&app, language, theme).await?;
+        for screen in &screens {
+            open(&app, screen).await?;
+            // Shown once its heading is; the local store answers within
+            // moments, so the rest follows before axe looks.
+            find(&app, "main h1, main h2").await?;
+            tokio::time::sleep(Duration::from_millis(700)).await;
+            for finding in findings(&app, &axe).await? {
+                report.push(format!("{language} {theme} {screen}: {finding}"));
+            }
+        }
+    }
+    app.close().await?;
+    assert!(report.is_empty(), "axe-core found:\n{}", report.join("\n"));
+    Ok(())
+}
