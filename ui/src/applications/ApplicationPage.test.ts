@@ -102,6 +102,25 @@ describe('ApplicationPage', () => {
       'cannot be sent again',
     );
     expect(withdrawn).toEqual([]);
+    // The focus is in the question, on keeping it; Tab goes round its two
+    // answers; Escape keeps it and returns the focus to Withdraw.
+    const focused = () => document.activeElement?.getAttribute('data-testid');
+    expect(focused()).toBe('withdraw-keep');
+    const press = (key: string, shiftKey = false) =>
+      document.activeElement?.dispatchEvent(
+        new KeyboardEvent('keydown', { key, shiftKey, bubbles: true }),
+      );
+    press('Tab');
+    expect(focused()).toBe('withdraw-confirm');
+    press('Tab', true);
+    expect(focused()).toBe('withdraw-keep');
+    press('Escape');
+    await settle();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(document.querySelector('[role=alertdialog]')).toBeNull();
+    expect(focused()).toBe('withdraw');
+    click('[data-testid=withdraw]');
+    await settle();
     click('[data-testid=withdraw-confirm]');
     await settle();
     expect(withdrawn).toEqual(['app_1']);
