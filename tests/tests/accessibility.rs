@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use aicc_e2e::{Driver, Env, Portal, find, open, sign_in};
+use aicc_e2e::{Driver, Env, Portal, find, open, screenshot, sign_in};
 use serde_json::Value;
 
 /// The demo partner's first item of a feed, by `field`.
@@ -120,6 +120,18 @@ async fn no_screen_has_a_serious_accessibility_finding_in_either_language_or_the
                 report.push(format!("{language} {theme} {screen}: {finding}"));
             }
         }
+        // The keyboard shortcuts, listed on `?`.
+        app.active_element().await?.send_keys("?").await?;
+        find(&app, "[data-testid=shortcuts]").await?;
+        screenshot(&app, &env, &format!("shortcuts-{language}-{theme}")).await?;
+        for finding in findings(&app, &axe).await? {
+            report.push(format!("{language} {theme} shortcuts: {finding}"));
+        }
+        app.active_element()
+            .await?
+            .send_keys(&fantoccini::key::Key::Escape.to_string())
+            .await?;
+        aicc_e2e::find_gone(&app, "[data-testid=shortcuts]").await?;
     }
     app.close().await?;
     assert!(report.is_empty(), "axe-core found:\n{}", report.join("\n"));

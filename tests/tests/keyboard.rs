@@ -1,6 +1,7 @@
 //! The app by keyboard alone: sign in, search a model, open it, start a
 //! training request from it, fill it in, send it and land on the job —
-//! without a single mouse event, moving by Tab as a person does.
+//! without a single mouse event, moving by Tab as a person does; the
+//! shortcuts are listed on `?`.
 
 use aicc_e2e::{Driver, Env, Portal, find, wait_for_text};
 use fantoccini::Client;
@@ -54,6 +55,12 @@ async fn sign_in_find_a_model_and_ask_to_train_it_by_keyboard_alone() -> anyhow:
     tab_to(&app, "input[name=password]").await?;
     keys(&app, &format!("demo-password{}", Key::Enter)).await?;
     find(&app, "[data-testid=sync-status][data-state=up_to_date]").await?;
+
+    // ? lists the shortcuts; Escape puts them away.
+    keys(&app, "?").await?;
+    find(&app, "[data-testid=shortcuts]").await?;
+    keys(&app, &Key::Escape.to_string()).await?;
+    aicc_e2e::find_gone(&app, "[data-testid=shortcuts]").await?;
 
     // Ctrl+K searches the catalog; arrows choose, Enter opens.
     keys(&app, &format!("{}k{}", Key::Control, Key::Null)).await?;
