@@ -105,10 +105,9 @@ async fn changed(
             // Inside `once`: a write sent again is answered as it was,
             // whatever changed since (a member deactivated, a session gone).
             let made = once.once(&tx, StatusCode::OK, || {
-                let (course, _) = store::session(&tx, &session)?;
                 let user = store::whom(&tx, &caller, enrolment.email.as_deref())?;
                 let now = now_ms();
-                let rev = if enrolling {
+                let (course, rev) = if enrolling {
                     store::enrol(&tx, &session, user, Some(caller.user_id), now)?
                 } else {
                     store::cancel(&tx, &session, user, now)?

@@ -295,7 +295,7 @@ pub fn page(
 }
 
 /// A session's course and start, or 404.
-pub fn session(conn: &Connection, id: &str) -> Result<(String, i64), ApiError> {
+fn session(conn: &Connection, id: &str) -> Result<(String, i64), ApiError> {
     conn.query_row(
         "SELECT course_id, starts_at FROM course_sessions WHERE id = ?1",
         [id],
@@ -346,14 +346,14 @@ pub fn whom(conn: &Connection, caller: &Caller, email: Option<&str>) -> Result<i
 
 /// Enrols `user` in the session at `now` (`by` the partner admin who did,
 /// if not themself): a seat if one is free, else the end of the waitlist.
-/// Returns the course's new revision.
+/// Returns the session's course and its new revision.
 pub fn enrol(
     conn: &Connection,
     session: &str,
     user: i64,
     by: Option<i64>,
     now: i64,
-) -> Result<u64, ApiError> {
+) -> Result<(String, u64), ApiError> {
     let (course, starts_at) = self::session(conn, session)?;
     let seq = ENROLMENTS.take(conn, session, starts_at, user, now)?;
     if let Some(by) = by.filter(|by| *by != user) {
@@ -362,15 +362,22 @@ pub fn enrol(
             params![seq, by],
         )?;
     }
-    bump(conn, &course)
+    let rev = bump(conn, &course)?;
+    Ok((course, rev))
 }
 
 /// Gives up `user`'s enrolment at `now`: their seat goes to the first
-/// waiting. Returns the course's new revision.
-pub fn cancel(conn: &Connection, session: &str, user: i64, now: i64) -> Result<u64, ApiError> {
+/// waiting. Returns the session's course and its new revision.
+pub fn cancel(
+    conn: &Connection,
+    session: &str,
+    user: i64,
+    now: i64,
+) -> Result<(String, u64), ApiError> {
     let (course, starts_at) = self::session(conn, session)?;
     ENROLMENTS.give_up(conn, session, starts_at, user, now)?;
-    bump(conn, &course)
+    let rev = bump(conn, &course)?;
+    Ok((course, rev))
 }
 
 /// Gives up a deactivated user's enrolments in sessions not begun at
