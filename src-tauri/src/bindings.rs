@@ -7,6 +7,7 @@
 mod tests {
     use std::path::PathBuf;
 
+    use aicc_api::ReasonCode;
     use aicc_api::applications::{
         Application, ApplicationForm, ApplicationState, ApplicationTransition, Attachment,
         OrganisationKind, ProgrammeTier,
@@ -26,7 +27,7 @@ mod tests {
     use aicc_api::jobs::{
         Artifact, CreditCharge, EstimateSource, Job, JobOutcome, JobRequest, JobState,
         JobTransition, LogLine, LogPage, MetricSeries, ModelRef, NotAdmissible, Pool, PoolHistory,
-        PoolSample, Priority, Quota, ReasonCode, StartEstimate, StartWindow,
+        PoolSample, Priority, Quota, StartEstimate, StartWindow,
     };
     use aicc_api::members::{Invitation, Member, MemberChange, NewInvitation};
     use aicc_api::permissions::Action;

@@ -10,6 +10,9 @@ use serde::Serialize;
 pub struct CommandError {
     pub code: ErrorCode,
     pub message: String,
+    /// What the center or the core said, as a code the UI words in the
+    /// user's language; `None` where the error has none.
+    pub reason: Option<aicc_api::ReasonCode>,
 }
 
 impl From<aicc_client::Error> for CommandError {
@@ -20,6 +23,7 @@ impl From<aicc_client::Error> for CommandError {
         Self {
             code: e.code(),
             message: e.to_string(),
+            reason: e.reason().cloned(),
         }
     }
 }
@@ -32,6 +36,7 @@ impl CommandError {
         Self {
             code: ErrorCode::Internal,
             message,
+            reason: None,
         }
     }
 }

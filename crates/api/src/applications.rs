@@ -51,7 +51,9 @@ pub const MAX_LIST_ITEM_CHARS: usize = 100;
 impl ApplicationForm {
     /// Checks the fields that are filled in; empty ones are fine in a draft.
     pub fn check(&self) -> Result<(), FieldError> {
-        let error = |field, message: String| Err(FieldError { field, message });
+        let error = |field, code, params: &[(&str, &dyn std::fmt::Display)], message: String| {
+            Err(FieldError::new(field, code, params, message))
+        };
         let lengths = [
             ("organisation_name", &self.organisation_name, 200),
             ("contact_name", &self.contact_name, 100),
@@ -62,7 +64,12 @@ impl ApplicationForm {
         ];
         for (field, value, max) in lengths {
             if value.chars().count() > max {
-                return error(field, format!("at most {max} characters"));
+                return error(
+                    field,
+                    "at_most_characters",
+                    &[("most", &max)],
+                    format!("at most {max} characters"),
+                );
             }
         }
         let lists = [
@@ -72,7 +79,12 @@ impl ApplicationForm {
         ];
         for (field, items) in lists {
             if items.len() > MAX_LIST_ITEMS {
-                return error(field, format!("choose at most {MAX_LIST_ITEMS}"));
+                return error(
+                    field,
+                    "too_many",
+                    &[("most", &MAX_LIST_ITEMS)],
+                    format!("choose at most {MAX_LIST_ITEMS}"),
+                );
             }
             if items
                 .iter()
@@ -80,6 +92,8 @@ impl ApplicationForm {
             {
                 return error(
                     field,
+                    "each_at_most_characters",
+                    &[("most", &MAX_LIST_ITEM_CHARS)],
                     format!("each is at most {MAX_LIST_ITEM_CHARS} characters"),
                 );
             }
@@ -90,6 +104,8 @@ impl ApplicationForm {
             {
                 return error(
                     field,
+                    "plain_lines",
+                    &[],
                     "write each on one line, without control, invisible or text-direction characters, and none empty".into(),
                 );
             }
@@ -98,6 +114,8 @@ impl ApplicationForm {
         if !description.is_empty() && !is_plain_text(description) {
             return error(
                 "solution_description",
+                "plain_text",
+                &[],
                 "write the description without control, invisible or text-direction characters"
                     .into(),
             );
@@ -113,6 +131,8 @@ impl ApplicationForm {
             if !is_plain_line(value) {
                 return error(
                     field,
+                    "plain_line",
+                    &[],
                     "write it on one line, without control or invisible characters".into(),
                 );
             }
@@ -120,17 +140,25 @@ impl ApplicationForm {
         if !self.uscc.trim().is_empty()
             && let Err(e) = crate::uscc::validate(&self.uscc)
         {
-            return error("uscc", e.to_string());
+            return Err(FieldError {
+                field: "uscc",
+                reason: e.reason(),
+                message: e.to_string(),
+            });
         }
         if !self.contact_email.trim().is_empty() && !looks_like_email(self.contact_email.trim()) {
             return error(
                 "contact_email",
+                "email_address",
+                &[("address", &self.contact_email.trim())],
                 format!("\"{}\" is not an e-mail address", self.contact_email.trim()),
             );
         }
         if !self.contact_phone.trim().is_empty() && !looks_like_phone(&self.contact_phone) {
             return error(
                 "contact_phone",
+                "phone_number",
+                &[],
                 "write the phone number with 7 to 15 digits, e.g. +86 311 8888 6666".into(),
             );
         }

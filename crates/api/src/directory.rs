@@ -73,16 +73,15 @@ impl PublicContact {
     /// The rules the app and the center share: a name and a plain e-mail
     /// address, a website only over HTTPS to a named host.
     pub fn check(&self) -> Result<(), FieldError> {
-        let error = |field, message: &str| {
-            Err(FieldError {
-                field,
-                message: message.into(),
-            })
+        let error = |field, code, params: &[(&str, &dyn std::fmt::Display)], message: &str| {
+            Err(FieldError::new(field, code, params, message))
         };
         let name = self.name.trim();
         if name.is_empty() || name.chars().count() > 100 || !is_plain_line(name) {
             return error(
                 "contact_name",
+                "contact_name",
+                &[],
                 "write a name of 1 to 100 characters on one line, without control or invisible characters",
             );
         }
@@ -94,6 +93,8 @@ impl PublicContact {
         {
             return error(
                 "contact_email",
+                "public_email",
+                &[],
                 "write an e-mail address others may use, e.g. solutions@example.cn",
             );
         }
@@ -101,6 +102,8 @@ impl PublicContact {
         if !website.is_empty() && !is_web_address(website) {
             return error(
                 "website",
+                "website",
+                &[],
                 "write the website as https://host/… (at most 300 characters), or leave it empty",
             );
         }
@@ -227,10 +230,12 @@ pub fn certificate_id(typed: &str) -> Result<String, FieldError> {
     {
         Ok(id)
     } else {
-        Err(FieldError {
-            field: "certificate_id",
-            message: "a certificate id looks like AICC-ASC-2026-000042".into(),
-        })
+        Err(FieldError::new(
+            "certificate_id",
+            "certificate_id",
+            &[("example", &"AICC-ASC-2026-000042")],
+            "a certificate id looks like AICC-ASC-2026-000042",
+        ))
     }
 }
 
@@ -272,19 +277,23 @@ impl CooperationAsk {
     pub fn check(&self) -> Result<(), FieldError> {
         cooperation_text("message", &self.message)?;
         if self.offers.is_empty() {
-            return Err(FieldError {
-                field: "offers",
-                message: "say what you offer: choose at least one".into(),
-            });
+            return Err(FieldError::new(
+                "offers",
+                "choose_an_offer",
+                &[],
+                "say what you offer: choose at least one",
+            ));
         }
         let mut offers = self.offers.clone();
         offers.sort();
         offers.dedup();
         if offers.len() != self.offers.len() {
-            return Err(FieldError {
-                field: "offers",
-                message: "an offer is chosen twice; choose each once".into(),
-            });
+            return Err(FieldError::new(
+                "offers",
+                "offer_twice",
+                &[],
+                "an offer is chosen twice; choose each once",
+            ));
         }
         Ok(())
     }
@@ -293,12 +302,14 @@ impl CooperationAsk {
 fn cooperation_text(field: &'static str, text: &str) -> Result<(), FieldError> {
     let text = text.trim();
     if text.is_empty() || text.chars().count() > MAX_COOPERATION_TEXT || !is_plain_text(text) {
-        return Err(FieldError {
+        return Err(FieldError::new(
             field,
-            message: format!(
+            "plain_text_length",
+            &[("least", &1), ("most", &MAX_COOPERATION_TEXT)],
+            format!(
                 "write 1 to {MAX_COOPERATION_TEXT} characters, without control, invisible or text-direction characters"
             ),
-        });
+        ));
     }
     Ok(())
 }

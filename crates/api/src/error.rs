@@ -1,7 +1,11 @@
 //! The one JSON shape of every error the portal answers:
-//! `{ "error": { "code": "...", "message": "...", "field": "..."? } }`.
+//! `{ "error": { "code": "...", "message": "...", "field": "..."?, "reason": {...}? } }`.
+
+use std::fmt::Display;
 
 use serde::{Deserialize, Serialize};
+
+use crate::ReasonCode;
 
 /// What went wrong, in a form a program can switch on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -48,7 +52,25 @@ pub enum ErrorCode {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FieldError {
     pub field: &'static str,
+    /// What is wrong, as a code the app words in its user's language.
+    pub reason: ReasonCode,
+    /// The same in English, for other clients.
     pub message: String,
+}
+
+impl FieldError {
+    pub fn new(
+        field: &'static str,
+        code: &str,
+        params: &[(&str, &dyn Display)],
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            field,
+            reason: ReasonCode::new(code, params),
+            message: message.into(),
+        }
+    }
 }
 
 /// The body of every error response.
@@ -66,6 +88,10 @@ pub struct ErrorDetail {
     pub message: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// The same as `message`, as a code the app words in its user's
+    /// language; absent where the center has no code for it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<ReasonCode>,
 }
 
 impl ErrorBody {
@@ -76,6 +102,7 @@ impl ErrorBody {
                 code,
                 message: message.into(),
                 field: None,
+                reason: None,
             },
         }
     }
@@ -92,6 +119,11 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&body).unwrap(),
             r#"{"error":{"code":"invalid_input","message":"limit must be at most 1000","field":"limit"}}"#
+        );
+        body.error.reason = Some(ReasonCode::new("too_many", &[("most", &1000)]));
+        assert_eq!(
+            serde_json::to_string(&body).unwrap(),
+            r#"{"error":{"code":"invalid_input","message":"limit must be at most 1000","field":"limit","reason":{"code":"too_many","params":{"most":"1000"}}}}"#
         );
         let without_field = ErrorBody::new(ErrorCode::Unauthorized, "sign in again");
         assert_eq!(

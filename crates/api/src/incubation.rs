@@ -137,22 +137,29 @@ pub struct Evidence {
 impl Evidence {
     /// Refuses evidence that says nothing or more than the center keeps.
     pub fn check(&self) -> Result<(), crate::FieldError> {
-        let error = |message: String| {
-            Err(crate::FieldError {
-                field: "text",
-                message,
-            })
+        let error = |code, params: &[(&str, &dyn std::fmt::Display)], message: String| {
+            Err(crate::FieldError::new("text", code, params, message))
         };
         if self.text.trim().is_empty() || self.text.chars().all(char::is_whitespace) {
-            return error("say what was done and where the reviewer can see it".into());
+            return error(
+                "evidence_empty",
+                &[],
+                "say what was done and where the reviewer can see it".into(),
+            );
         }
         if !crate::applications::is_plain_text(&self.text) {
             return error(
+                "plain_text",
+                &[],
                 "write it as plain text: no control, invisible or text-direction characters".into(),
             );
         }
         if self.text.chars().count() > MAX_EVIDENCE_CHARS {
-            return error(format!("at most {MAX_EVIDENCE_CHARS} characters"));
+            return error(
+                "at_most_characters",
+                &[("most", &MAX_EVIDENCE_CHARS)],
+                format!("at most {MAX_EVIDENCE_CHARS} characters"),
+            );
         }
         Ok(())
     }
@@ -356,31 +363,40 @@ impl OfficeHoursRequest {
             || topic.chars().count() > 1000
             || !crate::applications::is_plain_text(topic)
         {
-            return Err(crate::FieldError {
-                field: "topic",
-                message: "say what you want to talk about in 1 to 1000 characters of plain text"
-                    .into(),
-            });
+            return Err(crate::FieldError::new(
+                "topic",
+                "topic",
+                &[("least", &1), ("most", &1000)],
+                "say what you want to talk about in 1 to 1000 characters of plain text",
+            ));
         }
         if self.slots.is_empty() || self.slots.len() > MOST_SLOTS {
-            return Err(crate::FieldError {
-                field: "slots",
-                message: format!("propose 1 to {MOST_SLOTS} times"),
-            });
+            return Err(crate::FieldError::new(
+                "slots",
+                "slots",
+                &[("least", &1), ("most", &MOST_SLOTS)],
+                format!("propose 1 to {MOST_SLOTS} times"),
+            ));
         }
         let mut seen = std::collections::BTreeSet::new();
         for slot in &self.slots {
             let parsed =
                 time::OffsetDateTime::parse(slot, &time::format_description::well_known::Rfc3339)
-                    .map_err(|_| crate::FieldError {
-                    field: "slots",
-                    message: format!("\"{slot}\" is not a time; pick it again"),
+                    .map_err(|_| {
+                    crate::FieldError::new(
+                        "slots",
+                        "not_a_time",
+                        &[("time", slot)],
+                        format!("\"{slot}\" is not a time; pick it again"),
+                    )
                 })?;
             if !seen.insert(parsed) {
-                return Err(crate::FieldError {
-                    field: "slots",
-                    message: "the same time is proposed twice; propose different ones".into(),
-                });
+                return Err(crate::FieldError::new(
+                    "slots",
+                    "slot_twice",
+                    &[],
+                    "the same time is proposed twice; propose different ones",
+                ));
             }
         }
         Ok(())

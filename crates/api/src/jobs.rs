@@ -4,6 +4,8 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::ReasonCode;
+
 /// The most hyperparameters a job may carry.
 pub const MAX_HYPERPARAMETERS: usize = 64;
 /// The longest hyperparameter key, in bytes.
@@ -69,13 +71,22 @@ impl JobRequest {
         min_hours: f64,
         max_hours: f64,
     ) -> Result<(), crate::FieldError> {
-        let error = |field, message: String| Err(crate::FieldError { field, message });
+        let error = |field, code, params: &[(&str, &dyn std::fmt::Display)], message: String| {
+            Err(crate::FieldError::new(field, code, params, message))
+        };
         if self.name.trim().is_empty() || self.name.chars().count() > 100 {
-            return error("name", "give the job a name of 1 to 100 characters".into());
+            return error(
+                "name",
+                "length",
+                &[("least", &1), ("most", &100)],
+                "give the job a name of 1 to 100 characters".into(),
+            );
         }
         if !crate::applications::is_plain_line(&self.name) {
             return error(
                 "name",
+                "plain_line",
+                &[],
                 "write the name on one line, without control or invisible characters".into(),
             );
         }
@@ -89,6 +100,8 @@ impl JobRequest {
             {
                 return error(
                     "base_model",
+                    "at_most_characters",
+                    &[("most", &MAX_MODEL_REF)],
                     format!("a model id or version is at most {MAX_MODEL_REF} characters"),
                 );
             }
@@ -100,6 +113,8 @@ impl JobRequest {
             {
                 return error(
                     "base_model",
+                    "model_reference",
+                    &[],
                     "write the model id and version on one line, without control or invisible characters; leave the version out for the latest".into(),
                 );
             }
@@ -107,6 +122,8 @@ impl JobRequest {
             (None, Some(image)) if image.chars().count() > MAX_IMAGE => {
                 return error(
                     "custom_image",
+                    "at_most_characters",
+                    &[("most", &MAX_IMAGE)],
                     format!("an image reference is at most {MAX_IMAGE} characters"),
                 );
             }
@@ -116,6 +133,8 @@ impl JobRequest {
             {
                 return error(
                     "custom_image",
+                    "image_reference",
+                    &[],
                     "an image reference is one word, e.g. swr.cn-north-4.myhuaweicloud.com/team/train:1.0".into(),
                 );
             }
@@ -123,6 +142,8 @@ impl JobRequest {
             _ => {
                 return error(
                     "base_model",
+                    "model_or_image",
+                    &[],
                     "start from a catalog model or a custom image, not both and not neither".into(),
                 );
             }
@@ -130,12 +151,19 @@ impl JobRequest {
         if self.dataset_uri.chars().count() > MAX_DATASET_URI {
             return error(
                 "dataset_uri",
+                "at_most_characters",
+                &[("most", &MAX_DATASET_URI)],
                 format!("a dataset address is at most {MAX_DATASET_URI} characters"),
             );
         }
         if !dataset_uri_is_valid(&self.dataset_uri) {
             return error(
                 "dataset_uri",
+                "dataset_address",
+                &[
+                    ("address", &self.dataset_uri),
+                    ("schemes", &DATASET_SCHEMES.join(", ")),
+                ],
                 format!(
                     "\"{}\" is not a dataset address; use one like obs://bucket/path ({})",
                     self.dataset_uri,
@@ -146,6 +174,8 @@ impl JobRequest {
         if self.npus_per_node == 0 || self.npus_per_node > pool.npus_per_node {
             return error(
                 "npus_per_node",
+                "npus_per_node",
+                &[("most", &pool.npus_per_node)],
                 format!(
                     "a node of this pool has {n} NPUs; ask for 1 to {n}",
                     n = pool.npus_per_node
@@ -156,6 +186,8 @@ impl JobRequest {
         if self.nodes == 0 || self.nodes > nodes {
             return error(
                 "nodes",
+                "nodes",
+                &[("most", &nodes)],
                 format!("this pool has {nodes} nodes; ask for 1 to {nodes}"),
             );
         }
@@ -163,6 +195,12 @@ impl JobRequest {
         if !(self.max_hours >= min_hours && self.max_hours <= max_hours) {
             return error(
                 "max_hours",
+                "max_hours",
+                &[
+                    ("least", &min_hours),
+                    ("minutes", &(min_hours * 60.0).round()),
+                    ("most", &max_hours),
+                ],
                 format!(
                     "max hours must be at least {min_hours} ({} minutes) and at most {max_hours}",
                     (min_hours * 60.0).round()
@@ -172,6 +210,8 @@ impl JobRequest {
         if self.hyperparameters.len() > MAX_HYPERPARAMETERS {
             return error(
                 "hyperparameters",
+                "too_many",
+                &[("most", &MAX_HYPERPARAMETERS)],
                 format!("at most {MAX_HYPERPARAMETERS} hyperparameters"),
             );
         }
@@ -179,12 +219,16 @@ impl JobRequest {
             if key.trim().is_empty() || key.len() > MAX_HYPERPARAMETER_KEY {
                 return error(
                     "hyperparameters",
+                    "hyperparameter_name",
+                    &[("most", &MAX_HYPERPARAMETER_KEY)],
                     format!("hyperparameter names are 1 to {MAX_HYPERPARAMETER_KEY} characters"),
                 );
             }
             if !(value.is_string() || value.is_number() || value.is_boolean()) {
                 return error(
                     "hyperparameters",
+                    "hyperparameter_value",
+                    &[("name", key)],
                     format!("\"{key}\" must be a string, a number or true/false"),
                 );
             }
@@ -194,6 +238,8 @@ impl JobRequest {
             {
                 return error(
                     "hyperparameters",
+                    "hyperparameter_text",
+                    &[("name", key), ("most", &MAX_HYPERPARAMETER_TEXT)],
                     format!("\"{key}\" is at most {MAX_HYPERPARAMETER_TEXT} characters"),
                 );
             }
@@ -201,6 +247,8 @@ impl JobRequest {
         if self.note.chars().count() > MAX_NOTE {
             return error(
                 "note",
+                "at_most_characters",
+                &[("most", &MAX_NOTE)],
                 format!("keep the note to at most {MAX_NOTE} characters"),
             );
         }
@@ -419,18 +467,6 @@ pub struct JobTransition {
     pub reason_code: Option<ReasonCode>,
 }
 
-/// Why a job is where it is, as a code and the values its words need, e.g.
-/// `exit_code` with `{"code": "3"}`; a client that does not know the code
-/// shows the reason's text.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct ReasonCode {
-    pub code: String,
-    #[serde(default)]
-    pub params: std::collections::BTreeMap<String, String>,
-}
-
 /// A file a finished job produced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -539,6 +575,9 @@ pub struct NotAdmissible {
     /// The request's field at fault, if one is.
     pub field: Option<String>,
     pub message: String,
+    /// The same as `message`, as a code the app words.
+    #[serde(default)]
+    pub reason: Option<ReasonCode>,
 }
 
 /// A start: as likely as not by `p50`, nine times in ten by `p90`.

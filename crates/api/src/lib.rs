@@ -17,8 +17,10 @@ pub mod incubation;
 pub mod jobs;
 pub mod members;
 pub mod permissions;
+pub mod reason;
 pub mod sync;
 pub mod talent;
 pub mod uscc;
 
 pub use error::{ErrorBody, ErrorCode, ErrorDetail, FieldError};
+pub use reason::ReasonCode;

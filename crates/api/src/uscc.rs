@@ -43,6 +43,23 @@ impl std::fmt::Display for UsccError {
 
 impl std::error::Error for UsccError {}
 
+impl UsccError {
+    /// The same, as a code the app words in its user's language.
+    pub fn reason(&self) -> crate::ReasonCode {
+        match self {
+            UsccError::Length { len } => crate::ReasonCode::new("uscc_length", &[("length", len)]),
+            UsccError::Character { position, found } => crate::ReasonCode::new(
+                "uscc_character",
+                &[("position", position), ("found", found)],
+            ),
+            UsccError::CheckCharacter { expected, found } => crate::ReasonCode::new(
+                "uscc_check_character",
+                &[("expected", expected), ("found", found)],
+            ),
+        }
+    }
+}
+
 /// Checks a unified social credit code; lower-case letters are accepted as
 /// their capitals, surrounding spaces are ignored.
 pub fn validate(code: &str) -> Result<(), UsccError> {

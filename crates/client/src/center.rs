@@ -131,10 +131,12 @@ pub fn check_request(
     request: &JobRequest,
 ) -> std::result::Result<(), FieldError> {
     let Some(pool) = info.pools.iter().find(|p| p.id == request.pool_id) else {
-        return Err(FieldError {
-            field: "pool_id",
-            message: "choose a pool".into(),
-        });
+        return Err(FieldError::new(
+            "pool_id",
+            "choose_pool",
+            &[],
+            "choose a pool",
+        ));
     };
     let (min_hours, max_hours) = info
         .quota
@@ -146,13 +148,18 @@ pub fn check_request(
     if let Some(quota) = &info.quota {
         let needed = request.max_npu_hours();
         if needed > quota.available() + 1e-9 {
-            return Err(FieldError {
-                field: "max_hours",
-                message: format!(
-                    "this job may use {needed:.1} NPU-hours; your organisation has {:.1} left, credits included",
-                    quota.available()
+            let left = quota.available();
+            return Err(FieldError::new(
+                "max_hours",
+                "over_quota",
+                &[
+                    ("needed", &format!("{needed:.1}")),
+                    ("left", &format!("{left:.1}")),
+                ],
+                format!(
+                    "this job may use {needed:.1} NPU-hours; your organisation has {left:.1} left, credits included"
                 ),
-            });
+            ));
         }
     }
     Ok(())

@@ -125,18 +125,19 @@ pub fn waiting(
     own_organisation: Option<&str>,
     now: &str,
 ) -> Result<Cooperation> {
-    asked
-        .check()
-        .map_err(|e| Error::InvalidInput(format!("{}: {}", e.field, e.message)))?;
+    asked.check().map_err(Error::from)?;
     let Some(solution) = crate::searchable::get::<Solution>(conn, &asked.solution_id)? else {
-        return Err(Error::InvalidInput(
-            "solution_id: this solution is not in the directory (any more); search the directory again"
-                .into(),
+        return Err(Error::refused(
+            "solution_unlisted",
+            &[],
+            "solution_id: this solution is not in the directory (any more); search the directory again",
         ));
     };
     if own_organisation == Some(solution.partner.name.as_str()) {
-        return Err(Error::InvalidInput(
-            "solution_id: this solution is your organisation's own; ask another partner".into(),
+        return Err(Error::refused(
+            "own_solution",
+            &[],
+            "solution_id: this solution is your organisation's own; ask another partner",
         ));
     }
     let open = view(conn)?.into_iter().any(|v| {
@@ -146,9 +147,10 @@ pub fn waiting(
             && v.outbox.as_ref().is_none_or(|e| e.refusal.is_none())
     });
     if open {
-        return Err(Error::InvalidInput(
-            "your organisation asked about this solution already; wait for the owner's answer"
-                .into(),
+        return Err(Error::refused(
+            "asked_already",
+            &[],
+            "your organisation asked about this solution already; wait for the owner's answer",
         ));
     }
     Ok(Cooperation {
@@ -172,28 +174,34 @@ pub fn waiting(
 /// Checks an answer to the request `id` as the center will: one received,
 /// not answered yet, nothing else about it on its way.
 pub fn check_answer(conn: &Connection, id: &str, answer: &CooperationAnswer) -> Result<()> {
-    answer
-        .check()
-        .map_err(|e| Error::InvalidInput(format!("{}: {}", e.field, e.message)))?;
+    answer.check().map_err(Error::from)?;
     let Some(view) = get(conn, id)? else {
         return Err(Error::InvalidInput(format!(
             "there is no request to cooperate {id}"
         )));
     };
     if view.cooperation.direction != Direction::Received {
-        return Err(Error::InvalidInput(
-            "the owner of the solution answers this request, not the partner that asked".into(),
+        return Err(Error::refused(
+            "owner_answers",
+            &[],
+            "the owner of the solution answers this request, not the partner that asked",
         ));
     }
     if view.cooperation.state != CooperationState::Asked {
-        return Err(Error::InvalidInput(format!(
-            "the request was {} already",
-            view.cooperation.state.as_str()
-        )));
+        return Err(Error::refused(
+            "answered_already",
+            &[],
+            format!(
+                "the request was {} already",
+                view.cooperation.state.as_str()
+            ),
+        ));
     }
     if view.outbox.as_ref().is_some_and(|e| e.refusal.is_none()) {
-        return Err(Error::InvalidInput(
-            "your answer to this request is already on its way to the center".into(),
+        return Err(Error::refused(
+            "change_on_its_way",
+            &[],
+            "your answer to this request is already on its way to the center",
         ));
     }
     Ok(())

@@ -64,6 +64,8 @@ pub enum Error {
         code: Option<aicc_api::ErrorCode>,
         message: String,
         field: Option<String>,
+        /// The same as `message`, as a code the window words.
+        reason: Option<Box<aicc_api::ReasonCode>>,
         retry_after: Option<std::time::Duration>,
     },
     #[error("the local copy is older than the history the center keeps: {0}")]
@@ -72,6 +74,13 @@ pub enum Error {
     Keyring(String),
     #[error("{0}")]
     InvalidInput(String),
+    /// What the app's own checks refuse, as the center would: with the
+    /// code the window words it by.
+    #[error("{message}")]
+    Refused {
+        message: String,
+        reason: Box<aicc_api::ReasonCode>,
+    },
     #[error(
         "the local data in {path} was written by a newer version of AICC Partner; update the app to open it"
     )]
@@ -91,8 +100,40 @@ pub enum Error {
     TaskFailed,
 }
 
+impl From<aicc_api::FieldError> for Error {
+    fn from(e: aicc_api::FieldError) -> Self {
+        Error::Refused {
+            message: format!("{}: {}", e.field, e.message),
+            reason: Box::new(e.reason),
+        }
+    }
+}
+
 impl Error {
     /// The kind of error, for the UI.
+    /// A request the app's own checks refuse: `message` in English, and
+    /// `code` with its values for the window's words.
+    pub fn refused(
+        code: &str,
+        params: &[(&str, &dyn std::fmt::Display)],
+        message: impl Into<String>,
+    ) -> Self {
+        Error::Refused {
+            message: message.into(),
+            reason: Box::new(aicc_api::ReasonCode::new(code, params)),
+        }
+    }
+
+    /// What the center or the app's checks said, as a code the window
+    /// words; `None` where there is none.
+    pub fn reason(&self) -> Option<&aicc_api::ReasonCode> {
+        match self {
+            Error::Portal { reason, .. } => reason.as_deref(),
+            Error::Refused { reason, .. } => Some(reason),
+            _ => None,
+        }
+    }
+
     pub fn code(&self) -> ErrorCode {
         match self {
             Error::Offline { .. } => ErrorCode::Offline,
@@ -104,7 +145,7 @@ impl Error {
             Error::NotAPortal { .. } => ErrorCode::NotAPortal,
             Error::Portal { .. } | Error::CursorExpired(_) => ErrorCode::Portal,
             Error::Keyring(_) => ErrorCode::KeyringUnavailable,
-            Error::InvalidInput(_) => ErrorCode::InvalidInput,
+            Error::InvalidInput(_) | Error::Refused { .. } => ErrorCode::InvalidInput,
             Error::NewerStore { .. } => ErrorCode::NewerStore,
             _ if self.is_disk_full() => ErrorCode::DiskFull,
             Error::Store(_)

@@ -138,9 +138,7 @@ pub fn waiting(
     request: &OfficeHoursRequest,
     now: &str,
 ) -> Result<OfficeHours> {
-    request
-        .check()
-        .map_err(|e| Error::InvalidInput(format!("{}: {}", e.field, e.message)))?;
+    request.check().map_err(Error::from)?;
     let mentor: Option<String> = conn
         .query_row(
             "SELECT body FROM mentors WHERE id = ?1",
@@ -149,9 +147,10 @@ pub fn waiting(
         )
         .optional()?;
     let Some(mentor) = mentor else {
-        return Err(Error::InvalidInput(
-            "mentor_id: this mentor is not one of your organisation's; choose one of those listed"
-                .into(),
+        return Err(Error::refused(
+            "not_your_mentor",
+            &[],
+            "mentor_id: this mentor is not one of your organisation's; choose one of those listed",
         ));
     };
     Ok(OfficeHours {

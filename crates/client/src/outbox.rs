@@ -130,6 +130,9 @@ pub struct Refusal {
     pub message: String,
     /// The form field at fault, as the portal names it.
     pub field: Option<String>,
+    /// The same as `message`, as a code the window words in its user's
+    /// language; `None` when the center gave none.
+    pub reason: Option<aicc_api::ReasonCode>,
 }
 
 /// An outbox entry as the UI sees it.
@@ -183,9 +186,7 @@ pub fn submit_milestone(
     evidence: aicc_api::incubation::Evidence,
     now: &str,
 ) -> Result<()> {
-    evidence
-        .check()
-        .map_err(|e| Error::InvalidInput(format!("{}: {}", e.field, e.message)))?;
+    evidence.check().map_err(Error::from)?;
     let tx = conn.transaction()?;
     let row: Option<(String, Option<i64>)> = tx
         .query_row(
@@ -211,15 +212,21 @@ pub fn submit_milestone(
             enqueue_about_row(&tx, "milestones", id, &write, now)?;
         }
         Some(_) => {
-            return Err(Error::InvalidInput(
-                "evidence for this milestone is already on its way to the center".into(),
+            return Err(Error::refused(
+                "change_on_its_way",
+                &[],
+                "evidence for this milestone is already on its way to the center",
             ));
         }
         None if !state.may_submit() => {
-            return Err(Error::InvalidInput(format!(
-                "the milestone is {}; evidence is sent while it is planned or changes were asked for",
-                state.as_str()
-            )));
+            return Err(Error::refused(
+                "milestone_closed_to_evidence",
+                &[],
+                format!(
+                    "the milestone is {}; evidence is sent while it is planned or changes were asked for",
+                    state.as_str()
+                ),
+            ));
         }
         None => {
             enqueue_about_row(&tx, "milestones", id, &write, now)?;
@@ -255,22 +262,33 @@ pub fn register_for_event(
     };
     let pending = view.outbox.as_ref().filter(|e| e.refusal.is_none());
     if pending.is_some() {
-        return Err(Error::InvalidInput(
-            "a change to your registration for this event is already on its way to the center"
-                .into(),
+        return Err(Error::refused(
+            "change_on_its_way",
+            &[],
+            "a change to your registration for this event is already on its way to the center",
         ));
     }
     if view.begun {
-        return Err(Error::InvalidInput(
-            "the event has begun; registration is closed".into(),
+        return Err(Error::refused(
+            "registration_closed",
+            &[],
+            "the event has begun; registration is closed",
         ));
     }
     if register == view.event.mine.is_some() {
-        return Err(Error::InvalidInput(if register {
-            "you are registered for this event already".into()
+        return Err(if register {
+            Error::refused(
+                "registered_already",
+                &[],
+                "you are registered for this event already",
+            )
         } else {
-            "you are not registered for this event".into()
-        }));
+            Error::refused(
+                "not_registered",
+                &[],
+                "you are not registered for this event",
+            )
+        });
     }
     match view.outbox {
         Some(refused) => revise(&tx, refused.seq, &write)?,
@@ -384,9 +402,7 @@ pub fn set_directory_contact(
     now: &str,
 ) -> Result<()> {
     if let Some(contact) = &contact {
-        contact
-            .check()
-            .map_err(|e| Error::InvalidInput(format!("{}: {}", e.field, e.message)))?;
+        contact.check().map_err(Error::from)?;
     }
     queue_choice(conn, &Write::SetDirectoryContact { contact }, now)
 }
@@ -516,8 +532,7 @@ pub fn save_application(
     form: ApplicationForm,
     now: &str,
 ) -> Result<String> {
-    form.check()
-        .map_err(|e| Error::InvalidInput(format!("{}: {}", e.field, e.message)))?;
+    form.check().map_err(Error::from)?;
     let tx = conn.transaction()?;
     let id = match id {
         None => {
@@ -737,6 +752,7 @@ fn held_back(conn: &Connection, seq: i64, write: &Write) -> Result<Option<Refusa
             file.refusal.map(|r| r.message).unwrap_or_default()
         ),
         field: None,
+        reason: Some(aicc_api::ReasonCode::new("evidence_file_refused", &[])),
     }))
 }
 
@@ -849,7 +865,8 @@ pub fn entries_about(conn: &Connection, id: &str) -> Result<Vec<OutboxEntry>> {
 pub fn entry(conn: &Connection, seq: i64) -> Result<Option<OutboxEntry>> {
     let row = conn
         .query_row(
-            "SELECT write, state, attempts, error_code, error_message, error_field, created_at FROM outbox WHERE seq = ?1",
+            "SELECT write, state, attempts, error_code, error_message, error_field, created_at, error_reason
+             FROM outbox WHERE seq = ?1",
             [seq],
             |r| {
                 Ok((
@@ -860,12 +877,13 @@ pub fn entry(conn: &Connection, seq: i64) -> Result<Option<OutboxEntry>> {
                     r.get::<_, Option<String>>(4)?,
                     r.get::<_, Option<String>>(5)?,
                     r.get::<_, String>(6)?,
+                    r.get::<_, Option<String>>(7)?,
                 ))
             },
         )
         .optional()?;
     row.map(
-        |(write, state, attempts, code, message, field, created_at)| {
+        |(write, state, attempts, code, message, field, created_at, reason)| {
             Ok(OutboxEntry {
                 seq,
                 write: serde_json::from_str(&write)?,
@@ -873,6 +891,7 @@ pub fn entry(conn: &Connection, seq: i64) -> Result<Option<OutboxEntry>> {
                     code,
                     message: message.unwrap_or_default(),
                     field,
+                    reason: reason.and_then(|json| serde_json::from_str(&json).ok()),
                 }),
                 attempts,
                 created_at,
@@ -1003,6 +1022,7 @@ pub async fn drain(session: &Session, store: &Store, on_upload: Option<&OnUpload
                 code: Some("conflict".into()),
                 message: "this change belongs to an item the center refused to create; fix or discard that first".into(),
                 field: None,
+                reason: Some(aicc_api::ReasonCode::new("item_refused", &[])),
             };
             store.call(move |conn| refuse(conn, seq, &refusal)).await?;
             continue;
@@ -1020,6 +1040,7 @@ pub async fn drain(session: &Session, store: &Store, on_upload: Option<&OnUpload
                 code,
                 message,
                 field,
+                reason,
                 ..
             }) if is_refusal(status) => {
                 tracing::info!(seq, status, %message, "the center refused a write");
@@ -1027,6 +1048,7 @@ pub async fn drain(session: &Session, store: &Store, on_upload: Option<&OnUpload
                     code: code.map(|c| format!("{c:?}").to_lowercase()),
                     message,
                     field,
+                    reason: reason.map(|r| *r),
                 };
                 store.call(move |conn| refuse(conn, seq, &refusal)).await?;
             }
@@ -1452,9 +1474,20 @@ fn store_application(conn: &Connection, application: &Application, replayed: boo
 
 fn refuse(conn: &Connection, seq: i64, refusal: &Refusal) -> Result<()> {
     conn.execute(
-        "UPDATE outbox SET state = 'refused', attempts = attempts + 1, error_code = ?2, error_message = ?3, error_field = ?4
+        "UPDATE outbox SET state = 'refused', attempts = attempts + 1, error_code = ?2, error_message = ?3, error_field = ?4,
+                error_reason = ?5
          WHERE seq = ?1",
-        params![seq, refusal.code, refusal.message, refusal.field],
+        params![
+            seq,
+            refusal.code,
+            refusal.message,
+            refusal.field,
+            refusal
+                .reason
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()?
+        ],
     )?;
     Ok(())
 }
@@ -1561,6 +1594,7 @@ mod tests {
             code: Some("forbidden".into()),
             message: "ask a partner admin".into(),
             field: None,
+            reason: None,
         };
         let (first, second) = (queued[0].0, queued[1].0);
         store
@@ -1643,6 +1677,7 @@ mod tests {
             code: Some("conflict".into()),
             message: "no room".into(),
             field: None,
+            reason: None,
         };
         attach(&store).unwrap();
         send(&store).unwrap();

@@ -526,6 +526,7 @@ impl PortalClient {
                 code: Some(body.error.code),
                 message: body.error.message,
                 field: body.error.field,
+                reason: body.error.reason.map(Box::new),
                 retry_after,
             },
             Err(_) if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS => {
@@ -534,6 +535,7 @@ impl PortalClient {
                     code: None,
                     message: status.canonical_reason().unwrap_or("error").to_owned(),
                     field: None,
+                    reason: None,
                     retry_after,
                 }
             }

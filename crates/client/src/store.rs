@@ -46,6 +46,7 @@ const MIGRATIONS: &[M<'static>] = &[
     M::up(include_str!("../migrations/0016_cohort_events.sql")),
     M::up(include_str!("../migrations/0017_mentors.sql")),
     M::up(include_str!("../migrations/0018_directory.sql")),
+    M::up(include_str!("../migrations/0019_refusal_reasons.sql")),
 ];
 
 /// A handle on one account's local database.

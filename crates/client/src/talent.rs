@@ -320,8 +320,10 @@ pub fn check_enrolment(
             .as_ref()
             .is_some_and(|s| !s.may.contains(&aicc_api::permissions::Action::EnrolMembers))
     {
-        return Err(Error::InvalidInput(
-            "only a partner admin enrols other members; ask yours, or enrol yourself".into(),
+        return Err(Error::refused(
+            "partner_admin_enrols",
+            &[],
+            "only a partner admin enrols other members; ask yours, or enrol yourself",
         ));
     }
     let same = |w: &Write| match w {
@@ -337,13 +339,17 @@ pub fn check_enrolment(
     };
     let mine: Vec<&OutboxEntry> = session.outbox.iter().filter(|e| same(&e.write)).collect();
     if mine.iter().any(|e| e.refusal.is_none()) {
-        return Err(Error::InvalidInput(
-            "a change to this enrolment is already on its way to the center".into(),
+        return Err(Error::refused(
+            "change_on_its_way",
+            &[],
+            "a change to this enrolment is already on its way to the center",
         ));
     }
     if session.begun {
-        return Err(Error::InvalidInput(
-            "the session has begun; enrolment is closed".into(),
+        return Err(Error::refused(
+            "registration_closed",
+            &[],
+            "the session has begun; enrolment is closed",
         ));
     }
     let enrolled = session.session.enrolled.iter().any(|e| match &email {
@@ -351,11 +357,15 @@ pub fn check_enrolment(
         None => e.you,
     });
     if enrolling == enrolled {
-        return Err(Error::InvalidInput(if enrolling {
-            "enrolled in this session already (with a seat or on its waitlist)".into()
+        return Err(if enrolling {
+            Error::refused(
+                "registered_already",
+                &[],
+                "enrolled in this session already (with a seat or on its waitlist)",
+            )
         } else {
-            "not enrolled in this session".into()
-        }));
+            Error::refused("not_registered", &[], "not enrolled in this session")
+        });
     }
     let session_id = session_id.to_owned();
     let write = if enrolling {

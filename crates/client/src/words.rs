@@ -52,7 +52,7 @@ pub fn say(language: &str, path: &[&str], values: &[(&str, &dyn std::fmt::Displa
 /// own words, marked as such.
 pub fn reason(
     language: &str,
-    code: Option<&aicc_api::jobs::ReasonCode>,
+    code: Option<&aicc_api::ReasonCode>,
     text: Option<&str>,
 ) -> Option<String> {
     if let Some(code) = code
@@ -70,10 +70,15 @@ pub fn reason(
 }
 
 /// An error as the user reads it in `language`: the catalogues' words for
-/// its code (as the window shows them), with the detail where they have a
-/// place for it, else after them.
+/// its code (as the window shows them), with the detail (worded from its
+/// reason code when it has one) where they have a place for it, else after
+/// them.
 pub fn error(language: &str, error: &crate::Error) -> String {
-    let detail = error.to_string();
+    let said = error.to_string();
+    let detail = match error.reason() {
+        Some(code) => reason(language, Some(code), Some(&said)).unwrap_or(said),
+        None => said,
+    };
     let code = serde_json::to_value(error.code())
         .ok()
         .and_then(|code| code.as_str().map(str::to_owned))
@@ -207,6 +212,28 @@ mod tests {
             error("zh-CN", &refused),
             "请检查输入：there is no job job_7"
         );
+        let coded = crate::Error::refused(
+            "registered_already",
+            &[],
+            "enrolled in this session already (with a seat or on its waitlist)",
+        );
+        assert_eq!(
+            error("zh-CN", &coded),
+            "请检查输入：已经报名（已有名额或在候补名单上）"
+        );
+        let from_the_center = crate::Error::Portal {
+            status: 409,
+            code: Some(aicc_api::ErrorCode::Conflict),
+            message: "the member is busy".into(),
+            field: None,
+            reason: Some(Box::new(aicc_api::ReasonCode::new("not_yet_known", &[]))),
+            retry_after: None,
+        };
+        assert!(
+            error("zh-CN", &from_the_center).ends_with("（计算中心原文）"),
+            "a code this app does not know is shown as the center's words: {}",
+            error("zh-CN", &from_the_center)
+        );
         let offline = crate::Error::Offline {
             url: "https://aicc.example.cn/".into(),
             reason: "connection refused".into(),
@@ -217,6 +244,74 @@ mod tests {
             "{english}"
         );
         assert!(english.ends_with("connection refused)"), "{english}");
+    }
+
+    /// Every reason code the center or the app's own checks give, as
+    /// written in the sources: a string literal right before its values
+    /// (`because("code", &[…])`, `FieldError::new(field, "code", &[…], …)`,
+    /// `Error::refused("code", &[…], …)`, `Reason::new("code", &[…], …)`).
+    fn reason_codes_in(dir: &std::path::Path, codes: &mut std::collections::BTreeSet<String>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                // The command-line tool words its own output.
+                if !path.ends_with("bin") {
+                    reason_codes_in(&path, codes);
+                }
+                continue;
+            }
+            if path.extension().is_none_or(|e| e != "rs") || path.ends_with("words.rs") {
+                continue;
+            }
+            let text: String = std::fs::read_to_string(&path)
+                .unwrap()
+                .chars()
+                .filter(|c| !c.is_whitespace())
+                .collect();
+            for (at, _) in text.match_indices("\",&[") {
+                let Some(open) = text[..at].rfind('"') else {
+                    continue;
+                };
+                let literal = &text[open + 1..at];
+                if literal.starts_with(|c: char| c.is_ascii_lowercase())
+                    && literal
+                        .chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+                {
+                    codes.insert(literal.to_owned());
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_reason_the_center_or_the_app_gives_is_worded_in_both_languages() {
+        let crates = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+        let mut codes = std::collections::BTreeSet::new();
+        for source in ["api/src", "portal/src", "client/src"] {
+            reason_codes_in(&crates.join(source), &mut codes);
+        }
+        for code in [
+            "over_quota",
+            "registered_already",
+            "exit_code",
+            "uscc_length",
+        ] {
+            assert!(codes.contains(code), "the scan finds {code}: {codes:?}");
+        }
+        let unworded: Vec<(&str, &String)> = LANGUAGES
+            .iter()
+            .flat_map(|language| {
+                codes
+                    .iter()
+                    .filter(|code| exactly(language, &["reasons", code]).is_none())
+                    .map(move |code| (*language, code))
+            })
+            .collect();
+        assert!(
+            unworded.is_empty(),
+            "add these to the catalogues' `reasons`: {unworded:?}"
+        );
     }
 
     #[test]
@@ -248,7 +343,7 @@ mod tests {
 
     #[test]
     fn a_jobs_reason_is_worded_from_its_code_else_marked_as_the_centers() {
-        let code = aicc_api::jobs::ReasonCode {
+        let code = aicc_api::ReasonCode {
             code: "exit_code".into(),
             params: [("code".to_owned(), "3".to_owned())].into(),
         };
@@ -261,7 +356,7 @@ mod tests {
             .as_deref(),
             Some("训练进程以退出码 3 结束")
         );
-        let unknown = aicc_api::jobs::ReasonCode {
+        let unknown = aicc_api::ReasonCode {
             code: "from_a_newer_center".into(),
             params: Default::default(),
         };

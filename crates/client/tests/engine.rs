@@ -561,6 +561,11 @@ async fn a_refused_request_stays_with_the_reason_and_the_input_until_revised() {
     let refusal = entry.refusal.clone().unwrap();
     assert_eq!(refusal.field.as_deref(), Some("nodes"));
     assert!(refusal.message.contains("8 nodes"), "{}", refusal.message);
+    assert_eq!(
+        refusal.reason,
+        Some(aicc_api::ReasonCode::new("nodes", &[("most", &8)])),
+        "kept with the code the window words it by"
+    );
     let outbox::Write::CreateJob { request: kept, .. } = &entry.write else {
         panic!()
     };

@@ -106,7 +106,7 @@ impl Holder {
                     return Err(ApiError::Conflict(format!(
                         "the milestone is {}; files are added while it is planned or changes were asked for",
                         state.as_str()
-                    )));
+                    )).because("milestone_closed_to_files", &[]));
                 }
             }
         }
@@ -123,7 +123,7 @@ impl Holder {
             };
             return Err(ApiError::Conflict(format!(
                 "{holder} holds at most {MAX_ATTACHMENTS} files; put the documents together in one PDF"
-            )));
+            )).because("too_many_files", &[("most", &MAX_ATTACHMENTS)]));
         }
         Ok(())
     }
@@ -185,7 +185,14 @@ pub fn storage_room(
              for it; ask the center's staff for more room",
             mib(kept),
             mib(most)
-        )));
+        ))
+        .because(
+            "attachment_room_full",
+            &[
+                ("used", &format!("{:.1}", mib(kept))),
+                ("room", &format!("{:.1}", mib(most))),
+            ],
+        ));
     }
     Ok(())
 }

@@ -2,7 +2,7 @@
 //! contract, and the extractors that make malformed requests answer in that
 //! shape too (axum's own rejections are plain text).
 
-use aicc_api::{ErrorBody, ErrorCode};
+use aicc_api::{ErrorBody, ErrorCode, FieldError, ReasonCode};
 use axum::extract::rejection::{BytesRejection, JsonRejection, PathRejection, QueryRejection};
 use axum::extract::{FromRequest, FromRequestParts};
 use axum::http::{HeaderValue, StatusCode, header};
@@ -62,6 +62,12 @@ pub enum ApiError {
         "the center is receiving many other requests just now; nothing was made: send it again in {retry_after_secs} s"
     )]
     Busy { retry_after_secs: u64 },
+    /// An error with the code the app words it by in its user's language.
+    #[error("{error}")]
+    Coded {
+        error: Box<ApiError>,
+        reason: ReasonCode,
+    },
     #[error(transparent)]
     Db(#[from] DbError),
     #[error("stored data is unreadable: {0}")]
@@ -76,6 +82,23 @@ impl ApiError {
         ApiError::InvalidInput {
             field: field.to_owned(),
             message: message.into(),
+        }
+    }
+
+    /// The same error, with the code the app words it by: `code` in the
+    /// `reasons` of the app's catalogues, with the values its words need.
+    pub fn because(self, code: &str, params: &[(&str, &dyn std::fmt::Display)]) -> Self {
+        ApiError::Coded {
+            error: Box::new(self),
+            reason: ReasonCode::new(code, params),
+        }
+    }
+
+    /// The error itself and the code it was given, if any.
+    pub fn reasoned(&self) -> (&ApiError, Option<&ReasonCode>) {
+        match self {
+            ApiError::Coded { error, reason } => (error, Some(reason)),
+            error => (error, None),
         }
     }
 
@@ -99,6 +122,7 @@ impl ApiError {
 
     pub(crate) fn status_and_code(&self) -> (StatusCode, ErrorCode) {
         match self {
+            ApiError::Coded { error, .. } => error.status_and_code(),
             ApiError::Unauthorized(_) => (StatusCode::UNAUTHORIZED, ErrorCode::Unauthorized),
             ApiError::Forbidden(_) => (StatusCode::FORBIDDEN, ErrorCode::Forbidden),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, ErrorCode::NotFound),
@@ -147,8 +171,27 @@ impl From<rusqlite::Error> for ApiError {
     }
 }
 
+impl From<FieldError> for ApiError {
+    fn from(e: FieldError) -> Self {
+        ApiError::Coded {
+            error: Box::new(ApiError::invalid(e.field, e.message)),
+            reason: e.reason,
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
+        let (error, reason) = match self {
+            ApiError::Coded { error, reason } => (*error, Some(reason)),
+            error => (error, None),
+        };
+        error.answer(reason)
+    }
+}
+
+impl ApiError {
+    fn answer(self, reason: Option<ReasonCode>) -> Response {
         let (status, code) = self.status_and_code();
         let message = if code == ErrorCode::StorageFull {
             tracing::error!(error = %self, "the portal's disk is full; free space in its data directory");
@@ -167,6 +210,9 @@ impl IntoResponse for ApiError {
         let mut body = ErrorBody::new(code, message);
         if let ApiError::InvalidInput { field, .. } | ApiError::BadRequest { field, .. } = &self {
             body.error.field = Some(field.clone());
+        }
+        if !status.is_server_error() {
+            body.error.reason = reason;
         }
         let mut response = (status, axum::Json(body)).into_response();
         let retry_after_secs = match self {

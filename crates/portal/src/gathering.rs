@@ -122,7 +122,8 @@ impl Registrations {
         if starts_at <= now {
             return Err(ApiError::Conflict(format!(
                 "the {what} has begun; registration is closed"
-            )));
+            ))
+            .because("registration_closed", &[]));
         }
         let live: bool = conn.query_row(
             &format!(
@@ -135,7 +136,8 @@ impl Registrations {
         if live {
             return Err(ApiError::Conflict(format!(
                 "registered for this {what} already (with a seat or on its waitlist)"
-            )));
+            ))
+            .because("registered_already", &[]));
         }
         Ok(conn.query_row(
             &format!(
@@ -161,7 +163,8 @@ impl Registrations {
         if starts_at <= now {
             return Err(ApiError::Conflict(format!(
                 "the {what} has begun; a registration can no longer be given up"
-            )));
+            ))
+            .because("begun_place_kept", &[]));
         }
         let cancelled = conn.execute(
             &format!(
@@ -171,9 +174,10 @@ impl Registrations {
             params![id, user, now],
         )?;
         if cancelled == 0 {
-            return Err(ApiError::Conflict(format!(
-                "not registered for this {what}"
-            )));
+            return Err(
+                ApiError::Conflict(format!("not registered for this {what}"))
+                    .because("not_registered", &[]),
+            );
         }
         Ok(())
     }

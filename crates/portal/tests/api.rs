@@ -272,6 +272,11 @@ async fn a_job_beyond_the_remaining_quota_is_refused_with_the_hours_left() {
             .contains("500.0"),
         "{refused}"
     );
+    assert_eq!(
+        refused["error"]["reason"],
+        json!({"code": "over_quota", "params": {"needed": "640.0", "left": "500.0"}}),
+        "the refusal carries the code the app words it by: {refused}"
+    );
     let (status, _) = server
         .call(
             Method::POST,
@@ -292,17 +297,18 @@ async fn a_job_beyond_the_remaining_quota_is_refused_with_the_hours_left() {
         (quota["npu_hours_remaining"].as_f64().unwrap() - 180.0).abs() < 1e-6,
         "{quota}"
     );
-    for (field, bad) in [
-        ("npus_per_node", job("atlas-800t-a2", 1, 9, 1.0)),
-        ("nodes", job("atlas-800t-a2", 9, 8, 1.0)),
-        ("max_hours", job("atlas-800t-a2", 1, 8, 0.0)),
-        ("pool_id", job("no-such-pool", 1, 8, 1.0)),
+    for (field, code, bad) in [
+        ("npus_per_node", "npus_per_node", job("atlas-800t-a2", 1, 9, 1.0)),
+        ("nodes", "nodes", job("atlas-800t-a2", 9, 8, 1.0)),
+        ("max_hours", "max_hours", job("atlas-800t-a2", 1, 8, 0.0)),
+        ("pool_id", "no_such_pool", job("no-such-pool", 1, 8, 1.0)),
     ] {
         let (status, refused) = server
             .call(Method::POST, "/v1/jobs", Some(&token), Some(bad))
             .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(refused["error"]["field"], field, "{refused}");
+        assert_eq!(refused["error"]["reason"]["code"], code, "{refused}");
     }
 }
 
@@ -727,6 +733,11 @@ async fn a_start_is_estimated_before_submission_kept_with_the_job_and_measured_a
     assert_eq!(status, StatusCode::OK);
     assert_eq!(refused["admissible"], false);
     assert_eq!(refused["refusal"]["code"], "quota_exceeded", "{refused}");
+    assert_eq!(
+        refused["refusal"]["reason"]["code"],
+        "over_quota",
+        "{refused}"
+    );
     assert!(refused["start"].is_null());
     let (_, page) = server
         .call(Method::GET, "/v1/jobs/changes", Some(&other), None)

@@ -112,6 +112,11 @@ async fn a_full_session_waitlists_and_a_seat_freed_goes_to_the_first_waiting_onc
     );
     let (status, again) = post(&server, &engineer, &enrol, "enrol-2", json!({})).await;
     assert_eq!(status, StatusCode::CONFLICT, "{again}");
+    assert_eq!(
+        again["error"]["reason"],
+        json!({"code": "registered_already", "params": {}}),
+        "the refusal carries the code the app words it by: {again}"
+    );
 
     // The seat holder cancels: the engineer takes the seat.
     let (status, body) = post(

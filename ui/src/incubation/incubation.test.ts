@@ -553,6 +553,7 @@ describe('incubation', () => {
         field: null,
         message:
           'the milestone is submitted; evidence is sent while it is planned or changes were asked for',
+        reason: { code: 'milestone_closed_to_evidence', params: {} },
       },
       attempts: 1,
       created_at: '2026-12-05T10:00:00Z',
@@ -564,6 +565,9 @@ describe('incubation', () => {
     await settle();
     const box = document.querySelector('[data-testid=refused-evidence]');
     expect(box?.textContent).toContain('Our first pilot report');
+    expect(document.body.textContent).toContain(
+      'evidence is sent while the milestone is planned or changes were asked for',
+    );
     document.querySelector<HTMLButtonElement>('[data-testid=discard-evidence]')?.click();
     await settle();
     expect(discarded).toEqual([7]);

@@ -85,9 +85,17 @@ describe('JobForm', () => {
         case 'check_job_request': {
           const r = a.request as JobRequest;
           if (!r.dataset_uri)
-            return { field: 'dataset_uri', message: 'enter the dataset' } satisfies FieldProblem;
+            return {
+              field: 'dataset_uri',
+              reason: { code: 'dataset_address', params: { address: '', schemes: 'obs, s3' } },
+              message: '"" is not a dataset address',
+            } satisfies FieldProblem;
           if (r.nodes * r.npus_per_node * r.max_hours > 100)
-            return { field: 'max_hours', message: 'over quota' } satisfies FieldProblem;
+            return {
+              field: 'max_hours',
+              reason: { code: 'over_quota', params: { needed: '160.0', left: '100.0' } },
+              message: 'this job may use 160.0 NPU-hours',
+            } satisfies FieldProblem;
           return null;
         }
         case 'create_job':
@@ -141,7 +149,9 @@ describe('JobForm', () => {
     expect(alerts()).toEqual([]);
     document.querySelector<HTMLFormElement>('form')?.requestSubmit();
     await settle();
-    expect(alerts()).toEqual(['enter the dataset']);
+    expect(alerts()).toEqual([
+      '“” is not a dataset address; use one like obs://bucket/path (obs, s3)',
+    ]);
     expect(document.activeElement?.getAttribute('name')).toBe('dataset');
     expect(created).toEqual([]);
   });
@@ -153,9 +163,21 @@ describe('JobForm', () => {
     typeInto('input[name=nodes]', '8');
     await settle();
     expect(document.querySelector('[data-field=max_hours][role=alert]')?.textContent).toBe(
-      'over quota',
+      'this job may use 160.0 NPU-hours; your organisation has 100.0 left, credits included',
     );
     expect(document.querySelector<HTMLButtonElement>('button[type=submit]')?.disabled).toBe(true);
+  });
+
+  it("words a problem in the user's language from its code, not in the English sent beside it", async () => {
+    setupI18n('zh-CN');
+    component = mount(JobForm, { target: document.body });
+    await settle();
+    typeInto('input[name=dataset]', 'obs://demo/data');
+    typeInto('input[name=nodes]', '8');
+    await settle();
+    expect(document.querySelector('[data-field=max_hours][role=alert]')?.textContent).toBe(
+      '该任务最多可能使用 160.0 NPU 时；贵单位剩余 100.0 NPU 时（含算力券）',
+    );
   });
 
   it('says whether compute credits pay for the request, and warns when they would not cover it', async () => {
@@ -234,7 +256,12 @@ describe('JobForm', () => {
       outbox: {
         seq: 4,
         write: { kind: 'create_job', local_id: 'local-7', request },
-        refusal: { code: 'invalid_input', message: 'the pool has 1 node free', field: 'nodes' },
+        refusal: {
+          code: 'invalid_input',
+          message: 'the pool has 1 node free',
+          field: 'nodes',
+          reason: null,
+        },
         attempts: 1,
         created_at: '',
       },
@@ -246,7 +273,7 @@ describe('JobForm', () => {
     expect(document.querySelector<HTMLInputElement>('input[name=image]')?.value).toBe(
       'registry/x:1',
     );
-    expect(alerts()).toEqual(['the pool has 1 node free']);
+    expect(alerts()).toEqual(["the pool has 1 node free (the center's words)"]);
     typeInto('input[name=nodes]', '1');
     await settle();
     expect(alerts()).toEqual([]);

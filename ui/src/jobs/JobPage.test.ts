@@ -159,6 +159,7 @@ describe('JobPage', () => {
       message:
         "a partner member may not cancel another member's job; ask a partner admin of your organisation",
       field: null,
+      reason: null,
     };
     shown = { ...job, state: 'running', step: 10 };
     mockIPC((command) => {

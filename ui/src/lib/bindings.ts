@@ -600,7 +600,11 @@ code: string,
 /**
  * The request's field at fault, if one is.
  */
-field: string | null, message: string, };
+field: string | null, message: string, 
+/**
+ * The same as `message`, as a code the app words.
+ */
+reason: ReasonCode | null, };
 
 export type CenterEstimate = { state: CenterState, 
 /**
@@ -935,9 +939,22 @@ export type Refusal = { code: string | null, message: string,
 /**
  * The form field at fault, as the portal names it.
  */
-field: string | null, };
+field: string | null, 
+/**
+ * The same as `message`, as a code the window words in its user's
+ * language; `None` when the center gave none.
+ */
+reason: ReasonCode | null, };
 
-export type FieldProblem = { field: string, message: string, };
+export type FieldProblem = { field: string, 
+/**
+ * What is wrong, as the code the window words.
+ */
+reason: ReasonCode, 
+/**
+ * The same in English.
+ */
+message: string, };
 
 export type ApplicationForm = { organisation_name: string, 
 /**
@@ -1022,7 +1039,12 @@ export type OpenRoute = { route: string, notification: number, switched: boolean
 
 export type ErrorCode = "offline" | "wrong_credentials" | "session_ended" | "not_signed_in" | "not_a_portal" | "untrusted_certificate" | "plain_http" | "keyring_unavailable" | "invalid_input" | "portal" | "newer_store" | "disk_full" | "internal";
 
-export type CommandError = { code: ErrorCode, message: string, };
+export type CommandError = { code: ErrorCode, message: string, 
+/**
+ * What the center or the core said, as a code the UI words in the
+ * user's language; `None` where the error has none.
+ */
+reason: ReasonCode | null, };
 
 /** The shortest password an invited member may choose. */
 export const MIN_PASSWORD_CHARS = 10;

@@ -24,6 +24,9 @@ use crate::{Error, Result, center, clock, drafts, notifications};
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct FieldProblem {
     pub field: String,
+    /// What is wrong, as the code the window words.
+    pub reason: aicc_api::ReasonCode,
+    /// The same in English.
     pub message: String,
 }
 
@@ -31,6 +34,7 @@ impl From<aicc_api::FieldError> for FieldProblem {
     fn from(e: aicc_api::FieldError) -> Self {
         Self {
             field: e.field.to_owned(),
+            reason: e.reason,
             message: e.message,
         }
     }
@@ -63,8 +67,7 @@ impl Partner {
         let now = clock::now();
         self.queue(move |c| {
             let info = center::info(c)?;
-            center::check_request(&info, &request)
-                .map_err(|e| Error::InvalidInput(format!("{}: {}", e.field, e.message)))?;
+            center::check_request(&info, &request).map_err(Error::from)?;
             let id = outbox::create_job(c, request, &now)?;
             drafts::delete(c, &draft_id)?;
             Ok(id)
@@ -93,8 +96,7 @@ impl Partner {
         let id = there
             .call(move |c| {
                 let info = center::info(c)?;
-                center::check_request(&info, &request)
-                    .map_err(|e| Error::InvalidInput(format!("{}: {}", e.field, e.message)))?;
+                center::check_request(&info, &request).map_err(Error::from)?;
                 outbox::create_job(c, request, &now)
             })
             .await?;

@@ -43,8 +43,7 @@ impl Partner {
     /// What the center says of a certificate; what the local directory
     /// says when the center cannot be reached (marked as such).
     pub async fn check_certificate(&self, typed: String) -> Result<CheckedCertificate> {
-        let id = aicc_api::directory::certificate_id(&typed)
-            .map_err(|e| Error::InvalidInput(format!("{}: {}", e.field, e.message)))?;
+        let id = aicc_api::directory::certificate_id(&typed).map_err(Error::from)?;
         let asked = {
             let id = id.clone();
             self.ask(move |portal, token| {

@@ -109,7 +109,8 @@ pub async fn change(
                     "the organisation would have no active partner admin; make another member \
                      partner admin first"
                         .into(),
-                ));
+                )
+                .because("last_partner_admin", &[]));
             }
             end_sessions(&tx, user_id)?;
             if !active {
@@ -211,7 +212,7 @@ pub async fn invite(
             if member {
                 return Err(ApiError::Conflict(format!(
                     "{email} is already a member of your organisation"
-                )));
+                )).because("member_already", &[("email", &email)]));
             }
             let created = now();
             let pending: usize = tx.query_row(
@@ -223,7 +224,7 @@ pub async fn invite(
             if pending >= MAX_PENDING_INVITATIONS {
                 return Err(ApiError::Conflict(format!(
                     "your organisation has {MAX_PENDING_INVITATIONS} invitations waiting; withdraw some first"
-                )));
+                )).because("too_many_invitations", &[("most", &MAX_PENDING_INVITATIONS)]));
             }
             tx.execute(
                 "UPDATE invitations SET withdrawn_at = ?3
@@ -345,7 +346,8 @@ pub async fn accept(
             if created == 0 {
                 return Err(ApiError::Conflict(format!(
                     "{email} already has an account; sign in with it"
-                )));
+                ))
+                .because("account_exists", &[("email", &email)]));
             }
             let user_id = tx.last_insert_rowid();
             tx.execute(

@@ -457,7 +457,7 @@ pub async fn create_personal_token(
                 return Err(ApiError::Conflict(format!(
                     "you keep {MAX_PERSONAL_TOKENS} personal access tokens, as many as one person \
                      may; revoke one you no longer use first"
-                )));
+                )).because("too_many_tokens", &[("most", &MAX_PERSONAL_TOKENS)]));
             }
             conn.execute(
                 "INSERT INTO personal_tokens (id, user_id, name, hash, created_at, expires_at, scopes)

@@ -180,15 +180,29 @@ pub async fn withdraw(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let at = id.clone();
-    change(&state, caller, once, id, Action::WithdrawApplication, move |tx, caller, current| {
-        if !current.may_withdraw() {
-            return Err(ApiError::Conflict(format!(
+    change(
+        &state,
+        caller,
+        once,
+        id,
+        Action::WithdrawApplication,
+        move |tx, caller, current| {
+            if !current.may_withdraw() {
+                return Err(ApiError::Conflict(format!(
                 "the application is {}; only one the center has not decided on can be withdrawn",
                 current.as_str()
-            )));
-        }
-        move_to(tx, &at, current, ApplicationState::Withdrawn, caller.user_id, None)
-    })
+            )).because("application_not_withdrawable", &[]));
+            }
+            move_to(
+                tx,
+                &at,
+                current,
+                ApplicationState::Withdrawn,
+                caller.user_id,
+                None,
+            )
+        },
+    )
     .await
 }
 
@@ -391,8 +405,7 @@ pub async fn download(
 }
 
 fn check(form: &ApplicationForm) -> Result<(), ApiError> {
-    form.check()
-        .map_err(|e| ApiError::invalid(e.field, e.message))
+    form.check().map_err(ApiError::from)
 }
 
 pub(crate) fn editable(current: ApplicationState) -> Result<(), ApiError> {
@@ -402,7 +415,7 @@ pub(crate) fn editable(current: ApplicationState) -> Result<(), ApiError> {
         Err(ApiError::Conflict(format!(
             "the application is {}; it can be changed only as a draft or when changes are requested",
             current.as_str()
-        )))
+        )).because("application_not_editable", &[]))
     }
 }
 

@@ -58,7 +58,8 @@ pub(super) fn room_for_another(
     if count >= most {
         return Err(ApiError::Conflict(format!(
             "the organisation has {most} applications being edited; submit or withdraw one first"
-        )));
+        ))
+        .because("too_many_drafts", &[("most", &most)]));
     }
     Ok(())
 }

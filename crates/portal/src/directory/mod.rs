@@ -127,8 +127,7 @@ pub async fn check_certificate(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<CertificateCheck>, ApiError> {
     caller.may(Action::ReadDirectory)?;
-    let id = aicc_api::directory::certificate_id(&id)
-        .map_err(|e| ApiError::invalid(e.field, e.message))?;
+    let id = aicc_api::directory::certificate_id(&id).map_err(ApiError::from)?;
     Ok(Json(
         state
             .db

@@ -118,12 +118,14 @@ pub fn edit(
         Some((Some(_), _)) => {
             return Err(ApiError::Conflict(
                 "the center revoked this solution's certificate; it is not listed again".into(),
-            ));
+            )
+            .because("certificate_revoked_unlisted", &[]));
         }
         Some((None, certified_at)) if certified_at + VALID_MS <= now => {
             return Err(ApiError::Conflict(
                 "this solution's certificate has expired; certify it again to list it".into(),
-            ));
+            )
+            .because("certificate_expired_unlisted", &[]));
         }
         Some((None, _)) => {}
     }
@@ -153,9 +155,7 @@ pub fn set_contact(
 ) -> Result<Option<u64>, ApiError> {
     match contact {
         Some(contact) => {
-            contact
-                .check()
-                .map_err(|e| ApiError::invalid(e.field, e.message))?;
+            contact.check().map_err(ApiError::from)?;
             conn.execute(
                 "INSERT INTO directory_contacts (organisation_id, name, email, website)
                  VALUES (?1, ?2, ?3, ?4)
@@ -498,9 +498,7 @@ pub fn ask(
     asked: &CooperationAsk,
     now: i64,
 ) -> Result<(String, u64, i64), ApiError> {
-    asked
-        .check()
-        .map_err(|e| ApiError::invalid(e.field, e.message))?;
+    asked.check().map_err(ApiError::from)?;
     let owner: Option<i64> = conn
         .query_row(
             &format!("SELECT organisation_id FROM directory_solutions WHERE id = :id AND {SHOWN}"),
@@ -530,7 +528,8 @@ pub fn ask(
         return Err(ApiError::Conflict(
             "your organisation asked about this solution already; wait for the owner's answer"
                 .into(),
-        ));
+        )
+        .because("asked_already", &[]));
     }
     let declined: Option<i64> = conn.query_row(
         "SELECT max(updated_at) FROM cooperations
@@ -543,7 +542,11 @@ pub fn ask(
             "the owner declined your organisation's request on {}; you may ask again from {}",
             &rfc3339(declined)[..10],
             &rfc3339(declined + ASK_AGAIN_AFTER_MS)[..10]
-        )));
+        ))
+        .because(
+            "declined_recently",
+            &[("again", &&rfc3339(declined + ASK_AGAIN_AFTER_MS)[..10])],
+        ));
     }
     let id = new_id("coop");
     let rev = feed::next_rev(conn)?;
@@ -601,13 +604,12 @@ pub fn answer(
     let Some((state, asker)) = found else {
         return Err(ApiError::not_found("request to cooperate"));
     };
-    answer
-        .check()
-        .map_err(|e| ApiError::invalid(e.field, e.message))?;
+    answer.check().map_err(ApiError::from)?;
     if state != CooperationState::Asked.as_str() {
-        return Err(ApiError::Conflict(format!(
-            "the request was {state} already"
-        )));
+        return Err(
+            ApiError::Conflict(format!("the request was {state} already"))
+                .because("answered_already", &[]),
+        );
     }
     let state = if answer.accept {
         CooperationState::Accepted

@@ -122,9 +122,7 @@ pub fn request(
     asked: &OfficeHoursRequest,
     now: i64,
 ) -> Result<(String, u64), ApiError> {
-    asked
-        .check()
-        .map_err(|e| ApiError::invalid(e.field, e.message))?;
+    asked.check().map_err(ApiError::from)?;
     text(asked.topic.trim(), "topic", 1000)?;
     enrolled(conn, organisation)?;
     let assigned: bool = conn.query_row(
@@ -198,9 +196,10 @@ pub fn answer(
         return Err(ApiError::not_found("request for office hours"));
     };
     if state != OfficeHoursState::Requested.as_str() {
-        return Err(ApiError::Conflict(format!(
-            "the request was {state} already"
-        )));
+        return Err(
+            ApiError::Conflict(format!("the request was {state} already"))
+                .because("answered_already", &[]),
+        );
     }
     if let Some(note) = note {
         text(note, "note", 1000)?;

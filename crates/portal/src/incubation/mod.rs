@@ -217,9 +217,7 @@ pub async fn request_office_hours(
     ApiJson(asked): ApiJson<OfficeHoursRequest>,
 ) -> Result<Response, ApiError> {
     caller.may(Action::RequestOfficeHours)?;
-    asked
-        .check()
-        .map_err(|e| ApiError::invalid(e.field, e.message))?;
+    asked.check().map_err(ApiError::from)?;
     let made = state
         .db
         .call(move |conn| {
@@ -330,9 +328,7 @@ pub async fn submit(
     ApiPath(id): ApiPath<String>,
     ApiJson(evidence): ApiJson<Evidence>,
 ) -> Result<Response, ApiError> {
-    evidence
-        .check()
-        .map_err(|e| ApiError::invalid(e.field, e.message))?;
+    evidence.check().map_err(ApiError::from)?;
     change(
         &state,
         caller,

@@ -303,14 +303,13 @@ pub fn submit(
     evidence: &Evidence,
     actor: i64,
 ) -> Result<u64, ApiError> {
-    evidence
-        .check()
-        .map_err(|e| ApiError::invalid(e.field, e.message))?;
+    evidence.check().map_err(ApiError::from)?;
     if !current.may_submit() {
         return Err(ApiError::Conflict(format!(
             "the milestone is {}; evidence is sent while it is planned or changes were asked for",
             current.as_str()
-        )));
+        ))
+        .because("milestone_closed_to_evidence", &[]));
     }
     let rev = feed::next_rev(conn)?;
     let now = now_ms();

@@ -420,16 +420,14 @@ pub fn refusal(
         .and_then(|()| super::store::admit(conn, caller, request, hours))
     {
         Ok(()) => Ok(None),
-        Err(
-            e @ (ApiError::InvalidInput { .. }
-            | ApiError::QuotaExceeded(_)
-            | ApiError::Forbidden(_)),
-        ) => {
-            let (_, code) = e.status_and_code();
-            let field = match &e {
+        Err(e) => {
+            let (inner, reason) = e.reasoned();
+            let field = match inner {
                 ApiError::InvalidInput { field, .. } => Some(field.clone()),
-                _ => None,
+                ApiError::QuotaExceeded(_) | ApiError::Forbidden(_) => None,
+                _ => return Err(e),
             };
+            let (_, code) = e.status_and_code();
             Ok(Some(NotAdmissible {
                 code: serde_json::to_value(code)
                     .ok()
@@ -437,9 +435,9 @@ pub fn refusal(
                     .unwrap_or_default(),
                 field,
                 message: e.to_string(),
+                reason: reason.cloned(),
             }))
         }
-        Err(e) => Err(e),
     }
 }
 

@@ -252,7 +252,8 @@ pub async fn cancel(
                     return Err(ApiError::Conflict(format!(
                         "the job is {} and cannot be cancelled",
                         current.as_str()
-                    )));
+                    ))
+                    .because("job_not_cancellable", &[]));
                 }
                 // A job its executor holds must be stopped there first.
                 let next = if released || current == JobState::Running {

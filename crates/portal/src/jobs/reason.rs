@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use aicc_api::jobs::ReasonCode;
+use aicc_api::ReasonCode;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Reason {

@@ -40,7 +40,8 @@ pub(super) fn admit(
             return Err(ApiError::invalid(
                 "base_model",
                 format!("the catalog has no model \"{}\"", model.model_id),
-            ));
+            )
+            .because("no_such_model", &[("model", &model.model_id)]));
         };
         if let Some(version) = &model.version {
             let listed: aicc_api::catalog::Model = serde_json::from_str(&body)?;
@@ -57,6 +58,14 @@ pub(super) fn admit(
                             known.join(", ")
                         }
                     ),
+                )
+                .because(
+                    "no_such_version",
+                    &[
+                        ("model", &model.model_id),
+                        ("version", version),
+                        ("versions", &known.join(", ")),
+                    ],
                 ));
             }
         }
@@ -69,10 +78,11 @@ pub(super) fn admit(
                 "pool_id",
                 format!("there is no pool \"{}\"", request.pool_id),
             )
+            .because("no_such_pool", &[("pool", &request.pool_id)])
         })?;
     request
         .check(&pool, hours.0, hours.1)
-        .map_err(|e| ApiError::invalid(e.field, e.message))?;
+        .map_err(ApiError::from)?;
     let now = now_ms();
     let quota = quota_of(conn, caller.organisation_id, hours, now)?;
     let needed = request.max_npu_hours();
@@ -95,7 +105,14 @@ pub(super) fn admit(
             } else {
                 String::new()
             }
-        )));
+        ))
+        .because(
+            "over_quota",
+            &[
+                ("needed", &format!("{needed:.1}")),
+                ("left", &format!("{left:.1}")),
+            ],
+        ));
     }
     Ok(())
 }

@@ -1,7 +1,7 @@
-// Why a job is where it is, in the user's language: the center's reason
-// code worded from the catalogues; a code this app does not know shows
-// the center's own words, marked as such.
-import type { ReasonCode } from '../lib/bindings';
+// What the center or the app's own checks say, in the user's language: a
+// reason code worded from the catalogues' `reasons`; a code this app does
+// not know shows the center's own words, marked as such.
+import type { ReasonCode } from './bindings';
 
 type Translate = (
   key: string,
@@ -21,4 +21,12 @@ export function reasonText(
     if (worded) return worded;
   }
   return text ? t('reasons.centersWords', { values: { text } }) : null;
+}
+
+// A form field's problem, as the app's own check or the center put it.
+export function problemText(
+  t: Translate,
+  problem: { reason: ReasonCode | null; message: string },
+): string {
+  return reasonText(t, problem.reason, problem.message) ?? '';
 }
