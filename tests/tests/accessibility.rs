@@ -1,7 +1,8 @@
 //! Every screen, in both languages and both themes, checked with axe-core
 //! (the npm package, injected into the real app over WebDriver): no
 //! serious or critical finding — contrast, names of controls, roles,
-//! labels. A new screen joins the list below.
+//! labels; and in Chinese, no English word the app wrote outside a short
+//! allow-list. A new screen joins the list below.
 
 use std::time::Duration;
 
@@ -45,8 +46,101 @@ async fn findings(app: &fantoccini::Client, axe: &str) -> anyhow::Result<Vec<Str
     Ok(serde_json::from_value(found)?)
 }
 
+/// The English words on the page as it is now, each with the text it was
+/// found in: the visible text, and what screen readers read (accessible
+/// names, placeholders, titles, text for them alone). What the center or
+/// its partners wrote is theirs, in their language: the app marks it as
+/// such, `translate="no"` for names, ids and addresses, and the language of
+/// text known to be in another (`lang="en"`), and it is not looked at.
+async fn english(app: &fantoccini::Client) -> anyhow::Result<Vec<(String, String)>> {
+    let found = app
+        .execute(
+            "const marked = '[translate=no], [lang]:not([lang^=zh])';
+             const theirs = (el) => el.closest(marked);
+             // Their words inside the app's (a member's name in the name of
+             // the button that deactivates them) are theirs too.
+             const written = [...document.body.querySelectorAll(marked)]
+               .map((el) => el.textContent.trim())
+               .filter((text) => text.length > 1)
+               .sort((a, b) => b.length - a.length);
+             const texts = [];
+             const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+             while (walker.nextNode()) {
+               const el = walker.currentNode.parentElement;
+               if (!el || theirs(el) || el.closest('script, style')) continue;
+               if (el.getClientRects().length === 0) continue;
+               texts.push(walker.currentNode.textContent);
+             }
+             for (const el of document.body.querySelectorAll('[aria-label], [placeholder], [title], [alt]')) {
+               if (theirs(el)) continue;
+               for (const name of ['aria-label', 'placeholder', 'title', 'alt']) {
+                 const value = el.getAttribute(name);
+                 if (value) texts.push(value);
+               }
+             }
+             const found = [];
+             for (const text of texts) {
+               const plain = written
+                 .reduce((rest, theirs) => rest.split(theirs).join(' '), text)
+                 .replace(/\\S+@\\S+/g, ' ')
+                 .replace(/[a-z][a-z0-9+.-]*:\\/\\/\\S*/gi, ' ');
+               // Ids and model numbers (AICC-ENG-2026-000001, 800T, A2)
+               // hold a digit: they are codes, not words.
+               for (const word of plain.match(/[A-Za-z0-9][\\w'’.-]*/g) ?? []) {
+                 if (/[A-Za-z]/.test(word) && !/[0-9]/.test(word))
+                   found.push([word.replace(/[.'’-]+$/, ''), text.trim().slice(0, 80)]);
+               }
+             }
+             return found;",
+            vec![],
+        )
+        .await?;
+    Ok(serde_json::from_value(found)?)
+}
+
+/// English a Chinese screen may show: names of products and of the
+/// technologies partners use, units, and abbreviations Chinese engineers
+/// write in Latin letters too.
+const ENGLISH_ON_A_CHINESE_SCREEN: &[&str] = &[
+    // The product.
+    "AICC",
+    // Hardware, software and formats named as their makers name them.
+    "NPU",
+    "HBM",
+    "Ascend",
+    "Atlas",
+    "Duo",
+    "MindSpore",
+    "MindSpeed-LLM",
+    "MindIE",
+    "LoRA",
+    "CANN",
+    "PyTorch",
+    "torch_npu",
+    "Slurm",
+    "PDF",
+    "PNG",
+    "JPEG",
+    "PEM",
+    "OBS",
+    // Abbreviations Chinese engineers write in Latin letters too: an
+    // identifier, a certificate authority, continuous integration, the
+    // programme's kinds of partner (software and hardware vendors).
+    "ID",
+    "CA",
+    "CI",
+    "ISV",
+    "IHV",
+    // Units.
+    "kB",
+    "MB",
+    "GB",
+    "MiB",
+    "GiB",
+];
+
 #[tokio::test]
-async fn no_screen_has_a_serious_accessibility_finding_in_either_language_or_theme()
+async fn no_screen_has_a_serious_accessibility_finding_or_english_on_a_chinese_screen()
 -> anyhow::Result<()> {
     let _turn = aicc_e2e::one_app_at_a_time().await;
     let env = Env::from_env()?;
@@ -60,6 +154,7 @@ async fn no_screen_has_a_serious_accessibility_finding_in_either_language_or_the
     let driver = Driver::start(&env, home.path())?;
     let app = driver.launch().await?;
     let mut report = Vec::new();
+    let mut english_found = std::collections::BTreeSet::new();
     find(&app, "input[name=center]").await?;
     for finding in findings(&app, &axe).await? {
         report.push(format!("sign-in: {finding}"));
@@ -119,6 +214,13 @@ async fn no_screen_has_a_serious_accessibility_finding_in_either_language_or_the
             for finding in findings(&app, &axe).await? {
                 report.push(format!("{language} {theme} {screen}: {finding}"));
             }
+            if language.starts_with("zh") {
+                for (word, text) in english(&app).await? {
+                    if !ENGLISH_ON_A_CHINESE_SCREEN.contains(&word.as_str()) {
+                        english_found.insert(format!("{screen}: {word} — in “{text}”"));
+                    }
+                }
+            }
         }
         // The keyboard shortcuts, listed on `?`.
         app.active_element().await?.send_keys("?").await?;
@@ -135,5 +237,11 @@ async fn no_screen_has_a_serious_accessibility_finding_in_either_language_or_the
     }
     app.close().await?;
     assert!(report.is_empty(), "axe-core found:\n{}", report.join("\n"));
+    assert!(
+        english_found.is_empty(),
+        "English on a Chinese screen (word it in the catalogues, mark what the center or a \
+         partner wrote with translate=\"no\" or its lang, or explain it in the allow-list):\n{}",
+        english_found.into_iter().collect::<Vec<_>>().join("\n")
+    );
     Ok(())
 }

@@ -298,7 +298,11 @@ async fn a_job_beyond_the_remaining_quota_is_refused_with_the_hours_left() {
         "{quota}"
     );
     for (field, code, bad) in [
-        ("npus_per_node", "npus_per_node", job("atlas-800t-a2", 1, 9, 1.0)),
+        (
+            "npus_per_node",
+            "npus_per_node",
+            job("atlas-800t-a2", 1, 9, 1.0),
+        ),
         ("nodes", "nodes", job("atlas-800t-a2", 9, 8, 1.0)),
         ("max_hours", "max_hours", job("atlas-800t-a2", 1, 8, 0.0)),
         ("pool_id", "no_such_pool", job("no-such-pool", 1, 8, 1.0)),
@@ -734,8 +738,7 @@ async fn a_start_is_estimated_before_submission_kept_with_the_job_and_measured_a
     assert_eq!(refused["admissible"], false);
     assert_eq!(refused["refusal"]["code"], "quota_exceeded", "{refused}");
     assert_eq!(
-        refused["refusal"]["reason"]["code"],
-        "over_quota",
+        refused["refusal"]["reason"]["code"], "over_quota",
         "{refused}"
     );
     assert!(refused["start"].is_null());
