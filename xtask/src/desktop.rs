@@ -114,22 +114,52 @@ impl Desktop {
 impl Drop for Desktop {
     fn drop(&mut self) {
         for (name, child) in self.children.iter_mut().rev() {
-            if let Err(e) = child.kill() {
-                eprintln!("cannot stop {name}: {e}");
-            }
-            let _ = child.wait();
+            stop(name, child);
         }
     }
 }
 
+/// Asks `child` to end (SIGTERM: Xvfb then removes its display's lock and
+/// socket), and kills it if it has not within two seconds.
+fn stop(name: &str, child: &mut Child) {
+    let asked = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .is_ok_and(|status| status.success());
+    let deadline = Instant::now() + Duration::from_secs(2);
+    while asked && Instant::now() < deadline {
+        if matches!(child.try_wait(), Ok(Some(_))) {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    if let Err(e) = child.kill() {
+        eprintln!("cannot stop {name}: {e}");
+    }
+    let _ = child.wait();
+}
+
 fn free_display() -> anyhow::Result<String> {
     (90..200)
-        .find(|n| {
-            !Path::new(&format!("/tmp/.X11-unix/X{n}")).exists()
-                && !Path::new(&format!("/tmp/.X{n}-lock")).exists()
-        })
+        .find(|&n| display_free(n))
         .map(|n| format!(":{n}"))
         .context("no free X display number between :90 and :199")
+}
+
+/// Whether no X server holds display `n`. One killed before it could tidy
+/// up leaves its lock and socket behind, naming a process that is gone:
+/// those are removed, and the display is free again.
+fn display_free(n: u32) -> bool {
+    let lock = PathBuf::from(format!("/tmp/.X{n}-lock"));
+    let socket = PathBuf::from(format!("/tmp/.X11-unix/X{n}"));
+    let holder = match std::fs::read_to_string(&lock) {
+        Ok(text) => text.trim().parse::<u32>().ok(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return !socket.exists(),
+        Err(_) => return false,
+    };
+    let gone = holder.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists());
+    gone && std::fs::remove_file(&lock).is_ok()
+        && (std::fs::remove_file(&socket).is_ok() || !socket.exists())
 }
 
 fn set_private(dir: &Path) -> anyhow::Result<()> {
