@@ -1,12 +1,14 @@
 //! Every screen, in both languages and both themes, checked with axe-core
 //! (the npm package, injected into the real app over WebDriver): no
 //! serious or critical finding — contrast, names of controls, roles,
-//! labels; and in Chinese, no English word the app wrote outside a short
+//! labels; the window itself never scrolls (its screens do, inside it);
+//! and in Chinese, no English word the app wrote outside a short
 //! allow-list. A new screen joins the list below.
 
 use std::time::Duration;
 
 use aicc_e2e::{Driver, Env, Portal, find, open, screenshot, sign_in};
+use fantoccini::key::Key;
 use serde_json::Value;
 
 /// The demo partner's first item of a feed, by `field`.
@@ -221,6 +223,35 @@ async fn no_screen_has_a_serious_accessibility_finding_or_english_on_a_chinese_s
                     }
                 }
             }
+            // A screen scrolls inside the window, under its header and
+            // above its status bar: the window itself never does.
+            let scrolls = app
+                .execute(
+                    "const root = document.documentElement;
+                     const scrolls = () =>
+                       root.scrollWidth > root.clientWidth || root.scrollHeight > root.clientHeight;
+                     if (!scrolls()) return null;
+                     const size = `${root.scrollWidth}×${root.scrollHeight} in ${root.clientWidth}×${root.clientHeight}`;
+                     // What makes it scroll: the deepest elements without
+                     // which it would not (a box's overflow can, when
+                     // the box itself stays inside the window).
+                     const causes = [...document.body.querySelectorAll('*')].filter((e) => {
+                       const was = e.style.display;
+                       e.style.display = 'none';
+                       const cause = !scrolls();
+                       e.style.display = was;
+                       return cause;
+                     });
+                     return `${size}, because of: ` +
+                       causes.slice(-3).reverse().map((e) => `${e.tagName.toLowerCase()}.${e.className}`).join(' in ');",
+                    vec![],
+                )
+                .await?;
+            if let Some(scrolls) = scrolls.as_str() {
+                report.push(format!(
+                    "{language} {theme} {screen}: the window itself scrolls ({scrolls})"
+                ));
+            }
         }
         // The keyboard shortcuts, listed on `?`.
         app.active_element().await?.send_keys("?").await?;
@@ -231,9 +262,33 @@ async fn no_screen_has_a_serious_accessibility_finding_or_english_on_a_chinese_s
         }
         app.active_element()
             .await?
-            .send_keys(&fantoccini::key::Key::Escape.to_string())
+            .send_keys(&Key::Escape.to_string())
             .await?;
         aicc_e2e::find_gone(&app, "[data-testid=shortcuts]").await?;
+        // The command palette, on Ctrl+P, with something typed.
+        app.active_element()
+            .await?
+            .send_keys(&format!("{}p{}", Key::Control, Key::Null))
+            .await?;
+        find(&app, "[data-testid=palette] input:focus").await?;
+        app.active_element().await?.send_keys("re").await?;
+        find(&app, "[data-testid=palette] [data-entry^=model-]").await?;
+        screenshot(&app, &env, &format!("palette-{language}-{theme}")).await?;
+        for finding in findings(&app, &axe).await? {
+            report.push(format!("{language} {theme} palette: {finding}"));
+        }
+        if language.starts_with("zh") {
+            for (word, text) in english(&app).await? {
+                if !ENGLISH_ON_A_CHINESE_SCREEN.contains(&word.as_str()) {
+                    english_found.insert(format!("palette: {word} — in “{text}”"));
+                }
+            }
+        }
+        app.active_element()
+            .await?
+            .send_keys(&Key::Escape.to_string())
+            .await?;
+        aicc_e2e::find_gone(&app, "[data-testid=palette]").await?;
     }
     app.close().await?;
     assert!(report.is_empty(), "axe-core found:\n{}", report.join("\n"));

@@ -38,7 +38,8 @@ async fn retype(app: &Client, text: &str) -> anyhow::Result<()> {
 }
 
 #[tokio::test]
-async fn sign_in_find_a_model_and_ask_to_train_it_by_keyboard_alone() -> anyhow::Result<()> {
+async fn sign_in_find_a_model_ask_to_train_it_and_go_anywhere_by_keyboard_alone()
+-> anyhow::Result<()> {
     let _turn = aicc_e2e::one_app_at_a_time().await;
     let env = Env::from_env()?;
     let home = tempfile::tempdir()?;
@@ -81,6 +82,30 @@ async fn sign_in_find_a_model_and_ask_to_train_it_by_keyboard_alone() -> anyhow:
     tab_to(&app, "input[name=max-hours]").await?;
     retype(&app, "0.2").await?;
     tab_to(&app, "button[type=submit]:not([disabled])").await?;
+    keys(&app, &Key::Enter.to_string()).await?;
+    wait_for_text(&app, "[data-testid=job-page] h2", |t| {
+        t.contains("defects by keyboard")
+    })
+    .await?;
+
+    // Ctrl+P goes anywhere: a screen by its name, then the job by its own.
+    keys(&app, &format!("{}p{}", Key::Control, Key::Null)).await?;
+    find(&app, "[data-testid=palette] input:focus").await?;
+    keys(&app, "compute").await?;
+    find(
+        &app,
+        "[data-testid=palette] [aria-selected=true][data-entry='screen-/compute']",
+    )
+    .await?;
+    keys(&app, &Key::Enter.to_string()).await?;
+    find(&app, "[data-testid=pool]").await?;
+    keys(&app, &format!("{}p{}", Key::Control, Key::Null)).await?;
+    keys(&app, "by keyboard").await?;
+    find(
+        &app,
+        "[data-testid=palette] [aria-selected=true][data-entry^=job-]",
+    )
+    .await?;
     keys(&app, &Key::Enter.to_string()).await?;
     wait_for_text(&app, "[data-testid=job-page] h2", |t| {
         t.contains("defects by keyboard")
