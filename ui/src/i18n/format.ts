@@ -11,6 +11,33 @@ export function formatTime(iso: string, locale: string, now: Date = new Date()):
   return new Intl.DateTimeFormat(locale, options).format(date);
 }
 
+/**
+ * How long ago: "just now" / "现在", "5 minutes ago" / "5分钟前", "yesterday"
+ * / "昨天", up to a week; an older time as `formatTime` writes it.
+ */
+export function formatAgo(iso: string, locale: string, now: Date = new Date()): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return iso;
+  const seconds = Math.round((date.getTime() - now.getTime()) / 1000);
+  const words = new Intl.RelativeTimeFormat(locale, { numeric: 'auto' });
+  const steps: [Intl.RelativeTimeFormatUnit, number][] = [
+    ['second', 60],
+    ['minute', 60],
+    ['hour', 24],
+    ['day', 7],
+  ];
+  let value = seconds;
+  for (const [unit, next] of steps) {
+    if (Math.abs(value) < next) {
+      // Within a minute, and a clock a little ahead: now.
+      if (unit === 'second') return words.format(0, 'second');
+      return words.format(value, unit);
+    }
+    value = Math.round(value / next);
+  }
+  return formatTime(iso, locale, now);
+}
+
 /** A date without a time, `YYYY-MM-DD`: "Oct 15, 2026", "2026年10月15日". */
 export function formatDate(isoDate: string, locale: string): string {
   const date = new Date(`${isoDate}T00:00:00Z`);
