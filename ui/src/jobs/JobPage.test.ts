@@ -81,6 +81,23 @@ describe('JobPage', () => {
     document.body.innerHTML = '';
   });
 
+  it('shows where the job will be while the computer reads it, then the job', async () => {
+    let answer: (view: JobView) => void = () => {};
+    mockIPC((command) => {
+      if (command === 'get_job') return new Promise<JobView>((resolve) => (answer = resolve));
+      if (command === 'job_metrics') return [];
+      if (command === 'job_logs') return { lines: [], next: 0, open: false };
+      throw new Error(`unexpected command ${command}`);
+    });
+    component = mount(JobPage, { target: document.body, props: { params: { id: 'job_1' } } });
+    await settle();
+    expect(document.querySelector('[data-testid=loading]')?.getAttribute('aria-busy')).toBe('true');
+    answer({ job, local: false, outbox: null, may_cancel: null });
+    await settle();
+    expect(document.querySelector('[data-testid=loading]')).toBeNull();
+    expect(document.querySelector('h2')?.textContent).toBe(job.request.name);
+  });
+
   it("reads a finished job's whole log, page after page, then stops asking", async () => {
     const line = (seq: number) => ({ seq, at: job.updated_at, text: `step=${seq}` });
     pages = [
