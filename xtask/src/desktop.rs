@@ -158,7 +158,11 @@ fn display_free(n: u32) -> bool {
         Err(_) => return false,
     };
     let gone = holder.is_some_and(|pid| !Path::new(&format!("/proc/{pid}")).exists());
-    gone && std::fs::remove_file(&lock).is_ok()
+    // Read again just before: another run may have taken it meanwhile.
+    let still =
+        || std::fs::read_to_string(&lock).is_ok_and(|text| text.trim().parse().ok() == holder);
+    gone && still()
+        && std::fs::remove_file(&lock).is_ok()
         && (std::fs::remove_file(&socket).is_ok() || !socket.exists())
 }
 

@@ -216,7 +216,7 @@ impl JobRequest {
             );
         }
         for (key, value) in &self.hyperparameters {
-            if key.trim().is_empty() || key.len() > MAX_HYPERPARAMETER_KEY {
+            if key.trim().is_empty() || key.chars().count() > MAX_HYPERPARAMETER_KEY {
                 return error(
                     "hyperparameters",
                     "hyperparameter_name",

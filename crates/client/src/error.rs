@@ -28,6 +28,9 @@ pub enum ErrorCode {
     KeyringUnavailable,
     /// The user's input is invalid.
     InvalidInput,
+    /// What was asked cannot be done now (registered already, a change on
+    /// its way): the app's own checks say why, as the center would.
+    Refused,
     /// The portal refused or failed the request.
     Portal,
     /// The local data was written by a newer version of the app.
@@ -80,6 +83,8 @@ pub enum Error {
     Refused {
         message: String,
         reason: Box<aicc_api::ReasonCode>,
+        /// The form field at fault, when a field is.
+        field: Option<&'static str>,
     },
     #[error(
         "the local data in {path} was written by a newer version of AICC Partner; update the app to open it"
@@ -105,12 +110,12 @@ impl From<aicc_api::FieldError> for Error {
         Error::Refused {
             message: format!("{}: {}", e.field, e.message),
             reason: Box::new(e.reason),
+            field: Some(e.field),
         }
     }
 }
 
 impl Error {
-    /// The kind of error, for the UI.
     /// A request the app's own checks refuse: `message` in English, and
     /// `code` with its values for the window's words.
     pub fn refused(
@@ -121,6 +126,7 @@ impl Error {
         Error::Refused {
             message: message.into(),
             reason: Box::new(aicc_api::ReasonCode::new(code, params)),
+            field: None,
         }
     }
 
@@ -134,6 +140,7 @@ impl Error {
         }
     }
 
+    /// The kind of error, for the UI.
     pub fn code(&self) -> ErrorCode {
         match self {
             Error::Offline { .. } => ErrorCode::Offline,
@@ -145,7 +152,10 @@ impl Error {
             Error::NotAPortal { .. } => ErrorCode::NotAPortal,
             Error::Portal { .. } | Error::CursorExpired(_) => ErrorCode::Portal,
             Error::Keyring(_) => ErrorCode::KeyringUnavailable,
-            Error::InvalidInput(_) | Error::Refused { .. } => ErrorCode::InvalidInput,
+            Error::InvalidInput(_) | Error::Refused { field: Some(_), .. } => {
+                ErrorCode::InvalidInput
+            }
+            Error::Refused { field: None, .. } => ErrorCode::Refused,
             Error::NewerStore { .. } => ErrorCode::NewerStore,
             _ if self.is_disk_full() => ErrorCode::DiskFull,
             Error::Store(_)

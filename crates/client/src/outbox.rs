@@ -611,8 +611,10 @@ pub fn withdraw_application(conn: &mut Connection, id: &str, now: &str) -> Resul
         .optional()?;
     let state = state.as_deref().and_then(ApplicationState::parse);
     if !state.is_some_and(ApplicationState::may_withdraw) {
-        return Err(Error::InvalidInput(
-            "only an application the center has not decided on can be withdrawn".into(),
+        return Err(Error::refused(
+            "application_not_withdrawable",
+            &[],
+            "only an application the center has not decided on can be withdrawn",
         ));
     }
     shown_as(&tx, &id, seq, ApplicationState::Withdrawn)?;
@@ -650,16 +652,22 @@ fn shown_as(tx: &Connection, id: &str, seq: i64, state: ApplicationState) -> Res
 fn check_file(file_name: &str, content: &[u8]) -> Result<()> {
     let limit = aicc_api::applications::MAX_ATTACHMENT_BYTES;
     if content.len() > limit {
-        return Err(Error::InvalidInput(format!(
-            "{file_name} is {:.1} MiB; attachments are at most {} MiB",
-            content.len() as f64 / 1024.0 / 1024.0,
-            limit / 1024 / 1024
-        )));
+        return Err(Error::refused(
+            "file_too_large",
+            &[("most", &(limit / 1024 / 1024))],
+            format!(
+                "{file_name} is {:.1} MiB; attachments are at most {} MiB",
+                content.len() as f64 / 1024.0 / 1024.0,
+                limit / 1024 / 1024
+            ),
+        ));
     }
     if aicc_api::applications::sniff_media_type(content).is_none() {
-        return Err(Error::InvalidInput(format!(
-            "{file_name} is not a PDF, PNG or JPEG file"
-        )));
+        return Err(Error::refused(
+            "file_kind",
+            &[],
+            format!("{file_name} is not a PDF, PNG or JPEG file"),
+        ));
     }
     Ok(())
 }
@@ -685,10 +693,14 @@ pub fn upload_evidence(
         return Err(Error::InvalidInput(format!("there is no milestone {id}")));
     };
     if !state.may_submit() {
-        return Err(Error::InvalidInput(format!(
-            "the milestone is {}; files are added while it is planned or changes were asked for",
-            state.as_str()
-        )));
+        return Err(Error::refused(
+            "milestone_closed_to_files",
+            &[],
+            format!(
+                "the milestone is {}; files are added while it is planned or changes were asked for",
+                state.as_str()
+            ),
+        ));
     }
     let evidence_waiting: bool = tx.query_row(
         "SELECT EXISTS (SELECT 1 FROM milestones m JOIN outbox o ON o.seq = m.outbox_seq
@@ -697,9 +709,10 @@ pub fn upload_evidence(
         |r| r.get(0),
     )?;
     if evidence_waiting {
-        return Err(Error::InvalidInput(
-            "the evidence is on its way to the center; files go with evidence sent after them"
-                .into(),
+        return Err(Error::refused(
+            "change_on_its_way",
+            &[],
+            "the evidence is on its way to the center; files go with evidence sent after them",
         ));
     }
     let write = Write::UploadEvidence {

@@ -47,9 +47,11 @@ pub fn say(language: &str, path: &[&str], values: &[(&str, &dyn std::fmt::Displa
     })
 }
 
-/// Why a job is where it is, in `language`: the center's reason code
-/// worded from the catalogues (as the window words it), else the center's
-/// own words, marked as such.
+/// What the center or the app's own checks said (why a job is where it
+/// is, why a request was refused), in `language`: the reason code worded
+/// from the catalogues (as the window words it), else the center's own
+/// words, marked as such — also when the catalogue's words need a value
+/// the code did not bring (a center older or newer than the app).
 pub fn reason(
     language: &str,
     code: Option<&aicc_api::ReasonCode>,
@@ -58,13 +60,20 @@ pub fn reason(
     if let Some(code) = code
         && let Some(words) = words(language, &["reasons", &code.code])
     {
-        return Some(
-            code.params
-                .iter()
-                .fold(words.to_owned(), |words, (name, value)| {
-                    words.replace(&format!("{{{name}}}"), value)
-                }),
-        );
+        let worded = code
+            .params
+            .iter()
+            .fold(words.to_owned(), |words, (name, value)| {
+                words.replace(&format!("{{{name}}}"), value)
+            });
+        let unfilled = words.match_indices('{').any(|(at, _)| {
+            words[at..]
+                .find('}')
+                .is_some_and(|end| !code.params.contains_key(&words[at + 1..at + end]))
+        });
+        if !unfilled {
+            return Some(worded);
+        }
     }
     text.map(|text| say(language, &["reasons", "centersWords"], &[("text", &text)]))
 }
@@ -219,7 +228,13 @@ mod tests {
         );
         assert_eq!(
             error("zh-CN", &coded),
-            "请检查输入：已经报名（已有名额或在候补名单上）"
+            "无法完成：已经报名（已有名额或在候补名单上）"
+        );
+        let without_its_values = aicc_api::ReasonCode::new("over_quota", &[("needed", &"12.0")]);
+        assert_eq!(
+            reason("en", Some(&without_its_values), Some("over quota")).as_deref(),
+            Some("over quota (the center's words)"),
+            "words missing a value the code did not bring are not shown half filled"
         );
         let from_the_center = crate::Error::Portal {
             status: 409,
@@ -250,6 +265,9 @@ mod tests {
     /// written in the sources: a string literal right before its values
     /// (`because("code", &[…])`, `FieldError::new(field, "code", &[…], …)`,
     /// `Error::refused("code", &[…], …)`, `Reason::new("code", &[…], …)`).
+    /// A code chosen in an expression is found only where each choice is
+    /// such a literal too (write them so); the command-line tool's words
+    /// and this file are not looked at.
     fn reason_codes_in(dir: &std::path::Path, codes: &mut std::collections::BTreeSet<String>) {
         for entry in std::fs::read_dir(dir).unwrap() {
             let path = entry.unwrap().path();

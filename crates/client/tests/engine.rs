@@ -806,7 +806,10 @@ async fn a_withdrawal_shows_at_once_reaches_the_center_and_cannot_be_repeated() 
         .call(move |c| outbox::withdraw_application(c, &id, "t"))
         .await
         .unwrap_err();
-    assert!(matches!(again, Error::InvalidInput(_)), "{again}");
+    assert!(
+        matches!(&again, Error::Refused { reason, .. } if reason.code == "application_not_withdrawable"),
+        "{again}"
+    );
 }
 
 #[tokio::test]

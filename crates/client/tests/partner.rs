@@ -300,12 +300,17 @@ async fn an_attachment_is_refused_by_size_or_kind_before_it_is_queued() {
     let pdf = dir.path().join("business-licence.pdf");
     std::fs::write(&pdf, b"%PDF-1.7\n%%EOF\n").unwrap();
 
-    for (path, says) in [
-        (&big, "larger than 20 MiB"),
-        (&text, "not a PDF, PNG or JPEG"),
+    for (path, says, code) in [
+        (&big, "larger than 20 MiB", "file_too_large"),
+        (&text, "not a PDF, PNG or JPEG", "file_kind"),
     ] {
         match partner.attach_file("app_1".into(), path).await {
-            Err(Error::InvalidInput(message)) => assert!(message.contains(says), "{message}"),
+            Err(Error::Refused {
+                message, reason, ..
+            }) => {
+                assert!(message.contains(says), "{message}");
+                assert_eq!(reason.code, code);
+            }
             other => panic!("{other:?}"),
         }
     }
@@ -511,7 +516,10 @@ async fn a_startups_milestone_evidence_goes_once_and_its_acceptance_is_notified(
         partner
             .submit_milestone(pilot.clone(), empty, "draft-ms".into())
             .await,
-        Err(Error::InvalidInput(_))
+        Err(Error::Refused {
+            field: Some("text"),
+            ..
+        })
     ));
     let evidence = aicc_api::incubation::Evidence {
         text: "Four weeks on two lines: 38,412 seams, report signed".into(),
@@ -601,7 +609,7 @@ async fn refused_milestone_evidence_is_sent_again_in_its_place_and_never_queued_
         })
         .await;
     assert!(
-        matches!(&twice, Err(Error::InvalidInput(why)) if why.contains("already on its way")),
+        matches!(&twice, Err(Error::Refused { reason, .. }) if reason.code == "change_on_its_way"),
         "{twice:?}"
     );
     partner.sync_now().await;

@@ -342,12 +342,17 @@ async fn accept(
         return Err(ApiError::PayloadTooLarge(format!(
             "attachments are at most {} MiB",
             MAX_ATTACHMENT_BYTES / (1024 * 1024)
-        )));
+        ))
+        .because(
+            "file_too_large",
+            &[("most", &(MAX_ATTACHMENT_BYTES / (1024 * 1024)))],
+        ));
     }
     let Some(media_type) = sniff_media_type(&content) else {
         return Err(ApiError::UnsupportedMediaType(
             "attach a PDF, PNG or JPEG file (checked by its content, not its name)".into(),
-        ));
+        )
+        .because("file_kind", &[]));
     };
     let file_name = file_name.unwrap_or_default().trim().to_owned();
     if file_name.is_empty() || file_name.chars().count() > 200 {

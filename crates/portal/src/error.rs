@@ -88,8 +88,13 @@ impl ApiError {
     /// The same error, with the code the app words it by: `code` in the
     /// `reasons` of the app's catalogues, with the values its words need.
     pub fn because(self, code: &str, params: &[(&str, &dyn std::fmt::Display)]) -> Self {
+        let error = match self {
+            // A code given again replaces the first.
+            ApiError::Coded { error, .. } => error,
+            error => Box::new(error),
+        };
         ApiError::Coded {
-            error: Box::new(self),
+            error,
             reason: ReasonCode::new(code, params),
         }
     }

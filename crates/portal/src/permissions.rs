@@ -157,7 +157,8 @@ pub fn check(role: Role, scopes: Scopes, action: Action) -> Result<(), ApiError>
             role_name(role),
             described(action),
             whom_to_ask(role, action)
-        )));
+        ))
+        .because("role_may_not", &[]));
     }
     let needed = action.scope();
     if !scopes.cover(needed) {

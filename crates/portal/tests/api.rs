@@ -63,7 +63,7 @@ async fn an_application_goes_from_draft_to_certified_with_its_whole_timeline() {
         .await;
     assert_eq!(status, StatusCode::OK);
 
-    let (status, _) = server
+    let (status, refused) = server
         .call(
             Method::POST,
             &at("/review"),
@@ -72,6 +72,10 @@ async fn an_application_goes_from_draft_to_certified_with_its_whole_timeline() {
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "a partner cannot review");
+    assert_eq!(
+        refused["error"]["reason"]["code"], "role_may_not",
+        "a role's refusal is worded in the user's language: {refused}"
+    );
 
     let review =
         |action: &str, comment: Option<&str>| json!({"action": action, "comment": comment});

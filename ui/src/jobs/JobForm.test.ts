@@ -176,7 +176,7 @@ describe('JobForm', () => {
     typeInto('input[name=nodes]', '8');
     await settle();
     expect(document.querySelector('[data-field=max_hours][role=alert]')?.textContent).toBe(
-      '该任务最多可能使用 160.0 NPU 时；贵单位剩余 100.0 NPU 时（含算力券）',
+      '该任务最多可能使用 160.0 NPU·时；贵单位剩余 100.0 NPU·时（含算力券）',
     );
   });
 

@@ -1037,7 +1037,7 @@ export type Inbox = { notifications: Array<Notification>, unread: number, };
 
 export type OpenRoute = { route: string, notification: number, switched: boolean, };
 
-export type ErrorCode = "offline" | "wrong_credentials" | "session_ended" | "not_signed_in" | "not_a_portal" | "untrusted_certificate" | "plain_http" | "keyring_unavailable" | "invalid_input" | "portal" | "newer_store" | "disk_full" | "internal";
+export type ErrorCode = "offline" | "wrong_credentials" | "session_ended" | "not_signed_in" | "not_a_portal" | "untrusted_certificate" | "plain_http" | "keyring_unavailable" | "invalid_input" | "refused" | "portal" | "newer_store" | "disk_full" | "internal";
 
 export type CommandError = { code: ErrorCode, message: string, 
 /**

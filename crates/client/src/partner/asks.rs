@@ -262,7 +262,11 @@ impl Partner {
         draft_id: String,
     ) -> Result<String> {
         if let Some(field) = form.missing_for_submit().first() {
-            return Err(Error::InvalidInput(format!("{field}: fill this in")));
+            return Err(Error::refused(
+                "fill_in",
+                &[],
+                format!("{field}: fill this in"),
+            ));
         }
         let now = clock::now();
         self.queue(move |c| {
@@ -392,15 +396,19 @@ fn read_attachment(path: &Path) -> Result<(String, Vec<u8>)> {
     };
     let size = std::fs::metadata(path).map_err(unreadable)?.len();
     if size > MAX_ATTACHMENT_BYTES as u64 {
-        return Err(Error::InvalidInput(format!(
-            "{name} is larger than 20 MiB; attach a smaller file"
-        )));
+        return Err(Error::refused(
+            "file_too_large",
+            &[("most", &(MAX_ATTACHMENT_BYTES / 1024 / 1024))],
+            format!("{name} is larger than 20 MiB; attach a smaller file"),
+        ));
     }
     let content = std::fs::read(path).map_err(unreadable)?;
     if sniff_media_type(&content).is_none() {
-        return Err(Error::InvalidInput(format!(
-            "{name} is not a PDF, PNG or JPEG file"
-        )));
+        return Err(Error::refused(
+            "file_kind",
+            &[],
+            format!("{name} is not a PDF, PNG or JPEG file"),
+        ));
     }
     Ok((name, content))
 }

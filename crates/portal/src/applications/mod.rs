@@ -148,10 +148,10 @@ pub async fn submit(
                 |r| r.get::<_, String>(0),
             )?)?;
             if let Some(field) = form.missing_for_submit().first() {
-                return Err(ApiError::invalid(
-                    field,
-                    format!("fill in {field} before submitting"),
-                ));
+                return Err(
+                    ApiError::invalid(field, format!("fill in {field} before submitting"))
+                        .because("fill_in", &[]),
+                );
             }
             check(&form)?;
             move_to(

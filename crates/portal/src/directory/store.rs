@@ -510,13 +510,15 @@ pub fn ask(
         return Err(ApiError::invalid(
             "solution_id",
             "this solution is not in the directory (any more); search the directory again",
-        ));
+        )
+        .because("solution_unlisted", &[]));
     };
     if owner == organisation {
         return Err(ApiError::invalid(
             "solution_id",
             "this solution is your organisation's own; ask another partner",
-        ));
+        )
+        .because("own_solution", &[]));
     }
     let waiting: bool = conn.query_row(
         "SELECT EXISTS (SELECT 1 FROM cooperations

@@ -134,7 +134,8 @@ pub fn request(
         return Err(ApiError::invalid(
             "mentor_id",
             "this mentor is not one of your organisation's; choose one of those listed".to_owned(),
-        ));
+        )
+        .because("not_your_mentor", &[]));
     }
     let mut slots = Vec::with_capacity(asked.slots.len());
     for slot in &asked.slots {

@@ -249,11 +249,16 @@ pub async fn cancel(
                     |r| r.get(0),
                 )?;
                 if !current.may_be_cancelled() {
+                    let code = if current == JobState::Cancelling {
+                        "cancelling_already"
+                    } else {
+                        "job_not_cancellable"
+                    };
                     return Err(ApiError::Conflict(format!(
                         "the job is {} and cannot be cancelled",
                         current.as_str()
                     ))
-                    .because("job_not_cancellable", &[]));
+                    .because(code, &[]));
                 }
                 // A job its executor holds must be stopped there first.
                 let next = if released || current == JobState::Running {

@@ -60,7 +60,11 @@ pub(super) fn admit(
                     ),
                 )
                 .because(
-                    "no_such_version",
+                    if known.is_empty() {
+                        "no_versions_listed"
+                    } else {
+                        "no_such_version"
+                    },
                     &[
                         ("model", &model.model_id),
                         ("version", version),
