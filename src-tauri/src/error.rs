@@ -1,6 +1,8 @@
-//! The one error type every command returns: `{ code, message }`. The UI
-//! switches on `code` to say, in the user's language, what happened and
-//! what to do; `message` carries the detail in English for logs and support.
+//! The one error type every command returns: `{ code, message, reason }`.
+//! The UI switches on `code` to say, in the user's language, what happened
+//! and what to do, and words `reason` (the center's or the core's code for
+//! why) where there is one; `message` carries the detail in English for
+//! logs and support.
 
 use aicc_client::ErrorCode;
 use serde::Serialize;
@@ -49,11 +51,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn command_error_json_is_code_and_message() {
+    fn command_error_json_is_code_message_and_reason() {
         let e = CommandError::from(aicc_client::Error::WrongCredentials);
         assert_eq!(
             serde_json::to_string(&e).unwrap(),
-            r#"{"code":"wrong_credentials","message":"wrong e-mail or password"}"#
+            r#"{"code":"wrong_credentials","message":"wrong e-mail or password","reason":null}"#
+        );
+        let refused = CommandError::from(aicc_client::Error::refused(
+            "registered_already",
+            &[],
+            "registered already",
+        ));
+        assert_eq!(
+            serde_json::to_value(&refused).unwrap(),
+            serde_json::json!({
+                "code": "refused",
+                "message": "registered already",
+                "reason": {"code": "registered_already", "params": {}}
+            })
         );
         let offline = CommandError::from(aicc_client::Error::Offline {
             url: "http://127.0.0.1:9/".into(),
@@ -63,7 +78,8 @@ mod tests {
             serde_json::to_value(&offline).unwrap(),
             serde_json::json!({
                 "code": "offline",
-                "message": "the center at http://127.0.0.1:9/ cannot be reached: connection refused"
+                "message": "the center at http://127.0.0.1:9/ cannot be reached: connection refused",
+                "reason": null
             })
         );
     }
