@@ -48,13 +48,14 @@ async fn findings(app: &fantoccini::Client, axe: &str) -> anyhow::Result<Vec<Str
     Ok(serde_json::from_value(found)?)
 }
 
-/// The English words on the page as it is now, each with the text it was
-/// found in: the visible text, and what screen readers read (accessible
-/// names, placeholders, titles, text for them alone). What the center or
-/// its partners wrote is theirs, in their language: the app marks it as
-/// such, `translate="no"` for names, ids and addresses, and the language of
-/// text known to be in another (`lang="en"`), and it is not looked at.
-async fn english(app: &fantoccini::Client) -> anyhow::Result<Vec<(String, String)>> {
+/// The English words outside [`ENGLISH_ON_A_CHINESE_SCREEN`] on the page
+/// as it is now, at `place`, each with the text it was found in: the
+/// visible text, and what screen readers read (accessible names,
+/// placeholders, titles, text for them alone). What the center or its
+/// partners wrote is theirs, in their language: the app marks it as such,
+/// `translate="no"` for names, ids and addresses, and the language of text
+/// known to be in another (`lang="en"`), and it is not looked at.
+async fn english(app: &fantoccini::Client, place: &str) -> anyhow::Result<Vec<String>> {
     let found = app
         .execute(
             "const marked = '[translate=no], [lang]:not([lang^=zh])';
@@ -97,7 +98,12 @@ async fn english(app: &fantoccini::Client) -> anyhow::Result<Vec<(String, String
             vec![],
         )
         .await?;
-    Ok(serde_json::from_value(found)?)
+    let found: Vec<(String, String)> = serde_json::from_value(found)?;
+    Ok(found
+        .into_iter()
+        .filter(|(word, _)| !ENGLISH_ON_A_CHINESE_SCREEN.contains(&word.as_str()))
+        .map(|(word, text)| format!("{place}: {word} — in “{text}”"))
+        .collect())
 }
 
 /// English a Chinese screen may show: names of products and of the
@@ -217,11 +223,7 @@ async fn no_screen_has_a_serious_accessibility_finding_or_english_on_a_chinese_s
                 report.push(format!("{language} {theme} {screen}: {finding}"));
             }
             if language.starts_with("zh") {
-                for (word, text) in english(&app).await? {
-                    if !ENGLISH_ON_A_CHINESE_SCREEN.contains(&word.as_str()) {
-                        english_found.insert(format!("{screen}: {word} — in “{text}”"));
-                    }
-                }
+                english_found.extend(english(&app, screen).await?);
             }
             // A screen scrolls inside the window, under its header and
             // above its status bar: the window itself never does.
@@ -282,11 +284,7 @@ async fn no_screen_has_a_serious_accessibility_finding_or_english_on_a_chinese_s
             report.push(format!("{language} {theme} palette, typed: {finding}"));
         }
         if language.starts_with("zh") {
-            for (word, text) in english(&app).await? {
-                if !ENGLISH_ON_A_CHINESE_SCREEN.contains(&word.as_str()) {
-                    english_found.insert(format!("palette: {word} — in “{text}”"));
-                }
-            }
+            english_found.extend(english(&app, "palette").await?);
         }
         app.active_element()
             .await?

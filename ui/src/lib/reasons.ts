@@ -9,15 +9,6 @@ type Translate = (
   options?: { values?: Record<string, string>; default?: string },
 ) => string;
 
-// A code names words of the catalogue, never a property every object has.
-const ownKey = (code: string) => /^[a-z][a-z0-9_]*$/.test(code) && code !== 'constructor';
-
-function wordsFor(t: Translate, code: string, values: Record<string, string>): string {
-  const worded = t(`reasons.${code}`, { values, default: '' });
-  // Words needing a value the code did not bring come back unfilled.
-  return typeof worded === 'string' && !/\{\w+\}/.test(worded) ? worded : '';
-}
-
 export function reasonText(
   t: Translate,
   code: ReasonCode | null,
@@ -27,8 +18,11 @@ export function reasonText(
     const values = Object.fromEntries(
       Object.entries(code.params).map(([name, value]) => [name, value ?? '']),
     );
-    const worded = ownKey(code.code) ? wordsFor(t, code.code, values) : '';
-    if (worded) return worded;
+    const worded = t(`reasons.${code.code}`, { values, default: '' });
+    // Not a catalogue's words (a code naming an object's own property),
+    // or words needing a value the code did not bring, which come back
+    // unfilled: the center's words instead.
+    if (typeof worded === 'string' && worded && !/\{\w+\}/.test(worded)) return worded;
   }
   return text ? t('reasons.centersWords', { values: { text } }) : null;
 }

@@ -3,8 +3,6 @@
 //! language (an app that does not know a code shows the words, marked as
 //! the center's).
 
-use std::collections::BTreeMap;
-
 use aicc_api::ReasonCode;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -15,15 +13,13 @@ pub struct Reason {
 
 impl Reason {
     pub fn new(code: &str, params: &[(&str, String)], text: impl Into<String>) -> Self {
+        let params: Vec<(&str, &dyn std::fmt::Display)> = params
+            .iter()
+            .map(|(name, value)| (*name, value as &dyn std::fmt::Display))
+            .collect();
         Self {
             text: text.into(),
-            code: ReasonCode {
-                code: code.to_owned(),
-                params: params
-                    .iter()
-                    .map(|(name, value)| ((*name).to_owned(), value.clone()))
-                    .collect::<BTreeMap<_, _>>(),
-            },
+            code: ReasonCode::new(code, &params),
         }
     }
 
